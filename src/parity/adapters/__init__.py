@@ -1,0 +1,1 @@
+"""Adapters at the edge: storage, rule files, clocks, FHIR mapping."""

@@ -1,0 +1,257 @@
+"""The in-memory unit of work: what the simulator and the unit tests run on.
+
+It keeps the same contract as the SQL one: nothing is visible as committed until
+`commit()`, and leaving the `with` block without committing undoes every addition and
+every slot taken or released inside it (an undo log, newest first). Services validate
+before they mutate live objects, so undoing additions and slot moves is enough.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
+
+from parity.domain.availability import AvailabilityIndex, SlotQuery
+from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
+from parity.domain.errors import NotFound, SlotUnavailable
+from parity.domain.schedule import (
+    AvailabilityException,
+    IpcWeek,
+    ProtectedTime,
+    Slot,
+    SlotStatus,
+    WeeklyTemplate,
+)
+from parity.domain.workforce import Clinic, Clinician
+
+T = TypeVar("T")
+Undo = Callable[[], None]
+
+
+class UndoLog:
+    def __init__(self) -> None:
+        self.entries: list[Undo] = []
+
+    def push(self, undo: Undo) -> None:
+        self.entries.append(undo)
+
+    def unwind(self) -> None:
+        while self.entries:
+            self.entries.pop()()
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+class MemoryRepository(Generic[T]):
+    """A dict of items by key with equality indexes on chosen attributes."""
+
+    def __init__(self, log: UndoLog, name: str, key: str = "id", indexed: Iterable[str] = ()) -> None:
+        self._log = log
+        self._name = name
+        self._key = key
+        self._items: dict[Any, T] = {}
+        self._next_id = 1
+        self._indexes: dict[str, defaultdict[Any, list[T]]] = {f: defaultdict(list) for f in indexed}
+
+    def add(self, item: T) -> T:
+        key = getattr(item, self._key)
+        if key in (0, None):
+            key = self._next_id
+            setattr(item, self._key, key)
+        if isinstance(key, int):
+            self._next_id = max(self._next_id, key + 1)
+        self._items[key] = item
+        for field, index in self._indexes.items():
+            index[getattr(item, field)].append(item)
+        self._log.push(lambda: self._remove(key, item))
+        return item
+
+    def _remove(self, key: Any, item: T) -> None:
+        self._items.pop(key, None)
+        for field, index in self._indexes.items():
+            index[getattr(item, field)].remove(item)
+
+    def get(self, key: Any) -> T:
+        try:
+            return self._items[key]
+        except KeyError:
+            raise NotFound(f"{self._name} {key} not found", resource=self._name, id=key) from None
+
+    def list(self) -> Sequence[T]:
+        return list(self._items.values())
+
+    def where(self, **criteria: Any) -> Sequence[T]:
+        indexed = [f for f in criteria if f in self._indexes]
+        pool: Iterable[T] = (
+            self._indexes[indexed[0]].get(criteria[indexed[0]], []) if indexed else self._items.values()
+        )
+        return [i for i in pool if all(getattr(i, f) == v for f, v in criteria.items())]
+
+    def save(self, item: T) -> None:
+        """Objects are live in memory; nothing to write."""
+
+
+class MemorySlots:
+    def __init__(self, log: UndoLog) -> None:
+        self._log = log
+        self._slots: dict[int, Slot] = {}
+        self._by_clinician: defaultdict[str, list[tuple[datetime, int]]] = defaultdict(list)
+        self.index = AvailabilityIndex()
+        self._next_id = 1
+
+    def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
+        for slot in slots:
+            slot.id = slot.id or self._next_id
+            self._next_id = max(self._next_id, slot.id + 1)
+            self._slots[slot.id] = slot
+            insort(self._by_clinician[slot.clinician_id], (slot.start, slot.id))
+            if slot.status is SlotStatus.FREE:
+                self.index.add(slot, clinician)
+            self._log.push(lambda s=slot: self._drop(s))
+
+    def _drop(self, slot: Slot) -> None:
+        self.index.forget(slot.id)
+        self._slots.pop(slot.id, None)
+        self._by_clinician[slot.clinician_id].remove((slot.start, slot.id))
+
+    def get(self, slot_id: int) -> Slot:
+        try:
+            return self._slots[slot_id]
+        except KeyError:
+            raise NotFound(f"slot {slot_id} not found", resource="Slot", id=slot_id) from None
+
+    def earliest(self, query: SlotQuery) -> Slot | None:
+        return self.index.earliest(query)
+
+    def candidates(self, query: SlotQuery, limit: int) -> list[Slot]:
+        found: list[Slot] = []
+        for slot in self.index.iter_free(query, per_day=limit):
+            found.append(slot)
+            if len(found) >= limit:
+                break
+        return found
+
+    def take(self, slot_id: int) -> Slot:
+        slot = self.get(slot_id)
+        if slot_id not in self.index:
+            raise SlotUnavailable(f"slot {slot_id} is not free ({slot.status})", slot=slot_id)
+        self.index.take(slot_id)
+        slot.status = SlotStatus.BUSY
+        self._log.push(lambda: self._free(slot))
+        return slot
+
+    def _free(self, slot: Slot) -> None:
+        slot.status = SlotStatus.FREE
+        self.index.release(slot.id)
+
+    def release(self, slot_id: int) -> None:
+        slot = self.get(slot_id)
+        if slot.status is SlotStatus.FREE:
+            return
+        previous = slot.status
+        self._free(slot)
+        self._log.push(lambda: self._retake(slot, previous))
+
+    def _retake(self, slot: Slot, status: SlotStatus) -> None:
+        self.index.take(slot.id)
+        slot.status = status
+
+    def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]:
+        entries = self._by_clinician.get(clinician_id, [])
+        first = bisect_left(entries, (start, 0))
+        found: list[Slot] = []
+        for slot_start, slot_id in entries[first:]:
+            if slot_start >= end:
+                break
+            found.append(self._slots[slot_id])
+        return found
+
+    def count(self) -> int:
+        return len(self._slots)
+
+
+class MemoryProtectedTime:
+    def __init__(self, log: UndoLog) -> None:
+        self._log = log
+        self._by_clinician: defaultdict[str, list[ProtectedTime]] = defaultdict(list)
+
+    def add_many(self, blocks: Iterable[ProtectedTime]) -> None:
+        for block in blocks:
+            self._by_clinician[block.clinician_id].append(block)
+            self._log.push(lambda b=block: self._by_clinician[b.clinician_id].remove(b))
+
+    def overlapping(self, clinician_id: str, start: datetime, end: datetime) -> list[ProtectedTime]:
+        return [b for b in self._by_clinician.get(clinician_id, []) if b.start < end and start < b.end]
+
+
+class MemoryIpcLedger:
+    def __init__(self, log: UndoLog) -> None:
+        self._log = log
+        self._weeks: dict[tuple[str, date], IpcWeek] = {}
+
+    def record(self, week: IpcWeek) -> None:
+        key = (week.clinician_id, week.week_start)
+        self._weeks[key] = week
+        self._log.push(lambda: self._weeks.pop(key, None))
+
+    def weeks(self, start: date | None = None, end: date | None = None) -> list[IpcWeek]:
+        return [
+            w
+            for w in self._weeks.values()
+            if (start is None or w.week_start >= start) and (end is None or w.week_start < end)
+        ]
+
+    def has(self, clinician_id: str, week_start: date) -> bool:
+        return (clinician_id, week_start) in self._weeks
+
+
+class MemoryUnitOfWork:
+    """Holds the whole store in memory; each `with` block is one transaction."""
+
+    def __init__(self) -> None:
+        self._log = UndoLog()
+        log = self._log
+        self.clinics = MemoryRepository[Clinic](log, "Clinic")
+        self.clinicians = MemoryRepository[Clinician](log, "Clinician")
+        self.templates = MemoryRepository[WeeklyTemplate](log, "Template", key="clinician_id")
+        self.availability_exceptions = MemoryRepository[AvailabilityException](
+            log, "AvailabilityException", indexed=("clinician_id",)
+        )
+        self.slots = MemorySlots(log)
+        self.protected = MemoryProtectedTime(log)
+        self.ipc_ledger = MemoryIpcLedger(log)
+        self.requests = MemoryRepository[CareRequest](log, "ServiceRequest", indexed=("member_id",))
+        self.offers = MemoryRepository[Offer](log, "Offer", indexed=("request_id",))
+        self.appointments = MemoryRepository[Appointment](
+            log, "Appointment", indexed=("request_id", "member_id")
+        )
+        self.referrals = MemoryRepository[Referral](log, "Referral", indexed=("request_id",))
+        self.clinical_exceptions = MemoryRepository[ClinicalException](
+            log, "ClinicalException", indexed=("request_id",)
+        )
+        self.courses = MemoryRepository[Course](log, "Course", indexed=("member_id",))
+        self.commits = 0
+
+    def __enter__(self) -> Self:
+        self._log.clear()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        self._log.clear()
+        self.commits += 1
+
+    def rollback(self) -> None:
+        self._log.unwind()

@@ -1,0 +1,1 @@
+"""The rules, pure: this package imports only the standard library (an import-linter contract)."""

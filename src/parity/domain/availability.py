@@ -1,0 +1,162 @@
+"""The availability index: "earliest free matching slot before the deadline", fast.
+
+Free slots are filed in pools by what a request can ask for: (slot kind, provider class,
+language, modality, area), where the area is the clinic for in-person visits and the whole
+region for video and phone. Each pool is split into UTC-day buckets of sorted integer keys
+(start second << 24 | slot id), so a query looks at most one bucket per pool per day of its
+window and never scans clinicians. A per-clinician pool answers continuity-of-care queries
+("the same therapist, if they have a timely slot"). Taking a slot removes its keys; freeing
+it puts them back, so the index holds exactly the free slots.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left, insort
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from parity.domain.schedule import BlockKind, Slot
+from parity.domain.workforce import REMOTE_MODALITIES, Clinician, Modality, ProviderClass
+
+ID_BITS = 24
+ID_MASK = (1 << ID_BITS) - 1
+DAY_SECONDS = 86_400
+REGION = "*"
+
+PoolKey = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SlotQuery:
+    """What a request can accept, and the window its visit must start in."""
+
+    kinds: tuple[BlockKind, ...]
+    provider_class: ProviderClass
+    language: str
+    modalities: tuple[Modality, ...]
+    clinic_id: str
+    not_before: datetime
+    not_after: datetime
+    clinician_id: str | None = None
+
+    def pools(self) -> list[PoolKey]:
+        if self.clinician_id is not None:
+            return [("clinician", self.clinician_id, kind) for kind in self.kinds]
+        return [
+            (kind, self.provider_class, self.language, modality, _area(modality, self.clinic_id))
+            for kind in self.kinds
+            for modality in self.modalities
+        ]
+
+
+def _area(modality: Modality, clinic_id: str) -> str:
+    return REGION if modality in REMOTE_MODALITIES else clinic_id
+
+
+def _pools_of(slot: Slot, clinician: Clinician) -> list[PoolKey]:
+    pools: list[PoolKey] = [("clinician", clinician.id, slot.kind)]
+    for language in clinician.languages:
+        for modality in clinician.modalities:
+            area = _area(modality, slot.clinic_id)
+            pools.append((slot.kind, clinician.provider_class, language, modality, area))
+    return pools
+
+
+def _epoch(instant: datetime) -> int:
+    return int(instant.timestamp())
+
+
+class AvailabilityIndex:
+    """An in-memory index of free slots; pure data structure, no I/O."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[tuple[PoolKey, int], array[int]] = {}
+        self._slots: dict[int, Slot] = {}
+        self._pools: dict[int, list[PoolKey]] = {}
+        self._free: set[int] = set()
+
+    def __len__(self) -> int:
+        return len(self._free)
+
+    def __contains__(self, slot_id: int) -> bool:
+        return slot_id in self._free
+
+    def add(self, slot: Slot, clinician: Clinician) -> None:
+        """File a free slot (its `id` must already be set and fit in 24 bits)."""
+        if not 0 < slot.id <= ID_MASK:
+            raise ValueError(f"slot id {slot.id} out of range for the index")
+        self._slots[slot.id] = slot
+        self._pools[slot.id] = _pools_of(slot, clinician)
+        self.release(slot.id)
+
+    def take(self, slot_id: int) -> None:
+        """Remove a slot from the free pools (booked, held or withdrawn)."""
+        if slot_id not in self._free:
+            return
+        self._free.discard(slot_id)
+        key, day = self._key(slot_id)
+        for pool in self._pools[slot_id]:
+            bucket = self._buckets[(pool, day)]
+            del bucket[bisect_left(bucket, key)]
+
+    def release(self, slot_id: int) -> None:
+        """Put a slot back into its pools (a cancellation or an expired hold)."""
+        if slot_id in self._free:
+            return
+        self._free.add(slot_id)
+        key, day = self._key(slot_id)
+        for pool in self._pools[slot_id]:
+            bucket = self._buckets.get((pool, day))
+            if bucket is None:
+                self._buckets[(pool, day)] = array("q", [key])
+            else:
+                insort(bucket, key)
+
+    def forget(self, slot_id: int) -> None:
+        """Drop a slot entirely (e.g. it lies in the past)."""
+        self.take(slot_id)
+        self._slots.pop(slot_id, None)
+        self._pools.pop(slot_id, None)
+
+    def _key(self, slot_id: int) -> tuple[int, int]:
+        start = _epoch(self._slots[slot_id].start)
+        return (start << ID_BITS) | slot_id, start // DAY_SECONDS
+
+    def earliest(self, query: SlotQuery) -> Slot | None:
+        """The earliest free slot matching `query` that starts inside its window."""
+        low = _epoch(query.not_before)
+        high = _epoch(query.not_after)
+        low_key = low << ID_BITS
+        high_key = ((high + 1) << ID_BITS) - 1
+        pools = query.pools()
+        buckets = self._buckets
+        for day in range(low // DAY_SECONDS, high // DAY_SECONDS + 1):
+            best = high_key + 1
+            for pool in pools:
+                bucket = buckets.get((pool, day))
+                if bucket:
+                    index = bisect_left(bucket, low_key)
+                    if index < len(bucket) and bucket[index] < best:
+                        best = bucket[index]
+            if best <= high_key:
+                return self._slots[best & ID_MASK]
+        return None
+
+    def iter_free(self, query: SlotQuery, per_day: int = 64) -> Iterator[Slot]:
+        """Free matching slots in start order, each once; at most `per_day` per pool and day."""
+        low = _epoch(query.not_before)
+        high = _epoch(query.not_after)
+        pools = query.pools()
+        low_key = low << ID_BITS
+        high_key = ((high + 1) << ID_BITS) - 1
+        for day in range(low // DAY_SECONDS, high // DAY_SECONDS + 1):
+            keys: set[int] = set()
+            for pool in pools:
+                bucket = self._buckets.get((pool, day))
+                if bucket:
+                    index = bisect_left(bucket, low_key)
+                    keys.update(k for k in bucket[index : index + per_day] if k <= high_key)
+            for key in sorted(keys):
+                yield self._slots[key & ID_MASK]

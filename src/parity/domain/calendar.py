@@ -1,0 +1,104 @@
+"""Business days on clinic-local dates.
+
+The law counts business days (Monday to Friday, excluding holidays) on the calendar the
+member and clinic live in, so every function here works on `date`, never on instants.
+Converting an instant to a local date is the caller's job (see `local_date`), because the
+same UTC instant falls on different dates either side of midnight and either side of a
+DST change.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def local_date(instant: datetime, tz: ZoneInfo) -> date:
+    """Return the clinic-local calendar date of an aware instant."""
+    return instant.astimezone(tz).date()
+
+
+def end_of_local_day(day: date, tz: ZoneInfo) -> datetime:
+    """Return 23:59:59 local on `day`, as an aware datetime in `tz`.
+
+    `datetime.combine` with the zone picks that day's own UTC offset, so a deadline that
+    lands on a DST-change day still ends at local midnight, not an hour off.
+    """
+    return datetime.combine(day, time(23, 59, 59), tzinfo=tz)
+
+
+class BusinessCalendar:
+    """Monday-Friday (or the configured weekdays) minus a named list of holidays."""
+
+    __slots__ = ("_add_cache", "_weekday_holidays", "holidays", "name", "weekdays")
+
+    def __init__(
+        self,
+        name: str,
+        holidays: Iterable[date] = (),
+        weekdays: Iterable[int] = (0, 1, 2, 3, 4),
+    ) -> None:
+        self.name = name
+        self.holidays = frozenset(holidays)
+        self.weekdays = frozenset(weekdays)
+        if not self.weekdays:
+            raise ValueError("a business calendar needs at least one working weekday")
+        self._add_cache: dict[tuple[date, int], date] = {}
+        # Only holidays on working weekdays change a count; sorted for bisection.
+        self._weekday_holidays = sorted(h for h in self.holidays if h.weekday() in self.weekdays)
+
+    def __repr__(self) -> str:
+        return f"BusinessCalendar({self.name!r}, {len(self.holidays)} holidays)"
+
+    def is_business_day(self, day: date) -> bool:
+        return day.weekday() in self.weekdays and day not in self.holidays
+
+    def add_business_days(self, day: date, count: int) -> date:
+        """Return the `count`-th business day strictly after `day` (`day` itself when 0).
+
+        This is how a limit of N business days ends: with the Nth business day after the
+        clock-start's local date, whether or not that date was itself a business day.
+        """
+        if count < 0:
+            raise ValueError("count must be >= 0")
+        key = (day, count)
+        found = self._add_cache.get(key)
+        if found is None:
+            found = self._walk(day, count)
+            self._add_cache[key] = found
+        return found
+
+    def _walk(self, day: date, count: int) -> date:
+        current = day
+        remaining = count
+        while remaining:
+            current += timedelta(days=1)
+            if self.is_business_day(current):
+                remaining -= 1
+        return current
+
+    def business_days_between(self, start: date, end: date) -> int:
+        """Count business days in (start, end]; negative when `end` is before `start`.
+
+        A visit on the day of the request is a wait of 0 business days; a visit on the
+        next business day is a wait of 1.
+        """
+        if end < start:
+            return -self.business_days_between(end, start)
+        whole_weeks, extra_days = divmod((end - start).days, 7)
+        count = whole_weeks * len(self.weekdays)
+        cursor = start + timedelta(days=whole_weeks * 7)
+        for _ in range(extra_days):
+            cursor += timedelta(days=1)
+            count += cursor.weekday() in self.weekdays
+        holidays = self._weekday_holidays
+        return count - (bisect_right(holidays, end) - bisect_right(holidays, start))
+
+    def next_business_day_on_or_after(self, day: date) -> date:
+        while not self.is_business_day(day):
+            day += timedelta(days=1)
+        return day

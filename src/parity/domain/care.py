@@ -1,0 +1,199 @@
+"""Care requests, the offers made for them, appointments, referrals and clinical exceptions.
+
+These are the evidence the law asks for: when care was requested, which clock and deadline
+applied, what was offered when, who accepted, declined or cancelled, and, where the network
+could not offer timely care, the out-of-network referral.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from parity.domain.errors import InvalidTransition
+from parity.domain.standards import VisitType
+from parity.domain.workforce import Modality, ProviderClass
+
+
+class RequestStatus(StrEnum):
+    OPEN = "open"
+    BOOKED = "booked"
+    REFERRED = "referred"
+    WITHDRAWN = "withdrawn"
+
+
+class OfferResponse(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+class AppointmentStatus(StrEnum):
+    BOOKED = "booked"
+    FULFILLED = "fulfilled"
+    NOSHOW = "noshow"
+    CANCELLED = "cancelled"
+
+
+class CancelledBy(StrEnum):
+    MEMBER = "member"
+    CLINIC = "clinic"
+
+
+@dataclass(slots=True)
+class CareRequest:
+    """A member's request for care; its clock start and deadline are fixed when it is made."""
+
+    member_id: str
+    visit: VisitType
+    provider_class: ProviderClass
+    language: str
+    modalities: tuple[Modality, ...]
+    clinic_id: str
+    requested_at: datetime
+    standard: str
+    clock_start: datetime
+    deadline: datetime
+    not_before: datetime
+    preferred_clinician_id: str | None = None
+    prior_authorization: bool = False
+    course_id: int | None = None
+    prior_appointment_id: int | None = None
+    extended_deadline: datetime | None = None
+    status: RequestStatus = RequestStatus.OPEN
+    id: int = 0
+
+    @property
+    def effective_deadline(self) -> datetime:
+        """The legal deadline, or a later one a documented clinical exception allows."""
+        if self.extended_deadline is not None and self.extended_deadline > self.deadline:
+            return self.extended_deadline
+        return self.deadline
+
+
+@dataclass(slots=True)
+class Offer:
+    """An appointment time offered to a member: the evidence the law measures."""
+
+    request_id: int
+    slot_id: int
+    clinician_id: str
+    slot_start: datetime
+    offered_at: datetime
+    timely: bool
+    response: OfferResponse = OfferResponse.PENDING
+    responded_by: str | None = None
+    responded_at: datetime | None = None
+    id: int = 0
+
+    def respond(self, response: OfferResponse, by: str, at: datetime) -> None:
+        if self.response is not OfferResponse.PENDING:
+            raise InvalidTransition(f"offer {self.id} was already {self.response}")
+        self.response = response
+        self.responded_by = by
+        self.responded_at = at
+
+
+@dataclass(slots=True)
+class Appointment:
+    request_id: int
+    member_id: str
+    clinician_id: str
+    clinic_id: str
+    slot_id: int
+    start: datetime
+    end: datetime
+    visit: VisitType
+    modality: Modality
+    booked_at: datetime
+    status: AppointmentStatus = AppointmentStatus.BOOKED
+    cancelled_by: CancelledBy | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str = ""
+    id: int = 0
+
+    def cancel(self, by: CancelledBy, at: datetime, reason: str) -> None:
+        if self.status is not AppointmentStatus.BOOKED:
+            raise InvalidTransition(f"appointment {self.id} is {self.status}, not booked")
+        self.status = AppointmentStatus.CANCELLED
+        self.cancelled_by = by
+        self.cancelled_at = at
+        self.cancel_reason = reason
+
+    def close(self, status: AppointmentStatus) -> None:
+        """Record that the visit happened (fulfilled) or the member did not come (no-show)."""
+        if self.status is not AppointmentStatus.BOOKED:
+            raise InvalidTransition(f"appointment {self.id} is {self.status}, not booked")
+        self.status = status
+
+
+@dataclass(slots=True)
+class Referral:
+    """An out-of-network referral at in-network cost sharing (SB 855, H&S §1374.72)."""
+
+    request_id: int
+    member_id: str
+    created_at: datetime
+    deadline: datetime
+    reason: str
+    explanation: dict[str, Any] = field(default_factory=dict)
+    id: int = 0
+
+
+@dataclass(slots=True)
+class ClinicalException:
+    """A provider's documented finding that a longer wait will not harm the member.
+
+    28 CCR §1300.67.2.2(c)(5)(G): the record says who decided, when, why, and until when.
+    """
+
+    request_id: int
+    author: str
+    recorded_at: datetime
+    reason: str
+    extended_deadline: datetime
+    id: int = 0
+
+
+@dataclass(slots=True)
+class Course:
+    """An ongoing course of treatment: follow-ups at a cadence with one clinician."""
+
+    member_id: str
+    clinician_id: str
+    cadence_days: int
+    sessions_planned: int
+    sessions_done: int = 0
+    active: bool = True
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the booking engine did with a request and why, machine-readable."""
+
+    request_id: int
+    action: str
+    standard: str
+    citation: str
+    deadline: datetime
+    slot_id: int | None
+    appointment_id: int | None
+    referral_id: int | None
+    explanation: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "request_id": self.request_id,
+            "action": self.action,
+            "standard": self.standard,
+            "citation": self.citation,
+            "deadline": self.deadline.isoformat(),
+            "slot_id": self.slot_id,
+            "appointment_id": self.appointment_id,
+            "referral_id": self.referral_id,
+            "explanation": self.explanation,
+        }

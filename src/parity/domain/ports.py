@@ -1,0 +1,111 @@
+"""The ports services depend on; adapters implement them (in memory, SQL, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Protocol, Self, TypeVar
+
+from parity.domain.availability import SlotQuery
+from parity.domain.care import (
+    Appointment,
+    CareRequest,
+    ClinicalException,
+    Course,
+    Offer,
+    Referral,
+)
+from parity.domain.schedule import AvailabilityException, IpcWeek, ProtectedTime, Slot, WeeklyTemplate
+from parity.domain.workforce import Clinic, Clinician
+
+T = TypeVar("T")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware (UTC)."""
+        ...
+
+
+class Repository(Protocol[T]):
+    def add(self, item: T) -> T:
+        """Store `item`, giving it an id if it has none, and return it."""
+        ...
+
+    def get(self, key: Any) -> T:
+        """Return the item or raise `NotFound`."""
+        ...
+
+    def list(self) -> Sequence[T]: ...
+
+    def where(self, **criteria: Any) -> Sequence[T]:
+        """Items whose attributes equal every criterion."""
+        ...
+
+    def save(self, item: T) -> None:
+        """Persist changes to an item already added (a no-op where objects are live)."""
+        ...
+
+
+class SlotRepository(Protocol):
+    def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None: ...
+
+    def get(self, slot_id: int) -> Slot: ...
+
+    def earliest(self, query: SlotQuery) -> Slot | None: ...
+
+    def candidates(self, query: SlotQuery, limit: int) -> list[Slot]: ...
+
+    def take(self, slot_id: int) -> Slot:
+        """Mark a free slot busy, or raise `SlotUnavailable`."""
+        ...
+
+    def release(self, slot_id: int) -> None: ...
+
+    def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]: ...
+
+    def count(self) -> int: ...
+
+
+class ProtectedTimeRepository(Protocol):
+    def add_many(self, blocks: Iterable[ProtectedTime]) -> None: ...
+
+    def overlapping(self, clinician_id: str, start: datetime, end: datetime) -> list[ProtectedTime]: ...
+
+
+class IpcLedger(Protocol):
+    def record(self, week: IpcWeek) -> None: ...
+
+    def weeks(self, start: date | None = None, end: date | None = None) -> list[IpcWeek]: ...
+
+    def has(self, clinician_id: str, week_start: date) -> bool: ...
+
+
+class UnitOfWork(Protocol):
+    clinics: Repository[Clinic]
+    clinicians: Repository[Clinician]
+    templates: Repository[WeeklyTemplate]
+    availability_exceptions: Repository[AvailabilityException]
+    slots: SlotRepository
+    protected: ProtectedTimeRepository
+    ipc_ledger: IpcLedger
+    requests: Repository[CareRequest]
+    offers: Repository[Offer]
+    appointments: Repository[Appointment]
+    referrals: Repository[Referral]
+    clinical_exceptions: Repository[ClinicalException]
+    courses: Repository[Course]
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...

@@ -1,0 +1,122 @@
+"""Access standards: how long a member may wait, from which clock start, by which rule.
+
+Every figure comes from a rule file (`data/standards/<jurisdiction>.toml`) with its
+citation; nothing here hard-codes a limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from parity.domain.calendar import BusinessCalendar, end_of_local_day, local_date
+from parity.domain.errors import UnknownStandard
+from parity.domain.workforce import ProviderClass
+
+
+class ClockStart(StrEnum):
+    REQUEST = "request"
+    PRIOR_APPOINTMENT = "prior-appointment"
+    CALL = "call"
+
+
+class Urgency(StrEnum):
+    URGENT = "urgent"
+    ROUTINE = "routine"
+
+
+class VisitType(StrEnum):
+    URGENT = "urgent"
+    INITIAL = "initial"
+    FOLLOW_UP = "follow-up"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessStandard:
+    """One timely-access standard: a limit, the event that starts its clock, and its source."""
+
+    name: str
+    title: str
+    clock_start: ClockStart
+    urgency: Urgency
+    visit: str
+    provider_classes: frozenset[ProviderClass]
+    citation: str
+    effective_from: date
+    prior_authorization: bool = False
+    limit_hours: float | None = None
+    limit_business_days: int | None = None
+    limit_minutes: int | None = None
+
+    def __post_init__(self) -> None:
+        limits = [self.limit_hours, self.limit_business_days, self.limit_minutes]
+        if sum(limit is not None for limit in limits) != 1:
+            raise ValueError(f"standard {self.name}: exactly one limit is required")
+
+    @property
+    def limit_text(self) -> str:
+        if self.limit_business_days is not None:
+            return f"{self.limit_business_days} business days"
+        if self.limit_hours is not None:
+            return f"{self.limit_hours:g} hours"
+        return f"{self.limit_minutes} minutes"
+
+    def deadline_for(self, clock_start: datetime, calendar: BusinessCalendar, tz: ZoneInfo) -> datetime:
+        """Return the last instant (aware, in `tz`) at which an offered visit is still timely.
+
+        Hour and minute limits run on the instant: 48 h is 48 real hours even across a DST
+        change. A limit of N business days ends at the end of the Nth business day strictly
+        after the clock start's *local* date (28 CCR §1300.67.2.2(c)(5)).
+        """
+        if clock_start.tzinfo is None:
+            raise ValueError("clock start must be an aware datetime")
+        if self.limit_business_days is not None:
+            start_day = local_date(clock_start, tz)
+            return end_of_local_day(calendar.add_business_days(start_day, self.limit_business_days), tz)
+        minutes = self.limit_minutes if self.limit_hours is None else self.limit_hours * 60
+        return (clock_start + timedelta(minutes=float(minutes or 0))).astimezone(tz)
+
+    def applies_on(self, day: date) -> bool:
+        return day >= self.effective_from
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A jurisdiction's standards, business calendar and monitoring thresholds."""
+
+    jurisdiction: str
+    title: str
+    timezone: ZoneInfo
+    calendar: BusinessCalendar
+    standards: dict[str, AccessStandard]
+    urgent_threshold: float = 0.70
+    non_urgent_threshold: float = 0.70
+    penalty_per_violation_usd: int = 25_000
+    citations: dict[str, str] = field(default_factory=dict)
+
+    def standard(self, name: str) -> AccessStandard:
+        try:
+            return self.standards[name]
+        except KeyError:
+            known = ", ".join(sorted(self.standards))
+            raise UnknownStandard(
+                f"unknown access standard {name!r} in {self.jurisdiction}; known: {known}",
+                standard=name,
+            ) from None
+
+    def standard_for(
+        self, visit: VisitType, provider_class: ProviderClass, *, prior_authorization: bool = False
+    ) -> AccessStandard:
+        """Pick the standard that governs a request of this kind."""
+        if visit is VisitType.URGENT:
+            return self.standard("urgent-prior-auth" if prior_authorization else "urgent")
+        if visit is VisitType.FOLLOW_UP:
+            return self.standard("follow-up-therapy")
+        if provider_class is ProviderClass.PSYCHIATRIST:
+            return self.standard("initial-psychiatry")
+        return self.standard("initial-therapy")
+
+    def deadline(self, standard: AccessStandard, clock_start: datetime) -> datetime:
+        return standard.deadline_for(clock_start, self.calendar, self.timezone)

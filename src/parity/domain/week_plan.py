@@ -1,0 +1,181 @@
+"""Materialise one clinician-week: slots, protected IPC blocks and the IPC ledger line.
+
+The IPC guarantee is prorated by FTE (contract) and by the share of the templated week the
+clinician actually works (holidays and PTO shrink it); whatever protected time PTO or a
+holiday removes is topped up from that week's bookable time, so `kept >= guaranteed` holds
+for every week Parity materialises. Administrative time or extra bookable hours laid over
+protected time are refused outright: the contract forbids using IPC time for either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from parity.domain.calendar import BusinessCalendar
+from parity.domain.contract import ContractTerms
+from parity.domain.errors import ProtectedTimeShortfall, ScheduleOverlap
+from parity.domain.schedule import (
+    BOOKABLE_KINDS,
+    AvailabilityException,
+    BlockKind,
+    ExceptionKind,
+    IpcWeek,
+    ProtectedTime,
+    Slot,
+    TemplateBlock,
+    WeeklyTemplate,
+    WeekPlan,
+    overlap_minutes,
+    overlaps,
+)
+from parity.domain.workforce import Clinician
+
+Interval = tuple[datetime, datetime]
+
+
+def _minutes(interval: Interval) -> int:
+    return int((interval[1] - interval[0]).total_seconds() // 60)
+
+
+def _minus(interval: Interval, holes: list[Interval]) -> list[Interval]:
+    """The parts of `interval` not covered by any hole."""
+    pieces = [interval]
+    for hole_start, hole_end in holes:
+        next_pieces: list[Interval] = []
+        for start, end in pieces:
+            if not overlaps(start, end, hole_start, hole_end):
+                next_pieces.append((start, end))
+                continue
+            if start < hole_start:
+                next_pieces.append((start, hole_start))
+            if hole_end < end:
+                next_pieces.append((hole_end, end))
+        pieces = next_pieces
+    return pieces
+
+
+def _slots_in(
+    clinician_id: str, clinic_id: str, interval: Interval, kind: BlockKind, minutes: int
+) -> list[Slot]:
+    step = timedelta(minutes=minutes)
+    slots: list[Slot] = []
+    start = interval[0]
+    while start + step <= interval[1]:
+        slots.append(Slot(clinician_id, clinic_id, start, start + step, kind))
+        start += step
+    return slots
+
+
+def extra_hour_slots(clinician: Clinician, extra: AvailabilityException) -> list[Slot]:
+    """The bookable slots an extra-hours exception opens."""
+    clinic_id = extra.clinic_id or clinician.home_clinic_id
+    return _slots_in(
+        clinician.id, clinic_id, (extra.start, extra.end), extra.slot_kind, extra.slot_minutes
+    )
+
+
+class _WeekBuilder:
+    def __init__(self, clinician: Clinician, tz: ZoneInfo, exceptions: list[AvailabilityException]):
+        self.clinician = clinician
+        self.tz = tz
+        self.pto = [(e.start, e.end) for e in exceptions if e.kind is ExceptionKind.PTO]
+        self.admin = [(e.start, e.end) for e in exceptions if e.kind is ExceptionKind.ADMIN]
+        self.extra = [e for e in exceptions if e.kind is ExceptionKind.EXTRA_HOURS]
+        self.slots: list[Slot] = []
+        self.protected: list[ProtectedTime] = []
+        self.template_intervals: list[Interval] = []
+        self.worked_minutes = 0
+
+    def lay_block(self, block: TemplateBlock, day: date) -> None:
+        interval = block.interval_on(day, self.tz)
+        self.template_intervals.append(interval)
+        pieces = _minus(interval, self.pto)
+        self.worked_minutes += sum(_minutes(p) for p in pieces)
+        if block.kind is BlockKind.IPC:
+            self.protected.extend(ProtectedTime(self.clinician.id, s, e) for s, e in pieces)
+        elif block.kind in BOOKABLE_KINDS:
+            for piece in _minus(interval, self.pto + self.admin):
+                self.slots.extend(
+                    _slots_in(self.clinician.id, block.clinic_id, piece, block.kind, block.slot_minutes)
+                )
+
+    def lay_extra_hours(self) -> None:
+        for extra in self.extra:
+            if any(overlaps(extra.start, extra.end, s, e) for s, e in self.template_intervals):
+                raise ScheduleOverlap(
+                    f"clinician {self.clinician.id}: extra hours {extra.start.isoformat()} overlap "
+                    "the weekly template",
+                    clinician=self.clinician.id,
+                )
+            self.slots.extend(extra_hour_slots(self.clinician, extra))
+
+    def kept_minutes(self) -> int:
+        return sum(_minutes((p.start, p.end)) for p in self.protected)
+
+
+def _refuse_use_of_protected_time(
+    clinician: Clinician, week_start: date, exceptions: Iterable[AvailabilityException], protected: list[ProtectedTime]
+) -> None:
+    for exc in exceptions:
+        if exc.kind is ExceptionKind.PTO:
+            continue
+        lost = sum(overlap_minutes((exc.start, exc.end), (p.start, p.end)) for p in protected)
+        if lost:
+            raise ProtectedTimeShortfall(
+                f"clinician {clinician.id}, week of {week_start.isoformat()}: {exc.kind} "
+                f"'{exc.reason}' would take {lost} min of protected IPC time "
+                f"(short by {lost} min); IPC time cannot be used for booking, training or "
+                "administration",
+                clinician=clinician.id,
+                week=week_start.isoformat(),
+                shortfall_minutes=lost,
+            )
+
+
+def _top_up(builder: _WeekBuilder, guaranteed: int, week_start: date) -> None:
+    """Convert the week's latest bookable slots into protected time until the guarantee holds."""
+    builder.slots.sort(key=lambda s: s.start)
+    while builder.kept_minutes() < guaranteed:
+        if not builder.slots:
+            short = guaranteed - builder.kept_minutes()
+            raise ProtectedTimeShortfall(
+                f"clinician {builder.clinician.id}, week of {week_start.isoformat()}: only "
+                f"{builder.kept_minutes()} min of protected IPC time can be kept, "
+                f"{guaranteed} min guaranteed (short by {short} min)",
+                clinician=builder.clinician.id,
+                week=week_start.isoformat(),
+                shortfall_minutes=short,
+            )
+        slot = builder.slots.pop()
+        builder.protected.append(ProtectedTime(slot.clinician_id, slot.start, slot.end, "top-up"))
+
+
+def plan_week(
+    clinician: Clinician,
+    template: WeeklyTemplate,
+    contract: ContractTerms,
+    calendar: BusinessCalendar,
+    tz: ZoneInfo,
+    week_start: date,
+    exceptions: Iterable[AvailabilityException] = (),
+) -> WeekPlan:
+    """Lay one week (Monday `week_start`) of a clinician's template onto the calendar."""
+    mine = [e for e in exceptions if e.clinician_id == clinician.id]
+    builder = _WeekBuilder(clinician, tz, mine)
+    for offset in range(7):
+        day = week_start + timedelta(days=offset)
+        if not calendar.is_business_day(day):
+            continue  # clinics are closed on holidays: no slots, no IPC owed that day
+        for block in template.blocks_on(day.weekday()):
+            builder.lay_block(block, day)
+    _refuse_use_of_protected_time(clinician, week_start, mine, builder.protected)
+    builder.lay_extra_hours()
+    scheduled = template.scheduled_minutes()
+    share_worked = builder.worked_minutes / scheduled if scheduled else 0.0
+    guaranteed = round(contract.ipc_minutes_per_week(clinician.fte) * share_worked)
+    _top_up(builder, guaranteed, week_start)
+    builder.slots.sort(key=lambda s: s.start)
+    ledger = IpcWeek(clinician.id, week_start, guaranteed, builder.kept_minutes())
+    return WeekPlan(builder.slots, builder.protected, ledger)

@@ -1,0 +1,205 @@
+"""The booking engine: find, offer, book, cancel: one engine for the API, pages and simulator.
+
+Policy, in order: a slot before the (effective) deadline; for follow-ups the same
+clinician when they have a timely slot (continuity of care); the request's provider class,
+language and modality matched; earliest otherwise. When nothing in network meets the
+deadline the request becomes an out-of-network referral: never a silent late booking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from parity.domain.availability import SlotQuery
+from parity.domain.care import (
+    Appointment,
+    CareRequest,
+    Decision,
+    Offer,
+    OfferResponse,
+    RequestStatus,
+)
+from parity.domain.errors import (
+    DeadlineUnreachable,
+    InvalidTransition,
+    ProtectedTimeConflict,
+    SlotMismatch,
+)
+from parity.domain.ports import Clock, UnitOfWork
+from parity.domain.schedule import Slot
+from parity.domain.standards import VisitType
+from parity.domain.workforce import Modality
+from parity.services.policy import Policy
+from parity.services.requests import create_referral
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    slot: Slot
+    reason: str
+    timely: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BookRequest:
+    request_id: int
+    slot_id: int | None = None
+    accepted_by: str = "member"
+
+
+def _query(request: CareRequest, policy: Policy, now: datetime, clinician_id: str | None) -> SlotQuery:
+    return SlotQuery(
+        policy.kinds_for(request.visit),
+        request.provider_class,
+        request.language,
+        request.modalities,
+        request.clinic_id,
+        max(now, request.not_before),
+        request.effective_deadline,
+        clinician_id,
+    )
+
+
+def _continuity_wanted(request: CareRequest) -> bool:
+    return request.visit is VisitType.FOLLOW_UP and request.preferred_clinician_id is not None
+
+
+def best_timely_slot(
+    request: CareRequest, uow: UnitOfWork, policy: Policy, now: datetime
+) -> tuple[Slot | None, dict[str, Any]]:
+    """The slot the engine would book, and the alternatives it considered on the way."""
+    considered: dict[str, Any] = {}
+    if _continuity_wanted(request):
+        slot = uow.slots.earliest(_query(request, policy, now, request.preferred_clinician_id))
+        considered["same_clinician"] = slot.id if slot else None
+        if slot is not None:
+            return slot, considered
+    slot = uow.slots.earliest(_query(request, policy, now, None))
+    considered["pool"] = slot.id if slot else None
+    return slot, considered
+
+
+def find_proposals(
+    request_id: int, uow: UnitOfWork, clock: Clock, policy: Policy, limit: int | None = None
+) -> list[Proposal]:
+    """Ranked timely proposals for a request: continuity first, then earliest (for `$find`)."""
+    limit = limit or policy.offer_limit
+    now = clock.now()
+    with uow:
+        request = uow.requests.get(request_id)
+        proposals: list[Proposal] = []
+        if _continuity_wanted(request):
+            query = _query(request, policy, now, request.preferred_clinician_id)
+            proposals += [Proposal(s, "same clinician (continuity of care)", True)
+                          for s in uow.slots.candidates(query, 1)]
+        seen = {p.slot.id for p in proposals}
+        for slot in uow.slots.candidates(_query(request, policy, now, None), limit * 2):
+            if slot.id not in seen and len(proposals) < limit:
+                proposals.append(Proposal(slot, "earliest matching slot before the deadline", True))
+                seen.add(slot.id)
+    return proposals
+
+
+def book_request(cmd: BookRequest, uow: UnitOfWork, clock: Clock, policy: Policy) -> Decision:
+    """Book a request into the best timely slot (or the one asked for), or refer it out."""
+    with uow:
+        decision = book_in(cmd, uow, clock, policy)
+        uow.commit()
+    return decision
+
+
+def book_in(cmd: BookRequest, uow: UnitOfWork, clock: Clock, policy: Policy) -> Decision:
+    """`book_request` inside the caller's transaction."""
+    request = uow.requests.get(cmd.request_id)
+    if request.status is not RequestStatus.OPEN:
+        raise InvalidTransition(f"request {request.id} is {request.status}, not open")
+    now = clock.now()
+    if cmd.slot_id is not None:
+        slot = uow.slots.get(cmd.slot_id)
+        check_slot_fits(request, slot, uow, policy)
+        considered: dict[str, Any] = {"requested_slot": slot.id}
+    else:
+        found, considered = best_timely_slot(request, uow, policy, now)
+        if found is None:
+            return _refer(request, considered, uow, clock, policy)
+        slot = found
+    return _book_slot(request, slot, cmd.accepted_by, considered, uow, now, policy)
+
+
+def check_slot_fits(request: CareRequest, slot: Slot, uow: UnitOfWork, policy: Policy) -> None:
+    """Refuse a chosen slot that does not match the request or would make it late silently."""
+    clinician = uow.clinicians.get(slot.clinician_id)
+    if slot.kind not in policy.kinds_for(request.visit):
+        raise SlotMismatch(f"slot {slot.id} is a {slot.kind} slot; a {request.visit} visit cannot use it")
+    if not any(clinician.can_see(request.provider_class, request.language, m) for m in request.modalities):
+        raise SlotMismatch(
+            f"clinician {clinician.id} does not match the request's provider class, language or modality"
+        )
+    if slot.start > request.effective_deadline and not _declined_timely_offer(request, uow):
+        raise DeadlineUnreachable(
+            f"slot {slot.id} starts after the {request.standard} deadline "
+            f"{request.effective_deadline.isoformat()}; offer a timely slot or refer out of network",
+            deadline=request.effective_deadline.isoformat(),
+        )
+
+
+def _declined_timely_offer(request: CareRequest, uow: UnitOfWork) -> bool:
+    return any(
+        o.timely and o.response is OfferResponse.DECLINED for o in uow.offers.where(request_id=request.id)
+    )
+
+
+def _modality_for(request: CareRequest, slot: Slot, uow: UnitOfWork) -> Modality:
+    clinician = uow.clinicians.get(slot.clinician_id)
+    return next(m for m in request.modalities if m in clinician.modalities)
+
+
+def _book_slot(
+    request: CareRequest,
+    slot: Slot,
+    accepted_by: str,
+    considered: dict[str, Any],
+    uow: UnitOfWork,
+    now: datetime,
+    policy: Policy,
+) -> Decision:
+    if uow.protected.overlapping(slot.clinician_id, slot.start, slot.end):
+        raise ProtectedTimeConflict(
+            f"slot {slot.id} lies in clinician {slot.clinician_id}'s protected IPC time",
+            slot=slot.id,
+        )
+    uow.slots.take(slot.id)
+    timely = slot.start <= request.effective_deadline
+    offer = Offer(request.id, slot.id, slot.clinician_id, slot.start, now, timely,
+                  OfferResponse.ACCEPTED, accepted_by, now)
+    uow.offers.add(offer)
+    appointment = Appointment(
+        request.id, request.member_id, slot.clinician_id, slot.clinic_id, slot.id, slot.start,
+        slot.end, request.visit, _modality_for(request, slot, uow), now,
+    )
+    uow.appointments.add(appointment)
+    request.status = RequestStatus.BOOKED
+    uow.requests.save(request)
+    standard = policy.rules.standard(request.standard)
+    explanation = {"rule": standard.name, "limit": standard.limit_text, "timely": timely,
+                   "considered": considered, "clock_start": request.clock_start.isoformat()}
+    return Decision(request.id, "booked", standard.name, standard.citation,
+                    request.effective_deadline, slot.id, appointment.id, None, explanation)
+
+
+def _refer(
+    request: CareRequest, considered: dict[str, Any], uow: UnitOfWork, clock: Clock, policy: Policy
+) -> Decision:
+    standard = policy.rules.standard(request.standard)
+    explanation = {
+        "rule": standard.name,
+        "limit": standard.limit_text,
+        "considered": considered,
+        "why": "no in-network slot matching provider class, language and modality before the deadline",
+        "out_of_network_rule": policy.rules.citations.get("out_of_network", "SB 855"),
+    }
+    referral = create_referral(request, "no timely in-network capacity", explanation, uow, clock)
+    return Decision(request.id, "referred", standard.name, standard.citation,
+                    request.effective_deadline, None, None, referral.id, explanation)

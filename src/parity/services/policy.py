@@ -1,0 +1,26 @@
+"""The rules a deployment runs under: a jurisdiction's standards and a contract preset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parity.domain.contract import ContractTerms
+from parity.domain.schedule import BlockKind
+from parity.domain.standards import RuleSet, VisitType
+
+
+@dataclass(frozen=True)
+class Policy:
+    rules: RuleSet
+    contract: ContractTerms
+    # Which template blocks each kind of visit may use, in order of preference. Urgent
+    # visits use the slots templates hold back for them first, then any open slot.
+    slot_kinds: tuple[tuple[VisitType, tuple[BlockKind, ...]], ...] = (
+        (VisitType.URGENT, (BlockKind.URGENT, BlockKind.FOLLOW_UP, BlockKind.INTAKE)),
+        (VisitType.INITIAL, (BlockKind.INTAKE,)),
+        (VisitType.FOLLOW_UP, (BlockKind.FOLLOW_UP,)),
+    )
+    offer_limit: int = 5
+
+    def kinds_for(self, visit: VisitType) -> tuple[BlockKind, ...]:
+        return dict(self.slot_kinds)[visit]

@@ -1,0 +1,136 @@
+"""Use cases that open, document and refer care requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from parity.domain.care import CareRequest, ClinicalException, Referral, RequestStatus
+from parity.domain.errors import InvalidInput, InvalidTransition
+from parity.domain.ports import Clock, UnitOfWork
+from parity.domain.standards import VisitType
+from parity.domain.workforce import Modality, ProviderClass
+from parity.services.policy import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCare:
+    member_id: str
+    visit: VisitType
+    provider_class: ProviderClass
+    language: str
+    modalities: tuple[Modality, ...]
+    clinic_id: str
+    requested_at: datetime | None = None
+    preferred_clinician_id: str | None = None
+    prior_authorization: bool = False
+    prior_appointment_start: datetime | None = None
+    not_before: datetime | None = None
+    course_id: int | None = None
+    prior_appointment_id: int | None = None
+
+
+def open_request(cmd: RequestCare, uow: UnitOfWork, clock: Clock, policy: Policy) -> CareRequest:
+    """Open a care request: pick its standard, start its clock, fix its deadline."""
+    with uow:
+        request = new_request(cmd, uow, clock, policy)
+        uow.commit()
+    return request
+
+
+def new_request(cmd: RequestCare, uow: UnitOfWork, clock: Clock, policy: Policy) -> CareRequest:
+    """Build and store a request inside the caller's transaction."""
+    _validate(cmd)
+    uow.clinics.get(cmd.clinic_id)
+    standard = policy.rules.standard_for(
+        cmd.visit, cmd.provider_class, prior_authorization=cmd.prior_authorization
+    )
+    requested_at = cmd.requested_at or clock.now()
+    # SB 221: a follow-up's clock starts at the prior appointment, not at the request.
+    clock_start = cmd.prior_appointment_start if cmd.visit is VisitType.FOLLOW_UP else None
+    clock_start = clock_start or requested_at
+    deadline = policy.rules.deadline(standard, clock_start)
+    not_before = max(requested_at, cmd.not_before or requested_at)
+    request = CareRequest(
+        cmd.member_id, cmd.visit, cmd.provider_class, cmd.language, cmd.modalities,
+        cmd.clinic_id, requested_at, standard.name, clock_start, deadline, not_before,
+        cmd.preferred_clinician_id, cmd.prior_authorization, cmd.course_id,
+        cmd.prior_appointment_id,
+    )
+    return uow.requests.add(request)
+
+
+def _validate(cmd: RequestCare) -> None:
+    if not cmd.member_id:
+        raise InvalidInput("a care request needs a member")
+    if not cmd.modalities:
+        raise InvalidInput("a care request needs at least one acceptable modality")
+    if not cmd.language:
+        raise InvalidInput("a care request needs a language")
+    if cmd.visit is VisitType.FOLLOW_UP and cmd.prior_appointment_start is None:
+        raise InvalidInput("a follow-up request needs the prior appointment's start (SB 221 clock)")
+    for instant in (cmd.requested_at, cmd.prior_appointment_start, cmd.not_before):
+        if instant is not None and instant.tzinfo is None:
+            raise InvalidInput("times must carry a time zone")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordClinicalException:
+    request_id: int
+    author: str
+    reason: str
+    extended_deadline: datetime
+
+
+def record_clinical_exception(
+    cmd: RecordClinicalException, uow: UnitOfWork, clock: Clock
+) -> ClinicalException:
+    """Document that a longer wait will not harm the member (28 CCR §1300.67.2.2(c)(5)(G))."""
+    with uow:
+        exception = document_exception(cmd, uow, clock)
+        uow.commit()
+    return exception
+
+
+def document_exception(cmd: RecordClinicalException, uow: UnitOfWork, clock: Clock) -> ClinicalException:
+    if not cmd.author.strip() or not cmd.reason.strip():
+        raise InvalidInput("a clinical exception needs its author and reason on record")
+    if cmd.extended_deadline.tzinfo is None:
+        raise InvalidInput("the extended deadline must carry a time zone")
+    request = uow.requests.get(cmd.request_id)
+    if cmd.extended_deadline <= request.deadline:
+        raise InvalidInput("a clinical exception must extend the deadline, not shorten it")
+    request.extended_deadline = cmd.extended_deadline
+    uow.requests.save(request)
+    exception = ClinicalException(
+        request.id, cmd.author.strip(), clock.now(), cmd.reason.strip(), cmd.extended_deadline
+    )
+    return uow.clinical_exceptions.add(exception)
+
+
+@dataclass(frozen=True, slots=True)
+class ReferOutOfNetwork:
+    request_id: int
+    reason: str
+
+
+def refer_out_of_network(cmd: ReferOutOfNetwork, uow: UnitOfWork, clock: Clock) -> Referral:
+    """Arrange out-of-network care at in-network cost sharing (SB 855, H&S §1374.72)."""
+    with uow:
+        request = uow.requests.get(cmd.request_id)
+        referral = create_referral(request, cmd.reason, {"by": "scheduler"}, uow, clock)
+        uow.commit()
+    return referral
+
+
+def create_referral(
+    request: CareRequest, reason: str, explanation: dict[str, object], uow: UnitOfWork, clock: Clock
+) -> Referral:
+    if request.status is not RequestStatus.OPEN:
+        raise InvalidTransition(f"request {request.id} is {request.status}; only open requests are referred")
+    request.status = RequestStatus.REFERRED
+    uow.requests.save(request)
+    referral = Referral(
+        request.id, request.member_id, clock.now(), request.effective_deadline, reason, dict(explanation)
+    )
+    return uow.referrals.add(referral)
