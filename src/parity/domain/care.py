@@ -164,6 +164,10 @@ class Course:
 
     member_id: str
     clinician_id: str
+    provider_class: ProviderClass
+    language: str
+    modalities: tuple[Modality, ...]
+    clinic_id: str
     cadence_days: int
     sessions_planned: int
     sessions_done: int = 0

@@ -56,7 +56,7 @@ def _query(request: CareRequest, policy: Policy, now: datetime, clinician_id: st
         request.language,
         request.modalities,
         request.clinic_id,
-        max(now, request.not_before),
+        max(now + policy.min_notice, request.not_before),
         request.effective_deadline,
         clinician_id,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from parity.domain.contract import ContractTerms
 from parity.domain.schedule import BlockKind
@@ -21,6 +22,8 @@ class Policy:
         (VisitType.FOLLOW_UP, (BlockKind.FOLLOW_UP,)),
     )
     offer_limit: int = 5
+    # A visit cannot start the moment it is booked: members need time to get there or log on.
+    min_notice: timedelta = timedelta(hours=2)
 
     def kinds_for(self, visit: VisitType) -> tuple[BlockKind, ...]:
         return dict(self.slot_kinds)[visit]

@@ -1,0 +1,175 @@
+"""Load the rules as data: standards, holiday calendars, contracts and regions (TOML).
+
+Bad files fail loudly with `RuleFileError` naming the file and the key, at start-up.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays as holiday_tables
+
+from parity.domain.calendar import WEEKDAY_NAMES, BusinessCalendar
+from parity.domain.contract import ContractTerms
+from parity.domain.errors import RuleFileError
+from parity.domain.standards import AccessStandard, ClockStart, RuleSet, Urgency
+from parity.domain.workforce import Clinic, ProviderClass
+
+HOLIDAY_YEARS = range(2015, 2041)
+
+
+def data_dir(kind: str) -> Path:
+    """The folder of packaged rule files of one kind (standards, contracts, regions)."""
+    return Path(str(resources.files("parity") / "data" / kind))
+
+
+def resolve(kind: str, name_or_path: str) -> Path:
+    """A packaged preset by name (`socal-2025`) or a file path (`my.toml`)."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" and candidate.exists():
+        return candidate
+    packaged = data_dir(kind) / f"{name_or_path}.toml"
+    if packaged.exists():
+        return packaged
+    known = ", ".join(sorted(p.stem for p in data_dir(kind).glob("*.toml")))
+    raise RuleFileError(f"no {kind[:-1]} named {name_or_path!r}; known: {known}", name=name_or_path)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise RuleFileError(f"{path}: {error}", path=str(path)) from error
+
+
+def _need(table: dict[str, Any], key: str, path: Path) -> Any:
+    if key not in table:
+        raise RuleFileError(f"{path}: missing key {key!r}", path=str(path), key=key)
+    return table[key]
+
+
+def holiday_calendar(table: dict[str, Any], path: Path) -> BusinessCalendar:
+    """Build the business calendar: weekdays minus the `holidays` package's list plus extras."""
+    weekdays = [WEEKDAY_NAMES.index(d) for d in table.get("weekdays", WEEKDAY_NAMES[:5])]
+    country = table.get("holidays_country")
+    days: set[date] = set()
+    if country:
+        subdivision = table.get("holidays_subdivision")
+        days.update(holiday_tables.country_holidays(country, subdiv=subdivision, years=HOLIDAY_YEARS))
+    for extra in table.get("extra_holidays", []):
+        days.add(date.fromisoformat(_need(extra, "date", path)))
+    return BusinessCalendar(str(table.get("name", path.stem)), days, weekdays)
+
+
+def _standard(entry: dict[str, Any], path: Path) -> AccessStandard:
+    try:
+        return AccessStandard(
+            name=_need(entry, "name", path),
+            title=entry.get("title", entry["name"]),
+            clock_start=ClockStart(_need(entry, "clock_start", path)),
+            urgency=Urgency(_need(entry, "urgency", path)),
+            visit=entry.get("visit", "any"),
+            provider_classes=frozenset(ProviderClass(p) for p in entry.get("provider_classes", [])),
+            citation=_need(entry, "citation", path),
+            effective_from=date.fromisoformat(str(_need(entry, "effective_from", path))),
+            prior_authorization=bool(entry.get("prior_authorization", False)),
+            limit_hours=entry.get("limit_hours"),
+            limit_business_days=entry.get("limit_business_days"),
+            limit_minutes=entry.get("limit_minutes"),
+        )
+    except ValueError as error:
+        raise RuleFileError(f"{path}: standard {entry.get('name')!r}: {error}", path=str(path)) from error
+
+
+def load_rules(name_or_path: str = "california", extra_holidays: list[date] | None = None) -> RuleSet:
+    """Load a jurisdiction's standards file; `extra_holidays` adds a plan's own closures."""
+    path = resolve("standards", name_or_path)
+    data = _read(path)
+    calendar = holiday_calendar(_need(data, "calendar", path), path)
+    if extra_holidays:
+        calendar = BusinessCalendar(calendar.name, calendar.holidays | set(extra_holidays), calendar.weekdays)
+    standards = {s.name: s for s in (_standard(e, path) for e in _need(data, "standard", path))}
+    monitoring = data.get("monitoring", {})
+    citations = {k: str(v.get("citation", "")) for k, v in data.items() if isinstance(v, dict)}
+    return RuleSet(
+        jurisdiction=_need(data, "jurisdiction", path),
+        title=data.get("title", path.stem),
+        timezone=ZoneInfo(_need(data, "timezone", path)),
+        calendar=calendar,
+        standards=standards,
+        urgent_threshold=float(monitoring.get("urgent_compliance_threshold", 0.70)),
+        non_urgent_threshold=float(monitoring.get("non_urgent_compliance_threshold", 0.70)),
+        penalty_per_violation_usd=int(data.get("penalties", {}).get("per_violation_usd", 25_000)),
+        citations=citations,
+    )
+
+
+def load_contract(name_or_path: str) -> ContractTerms:
+    path = resolve("contracts", name_or_path)
+    data = _read(path)
+    hours = float(_need(data, "ipc_hours_per_week_fte", path))
+    if hours < 0:
+        raise RuleFileError(f"{path}: ipc_hours_per_week_fte must be >= 0", path=str(path))
+    return ContractTerms(
+        name=_need(data, "name", path),
+        title=data.get("title", path.stem),
+        ipc_hours_per_week_fte=hours,
+        citation=_need(data, "citation", path),
+        reduced_ipc_hours_per_week_fte=data.get("reduced_ipc_hours_per_week_fte"),
+        pension=bool(data.get("pension", False)),
+        cash_balance_pension=bool(data.get("cash_balance_pension", False)),
+        wage_increases=tuple(float(w) for w in data.get("wage_increases", [])),
+        direct_care_hours_per_week_fte=float(data.get("direct_care_hours_per_week_fte", 30.0)),
+        meeting_hours_per_week_fte=float(data.get("meeting_hours_per_week_fte", 2.5)),
+    )
+
+
+@dataclass(frozen=True)
+class RegionSpec:
+    """A region to simulate: its clinics, counties, size and calibration tables."""
+
+    name: str
+    title: str
+    timezone: str
+    members: int
+    clinicians: int
+    clinics: tuple[Clinic, ...]
+    county_population: dict[str, int]
+    demand: dict[str, Any] = field(default_factory=dict)
+    workforce: dict[str, Any] = field(default_factory=dict)
+
+
+def load_region(name_or_path: str) -> RegionSpec:
+    path = resolve("regions", name_or_path)
+    data = _read(path)
+    timezone = str(data.get("timezone", "America/Los_Angeles"))
+    clinics = tuple(
+        Clinic(
+            id=_need(c, "id", path),
+            name=_need(c, "name", path),
+            address=f"{c.get('address', '')}, {c.get('city', '')} {c.get('zip', '')}".strip(", "),
+            timezone=timezone,
+            county=c.get("county", ""),
+            lat=float(c.get("lat", 0.0)),
+            lon=float(c.get("lon", 0.0)),
+        )
+        for c in _need(data, "clinic", path)
+    )
+    return RegionSpec(
+        name=_need(data, "name", path),
+        title=data.get("title", path.stem),
+        timezone=timezone,
+        members=int(_need(data, "members", path)),
+        clinicians=int(_need(data, "clinicians", path)),
+        clinics=clinics,
+        county_population={c["name"]: int(c["population"]) for c in data.get("county", [])},
+        demand=dict(_need(data, "demand", path)),
+        workforce=dict(_need(data, "workforce", path)),
+    )

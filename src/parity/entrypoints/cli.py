@@ -1,0 +1,131 @@
+"""The `parity` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from parity.adapters.rules_files import load_rules
+from parity.bootstrap import build_simulation
+from parity.config import Settings
+from parity.domain.errors import ParityError
+from parity.simulation.summary import Summary, summarise
+
+app = typer.Typer(help="Parity: timely-access scheduling that keeps protected IPC time.", no_args_is_help=True)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def _parse_instant(text: str, tz_name: str) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise _fail(f"--from must be an ISO date-time such as 2026-11-20T09:30, got {text!r}") from None
+    # A time without an offset is read as clinic-local wall-clock time.
+    return instant if instant.tzinfo else instant.replace(tzinfo=ZoneInfo(tz_name))
+
+
+@app.command()
+def deadline(
+    standard: Annotated[str, typer.Option(help="urgent, urgent-prior-auth, initial-therapy, initial-psychiatry, follow-up-therapy")],
+    from_: Annotated[str, typer.Option("--from", help="clock start, ISO date-time (local if no offset)")],
+    jurisdiction: Annotated[str, typer.Option(help="rule file name or path")] = "california",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Print the legal deadline of a standard from a clock start."""
+    try:
+        rules = load_rules(jurisdiction)
+        rule = rules.standard(standard)
+        start = _parse_instant(from_, str(rules.timezone))
+        due = rules.deadline(rule, start)
+    except ParityError as error:
+        raise _fail(error.message) from None
+    payload = {
+        "standard": rule.name,
+        "jurisdiction": rules.jurisdiction,
+        "limit": rule.limit_text,
+        "clock_start": start.isoformat(),
+        "deadline": due.isoformat(),
+        "citation": rule.citation,
+    }
+    if as_json:
+        typer.echo(json.dumps(payload))
+        return
+    console.print(f"[bold]{rule.title}[/] ({rule.limit_text}; {rule.citation})")
+    console.print(f"clock start  {payload['clock_start']}")
+    console.print(f"deadline     [bold]{payload['deadline']}[/]")
+
+
+@app.command()
+def simulate(
+    weeks: Annotated[int, typer.Option(min=1, max=156, help="weeks measured (after warm-up)")] = 12,
+    contract: Annotated[str, typer.Option(help="contract preset name or TOML path")] = "socal-2025",
+    scale: Annotated[float, typer.Option(min=0.0001, max=1.0, help="share of the full region")] = 0.05,
+    region: Annotated[str, typer.Option(help="region name or TOML path")] = "socal",
+    warmup: Annotated[int, typer.Option(min=0, max=52, help="weeks simulated before measuring")] = 8,
+    start: Annotated[str, typer.Option(help="first simulated Monday (ISO date)")] = "2026-01-05",
+    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+) -> None:
+    """Run the region's demand through the booking services and summarise compliance."""
+    try:
+        first = date.fromisoformat(start)
+    except ValueError:
+        raise _fail(f"--start must be an ISO date, got {start!r}") from None
+    settings = Settings.from_env()
+    settings = Settings(settings.jurisdiction, contract, region, seed)
+    try:
+        simulation, members = build_simulation(
+            settings, weeks=weeks, scale=scale, warmup_weeks=warmup, start=first
+        )
+        with Progress(
+            TextColumn("[bold]simulating[/] {task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} days"),
+            TimeElapsedColumn(), TimeRemainingColumn(), console=errors, transient=as_json,
+        ) as progress:
+            task = progress.add_task(f"{region} x{scale:g}, {contract}", total=None)
+            run = simulation.run(lambda done, total: progress.update(task, completed=done, total=total))
+        summary = summarise(run.uow, simulation.policy, simulation.config, members)
+    except ParityError as error:
+        raise _fail(error.message) from None
+    if as_json:
+        typer.echo(json.dumps({"contract": contract, "region": region, "scale": scale, "weeks": weeks,
+                               "bookings": run.bookings, **summary.as_dict()}))
+        return
+    _print_summary(summary, contract, run.bookings)
+
+
+def _print_summary(summary: Summary, contract: str, bookings: int) -> None:
+    table = Table(title=f"Timely access under {contract}")
+    for column in ("standard", "requests", "within standard", "median wait (bd)", "p90 wait (bd)", "referred OON"):
+        table.add_column(column, justify="right" if column != "standard" else "left")
+    for group in summary.groups.values():
+        share = f"{group.share_within_standard:.1%}"
+        table.add_row(group.name, str(group.requests), share, f"{group.median_wait:g}", f"{group.p90_wait:g}", str(group.referred))
+    console.print(table)
+    console.print(f"clinicians {summary.clinicians:,}   members {summary.members:,}   bookings made {bookings:,}")
+    console.print(f"appointments delivered {summary.appointments_delivered:,}   no-shows {summary.no_shows:,}   "
+                  f"out-of-network referrals {summary.referrals:,}")
+    console.print(f"IPC hours guaranteed {summary.ipc_guaranteed_hours:,.1f}   kept {summary.ipc_kept_hours:,.1f}   "
+                  f"([bold]{summary.ipc_kept_share:.1%}[/])   bookings in protected time {summary.bookings_in_protected_time}")
+
+
+def main() -> None:
+    try:
+        app()
+    except ParityError as error:  # the last line of defence: a rule, never a traceback
+        errors.print(f"[bold red]error:[/] {error.message}")
+        sys.exit(2)

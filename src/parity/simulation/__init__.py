@@ -1,0 +1,1 @@
+"""The synthetic region and its demand, run through the real booking services on a simulated clock."""

@@ -1,0 +1,224 @@
+"""Run a region's demand through the real booking services on a simulated clock.
+
+Events (arrivals, visits, cancellations) sit in one time-ordered queue; at each event the
+clock is set to its instant and the same service functions the API uses are called with
+the in-memory unit of work. Arrivals come as a Poisson process in call-centre hours.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from parity.adapters.clock import SimulatedClock
+from parity.adapters.memory import MemoryUnitOfWork
+from parity.domain.care import Appointment, CancelledBy, Course, Decision
+from parity.domain.errors import ParityError
+from parity.domain.standards import VisitType
+from parity.services.booking import BookRequest, book_request
+from parity.services.courses import BookFollowUp, book_follow_up
+from parity.services.policy import Policy
+from parity.services.requests import RequestCare, open_request
+from parity.services.schedules import materialise, register_clinician, register_clinics
+from parity.services.visits import CancelAppointment, cancel_appointment, close_visit
+from parity.simulation.demand import Demand, demand_from
+from parity.simulation.region import Member, SyntheticRegion
+
+OPEN_HOURS = (time(7, 0), time(19, 0))
+HORIZON_WEEKS_AHEAD = 8
+
+
+@dataclass
+class Episode:
+    member: Member
+    sessions_planned: int
+    cadence_days: int
+    course_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    weeks: int = 12
+    warmup_weeks: int = 8
+    start: date = date(2026, 1, 5)
+    seed: int = 7
+
+    @property
+    def measure_from(self) -> date:
+        return self.start + timedelta(weeks=self.warmup_weeks)
+
+    @property
+    def end(self) -> date:
+        return self.measure_from + timedelta(weeks=self.weeks)
+
+
+@dataclass
+class SimulationRun:
+    uow: MemoryUnitOfWork
+    policy: Policy
+    config: SimulationConfig
+    bookings: int = 0
+    decisions: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Simulation:
+    def __init__(self, region: SyntheticRegion, policy: Policy, config: SimulationConfig) -> None:
+        self.region = region
+        self.policy = policy
+        self.config = config
+        self.tz = policy.rules.timezone
+        self.rng = random.Random(config.seed)
+        self.demand: Demand = demand_from(region.spec.demand, region.spec.workforce, region.member_count)
+        self.uow = MemoryUnitOfWork()
+        self.clock = SimulatedClock(self._at(config.start, time(0, 0)))
+        self.queue: list[tuple[datetime, int, str, Any]] = []
+        self.sequence = itertools.count()
+        self.episodes: dict[int, Episode] = {}
+        self.run_state = SimulationRun(self.uow, policy, config)
+
+    def _at(self, day: date, clock_time: time) -> datetime:
+        return datetime.combine(day, clock_time, tzinfo=self.tz).astimezone(timezone.utc)
+
+    def _push(self, when: datetime, kind: str, payload: Any) -> None:
+        heapq.heappush(self.queue, (when, next(self.sequence), kind, payload))
+
+    def setup(self) -> None:
+        register_clinics(self.region.clinics, self.uow)
+        for clinician, template in zip(self.region.clinicians, self.region.templates, strict=True):
+            register_clinician(clinician, template, self.uow, self.policy)
+
+    def run(self, on_day: Callable[[int, int], None] | None = None) -> SimulationRun:
+        self.setup()
+        days = (self.config.end - self.config.start).days
+        for offset in range(days):
+            day = self.config.start + timedelta(days=offset)
+            if day.weekday() == 0:
+                materialise(self.uow, self.policy, day, HORIZON_WEEKS_AHEAD)
+            self._schedule_arrivals(day)
+            self._drain(self._at(day + timedelta(days=1), time(0, 0)))
+            if on_day is not None:
+                on_day(offset + 1, days)
+        return self.run_state
+
+    def _schedule_arrivals(self, day: date) -> None:
+        opens, closes = self._at(day, OPEN_HOURS[0]), self._at(day, OPEN_HOURS[1])
+        hours = (closes - opens).total_seconds() / 3600
+        rate = self.demand.episodes_per_day / hours
+        elapsed = self.rng.expovariate(rate)
+        while elapsed < hours:
+            self._push(opens + timedelta(hours=elapsed), "arrival", None)
+            elapsed += self.rng.expovariate(rate)
+
+    def _drain(self, until: datetime) -> None:
+        while self.queue and self.queue[0][0] < until:
+            when, _, kind, payload = heapq.heappop(self.queue)
+            self.clock.set(when)
+            try:
+                getattr(self, f"_on_{kind}")(payload)
+            except ParityError as error:
+                self.run_state.errors.append(f"{kind}: {error.message}")
+
+    def _on_arrival(self, _: None) -> None:
+        member = self.region.member(self.rng.randrange(self.region.member_count))
+        visit, provider_class, prior_auth = self.demand.visit_and_class(self.rng)
+        episode = Episode(member, self.demand.sessions(self.rng), self.demand.cadence(self.rng))
+        self._open_first_visit(episode, visit, provider_class, prior_auth)
+
+    def _open_first_visit(self, episode: Episode, visit: VisitType, provider_class: Any, prior_auth: bool) -> None:
+        member = episode.member
+        request = open_request(
+            RequestCare(member.id, visit, provider_class, member.language, member.modalities,
+                        member.clinic_id, prior_authorization=prior_auth),
+            self.uow, self.clock, self.policy,
+        )
+        self.episodes[request.id] = episode
+        self._after(book_request(BookRequest(request.id), self.uow, self.clock, self.policy))
+
+    def _after(self, decision: Decision) -> None:
+        self.run_state.decisions += 1
+        if decision.appointment_id is None:
+            return
+        self.run_state.bookings += 1
+        appointment = self.uow.appointments.get(decision.appointment_id)
+        self._push(appointment.start, "visit", appointment.id)
+        self._maybe_cancel(appointment)
+
+    def _maybe_cancel(self, appointment: Appointment) -> None:
+        now = self.clock.now()
+        lead = (appointment.start - now).total_seconds()
+        draw = self.rng.random()
+        demand = self.demand
+        if draw < demand.clinic_cancel:
+            self._push(now + timedelta(seconds=lead * self.rng.random()), "clinic_cancel", appointment.id)
+        elif draw < demand.clinic_cancel + demand.member_cancel:
+            self._push(now + timedelta(seconds=lead * self.rng.random()), "member_cancel", appointment.id)
+        elif draw < demand.clinic_cancel + demand.member_cancel + demand.late_cancel:
+            self._push(appointment.start - timedelta(hours=min(2.0, lead / 7200)), "member_cancel", appointment.id)
+
+    def _on_clinic_cancel(self, appointment_id: int) -> None:
+        cancelled = cancel_appointment(
+            CancelAppointment(appointment_id, CancelledBy.CLINIC, "clinician unavailable"), self.uow, self.clock
+        )
+        # The request re-opens with its original deadline; rebook it at once.
+        self._after(book_request(BookRequest(cancelled.request_id), self.uow, self.clock, self.policy))
+
+    def _on_member_cancel(self, appointment_id: int) -> None:
+        cancelled = cancel_appointment(
+            CancelAppointment(appointment_id, CancelledBy.MEMBER, "member rescheduled"), self.uow, self.clock
+        )
+        self._continue(cancelled, rescheduled=True)
+
+    def _on_visit(self, appointment_id: int) -> None:
+        appointment = self.uow.appointments.get(appointment_id)
+        if appointment.cancelled_by is not None:
+            return
+        rate = self.demand.no_show_intake if appointment.visit is not VisitType.FOLLOW_UP else self.demand.no_show_follow_up
+        attended = self.rng.random() >= rate
+        close_visit(appointment_id, attended, self.uow)
+        episode = self.episodes.get(appointment.request_id)
+        if episode is not None and attended and episode.course_id is not None:
+            self.uow.courses.get(episode.course_id).sessions_done += 1
+        self._continue(appointment, rescheduled=False, attended=attended)
+
+    def _continue(self, appointment: Appointment, rescheduled: bool, attended: bool = True) -> None:
+        """After a visit or a member cancellation: the next visit of the episode, if any."""
+        episode = self.episodes.get(appointment.request_id)
+        if episode is None:
+            return
+        if episode.course_id is None:
+            self._continue_first_visit(episode, appointment, rescheduled, attended)
+            return
+        course = self.uow.courses.get(episode.course_id)
+        if course.sessions_done >= course.sessions_planned:
+            return
+        when = self.clock.now() if rescheduled else None
+        decision = book_follow_up(BookFollowUp(course.id, appointment.id, when), self.uow, self.clock, self.policy)
+        self.episodes[decision.request_id] = episode
+        self._after(decision)
+
+    def _continue_first_visit(
+        self, episode: Episode, appointment: Appointment, rescheduled: bool, attended: bool
+    ) -> None:
+        if rescheduled or not attended:
+            # The member asks again: a new request whose clock starts now.
+            request = self.uow.requests.get(appointment.request_id)
+            self._open_first_visit(episode, request.visit, request.provider_class, request.prior_authorization)
+            return
+        if episode.sessions_planned <= 1:
+            return
+        clinician = self.uow.clinicians.get(appointment.clinician_id)
+        member = episode.member
+        course = Course(member.id, clinician.id, clinician.provider_class, member.language,
+                        member.modalities, member.clinic_id, episode.cadence_days,
+                        episode.sessions_planned, sessions_done=1)
+        with self.uow:
+            self.uow.courses.add(course)
+            self.uow.commit()
+        episode.course_id = course.id
+        self._continue(appointment, rescheduled=False)

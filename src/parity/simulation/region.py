@@ -1,0 +1,199 @@
+"""A seeded synthetic region: clinicians with weekly templates, and members on demand.
+
+Clinicians are spread over clinics in proportion to the members each clinic serves
+(county population shared among the county's clinics). Members are not stored: member
+`k` is generated from (seed, k) whenever the demand needs them, so a 4.8-million-member
+region costs no memory. `scale` shrinks members and clinicians together.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass
+from datetime import time
+
+from parity.adapters.rules_files import RegionSpec
+from parity.domain.contract import ContractTerms
+from parity.domain.schedule import BlockKind, TemplateBlock, WeeklyTemplate
+from parity.domain.workforce import Clinic, Clinician, Discipline, Modality
+
+DAY_START_MINUTES = 8 * 60
+LUNCH = (12 * 60, 13 * 60)
+QUARTER = 15
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: str
+    clinic_id: str
+    language: str
+    modalities: tuple[Modality, ...]
+
+
+@dataclass(frozen=True)
+class SyntheticRegion:
+    spec: RegionSpec
+    scale: float
+    seed: int
+    clinics: tuple[Clinic, ...]
+    clinicians: tuple[Clinician, ...]
+    templates: tuple[WeeklyTemplate, ...]
+    member_count: int
+    clinic_weights: tuple[float, ...]
+
+    def member(self, k: int) -> Member:
+        """Member `k`, the same every time for the same seed."""
+        rng = random.Random(self.seed * 1_000_003 + k)
+        clinic = rng.choices(self.clinics, self.clinic_weights)[0]
+        language = _draw(rng, self.spec.demand["language_shares"])
+        # Members whose language no clinician is hired for are served in English with an
+        # interpreter; Spanish speakers ask for a Spanish-speaking clinician.
+        language = "spanish" if language == "spanish" else "english"
+        modality = Modality(_draw(rng, self.spec.demand["modality_shares"]))
+        accepted = _ACCEPTS[modality]
+        return Member(f"m{k}", clinic.id, language, accepted)
+
+
+_ACCEPTS = {
+    Modality.IN_PERSON: (Modality.IN_PERSON,),
+    Modality.VIDEO: (Modality.VIDEO, Modality.PHONE),
+    Modality.PHONE: (Modality.PHONE, Modality.VIDEO),
+}
+
+
+def _draw(rng: random.Random, shares: dict[str, float]) -> str:
+    return rng.choices(list(shares), list(shares.values()))[0]
+
+
+def clinic_weights(spec: RegionSpec) -> tuple[float, ...]:
+    """Each clinic's share of members: its county's population split among its clinics."""
+    per_county = Counter(c.county for c in spec.clinics)
+    raw = [spec.county_population.get(c.county, 1) / per_county[c.county] for c in spec.clinics]
+    total = sum(raw)
+    return tuple(w / total for w in raw)
+
+
+def build_region(spec: RegionSpec, contract: ContractTerms, scale: float = 1.0, seed: int = 7) -> SyntheticRegion:
+    """Generate clinicians and their templates for a region at `scale`."""
+    if not 0 < scale <= 1.0:
+        raise ValueError("scale must be in (0, 1]")
+    rng = random.Random(seed)
+    weights = clinic_weights(spec)
+    count = max(len(spec.clinics), round(spec.clinicians * scale))
+    homes = _apportion(count, weights)
+    clinicians: list[Clinician] = []
+    templates: list[WeeklyTemplate] = []
+    for clinic, n in zip(spec.clinics, homes, strict=True):
+        for _ in range(n):
+            clinician = _clinician(rng, spec, clinic, len(clinicians) + 1)
+            clinicians.append(clinician)
+            templates.append(weekly_template(clinician, contract, spec.workforce))
+    return SyntheticRegion(
+        spec, scale, seed, spec.clinics, tuple(clinicians), tuple(templates),
+        round(spec.members * scale), weights,
+    )
+
+
+def _apportion(count: int, weights: tuple[float, ...]) -> list[int]:
+    """Split `count` by weights, at least one each, largest remainders first."""
+    base = [max(1, int(count * w)) for w in weights]
+    order = sorted(range(len(weights)), key=lambda i: count * weights[i] - int(count * weights[i]), reverse=True)
+    for i in order[: max(0, count - sum(base))]:
+        base[i] += 1
+    return base
+
+
+def _clinician(rng: random.Random, spec: RegionSpec, clinic: Clinic, number: int) -> Clinician:
+    workforce = spec.workforce
+    discipline = Discipline(_draw(rng, workforce["discipline_shares"]))
+    fte = rng.choices(workforce["fte_values"], workforce["fte_shares"])[0]
+    languages = {"english"}
+    if rng.random() < workforce.get("spanish_speaking_share", 0.0):
+        languages.add("spanish")
+    return Clinician(
+        id=f"c{number:05d}",
+        name=f"Clinician {number}",
+        discipline=discipline,
+        fte=float(fte),
+        clinic_ids=(clinic.id,),
+        languages=frozenset(languages),
+        modalities=frozenset(Modality),
+    )
+
+
+def _working_days(fte: float) -> list[int]:
+    days = max(1, min(5, round(5 * fte)))
+    return list(range(days))
+
+
+def weekly_template(clinician: Clinician, contract: ContractTerms, workforce: dict[str, object]) -> WeeklyTemplate:
+    """A realistic week: protected IPC first thing each working day, a meeting block,
+    one urgent-reserved slot a day, intakes early in the week, follow-ups otherwise.
+
+    IPC is laid in whole hours, round-robin over the working days, so each protected hour
+    costs exactly one bookable hour; a remainder is rounded up to a quarter hour so the
+    week never falls short of the contract's guarantee.
+    """
+    days = _working_days(clinician.fte)
+    minutes_per_day = round(8 * 60 * 5 * clinician.fte / len(days) / QUARTER) * QUARTER
+    ipc_by_day = _spread_ipc(contract.ipc_minutes_per_week(clinician.fte), len(days))
+    meeting = round(contract.meeting_hours_per_week_fte * 60 * clinician.fte / QUARTER) * QUARTER
+    session = int(str(workforce.get("session_minutes", 50))) + 10
+    intake = int(str(workforce.get("intake_minutes", 75))) + 15
+    blocks: list[TemplateBlock] = []
+    for position, day in enumerate(days):
+        meeting_today = meeting if position == len(days) - 1 else 0
+        blocks += _day_blocks(clinician.home_clinic_id, day, minutes_per_day, ipc_by_day[position],
+                              meeting_today, session, intake if position < 2 else 0)
+    return WeeklyTemplate(clinician.id, tuple(blocks))
+
+
+def _spread_ipc(total: int, days: int) -> list[int]:
+    hours, remainder = divmod(total, 60)
+    by_day = [60 * (hours // days + (i < hours % days)) for i in range(days)]
+    by_day[-1] += -(-remainder // QUARTER) * QUARTER
+    return by_day
+
+
+def _clock(minutes: int) -> time:
+    return time(minutes // 60, minutes % 60)
+
+
+def _day_blocks(
+    clinic_id: str, day: int, length: int, ipc: int, meeting: int, session: int, intake: int
+) -> list[TemplateBlock]:
+    """Lay one day: IPC, intake (if any), an urgent slot, follow-ups, meeting; skip lunch."""
+    plan: list[tuple[BlockKind, int, int]] = [(BlockKind.IPC, ipc, 0)]
+    if intake:
+        plan.append((BlockKind.INTAKE, intake, intake))
+    plan.append((BlockKind.URGENT, session, session))
+    bookable = length - ipc - meeting - sum(m for _, m, _ in plan[1:])
+    plan.append((BlockKind.FOLLOW_UP, max(0, bookable) // session * session, session))
+    plan.append((BlockKind.ADMIN, meeting, 0))
+    blocks: list[TemplateBlock] = []
+    cursor = DAY_START_MINUTES
+    for kind, minutes, slot in plan:
+        cursor, laid = _lay(clinic_id, day, cursor, minutes, kind, slot)
+        blocks += laid
+    return blocks
+
+
+def _lay(
+    clinic_id: str, day: int, cursor: int, minutes: int, kind: BlockKind, slot: int
+) -> tuple[int, list[TemplateBlock]]:
+    """Lay `minutes` of one kind from `cursor`, split around lunch on whole slots."""
+    laid: list[TemplateBlock] = []
+    while minutes > 0:
+        if LUNCH[0] <= cursor < LUNCH[1]:
+            cursor = LUNCH[1]
+        room = LUNCH[0] - cursor if cursor < LUNCH[0] else 24 * 60 - cursor
+        step = slot or 1
+        take = min(minutes, room // step * step) if cursor < LUNCH[0] else minutes
+        if take <= 0:
+            cursor = LUNCH[1]
+            continue
+        laid.append(TemplateBlock(day, _clock(cursor), _clock(cursor + take), kind, clinic_id, slot))
+        cursor += take
+        minutes -= take
+    return cursor, laid
