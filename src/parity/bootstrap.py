@@ -23,12 +23,14 @@ def build_simulation(
     scale: float,
     contract: str | None = None,
     region: str | None = None,
-    warmup_weeks: int = 8,
+    warmup_weeks: int = 26,
     start: date = date(2026, 1, 5),
 ) -> tuple[Simulation, int]:
     """A ready-to-run simulation of a synthetic region and its member count."""
     policy = build_policy(settings, contract)
     spec = load_region(region or settings.region)
     synthetic = build_region(spec, policy.contract, scale, settings.seed)
-    config = SimulationConfig(weeks=weeks, warmup_weeks=warmup_weeks, start=start, seed=settings.seed)
+    config = SimulationConfig(
+        weeks=weeks, warmup_weeks=warmup_weeks, start=start, seed=settings.seed
+    )
     return Simulation(synthetic, policy, config), synthetic.member_count

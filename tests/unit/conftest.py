@@ -42,7 +42,9 @@ class Region:
     policy: Policy
 
 
-def _block(weekday: int, start: int, end: int, kind: BlockKind, clinic: str, slot: int = 0) -> TemplateBlock:
+def _block(
+    weekday: int, start: int, end: int, kind: BlockKind, clinic: str, slot: int = 0
+) -> TemplateBlock:
     return TemplateBlock(weekday, time(start), time(end), kind, clinic, slot)
 
 
@@ -108,7 +110,10 @@ def build_region(policy: Policy) -> Region:
     uow = MemoryUnitOfWork()
     clock = SimulatedClock(REGION_START)
     register_clinics(
-        [Clinic("north", "North Clinic", "1 North St."), Clinic("south", "South Clinic", "2 South St.")],
+        [
+            Clinic("north", "North Clinic", "1 North St."),
+            Clinic("south", "South Clinic", "2 South St."),
+        ],
         uow,
     )
     for clinician, template in region_clinicians():

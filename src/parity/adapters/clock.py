@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class SimulatedClock:
@@ -16,7 +16,7 @@ class SimulatedClock:
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
             raise ValueError("a clock's time must be timezone-aware")
-        self._now = start.astimezone(timezone.utc)
+        self._now = start.astimezone(UTC)
 
     def now(self) -> datetime:
         return self._now
@@ -24,7 +24,7 @@ class SimulatedClock:
     def set(self, instant: datetime) -> None:
         if instant.tzinfo is None:
             raise ValueError("a clock's time must be timezone-aware")
-        self._now = instant.astimezone(timezone.utc)
+        self._now = instant.astimezone(UTC)
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta

@@ -8,10 +8,11 @@ before they mutate live objects, so undoing additions and slot moves is enough.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
+from functools import partial
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
@@ -50,13 +51,17 @@ class UndoLog:
 class MemoryRepository(Generic[T]):
     """A dict of items by key with equality indexes on chosen attributes."""
 
-    def __init__(self, log: UndoLog, name: str, key: str = "id", indexed: Iterable[str] = ()) -> None:
+    def __init__(
+        self, log: UndoLog, name: str, key: str = "id", indexed: Iterable[str] = ()
+    ) -> None:
         self._log = log
         self._name = name
         self._key = key
         self._items: dict[Any, T] = {}
         self._next_id = 1
-        self._indexes: dict[str, defaultdict[Any, list[T]]] = {f: defaultdict(list) for f in indexed}
+        self._indexes: dict[str, defaultdict[Any, list[T]]] = {
+            f: defaultdict(list) for f in indexed
+        }
 
     def add(self, item: T) -> T:
         key = getattr(item, self._key)
@@ -88,7 +93,9 @@ class MemoryRepository(Generic[T]):
     def where(self, **criteria: Any) -> Sequence[T]:
         indexed = [f for f in criteria if f in self._indexes]
         pool: Iterable[T] = (
-            self._indexes[indexed[0]].get(criteria[indexed[0]], []) if indexed else self._items.values()
+            self._indexes[indexed[0]].get(criteria[indexed[0]], [])
+            if indexed
+            else self._items.values()
         )
         return [i for i in pool if all(getattr(i, f) == v for f, v in criteria.items())]
 
@@ -112,7 +119,7 @@ class MemorySlots:
             insort(self._by_clinician[slot.clinician_id], (slot.start, slot.id))
             if slot.status is SlotStatus.FREE:
                 self.index.add(slot, clinician)
-            self._log.push(lambda s=slot: self._drop(s))
+            self._log.push(partial(self._drop, slot))
 
     def _drop(self, slot: Slot) -> None:
         self.index.forget(slot.id)
@@ -176,17 +183,36 @@ class MemorySlots:
 
 
 class MemoryProtectedTime:
+    """Protected blocks per clinician, sorted by start (blocks of one clinician never overlap)."""
+
     def __init__(self, log: UndoLog) -> None:
         self._log = log
-        self._by_clinician: defaultdict[str, list[ProtectedTime]] = defaultdict(list)
+        self._starts: defaultdict[str, list[datetime]] = defaultdict(list)
+        self._blocks: defaultdict[str, list[ProtectedTime]] = defaultdict(list)
 
     def add_many(self, blocks: Iterable[ProtectedTime]) -> None:
         for block in blocks:
-            self._by_clinician[block.clinician_id].append(block)
-            self._log.push(lambda b=block: self._by_clinician[b.clinician_id].remove(b))
+            position = bisect_right(self._starts[block.clinician_id], block.start)
+            self._starts[block.clinician_id].insert(position, block.start)
+            self._blocks[block.clinician_id].insert(position, block)
+            self._log.push(partial(self._remove, block))
+
+    def _remove(self, block: ProtectedTime) -> None:
+        position = self._blocks[block.clinician_id].index(block)
+        del self._starts[block.clinician_id][position]
+        del self._blocks[block.clinician_id][position]
 
     def overlapping(self, clinician_id: str, start: datetime, end: datetime) -> list[ProtectedTime]:
-        return [b for b in self._by_clinician.get(clinician_id, []) if b.start < end and start < b.end]
+        starts = self._starts.get(clinician_id)
+        if not starts:
+            return []
+        blocks = self._blocks[clinician_id]
+        position = bisect_left(starts, end) - 1
+        found: list[ProtectedTime] = []
+        while position >= 0 and blocks[position].end > start:
+            found.append(blocks[position])
+            position -= 1
+        return found[::-1]
 
 
 class MemoryIpcLedger:
@@ -197,7 +223,10 @@ class MemoryIpcLedger:
     def record(self, week: IpcWeek) -> None:
         key = (week.clinician_id, week.week_start)
         self._weeks[key] = week
-        self._log.push(lambda: self._weeks.pop(key, None))
+        self._log.push(partial(self._forget, key))
+
+    def _forget(self, key: tuple[str, date]) -> None:
+        self._weeks.pop(key, None)
 
     def weeks(self, start: date | None = None, end: date | None = None) -> list[IpcWeek]:
         return [

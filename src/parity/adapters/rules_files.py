@@ -62,7 +62,9 @@ def holiday_calendar(table: dict[str, Any], path: Path) -> BusinessCalendar:
     days: set[date] = set()
     if country:
         subdivision = table.get("holidays_subdivision")
-        days.update(holiday_tables.country_holidays(country, subdiv=subdivision, years=HOLIDAY_YEARS))
+        days.update(
+            holiday_tables.country_holidays(country, subdiv=subdivision, years=HOLIDAY_YEARS)
+        )
     for extra in table.get("extra_holidays", []):
         days.add(date.fromisoformat(_need(extra, "date", path)))
     return BusinessCalendar(str(table.get("name", path.stem)), days, weekdays)
@@ -85,16 +87,22 @@ def _standard(entry: dict[str, Any], path: Path) -> AccessStandard:
             limit_minutes=entry.get("limit_minutes"),
         )
     except ValueError as error:
-        raise RuleFileError(f"{path}: standard {entry.get('name')!r}: {error}", path=str(path)) from error
+        raise RuleFileError(
+            f"{path}: standard {entry.get('name')!r}: {error}", path=str(path)
+        ) from error
 
 
-def load_rules(name_or_path: str = "california", extra_holidays: list[date] | None = None) -> RuleSet:
+def load_rules(
+    name_or_path: str = "california", extra_holidays: list[date] | None = None
+) -> RuleSet:
     """Load a jurisdiction's standards file; `extra_holidays` adds a plan's own closures."""
     path = resolve("standards", name_or_path)
     data = _read(path)
     calendar = holiday_calendar(_need(data, "calendar", path), path)
     if extra_holidays:
-        calendar = BusinessCalendar(calendar.name, calendar.holidays | set(extra_holidays), calendar.weekdays)
+        calendar = BusinessCalendar(
+            calendar.name, calendar.holidays | set(extra_holidays), calendar.weekdays
+        )
     standards = {s.name: s for s in (_standard(e, path) for e in _need(data, "standard", path))}
     monitoring = data.get("monitoring", {})
     citations = {k: str(v.get("citation", "")) for k, v in data.items() if isinstance(v, dict)}

@@ -16,7 +16,13 @@ from parity.domain.care import (
     Offer,
     Referral,
 )
-from parity.domain.schedule import AvailabilityException, IpcWeek, ProtectedTime, Slot, WeeklyTemplate
+from parity.domain.schedule import (
+    AvailabilityException,
+    IpcWeek,
+    ProtectedTime,
+    Slot,
+    WeeklyTemplate,
+)
 from parity.domain.workforce import Clinic, Clinician
 
 T = TypeVar("T")
@@ -71,7 +77,9 @@ class SlotRepository(Protocol):
 class ProtectedTimeRepository(Protocol):
     def add_many(self, blocks: Iterable[ProtectedTime]) -> None: ...
 
-    def overlapping(self, clinician_id: str, start: datetime, end: datetime) -> list[ProtectedTime]: ...
+    def overlapping(
+        self, clinician_id: str, start: datetime, end: datetime
+    ) -> list[ProtectedTime]: ...
 
 
 class IpcLedger(Protocol):
@@ -83,19 +91,44 @@ class IpcLedger(Protocol):
 
 
 class UnitOfWork(Protocol):
-    clinics: Repository[Clinic]
-    clinicians: Repository[Clinician]
-    templates: Repository[WeeklyTemplate]
-    availability_exceptions: Repository[AvailabilityException]
-    slots: SlotRepository
-    protected: ProtectedTimeRepository
-    ipc_ledger: IpcLedger
-    requests: Repository[CareRequest]
-    offers: Repository[Offer]
-    appointments: Repository[Appointment]
-    referrals: Repository[Referral]
-    clinical_exceptions: Repository[ClinicalException]
-    courses: Repository[Course]
+    @property
+    def clinics(self) -> Repository[Clinic]: ...
+
+    @property
+    def clinicians(self) -> Repository[Clinician]: ...
+
+    @property
+    def templates(self) -> Repository[WeeklyTemplate]: ...
+
+    @property
+    def availability_exceptions(self) -> Repository[AvailabilityException]: ...
+
+    @property
+    def slots(self) -> SlotRepository: ...
+
+    @property
+    def protected(self) -> ProtectedTimeRepository: ...
+
+    @property
+    def ipc_ledger(self) -> IpcLedger: ...
+
+    @property
+    def requests(self) -> Repository[CareRequest]: ...
+
+    @property
+    def offers(self) -> Repository[Offer]: ...
+
+    @property
+    def appointments(self) -> Repository[Appointment]: ...
+
+    @property
+    def referrals(self) -> Repository[Referral]: ...
+
+    @property
+    def clinical_exceptions(self) -> Repository[ClinicalException]: ...
+
+    @property
+    def courses(self) -> Repository[Course]: ...
 
     def __enter__(self) -> Self: ...
 

@@ -7,18 +7,17 @@ block stays at 09:00 local across DST changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from parity.domain.calendar import BusinessCalendar
 from parity.domain.contract import ContractTerms
 from parity.domain.errors import InvalidInput, ProtectedTimeShortfall, ScheduleOverlap
 from parity.domain.workforce import Clinician
 
-UTC = timezone.utc
+UTC = UTC
 
 
 class BlockKind(StrEnum):
@@ -172,11 +171,13 @@ def week_start_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def validate_template(template: WeeklyTemplate, clinician: Clinician, contract: ContractTerms) -> None:
+def validate_template(
+    template: WeeklyTemplate, clinician: Clinician, contract: ContractTerms
+) -> None:
     """Refuse a template with overlapping blocks or less IPC than the contract guarantees."""
     for weekday in range(7):
         blocks = sorted(template.blocks_on(weekday), key=lambda b: b.start)
-        for earlier, later in zip(blocks, blocks[1:], strict=False):
+        for earlier, later in itertools.pairwise(blocks):
             if later.start < earlier.end:
                 raise ScheduleOverlap(
                     f"clinician {clinician.id}: {earlier.kind} {earlier.start}-{earlier.end} "

@@ -63,7 +63,9 @@ class AccessStandard:
             return f"{self.limit_hours:g} hours"
         return f"{self.limit_minutes} minutes"
 
-    def deadline_for(self, clock_start: datetime, calendar: BusinessCalendar, tz: ZoneInfo) -> datetime:
+    def deadline_for(
+        self, clock_start: datetime, calendar: BusinessCalendar, tz: ZoneInfo
+    ) -> datetime:
         """Return the last instant (aware, in `tz`) at which an offered visit is still timely.
 
         Hour and minute limits run on the instant: 48 h is 48 real hours even across a DST
@@ -74,7 +76,9 @@ class AccessStandard:
             raise ValueError("clock start must be an aware datetime")
         if self.limit_business_days is not None:
             start_day = local_date(clock_start, tz)
-            return end_of_local_day(calendar.add_business_days(start_day, self.limit_business_days), tz)
+            return end_of_local_day(
+                calendar.add_business_days(start_day, self.limit_business_days), tz
+            )
         minutes = self.limit_minutes if self.limit_hours is None else self.limit_hours * 60
         return (clock_start + timedelta(minutes=float(minutes or 0))).astimezone(tz)
 

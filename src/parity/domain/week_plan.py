@@ -98,7 +98,9 @@ class _WeekBuilder:
         elif block.kind in BOOKABLE_KINDS:
             for piece in _minus(interval, self.pto + self.admin):
                 self.slots.extend(
-                    _slots_in(self.clinician.id, block.clinic_id, piece, block.kind, block.slot_minutes)
+                    _slots_in(
+                        self.clinician.id, block.clinic_id, piece, block.kind, block.slot_minutes
+                    )
                 )
 
     def lay_extra_hours(self) -> None:
@@ -116,7 +118,10 @@ class _WeekBuilder:
 
 
 def _refuse_use_of_protected_time(
-    clinician: Clinician, week_start: date, exceptions: Iterable[AvailabilityException], protected: list[ProtectedTime]
+    clinician: Clinician,
+    week_start: date,
+    exceptions: Iterable[AvailabilityException],
+    protected: list[ProtectedTime],
 ) -> None:
     for exc in exceptions:
         if exc.kind is ExceptionKind.PTO:

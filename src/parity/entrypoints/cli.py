@@ -18,7 +18,9 @@ from parity.config import Settings
 from parity.domain.errors import ParityError
 from parity.simulation.summary import Summary, summarise
 
-app = typer.Typer(help="Parity: timely-access scheduling that keeps protected IPC time.", no_args_is_help=True)
+app = typer.Typer(
+    help="Parity: timely-access scheduling that keeps protected IPC time.", no_args_is_help=True
+)
 console = Console()
 errors = Console(stderr=True)
 
@@ -34,15 +36,24 @@ def _parse_instant(text: str, tz_name: str) -> datetime:
     try:
         instant = datetime.fromisoformat(text)
     except ValueError:
-        raise _fail(f"--from must be an ISO date-time such as 2026-11-20T09:30, got {text!r}") from None
+        raise _fail(
+            f"--from must be an ISO date-time such as 2026-11-20T09:30, got {text!r}"
+        ) from None
     # A time without an offset is read as clinic-local wall-clock time.
     return instant if instant.tzinfo else instant.replace(tzinfo=ZoneInfo(tz_name))
 
 
 @app.command()
 def deadline(
-    standard: Annotated[str, typer.Option(help="urgent, urgent-prior-auth, initial-therapy, initial-psychiatry, follow-up-therapy")],
-    from_: Annotated[str, typer.Option("--from", help="clock start, ISO date-time (local if no offset)")],
+    standard: Annotated[
+        str,
+        typer.Option(
+            help="urgent, urgent-prior-auth, initial-therapy, initial-psychiatry, follow-up-therapy"
+        ),
+    ],
+    from_: Annotated[
+        str, typer.Option("--from", help="clock start, ISO date-time (local if no offset)")
+    ],
     jurisdiction: Annotated[str, typer.Option(help="rule file name or path")] = "california",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
@@ -74,9 +85,13 @@ def deadline(
 def simulate(
     weeks: Annotated[int, typer.Option(min=1, max=156, help="weeks measured (after warm-up)")] = 12,
     contract: Annotated[str, typer.Option(help="contract preset name or TOML path")] = "socal-2025",
-    scale: Annotated[float, typer.Option(min=0.0001, max=1.0, help="share of the full region")] = 0.05,
+    scale: Annotated[
+        float, typer.Option(min=0.0001, max=1.0, help="share of the full region")
+    ] = 0.05,
     region: Annotated[str, typer.Option(help="region name or TOML path")] = "socal",
-    warmup: Annotated[int, typer.Option(min=0, max=52, help="weeks simulated before measuring")] = 8,
+    warmup: Annotated[
+        int, typer.Option(min=0, max=104, help="weeks simulated before measuring (steady caseload)")
+    ] = 26,
     start: Annotated[str, typer.Option(help="first simulated Monday (ISO date)")] = "2026-01-05",
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
@@ -93,34 +108,71 @@ def simulate(
             settings, weeks=weeks, scale=scale, warmup_weeks=warmup, start=first
         )
         with Progress(
-            TextColumn("[bold]simulating[/] {task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} days"),
-            TimeElapsedColumn(), TimeRemainingColumn(), console=errors, transient=as_json,
+            TextColumn("[bold]simulating[/] {task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} days"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=errors,
+            transient=as_json,
         ) as progress:
             task = progress.add_task(f"{region} x{scale:g}, {contract}", total=None)
-            run = simulation.run(lambda done, total: progress.update(task, completed=done, total=total))
+            run = simulation.run(
+                lambda done, total: progress.update(task, completed=done, total=total)
+            )
         summary = summarise(run.uow, simulation.policy, simulation.config, members)
     except ParityError as error:
         raise _fail(error.message) from None
     if as_json:
-        typer.echo(json.dumps({"contract": contract, "region": region, "scale": scale, "weeks": weeks,
-                               "bookings": run.bookings, **summary.as_dict()}))
+        typer.echo(
+            json.dumps(
+                {
+                    "contract": contract,
+                    "region": region,
+                    "scale": scale,
+                    "weeks": weeks,
+                    "bookings": run.bookings,
+                    **summary.as_dict(),
+                }
+            )
+        )
         return
     _print_summary(summary, contract, run.bookings)
 
 
 def _print_summary(summary: Summary, contract: str, bookings: int) -> None:
     table = Table(title=f"Timely access under {contract}")
-    for column in ("standard", "requests", "within standard", "median wait (bd)", "p90 wait (bd)", "referred OON"):
+    for column in (
+        "standard",
+        "requests",
+        "within standard",
+        "median wait (bd)",
+        "p90 wait (bd)",
+        "referred OON",
+    ):
         table.add_column(column, justify="right" if column != "standard" else "left")
     for group in summary.groups.values():
         share = f"{group.share_within_standard:.1%}"
-        table.add_row(group.name, str(group.requests), share, f"{group.median_wait:g}", f"{group.p90_wait:g}", str(group.referred))
+        table.add_row(
+            group.name,
+            str(group.requests),
+            share,
+            f"{group.median_wait:g}",
+            f"{group.p90_wait:g}",
+            str(group.referred),
+        )
     console.print(table)
-    console.print(f"clinicians {summary.clinicians:,}   members {summary.members:,}   bookings made {bookings:,}")
-    console.print(f"appointments delivered {summary.appointments_delivered:,}   no-shows {summary.no_shows:,}   "
-                  f"out-of-network referrals {summary.referrals:,}")
-    console.print(f"IPC hours guaranteed {summary.ipc_guaranteed_hours:,.1f}   kept {summary.ipc_kept_hours:,.1f}   "
-                  f"([bold]{summary.ipc_kept_share:.1%}[/])   bookings in protected time {summary.bookings_in_protected_time}")
+    console.print(
+        f"clinicians {summary.clinicians:,}   members {summary.members:,}   bookings made {bookings:,}"
+    )
+    console.print(
+        f"appointments delivered {summary.appointments_delivered:,}   no-shows {summary.no_shows:,}   "
+        f"out-of-network referrals {summary.referrals:,}"
+    )
+    console.print(
+        f"IPC hours guaranteed {summary.ipc_guaranteed_hours:,.1f}   kept {summary.ipc_kept_hours:,.1f}   "
+        f"([bold]{summary.ipc_kept_share:.1%}[/])   bookings in protected time {summary.bookings_in_protected_time}"
+    )
 
 
 def main() -> None:

@@ -49,7 +49,9 @@ class BookRequest:
     accepted_by: str = "member"
 
 
-def _query(request: CareRequest, policy: Policy, now: datetime, clinician_id: str | None) -> SlotQuery:
+def _query(
+    request: CareRequest, policy: Policy, now: datetime, clinician_id: str | None
+) -> SlotQuery:
     return SlotQuery(
         policy.kinds_for(request.visit),
         request.provider_class,
@@ -92,8 +94,10 @@ def find_proposals(
         proposals: list[Proposal] = []
         if _continuity_wanted(request):
             query = _query(request, policy, now, request.preferred_clinician_id)
-            proposals += [Proposal(s, "same clinician (continuity of care)", True)
-                          for s in uow.slots.candidates(query, 1)]
+            proposals += [
+                Proposal(s, "same clinician (continuity of care)", True)
+                for s in uow.slots.candidates(query, 1)
+            ]
         seen = {p.slot.id for p in proposals}
         for slot in uow.slots.candidates(_query(request, policy, now, None), limit * 2):
             if slot.id not in seen and len(proposals) < limit:
@@ -132,8 +136,12 @@ def check_slot_fits(request: CareRequest, slot: Slot, uow: UnitOfWork, policy: P
     """Refuse a chosen slot that does not match the request or would make it late silently."""
     clinician = uow.clinicians.get(slot.clinician_id)
     if slot.kind not in policy.kinds_for(request.visit):
-        raise SlotMismatch(f"slot {slot.id} is a {slot.kind} slot; a {request.visit} visit cannot use it")
-    if not any(clinician.can_see(request.provider_class, request.language, m) for m in request.modalities):
+        raise SlotMismatch(
+            f"slot {slot.id} is a {slot.kind} slot; a {request.visit} visit cannot use it"
+        )
+    if not any(
+        clinician.can_see(request.provider_class, request.language, m) for m in request.modalities
+    ):
         raise SlotMismatch(
             f"clinician {clinician.id} does not match the request's provider class, language or modality"
         )
@@ -147,7 +155,8 @@ def check_slot_fits(request: CareRequest, slot: Slot, uow: UnitOfWork, policy: P
 
 def _declined_timely_offer(request: CareRequest, uow: UnitOfWork) -> bool:
     return any(
-        o.timely and o.response is OfferResponse.DECLINED for o in uow.offers.where(request_id=request.id)
+        o.timely and o.response is OfferResponse.DECLINED
+        for o in uow.offers.where(request_id=request.id)
     )
 
 
@@ -172,28 +181,59 @@ def _book_slot(
         )
     uow.slots.take(slot.id)
     timely = slot.start <= request.effective_deadline
-    offer = Offer(request.id, slot.id, slot.clinician_id, slot.start, now, timely,
-                  OfferResponse.ACCEPTED, accepted_by, now)
+    offer = Offer(
+        request.id,
+        slot.id,
+        slot.clinician_id,
+        slot.start,
+        now,
+        timely,
+        OfferResponse.ACCEPTED,
+        accepted_by,
+        now,
+    )
     uow.offers.add(offer)
     appointment = Appointment(
-        request.id, request.member_id, slot.clinician_id, slot.clinic_id, slot.id, slot.start,
-        slot.end, request.visit, _modality_for(request, slot, uow), now,
+        request.id,
+        request.member_id,
+        slot.clinician_id,
+        slot.clinic_id,
+        slot.id,
+        slot.start,
+        slot.end,
+        request.visit,
+        _modality_for(request, slot, uow),
+        now,
     )
     uow.appointments.add(appointment)
     request.status = RequestStatus.BOOKED
     uow.requests.save(request)
     standard = policy.rules.standard(request.standard)
-    explanation = {"rule": standard.name, "limit": standard.limit_text, "timely": timely,
-                   "considered": considered, "clock_start": request.clock_start.isoformat()}
-    return Decision(request.id, "booked", standard.name, standard.citation,
-                    request.effective_deadline, slot.id, appointment.id, None, explanation)
+    explanation: dict[str, Any] = {
+        "rule": standard.name,
+        "limit": standard.limit_text,
+        "timely": timely,
+        "considered": considered,
+        "clock_start": request.clock_start.isoformat(),
+    }
+    return Decision(
+        request.id,
+        "booked",
+        standard.name,
+        standard.citation,
+        request.effective_deadline,
+        slot.id,
+        appointment.id,
+        None,
+        explanation,
+    )
 
 
 def _refer(
     request: CareRequest, considered: dict[str, Any], uow: UnitOfWork, clock: Clock, policy: Policy
 ) -> Decision:
     standard = policy.rules.standard(request.standard)
-    explanation = {
+    explanation: dict[str, Any] = {
         "rule": standard.name,
         "limit": standard.limit_text,
         "considered": considered,
@@ -201,5 +241,14 @@ def _refer(
         "out_of_network_rule": policy.rules.citations.get("out_of_network", "SB 855"),
     }
     referral = create_referral(request, "no timely in-network capacity", explanation, uow, clock)
-    return Decision(request.id, "referred", standard.name, standard.citation,
-                    request.effective_deadline, None, None, referral.id, explanation)
+    return Decision(
+        request.id,
+        "referred",
+        standard.name,
+        standard.citation,
+        request.effective_deadline,
+        None,
+        None,
+        referral.id,
+        explanation,
+    )

@@ -56,7 +56,9 @@ def book_follow_up(cmd: BookFollowUp, uow: UnitOfWork, clock: Clock, policy: Pol
             )
             reason = f"clinically appropriate cadence of {course.cadence_days} days"
             document_exception(
-                RecordClinicalException(request.id, course.clinician_id, reason, end_of_local_day(due, tz)),
+                RecordClinicalException(
+                    request.id, course.clinician_id, reason, end_of_local_day(due, tz)
+                ),
                 uow,
                 clock,
             )

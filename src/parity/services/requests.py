@@ -52,9 +52,20 @@ def new_request(cmd: RequestCare, uow: UnitOfWork, clock: Clock, policy: Policy)
     deadline = policy.rules.deadline(standard, clock_start)
     not_before = max(requested_at, cmd.not_before or requested_at)
     request = CareRequest(
-        cmd.member_id, cmd.visit, cmd.provider_class, cmd.language, cmd.modalities,
-        cmd.clinic_id, requested_at, standard.name, clock_start, deadline, not_before,
-        cmd.preferred_clinician_id, cmd.prior_authorization, cmd.course_id,
+        cmd.member_id,
+        cmd.visit,
+        cmd.provider_class,
+        cmd.language,
+        cmd.modalities,
+        cmd.clinic_id,
+        requested_at,
+        standard.name,
+        clock_start,
+        deadline,
+        not_before,
+        cmd.preferred_clinician_id,
+        cmd.prior_authorization,
+        cmd.course_id,
         cmd.prior_appointment_id,
     )
     return uow.requests.add(request)
@@ -92,7 +103,9 @@ def record_clinical_exception(
     return exception
 
 
-def document_exception(cmd: RecordClinicalException, uow: UnitOfWork, clock: Clock) -> ClinicalException:
+def document_exception(
+    cmd: RecordClinicalException, uow: UnitOfWork, clock: Clock
+) -> ClinicalException:
     if not cmd.author.strip() or not cmd.reason.strip():
         raise InvalidInput("a clinical exception needs its author and reason on record")
     if cmd.extended_deadline.tzinfo is None:
@@ -127,10 +140,17 @@ def create_referral(
     request: CareRequest, reason: str, explanation: dict[str, object], uow: UnitOfWork, clock: Clock
 ) -> Referral:
     if request.status is not RequestStatus.OPEN:
-        raise InvalidTransition(f"request {request.id} is {request.status}; only open requests are referred")
+        raise InvalidTransition(
+            f"request {request.id} is {request.status}; only open requests are referred"
+        )
     request.status = RequestStatus.REFERRED
     uow.requests.save(request)
     referral = Referral(
-        request.id, request.member_id, clock.now(), request.effective_deadline, reason, dict(explanation)
+        request.id,
+        request.member_id,
+        clock.now(),
+        request.effective_deadline,
+        reason,
+        dict(explanation),
     )
     return uow.referrals.add(referral)

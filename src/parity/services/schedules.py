@@ -74,8 +74,13 @@ def _materialise_clinician(
         if uow.ipc_ledger.has(clinician_id, week_start):
             continue
         plan = plan_week(
-            clinician, template, policy.contract, policy.rules.calendar, policy.rules.timezone,
-            week_start, exceptions,
+            clinician,
+            template,
+            policy.contract,
+            policy.rules.calendar,
+            policy.rules.timezone,
+            week_start,
+            exceptions,
         )
         uow.slots.add_many(plan.slots, clinician)
         uow.protected.add_many(plan.protected)
@@ -148,7 +153,9 @@ def _withdraw_slots(uow: UnitOfWork, exc: AvailabilityException, clock: Clock) -
             continue
         for appointment in uow.appointments.where(slot_id=slot.id):
             if appointment.status is AppointmentStatus.BOOKED:
-                appointment.cancel(CancelledBy.CLINIC, clock.now(), f"clinician {exc.kind}: {exc.reason}")
+                appointment.cancel(
+                    CancelledBy.CLINIC, clock.now(), f"clinician {exc.kind}: {exc.reason}"
+                )
                 uow.appointments.save(appointment)
                 request = uow.requests.get(appointment.request_id)
                 request.status = RequestStatus.OPEN

@@ -50,7 +50,11 @@ class Demand:
     def visit_and_class(self, rng: random.Random) -> tuple[VisitType, ProviderClass, bool]:
         """The first visit of a new episode: urgent or initial, which provider class, prior auth."""
         if rng.random() < self.urgent_share:
-            return VisitType.URGENT, ProviderClass.THERAPIST, rng.random() < self.urgent_prior_auth_share
+            return (
+                VisitType.URGENT,
+                ProviderClass.THERAPIST,
+                rng.random() < self.urgent_prior_auth_share,
+            )
         draw = rng.random()
         if draw < self.psychiatrist_share:
             return VisitType.INITIAL, ProviderClass.PSYCHIATRIST, False
@@ -59,7 +63,9 @@ class Demand:
         return VisitType.INITIAL, ProviderClass.THERAPIST, False
 
 
-def lognormal_for(median_sessions: float, mean_sessions: float, single_share: float) -> tuple[float, float]:
+def lognormal_for(
+    median_sessions: float, mean_sessions: float, single_share: float
+) -> tuple[float, float]:
     """Solve mu, sigma so that the mixture (single_share at 1, else 1 + LN) hits median and mean."""
     multi = 1 - single_share
     z = NormalDist().inv_cdf((0.5 - single_share) / multi)
@@ -73,7 +79,9 @@ def lognormal_for(median_sessions: float, mean_sessions: float, single_share: fl
 
 def demand_from(table: dict[str, Any], workforce: dict[str, Any], members: int) -> Demand:
     mu, sigma = lognormal_for(
-        float(table["sessions_median"]), float(table["sessions_mean"]), float(table["single_session_share"])
+        float(table["sessions_median"]),
+        float(table["sessions_mean"]),
+        float(table["single_session_share"]),
     )
     disciplines = workforce["discipline_shares"]
     prescribers = disciplines.get("psychiatrist", 0) + disciplines.get("psychiatric-nurse", 0)

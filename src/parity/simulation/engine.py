@@ -12,7 +12,7 @@ import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from parity.adapters.clock import SimulatedClock
@@ -44,7 +44,7 @@ class Episode:
 @dataclass(frozen=True)
 class SimulationConfig:
     weeks: int = 12
-    warmup_weeks: int = 8
+    warmup_weeks: int = 26
     start: date = date(2026, 1, 5)
     seed: int = 7
 
@@ -74,7 +74,9 @@ class Simulation:
         self.config = config
         self.tz = policy.rules.timezone
         self.rng = random.Random(config.seed)
-        self.demand: Demand = demand_from(region.spec.demand, region.spec.workforce, region.member_count)
+        self.demand: Demand = demand_from(
+            region.spec.demand, region.spec.workforce, region.member_count
+        )
         self.uow = MemoryUnitOfWork()
         self.clock = SimulatedClock(self._at(config.start, time(0, 0)))
         self.queue: list[tuple[datetime, int, str, Any]] = []
@@ -83,7 +85,7 @@ class Simulation:
         self.run_state = SimulationRun(self.uow, policy, config)
 
     def _at(self, day: date, clock_time: time) -> datetime:
-        return datetime.combine(day, clock_time, tzinfo=self.tz).astimezone(timezone.utc)
+        return datetime.combine(day, clock_time, tzinfo=self.tz).astimezone(UTC)
 
     def _push(self, when: datetime, kind: str, payload: Any) -> None:
         heapq.heappush(self.queue, (when, next(self.sequence), kind, payload))
@@ -130,12 +132,23 @@ class Simulation:
         episode = Episode(member, self.demand.sessions(self.rng), self.demand.cadence(self.rng))
         self._open_first_visit(episode, visit, provider_class, prior_auth)
 
-    def _open_first_visit(self, episode: Episode, visit: VisitType, provider_class: Any, prior_auth: bool) -> None:
+    def _open_first_visit(
+        self, episode: Episode, visit: VisitType, provider_class: Any, prior_auth: bool
+    ) -> None:
         member = episode.member
         request = open_request(
-            RequestCare(member.id, visit, provider_class, member.language, member.modalities,
-                        member.clinic_id, prior_authorization=prior_auth),
-            self.uow, self.clock, self.policy,
+            RequestCare(
+                member.id,
+                visit,
+                provider_class,
+                member.language,
+                member.modalities,
+                member.clinic_id,
+                prior_authorization=prior_auth,
+            ),
+            self.uow,
+            self.clock,
+            self.policy,
         )
         self.episodes[request.id] = episode
         self._after(book_request(BookRequest(request.id), self.uow, self.clock, self.policy))
@@ -155,22 +168,36 @@ class Simulation:
         draw = self.rng.random()
         demand = self.demand
         if draw < demand.clinic_cancel:
-            self._push(now + timedelta(seconds=lead * self.rng.random()), "clinic_cancel", appointment.id)
+            self._push(
+                now + timedelta(seconds=lead * self.rng.random()), "clinic_cancel", appointment.id
+            )
         elif draw < demand.clinic_cancel + demand.member_cancel:
-            self._push(now + timedelta(seconds=lead * self.rng.random()), "member_cancel", appointment.id)
+            self._push(
+                now + timedelta(seconds=lead * self.rng.random()), "member_cancel", appointment.id
+            )
         elif draw < demand.clinic_cancel + demand.member_cancel + demand.late_cancel:
-            self._push(appointment.start - timedelta(hours=min(2.0, lead / 7200)), "member_cancel", appointment.id)
+            self._push(
+                appointment.start - timedelta(hours=min(2.0, lead / 7200)),
+                "member_cancel",
+                appointment.id,
+            )
 
     def _on_clinic_cancel(self, appointment_id: int) -> None:
         cancelled = cancel_appointment(
-            CancelAppointment(appointment_id, CancelledBy.CLINIC, "clinician unavailable"), self.uow, self.clock
+            CancelAppointment(appointment_id, CancelledBy.CLINIC, "clinician unavailable"),
+            self.uow,
+            self.clock,
         )
         # The request re-opens with its original deadline; rebook it at once.
-        self._after(book_request(BookRequest(cancelled.request_id), self.uow, self.clock, self.policy))
+        self._after(
+            book_request(BookRequest(cancelled.request_id), self.uow, self.clock, self.policy)
+        )
 
     def _on_member_cancel(self, appointment_id: int) -> None:
         cancelled = cancel_appointment(
-            CancelAppointment(appointment_id, CancelledBy.MEMBER, "member rescheduled"), self.uow, self.clock
+            CancelAppointment(appointment_id, CancelledBy.MEMBER, "member rescheduled"),
+            self.uow,
+            self.clock,
         )
         self._continue(cancelled, rescheduled=True)
 
@@ -178,7 +205,11 @@ class Simulation:
         appointment = self.uow.appointments.get(appointment_id)
         if appointment.cancelled_by is not None:
             return
-        rate = self.demand.no_show_intake if appointment.visit is not VisitType.FOLLOW_UP else self.demand.no_show_follow_up
+        rate = (
+            self.demand.no_show_intake
+            if appointment.visit is not VisitType.FOLLOW_UP
+            else self.demand.no_show_follow_up
+        )
         attended = self.rng.random() >= rate
         close_visit(appointment_id, attended, self.uow)
         episode = self.episodes.get(appointment.request_id)
@@ -198,7 +229,9 @@ class Simulation:
         if course.sessions_done >= course.sessions_planned:
             return
         when = self.clock.now() if rescheduled else None
-        decision = book_follow_up(BookFollowUp(course.id, appointment.id, when), self.uow, self.clock, self.policy)
+        decision = book_follow_up(
+            BookFollowUp(course.id, appointment.id, when), self.uow, self.clock, self.policy
+        )
         self.episodes[decision.request_id] = episode
         self._after(decision)
 
@@ -208,15 +241,25 @@ class Simulation:
         if rescheduled or not attended:
             # The member asks again: a new request whose clock starts now.
             request = self.uow.requests.get(appointment.request_id)
-            self._open_first_visit(episode, request.visit, request.provider_class, request.prior_authorization)
+            self._open_first_visit(
+                episode, request.visit, request.provider_class, request.prior_authorization
+            )
             return
         if episode.sessions_planned <= 1:
             return
         clinician = self.uow.clinicians.get(appointment.clinician_id)
         member = episode.member
-        course = Course(member.id, clinician.id, clinician.provider_class, member.language,
-                        member.modalities, member.clinic_id, episode.cadence_days,
-                        episode.sessions_planned, sessions_done=1)
+        course = Course(
+            member.id,
+            clinician.id,
+            clinician.provider_class,
+            member.language,
+            member.modalities,
+            member.clinic_id,
+            episode.cadence_days,
+            episode.sessions_planned,
+            sessions_done=1,
+        )
         with self.uow:
             self.uow.courses.add(course)
             self.uow.commit()

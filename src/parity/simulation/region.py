@@ -74,7 +74,9 @@ def clinic_weights(spec: RegionSpec) -> tuple[float, ...]:
     return tuple(w / total for w in raw)
 
 
-def build_region(spec: RegionSpec, contract: ContractTerms, scale: float = 1.0, seed: int = 7) -> SyntheticRegion:
+def build_region(
+    spec: RegionSpec, contract: ContractTerms, scale: float = 1.0, seed: int = 7
+) -> SyntheticRegion:
     """Generate clinicians and their templates for a region at `scale`."""
     if not 0 < scale <= 1.0:
         raise ValueError("scale must be in (0, 1]")
@@ -90,15 +92,25 @@ def build_region(spec: RegionSpec, contract: ContractTerms, scale: float = 1.0, 
             clinicians.append(clinician)
             templates.append(weekly_template(clinician, contract, spec.workforce))
     return SyntheticRegion(
-        spec, scale, seed, spec.clinics, tuple(clinicians), tuple(templates),
-        round(spec.members * scale), weights,
+        spec,
+        scale,
+        seed,
+        spec.clinics,
+        tuple(clinicians),
+        tuple(templates),
+        round(spec.members * scale),
+        weights,
     )
 
 
 def _apportion(count: int, weights: tuple[float, ...]) -> list[int]:
     """Split `count` by weights, at least one each, largest remainders first."""
     base = [max(1, int(count * w)) for w in weights]
-    order = sorted(range(len(weights)), key=lambda i: count * weights[i] - int(count * weights[i]), reverse=True)
+    order = sorted(
+        range(len(weights)),
+        key=lambda i: count * weights[i] - int(count * weights[i]),
+        reverse=True,
+    )
     for i in order[: max(0, count - sum(base))]:
         base[i] += 1
     return base
@@ -127,7 +139,9 @@ def _working_days(fte: float) -> list[int]:
     return list(range(days))
 
 
-def weekly_template(clinician: Clinician, contract: ContractTerms, workforce: dict[str, object]) -> WeeklyTemplate:
+def weekly_template(
+    clinician: Clinician, contract: ContractTerms, workforce: dict[str, object]
+) -> WeeklyTemplate:
     """A realistic week: protected IPC first thing each working day, a meeting block,
     one urgent-reserved slot a day, intakes early in the week, follow-ups otherwise.
 
@@ -141,11 +155,23 @@ def weekly_template(clinician: Clinician, contract: ContractTerms, workforce: di
     meeting = round(contract.meeting_hours_per_week_fte * 60 * clinician.fte / QUARTER) * QUARTER
     session = int(str(workforce.get("session_minutes", 50))) + 10
     intake = int(str(workforce.get("intake_minutes", 75))) + 15
+    # Intakes take a calibrated share of direct-care time, one a day from Monday on.
+    direct = 8 * 60 * 5 * clinician.fte - sum(ipc_by_day) - meeting
+    share = float(str(workforce.get("intake_share_of_direct_care", 0.14)))
+    intakes = max(1, round(direct * share / intake))
     blocks: list[TemplateBlock] = []
     for position, day in enumerate(days):
         meeting_today = meeting if position == len(days) - 1 else 0
-        blocks += _day_blocks(clinician.home_clinic_id, day, minutes_per_day, ipc_by_day[position],
-                              meeting_today, session, intake if position < 2 else 0)
+        intake_today = intake * (intakes // len(days) + (position < intakes % len(days)))
+        blocks += _day_blocks(
+            clinician.home_clinic_id,
+            day,
+            minutes_per_day,
+            ipc_by_day[position],
+            meeting_today,
+            session,
+            (intake_today, intake),
+        )
     return WeeklyTemplate(clinician.id, tuple(blocks))
 
 
@@ -161,12 +187,19 @@ def _clock(minutes: int) -> time:
 
 
 def _day_blocks(
-    clinic_id: str, day: int, length: int, ipc: int, meeting: int, session: int, intake: int
+    clinic_id: str,
+    day: int,
+    length: int,
+    ipc: int,
+    meeting: int,
+    session: int,
+    intake: tuple[int, int],
 ) -> list[TemplateBlock]:
     """Lay one day: IPC, intake (if any), an urgent slot, follow-ups, meeting; skip lunch."""
     plan: list[tuple[BlockKind, int, int]] = [(BlockKind.IPC, ipc, 0)]
-    if intake:
-        plan.append((BlockKind.INTAKE, intake, intake))
+    intake_minutes, intake_slot = intake
+    if intake_minutes:
+        plan.append((BlockKind.INTAKE, intake_minutes, intake_slot))
     plan.append((BlockKind.URGENT, session, session))
     bookable = length - ipc - meeting - sum(m for _, m, _ in plan[1:])
     plan.append((BlockKind.FOLLOW_UP, max(0, bookable) // session * session, session))
@@ -193,7 +226,9 @@ def _lay(
         if take <= 0:
             cursor = LUNCH[1]
             continue
-        laid.append(TemplateBlock(day, _clock(cursor), _clock(cursor + take), kind, clinic_id, slot))
+        laid.append(
+            TemplateBlock(day, _clock(cursor), _clock(cursor + take), kind, clinic_id, slot)
+        )
         cursor += take
         minutes -= take
     return cursor, laid

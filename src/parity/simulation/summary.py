@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from statistics import median, quantiles
 
 from parity.adapters.memory import MemoryUnitOfWork
@@ -93,8 +93,8 @@ class Summary:
 
 def _window(config: SimulationConfig, policy: Policy) -> tuple[datetime, datetime]:
     tz = policy.rules.timezone
-    start = datetime.combine(config.measure_from, time(0), tzinfo=tz).astimezone(timezone.utc)
-    end = datetime.combine(config.end, time(0), tzinfo=tz).astimezone(timezone.utc)
+    start = datetime.combine(config.measure_from, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(config.end, time(0), tzinfo=tz).astimezone(UTC)
     return start, end
 
 
@@ -110,7 +110,9 @@ def _evidence(uow: MemoryUnitOfWork, request: CareRequest) -> RequestEvidence:
     )
 
 
-def summarise(uow: MemoryUnitOfWork, policy: Policy, config: SimulationConfig, members: int) -> Summary:
+def summarise(
+    uow: MemoryUnitOfWork, policy: Policy, config: SimulationConfig, members: int
+) -> Summary:
     """Classify every request made in the measured window and total the run."""
     start, end = _window(config, policy)
     tz, calendar = policy.rules.timezone, policy.rules.calendar
@@ -131,13 +133,19 @@ def summarise(uow: MemoryUnitOfWork, policy: Policy, config: SimulationConfig, m
         offer = first_offer(evidence.offers)
         if offer is not None:
             group.waits_business_days.append(
-                calendar.business_days_between(local_date(request.clock_start, tz), local_date(offer.slot_start, tz))
+                calendar.business_days_between(
+                    local_date(request.clock_start, tz), local_date(offer.slot_start, tz)
+                )
             )
     return _totals(uow, groups, start, end, members)
 
 
 def _totals(
-    uow: MemoryUnitOfWork, groups: dict[str, GroupSummary], start: datetime, end: datetime, members: int
+    uow: MemoryUnitOfWork,
+    groups: dict[str, GroupSummary],
+    start: datetime,
+    end: datetime,
+    members: int,
 ) -> Summary:
     delivered = no_shows = in_protected = 0
     for appointment in uow.appointments.list():

@@ -1,0 +1,308 @@
+"""The availability index answers "earliest free matching slot in the window" like a scan would."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from parity.domain.availability import AvailabilityIndex, SlotQuery
+from parity.domain.schedule import BlockKind, Slot
+from parity.domain.workforce import (
+    REMOTE_MODALITIES,
+    Clinician,
+    Discipline,
+    Modality,
+    ProviderClass,
+)
+
+MONDAY = datetime(2026, 6, 1, 16, 0, tzinfo=UTC)  # 09:00 in Los Angeles
+
+ANA = Clinician(
+    "ana", "Ana", Discipline.THERAPIST, 1.0, ("north",), frozenset({"english", "spanish"})
+)
+BEN = Clinician(
+    "ben",
+    "Ben",
+    Discipline.THERAPIST,
+    1.0,
+    ("south",),
+    frozenset({"english"}),
+    frozenset({Modality.IN_PERSON}),
+)
+CY = Clinician(
+    "cy",
+    "Cy",
+    Discipline.PSYCHIATRIST,
+    1.0,
+    ("north", "south"),
+    frozenset({"english"}),
+    frozenset({Modality.VIDEO, Modality.PHONE}),
+)
+CLINICIANS = {c.id: c for c in (ANA, BEN, CY)}
+
+
+def slot(
+    slot_id: int, who: Clinician, clinic: str, hours_after_monday: float, kind: BlockKind
+) -> Slot:
+    start = MONDAY + timedelta(hours=hours_after_monday)
+    return Slot(who.id, clinic, start, start + timedelta(minutes=50), kind, id=slot_id)
+
+
+def query(
+    *,
+    kinds: tuple[BlockKind, ...] = (BlockKind.INTAKE,),
+    provider_class: ProviderClass = ProviderClass.THERAPIST,
+    language: str = "english",
+    modalities: tuple[Modality, ...] = (Modality.IN_PERSON,),
+    clinic: str = "north",
+    not_before: datetime = MONDAY - timedelta(days=1),
+    not_after: datetime = MONDAY + timedelta(days=30),
+    clinician_id: str | None = None,
+) -> SlotQuery:
+    return SlotQuery(
+        kinds, provider_class, language, modalities, clinic, not_before, not_after, clinician_id
+    )
+
+
+def index_of(*slots: Slot) -> AvailabilityIndex:
+    index = AvailabilityIndex()
+    for s in slots:
+        index.add(s, CLINICIANS[s.clinician_id])
+    return index
+
+
+def test_it_returns_the_earliest_matching_slot_in_the_window() -> None:
+    later = slot(1, ANA, "north", 48, BlockKind.INTAKE)
+    earlier = slot(2, ANA, "north", 24, BlockKind.INTAKE)
+    index = index_of(later, earlier)
+    assert index.earliest(query()) is earlier
+
+
+def test_it_returns_nothing_when_nothing_matches() -> None:
+    assert AvailabilityIndex().earliest(query()) is None
+
+
+def test_it_matches_the_slot_kind() -> None:
+    follow_up = slot(1, ANA, "north", 1, BlockKind.FOLLOW_UP)
+    intake = slot(2, ANA, "north", 5, BlockKind.INTAKE)
+    index = index_of(follow_up, intake)
+    assert index.earliest(query(kinds=(BlockKind.INTAKE,))) is intake
+    assert index.earliest(query(kinds=(BlockKind.FOLLOW_UP, BlockKind.INTAKE))) is follow_up
+
+
+def test_it_matches_the_provider_class() -> None:
+    psychiatry = slot(1, CY, "north", 1, BlockKind.INTAKE)
+    therapy = slot(2, ANA, "north", 5, BlockKind.INTAKE)
+    index = index_of(psychiatry, therapy)
+    video = (Modality.VIDEO,)
+    assert index.earliest(query(modalities=video)) is therapy
+    assert (
+        index.earliest(query(modalities=video, provider_class=ProviderClass.PSYCHIATRIST))
+        is psychiatry
+    )
+
+
+def test_it_matches_the_language() -> None:
+    ben_first = slot(1, BEN, "north", 1, BlockKind.INTAKE)
+    ana_later = slot(2, ANA, "north", 5, BlockKind.INTAKE)
+    index = index_of(ben_first, ana_later)
+    assert index.earliest(query(language="english")) is ben_first
+    assert index.earliest(query(language="spanish")) is ana_later
+    assert index.earliest(query(language="tagalog")) is None
+
+
+def test_it_matches_the_modality() -> None:
+    # Ben sees people only in person; Cy only by video or phone.
+    ben = slot(1, BEN, "north", 1, BlockKind.INTAKE)
+    index = index_of(ben)
+    assert index.earliest(query(modalities=(Modality.IN_PERSON,))) is ben
+    assert index.earliest(query(modalities=(Modality.VIDEO, Modality.PHONE))) is None
+
+
+def test_an_in_person_visit_must_be_at_the_requested_clinic() -> None:
+    south = slot(1, ANA, "south", 1, BlockKind.INTAKE)
+    north = slot(2, ANA, "north", 5, BlockKind.INTAKE)
+    index = index_of(south, north)
+    assert index.earliest(query(clinic="north")) is north
+    assert index.earliest(query(clinic="south")) is south
+
+
+def test_a_remote_visit_may_come_from_any_clinic_in_the_region() -> None:
+    south = slot(1, ANA, "south", 1, BlockKind.INTAKE)
+    north = slot(2, ANA, "north", 5, BlockKind.INTAKE)
+    index = index_of(south, north)
+    assert index.earliest(query(clinic="north", modalities=(Modality.VIDEO,))) is south
+    assert index.earliest(query(clinic="elsewhere", modalities=(Modality.PHONE,))) is south
+
+
+def test_it_respects_not_before_and_not_after() -> None:
+    slots = [slot(i, ANA, "north", 24 * i, BlockKind.INTAKE) for i in (1, 2, 3)]
+    index = index_of(*slots)
+    assert index.earliest(query(not_before=slots[1].start)) is slots[1]
+    assert index.earliest(query(not_before=slots[1].start + timedelta(seconds=1))) is slots[2]
+    assert index.earliest(query(not_after=slots[0].start - timedelta(seconds=1))) is None
+    assert index.earliest(query(not_after=slots[0].start)) is slots[0]
+    window = query(
+        not_before=slots[0].start + timedelta(minutes=1),
+        not_after=slots[1].start + timedelta(minutes=1),
+    )
+    assert index.earliest(window) is slots[1]
+
+
+def test_a_per_clinician_query_looks_only_at_that_clinician() -> None:
+    ana = slot(1, ANA, "north", 5, BlockKind.FOLLOW_UP)
+    ben = slot(2, BEN, "south", 1, BlockKind.FOLLOW_UP)
+    index = index_of(ana, ben)
+    kinds = (BlockKind.FOLLOW_UP,)
+    assert index.earliest(query(kinds=kinds, clinician_id="ana")) is ana
+    assert index.earliest(query(kinds=kinds, clinician_id="ben")) is ben
+    assert index.earliest(query(kinds=kinds)) is ana  # ben is at the other clinic
+
+
+def test_taking_a_slot_removes_it_and_releasing_restores_it() -> None:
+    first = slot(1, ANA, "north", 1, BlockKind.INTAKE)
+    second = slot(2, ANA, "north", 2, BlockKind.INTAKE)
+    index = index_of(first, second)
+    index.take(first.id)
+    assert first.id not in index
+    assert len(index) == 1
+    assert index.earliest(query()) is second
+    assert index.earliest(query(modalities=(Modality.VIDEO,))) is second
+    assert index.earliest(query(kinds=(BlockKind.INTAKE,), clinician_id="ana")) is second
+    index.release(first.id)
+    assert first.id in index
+    assert index.earliest(query()) is first
+
+
+def test_taking_or_releasing_twice_changes_nothing_more() -> None:
+    first = slot(1, ANA, "north", 1, BlockKind.INTAKE)
+    index = index_of(first)
+    index.take(first.id)
+    index.take(first.id)
+    assert index.earliest(query()) is None
+    index.release(first.id)
+    index.release(first.id)
+    assert len(index) == 1
+    index.take(first.id)
+    assert index.earliest(query()) is None
+
+
+def test_forgetting_a_slot_drops_it() -> None:
+    first = slot(1, ANA, "north", 1, BlockKind.INTAKE)
+    index = index_of(first)
+    index.forget(first.id)
+    assert len(index) == 0
+    assert index.earliest(query()) is None
+
+
+def test_two_slots_at_the_same_time_are_both_found() -> None:
+    ana = slot(1, ANA, "north", 1, BlockKind.INTAKE)
+    ben = slot(2, BEN, "north", 1, BlockKind.INTAKE)
+    index = index_of(ana, ben)
+    assert index.earliest(query()) is ana
+    index.take(ana.id)
+    assert index.earliest(query()) is ben
+
+
+def test_iter_free_yields_matching_slots_in_start_order() -> None:
+    slots = [slot(i, ANA, "north", 7 * (5 - i), BlockKind.INTAKE) for i in (1, 2, 3, 4)]
+    index = index_of(*slots)
+    found = list(index.iter_free(query()))
+    assert [s.start for s in found] == sorted(s.start for s in slots)
+    assert len({s.id for s in found}) == 4
+
+
+# -- the property: the index agrees with a brute-force scan ------------------------------
+
+LANGUAGES = ["english", "spanish", "tagalog"]
+CLINICS = ["north", "south"]
+KINDS = [BlockKind.INTAKE, BlockKind.FOLLOW_UP, BlockKind.URGENT]
+
+
+def matches(s: Slot, q: SlotQuery) -> bool:
+    """What the index promises, written as plainly as possible."""
+    if s.kind not in q.kinds or not q.not_before <= s.start <= q.not_after:
+        return False
+    if q.clinician_id is not None:
+        return s.clinician_id == q.clinician_id
+    who = CLINICIANS[s.clinician_id]
+    if who.provider_class is not q.provider_class or q.language not in who.languages:
+        return False
+    return any(
+        m in who.modalities and (m in REMOTE_MODALITIES or s.clinic_id == q.clinic_id)
+        for m in q.modalities
+    )
+
+
+def brute_force_earliest(free: list[Slot], q: SlotQuery) -> Slot | None:
+    candidates = [s for s in free if matches(s, q)]
+    return min(candidates, key=lambda s: (s.start, s.id)) if candidates else None
+
+
+@st.composite
+def random_slots(draw: st.DrawFn) -> list[Slot]:
+    count = draw(st.integers(0, 40))
+    found = []
+    for slot_id in range(1, count + 1):
+        who = CLINICIANS[draw(st.sampled_from(sorted(CLINICIANS)))]
+        clinic = draw(st.sampled_from(who.clinic_ids))
+        # Whole minutes over three weeks, so several slots share a UTC day or a start.
+        minutes = draw(st.integers(0, 21 * 24 * 4)) * 15
+        start = MONDAY + timedelta(minutes=minutes)
+        kind = draw(st.sampled_from(KINDS))
+        found.append(Slot(who.id, clinic, start, start + timedelta(minutes=50), kind, id=slot_id))
+    return found
+
+
+@st.composite
+def random_queries(draw: st.DrawFn) -> SlotQuery:
+    low = MONDAY + timedelta(minutes=draw(st.integers(-24 * 60, 21 * 24 * 60)))
+    high = low + timedelta(minutes=draw(st.integers(0, 10 * 24 * 60)))
+    per_clinician = draw(st.booleans())
+    return SlotQuery(
+        tuple(draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=3, unique=True))),
+        draw(st.sampled_from(list(ProviderClass))),
+        draw(st.sampled_from(LANGUAGES)),
+        tuple(draw(st.lists(st.sampled_from(list(Modality)), min_size=1, max_size=3, unique=True))),
+        draw(st.sampled_from(CLINICS)),
+        low,
+        high,
+        draw(st.sampled_from(sorted(CLINICIANS))) if per_clinician else None,
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    slots=random_slots(),
+    moves=st.lists(st.tuples(st.booleans(), st.integers(1, 40)), max_size=30),
+    queries=st.lists(random_queries(), min_size=1, max_size=5),
+)
+def test_earliest_agrees_with_a_brute_force_scan_after_any_takes_and_releases(
+    slots: list[Slot], moves: list[tuple[bool, int]], queries: list[SlotQuery]
+) -> None:
+    index = index_of(*slots)
+    free = {s.id: s for s in slots}
+    by_id = {s.id: s for s in slots}
+    for take, slot_id in moves:
+        if slot_id not in by_id:
+            continue
+        if take:
+            index.take(slot_id)
+            free.pop(slot_id, None)
+        else:
+            index.release(slot_id)
+            free[slot_id] = by_id[slot_id]
+    assert len(index) == len(free)
+    for q in queries:
+        found = index.earliest(q)
+        expected = brute_force_earliest(list(free.values()), q)
+        assert (found.id if found else None) == (expected.id if expected else None)
+        listed = list(index.iter_free(q, per_day=1000))
+        assert [s.id for s in listed] == [
+            s.id
+            for s in sorted(
+                (s for s in free.values() if matches(s, q)), key=lambda s: (s.start, s.id)
+            )
+        ]
