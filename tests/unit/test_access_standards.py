@@ -105,8 +105,9 @@ def test_urgent_is_48_real_hours_across_the_autumn_dst_change(rules: RuleSet) ->
         "BUG: AccessStandard.deadline_for adds the hour limit to the clock start in the "
         "clock start's own zone; Python adds timedeltas to aware datetimes on the wall "
         "clock, so a clock start given in America/Los_Angeles gets 49 real hours across "
-        "the autumn DST change (src/parity/domain/standards.py line 79)"
+        "the autumn DST change (src/parity/domain/standards.py, AccessStandard.deadline_for)"
     ),
+    raises=AssertionError,
     strict=True,
 )
 def test_urgent_is_48_real_hours_even_when_the_clock_start_is_given_in_local_time(

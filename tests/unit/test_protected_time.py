@@ -288,9 +288,10 @@ def test_extra_hours_overlapping_the_template_are_refused() -> None:
     reason=(
         "BUG: plan_week lays every extra-hours exception of the clinician into every week "
         "it plans, whatever week the exception is in, so materialising several weeks "
-        "creates the same extra slots once per week (src/parity/domain/week_plan.py "
-        "lines 85 and 104-112)"
+        "creates the same extra slots once per week (src/parity/domain/week_plan.py, "
+        "_WeekBuilder.__init__ and lay_extra_hours)"
     ),
+    raises=AssertionError,
     strict=True,
 )
 def test_extra_hours_open_slots_only_in_their_own_week() -> None:
@@ -312,8 +313,9 @@ def test_extra_hours_open_slots_only_in_their_own_week() -> None:
         "BUG: plan_week skips every day that is not a *business* day, so a Saturday "
         "template block (weekday 5, accepted by TemplateBlock and validate_template) is "
         "never laid, and its IPC minutes silently shrink the guarantee every week "
-        "(src/parity/domain/week_plan.py line 169)"
+        "(src/parity/domain/week_plan.py, plan_week's is_business_day check)"
     ),
+    raises=AssertionError,
     strict=True,
 )
 def test_a_saturday_ipc_block_is_laid_in_an_ordinary_week() -> None:
@@ -335,9 +337,10 @@ def test_a_saturday_ipc_block_is_laid_in_an_ordinary_week() -> None:
         "BUG: the prorated guarantee counts every worked minute, but _top_up can only "
         "convert whole bookable slots; PTO that leaves a sliver shorter than a slot (or "
         "only templated admin time) makes plan_week raise ProtectedTimeShortfall, which "
-        "aborts materialise for the whole region (src/parity/domain/week_plan.py lines "
-        "137-153 and 175-178)"
+        "aborts materialise for the whole region (src/parity/domain/week_plan.py, "
+        "_top_up and the guarantee in plan_week)"
     ),
+    raises=ProtectedTimeShortfall,
     strict=True,
 )
 def test_pto_leaving_only_a_sliver_of_the_week_still_materialises() -> None:
