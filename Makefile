@@ -40,7 +40,7 @@ $(STAMP): requirements-dev.txt pyproject.toml
 venv: $(STAMP)  ## Create .venv and install the pinned runtime + dev packages.
 
 run: venv  ## Simulate 12 weeks of the demo region under the socal-2025 contract.
-	$(BIN)/parity simulate --weeks 12 --contract socal-2025 --region demo
+	$(BIN)/parity simulate --weeks 12 --contract socal-2025 --region demo --scale 1
 
 # pytest's exit code 5 (no test collected) is deliberately left a failure.
 test: venv  ## Run the test suite.

@@ -19,6 +19,8 @@ from typing import Any, Generic, Self, TypeVar
 from parity.domain.availability import AvailabilityIndex, SlotQuery
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
 from parity.domain.errors import NotFound, SlotUnavailable
+from parity.domain.holds import Hold
+from parity.domain.members import Member
 from parity.domain.schedule import (
     AvailabilityException,
     IpcWeek,
@@ -143,13 +145,21 @@ class MemorySlots:
                 break
         return found
 
-    def take(self, slot_id: int) -> Slot:
+    def take(self, slot_id: int, status: SlotStatus = SlotStatus.BUSY) -> Slot:
         slot = self.get(slot_id)
         if slot_id not in self.index:
             raise SlotUnavailable(f"slot {slot_id} is not free ({slot.status})", slot=slot_id)
         self.index.take(slot_id)
+        slot.status = status
+        self._log.push(partial(self._free, slot))
+        return slot
+
+    def confirm(self, slot_id: int) -> Slot:
+        slot = self.get(slot_id)
+        if slot.status is not SlotStatus.HELD:
+            raise SlotUnavailable(f"slot {slot_id} is not held ({slot.status})", slot=slot_id)
         slot.status = SlotStatus.BUSY
-        self._log.push(lambda: self._free(slot))
+        self._log.push(partial(setattr, slot, "status", SlotStatus.HELD))
         return slot
 
     def _free(self, slot: Slot) -> None:
@@ -162,7 +172,7 @@ class MemorySlots:
             return
         previous = slot.status
         self._free(slot)
-        self._log.push(lambda: self._retake(slot, previous))
+        self._log.push(partial(self._retake, slot, previous))
 
     def _retake(self, slot: Slot, status: SlotStatus) -> None:
         self.index.take(slot.id)
@@ -247,6 +257,8 @@ class MemoryUnitOfWork:
         log = self._log
         self.clinics = MemoryRepository[Clinic](log, "Clinic")
         self.clinicians = MemoryRepository[Clinician](log, "Clinician")
+        self.members = MemoryRepository[Member](log, "Patient")
+        self.holds = MemoryRepository[Hold](log, "Hold", indexed=("request_id", "slot_id"))
         self.templates = MemoryRepository[WeeklyTemplate](log, "Template", key="clinician_id")
         self.availability_exceptions = MemoryRepository[AvailabilityException](
             log, "AvailabilityException", indexed=("clinician_id",)

@@ -43,7 +43,13 @@ class SlotQuery:
 
     def pools(self) -> list[PoolKey]:
         if self.clinician_id is not None:
-            return [("clinician", self.clinician_id, kind) for kind in self.kinds]
+            # The caller checks the clinician's class and language; modality and area still
+            # narrow their slots (an in-person visit stays at the member's clinic).
+            return [
+                ("clinician", self.clinician_id, kind, modality, _area(modality, self.clinic_id))
+                for kind in self.kinds
+                for modality in self.modalities
+            ]
         return [
             (kind, self.provider_class, self.language, modality, _area(modality, self.clinic_id))
             for kind in self.kinds
@@ -56,10 +62,11 @@ def _area(modality: Modality, clinic_id: str) -> str:
 
 
 def _pools_of(slot: Slot, clinician: Clinician) -> list[PoolKey]:
-    pools: list[PoolKey] = [("clinician", clinician.id, slot.kind)]
-    for language in clinician.languages:
-        for modality in clinician.modalities:
-            area = _area(modality, slot.clinic_id)
+    pools: list[PoolKey] = []
+    for modality in clinician.modalities:
+        area = _area(modality, slot.clinic_id)
+        pools.append(("clinician", clinician.id, slot.kind, modality, area))
+        for language in clinician.languages:
             pools.append((slot.kind, clinician.provider_class, language, modality, area))
     return pools
 

@@ -16,11 +16,14 @@ from parity.domain.care import (
     Offer,
     Referral,
 )
+from parity.domain.holds import Hold
+from parity.domain.members import Member
 from parity.domain.schedule import (
     AvailabilityException,
     IpcWeek,
     ProtectedTime,
     Slot,
+    SlotStatus,
     WeeklyTemplate,
 )
 from parity.domain.workforce import Clinic, Clinician
@@ -63,11 +66,17 @@ class SlotRepository(Protocol):
 
     def candidates(self, query: SlotQuery, limit: int) -> list[Slot]: ...
 
-    def take(self, slot_id: int) -> Slot:
-        """Mark a free slot busy, or raise `SlotUnavailable`."""
+    def take(self, slot_id: int, status: SlotStatus = SlotStatus.BUSY) -> Slot:
+        """Atomically move a free slot to `status` (busy or held), or raise `SlotUnavailable`."""
         ...
 
-    def release(self, slot_id: int) -> None: ...
+    def confirm(self, slot_id: int) -> Slot:
+        """Turn a held slot busy (a hold becoming a booking), or raise `SlotUnavailable`."""
+        ...
+
+    def release(self, slot_id: int) -> None:
+        """Make a busy or held slot free again."""
+        ...
 
     def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]: ...
 
@@ -96,6 +105,12 @@ class UnitOfWork(Protocol):
 
     @property
     def clinicians(self) -> Repository[Clinician]: ...
+
+    @property
+    def members(self) -> Repository[Member]: ...
+
+    @property
+    def holds(self) -> Repository[Hold]: ...
 
     @property
     def templates(self) -> Repository[WeeklyTemplate]: ...

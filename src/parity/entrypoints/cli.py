@@ -152,7 +152,9 @@ def _print_summary(summary: Summary, contract: str, bookings: int) -> None:
     ):
         table.add_column(column, justify="right" if column != "standard" else "left")
     for group in summary.groups.values():
-        share = f"{group.share_within_standard:.1%}"
+        share = (
+            "n/a" if group.share_within_standard is None else f"{group.share_within_standard:.1%}"
+        )
         table.add_row(
             group.name,
             str(group.requests),

@@ -26,6 +26,7 @@ from parity.domain.errors import (
     InvalidTransition,
     ProtectedTimeConflict,
     SlotMismatch,
+    SlotUnavailable,
 )
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import Slot
@@ -64,8 +65,15 @@ def _query(
     )
 
 
-def _continuity_wanted(request: CareRequest) -> bool:
-    return request.visit is VisitType.FOLLOW_UP and request.preferred_clinician_id is not None
+def _continuity_wanted(request: CareRequest, uow: UnitOfWork) -> bool:
+    """A follow-up goes back to its clinician when that clinician can still see the member."""
+    if request.visit is not VisitType.FOLLOW_UP or request.preferred_clinician_id is None:
+        return False
+    clinician = uow.clinicians.get(request.preferred_clinician_id)
+    return (
+        clinician.provider_class is request.provider_class
+        and request.language in clinician.languages
+    )
 
 
 def best_timely_slot(
@@ -73,7 +81,7 @@ def best_timely_slot(
 ) -> tuple[Slot | None, dict[str, Any]]:
     """The slot the engine would book, and the alternatives it considered on the way."""
     considered: dict[str, Any] = {}
-    if _continuity_wanted(request):
+    if _continuity_wanted(request, uow):
         slot = uow.slots.earliest(_query(request, policy, now, request.preferred_clinician_id))
         considered["same_clinician"] = slot.id if slot else None
         if slot is not None:
@@ -92,7 +100,7 @@ def find_proposals(
     with uow:
         request = uow.requests.get(request_id)
         proposals: list[Proposal] = []
-        if _continuity_wanted(request):
+        if _continuity_wanted(request, uow):
             query = _query(request, policy, now, request.preferred_clinician_id)
             proposals += [
                 Proposal(s, "same clinician (continuity of care)", True)
@@ -122,18 +130,28 @@ def book_in(cmd: BookRequest, uow: UnitOfWork, clock: Clock, policy: Policy) -> 
     now = clock.now()
     if cmd.slot_id is not None:
         slot = uow.slots.get(cmd.slot_id)
-        check_slot_fits(request, slot, uow, policy)
+        check_slot_fits(request, slot, uow, policy, now)
         considered: dict[str, Any] = {"requested_slot": slot.id}
     else:
         found, considered = best_timely_slot(request, uow, policy, now)
         if found is None:
             return _refer(request, considered, uow, clock, policy)
         slot = found
-    return _book_slot(request, slot, cmd.accepted_by, considered, uow, now, policy)
+    return book_slot(request, slot, cmd.accepted_by, considered, uow, now, policy)
 
 
-def check_slot_fits(request: CareRequest, slot: Slot, uow: UnitOfWork, policy: Policy) -> None:
+def check_slot_fits(
+    request: CareRequest,
+    slot: Slot,
+    uow: UnitOfWork,
+    policy: Policy,
+    now: datetime,
+    *,
+    allow_late: bool = False,
+) -> None:
     """Refuse a chosen slot that does not match the request or would make it late silently."""
+    if slot.start < now + policy.min_notice:
+        raise SlotUnavailable(f"slot {slot.id} starts too soon or is in the past", slot=slot.id)
     clinician = uow.clinicians.get(slot.clinician_id)
     if slot.kind not in policy.kinds_for(request.visit):
         raise SlotMismatch(
@@ -145,7 +163,8 @@ def check_slot_fits(request: CareRequest, slot: Slot, uow: UnitOfWork, policy: P
         raise SlotMismatch(
             f"clinician {clinician.id} does not match the request's provider class, language or modality"
         )
-    if slot.start > request.effective_deadline and not _declined_timely_offer(request, uow):
+    late = slot.start > request.effective_deadline
+    if late and not allow_late and not _declined_timely_offer(request, uow):
         raise DeadlineUnreachable(
             f"slot {slot.id} starts after the {request.standard} deadline "
             f"{request.effective_deadline.isoformat()}; offer a timely slot or refer out of network",
@@ -162,10 +181,13 @@ def _declined_timely_offer(request: CareRequest, uow: UnitOfWork) -> bool:
 
 def _modality_for(request: CareRequest, slot: Slot, uow: UnitOfWork) -> Modality:
     clinician = uow.clinicians.get(slot.clinician_id)
-    return next(m for m in request.modalities if m in clinician.modalities)
+    for modality in request.modalities:
+        if modality in clinician.modalities:
+            return modality
+    raise SlotMismatch(f"clinician {clinician.id} offers none of the request's modalities")
 
 
-def _book_slot(
+def book_slot(
     request: CareRequest,
     slot: Slot,
     accepted_by: str,
@@ -173,26 +195,28 @@ def _book_slot(
     uow: UnitOfWork,
     now: datetime,
     policy: Policy,
+    *,
+    held: bool = False,
+    offer: Offer | None = None,
 ) -> Decision:
+    """Book `slot` for `request`: re-check protected time, take (or confirm a held) slot,
+    record the accepted offer and the appointment."""
     if uow.protected.overlapping(slot.clinician_id, slot.start, slot.end):
         raise ProtectedTimeConflict(
             f"slot {slot.id} lies in clinician {slot.clinician_id}'s protected IPC time",
             slot=slot.id,
         )
-    uow.slots.take(slot.id)
+    if held:
+        uow.slots.confirm(slot.id)
+    else:
+        uow.slots.take(slot.id)
     timely = slot.start <= request.effective_deadline
-    offer = Offer(
-        request.id,
-        slot.id,
-        slot.clinician_id,
-        slot.start,
-        now,
-        timely,
-        OfferResponse.ACCEPTED,
-        accepted_by,
-        now,
-    )
-    uow.offers.add(offer)
+    if offer is None:
+        offer = uow.offers.add(
+            Offer(request.id, slot.id, slot.clinician_id, slot.start, now, timely)
+        )
+    offer.respond(OfferResponse.ACCEPTED, accepted_by, now)
+    uow.offers.save(offer)
     appointment = Appointment(
         request.id,
         request.member_id,

@@ -19,6 +19,7 @@ from parity.adapters.clock import SimulatedClock
 from parity.adapters.memory import MemoryUnitOfWork
 from parity.domain.care import Appointment, CancelledBy, Course, Decision
 from parity.domain.errors import ParityError
+from parity.domain.members import Member
 from parity.domain.standards import VisitType
 from parity.services.booking import BookRequest, book_request
 from parity.services.courses import BookFollowUp, book_follow_up
@@ -27,7 +28,7 @@ from parity.services.requests import RequestCare, open_request
 from parity.services.schedules import materialise, register_clinician, register_clinics
 from parity.services.visits import CancelAppointment, cancel_appointment, close_visit
 from parity.simulation.demand import Demand, demand_from
-from parity.simulation.region import Member, SyntheticRegion
+from parity.simulation.region import SyntheticRegion
 
 OPEN_HOURS = (time(7, 0), time(19, 0))
 HORIZON_WEEKS_AHEAD = 8

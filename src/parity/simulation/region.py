@@ -15,20 +15,13 @@ from datetime import time
 
 from parity.adapters.rules_files import RegionSpec
 from parity.domain.contract import ContractTerms
+from parity.domain.members import Member
 from parity.domain.schedule import BlockKind, TemplateBlock, WeeklyTemplate
 from parity.domain.workforce import Clinic, Clinician, Discipline, Modality
 
 DAY_START_MINUTES = 8 * 60
 LUNCH = (12 * 60, 13 * 60)
 QUARTER = 15
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    id: str
-    clinic_id: str
-    language: str
-    modalities: tuple[Modality, ...]
 
 
 @dataclass(frozen=True)
@@ -52,7 +45,7 @@ class SyntheticRegion:
         language = "spanish" if language == "spanish" else "english"
         modality = Modality(_draw(rng, self.spec.demand["modality_shares"]))
         accepted = _ACCEPTS[modality]
-        return Member(f"m{k}", clinic.id, language, accepted)
+        return Member(f"m{k}", f"Member {k}", clinic.id, language, accepted)
 
 
 _ACCEPTS = {

@@ -34,8 +34,9 @@ class GroupSummary:
     waits_business_days: list[int] = field(default_factory=list)
 
     @property
-    def share_within_standard(self) -> float:
-        return self.compliant / self.decided if self.decided else 1.0
+    def share_within_standard(self) -> float | None:
+        """Compliant share of decided requests; None when nothing was decided."""
+        return self.compliant / self.decided if self.decided else None
 
     @property
     def median_wait(self) -> float:
@@ -71,7 +72,7 @@ class Summary:
                 g.name: {
                     "requests": g.requests,
                     "decided": g.decided,
-                    "share_within_standard": round(g.share_within_standard, 4),
+                    "share_within_standard": _rounded(g.share_within_standard),
                     "median_wait_business_days": g.median_wait,
                     "p90_wait_business_days": g.p90_wait,
                     "referred_out_of_network": g.referred,
@@ -89,6 +90,10 @@ class Summary:
             "clinicians": self.clinicians,
             "members": self.members,
         }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def _window(config: SimulationConfig, policy: Policy) -> tuple[datetime, datetime]:

@@ -1,0 +1,95 @@
+"""Holds and reschedules: the `$hold` and `$book` steps of the FHIR scheduling flow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from parity.domain.care import CancelledBy, Decision, RequestStatus
+from parity.domain.errors import InvalidTransition, SlotUnavailable
+from parity.domain.holds import Hold, HoldStatus
+from parity.domain.ports import Clock, UnitOfWork
+from parity.domain.schedule import SlotStatus
+from parity.services.booking import book_slot, check_slot_fits
+from parity.services.policy import Policy
+from parity.services.visits import CancelAppointment, cancel_in
+
+DEFAULT_HOLD = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class HoldSlot:
+    request_id: int
+    slot_id: int
+    hold_for: timedelta = DEFAULT_HOLD
+
+
+def hold_slot(cmd: HoldSlot, uow: UnitOfWork, clock: Clock, policy: Policy) -> Hold:
+    """Set a slot aside for a request; the slot is busy-tentative until booked or expired."""
+    now = clock.now()
+    with uow:
+        expire_holds(uow, now)
+        request = uow.requests.get(cmd.request_id)
+        if request.status is not RequestStatus.OPEN:
+            raise InvalidTransition(f"request {request.id} is {request.status}, not open")
+        slot = uow.slots.get(cmd.slot_id)
+        check_slot_fits(request, slot, uow, policy, now)
+        uow.slots.take(slot.id, SlotStatus.HELD)
+        hold = uow.holds.add(Hold(request.id, slot.id, now, now + cmd.hold_for))
+        uow.commit()
+    return hold
+
+
+def expire_holds(uow: UnitOfWork, now: datetime) -> int:
+    """Free the slots of holds whose time ran out (inside the caller's transaction)."""
+    expired = 0
+    for hold in uow.holds.where(status=HoldStatus.ACTIVE):
+        if hold.expires_at <= now:
+            hold.end(HoldStatus.EXPIRED)
+            uow.holds.save(hold)
+            uow.slots.release(hold.slot_id)
+            expired += 1
+    return expired
+
+
+@dataclass(frozen=True, slots=True)
+class BookHold:
+    hold_id: int
+    accepted_by: str = "member"
+    cancelled_appointment_id: int | None = None
+
+
+def book_hold(cmd: BookHold, uow: UnitOfWork, clock: Clock, policy: Policy) -> Decision:
+    """Turn a live hold into a booking; with `cancelled_appointment_id`, a reschedule:
+    the old visit is cancelled (by the member) in the same transaction."""
+    now = clock.now()
+    with uow:
+        hold = uow.holds.get(cmd.hold_id)
+        if not hold.is_live(now):
+            raise SlotUnavailable(f"hold {hold.id} is {hold.status} or has expired", hold=hold.id)
+        if cmd.cancelled_appointment_id is not None:
+            cancel_in(
+                CancelAppointment(cmd.cancelled_appointment_id, CancelledBy.MEMBER, "rescheduled"),
+                uow,
+                clock,
+            )
+        request = uow.requests.get(hold.request_id)
+        slot = uow.slots.get(hold.slot_id)
+        considered = {"hold": hold.id}
+        decision = book_slot(
+            request, slot, cmd.accepted_by, considered, uow, now, policy, held=True
+        )
+        hold.end(HoldStatus.BOOKED)
+        uow.holds.save(hold)
+        uow.commit()
+    return decision
+
+
+def release_hold(hold_id: int, uow: UnitOfWork) -> Hold:
+    with uow:
+        hold = uow.holds.get(hold_id)
+        hold.end(HoldStatus.RELEASED)
+        uow.holds.save(hold)
+        uow.slots.release(hold.slot_id)
+        uow.commit()
+    return hold
