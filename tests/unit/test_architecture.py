@@ -26,7 +26,8 @@ def test_the_domain_imports_only_the_standard_library() -> None:
         f"{path.name}: {name}"
         for path in DOMAIN.glob("*.py")
         for name in _imported_roots(path)
-        if name.split(".")[0] not in sys.stdlib_module_names and not name.startswith("parity.domain")
+        if name.split(".")[0] not in sys.stdlib_module_names
+        and not name.startswith("parity.domain")
     }
     assert not offenders, f"non-stdlib imports in the domain: {sorted(offenders)}"
 

@@ -157,8 +157,22 @@ def test_a_per_clinician_query_looks_only_at_that_clinician() -> None:
     index = index_of(ana, ben)
     kinds = (BlockKind.FOLLOW_UP,)
     assert index.earliest(query(kinds=kinds, clinician_id="ana")) is ana
-    assert index.earliest(query(kinds=kinds, clinician_id="ben")) is ben
+    assert index.earliest(query(kinds=kinds, clinician_id="ben", clinic="south")) is ben
     assert index.earliest(query(kinds=kinds)) is ana  # ben is at the other clinic
+
+
+def test_a_per_clinician_query_still_respects_modality_and_area() -> None:
+    # Ben sees people in person only, and this slot of his is at south.
+    ben = slot(1, BEN, "south", 1, BlockKind.FOLLOW_UP)
+    index = index_of(ben)
+    kinds = (BlockKind.FOLLOW_UP,)
+    assert index.earliest(query(kinds=kinds, clinician_id="ben", clinic="north")) is None
+    video = (Modality.VIDEO,)
+    assert index.earliest(query(kinds=kinds, clinician_id="ben", modalities=video)) is None
+    # Cy works by video from either clinic: a remote visit may use any of his slots.
+    cy = slot(2, CY, "south", 2, BlockKind.FOLLOW_UP)
+    index.add(cy, CY)
+    assert index.earliest(query(kinds=kinds, clinician_id="cy", modalities=video)) is cy
 
 
 def test_taking_a_slot_removes_it_and_releasing_restores_it() -> None:
@@ -225,10 +239,13 @@ def matches(s: Slot, q: SlotQuery) -> bool:
     """What the index promises, written as plainly as possible."""
     if s.kind not in q.kinds or not q.not_before <= s.start <= q.not_after:
         return False
-    if q.clinician_id is not None:
-        return s.clinician_id == q.clinician_id
     who = CLINICIANS[s.clinician_id]
-    if who.provider_class is not q.provider_class or q.language not in who.languages:
+    if q.clinician_id is not None:
+        # Continuity of care: the caller has checked class and language; modality and
+        # area still apply.
+        if s.clinician_id != q.clinician_id:
+            return False
+    elif who.provider_class is not q.provider_class or q.language not in who.languages:
         return False
     return any(
         m in who.modalities and (m in REMOTE_MODALITIES or s.clinic_id == q.clinic_id)

@@ -179,7 +179,9 @@ def test_a_phone_visit_goes_to_a_clinician_who_takes_phone_calls(region) -> None
 
 
 def test_a_spanish_speaker_is_booked_with_a_spanish_speaking_clinician(region) -> None:
-    decision = book(region, ask(region, language="spanish", modalities=(Modality.VIDEO,), clinic="south"))
+    decision = book(
+        region, ask(region, language="spanish", modalities=(Modality.VIDEO,), clinic="south")
+    )
     appointment = appointment_of(region, decision)
     assert appointment.clinician_id == "ana"
     assert appointment.start == at(date(2026, 6, 3), 9)
@@ -245,22 +247,22 @@ def test_a_follow_up_goes_to_another_clinician_when_the_same_one_has_no_timely_s
     assert decision.explanation["considered"]["same_clinician"] is None
 
 
+def test_a_follow_up_leaves_a_preferred_clinician_who_does_not_speak_the_language(
+    region,
+) -> None:
+    # Ben would be the same clinician, but the member asks for Spanish: Ana it is.
+    request = follow_up(
+        region, at(date(2026, 5, 26), 9), "ben", language="spanish", modalities=(Modality.VIDEO,)
+    )
+    appointment = appointment_of(region, book(region, request))
+    assert appointment.clinician_id == "ana"
+
+
 def test_a_follow_up_needs_the_prior_appointment(region) -> None:
     with pytest.raises(InvalidInput, match="prior appointment"):
         ask(region, visit=VisitType.FOLLOW_UP)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: the continuity-of-care query (SlotQuery with clinician_id) ignores language, "
-        "modality and area, so a follow-up by phone with a preferred clinician who does not "
-        "take phone visits picks that clinician's slot and _modality_for raises "
-        "StopIteration, not a ParityError (src/parity/domain/availability.py, "
-        "SlotQuery.pools; src/parity/services/booking.py, best_timely_slot and _modality_for)"
-    ),
-    raises=StopIteration,
-    strict=True,
-)
 def test_continuity_never_overrides_the_members_modality(region) -> None:
     request = follow_up(region, at(date(2026, 5, 26), 9), "ben", modalities=(Modality.PHONE,))
     appointment = appointment_of(region, book(region, request))
@@ -268,15 +270,6 @@ def test_continuity_never_overrides_the_members_modality(region) -> None:
     assert appointment.modality is Modality.PHONE
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: the continuity-of-care query ignores the in-person area, so an in-person "
-        "follow-up asked for at north is booked at the preferred clinician's other clinic "
-        "(src/parity/domain/availability.py, SlotQuery.pools)"
-    ),
-    raises=AssertionError,
-    strict=True,
-)
 def test_continuity_never_moves_an_in_person_visit_to_another_clinic(region) -> None:
     request = follow_up(region, at(date(2026, 5, 26), 9), "ben", modalities=(Modality.IN_PERSON,))
     appointment = appointment_of(region, book(region, request))
@@ -342,8 +335,15 @@ def test_a_late_slot_may_be_booked_once_the_member_declined_a_timely_offer(regio
     with region.uow:
         region.uow.offers.add(
             Offer(
-                request.id, timely.id, "ana", timely.start, region.clock.now(), True,
-                OfferResponse.DECLINED, "member", region.clock.now(),
+                request.id,
+                timely.id,
+                "ana",
+                timely.start,
+                region.clock.now(),
+                True,
+                OfferResponse.DECLINED,
+                "member",
+                region.clock.now(),
             )
         )
         region.uow.commit()
@@ -364,8 +364,15 @@ def test_a_declined_late_offer_does_not_license_a_late_booking(region) -> None:
     with region.uow:
         region.uow.offers.add(
             Offer(
-                request.id, late.id, "ana", late.start, region.clock.now(), False,
-                OfferResponse.DECLINED, "member", region.clock.now(),
+                request.id,
+                late.id,
+                "ana",
+                late.start,
+                region.clock.now(),
+                False,
+                OfferResponse.DECLINED,
+                "member",
+                region.clock.now(),
             )
         )
         region.uow.commit()
@@ -387,21 +394,26 @@ def test_it_refuses_a_chosen_slot_with_a_clinician_who_does_not_match(region) ->
         book(region, request, ben_intake.id)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: check_slot_fits never compares the chosen slot's start with now or the "
-        "request's not_before, so a free slot that has already started can be booked and "
-        "is recorded as a timely offer (src/parity/services/booking.py, check_slot_fits)"
-    ),
-    raises=pytest.fail.Exception,
-    strict=True,
-)
 def test_it_refuses_to_book_a_slot_that_has_already_started(region) -> None:
     region.clock.set(at(date(2026, 6, 3), 12))
     request = ask(region)
     past = slot_at(region, "ana", at(date(2026, 6, 3), 9))
     with pytest.raises(ParityError):
         book(region, request, past.id)
+    assert region.uow.offers.where(request_id=request.id) == []
+    assert past.id in region.uow.slots.index
+
+
+def test_it_refuses_a_chosen_slot_inside_the_minimum_notice(region) -> None:
+    region.clock.set(at(date(2026, 6, 3), 8, 30))
+    request = ask(region)
+    too_soon = slot_at(region, "ana", at(date(2026, 6, 3), 10))
+    with pytest.raises(ParityError):
+        book(region, request, too_soon.id)
+    enough_notice = slot_at(region, "ana", at(date(2026, 6, 3), 11))
+    assert appointment_of(region, book(region, request, enough_notice.id)).start == at(
+        date(2026, 6, 3), 11
+    )
 
 
 def test_it_never_proposes_or_books_a_slot_without_the_minimum_notice(region) -> None:
@@ -452,42 +464,37 @@ def test_a_booked_slot_leaves_the_index(region) -> None:
     assert decision.slot_id not in region.uow.slots.index
 
 
+def book_both_in_one_transaction(region, first, second, slot_id: int, seen: list) -> None:
+    """Book two requests into one slot inside a single transaction; the second must fail."""
+    with region.uow:
+        book_in(BookRequest(first.id, slot_id), region.uow, region.clock, region.policy)
+        seen.append(snapshot(region))
+        book_in(BookRequest(second.id, slot_id), region.uow, region.clock, region.policy)
+        region.uow.commit()
+
+
 def test_a_failed_booking_leaves_nothing_behind(region) -> None:
     first = ask(region, member="m1")
     second = ask(region, member="m2")
     slot = slot_at(region, "ana", at(date(2026, 6, 3), 9))
     before = snapshot(region)
-    # One transaction books two requests into the same slot: the second fails, so the
-    # whole transaction is undone, the first booking included.
-    with pytest.raises(SlotUnavailable), region.uow:
-        book_in(BookRequest(first.id, slot.id), region.uow, region.clock, region.policy)
-        assert snapshot(region) != before
-        book_in(BookRequest(second.id, slot.id), region.uow, region.clock, region.policy)
-        region.uow.commit()
-    assert snapshot(region) == before
+    # The second booking fails, so the whole transaction is undone, the first included.
+    midway: list = []
+    with pytest.raises(SlotUnavailable):
+        book_both_in_one_transaction(region, first, second, slot.id, midway)
+    assert len(midway) == 1
+    assert midway[0] != before  # the first booking really happened...
+    assert snapshot(region) == before  # ...and was undone
     assert slot.id in region.uow.slots.index
     assert slot.status.value == "free"
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: the in-memory unit of work undoes additions and slot moves but not field "
-        "changes to live objects, and _book_slot sets request.status = BOOKED; after a "
-        "rollback the request stays BOOKED with no appointment and can never be booked "
-        "again (src/parity/adapters/memory.py, MemoryRepository.save; "
-        "src/parity/services/booking.py, _book_slot)"
-    ),
-    raises=AssertionError,
-    strict=True,
-)
 def test_a_rolled_back_booking_leaves_the_request_open(region) -> None:
     first = ask(region, member="m1")
     second = ask(region, member="m2")
     slot = slot_at(region, "ana", at(date(2026, 6, 3), 9))
-    with pytest.raises(SlotUnavailable), region.uow:
-        book_in(BookRequest(first.id, slot.id), region.uow, region.clock, region.policy)
-        book_in(BookRequest(second.id, slot.id), region.uow, region.clock, region.policy)
-        region.uow.commit()
+    with pytest.raises(SlotUnavailable):
+        book_both_in_one_transaction(region, first, second, slot.id, [])
     assert first.status is RequestStatus.OPEN
 
 
@@ -607,10 +614,7 @@ def test_it_never_books_into_protected_time(make_region, requests) -> None:
             preferred_clinician_id=preferred if visit is VisitType.FOLLOW_UP else None,
             **extra,
         )
-        try:
-            decision = book(region, request)
-        except StopIteration:
-            continue  # the continuity-of-care bug tested above; not this property's concern
+        decision = book(region, request)
         if decision.action == "booked":
             booked_slots.append(decision.slot_id)
             appointment = appointment_of(region, decision)

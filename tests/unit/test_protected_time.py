@@ -284,16 +284,6 @@ def test_extra_hours_overlapping_the_template_are_refused() -> None:
         plan(monday_ipc_week(), ORDINARY_WEEK, [extra])
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: plan_week lays every extra-hours exception of the clinician into every week "
-        "it plans, whatever week the exception is in, so materialising several weeks "
-        "creates the same extra slots once per week (src/parity/domain/week_plan.py, "
-        "_WeekBuilder.__init__ and lay_extra_hours)"
-    ),
-    raises=AssertionError,
-    strict=True,
-)
 def test_extra_hours_open_slots_only_in_their_own_week() -> None:
     next_saturday = ORDINARY_WEEK + timedelta(days=12)
     extra = AvailabilityException(
@@ -308,16 +298,6 @@ def test_extra_hours_open_slots_only_in_their_own_week() -> None:
     assert all(s.start < week_end for s in week.slots)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: plan_week skips every day that is not a *business* day, so a Saturday "
-        "template block (weekday 5, accepted by TemplateBlock and validate_template) is "
-        "never laid, and its IPC minutes silently shrink the guarantee every week "
-        "(src/parity/domain/week_plan.py, plan_week's is_business_day check)"
-    ),
-    raises=AssertionError,
-    strict=True,
-)
 def test_a_saturday_ipc_block_is_laid_in_an_ordinary_week() -> None:
     template = WeeklyTemplate(
         "dee",
@@ -332,17 +312,6 @@ def test_a_saturday_ipc_block_is_laid_in_an_ordinary_week() -> None:
     assert week.ledger.guaranteed_minutes == 300
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: the prorated guarantee counts every worked minute, but _top_up can only "
-        "convert whole bookable slots; PTO that leaves a sliver shorter than a slot (or "
-        "only templated admin time) makes plan_week raise ProtectedTimeShortfall, which "
-        "aborts materialise for the whole region (src/parity/domain/week_plan.py, "
-        "_top_up and the guarantee in plan_week)"
-    ),
-    raises=ProtectedTimeShortfall,
-    strict=True,
-)
 def test_pto_leaving_only_a_sliver_of_the_week_still_materialises() -> None:
     # PTO from Monday 00:00 to Friday 16:40 leaves 20 minutes of Friday's follow-up block,
     # too short for a 50-minute slot. 300 x 20 / 2220 rounds to a 3-minute guarantee.

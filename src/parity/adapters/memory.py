@@ -11,6 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from functools import partial
 from types import TracebackType
@@ -36,18 +37,60 @@ Undo = Callable[[], None]
 
 
 class UndoLog:
+    """Undo entries, newest first, plus first-touch snapshots of mutable records."""
+
     def __init__(self) -> None:
         self.entries: list[Undo] = []
+        self.active = False
+        self._touched: set[int] = set()
 
     def push(self, undo: Undo) -> None:
         self.entries.append(undo)
 
+    def touch(self, item: object) -> None:
+        """Remember a mutable record's fields the first time a transaction reads it, so a
+        rollback restores changes made to the live object as well as additions."""
+        if not self.active or id(item) in self._touched or _is_frozen(item):
+            return
+        self._touched.add(id(item))
+        saved = {name: getattr(item, name) for name in _field_names(type(item))}
+        self.entries.append(partial(_restore, item, saved))
+
+    def begin(self) -> None:
+        self.clear()
+        self.active = True
+
     def unwind(self) -> None:
         while self.entries:
             self.entries.pop()()
+        self.clear()
 
     def clear(self) -> None:
         self.entries.clear()
+        self._touched.clear()
+        self.active = False
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = (
+            tuple(f.name for f in fields(kind)) if is_dataclass(kind) else ()
+        )
+    return names
+
+
+def _is_frozen(item: object) -> bool:
+    params = getattr(type(item), "__dataclass_params__", None)
+    return params is None or bool(params.frozen)
+
+
+def _restore(item: object, saved: dict[str, Any]) -> None:
+    for name, value in saved.items():
+        setattr(item, name, value)
 
 
 class MemoryRepository(Generic[T]):
@@ -85,9 +128,11 @@ class MemoryRepository(Generic[T]):
 
     def get(self, key: Any) -> T:
         try:
-            return self._items[key]
+            item = self._items[key]
         except KeyError:
             raise NotFound(f"{self._name} {key} not found", resource=self._name, id=key) from None
+        self._log.touch(item)
+        return item
 
     def list(self) -> Sequence[T]:
         return list(self._items.values())
@@ -99,7 +144,10 @@ class MemoryRepository(Generic[T]):
             if indexed
             else self._items.values()
         )
-        return [i for i in pool if all(getattr(i, f) == v for f, v in criteria.items())]
+        found = [i for i in pool if all(getattr(i, f) == v for f, v in criteria.items())]
+        for item in found:
+            self._log.touch(item)
+        return found
 
     def save(self, item: T) -> None:
         """Objects are live in memory; nothing to write."""
@@ -130,9 +178,11 @@ class MemorySlots:
 
     def get(self, slot_id: int) -> Slot:
         try:
-            return self._slots[slot_id]
+            slot = self._slots[slot_id]
         except KeyError:
             raise NotFound(f"slot {slot_id} not found", resource="Slot", id=slot_id) from None
+        self._log.touch(slot)
+        return slot
 
     def earliest(self, query: SlotQuery) -> Slot | None:
         return self.index.earliest(query)
@@ -279,7 +329,7 @@ class MemoryUnitOfWork:
         self.commits = 0
 
     def __enter__(self) -> Self:
-        self._log.clear()
+        self._log.begin()
         return self
 
     def __exit__(

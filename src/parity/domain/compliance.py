@@ -57,7 +57,12 @@ class RequestEvidence:
 
 
 def first_offer(offers: Sequence[Offer]) -> Offer | None:
-    return min(offers, key=lambda o: (o.offered_at, o.id)) if offers else None
+    """The offer that measures the wait: the earliest appointment time offered.
+
+    The law times the wait to the earliest appointment *offered*, so a timely offer made
+    after a late one still counts; between equal times the earlier offer is the evidence.
+    """
+    return min(offers, key=lambda o: (o.slot_start, o.offered_at, o.id)) if offers else None
 
 
 def classify(evidence: RequestEvidence, now: datetime) -> Outcome:

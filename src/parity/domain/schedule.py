@@ -88,7 +88,7 @@ class ExceptionKind(StrEnum):
     ADMIN = "admin"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AvailabilityException:
     """PTO, extra bookable hours, or administrative/training time, as a UTC interval."""
 

@@ -7,7 +7,7 @@ citation; nothing here hard-codes a limit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -80,7 +80,10 @@ class AccessStandard:
                 calendar.add_business_days(start_day, self.limit_business_days), tz
             )
         minutes = self.limit_minutes if self.limit_hours is None else self.limit_hours * 60
-        return (clock_start + timedelta(minutes=float(minutes or 0))).astimezone(tz)
+        # Add real elapsed time on the UTC instant: adding to a local wall-clock time would
+        # make 48 h come out as 47 or 49 real hours across a DST change.
+        elapsed = timedelta(minutes=float(minutes or 0))
+        return (clock_start.astimezone(UTC) + elapsed).astimezone(tz)
 
     def applies_on(self, day: date) -> bool:
         return day >= self.effective_from

@@ -10,7 +10,7 @@ protected time are refused outright: the contract forbids using IPC time for eit
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from parity.domain.calendar import BusinessCalendar
@@ -139,22 +139,20 @@ def _refuse_use_of_protected_time(
             )
 
 
-def _top_up(builder: _WeekBuilder, guaranteed: int, week_start: date) -> None:
-    """Convert the week's latest bookable slots into protected time until the guarantee holds."""
+def _top_up(builder: _WeekBuilder, guaranteed: int) -> int:
+    """Convert the week's latest bookable slots into protected time until the guarantee holds.
+
+    Returns the guarantee that applies. When PTO or a holiday leaves too little bookable time
+    to top up (only part of a slot, or only meetings), nothing can be booked into protected
+    time that week anyway: the guarantee is capped at what the week can hold.
+    """
     builder.slots.sort(key=lambda s: s.start)
+    capacity = builder.kept_minutes() + sum(s.duration_minutes for s in builder.slots)
+    guaranteed = min(guaranteed, capacity)
     while builder.kept_minutes() < guaranteed:
-        if not builder.slots:
-            short = guaranteed - builder.kept_minutes()
-            raise ProtectedTimeShortfall(
-                f"clinician {builder.clinician.id}, week of {week_start.isoformat()}: only "
-                f"{builder.kept_minutes()} min of protected IPC time can be kept, "
-                f"{guaranteed} min guaranteed (short by {short} min)",
-                clinician=builder.clinician.id,
-                week=week_start.isoformat(),
-                shortfall_minutes=short,
-            )
         slot = builder.slots.pop()
         builder.protected.append(ProtectedTime(slot.clinician_id, slot.start, slot.end, "top-up"))
+    return guaranteed
 
 
 def plan_week(
@@ -167,11 +165,17 @@ def plan_week(
     exceptions: Iterable[AvailabilityException] = (),
 ) -> WeekPlan:
     """Lay one week (Monday `week_start`) of a clinician's template onto the calendar."""
-    mine = [e for e in exceptions if e.clinician_id == clinician.id]
+    week_begins = datetime.combine(week_start, time(0), tzinfo=tz)
+    week_ends = datetime.combine(week_start + timedelta(days=7), time(0), tzinfo=tz)
+    mine = [
+        e
+        for e in exceptions
+        if e.clinician_id == clinician.id and overlaps(e.start, e.end, week_begins, week_ends)
+    ]
     builder = _WeekBuilder(clinician, tz, mine)
     for offset in range(7):
         day = week_start + timedelta(days=offset)
-        if not calendar.is_business_day(day):
+        if day in calendar.holidays:
             continue  # clinics are closed on holidays: no slots, no IPC owed that day
         for block in template.blocks_on(day.weekday()):
             builder.lay_block(block, day)
@@ -180,7 +184,7 @@ def plan_week(
     scheduled = template.scheduled_minutes()
     share_worked = builder.worked_minutes / scheduled if scheduled else 0.0
     guaranteed = round(contract.ipc_minutes_per_week(clinician.fte) * share_worked)
-    _top_up(builder, guaranteed, week_start)
+    guaranteed = _top_up(builder, guaranteed)
     builder.slots.sort(key=lambda s: s.start)
     ledger = IpcWeek(clinician.id, week_start, guaranteed, builder.kept_minutes())
     return WeekPlan(builder.slots, builder.protected, ledger)

@@ -11,6 +11,7 @@ from parity.domain.errors import InvalidInput, ProtectedTimeShortfall
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import (
     AvailabilityException,
+    BlockKind,
     ExceptionKind,
     IpcWeek,
     SlotStatus,
@@ -121,8 +122,10 @@ def add_availability_exception(
 
 
 def _refuse_protected_overlap(uow: UnitOfWork, policy: Policy, exc: AvailabilityException) -> None:
-    blocks = uow.protected.overlapping(exc.clinician_id, exc.start, exc.end)
-    lost = sum(overlap_minutes((exc.start, exc.end), (b.start, b.end)) for b in blocks)
+    """Refuse admin time or extra hours over protected time, laid or still only templated."""
+    laid = uow.protected.overlapping(exc.clinician_id, exc.start, exc.end)
+    lost_laid = sum(overlap_minutes((exc.start, exc.end), (b.start, b.end)) for b in laid)
+    lost = max(lost_laid, _templated_ipc_overlap(uow, policy, exc))
     if lost:
         week = week_start_of(exc.start.astimezone(policy.rules.timezone).date())
         raise ProtectedTimeShortfall(
@@ -132,6 +135,19 @@ def _refuse_protected_overlap(uow: UnitOfWork, policy: Policy, exc: Availability
             week=week.isoformat(),
             shortfall_minutes=lost,
         )
+
+
+def _templated_ipc_overlap(uow: UnitOfWork, policy: Policy, exc: AvailabilityException) -> int:
+    tz = policy.rules.timezone
+    template = uow.templates.get(exc.clinician_id)
+    day, last = exc.start.astimezone(tz).date(), exc.end.astimezone(tz).date()
+    lost = 0
+    while day <= last:
+        for block in template.blocks_on(day.weekday()):
+            if block.kind is BlockKind.IPC and day not in policy.rules.calendar.holidays:
+                lost += overlap_minutes((exc.start, exc.end), block.interval_on(day, tz))
+        day += timedelta(days=1)
+    return lost
 
 
 def _add_extra_slots(
