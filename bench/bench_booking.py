@@ -29,6 +29,7 @@ from parity.services.requests import RequestCare, open_request
 from parity.services.schedules import materialise, register_clinician, register_clinics
 from parity.simulation.demand import demand_from
 from parity.simulation.region import build_region
+from parity.simulation.runtime import settle_heap
 
 console = Console()
 # Share of requests that are follow-ups: with ~10 sessions per episode, ~9 in 10 visits are.
@@ -55,7 +56,9 @@ def build(scale: float, weeks: int) -> tuple[MemoryUnitOfWork, Policy, object, S
     return uow, policy, region, clock
 
 
-def commands(region: object, policy: Policy, count: int, clock: SimulatedClock) -> list[RequestCare]:
+def commands(
+    region: object, policy: Policy, count: int, clock: SimulatedClock
+) -> list[RequestCare]:
     rng = random.Random(5)
     demand = demand_from(region.spec.demand, region.spec.workforce, region.member_count)  # type: ignore[attr-defined]
     made: list[RequestCare] = []
@@ -67,9 +70,17 @@ def commands(region: object, policy: Policy, count: int, clock: SimulatedClock) 
         if rng.random() < FOLLOW_UP_SHARE:  # most visits are follow-ups in a course
             visit, prior = VisitType.FOLLOW_UP, at - timedelta(days=rng.choice((0, 1, 2)))
         made.append(
-            RequestCare(member.id, visit, provider_class, member.language, member.modalities,
-                        member.clinic_id, requested_at=at, prior_authorization=prior_auth,
-                        prior_appointment_start=prior)
+            RequestCare(
+                member.id,
+                visit,
+                provider_class,
+                member.language,
+                member.modalities,
+                member.clinic_id,
+                requested_at=at,
+                prior_authorization=prior_auth,
+                prior_appointment_start=prior,
+            )
         )
     made.sort(key=lambda c: c.requested_at or clock.now())
     return made
@@ -78,8 +89,15 @@ def commands(region: object, policy: Policy, count: int, clock: SimulatedClock) 
 def bench_index(uow: MemoryUnitOfWork, policy: Policy, cmds: list[RequestCare]) -> float:
     index = uow.slots.index
     queries = [
-        SlotQuery(policy.kinds_for(c.visit), c.provider_class, c.language, c.modalities, c.clinic_id,
-                  c.requested_at or datetime.now(UTC), (c.requested_at or datetime.now(UTC)) + timedelta(days=14))
+        SlotQuery(
+            policy.kinds_for(c.visit),
+            c.provider_class,
+            c.language,
+            c.modalities,
+            c.clinic_id,
+            c.requested_at or datetime.now(UTC),
+            (c.requested_at or datetime.now(UTC)) + timedelta(days=14),
+        )
         for c in cmds
     ]
     taken: list[int] = []
@@ -92,11 +110,15 @@ def bench_index(uow: MemoryUnitOfWork, policy: Policy, cmds: list[RequestCare]) 
     elapsed = time.perf_counter() - started
     for slot_id in taken:
         index.release(slot_id)
-    console.print(f"index         {len(queries) / elapsed:>10,.0f} queries+takes/s  ({len(taken):,} placed)")
+    console.print(
+        f"index         {len(queries) / elapsed:>10,.0f} queries+takes/s  ({len(taken):,} placed)"
+    )
     return len(queries) / elapsed
 
 
-def bench_services(uow: MemoryUnitOfWork, policy: Policy, cmds: list[RequestCare], clock: SimulatedClock) -> None:
+def bench_services(
+    uow: MemoryUnitOfWork, policy: Policy, cmds: list[RequestCare], clock: SimulatedClock
+) -> None:
     opened = []
     started = time.perf_counter()
     for cmd in cmds:
@@ -112,8 +134,12 @@ def bench_services(uow: MemoryUnitOfWork, policy: Policy, cmds: list[RequestCare
         referred += decision.action == "referred"
     book_seconds = time.perf_counter() - started
     n = len(cmds)
-    console.print(f"book          {n / book_seconds:>10,.0f} decisions/s  ({booked:,} booked, {referred:,} referred)")
-    console.print(f"request+book  {n / (book_seconds + open_seconds):>10,.0f} requests/s end to end")
+    console.print(
+        f"book          {n / book_seconds:>10,.0f} decisions/s  ({booked:,} booked, {referred:,} referred)"
+    )
+    console.print(
+        f"request+book  {n / (book_seconds + open_seconds):>10,.0f} requests/s end to end"
+    )
 
 
 def main() -> None:
@@ -124,6 +150,7 @@ def main() -> None:
     args = parser.parse_args()
     uow, policy, region, clock = build(args.scale, args.weeks)
     cmds = commands(region, policy, args.requests, clock)
+    settle_heap()
     bench_index(uow, policy, cmds)
     bench_services(uow, policy, cmds, clock)
 

@@ -50,11 +50,13 @@ class UndoLog:
     def touch(self, item: object) -> None:
         """Remember a mutable record's fields the first time a transaction reads it, so a
         rollback restores changes made to the live object as well as additions."""
-        if not self.active or id(item) in self._touched or _is_frozen(item):
+        if not self.active or id(item) in self._touched:
             return
-        self._touched.add(id(item))
-        saved = {name: getattr(item, name) for name in _field_names(type(item))}
-        self.entries.append(partial(_restore, item, saved))
+        names = _mutable_fields(type(item))
+        if names:
+            self._touched.add(id(item))
+            saved = {name: getattr(item, name) for name in names}
+            self.entries.append(partial(_restore, item, saved))
 
     def begin(self) -> None:
         self.clear()
@@ -71,21 +73,17 @@ class UndoLog:
         self.active = False
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_MUTABLE_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _field_names(kind: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(kind)
+def _mutable_fields(kind: type) -> tuple[str, ...]:
+    """Field names of a mutable dataclass; empty for frozen dataclasses and other types."""
+    names = _MUTABLE_FIELDS.get(kind)
     if names is None:
-        names = _FIELD_NAMES[kind] = (
-            tuple(f.name for f in fields(kind)) if is_dataclass(kind) else ()
-        )
+        params = getattr(kind, "__dataclass_params__", None)
+        mutable = params is not None and not params.frozen and is_dataclass(kind)
+        names = _MUTABLE_FIELDS[kind] = tuple(f.name for f in fields(kind)) if mutable else ()
     return names
-
-
-def _is_frozen(item: object) -> bool:
-    params = getattr(type(item), "__dataclass_params__", None)
-    return params is None or bool(params.frozen)
 
 
 def _restore(item: object, saved: dict[str, Any]) -> None:
@@ -181,7 +179,7 @@ class MemorySlots:
             slot = self._slots[slot_id]
         except KeyError:
             raise NotFound(f"slot {slot_id} not found", resource="Slot", id=slot_id) from None
-        self._log.touch(slot)
+        # No snapshot: a slot changes only through take/confirm/release, which log their own undo.
         return slot
 
     def earliest(self, query: SlotQuery) -> Slot | None:

@@ -29,6 +29,7 @@ from parity.services.schedules import materialise, register_clinician, register_
 from parity.services.visits import CancelAppointment, cancel_appointment, close_visit
 from parity.simulation.demand import Demand, demand_from
 from parity.simulation.region import SyntheticRegion
+from parity.simulation.runtime import settle_heap
 
 OPEN_HOURS = (time(7, 0), time(19, 0))
 HORIZON_WEEKS_AHEAD = 8
@@ -98,6 +99,7 @@ class Simulation:
 
     def run(self, on_day: Callable[[int, int], None] | None = None) -> SimulationRun:
         self.setup()
+        settle_heap()
         days = (self.config.end - self.config.start).days
         for offset in range(days):
             day = self.config.start + timedelta(days=offset)
