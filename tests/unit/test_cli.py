@@ -1,0 +1,74 @@
+"""The `parity` command line: answers, JSON, and clear failures with a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from parity.entrypoints.cli import app
+
+runner = CliRunner()
+
+
+def test_deadline_prints_json_with_the_standard_clock_start_and_deadline() -> None:
+    result = runner.invoke(
+        app, ["deadline", "--standard", "initial-therapy", "--from", "2026-11-20T12:00", "--json"]
+    )
+    assert result.exit_code == 0
+    body = json.loads(result.stdout)
+    assert body["standard"] == "initial-therapy"
+    assert body["clock_start"] == "2026-11-20T12:00:00-08:00"
+    # Nov 23, 24, 25, (26-27 Thanksgiving), 30, Dec 1, 2, 3, 4, 7, 8: the 10th business day.
+    assert body["deadline"] == "2026-12-08T23:59:59-08:00"
+
+
+def test_deadline_reads_an_offset_as_given() -> None:
+    result = runner.invoke(
+        app, ["deadline", "--standard", "urgent", "--from", "2026-10-31T06:00:00+00:00", "--json"]
+    )
+    assert result.exit_code == 0
+    # 48 real hours across the end of daylight saving time on 2026-11-01.
+    assert json.loads(result.stdout)["deadline"] == "2026-11-01T22:00:00-08:00"
+
+
+def test_deadline_refuses_an_unknown_standard_with_a_clear_message() -> None:
+    result = runner.invoke(app, ["deadline", "--standard", "soon", "--from", "2026-11-20T12:00"])
+    assert result.exit_code == 2
+    assert "unknown access standard 'soon'" in result.stderr
+
+
+def test_deadline_refuses_a_malformed_date() -> None:
+    result = runner.invoke(app, ["deadline", "--standard", "urgent", "--from", "next tuesday"])
+    assert result.exit_code == 2
+    assert "ISO date-time" in result.stderr
+
+
+def test_simulate_refuses_an_unknown_contract_without_a_traceback() -> None:
+    result = runner.invoke(app, ["simulate", "--contract", "nope", "--region", "demo"])
+    assert result.exit_code == 2
+    assert "no contract named 'nope'" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_simulate_prints_a_json_summary_with_the_ipc_ledger() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "simulate",
+            "--region",
+            "demo",
+            "--scale",
+            "0.5",
+            "--weeks",
+            "2",
+            "--warmup",
+            "2",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["ipc_kept_share"] == 1.0
+    assert body["bookings_in_protected_time"] == 0
+    assert set(body["groups"]) == {"urgent", "initial", "follow-up"}
