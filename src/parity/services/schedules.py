@@ -67,7 +67,10 @@ def _materialise_clinician(
     uow: UnitOfWork, policy: Policy, clinician_id: str, start: date, weeks: int
 ) -> list[IpcWeek]:
     clinician = uow.clinicians.get(clinician_id)
-    template = uow.templates.get(clinician_id)
+    templates = uow.templates.where(clinician_id=clinician_id)
+    if not templates:
+        return []  # imported without a template yet: nothing to lay
+    template = templates[0]
     exceptions = uow.availability_exceptions.where(clinician_id=clinician_id)
     laid: list[IpcWeek] = []
     for week in range(weeks):

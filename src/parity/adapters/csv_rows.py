@@ -1,0 +1,52 @@
+"""Read an uploaded CSV file into numbered rows, refusing what is not a sane CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from parity.domain.errors import InvalidInput
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    line: int
+    values: dict[str, str]
+
+
+def read_rows(source: Path | bytes, required: tuple[str, ...]) -> list[CsvRow]:
+    """Rows keyed by header, with the file line each came from; whole-file problems raise."""
+    raw = source.read_bytes() if isinstance(source, Path) else source
+    if len(raw) > MAX_BYTES:
+        raise InvalidInput(f"the file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"the file is not UTF-8 text (byte {error.start})") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise InvalidInput(
+            f"line 1: missing column(s) {', '.join(missing)}; the header is {header}"
+        )
+    rows: list[CsvRow] = []
+    try:
+        for record in reader:
+            if len(rows) >= MAX_ROWS:
+                raise InvalidInput(f"more than {MAX_ROWS:,} rows; split the file")
+            extra = record.pop(None, None)
+            values = {k.strip(): (v or "").strip() for k, v in record.items() if k is not None}
+            if extra:
+                values["__extra__"] = ",".join(extra)
+            rows.append(CsvRow(reader.line_num, values))
+    except csv.Error as error:
+        raise InvalidInput(f"line {reader.line_num}: {error}") from None
+    if not rows:
+        raise InvalidInput("the file has a header but no rows")
+    return rows

@@ -1,0 +1,200 @@
+"""Import clinics, clinicians, templates and members from CSV: all or nothing.
+
+Every bad row is reported with its line number and reason; nothing is stored unless the
+whole file is valid (one transaction, committed only after every row passed).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
+
+from parity.adapters.csv_rows import CsvRow
+from parity.domain.calendar import WEEKDAY_NAMES
+from parity.domain.errors import InvalidInput, NotFound, ParityError
+from parity.domain.members import Member
+from parity.domain.ports import UnitOfWork
+from parity.domain.schedule import BlockKind, TemplateBlock, WeeklyTemplate, validate_template
+from parity.domain.workforce import Clinic, Clinician, Discipline, Modality
+from parity.services.policy import Policy
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "clinics": ("id", "name", "address"),
+    "clinicians": ("id", "name", "discipline", "fte", "clinics"),
+    "templates": ("clinician_id", "weekday", "start", "end", "kind", "clinic_id"),
+    "members": ("id", "name", "clinic_id"),
+}
+
+
+class ImportRejected(InvalidInput):
+    """The file had bad rows; `problems` lists (line, reason) for each one."""
+
+    rule = "import-rejected"
+
+    def __init__(self, kind: str, problems: list[tuple[int, str]]) -> None:
+        lines = "\n".join(f"  line {line}: {reason}" for line, reason in problems[:200])
+        more = f"\n  ... and {len(problems) - 200} more" if len(problems) > 200 else ""
+        super().__init__(
+            f"{kind}: {len(problems)} bad row(s); nothing was imported\n{lines}{more}",
+            problems=problems,
+        )
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    kind: str
+    imported: int
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("|", ";").split(";") if part.strip()]
+
+
+def _clinic(row: dict[str, str], uow: UnitOfWork) -> Clinic:
+    return Clinic(
+        row["id"],
+        row["name"],
+        row["address"],
+        row.get("timezone") or "America/Los_Angeles",
+        row.get("county", ""),
+        float(row.get("lat") or 0.0),
+        float(row.get("lon") or 0.0),
+    )
+
+
+def _clinician(row: dict[str, str], uow: UnitOfWork) -> Clinician:
+    clinics = tuple(_split(row["clinics"]))
+    for clinic_id in clinics:
+        uow.clinics.get(clinic_id)
+    modalities = frozenset(Modality(m) for m in _split(row.get("modalities", ""))) or frozenset(
+        Modality
+    )
+    return Clinician(
+        row["id"],
+        row["name"],
+        Discipline(row["discipline"]),
+        float(row["fte"]),
+        clinics,
+        frozenset(_split(row.get("languages", "")) or ["english"]),
+        modalities,
+    )
+
+
+def _member(row: dict[str, str], uow: UnitOfWork) -> Member:
+    uow.clinics.get(row["clinic_id"])
+    modalities = tuple(Modality(m) for m in _split(row.get("modalities", ""))) or (Modality.VIDEO,)
+    born = row.get("birth_date")
+    return Member(
+        row["id"],
+        row["name"],
+        row["clinic_id"],
+        row.get("language") or "english",
+        modalities,
+        date.fromisoformat(born) if born else None,
+        row.get("phone", ""),
+        row.get("email", ""),
+    )
+
+
+def _block(row: dict[str, str], uow: UnitOfWork) -> tuple[str, TemplateBlock]:
+    weekday = row["weekday"].lower()[:3]
+    if weekday not in WEEKDAY_NAMES:
+        raise ValueError(f"weekday must be one of {', '.join(WEEKDAY_NAMES)}")
+    uow.clinics.get(row["clinic_id"])
+    return row["clinician_id"], TemplateBlock(
+        WEEKDAY_NAMES.index(weekday),
+        time.fromisoformat(row["start"]),
+        time.fromisoformat(row["end"]),
+        BlockKind(row["kind"]),
+        row["clinic_id"],
+        int(row.get("slot_minutes") or 0),
+    )
+
+
+def _parse_all(
+    rows: list[CsvRow], kind: str, uow: UnitOfWork
+) -> tuple[list[tuple[int, Any]], list[tuple[int, str]]]:
+    parse, key = _PARSERS[kind]
+    parsed: list[tuple[int, Any]] = []
+    problems: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    for row in rows:
+        if "__extra__" in row.values:
+            problems.append((row.line, "more values than columns"))
+            continue
+        missing = [c for c in COLUMNS[kind] if not row.values.get(c)]
+        if missing:
+            problems.append((row.line, f"empty {', '.join(missing)}"))
+            continue
+        if key and (first := seen.setdefault(row.values[key], row.line)) != row.line:
+            problems.append(
+                (row.line, f"duplicate {key} {row.values[key]!r} (first on line {first})")
+            )
+            continue
+        try:
+            parsed.append((row.line, parse(row.values, uow)))
+        except (ValueError, ParityError) as error:
+            problems.append((row.line, getattr(error, "message", None) or str(error)))
+    return parsed, problems
+
+
+_PARSERS: dict[str, tuple[Callable[[dict[str, str], UnitOfWork], Any], str]] = {
+    "clinics": (_clinic, "id"),
+    "clinicians": (_clinician, "id"),
+    "members": (_member, "id"),
+    "templates": (_block, ""),
+}
+
+
+def import_rows(kind: str, rows: list[CsvRow], uow: UnitOfWork, policy: Policy) -> ImportResult:
+    """Validate every row, then store them all in one transaction, or store nothing."""
+    if kind not in _PARSERS:
+        raise InvalidInput(f"unknown import {kind!r}; one of {', '.join(_PARSERS)}")
+    with uow:
+        parsed, problems = _parse_all(rows, kind, uow)
+        repository = {"clinics": uow.clinics, "clinicians": uow.clinicians, "members": uow.members}
+        if kind == "templates":
+            problems += _store_templates(parsed, uow, policy)
+        else:
+            problems += _store(parsed, repository[kind], kind)
+        if problems:
+            raise ImportRejected(kind, sorted(problems))
+        uow.commit()
+    return ImportResult(kind, len(parsed))
+
+
+def _store(parsed: list[tuple[int, Any]], repository: Any, kind: str) -> list[tuple[int, str]]:
+    problems: list[tuple[int, str]] = []
+    for line, item in parsed:
+        try:
+            repository.get(item.id)
+            problems.append((line, f"{kind[:-1]} {item.id!r} already exists"))
+        except NotFound:
+            repository.add(item)
+    return problems
+
+
+def _store_templates(
+    parsed: list[tuple[int, Any]], uow: UnitOfWork, policy: Policy
+) -> list[tuple[int, str]]:
+    """Group blocks by clinician, validate each week against the contract, store the valid ones."""
+    by_clinician: defaultdict[str, list[tuple[int, TemplateBlock]]] = defaultdict(list)
+    for line, (clinician_id, block) in parsed:
+        by_clinician[clinician_id].append((line, block))
+    problems: list[tuple[int, str]] = []
+    for clinician_id, lines_blocks in by_clinician.items():
+        lines = [line for line, _ in lines_blocks]
+        try:
+            clinician = uow.clinicians.get(clinician_id)
+            if uow.templates.where(clinician_id=clinician_id):
+                raise InvalidInput(f"clinician {clinician_id} already has a template")
+            template = WeeklyTemplate(clinician_id, tuple(b for _, b in lines_blocks))
+            validate_template(template, clinician, policy.contract)
+            uow.templates.add(template)
+        except ParityError as error:
+            problems.append((lines[0], f"{error.message} (lines {lines[0]}-{lines[-1]})"))
+    return problems

@@ -1,0 +1,124 @@
+"""CSV imports: every bad row reported with its line, and nothing stored unless all are good."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from parity.adapters.csv_rows import read_rows
+from parity.adapters.memory import MemoryUnitOfWork
+from parity.domain.errors import InvalidInput
+from parity.services.imports import COLUMNS, ImportRejected, import_rows
+from parity.services.policy import Policy
+
+CLINICS = b"""id,name,address,county
+north,North Clinic,1 North St.,Los Angeles
+south,South Clinic,2 South St.,Orange
+"""
+
+CLINICIANS = b"""id,name,discipline,fte,clinics,languages,modalities
+ana,Ana,therapist,1.0,north,english;spanish,in-person;video
+ben,Ben,social-worker,0.5,south,english,
+"""
+
+# ana: 5 h IPC at 1.0 FTE (socal-2025); ben: 2.5 h at 0.5 FTE.
+TEMPLATES = b"""clinician_id,weekday,start,end,kind,clinic_id,slot_minutes
+ana,mon,08:00,13:00,ipc,north,
+ana,tue,09:00,12:00,follow-up,north,50
+ben,wed,08:00,10:30,ipc,south,
+ben,wed,10:30,12:30,intake,south,60
+"""
+
+
+def _load(uow: MemoryUnitOfWork, policy: Policy, kind: str, data: bytes) -> int:
+    return import_rows(kind, read_rows(data, COLUMNS[kind]), uow, policy).imported
+
+
+def _full(policy: Policy) -> MemoryUnitOfWork:
+    uow = MemoryUnitOfWork()
+    for kind, data in (("clinics", CLINICS), ("clinicians", CLINICIANS), ("templates", TEMPLATES)):
+        _load(uow, policy, kind, data)
+    return uow
+
+
+def test_a_valid_set_of_files_imports_everything(policy: Policy) -> None:
+    uow = _full(policy)
+    assert {c.id for c in uow.clinics.list()} == {"north", "south"}
+    ana = uow.clinicians.get("ana")
+    assert ana.languages == frozenset({"english", "spanish"})
+    assert uow.clinicians.get("ben").fte == 0.5
+    assert uow.templates.get("ana").ipc_minutes() == 300
+
+
+def test_every_bad_row_is_reported_with_its_line_and_nothing_is_imported(policy: Policy) -> None:
+    uow = MemoryUnitOfWork()
+    _load(uow, policy, "clinics", CLINICS)
+    bad = b"""id,name,discipline,fte,clinics
+ok,Okay,therapist,1.0,north
+x1,Bad Fte,therapist,1.7,north
+x2,Bad Discipline,wizard,1.0,north
+x3,No Clinic,therapist,1.0,east
+ok,Duplicate,therapist,1.0,north
+x5,,therapist,1.0,north
+"""
+    with pytest.raises(ImportRejected) as caught:
+        _load(uow, policy, "clinicians", bad)
+    lines = [line for line, _ in caught.value.problems]
+    assert lines == [3, 4, 5, 6, 7]
+    reasons = dict(caught.value.problems)
+    assert "FTE" in reasons[3]
+    assert "wizard" in reasons[4]
+    assert "east" in reasons[5]
+    assert "duplicate id 'ok'" in reasons[6]
+    assert "empty name" in reasons[7]
+    assert uow.clinicians.list() == []
+
+
+def test_a_template_short_of_protected_time_is_refused_naming_the_clinician(policy: Policy) -> None:
+    uow = MemoryUnitOfWork()
+    _load(uow, policy, "clinics", CLINICS)
+    _load(uow, policy, "clinicians", CLINICIANS)
+    short = b"""clinician_id,weekday,start,end,kind,clinic_id,slot_minutes
+ben,wed,08:00,10:30,ipc,south,
+ana,mon,08:00,10:00,ipc,north,
+ana,tue,09:00,12:00,follow-up,north,50
+"""
+    with pytest.raises(ImportRejected) as caught:
+        _load(uow, policy, "templates", short)
+    ((line, reason),) = caught.value.problems
+    assert line == 3
+    assert "ana" in reason
+    assert "short by 180 min" in reason
+    assert uow.templates.list() == []  # ben's valid week was not stored either
+
+
+def test_an_existing_id_is_refused_not_overwritten(policy: Policy) -> None:
+    uow = _full(policy)
+    with pytest.raises(ImportRejected, match="clinic 'north' already exists"):
+        _load(uow, policy, "clinics", b"id,name,address\nnorth,Other,3 Elm St.\n")
+    assert uow.clinics.get("north").name == "North Clinic"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"name,address\nA,B\n", re.escape("missing column(s) id")),
+        (b"id,name,address\n", "no rows"),
+        (b"\xff\xfe\x00bad", "not UTF-8"),
+        (b'id,name,address\n"north,North,1 St.\n', "line"),
+    ],
+)
+def test_a_malformed_file_is_refused_as_a_whole(data: bytes, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        read_rows(data, COLUMNS["clinics"])
+
+
+def test_members_import_with_their_home_clinic_and_modalities(policy: Policy) -> None:
+    uow = _full(policy)
+    data = b"id,name,clinic_id,language,modalities,birth_date\nm1,Member One,north,spanish,in-person,1980-02-03\n"
+    assert _load(uow, policy, "members", data) == 1
+    member = uow.members.get("m1")
+    assert member.language == "spanish"
+    assert member.birth_date is not None
+    assert member.birth_date.year == 1980
