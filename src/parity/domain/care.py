@@ -188,6 +188,7 @@ class Decision:
     appointment_id: int | None
     referral_id: int | None
     explanation: dict[str, Any]
+    starts_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -199,5 +200,6 @@ class Decision:
             "slot_id": self.slot_id,
             "appointment_id": self.appointment_id,
             "referral_id": self.referral_id,
+            "starts_at": self.starts_at.isoformat() if self.starts_at else None,
             "explanation": self.explanation,
         }

@@ -250,6 +250,7 @@ def book_slot(
         appointment.id,
         None,
         explanation,
+        slot.start,
     )
 
 

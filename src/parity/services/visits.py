@@ -43,10 +43,16 @@ def cancel_in(cmd: CancelAppointment, uow: UnitOfWork, clock: Clock) -> Appointm
 
 
 def close_visit(appointment_id: int, attended: bool, uow: UnitOfWork) -> Appointment:
-    """Record that a booked visit happened, or that the member did not come."""
+    """Record that a booked visit happened, or that the member did not come; a kept visit
+    counts towards its course of treatment."""
     with uow:
         appointment = uow.appointments.get(appointment_id)
         appointment.close(AppointmentStatus.FULFILLED if attended else AppointmentStatus.NOSHOW)
         uow.appointments.save(appointment)
+        course_id = uow.requests.get(appointment.request_id).course_id
+        if attended and course_id is not None:
+            course = uow.courses.get(course_id)
+            course.sessions_done += 1
+            uow.courses.save(course)
         uow.commit()
     return appointment

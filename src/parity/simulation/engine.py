@@ -13,16 +13,17 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from parity.adapters.clock import SimulatedClock
 from parity.adapters.memory import MemoryUnitOfWork
 from parity.domain.care import Appointment, CancelledBy, Course, Decision
 from parity.domain.errors import ParityError
 from parity.domain.members import Member
+from parity.domain.ports import UnitOfWork
 from parity.domain.standards import VisitType
 from parity.services.booking import BookRequest, book_request
-from parity.services.courses import BookFollowUp, book_follow_up
+from parity.services.courses import BookFollowUp, book_follow_up, start_course
 from parity.services.policy import Policy
 from parity.services.requests import RequestCare, open_request
 from parity.services.schedules import materialise, register_clinician, register_clinics
@@ -31,6 +32,7 @@ from parity.simulation.demand import Demand, demand_from
 from parity.simulation.region import SyntheticRegion
 from parity.simulation.runtime import settle_heap
 
+T = TypeVar("T")
 OPEN_HOURS = (time(7, 0), time(19, 0))
 HORIZON_WEEKS_AHEAD = 8
 
@@ -61,7 +63,7 @@ class SimulationConfig:
 
 @dataclass
 class SimulationRun:
-    uow: MemoryUnitOfWork
+    uow: UnitOfWork
     policy: Policy
     config: SimulationConfig
     bookings: int = 0
@@ -70,7 +72,13 @@ class SimulationRun:
 
 
 class Simulation:
-    def __init__(self, region: SyntheticRegion, policy: Policy, config: SimulationConfig) -> None:
+    def __init__(
+        self,
+        region: SyntheticRegion,
+        policy: Policy,
+        config: SimulationConfig,
+        uow: UnitOfWork | None = None,
+    ) -> None:
         self.region = region
         self.policy = policy
         self.config = config
@@ -79,7 +87,8 @@ class Simulation:
         self.demand: Demand = demand_from(
             region.spec.demand, region.spec.workforce, region.member_count
         )
-        self.uow = MemoryUnitOfWork()
+        # The in-memory store by default; `parity demo` passes the configured database.
+        self.uow: UnitOfWork = uow if uow is not None else MemoryUnitOfWork()
         self.clock = SimulatedClock(self._at(config.start, time(0, 0)))
         self.queue: list[tuple[datetime, int, str, Any]] = []
         self.sequence = itertools.count()
@@ -156,34 +165,35 @@ class Simulation:
         self.episodes[request.id] = episode
         self._after(book_request(BookRequest(request.id), self.uow, self.clock, self.policy))
 
+    def _read(self, query: Callable[[UnitOfWork], T]) -> T:
+        """Run a read inside its own (rolled-back) transaction, as any SQL store needs."""
+        with self.uow:
+            return query(self.uow)
+
     def _after(self, decision: Decision) -> None:
         self.run_state.decisions += 1
-        if decision.appointment_id is None:
+        if decision.appointment_id is None or decision.starts_at is None:
             return
         self.run_state.bookings += 1
-        appointment = self.uow.appointments.get(decision.appointment_id)
-        self._push(appointment.start, "visit", appointment.id)
-        self._maybe_cancel(appointment)
+        self._push(decision.starts_at, "visit", decision.appointment_id)
+        self._maybe_cancel(decision.appointment_id, decision.starts_at)
 
-    def _maybe_cancel(self, appointment: Appointment) -> None:
+    def _maybe_cancel(self, appointment_id: int, starts_at: datetime) -> None:
         now = self.clock.now()
-        lead = (appointment.start - now).total_seconds()
+        lead = (starts_at - now).total_seconds()
         draw = self.rng.random()
         demand = self.demand
         if draw < demand.clinic_cancel:
             self._push(
-                now + timedelta(seconds=lead * self.rng.random()), "clinic_cancel", appointment.id
+                now + timedelta(seconds=lead * self.rng.random()), "clinic_cancel", appointment_id
             )
         elif draw < demand.clinic_cancel + demand.member_cancel:
             self._push(
-                now + timedelta(seconds=lead * self.rng.random()), "member_cancel", appointment.id
+                now + timedelta(seconds=lead * self.rng.random()), "member_cancel", appointment_id
             )
         elif draw < demand.clinic_cancel + demand.member_cancel + demand.late_cancel:
-            self._push(
-                appointment.start - timedelta(hours=min(2.0, lead / 7200)),
-                "member_cancel",
-                appointment.id,
-            )
+            late = starts_at - timedelta(hours=min(2.0, lead / 7200))
+            self._push(late, "member_cancel", appointment_id)
 
     def _on_clinic_cancel(self, appointment_id: int) -> None:
         cancelled = cancel_appointment(
@@ -205,30 +215,25 @@ class Simulation:
         self._continue(cancelled, rescheduled=True)
 
     def _on_visit(self, appointment_id: int) -> None:
-        appointment = self.uow.appointments.get(appointment_id)
+        appointment = self._read(lambda uow: uow.appointments.get(appointment_id))
         if appointment.cancelled_by is not None:
             return
-        rate = (
-            self.demand.no_show_intake
-            if appointment.visit is not VisitType.FOLLOW_UP
-            else self.demand.no_show_follow_up
-        )
+        follow_up = appointment.visit is VisitType.FOLLOW_UP
+        rate = self.demand.no_show_follow_up if follow_up else self.demand.no_show_intake
         attended = self.rng.random() >= rate
-        close_visit(appointment_id, attended, self.uow)
-        episode = self.episodes.get(appointment.request_id)
-        if episode is not None and attended and episode.course_id is not None:
-            self.uow.courses.get(episode.course_id).sessions_done += 1
-        self._continue(appointment, rescheduled=False, attended=attended)
+        closed = close_visit(appointment_id, attended, self.uow)
+        self._continue(closed, rescheduled=False, attended=attended)
 
     def _continue(self, appointment: Appointment, rescheduled: bool, attended: bool = True) -> None:
         """After a visit or a member cancellation: the next visit of the episode, if any."""
         episode = self.episodes.get(appointment.request_id)
         if episode is None:
             return
-        if episode.course_id is None:
+        course_id = episode.course_id
+        if course_id is None:
             self._continue_first_visit(episode, appointment, rescheduled, attended)
             return
-        course = self.uow.courses.get(episode.course_id)
+        course = self._read(lambda uow: uow.courses.get(course_id))
         if course.sessions_done >= course.sessions_planned:
             return
         when = self.clock.now() if rescheduled else None
@@ -243,28 +248,28 @@ class Simulation:
     ) -> None:
         if rescheduled or not attended:
             # The member asks again: a new request whose clock starts now.
-            request = self.uow.requests.get(appointment.request_id)
+            request = self._read(lambda uow: uow.requests.get(appointment.request_id))
             self._open_first_visit(
                 episode, request.visit, request.provider_class, request.prior_authorization
             )
             return
         if episode.sessions_planned <= 1:
             return
-        clinician = self.uow.clinicians.get(appointment.clinician_id)
+        clinician = self._read(lambda uow: uow.clinicians.get(appointment.clinician_id))
         member = episode.member
-        course = Course(
-            member.id,
-            clinician.id,
-            clinician.provider_class,
-            member.language,
-            member.modalities,
-            member.clinic_id,
-            episode.cadence_days,
-            episode.sessions_planned,
-            sessions_done=1,
+        course = start_course(
+            Course(
+                member.id,
+                clinician.id,
+                clinician.provider_class,
+                member.language,
+                member.modalities,
+                member.clinic_id,
+                episode.cadence_days,
+                episode.sessions_planned,
+                sessions_done=1,
+            ),
+            self.uow,
         )
-        with self.uow:
-            self.uow.courses.add(course)
-            self.uow.commit()
         episode.course_id = course.id
         self._continue(appointment, rescheduled=False)

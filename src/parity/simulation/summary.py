@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from statistics import median, quantiles
 
-from parity.adapters.memory import MemoryUnitOfWork
 from parity.domain.calendar import local_date
 from parity.domain.care import AppointmentStatus, CareRequest
 from parity.domain.compliance import COMPLIANT, Outcome, RequestEvidence, classify, first_offer
+from parity.domain.ports import UnitOfWork
 from parity.services.policy import Policy
 from parity.simulation.engine import SimulationConfig
 
@@ -103,7 +103,7 @@ def _window(config: SimulationConfig, policy: Policy) -> tuple[datetime, datetim
     return start, end
 
 
-def _evidence(uow: MemoryUnitOfWork, request: CareRequest) -> RequestEvidence:
+def _evidence(uow: UnitOfWork, request: CareRequest) -> RequestEvidence:
     referrals = uow.referrals.where(request_id=request.id)
     exceptions = uow.clinical_exceptions.where(request_id=request.id)
     return RequestEvidence(
@@ -115,10 +115,13 @@ def _evidence(uow: MemoryUnitOfWork, request: CareRequest) -> RequestEvidence:
     )
 
 
-def summarise(
-    uow: MemoryUnitOfWork, policy: Policy, config: SimulationConfig, members: int
-) -> Summary:
+def summarise(uow: UnitOfWork, policy: Policy, config: SimulationConfig, members: int) -> Summary:
     """Classify every request made in the measured window and total the run."""
+    with uow:
+        return _summarise(uow, policy, config, members)
+
+
+def _summarise(uow: UnitOfWork, policy: Policy, config: SimulationConfig, members: int) -> Summary:
     start, end = _window(config, policy)
     tz, calendar = policy.rules.timezone, policy.rules.calendar
     groups = {name: GroupSummary(name) for name in ("urgent", "initial", "follow-up")}
@@ -146,7 +149,7 @@ def summarise(
 
 
 def _totals(
-    uow: MemoryUnitOfWork,
+    uow: UnitOfWork,
     groups: dict[str, GroupSummary],
     start: datetime,
     end: datetime,

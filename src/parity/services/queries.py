@@ -1,0 +1,325 @@
+"""Read-side use cases for the API and pages: each opens its own unit of work, reads, and
+leaves without committing (nothing to undo). Routes call these, never a repository.
+
+Searches that could sweep the whole region are refused with a reason: a region holds
+~740,000 slots and hundreds of thousands of requests, so slot searches name a clinician
+and appointment, request and evidence searches name a member, clinician or request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from parity.domain.care import (
+    Appointment,
+    AppointmentStatus,
+    CareRequest,
+    ClinicalException,
+    Offer,
+    Referral,
+    RequestStatus,
+)
+from parity.domain.errors import InvalidInput, NotFound
+from parity.domain.holds import Hold
+from parity.domain.members import Member
+from parity.domain.ports import Repository, UnitOfWork
+from parity.domain.schedule import ProtectedTime, Slot, SlotStatus
+from parity.domain.workforce import Clinic, Clinician
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A half-open window [start, end) of instants; an open side is unbounded."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        return self.start or EARLIEST, self.end or LATEST
+
+    def holds(self, moment: datetime) -> bool:
+        start, end = self.bounds
+        return start <= moment < end
+
+
+def _found(repository: Repository[T], key: Any) -> list[T]:
+    """The item as a one-element list, or none: searches skip unknown ids, reads 404."""
+    try:
+        return [repository.get(key)]
+    except NotFound:
+        return []
+
+
+# -- directory ---------------------------------------------------------------------------
+
+
+def clinician(uow: UnitOfWork, clinician_id: str) -> Clinician:
+    with uow:
+        return uow.clinicians.get(clinician_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicianSearch:
+    """Every criterion given must match; `name` is a case-insensitive substring, and
+    `specialty` a discipline or a provider class."""
+
+    ids: frozenset[str] | None = None
+    name: str | None = None
+    language: str | None = None
+    clinic_id: str | None = None
+    specialty: str | None = None
+
+    def matches(self, found: Clinician) -> bool:
+        return (
+            (self.ids is None or found.id in self.ids)
+            and (self.name is None or self.name.lower() in found.name.lower())
+            and (self.language is None or self.language in found.languages)
+            and (self.clinic_id is None or self.clinic_id in found.clinic_ids)
+            and (self.specialty in (None, found.discipline, found.provider_class))
+        )
+
+
+def clinicians(uow: UnitOfWork, search: ClinicianSearch = ClinicianSearch()) -> list[Clinician]:
+    with uow:
+        found = [c for c in uow.clinicians.list() if search.matches(c)]
+    return sorted(found, key=lambda c: c.id)
+
+
+def clinic(uow: UnitOfWork, clinic_id: str) -> Clinic:
+    with uow:
+        return uow.clinics.get(clinic_id)
+
+
+def clinics(uow: UnitOfWork, name: str | None = None) -> list[Clinic]:
+    """Clinics, optionally those whose name contains `name` (case-insensitive)."""
+    with uow:
+        found = [c for c in uow.clinics.list() if (name or "").lower() in c.name.lower()]
+    return sorted(found, key=lambda c: c.id)
+
+
+def member(uow: UnitOfWork, member_id: str) -> Member:
+    with uow:
+        return uow.members.get(member_id)
+
+
+def members(uow: UnitOfWork, member_ids: Iterable[str]) -> list[Member]:
+    """The members among `member_ids` that exist, by id (a search, so unknown ids are skipped)."""
+    with uow:
+        return [m for key in sorted(set(member_ids)) for m in _found(uow.members, key)]
+
+
+# -- availability ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SlotSearch:
+    """Slots of one clinician; `statuses` None means every bookable status."""
+
+    clinician_id: str
+    window: Window = Window()
+    statuses: frozenset[SlotStatus] | None = None
+    protected: bool = True
+
+
+def slot(uow: UnitOfWork, slot_id: int) -> Slot:
+    with uow:
+        return uow.slots.get(slot_id)
+
+
+def protected_block(uow: UnitOfWork, clinician_id: str, start: datetime) -> ProtectedTime:
+    """The protected IPC block of a clinician that starts at `start`."""
+    with uow:
+        uow.clinicians.get(clinician_id)
+        end = start + timedelta(seconds=1)
+        for block in uow.protected.overlapping(clinician_id, start, end):
+            if block.start == start:
+                return block
+    raise NotFound(f"no protected time of {clinician_id} starts at {start.isoformat()}")
+
+
+def search_slots(uow: UnitOfWork, search: SlotSearch) -> list[Slot | ProtectedTime]:
+    """A clinician's slots (and protected blocks) starting in the window, by start."""
+    start, end = search.window.bounds
+    with uow:
+        if not _found(uow.clinicians, search.clinician_id):
+            return []  # a search for an unknown schedule finds nothing; it is not an error
+        found: list[Slot | ProtectedTime] = [
+            s
+            for s in uow.slots.for_clinician(search.clinician_id, start, end)
+            if search.statuses is None or s.status in search.statuses
+        ]
+        if search.protected:
+            blocks = uow.protected.overlapping(search.clinician_id, start, end)
+            found += [b for b in blocks if search.window.holds(b.start)]
+    return sorted(found, key=lambda item: item.start)
+
+
+# -- requests, appointments, holds ---------------------------------------------------------
+
+
+def care_request(uow: UnitOfWork, request_id: int) -> CareRequest:
+    with uow:
+        return uow.requests.get(request_id)
+
+
+def search_requests(
+    uow: UnitOfWork, member_id: str | None, statuses: frozenset[RequestStatus] | None
+) -> list[CareRequest]:
+    """A member's requests, or every request in some statuses (the scheduler's work queue),
+    soonest effective deadline first."""
+    if member_id is None and not statuses:
+        raise InvalidInput("search care requests by patient or by status, not the whole region")
+    with uow:
+        if member_id is not None:
+            found = list(uow.requests.where(member_id=member_id))
+        else:
+            found = [r for s in sorted(statuses or ()) for r in uow.requests.where(status=s)]
+    found = [r for r in found if statuses is None or r.status in statuses]
+    return sorted(found, key=lambda r: (r.effective_deadline, r.id))
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentSearch:
+    member_id: str | None = None
+    clinician_id: str | None = None
+    request_id: int | None = None
+    window: Window = Window()
+    statuses: frozenset[AppointmentStatus] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A booked visit with what its FHIR form needs: the request and the slot."""
+
+    appointment: Appointment
+    request: CareRequest
+    slot: Slot
+
+
+def _visit(uow: UnitOfWork, found: Appointment) -> Visit:
+    return Visit(found, uow.requests.get(found.request_id), uow.slots.get(found.slot_id))
+
+
+def visit(uow: UnitOfWork, appointment_id: int) -> Visit:
+    with uow:
+        return _visit(uow, uow.appointments.get(appointment_id))
+
+
+def search_visits(uow: UnitOfWork, search: AppointmentSearch) -> list[Visit]:
+    """Appointments of a member, a clinician or a request, by start."""
+    criteria = {
+        key: value
+        for key, value in (
+            ("member_id", search.member_id),
+            ("request_id", search.request_id),
+            ("clinician_id", search.clinician_id),
+        )
+        if value is not None
+    }
+    if not criteria:
+        raise InvalidInput(
+            "search appointments by patient, practitioner or based-on, not the whole region"
+        )
+    with uow:
+        found = [
+            _visit(uow, a)
+            for a in uow.appointments.where(**criteria)
+            if search.window.holds(a.start)
+            and (search.statuses is None or a.status in search.statuses)
+        ]
+    return sorted(found, key=lambda v: (v.appointment.start, v.appointment.id))
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A slot seen for a request (a proposal or a hold), with the clinician who works it."""
+
+    request: CareRequest
+    slot: Slot
+    clinician: Clinician
+    hold: Hold | None = None
+
+
+def candidate(uow: UnitOfWork, request_id: int, slot_id: int) -> Candidate:
+    with uow:
+        found = uow.slots.get(slot_id)
+        request = uow.requests.get(request_id)
+        return Candidate(request, found, uow.clinicians.get(found.clinician_id))
+
+
+def held(uow: UnitOfWork, hold_id: int) -> Candidate:
+    with uow:
+        hold = uow.holds.get(hold_id)
+        found = uow.slots.get(hold.slot_id)
+        request = uow.requests.get(hold.request_id)
+        return Candidate(request, found, uow.clinicians.get(found.clinician_id), hold)
+
+
+def candidates(uow: UnitOfWork, request_id: int, slots: Sequence[Slot]) -> list[Candidate]:
+    with uow:
+        request = uow.requests.get(request_id)
+        return [Candidate(request, s, uow.clinicians.get(s.clinician_id)) for s in slots]
+
+
+# -- evidence ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What was offered, excepted and referred for one request."""
+
+    request: CareRequest
+    offers: list[Offer] = field(default_factory=list)
+    exceptions: list[ClinicalException] = field(default_factory=list)
+    referrals: list[Referral] = field(default_factory=list)
+
+
+def _evidence(uow: UnitOfWork, request: CareRequest) -> Evidence:
+    return Evidence(
+        request,
+        sorted(uow.offers.where(request_id=request.id), key=lambda o: o.id),
+        sorted(uow.clinical_exceptions.where(request_id=request.id), key=lambda e: e.id),
+        sorted(uow.referrals.where(request_id=request.id), key=lambda r: r.id),
+    )
+
+
+def evidence(uow: UnitOfWork, request_id: int | None, member_id: str | None) -> list[Evidence]:
+    """The evidence of one request, or of every request of a member."""
+    if request_id is None and member_id is None:
+        raise InvalidInput("search evidence by based-on or patient, not the whole region")
+    with uow:
+        if request_id is not None:
+            requests = _found(uow.requests, request_id)
+        else:
+            requests = list(uow.requests.where(member_id=member_id))
+        return [
+            _evidence(uow, r)
+            for r in sorted(requests, key=lambda r: r.id)
+            if member_id is None or r.member_id == member_id
+        ]
+
+
+def offer(uow: UnitOfWork, offer_id: int) -> tuple[Offer, CareRequest]:
+    with uow:
+        found = uow.offers.get(offer_id)
+        return found, uow.requests.get(found.request_id)
+
+
+def clinical_exception(uow: UnitOfWork, exception_id: int) -> tuple[ClinicalException, CareRequest]:
+    with uow:
+        found = uow.clinical_exceptions.get(exception_id)
+        return found, uow.requests.get(found.request_id)
+
+
+def referral(uow: UnitOfWork, referral_id: int) -> tuple[Referral, CareRequest]:
+    with uow:
+        found = uow.referrals.get(referral_id)
+        return found, uow.requests.get(found.request_id)
