@@ -39,8 +39,9 @@ $(STAMP): requirements-dev.txt pyproject.toml
 
 venv: $(STAMP)  ## Create .venv and install the pinned runtime + dev packages.
 
-run: venv  ## Simulate 12 weeks of the demo region under the socal-2025 contract.
+run: venv  ## Simulate the demo region, then serve the FHIR API on it (SQLite file var/parity.db).
 	$(BIN)/parity simulate --weeks 12 --contract socal-2025 --region demo --scale 1
+	$(BIN)/parity serve --demo --host 127.0.0.1 --port $${PARITY_PORT:-8000}
 
 # pytest's exit code 5 (no test collected) is deliberately left a failure.
 test: venv  ## Run the test suite.

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import Engine
+
+from parity.adapters.clock import SystemClock
 from parity.adapters.rules_files import load_contract, load_region, load_rules
+from parity.adapters.sql.engine import engine_from_url
+from parity.adapters.sql.schema import upgrade
+from parity.adapters.sql.unit_of_work import SqlUnitOfWork
 from parity.config import Settings
+from parity.domain.ports import Clock, UnitOfWork
 from parity.services.policy import Policy
 from parity.simulation.engine import Simulation, SimulationConfig
 from parity.simulation.region import build_region
@@ -14,6 +22,32 @@ from parity.simulation.region import build_region
 def build_policy(settings: Settings, contract: str | None = None) -> Policy:
     """Load the jurisdiction's standards and the contract preset named in settings."""
     return Policy(load_rules(settings.jurisdiction), load_contract(contract or settings.contract))
+
+
+@dataclass
+class Runtime:
+    """A deployment: the database, the rules and the clock, ready for the entry points."""
+
+    settings: Settings
+    engine: Engine
+    policy: Policy
+    clock: Clock
+
+    def uow(self) -> UnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
+    def is_empty(self) -> bool:
+        with self.uow() as uow:
+            return not uow.clinics.list()
+
+
+def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
+    """Connect to the configured database (SQLite file by default) and bring its schema up
+    to date; a bad URL or an unreachable server fails here, loudly."""
+    engine = engine_from_url(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    return Runtime(settings, engine, build_policy(settings), SystemClock())
 
 
 def build_simulation(
@@ -25,12 +59,18 @@ def build_simulation(
     region: str | None = None,
     warmup_weeks: int = 26,
     start: date = date(2026, 1, 5),
+    uow: UnitOfWork | None = None,
 ) -> tuple[Simulation, int]:
-    """A ready-to-run simulation of a synthetic region and its member count."""
+    """A ready-to-run simulation of a synthetic region and its member count; with `uow`
+    (e.g. the configured database) it writes its history there and registers members."""
     policy = build_policy(settings, contract)
     spec = load_region(region or settings.region)
     synthetic = build_region(spec, policy.contract, scale, settings.seed)
     config = SimulationConfig(
-        weeks=weeks, warmup_weeks=warmup_weeks, start=start, seed=settings.seed
+        weeks=weeks,
+        warmup_weeks=warmup_weeks,
+        start=start,
+        seed=settings.seed,
+        register_members=uow is not None,
     )
-    return Simulation(synthetic, policy, config), synthetic.member_count
+    return Simulation(synthetic, policy, config, uow), synthetic.member_count

@@ -16,6 +16,7 @@ from parity.adapters.rules_files import load_rules
 from parity.bootstrap import build_simulation
 from parity.config import Settings
 from parity.domain.errors import ParityError
+from parity.entrypoints.service_commands import register as register_service_commands
 from parity.simulation.summary import Summary, summarise
 
 app = typer.Typer(
@@ -175,6 +176,9 @@ def _print_summary(summary: Summary, contract: str, bookings: int) -> None:
         f"IPC hours guaranteed {summary.ipc_guaranteed_hours:,.1f}   kept {summary.ipc_kept_hours:,.1f}   "
         f"([bold]{summary.ipc_kept_share:.1%}[/])   bookings in protected time {summary.bookings_in_protected_time}"
     )
+
+
+register_service_commands(app)
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from parity.domain.ports import UnitOfWork
 from parity.domain.standards import VisitType
 from parity.services.booking import BookRequest, book_request
 from parity.services.courses import BookFollowUp, book_follow_up, start_course
+from parity.services.members import register_member
 from parity.services.policy import Policy
 from parity.services.requests import RequestCare, open_request
 from parity.services.schedules import materialise, register_clinician, register_clinics
@@ -51,6 +52,7 @@ class SimulationConfig:
     warmup_weeks: int = 26
     start: date = date(2026, 1, 5)
     seed: int = 7
+    register_members: bool = False
 
     @property
     def measure_from(self) -> date:
@@ -93,6 +95,7 @@ class Simulation:
         self.queue: list[tuple[datetime, int, str, Any]] = []
         self.sequence = itertools.count()
         self.episodes: dict[int, Episode] = {}
+        self.registered: set[str] = set()
         self.run_state = SimulationRun(self.uow, policy, config)
 
     def _at(self, day: date, clock_time: time) -> datetime:
@@ -140,6 +143,9 @@ class Simulation:
 
     def _on_arrival(self, _: None) -> None:
         member = self.region.member(self.rng.randrange(self.region.member_count))
+        if self.config.register_members and member.id not in self.registered:
+            register_member(member, self.uow)  # so the API can show the member as a Patient
+            self.registered.add(member.id)
         visit, provider_class, prior_auth = self.demand.visit_and_class(self.rng)
         episode = Episode(member, self.demand.sessions(self.rng), self.demand.cadence(self.rng))
         self._open_first_visit(episode, visit, provider_class, prior_auth)

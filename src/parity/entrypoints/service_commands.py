@@ -1,0 +1,129 @@
+"""`parity demo`, `parity serve` and `parity import`: the service on the configured database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from parity.adapters.csv_rows import read_rows
+from parity.adapters.sql.schema import downgrade, upgrade
+from parity.bootstrap import Runtime, build_runtime, build_simulation
+from parity.config import Settings
+from parity.domain.errors import ParityError
+from parity.domain.schedule import week_start_of
+from parity.entrypoints.api.app import create_app
+from parity.services.imports import COLUMNS, import_rows
+from parity.simulation.summary import summarise
+
+console = Console()
+errors = Console(stderr=True)
+IMPORT_KINDS = ", ".join(COLUMNS)
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(2)
+
+
+def _runtime() -> Runtime:
+    try:
+        return build_runtime(Settings.from_env())
+    except ValueError as error:
+        raise _fail(str(error)) from None
+    except Exception as error:  # a database that cannot be reached or migrated
+        raise _fail(f"cannot open the database: {error}") from None
+
+
+def load_demo(runtime: Runtime, *, weeks: int, scale: float, region: str, contract: str) -> None:
+    """Run `weeks` weeks of a synthetic region's history, ending this week, into the database."""
+    today = runtime.clock.now().astimezone(runtime.policy.rules.timezone).date()
+    start = week_start_of(today) - timedelta(weeks=weeks)
+    settings = Settings(runtime.settings.jurisdiction, contract, region, runtime.settings.seed)
+    simulation, members = build_simulation(
+        settings, weeks=weeks, scale=scale, warmup_weeks=0, start=start, uow=runtime.uow()
+    )
+    columns = (
+        TextColumn("[bold]loading demo[/] {task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} days"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=errors) as progress:
+        task = progress.add_task(f"{region} x{scale:g}", total=weeks * 7)
+        run = simulation.run(lambda done, total: progress.update(task, completed=done, total=total))
+    summary = summarise(run.uow, simulation.policy, simulation.config, members)
+    console.print(
+        f"demo loaded: {summary.clinicians} clinicians, {run.bookings:,} bookings over {weeks} weeks "
+        f"from {start.isoformat()}; IPC kept {summary.ipc_kept_share:.0%}"
+    )
+
+
+def demo(
+    weeks: Annotated[int, typer.Option(min=1, max=52, help="weeks of booking history")] = 4,
+    scale: Annotated[float, typer.Option(min=0.0001, max=1.0, help="share of the region")] = 1.0,
+    region: Annotated[str, typer.Option(help="region name or TOML path")] = "demo",
+    contract: Annotated[str, typer.Option(help="contract preset")] = "socal-2025",
+    reset: Annotated[bool, typer.Option(help="drop what the database holds first")] = False,
+) -> None:
+    """Load a simulated region with N weeks of history into the configured database."""
+    runtime = _runtime()
+    if reset:
+        downgrade(runtime.engine)
+        upgrade(runtime.engine)
+    elif not runtime.is_empty():
+        raise _fail("the database already holds a region; add --reset to replace it")
+    try:
+        load_demo(runtime, weeks=weeks, scale=scale, region=region, contract=contract)
+    except ParityError as error:
+        raise _fail(error.message) from None
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port")] = 8000,
+    load_demo_data: Annotated[
+        bool, typer.Option("--demo", help="load the demo first if the database is empty")
+    ] = False,
+) -> None:
+    """Serve the FHIR R4 API (OpenAPI docs at /docs)."""
+    runtime = _runtime()
+    if load_demo_data and runtime.is_empty():
+        load_demo(runtime, weeks=4, scale=1.0, region="demo", contract=runtime.settings.contract)
+    console.print(
+        f"Parity FHIR API on [bold]http://{host}:{port}/[/]  (docs: http://{host}:{port}/docs)"
+    )
+    uvicorn.run(
+        create_app(runtime.uow, runtime.policy, runtime.clock),
+        host=host,
+        port=port,
+        log_level="warning",
+    )
+
+
+def import_file(
+    kind: Annotated[str, typer.Argument(help=f"what the file holds: {IMPORT_KINDS}")],
+    path: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV file")
+    ],
+) -> None:
+    """Import clinics, clinicians, templates or members from CSV: all rows or none."""
+    if kind not in COLUMNS:
+        raise _fail(f"unknown import {kind!r}; one of {IMPORT_KINDS}")
+    runtime = _runtime()
+    try:
+        result = import_rows(kind, read_rows(path, COLUMNS[kind]), runtime.uow(), runtime.policy)
+    except ParityError as error:
+        raise _fail(f"{path}: {error.message}") from None
+    console.print(f"imported {result.imported} {kind} from {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)
+    app.command()(serve)
+    app.command("import")(import_file)
