@@ -8,13 +8,14 @@ deadline the request becomes an out-of-network referral: never a silent late boo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from parity.domain.availability import SlotQuery
 from parity.domain.care import (
     Appointment,
+    CancelledBy,
     CareRequest,
     Decision,
     Offer,
@@ -29,7 +30,7 @@ from parity.domain.errors import (
     SlotUnavailable,
 )
 from parity.domain.ports import Clock, UnitOfWork
-from parity.domain.schedule import Slot
+from parity.domain.schedule import ExceptionKind, Slot
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Modality
 from parity.services.policy import Policy
@@ -254,18 +255,62 @@ def book_slot(
     )
 
 
+class Cause:
+    """Why a request could not be placed in network in time (for the violation reports)."""
+
+    NO_CAPACITY = "no-capacity"
+    LANGUAGE = "language-unmatched"
+    MODALITY = "modality-unmatched"
+    CLINICIAN_PTO = "clinician-pto"
+    CLINIC_CANCELLATION = "clinic-cancellation"
+
+
+FALLBACK_LANGUAGE = "english"
+
+
+def refusal_cause(request: CareRequest, uow: UnitOfWork, policy: Policy, now: datetime) -> str:
+    """Name the binding constraint: would a timely slot exist in another language, in any
+    modality, or with the member's clinician back from leave? Otherwise: no capacity."""
+    query = _query(request, policy, now, None)
+    if request.language != FALLBACK_LANGUAGE and uow.slots.earliest(
+        replace(query, language=FALLBACK_LANGUAGE)
+    ):
+        return Cause.LANGUAGE
+    if set(request.modalities) != set(Modality) and uow.slots.earliest(
+        replace(query, modalities=tuple(Modality))
+    ):
+        return Cause.MODALITY
+    if request.preferred_clinician_id and _on_leave(request, uow, query):
+        return Cause.CLINICIAN_PTO
+    if any(
+        a.cancelled_by is CancelledBy.CLINIC for a in uow.appointments.where(request_id=request.id)
+    ):
+        return Cause.CLINIC_CANCELLATION
+    return Cause.NO_CAPACITY
+
+
+def _on_leave(request: CareRequest, uow: UnitOfWork, query: SlotQuery) -> bool:
+    leave = uow.availability_exceptions.where(clinician_id=request.preferred_clinician_id)
+    return any(
+        e.kind is ExceptionKind.PTO and e.start < query.not_after and query.not_before < e.end
+        for e in leave
+    )
+
+
 def _refer(
     request: CareRequest, considered: dict[str, Any], uow: UnitOfWork, clock: Clock, policy: Policy
 ) -> Decision:
     standard = policy.rules.standard(request.standard)
+    cause = refusal_cause(request, uow, policy, clock.now())
     explanation: dict[str, Any] = {
         "rule": standard.name,
         "limit": standard.limit_text,
         "considered": considered,
+        "cause": cause,
         "why": "no in-network slot matching provider class, language and modality before the deadline",
         "out_of_network_rule": policy.rules.citations.get("out_of_network", "SB 855"),
     }
-    referral = create_referral(request, "no timely in-network capacity", explanation, uow, clock)
+    referral = create_referral(request, cause, explanation, uow, clock)
     return Decision(
         request.id,
         "referred",
