@@ -101,6 +101,7 @@ class RuleSet:
     urgent_threshold: float = 0.70
     non_urgent_threshold: float = 0.70
     penalty_per_violation_usd: int = 25_000
+    prompt_reschedule_business_days: int = 1
     citations: dict[str, str] = field(default_factory=dict)
 
     def standard(self, name: str) -> AccessStandard:

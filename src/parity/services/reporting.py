@@ -1,0 +1,197 @@
+"""The evidence the law asks for, request by request, and the protected-time ledger.
+
+Reads only: each function opens its own unit of work and returns plain rows that the
+report writers, the API and the pages turn into tables and charts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from parity.domain.calendar import local_date
+from parity.domain.care import Appointment, CancelledBy, CareRequest, Offer
+from parity.domain.compliance import Outcome, RequestEvidence, classify, first_offer
+from parity.domain.metrics import EvidenceRow
+from parity.domain.ports import UnitOfWork
+from parity.domain.schedule import overlap_minutes, week_start_of
+from parity.services.policy import Policy
+
+
+@dataclass(frozen=True)
+class Window:
+    """A reporting period of clinic-local dates, [start, end)."""
+
+    start: date
+    end: date
+
+    def instants(self, policy: Policy) -> tuple[datetime, datetime]:
+        tz = policy.rules.timezone
+        return datetime.combine(self.start, time(0), tzinfo=tz), datetime.combine(
+            self.end, time(0), tzinfo=tz
+        )
+
+
+def _by_request(items: Iterable[Any]) -> defaultdict[int, list[Any]]:
+    grouped: defaultdict[int, list[Any]] = defaultdict(list)
+    for item in items:
+        grouped[item.request_id].append(item)
+    return grouped
+
+
+@dataclass
+class _Records:
+    offers: defaultdict[int, list[Offer]]
+    appointments: defaultdict[int, list[Appointment]]
+    referrals: dict[int, Any]
+    exceptions: dict[int, Any]
+
+    @classmethod
+    def load(cls, uow: UnitOfWork) -> _Records:
+        return cls(
+            _by_request(uow.offers.list()),
+            _by_request(uow.appointments.list()),
+            {r.request_id: r for r in uow.referrals.list()},
+            {e.request_id: e for e in uow.clinical_exceptions.list()},
+        )
+
+    def evidence(self, request: CareRequest) -> RequestEvidence:
+        return RequestEvidence(
+            request,
+            self.offers.get(request.id, []),
+            self.appointments.get(request.id, []),
+            self.referrals.get(request.id),
+            self.exceptions.get(request.id),
+        )
+
+
+def evidence_rows(
+    uow: UnitOfWork, policy: Policy, window: Window, now: datetime
+) -> list[EvidenceRow]:
+    """One row per care request made in the window, classified as of `now`."""
+    start, end = window.instants(policy)
+    with uow:
+        records = _Records.load(uow)
+        requests = [r for r in uow.requests.list() if start <= r.requested_at < end]
+        return [
+            _row(records.evidence(r), policy, now) for r in sorted(requests, key=lambda r: r.id)
+        ]
+
+
+def _row(evidence: RequestEvidence, policy: Policy, now: datetime) -> EvidenceRow:
+    request = evidence.request
+    tz, calendar = policy.rules.timezone, policy.rules.calendar
+    outcome = classify(evidence, now)
+    offer = first_offer(evidence.offers)
+    wait_bd = wait_hours = None
+    if offer is not None:
+        wait_bd = calendar.business_days_between(
+            local_date(request.clock_start, tz), local_date(offer.slot_start, tz)
+        )
+        wait_hours = round((offer.slot_start - request.clock_start).total_seconds() / 3600, 2)
+    requested_day = local_date(request.requested_at, tz)
+    return EvidenceRow(
+        request.id,
+        request.member_id,
+        request.standard,
+        request.clinic_id,
+        request.provider_class.value,
+        request.requested_at,
+        request.clock_start,
+        request.effective_deadline,
+        outcome,
+        week_start_of(requested_day),
+        requested_day.strftime("%Y-%m"),
+        offer.offered_at if offer else None,
+        offer.slot_start if offer else None,
+        offer.slot_id if offer else None,
+        wait_bd,
+        wait_hours,
+        _cause(evidence, outcome),
+        _unrescheduled(evidence.appointments, policy),
+    )
+
+
+def _cause(evidence: RequestEvidence, outcome: Outcome) -> str | None:
+    if outcome is Outcome.CLINIC_CANCELLED:
+        return "clinic-cancellation"
+    if outcome is Outcome.REFERRED and evidence.referral is not None:
+        return str(evidence.referral.explanation.get("cause") or evidence.referral.reason)
+    if outcome is Outcome.LATE:
+        return "late-offer" if evidence.offers else "no-offer-made"
+    return None
+
+
+def _unrescheduled(appointments: Sequence[Appointment], policy: Policy) -> bool:
+    """A clinic cancellation with no new visit booked within the prompt-rescheduling window."""
+    tz, calendar = policy.rules.timezone, policy.rules.calendar
+    allowed = policy.rules.prompt_reschedule_business_days
+    for cancelled in appointments:
+        if cancelled.cancelled_by is not CancelledBy.CLINIC or cancelled.cancelled_at is None:
+            continue
+        cancelled_day = local_date(cancelled.cancelled_at, tz)
+        rebooked = [
+            a
+            for a in appointments
+            if a.booked_at >= cancelled.cancelled_at
+            and calendar.business_days_between(cancelled_day, local_date(a.booked_at, tz))
+            <= allowed
+        ]
+        if not rebooked:
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectedWeek:
+    """One clinician-week of the IPC ledger: guaranteed, kept, and anything booked into it."""
+
+    clinician_id: str
+    week_start: date
+    guaranteed_minutes: int
+    kept_minutes: int
+    booked_into_minutes: int
+
+    @property
+    def shortfall_minutes(self) -> int:
+        return max(0, self.guaranteed_minutes - (self.kept_minutes - self.booked_into_minutes))
+
+
+def protected_time_rows(uow: UnitOfWork, policy: Policy, window: Window) -> list[ProtectedWeek]:
+    """The IPC ledger for weeks starting in the window, checked against the bookings."""
+    with uow:
+        weeks = uow.ipc_ledger.weeks(window.start, window.end)
+        booked = _booked_into_protected(uow, policy, uow.appointments.list())
+        return sorted(
+            (
+                ProtectedWeek(
+                    w.clinician_id,
+                    w.week_start,
+                    w.guaranteed_minutes,
+                    w.kept_minutes,
+                    booked.get((w.clinician_id, w.week_start), 0),
+                )
+                for w in weeks
+            ),
+            key=lambda p: (p.week_start, p.clinician_id),
+        )
+
+
+def _booked_into_protected(
+    uow: UnitOfWork, policy: Policy, appointments: Iterable[Appointment]
+) -> dict[tuple[str, date], int]:
+    """Minutes of protected time any live booking overlaps, by clinician and local week."""
+    consumed: defaultdict[tuple[str, date], int] = defaultdict(int)
+    for appointment in appointments:
+        if appointment.cancelled_by is not None:
+            continue
+        interval = (appointment.start, appointment.end)
+        week = week_start_of(local_date(appointment.start, policy.rules.timezone))
+        for block in uow.protected.overlapping(appointment.clinician_id, *interval):
+            consumed[(appointment.clinician_id, week)] += overlap_minutes(
+                interval, (block.start, block.end)
+            )
+    return dict(consumed)
