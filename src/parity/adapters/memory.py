@@ -19,6 +19,7 @@ from typing import Any, Generic, Self, TypeVar
 
 from parity.domain.availability import AvailabilityIndex, SlotQuery
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
+from parity.domain.corrective import Action, Finding
 from parity.domain.errors import NotFound, SlotUnavailable
 from parity.domain.holds import Hold
 from parity.domain.members import Member
@@ -324,6 +325,8 @@ class MemoryUnitOfWork:
             log, "ClinicalException", indexed=("request_id",)
         )
         self.courses = MemoryRepository[Course](log, "Course", indexed=("member_id",))
+        self.findings = MemoryRepository[Finding](log, "Finding")
+        self.actions = MemoryRepository[Action](log, "Action", indexed=("finding_id",))
         self.commits = 0
 
     def __enter__(self) -> Self:

@@ -16,6 +16,7 @@ from parity.domain.care import (
     Offer,
     Referral,
 )
+from parity.domain.corrective import Action, Finding
 from parity.domain.holds import Hold
 from parity.domain.members import Member
 from parity.domain.schedule import (
@@ -144,6 +145,12 @@ class UnitOfWork(Protocol):
 
     @property
     def courses(self) -> Repository[Course]: ...
+
+    @property
+    def findings(self) -> Repository[Finding]: ...
+
+    @property
+    def actions(self) -> Repository[Action]: ...
 
     def __enter__(self) -> Self: ...
 

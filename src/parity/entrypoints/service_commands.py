@@ -26,18 +26,18 @@ errors = Console(stderr=True)
 IMPORT_KINDS = ", ".join(COLUMNS)
 
 
-def _fail(message: str) -> typer.Exit:
+def fail(message: str) -> typer.Exit:
     errors.print(f"[bold red]error:[/] {message}")
     return typer.Exit(2)
 
 
-def _runtime() -> Runtime:
+def open_runtime() -> Runtime:
     try:
         return build_runtime(Settings.from_env())
     except ValueError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     except Exception as error:  # a database that cannot be reached or migrated
-        raise _fail(f"cannot open the database: {error}") from None
+        raise fail(f"cannot open the database: {error}") from None
 
 
 def load_demo(runtime: Runtime, *, weeks: int, scale: float, region: str, contract: str) -> None:
@@ -72,16 +72,16 @@ def demo(
     reset: Annotated[bool, typer.Option(help="drop what the database holds first")] = False,
 ) -> None:
     """Load a simulated region with N weeks of history into the configured database."""
-    runtime = _runtime()
+    runtime = open_runtime()
     if reset:
         downgrade(runtime.engine)
         upgrade(runtime.engine)
     elif not runtime.is_empty():
-        raise _fail("the database already holds a region; add --reset to replace it")
+        raise fail("the database already holds a region; add --reset to replace it")
     try:
         load_demo(runtime, weeks=weeks, scale=scale, region=region, contract=contract)
     except ParityError as error:
-        raise _fail(error.message) from None
+        raise fail(error.message) from None
 
 
 def serve(
@@ -92,7 +92,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the FHIR R4 API (OpenAPI docs at /docs)."""
-    runtime = _runtime()
+    runtime = open_runtime()
     if load_demo_data and runtime.is_empty():
         load_demo(runtime, weeks=4, scale=1.0, region="demo", contract=runtime.settings.contract)
     console.print(
@@ -114,12 +114,12 @@ def import_file(
 ) -> None:
     """Import clinics, clinicians, templates or members from CSV: all rows or none."""
     if kind not in COLUMNS:
-        raise _fail(f"unknown import {kind!r}; one of {IMPORT_KINDS}")
-    runtime = _runtime()
+        raise fail(f"unknown import {kind!r}; one of {IMPORT_KINDS}")
+    runtime = open_runtime()
     try:
         result = import_rows(kind, read_rows(path, COLUMNS[kind]), runtime.uow(), runtime.policy)
     except ParityError as error:
-        raise _fail(f"{path}: {error.message}") from None
+        raise fail(f"{path}: {error.message}") from None
     console.print(f"imported {result.imported} {kind} from {path}")
 
 

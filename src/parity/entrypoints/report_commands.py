@@ -1,0 +1,157 @@
+"""`parity report` and `parity plan`: compliance evidence and the corrective-action plan."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from parity.bootstrap import Runtime
+from parity.domain.corrective import ActionStatus
+from parity.domain.errors import ParityError
+from parity.entrypoints.report_files import evidence_csv, to_csv, to_html, to_json
+from parity.entrypoints.service_commands import fail, open_runtime
+from parity.services.compliance_report import ComplianceReport, build_report
+from parity.services.corrective import AddAction, add_action, detect_findings, move_action
+from parity.services.reporting import Window
+
+console = Console()
+plan_app = typer.Typer(
+    help="The corrective-action plan: findings and their actions.", no_args_is_help=True
+)
+WRITERS = {"html": to_html, "csv": to_csv, "json": to_json}
+
+
+def _window(start: str, end: str) -> Window:
+    try:
+        window = Window(date.fromisoformat(start), date.fromisoformat(end))
+    except ValueError:
+        raise fail(
+            f"--from and --to must be ISO dates (YYYY-MM-DD), got {start!r} and {end!r}"
+        ) from None
+    if window.end <= window.start:
+        raise fail("--to must be after --from")
+    return window
+
+
+def _report(runtime: Runtime, window: Window) -> ComplianceReport:
+    return build_report(runtime.uow(), runtime.policy, window, runtime.clock.now())
+
+
+def report(
+    from_: Annotated[str, typer.Option("--from", help="first day (ISO date), clinic-local")],
+    to: Annotated[str, typer.Option(help="day after the last (ISO date)")],
+    format_: Annotated[str, typer.Option("--format", help="html, csv or json")] = "html",
+    output: Annotated[Path | None, typer.Option(help="file to write (default: stdout)")] = None,
+    evidence: Annotated[
+        Path | None, typer.Option(help="also write the per-request evidence CSV here")
+    ] = None,
+) -> None:
+    """Write the compliance report for requests made in [--from, --to)."""
+    if format_ not in WRITERS:
+        raise fail(f"--format must be one of {', '.join(WRITERS)}, got {format_!r}")
+    window = _window(from_, to)
+    try:
+        built = _report(open_runtime(), window)
+    except ParityError as error:
+        raise fail(error.message) from None
+    text = WRITERS[format_](built)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {format_} report for {len(built.rows):,} requests to {output}")
+    if evidence is not None:
+        evidence.write_text(evidence_csv(built), encoding="utf-8")
+        console.print(f"wrote per-request evidence to {evidence}")
+
+
+@plan_app.command("detect")
+def plan_detect(
+    from_: Annotated[str, typer.Option("--from", help="first day (ISO date)")],
+    to: Annotated[str, typer.Option(help="day after the last (ISO date)")],
+) -> None:
+    """Open findings for every clinic × class × month below the threshold."""
+    runtime = open_runtime()
+    built = _report(runtime, _window(from_, to))
+    created = detect_findings(built.rows, runtime.uow(), runtime.policy, runtime.clock)
+    console.print(f"{len(created)} new finding(s)")
+    for finding in created:
+        console.print(
+            f"  #{finding.id} {finding.scope}: {finding.value:.1%} < {finding.threshold:.0%}"
+        )
+
+
+@plan_app.command("show")
+def plan_show(
+    from_: Annotated[str, typer.Option("--from", help="trend from (ISO date)")] = "2000-01-01",
+    to: Annotated[str, typer.Option(help="trend to (ISO date)")] = "2100-01-01",
+) -> None:
+    """Every finding with its actions (overdue flagged) and its metric's trend."""
+    built = _report(open_runtime(), _window(from_, to))
+    table = Table(title="Corrective-action plan")
+    for column in ("finding", "scope", "value", "status", "actions", "trend"):
+        table.add_column(column)
+    for line in built.plan:
+        actions = "\n".join(
+            f"#{a.id} {a.description} ({a.owner}, due {a.due}, {a.status}"
+            + (", [bold red]OVERDUE[/])" if a.id in line.overdue else ")")
+            for a in line.actions
+        )
+        trend = ", ".join(f"{m}: {'n/a' if s is None else f'{s:.0%}'}" for m, s in line.trend)
+        table.add_row(
+            str(line.finding.id),
+            line.finding.scope,
+            f"{line.finding.value:.1%}",
+            line.finding.status.value,
+            actions or "-",
+            trend,
+        )
+    console.print(table)
+
+
+@plan_app.command("add-action")
+def plan_add_action(
+    finding: Annotated[int, typer.Argument(help="finding number")],
+    description: Annotated[str, typer.Option(help="what will be done")],
+    owner: Annotated[str, typer.Option(help="who owns it")],
+    due: Annotated[str, typer.Option(help="due date (ISO)")],
+) -> None:
+    """Add an action to a finding."""
+    runtime = open_runtime()
+    try:
+        action = add_action(
+            AddAction(finding, description, owner, date.fromisoformat(due)),
+            runtime.uow(),
+            runtime.clock,
+        )
+    except ValueError:
+        raise fail(f"--due must be an ISO date, got {due!r}") from None
+    except ParityError as error:
+        raise fail(error.message) from None
+    console.print(f"action #{action.id} added to finding #{finding}")
+
+
+@plan_app.command("move")
+def plan_move(
+    action: Annotated[int, typer.Argument(help="action number")],
+    status: Annotated[str, typer.Option(help="planned, in-progress, done or cancelled")],
+) -> None:
+    """Change an action's status."""
+    runtime = open_runtime()
+    try:
+        moved = move_action(action, ActionStatus(status), runtime.uow(), runtime.clock)
+    except ValueError:
+        raise fail(f"--status must be one of {', '.join(s.value for s in ActionStatus)}") from None
+    except ParityError as error:
+        raise fail(error.message) from None
+    console.print(f"action #{moved.id} is now {moved.status}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(report)
+    app.add_typer(plan_app, name="plan")

@@ -1,0 +1,114 @@
+"""Assemble the compliance report: the figures the law measures, for a window of dates."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from parity.domain.metrics import EvidenceRow, ThresholdCheck, group, threshold_checks
+from parity.domain.ports import UnitOfWork
+from parity.services.corrective import PlanLine, corrective_plan
+from parity.services.policy import Policy
+from parity.services.reporting import ProtectedWeek, Window, evidence_rows, protected_time_rows
+
+# The breakdowns every report carries, as (name, dimensions).
+BREAKDOWNS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("by_class", ("class",)),
+    ("by_standard", ("standard",)),
+    ("by_clinic_class", ("clinic", "class")),
+    ("by_week_class", ("week", "class")),
+    ("by_month_standard_clinic_provider", ("month", "standard", "clinic", "provider_class")),
+)
+
+
+@dataclass
+class ComplianceReport:
+    window: Window
+    generated_at: datetime
+    jurisdiction: str
+    contract: str
+    penalty_per_violation_usd: int
+    checks: list[ThresholdCheck]
+    breakdowns: dict[str, list[dict[str, Any]]]
+    rows: list[EvidenceRow]
+    protected: list[ProtectedWeek]
+    plan: list[PlanLine] = field(default_factory=list)
+
+    @property
+    def violations(self) -> int:
+        return sum(r.violation for r in self.rows)
+
+    @property
+    def penalty_exposure_usd(self) -> int:
+        return self.violations * self.penalty_per_violation_usd
+
+    @property
+    def causes(self) -> Counter[str]:
+        return Counter(r.cause or "unknown" for r in self.rows if r.violation)
+
+    @property
+    def ipc_guaranteed_minutes(self) -> int:
+        return sum(p.guaranteed_minutes for p in self.protected)
+
+    @property
+    def ipc_kept_minutes(self) -> int:
+        return sum(
+            min(p.guaranteed_minutes, p.kept_minutes - p.booked_into_minutes)
+            for p in self.protected
+        )
+
+    def headline(self) -> dict[str, Any]:
+        return {
+            "from": self.window.start.isoformat(),
+            "to": self.window.end.isoformat(),
+            "requests": len(self.rows),
+            "thresholds": [
+                {
+                    "class": c.name,
+                    "share_within_standard": None if c.share is None else round(c.share, 4),
+                    "threshold": c.threshold,
+                    "decided": c.decided,
+                    "passed": c.passed,
+                }
+                for c in self.checks
+            ],
+            "violations": self.violations,
+            "violation_causes": dict(self.causes),
+            "out_of_network_referrals": sum(
+                r.outcome.value == "referred-out-of-network" for r in self.rows
+            ),
+            "penalty_exposure_usd": self.penalty_exposure_usd,
+            "ipc_hours_guaranteed": round(self.ipc_guaranteed_minutes / 60, 1),
+            "ipc_hours_kept": round(self.ipc_kept_minutes / 60, 1),
+            "ipc_shortfall_findings": sum(p.shortfall_minutes > 0 for p in self.protected),
+        }
+
+
+def build_report(
+    uow: UnitOfWork, policy: Policy, window: Window, now: datetime
+) -> ComplianceReport:
+    """Classify every request in the window as of `now` and compute every breakdown."""
+    rows = evidence_rows(uow, policy, window, now)
+    rules = policy.rules
+    penalty = rules.penalty_per_violation_usd
+    breakdowns = {
+        name: [
+            metric.summary(penalty) | {"dimensions": list(dims)}
+            for metric in group(rows, *dims).values()
+        ]
+        for name, dims in BREAKDOWNS
+    }
+    return ComplianceReport(
+        window=window,
+        generated_at=now,
+        jurisdiction=rules.jurisdiction,
+        contract=policy.contract.name,
+        penalty_per_violation_usd=penalty,
+        checks=threshold_checks(rows, rules.urgent_threshold, rules.non_urgent_threshold),
+        breakdowns=breakdowns,
+        rows=rows,
+        protected=protected_time_rows(uow, policy, window),
+        plan=corrective_plan(rows, uow, now.astimezone(rules.timezone).date()),
+    )
