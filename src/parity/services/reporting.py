@@ -136,7 +136,8 @@ def _unrescheduled(appointments: Sequence[Appointment], policy: Policy) -> bool:
         rebooked = [
             a
             for a in appointments
-            if a.booked_at >= cancelled.cancelled_at
+            if a.id != cancelled.id
+            and a.booked_at >= cancelled.cancelled_at
             and calendar.business_days_between(cancelled_day, local_date(a.booked_at, tz))
             <= allowed
         ]

@@ -1,0 +1,196 @@
+"""Compliance metrics, per-request evidence, the corrective-action plan and the report files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from conftest import Region
+
+from parity.domain.care import CancelledBy
+from parity.domain.compliance import Outcome
+from parity.domain.corrective import ActionStatus, breaches
+from parity.domain.errors import InvalidInput, InvalidTransition
+from parity.domain.metrics import EvidenceRow, group, threshold_checks
+from parity.domain.standards import VisitType
+from parity.domain.workforce import Modality, ProviderClass
+from parity.entrypoints.report_files import evidence_csv, to_csv, to_html, to_json
+from parity.services.booking import BookRequest, book_request
+from parity.services.compliance_report import build_report
+from parity.services.corrective import (
+    AddAction,
+    add_action,
+    corrective_plan,
+    detect_findings,
+    move_action,
+)
+from parity.services.reporting import Window, evidence_rows
+from parity.services.requests import RequestCare, open_request
+from parity.services.visits import CancelAppointment, cancel_appointment
+
+T0 = datetime(2026, 6, 1, 16, tzinfo=UTC)
+
+
+def row(
+    outcome: Outcome,
+    standard: str = "initial-therapy",
+    clinic: str = "north",
+    wait: int | None = 3,
+    cause: str | None = None,
+    month: str = "2026-06",
+) -> EvidenceRow:
+    return EvidenceRow(
+        1,
+        "m",
+        standard,
+        clinic,
+        "therapist",
+        T0,
+        T0,
+        T0 + timedelta(days=14),
+        outcome,
+        date(2026, 6, 1),
+        month,
+        wait_business_days=wait,
+        wait_hours=None if wait is None else wait * 24.0,
+        cause=cause,
+    )
+
+
+def test_metrics_count_compliant_outcomes_and_price_the_violations() -> None:
+    rows = [
+        row(Outcome.WITHIN_STANDARD, wait=2),
+        row(Outcome.MEMBER_DECLINED, wait=4),
+        row(Outcome.LATE, wait=12, cause="late-offer"),
+        row(Outcome.CLINIC_CANCELLED, cause="clinic-cancellation"),
+        row(Outcome.REFERRED, wait=None, cause="no-capacity"),
+        row(Outcome.PENDING, wait=None),
+    ]
+    ((key, metric),) = group(rows, "standard").items()
+    assert key == ("initial-therapy",)
+    assert (metric.requests, metric.decided, metric.compliant) == (6, 5, 2)
+    assert metric.share_within_standard == pytest.approx(2 / 5)
+    summary = metric.summary(25_000)
+    assert summary["violations"] == 2  # the referral is care arranged, not a violation
+    assert summary["penalty_exposure_usd"] == 50_000
+    assert summary["median_wait_business_days"] == 3.5  # offers at 2, 3 (then cancelled), 4, 12
+    assert summary["violation_causes"] == {"late-offer": 1, "clinic-cancellation": 1}
+    assert summary["out_of_network_referrals"] == 1
+
+
+def test_thresholds_are_judged_separately_for_urgent_and_non_urgent() -> None:
+    rows = [
+        row(Outcome.WITHIN_STANDARD, standard="urgent"),
+        row(Outcome.LATE, standard="urgent"),
+        *(row(Outcome.WITHIN_STANDARD) for _ in range(8)),
+        *(row(Outcome.LATE) for _ in range(2)),
+    ]
+    urgent, non_urgent = threshold_checks(rows, 0.7, 0.7)
+    assert (urgent.share, urgent.passed) == (0.5, False)
+    assert (non_urgent.share, non_urgent.passed) == (0.8, True)
+    assert threshold_checks([], 0.7, 0.7)[0].passed is None
+
+
+def test_a_breach_needs_enough_requests_and_a_share_below_the_threshold() -> None:
+    shares = {
+        ("north", "non-urgent", "2026-06"): (0.6, 40),
+        ("south", "non-urgent", "2026-06"): (0.5, 3),
+        ("east", "non-urgent", "2026-06"): (0.9, 40),
+    }
+    found = breaches(shares, {"urgent": 0.7, "non-urgent": 0.7}, minimum_decided=10)
+    assert [(b.clinic_id, b.value) for b in found] == [("north", 0.6)]
+
+
+def _request(
+    region: Region,
+    member: str,
+    language: str = "english",
+    modalities: tuple[Modality, ...] = (Modality.IN_PERSON,),
+) -> int:
+    cmd = RequestCare(
+        member, VisitType.INITIAL, ProviderClass.THERAPIST, language, modalities, "north"
+    )
+    return open_request(cmd, region.uow, region.clock, region.policy).id
+
+
+def test_evidence_rows_carry_the_offer_wait_outcome_and_cause(region: Region) -> None:
+    booked = _request(region, "m1")
+    book_request(BookRequest(booked), region.uow, region.clock, region.policy)
+    referred = _request(region, "m2", language="vietnamese")
+    book_request(BookRequest(referred), region.uow, region.clock, region.policy)
+    cancelled = _request(region, "m3")
+    decision = book_request(BookRequest(cancelled), region.uow, region.clock, region.policy)
+    assert decision.appointment_id is not None
+    cancel_appointment(
+        CancelAppointment(decision.appointment_id, CancelledBy.CLINIC, "sick"),
+        region.uow,
+        region.clock,
+    )
+    window = Window(date(2026, 5, 25), date(2026, 6, 29))
+    later = region.clock.now() + timedelta(days=30)
+    rows = {r.request_id: r for r in evidence_rows(region.uow, region.policy, window, later)}
+    # Requested Sunday 2026-05-31; Ana's first in-person intake is Wednesday 2026-06-03 09:00.
+    assert rows[booked].outcome is Outcome.WITHIN_STANDARD
+    assert rows[booked].wait_business_days == 3
+    assert rows[booked].first_offer_slot_start == datetime(2026, 6, 3, 16, tzinfo=UTC)
+    assert rows[referred].outcome is Outcome.REFERRED
+    assert rows[referred].cause == "language-unmatched"
+    assert rows[cancelled].outcome is Outcome.CLINIC_CANCELLED
+    assert rows[cancelled].clinic_cancelled_unrescheduled
+    assert rows[booked].week == date(2026, 5, 25)
+
+
+def test_findings_are_opened_once_and_actions_flag_when_overdue(region: Region) -> None:
+    rows = [row(Outcome.LATE, cause="no-offer-made") for _ in range(8)] + [
+        row(Outcome.WITHIN_STANDARD) for _ in range(4)
+    ]
+    first = detect_findings(rows, region.uow, region.policy, region.clock)
+    assert [(f.clinic_id, f.standard_class, f.period) for f in first] == [
+        ("north", "non-urgent", "2026-06")
+    ]
+    assert detect_findings(rows, region.uow, region.policy, region.clock) == []
+    action = add_action(
+        AddAction(first[0].id, "Add evening intake block", "Clinic lead", date(2026, 6, 10)),
+        region.uow,
+        region.clock,
+    )
+    with pytest.raises(InvalidInput):
+        add_action(
+            AddAction(first[0].id, "  ", "Clinic lead", date(2026, 6, 10)), region.uow, region.clock
+        )
+    (line,) = corrective_plan(
+        [*rows, row(Outcome.WITHIN_STANDARD, month="2026-07")], region.uow, date(2026, 6, 11)
+    )
+    assert line.overdue == [action.id]
+    assert line.trend == [("2026-06", pytest.approx(4 / 12)), ("2026-07", 1.0)]
+    move_action(action.id, ActionStatus.DONE, region.uow, region.clock)
+    (line,) = corrective_plan(rows, region.uow, date(2026, 6, 11))
+    assert line.overdue == []
+    with pytest.raises(InvalidTransition):
+        move_action(action.id, ActionStatus.IN_PROGRESS, region.uow, region.clock)
+
+
+def test_the_report_files_hold_the_same_figures_and_the_html_needs_no_network(
+    region: Region,
+) -> None:
+    for member in ("m1", "m2", "m3"):
+        book_request(BookRequest(_request(region, member)), region.uow, region.clock, region.policy)
+    report = build_report(
+        region.uow,
+        region.policy,
+        Window(date(2026, 5, 25), date(2026, 6, 29)),
+        region.clock.now() + timedelta(days=30),
+    )
+    payload = json.loads(to_json(report))
+    assert payload["headline"]["requests"] == 3
+    metrics = list(csv.DictReader(io.StringIO(to_csv(report))))
+    assert sum(int(m["requests"]) for m in metrics) == 3
+    evidence = list(csv.DictReader(io.StringIO(evidence_csv(report))))
+    assert {e["outcome"] for e in evidence} == {"within-standard"}
+    page = to_html(report)
+    assert "Plotly" in page
+    assert "<script src=" not in page
+    assert "cdn" not in page.split("</head>")[1].lower()
