@@ -8,7 +8,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from conftest import Region
+from unit_support import Region
 
 from parity.domain.care import CancelledBy
 from parity.domain.compliance import Outcome

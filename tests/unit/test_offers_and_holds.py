@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import LOS_ANGELES, Region
+from unit_support import LOS_ANGELES, Region
 
 from parity.domain.care import AppointmentStatus, CancelledBy, CareRequest, Offer, OfferResponse
 from parity.domain.compliance import Outcome, RequestEvidence, classify

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Region
+from unit_support import Region
 
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Modality, ProviderClass

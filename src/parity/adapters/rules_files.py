@@ -115,7 +115,9 @@ def load_rules(
         urgent_threshold=float(monitoring.get("urgent_compliance_threshold", 0.70)),
         non_urgent_threshold=float(monitoring.get("non_urgent_compliance_threshold", 0.70)),
         penalty_per_violation_usd=int(data.get("penalties", {}).get("per_violation_usd", 25_000)),
-        prompt_reschedule_business_days=int(data.get("rescheduling", {}).get("prompt_business_days", 1)),
+        prompt_reschedule_business_days=int(
+            data.get("rescheduling", {}).get("prompt_business_days", 1)
+        ),
         citations=citations,
     )
 

@@ -158,6 +158,7 @@ def check_slot_fits(
         raise SlotMismatch(
             f"slot {slot.id} is a {slot.kind} slot; a {request.visit} visit cannot use it"
         )
+    _modality_for(request, slot, uow)
     if not any(
         clinician.can_see(request.provider_class, request.language, m) for m in request.modalities
     ):
@@ -181,11 +182,17 @@ def _declined_timely_offer(request: CareRequest, uow: UnitOfWork) -> bool:
 
 
 def _modality_for(request: CareRequest, slot: Slot, uow: UnitOfWork) -> Modality:
+    """The first modality the member accepts that this slot can serve: the clinician must
+    offer it, and in person only at the member's own clinic (the area rule of the index)."""
     clinician = uow.clinicians.get(slot.clinician_id)
     for modality in request.modalities:
-        if modality in clinician.modalities:
+        in_area = modality is not Modality.IN_PERSON or slot.clinic_id == request.clinic_id
+        if modality in clinician.modalities and in_area:
             return modality
-    raise SlotMismatch(f"clinician {clinician.id} offers none of the request's modalities")
+    raise SlotMismatch(
+        f"slot {slot.id} cannot serve any of the request's modalities "
+        f"({', '.join(request.modalities)}) from clinic {slot.clinic_id}"
+    )
 
 
 def book_slot(

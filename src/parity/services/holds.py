@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from parity.domain.care import CancelledBy, Decision, RequestStatus
-from parity.domain.errors import InvalidTransition, SlotUnavailable
+from parity.domain.errors import InvalidInput, InvalidTransition, SlotUnavailable
 from parity.domain.holds import Hold, HoldStatus
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import SlotStatus
@@ -68,6 +68,7 @@ def book_hold(cmd: BookHold, uow: UnitOfWork, clock: Clock, policy: Policy) -> D
         if not hold.is_live(now):
             raise SlotUnavailable(f"hold {hold.id} is {hold.status} or has expired", hold=hold.id)
         if cmd.cancelled_appointment_id is not None:
+            _same_member(uow, hold, cmd.cancelled_appointment_id)
             cancel_in(
                 CancelAppointment(cmd.cancelled_appointment_id, CancelledBy.MEMBER, "rescheduled"),
                 uow,
@@ -83,6 +84,15 @@ def book_hold(cmd: BookHold, uow: UnitOfWork, clock: Clock, policy: Policy) -> D
         uow.holds.save(hold)
         uow.commit()
     return decision
+
+
+def _same_member(uow: UnitOfWork, hold: Hold, appointment_id: int) -> None:
+    """A reschedule may only cancel the same member's own visit."""
+    member = uow.requests.get(hold.request_id).member_id
+    if uow.appointments.get(appointment_id).member_id != member:
+        raise InvalidInput(
+            f"appointment {appointment_id} belongs to another member; it cannot be rescheduled here"
+        )
 
 
 def release_hold(hold_id: int, uow: UnitOfWork) -> Hold:

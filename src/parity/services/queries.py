@@ -43,7 +43,10 @@ class Window:
 
     @property
     def bounds(self) -> tuple[datetime, datetime]:
-        return self.start or EARLIEST, self.end or LATEST
+        """The window clamped to 1970-9999, so every store can hold its bounds in UTC."""
+        start = EARLIEST if self.start is None else min(max(self.start, EARLIEST), LATEST)
+        end = LATEST if self.end is None else max(min(self.end, LATEST), EARLIEST)
+        return start, end
 
     def holds(self, moment: datetime) -> bool:
         start, end = self.bounds

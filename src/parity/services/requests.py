@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from parity.domain.care import CareRequest, ClinicalException, Referral, RequestStatus
 from parity.domain.errors import InvalidInput, InvalidTransition
@@ -85,6 +85,10 @@ def _validate(cmd: RequestCare) -> None:
             raise InvalidInput("times must carry a time zone")
 
 
+# A documented exception defers a visit; it does not park a request indefinitely.
+MAX_EXTENSION = timedelta(days=365)
+
+
 @dataclass(frozen=True, slots=True)
 class RecordClinicalException:
     request_id: int
@@ -113,6 +117,11 @@ def document_exception(
     request = uow.requests.get(cmd.request_id)
     if cmd.extended_deadline <= request.deadline:
         raise InvalidInput("a clinical exception must extend the deadline, not shorten it")
+    if cmd.extended_deadline > request.deadline + MAX_EXTENSION:
+        raise InvalidInput(
+            f"a clinical exception may extend a deadline by at most {MAX_EXTENSION.days} days; "
+            "a longer wait is a new request, not an exception"
+        )
     request.extended_deadline = cmd.extended_deadline
     uow.requests.save(request)
     exception = ClinicalException(

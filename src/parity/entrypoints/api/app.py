@@ -1,0 +1,60 @@
+"""Build the FHIR API around a unit of work factory, the rules and a clock.
+
+Nothing connects at import time: `create_app` wires what it is given (an in-memory store in
+tests and demos; the SQL unit of work in production), so the same booking services serve
+the API, the pages and the simulator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import FastAPI
+
+from parity.domain.ports import Clock, UnitOfWork
+from parity.entrypoints.api import (
+    appointments,
+    availability,
+    care_requests,
+    directory,
+    errors,
+    evidence,
+    metadata,
+    scheduling,
+)
+from parity.entrypoints.api.context import ApiContext
+from parity.entrypoints.api.responses import FhirResponse
+from parity.services.policy import Policy
+
+DESCRIPTION = """\
+FHIR R4 scheduling for timely-access mental-health care (`application/fhir+json`).
+
+Find, hold and book in the Argonaut/IHE shape: `POST /Appointment/$find` →
+`POST /Appointment/$hold` → `POST /Appointment/$book`. Every refusal is a 4xx
+OperationOutcome naming the rule it enforces. See docs/adr/0003-fhir-scheduling-api.md.
+"""
+
+
+def create_app(uow_factory: Callable[[], UnitOfWork], policy: Policy, clock: Clock) -> FastAPI:
+    """The FHIR API; each request gets a fresh unit of work from `uow_factory`."""
+    app = FastAPI(
+        title="Parity FHIR API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        default_response_class=FhirResponse,
+    )
+    app.state.parity = ApiContext(uow_factory, policy, clock)
+    errors.install(app)
+    # Operations on the type (`/Appointment/$find`) come before reads by id, so a read
+    # never shadows them.
+    for module in (
+        metadata,
+        scheduling,
+        appointments,
+        care_requests,
+        evidence,
+        availability,
+        directory,
+    ):
+        app.include_router(module.router)
+    return app

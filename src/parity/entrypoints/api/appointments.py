@@ -1,0 +1,109 @@
+"""Appointments: read any of the three kinds of id, search visits, cancel with who cancelled.
+
+`Appointment/{n}` is a visit, `hold-{n}` a `$hold`, `proposal-{request}-{slot}` a `$find`
+proposal (docs/adr/0003-fhir-scheduling-api.md).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from parity.adapters import fhir
+from parity.domain.care import AppointmentStatus
+from parity.domain.errors import NotFound
+from parity.domain.ports import UnitOfWork
+from parity.entrypoints.api import inputs
+from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
+from parity.entrypoints.api.responses import FhirResponse, search_results
+from parity.entrypoints.api.schemas import ParametersBody
+from parity.entrypoints.api.search import int_ref, ref, statuses, window
+from parity.services import queries
+from parity.services.holds import release_hold
+from parity.services.visits import CancelAppointment, cancel_appointment
+
+router = APIRouter(tags=["Appointments"])
+
+PROPOSAL_REASON = "the slot this proposal names"
+APPOINTMENT_STATUSES: dict[str, frozenset[AppointmentStatus]] = {
+    fhir_status: frozenset({status}) for status, fhir_status in fhir.APPOINTMENT_STATUS.items()
+} | {
+    s: frozenset()
+    for s in ("proposed", "pending", "arrived", "entered-in-error", "checked-in", "waitlist")
+}
+
+
+def visit_resource(visit: queries.Visit) -> fhir.Json:
+    return fhir.appointment(visit.appointment, visit.request, visit.slot)
+
+
+def hold_resource(context: ApiContext, held: queries.Candidate) -> fhir.Json:
+    assert held.hold is not None
+    now = context.clock.now()
+    return fhir.held_appointment(held.hold, held.request, held.slot, held.clinician, now)
+
+
+def appointment_resource(context: ApiContext, uow: UnitOfWork, key: str) -> fhir.Json:
+    """Any Appointment by id: a visit, a hold or a proposal."""
+    found = inputs.appointment_id(key)
+    if isinstance(found, inputs.VisitId):
+        return visit_resource(queries.visit(uow, found.appointment_id))
+    if isinstance(found, inputs.HoldId):
+        return hold_resource(context, queries.held(uow, found.hold_id))
+    if isinstance(found, inputs.ProposalId):
+        seen = queries.candidate(uow, found.request_id, found.slot_id)
+        return fhir.proposed_appointment(seen.request, seen.slot, seen.clinician, PROPOSAL_REASON)
+    raise NotFound(f"Appointment {key} not found", resource="Appointment", id=key)
+
+
+@router.get("/Appointment/{appointment_id}", summary="Read a visit, a hold or a proposal")
+def read_appointment(appointment_id: str, context: Context, uow: Uow) -> FhirResponse:
+    return FhirResponse(appointment_resource(context, uow, appointment_id))
+
+
+@router.get("/Appointment", summary="Search visits by patient, practitioner or request")
+def search_appointments(
+    request: Request,
+    context: Context,
+    uow: Uow,
+    base: Base,
+    page: Page,
+    patient: Annotated[str | None, Query(description="Patient/{id}")] = None,
+    practitioner: Annotated[str | None, Query(description="Practitioner/{id}")] = None,
+    based_on: Annotated[
+        str | None, Query(alias="based-on", description="ServiceRequest/{id}")
+    ] = None,
+    date: Annotated[
+        list[str] | None, Query(description="Prefixed dates on the start, e.g. ge2026-06-01")
+    ] = None,
+    status: Annotated[list[str] | None, Query(description="booked, cancelled, ...")] = None,
+) -> FhirResponse:
+    search = queries.AppointmentSearch(
+        member_id=ref(patient, "Patient"),
+        clinician_id=ref(practitioner, "Practitioner"),
+        request_id=int_ref(based_on, "ServiceRequest"),
+        window=window(date or [], context.tz),
+        statuses=statuses(status or [], APPOINTMENT_STATUSES, "status"),
+    )
+    found = queries.search_visits(uow, search)
+    return search_results(request, base, found, visit_resource, page)
+
+
+@router.post("/Appointment/{appointment_id}/$cancel", summary="Cancel a visit or release a hold")
+def cancel(appointment_id: str, body: ParametersBody, context: Context, uow: Uow) -> FhirResponse:
+    """Cancel a booked visit, recording who cancelled (`cancelled-by` member or clinic, with
+    a `reason`; a clinic cancellation needs one): a clinic cancellation re-opens the request
+    with its original deadline and counts against the plan. On `hold-{n}`, release the hold."""
+    params = inputs.read(body, inputs.CANCEL)
+    found = inputs.appointment_id(appointment_id)
+    if isinstance(found, inputs.HoldId):
+        release_hold(found.hold_id, uow)
+        return FhirResponse(hold_resource(context, queries.held(uow, found.hold_id)))
+    if not isinstance(found, inputs.VisitId):
+        raise NotFound(f"Appointment {appointment_id} not found", resource="Appointment")
+    cmd = CancelAppointment(
+        found.appointment_id, inputs.cancelled_by(params), params.text("reason") or ""
+    )
+    cancel_appointment(cmd, uow, context.clock)
+    return FhirResponse(visit_resource(queries.visit(uow, found.appointment_id)))

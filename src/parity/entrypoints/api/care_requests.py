@@ -1,0 +1,108 @@
+"""Care requests (ServiceRequest) with their legal window, and what can be done to one:
+document a clinical exception, refer it out of network, offer it a slot."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from parity.adapters import fhir
+from parity.domain.care import CareRequest, RequestStatus
+from parity.entrypoints.api import inputs
+from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
+from parity.entrypoints.api.responses import FhirResponse, search_results
+from parity.entrypoints.api.schemas import ParametersBody
+from parity.entrypoints.api.search import int_ref, ref, statuses
+from parity.services import queries
+from parity.services.offers import MakeOffer, make_offer
+from parity.services.requests import (
+    RecordClinicalException,
+    ReferOutOfNetwork,
+    record_clinical_exception,
+    refer_out_of_network,
+)
+
+router = APIRouter(tags=["Care requests"])
+
+REQUEST_STATUSES: dict[str, frozenset[RequestStatus]] = {
+    "active": frozenset({RequestStatus.OPEN}),
+    "completed": frozenset({RequestStatus.BOOKED, RequestStatus.REFERRED}),
+    "revoked": frozenset({RequestStatus.WITHDRAWN}),
+    **{s: frozenset() for s in ("draft", "on-hold", "entered-in-error", "unknown")},
+}
+
+
+def request_resource(context: ApiContext, request: CareRequest) -> fhir.Json:
+    return fhir.service_request(request, context.policy.rules)
+
+
+def referral_citation(context: ApiContext) -> str:
+    return context.policy.rules.citations.get("out_of_network", "SB 855 (H&S Code §1374.72)")
+
+
+@router.get("/ServiceRequest/{request_id}", summary="Read a care request and its deadline")
+def read_request(request_id: str, context: Context, uow: Uow) -> FhirResponse:
+    found = queries.care_request(uow, fhir.parse_int_id(request_id, "ServiceRequest"))
+    return FhirResponse(request_resource(context, found))
+
+
+@router.get("/ServiceRequest", summary="A member's requests, or the work queue by status")
+def search_requests(
+    request: Request,
+    context: Context,
+    uow: Uow,
+    base: Base,
+    page: Page,
+    patient: Annotated[str | None, Query(description="Patient/{id}")] = None,
+    status: Annotated[
+        list[str] | None, Query(description="active (open), completed, revoked")
+    ] = None,
+) -> FhirResponse:
+    """Soonest effective deadline first: `status=active` is the scheduler's work queue."""
+    wanted = statuses(status or [], REQUEST_STATUSES, "status")
+    found = queries.search_requests(uow, ref(patient, "Patient"), wanted)
+    return search_results(request, base, found, lambda r: request_resource(context, r), page)
+
+
+@router.post(
+    "/ServiceRequest/{request_id}/$clinical-exception", summary="Document a clinical exception"
+)
+def clinical_exception(
+    request_id: str, body: ParametersBody, context: Context, uow: Uow
+) -> FhirResponse:
+    """28 CCR §1300.67.2.2(c)(5)(G): a provider (`author`) notes that a longer wait will not
+    harm the member (`reason`); the deadline moves to `extended-deadline`. Returns the Task."""
+    params = inputs.read(body, inputs.EXCEPTION)
+    cmd = RecordClinicalException(
+        fhir.parse_int_id(request_id, "ServiceRequest"),
+        params.required("author"),
+        params.required("reason"),
+        inputs.deadline(params, "extended-deadline", context.tz),
+    )
+    found = record_clinical_exception(cmd, uow, context.clock)
+    return FhirResponse(fhir.exception_task(found, queries.care_request(uow, found.request_id)))
+
+
+@router.post("/ServiceRequest/{request_id}/$refer", summary="Refer out of network")
+def refer(request_id: str, body: ParametersBody, context: Context, uow: Uow) -> FhirResponse:
+    """SB 855: when the network cannot offer timely care, arrange out-of-network care at
+    in-network cost sharing. Returns the referral Task."""
+    params = inputs.read(body, inputs.REFER)
+    cmd = ReferOutOfNetwork(
+        fhir.parse_int_id(request_id, "ServiceRequest"), params.required("reason")
+    )
+    found = refer_out_of_network(cmd, uow, context.clock)
+    request = queries.care_request(uow, found.request_id)
+    return FhirResponse(fhir.referral_task(found, request, referral_citation(context)))
+
+
+@router.post("/ServiceRequest/{request_id}/$offer", summary="Offer a slot (kept as evidence)")
+def offer(request_id: str, body: ParametersBody, context: Context, uow: Uow) -> FhirResponse:
+    """Offer the member a slot (`slot` = Slot/{id}) and hold it for them; the answer is
+    given with Task/offer-{n}/$accept or $decline. Returns the offer Task."""
+    params = inputs.read(body, inputs.OFFER)
+    slot_id = int_ref(params.required("slot"), "Slot") or 0
+    cmd = MakeOffer(fhir.parse_int_id(request_id, "ServiceRequest"), slot_id)
+    made = make_offer(cmd, uow, context.clock, context.policy)
+    return FhirResponse(fhir.offer_task(*queries.offer(uow, made.id)))

@@ -1,0 +1,77 @@
+"""What every route needs, as `Annotated` dependencies: the unit of work, the rules, the
+clock, the server's base URL and the paging of a search."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Query, Request
+
+from parity.domain.ports import Clock, UnitOfWork
+from parity.services.policy import Policy
+
+DEFAULT_COUNT = 50
+MAX_COUNT = 1000
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    """Built once by `create_app`; a fresh unit of work is made for each request."""
+
+    uow_factory: Callable[[], UnitOfWork]
+    policy: Policy
+    clock: Clock
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The jurisdiction's zone: dates without an offset are read as local dates."""
+        return self.policy.rules.timezone
+
+
+def _context(request: Request) -> ApiContext:
+    context = request.app.state.parity
+    if not isinstance(context, ApiContext):
+        raise TypeError("the app was not built by create_app")
+    return context
+
+
+Context = Annotated[ApiContext, Depends(_context)]
+
+
+def _unit_of_work(context: Context) -> UnitOfWork:
+    return context.uow_factory()
+
+
+Uow = Annotated[UnitOfWork, Depends(_unit_of_work)]
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+Base = Annotated[str, Depends(_base)]
+
+
+@dataclass(frozen=True)
+class Paging:
+    """`_count` (page size, 0 for the total only) and `_offset` (where the page starts)."""
+
+    count: int
+    offset: int
+
+
+def _paging(
+    count: Annotated[
+        int, Query(alias="_count", ge=0, le=MAX_COUNT, description="Page size (0: total only)")
+    ] = DEFAULT_COUNT,
+    offset: Annotated[
+        int, Query(alias="_offset", ge=0, description="First entry of the page (next links)")
+    ] = 0,
+) -> Paging:
+    return Paging(count, offset)
+
+
+Page = Annotated[Paging, Depends(_paging)]

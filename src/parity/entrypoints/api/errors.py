@@ -1,0 +1,73 @@
+"""The one place errors become HTTP: every refusal is a 4xx with a FHIR OperationOutcome
+that names the broken rule (STYLE.md convention 11); anything else is a 500 outcome.
+
+`issue[0].code` is the FHIR issue type (bound to the IssueType value set); the Parity rule
+is `issue[0].details.coding[0].code`, and `diagnostics` starts with it:
+"slot-unavailable: slot 17 is not free (busy)".
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from parity.domain.errors import InvalidInput, NotFound, ParityError, SlotUnavailable
+from parity.entrypoints.api.responses import FhirResponse, outcome
+
+log = logging.getLogger(__name__)
+
+HTTP_ISSUE_CODES = {404: "not-found", 405: "not-supported", 406: "not-supported"}
+
+
+def issue_code(error: ParityError) -> str:
+    """The FHIR issue type of a refusal: what kind of problem, not which rule."""
+    if isinstance(error, NotFound):
+        return "not-found"
+    if isinstance(error, InvalidInput):
+        return "invalid"
+    if isinstance(error, SlotUnavailable):
+        return "conflict"
+    return "business-rule"
+
+
+def parity_error(_: Request, error: Exception) -> FhirResponse:
+    assert isinstance(error, ParityError)
+    body = outcome("error", issue_code(error), f"{error.rule}: {error.message}", error.rule)
+    return FhirResponse(body, status_code=error.http_status)
+
+
+def _where(location: tuple[object, ...]) -> str:
+    return ".".join(str(part) for part in location) or "request"
+
+
+def invalid_request(_: Request, error: Exception) -> FhirResponse:
+    """Malformed JSON, a wrong `resourceType`, a bad query parameter: 400, never a 500."""
+    assert isinstance(error, RequestValidationError)
+    problems = "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in error.errors()) or "invalid"
+    body = outcome("error", "invalid", f"invalid-request: {problems}", "invalid-request")
+    return FhirResponse(body, status_code=400)
+
+
+def http_error(request: Request, error: Exception) -> FhirResponse:
+    assert isinstance(error, HTTPException)
+    code = HTTP_ISSUE_CODES.get(error.status_code, "processing")
+    message = f"http-{error.status_code}: {error.detail} ({request.method} {request.url.path})"
+    body = outcome("error", code, message, f"http-{error.status_code}")
+    return FhirResponse(body, status_code=error.status_code, headers=error.headers)
+
+
+def unexpected(_: Request, error: Exception) -> FhirResponse:
+    """The fallback: a bug, not bad input. Logged with its traceback; the body says little."""
+    log.error("unexpected error in the FHIR API", exc_info=error)
+    body = outcome("fatal", "exception", "internal-error: an unexpected error occurred")
+    return FhirResponse(body, status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ParityError, parity_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)

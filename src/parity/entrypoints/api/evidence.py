@@ -1,0 +1,114 @@
+"""The evidence trail as Task resources: offers (`offer-{n}`; a declined one is `rejected`
+with who and when), clinical exceptions (`exception-{n}`) and out-of-network referrals
+(`referral-{n}`). Answering an offer: `$accept` books it, `$decline` keeps the refusal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from parity.adapters import fhir
+from parity.domain.care import Decision
+from parity.domain.errors import InvalidInput, NotFound
+from parity.domain.ports import UnitOfWork
+from parity.entrypoints.api import inputs
+from parity.entrypoints.api.appointments import visit_resource
+from parity.entrypoints.api.care_requests import referral_citation
+from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
+from parity.entrypoints.api.responses import FhirResponse, bundle, entry, search_results
+from parity.entrypoints.api.schemas import ParametersBody, ParametersIn
+from parity.entrypoints.api.search import int_ref, ref, tokens
+from parity.services import queries
+from parity.services.offers import AnswerOffer, answer_offer
+
+router = APIRouter(tags=["Evidence"])
+
+TASK_CODES = ("offer", "clinical-exception", "out-of-network-referral")
+
+
+def task_resource(context: ApiContext, uow: UnitOfWork, key: str) -> fhir.Json:
+    kind, number = fhir.parse_task_id(key)
+    if kind == "offer":
+        return fhir.offer_task(*queries.offer(uow, number))
+    if kind == "exception":
+        return fhir.exception_task(*queries.clinical_exception(uow, number))
+    found, request = queries.referral(uow, number)
+    return fhir.referral_task(found, request, referral_citation(context))
+
+
+def _tasks(context: ApiContext, evidence: queries.Evidence, codes: set[str]) -> list[fhir.Json]:
+    request = evidence.request
+    found = [fhir.offer_task(o, request) for o in evidence.offers] if "offer" in codes else []
+    if "clinical-exception" in codes:
+        found += [fhir.exception_task(e, request) for e in evidence.exceptions]
+    if "out-of-network-referral" in codes:
+        citation = referral_citation(context)
+        found += [fhir.referral_task(r, request, citation) for r in evidence.referrals]
+    return found
+
+
+@router.get("/Task/{task_id}", summary="Read an offer, a clinical exception or a referral")
+def read_task(task_id: str, context: Context, uow: Uow) -> FhirResponse:
+    return FhirResponse(task_resource(context, uow, task_id))
+
+
+@router.get("/Task", summary="The evidence of a request or of a member")
+def search_tasks(
+    request: Request,
+    context: Context,
+    uow: Uow,
+    base: Base,
+    page: Page,
+    based_on: Annotated[
+        str | None, Query(alias="based-on", description="ServiceRequest/{id}")
+    ] = None,
+    patient: Annotated[str | None, Query(description="Patient/{id}")] = None,
+    code: Annotated[
+        list[str] | None, Query(description="offer, clinical-exception, out-of-network-referral")
+    ] = None,
+) -> FhirResponse:
+    codes = set(tokens(code or [])) or set(TASK_CODES)
+    if not codes <= set(TASK_CODES):
+        raise InvalidInput(f"code must be one of {', '.join(TASK_CODES)}")
+    found = queries.evidence(uow, int_ref(based_on, "ServiceRequest"), ref(patient, "Patient"))
+    tasks = [task for e in found for task in _tasks(context, e, codes)]
+    return search_results(request, base, tasks, lambda task: task, page)
+
+
+def _offer_id(task_id: str) -> int:
+    kind, number = fhir.parse_task_id(task_id)
+    if kind != "offer":
+        raise NotFound(f"Task {task_id} is not an offer", resource="Task", id=task_id)
+    return number
+
+
+def _answer(
+    task_id: str, accept: bool, body: ParametersIn, context: ApiContext, uow: UnitOfWork
+) -> Decision | None:
+    params = inputs.read(body, inputs.ANSWER)
+    cmd = AnswerOffer(_offer_id(task_id), accept, params.required("answered-by"))
+    answer = answer_offer(cmd, uow, context.clock, context.policy)
+    return answer if isinstance(answer, Decision) else None
+
+
+@router.post("/Task/{task_id}/$accept", summary="Accept an offer: book it")
+def accept_offer(
+    task_id: str, body: ParametersBody, context: Context, uow: Uow, base: Base
+) -> FhirResponse:
+    """Book the offered slot (`answered-by` says who accepted). Returns a Bundle with the
+    booked Appointment and the accepted offer Task."""
+    decision = _answer(task_id, True, body, context, uow)
+    entries = [entry(base, task_resource(context, uow, task_id))]
+    if decision is not None and decision.appointment_id is not None:
+        booked = visit_resource(queries.visit(uow, decision.appointment_id))
+        entries.insert(0, entry(base, booked))
+    return bundle("collection", entries)
+
+
+@router.post("/Task/{task_id}/$decline", summary="Decline an offer (kept as evidence)")
+def decline_offer(task_id: str, body: ParametersBody, context: Context, uow: Uow) -> FhirResponse:
+    """Record that the member declined (`answered-by`, now) and free the slot. A timely
+    offer declined counts as compliant; the request stays open for a later booking."""
+    _answer(task_id, False, body, context, uow)
+    return FhirResponse(task_resource(context, uow, task_id))

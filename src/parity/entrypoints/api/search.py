@@ -1,0 +1,80 @@
+"""FHIR search parameters in Parity's terms: date prefixes, token lists, references.
+
+R4 has no `end` search parameter on Slot or Appointment, so a window is asked for with two
+prefixed values of one parameter: `start=ge2026-06-01&start=lt2026-06-08`. A date or a
+time without an offset is clinic-local (docs/adr/0003-fhir-scheduling-api.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from enum import Enum
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from parity.adapters.fhir import parse_datetime, reference_id
+from parity.domain.errors import InvalidInput
+from parity.services.queries import Window
+
+E = TypeVar("E", bound=Enum)
+PREFIXES = ("eq", "ge", "gt", "le", "lt")
+
+
+def _later(a: datetime | None, b: datetime) -> datetime:
+    return b if a is None or b > a else a
+
+
+def _earlier(a: datetime | None, b: datetime) -> datetime:
+    return b if a is None or b < a else a
+
+
+def window(values: Sequence[str], tz: ZoneInfo) -> Window:
+    """The window all the prefixed date values allow together (they are ANDed)."""
+    start: datetime | None = None
+    end: datetime | None = None
+    for value in values:
+        prefix, text = (value[:2], value[2:]) if value[:2].isalpha() else ("eq", value)
+        if prefix not in PREFIXES:
+            raise InvalidInput(
+                f"date prefix {prefix!r} is not supported; use {', '.join(PREFIXES)}"
+            )
+        low, high = parse_datetime(text, tz)
+        if prefix in ("eq", "ge"):
+            start = _later(start, low)
+        if prefix == "gt":
+            start = _later(start, high)
+        if prefix in ("eq", "le"):
+            end = _earlier(end, high)
+        if prefix == "lt":
+            end = _earlier(end, low)
+    return Window(start, end)
+
+
+def tokens(values: Iterable[str]) -> list[str]:
+    """Token values, repeated or comma-separated (a comma is OR in FHIR search)."""
+    return [t.strip() for value in values for t in value.split(",") if t.strip()]
+
+
+def statuses(
+    values: Iterable[str], mapping: Mapping[str, frozenset[E]], name: str
+) -> frozenset[E] | None:
+    """Domain statuses for FHIR status tokens; None when the search does not filter on them."""
+    asked = tokens(values)
+    unknown = sorted(set(asked) - set(mapping))
+    if unknown:
+        raise InvalidInput(f"{name} {', '.join(unknown)} unknown; use {', '.join(mapping)}")
+    if not asked:
+        return None
+    return frozenset().union(*(mapping[t] for t in asked))
+
+
+def ref(value: str | None, resource_type: str) -> str | None:
+    return None if value is None else reference_id(value, resource_type)
+
+
+def int_ref(value: str | None, resource_type: str) -> int | None:
+    found = ref(value, resource_type)
+    if found is not None and not (found.isdigit() and len(found) <= 18):
+        raise InvalidInput(f"{resource_type} ids are numbers, got {found!r}")
+    return None if found is None else int(found)
