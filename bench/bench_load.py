@@ -1,0 +1,299 @@
+"""Load benchmark: concurrent FHIR clients against a running `parity serve` on loopback.
+
+For each database (SQLite file, then PostgreSQL in a database of its own) it loads the demo
+region, imports a block of members, starts the server as a separate process, and lets N
+client threads run a fixed number of find -> book (-> cancel) rounds. It prints throughput,
+p50/p99 latency per operation, conflicts (409: a slot someone else got first — the
+expected, clear answer), errors (anything else non-2xx, or a transport failure), and the
+invariants checked afterwards with independent SQL: double bookings and bookings inside
+protected time.
+
+Run: .venv/bin/python bench/bench_load.py [--clients 32] [--rounds 40] [--db sqlite,postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlalchemy import create_engine, text
+
+from parity.adapters.sql.engine import normalised_url
+
+console = Console()
+BIN = Path(sys.executable).parent
+PG_ADMIN = os.environ.get("PARITY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+MEMBERS = 3_000
+CANCEL_SHARE = 0.3
+
+
+def parameters(**values: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Parameters",
+        "parameter": [{"name": k.replace("_", "-"), "valueString": v} for k, v in values.items()],
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def postgres_url() -> str:
+    admin = create_engine(normalised_url(PG_ADMIN), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS parity_bench WITH (FORCE)"))
+        connection.execute(text("CREATE DATABASE parity_bench"))
+    admin.dispose()
+    return (
+        normalised_url(PG_ADMIN).set(database="parity_bench").render_as_string(hide_password=False)
+    )
+
+
+def prepare(url: str, workdir: Path) -> None:
+    env = {**os.environ, "PARITY_DATABASE_URL": url}
+    subprocess.run(
+        [BIN / "parity", "demo", "--weeks", "2", "--reset"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    members = workdir / "members.csv"
+    clinics = ("san-diego", "fontana", "lancaster", "downey")
+    rows = [f"b{k},Bench Member {k},{clinics[k % 4]},english,video;phone" for k in range(MEMBERS)]
+    members.write_text("id,name,clinic_id,language,modalities\n" + "\n".join(rows) + "\n")
+    subprocess.run(
+        [BIN / "parity", "import", "members", str(members)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+@contextmanager
+def server(url: str, port: int) -> Iterator[str]:
+    env = {**os.environ, "PARITY_DATABASE_URL": url}
+    process = subprocess.Popen(
+        [BIN / "parity", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/metadata", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.latency: defaultdict[str, list[float]] = defaultdict(list)
+        self.conflicts = 0
+        self.errors: list[str] = []
+        self.booked = 0
+        self.cancelled = 0
+
+    def timed(
+        self, client: httpx.Client, name: str, path: str, body: dict[str, Any]
+    ) -> httpx.Response | None:
+        started = time.perf_counter()
+        try:
+            response = client.post(path, json=body)
+        except httpx.HTTPError as error:
+            with self.lock:
+                self.errors.append(f"{name}: {error!r}")
+            return None
+        elapsed = time.perf_counter() - started
+        with self.lock:
+            self.latency[name].append(elapsed)
+            if response.status_code == 409:
+                self.conflicts += 1
+            elif response.status_code >= 300:
+                self.errors.append(f"{name}: {response.status_code} {response.text[:160]}")
+        return response if response.status_code < 300 else None
+
+
+def client_loop(base: str, rounds: int, seed: int, tally: Tally, advance: Any) -> None:
+    rng = random.Random(seed)
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for _ in range(rounds):
+            member = f"b{rng.randrange(MEMBERS)}"
+            found = tally.timed(
+                client,
+                "find",
+                "/Appointment/$find",
+                parameters(patient_reference=f"Patient/{member}"),
+            )
+            advance()
+            proposals = [
+                e["resource"]
+                for e in (found.json().get("entry", []) if found else [])
+                if e["resource"]["resourceType"] == "Appointment"
+            ]
+            if not proposals:
+                continue
+            # Most members take the best proposal, so clients really do race for slots.
+            choice = proposals[0] if rng.random() < 0.7 else rng.choice(proposals)
+            booked = tally.timed(
+                client, "book", "/Appointment/$book", parameters(appt_id=choice["id"])
+            )
+            if booked is None:
+                continue
+            with tally.lock:
+                tally.booked += 1
+            appointment = booked.json()["entry"][0]["resource"]["id"]
+            if rng.random() < CANCEL_SHARE:
+                done = tally.timed(
+                    client,
+                    "cancel",
+                    f"/Appointment/{appointment}/$cancel",
+                    parameters(cancelled_by="member", reason="bench"),
+                )
+                if done is not None:
+                    with tally.lock:
+                        tally.cancelled += 1
+
+
+INVARIANTS = {
+    "double bookings": """
+        SELECT count(*) FROM (SELECT slot_id FROM appointments WHERE status = 'booked'
+                              GROUP BY slot_id HAVING count(*) > 1) AS doubled""",
+    "bookings in protected time": """
+        SELECT count(*) FROM appointments a JOIN protected_times p
+          ON p.clinician_id = a.clinician_id AND p.start < a."end" AND a.start < p."end"
+         WHERE a.status <> 'cancelled'""",
+}
+
+
+def invariants(url: str) -> dict[str, int]:
+    engine = create_engine(normalised_url(url))
+    with engine.connect() as connection:
+        found = {
+            name: int(connection.execute(text(sql)).scalar_one())
+            for name, sql in INVARIANTS.items()
+        }
+    engine.dispose()
+    return found
+
+
+def run(name: str, url: str, clients: int, rounds: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        console.print(f"[bold]{name}[/]: loading the demo region and {MEMBERS:,} members")
+        prepare(url, Path(tmp))
+        tally = Tally()
+        with (
+            server(url, free_port()) as base,
+            Progress(console=console, transient=True) as progress,
+        ):
+            task = progress.add_task(f"{clients} clients x {rounds} rounds", total=clients * rounds)
+            lock = threading.Lock()
+
+            def advance() -> None:
+                with lock:
+                    progress.advance(task)
+
+            threads = [
+                threading.Thread(target=client_loop, args=(base, rounds, i, tally, advance))
+                for i in range(clients)
+            ]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - started
+    all_latency = [x for values in tally.latency.values() for x in values]
+    return {
+        "database": name,
+        "seconds": elapsed,
+        "requests": len(all_latency),
+        "requests/s": len(all_latency) / elapsed,
+        "bookings/s": tally.booked / elapsed,
+        "booked": tally.booked,
+        "cancelled": tally.cancelled,
+        "conflicts": tally.conflicts,
+        "errors": tally.errors,
+        "latency": {k: v for k, v in tally.latency.items()},
+        "invariants": invariants(url),
+    }
+
+
+def pct(values: list[float], q: float) -> float:
+    if len(values) < 2:
+        return values[0] * 1000 if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] * 1000
+
+
+def show(results: list[dict[str, Any]], clients: int) -> None:
+    table = Table(title=f"Load on loopback: {clients} concurrent clients, {os.cpu_count()} cores")
+    table.add_column("figure")
+    for r in results:
+        table.add_column(r["database"], justify="right")
+
+    def line(label: str, cell: Any) -> None:
+        table.add_row(label, *(cell(r) for r in results))
+
+    line("HTTP requests", lambda r: f"{r['requests']:,} in {r['seconds']:.1f} s")
+    line("requests / s", lambda r: f"{r['requests/s']:.0f}")
+    line("bookings / s", lambda r: f"{r['bookings/s']:.0f}")
+    line("booked / cancelled", lambda r: f"{r['booked']:,} / {r['cancelled']:,}")
+    line("conflicts (409)", lambda r: f"{r['conflicts']:,}")
+    line("errors", lambda r: str(len(r["errors"])))
+    for op in ("find", "book", "cancel"):
+        line(
+            f"{op} p50 / p99 ms",
+            lambda r, op=op: (
+                f"{pct(r['latency'].get(op, []), 50):.0f} / {pct(r['latency'].get(op, []), 99):.0f}"
+            ),
+        )
+    line("double bookings", lambda r: str(r["invariants"]["double bookings"]))
+    line("bookings in protected time", lambda r: str(r["invariants"]["bookings in protected time"]))
+    console.print(table)
+    for r in results:
+        for error in r["errors"][:5]:
+            console.print(f"[red]{r['database']} error:[/] {error}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--db", default="sqlite,postgres")
+    args = parser.parse_args()
+    results = []
+    for name in args.db.split(","):
+        url = f"sqlite:///{tempfile.mkdtemp()}/bench.db" if name == "sqlite" else postgres_url()
+        results.append(run(name, url, args.clients, args.rounds))
+    show(results, args.clients)
+
+
+if __name__ == "__main__":
+    main()
