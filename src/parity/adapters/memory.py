@@ -166,8 +166,9 @@ class MemorySlots:
             self._next_id = max(self._next_id, slot.id + 1)
             self._slots[slot.id] = slot
             insort(self._by_clinician[slot.clinician_id], (slot.start, slot.id))
-            if slot.status is SlotStatus.FREE:
-                self.index.add(slot, clinician)
+            self.index.add(slot, clinician)
+            if slot.status is not SlotStatus.FREE:
+                self.index.take(slot.id)  # filed, so a later release can put it back
             self._log.push(partial(self._drop, slot))
 
     def _drop(self, slot: Slot) -> None:

@@ -1,0 +1,82 @@
+"""Engines: SQLite (WAL) in a local file by default, PostgreSQL when the URL says so.
+
+Nothing connects at import time. SQLite connections get WAL (cheap commits; other tools
+and backups read while Parity writes), foreign keys, a 30 s busy timeout, and
+`BEGIN IMMEDIATE` for every transaction: a unit of work takes the write lock at its first
+statement, so concurrent units of work queue behind it instead of failing half-way with
+"database is locked", and nothing a transaction has read can change before it writes.
+The price is that units of work that only read queue too; a deployment that needs
+concurrency uses PostgreSQL, at READ COMMITTED, which the protected-time triggers rely on
+(migrations/versions/r0002).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
+from sqlalchemy.pool import ConnectionPoolEntry
+
+DEFAULT_DATABASE_URL = "sqlite:///var/parity.db"
+SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+
+
+def database_url_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """`PARITY_DATABASE_URL`, or the local SQLite file `var/parity.db`."""
+    env = os.environ if environ is None else environ
+    url = normalised_url(env.get("PARITY_DATABASE_URL") or DEFAULT_DATABASE_URL)
+    return url.render_as_string(hide_password=False)
+
+
+def normalised_url(url: str | URL) -> URL:
+    """Parse a database URL; plain `postgresql://` (or `postgres://`) means psycopg 3."""
+    parsed = make_url(url)
+    if parsed.drivername in {"postgresql", "postgres"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise ValueError(
+            f"unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL"
+        )
+    return parsed
+
+
+def engine_from_url(url: str | URL, **options: Any) -> Engine:
+    """An engine for SQLite or PostgreSQL; `options` go to `sqlalchemy.create_engine`."""
+    parsed = normalised_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, options)
+    options.setdefault("isolation_level", "READ COMMITTED")
+    options.setdefault("pool_pre_ping", True)
+    return create_engine(parsed, **options)
+
+
+def _sqlite_engine(url: URL, options: dict[str, Any]) -> Engine:
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    # sqlite3's `timeout` is SQLite's busy timeout: how long a writer waits for the lock.
+    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, **options.pop("connect_args", {})}
+    engine = create_engine(url, connect_args=connect_args, **options)
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # SQLAlchemy, not the sqlite3 module, decides when a transaction begins (see below).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL loses no committed data on a crash of the process, only on a
+        # power cut, and spares an fsync per commit.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

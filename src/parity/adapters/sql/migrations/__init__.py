@@ -1,0 +1,1 @@
+"""Alembic migrations of Parity's schema (run through parity.adapters.sql.schema)."""

@@ -1,0 +1,231 @@
+"""Repositories over one connection of the SQL unit of work.
+
+Every record gets its integer id from the database (the domain uses 0 for "unsaved"); a
+record added with its own key overwrites the row with that key, as in memory. `save`
+writes the version of the row it read, so two transactions that change the same record
+cannot silently lose one update: the second is refused with `InvalidTransition`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any, Generic, NoReturn, TypeVar
+
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Executable,
+    Integer,
+    Result,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from parity.adapters.sql import tables
+from parity.adapters.sql.errors import translated
+from parity.adapters.sql.mapping import (
+    RecordMapping,
+    Row,
+    clinician_children,
+    from_domain,
+    ipc_week_to_domain,
+    is_frozen,
+    protected_time_to_domain,
+)
+from parity.adapters.sql.statements import advance_identity, upsert
+from parity.domain.errors import InvalidTransition, NotFound
+from parity.domain.schedule import IpcWeek, ProtectedTime
+from parity.domain.workforce import Clinician
+
+T = TypeVar("T")
+Link = Callable[[], Connection]
+# Tables whose writes the schema may refuse (one live booking per slot and request, nothing
+# booked in protected time); see migrations/versions/r0002.
+GUARDED = frozenset({"appointments", "slots", "protected_times"})
+
+
+class Store:
+    """Something that runs statements on the unit of work's current connection."""
+
+    def __init__(self, link: Link) -> None:
+        self._link = link
+
+    def _execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
+        with translated():
+            return self._link().execute(statement, parameters)
+
+    def _guarded(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+        """Run a write the schema may refuse (a booking rule) inside a savepoint, so a
+        refusal undoes only this statement and the transaction stays usable, as in memory;
+        PostgreSQL would otherwise abort the whole transaction."""
+        with translated(), self._link().begin_nested():
+            result = self._link().execute(statement, parameters)
+            # Read RETURNING rows before the savepoint is released.
+            return result.freeze()() if result.returns_rows else result
+
+
+def _keyed(item: T, key: str, value: Any) -> T:
+    """The item carrying its new key (a copy when the dataclass is frozen)."""
+    if is_frozen(type(item)):
+        return replace(item, **{key: value})  # type: ignore[type-var]
+    setattr(item, key, value)
+    return item
+
+
+class SqlRepository(Store, Generic[T]):
+    """A table of records of one kind, keyed by `mapping.key`."""
+
+    def __init__(self, link: Link, mapping: RecordMapping[T]) -> None:
+        super().__init__(link)
+        self._mapping = mapping
+        self._table = mapping.table
+        self._key = mapping.table.c[mapping.key]
+        self._versions: dict[Any, int] = {}
+        self._kept: dict[Any, T] = {}
+        self._write = self._guarded if mapping.table.name in GUARDED else self._execute
+
+    def forget(self) -> None:
+        """Drop the versions and records read so far (a new transaction starts)."""
+        self._versions.clear()
+        self._kept.clear()
+
+    def _load(self, *criteria: ColumnElement[bool]) -> list[T]:
+        query = self._mapping.query.where(*criteria).order_by(self._key)
+        rows: Sequence[Row] = self._execute(query).mappings().all()
+        for row in rows:
+            self._versions[row[self._key.name]] = row["version"]
+        return [self._mapping.to_domain(row) for row in rows]
+
+    def add(self, item: T) -> T:
+        row = self._mapping.to_row(item)
+        key = row[self._key.name]
+        self._kept.pop(key, None)
+        if key in (0, None):
+            del row[self._key.name]
+            statement = insert(self._table).values(row).returning(self._key, self._table.c.version)
+            inserted = self._write(statement).mappings().one()
+            key, version = inserted[self._key.name], inserted["version"]
+            item = _keyed(item, self._key.name, key)
+        else:
+            upserted = upsert(self._link(), self._table, row, [self._key.name])
+            version = self._write(upserted).scalar_one()
+            if isinstance(key, int):
+                advance_identity(self._link(), self._table, key)
+        self._versions[key] = version
+        self._write_children(item)
+        return item
+
+    def get(self, key: Any) -> T:
+        if key in self._kept:
+            return self._kept[key]
+        if isinstance(self._key.type, Integer) and not isinstance(key, int):
+            found = []
+        else:
+            found = self._load(self._key == key)
+        if not found:
+            name = self._mapping.name
+            raise NotFound(f"{name} {key} not found", resource=name, id=key)
+        if self._mapping.immutable:
+            self._kept[key] = found[0]
+        return found[0]
+
+    def list(self) -> Sequence[T]:
+        return self._load()
+
+    def where(self, **criteria: Any) -> Sequence[T]:
+        unknown = sorted(set(criteria) - set(self._table.c.keys()))
+        if unknown:
+            raise ValueError(f"{self._mapping.name} cannot be searched by {', '.join(unknown)}")
+        return self._load(*(self._table.c[name] == value for name, value in criteria.items()))
+
+    def save(self, item: T) -> None:
+        row = self._mapping.to_row(item)
+        key = row.pop(self._key.name)
+        self._kept.pop(key, None)
+        statement = (
+            update(self._table)
+            .where(self._key == key)
+            .values({**row, "version": self._table.c.version + 1})
+            .returning(self._table.c.version)
+        )
+        read = self._versions.get(key)
+        if read is not None:
+            statement = statement.where(self._table.c.version == read)
+        version = self._write(statement).scalar_one_or_none()
+        if version is None:
+            self._refuse_save(key)
+        self._versions[key] = version
+        self._write_children(item)
+
+    def _refuse_save(self, key: Any) -> NoReturn:
+        name = self._mapping.name
+        self._versions.pop(key, None)
+        self.get(key)  # NotFound if the row is gone
+        raise InvalidTransition(
+            f"{name} {key} was changed by another transaction since it was read; try again",
+            resource=name,
+            id=key,
+        )
+
+    def _write_children(self, item: T) -> None:
+        """Rewrite rows in child tables (none for most records)."""
+
+
+class SqlClinicians(SqlRepository[Clinician]):
+    """Clinicians, with their languages and modalities in child tables."""
+
+    def _write_children(self, item: Clinician) -> None:
+        for child, rows in clinician_children(item):
+            self._execute(delete(child).where(child.c.clinician_id == item.id))
+            if rows:
+                self._execute(insert(child), rows)
+
+
+class SqlProtectedTime(Store):
+    def add_many(self, blocks: Iterable[ProtectedTime]) -> None:
+        rows = [from_domain(b) for b in blocks]
+        if rows:
+            self._guarded(insert(tables.protected_times), rows)
+
+    def overlapping(self, clinician_id: str, start: datetime, end: datetime) -> list[ProtectedTime]:
+        """Blocks of the clinician that overlap [start, end), by start."""
+        blocks = tables.protected_times
+        query = (
+            select(blocks)
+            .where(
+                blocks.c.clinician_id == clinician_id,
+                blocks.c.start > start - tables.MAX_SPAN,
+                blocks.c.start < end,
+                blocks.c.end > start,
+            )
+            .order_by(blocks.c.start, blocks.c.id)
+        )
+        return [protected_time_to_domain(row) for row in self._execute(query).mappings()]
+
+
+class SqlIpcLedger(Store):
+    def record(self, week: IpcWeek) -> None:
+        """Write the ledger line of a clinician-week, replacing an earlier one."""
+        keys = ["clinician_id", "week_start"]
+        self._execute(upsert(self._link(), tables.ipc_weeks, from_domain(week), keys))
+
+    def weeks(self, start: date | None = None, end: date | None = None) -> list[IpcWeek]:
+        ledger = tables.ipc_weeks
+        query = select(ledger).order_by(ledger.c.week_start, ledger.c.clinician_id)
+        if start is not None:
+            query = query.where(ledger.c.week_start >= start)
+        if end is not None:
+            query = query.where(ledger.c.week_start < end)
+        return [ipc_week_to_domain(row) for row in self._execute(query).mappings()]
+
+    def has(self, clinician_id: str, week_start: date) -> bool:
+        ledger = tables.ipc_weeks
+        query = select(ledger.c.kept_minutes).where(
+            ledger.c.clinician_id == clinician_id, ledger.c.week_start == week_start
+        )
+        return self._execute(query).first() is not None

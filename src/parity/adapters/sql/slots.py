@@ -1,0 +1,221 @@
+"""Slots in SQL: bulk materialisation, the availability search, and race-safe taking.
+
+`earliest` and `candidates` answer exactly what the in-memory `AvailabilityIndex` answers
+(domain/availability.py): free slots of the query's kinds starting in its window, of a
+clinician of the request's provider class who speaks its language and offers one of its
+modalities, where in-person visits stay at the member's clinic and video and phone are
+region-wide; a `clinician_id` narrows to that clinician by kind, modality and area only.
+The index compares whole seconds (epoch keys), so the window is widened to whole seconds
+the same way. Results come in (start, id) order, the index's key order.
+
+Taking a slot is one conditional UPDATE (`... WHERE status = 'free'`): of two transactions
+racing for a slot, PostgreSQL makes the second wait on the row lock and then re-check the
+condition, which no longer holds; SQLite runs writers one at a time (BEGIN IMMEDIATE). The
+loser gets `SlotUnavailable`, never a second booking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, and_, exists, false, func, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from parity.adapters.sql import tables
+from parity.adapters.sql.errors import translated
+from parity.adapters.sql.mapping import slot_to_domain, slot_to_row
+from parity.adapters.sql.repositories import Store
+from parity.adapters.sql.statements import advance_identity, allocate_ids, insert_many
+from parity.domain.availability import SlotQuery
+from parity.domain.errors import NotFound, SlotUnavailable
+from parity.domain.schedule import Slot, SlotStatus
+from parity.domain.workforce import REMOTE_MODALITIES, Clinician
+
+SLOTS = tables.slots
+ONE_SECOND = timedelta(seconds=1)
+# Up to this many matching clinicians, a search reads their slots rather than all slots.
+SMALL_POOL = 32
+
+
+def _whole_second(instant: datetime) -> datetime:
+    return instant.replace(microsecond=0)
+
+
+def _reachable(query: SlotQuery) -> ColumnElement[bool]:
+    """The clinician offers one of the query's modalities, and in-person slots are at the
+    member's clinic."""
+    offered = tables.clinician_modalities
+    remote = [m for m in query.modalities if m in REMOTE_MODALITIES]
+    local = [m for m in query.modalities if m not in REMOTE_MODALITIES]
+    options: list[ColumnElement[bool]] = []
+    if remote:
+        options.append(offered.c.modality.in_(remote))
+    if local:
+        options.append(and_(offered.c.modality.in_(local), SLOTS.c.clinic_id == query.clinic_id))
+    if not options:
+        return false()
+    return exists().where(offered.c.clinician_id == SLOTS.c.clinician_id, or_(*options))
+
+
+def _suitable(query: SlotQuery, among: list[str] | None) -> list[ColumnElement[bool]]:
+    """Who may take the slot: the named clinician, the few clinicians already found to
+    match (`among`), or anyone of the class and language."""
+    if query.clinician_id is not None:
+        return [SLOTS.c.clinician_id == query.clinician_id]
+    if among is not None:
+        return [SLOTS.c.clinician_id.in_(among)]
+    clinicians, languages = tables.clinicians, tables.clinician_languages
+    return [
+        exists().where(
+            clinicians.c.id == SLOTS.c.clinician_id,
+            clinicians.c.provider_class == query.provider_class,
+        ),
+        exists().where(
+            languages.c.clinician_id == SLOTS.c.clinician_id,
+            languages.c.language == query.language,
+        ),
+    ]
+
+
+def matching(query: SlotQuery, among: list[str] | None = None) -> ColumnElement[bool]:
+    """The free slots a query may book, as a WHERE clause; `among` (optional) lists every
+    clinician of the query's class and language who offers one of its modalities."""
+    clauses = [
+        SLOTS.c.status == SlotStatus.FREE,
+        SLOTS.c.kind.in_(query.kinds),
+        SLOTS.c.start >= _whole_second(query.not_before),
+        SLOTS.c.start < _whole_second(query.not_after) + ONE_SECOND,
+        *_suitable(query, among),
+        _reachable(query),
+    ]
+    if not any(m in REMOTE_MODALITIES for m in query.modalities):
+        # Implied by _reachable, but stated at the top so the free-slots-by-clinic index
+        # serves in-person searches.
+        clauses.append(SLOTS.c.clinic_id == query.clinic_id)
+    return and_(*clauses)
+
+
+def pool_query(query: SlotQuery) -> Select[tuple[str]]:
+    """Clinicians of the query's class and language offering one of its modalities."""
+    clinicians = tables.clinicians
+    languages, offered = tables.clinician_languages, tables.clinician_modalities
+    return select(clinicians.c.id).where(
+        clinicians.c.provider_class == query.provider_class,
+        exists().where(
+            languages.c.clinician_id == clinicians.c.id, languages.c.language == query.language
+        ),
+        exists().where(
+            offered.c.clinician_id == clinicians.c.id, offered.c.modality.in_(query.modalities)
+        ),
+    )
+
+
+class SqlSlots(Store):
+    def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
+        """Insert slots in bulk, giving each new one its id.
+
+        Ids are drawn up front in one query, so the rows can go in by COPY on PostgreSQL
+        and by one prepared INSERT on SQLite: for a region's hundreds of thousands of
+        slots both are several times faster than INSERT ... RETURNING.
+        """
+        batch = list(slots)
+        if not batch:
+            return
+        given = [slot_to_row(s) for s in batch if s.id]
+        if given:
+            self._insert_rows(given)
+            advance_identity(self._link(), SLOTS, max(r["id"] for r in given))
+        fresh = [s for s in batch if not s.id]
+        ids = allocate_ids(self._link(), SLOTS, len(fresh))
+        self._insert_rows(
+            [{**slot_to_row(s), "id": new_id} for s, new_id in zip(fresh, ids, strict=True)]
+        )
+        for slot, new_id in zip(fresh, ids, strict=True):
+            slot.id = new_id
+
+    def _insert_rows(self, rows: list[dict[str, object]]) -> None:
+        if not rows:
+            return
+        with translated(), self._link().begin_nested():
+            insert_many(self._link(), SLOTS, rows)
+
+    def get(self, slot_id: int) -> Slot:
+        row = self._execute(select(SLOTS).where(SLOTS.c.id == slot_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"slot {slot_id} not found", resource="Slot", id=slot_id)
+        return slot_to_domain(row)
+
+    def earliest(self, query: SlotQuery) -> Slot | None:
+        found = self.candidates(query, 1)
+        return found[0] if found else None
+
+    def candidates(self, query: SlotQuery, limit: int) -> list[Slot]:
+        among = self._small_pool(query)
+        if among == []:
+            return []
+        statement = (
+            select(SLOTS)
+            .where(matching(query, among))
+            .order_by(SLOTS.c.start, SLOTS.c.id)
+            .limit(limit)
+        )
+        return [slot_to_domain(row) for row in self._execute(statement).mappings()]
+
+    def _small_pool(self, query: SlotQuery) -> list[str] | None:
+        """On SQLite, the matching clinicians when they are few, else None.
+
+        Walking free slots in start order finds a common match at once but reads the whole
+        window when few clinicians match (a rare language, a narrow class); then reading
+        only those clinicians' slots is far cheaper. PostgreSQL's planner weighs the two
+        plans itself; SQLite's cannot see through the EXISTS clauses, so the choice is
+        made here for it (a query for the pool first, up to SMALL_POOL + 1 rows).
+        """
+        if query.clinician_id is not None or self._link().dialect.name != "sqlite":
+            return None
+        found = list(self._execute(pool_query(query).limit(SMALL_POOL + 1)).scalars())
+        return found if len(found) <= SMALL_POOL else None
+
+    def take(self, slot_id: int, status: SlotStatus = SlotStatus.BUSY) -> Slot:
+        return self._move(slot_id, SlotStatus.FREE, status, "free")
+
+    def confirm(self, slot_id: int) -> Slot:
+        return self._move(slot_id, SlotStatus.HELD, SlotStatus.BUSY, "held")
+
+    def _move(self, slot_id: int, old: SlotStatus, new: SlotStatus, wanted: str) -> Slot:
+        """Move a slot from `old` to `new` in one conditional UPDATE, or refuse."""
+        statement = (
+            update(SLOTS)
+            .where(SLOTS.c.id == slot_id, SLOTS.c.status == old)
+            .values(status=new)
+            .returning(*SLOTS.c)
+        )
+        row = self._execute(statement).mappings().first()
+        if row is None:
+            current = self.get(slot_id)
+            raise SlotUnavailable(
+                f"slot {slot_id} is not {wanted} ({current.status})", slot=slot_id
+            )
+        return slot_to_domain(row)
+
+    def release(self, slot_id: int) -> None:
+        statement = (
+            update(SLOTS)
+            .where(SLOTS.c.id == slot_id, SLOTS.c.status != SlotStatus.FREE)
+            .values(status=SlotStatus.FREE)
+        )
+        if self._execute(statement).rowcount == 0:
+            self.get(slot_id)  # NotFound for an unknown slot; a free one stays free
+
+    def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]:
+        statement = (
+            select(SLOTS)
+            .where(
+                SLOTS.c.clinician_id == clinician_id, SLOTS.c.start >= start, SLOTS.c.start < end
+            )
+            .order_by(SLOTS.c.start, SLOTS.c.id)
+        )
+        return [slot_to_domain(row) for row in self._execute(statement).mappings()]
+
+    def count(self) -> int:
+        return int(self._execute(select(func.count()).select_from(SLOTS)).scalar_one())

@@ -1,0 +1,80 @@
+"""The few statements that differ by dialect: upserts and identity sequences."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Executable, Table, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+
+def upsert(
+    connection: Connection, table: Table, row: Mapping[str, Any], keys: Sequence[str]
+) -> Executable:
+    """Insert `row`, or overwrite the row with the same keys (bumping its version)."""
+    if connection.dialect.name == "postgresql":
+        statement: postgresql.Insert | sqlite.Insert = postgresql.insert(table).values(row)
+    elif connection.dialect.name == "sqlite":
+        statement = sqlite.insert(table).values(row)
+    else:
+        raise NotImplementedError(f"no upsert for {connection.dialect.name}")
+    changes: dict[str, Any] = {k: statement.excluded[k] for k in row if k not in keys}
+    if "version" in table.c:
+        changes["version"] = table.c.version + 1
+    upserted = statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
+    return upserted.returning(table.c.version) if "version" in table.c else upserted
+
+
+def advance_identity(connection: Connection, table: Table, used: int) -> None:
+    """After inserting an explicit id, move PostgreSQL's sequence past it (SQLite's rowid
+    allocation already does: max(rowid) + 1)."""
+    if connection.dialect.name != "postgresql":
+        return
+    sequence = func.pg_get_serial_sequence(table.name, "id")
+    connection.execute(select(func.setval(sequence, func.greatest(func.nextval(sequence), used))))
+
+
+def allocate_ids(connection: Connection, table: Table, count: int) -> list[int]:
+    """`count` fresh ids for `table`, ascending, to insert rows with.
+
+    PostgreSQL draws them from the table's sequence, as a default would. SQLite hands out
+    max(rowid) + 1, and this transaction holds the write lock (BEGIN IMMEDIATE, engine.py),
+    so nobody else can take the same ids before it commits.
+    """
+    if count == 0:
+        return []
+    if connection.dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        drawn = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+        return sorted(connection.execute(drawn).scalars())
+    highest = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    return list(range(highest + 1, highest + 1 + count))
+
+
+def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows in bulk: COPY on PostgreSQL (triggers and constraints still apply, and
+    a refusal is raised as SQLAlchemy's IntegrityError like any other), one prepared
+    INSERT run many times on SQLite."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    names = list(rows[0])
+    columns = ", ".join(connection.dialect.identifier_preparer.quote(n) for n in names)
+    statement = (
+        f"COPY {connection.dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN"
+    )
+    processors = [table.c[n].type.bind_processor(connection.dialect) for n in names]
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(
+                    [p(row[n]) if p else row[n] for p, n in zip(processors, names, strict=True)]
+                )
+    except connection.dialect.loaded_dbapi.IntegrityError as refused:
+        raise IntegrityError(statement, None, refused) from refused

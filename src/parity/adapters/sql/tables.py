@@ -1,0 +1,366 @@
+"""The schema as SQLAlchemy Core tables: what the repositories query.
+
+Alembic owns the schema (migrations/versions/); these tables describe it for queries, and
+an integration test checks that the two agree. Column names are the domain's attribute
+names, so a row maps to its dataclass field by field (mapping.py). Enums are stored as
+their string values; instants through `UtcDateTime`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    text,
+)
+
+from parity.adapters.sql.column_types import JsonDocument, ModalityTuple, TextTuple, UtcDateTime
+from parity.domain.care import AppointmentStatus, CancelledBy, OfferResponse, RequestStatus
+from parity.domain.corrective import ActionStatus, FindingStatus
+from parity.domain.holds import HoldStatus
+from parity.domain.schedule import BlockKind, ExceptionKind, SlotStatus
+from parity.domain.standards import VisitType
+from parity.domain.workforce import Discipline, Modality, ProviderClass
+
+ENUM_LENGTH = 32
+# A slot, an appointment or a protected block never spans more than a day (a CHECK in the
+# migration), so an overlap search can start one day before the interval it tests and read
+# one day of the (clinician_id, start) index instead of the clinician's whole history.
+MAX_SPAN = timedelta(days=1)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def enum_of(kind: type[StrEnum]) -> Enum:
+    """A string column holding an enum's values (not its names), read back as the enum."""
+    return Enum(
+        kind,
+        native_enum=False,
+        create_constraint=False,
+        length=ENUM_LENGTH,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+def _id() -> Column[int]:
+    return Column("id", Integer, primary_key=True, autoincrement=True)
+
+
+def _version() -> Column[int]:
+    # Optimistic concurrency: `save` writes only the version it read (repositories.py).
+    return Column("version", Integer, nullable=False, server_default=text("1"))
+
+
+def _request_ref() -> Column[int]:
+    return Column("request_id", ForeignKey("care_requests.id"), nullable=False, index=True)
+
+
+clinics = Table(
+    "clinics",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("address", String, nullable=False),
+    Column("timezone", String, nullable=False),
+    Column("county", String, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    _version(),
+)
+
+clinicians = Table(
+    "clinicians",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("discipline", enum_of(Discipline), nullable=False),
+    # Derived from the discipline, stored so slot searches can filter on it in SQL.
+    Column("provider_class", enum_of(ProviderClass), nullable=False, index=True),
+    Column("fte", Float, nullable=False),
+    Column("clinic_ids", TextTuple, nullable=False),
+    _version(),
+)
+
+clinician_languages = Table(
+    "clinician_languages",
+    metadata,
+    Column("clinician_id", ForeignKey("clinicians.id", ondelete="CASCADE"), primary_key=True),
+    Column("language", String, primary_key=True),
+    Index(None, "language", "clinician_id"),
+)
+
+clinician_modalities = Table(
+    "clinician_modalities",
+    metadata,
+    Column("clinician_id", ForeignKey("clinicians.id", ondelete="CASCADE"), primary_key=True),
+    Column("modality", enum_of(Modality), primary_key=True),
+)
+
+templates = Table(
+    "templates",
+    metadata,
+    Column("clinician_id", ForeignKey("clinicians.id"), primary_key=True),
+    Column("blocks", JsonDocument, nullable=False),
+    _version(),
+)
+
+availability_exceptions = Table(
+    "availability_exceptions",
+    metadata,
+    _id(),
+    Column("clinician_id", ForeignKey("clinicians.id"), nullable=False, index=True),
+    Column("kind", enum_of(ExceptionKind), nullable=False),
+    Column("start", UtcDateTime, nullable=False),
+    Column("end", UtcDateTime, nullable=False),
+    Column("reason", String, nullable=False),
+    Column("clinic_id", ForeignKey("clinics.id"), nullable=True),
+    Column("slot_kind", enum_of(BlockKind), nullable=False),
+    Column("slot_minutes", Integer, nullable=False),
+    _version(),
+)
+
+slots = Table(
+    "slots",
+    metadata,
+    _id(),
+    Column("clinician_id", ForeignKey("clinicians.id"), nullable=False),
+    Column("clinic_id", ForeignKey("clinics.id"), nullable=False),
+    Column("start", UtcDateTime, nullable=False),
+    Column("end", UtcDateTime, nullable=False),
+    Column("kind", enum_of(BlockKind), nullable=False),
+    Column("status", enum_of(SlotStatus), nullable=False),
+    Index(None, "clinician_id", "start"),
+    # "Earliest free slot" walks free slots in start order: a partial index holds only them.
+    Index(
+        "ix_slots_free_start",
+        "start",
+        "id",
+        postgresql_where=text("status = 'free'"),
+        sqlite_where=text("status = 'free'"),
+    ),
+    # ... and in-person searches walk one clinic's free slots (migration r0004).
+    Index(
+        "ix_slots_free_clinic_start",
+        "clinic_id",
+        "start",
+        postgresql_where=text("status = 'free'"),
+        sqlite_where=text("status = 'free'"),
+    ),
+)
+
+protected_times = Table(
+    "protected_times",
+    metadata,
+    _id(),
+    Column("clinician_id", ForeignKey("clinicians.id"), nullable=False),
+    Column("start", UtcDateTime, nullable=False),
+    Column("end", UtcDateTime, nullable=False),
+    Column("source", String, nullable=False),
+    Index(None, "clinician_id", "start"),
+)
+
+ipc_weeks = Table(
+    "ipc_weeks",
+    metadata,
+    Column("clinician_id", ForeignKey("clinicians.id"), primary_key=True),
+    Column("week_start", Date, primary_key=True, index=True),
+    Column("guaranteed_minutes", Integer, nullable=False),
+    Column("kept_minutes", Integer, nullable=False),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("clinic_id", String, nullable=False),
+    Column("language", String, nullable=False),
+    Column("modalities", ModalityTuple, nullable=False),
+    Column("birth_date", Date, nullable=True),
+    Column("phone", String, nullable=False),
+    Column("email", String, nullable=False),
+    Column("extra", JsonDocument, nullable=False),
+    _version(),
+)
+
+care_requests = Table(
+    "care_requests",
+    metadata,
+    _id(),
+    Column("member_id", String, nullable=False, index=True),
+    Column("visit", enum_of(VisitType), nullable=False),
+    Column("provider_class", enum_of(ProviderClass), nullable=False),
+    Column("language", String, nullable=False),
+    Column("modalities", ModalityTuple, nullable=False),
+    Column("clinic_id", ForeignKey("clinics.id"), nullable=False),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("standard", String, nullable=False),
+    Column("clock_start", UtcDateTime, nullable=False),
+    Column("deadline", UtcDateTime, nullable=False),
+    Column("not_before", UtcDateTime, nullable=False),
+    Column("preferred_clinician_id", String, nullable=True),
+    Column("prior_authorization", Boolean, nullable=False),
+    Column("course_id", Integer, nullable=True),
+    Column("prior_appointment_id", Integer, nullable=True),
+    Column("extended_deadline", UtcDateTime, nullable=True),
+    Column("status", enum_of(RequestStatus), nullable=False, index=True),
+    _version(),
+)
+
+holds = Table(
+    "holds",
+    metadata,
+    _id(),
+    _request_ref(),
+    Column("slot_id", ForeignKey("slots.id"), nullable=False, index=True),
+    Column("held_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("status", enum_of(HoldStatus), nullable=False, index=True),
+    _version(),
+)
+
+offers = Table(
+    "offers",
+    metadata,
+    _id(),
+    _request_ref(),
+    Column("slot_id", ForeignKey("slots.id"), nullable=False),
+    Column("clinician_id", ForeignKey("clinicians.id"), nullable=False),
+    Column("slot_start", UtcDateTime, nullable=False),
+    Column("offered_at", UtcDateTime, nullable=False),
+    Column("timely", Boolean, nullable=False),
+    Column("response", enum_of(OfferResponse), nullable=False, index=True),
+    Column("responded_by", String, nullable=True),
+    Column("responded_at", UtcDateTime, nullable=True),
+    _version(),
+)
+
+appointments = Table(
+    "appointments",
+    metadata,
+    _id(),
+    _request_ref(),
+    Column("member_id", String, nullable=False, index=True),
+    Column("clinician_id", ForeignKey("clinicians.id"), nullable=False),
+    Column("clinic_id", ForeignKey("clinics.id"), nullable=False),
+    Column("slot_id", ForeignKey("slots.id"), nullable=False, index=True),
+    Column("start", UtcDateTime, nullable=False),
+    Column("end", UtcDateTime, nullable=False),
+    Column("visit", enum_of(VisitType), nullable=False),
+    Column("modality", enum_of(Modality), nullable=False),
+    Column("booked_at", UtcDateTime, nullable=False),
+    Column("status", enum_of(AppointmentStatus), nullable=False),
+    Column("cancelled_by", enum_of(CancelledBy), nullable=True),
+    Column("cancelled_at", UtcDateTime, nullable=True),
+    Column("cancel_reason", String, nullable=False),
+    _version(),
+    Index(None, "clinician_id", "start"),
+    # A slot carries at most one live booking, and a request at most one, whatever code
+    # path writes them (the migration creates these; see r0002).
+    Index(
+        "uq_appointments_booked_slot",
+        "slot_id",
+        unique=True,
+        postgresql_where=text("status = 'booked'"),
+        sqlite_where=text("status = 'booked'"),
+    ),
+    Index(
+        "uq_appointments_booked_request",
+        "request_id",
+        unique=True,
+        postgresql_where=text("status = 'booked'"),
+        sqlite_where=text("status = 'booked'"),
+    ),
+)
+
+referrals = Table(
+    "referrals",
+    metadata,
+    _id(),
+    _request_ref(),
+    Column("member_id", String, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("deadline", UtcDateTime, nullable=False),
+    Column("reason", String, nullable=False),
+    Column("explanation", JsonDocument, nullable=False),
+    _version(),
+)
+
+clinical_exceptions = Table(
+    "clinical_exceptions",
+    metadata,
+    _id(),
+    _request_ref(),
+    Column("author", String, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("reason", String, nullable=False),
+    Column("extended_deadline", UtcDateTime, nullable=False),
+    _version(),
+)
+
+courses = Table(
+    "courses",
+    metadata,
+    _id(),
+    Column("member_id", String, nullable=False, index=True),
+    Column("clinician_id", ForeignKey("clinicians.id"), nullable=False),
+    Column("provider_class", enum_of(ProviderClass), nullable=False),
+    Column("language", String, nullable=False),
+    Column("modalities", ModalityTuple, nullable=False),
+    Column("clinic_id", ForeignKey("clinics.id"), nullable=False),
+    Column("cadence_days", Integer, nullable=False),
+    Column("sessions_planned", Integer, nullable=False),
+    Column("sessions_done", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+    _version(),
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    _id(),
+    Column("metric", String, nullable=False),
+    Column("clinic_id", String, nullable=False),
+    Column("standard_class", String, nullable=False),
+    Column("period", String, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("detected_at", UtcDateTime, nullable=False),
+    Column("status", enum_of(FindingStatus), nullable=False),
+    Column("note", String, nullable=False),
+    _version(),
+)
+
+actions = Table(
+    "actions",
+    metadata,
+    _id(),
+    Column("finding_id", ForeignKey("findings.id"), nullable=False, index=True),
+    Column("description", String, nullable=False),
+    Column("owner", String, nullable=False),
+    Column("due", Date, nullable=False),
+    Column("status", enum_of(ActionStatus), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=True),
+    _version(),
+)
