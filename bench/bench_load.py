@@ -78,7 +78,11 @@ def prepare(url: str, workdir: Path) -> None:
     )
     members = workdir / "members.csv"
     clinics = ("san-diego", "fontana", "lancaster", "downey")
-    rows = [f"b{k},Bench Member {k},{clinics[k % 4]},english,video;phone" for k in range(MEMBERS)]
+    modalities = ("video;phone", "in-person", "phone;video", "in-person;video")
+    rows = [
+        f"b{k},Bench Member {k},{clinics[k % 4]},{'spanish' if k % 5 == 0 else 'english'},{modalities[k % 4]}"
+        for k in range(MEMBERS)
+    ]
     members.write_text("id,name,clinic_id,language,modalities\n" + "\n".join(rows) + "\n")
     subprocess.run(
         [BIN / "parity", "import", "members", str(members)],
@@ -160,8 +164,8 @@ def client_loop(base: str, rounds: int, seed: int, tally: Tally, advance: Any) -
             ]
             if not proposals:
                 continue
-            # Most members take the best proposal, so clients really do race for slots.
-            choice = proposals[0] if rng.random() < 0.7 else rng.choice(proposals)
+            # Half the members take the best proposal, so clients really do race for slots.
+            choice = proposals[0] if rng.random() < 0.5 else rng.choice(proposals)
             booked = tally.timed(
                 client, "book", "/Appointment/$book", parameters(appt_id=choice["id"])
             )
