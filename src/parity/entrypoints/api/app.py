@@ -20,6 +20,7 @@ from parity.entrypoints.api import (
     errors,
     evidence,
     metadata,
+    reports,
     scheduling,
 )
 from parity.entrypoints.api.context import ApiContext
@@ -55,6 +56,7 @@ def create_app(uow_factory: Callable[[], UnitOfWork], policy: Policy, clock: Clo
         evidence,
         availability,
         directory,
+        reports,
     ):
         app.include_router(module.router)
     return app

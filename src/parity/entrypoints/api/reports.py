@@ -1,0 +1,148 @@
+"""Compliance figures and the corrective-action plan over HTTP (JSON, not FHIR resources):
+the same numbers as `parity report` and `parity plan`."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from parity.domain.corrective import Action, ActionStatus, Finding
+from parity.domain.errors import InvalidInput
+from parity.entrypoints.api.context import ApiContext, Context, Uow
+from parity.entrypoints.report_files import report_payload
+from parity.services.compliance_report import ComplianceReport, build_report
+from parity.services.corrective import AddAction, add_action, detect_findings, move_action
+from parity.services.reporting import Window
+
+router = APIRouter(tags=["Compliance reports and corrective-action plan"])
+
+From = Annotated[date, Query(alias="from", description="first day, clinic-local (ISO date)")]
+To = Annotated[date, Query(alias="to", description="the day after the last (ISO date)")]
+
+
+def _window(start: date, end: date) -> Window:
+    if end <= start:
+        raise InvalidInput("`to` must be after `from`")
+    if end - start > timedelta(days=3 * 366):
+        raise InvalidInput("a report covers at most three years")
+    return Window(start, end)
+
+
+def _report(context: ApiContext, uow: Any, start: date, end: date) -> ComplianceReport:
+    return build_report(uow, context.policy, _window(start, end), context.clock.now())
+
+
+@router.get(
+    "/report/compliance", summary="Compliance by standard, clinic, provider class and period"
+)
+def compliance(context: Context, uow: Uow, start: From, end: To) -> JSONResponse:
+    return JSONResponse(report_payload(_report(context, uow, start, end)))
+
+
+@router.get("/report/evidence", summary="The evidence of every request made in the window")
+def evidence(context: Context, uow: Uow, start: From, end: To) -> JSONResponse:
+    rows = _report(context, uow, start, end).rows
+    return JSONResponse(
+        [
+            {
+                "request": r.request_id,
+                "member": r.member_id,
+                "standard": r.standard,
+                "clinic": r.clinic_id,
+                "provider_class": r.provider_class,
+                "requested_at": r.requested_at.isoformat(),
+                "clock_start": r.clock_start.isoformat(),
+                "deadline": r.deadline.isoformat(),
+                "first_offer_at": r.first_offer_at.isoformat() if r.first_offer_at else None,
+                "first_offer_slot_start": r.first_offer_slot_start.isoformat()
+                if r.first_offer_slot_start
+                else None,
+                "first_offer_slot": r.first_offer_slot_id,
+                "wait_business_days": r.wait_business_days,
+                "wait_hours": r.wait_hours,
+                "outcome": r.outcome.value,
+                "cause": r.cause,
+            }
+            for r in rows
+        ]
+    )
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return {
+        "id": finding.id,
+        "scope": finding.scope,
+        "metric": finding.metric,
+        "clinic": finding.clinic_id,
+        "class": finding.standard_class,
+        "period": finding.period,
+        "value": finding.value,
+        "threshold": finding.threshold,
+        "status": finding.status.value,
+        "detected_at": finding.detected_at.isoformat(),
+        "note": finding.note,
+    }
+
+
+def _action(action: Action) -> dict[str, Any]:
+    return {
+        "id": action.id,
+        "finding": action.finding_id,
+        "description": action.description,
+        "owner": action.owner,
+        "due": action.due.isoformat(),
+        "status": action.status.value,
+        "updated_at": action.updated_at.isoformat() if action.updated_at else None,
+    }
+
+
+@router.get("/plan", summary="The corrective-action plan: findings, actions, overdue flags, trends")
+def plan(context: Context, uow: Uow, start: From, end: To) -> JSONResponse:
+    lines = _report(context, uow, start, end).plan
+    return JSONResponse(
+        [
+            {
+                "finding": _finding(line.finding),
+                "actions": [_action(a) for a in line.actions],
+                "overdue_actions": line.overdue,
+                "trend": [[m, s] for m, s in line.trend],
+            }
+            for line in lines
+        ]
+    )
+
+
+@router.post("/plan/$detect", summary="Open findings for clinic-months below the threshold")
+def detect(context: Context, uow: Uow, start: From, end: To) -> JSONResponse:
+    rows = _report(context, uow, start, end).rows
+    created = detect_findings(rows, context.uow_factory(), context.policy, context.clock)
+    return JSONResponse([_finding(f) for f in created], status_code=201 if created else 200)
+
+
+class ActionIn(BaseModel):
+    description: str = Field(min_length=1, max_length=2000)
+    owner: str = Field(min_length=1, max_length=200)
+    due: date
+
+
+class MoveIn(BaseModel):
+    status: ActionStatus
+
+
+@router.post(
+    "/plan/findings/{finding_id}/actions", summary="Add an action to a finding", status_code=201
+)
+def new_action(finding_id: int, body: ActionIn, context: Context, uow: Uow) -> JSONResponse:
+    action = add_action(
+        AddAction(finding_id, body.description, body.owner, body.due), uow, context.clock
+    )
+    return JSONResponse(_action(action), status_code=201)
+
+
+@router.post("/plan/actions/{action_id}/$move", summary="Change an action's status")
+def move(action_id: int, body: MoveIn, context: Context, uow: Uow) -> JSONResponse:
+    return JSONResponse(_action(move_action(action_id, body.status, uow, context.clock)))

@@ -1,0 +1,55 @@
+"""Compliance figures and the corrective-action plan over HTTP: the same numbers as the CLI,
+and clear 4xx OperationOutcomes for bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from fhir_support import parameters
+
+WINDOW = {"from": "2026-05-25", "to": "2026-06-29"}
+
+
+def _book(http: TestClient, patient: str) -> None:
+    found = http.post(
+        "/Appointment/$find", json=parameters(patient_reference=f"Patient/{patient}")
+    ).json()
+    proposal = found["entry"][0]["resource"]
+    assert (
+        http.post("/Appointment/$book", json=parameters(appt_id=proposal["id"])).status_code == 200
+    )
+
+
+def test_the_compliance_report_counts_what_was_booked_through_the_api(app: FastAPI) -> None:
+    with TestClient(app) as http:
+        for patient in ("ada", "bo", "dee"):
+            _book(http, patient)
+        report: dict[str, Any] = http.get("/report/compliance", params=WINDOW).json()
+        evidence = http.get("/report/evidence", params=WINDOW).json()
+    headline = report["headline"]
+    assert headline["requests"] == 3
+    non_urgent = next(t for t in headline["thresholds"] if t["class"] == "non-urgent")
+    # The offer is what is measured: a timely booking decides a request at once.
+    assert (non_urgent["decided"], non_urgent["share_within_standard"]) == (3, 1.0)
+    assert {e["member"] for e in evidence} == {"ada", "bo", "dee"}
+    assert all(e["first_offer_slot"] for e in evidence)
+    assert {e["outcome"] for e in evidence} == {"within-standard"}
+
+
+def test_a_plan_action_is_added_and_moved_and_bad_input_is_a_4xx(app: FastAPI) -> None:
+    with TestClient(app) as http:
+        missing = http.post(
+            "/plan/findings/99/actions",
+            json={"description": "x", "owner": "y", "due": "2026-07-01"},
+        )
+        assert missing.status_code == 404
+        assert missing.json()["resourceType"] == "OperationOutcome"
+        bad = http.get("/report/compliance", params={"from": "2026-06-29", "to": "2026-05-25"})
+        assert bad.status_code == 422
+        assert "after" in bad.json()["issue"][0]["diagnostics"]
+        malformed = http.get("/report/compliance", params={"from": "yesterday", "to": "2026-06-01"})
+        assert 400 <= malformed.status_code < 500
+        assert http.post("/plan/$detect", params=WINDOW).json() == []
+        assert http.get("/plan", params=WINDOW).json() == []
