@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -90,6 +91,9 @@ def serve(
     load_demo_data: Annotated[
         bool, typer.Option("--demo", help="load the demo first if the database is empty")
     ] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="worker processes (one per core)")
+    ] = 1,
 ) -> None:
     """Serve the FHIR R4 API (OpenAPI docs at /docs)."""
     runtime = open_runtime()
@@ -98,10 +102,18 @@ def serve(
     console.print(
         f"Parity FHIR API on [bold]http://{host}:{port}/[/]  (docs: http://{host}:{port}/docs)"
     )
+    if workers == 1:
+        app = create_app(runtime.uow, runtime.policy, runtime.clock)
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    # Several processes: each worker builds its own app from the environment.
+    os.environ["PARITY_DATABASE_URL"] = runtime.settings.database_url
     uvicorn.run(
-        create_app(runtime.uow, runtime.policy, runtime.clock),
+        "parity.entrypoints.api.asgi:create",
+        factory=True,
         host=host,
         port=port,
+        workers=workers,
         log_level="warning",
     )
 

@@ -1,0 +1,19 @@
+"""The ASGI application factory for `uvicorn --factory` and multi-worker serving.
+
+Each worker process builds its own runtime from the environment (PARITY_*), so
+`parity serve --workers N` can use every core; the database is what they share.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from parity.bootstrap import build_runtime
+from parity.config import Settings
+from parity.entrypoints.api.app import create_app
+
+
+def create() -> FastAPI:
+    """Build the API on the configured database (the schema is migrated by `parity serve`)."""
+    runtime = build_runtime(Settings.from_env(), migrate=False)
+    return create_app(runtime.uow, runtime.policy, runtime.clock)

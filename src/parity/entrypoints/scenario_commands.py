@@ -1,0 +1,224 @@
+"""`parity scenarios`: compare workforce and contract scenarios by Monte Carlo, and validate
+the simulator against an exact queue and the employer's IPC-hour estimate."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from parity.adapters.rules_files import data_dir, load_region, load_rules
+from parity.domain.errors import ParityError
+from parity.entrypoints.scenario_files import monthly_csv, summary_csv, to_html
+from parity.simulation.ipc_hour import EMPLOYER_ESTIMATE, first_principles, simulated
+from parity.simulation.montecarlo import dask_client, plan_jobs, run_jobs
+from parity.simulation.outcomes import ScenarioOutcome, outcomes
+from parity.simulation.scenario_run import RunSettings
+from parity.simulation.scenarios import Scenario, load_scenario
+from parity.simulation.validation import check_queue
+
+console = Console()
+errors = Console(stderr=True)
+scenarios_app = typer.Typer(
+    help="Workforce and contract scenarios: staffing, waits and compliance over a contract.",
+    no_args_is_help=True,
+)
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(2)
+
+
+def _load(names: list[str], overrides: list[str], region: str | None) -> list[Scenario]:
+    extra = [*overrides, *([f'region="{region}"'] if region else [])]
+    try:
+        loaded = [load_scenario(name, extra) for name in names]
+    except ParityError as error:
+        raise _fail(error.message) from None
+    if len({s.name for s in loaded}) != len(loaded):
+        raise _fail("each scenario may appear once")
+    return loaded
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]replications[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+    )
+
+
+@scenarios_app.command("compare")
+def compare(
+    scenario_files: Annotated[list[str], typer.Argument(help="scenario names or TOML paths")],
+    years: Annotated[int, typer.Option(min=1, max=10, help="years from the contract start")] = 3,
+    runs: Annotated[int, typer.Option(min=2, max=1000, help="replications per scenario")] = 30,
+    scale: Annotated[
+        float, typer.Option(min=0.001, max=1.0, help="share of the region simulated")
+    ] = 0.02,
+    warmup: Annotated[int, typer.Option(min=0, max=104, help="weeks before the start")] = 13,
+    seed: Annotated[int, typer.Option(help="base seed; replication i's seed derives from it")] = 7,
+    workers: Annotated[
+        int, typer.Option(min=0, help="local Dask workers (0: run in this process)")
+    ] = 2,
+    scheduler: Annotated[
+        str | None, typer.Option(help="an existing Dask scheduler, e.g. tcp://HOST:8786")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="replications per Dask task")] = 2,
+    region: Annotated[str | None, typer.Option(help="simulate this region instead")] = None,
+    overrides: Annotated[
+        list[str] | None, typer.Option("--set", help="TABLE.KEY=VALUE for every scenario")
+    ] = None,
+    output: Annotated[Path, typer.Option(help="HTML report; CSVs are written beside it")] = Path(
+        "scenarios.html"
+    ),
+) -> None:
+    """Run each scenario `--runs` times and write the HTML report and CSVs."""
+    scenarios = _load(scenario_files, overrides or [], region)
+    settings = RunSettings(years, scale, warmup)
+    jobs = plan_jobs(scenarios, runs, seed)
+    started = time.perf_counter()
+    with _progress() as progress:
+        task = progress.add_task("runs", total=len(jobs))
+
+        def tick(done: int) -> None:
+            progress.advance(task, done)
+
+        try:
+            if workers == 0 and scheduler is None:
+                results = run_jobs(jobs, settings, batch_size=batch_size, progress=tick)
+            else:
+                with dask_client(workers, scheduler) as client:
+                    results = run_jobs(
+                        jobs, settings, batch_size=batch_size, client=client, progress=tick
+                    )
+        except ParityError as error:
+            raise _fail(error.message) from None
+    found = outcomes(scenarios, results)
+    seconds = time.perf_counter() - started
+    where = scheduler or (f"{workers} local Dask workers" if workers else "in process")
+    _write(found, output, _run_facts(scenarios[0], settings, runs, seed, where, seconds))
+    _print_headline(found)
+
+
+def _run_facts(
+    first: Scenario, settings: RunSettings, runs: int, seed: int, where: str, seconds: float
+) -> dict[str, object]:
+    spec = load_region(first.region)
+    return {
+        "runs": runs,
+        "years": settings.years,
+        "scale": settings.scale,
+        "warmup": settings.warmup_weeks,
+        "region": first.region,
+        "clinicians": max(len(spec.clinics), round(spec.clinicians * settings.scale)),
+        "seed": seed,
+        "workers": where,
+        "seconds": round(seconds),
+    }
+
+
+def _write(found: list[ScenarioOutcome], output: Path, facts: dict[str, object]) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(to_html(found, facts), encoding="utf-8")
+    monthly = output.with_name(f"{output.stem}-monthly.csv")
+    summary = output.with_name(f"{output.stem}-summary.csv")
+    monthly.write_text(monthly_csv(found), encoding="utf-8")
+    summary.write_text(summary_csv(found), encoding="utf-8")
+    console.print(f"wrote {output}, {monthly} and {summary} ({facts['seconds']} s)")
+
+
+def _print_headline(found: list[ScenarioOutcome]) -> None:
+    from parity.entrypoints.scenario_files import HEADLINE, show
+
+    table = Table(title="Over the contract's life: mean [5th – 95th percentile of runs]")
+    table.add_column("figure")
+    for outcome in found:
+        table.add_column(outcome.scenario.name, justify="right")
+    for figure in HEADLINE:
+        table.add_row(figure.label, *(show(o.life[figure.key], figure) for o in found))
+    console.print(table)
+
+
+@scenarios_app.command("list")
+def list_scenarios() -> None:
+    """The packaged scenarios and what they say."""
+    table = Table(title="Scenarios (src/parity/data/scenarios)")
+    table.add_column("name")
+    table.add_column("contract")
+    table.add_column("title")
+    for path in sorted(data_dir("scenarios").glob("*.toml")):
+        if path.stem != "defaults":
+            scenario = load_scenario(path.stem)
+            table.add_row(scenario.name, scenario.contract.name, scenario.title)
+    console.print(table)
+
+
+@scenarios_app.command("validate")
+def validate(
+    requests: Annotated[
+        int, typer.Option(min=10_000, help="requests simulated per load (more: tighter)")
+    ] = 200_000,
+    slots: Annotated[int, typer.Option(min=1, max=60, help="slots per business day, s")] = 20,
+    scale: Annotated[float, typer.Option(help="region share for the IPC-hour runs")] = 0.05,
+    leave_weeks: Annotated[float, typer.Option(help="weeks of leave a year (estimate)")] = 4.0,
+) -> None:
+    """(a) Simulated vs exact mean wait of the stripped-down queue at three loads;
+    (b) one more IPC hour a week across 2,000 therapists, against the employer's ~1,300."""
+    _validate_queue(requests, slots)
+    _validate_ipc_hour(scale, leave_weeks)
+
+
+def _validate_queue(requests: int, slots: int) -> None:
+    table = Table(title=f"Queue: s = {slots} slots/business day, Poisson arrivals, FCFS")
+    for column in ("load", "exact mean wait", "simulated", "± s.e.", "difference", "requests"):
+        table.add_column(column, justify="right")
+    for load in (0.5, 0.8, 0.95):
+        segments, warmup = 10, 200
+        days = max(100, round(requests / segments / (load * slots)))
+        check = check_queue(load, slots, segments, days, warmup, seed=2026)
+        table.add_row(
+            f"{load:g}",
+            f"{check.exact:.4f}",
+            f"{check.simulated:.4f}",
+            f"{check.standard_error:.4f}",
+            f"{check.relative_error:+.2%}",
+            f"{check.requests:,}",
+        )
+    console.print(table)
+
+
+def _validate_ipc_hour(scale: float, leave_weeks: float) -> None:
+    spec = load_region("socal")
+    calendar = load_rules().calendar
+    full = first_principles(spec.workforce, spec.demand, calendar, leave_weeks=leave_weeks)
+    run = simulated(scale=scale)
+    used = run.lost_per_fte_week / (full.slots_per_hour * full.attended_share)
+    table = Table(title="One more IPC hour a week across 2,000 therapists (appointments a week)")
+    table.add_column("estimate")
+    table.add_column("appointments/week", justify="right")
+    table.add_row("slots removed (1 h = one 50+10-minute slot)", f"{full.slots_per_week:,.0f}")
+    table.add_row(
+        f"first principles, full calendars: × {full.weeks_worked_share:.3f} weeks worked"
+        f" × {full.attended_share:.2f} attended",
+        f"{full.appointments_per_week:,.0f}",
+    )
+    table.add_row(
+        f"simulated, socal x{scale:g} at calibrated demand ({used:.0%} of the hour's slot was used)",
+        f"{run.lost_per_week():,.0f}",
+    )
+    table.add_row("employer's estimate (brief)", f"{EMPLOYER_ESTIMATE:,}")
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `parity scenarios ...` to the command line."""
+    app.add_typer(scenarios_app, name="scenarios")

@@ -1,0 +1,161 @@
+"""Write a scenario comparison: one self-contained HTML report (Plotly embedded, so it
+opens with no network), a monthly CSV and a summary CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+from jinja2 import Environment, PackageLoader, select_autoescape
+from plotly.offline import get_plotlyjs
+
+from parity.simulation.outcomes import Band, ScenarioOutcome
+
+COLOURS = ("#2471a3", "#c0392b", "#1e8449", "#8e44ad", "#d68910", "#566573")
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def _count(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _days(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _usd(value: float) -> str:
+    return f"${value / 1e6:,.2f} M" if abs(value) >= 1e6 else f"${value:,.0f}"
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    show: Callable[[float], str]
+
+
+HEADLINE = (
+    Figure("initial_within_standard", "initial offers within standard", _pct),
+    Figure("follow_up_within_standard", "follow-up offers within standard (SB 221)", _pct),
+    Figure("urgent_within_standard", "urgent offers within standard", _pct),
+    Figure("headcount", "headcount at the end", _count),
+    Figure("average_headcount", "average headcount", _days),
+    Figure("departures", "departures", _count),
+    Figure("hires", "hires", _count),
+    Figure("capacity_hours", "direct-care capacity (bookable hours)", _count),
+    Figure("appointments_delivered", "appointments delivered", _count),
+    Figure("initial_median_wait_bd", "initial wait, median (business days)", _days),
+    Figure("initial_p90_wait_bd", "initial wait, 90th percentile (business days)", _days),
+    Figure("follow_up_median_wait_bd", "follow-up wait, median (business days)", _days),
+    Figure("follow_up_p90_wait_bd", "follow-up wait, 90th percentile (business days)", _days),
+    Figure("oon_referrals", "out-of-network referrals", _count),
+    Figure("oon_cost_usd", "out-of-network cost", _usd),
+    Figure("violations", "violations", _count),
+    Figure("penalty_exposure_usd", "penalty exposure (SB 858, up to $25,000 each)", _usd),
+    Figure("payroll_usd", "payroll", _usd),
+    Figure("strike_cover_cost_usd", "strike cover (external sessions)", _usd),
+)
+FANS = (
+    ("initial_within_standard", "Initial offers within standard, by month of request", ".0%"),
+    ("follow_up_within_standard", "Follow-up offers within SB 221's 10 business days", ".0%"),
+    ("headcount", "Headcount at month end", ",.0f"),
+    ("capacity_hours", "Direct-care capacity (bookable hours a month)", ",.0f"),
+    ("initial_median_wait_bd", "Initial wait to first offer, median (business days)", ".1f"),
+    ("follow_up_p90_wait_bd", "Follow-up wait, 90th percentile (business days)", ".1f"),
+    ("oon_cost_usd", "Out-of-network cost a month (USD)", "$,.0f"),
+    ("payroll_usd", "Payroll a month (USD)", "$,.0f"),
+)
+
+
+def show(band: Band, figure: Figure) -> str:
+    if band.mean is None or band.low is None or band.high is None:
+        return "n/a"
+    return f"{figure.show(band.mean)} [{figure.show(band.low)} – {figure.show(band.high)}]"
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def fan_chart(outcomes: Sequence[ScenarioOutcome], key: str, title: str, axis: str) -> go.Figure:
+    """Mean line and a shaded 5th–95th percentile band for each scenario."""
+    figure = go.Figure()
+    for colour, outcome in zip(COLOURS * 4, outcomes, strict=False):
+        bands, months, name = outcome.monthly[key], outcome.months, outcome.scenario.name
+        low = [b.low for b in bands]
+        high = [b.high for b in bands]
+        line = {"width": 0}
+        figure.add_trace(
+            go.Scatter(x=months, y=high, line=line, showlegend=False, hoverinfo="skip")
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=months,
+                y=low,
+                line=line,
+                fill="tonexty",
+                fillcolor=_rgba(colour, 0.18),
+                name=f"{name} 90 % band",
+                hoverinfo="skip",
+            )
+        )
+        figure.add_trace(
+            go.Scatter(x=months, y=[b.mean for b in bands], name=name, line={"color": colour})
+        )
+    figure.update_layout(title=title, yaxis={"tickformat": axis}, xaxis_title="month")
+    return figure
+
+
+def monthly_csv(outcomes: Sequence[ScenarioOutcome]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["scenario", "month", "metric", "mean", "p5", "p95", "runs"])
+    for outcome in outcomes:
+        for key, bands in outcome.monthly.items():
+            for month, b in zip(outcome.months, bands, strict=True):
+                writer.writerow([outcome.scenario.name, month, key, b.mean, b.low, b.high, b.runs])
+    return buffer.getvalue()
+
+
+def summary_csv(outcomes: Sequence[ScenarioOutcome]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    reference = outcomes[0].scenario.name
+    gaps = [f"minus_{reference}_{k}" for k in ("mean", "p5", "p95")]
+    writer.writerow(["scenario", "metric", "mean", "p5", "p95", "runs", *gaps])
+    for outcome in outcomes:
+        for key, b in outcome.life.items():
+            d = outcome.versus_first[key]
+            writer.writerow(
+                [outcome.scenario.name, key, b.mean, b.low, b.high, b.runs, d.mean, d.low, d.high]
+            )
+    return buffer.getvalue()
+
+
+def to_html(outcomes: Sequence[ScenarioOutcome], run: dict[str, Any]) -> str:
+    environment = Environment(
+        loader=PackageLoader("parity.entrypoints", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
+    charts = [
+        fan_chart(outcomes, key, title, axis).to_html(
+            full_html=False, include_plotlyjs=False, config={"displaylogo": False}
+        )
+        for key, title, axis in FANS
+    ]
+    return environment.get_template("scenarios.html.j2").render(
+        outcomes=outcomes,
+        headline=HEADLINE,
+        show=show,
+        charts=charts,
+        run=run,
+        plotly_js=get_plotlyjs(),
+    )
