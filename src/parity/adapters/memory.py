@@ -238,6 +238,10 @@ class MemorySlots:
             found.append(self._slots[slot_id])
         return found
 
+    def free_between(self, start: datetime, end: datetime) -> list[Slot]:
+        found = [s for s in self._slots.values() if s.status is SlotStatus.FREE and start <= s.start < end]
+        return sorted(found, key=lambda s: (s.start, s.id))
+
     def count(self) -> int:
         return len(self._slots)
 

@@ -81,6 +81,10 @@ class SlotRepository(Protocol):
 
     def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]: ...
 
+    def free_between(self, start: datetime, end: datetime) -> list[Slot]:
+        """Every free slot starting in [start, end), by start then id."""
+        ...
+
     def count(self) -> int: ...
 
 

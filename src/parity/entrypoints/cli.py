@@ -16,6 +16,7 @@ from parity.adapters.rules_files import load_rules
 from parity.bootstrap import build_simulation
 from parity.config import Settings
 from parity.domain.errors import ParityError
+from parity.entrypoints.optimize_commands import register as register_optimize_commands
 from parity.entrypoints.report_commands import register as register_report_commands
 from parity.entrypoints.service_commands import register as register_service_commands
 from parity.simulation.summary import Summary, summarise
@@ -181,6 +182,7 @@ def _print_summary(summary: Summary, contract: str, bookings: int) -> None:
 
 register_service_commands(app)
 register_report_commands(app)
+register_optimize_commands(app)
 
 
 def main() -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+import random
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,7 @@ import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from parity.adapters.clock import SimulatedClock
 from parity.adapters.csv_rows import read_rows
 from parity.adapters.sql.schema import downgrade, upgrade
 from parity.bootstrap import Runtime, build_runtime, build_simulation
@@ -20,6 +22,9 @@ from parity.domain.errors import ParityError
 from parity.domain.schedule import week_start_of
 from parity.entrypoints.api.app import create_app
 from parity.services.imports import COLUMNS, import_rows
+from parity.services.members import register_member
+from parity.services.requests import RequestCare, open_request
+from parity.simulation.engine import Simulation
 from parity.simulation.summary import summarise
 
 console = Console()
@@ -41,7 +46,9 @@ def open_runtime() -> Runtime:
         raise fail(f"cannot open the database: {error}") from None
 
 
-def load_demo(runtime: Runtime, *, weeks: int, scale: float, region: str, contract: str) -> None:
+def load_demo(
+    runtime: Runtime, *, weeks: int, scale: float, region: str, contract: str, backlog: int = 0
+) -> None:
     """Run `weeks` weeks of a synthetic region's history, ending this week, into the database."""
     today = runtime.clock.now().astimezone(runtime.policy.rules.timezone).date()
     start = week_start_of(today) - timedelta(weeks=weeks)
@@ -59,10 +66,34 @@ def load_demo(runtime: Runtime, *, weeks: int, scale: float, region: str, contra
         task = progress.add_task(f"{region} x{scale:g}", total=weeks * 7)
         run = simulation.run(lambda done, total: progress.update(task, completed=done, total=total))
     summary = summarise(run.uow, simulation.policy, simulation.config, members)
+    opened = open_backlog(simulation, backlog, runtime.clock.now()) if backlog else 0
     console.print(
         f"demo loaded: {summary.clinicians} clinicians, {run.bookings:,} bookings over {weeks} weeks "
-        f"from {start.isoformat()}; IPC kept {summary.ipc_kept_share:.0%}"
+        f"from {start.isoformat()}; IPC kept {summary.ipc_kept_share:.0%}; "
+        f"{opened} requests left open for the work queue"
     )
+
+
+def open_backlog(simulation: Simulation, count: int, now: datetime) -> int:
+    """Open `count` requests from the region's members without booking them: the queue a
+    scheduler (or `parity optimize`) works through, as after a strike or a closed week."""
+    clock = SimulatedClock(now)
+    rng = random.Random(simulation.config.seed)
+    for _ in range(count):
+        member = simulation.region.member(rng.randrange(simulation.region.member_count))
+        register_member(member, simulation.uow)
+        visit, provider_class, prior_auth = simulation.demand.visit_and_class(rng)
+        cmd = RequestCare(
+            member.id,
+            visit,
+            provider_class,
+            member.language,
+            member.modalities,
+            member.clinic_id,
+            prior_authorization=prior_auth,
+        )
+        open_request(cmd, simulation.uow, clock, simulation.policy)
+    return count
 
 
 def demo(
@@ -71,6 +102,9 @@ def demo(
     region: Annotated[str, typer.Option(help="region name or TOML path")] = "demo",
     contract: Annotated[str, typer.Option(help="contract preset")] = "socal-2025",
     reset: Annotated[bool, typer.Option(help="drop what the database holds first")] = False,
+    backlog: Annotated[
+        int, typer.Option(min=0, max=100_000, help="requests left open (a work queue to optimise)")
+    ] = 40,
 ) -> None:
     """Load a simulated region with N weeks of history into the configured database."""
     runtime = open_runtime()
@@ -80,7 +114,9 @@ def demo(
     elif not runtime.is_empty():
         raise fail("the database already holds a region; add --reset to replace it")
     try:
-        load_demo(runtime, weeks=weeks, scale=scale, region=region, contract=contract)
+        load_demo(
+            runtime, weeks=weeks, scale=scale, region=region, contract=contract, backlog=backlog
+        )
     except ParityError as error:
         raise fail(error.message) from None
 
@@ -98,7 +134,14 @@ def serve(
     """Serve the FHIR R4 API (OpenAPI docs at /docs)."""
     runtime = open_runtime()
     if load_demo_data and runtime.is_empty():
-        load_demo(runtime, weeks=4, scale=1.0, region="demo", contract=runtime.settings.contract)
+        load_demo(
+            runtime,
+            weeks=4,
+            scale=1.0,
+            region="demo",
+            contract=runtime.settings.contract,
+            backlog=40,
+        )
     console.print(
         f"Parity FHIR API on [bold]http://{host}:{port}/[/]  (docs: http://{host}:{port}/docs)"
     )

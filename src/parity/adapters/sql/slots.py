@@ -217,5 +217,13 @@ class SqlSlots(Store):
         )
         return [slot_to_domain(row) for row in self._execute(statement).mappings()]
 
+    def free_between(self, start: datetime, end: datetime) -> list[Slot]:
+        statement = (
+            select(SLOTS)
+            .where(SLOTS.c.status == SlotStatus.FREE, SLOTS.c.start >= start, SLOTS.c.start < end)
+            .order_by(SLOTS.c.start, SLOTS.c.id)
+        )
+        return [slot_to_domain(row) for row in self._execute(statement).mappings()]
+
     def count(self) -> int:
         return int(self._execute(select(func.count()).select_from(SLOTS)).scalar_one())
