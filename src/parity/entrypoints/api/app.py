@@ -20,6 +20,7 @@ from parity.entrypoints.api import (
     errors,
     evidence,
     metadata,
+    optimize,
     reports,
     scheduling,
 )
@@ -57,6 +58,7 @@ def create_app(uow_factory: Callable[[], UnitOfWork], policy: Policy, clock: Clo
         availability,
         directory,
         reports,
+        optimize,
     ):
         app.include_router(module.router)
     return app
