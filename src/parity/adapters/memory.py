@@ -239,7 +239,11 @@ class MemorySlots:
         return found
 
     def free_between(self, start: datetime, end: datetime) -> list[Slot]:
-        found = [s for s in self._slots.values() if s.status is SlotStatus.FREE and start <= s.start < end]
+        found = [
+            s
+            for s in self._slots.values()
+            if s.status is SlotStatus.FREE and start <= s.start < end
+        ]
         return sorted(found, key=lambda s: (s.start, s.id))
 
     def count(self) -> int:
