@@ -110,12 +110,13 @@ def _row(evidence: RequestEvidence, policy: Policy, now: datetime) -> EvidenceRo
         offer.slot_id if offer else None,
         wait_bd,
         wait_hours,
-        _cause(evidence, outcome),
+        cause_of(evidence, outcome),
         _unrescheduled(evidence.appointments, policy),
     )
 
 
-def _cause(evidence: RequestEvidence, outcome: Outcome) -> str | None:
+def cause_of(evidence: RequestEvidence, outcome: Outcome) -> str | None:
+    """Why a request is out of standard, in the words the compliance report uses."""
     if outcome is Outcome.CLINIC_CANCELLED:
         return "clinic-cancellation"
     if outcome is Outcome.REFERRED and evidence.referral is not None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 
 from parity.domain.ports import Clock, UnitOfWork
+from parity.entrypoints import web
 from parity.entrypoints.api import (
     appointments,
     availability,
@@ -38,7 +39,8 @@ OperationOutcome naming the rule it enforces. See docs/adr/0003-fhir-scheduling-
 
 
 def create_app(uow_factory: Callable[[], UnitOfWork], policy: Policy, clock: Clock) -> FastAPI:
-    """The FHIR API; each request gets a fresh unit of work from `uow_factory`."""
+    """The FHIR API and the web pages; each request gets a fresh unit of work from
+    `uow_factory`."""
     app = FastAPI(
         title="Parity FHIR API",
         version="0.1.0",
@@ -61,4 +63,7 @@ def create_app(uow_factory: Callable[[], UnitOfWork], policy: Policy, clock: Clo
         optimize,
     ):
         app.include_router(module.router)
+    # The pages (under /app/, and / redirecting to the access dashboard) call the same
+    # services with the same context; see docs/adr/0007-server-rendered-pages.md.
+    app.include_router(web.router)
     return app

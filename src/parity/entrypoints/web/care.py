@@ -1,0 +1,224 @@
+"""One care request: its evidence trail (for managers and auditors) and, while it is open,
+what a scheduler does with it: book one of the ranked offers from `$find`, record an offer
+the member declined, document a clinical exception, or refer it out of network."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from parity.domain.care import Decision, RequestStatus
+from parity.domain.errors import InvalidInput
+from parity.domain.workforce import Clinician
+from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.web import forms
+from parity.entrypoints.web.formatting import short_citation
+from parity.entrypoints.web.forms import Field
+from parity.entrypoints.web.page import Notice, PageFor, Values, act, formats, render
+from parity.entrypoints.web.routing import PageRoute
+from parity.services import page_queries, queries
+from parity.services.booking import BookRequest, Proposal, book_request, find_proposals
+from parity.services.offers import AnswerOffer, MakeOffer, answer_offer, make_offer
+from parity.services.requests import (
+    RecordClinicalException,
+    ReferOutOfNetwork,
+    record_clinical_exception,
+    refer_out_of_network,
+)
+
+router = APIRouter(route_class=PageRoute)
+
+BOOKED_BY = "member (by phone, with the scheduler)"
+FORMS = ("book", "exception", "refer", "offer")
+MAX_ID = 2**62
+
+
+@dataclass(frozen=True)
+class Offerable:
+    """A ranked `$find` proposal with the clinician who would see the member."""
+
+    proposal: Proposal
+    clinician: Clinician
+
+
+def offerable(context: ApiContext, request_id: int) -> list[Offerable]:
+    found = find_proposals(request_id, context.uow_factory(), context.clock, context.policy)
+    seen = queries.candidates(context.uow_factory(), request_id, [p.slot for p in found])
+    return [Offerable(p, c.clinician) for p, c in zip(found, seen, strict=True)]
+
+
+def request_page(
+    request: Request,
+    context: ApiContext,
+    request_id: int,
+    notices: list[Notice] | None = None,
+    status: int = 200,
+    values: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    now = context.clock.now()
+    record = page_queries.request_record(context.uow_factory(), context.policy, request_id, now)
+    is_open = record.request.status is RequestStatus.OPEN
+    page = {
+        "title": f"Care request #{request_id}",
+        "nav": "queue",
+        "forms": FORMS,
+        "record": record,
+        "standard": context.policy.rules.standard(record.request.standard),
+        "proposals": offerable(context, request_id) if is_open else [],
+        "is_open": is_open,
+        "clinic_names": {c.id: c.name for c in queries.clinics(context.uow_factory())},
+        "form": dict(values or {}),
+        "referral_rule": short_citation(
+            context.policy.rules.citations.get("out_of_network", "SB 855")
+        ),
+    }
+    return render(request, context, "request.html.j2", page, status=status, notices=notices)
+
+
+def _again(request: Request, context: ApiContext, request_id: int) -> PageFor:
+    def page(notices: list[Notice], status: int, values: Values) -> Response:
+        return request_page(request, context, request_id, notices, status, values)
+
+    return page
+
+
+@router.get("/requests")
+def find_request(number: Annotated[str, Query(alias="id", max_length=20)] = "") -> Response:
+    """The evidence lookup: `?id=N` opens request N (an auditor's first question)."""
+    found = forms.whole(number.strip().lstrip("#"), "request number", 1, MAX_ID)
+    return RedirectResponse(f"/app/requests/{found}", status_code=303)
+
+
+@router.get("/requests/{request_id}")
+def show_request(request_id: int, request: Request, context: Context) -> HTMLResponse:
+    return request_page(request, context, request_id)
+
+
+def booked_text(decision: Decision, context: ApiContext) -> str:
+    """What a booking did, in words: when, with whom, and how the law counts it."""
+    if decision.appointment_id is None:
+        return f"No timely slot: request #{decision.request_id} was {decision.action}"
+    visit = queries.visit(context.uow_factory(), decision.appointment_id)
+    clinician = queries.clinician(context.uow_factory(), visit.appointment.clinician_id)
+    fmt = formats(context)
+    timely = "within" if decision.explanation.get("timely") else "after"
+    return (
+        f"Booked {fmt.when(visit.appointment.start)} with {clinician.name} "
+        f"({visit.appointment.modality}): {timely} the {decision.standard} standard, "
+        f"deadline {fmt.when(decision.deadline)}."
+    )
+
+
+def slot_field(value: str) -> int:
+    return forms.whole(value, "slot", 1, MAX_ID)
+
+
+@router.post("/requests/{request_id}/book")
+def book(request_id: int, request: Request, context: Context, slot: Field = "") -> Response:
+    def action() -> str:
+        cmd = BookRequest(request_id, slot_field(slot), BOOKED_BY)
+        decision = book_request(cmd, context.uow_factory(), context.clock, context.policy)
+        return booked_text(decision, context)
+
+    back = f"/app/requests/{request_id}"
+    return act(request, "book", action, _again(request, context, request_id), back, {"slot": slot})
+
+
+@router.post("/requests/{request_id}/decline")
+def record_declined(
+    request_id: int,
+    request: Request,
+    context: Context,
+    slot: Field = "",
+    answered_by: Field = "",
+) -> Response:
+    """The member was offered this slot (by phone) and said no: the offer is kept as
+    evidence; a timely one counts as compliant (28 CCR §1300.67.2.2(c)(5))."""
+
+    def action() -> str:
+        who = forms.text(answered_by or "member", "who declined")
+        made = make_offer(
+            MakeOffer(request_id, slot_field(slot)),
+            context.uow_factory(),
+            context.clock,
+            context.policy,
+        )
+        answer_offer(
+            AnswerOffer(made.id, False, who), context.uow_factory(), context.clock, context.policy
+        )
+        kind = "timely offer: the request counts as compliant" if made.timely else "late offer"
+        return f"Recorded offer #{made.id} as declined by {who} ({kind}); the slot is free again."
+
+    back = f"/app/requests/{request_id}"
+    return act(request, "offer", action, _again(request, context, request_id), back, {"slot": slot})
+
+
+@router.post("/requests/{request_id}/offers/{offer_id}")
+def answer_pending(
+    request_id: int,
+    offer_id: int,
+    request: Request,
+    context: Context,
+    answer: Field = "",
+    answered_by: Field = "",
+) -> Response:
+    def action() -> str:
+        if answer not in ("accept", "decline"):
+            raise InvalidInput("answer must be accept or decline")
+        who = forms.text(answered_by or "member", "who answered")
+        cmd = AnswerOffer(offer_id, answer == "accept", who)
+        found = answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
+        if isinstance(found, Decision):
+            return booked_text(found, context)
+        return f"Offer #{offer_id} recorded as declined by {who}; the slot is free again."
+
+    back = f"/app/requests/{request_id}"
+    return act(request, "offer", action, _again(request, context, request_id), back, {})
+
+
+@router.post("/requests/{request_id}/exception")
+def clinical_exception(
+    request_id: int,
+    request: Request,
+    context: Context,
+    author: Field = "",
+    reason: Field = "",
+    extended_deadline: Field = "",
+) -> Response:
+    """28 CCR §1300.67.2.2(c)(5)(G): the treating or referring provider notes that a longer
+    wait will not harm the member; who, when and why are kept."""
+    tz = context.policy.rules.timezone
+
+    def action() -> str:
+        cmd = RecordClinicalException(
+            request_id,
+            forms.text(author, "author"),
+            forms.text(reason, "reason"),
+            forms.end_of_day(extended_deadline, "extended deadline", tz),
+        )
+        found = record_clinical_exception(cmd, context.uow_factory(), context.clock)
+        return f"Clinical exception recorded: the deadline is now {formats(context).when(found.extended_deadline)}."
+
+    values = {"author": author, "reason": reason, "extended_deadline": extended_deadline}
+    back = f"/app/requests/{request_id}"
+    return act(request, "exception", action, _again(request, context, request_id), back, values)
+
+
+@router.post("/requests/{request_id}/refer")
+def refer(request_id: int, request: Request, context: Context, reason: Field = "") -> Response:
+    """SB 855: when the network cannot offer timely care, out-of-network care at in-network
+    cost sharing; never a silent late booking."""
+
+    def action() -> str:
+        cmd = ReferOutOfNetwork(request_id, forms.text(reason, "reason for the referral"))
+        found = refer_out_of_network(cmd, context.uow_factory(), context.clock)
+        return f"Referred out of network (referral #{found.id}) at in-network cost sharing."
+
+    back = f"/app/requests/{request_id}"
+    return act(
+        request, "refer", action, _again(request, context, request_id), back, {"reason": reason}
+    )

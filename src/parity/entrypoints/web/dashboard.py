@@ -1,0 +1,144 @@
+"""The access dashboard (managers): compliance by standard against the monitoring threshold,
+trends, clinic comparison, violations with their causes, each drilling down to its evidence.
+The figures are `services.compliance_report.build_report`'s, the same as `parity report`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from parity.domain.errors import InvalidInput, ParityError
+from parity.domain.metrics import EvidenceRow
+from parity.domain.schedule import week_start_of
+from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.web import charts
+from parity.entrypoints.web.formatting import Formats
+from parity.entrypoints.web.page import Notice, formats, refusal, render
+from parity.entrypoints.web.routing import PageRoute
+from parity.services import queries
+from parity.services.compliance_report import ComplianceReport, build_report
+from parity.services.reporting import Window
+
+router = APIRouter(route_class=PageRoute)
+
+DEFAULT_WEEKS = 4
+MAX_DAYS = 3 * 366
+VIOLATIONS_SHOWN = 100
+Day = Annotated[date | None, Query(description="clinic-local date (YYYY-MM-DD)")]
+
+
+def default_window(fmt: Formats, weeks: int = DEFAULT_WEEKS) -> Window:
+    """The last `weeks` whole weeks and this week so far (requests made up to today)."""
+    return Window(week_start_of(fmt.today) - timedelta(weeks=weeks), fmt.today + timedelta(days=1))
+
+
+def chosen_window(start: date | None, end: date | None, fallback: Window) -> Window:
+    window = Window(start or fallback.start, end or fallback.end)
+    if window.end <= window.start:
+        raise InvalidInput("the window's last day must come after its first day")
+    if (window.end - window.start).days > MAX_DAYS:
+        raise InvalidInput("a window covers at most three years")
+    return window
+
+
+def report_for(
+    context: ApiContext, start: date | None, end: date | None, fallback: Window | None = None
+) -> tuple[ComplianceReport, list[Notice]]:
+    """The report for the asked window; a bad window is named and the default one shown."""
+    fallback = fallback or default_window(formats(context))
+    notices: list[Notice] = []
+    try:
+        window = chosen_window(start, end, fallback)
+    except ParityError as error:
+        notices.append(refusal(error, "window"))
+        window = fallback
+    built = build_report(context.uow_factory(), context.policy, window, context.clock.now())
+    return built, notices
+
+
+@dataclass(frozen=True)
+class StandardLine:
+    name: str
+    title: str
+    limit: str
+    citation: str
+    threshold: float
+    in_hours: bool
+    figures: dict[str, Any]
+
+
+def standard_lines(report: ComplianceReport, context: ApiContext) -> list[StandardLine]:
+    rules = context.policy.rules
+    lines = []
+    for metric in report.breakdowns["by_standard"]:
+        standard = rules.standard(metric["key"][0])
+        urgent = standard.urgency.value == "urgent"
+        threshold = rules.urgent_threshold if urgent else rules.non_urgent_threshold
+        lines.append(
+            StandardLine(
+                standard.name,
+                standard.title,
+                standard.limit_text,
+                standard.citation,
+                threshold,
+                standard.limit_business_days is None,
+                metric,
+            )
+        )
+    return lines
+
+
+def violations(report: ComplianceReport, cause: str, clinic: str) -> list[EvidenceRow]:
+    found = [
+        r
+        for r in report.rows
+        if r.violation and (not cause or r.cause == cause) and (not clinic or r.clinic_id == clinic)
+    ]
+    return sorted(found, key=lambda r: (r.deadline, r.request_id), reverse=True)
+
+
+@router.get("/dashboard")
+def dashboard(
+    request: Request,
+    context: Context,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+    cause: Annotated[str, Query(max_length=100)] = "",
+    clinic: Annotated[str, Query(max_length=100)] = "",
+) -> HTMLResponse:
+    report, notices = report_for(context, start, end)
+    uow = context.uow_factory()
+    names = {c.id: c.name for c in queries.clinics(uow)}
+    shown = violations(report, cause, clinic)
+    members = {
+        m.id: m.name for m in queries.members(uow, [r.member_id for r in shown[:VIOLATIONS_SHOWN]])
+    }
+    threshold = context.policy.rules.non_urgent_threshold
+    figures = [
+        charts.trend(report, threshold),
+        charts.clinics(report, names, threshold),
+        charts.causes(report),
+        charts.waits(report),
+    ]
+    values = {
+        "title": "Access dashboard",
+        "nav": "dashboard",
+        "forms": ["window"],
+        "report": report,
+        "headline": report.headline(),
+        "standards": standard_lines(report, context),
+        "clinic_names": names,
+        "violations": shown[:VIOLATIONS_SHOWN],
+        "violation_count": len(shown),
+        "members": members,
+        "cause": cause,
+        "clinic": clinic,
+        "charts": figures,
+        "causes": sorted(report.causes),
+        "last_day": report.window.end - timedelta(days=1),
+    }
+    return render(request, context, "dashboard.html.j2", values, notices=notices)

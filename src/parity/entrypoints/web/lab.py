@@ -1,0 +1,189 @@
+"""The scenario lab (bargaining teams, planners): pick contract scenarios and run a small
+Monte Carlo comparison here, or load one written by `parity scenarios compare`; see the
+charts. Runs happen in a background thread of this process, one at a time, and the page
+polls for progress; bigger studies belong to the command line and its Dask cluster."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from parity.domain.errors import InvalidInput, InvalidTransition, NotFound, ParityError
+from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.web import charts, forms
+from parity.entrypoints.web import scenario_hooks as scenarios_hook
+from parity.entrypoints.web.forms import Field, Fields
+from parity.entrypoints.web.hooks import Unavailable
+from parity.entrypoints.web.page import Notice, refusal, render, wants_fragment
+from parity.entrypoints.web.routing import PageRoute
+
+router = APIRouter(route_class=PageRoute)
+
+MAX_UPLOAD_BYTES = 5_000_000
+RUNS, YEARS, SCALE = (2, 20), (1, 3), (0.001, 0.05)
+LIMITS = {"runs": RUNS, "years": YEARS, "scale": SCALE}
+
+
+@dataclass
+class LabJob:
+    id: int
+    asked: scenarios_hook.RunAsked
+    done: int = 0
+    total: int = 0
+    result: scenarios_hook.Comparison | Unavailable | None = None
+    error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.result is not None or self.error is not None
+
+
+class Lab:
+    """This process's comparisons, newest last; one runs at a time."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.jobs: dict[int, LabJob] = {}
+
+    def get(self, job_id: int) -> LabJob:
+        if job_id not in self.jobs:
+            raise NotFound(f"no comparison #{job_id} in this server (runs are kept until it stops)")
+        return self.jobs[job_id]
+
+    def start(self, asked: scenarios_hook.RunAsked) -> LabJob:
+        with self.lock:
+            if any(not j.finished for j in self.jobs.values()):
+                raise InvalidTransition("a comparison is already running; wait for it to finish")
+            job = LabJob(len(self.jobs) + 1, asked)
+            self.jobs[job.id] = job
+        threading.Thread(target=self._run, args=(job,), name=f"lab-{job.id}", daemon=True).start()
+        return job
+
+    @staticmethod
+    def _run(job: LabJob) -> None:
+        def progress(done: int, total: int) -> None:
+            job.done, job.total = done, total
+
+        try:
+            job.result = scenarios_hook.run_comparison(job.asked, progress)
+        except (ParityError, ValueError) as error:
+            job.error = getattr(error, "message", str(error))
+        except Exception as error:  # a failed run must not leave the page polling forever
+            job.error = f"the comparison failed: {error.__class__.__name__}: {error}"
+
+
+def lab_of(request: Request) -> Lab:
+    state = request.app.state
+    if not hasattr(state, "parity_lab"):
+        state.parity_lab = Lab()
+    found = state.parity_lab
+    assert isinstance(found, Lab)
+    return found
+
+
+def lab_charts(comparison: scenarios_hook.Comparison) -> list[charts.Chart]:
+    titles = {key: (title, axis) for key, title, axis in scenarios_hook.FANS}
+    return [
+        charts.fan(key, titles[key][0], series, titles[key][1])
+        for key, series in comparison.series.items()
+        if key in titles
+    ]
+
+
+def lab_page(
+    request: Request,
+    context: ApiContext,
+    *,
+    job: LabJob | None = None,
+    loaded: scenarios_hook.Comparison | None = None,
+    notices: list[Notice] | None = None,
+    status: int = 200,
+    values: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    shown = loaded or (
+        job.result if job and isinstance(job.result, scenarios_hook.Comparison) else None
+    )
+    choices = scenarios_hook.scenario_choices()
+    page = {
+        "title": "Scenario lab",
+        "nav": "scenarios",
+        "forms": ["run", "load"],
+        "choices": choices,
+        "unavailable": choices if isinstance(choices, Unavailable) else None,
+        "job": job,
+        "job_unavailable": job.result if job and isinstance(job.result, Unavailable) else None,
+        "comparison": shown,
+        "charts": lab_charts(shown) if shown else [],
+        "limits": LIMITS,
+        "form": values or {},
+    }
+    return render(request, context, "lab.html.j2", page, status=status, notices=notices)
+
+
+@router.get("/scenarios")
+def scenarios(
+    request: Request, context: Context, job: Annotated[int | None, Query(ge=1)] = None
+) -> HTMLResponse:
+    found = lab_of(request).get(job) if job is not None else None
+    return lab_page(request, context, job=found)
+
+
+def asked_run(
+    names: list[str], runs: str, years: str, scale: str, seed: str
+) -> scenarios_hook.RunAsked:
+    if not 1 <= len(names) <= 6 or len(set(names)) != len(names):
+        raise InvalidInput("pick between one and six different scenarios")
+    return scenarios_hook.RunAsked(
+        names,
+        forms.whole(runs, "runs per scenario", *RUNS),
+        forms.whole(years, "years", *YEARS),
+        forms.decimal(scale, "scale", *SCALE),
+        forms.whole(seed or "7", "seed", 0, 2**31),
+    )
+
+
+@router.post("/scenarios/run")
+def run(
+    request: Request,
+    context: Context,
+    scenario: Fields = [],  # noqa: B006 - FastAPI reads the default, it is never mutated
+    runs: Field = "",
+    years: Field = "",
+    scale: Field = "",
+    seed: Field = "",
+) -> Response:
+    values = {"scenario": scenario, "runs": runs, "years": years, "scale": scale, "seed": seed}
+    try:
+        job = lab_of(request).start(asked_run(scenario, runs, years, scale, seed))
+    except ParityError as error:
+        notice = refusal(error, "run")
+        return lab_page(request, context, notices=[notice], status=error.http_status, values=values)
+    if wants_fragment(request):
+        return lab_page(request, context, job=job)
+    return RedirectResponse(f"/app/scenarios?job={job.id}", status_code=303)
+
+
+@router.post("/scenarios/load")
+def load(
+    request: Request, context: Context, comparison: Annotated[UploadFile | None, File()] = None
+) -> HTMLResponse:
+    """Show a comparison saved by `parity scenarios compare` (its `*-monthly.csv`)."""
+    try:
+        if comparison is None or not comparison.filename:
+            raise InvalidInput("choose the *-monthly.csv file of a comparison")
+        body = comparison.file.read(MAX_UPLOAD_BYTES + 1)
+        if len(body) > MAX_UPLOAD_BYTES:
+            raise InvalidInput("the file is larger than 5 MB")
+        loaded = scenarios_hook.comparison_from_csv(comparison.filename, body.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        notice = Notice("error", "the file is not UTF-8 text", "load", "invalid-input")
+        return lab_page(request, context, notices=[notice], status=422)
+    except ParityError as error:
+        return lab_page(
+            request, context, notices=[refusal(error, "load")], status=error.http_status
+        )
+    return lab_page(request, context, loaded=loaded)

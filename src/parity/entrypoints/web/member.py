@@ -1,0 +1,242 @@
+"""The member's own view: my appointments, my offers, request care and book one of the
+offered times, cancel. Whose view it is comes from the `viewer` (`?as=member:ID` until
+sign-in exists); every action checks the record is that member's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from parity.domain.care import (
+    AppointmentStatus,
+    CancelledBy,
+    CareRequest,
+    Decision,
+    RequestStatus,
+)
+from parity.domain.errors import InvalidInput
+from parity.domain.members import Member
+from parity.domain.standards import VisitType
+from parity.domain.workforce import Modality, ProviderClass
+from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.web import forms
+from parity.entrypoints.web.care import MAX_ID, Offerable, booked_text, offerable
+from parity.entrypoints.web.forms import Field, Fields
+from parity.entrypoints.web.page import Notice, PageFor, Seen, Values, Viewer, act, formats, render
+from parity.entrypoints.web.routing import PageRoute
+from parity.services import queries
+from parity.services.booking import BookRequest, book_request
+from parity.services.offers import AnswerOffer, answer_offer
+from parity.services.requests import RequestCare, open_request
+from parity.services.visits import CancelAppointment, cancel_appointment
+
+router = APIRouter(route_class=PageRoute)
+
+BOOKED_BY = "member (online)"
+FORMS = ("request", "book", "cancel", "offer")
+TIMES_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    request: CareRequest
+    times: list[Offerable]
+
+
+def _member(context: ApiContext, seen: Viewer) -> Member:
+    if seen.role != "member":
+        raise InvalidInput("this page is a member's own view: open it as ?as=member:ID")
+    return queries.member(context.uow_factory(), seen.id)
+
+
+def member_page(
+    request: Request,
+    context: ApiContext,
+    seen: Viewer,
+    notices: list[Notice] | None = None,
+    status: int = 200,
+    values: Values | None = None,
+) -> HTMLResponse:
+    member = _member(context, seen)
+    uow = context.uow_factory
+    visits = queries.search_visits(uow(), queries.AppointmentSearch(member_id=member.id))
+    requests = queries.search_requests(uow(), member.id, None)
+    waiting = [r for r in requests if r.status is RequestStatus.OPEN]
+    evidence = queries.evidence(uow(), None, member.id)
+    now = context.clock.now()
+    page = {
+        "title": f"{member.name}: my care",
+        "heading": "My care",
+        "nav": "member",
+        "forms": FORMS,
+        "seen": seen,
+        "member": member,
+        "upcoming": [
+            v
+            for v in visits
+            if v.appointment.status is AppointmentStatus.BOOKED and v.appointment.end > now
+        ],
+        "past": [
+            v
+            for v in visits
+            if not (v.appointment.status is AppointmentStatus.BOOKED and v.appointment.end > now)
+        ][::-1],
+        "offers": [o for e in evidence for o in e.offers if o.response.value == "pending"],
+        "waiting": [OpenRequest(r, offerable(context, r.id)[:TIMES_SHOWN]) for r in waiting],
+        "clinicians": {c.id: c.name for c in queries.clinicians(uow())},
+        "clinic_names": {c.id: c.name for c in queries.clinics(uow())},
+        "prior_options": [
+            (str(v.appointment.id), formats(context).when(v.appointment.start))
+            for v in visits
+            if v.appointment.status is not AppointmentStatus.CANCELLED
+        ],
+        "provider_classes": [p.value for p in ProviderClass],
+        "modalities": [m.value for m in Modality],
+        "form": dict(values or {}),
+    }
+    return render(request, context, "member.html.j2", page, status=status, notices=notices)
+
+
+@router.get("/me")
+def my_care(
+    request: Request,
+    context: Context,
+    seen: Seen,
+    member: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    if member.strip():
+        return RedirectResponse(Viewer("member", member.strip()).link("/app/me"), status_code=303)
+    if seen.role != "member":
+        page = {"title": "Member view", "nav": "member"}
+        return render(request, context, "member_choose.html.j2", page)
+    return member_page(request, context, seen)
+
+
+def _again(request: Request, context: ApiContext, seen: Viewer) -> PageFor:
+    def page(notices: list[Notice], status: int, values: Values) -> Response:
+        return member_page(request, context, seen, notices, status, values)
+
+    return page
+
+
+def _prior(context: ApiContext, member: Member, text: str) -> queries.Visit:
+    visit = queries.visit(context.uow_factory(), forms.whole(text, "previous visit", 1, MAX_ID))
+    if visit.appointment.member_id != member.id:
+        raise InvalidInput("that visit is not one of yours")
+    return visit
+
+
+def care_asked(
+    context: ApiContext, member: Member, values: Values, modality: list[str]
+) -> RequestCare:
+    """The request a member makes: their own language and clinic; a follow-up names the
+    visit it follows (SB 221: its clock starts there, with the same clinician first)."""
+    visit = forms.choice(VisitType, values["visit"], "kind of visit")
+    chosen = tuple(forms.choice(Modality, m, "modality") for m in modality)
+    prior = (
+        _prior(context, member, values["prior"]).appointment
+        if visit is VisitType.FOLLOW_UP
+        else None
+    )
+    return RequestCare(
+        member_id=member.id,
+        visit=visit,
+        provider_class=forms.choice(ProviderClass, values["provider_class"], "kind of clinician"),
+        language=values["language"].strip().lower() or member.language,
+        modalities=chosen,
+        clinic_id=member.clinic_id,
+        preferred_clinician_id=prior.clinician_id if prior else None,
+        prior_appointment_start=prior.start if prior else None,
+        prior_appointment_id=prior.id if prior else None,
+    )
+
+
+@router.post("/me/requests")
+def request_care(
+    request: Request,
+    context: Context,
+    seen: Seen,
+    visit: Field = "",
+    provider_class: Field = "",
+    language: Field = "",
+    modality: Fields = [],  # noqa: B006 - FastAPI reads the default, it is never mutated
+    prior: Field = "",
+) -> Response:
+    values = {
+        "visit": visit,
+        "provider_class": provider_class,
+        "language": language,
+        "prior": prior,
+    }
+
+    def action() -> str:
+        member = _member(context, seen)
+        cmd = care_asked(context, member, values, modality)
+        opened = open_request(cmd, context.uow_factory(), context.clock, context.policy)
+        due = formats(context).when(opened.deadline)
+        return f"Request #{opened.id} made: by law you must be offered a visit by {due}. Choose a time below."
+
+    return act(
+        request, "request", action, _again(request, context, seen), seen.link("/app/me"), values
+    )
+
+
+def _own_request(context: ApiContext, seen: Viewer, request_id: int) -> None:
+    if (
+        queries.care_request(context.uow_factory(), request_id).member_id
+        != _member(context, seen).id
+    ):
+        raise InvalidInput(f"request #{request_id} is not yours")
+
+
+@router.post("/me/requests/{request_id}/book")
+def book_time(
+    request_id: int, request: Request, context: Context, seen: Seen, slot: Field = ""
+) -> Response:
+    def action() -> str:
+        _own_request(context, seen, request_id)
+        cmd = BookRequest(request_id, forms.whole(slot, "time", 1, MAX_ID), BOOKED_BY)
+        return booked_text(
+            book_request(cmd, context.uow_factory(), context.clock, context.policy), context
+        )
+
+    return act(request, "book", action, _again(request, context, seen), seen.link("/app/me"), {})
+
+
+@router.post("/me/appointments/{appointment_id}/cancel")
+def cancel(appointment_id: int, request: Request, context: Context, seen: Seen) -> Response:
+    """A member's cancellation closes the request (and is compliant; they may ask again)."""
+
+    def action() -> str:
+        visit = queries.visit(context.uow_factory(), appointment_id)
+        if visit.appointment.member_id != _member(context, seen).id:
+            raise InvalidInput(f"appointment #{appointment_id} is not yours")
+        cmd = CancelAppointment(
+            appointment_id, CancelledBy.MEMBER, "cancelled by the member online"
+        )
+        cancelled = cancel_appointment(cmd, context.uow_factory(), context.clock)
+        return f"Cancelled your visit of {formats(context).when(cancelled.start)}."
+
+    return act(request, "cancel", action, _again(request, context, seen), seen.link("/app/me"), {})
+
+
+@router.post("/me/offers/{offer_id}")
+def answer_my_offer(
+    offer_id: int, request: Request, context: Context, seen: Seen, answer: Field = ""
+) -> Response:
+    def action() -> str:
+        offer, care = queries.offer(context.uow_factory(), offer_id)
+        if care.member_id != _member(context, seen).id:
+            raise InvalidInput(f"offer #{offer_id} is not yours")
+        if answer not in ("accept", "decline"):
+            raise InvalidInput("answer must be accept or decline")
+        cmd = AnswerOffer(offer.id, answer == "accept", BOOKED_BY)
+        found = answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
+        if isinstance(found, Decision):
+            return booked_text(found, context)
+        return f"You declined the offer of {formats(context).when(offer.slot_start)}."
+
+    return act(request, "offer", action, _again(request, context, seen), seen.link("/app/me"), {})

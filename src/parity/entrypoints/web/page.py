@@ -1,0 +1,223 @@
+"""What every page needs: the rules and clock (the API's context), who is looking (the
+viewer), the templates, notices after an action, and fragment rendering.
+
+Progressive enhancement: a form or link marked `data-swap="frag_x"` is sent by
+`static/parity.js` with the header `X-Parity-Fragment: frag_x`; the server then renders
+only that block of the same template, and the script swaps it in. Without JavaScript the
+same URL answers the whole page, and a successful post redirects (post/redirect/get) with
+its notice in a short-lived cookie.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Annotated, Any
+from urllib.parse import quote, unquote, urlencode
+
+from fastapi import Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from parity.domain.errors import InvalidInput, ParityError
+from parity.entrypoints.api.context import ApiContext
+from parity.entrypoints.web import formatting
+from parity.entrypoints.web.assets import plotly_url
+from parity.entrypoints.web.formatting import Formats
+
+FRAGMENT_HEADER = "x-parity-fragment"
+NOTICE_COOKIE = "parity_notice"
+
+templates = Environment(
+    loader=PackageLoader("parity.entrypoints.web", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates.globals.update(
+    pct=formatting.percent,
+    hours=formatting.hours,
+    money=formatting.money,
+    number=formatting.number,
+    words=formatting.words,
+    cite=formatting.short_citation,
+    pairs=lambda values: [(v, v) for v in values],
+)
+# Macros as a global module, so a block rendered on its own (a fragment) still sees them.
+templates.globals["ui"] = templates.get_template("macros.html.j2").module
+
+
+# -- who is looking ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who the page is for. There is no sign-in yet: today `?as=member:ID` or
+    `?as=clinician:ID` says whose view to show, and everyone else is plan staff. The login
+    issue replaces `viewer()` with one that reads the session, and keeps this shape."""
+
+    role: str = "staff"
+    id: str = ""
+
+    @property
+    def param(self) -> str:
+        return "" if self.role == "staff" else f"{self.role}:{self.id}"
+
+    def link(self, path: str, **params: str) -> str:
+        """`path` with this viewer's `as` and the given parameters (empty ones dropped)."""
+        query = {"as": self.param, **params}
+        kept = {key: value for key, value in query.items() if value}
+        return f"{path}?{urlencode(kept)}" if kept else path
+
+
+ROLES = ("member", "clinician")
+
+
+def viewer(
+    as_: Annotated[
+        str | None, Query(alias="as", max_length=200, description="member:ID or clinician:ID")
+    ] = None,
+) -> Viewer:
+    if not as_:
+        return Viewer()
+    role, _, key = as_.partition(":")
+    if role not in ROLES or not key.strip():
+        raise InvalidInput(f"as={as_!r}: use member:ID or clinician:ID")
+    return Viewer(role, key.strip())
+
+
+Seen = Annotated[Viewer, Depends(viewer)]
+
+
+# -- notices ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message shown after an action: `form` names the form it belongs beside (None:
+    the top of the page); `kind` is "ok" or "error"; `rule` the broken rule, if any."""
+
+    kind: str
+    text: str
+    form: str | None = None
+    rule: str | None = None
+
+
+def refusal(error: ParityError, form: str | None) -> Notice:
+    return Notice("error", error.message, form, error.rule)
+
+
+@dataclass
+class Notices:
+    items: list[Notice] = field(default_factory=list)
+
+    def at(self, form: str | None) -> list[Notice]:
+        return [n for n in self.items if n.form == form]
+
+    def orphans(self, forms: Collection[str]) -> list[Notice]:
+        """Notices of forms not on the page (shown at the top instead of being lost)."""
+        return [n for n in self.items if n.form is None or n.form not in forms]
+
+
+def _cookie_notice(request: Request) -> list[Notice]:
+    raw = request.cookies.get(NOTICE_COOKIE)
+    if not raw:
+        return []
+    try:
+        found = json.loads(unquote(raw))
+        return [Notice(str(found["kind"]), str(found["text"]), found.get("form"))]
+    except (ValueError, KeyError, TypeError):
+        return []  # a cookie from elsewhere or a bad edit: ignore it
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def formats(context: ApiContext) -> Formats:
+    rules = context.policy.rules
+    return Formats(rules.timezone, rules.calendar, context.clock.now())
+
+
+def fragment_of(request: Request) -> str | None:
+    name = request.headers.get(FRAGMENT_HEADER, "")
+    return name if name.startswith("frag_") else None
+
+
+def render(
+    request: Request,
+    context: ApiContext,
+    template: str,
+    values: Mapping[str, Any],
+    *,
+    status: int = 200,
+    notices: list[Notice] | None = None,
+) -> HTMLResponse:
+    """The page, or only the block the fragment header names (when it has one)."""
+    found = templates.get_template(template)
+    posted = _cookie_notice(request)
+    shared = {
+        "request": request,
+        "path": request.url.path,
+        "fmt": formats(context),
+        "rules": context.policy.rules,
+        "contract": context.policy.contract,
+        "notices": Notices([*posted, *(notices or [])]),
+        "form": {},
+        "plotly_path": plotly_url(),
+    }
+    scope = {**shared, **values}
+    block = fragment_of(request)
+    if block is not None and block in found.blocks:
+        html = "".join(found.blocks[block](found.new_context(scope)))
+    else:
+        html = found.render(scope)
+    response = HTMLResponse(html, status_code=status)
+    if posted:
+        response.delete_cookie(NOTICE_COOKIE, path="/app")
+    return response
+
+
+def redirect(url: str, notice: Notice | None = None) -> RedirectResponse:
+    """Post/redirect/get: the notice rides along in a cookie the next page reads once."""
+    response = RedirectResponse(url, status_code=303)
+    if notice is not None:
+        response.set_cookie(
+            NOTICE_COOKIE,
+            quote(json.dumps(asdict(notice))),
+            max_age=60,
+            path="/app",
+            httponly=True,
+            samesite="lax",
+        )
+    return response
+
+
+def wants_fragment(request: Request) -> bool:
+    return fragment_of(request) is not None
+
+
+Values = Mapping[str, str]
+PageFor = Callable[[list[Notice], int, Values], Response]
+
+
+def act(
+    request: Request,
+    form: str,
+    action: Callable[[], str],
+    page: PageFor,
+    back: str,
+    values: Values,
+) -> Response:
+    """Run a form's action through the services. Success: the refreshed fragment for the
+    script, else a redirect to `back`; a refusal: the page again with the rule's message
+    beside the form, the values kept, and the rule's 4xx status (never a 500)."""
+    try:
+        message = action()
+    except ParityError as error:
+        return page([refusal(error, form)], error.http_status, values)
+    notice = Notice("ok", message, form)
+    if wants_fragment(request):
+        return page([notice], 200, {})
+    return redirect(back, notice)

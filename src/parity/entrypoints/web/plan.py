@@ -1,0 +1,157 @@
+"""The corrective-action plan (managers): findings where a clinic fell below the monitoring
+threshold in a month, their actions with owners and due dates, status changes, and each
+finding's trend since (28 CCR §1300.67.2.2(d))."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from parity.domain.corrective import ActionStatus
+from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.web import forms
+from parity.entrypoints.web.dashboard import chosen_window, report_for
+from parity.entrypoints.web.formatting import Formats
+from parity.entrypoints.web.forms import Field
+from parity.entrypoints.web.page import Notice, PageFor, Values, act, formats, render
+from parity.entrypoints.web.routing import PageRoute
+from parity.services import queries
+from parity.services.corrective import AddAction, add_action, detect_findings, move_action
+from parity.services.reporting import Window
+
+router = APIRouter(route_class=PageRoute)
+
+FORMS = ("detect", "window")
+MONTHS_SHOWN = 3
+Day = Annotated[date | None, Query(alias="from")]
+Until = Annotated[date | None, Query(alias="to")]
+
+
+def plan_window(fmt: Formats) -> Window:
+    """This month and the two before it, up to today."""
+    year, month = fmt.today.year, fmt.today.month - (MONTHS_SHOWN - 1)
+    while month < 1:
+        year, month = year - 1, month + 12
+    return Window(date(year, month, 1), date.fromordinal(fmt.today.toordinal() + 1))
+
+
+def plan_page(
+    request: Request,
+    context: ApiContext,
+    start: date | None,
+    end: date | None,
+    notices: list[Notice] | None = None,
+    status: int = 200,
+    values: Values | None = None,
+) -> HTMLResponse:
+    report, problems = report_for(context, start, end, plan_window(formats(context)))
+    lines = report.plan
+    page = {
+        "title": "Corrective-action plan",
+        "nav": "plan",
+        "forms": [
+            *FORMS,
+            *(f"action-{line.finding.id}" for line in lines),
+            *(f"move-{a.id}" for line in lines for a in line.actions),
+        ],
+        "window": report.window,
+        "lines": lines,
+        "open_findings": sum(line.finding.status.value == "open" for line in lines),
+        "overdue": sum(len(line.overdue) for line in lines),
+        "statuses": [s.value for s in ActionStatus],
+        "clinic_names": {c.id: c.name for c in queries.clinics(context.uow_factory())},
+        "form": dict(values or {}),
+    }
+    found = [*problems, *(notices or [])]
+    return render(request, context, "plan.html.j2", page, status=status, notices=found)
+
+
+def _again(request: Request, context: ApiContext, start: str, end: str) -> PageFor:
+    def page(notices: list[Notice], status: int, values: Values) -> Response:
+        return plan_page(request, context, _day(start), _day(end), notices, status, values)
+
+    return page
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _back(start: str, end: str) -> str:
+    kept = "&".join(f"{k}={v}" for k, v in (("from", start), ("to", end)) if _day(v))
+    return "/app/plan" + (f"?{kept}" if kept else "")
+
+
+@router.get("/plan")
+def plan(request: Request, context: Context, start: Day = None, end: Until = None) -> HTMLResponse:
+    return plan_page(request, context, start, end)
+
+
+@router.post("/plan/detect")
+def detect(request: Request, context: Context, start: Field = "", end: Field = "") -> Response:
+    """Open a finding for every clinic × class × month of the window below the threshold."""
+
+    def action() -> str:
+        fallback = plan_window(formats(context))
+        window = chosen_window(
+            forms.optional_day(start, "from"), forms.optional_day(end, "to"), fallback
+        )
+        report, _ = report_for(context, window.start, window.end)
+        found = detect_findings(report.rows, context.uow_factory(), context.policy, context.clock)
+        if not found:
+            return "No new finding: every clinic-month with enough requests met the threshold, or is already on file."
+        return f"{len(found)} new finding{'s' * (len(found) != 1)} opened."
+
+    return act(
+        request, "detect", action, _again(request, context, start, end), _back(start, end), {}
+    )
+
+
+@router.post("/plan/findings/{finding_id}/actions")
+def new_action(
+    finding_id: int,
+    request: Request,
+    context: Context,
+    description: Field = "",
+    owner: Field = "",
+    due: Field = "",
+    start: Field = "",
+    end: Field = "",
+) -> Response:
+    def action() -> str:
+        cmd = AddAction(
+            finding_id,
+            forms.text(description, "action"),
+            forms.text(owner, "owner"),
+            forms.day(due, "due date"),
+        )
+        made = add_action(cmd, context.uow_factory(), context.clock)
+        return f"Action #{made.id} added for {made.owner}, due {formats(context).day(made.due)}."
+
+    values = {"finding": str(finding_id), "description": description, "owner": owner, "due": due}
+    page = _again(request, context, start, end)
+    return act(request, f"action-{finding_id}", action, page, _back(start, end), values)
+
+
+@router.post("/plan/actions/{action_id}/move")
+def move(
+    action_id: int,
+    request: Request,
+    context: Context,
+    status: Field = "",
+    start: Field = "",
+    end: Field = "",
+) -> Response:
+    def action() -> str:
+        wanted = forms.choice(ActionStatus, status, "status")
+        moved = move_action(action_id, wanted, context.uow_factory(), context.clock)
+        return f"Action #{moved.id} is now {moved.status.value}."
+
+    page = _again(request, context, start, end)
+    return act(request, f"move-{action_id}", action, page, _back(start, end), {})

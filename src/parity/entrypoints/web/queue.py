@@ -1,0 +1,169 @@
+"""The scheduler's work queue: open requests, soonest legal deadline first, with filters;
+and the batch optimizer's preview of the queue shown, which the scheduler can apply."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from parity.domain.care import CareRequest, RequestStatus
+from parity.domain.errors import ParityError
+from parity.domain.workforce import Modality, ProviderClass
+from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.web import hooks
+from parity.entrypoints.web.forms import Field
+from parity.entrypoints.web.page import Notice, formats, refusal, render
+from parity.entrypoints.web.routing import PageRoute
+from parity.services import queries
+
+router = APIRouter(route_class=PageRoute)
+
+ROWS_SHOWN = 200
+Text = Annotated[str, Query(max_length=100)]
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Every criterion given must match; empty means any."""
+
+    clinic: str = ""
+    provider_class: str = ""
+    language: str = ""
+    modality: str = ""
+    standard: str = ""
+
+    def matches(self, found: CareRequest) -> bool:
+        return (
+            self.clinic in ("", found.clinic_id)
+            and self.provider_class in ("", found.provider_class.value)
+            and self.language in ("", found.language)
+            and (not self.modality or self.modality in {m.value for m in found.modalities})
+            and self.standard in ("", found.standard)
+        )
+
+    def params(self) -> dict[str, str]:
+        return {key: value for key, value in asdict(self).items() if value}
+
+
+def open_requests(context: ApiContext, wanted: QueueFilter) -> tuple[list[CareRequest], list[str]]:
+    """The open requests matching the filter, soonest effective deadline first, and every
+    language asked for in the queue (for the filter)."""
+    found = queries.search_requests(context.uow_factory(), None, frozenset({RequestStatus.OPEN}))
+    languages = sorted({r.language for r in found})
+    return [r for r in found if wanted.matches(r)], languages
+
+
+def queue_page(
+    request: Request,
+    context: ApiContext,
+    wanted: QueueFilter,
+    *,
+    plan: hooks.OptimizerPlan | hooks.Unavailable | None = None,
+    notices: list[Notice] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    matching, languages = open_requests(context, wanted)
+    shown = matching[:ROWS_SHOWN]
+    owners = _planned_members(plan)
+    named = {r.member_id for r in shown} | set(owners.values())
+    members = {m.id: m.name for m in queries.members(context.uow_factory(), named)}
+    page = {
+        "title": "Work queue",
+        "nav": "queue",
+        "forms": ["optimizer"],
+        "rows": shown,
+        "total": len(matching),
+        "wanted": wanted,
+        "members": members,
+        "owners": {key: members.get(member, member) for key, member in owners.items()},
+        "clinic_names": {c.id: c.name for c in queries.clinics(context.uow_factory())},
+        "clinician_names": {c.id: c.name for c in queries.clinicians(context.uow_factory())},
+        "languages": languages,
+        "standard_options": [
+            (s.name, f"{s.name} ({s.limit_text})")
+            for s in sorted(context.policy.rules.standards.values(), key=lambda s: s.name)
+        ],
+        "provider_classes": [p.value for p in ProviderClass],
+        "modalities": [m.value for m in Modality],
+        "plan": plan,
+        "unavailable": isinstance(plan, hooks.Unavailable),
+    }
+    return render(request, context, "queue.html.j2", page, status=status, notices=notices)
+
+
+def _planned_members(plan: hooks.OptimizerPlan | hooks.Unavailable | None) -> dict[int, str]:
+    """The member of each request the plan names, by request id."""
+    if not isinstance(plan, hooks.OptimizerPlan):
+        return {}
+    return {v.request_id: v.member_id for v in plan.visits} | {
+        u.request_id: u.member_id for u in plan.left_out
+    }
+
+
+@router.get("/queue")
+def work_queue(
+    request: Request,
+    context: Context,
+    clinic: Text = "",
+    provider_class: Text = "",
+    language: Text = "",
+    modality: Text = "",
+    standard: Text = "",
+) -> HTMLResponse:
+    wanted = QueueFilter(clinic, provider_class, language, modality, standard)
+    return queue_page(request, context, wanted)
+
+
+def _optimized(
+    request: Request, context: ApiContext, wanted: QueueFilter, *, apply: bool
+) -> HTMLResponse:
+    today = formats(context).today
+    try:
+        plan = hooks.optimizer_plan(
+            today, context.uow_factory(), context.clock, context.policy, apply=apply
+        )
+    except ParityError as error:
+        notice = refusal(error, "optimizer")
+        return queue_page(request, context, wanted, notices=[notice], status=error.http_status)
+    notices = []
+    if isinstance(plan, hooks.OptimizerPlan) and plan.applied:
+        text = (
+            f"Applied the plan: {len(plan.visits)} visits booked, "
+            f"{len(plan.left_out)} requests referred out of network."
+        )
+        notices.append(Notice("ok", text, "optimizer"))
+    return queue_page(request, context, wanted, plan=plan, notices=notices)
+
+
+@router.post("/queue/optimizer")
+def optimizer_preview(
+    request: Request,
+    context: Context,
+    clinic: Field = "",
+    provider_class: Field = "",
+    language: Field = "",
+    modality: Field = "",
+    standard: Field = "",
+) -> HTMLResponse:
+    """The optimizer's plan for the whole open queue from today; nothing is booked."""
+    wanted = QueueFilter(clinic, provider_class, language, modality, standard)
+    return _optimized(request, context, wanted, apply=False)
+
+
+@router.post("/queue/optimizer/apply")
+def optimizer_apply(
+    request: Request,
+    context: Context,
+    clinic: Field = "",
+    provider_class: Field = "",
+    language: Field = "",
+    modality: Field = "",
+    standard: Field = "",
+) -> HTMLResponse:
+    """Solve again and apply in one transaction: book every timely placement, refer the
+    requests still without a timely slot out of network (SB 855)."""
+    wanted = QueueFilter(clinic, provider_class, language, modality, standard)
+    return _optimized(request, context, wanted, apply=True)

@@ -1,0 +1,59 @@
+"""Refusals on a page are pages: a `ParityError` or a malformed address inside a page route
+becomes an HTML page with the rule and its status, instead of the API's FHIR
+OperationOutcome (STYLE.md convention 11: one translation per entry point)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
+from starlette.responses import Response
+
+from parity.domain.errors import ParityError
+from parity.entrypoints.api.context import ApiContext
+from parity.entrypoints.web.page import fragment_of, render, templates
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+def error_page(request: Request, status: int, rule: str, message: str) -> HTMLResponse:
+    """The refusal as a page, or as the fragment the script asked for (same id, so it
+    takes the place of what the user was working on)."""
+    values = {"status": status, "rule": rule, "message": message}
+    page = {"title": "Not possible", "nav": ""}
+    block = fragment_of(request)
+    if block is not None:
+        html = templates.get_template("error_fragment.html.j2").render(block=block, **values)
+        return HTMLResponse(html, status_code=status)
+    context = request.app.state.parity
+    assert isinstance(context, ApiContext)
+    return render(request, context, "error.html.j2", values | page, status=status)
+
+
+def _problems(error: RequestValidationError) -> str:
+    parts = []
+    for problem in error.errors():
+        where = ".".join(str(p) for p in problem.get("loc", ()) if p not in ("query", "path"))
+        parts.append(f"{where or 'request'}: {problem.get('msg', 'invalid')}")
+    return "; ".join(parts) or "the address or form is not valid"
+
+
+class PageRoute(APIRoute):
+    """An API route whose refusals render as HTML (status 4xx, the rule named)."""
+
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except ParityError as error:
+                return error_page(request, error.http_status, error.rule, error.message)
+            except RequestValidationError as error:
+                return error_page(request, 400, "invalid-request", _problems(error))
+
+        return guarded

@@ -1,0 +1,201 @@
+"""The scenario lab's adapter to the scenario simulator (issue 6): the packaged scenarios,
+a small Monte Carlo comparison run in this process, and a comparison saved by
+`parity scenarios compare` read back from its monthly CSV. The simulator is imported when
+called; without it the lab shows a "not available yet" panel (see `hooks.Unavailable`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from parity.domain.errors import InvalidInput
+from parity.entrypoints.web.charts import Series
+from parity.entrypoints.web.hooks import Unavailable
+
+SCENARIO_WIRING = (
+    "parity.simulation.scenarios.load_scenario, parity.simulation.montecarlo.plan_jobs/"
+    "run_jobs, parity.simulation.scenario_run.RunSettings and "
+    "parity.simulation.outcomes.outcomes (issue 6)"
+)
+# The monthly figures charted, with titles and axis formats.
+FANS = (
+    ("initial_within_standard", "Initial offers within standard", ".0%"),
+    ("follow_up_within_standard", "Follow-ups within SB 221's 10 business days", ".0%"),
+    ("headcount", "Headcount at month end", ",.4~g"),
+    ("initial_median_wait_bd", "Initial wait, median (business days)", ".1f"),
+    ("oon_cost_usd", "Out-of-network cost a month (USD)", "$,.0f"),
+    ("payroll_usd", "Payroll a month (USD)", "$,.0f"),
+)
+HEADLINE = (
+    ("initial_within_standard", "initial offers within standard", "pct"),
+    ("follow_up_within_standard", "follow-ups within standard", "pct"),
+    ("headcount", "headcount at the end", "count"),
+    ("departures", "departures", "count"),
+    ("oon_referrals", "out-of-network referrals", "count"),
+    ("violations", "violations", "count"),
+    ("payroll_usd", "payroll (USD)", "count"),
+)
+
+
+@dataclass(frozen=True)
+class ScenarioChoice:
+    name: str
+    title: str
+    contract: str
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A figure over the contract's life: mean [5th-95th percentile] per scenario."""
+
+    label: str
+    kind: str
+    values: list[tuple[float | None, float | None, float | None]]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Scenarios side by side, from a run here or a file written by `parity scenarios`."""
+
+    source: str
+    scenarios: list[str]
+    series: dict[str, list[Series]]
+    headline: list[Headline] = field(default_factory=list)
+
+
+def scenario_choices() -> list[ScenarioChoice] | Unavailable:
+    """The packaged scenarios (data/scenarios/*.toml, without the shared defaults)."""
+    try:
+        from parity.adapters.rules_files import data_dir
+        from parity.simulation.scenarios import DEFAULTS, load_scenario
+    except ImportError:
+        return Unavailable(
+            "scenario lab", "the scenario simulator is not built yet", SCENARIO_WIRING
+        )
+    found = []
+    for path in sorted(data_dir("scenarios").glob("*.toml")):
+        if path.stem != DEFAULTS:
+            scenario = load_scenario(path.stem)
+            found.append(ScenarioChoice(scenario.name, scenario.title, scenario.contract.name))
+    return found
+
+
+@dataclass(frozen=True)
+class RunAsked:
+    names: list[str]
+    runs: int
+    years: int
+    scale: float
+    seed: int
+
+
+Progress = Callable[[int, int], None]
+
+
+def run_comparison(asked: RunAsked, progress: Progress) -> Comparison | Unavailable:
+    """Run every scenario `runs` times in this process (common random numbers), as
+    `parity scenarios compare --workers 0` does; `progress(done, total)` after each run."""
+    try:
+        from parity.simulation.montecarlo import plan_jobs, run_jobs
+        from parity.simulation.outcomes import outcomes
+        from parity.simulation.scenario_run import RunSettings
+        from parity.simulation.scenarios import load_scenario
+    except ImportError:
+        return Unavailable(
+            "scenario lab", "the scenario simulator is not built yet", SCENARIO_WIRING
+        )
+    scenarios = [load_scenario(name) for name in asked.names]
+    jobs = plan_jobs(scenarios, asked.runs, asked.seed)
+    done = [0]
+
+    def tick(count: int) -> None:
+        done[0] += count
+        progress(done[0], len(jobs))
+
+    results = run_jobs(jobs, RunSettings(asked.years, asked.scale, 0), progress=tick)
+    found = outcomes(scenarios, results)
+    source = f"run here: {asked.runs} runs × {asked.years} year(s) at scale {asked.scale:g}"
+    return Comparison(
+        source,
+        [o.scenario.name for o in found],
+        {
+            key: [
+                Series(
+                    o.scenario.name,
+                    o.months,
+                    [b.mean for b in o.monthly[key]],
+                    [b.low for b in o.monthly[key]],
+                    [b.high for b in o.monthly[key]],
+                )
+                for o in found
+            ]
+            for key, _, _ in FANS
+            if all(key in o.monthly for o in found)
+        },
+        [
+            Headline(
+                label, kind, [(o.life[key].mean, o.life[key].low, o.life[key].high) for o in found]
+            )
+            for key, label, kind in HEADLINE
+            if all(key in o.life for o in found)
+        ],
+    )
+
+
+# -- a comparison saved by `parity scenarios compare` ---------------------------------------
+
+MONTHLY_COLUMNS = ("scenario", "month", "metric", "mean", "p5", "p95")
+
+
+def _number(text: str) -> float | None:
+    return float(text) if text.strip() not in ("", "None", "nan") else None
+
+
+def comparison_from_csv(name: str, text: str) -> Comparison:
+    """Read the `*-monthly.csv` that `parity scenarios compare` writes beside its report."""
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in MONTHLY_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InvalidInput(
+            f"{name}: not a scenarios monthly CSV (missing column {', '.join(missing)}); "
+            "load the *-monthly.csv written by `parity scenarios compare`"
+        )
+    rows: defaultdict[tuple[str, str], list[tuple[str, float | None, float | None, float | None]]]
+    rows = defaultdict(list)
+    line = 1
+    try:
+        for row in reader:
+            line += 1
+            point = (row["month"], _number(row["mean"]), _number(row["p5"]), _number(row["p95"]))
+            rows[(row["metric"], row["scenario"])].append(point)
+    except ValueError as error:
+        raise InvalidInput(f"{name}, line {line}: {error}") from None
+    scenarios = sorted({scenario for _, scenario in rows})
+    if not scenarios:
+        raise InvalidInput(f"{name}: the file holds no rows")
+    series = {
+        key: [
+            _series(scenario, rows[(key, scenario)])
+            for scenario in scenarios
+            if (key, scenario) in rows
+        ]
+        for key, _, _ in FANS
+    }
+    return Comparison(f"file: {name}", scenarios, {k: v for k, v in series.items() if v})
+
+
+def _series(
+    scenario: str, points: list[tuple[str, float | None, float | None, float | None]]
+) -> Series:
+    ordered = sorted(points)
+    return Series(
+        scenario,
+        [p[0] for p in ordered],
+        [p[1] for p in ordered],
+        [p[2] for p in ordered],
+        [p[3] for p in ordered],
+    )

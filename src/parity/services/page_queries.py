@@ -1,0 +1,260 @@
+"""Read-side use cases for the web pages, beyond `services.queries`: one request's whole
+evidence record, one clinician's week, the open requests a free slot could take.
+
+Like `queries`, each function opens its own unit of work, reads and leaves without
+committing. Pages call these, never a repository.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from parity.domain.calendar import local_date
+from parity.domain.care import (
+    Appointment,
+    CareRequest,
+    ClinicalException,
+    Course,
+    Offer,
+    OfferResponse,
+    Referral,
+    RequestStatus,
+)
+from parity.domain.compliance import Outcome, RequestEvidence, classify, first_offer
+from parity.domain.errors import NotFound
+from parity.domain.members import Member
+from parity.domain.ports import UnitOfWork
+from parity.domain.schedule import (
+    AvailabilityException,
+    BlockKind,
+    IpcWeek,
+    ProtectedTime,
+    Slot,
+)
+from parity.domain.workforce import Clinician
+from parity.services.policy import Policy
+from parity.services.reporting import cause_of
+
+# -- one request's evidence ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """Everything recorded about one care request, and how the law counts it as of `now`:
+    asked when, offered when, within standard or why not."""
+
+    request: CareRequest
+    member: Member | None
+    offers: list[Offer]
+    exceptions: list[ClinicalException]
+    referrals: list[Referral]
+    appointments: list[Appointment]
+    clinicians: dict[str, Clinician]
+    outcome: Outcome
+    cause: str | None
+    wait_business_days: int | None
+
+    @property
+    def first_offer(self) -> Offer | None:
+        """The offer that measures the wait (the earliest appointment time offered)."""
+        return first_offer(self.offers)
+
+    @property
+    def pending_offers(self) -> list[Offer]:
+        return [o for o in self.offers if o.response is OfferResponse.PENDING]
+
+
+def _clinicians(uow: UnitOfWork, ids: Iterable[str]) -> dict[str, Clinician]:
+    found: dict[str, Clinician] = {}
+    for key in sorted(set(ids)):
+        try:
+            found[key] = uow.clinicians.get(key)
+        except NotFound:
+            continue  # a clinician who left: the evidence keeps the id
+    return found
+
+
+def _member(uow: UnitOfWork, member_id: str) -> Member | None:
+    try:
+        return uow.members.get(member_id)
+    except NotFound:
+        return None
+
+
+def request_record(
+    uow: UnitOfWork, policy: Policy, request_id: int, now: datetime
+) -> RequestRecord:
+    """The evidence trail of one request, classified as the compliance report does."""
+    with uow:
+        request = uow.requests.get(request_id)
+        offers = sorted(uow.offers.where(request_id=request_id), key=lambda o: o.id)
+        exceptions = sorted(
+            uow.clinical_exceptions.where(request_id=request_id), key=lambda e: e.id
+        )
+        referrals = sorted(uow.referrals.where(request_id=request_id), key=lambda r: r.id)
+        appointments = sorted(
+            uow.appointments.where(request_id=request_id), key=lambda a: (a.booked_at, a.id)
+        )
+        named = [o.clinician_id for o in offers] + [a.clinician_id for a in appointments]
+        named += [request.preferred_clinician_id] if request.preferred_clinician_id else []
+        clinicians = _clinicians(uow, named)
+        member = _member(uow, request.member_id)
+    # The report keeps the last referral and exception of a request; so does the page.
+    evidence = RequestEvidence(
+        request,
+        offers,
+        appointments,
+        referrals[-1] if referrals else None,
+        exceptions[-1] if exceptions else None,
+    )
+    outcome = classify(evidence, now)
+    return RequestRecord(
+        request,
+        member,
+        offers,
+        exceptions,
+        referrals,
+        appointments,
+        clinicians,
+        outcome,
+        cause_of(evidence, outcome),
+        _wait(request, first_offer(offers), policy),
+    )
+
+
+def _wait(request: CareRequest, offer: Offer | None, policy: Policy) -> int | None:
+    if offer is None:
+        return None
+    tz = policy.rules.timezone
+    return policy.rules.calendar.business_days_between(
+        local_date(request.clock_start, tz), local_date(offer.slot_start, tz)
+    )
+
+
+# -- a clinician's week ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClinicianWeek:
+    """One clinician's local week: what can be booked, what is booked, what is protected."""
+
+    clinician: Clinician
+    week_start: date
+    slots: list[Slot]
+    protected: list[ProtectedTime]
+    appointments: list[Appointment]
+    absences: list[AvailabilityException]
+    admin: list[tuple[datetime, datetime]]
+    ledger: IpcWeek | None
+    caseload: list[Course]
+    follow_ups: list[CareRequest]
+    members: dict[str, Member]
+
+
+def _week_bounds(week_start: date, policy: Policy) -> tuple[datetime, datetime]:
+    # Local midnights, so a week keeps its seven local days across a DST change.
+    tz = policy.rules.timezone
+    start = datetime.combine(week_start, datetime.min.time(), tzinfo=tz)
+    return start, datetime.combine(week_start + timedelta(days=7), datetime.min.time(), tzinfo=tz)
+
+
+def _admin_blocks(
+    uow: UnitOfWork, policy: Policy, clinician_id: str, week_start: date
+) -> list[tuple[datetime, datetime]]:
+    """The template's administrative blocks on the week's working days (not holidays)."""
+    try:
+        template = uow.templates.get(clinician_id)
+    except NotFound:
+        return []
+    tz, holidays = policy.rules.timezone, policy.rules.calendar.holidays
+    days = [week_start + timedelta(days=n) for n in range(7)]
+    return [
+        block.interval_on(day, tz)
+        for day in days
+        if day not in holidays
+        for block in template.blocks_on(day.weekday())
+        if block.kind is BlockKind.ADMIN
+    ]
+
+
+def clinician_week(
+    uow: UnitOfWork, policy: Policy, clinician_id: str, week_start: date
+) -> ClinicianWeek:
+    """Slots, bookings, protected IPC blocks, PTO and admin time of one local week, the
+    IPC ledger line, the clinician's caseload and the follow-ups waiting for them."""
+    start, end = _week_bounds(week_start, policy)
+    with uow:
+        clinician = uow.clinicians.get(clinician_id)
+        appointments = [
+            a for a in uow.appointments.where(clinician_id=clinician_id) if start <= a.start < end
+        ]
+        absences = [
+            e
+            for e in uow.availability_exceptions.where(clinician_id=clinician_id)
+            if e.start < end and start < e.end
+        ]
+        ledger = [
+            w
+            for w in uow.ipc_ledger.weeks(week_start, week_start + timedelta(days=1))
+            if w.clinician_id == clinician_id
+        ]
+        caseload = [c for c in uow.courses.where(clinician_id=clinician_id) if c.active]
+        follow_ups = uow.requests.where(
+            preferred_clinician_id=clinician_id, status=RequestStatus.OPEN
+        )
+        named = {a.member_id for a in appointments} | {c.member_id for c in caseload}
+        named |= {r.member_id for r in follow_ups}
+        members = {m.id: m for key in sorted(named) if (m := _member(uow, key)) is not None}
+        return ClinicianWeek(
+            clinician,
+            week_start,
+            sorted(uow.slots.for_clinician(clinician_id, start, end), key=lambda s: s.start),
+            sorted(uow.protected.overlapping(clinician_id, start, end), key=lambda b: b.start),
+            sorted(appointments, key=lambda a: (a.start, a.id)),
+            sorted(absences, key=lambda e: e.start),
+            _admin_blocks(uow, policy, clinician_id, week_start),
+            ledger[0] if ledger else None,
+            sorted(caseload, key=lambda c: c.id),
+            sorted(follow_ups, key=lambda r: (r.effective_deadline, r.id)),
+            members,
+        )
+
+
+# -- which open requests a free slot could take ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotChoice:
+    """A free slot, its clinician, and the open requests it could serve, soonest deadline
+    first (the booking service still checks modality, area and the deadline)."""
+
+    slot: Slot
+    clinician: Clinician
+    requests: list[CareRequest]
+    members: dict[str, Member]
+
+
+def _fits(request: CareRequest, slot: Slot, clinician: Clinician, policy: Policy) -> bool:
+    return (
+        slot.kind in policy.kinds_for(request.visit)
+        and request.provider_class is clinician.provider_class
+        and request.language in clinician.languages
+        and request.not_before <= slot.start
+    )
+
+
+def slot_choice(uow: UnitOfWork, policy: Policy, slot_id: int, limit: int = 25) -> SlotChoice:
+    """A slot with the open requests that match its kind, provider class and language."""
+    with uow:
+        slot = uow.slots.get(slot_id)
+        clinician = uow.clinicians.get(slot.clinician_id)
+        fitting = [
+            r
+            for r in uow.requests.where(status=RequestStatus.OPEN)
+            if _fits(r, slot, clinician, policy)
+        ]
+        fitting = sorted(fitting, key=lambda r: (r.effective_deadline, r.id))[:limit]
+        members = {m.id: m for r in fitting if (m := _member(uow, r.member_id)) is not None}
+    return SlotChoice(slot, clinician, fitting, members)

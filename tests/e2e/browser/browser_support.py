@@ -1,0 +1,88 @@
+"""What the browser tests share: the in-memory store behind a lock (uvicorn serves the sync
+page routes from a thread pool), the test's site, and screenshots kept as artifacts."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from browser_region import Region
+from playwright.sync_api import Page, ViewportSize
+
+from parity.adapters.memory import MemoryUnitOfWork
+
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def shoot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot as artifacts/screenshots/<name>.png (git-ignored)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def horizontal_overflow(page: Page) -> int:
+    """How many pixels the page is wider than its window (0: nothing to scroll sideways)."""
+    return int(
+        page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    )
+
+
+class LockedUnitOfWork:
+    """The shared in-memory store, one `with` block at a time: uvicorn runs the sync page
+    routes in a thread pool and `MemoryUnitOfWork` is not thread-safe (re-entrant, as a
+    service may be called from a route that is already reading)."""
+
+    def __init__(self, store: MemoryUnitOfWork, lock: threading.RLock) -> None:
+        self._store = store
+        self._lock = lock
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def __enter__(self) -> LockedUnitOfWork:
+        self._lock.acquire()
+        self._store.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self._store.__exit__(exc_type, exc, tb)
+        finally:
+            self._lock.release()
+
+    def commit(self) -> None:
+        self._store.commit()
+
+    def rollback(self) -> None:
+        self._store.rollback()
+
+
+def locked(store: MemoryUnitOfWork) -> Callable[[], LockedUnitOfWork]:
+    lock = threading.RLock()
+    return lambda: LockedUnitOfWork(store, lock)
+
+
+@dataclass
+class Site:
+    """The app of one test: its base URL, the region behind it, and the same locked unit
+    of work the app uses (to check what the pages did, between requests)."""
+
+    base: str
+    region: Region
+    uow: Callable[[], LockedUnitOfWork]
+
+    def url(self, path: str) -> str:
+        return self.base + path

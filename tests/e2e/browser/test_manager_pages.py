@@ -1,0 +1,142 @@
+"""The manager's and planner's pages in Chromium: the access dashboard and its charts, a
+violation's evidence, the corrective-action plan, and the scenario lab."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from browser_support import Site, shoot
+from playwright.sync_api import FilePayload, Page, expect
+
+CHARTS_DRAWN = ".chart .plot-container"
+
+
+def test_a_manager_opens_a_violations_evidence(site: Site, page: Page) -> None:
+    violation = site.region.violation_request
+    page.goto(site.url("/app/dashboard"))
+    expect(page.locator(CHARTS_DRAWN)).to_have_count(4)
+    non_urgent = page.locator(".card", has_text="Non-urgent appointments within standard")
+    expect(non_urgent).to_contain_text("below the 70 % line")
+    shoot(page, "dashboard")
+
+    page.get_by_label("Cause", exact=True).select_option("late-offer")
+    violations = page.locator("#frag_violations tbody tr")
+    expect(violations).to_have_count(2)
+    expect(page.locator(CHARTS_DRAWN)).to_have_count(4)  # the charts were not touched
+    page.get_by_label("Cause", exact=True).select_option("")
+    page.locator("#frag_violations").get_by_role("button", name="Filter").click()
+    row = violations.filter(has_text=f"Evidence #{violation}")
+    expect(row).to_contain_text("no offer made")
+
+    row.get_by_role("link", name=f"Evidence #{violation}").click()
+    expect(page.get_by_role("heading", name=f"Care request #{violation}")).to_be_visible()
+    facts = page.locator(".facts")
+    expect(facts).to_contain_text("Legal deadline")
+    expect(facts).to_contain_text("cause: no offer made")
+    expect(facts.locator(".badge", has_text="late")).to_be_visible()
+    timeline = page.locator(".timeline")
+    expect(timeline).to_contain_text("Requested; initial-therapy deadline")
+    expect(timeline).to_contain_text("Nothing offered yet")
+    shoot(page, "evidence")
+
+
+def test_charts_draw_from_the_plotly_bundle_parity_serves(site: Site, page: Page) -> None:
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(site.url("/app/dashboard"))
+    expect(page.locator(CHARTS_DRAWN)).to_have_count(4)
+    assert page.locator("#chart-trend .scatterlayer .trace").count() >= 1
+    assert page.locator("#chart-clinics .barlayer .point").count() >= 1
+    assert page.locator("#chart-causes .barlayer .point").count() >= 1
+    assert [url for url in asked if not url.startswith(site.base)] == [], "no CDN, no network"
+    bundle = [url for url in asked if "/app/static/plotly.min.js" in url]
+    assert bundle, asked
+    answer = page.request.get(bundle[0])
+    assert answer.ok
+    assert answer.headers["content-type"].startswith("text/javascript")
+
+
+def test_the_evidence_of_any_request_opens_by_its_number(site: Site, page: Page) -> None:
+    request_id = site.region.follow_up_request
+    page.goto(site.url("/app/dashboard"))
+    page.get_by_label("Evidence of request number").fill(f"#{request_id}")
+    page.get_by_label("Evidence of request number").press("Enter")
+    expect(page.get_by_role("heading", name=f"Care request #{request_id}")).to_be_visible()
+    expect(page.locator(".timeline")).to_contain_text("follow-up-therapy deadline")
+
+
+def test_the_corrective_action_plan_takes_actions_and_status_changes(
+    site: Site, page: Page
+) -> None:
+    page.goto(site.url("/app/plan"))
+    finding = page.locator("article.finding").first
+    expect(finding).to_contain_text("Fontana Medical Center, non-urgent, 2026-05")
+    expect(finding.locator(".badge", has_text="overdue")).to_be_visible()
+
+    finding.locator("summary").click()
+    finding.get_by_role("textbox", name="Action", exact=True).fill(
+        "Open Saturday intake clinics at Fontana"
+    )
+    finding.get_by_label("Owner").fill("Regional access manager")
+    finding.get_by_label("Due").fill("2026-06-30")
+    finding.get_by_role("button", name="Add the action").click()
+    expect(page.locator(".notice-ok")).to_contain_text("added for Regional access manager")
+    actions = page.locator("article.finding").first.locator("tbody tr")
+    expect(actions).to_have_count(2)
+
+    first = actions.first
+    first.get_by_label("New status of action").select_option("done")
+    first.get_by_role("button", name="Change").click()
+    expect(page.locator(".notice-ok")).to_contain_text("is now done")
+    expect(
+        page.locator("article.finding").first.locator(".badge", has_text="overdue")
+    ).to_have_count(0)
+    shoot(page, "plan")
+
+
+def test_the_scenario_lab_runs_a_comparison_and_draws_it(site: Site, page: Page) -> None:
+    page.goto(site.url("/app/scenarios"))
+    if importlib.util.find_spec("parity.simulation.montecarlo") is None:
+        expect(page.locator(".unavailable")).to_contain_text("not available yet")
+        shoot(page, "scenarios")
+        return
+    page.get_by_label("Runs per scenario").fill("2")
+    page.get_by_label("Years").fill("1")
+    page.get_by_label("Share of the region").fill("0.002")
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator(CHARTS_DRAWN).first).to_be_visible(timeout=90_000)
+    expect(page.locator("#frag_job caption")).to_contain_text("mean [5th – 95th percentile")
+    assert page.locator(CHARTS_DRAWN).count() >= 4
+    shoot(page, "scenarios")
+
+
+MONTHLY_CSV = """scenario,month,metric,mean,p5,p95,runs
+socal-2025,2025-06,initial_within_standard,0.82,0.78,0.86,30
+socal-2025,2025-07,initial_within_standard,0.80,0.75,0.85,30
+socal-union-2024,2025-06,initial_within_standard,0.90,0.87,0.93,30
+socal-union-2024,2025-07,initial_within_standard,0.91,0.88,0.94,30
+socal-2025,2025-06,headcount,118,112,124,30
+socal-2025,2025-07,headcount,117,110,123,30
+socal-union-2024,2025-06,headcount,121,116,126,30
+socal-union-2024,2025-07,headcount,123,118,128,30
+"""
+
+
+def test_the_scenario_lab_loads_a_saved_comparison(site: Site, page: Page) -> None:
+    page.goto(site.url("/app/scenarios"))
+    if page.locator(".unavailable").count():
+        return  # the lab's forms appear once the scenario simulator is wired in
+    upload: FilePayload = {
+        "name": "study-monthly.csv",
+        "mimeType": "text/csv",
+        "buffer": MONTHLY_CSV.encode(),
+    }
+    page.get_by_label("Monthly CSV from parity scenarios compare").set_input_files(upload)
+    page.get_by_role("button", name="Load", exact=True).click()
+    expect(page.locator(CHARTS_DRAWN)).to_have_count(2)
+    expect(page.locator("#frag_job")).to_contain_text("file: study-monthly.csv")
+
+    wrong: FilePayload = {"name": "notes.csv", "mimeType": "text/csv", "buffer": b"a,b\n1,2\n"}
+    page.get_by_label("Monthly CSV from parity scenarios compare").set_input_files(wrong)
+    page.get_by_role("button", name="Load", exact=True).click()
+    expect(page.locator(".notice-error")).to_contain_text("not a scenarios monthly CSV")

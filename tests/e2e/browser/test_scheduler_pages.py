@@ -1,0 +1,109 @@
+"""The scheduler's pages in Chromium: the work queue, a request's ranked offers, booking,
+forms that explain what is wrong, and the optimizer preview."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from browser_region import THERAPIST
+from browser_support import Site, shoot
+from playwright.sync_api import Page, expect
+
+MARK = "window.parityMarker = 'no reload'"
+MARKED = "window.parityMarker"
+
+
+def test_a_scheduler_books_a_follow_up_from_the_work_queue(site: Site, page: Page) -> None:
+    request_id = site.region.follow_up_request
+    page.goto(site.url("/app/queue"))
+    rows = page.locator("table.queue tbody tr")
+    expect(rows.first).to_contain_text("overdue by")  # soonest deadline first
+    shoot(page, "queue")
+
+    page.evaluate(MARK)
+    page.get_by_label("Standard").select_option("follow-up-therapy")
+    expect(rows).to_have_count(1)
+    assert page.evaluate(MARKED) == "no reload", "the filter swapped the table in place"
+    assert "standard=follow-up-therapy" in page.url, "the filtered queue keeps its address"
+
+    page.get_by_role("link", name=f"#{request_id} follow-up").click()
+    expect(page.get_by_role("heading", name=f"Care request #{request_id}")).to_be_visible()
+    best = page.locator("li.offer").first
+    expect(best).to_contain_text("same clinician (continuity of care)")
+    expect(best).to_contain_text("Clinician 1")
+    shoot(page, "request")
+
+    page.evaluate(MARK)
+    best.get_by_role("button", name="Book").click()
+    booked = page.locator(".notice-ok")
+    expect(booked).to_contain_text("with Clinician 1")
+    expect(booked).to_contain_text("within the follow-up-therapy standard")
+    expect(page.locator(".lede .badge").first).to_have_text("booked")
+    assert page.evaluate(MARKED) == "no reload"
+    shoot(page, "request-booked")
+
+    with site.uow() as uow:
+        visits = uow.appointments.where(request_id=request_id)
+    assert [v.clinician_id for v in visits] == [THERAPIST]
+    page.goto(site.url("/app/queue?standard=follow-up-therapy"))
+    expect(page.locator("table.queue tbody")).to_contain_text("No open request matches")
+
+
+def test_forms_explain_what_is_wrong_and_keep_what_was_typed(site: Site, page: Page) -> None:
+    request_id = site.region.follow_up_request
+    page.goto(site.url(f"/app/requests/{request_id}"))
+    page.get_by_label("Provider").fill("Dr. Rivera")
+    page.get_by_label("Why a longer wait will not harm the member").fill("stable; calls weekly")
+    page.get_by_label("New deadline (end of that day)").fill("2026-06-10")
+    page.get_by_role("button", name="Record the exception").click()
+    refused = page.locator("#frag_request .notice-error")
+    expect(refused).to_contain_text("must extend the deadline, not shorten it")
+    expect(page.get_by_label("Provider")).to_have_value("Dr. Rivera")
+
+    page.get_by_label("Reason").fill("   ")
+    page.get_by_role("button", name="Refer out of network").click()
+    expect(page.locator("#frag_request .notice-error")).to_contain_text(
+        "reason for the referral is required"
+    )
+
+    page.get_by_label("Provider").fill("Dr. Rivera")
+    page.get_by_label("Why a longer wait will not harm the member").fill("stable; calls weekly")
+    page.get_by_label("New deadline (end of that day)").fill("2026-06-19")
+    page.get_by_role("button", name="Record the exception").click()
+    expect(page.locator("#frag_request .notice-ok")).to_contain_text("Fri 19 Jun 2026, 23:59")
+    expect(page.locator(".timeline")).to_contain_text("Clinical exception by Dr. Rivera")
+
+    page.get_by_label("Reason").fill("member asked for a Saturday visit nobody offers")
+    page.get_by_role("button", name="Refer out of network").click()
+    expect(page.locator("#frag_request .notice-ok")).to_contain_text("Referred out of network")
+    expect(page.locator(".lede .badge").first).to_have_text("referred")
+
+    # Without the script the same refusal is a whole page with a 4xx, never a 500.
+    answer = page.request.post(
+        site.url(f"/app/requests/{request_id}/exception"),
+        form={"author": "Dr. Rivera", "reason": "x", "extended_deadline": "yesterday"},
+    )
+    assert answer.status == 422
+    assert "extended deadline must be a date" in answer.text()
+
+
+def test_the_optimizer_previews_the_queue_then_applies_its_plan(site: Site, page: Page) -> None:
+    page.goto(site.url("/app/queue"))
+    page.get_by_role("button", name="Preview the optimizer's plan").click()
+    panel = page.locator("#optimizer")
+    if importlib.util.find_spec("parity.services.optimize") is None:
+        expect(panel.locator(".unavailable")).to_contain_text("not available yet")
+        return
+    expect(panel).to_contain_text("the most any schedule could place is")
+    expect(panel.locator("tbody tr").first).to_be_visible()
+    with site.uow() as uow:
+        assert not uow.referrals.where(request_id=site.region.violation_request), "preview only"
+    shoot(page, "queue-optimizer")
+
+    panel.get_by_role("button", name="Apply: book").click()
+    expect(panel.locator(".notice-ok")).to_contain_text("Applied the plan")
+    with site.uow() as uow:
+        follow_up = uow.requests.get(site.region.follow_up_request)
+        overdue = uow.requests.get(site.region.violation_request)
+    assert follow_up.status.value == "booked"
+    assert overdue.status.value == "referred", "no timely slot left: referred, never booked late"
