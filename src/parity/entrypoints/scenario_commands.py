@@ -18,9 +18,9 @@ from parity.entrypoints.scenario_files import monthly_csv, summary_csv, to_html
 from parity.simulation.ipc_hour import EMPLOYER_ESTIMATE, first_principles, simulated
 from parity.simulation.montecarlo import dask_client, plan_jobs, run_jobs
 from parity.simulation.outcomes import ScenarioOutcome, outcomes
-from parity.simulation.scenario_run import RunSettings
+from parity.simulation.scenario_run import RunSettings, pooled_sites
 from parity.simulation.scenarios import Scenario, load_scenario
-from parity.simulation.validation import check_queue
+from parity.simulation.validation import check_queue, recursion_mean_wait
 
 console = Console()
 errors = Console(stderr=True)
@@ -63,7 +63,7 @@ def compare(
     runs: Annotated[int, typer.Option(min=2, max=1000, help="replications per scenario")] = 30,
     scale: Annotated[
         float, typer.Option(min=0.001, max=1.0, help="share of the region simulated")
-    ] = 0.02,
+    ] = 0.01,
     warmup: Annotated[int, typer.Option(min=0, max=104, help="weeks before the start")] = 13,
     seed: Annotated[int, typer.Option(help="base seed; replication i's seed derives from it")] = 7,
     workers: Annotated[
@@ -74,6 +74,9 @@ def compare(
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="replications per Dask task")] = 2,
     region: Annotated[str | None, typer.Option(help="simulate this region instead")] = None,
+    min_per_site: Annotated[
+        int, typer.Option(min=0, help="at small scales, keep the largest sites: >= N a site")
+    ] = 8,
     overrides: Annotated[
         list[str] | None, typer.Option("--set", help="TABLE.KEY=VALUE for every scenario")
     ] = None,
@@ -83,7 +86,7 @@ def compare(
 ) -> None:
     """Run each scenario `--runs` times and write the HTML report and CSVs."""
     scenarios = _load(scenario_files, overrides or [], region)
-    settings = RunSettings(years, scale, warmup)
+    settings = RunSettings(years, scale, warmup, min_per_site)
     jobs = plan_jobs(scenarios, runs, seed)
     started = time.perf_counter()
     with _progress() as progress:
@@ -112,7 +115,7 @@ def compare(
 def _run_facts(
     first: Scenario, settings: RunSettings, runs: int, seed: int, where: str, seconds: float
 ) -> dict[str, object]:
-    spec = load_region(first.region)
+    spec = pooled_sites(load_region(first.region), settings.scale, settings.min_clinicians_per_site)
     return {
         "runs": runs,
         "years": settings.years,
@@ -120,6 +123,7 @@ def _run_facts(
         "warmup": settings.warmup_weeks,
         "region": first.region,
         "clinicians": max(len(spec.clinics), round(spec.clinicians * settings.scale)),
+        "sites": len(spec.clinics),
         "seed": seed,
         "workers": where,
         "seconds": round(seconds),
@@ -179,12 +183,14 @@ def validate(
 
 def _validate_queue(requests: int, slots: int) -> None:
     table = Table(title=f"Queue: s = {slots} slots/business day, Poisson arrivals, FCFS")
-    for column in ("load", "exact mean wait", "simulated", "± s.e.", "difference", "requests"):
+    columns = ("load", "exact", "services", "± s.e.", "difference", "requests")
+    for column in (*columns, "same as recursion", "recursion, 2 M days"):
         table.add_column(column, justify="right")
     for load in (0.5, 0.8, 0.95):
         segments, warmup = 10, 200
         days = max(100, round(requests / segments / (load * slots)))
         check = check_queue(load, slots, segments, days, warmup, seed=2026)
+        long_run = recursion_mean_wait(load * slots, slots, 2_000_000, seed=2026)
         table.add_row(
             f"{load:g}",
             f"{check.exact:.4f}",
@@ -192,6 +198,8 @@ def _validate_queue(requests: int, slots: int) -> None:
             f"{check.standard_error:.4f}",
             f"{check.relative_error:+.2%}",
             f"{check.requests:,}",
+            "request by request" if check.identical_to_recursion else "[red]NO[/]",
+            f"{long_run:.4f} ({long_run / check.exact - 1:+.2%})",
         )
     console.print(table)
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from parity.adapters.clock import SimulatedClock
 from parity.adapters.memory import MemoryUnitOfWork
-from parity.domain.care import Appointment, CancelledBy, Course, Decision
+from parity.domain.care import Appointment, AppointmentStatus, CancelledBy, Course, Decision
 from parity.domain.errors import ParityError
 from parity.domain.members import Member
 from parity.domain.ports import UnitOfWork
@@ -91,12 +91,17 @@ class Simulation:
         )
         # The in-memory store by default; `parity demo` passes the configured database.
         self.uow: UnitOfWork = uow if uow is not None else MemoryUnitOfWork()
+        self.live_reads = isinstance(self.uow, MemoryUnitOfWork)
         self.clock = SimulatedClock(self._at(config.start, time(0, 0)))
         self.queue: list[tuple[datetime, int, str, Any]] = []
         self.sequence = itertools.count()
         self.episodes: dict[int, Episode] = {}
         self.registered: set[str] = set()
         self.run_state = SimulationRun(self.uow, policy, config)
+        # Hooks for workforce scenarios (simulation/staffing.py): episode starts scale with
+        # `demand_factor`; `roster`, when set, names the clinicians whose weeks are laid.
+        self.demand_factor = 1.0
+        self.roster: set[str] | None = None
 
     def _at(self, day: date, clock_time: time) -> datetime:
         return datetime.combine(day, clock_time, tzinfo=self.tz).astimezone(UTC)
@@ -109,24 +114,42 @@ class Simulation:
         for clinician, template in zip(self.region.clinicians, self.region.templates, strict=True):
             register_clinician(clinician, template, self.uow, self.policy)
 
-    def run(self, on_day: Callable[[int, int], None] | None = None) -> SimulationRun:
+    def run(
+        self,
+        on_day: Callable[[int, int], None] | None = None,
+        before_day: Callable[[date], None] | None = None,
+    ) -> SimulationRun:
+        """Simulate every day from the start to the end; `before_day(day)` runs at the
+        day's first instant, before its weeks are laid and its arrivals drawn."""
         self.setup()
         settle_heap()
         days = (self.config.end - self.config.start).days
         for offset in range(days):
             day = self.config.start + timedelta(days=offset)
+            if before_day is not None:
+                self.clock.set(self._at(day, time(0, 0)))
+                before_day(day)
             if day.weekday() == 0:
-                materialise(self.uow, self.policy, day, HORIZON_WEEKS_AHEAD)
+                self.lay_weeks(day)
             self._schedule_arrivals(day)
             self._drain(self._at(day + timedelta(days=1), time(0, 0)))
             if on_day is not None:
                 on_day(offset + 1, days)
         return self.run_state
 
+    def lay_weeks(self, day: date, clinician_ids: tuple[str, ...] | None = None) -> None:
+        """Keep the rolling horizon laid from `day`: everyone's weeks, the roster's, or
+        the named clinicians' (weeks already laid are skipped)."""
+        if clinician_ids is None and self.roster is not None:
+            clinician_ids = tuple(sorted(self.roster))
+        if clinician_ids == ():
+            return  # an empty roster lays nothing (an empty list would mean everyone)
+        materialise(self.uow, self.policy, day, HORIZON_WEEKS_AHEAD, clinician_ids or ())
+
     def _schedule_arrivals(self, day: date) -> None:
         opens, closes = self._at(day, OPEN_HOURS[0]), self._at(day, OPEN_HOURS[1])
         hours = (closes - opens).total_seconds() / 3600
-        rate = self.demand.episodes_per_day / hours
+        rate = self.demand.episodes_per_day * self.demand_factor / hours
         elapsed = self.rng.expovariate(rate)
         while elapsed < hours:
             self._push(opens + timedelta(hours=elapsed), "arrival", None)
@@ -172,7 +195,14 @@ class Simulation:
         self._after(book_request(BookRequest(request.id), self.uow, self.clock, self.policy))
 
     def _read(self, query: Callable[[UnitOfWork], T]) -> T:
-        """Run a read inside its own (rolled-back) transaction, as any SQL store needs."""
+        """Run a read inside its own (rolled-back) transaction, as any SQL store needs.
+
+        The in-memory store's records are live objects and a read changes nothing, so it
+        reads them directly: inside a transaction it would snapshot every record it
+        touches only to restore it on the rollback (a sixth of the run's time).
+        """
+        if self.live_reads:
+            return query(self.uow)
         with self.uow:
             return query(self.uow)
 
@@ -201,7 +231,14 @@ class Simulation:
             late = starts_at - timedelta(hours=min(2.0, lead / 7200))
             self._push(late, "member_cancel", appointment_id)
 
+    def _still_booked(self, appointment_id: int) -> bool:
+        """A visit a departure or a strike already cancelled has nothing left to cancel."""
+        appointment = self._read(lambda uow: uow.appointments.get(appointment_id))
+        return appointment.status is AppointmentStatus.BOOKED
+
     def _on_clinic_cancel(self, appointment_id: int) -> None:
+        if not self._still_booked(appointment_id):
+            return
         cancelled = cancel_appointment(
             CancelAppointment(appointment_id, CancelledBy.CLINIC, "clinician unavailable"),
             self.uow,
@@ -213,6 +250,8 @@ class Simulation:
         )
 
     def _on_member_cancel(self, appointment_id: int) -> None:
+        if not self._still_booked(appointment_id):
+            return
         cancelled = cancel_appointment(
             CancelAppointment(appointment_id, CancelledBy.MEMBER, "member rescheduled"),
             self.uow,

@@ -1,0 +1,126 @@
+"""Replications -> means with 90 % intervals, per month and over the contract's life.
+
+An interval is the 5th to 95th percentile of the replications (where 90 % of the simulated
+futures fall), not a confidence interval of the mean. Differences between scenarios are
+taken replication by replication (they share seeds), so they are far narrower than the
+two intervals side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from statistics import fmean
+
+import numpy as np
+
+from parity.adapters.rules_files import load_rules
+from parity.simulation.monthly import Month, Prices, metrics, pooled
+from parity.simulation.scenario_run import ReplicationResult
+from parity.simulation.scenarios import Scenario
+
+LOW, HIGH = 5.0, 95.0
+# Figures over the whole run that are not sums: what a month-by-month mean says better.
+AVERAGED = {"headcount": "average_headcount", "fte": "average_fte"}
+
+
+@dataclass(frozen=True)
+class Band:
+    mean: float | None
+    low: float | None
+    high: float | None
+    runs: int
+
+
+def band(values: Iterable[float | None]) -> Band:
+    present = [float(v) for v in values if v is not None]
+    if not present:
+        return Band(None, None, None, 0)
+    low, high = np.percentile(present, [LOW, HIGH])
+    return Band(fmean(present), float(low), float(high), len(present))
+
+
+@cache
+def _penalty(jurisdiction: str) -> int:
+    return load_rules(jurisdiction).penalty_per_violation_usd
+
+
+def prices_for(scenario: Scenario) -> Prices:
+    return Prices(
+        scenario.costs.oon_cost_per_session_usd,
+        scenario.costs.external_cost_per_session_usd,
+        _penalty(scenario.jurisdiction),
+    )
+
+
+def life_figures(months: Sequence[Month], prices: Prices) -> dict[str, float | None]:
+    """One replication over the whole run: shares and waits pooled over every request,
+    counts and money summed, staffing at the end and on average."""
+    figures = {name: f(pooled(months)) for name, f in metrics(prices).items()}
+    for name, averaged in AVERAGED.items():
+        figures[averaged] = fmean(float(getattr(m, name)) for m in months)
+    return figures
+
+
+@dataclass(frozen=True)
+class ScenarioOutcome:
+    scenario: Scenario
+    months: list[str]
+    monthly: dict[str, list[Band]]
+    life: dict[str, Band]
+    versus_first: dict[str, Band]
+    runs: int
+    errors: int
+
+
+def _monthly(results: Sequence[ReplicationResult], prices: Prices) -> dict[str, list[Band]]:
+    figures = metrics(prices)
+    count = len(results[0].months)
+    return {
+        name: [band(f(r.months[i]) for r in results) for i in range(count)]
+        for name, f in figures.items()
+    }
+
+
+def _difference(
+    mine: list[dict[str, float | None]], first: list[dict[str, float | None]]
+) -> dict[str, Band]:
+    def gap(a: float | None, b: float | None) -> float | None:
+        return None if a is None or b is None else a - b
+
+    return {
+        name: band(gap(m[name], f[name]) for m, f in zip(mine, first, strict=True))
+        for name in mine[0]
+    }
+
+
+def outcomes(
+    scenarios: Sequence[Scenario], results: Sequence[ReplicationResult]
+) -> list[ScenarioOutcome]:
+    """Bands per scenario; the first scenario is the reference for paired differences."""
+    by_name = {s.name: [r for r in results if r.scenario == s.name] for s in scenarios}
+    lives = {
+        s.name: [life_figures(r.months, prices_for(s)) for r in by_name[s.name]] for s in scenarios
+    }
+    first = lives[scenarios[0].name]
+    found: list[ScenarioOutcome] = []
+    for scenario in scenarios:
+        mine = by_name[scenario.name]
+        if not mine:
+            raise ValueError(f"no replications of {scenario.name}")
+        found.append(
+            ScenarioOutcome(
+                scenario,
+                [m.month for m in mine[0].months],
+                _monthly(mine, prices_for(scenario)),
+                {
+                    k: band(life[k] for life in lives[scenario.name])
+                    for k in lives[scenario.name][0]
+                },
+                _difference(lives[scenario.name], first),
+                len(mine),
+                sum(r.errors for r in mine),
+            )
+        )
+    return found

@@ -1,0 +1,260 @@
+"""One replication of a scenario: the booking simulation with the workforce changing under it.
+
+The region is simulated from a warm-up before the contract starts (a steady caseload, a
+static workforce), then month by month over the contract's life: at each month's first
+day leavers give notice and vacancies open; a vacancy's hire starts the day it fills;
+episode starts grow; a strike, if any, takes its share of the unit out for its weeks while
+contracted external clinicians cover part of their hours.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+
+from parity.adapters.rules_files import RegionSpec, load_region, load_rules
+from parity.domain.workforce import Clinician
+from parity.services.policy import Policy
+from parity.simulation.engine import SimulationConfig
+from parity.simulation.monthly import (
+    Month,
+    month_key,
+    months_between,
+    record_access,
+    record_visits_and_referrals,
+)
+from parity.simulation.region import (
+    SyntheticRegion,
+    build_region,
+    clinic_weights,
+    weekly_template,
+)
+from parity.simulation.scenarios import Scenario
+from parity.simulation.staffing import StaffedSimulation
+from parity.simulation.workforce import PensionPlan, Post, Workforce, draw_profile
+from parity.simulation.workforce_ledger import Ledger, staffing_by_month
+
+EXTERNAL_PREFIX = "x"
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    years: int = 3
+    scale: float = 0.01
+    warmup_weeks: int = 13
+    min_clinicians_per_site: int = 8
+
+
+@dataclass(frozen=True)
+class ReplicationResult:
+    scenario: str
+    replication: int
+    seed: int
+    months: tuple[Month, ...]
+    errors: int
+
+
+def pooled_sites(spec: RegionSpec, scale: float, per_site: int) -> RegionSpec:
+    """At a small scale keep the most populous sites, so each has `per_site` clinicians.
+
+    In-person care is booked per site. The full region has ~120 clinicians a site; a 1 %
+    sample spread over all 20 sites would leave one or two a site, pools far more
+    fragmented than the real ones. Members are shared among the sites kept.
+    """
+    count = round(spec.clinicians * scale)
+    keep = max(1, count // per_site) if per_site > 0 else len(spec.clinics)
+    if keep >= len(spec.clinics):
+        return spec
+    weights = clinic_weights(spec)
+    largest = sorted(range(len(spec.clinics)), key=lambda i: -weights[i])[:keep]
+    return replace(spec, clinics=tuple(spec.clinics[i] for i in sorted(largest)))
+
+
+def simulation_config(start: date, end: date, warmup_weeks: int, seed: int) -> SimulationConfig:
+    """Begin on the Monday `warmup_weeks` before `start` (weeks are laid on Mondays) and run
+    whole weeks until at least `end`."""
+    first = start - timedelta(weeks=warmup_weeks)
+    first -= timedelta(days=first.weekday())
+    warm = (start - first).days // 7
+    weeks = -(-(end - first).days // 7) - warm
+    return SimulationConfig(weeks=weeks, warmup_weeks=warm, start=first, seed=seed)
+
+
+class ScenarioRun:
+    def __init__(self, scenario: Scenario, settings: RunSettings, seed: int) -> None:
+        self.scenario = scenario
+        self.policy = Policy(load_rules(scenario.jurisdiction), scenario.contract)
+        self.spec = pooled_sites(
+            load_region(scenario.region), settings.scale, settings.min_clinicians_per_site
+        )
+        self.region: SyntheticRegion = build_region(
+            self.spec, scenario.contract, settings.scale, seed
+        )
+        self.first_days = months_between(scenario.start, settings.years * 12)
+        self.end = months_between(self.first_days[-1], 2)[1]
+        config = simulation_config(scenario.start, self.end, settings.warmup_weeks, seed)
+        self.simulation = StaffedSimulation(self.region, self.policy, config)
+        self.rng = random.Random(seed * 1_000_003 + 17)
+        self.workforce = Workforce(
+            self._posts(config.start), scenario.turnover, scenario.recruiting, self.rng
+        )
+        self.hired = len(self.region.clinicians)
+        self.strikers: list[Post] = []
+        self.externals: list[str] = []
+        self.open_vacancies: dict[str, int] = {}
+        self._check_strike()
+
+    def _check_strike(self) -> None:
+        strike = self.scenario.strike
+        if strike is not None and strike.starts < self.scenario.start:
+            raise ValueError(f"{self.scenario.name}: the strike starts before the scenario")
+
+    def _posts(self, first: date) -> list[Post]:
+        share = self.scenario.existing_share_with_pension
+        return [
+            Post(
+                clinician,
+                template,
+                PensionPlan.DEFINED_BENEFIT if self.rng.random() < share else PensionPlan.NONE,
+                first,
+            )
+            for clinician, template in zip(
+                self.region.clinicians, self.region.templates, strict=True
+            )
+        ]
+
+    def _instant(self, day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=self.policy.rules.timezone)
+
+    def months_since_start(self, day: date) -> float:
+        return (day - self.scenario.start).days / (365.25 / 12)
+
+    def run(self, on_day: Callable[[int, int], None] | None = None) -> ReplicationResult:
+        self.simulation.run(on_day, self.before_day)
+        return ReplicationResult(
+            self.scenario.name,
+            0,
+            self.simulation.config.seed,
+            tuple(self.months()),
+            len(self.simulation.run_state.errors),
+        )
+
+    def before_day(self, day: date) -> None:
+        if not self.scenario.start <= day < self.end:
+            return
+        if day == self.scenario.start:
+            self._change_plans()
+        if day.day == 1 or day == self.scenario.start:
+            self._month_begins(day)
+        self._fill_vacancies(day)
+        self._strike(day)
+        if (day + timedelta(days=1)).day == 1:
+            self.open_vacancies[month_key(day)] = len(self.workforce.vacancies)
+
+    def _change_plans(self) -> None:
+        """At the start, staff without a pension move to the plan the contract gives."""
+        for post in self.workforce.posts:
+            if post.plan is PensionPlan.NONE:
+                post.plan = self.scenario.plan
+
+    def _month_begins(self, day: date) -> None:
+        months = self.months_since_start(day)
+        ratio = self.scenario.pay.ratio_to_market(months)
+        self.simulation.demand_factor = (1 + self.scenario.demand_growth_per_year) ** (months / 12)
+        hours = self.scenario.contract.direct_care_hours_per_week_fte
+        by_day: dict[date, list[str]] = {}
+        for post in self.workforce.give_notice(day, ratio, hours):
+            assert post.ends is not None
+            by_day.setdefault(post.ends, []).append(post.clinician.id)
+        for leaves_on, ids in sorted(by_day.items()):
+            self.simulation.depart(ids, self._instant(leaves_on), "clinician left the plan")
+        for _ in range(self.workforce.growth_openings()):
+            self.workforce.advertise(self._growth_profile(), day, ratio)
+
+    def _growth_profile(self) -> Clinician:
+        clinic = self.rng.choices(self.region.clinics, self.region.clinic_weights)[0]
+        return draw_profile(self.rng, self.spec.workforce, clinic.id, "to-be-numbered")
+
+    def _new_clinician(self, profile: Clinician, prefix: str = "c") -> Clinician:
+        self.hired += 1
+        number = f"{prefix}{self.hired:05d}"
+        return replace(profile, id=number, name=f"Clinician {number}")
+
+    def _fill_vacancies(self, day: date) -> None:
+        for vacancy in self.workforce.due(day):
+            clinician = self._new_clinician(vacancy.profile)
+            template = weekly_template(clinician, self.scenario.contract, self.spec.workforce)
+            self.simulation.hire(clinician, template, day)
+            self.workforce.staff(Post(clinician, template, self.scenario.plan, day))
+
+    def strike_window(self) -> tuple[date, date] | None:
+        strike = self.scenario.strike
+        if strike is None:
+            return None
+        return strike.starts, strike.starts + timedelta(weeks=strike.weeks)
+
+    def _strike(self, day: date) -> None:
+        window = self.strike_window()
+        if window is None or day not in (window[0], window[1]):
+            return
+        strike = self.scenario.strike
+        assert strike is not None
+        if day == window[1]:
+            self.simulation.depart(self.externals, self._instant(day), "strike cover ended")
+            return
+        self.strikers = [
+            p
+            for p in self.workforce.active(day)
+            if p.clinician.discipline in strike.unit_disciplines
+            and self.rng.random() < strike.share_striking
+        ]
+        if not self.strikers:
+            return
+        ids = [p.clinician.id for p in self.strikers]
+        self.simulation.absent(ids, self._instant(day), self._instant(window[1]), "strike")
+        cover = round(strike.external_fill_share * sum(p.clinician.fte for p in self.strikers))
+        for _ in range(cover):
+            profile = replace(self.rng.choice(self.strikers).clinician, fte=1.0)
+            external = self._new_clinician(profile, EXTERNAL_PREFIX)
+            template = weekly_template(external, self.scenario.contract, self.spec.workforce)
+            self.simulation.hire(external, template, day)
+            self.externals.append(external.id)
+
+    def months(self) -> list[Month]:
+        months = {month_key(d): Month(month_key(d)) for d in self.first_days}
+        ledger = Ledger(
+            self.scenario.start,
+            self.end,
+            self.policy.rules.calendar,
+            self.scenario.pay,
+            frozenset(p.clinician.id for p in self.strikers),
+            self.strike_window(),
+        )
+        staffing_by_month(self.workforce.posts, months, ledger)
+        for key, count in self.open_vacancies.items():
+            if key in months:
+                months[key].open_vacancies = count
+        tz, uow = self.policy.rules.timezone, self.simulation.uow
+        record_access(uow, months, tz, self.policy.rules.calendar, self._instant(self.end))
+        record_visits_and_referrals(
+            uow,
+            months,
+            tz,
+            lambda clinician_id: clinician_id.startswith(EXTERNAL_PREFIX),
+            self.simulation.referred_sessions,
+        )
+        return list(months.values())
+
+
+def run_replication(
+    scenario: Scenario,
+    settings: RunSettings,
+    replication: int,
+    seed: int,
+    on_day: Callable[[int, int], None] | None = None,
+) -> ReplicationResult:
+    """Run one replication of `scenario` with its own seed; the same seed, the same result."""
+    result = ScenarioRun(scenario, settings, seed).run(on_day)
+    return replace(result, replication=replication)
