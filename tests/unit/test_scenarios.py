@@ -162,7 +162,9 @@ def test_the_report_is_self_contained_and_the_csvs_hold_every_month(
     scenarios, results = demo_results
     found = outcomes(scenarios, results)
     facts = {"runs": 2, "years": 1, "scale": 0.4, "warmup": 2, "region": "demo"}
-    html = to_html(found, facts | {"clinicians": 8, "sites": 1, "seed": 11, "workers": "-", "seconds": 1})
+    html = to_html(
+        found, facts | {"clinicians": 8, "sites": 1, "seed": 11, "workers": "-", "seconds": 1}
+    )
     assert "<script src=" not in html
     assert "Plotly" in html
     assert "socal-union-2024" in html

@@ -18,6 +18,7 @@ from parity.config import Settings
 from parity.domain.errors import ParityError
 from parity.entrypoints.optimize_commands import register as register_optimize_commands
 from parity.entrypoints.report_commands import register as register_report_commands
+from parity.entrypoints.scenario_commands import register as register_scenario_commands
 from parity.entrypoints.service_commands import register as register_service_commands
 from parity.simulation.summary import Summary, summarise
 
@@ -183,6 +184,7 @@ def _print_summary(summary: Summary, contract: str, bookings: int) -> None:
 register_service_commands(app)
 register_report_commands(app)
 register_optimize_commands(app)
+register_scenario_commands(app)
 
 
 def main() -> None:
