@@ -4,6 +4,7 @@ the simulator against an exact queue and the employer's IPC-hour estimate."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -218,6 +219,13 @@ def _validate_ipc_hour(scale: float, leave_weeks: float) -> None:
         f"first principles, full calendars: × {full.weeks_worked_share:.3f} weeks worked"
         f" × {full.attended_share:.2f} attended",
         f"{full.appointments_per_week:,.0f}",
+    )
+    shares = zip(spec.workforce["fte_values"], spec.workforce["fte_shares"], strict=True)
+    mix = sum(float(v) * float(w) for v, w in shares)
+    headcount = replace(full, fte=mix)
+    table.add_row(
+        f"first principles, 2,000 heads at the region's FTE mix (mean {mix:.3f} FTE)",
+        f"{headcount.appointments_per_week:,.0f}",
     )
     table.add_row(
         f"simulated, socal x{scale:g} at calibrated demand ({used:.0%} of the hour's slot was used)",

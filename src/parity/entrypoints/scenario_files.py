@@ -26,8 +26,8 @@ def _count(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def _days(value: float) -> str:
-    return f"{value:.1f}"
+def _one(value: float) -> str:
+    return f"{value:,.1f}"
 
 
 def _usd(value: float) -> str:
@@ -45,16 +45,16 @@ HEADLINE = (
     Figure("initial_within_standard", "initial offers within standard", _pct),
     Figure("follow_up_within_standard", "follow-up offers within standard (SB 221)", _pct),
     Figure("urgent_within_standard", "urgent offers within standard", _pct),
-    Figure("headcount", "headcount at the end", _count),
-    Figure("average_headcount", "average headcount", _days),
-    Figure("departures", "departures", _count),
-    Figure("hires", "hires", _count),
+    Figure("headcount", "headcount at the end", _one),
+    Figure("average_headcount", "average headcount", _one),
+    Figure("departures", "departures", _one),
+    Figure("hires", "hires", _one),
     Figure("capacity_hours", "direct-care capacity (bookable hours)", _count),
     Figure("appointments_delivered", "appointments delivered", _count),
-    Figure("initial_median_wait_bd", "initial wait, median (business days)", _days),
-    Figure("initial_p90_wait_bd", "initial wait, 90th percentile (business days)", _days),
-    Figure("follow_up_median_wait_bd", "follow-up wait, median (business days)", _days),
-    Figure("follow_up_p90_wait_bd", "follow-up wait, 90th percentile (business days)", _days),
+    Figure("initial_median_wait_bd", "initial wait, median (business days)", _one),
+    Figure("initial_p90_wait_bd", "initial wait, 90th percentile (business days)", _one),
+    Figure("follow_up_median_wait_bd", "follow-up wait, median (business days)", _one),
+    Figure("follow_up_p90_wait_bd", "follow-up wait, 90th percentile (business days)", _one),
     Figure("oon_referrals", "out-of-network referrals", _count),
     Figure("oon_cost_usd", "out-of-network cost", _usd),
     Figure("violations", "violations", _count),
