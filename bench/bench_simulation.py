@@ -325,7 +325,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--part", choices=("year", "simpy", "dask", "all"), default="all")
     parser.add_argument("--weeks", type=int, default=52, help="weeks of the full-region run")
-    parser.add_argument("--simpy-weeks", type=int, default=2)
+    parser.add_argument("--simpy-weeks", type=int, default=4)
     parser.add_argument("--simpy-scale", type=float, default=1.0)
     parser.add_argument("--runs", type=int, default=6, help="replications for the Dask part")
     args = parser.parse_args()
