@@ -138,11 +138,14 @@ class MemoryRepository(Generic[T]):
 
     def where(self, **criteria: Any) -> Sequence[T]:
         indexed = [f for f in criteria if f in self._indexes]
-        pool: Iterable[T] = (
-            self._indexes[indexed[0]].get(criteria[indexed[0]], [])
-            if indexed
-            else self._items.values()
-        )
+        pool: Iterable[T]
+        if self._key in criteria:  # the key itself: one dict lookup, not a scan
+            found_by_key = self._items.get(criteria[self._key])
+            pool = [] if found_by_key is None else [found_by_key]
+        elif indexed:
+            pool = self._indexes[indexed[0]].get(criteria[indexed[0]], [])
+        else:
+            pool = self._items.values()
         found = [i for i in pool if all(getattr(i, f) == v for f, v in criteria.items())]
         for item in found:
             self._log.touch(item)
@@ -327,7 +330,7 @@ class MemoryUnitOfWork:
         self.requests = MemoryRepository[CareRequest](log, "ServiceRequest", indexed=("member_id",))
         self.offers = MemoryRepository[Offer](log, "Offer", indexed=("request_id",))
         self.appointments = MemoryRepository[Appointment](
-            log, "Appointment", indexed=("request_id", "member_id")
+            log, "Appointment", indexed=("request_id", "member_id", "slot_id")
         )
         self.referrals = MemoryRepository[Referral](log, "Referral", indexed=("request_id",))
         self.clinical_exceptions = MemoryRepository[ClinicalException](
