@@ -15,6 +15,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from parity.adapters.sql.engine import database_url_from_env, engine_from_url
@@ -30,6 +31,14 @@ def alembic_config(url: str | None = None) -> Config:
         # ConfigParser interpolates %, which URL-encoded passwords contain.
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+def head_revision() -> str:
+    """The newest revision among the migration scripts (what `upgrade` reaches)."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migration scripts under {MIGRATIONS}")
+    return head
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
