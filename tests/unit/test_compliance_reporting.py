@@ -194,3 +194,11 @@ def test_the_report_files_hold_the_same_figures_and_the_html_needs_no_network(
     assert "Plotly" in page
     assert "<script src=" not in page
     assert "cdn" not in page.split("</head>")[1].lower()
+    # The file draws the dashboard's own four charts (one definition of each).
+    for title in (
+        "Within standard, by week of request",
+        "Wait to first offer",
+        "Clinic comparison",
+    ):
+        assert title in page
+    assert page.count('class="plotly-graph-div"') == 4

@@ -11,14 +11,14 @@ import io
 import json
 from typing import Any
 
-import plotly.graph_objects as go
+import plotly.io
 from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
+from parity.entrypoints.charts import compliance as compliance_charts
 from parity.services.compliance_report import ComplianceReport
 
-THRESHOLD_COLOUR = "#c0392b"
-CLASS_COLOURS = {"urgent": "#8e44ad", "non-urgent": "#2471a3"}
+DEFAULT_THRESHOLD = 0.7
 
 
 def to_json(report: ComplianceReport) -> str:
@@ -144,99 +144,18 @@ def evidence_csv(report: ComplianceReport) -> str:
     return buffer.getvalue()
 
 
-def _trend_chart(report: ComplianceReport) -> go.Figure:
-    figure = go.Figure()
-    for cls in ("urgent", "non-urgent"):
-        points = [
-            m for m in report.breakdowns["by_week_class"] if m["key"][1] == cls and m["decided"]
-        ]
-        figure.add_trace(
-            go.Scatter(
-                x=[m["key"][0] for m in points],
-                y=[m["share_within_standard"] for m in points],
-                mode="lines+markers",
-                name=cls,
-                line={"color": CLASS_COLOURS[cls]},
-            )
-        )
-    threshold = report.checks[1].threshold if len(report.checks) > 1 else 0.7
-    figure.add_hline(
-        y=threshold,
-        line={"color": THRESHOLD_COLOUR, "dash": "dash"},
-        annotation_text=f"{threshold:.0%} threshold",
-    )
-    figure.update_layout(
-        title="Share offered within standard, by week of request",
-        yaxis={"tickformat": ".0%", "range": [0, 1.02]},
-        xaxis_title="week",
-    )
-    return figure
-
-
-def _wait_chart(report: ComplianceReport) -> go.Figure:
-    figure = go.Figure()
-    for standard in sorted({r.standard for r in report.rows}):
-        waits = [
-            r.wait_business_days
-            for r in report.rows
-            if r.standard == standard and r.wait_business_days is not None
-        ]
-        if waits:
-            figure.add_trace(go.Histogram(x=waits, name=standard, opacity=0.7, xbins={"size": 1}))
-    figure.update_layout(
-        barmode="overlay",
-        title="Wait to first offer (business days)",
-        xaxis_title="business days from clock start",
-        yaxis_title="requests",
-    )
-    return figure
-
-
-def _clinic_chart(report: ComplianceReport) -> go.Figure:
-    figure = go.Figure()
-    for cls in ("non-urgent", "urgent"):
-        points = [
-            m for m in report.breakdowns["by_clinic_class"] if m["key"][1] == cls and m["decided"]
-        ]
-        figure.add_trace(
-            go.Bar(
-                x=[m["key"][0] for m in points],
-                y=[m["share_within_standard"] for m in points],
-                name=cls,
-                marker={"color": CLASS_COLOURS[cls]},
-            )
-        )
-    figure.add_hline(y=0.7, line={"color": THRESHOLD_COLOUR, "dash": "dash"})
-    figure.update_layout(
-        title="Clinic comparison", yaxis={"tickformat": ".0%", "range": [0, 1.02]}, barmode="group"
-    )
-    return figure
-
-
-def _cause_chart(report: ComplianceReport) -> go.Figure:
-    causes = report.causes.most_common()
-    figure = go.Figure(
-        go.Bar(
-            x=[c for c, _ in causes], y=[n for _, n in causes], marker={"color": THRESHOLD_COLOUR}
-        )
-    )
-    figure.update_layout(title="Violations by cause", yaxis_title="requests")
-    return figure
-
-
 def to_html(report: ComplianceReport) -> str:
     environment = Environment(
         loader=PackageLoader("parity.entrypoints", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
     )
+    # The same figures as the dashboard's (one definition of each chart), drawn inline.
+    threshold = report.checks[-1].threshold if report.checks else DEFAULT_THRESHOLD
     charts = [
-        chart.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
-        for chart in (
-            _trend_chart(report),
-            _wait_chart(report),
-            _clinic_chart(report),
-            _cause_chart(report),
+        plotly.io.from_json(chart.figure).to_html(
+            full_html=False, include_plotlyjs=False, config={"displaylogo": False}
         )
+        for chart in compliance_charts(report, {}, threshold)
     ]
     return environment.get_template("report.html.j2").render(
         report=report, payload=report_payload(report), charts=charts, plotly_js=get_plotlyjs()

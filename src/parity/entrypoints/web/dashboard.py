@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse
 from parity.domain.errors import InvalidInput, ParityError
 from parity.domain.metrics import EvidenceRow
 from parity.domain.schedule import week_start_of
+from parity.entrypoints import charts
 from parity.entrypoints.api.context import ApiContext, Context
-from parity.entrypoints.web import charts
 from parity.entrypoints.web.formatting import Formats
 from parity.entrypoints.web.page import Notice, formats, refusal, render
 from parity.entrypoints.web.routing import PageRoute
@@ -118,12 +118,7 @@ def dashboard(
         m.id: m.name for m in queries.members(uow, [r.member_id for r in shown[:VIOLATIONS_SHOWN]])
     }
     threshold = context.policy.rules.non_urgent_threshold
-    figures = [
-        charts.trend(report, threshold),
-        charts.clinics(report, names, threshold),
-        charts.causes(report),
-        charts.waits(report),
-    ]
+    figures = charts.compliance(report, names, threshold)
     values = {
         "title": "Access dashboard",
         "nav": "dashboard",

@@ -1,5 +1,6 @@
-"""The pages' charts as Plotly figure JSON; `static/parity.js` draws them with the Plotly
-bundle Parity serves itself. Every chart's figures are also in a table on its page."""
+"""The charts of the pages and of the report file, as Plotly figure JSON: on a page,
+`web/static/parity.js` draws them with the Plotly bundle Parity serves itself (and every
+chart's figures are also in a table); the report file inlines the same figures."""
 
 from __future__ import annotations
 
@@ -129,6 +130,17 @@ def waits(report: ComplianceReport) -> Chart:
             )
     figure.update_layout(barmode="overlay")
     return _chart("waits", "Wait to first offer (business days)", figure)
+
+
+def compliance(report: ComplianceReport, names: Mapping[str, str], threshold: float) -> list[Chart]:
+    """The compliance charts the dashboard and the report file both show, in reading order:
+    trend, waits, clinics, causes."""
+    return [
+        trend(report, threshold),
+        waits(report),
+        clinics(report, names, threshold),
+        causes(report),
+    ]
 
 
 # -- the scenario lab -------------------------------------------------------------------------
