@@ -9,13 +9,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from parity.entrypoints.web import assets, care, dashboard, lab, member, plan, queue, week
+from parity.entrypoints.web import assets, care, dashboard, lab, login, member, plan, queue, week
 from parity.entrypoints.web.routing import PageRoute, error_page
 
 HOME = "/app/dashboard"
 
 pages = APIRouter(prefix="/app", route_class=PageRoute, include_in_schema=False)
-for module in (assets, dashboard, queue, care, week, plan, lab, member):
+for module in (assets, login, dashboard, queue, care, week, plan, lab, member):
     pages.include_router(module.router)
 
 
