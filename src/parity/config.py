@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite:///var/parity.db"
 
@@ -46,7 +47,7 @@ class Settings:
         return replace(settings, **security_from_env(env))
 
 
-def security_from_env(env: Mapping[str, str]) -> dict[str, str | int]:
+def security_from_env(env: Mapping[str, str]) -> dict[str, Any]:
     """PARITY_SECRET_KEY, PARITY_TOKEN_MINUTES and PARITY_OIDC_* (see README, Security)."""
     minutes = env.get("PARITY_TOKEN_MINUTES", "30")
     if not minutes.isdigit() or not 1 <= int(minutes) <= 24 * 60:

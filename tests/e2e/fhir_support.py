@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from fhir.resources.R4B import get_fhir_model_class
 
@@ -21,6 +22,8 @@ from parity.adapters.clock import SimulatedClock
 from parity.adapters.memory import MemoryUnitOfWork
 from parity.adapters.rules_files import load_region
 from parity.domain.members import Member
+from parity.domain.users import Principal, Role
+from parity.entrypoints.security import issue_token
 from parity.domain.workforce import Modality
 from parity.services.policy import Policy
 from parity.services.schedules import materialise, register_clinician, register_clinics
@@ -132,3 +135,17 @@ def resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 def instant(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def auth_headers(
+    app: FastAPI,
+    role: Role | str = Role.ADMIN,
+    *,
+    subject: str = "",
+    member: str | None = None,
+    clinician: str | None = None,
+    clinics: tuple[str, ...] = (),
+) -> dict[str, str]:
+    """A bearer token of `role` signed by this app (admin by default: every route, every row)."""
+    who = Principal(subject or f"test-{role}", Role(role), member, clinician, clinics)
+    return {"Authorization": f"Bearer {issue_token(app, who)}"}

@@ -381,8 +381,11 @@ class MemoryUsers:
             raise InvalidInput(f"user {user.username!r} already exists")
         user.id = len(self._by_name) + 1
         self._by_name[user.username] = user
-        self._log.push(lambda: self._by_name.pop(user.username, None))
+        self._log.push(partial(self._forget, user.username))
         return user
+
+    def _forget(self, username: str) -> None:
+        self._by_name.pop(username, None)
 
     def by_username(self, username: str) -> User | None:
         return self._by_name.get(username)

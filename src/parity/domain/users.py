@@ -35,7 +35,9 @@ class NotAuthenticated(ParityError):
 
     rule = "not-authenticated"
     http_status = 401
-    http_headers = {"WWW-Authenticate": 'Bearer realm="parity"'}
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message, **details)
+        self.http_headers = {"WWW-Authenticate": 'Bearer realm="parity"'}
 
 
 class Forbidden(ParityError):

@@ -55,12 +55,12 @@ def member_of_hold(uow: UnitOfWork, hold_id: int) -> str:
 def member_of_task(uow: UnitOfWork, kind: str, number: int) -> str:
     """The member of an offer, a clinical exception or a referral."""
     with uow:
-        repository = {
-            "offer": uow.offers,
-            "exception": uow.clinical_exceptions,
-            "referral": uow.referrals,
-        }[kind]
-        request_id = getattr(repository.get(number), "request_id")  # noqa: B009
+        if kind == "offer":
+            request_id = uow.offers.get(number).request_id
+        elif kind == "exception":
+            request_id = uow.clinical_exceptions.get(number).request_id
+        else:
+            request_id = uow.referrals.get(number).request_id
         return uow.requests.get(request_id).member_id
 
 

@@ -38,9 +38,8 @@ class SqlAuditTrail(Store):
     """Inserts and reads only; the database's triggers refuse anything else."""
 
     def append(self, event: AuditEvent) -> AuditEvent:
-        row: dict[str, Any] = {
-            name: getattr(event, name) for name in tables.audit_events.c.keys() if name != "id"
-        }
+        names = [column.name for column in tables.audit_events.c if column.name != "id"]
+        row: dict[str, Any] = {name: getattr(event, name) for name in names}
         statement = insert(tables.audit_events).values(row).returning(tables.audit_events.c.id)
         return replace(event, id=self._execute(statement).scalar_one())
 

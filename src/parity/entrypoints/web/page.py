@@ -153,7 +153,7 @@ def render(
     """The page, or only the block the fragment header names (when it has one)."""
     found = templates.get_template(template)
     posted = _cookie_notice(request)
-    shared = {
+    shared: dict[str, Any] = {
         "request": request,
         "path": request.url.path,
         "fmt": formats(context),
