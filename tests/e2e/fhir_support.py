@@ -23,8 +23,8 @@ from parity.adapters.memory import MemoryUnitOfWork
 from parity.adapters.rules_files import load_region
 from parity.domain.members import Member
 from parity.domain.users import Principal, Role
-from parity.entrypoints.security import issue_token
 from parity.domain.workforce import Modality
+from parity.entrypoints.security import issue_token
 from parity.services.policy import Policy
 from parity.services.schedules import materialise, register_clinician, register_clinics
 from parity.simulation.region import build_region

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import uvicorn
 from browser_region import build
-from browser_support import DESKTOP, PHONE, Site, locked
+from browser_support import DESKTOP, PHONE, Site, add_users, locked
 from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
 
 from parity.adapters.rules_files import load_contract, load_rules
@@ -97,6 +97,7 @@ def policy() -> Policy:
 @pytest.fixture
 def site(server: Server, policy: Policy) -> Site:
     region = build(policy)
+    add_users(region)
     uow = locked(region.store)
     server.switch.app = create_app(uow, region.policy, region.clock)
     return Site(server.base, region, uow)
