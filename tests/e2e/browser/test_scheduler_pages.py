@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib.util
 
 from browser_region import THERAPIST
-from browser_support import Site, shoot, sign_in
+from browser_support import Site, csrf_of, shoot, sign_in
 from playwright.sync_api import Page, expect
 
 MARK = "window.parityMarker = 'no reload'"
@@ -83,7 +83,12 @@ def test_forms_explain_what_is_wrong_and_keep_what_was_typed(site: Site, page: P
     # Without the script the same refusal is a whole page with a 4xx, never a 500.
     answer = page.request.post(
         site.url(f"/app/requests/{request_id}/exception"),
-        form={"author": "Dr. Rivera", "reason": "x", "extended_deadline": "yesterday"},
+        form={
+            "author": "Dr. Rivera",
+            "reason": "x",
+            "extended_deadline": "yesterday",
+            "csrf_token": csrf_of(page),
+        },
     )
     assert answer.status == 422
     assert "extended deadline must be a date" in answer.text()
