@@ -35,6 +35,7 @@ class NotAuthenticated(ParityError):
 
     rule = "not-authenticated"
     http_status = 401
+
     def __init__(self, message: str, **details: object) -> None:
         super().__init__(message, **details)
         self.http_headers = {"WWW-Authenticate": 'Bearer realm="parity"'}
