@@ -64,5 +64,7 @@ def headers_for(app: FastAPI, role: Role | None, ada: AdaRecords) -> dict[str, s
     return {} if role is None else auth_headers(app, role, **links(role, ada))
 
 
-def add_login_user(region: Region, username: str = "matrix", role: Role = Role.ADMIN) -> None:
-    add_user(AddUser(username, role, PASSWORD), region.store, region.clock, QUICK)
+def add_login_user(
+    region: Region, username: str = "matrix", role: Role = Role.ADMIN, **links: Any
+) -> None:
+    add_user(AddUser(username, role, PASSWORD, **links), region.store, region.clock, QUICK)
