@@ -118,3 +118,16 @@ def test_reading_a_page_of_member_data_is_audited(app: FastAPI) -> None:
 def test_directory_reads_leave_no_audit_event(app: FastAPI) -> None:
     assert _get(app, "/Practitioner", Role.MEMBER, member="ada") == 200
     assert _trail(app) == []
+
+
+def test_an_auditor_sees_members_in_the_evidence_report_only_as_pseudonyms(
+    app: FastAPI, ada: AdaRecords
+) -> None:
+    window = "/report/evidence?from=2026-05-01&to=2026-07-01"
+    with TestClient(app) as client:
+        staff = client.get(window, headers=auth_headers(app, Role.MANAGER)).json()
+        audited = client.get(window, headers=auth_headers(app, Role.AUDITOR)).json()
+    assert {row["member"] for row in staff} == {"ada"}
+    [alias] = {row["member"] for row in audited}
+    assert alias.startswith("anon-")
+    assert "ada" not in str(audited)
