@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 SCRUBBED = ("parity", "uvicorn", "fastapi", "starlette", "sqlalchemy")
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL = re.compile(r"[\w.+%-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?<![\w/-])\+?\d[\d ().-]{7,}\d(?![\w/-])")
 DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 QUERY = re.compile(r"\?\S*")
