@@ -94,13 +94,14 @@ def test_reads_changes_and_refusals_of_member_data_are_audited(
     assert _get(app, "/Patient/ada", Role.MEMBER, member="bo", subject="bo-login") == 403
     events = _trail(app, patient="Patient/ada")
     booked = [e for e in events if e["action"] == "E" and "$book" in e["entity"][0]["description"]]
-    assert booked and booked[-1]["outcome"] == "0", "the booking made by prepare() is there"
+    assert booked, "the booking made by prepare() is there"
+    assert booked[-1]["outcome"] == "0"
     read = next(e for e in events if e["agent"][0]["who"]["identifier"]["value"] == "ada-login")
     assert read["action"] == "R"
     assert read["outcome"] == "0"
     assert read["agent"][0]["role"][0]["text"] == "member"
     assert read["agent"][0]["network"]["address"] == "testclient"
-    assert {"reference": "Patient/ada"} == {"reference": read["entity"][1]["what"]["reference"]}
+    assert {"reference": read["entity"][1]["what"]["reference"]} == {"reference": "Patient/ada"}
     refused = _trail(app, agent="bo-login")
     assert [e["outcome"] for e in refused] == ["4"]
     assert refused[0]["outcomeDesc"] == "HTTP 403"

@@ -27,6 +27,7 @@ ISSUER = "parity"
 AUDIENCE = "parity-api"
 MIN_SECRET_LENGTH = 32
 SECRET_FILE = Path("var/parity-secret.key")
+SESSION_COOKIE = "parity_session"  # the pages' session: the same JWT /token issues
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,30 +25,15 @@ from parity.domain.users import (
     may_see_clinician,
     may_see_member,
 )
-from parity.entrypoints.api.context import ApiContext
 from parity.entrypoints.security import owners
-from parity.entrypoints.security.context import Security, from_request
-from parity.entrypoints.security.matrix import Access, Category, Owner, access_for
+from parity.entrypoints.security.context import SESSION_COOKIE, Security, from_request
+from parity.entrypoints.security.matrix import Owner, access_for
+from parity.entrypoints.security.passage import DENIED, PASSAGE_KEY, Passage
 from parity.services import audit
 
-SESSION_COOKIE = "parity_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-PASSAGE_KEY = "parity.passage"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-DENIED = Access(Category.ROLES)
-
-
-@dataclass
-class Passage:
-    """What the guard learnt about one request, read by the audit trail afterwards."""
-
-    method: str
-    template: str
-    access: Access = DENIED
-    principal: Principal | None = None
-    member_ids: set[str] = field(default_factory=set)
-    entity_id: str = ""
 
 
 def csrf_token(secret: str, session_id: str) -> str:
@@ -139,8 +124,7 @@ def _identify_quietly(
 
 async def _check_owner(request: Request, passage: Passage, who: Principal, owner: Owner) -> None:
     body = await request.body() if owner is Owner.SEARCH and request.method in UNSAFE else b""
-    context = request.app.state.parity
-    assert isinstance(context, ApiContext)
+    context = request.app.state.parity  # the ApiContext create_app built
     params = dict(request.path_params)
     query = {key: request.query_params.getlist(key) for key in request.query_params}
     check = RowCheck(context.uow_factory, who, passage)

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parity.domain.audit import AuditEvent, action_for
 from parity.domain.ports import Clock, UnitOfWork
-from parity.entrypoints.security.guard import PASSAGE_KEY, Passage
+from parity.entrypoints.security.passage import PASSAGE_KEY, Passage
 from parity.services import audit
 
 log = logging.getLogger(__name__)

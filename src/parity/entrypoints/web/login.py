@@ -13,8 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from parity.domain.errors import ParityError
 from parity.domain.users import Role, TooManyAttempts
 from parity.entrypoints.api.context import Context
-from parity.entrypoints.security.context import from_request
-from parity.entrypoints.security.guard import SESSION_COOKIE
+from parity.entrypoints.security.context import SESSION_COOKIE, from_request
 from parity.entrypoints.security.routes import log_in
 from parity.entrypoints.web.page import render
 from parity.entrypoints.web.routing import PageRoute

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from parity.domain.errors import ParityError
 from parity.domain.users import NotAuthenticated
 from parity.entrypoints.api.context import ApiContext
+from parity.entrypoints.security.context import SESSION_COOKIE
 from parity.entrypoints.web.page import fragment_of, render, templates
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -41,7 +42,7 @@ def to_login(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     wanted = target if request.method == "GET" else ""
     response = RedirectResponse(f"/app/login?{urlencode({'next': wanted})}", status_code=303)
-    response.delete_cookie("parity_session", path="/")  # an expired or forged session
+    response.delete_cookie(SESSION_COOKIE, path="/")  # an expired or forged session
     return response
 
 
