@@ -132,3 +132,12 @@ def test_an_auditor_sees_members_in_the_evidence_report_only_as_pseudonyms(
     [alias] = {row["member"] for row in audited}
     assert alias.startswith("anon-")
     assert "ada" not in str(audited)
+
+
+def test_the_trail_is_searched_by_recorded_date(app: FastAPI, region: Region) -> None:
+    assert _get(app, "/Patient/ada", Role.ADMIN) == 200
+    assert len(_trail(app, date="ge2026-05-31")) == 1
+    assert _trail(app, date="lt2026-05-31") == []
+    with TestClient(app) as client:
+        bad = client.get("/AuditEvent?date=xx2026", headers=auth_headers(app, Role.AUDITOR))
+    assert bad.status_code == 422

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from parity.adapters import fhir
 from parity.adapters.fhir_audit import audit_event
 from parity.domain.audit import AuditSearch
 from parity.domain.errors import InvalidInput
 from parity.domain.users import User
 from parity.entrypoints.api.context import Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, search_results
+from parity.entrypoints.api.search import window
 from parity.entrypoints.security.context import Security, from_request
 from parity.entrypoints.security.throttle import keys_for
 from parity.services import audit, users
@@ -73,10 +71,6 @@ def health() -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def _instant(value: str | None, tz: ZoneInfo) -> datetime | None:
-    return fhir.parse_datetime(value, tz)[0] if value else None
-
-
 @router.get("/AuditEvent", summary="The audit trail (auditors and admins), newest first")
 def search_audit(
     request: Request,
@@ -87,16 +81,18 @@ def search_audit(
     agent: Annotated[str | None, Query(max_length=100, description="user name")] = None,
     patient: Annotated[str | None, Query(max_length=110, description="Patient/{id}")] = None,
     entity_type: Annotated[str | None, Query(alias="entity-type", max_length=40)] = None,
-    since: Annotated[str | None, Query(alias="date-ge", max_length=40)] = None,
-    until: Annotated[str | None, Query(alias="date-lt", max_length=40)] = None,
+    date: Annotated[
+        list[str] | None, Query(max_length=40, description="prefixed, e.g. ge2026-06-01")
+    ] = None,
     outcome: Annotated[str | None, Query(pattern="^(failure|any)$")] = None,
 ) -> FhirResponse:
+    recorded = window(date or [], context.tz)
     criteria = AuditSearch(
         agent=agent,
         member_id=patient.removeprefix("Patient/") if patient else None,
         entity_type=entity_type,
-        since=_instant(since, context.tz),
-        until=_instant(until, context.tz),
+        since=recorded.start,
+        until=recorded.end,
         failures_only=outcome == "failure",
     )
     found = audit.search(uow, criteria)
