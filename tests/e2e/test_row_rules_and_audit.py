@@ -141,3 +141,19 @@ def test_the_trail_is_searched_by_recorded_date(app: FastAPI, region: Region) ->
     with TestClient(app) as client:
         bad = client.get("/AuditEvent?date=xx2026", headers=auth_headers(app, Role.AUDITOR))
     assert bad.status_code == 422
+
+
+def test_a_schedulers_work_queue_holds_only_their_clinics_requests(
+    app: FastAPI, ada: AdaRecords
+) -> None:
+    def queue(*clinics: str) -> set[str]:
+        with TestClient(app) as client:
+            answer = client.get(
+                "/ServiceRequest?status=active",
+                headers=auth_headers(app, Role.SCHEDULER, clinics=clinics),
+            )
+        assert answer.status_code == 200
+        return {r["subject"]["reference"] for r in matches(answer.json(), "ServiceRequest")}
+
+    assert queue("san-diego") == {"Patient/ada"}
+    assert queue("fontana") == set()
