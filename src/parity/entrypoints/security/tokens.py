@@ -124,9 +124,16 @@ class OidcTokens:
     (JWKS) with pyjwt's PyJWKClient; RS256/ES256 keys need pyjwt's `crypto` extra."""
 
     def __init__(
-        self, clock: Clock, issuer: str, audience: str, jwks_url: str, role_claim: str
+        self,
+        clock: Clock,
+        issuer: str,
+        audience: str,
+        jwks_url: str,
+        role_claim: str,
+        algorithms: tuple[str, ...] = ("RS256", "ES256"),
     ) -> None:
         self._clock = clock
+        self._algorithms = list(algorithms)
         self._issuer = issuer
         self._audience = audience
         self._role_claim = role_claim
@@ -138,7 +145,7 @@ class OidcTokens:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key.key,
-                algorithms=["RS256", "ES256"],
+                algorithms=self._algorithms,
                 audience=self._audience,
                 issuer=self._issuer,
                 options={"require": REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False},
