@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from parity.domain.errors import ParityError
-from parity.domain.users import Role, TooManyAttempts
+from parity.domain.users import Principal, Role, TooManyAttempts
 from parity.entrypoints.api.context import Context
 from parity.entrypoints.security.context import SESSION_COOKIE, from_request
 from parity.entrypoints.security.routes import log_in
@@ -29,6 +29,12 @@ HOMES = {
     Role.ADMIN: "/app/dashboard",
 }
 Text = Annotated[str, Form(max_length=200)]
+
+
+def home_of(request: Request) -> str:
+    """The signed-in user's first page; the login form for nobody."""
+    who = getattr(request.state, "principal", None)
+    return HOMES[who.role] if isinstance(who, Principal) else "/app/login"
 
 
 def safe_next(target: str) -> str:

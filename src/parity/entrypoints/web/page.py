@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from parity.domain.errors import ParityError
 from parity.domain.users import Principal, Role
 from parity.entrypoints.api.context import ApiContext
+from parity.entrypoints.security.matrix import access_for
 from parity.entrypoints.web import formatting
 from parity.entrypoints.web.assets import plotly_url
 from parity.entrypoints.web.formatting import Formats
@@ -131,6 +132,16 @@ def _cookie_notice(request: Request) -> list[Notice]:
 # -- rendering -------------------------------------------------------------------------------
 
 
+def may_open(who: Principal | None) -> Callable[[str], bool]:
+    """Whether the signed-in user's role may open a page (the nav shows only those)."""
+
+    def check(path: str) -> bool:
+        found = access_for("GET", path)
+        return found is not None and who is not None and who.role in found.roles
+
+    return check
+
+
 def formats(context: ApiContext) -> Formats:
     rules = context.policy.rules
     return Formats(rules.timezone, rules.calendar, context.clock.now())
@@ -163,6 +174,7 @@ def render(
         "form": {},
         "plotly_path": plotly_url(),
         "csrf": getattr(request.state, "csrf", ""),
+        "may_open": may_open(getattr(request.state, "principal", None)),
         "principal": getattr(request.state, "principal", None),
     }
     scope = {**shared, **values}
