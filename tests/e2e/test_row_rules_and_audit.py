@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from fhir.resources.R4B import get_fhir_model_class
 from fhir_support import FhirClient, Region, auth_headers, matches, parameters, validate
 from security_support import AdaRecords, prepare
 
@@ -84,7 +85,13 @@ def _trail(app: FastAPI, **query: str) -> list[dict[str, Any]]:
     with TestClient(app) as client:
         answer = client.get("/AuditEvent", params=query, headers=auth_headers(app, Role.AUDITOR))
     assert answer.status_code == 200, answer.text
-    return matches(validate(answer.json()), "AuditEvent")
+    events = matches(validate(answer.json()), "AuditEvent")
+    for event in events:  # each entry against the R4B model, and the codes it leaves open
+        get_fhir_model_class("AuditEvent").model_validate(event)
+        assert event["action"] in {"C", "R", "U", "D", "E"}
+        assert event["outcome"] in {"0", "4", "8", "12"}
+        assert event["agent"][0]["requestor"] is True
+    return events
 
 
 def test_reads_changes_and_refusals_of_member_data_are_audited(
