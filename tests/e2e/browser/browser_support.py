@@ -120,7 +120,8 @@ def sign_in(page: Page, site: Site, username: str, password: str = PASSWORD) -> 
     page.get_by_label("User name").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    # The first page may pull the chart bundle: wait for the address, not every script.
+    page.wait_for_url(lambda url: "/app/login" not in url, wait_until="domcontentloaded")
 
 
 def csrf_of(page: Page) -> str:
