@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import secrets
 import socket
 import statistics
 import subprocess
@@ -42,6 +43,17 @@ BIN = Path(sys.executable).parent
 PG_ADMIN = os.environ.get("PARITY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 MEMBERS = 3_000
 CANCEL_SHARE = 0.3
+# issue 9: every call needs a bearer token; the server and CLI share one signing secret.
+os.environ.setdefault("PARITY_SECRET_KEY", secrets.token_urlsafe(48))
+AUTH: dict[str, str] = {}
+
+
+def bearer(url: str) -> dict[str, str]:
+    """A token of the demo's admin account, from `parity users token`."""
+    env = {**os.environ, "PARITY_DATABASE_URL": url}
+    command = [BIN / "parity", "users", "token", "demo-admin"]
+    token = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    return {"Authorization": f"Bearer {token.stdout.strip()}"}
 
 
 def parameters(**values: str) -> dict[str, Any]:
@@ -147,7 +159,7 @@ class Tally:
 
 def client_loop(base: str, rounds: int, seed: int, tally: Tally, advance: Any) -> None:
     rng = random.Random(seed)
-    with httpx.Client(base_url=base, timeout=30) as client:
+    with httpx.Client(base_url=base, timeout=30, headers=AUTH) as client:
         for _ in range(rounds):
             member = f"b{rng.randrange(MEMBERS)}"
             found = tally.timed(
@@ -212,6 +224,7 @@ def run(name: str, url: str, clients: int, rounds: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         console.print(f"[bold]{name}[/]: loading the demo region and {MEMBERS:,} members")
         prepare(url, Path(tmp))
+        AUTH.update(bearer(url))
         tally = Tally()
         with (
             server(url, free_port()) as base,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from fhir_support import FhirClient, Region, build
+from fhir_support import FhirClient, Region, auth_headers, build
 
 from parity.adapters.memory import MemoryUnitOfWork
 from parity.adapters.rules_files import load_contract, load_rules
@@ -79,5 +79,5 @@ def app(region: Region) -> FastAPI:
 
 @pytest.fixture
 def api(app: FastAPI) -> Iterator[FhirClient]:
-    with TestClient(app) as client:
+    with TestClient(app, headers=auth_headers(app)) as client:
         yield FhirClient(client)

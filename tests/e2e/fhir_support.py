@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from fhir.resources.R4B import get_fhir_model_class
 
@@ -21,7 +22,9 @@ from parity.adapters.clock import SimulatedClock
 from parity.adapters.memory import MemoryUnitOfWork
 from parity.adapters.rules_files import load_region
 from parity.domain.members import Member
+from parity.domain.users import Principal, Role
 from parity.domain.workforce import Modality
+from parity.entrypoints.security import issue_token
 from parity.services.policy import Policy
 from parity.services.schedules import materialise, register_clinician, register_clinics
 from parity.simulation.region import build_region
@@ -44,7 +47,7 @@ MEMBERS = (
 APPOINTMENT_STATUSES = {"proposed", "pending", "booked", "fulfilled", "noshow", "cancelled"}
 SLOT_STATUSES = {"free", "busy", "busy-tentative", "busy-unavailable"}
 ISSUE_TYPES = {"invalid", "not-found", "conflict", "business-rule", "informational"}
-ISSUE_TYPES |= {"not-supported", "exception", "processing"}
+ISSUE_TYPES |= {"not-supported", "exception", "processing", "login", "forbidden", "throttled"}
 
 
 @dataclass
@@ -132,3 +135,17 @@ def resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 def instant(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def auth_headers(
+    app: FastAPI,
+    role: Role | str = Role.ADMIN,
+    *,
+    subject: str = "",
+    member: str | None = None,
+    clinician: str | None = None,
+    clinics: tuple[str, ...] = (),
+) -> dict[str, str]:
+    """A bearer token of `role` signed by this app (admin by default: every route, every row)."""
+    who = Principal(subject or f"test-{role}", Role(role), member, clinician, clinics)
+    return {"Authorization": f"Bearer {issue_token(app, who)}"}

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from fhir_support import NOW, instant, parameters, validate
+from fhir_support import NOW, auth_headers, instant, parameters, validate
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import OperationOutcome, ResourceNotFound
 
@@ -37,8 +37,15 @@ def base_url(app: FastAPI) -> Iterator[str]:
         listener.close()
 
 
-def test_a_fhir_client_finds_books_and_reads_back_an_appointment(base_url: str) -> None:
-    client = SyncFHIRClient(base_url)
+def bearer(app: FastAPI, role: str = "admin", **links: str) -> str:
+    return auth_headers(app, role, **links)["Authorization"]
+
+
+def test_a_fhir_client_finds_books_and_reads_back_an_appointment(
+    app: FastAPI, base_url: str
+) -> None:
+    # Celia Cruz herself, signed in: a member's token opens her own records only.
+    client = SyncFHIRClient(base_url, authorization=bearer(app, "member", member="cruz"))
 
     practitioners = client.resources("Practitioner").limit(8).fetch_all()
     assert len(practitioners) == 20  # three pages, following the Bundle's next links
@@ -72,8 +79,8 @@ def test_a_fhir_client_finds_books_and_reads_back_an_appointment(base_url: str) 
     assert instant(client.execute("metadata", method="get")["date"]) == NOW
 
 
-def test_a_fhir_client_sees_refusals_as_operation_outcomes(base_url: str) -> None:
-    client = SyncFHIRClient(base_url)
+def test_a_fhir_client_sees_refusals_as_operation_outcomes(app: FastAPI, base_url: str) -> None:
+    client = SyncFHIRClient(base_url, authorization=bearer(app))
     found = client.execute(
         "Appointment/$find", method="post", data=parameters(patient_reference="Patient/ada")
     )
@@ -88,8 +95,10 @@ def test_a_fhir_client_sees_refusals_as_operation_outcomes(base_url: str) -> Non
         client.reference("Appointment", "999").to_resource()
 
 
-def test_two_members_racing_for_one_slot_over_http_get_one_booking(base_url: str) -> None:
-    with httpx.Client(base_url=base_url) as http:
+def test_two_members_racing_for_one_slot_over_http_get_one_booking(
+    app: FastAPI, base_url: str
+) -> None:
+    with httpx.Client(base_url=base_url, headers=auth_headers(app)) as http:
         bodies = []
         for patient in ("ada", "dee"):
             found = http.post(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from fhir_support import FhirClient, Region, matches, parameters, validate
+from fhir_support import FhirClient, Region, auth_headers, matches, parameters, validate
 
 from parity.entrypoints.api import create_app
 
@@ -405,7 +405,7 @@ def test_an_unexpected_error_is_a_500_outcome_that_reveals_nothing(region: Regio
         raise RuntimeError("database password is hunter2")
 
     app = create_app(broken, region.policy, region.clock)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, headers=auth_headers(app)) as client:
         response = client.get("/Practitioner")
     assert response.status_code == 500
     assert response.headers["content-type"].startswith("application/fhir+json")

@@ -22,6 +22,8 @@ def test_metadata_is_a_capability_statement_listing_the_scheduling_operations(
     assert statement["resourceType"] == "CapabilityStatement"
     resources = {r["type"]: r for r in statement["rest"][0]["resource"]}
     assert {"Practitioner", "Slot", "Appointment", "ServiceRequest", "Task"} <= set(resources)
+    assert "AuditEvent" in resources
+    assert statement["rest"][0]["security"]["service"][0]["coding"][0]["code"] == "OAuth"
     operations = {o["name"] for o in resources["Appointment"]["operation"]}
     assert {"find", "hold", "book", "cancel"} <= operations
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from fhir_support import parameters
+from fhir_support import auth_headers, parameters
 
 
 def test_requests_left_open_by_find_are_placed_by_the_optimizer(app: FastAPI) -> None:
-    with TestClient(app) as http:
+    with TestClient(app, headers=auth_headers(app)) as http:
         for patient in ("ada", "bo", "cruz", "dee"):
             found = http.post(
                 "/Appointment/$find", json=parameters(patient_reference=f"Patient/{patient}")

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from fhir_support import parameters
+from fhir_support import auth_headers, parameters
 
 WINDOW = {"from": "2026-05-25", "to": "2026-06-29"}
 
@@ -23,7 +23,7 @@ def _book(http: TestClient, patient: str) -> None:
 
 
 def test_the_compliance_report_counts_what_was_booked_through_the_api(app: FastAPI) -> None:
-    with TestClient(app) as http:
+    with TestClient(app, headers=auth_headers(app)) as http:
         for patient in ("ada", "bo", "dee"):
             _book(http, patient)
         report: dict[str, Any] = http.get("/report/compliance", params=WINDOW).json()
@@ -39,7 +39,7 @@ def test_the_compliance_report_counts_what_was_booked_through_the_api(app: FastA
 
 
 def test_a_plan_action_is_added_and_moved_and_bad_input_is_a_4xx(app: FastAPI) -> None:
-    with TestClient(app) as http:
+    with TestClient(app, headers=auth_headers(app)) as http:
         missing = http.post(
             "/plan/findings/99/actions",
             json={"description": "x", "owner": "y", "due": "2026-07-01"},

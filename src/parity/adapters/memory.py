@@ -11,16 +11,17 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import fields, is_dataclass
+from dataclasses import fields, is_dataclass, replace
 from datetime import date, datetime
 from functools import partial
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
+from parity.domain.audit import AuditEvent, AuditSearch
 from parity.domain.availability import AvailabilityIndex, SlotQuery
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
 from parity.domain.corrective import Action, Finding
-from parity.domain.errors import NotFound, SlotUnavailable
+from parity.domain.errors import InvalidInput, NotFound, SlotUnavailable
 from parity.domain.holds import Hold
 from parity.domain.members import Member
 from parity.domain.schedule import (
@@ -31,6 +32,7 @@ from parity.domain.schedule import (
     SlotStatus,
     WeeklyTemplate,
 )
+from parity.domain.users import User
 from parity.domain.workforce import Clinic, Clinician
 
 T = TypeVar("T")
@@ -339,6 +341,9 @@ class MemoryUnitOfWork:
         self.courses = MemoryRepository[Course](log, "Course", indexed=("member_id",))
         self.findings = MemoryRepository[Finding](log, "Finding")
         self.actions = MemoryRepository[Action](log, "Action", indexed=("finding_id",))
+        # issue 9: users and the audit trail
+        self.users = MemoryUsers(log)
+        self.audit_events = MemoryAuditTrail(log)
         self.commits = 0
 
     def __enter__(self) -> Self:
@@ -359,3 +364,51 @@ class MemoryUnitOfWork:
 
     def rollback(self) -> None:
         self._log.unwind()
+
+
+# -- issue 9: users and the audit trail --------------------------------------------------------
+
+
+class MemoryUsers:
+    """Users by name; a taken name is refused, as the SQL table's unique index does."""
+
+    def __init__(self, log: UndoLog) -> None:
+        self._log = log
+        self._by_name: dict[str, User] = {}
+
+    def add(self, user: User) -> User:
+        if user.username in self._by_name:
+            raise InvalidInput(f"user {user.username!r} already exists")
+        user.id = len(self._by_name) + 1
+        self._by_name[user.username] = user
+        self._log.push(partial(self._forget, user.username))
+        return user
+
+    def _forget(self, username: str) -> None:
+        self._by_name.pop(username, None)
+
+    def by_username(self, username: str) -> User | None:
+        return self._by_name.get(username)
+
+    def list(self) -> Sequence[User]:
+        return sorted(self._by_name.values(), key=lambda u: u.username)
+
+
+class MemoryAuditTrail:
+    """Events in the order written; nothing here changes or removes one once committed."""
+
+    def __init__(self, log: UndoLog) -> None:
+        self._log = log
+        self._events: list[AuditEvent] = []
+
+    def append(self, event: AuditEvent) -> AuditEvent:
+        stored = replace(event, id=len(self._events) + 1)
+        self._events.append(stored)
+        self._log.push(self._forget_last)
+        return stored
+
+    def _forget_last(self) -> None:
+        self._events.pop()
+
+    def search(self, search: AuditSearch, limit: int) -> list[AuditEvent]:
+        return [e for e in reversed(self._events) if search.matches(e)][:limit]

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
+from parity.domain.audit import AuditEvent, AuditSearch
 from parity.domain.availability import SlotQuery
 from parity.domain.care import (
     Appointment,
@@ -27,6 +28,7 @@ from parity.domain.schedule import (
     SlotStatus,
     WeeklyTemplate,
 )
+from parity.domain.users import User
 from parity.domain.workforce import Clinic, Clinician
 
 T = TypeVar("T")
@@ -104,6 +106,29 @@ class IpcLedger(Protocol):
     def has(self, clinician_id: str, week_start: date) -> bool: ...
 
 
+# -- issue 9: users and the audit trail ------------------------------------------------------
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> User:
+        """Store a new user (its id given by the store), or refuse a taken user name."""
+        ...
+
+    def by_username(self, username: str) -> User | None: ...
+
+    def list(self) -> Sequence[User]: ...
+
+
+class AuditTrail(Protocol):
+    """Append-only: there is no way to change or remove an event once written."""
+
+    def append(self, event: AuditEvent) -> AuditEvent: ...
+
+    def search(self, search: AuditSearch, limit: int) -> list[AuditEvent]:
+        """Matching events, newest first, at most `limit`."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def clinics(self) -> Repository[Clinic]: ...
@@ -156,6 +181,13 @@ class UnitOfWork(Protocol):
     @property
     def actions(self) -> Repository[Action]: ...
 
+    # -- issue 9: users and the audit trail --
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def audit_events(self) -> AuditTrail: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -168,3 +200,14 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
+
+
+# -- issue 9: password hashing -----------------------------------------------------------------
+
+
+class Passwords(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def matches(self, stored_hash: str | None, password: str) -> bool:
+        """Whether `password` is the one hashed; with no hash, as slow as a real check."""
+        ...

@@ -21,6 +21,8 @@ from parity.config import Settings
 from parity.domain.errors import ParityError
 from parity.domain.schedule import week_start_of
 from parity.entrypoints.api.app import create_app
+from parity.entrypoints.security import SecurityConfig
+from parity.entrypoints.user_commands import add_demo_users
 from parity.services.imports import COLUMNS, import_rows
 from parity.services.members import register_member
 from parity.services.requests import RequestCare, open_request
@@ -72,6 +74,7 @@ def load_demo(
         f"from {start.isoformat()}; IPC kept {summary.ipc_kept_share:.0%}; "
         f"{opened} requests left open for the work queue"
     )
+    add_demo_users(runtime)
 
 
 def open_backlog(simulation: Simulation, count: int, now: datetime) -> int:
@@ -145,8 +148,12 @@ def serve(
     console.print(
         f"Parity FHIR API on [bold]http://{host}:{port}/[/]  (docs: http://{host}:{port}/docs)"
     )
+    try:
+        security = SecurityConfig.from_settings(runtime.settings)
+    except ValueError as error:
+        raise fail(str(error)) from None
     if workers == 1:
-        app = create_app(runtime.uow, runtime.policy, runtime.clock)
+        app = create_app(runtime.uow, runtime.policy, runtime.clock, security)
         uvicorn.run(app, host=host, port=port, log_level="warning")
         return
     # Several processes: each worker builds its own app from the environment.

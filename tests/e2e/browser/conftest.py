@@ -21,14 +21,17 @@ from typing import Any
 import pytest
 import uvicorn
 from browser_region import build
-from browser_support import DESKTOP, PHONE, Site, locked
-from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
+from browser_support import DESKTOP, PHONE, Site, add_users, locked
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, expect, sync_playwright
 
 from parity.adapters.rules_files import load_contract, load_rules
 from parity.entrypoints.api import create_app
 from parity.services.policy import Policy
 
 CHROMIUM = "/usr/bin/chromium"
+# Assertions wait as long as actions do: on a shared, loaded machine the chart bundle can
+# take more than the default 5 s to draw (a patience, not a timing assertion).
+expect.set_options(timeout=10_000)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -97,6 +100,7 @@ def policy() -> Policy:
 @pytest.fixture
 def site(server: Server, policy: Policy) -> Site:
     region = build(policy)
+    add_users(region)
     uow = locked(region.store)
     server.switch.app = create_app(uow, region.policy, region.clock)
     return Site(server.base, region, uow)

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from browser_region import THERAPIST, THIS_WEEK, at
-from browser_support import Site, shoot
+from browser_support import Site, csrf_of, shoot, sign_in
 from playwright.sync_api import Page, expect
 
 
+def test_a_therapist_sees_their_own_week_and_no_one_elses(site: Site, page: Page) -> None:
+    sign_in(page, site, "therapist")
+    page.goto(site.url("/app/week"))
+    expect(page.get_by_role("heading", name="Clinician 1: week of Mon 1 Jun 2026")).to_be_visible()
+    expect(page.locator("li.block-ipc")).to_have_count(5)
+    other = page.goto(site.url("/app/clinicians/c00002/week"))
+    assert other is not None
+    assert other.status == 403
+    expect(page.locator("main")).to_contain_text("forbidden")
+
+
 def test_a_therapists_ipc_block_cannot_be_booked(site: Site, page: Page) -> None:
-    page.goto(site.url(f"/app/week?as=clinician:{THERAPIST}"))
+    sign_in(page, site, "scheduler")
+    page.goto(site.url(f"/app/clinicians/{THERAPIST}/week"))
     expect(page.get_by_role("heading", name="Clinician 1: week of Mon 1 Jun 2026")).to_be_visible()
     ipc = page.locator("li.block-ipc")
     expect(ipc).to_have_count(5)  # 08:00-09:00 every weekday
@@ -56,6 +68,7 @@ def test_a_therapists_ipc_block_cannot_be_booked(site: Site, page: Page) -> None
 
 
 def test_a_scheduler_books_a_free_slot_from_the_week(site: Site, page: Page) -> None:
+    sign_in(page, site, "scheduler")
     page.goto(site.url(f"/app/clinicians/{THERAPIST}/week?week={THIS_WEEK.isoformat()}"))
     page.locator("li.block-free", has_text="follow-up").first.get_by_role("link").click()
     page.get_by_label("Open request (soonest deadline first)").select_option(
@@ -67,8 +80,9 @@ def test_a_scheduler_books_a_free_slot_from_the_week(site: Site, page: Page) -> 
 
 
 def test_a_member_answers_an_offer_cancels_and_requests_care(site: Site, page: Page) -> None:
-    page.goto(site.url("/app/me?as=member:dee"))
-    expect(page.locator(".viewer-banner")).to_contain_text("member dee")
+    sign_in(page, site, "dee")
+    expect(page).to_have_url(site.url("/app/me"))
+    expect(page.locator(".viewer-banner")).to_contain_text("Signed in as dee (member)")
     offers = page.get_by_role("region", name="Offers waiting for my answer")
     offers.get_by_role("button", name="Accept").click()
     expect(page.locator(".notice-ok")).to_contain_text("Booked")
@@ -94,8 +108,10 @@ def test_a_member_answers_an_offer_cancels_and_requests_care(site: Site, page: P
 def test_a_member_cannot_act_on_another_members_records(site: Site, page: Page) -> None:
     with site.uow() as uow:
         ada = [r.id for r in uow.requests.where(member_id="ada") if r.status.value == "open"]
-    answer = page.request.post(
-        site.url(f"/app/me/requests/{ada[0]}/book?as=member:dee"), form={"slot": "1"}
-    )
+    sign_in(page, site, "dee")
+    address = site.url(f"/app/me/requests/{ada[0]}/book")
+    forged = page.request.post(address, form={"slot": "1"})
+    assert forged.status == 403, "a form without the session's CSRF token is refused"
+    answer = page.request.post(address, form={"slot": "1", "csrf_token": csrf_of(page)})
     assert answer.status == 422
     assert "is not yours" in answer.text()

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import importlib.util
 
-from browser_support import Site, shoot
+from browser_support import Site, shoot, sign_in
 from playwright.sync_api import FilePayload, Page, expect
 
 CHARTS_DRAWN = ".chart .plot-container"
 
 
 def test_a_manager_opens_a_violations_evidence(site: Site, page: Page) -> None:
+    sign_in(page, site, "manager")
     violation = site.region.violation_request
     page.goto(site.url("/app/dashboard"))
     expect(page.locator(CHARTS_DRAWN)).to_have_count(4)
@@ -41,6 +42,7 @@ def test_a_manager_opens_a_violations_evidence(site: Site, page: Page) -> None:
 
 
 def test_charts_draw_from_the_plotly_bundle_parity_serves(site: Site, page: Page) -> None:
+    sign_in(page, site, "manager")
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url))
     page.goto(site.url("/app/dashboard"))
@@ -57,6 +59,7 @@ def test_charts_draw_from_the_plotly_bundle_parity_serves(site: Site, page: Page
 
 
 def test_the_evidence_of_any_request_opens_by_its_number(site: Site, page: Page) -> None:
+    sign_in(page, site, "manager")
     request_id = site.region.follow_up_request
     page.goto(site.url("/app/dashboard"))
     page.get_by_label("Evidence of request number").fill(f"#{request_id}")
@@ -68,6 +71,7 @@ def test_the_evidence_of_any_request_opens_by_its_number(site: Site, page: Page)
 def test_the_corrective_action_plan_takes_actions_and_status_changes(
     site: Site, page: Page
 ) -> None:
+    sign_in(page, site, "manager")
     page.goto(site.url("/app/plan"))
     finding = page.locator("article.finding").first
     expect(finding).to_contain_text("Fontana Medical Center, non-urgent, 2026-05")
@@ -95,6 +99,7 @@ def test_the_corrective_action_plan_takes_actions_and_status_changes(
 
 
 def test_the_scenario_lab_runs_a_comparison_and_draws_it(site: Site, page: Page) -> None:
+    sign_in(page, site, "manager")
     page.goto(site.url("/app/scenarios"))
     if importlib.util.find_spec("parity.simulation.montecarlo") is None:
         expect(page.locator(".unavailable")).to_contain_text("not available yet")
@@ -123,6 +128,7 @@ socal-union-2024,2025-07,headcount,123,118,128,30
 
 
 def test_the_scenario_lab_loads_a_saved_comparison(site: Site, page: Page) -> None:
+    sign_in(page, site, "manager")
     page.goto(site.url("/app/scenarios"))
     if page.locator(".unavailable").count():
         return  # the lab's forms appear once the scenario simulator is wired in

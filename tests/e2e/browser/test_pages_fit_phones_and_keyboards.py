@@ -4,17 +4,18 @@ scheduler's main path done with the keyboard alone."""
 from __future__ import annotations
 
 from browser_region import THERAPIST
-from browser_support import Site, horizontal_overflow, shoot
+from browser_support import Site, horizontal_overflow, shoot, sign_in
 from playwright.sync_api import Page, expect
 
+# page -> (who looks at it, its address)
 PAGES = {
-    "dashboard": "/app/dashboard",
-    "queue": "/app/queue",
-    "clinicians": "/app/clinicians",
-    "week": f"/app/clinicians/{THERAPIST}/week?as=clinician:{THERAPIST}",
-    "plan": "/app/plan",
-    "scenarios": "/app/scenarios",
-    "member": "/app/me?as=member:ada",
+    "dashboard": ("admin", "/app/dashboard"),
+    "queue": ("admin", "/app/queue"),
+    "clinicians": ("admin", "/app/clinicians"),
+    "plan": ("admin", "/app/plan"),
+    "scenarios": ("admin", "/app/scenarios"),
+    "week": ("therapist", f"/app/clinicians/{THERAPIST}/week"),
+    "member": ("ada", "/app/me"),
 }
 UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
   .filter(el => el.type !== 'hidden')
@@ -22,25 +23,32 @@ UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
   .map(el => el.name || el.id)"""
 
 
-def _visit(page: Page, url: str) -> None:
-    page.goto(url)
+def _visit(page: Page, site: Site, who: str, path: str, signed_in: list[str]) -> None:
+    """Open `path` as `who` (signing in only when the previous page was someone else's)."""
+    if who and signed_in[-1:] != [who]:
+        sign_in(page, site, who)
+        signed_in.append(who)
+    page.goto(site.url(path))
     if page.locator(".chart").count():
         expect(page.locator(".chart .plot-container")).to_have_count(page.locator(".chart").count())
 
 
 def test_every_page_fits_a_phone_with_every_control_labelled(site: Site, phone: Page) -> None:
-    pages = {**PAGES, "request": f"/app/requests/{site.region.follow_up_request}"}
-    pages["evidence"] = f"/app/requests/{site.region.violation_request}"
-    for name, path in pages.items():
-        _visit(phone, site.url(path))
+    pages = {**PAGES, "request": ("admin", f"/app/requests/{site.region.follow_up_request}")}
+    pages["evidence"] = ("admin", f"/app/requests/{site.region.violation_request}")
+    pages["login"] = ("", "/app/login")
+    signed_in: list[str] = []
+    for name, (who, path) in pages.items():
+        _visit(phone, site, who, path, signed_in)
         assert horizontal_overflow(phone) == 0, f"{name} scrolls sideways on a phone"
         assert phone.evaluate(UNLABELLED) == [], f"{name} has unlabelled form controls"
         shoot(phone, f"{name}-phone")
 
 
 def test_every_page_fits_1280_pixels(site: Site, page: Page) -> None:
-    for name, path in PAGES.items():
-        _visit(page, site.url(path))
+    signed_in: list[str] = []
+    for name, (who, path) in PAGES.items():
+        _visit(page, site, who, path, signed_in)
         assert horizontal_overflow(page) == 0, f"{name} scrolls sideways at 1280 px"
         if name in ("clinicians",):
             shoot(page, name)
@@ -60,6 +68,7 @@ def _tab_to(page: Page, accessible_name: str, limit: int = 80) -> None:
 
 def test_a_scheduler_works_the_queue_with_the_keyboard_alone(site: Site, page: Page) -> None:
     request_id = site.region.follow_up_request
+    sign_in(page, site, "scheduler")
     page.goto(site.url("/app/queue"))
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"

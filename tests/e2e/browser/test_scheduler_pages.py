@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib.util
 
 from browser_region import THERAPIST
-from browser_support import Site, shoot
+from browser_support import Site, csrf_of, shoot, sign_in
 from playwright.sync_api import Page, expect
 
 MARK = "window.parityMarker = 'no reload'"
@@ -14,6 +14,7 @@ MARKED = "window.parityMarker"
 
 
 def test_a_scheduler_books_a_follow_up_from_the_work_queue(site: Site, page: Page) -> None:
+    sign_in(page, site, "scheduler")
     request_id = site.region.follow_up_request
     page.goto(site.url("/app/queue"))
     rows = page.locator("table.queue tbody tr")
@@ -50,6 +51,7 @@ def test_a_scheduler_books_a_follow_up_from_the_work_queue(site: Site, page: Pag
 
 
 def test_forms_explain_what_is_wrong_and_keep_what_was_typed(site: Site, page: Page) -> None:
+    sign_in(page, site, "scheduler")
     request_id = site.region.follow_up_request
     page.goto(site.url(f"/app/requests/{request_id}"))
     page.get_by_label("Provider").fill("Dr. Rivera")
@@ -81,13 +83,19 @@ def test_forms_explain_what_is_wrong_and_keep_what_was_typed(site: Site, page: P
     # Without the script the same refusal is a whole page with a 4xx, never a 500.
     answer = page.request.post(
         site.url(f"/app/requests/{request_id}/exception"),
-        form={"author": "Dr. Rivera", "reason": "x", "extended_deadline": "yesterday"},
+        form={
+            "author": "Dr. Rivera",
+            "reason": "x",
+            "extended_deadline": "yesterday",
+            "csrf_token": csrf_of(page),
+        },
     )
     assert answer.status == 422
     assert "extended deadline must be a date" in answer.text()
 
 
 def test_the_optimizer_previews_the_queue_then_applies_its_plan(site: Site, page: Page) -> None:
+    sign_in(page, site, "scheduler")
     page.goto(site.url("/app/queue"))
     page.get_by_role("button", name="Preview the optimizer's plan").click()
     panel = page.locator("#optimizer")

@@ -27,11 +27,13 @@ from sqlalchemy import (
 )
 
 from parity.adapters.sql.column_types import JsonDocument, ModalityTuple, TextTuple, UtcDateTime
+from parity.domain.audit import AuditAction
 from parity.domain.care import AppointmentStatus, CancelledBy, OfferResponse, RequestStatus
 from parity.domain.corrective import ActionStatus, FindingStatus
 from parity.domain.holds import HoldStatus
 from parity.domain.schedule import BlockKind, ExceptionKind, SlotStatus
 from parity.domain.standards import VisitType
+from parity.domain.users import Role
 from parity.domain.workforce import Discipline, Modality, ProviderClass
 
 ENUM_LENGTH = 32
@@ -363,4 +365,39 @@ actions = Table(
     Column("status", enum_of(ActionStatus), nullable=False),
     Column("updated_at", UtcDateTime, nullable=True),
     _version(),
+)
+
+
+# -- issue 9: users and the audit trail --------------------------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("role", enum_of(Role), nullable=False),
+    Column("password_hash", String, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("member_id", String, nullable=True),
+    Column("clinician_id", String, nullable=True),
+    Column("clinic_ids", TextTuple, nullable=False),
+    Column("active", Boolean, nullable=False),
+    _version(),
+)
+
+# Append-only: triggers refuse UPDATE and DELETE (migrations/versions/r0007).
+audit_events = Table(
+    "audit_events",
+    metadata,
+    _id(),
+    Column("recorded", UtcDateTime, nullable=False, index=True),
+    Column("agent", String, nullable=False, index=True),
+    Column("role", String(ENUM_LENGTH), nullable=False),
+    Column("action", enum_of(AuditAction), nullable=False),
+    Column("entity_type", String, nullable=False),
+    Column("entity_id", String, nullable=False),
+    Column("member_id", String, nullable=True, index=True),
+    Column("source", String, nullable=False),
+    Column("route", String, nullable=False),
+    Column("outcome", Integer, nullable=False),
 )

@@ -19,6 +19,7 @@ from parity.adapters.sql.repositories import (
     SqlProtectedTime,
     SqlRepository,
 )
+from parity.adapters.sql.security import USERS, SqlAuditTrail, SqlUsers
 from parity.adapters.sql.slots import SqlSlots
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
 from parity.domain.corrective import Action, Finding
@@ -55,6 +56,9 @@ class SqlUnitOfWork:
         self.courses = SqlRepository[Course](link, mapping.COURSES)
         self.findings = SqlRepository[Finding](link, mapping.FINDINGS)
         self.actions = SqlRepository[Action](link, mapping.ACTIONS)
+        # issue 9: users and the audit trail
+        self.users = SqlUsers(link, USERS)
+        self.audit_events = SqlAuditTrail(link)
 
     def _current(self) -> Connection:
         if self._connection is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from parity.domain.ports import Clock, UnitOfWork
 from parity.entrypoints import web
@@ -27,6 +27,8 @@ from parity.entrypoints.api import (
 )
 from parity.entrypoints.api.context import ApiContext
 from parity.entrypoints.api.responses import FhirResponse
+from parity.entrypoints.security import guard, logs, routes, trail
+from parity.entrypoints.security.context import Security, SecurityConfig
 from parity.services.policy import Policy
 
 DESCRIPTION = """\
@@ -38,17 +40,29 @@ OperationOutcome naming the rule it enforces. See docs/adr/0003-fhir-scheduling-
 """
 
 
-def create_app(uow_factory: Callable[[], UnitOfWork], policy: Policy, clock: Clock) -> FastAPI:
+def create_app(
+    uow_factory: Callable[[], UnitOfWork],
+    policy: Policy,
+    clock: Clock,
+    security: SecurityConfig | None = None,
+) -> FastAPI:
     """The FHIR API and the web pages; each request gets a fresh unit of work from
-    `uow_factory`."""
+    `uow_factory`. Every route passes the security guard (the route × role matrix,
+    docs/adr/0008-authentication-and-audit.md); without `security`, tokens are signed
+    with a secret made for this process only."""
+    logs.install()
     app = FastAPI(
         title="Parity FHIR API",
         version="0.1.0",
         description=DESCRIPTION,
         default_response_class=FhirResponse,
+        dependencies=[Depends(guard.authorise)],
     )
     app.state.parity = ApiContext(uow_factory, policy, clock)
+    app.state.security = Security.build(security or SecurityConfig.ephemeral(), clock)
+    app.add_middleware(trail.AuditTrail, uow_factory=uow_factory, clock=clock)
     errors.install(app)
+    app.include_router(routes.router)
     # Operations on the type (`/Appointment/$find`) come before reads by id, so a read
     # never shadows them.
     for module in (

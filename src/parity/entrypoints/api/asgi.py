@@ -11,9 +11,11 @@ from fastapi import FastAPI
 from parity.bootstrap import build_runtime
 from parity.config import Settings
 from parity.entrypoints.api.app import create_app
+from parity.entrypoints.security import SecurityConfig
 
 
 def create() -> FastAPI:
     """Build the API on the configured database (the schema is migrated by `parity serve`)."""
     runtime = build_runtime(Settings.from_env(), migrate=False)
-    return create_app(runtime.uow, runtime.policy, runtime.clock)
+    security = SecurityConfig.from_settings(runtime.settings)
+    return create_app(runtime.uow, runtime.policy, runtime.clock, security)

@@ -14,6 +14,7 @@ from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, search_results
 from parity.entrypoints.api.schemas import ParametersBody
 from parity.entrypoints.api.search import int_ref, ref, statuses
+from parity.entrypoints.security.scope import in_scope
 from parity.services import queries
 from parity.services.offers import MakeOffer, make_offer
 from parity.services.requests import (
@@ -61,7 +62,7 @@ def search_requests(
 ) -> FhirResponse:
     """Soonest effective deadline first: `status=active` is the scheduler's work queue."""
     wanted = statuses(status or [], REQUEST_STATUSES, "status")
-    found = queries.search_requests(uow, ref(patient, "Patient"), wanted)
+    found = in_scope(request, queries.search_requests(uow, ref(patient, "Patient"), wanted))
     return search_results(request, base, found, lambda r: request_resource(context, r), page)
 
 

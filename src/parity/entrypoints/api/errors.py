@@ -20,10 +20,15 @@ from parity.entrypoints.api.responses import FhirResponse, outcome
 log = logging.getLogger(__name__)
 
 HTTP_ISSUE_CODES = {404: "not-found", 405: "not-supported", 406: "not-supported"}
+# FHIR IssueType of the security refusals (issue 9).
+SECURITY_ISSUES = {"not-authenticated": "login", "forbidden": "forbidden"}
+SECURITY_ISSUES |= {"too-many-attempts": "throttled"}
 
 
 def issue_code(error: ParityError) -> str:
     """The FHIR issue type of a refusal: what kind of problem, not which rule."""
+    if error.rule in SECURITY_ISSUES:
+        return SECURITY_ISSUES[error.rule]
     if isinstance(error, NotFound):
         return "not-found"
     if isinstance(error, InvalidInput):
@@ -36,7 +41,8 @@ def issue_code(error: ParityError) -> str:
 def parity_error(_: Request, error: Exception) -> FhirResponse:
     assert isinstance(error, ParityError)
     body = outcome("error", issue_code(error), f"{error.rule}: {error.message}", error.rule)
-    return FhirResponse(body, status_code=error.http_status)
+    headers = getattr(error, "http_headers", None)  # WWW-Authenticate, Retry-After
+    return FhirResponse(body, status_code=error.http_status, headers=headers)
 
 
 def _where(location: tuple[object, ...]) -> str:

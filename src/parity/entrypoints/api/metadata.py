@@ -36,6 +36,23 @@ RESOURCES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[s
         ("book", "cancel"),
     ),
     "Task": (("based-on", "patient", "code"), (), ("accept", "decline")),
+    "AuditEvent": (("agent", "patient", "entity-type", "date", "outcome"), (), ()),
+}
+# Every call but /metadata, /health and /token needs a bearer token (issue 9; README, Security).
+SECURITY = {
+    "cors": False,
+    "service": [
+        {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                    "code": "OAuth",
+                }
+            ]
+        }
+    ],
+    "description": "OAuth2 bearer tokens (JWT) from POST /token (password grant), or from "
+    "the configured OpenID Connect issuer; access by role, see the README's Security section.",
 }
 SEARCH_TYPES = {"start": "date", "date": "date", "name": "string", "_id": "token"}
 REFERENCES = {"schedule", "actor", "practitioner", "location", "based-on", "patient"}
@@ -78,6 +95,12 @@ def capability_statement(context: Context, base: Base) -> FhirResponse:
             "implementation": {"description": "Parity FHIR R4 scheduling API", "url": base},
             "fhirVersion": "4.0.1",
             "format": [FHIR_JSON, "json"],
-            "rest": [{"mode": "server", "resource": [_resource(kind) for kind in RESOURCES]}],
+            "rest": [
+                {
+                    "mode": "server",
+                    "security": SECURITY,
+                    "resource": [_resource(kind) for kind in RESOURCES],
+                }
+            ],
         }
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -14,6 +14,7 @@ from parity.domain.corrective import Action, ActionStatus, Finding
 from parity.domain.errors import InvalidInput
 from parity.entrypoints.api.context import ApiContext, Context, Uow
 from parity.entrypoints.report_files import report_payload
+from parity.entrypoints.security.pseudonyms import pseudonymiser
 from parity.services.compliance_report import ComplianceReport, build_report
 from parity.services.corrective import AddAction, add_action, detect_findings, move_action
 from parity.services.reporting import Window
@@ -44,13 +45,15 @@ def compliance(context: Context, uow: Uow, start: From, end: To) -> JSONResponse
 
 
 @router.get("/report/evidence", summary="The evidence of every request made in the window")
-def evidence(context: Context, uow: Uow, start: From, end: To) -> JSONResponse:
+def evidence(request: Request, context: Context, uow: Uow, start: From, end: To) -> JSONResponse:
+    """An auditor sees each member as a stable pseudonym, never their plan id (issue 9)."""
     rows = _report(context, uow, start, end).rows
+    member = pseudonymiser(request)
     return JSONResponse(
         [
             {
                 "request": r.request_id,
-                "member": r.member_id,
+                "member": member(r.member_id),
                 "standard": r.standard,
                 "clinic": r.clinic_id,
                 "provider_class": r.provider_class,

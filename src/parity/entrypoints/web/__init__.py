@@ -9,20 +9,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from parity.entrypoints.web import assets, care, dashboard, lab, member, plan, queue, week
+from parity.entrypoints.web import assets, care, dashboard, lab, login, member, plan, queue, week
 from parity.entrypoints.web.routing import PageRoute, error_page
 
-HOME = "/app/dashboard"
-
 pages = APIRouter(prefix="/app", route_class=PageRoute, include_in_schema=False)
-for module in (assets, dashboard, queue, care, week, plan, lab, member):
+for module in (assets, login, dashboard, queue, care, week, plan, lab, member):
     pages.include_router(module.router)
 
 
 @pages.get("")
 @pages.get("/")
-def app_home() -> RedirectResponse:
-    return RedirectResponse(HOME, status_code=307)
+def app_home(request: Request) -> RedirectResponse:
+    """The signed-in user's own first page (the login form for nobody)."""
+    return RedirectResponse(login.home_of(request), status_code=307)
 
 
 @pages.get("/{rest:path}")
@@ -36,9 +35,9 @@ router.include_router(pages)
 
 
 @router.get("/")
-def home() -> RedirectResponse:
-    """The site's front door opens on the access dashboard."""
-    return RedirectResponse(HOME, status_code=307)
+def home(request: Request) -> RedirectResponse:
+    """The site's front door opens on the signed-in user's first page."""
+    return RedirectResponse(login.home_of(request), status_code=307)
 
 
 __all__ = ["router"]

@@ -16,12 +16,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any
 from urllib.parse import quote, unquote, urlencode
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from parity.domain.errors import InvalidInput, ParityError
+from parity.domain.errors import ParityError
+from parity.domain.users import Principal, Role
 from parity.entrypoints.api.context import ApiContext
+from parity.entrypoints.security.matrix import access_for
 from parity.entrypoints.web import formatting
 from parity.entrypoints.web.assets import plotly_url
 from parity.entrypoints.web.formatting import Formats
@@ -54,38 +56,33 @@ templates.globals["ui"] = templates.get_template("macros.html.j2").module
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who the page is for. There is no sign-in yet: today `?as=member:ID` or
-    `?as=clinician:ID` says whose view to show, and everyone else is plan staff. The login
-    issue replaces `viewer()` with one that reads the session, and keeps this shape."""
+    """Whose view the page shows: a member's own care, a clinician's own week, or plan
+    staff ("staff"). It comes from the signed-in session (issue 9), never from the address."""
 
     role: str = "staff"
     id: str = ""
 
     @property
     def param(self) -> str:
-        return "" if self.role == "staff" else f"{self.role}:{self.id}"
+        return ""  # identity rides in the session cookie, not in links
 
     def link(self, path: str, **params: str) -> str:
-        """`path` with this viewer's `as` and the given parameters (empty ones dropped)."""
-        query = {"as": self.param, **params}
-        kept = {key: value for key, value in query.items() if value}
+        """`path` with the given parameters (empty ones dropped)."""
+        kept = {key: value for key, value in params.items() if value}
         return f"{path}?{urlencode(kept)}" if kept else path
 
 
 ROLES = ("member", "clinician")
 
 
-def viewer(
-    as_: Annotated[
-        str | None, Query(alias="as", max_length=200, description="member:ID or clinician:ID")
-    ] = None,
-) -> Viewer:
-    if not as_:
-        return Viewer()
-    role, _, key = as_.partition(":")
-    if role not in ROLES or not key.strip():
-        raise InvalidInput(f"as={as_!r}: use member:ID or clinician:ID")
-    return Viewer(role, key.strip())
+def viewer(request: Request) -> Viewer:
+    """The signed-in user's view (the guard has put the principal on the request)."""
+    who = getattr(request.state, "principal", None)
+    if isinstance(who, Principal) and who.role is Role.MEMBER and who.member_id:
+        return Viewer("member", who.member_id)
+    if isinstance(who, Principal) and who.role is Role.THERAPIST and who.clinician_id:
+        return Viewer("clinician", who.clinician_id)
+    return Viewer()
 
 
 Seen = Annotated[Viewer, Depends(viewer)]
@@ -135,6 +132,16 @@ def _cookie_notice(request: Request) -> list[Notice]:
 # -- rendering -------------------------------------------------------------------------------
 
 
+def may_open(who: Principal | None) -> Callable[[str], bool]:
+    """Whether the signed-in user's role may open a page (the nav shows only those)."""
+
+    def check(path: str) -> bool:
+        found = access_for("GET", path)
+        return found is not None and who is not None and who.role in found.roles
+
+    return check
+
+
 def formats(context: ApiContext) -> Formats:
     rules = context.policy.rules
     return Formats(rules.timezone, rules.calendar, context.clock.now())
@@ -157,7 +164,7 @@ def render(
     """The page, or only the block the fragment header names (when it has one)."""
     found = templates.get_template(template)
     posted = _cookie_notice(request)
-    shared = {
+    shared: dict[str, Any] = {
         "request": request,
         "path": request.url.path,
         "fmt": formats(context),
@@ -166,6 +173,9 @@ def render(
         "notices": Notices([*posted, *(notices or [])]),
         "form": {},
         "plotly_path": plotly_url(),
+        "csrf": getattr(request.state, "csrf", ""),
+        "may_open": may_open(getattr(request.state, "principal", None)),
+        "principal": getattr(request.state, "principal", None),
     }
     scope = {**shared, **values}
     block = fragment_of(request)

@@ -13,6 +13,7 @@ from parity.domain.care import CareRequest, RequestStatus
 from parity.domain.errors import ParityError
 from parity.domain.workforce import Modality, ProviderClass
 from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.security.scope import in_scope
 from parity.entrypoints.web import hooks
 from parity.entrypoints.web.forms import Field
 from parity.entrypoints.web.page import Notice, formats, refusal, render
@@ -66,6 +67,7 @@ def queue_page(
     status: int = 200,
 ) -> HTMLResponse:
     matching, languages = open_requests(context, wanted)
+    matching = in_scope(request, matching)  # a scheduler's own clinics (issue 9)
     shown = matching[:ROWS_SHOWN]
     owners = _planned_members(plan)
     named = {r.member_id for r in shown} | set(owners.values())

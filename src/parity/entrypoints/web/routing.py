@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from parity.domain.errors import ParityError
+from parity.domain.users import NotAuthenticated
 from parity.entrypoints.api.context import ApiContext
+from parity.entrypoints.security.context import SESSION_COOKIE
 from parity.entrypoints.web.page import fragment_of, render, templates
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -34,6 +37,15 @@ def error_page(request: Request, status: int, rule: str, message: str) -> HTMLRe
     return render(request, context, "error.html.j2", values | page, status=status)
 
 
+def to_login(request: Request) -> RedirectResponse:
+    """A page needs a signed-in user: go to the login form, and come back afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    wanted = target if request.method == "GET" else ""
+    response = RedirectResponse(f"/app/login?{urlencode({'next': wanted})}", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")  # an expired or forged session
+    return response
+
+
 def _problems(error: RequestValidationError) -> str:
     parts = []
     for problem in error.errors():
@@ -51,6 +63,8 @@ class PageRoute(APIRoute):
         async def guarded(request: Request) -> Response:
             try:
                 return await handler(request)
+            except NotAuthenticated:
+                return to_login(request)
             except ParityError as error:
                 return error_page(request, error.http_status, error.rule, error.message)
             except RequestValidationError as error:

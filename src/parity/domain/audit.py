@@ -1,0 +1,79 @@
+"""The audit trail: one `AuditEvent` per read or change of a member's data, and per refusal.
+
+Who (user and role), what (action and entity, the member concerned), when, from where (the
+client address) and the outcome (the HTTP status). Events are only ever appended: nothing
+updates or deletes one (HIPAA Security Rule, 45 CFR §164.312(b), audit controls).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class AuditAction(StrEnum):
+    """The FHIR AuditEvent action codes (http://hl7.org/fhir/audit-event-action)."""
+
+    CREATE = "C"
+    READ = "R"
+    UPDATE = "U"
+    DELETE = "D"
+    EXECUTE = "E"
+
+
+ACTION_OF_METHOD = {
+    "GET": AuditAction.READ,
+    "HEAD": AuditAction.READ,
+    "PUT": AuditAction.UPDATE,
+    "PATCH": AuditAction.UPDATE,
+    "DELETE": AuditAction.DELETE,
+}
+
+
+def action_for(method: str, operation: bool) -> AuditAction:
+    """GET reads; a `$operation` or a form post executes; a plain POST creates."""
+    if method == "POST":
+        return AuditAction.EXECUTE if operation else AuditAction.CREATE
+    return ACTION_OF_METHOD.get(method, AuditAction.EXECUTE)
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    id: int
+    recorded: datetime
+    agent: str
+    role: str
+    action: AuditAction
+    entity_type: str
+    entity_id: str
+    member_id: str | None
+    source: str
+    route: str
+    outcome: int
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome < 400
+
+
+@dataclass(frozen=True)
+class AuditSearch:
+    """Criteria of an auditor's query; None matches anything."""
+
+    agent: str | None = None
+    member_id: str | None = None
+    entity_type: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    failures_only: bool = False
+
+    def matches(self, event: AuditEvent) -> bool:
+        return (
+            (self.agent is None or event.agent == self.agent)
+            and (self.member_id is None or event.member_id == self.member_id)
+            and (self.entity_type is None or event.entity_type == self.entity_type)
+            and (self.since is None or event.recorded >= self.since)
+            and (self.until is None or event.recorded < self.until)
+            and (not self.failures_only or not event.succeeded)
+        )

@@ -1,0 +1,10 @@
+"""Authentication, authorisation by role, the audit trail and log privacy (issue 9).
+
+See docs/adr/0008-authentication-and-audit.md and the README's Security section.
+"""
+
+from __future__ import annotations
+
+from parity.entrypoints.security.context import SecurityConfig, issue_token
+
+__all__ = ["SecurityConfig", "issue_token"]

@@ -1,0 +1,176 @@
+"""The one declared route × role matrix: every route of the API and the pages, by method and
+path template, with the roles that may call it (issue 9).
+
+`guard.authorise` enforces it on every request; a route missing here is denied to everyone,
+and tests/e2e/test_role_matrix.py walks every route × role against it (and fails when a route
+has no entry). `record` names the member data a route reads or changes (it is audited);
+`owner` says how the row-level rules find the member or clinician concerned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from parity.domain.users import Role
+
+
+class Category(StrEnum):
+    ROLES = "roles"  # a signed-in user whose role is listed
+    PUBLIC = "public"  # no token: health, metadata, login, static assets
+    SIGNED_LINK = "public: signed link"  # no token, but a signed link (issue 7's offer replies)
+    DESCRIPTION = "public: API description"  # OpenAPI document and its viewers, no data
+
+
+class Owner(StrEnum):
+    """Where the row-level rules look for whose record it is."""
+
+    PATIENT = "patient_id"
+    APPOINTMENT = "appointment_id"
+    REQUEST = "request_id"
+    TASK = "task_id"
+    CLINICIAN = "clinician_id"
+    SEARCH = "search"  # the `patient` / `_id` / `practitioner` search parameters
+    SELF = "self"  # the signed-in member's own pages
+
+
+@dataclass(frozen=True)
+class Access:
+    category: Category
+    roles: frozenset[Role] = frozenset()
+    record: str | None = None
+    owner: Owner | None = None
+
+    @property
+    def public(self) -> bool:
+        return self.category is not Category.ROLES
+
+
+M, T, S = Role.MEMBER, Role.THERAPIST, Role.SCHEDULER
+G, A, X = Role.MANAGER, Role.AUDITOR, Role.ADMIN
+EVERYONE = (M, T, S, G, A, X)
+PUBLIC = Access(Category.PUBLIC)
+DESCRIPTION = Access(Category.DESCRIPTION)
+
+
+def allow(*roles: Role, record: str | None = None, owner: Owner | None = None) -> Access:
+    return Access(Category.ROLES, frozenset(roles), record, owner)
+
+
+def member_data(record: str, owner: Owner, *roles: Role) -> Access:
+    """A route that reads or changes a member's records: audited, with row-level rules."""
+    return allow(*roles, record=record, owner=owner)
+
+
+O = Owner  # noqa: E741 - short, to keep the table below readable
+BOOKERS = (M, S, X)
+CARE_TEAM = (M, T, S, X)
+STAFF_READ = (M, T, S, G, X)
+
+API: dict[tuple[str, str], Access] = {
+    ("GET", "/health"): PUBLIC,
+    ("GET", "/metadata"): PUBLIC,
+    ("POST", "/token"): PUBLIC,
+    ("GET", "/openapi.json"): DESCRIPTION,
+    ("GET", "/docs"): DESCRIPTION,
+    ("GET", "/docs/oauth2-redirect"): DESCRIPTION,
+    ("GET", "/redoc"): DESCRIPTION,
+    ("POST", "/Appointment/$find"): member_data("Appointment", O.SEARCH, *BOOKERS),
+    ("POST", "/Appointment/$hold"): member_data("Appointment", O.SEARCH, *BOOKERS),
+    ("POST", "/Appointment/$book"): member_data("Appointment", O.SEARCH, *BOOKERS),
+    ("POST", "/Appointment/{appointment_id}/$book"): member_data(
+        "Appointment", O.APPOINTMENT, *BOOKERS
+    ),
+    ("GET", "/Appointment/{appointment_id}"): member_data("Appointment", O.APPOINTMENT, *CARE_TEAM),
+    ("GET", "/Appointment"): member_data("Appointment", O.SEARCH, *CARE_TEAM),
+    ("POST", "/Appointment/{appointment_id}/$cancel"): member_data(
+        "Appointment", O.APPOINTMENT, *BOOKERS
+    ),
+    ("GET", "/ServiceRequest/{request_id}"): member_data("ServiceRequest", O.REQUEST, *CARE_TEAM),
+    ("GET", "/ServiceRequest"): member_data("ServiceRequest", O.SEARCH, *CARE_TEAM),
+    ("POST", "/ServiceRequest/{request_id}/$clinical-exception"): member_data(
+        "ServiceRequest", O.REQUEST, T, X
+    ),
+    ("POST", "/ServiceRequest/{request_id}/$refer"): member_data("ServiceRequest", O.REQUEST, S, X),
+    ("POST", "/ServiceRequest/{request_id}/$offer"): member_data("ServiceRequest", O.REQUEST, S, X),
+    ("GET", "/Task/{task_id}"): member_data("Task", O.TASK, *CARE_TEAM),
+    ("GET", "/Task"): member_data("Task", O.SEARCH, *CARE_TEAM),
+    ("POST", "/Task/{task_id}/$accept"): member_data("Task", O.TASK, *BOOKERS),
+    ("POST", "/Task/{task_id}/$decline"): member_data("Task", O.TASK, *BOOKERS),
+    ("GET", "/Schedule/{schedule_id}"): allow(*STAFF_READ),
+    ("GET", "/Schedule"): allow(*STAFF_READ),
+    ("GET", "/Slot/{slot_id}"): allow(*STAFF_READ),
+    ("GET", "/Slot"): allow(*STAFF_READ),
+    ("GET", "/Practitioner/{practitioner_id}"): allow(*EVERYONE),
+    ("GET", "/Practitioner"): allow(*EVERYONE),
+    ("GET", "/PractitionerRole/{role_id}"): allow(*EVERYONE),
+    ("GET", "/PractitionerRole"): allow(*EVERYONE),
+    ("GET", "/Location/{location_id}"): allow(*EVERYONE),
+    ("GET", "/Location"): allow(*EVERYONE),
+    ("GET", "/Patient/{patient_id}"): member_data("Patient", O.PATIENT, *CARE_TEAM),
+    ("GET", "/Patient"): member_data("Patient", O.SEARCH, *CARE_TEAM),
+    ("GET", "/report/compliance"): allow(G, A, X),
+    ("GET", "/report/evidence"): allow(G, A, X),
+    ("GET", "/plan"): allow(G, A, X),
+    ("POST", "/plan/$detect"): allow(G, X),
+    ("POST", "/plan/findings/{finding_id}/actions"): allow(G, X),
+    ("POST", "/plan/actions/{action_id}/$move"): allow(G, X),
+    ("POST", "/optimize/$preview"): allow(S, G, X),
+    ("POST", "/optimize/$apply"): allow(S, X),
+    ("GET", "/AuditEvent"): allow(A, X),
+}
+
+PAGES: dict[tuple[str, str], Access] = {
+    ("GET", "/"): PUBLIC,
+    ("GET", "/app"): PUBLIC,
+    ("GET", "/app/"): PUBLIC,
+    ("GET", "/app/static/{name}"): PUBLIC,
+    ("GET", "/app/login"): PUBLIC,
+    ("POST", "/app/login"): PUBLIC,
+    ("POST", "/app/logout"): allow(*EVERYONE),
+    ("GET", "/app/{rest:path}"): allow(*EVERYONE),
+    ("GET", "/app/dashboard"): allow(S, G, A, X),
+    ("GET", "/app/queue"): allow(S, X),
+    ("POST", "/app/queue/optimizer"): allow(S, X),
+    ("POST", "/app/queue/optimizer/apply"): allow(S, X),
+    ("GET", "/app/requests"): allow(S, G, X),
+    ("GET", "/app/requests/{request_id}"): member_data("ServiceRequest", O.REQUEST, S, G, X),
+    ("POST", "/app/requests/{request_id}/book"): member_data("ServiceRequest", O.REQUEST, S, X),
+    ("POST", "/app/requests/{request_id}/decline"): member_data("ServiceRequest", O.REQUEST, S, X),
+    ("POST", "/app/requests/{request_id}/offers/{offer_id}"): member_data(
+        "ServiceRequest", O.REQUEST, S, X
+    ),
+    ("POST", "/app/requests/{request_id}/exception"): member_data(
+        "ServiceRequest", O.REQUEST, T, S, X
+    ),
+    ("POST", "/app/requests/{request_id}/refer"): member_data("ServiceRequest", O.REQUEST, S, X),
+    ("GET", "/app/clinicians"): allow(T, S, G, X),
+    ("GET", "/app/week"): allow(T, S, G, X),
+    ("GET", "/app/clinicians/{clinician_id}/week"): allow(T, S, G, X, owner=O.CLINICIAN),
+    ("POST", "/app/clinicians/{clinician_id}/week/book"): member_data(
+        "Appointment", O.CLINICIAN, S, X
+    ),
+    ("POST", "/app/clinicians/{clinician_id}/pto"): allow(T, S, X, owner=O.CLINICIAN),
+    ("GET", "/app/plan"): allow(G, A, X),
+    ("POST", "/app/plan/detect"): allow(G, X),
+    ("POST", "/app/plan/findings/{finding_id}/actions"): allow(G, X),
+    ("POST", "/app/plan/actions/{action_id}/move"): allow(G, X),
+    ("GET", "/app/scenarios"): allow(G, X),
+    ("POST", "/app/scenarios/run"): allow(G, X),
+    ("POST", "/app/scenarios/load"): allow(G, X),
+    ("GET", "/app/me"): member_data("Patient", O.SELF, M),
+    ("POST", "/app/me/requests"): member_data("ServiceRequest", O.SELF, M),
+    ("POST", "/app/me/requests/{request_id}/book"): member_data("ServiceRequest", O.SELF, M),
+    ("POST", "/app/me/appointments/{appointment_id}/cancel"): member_data("Appointment", O.SELF, M),
+    ("POST", "/app/me/offers/{offer_id}"): member_data("Task", O.SELF, M),
+}
+
+# Pages reached through a signed link, without a token (issue 7 adds its offer replies).
+SIGNED_LINKS: dict[tuple[str, str], Access] = {}
+
+MATRIX: dict[tuple[str, str], Access] = API | PAGES | SIGNED_LINKS
+
+
+def access_for(method: str, path_template: str) -> Access | None:
+    """The declared access of a route, or None (undeclared: denied)."""
+    return MATRIX.get((method, path_template))

@@ -1,0 +1,99 @@
+"""`POST /token` (the OAuth2 password grant), `GET /health` and `GET /AuditEvent`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from parity.adapters.fhir_audit import audit_event
+from parity.domain.audit import AuditSearch
+from parity.domain.errors import InvalidInput
+from parity.domain.users import User
+from parity.entrypoints.api.context import Base, Context, Page, Uow
+from parity.entrypoints.api.responses import FhirResponse, search_results
+from parity.entrypoints.api.search import window
+from parity.entrypoints.security.context import Security, from_request
+from parity.entrypoints.security.throttle import keys_for
+from parity.services import audit, users
+
+router = APIRouter(tags=["Security"])
+
+Text = Annotated[str, Form(max_length=200)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def log_in(request: Request, context: Context, username: str, password: str) -> User:
+    """Check a password under the login throttle (blocking: argon2; run in a thread)."""
+    security: Security = from_request(request)
+    keys = keys_for(username, client_address(request))
+    now = context.clock.now()
+    security.throttle.check(keys, now)
+    try:
+        user = users.authenticate(context.uow_factory(), security.passwords, username, password)
+    except Exception:
+        security.throttle.failed(keys, now)
+        raise
+    security.throttle.succeeded(keys)
+    return user
+
+
+@router.post("/token", summary="OAuth2 password grant: a bearer token for a local user")
+async def token(
+    request: Request,
+    context: Context,
+    username: Text,
+    password: Text,
+    grant_type: Annotated[str, Form(max_length=40)] = "password",
+) -> JSONResponse:
+    """`application/x-www-form-urlencoded` `username` and `password` → `access_token` (a
+    signed JWT), `token_type` "bearer", `expires_in` seconds. Five failures per user name
+    or address in 15 minutes → 429 with Retry-After."""
+    if grant_type != "password":
+        raise InvalidInput("grant_type must be password")
+    user = await run_in_threadpool(log_in, request, context, username, password)
+    issued = from_request(request).tokens.issue(user.principal)
+    body = {
+        "access_token": issued.token,
+        "token_type": "bearer",
+        "expires_in": issued.expires_in_seconds,
+    }
+    return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+@router.get("/health", summary="Liveness: the service answers (no data, no token)")
+def health() -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/AuditEvent", summary="The audit trail (auditors and admins), newest first")
+def search_audit(
+    request: Request,
+    context: Context,
+    uow: Uow,
+    base: Base,
+    page: Page,
+    agent: Annotated[str | None, Query(max_length=100, description="user name")] = None,
+    patient: Annotated[str | None, Query(max_length=110, description="Patient/{id}")] = None,
+    entity_type: Annotated[str | None, Query(alias="entity-type", max_length=40)] = None,
+    date: Annotated[
+        list[str] | None, Query(max_length=40, description="prefixed, e.g. ge2026-06-01")
+    ] = None,
+    outcome: Annotated[str | None, Query(pattern="^(failure|any)$")] = None,
+) -> FhirResponse:
+    recorded = window(date or [], context.tz)
+    criteria = AuditSearch(
+        agent=agent,
+        member_id=patient.removeprefix("Patient/") if patient else None,
+        entity_type=entity_type,
+        since=recorded.start,
+        until=recorded.end,
+        failures_only=outcome == "failure",
+    )
+    found = audit.search(uow, criteria)
+    return search_results(request, base, found, audit_event, page)
