@@ -23,6 +23,7 @@ from parity.domain.corrective import Action, Finding
 from parity.domain.errors import NotFound, SlotUnavailable
 from parity.domain.holds import Hold
 from parity.domain.members import Member
+from parity.domain.messages import Message
 from parity.domain.schedule import (
     AvailabilityException,
     IpcWeek,
@@ -31,6 +32,7 @@ from parity.domain.schedule import (
     SlotStatus,
     WeeklyTemplate,
 )
+from parity.domain.waitlist import WaitlistEntry
 from parity.domain.workforce import Clinic, Clinician
 
 T = TypeVar("T")
@@ -340,6 +342,14 @@ class MemoryUnitOfWork:
         self.findings = MemoryRepository[Finding](log, "Finding")
         self.actions = MemoryRepository[Action](log, "Action", indexed=("finding_id",))
         self.commits = 0
+        self._add_waitlist_and_messages(log)
+
+    # -- issue 7: the waitlist and the messages outbox --
+    def _add_waitlist_and_messages(self, log: UndoLog) -> None:
+        self.waitlist = MemoryRepository[WaitlistEntry](
+            log, "WaitlistEntry", indexed=("request_id",)
+        )
+        self.messages = MemoryRepository[Message](log, "Message", indexed=("key",))
 
     def __enter__(self) -> Self:
         self._log.begin()

@@ -19,6 +19,7 @@ from parity.domain.care import (
 from parity.domain.corrective import Action, Finding
 from parity.domain.holds import Hold
 from parity.domain.members import Member
+from parity.domain.messages import Message
 from parity.domain.schedule import (
     AvailabilityException,
     IpcWeek,
@@ -27,6 +28,7 @@ from parity.domain.schedule import (
     SlotStatus,
     WeeklyTemplate,
 )
+from parity.domain.waitlist import WaitlistEntry
 from parity.domain.workforce import Clinic, Clinician
 
 T = TypeVar("T")
@@ -155,6 +157,13 @@ class UnitOfWork(Protocol):
 
     @property
     def actions(self) -> Repository[Action]: ...
+
+    # -- issue 7: the waitlist and the messages outbox --
+    @property
+    def waitlist(self) -> Repository[WaitlistEntry]: ...
+
+    @property
+    def messages(self) -> Repository[Message]: ...
 
     def __enter__(self) -> Self: ...
 

@@ -24,8 +24,10 @@ from parity.domain.care import Appointment, CareRequest, ClinicalException, Cour
 from parity.domain.corrective import Action, Finding
 from parity.domain.holds import Hold
 from parity.domain.members import Member
+from parity.domain.messages import Message
 from parity.domain.ports import UnitOfWork
 from parity.domain.schedule import AvailabilityException, WeeklyTemplate
+from parity.domain.waitlist import WaitlistEntry
 from parity.domain.workforce import Clinic
 
 
@@ -55,6 +57,9 @@ class SqlUnitOfWork:
         self.courses = SqlRepository[Course](link, mapping.COURSES)
         self.findings = SqlRepository[Finding](link, mapping.FINDINGS)
         self.actions = SqlRepository[Action](link, mapping.ACTIONS)
+        # issue 7: the waitlist and the messages outbox
+        self.waitlist = SqlRepository[WaitlistEntry](link, mapping.WAITLIST)
+        self.messages = SqlRepository[Message](link, mapping.MESSAGES)
 
     def _current(self) -> Connection:
         if self._connection is None:
