@@ -5,8 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite:///var/parity.db"
+# Signs the accept/decline links in offer messages. This default is for the demo on a
+# laptop only: anyone who reads this file can forge a link. A deployment sets
+# PARITY_SECRET_KEY (`parity serve` warns while the default is in use).
+DEV_SECRET_KEY = "parity-development-key-not-for-production"
+TLS_MODES = ("starttls", "ssl", "none")
 
 
 @dataclass(frozen=True)
@@ -16,6 +22,17 @@ class Settings:
     region: str = "socal"
     seed: int = 7
     database_url: str = DEFAULT_DATABASE_URL
+    # -- issue 7: waitlist offers and member messages (PARITY_SMTP_*, PARITY_SMS_DIR...) --
+    waitlist: bool = True
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "parity@localhost"
+    smtp_tls: str = "starttls"
+    sms_dir: str = "var/sms"
+    secret_key: str = DEV_SECRET_KEY
+    public_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -35,4 +52,40 @@ class Settings:
             region=env.get("PARITY_REGION", cls.region),
             seed=int(seed),
             database_url=url,
+            **outreach_from_env(env),
         )
+
+
+# -- issue 7: waitlist offers and member messages -----------------------------------------
+
+
+def outreach_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """The SMTP, SMS, link-signing and waitlist settings; bad values fail at start."""
+    port = env.get("PARITY_SMTP_PORT", str(Settings.smtp_port))
+    tls = env.get("PARITY_SMTP_TLS", Settings.smtp_tls).lower()
+    switch = env.get("PARITY_WAITLIST", "on").lower()
+    secret = env.get("PARITY_SECRET_KEY", "")
+    if not port.isdigit():
+        raise ValueError(f"PARITY_SMTP_PORT must be a port number, got {port!r}")
+    if tls not in TLS_MODES:
+        raise ValueError(f"PARITY_SMTP_TLS must be one of {', '.join(TLS_MODES)}, got {tls!r}")
+    if switch not in ("on", "off"):
+        raise ValueError(f"PARITY_WAITLIST must be on or off, got {switch!r}")
+    if secret and len(secret) < 16:
+        raise ValueError("PARITY_SECRET_KEY must be at least 16 characters")
+    return {
+        "waitlist": switch == "on",
+        "smtp_host": env.get("PARITY_SMTP_HOST", ""),
+        "smtp_port": int(port),
+        "smtp_user": env.get("PARITY_SMTP_USER", ""),
+        "smtp_password": env.get("PARITY_SMTP_PASSWORD", ""),
+        "smtp_from": env.get("PARITY_SMTP_FROM", Settings.smtp_from),
+        "smtp_tls": tls,
+        "sms_dir": env.get("PARITY_SMS_DIR", Settings.sms_dir),
+        "secret_key": secret or DEV_SECRET_KEY,
+        "public_url": env.get("PARITY_PUBLIC_URL", Settings.public_url),
+    }
+
+
+def uses_dev_secret(settings: Settings) -> bool:
+    return settings.secret_key == DEV_SECRET_KEY

@@ -141,7 +141,10 @@ def matches(
 ) -> bool:
     """Does a freed slot suit the member's preferences and the entry's reason for waiting?
     Days and times are read on the clinic's local calendar (DST moves UTC hours)."""
-    if slot.id in entry.passed_slot_ids or slot.start > entry.deadline:
+    if slot.id in entry.passed_slot_ids:
+        return False
+    # A clinic-cancelled request must be rescheduled promptly, even past its deadline.
+    if slot.start > entry.deadline and not entry.head_of_line:
         return False
     if entry.earlier_than is not None and slot.start >= entry.earlier_than:
         return False

@@ -9,10 +9,9 @@ from parity.domain.care import Appointment, AppointmentStatus, CancelledBy, Requ
 from parity.domain.errors import InvalidInput
 from parity.domain.messages import MessageKind
 from parity.domain.ports import Clock, UnitOfWork
-from parity.domain.waitlist import WaitReason
 from parity.services.outbox import queue_about_slot
 from parity.services.policy import Policy
-from parity.services.waitlist import join_in, offer_best_slot, offer_freed_slot, open_entry
+from parity.services.waitlist import offer_best_slot, offer_freed_slot, requeue_clinic_cancelled
 
 NEXT_STEP = {
     CancelledBy.MEMBER: "You can ask for a new appointment at any time.",
@@ -60,9 +59,7 @@ def _tell_and_requeue(
     extra = {"next_step": step}
     queue_about_slot(uow, key, member, MessageKind.CANCELLATION, slot, tz, now, extra)
     if by is CancelledBy.CLINIC:
-        request = uow.requests.get(appointment.request_id)
-        if open_entry(uow, request.id) is None:
-            join_in(request, WaitReason.CLINIC_CANCELLED, uow, now)
+        requeue_clinic_cancelled(uow.requests.get(appointment.request_id), uow, now, policy)
 
 
 def after_cancellation(

@@ -85,7 +85,7 @@ def join_in(
     """Add the entry inside the caller's transaction (one open entry per request)."""
     if open_entry(uow, request.id) is not None:
         raise InvalidTransition(f"request {request.id} is already on the waitlist")
-    if request.effective_deadline <= now and reason is not WaitReason.WANTS_EARLIER:
+    if request.effective_deadline <= now and reason is WaitReason.NO_TIMELY_SLOT:
         raise InvalidInput(f"request {request.id}'s deadline has passed; refer it out instead")
     entry = entry_for(request, reason, now, preferences, earlier_than)
     return uow.waitlist.add(entry)
@@ -187,7 +187,7 @@ def _suits(
     if not matches(entry, slot, modalities, policy.rules.timezone):
         return False
     try:
-        check_slot_fits(request, slot, uow, policy, now)
+        check_slot_fits(request, slot, uow, policy, now, allow_late=entry.head_of_line)
     except ParityError:
         return False
     return True
@@ -243,3 +243,12 @@ def offer_new_hours(
         free = [s.id for s in uow.slots.for_clinician(clinician_id, start, end)]
     made = [offer_freed_slot(slot_id, uow, clock, policy) for slot_id in free]
     return [offer for offer in made if offer is not None]
+
+
+def requeue_clinic_cancelled(
+    request: CareRequest, uow: UnitOfWork, now: datetime, policy: Policy
+) -> None:
+    """A clinic cancellation puts the request at the head of the waitlist, original
+    deadline kept (inside the caller's transaction; only with the waitlist on)."""
+    if policy.waitlist.enabled and open_entry(uow, request.id) is None:
+        join_in(request, WaitReason.CLINIC_CANCELLED, uow, now)
