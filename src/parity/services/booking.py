@@ -377,3 +377,10 @@ def wait_for_slot(
         None,
         explanation,
     )
+
+
+def timely_candidates(
+    request: CareRequest, uow: UnitOfWork, policy: Policy, now: datetime, limit: int
+) -> list[Slot]:
+    """Free slots that would meet the request's deadline, earliest first."""
+    return uow.slots.candidates(_query(request, policy, now, None), limit)

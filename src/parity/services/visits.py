@@ -59,7 +59,8 @@ def _tell_and_requeue(
     extra = {"next_step": step}
     queue_about_slot(uow, key, member, MessageKind.CANCELLATION, slot, tz, now, extra)
     if by is CancelledBy.CLINIC:
-        requeue_clinic_cancelled(uow.requests.get(appointment.request_id), uow, now, policy)
+        request = uow.requests.get(appointment.request_id)
+        requeue_clinic_cancelled(request, uow, now, policy, appointment.slot_id)
 
 
 def after_cancellation(

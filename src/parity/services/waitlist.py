@@ -33,7 +33,7 @@ from parity.domain.waitlist import (
     matches,
     ranked,
 )
-from parity.services.booking import best_timely_slot, check_slot_fits
+from parity.services.booking import check_slot_fits, timely_candidates
 from parity.services.outbox import local_when, queue_about_slot
 from parity.services.policy import Policy
 
@@ -216,8 +216,8 @@ def offer_to(
 
 
 def offer_best_slot(request_id: int, uow: UnitOfWork, clock: Clock, policy: Policy) -> Offer | None:
-    """Offer a waiting request (e.g. clinic-cancelled, at the head of the line) the best
-    timely slot free now, if one suits it."""
+    """Offer a waiting request (e.g. clinic-cancelled, at the head of the line) the
+    earliest timely slot free now that suits it."""
     now = clock.now()
     try:
         with uow:
@@ -225,12 +225,12 @@ def offer_best_slot(request_id: int, uow: UnitOfWork, clock: Clock, policy: Poli
             if entry is None or entry.status is not WaitStatus.WAITING:
                 return None
             request = uow.requests.get(request_id)
-            slot, _ = best_timely_slot(request, uow, policy, now)
-            if slot is None or not _suits(entry, request, slot, uow, policy, now):
-                return None
-            offer = offer_to(entry, request, slot, uow, now, policy)
-            uow.commit()
-        return offer
+            for slot in timely_candidates(request, uow, policy, now, policy.offer_limit):
+                if _suits(entry, request, slot, uow, policy, now):
+                    offer = offer_to(entry, request, slot, uow, now, policy)
+                    uow.commit()
+                    return offer
+        return None
     except (InvalidTransition, SlotUnavailable):
         return None  # someone else moved first; the freed-slot offers will reach it
 
@@ -246,9 +246,13 @@ def offer_new_hours(
 
 
 def requeue_clinic_cancelled(
-    request: CareRequest, uow: UnitOfWork, now: datetime, policy: Policy
+    request: CareRequest, uow: UnitOfWork, now: datetime, policy: Policy, slot_id: int = 0
 ) -> None:
     """A clinic cancellation puts the request at the head of the waitlist, original
-    deadline kept (inside the caller's transaction; only with the waitlist on)."""
+    deadline kept (inside the caller's transaction; only with the waitlist on). The slot
+    the clinic cancelled is never offered back to it."""
     if policy.waitlist.enabled and open_entry(uow, request.id) is None:
-        join_in(request, WaitReason.CLINIC_CANCELLED, uow, now)
+        entry = join_in(request, WaitReason.CLINIC_CANCELLED, uow, now)
+        if slot_id:
+            entry.passed_slot_ids = (slot_id,)
+            uow.waitlist.save(entry)
