@@ -18,6 +18,7 @@ from parity.domain.messages import (
     ChannelKind,
     DeliveryFailed,
     Message,
+    MessageChannel,
     MessageKind,
     MessageStatus,
     Rendered,
@@ -64,7 +65,8 @@ def test_an_offer_message_names_the_first_name_time_clinic_and_link_and_nothing_
     assert offer.address == "w1@example.org"
     assert "Hello Pat," in offer.body
     assert "W1 Example" not in offer.body  # first name only
-    assert "North Clinic" in offer.body and "Wednesday 3 June 2026 at 09:00" in offer.body
+    assert "North Clinic" in offer.body
+    assert "Wednesday 3 June 2026 at 09:00" in offer.body
     assert "https://parity.example/offer/" in offer.body
     for clinical in ("therapy", "therapist", "initial", "mental"):
         assert clinical not in (offer.subject + offer.body).lower()
@@ -123,11 +125,15 @@ def test_a_member_without_e_mail_gets_an_sms_written_as_a_json_line(
     cmd = CancelAppointment(booked[0].appointment_id or 0, CancelledBy.MEMBER)
     cancel_appointment(cmd, on.uow, on.clock, on.policy)
     sms = FileSms(tmp_path / "sms")
-    channels = {ChannelKind.SMS: sms, ChannelKind.EMAIL: Outbox(ChannelKind.EMAIL)}
+    channels: dict[ChannelKind, MessageChannel] = {
+        ChannelKind.SMS: sms,
+        ChannelKind.EMAIL: Outbox(ChannelKind.EMAIL),
+    }
     send_due(on.uow, channels, on.clock, on.policy, _links)
     lines = [json.loads(line) for line in sms.path.read_text().splitlines()]
     assert [(line["to"], line["kind"]) for line in lines] == [("+1 555 0100", "offer")]
-    assert "Hello Sam," in lines[0]["text"] and "North Clinic" in lines[0]["text"]
+    assert "Hello Sam," in lines[0]["text"]
+    assert "North Clinic" in lines[0]["text"]
 
 
 def test_the_console_channel_prints_the_text() -> None:
@@ -139,5 +145,6 @@ def test_the_console_channel_prints_the_text() -> None:
 def test_a_message_without_a_channel_fails_with_a_reason(region: Region) -> None:
     on = _offered(region)
     result = send_due(on.uow, {}, on.clock, on.policy, _links)
-    assert result.sent == 0 and result.failed >= 1
+    assert result.sent == 0
+    assert result.failed >= 1
     assert all("no email channel" in m.error for m in on.uow.messages.list())

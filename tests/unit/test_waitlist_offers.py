@@ -78,7 +78,8 @@ def test_accepting_an_offer_books_the_slot_and_queues_a_confirmation(region: Reg
     _cancel(on, booked[0].appointment_id or 0)
     (offer,) = on.uow.offers.where(request_id=waiting.request_id)
     answer = respond_to_offer(AnswerOffer(offer.id, True, "member"), on.uow, on.clock, on.policy)
-    assert answer.decision is not None and answer.decision.action == "booked"
+    assert answer.decision is not None
+    assert answer.decision.action == "booked"
     assert on.uow.requests.get(waiting.request_id).status is RequestStatus.BOOKED
     assert on.uow.slots.get(offer.slot_id).status is SlotStatus.BUSY
     assert _entry_of(on, waiting.request_id) is WaitStatus.DONE
