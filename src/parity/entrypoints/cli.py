@@ -20,6 +20,7 @@ from parity.entrypoints.optimize_commands import register as register_optimize_c
 from parity.entrypoints.report_commands import register as register_report_commands
 from parity.entrypoints.scenario_commands import register as register_scenario_commands
 from parity.entrypoints.service_commands import register as register_service_commands
+from parity.entrypoints.waitlist_commands import register as register_waitlist_commands
 from parity.simulation.summary import Summary, summarise
 
 app = typer.Typer(
@@ -185,6 +186,7 @@ register_service_commands(app)
 register_report_commands(app)
 register_optimize_commands(app)
 register_scenario_commands(app)
+register_waitlist_commands(app)
 
 
 def main() -> None:

@@ -16,8 +16,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from parity.adapters.clock import SimulatedClock
 from parity.adapters.csv_rows import read_rows
 from parity.adapters.sql.schema import downgrade, upgrade
-from parity.bootstrap import Runtime, build_runtime, build_simulation
-from parity.config import Settings
+from parity.bootstrap import Runtime, build_links, build_runtime, build_simulation
+from parity.config import Settings, uses_dev_secret
 from parity.domain.errors import ParityError
 from parity.domain.schedule import week_start_of
 from parity.entrypoints.api.app import create_app
@@ -145,8 +145,13 @@ def serve(
     console.print(
         f"Parity FHIR API on [bold]http://{host}:{port}/[/]  (docs: http://{host}:{port}/docs)"
     )
+    if uses_dev_secret(runtime.settings):
+        errors.print(
+            "[yellow]warning:[/] PARITY_SECRET_KEY is not set: offer links are signed with the development key"
+        )
     if workers == 1:
-        app = create_app(runtime.uow, runtime.policy, runtime.clock)
+        links = build_links(runtime.settings, runtime.policy)
+        app = create_app(runtime.uow, runtime.policy, runtime.clock, links)
         uvicorn.run(app, host=host, port=port, log_level="warning")
         return
     # Several processes: each worker builds its own app from the environment.

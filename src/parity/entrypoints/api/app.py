@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 
+from parity.adapters.signed_links import OfferLinks
+from parity.config import DEV_SECRET_KEY
 from parity.domain.ports import Clock, UnitOfWork
 from parity.entrypoints import web
 from parity.entrypoints.api import (
@@ -24,6 +26,7 @@ from parity.entrypoints.api import (
     optimize,
     reports,
     scheduling,
+    waitlist,
 )
 from parity.entrypoints.api.context import ApiContext
 from parity.entrypoints.api.responses import FhirResponse
@@ -38,9 +41,14 @@ OperationOutcome naming the rule it enforces. See docs/adr/0003-fhir-scheduling-
 """
 
 
-def create_app(uow_factory: Callable[[], UnitOfWork], policy: Policy, clock: Clock) -> FastAPI:
+def create_app(
+    uow_factory: Callable[[], UnitOfWork],
+    policy: Policy,
+    clock: Clock,
+    links: OfferLinks | None = None,
+) -> FastAPI:
     """The FHIR API and the web pages; each request gets a fresh unit of work from
-    `uow_factory`."""
+    `uow_factory`. `links` signs and reads offer links (a development key by default)."""
     app = FastAPI(
         title="Parity FHIR API",
         version="0.1.0",
@@ -48,6 +56,7 @@ def create_app(uow_factory: Callable[[], UnitOfWork], policy: Policy, clock: Clo
         default_response_class=FhirResponse,
     )
     app.state.parity = ApiContext(uow_factory, policy, clock)
+    app.state.offer_links = links or OfferLinks(DEV_SECRET_KEY, policy.waitlist.offer_hold)
     errors.install(app)
     # Operations on the type (`/Appointment/$find`) come before reads by id, so a read
     # never shadows them.
@@ -61,6 +70,7 @@ def create_app(uow_factory: Callable[[], UnitOfWork], policy: Policy, clock: Clo
         directory,
         reports,
         optimize,
+        waitlist,
     ):
         app.include_router(module.router)
     # The pages (under /app/, and / redirecting to the access dashboard) call the same

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from parity.bootstrap import build_runtime
+from parity.bootstrap import build_links, build_runtime
 from parity.config import Settings
 from parity.entrypoints.api.app import create_app
 
@@ -16,4 +16,5 @@ from parity.entrypoints.api.app import create_app
 def create() -> FastAPI:
     """Build the API on the configured database (the schema is migrated by `parity serve`)."""
     runtime = build_runtime(Settings.from_env(), migrate=False)
-    return create_app(runtime.uow, runtime.policy, runtime.clock)
+    links = build_links(runtime.settings, runtime.policy)
+    return create_app(runtime.uow, runtime.policy, runtime.clock, links)

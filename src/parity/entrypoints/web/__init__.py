@@ -9,13 +9,24 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from parity.entrypoints.web import assets, care, dashboard, lab, member, plan, queue, week
+from parity.entrypoints.web import (
+    assets,
+    care,
+    dashboard,
+    lab,
+    member,
+    offer_links,
+    plan,
+    queue,
+    week,
+)
 from parity.entrypoints.web.routing import PageRoute, error_page
 
 HOME = "/app/dashboard"
 
 pages = APIRouter(prefix="/app", route_class=PageRoute, include_in_schema=False)
-for module in (assets, dashboard, queue, care, week, plan, lab, member):
+# offer_links: public, signed-link pages (the token is the credential; no login).
+for module in (assets, dashboard, queue, care, week, plan, lab, member, offer_links):
     pages.include_router(module.router)
 
 
