@@ -38,7 +38,7 @@ from parity.services.outbox import local_when, queue_about_slot
 from parity.services.policy import Policy
 
 # Two freed slots offered at once may both pick the same member; the loser tries again.
-OFFER_ATTEMPTS = 4
+OFFER_ATTEMPTS = 12
 
 
 @dataclass(frozen=True, slots=True)
