@@ -50,7 +50,7 @@ def test_join_show_and_leave_the_waitlist(request_id: int) -> None:
     shown = runner.invoke(app, ["waitlist", "show"])
     assert shown.exit_code == 0
     assert "Waitlist (1 open)" in shown.stdout
-    assert "initial-therapy" in shown.stdout
+    assert "│ m1 " in shown.stdout
     left = runner.invoke(app, ["waitlist", "leave", str(request_id)])
     assert left.exit_code == 0
     assert "Waitlist (0 open)" in runner.invoke(app, ["waitlist", "show"]).stdout
