@@ -3,9 +3,9 @@ accepted -> booked, declined or expired -> kept as evidence and the next candida
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from unit_support import Region
+from unit_support import LOS_ANGELES, Region
 from waitlist_support import HOLD, ask, book, full_region
 
 from parity.domain.care import (
@@ -17,9 +17,10 @@ from parity.domain.care import (
 )
 from parity.domain.compliance import COMPLIANT, Outcome, RequestEvidence, classify
 from parity.domain.messages import MessageKind
-from parity.domain.schedule import SlotStatus
+from parity.domain.schedule import AvailabilityException, BlockKind, ExceptionKind, SlotStatus
 from parity.domain.waitlist import WaitReason, WaitStatus
 from parity.services.offers import AnswerOffer, respond_to_offer
+from parity.services.schedules import AddException, add_availability_exception
 from parity.services.visits import CancelAppointment, cancel_appointment
 from parity.services.waitlist import JoinWaitlist, join_waitlist, leave_waitlist, ranked_waitlist
 from parity.services.waitlist_sweep import sweep_waitlist
@@ -201,3 +202,24 @@ def test_with_the_waitlist_off_cancellations_behave_as_before(region: Region) ->
     assert region.uow.slots.get(decisions[0].slot_id or 0).status is SlotStatus.FREE
     assert not region.uow.waitlist.list()
     assert ask(region, "x").status is RequestStatus.OPEN
+
+
+def test_extra_hours_are_offered_to_the_waitlist_at_once(region: Region) -> None:
+    on, _ = full_region(region)
+    waiting = book(on, "w1")
+    # Ana opens two intake hours on Thursday 4 June at north.
+    start = datetime(2026, 6, 4, 14, tzinfo=LOS_ANGELES)
+    extra = AvailabilityException(
+        "ana",
+        ExceptionKind.EXTRA_HOURS,
+        start,
+        start + timedelta(hours=2),
+        "extra clinic",
+        clinic_id="north",
+        slot_kind=BlockKind.INTAKE,
+        slot_minutes=60,
+    )
+    add_availability_exception(AddException(extra), on.uow, on.policy, on.clock)
+    (offer,) = on.uow.offers.where(request_id=waiting.request_id)
+    assert offer.slot_start == start
+    assert offer.timely

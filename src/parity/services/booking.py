@@ -32,10 +32,10 @@ from parity.domain.errors import (
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import ExceptionKind, Slot
 from parity.domain.standards import VisitType
-from parity.domain.waitlist import WaitReason, entry_for
 from parity.domain.workforce import Modality
 from parity.services.policy import Policy
 from parity.services.requests import create_referral
+from parity.services.waiting import may_wait, wait_for_slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +137,7 @@ def book_in(cmd: BookRequest, uow: UnitOfWork, clock: Clock, policy: Policy) -> 
     else:
         found, considered = best_timely_slot(request, uow, policy, now)
         if found is None:
-            if _may_wait(request, policy, now):
+            if may_wait(request, policy, now):
                 return wait_for_slot(request, considered, uow, now, policy)
             return _refer(request, considered, uow, clock, policy)
         slot = found
@@ -330,51 +330,6 @@ def _refer(
         None,
         None,
         referral.id,
-        explanation,
-    )
-
-
-# -- issue 7: with the waitlist on, a request with no timely slot waits before referral ----
-
-
-def _may_wait(request: CareRequest, policy: Policy, now: datetime) -> bool:
-    """Wait for a freed slot only while there is time left to refer out afterwards."""
-    rules = policy.waitlist
-    return (
-        rules.enabled
-        and rules.wait_before_referral
-        and request.effective_deadline - rules.refer_before > now
-    )
-
-
-def wait_for_slot(
-    request: CareRequest,
-    considered: dict[str, Any],
-    uow: UnitOfWork,
-    now: datetime,
-    policy: Policy,
-) -> Decision:
-    """Put the request on the waitlist (unless it already waits, e.g. at the head of the
-    line after a clinic cancellation); `parity waitlist sweep` refers it out of network if
-    no freed slot reaches it `refer_before` its deadline."""
-    if not any(e.is_open for e in uow.waitlist.where(request_id=request.id)):
-        uow.waitlist.add(entry_for(request, WaitReason.NO_TIMELY_SLOT, now))
-    standard = policy.rules.standard(request.standard)
-    explanation: dict[str, Any] = {
-        "rule": standard.name,
-        "considered": considered,
-        "why": "no timely in-network slot yet: waiting for a freed slot before referral",
-        "refer_by": (request.effective_deadline - policy.waitlist.refer_before).isoformat(),
-    }
-    return Decision(
-        request.id,
-        "waitlisted",
-        standard.name,
-        standard.citation,
-        request.effective_deadline,
-        None,
-        None,
-        None,
         explanation,
     )
 

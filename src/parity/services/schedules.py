@@ -23,7 +23,7 @@ from parity.domain.schedule import (
 from parity.domain.week_plan import extra_hour_slots, plan_week
 from parity.domain.workforce import Clinic, Clinician
 from parity.services.policy import Policy
-from parity.services.waitlist import requeue_clinic_cancelled
+from parity.services.waitlist import offer_new_hours, requeue_clinic_cancelled
 
 
 def register_clinics(clinics: Iterable[Clinic], uow: UnitOfWork) -> None:
@@ -122,6 +122,8 @@ def add_availability_exception(
             _withdraw_slots(uow, exc, clock, policy)
         uow.availability_exceptions.add(exc)
         uow.commit()
+    if exc.kind is ExceptionKind.EXTRA_HOURS and policy.waitlist.enabled:
+        offer_new_hours(exc.clinician_id, exc.start, exc.end, uow, clock, policy)
     return exc
 
 
