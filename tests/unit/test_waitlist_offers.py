@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from unit_support import LOS_ANGELES, Region
 from waitlist_support import HOLD, ask, book, full_region
 
@@ -19,7 +20,7 @@ from parity.domain.compliance import COMPLIANT, Outcome, RequestEvidence, classi
 from parity.domain.messages import MessageKind
 from parity.domain.schedule import AvailabilityException, BlockKind, ExceptionKind, SlotStatus
 from parity.domain.waitlist import WaitReason, WaitStatus
-from parity.services.offers import AnswerOffer, respond_to_offer
+from parity.services.offers import AnswerOffer, OfferExpired, respond_to_offer
 from parity.services.schedules import AddException, add_availability_exception
 from parity.services.visits import CancelAppointment, cancel_appointment
 from parity.services.waitlist import JoinWaitlist, join_waitlist, leave_waitlist, ranked_waitlist
@@ -223,3 +224,19 @@ def test_extra_hours_are_offered_to_the_waitlist_at_once(region: Region) -> None
     (offer,) = on.uow.offers.where(request_id=waiting.request_id)
     assert offer.slot_start == start
     assert offer.timely
+
+
+def test_an_answer_after_the_hold_time_is_refused_and_the_slot_passed_on(
+    region: Region,
+) -> None:
+    on, booked = full_region(region)
+    first, second = book(on, "w1"), book(on, "w2")
+    _cancel(on, booked[0].appointment_id or 0)
+    (offer,) = on.uow.offers.where(request_id=first.request_id)
+    on.clock.advance(HOLD)
+    with pytest.raises(OfferExpired):
+        respond_to_offer(AnswerOffer(offer.id, True, "member"), on.uow, on.clock, on.policy)
+    assert on.uow.offers.get(offer.id).response is OfferResponse.EXPIRED
+    assert on.uow.requests.get(first.request_id).status is RequestStatus.OPEN
+    (following,) = on.uow.offers.where(request_id=second.request_id)
+    assert following.slot_id == offer.slot_id

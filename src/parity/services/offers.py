@@ -33,6 +33,15 @@ from parity.services.visits import CancelAppointment, cancel_in
 from parity.services.waitlist import offer_freed_slot, open_entry
 
 DEFAULT_OFFER_HOLD = timedelta(hours=24)
+
+
+class OfferExpired(InvalidTransition):
+    """The member answered after the offer stopped holding its slot."""
+
+    rule = "offer-expired"
+    http_status = 410
+
+
 EARLIER_TIME = "moved to an earlier time the member accepted"
 
 
@@ -89,20 +98,41 @@ def respond_to_offer(
     cmd: AnswerOffer, uow: UnitOfWork, clock: Clock, policy: Policy
 ) -> OfferAnswer:
     """Answer an offer; then, with the waitlist on, pass any slot freed to the next
-    waiting request (a declined slot, or the later visit an accepted offer replaced)."""
+    waiting request (a declined slot, or the later visit an accepted offer replaced). An
+    answer after the offer's hold time is refused, and the offer recorded as expired."""
     if not cmd.by.strip():
         raise InvalidInput("an answer to an offer must say who gave it")
     with uow:
         offer = uow.offers.get(cmd.offer_id)
         if offer.response is not OfferResponse.PENDING:
             raise InvalidTransition(f"offer {offer.id} was already {offer.response}")
-        if cmd.accept:
-            decision, freed = _accept(offer, cmd.by, uow, clock, policy)
-        else:
-            decision, freed = None, _pass(offer, OfferResponse.DECLINED, cmd.by, uow, clock.now())
+        late = _hold_over(offer, clock, policy)
+        decision, freed = _answer_in(offer, cmd, late, uow, clock, policy)
         uow.commit()
     following = _reoffer(freed, offer.request_id, uow, clock, policy)
+    if late:
+        held_until = offer.offered_at + policy.waitlist.offer_hold
+        raise OfferExpired(
+            f"offer {offer.id} expired: its slot was held until {held_until.isoformat()}"
+        )
     return OfferAnswer(offer, decision, following)
+
+
+def _answer_in(
+    offer: Offer, cmd: AnswerOffer, late: bool, uow: UnitOfWork, clock: Clock, policy: Policy
+) -> tuple[Decision | None, int | None]:
+    """Record the answer (or the expiry of a late one); the booking and the slot freed."""
+    if late:
+        return None, _pass(offer, OfferResponse.EXPIRED, "system", uow, clock.now())
+    if cmd.accept:
+        return _accept(offer, cmd.by, uow, clock, policy)
+    return None, _pass(offer, OfferResponse.DECLINED, cmd.by, uow, clock.now())
+
+
+def _hold_over(offer: Offer, clock: Clock, policy: Policy) -> bool:
+    """With the waitlist on, an offer holds its slot for `offer_hold` and no longer, even
+    if the sweep has not run yet."""
+    return policy.waitlist.enabled and offer.offered_at + policy.waitlist.offer_hold <= clock.now()
 
 
 def _accept(
