@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import Engine
 
+from parity.adapters.channels import ConsoleSms, FileSms, SmtpEmail, SmtpSettings
 from parity.adapters.clock import SystemClock
+from parity.adapters.message_files import load_outreach
 from parity.adapters.rules_files import load_contract, load_region, load_rules
+from parity.adapters.signed_links import OfferLinks
 from parity.adapters.sql.engine import engine_from_url
 from parity.adapters.sql.schema import upgrade
 from parity.adapters.sql.unit_of_work import SqlUnitOfWork
 from parity.config import Settings
+from parity.domain.messages import ChannelKind, MessageChannel
 from parity.domain.ports import Clock, UnitOfWork
 from parity.services.policy import Policy
 from parity.simulation.engine import Simulation, SimulationConfig
@@ -47,7 +52,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     engine = engine_from_url(settings.database_url)
     if migrate:
         upgrade(engine)
-    return Runtime(settings, engine, build_policy(settings), SystemClock())
+    return Runtime(settings, engine, with_outreach(build_policy(settings), settings), SystemClock())
 
 
 def build_simulation(
@@ -74,3 +79,40 @@ def build_simulation(
         register_members=uow is not None,
     )
     return Simulation(synthetic, policy, config, uow), synthetic.member_count
+
+
+# -- issue 7: the waitlist, message channels and signed offer links -----------------------
+
+
+def with_outreach(policy: Policy, settings: Settings) -> Policy:
+    """The deployment's policy with the waitlist rules and message templates of
+    data/messages.toml; `PARITY_WAITLIST=off` switches the waitlist off."""
+    waitlist, messages = load_outreach()
+    switched = replace(waitlist, enabled=waitlist.enabled and settings.waitlist)
+    return replace(policy, waitlist=switched, messages=messages)
+
+
+def build_channels(
+    settings: Settings, console_sms: bool = False
+) -> dict[ChannelKind, MessageChannel]:
+    """E-mail over SMTP when PARITY_SMTP_HOST is set; SMS to PARITY_SMS_DIR (or the console)."""
+    channels: dict[ChannelKind, MessageChannel] = {
+        ChannelKind.SMS: ConsoleSms() if console_sms else FileSms(Path(settings.sms_dir))
+    }
+    if settings.smtp_host:
+        smtp = SmtpSettings(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_from,
+            settings.smtp_user,
+            settings.smtp_password,
+            settings.smtp_tls,
+        )
+        channels[ChannelKind.EMAIL] = SmtpEmail(smtp)
+    return channels
+
+
+def build_links(secret: str, policy: Policy) -> OfferLinks:
+    """Offer links, signed with the install's secret, are good for as long as the offer
+    holds its slot."""
+    return OfferLinks(secret, policy.waitlist.offer_hold)

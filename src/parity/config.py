@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite:///var/parity.db"
+TLS_MODES = ("starttls", "ssl", "none")
 
 
 @dataclass(frozen=True)
@@ -17,13 +18,24 @@ class Settings:
     region: str = "socal"
     seed: int = 7
     database_url: str = DEFAULT_DATABASE_URL
-    # -- issue 9: tokens, sessions and an external OpenID Connect issuer --
+    # -- tokens, sessions, offer links and an external OpenID Connect issuer --
+    # One secret signs tokens, CSRF values and the offer links in members' messages.
     secret_key: str = ""
     token_minutes: int = 30
     oidc_issuer: str = ""
     oidc_audience: str = ""
     oidc_jwks_url: str = ""
     oidc_role_claim: str = "parity_role"
+    # -- waitlist offers and member messages (PARITY_SMTP_*, PARITY_SMS_DIR...) --
+    waitlist: bool = True
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "parity@localhost"
+    smtp_tls: str = "starttls"
+    sms_dir: str = "var/sms"
+    public_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -43,6 +55,7 @@ class Settings:
             region=env.get("PARITY_REGION", cls.region),
             seed=int(seed),
             database_url=url,
+            **outreach_from_env(env),
         )
         return replace(settings, **security_from_env(env))
 
@@ -59,4 +72,31 @@ def security_from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "oidc_audience": env.get("PARITY_OIDC_AUDIENCE", ""),
         "oidc_jwks_url": env.get("PARITY_OIDC_JWKS_URL", ""),
         "oidc_role_claim": env.get("PARITY_OIDC_ROLE_CLAIM", "parity_role"),
+    }
+
+
+# -- waitlist offers and member messages --------------------------------------------------
+
+
+def outreach_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """The SMTP, SMS and waitlist settings; bad values fail at start."""
+    port = env.get("PARITY_SMTP_PORT", str(Settings.smtp_port))
+    tls = env.get("PARITY_SMTP_TLS", Settings.smtp_tls).lower()
+    switch = env.get("PARITY_WAITLIST", "on").lower()
+    if not port.isdigit():
+        raise ValueError(f"PARITY_SMTP_PORT must be a port number, got {port!r}")
+    if tls not in TLS_MODES:
+        raise ValueError(f"PARITY_SMTP_TLS must be one of {', '.join(TLS_MODES)}, got {tls!r}")
+    if switch not in ("on", "off"):
+        raise ValueError(f"PARITY_WAITLIST must be on or off, got {switch!r}")
+    return {
+        "waitlist": switch == "on",
+        "smtp_host": env.get("PARITY_SMTP_HOST", ""),
+        "smtp_port": int(port),
+        "smtp_user": env.get("PARITY_SMTP_USER", ""),
+        "smtp_password": env.get("PARITY_SMTP_PASSWORD", ""),
+        "smtp_from": env.get("PARITY_SMTP_FROM", Settings.smtp_from),
+        "smtp_tls": tls,
+        "sms_dir": env.get("PARITY_SMS_DIR", Settings.sms_dir),
+        "public_url": env.get("PARITY_PUBLIC_URL", Settings.public_url),
     }

@@ -36,7 +36,9 @@ def test_every_route_has_exactly_one_entry_in_the_matrix(app: FastAPI) -> None:
     assert sorted(set(MATRIX) - routes) == [], "matrix entries without a route"
 
 
-def test_no_route_is_open_without_a_token_but_health_metadata_login_and_assets() -> None:
+def test_no_route_is_open_without_a_token_but_health_metadata_login_assets_and_signed_links() -> (
+    None
+):
     public = sorted(path for (_, path), access in MATRIX.items() if access.public)
     assert public == sorted(
         [
@@ -45,6 +47,8 @@ def test_no_route_is_open_without_a_token_but_health_metadata_login_and_assets()
             "/app/",
             "/app/login",
             "/app/login",
+            "/app/offers/respond",  # the signed link is the credential (docs/adr/0009)
+            "/app/offers/respond",
             "/app/static/{name}",
             "/docs",
             "/docs/oauth2-redirect",

@@ -24,6 +24,7 @@ from parity.domain.corrective import Action, Finding
 from parity.domain.errors import InvalidInput, NotFound, SlotUnavailable
 from parity.domain.holds import Hold
 from parity.domain.members import Member
+from parity.domain.messages import Message
 from parity.domain.schedule import (
     AvailabilityException,
     IpcWeek,
@@ -33,6 +34,7 @@ from parity.domain.schedule import (
     WeeklyTemplate,
 )
 from parity.domain.users import User
+from parity.domain.waitlist import WaitlistEntry
 from parity.domain.workforce import Clinic, Clinician
 
 T = TypeVar("T")
@@ -345,6 +347,14 @@ class MemoryUnitOfWork:
         self.users = MemoryUsers(log)
         self.audit_events = MemoryAuditTrail(log)
         self.commits = 0
+        self._add_waitlist_and_messages(log)
+
+    # -- issue 7: the waitlist and the messages outbox --
+    def _add_waitlist_and_messages(self, log: UndoLog) -> None:
+        self.waitlist = MemoryRepository[WaitlistEntry](
+            log, "WaitlistEntry", indexed=("request_id",)
+        )
+        self.messages = MemoryRepository[Message](log, "Message", indexed=("key",))
 
     def __enter__(self) -> Self:
         self._log.begin()

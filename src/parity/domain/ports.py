@@ -20,6 +20,7 @@ from parity.domain.care import (
 from parity.domain.corrective import Action, Finding
 from parity.domain.holds import Hold
 from parity.domain.members import Member
+from parity.domain.messages import Message
 from parity.domain.schedule import (
     AvailabilityException,
     IpcWeek,
@@ -29,6 +30,7 @@ from parity.domain.schedule import (
     WeeklyTemplate,
 )
 from parity.domain.users import User
+from parity.domain.waitlist import WaitlistEntry
 from parity.domain.workforce import Clinic, Clinician
 
 T = TypeVar("T")
@@ -181,12 +183,19 @@ class UnitOfWork(Protocol):
     @property
     def actions(self) -> Repository[Action]: ...
 
-    # -- issue 9: users and the audit trail --
+    # -- users and the audit trail --
     @property
     def users(self) -> UserRepository: ...
 
     @property
     def audit_events(self) -> AuditTrail: ...
+
+    # -- the waitlist and the messages outbox --
+    @property
+    def waitlist(self) -> Repository[WaitlistEntry]: ...
+
+    @property
+    def messages(self) -> Repository[Message]: ...
 
     def __enter__(self) -> Self: ...
 

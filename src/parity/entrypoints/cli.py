@@ -21,6 +21,7 @@ from parity.entrypoints.report_commands import register as register_report_comma
 from parity.entrypoints.scenario_commands import register as register_scenario_commands
 from parity.entrypoints.service_commands import register as register_service_commands
 from parity.entrypoints.user_commands import register as register_user_commands
+from parity.entrypoints.waitlist_commands import register as register_waitlist_commands
 from parity.simulation.summary import Summary, summarise
 
 app = typer.Typer(
@@ -187,6 +188,7 @@ register_report_commands(app)
 register_optimize_commands(app)
 register_scenario_commands(app)
 register_user_commands(app)
+register_waitlist_commands(app)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from parity.adapters.clock import SimulatedClock
 from parity.adapters.csv_rows import read_rows
 from parity.adapters.sql.schema import downgrade, upgrade
-from parity.bootstrap import Runtime, build_runtime, build_simulation
+from parity.bootstrap import Runtime, build_links, build_runtime, build_simulation
 from parity.config import Settings
 from parity.domain.errors import ParityError
 from parity.domain.schedule import week_start_of
@@ -153,7 +153,8 @@ def serve(
     except ValueError as error:
         raise fail(str(error)) from None
     if workers == 1:
-        app = create_app(runtime.uow, runtime.policy, runtime.clock, security)
+        links = build_links(security.secret, runtime.policy)
+        app = create_app(runtime.uow, runtime.policy, runtime.clock, security, links)
         uvicorn.run(app, host=host, port=port, log_level="warning")
         return
     # Several processes: each worker builds its own app from the environment.

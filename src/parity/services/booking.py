@@ -35,6 +35,7 @@ from parity.domain.standards import VisitType
 from parity.domain.workforce import Modality
 from parity.services.policy import Policy
 from parity.services.requests import create_referral
+from parity.services.waiting import may_wait, wait_for_slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,8 @@ def book_in(cmd: BookRequest, uow: UnitOfWork, clock: Clock, policy: Policy) -> 
     else:
         found, considered = best_timely_slot(request, uow, policy, now)
         if found is None:
+            if may_wait(request, policy, now):
+                return wait_for_slot(request, considered, uow, now, policy)
             return _refer(request, considered, uow, clock, policy)
         slot = found
     return book_slot(request, slot, cmd.accepted_by, considered, uow, now, policy)
@@ -329,3 +332,10 @@ def _refer(
         referral.id,
         explanation,
     )
+
+
+def timely_candidates(
+    request: CareRequest, uow: UnitOfWork, policy: Policy, now: datetime, limit: int
+) -> list[Slot]:
+    """Free slots that would meet the request's deadline, earliest first."""
+    return uow.slots.candidates(_query(request, policy, now, None), limit)

@@ -2,22 +2,47 @@
 
 What the law measures is the earliest appointment *offered* (28 CCR §1300.67.2.2(c)(5));
 a timely offer the member declines is compliant, so the refusal is kept with who declined
-and when. An offer holds its slot until answered or expired.
+and when. An offer holds its slot until answered or expired. With the waitlist on, a
+declined or expired offer's slot goes straight to the next waiting request, and an accepted
+one queues the member's confirmation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from parity.domain.care import Decision, Offer, OfferResponse, RequestStatus
+from parity.domain.care import (
+    AppointmentStatus,
+    CancelledBy,
+    CareRequest,
+    Decision,
+    Offer,
+    OfferResponse,
+    RequestStatus,
+)
 from parity.domain.errors import InvalidInput, InvalidTransition, SlotUnavailable
+from parity.domain.messages import MessageKind
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import SlotStatus
+from parity.domain.waitlist import WaitStatus
 from parity.services.booking import book_slot, check_slot_fits
+from parity.services.outbox import queue_about_slot
 from parity.services.policy import Policy
+from parity.services.visits import CancelAppointment, cancel_in
+from parity.services.waitlist import offer_freed_slot, open_entry
 
 DEFAULT_OFFER_HOLD = timedelta(hours=24)
+
+
+class OfferExpired(InvalidTransition):
+    """The member answered after the offer stopped holding its slot."""
+
+    rule = "offer-expired"
+    http_status = 410
+
+
+EARLIER_TIME = "moved to an earlier time the member accepted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,44 +76,141 @@ class AnswerOffer:
     by: str
 
 
+@dataclass(frozen=True, slots=True)
+class OfferAnswer:
+    """What answering did: the offer as answered, the booking (when accepted), and the
+    offer the freed slot went to next (when declined and someone else was waiting)."""
+
+    offer: Offer
+    decision: Decision | None
+    next_offer: Offer | None
+
+
 def answer_offer(
     cmd: AnswerOffer, uow: UnitOfWork, clock: Clock, policy: Policy
 ) -> Decision | Offer:
     """Accept (book the offered slot) or decline (keep the refusal as evidence, free the slot)."""
+    answer = respond_to_offer(cmd, uow, clock, policy)
+    return answer.decision if answer.decision is not None else answer.offer
+
+
+def respond_to_offer(
+    cmd: AnswerOffer, uow: UnitOfWork, clock: Clock, policy: Policy
+) -> OfferAnswer:
+    """Answer an offer; then, with the waitlist on, pass any slot freed to the next
+    waiting request (a declined slot, or the later visit an accepted offer replaced). An
+    answer after the offer's hold time is refused, and the offer recorded as expired."""
     if not cmd.by.strip():
         raise InvalidInput("an answer to an offer must say who gave it")
-    now = clock.now()
     with uow:
         offer = uow.offers.get(cmd.offer_id)
         if offer.response is not OfferResponse.PENDING:
             raise InvalidTransition(f"offer {offer.id} was already {offer.response}")
-        request = uow.requests.get(offer.request_id)
-        slot = uow.slots.get(offer.slot_id)
-        if not cmd.accept:
-            offer.respond(OfferResponse.DECLINED, cmd.by, now)
-            uow.offers.save(offer)
-            uow.slots.release(slot.id)
-            uow.commit()
-            return offer
-        if slot.status is not SlotStatus.HELD:
-            raise SlotUnavailable(f"slot {slot.id} is no longer held for offer {offer.id}")
-        decision = book_slot(
-            request, slot, cmd.by, {"offer": offer.id}, uow, now, policy, held=True, offer=offer
-        )
+        late = _hold_over(offer, clock, policy)
+        decision, freed = _answer_in(offer, cmd, late, uow, clock, policy)
         uow.commit()
-    return decision
+    following = _reoffer(freed, offer.request_id, uow, clock, policy)
+    if late:
+        held_until = offer.offered_at + policy.waitlist.offer_hold
+        raise OfferExpired(
+            f"offer {offer.id} expired: its slot was held until {held_until.isoformat()}"
+        )
+    return OfferAnswer(offer, decision, following)
+
+
+def _answer_in(
+    offer: Offer, cmd: AnswerOffer, late: bool, uow: UnitOfWork, clock: Clock, policy: Policy
+) -> tuple[Decision | None, int | None]:
+    """Record the answer (or the expiry of a late one); the booking and the slot freed."""
+    if late:
+        return None, _pass(offer, OfferResponse.EXPIRED, "system", uow, clock.now())
+    if cmd.accept:
+        return _accept(offer, cmd.by, uow, clock, policy)
+    return None, _pass(offer, OfferResponse.DECLINED, cmd.by, uow, clock.now())
+
+
+def _hold_over(offer: Offer, clock: Clock, policy: Policy) -> bool:
+    """With the waitlist on, an offer holds its slot for `offer_hold` and no longer, even
+    if the sweep has not run yet."""
+    return policy.waitlist.enabled and offer.offered_at + policy.waitlist.offer_hold <= clock.now()
+
+
+def _accept(
+    offer: Offer, by: str, uow: UnitOfWork, clock: Clock, policy: Policy
+) -> tuple[Decision, int | None]:
+    now = clock.now()
+    request = uow.requests.get(offer.request_id)
+    slot = uow.slots.get(offer.slot_id)
+    if slot.status is not SlotStatus.HELD:
+        raise SlotUnavailable(f"slot {slot.id} is no longer held for offer {offer.id}")
+    freed = _cancel_later_visit(request, uow, clock)
+    decision = book_slot(
+        request, slot, by, {"offer": offer.id}, uow, now, policy, held=True, offer=offer
+    )
+    entry = open_entry(uow, request.id)
+    if entry is not None:
+        entry.close(WaitStatus.DONE, now)
+        uow.waitlist.save(entry)
+    tz = policy.rules.timezone
+    key = f"confirmation:appointment:{decision.appointment_id}"
+    queue_about_slot(uow, key, request.member_id, MessageKind.CONFIRMATION, slot, tz, now)
+    return decision, freed
+
+
+def _cancel_later_visit(request: CareRequest, uow: UnitOfWork, clock: Clock) -> int | None:
+    """A member who waited for an earlier time gives up the later visit (their own choice,
+    so a member-initiated cancellation); returns the slot it frees."""
+    if request.status is not RequestStatus.BOOKED:
+        return None
+    for visit in uow.appointments.where(request_id=request.id):
+        if visit.status is AppointmentStatus.BOOKED:
+            cancel_in(CancelAppointment(visit.id, CancelledBy.MEMBER, EARLIER_TIME), uow, clock)
+            return visit.slot_id
+    return None
+
+
+def _pass(offer: Offer, response: OfferResponse, by: str, uow: UnitOfWork, now: datetime) -> int:
+    """Record a refusal or an expiry, free the slot, and let the member wait on."""
+    offer.respond(response, by, now)
+    uow.offers.save(offer)
+    uow.slots.release(offer.slot_id)
+    entry = open_entry(uow, offer.request_id)
+    if entry is not None and entry.status is WaitStatus.OFFERED:
+        entry.passed(offer.slot_id, now)
+        uow.waitlist.save(entry)
+    return offer.slot_id
+
+
+def _reoffer(
+    slot_id: int | None, request_id: int, uow: UnitOfWork, clock: Clock, policy: Policy
+) -> Offer | None:
+    if slot_id is None or not policy.waitlist.enabled:
+        return None
+    return offer_freed_slot(slot_id, uow, clock, policy, exclude_request=request_id)
 
 
 def expire_offers(uow: UnitOfWork, clock: Clock, hold_for: timedelta = DEFAULT_OFFER_HOLD) -> int:
     """Mark unanswered offers older than `hold_for` expired and free their slots."""
+    return len(_expire(uow, clock, hold_for))
+
+
+def _expire(uow: UnitOfWork, clock: Clock, hold_for: timedelta) -> list[tuple[int, int]]:
+    """Expire old offers; the (slot, request) pairs they free."""
     now = clock.now()
-    expired = 0
+    freed: list[tuple[int, int]] = []
     with uow:
         for offer in uow.offers.where(response=OfferResponse.PENDING):
             if offer.offered_at + hold_for <= now:
-                offer.respond(OfferResponse.EXPIRED, "system", now)
-                uow.offers.save(offer)
-                uow.slots.release(offer.slot_id)
-                expired += 1
+                freed.append(
+                    (_pass(offer, OfferResponse.EXPIRED, "system", uow, now), offer.request_id)
+                )
         uow.commit()
-    return expired
+    return freed
+
+
+def expire_and_reoffer(uow: UnitOfWork, clock: Clock, policy: Policy) -> tuple[int, int]:
+    """Expire offers held longer than `policy.waitlist.offer_hold`, and offer each freed
+    slot to the next waiting request; returns (expired, offered again)."""
+    freed = _expire(uow, clock, policy.waitlist.offer_hold)
+    again = [_reoffer(slot, request, uow, clock, policy) for slot, request in freed]
+    return len(freed), sum(offer is not None for offer in again)

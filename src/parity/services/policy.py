@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
+from parity.adapters.message_files import default_message_rules, default_waitlist_rules
 from parity.domain.contract import ContractTerms
+from parity.domain.messages import MessageRules
 from parity.domain.schedule import BlockKind
 from parity.domain.standards import RuleSet, VisitType
+from parity.domain.waitlist import WaitlistRules
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,9 @@ class Policy:
     offer_limit: int = 5
     # A visit cannot start the moment it is booked: members need time to get there or log on.
     min_notice: timedelta = timedelta(hours=2)
+    # The waitlist and member messages (issue 7): off unless bootstrap switches it on.
+    waitlist: WaitlistRules = field(default_factory=default_waitlist_rules)
+    messages: MessageRules = field(default_factory=default_message_rules)
 
     def kinds_for(self, visit: VisitType) -> tuple[BlockKind, ...]:
         return dict(self.slot_kinds)[visit]

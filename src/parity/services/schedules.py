@@ -23,6 +23,7 @@ from parity.domain.schedule import (
 from parity.domain.week_plan import extra_hour_slots, plan_week
 from parity.domain.workforce import Clinic, Clinician
 from parity.services.policy import Policy
+from parity.services.waitlist import offer_new_hours, requeue_clinic_cancelled
 
 
 def register_clinics(clinics: Iterable[Clinic], uow: UnitOfWork) -> None:
@@ -118,9 +119,11 @@ def add_availability_exception(
         if exc.kind is ExceptionKind.EXTRA_HOURS:
             _add_extra_slots(uow, policy, clinician, exc)
         else:
-            _withdraw_slots(uow, exc, clock)
+            _withdraw_slots(uow, exc, clock, policy)
         uow.availability_exceptions.add(exc)
         uow.commit()
+    if exc.kind is ExceptionKind.EXTRA_HOURS and policy.waitlist.enabled:
+        offer_new_hours(exc.clinician_id, exc.start, exc.end, uow, clock, policy)
     return exc
 
 
@@ -165,7 +168,9 @@ def _add_extra_slots(
     uow.slots.add_many(extra_hour_slots(clinician, exc), clinician)
 
 
-def _withdraw_slots(uow: UnitOfWork, exc: AvailabilityException, clock: Clock) -> None:
+def _withdraw_slots(
+    uow: UnitOfWork, exc: AvailabilityException, clock: Clock, policy: Policy
+) -> None:
     for slot in uow.slots.for_clinician(exc.clinician_id, exc.start, exc.end):
         if slot.status is SlotStatus.FREE:
             uow.slots.take(slot.id)
@@ -179,3 +184,4 @@ def _withdraw_slots(uow: UnitOfWork, exc: AvailabilityException, clock: Clock) -
                 request = uow.requests.get(appointment.request_id)
                 request.status = RequestStatus.OPEN
                 uow.requests.save(request)
+                requeue_clinic_cancelled(request, uow, clock.now(), policy)

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from parity.domain.care import Appointment, AppointmentStatus, CancelledBy, RequestStatus
 from parity.domain.errors import InvalidInput
+from parity.domain.messages import MessageKind
 from parity.domain.ports import Clock, UnitOfWork
+from parity.services.outbox import queue_about_slot
+from parity.services.policy import Policy
+from parity.services.waitlist import offer_best_slot, offer_freed_slot, requeue_clinic_cancelled
+
+NEXT_STEP = {
+    CancelledBy.MEMBER: "You can ask for a new appointment at any time.",
+    CancelledBy.CLINIC: "We are sorry: we will offer you a new time as soon as possible.",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,17 +26,52 @@ class CancelAppointment:
     reason: str = ""
 
 
-def cancel_appointment(cmd: CancelAppointment, uow: UnitOfWork, clock: Clock) -> Appointment:
+def cancel_appointment(
+    cmd: CancelAppointment, uow: UnitOfWork, clock: Clock, policy: Policy | None = None
+) -> Appointment:
     """Cancel a booked visit and free its slot.
 
     A member-initiated cancellation closes the request (compliant; the member may ask
     again). A clinic-initiated one re-opens the request with its original deadline: it
-    counts against the plan and must be rescheduled promptly.
+    counts against the plan and must be rescheduled promptly. With a `policy` whose
+    waitlist is on, the member is told, a clinic-cancelled request goes to the head of the
+    waitlist and is offered the best timely slot, and the freed slot is offered to the
+    request that needs it most.
     """
+    outreach = policy is not None and policy.waitlist.enabled
     with uow:
         appointment = cancel_in(cmd, uow, clock)
+        if policy is not None and outreach:
+            _tell_and_requeue(appointment, cmd.by, uow, clock.now(), policy)
         uow.commit()
+    if policy is not None and outreach:
+        after_cancellation(appointment, uow, clock, policy)
     return appointment
+
+
+def _tell_and_requeue(
+    appointment: Appointment, by: CancelledBy, uow: UnitOfWork, now: datetime, policy: Policy
+) -> None:
+    slot = uow.slots.get(appointment.slot_id)
+    step = NEXT_STEP[by]
+    key = f"cancellation:appointment:{appointment.id}"
+    member, tz = appointment.member_id, policy.rules.timezone
+    extra = {"next_step": step}
+    queue_about_slot(uow, key, member, MessageKind.CANCELLATION, slot, tz, now, extra)
+    if by is CancelledBy.CLINIC:
+        request = uow.requests.get(appointment.request_id)
+        requeue_clinic_cancelled(request, uow, now, policy, appointment.slot_id)
+
+
+def after_cancellation(
+    appointment: Appointment, uow: UnitOfWork, clock: Clock, policy: Policy
+) -> None:
+    """Reschedule a clinic-cancelled request first, then pass the freed slot on."""
+    if appointment.cancelled_by is CancelledBy.CLINIC:
+        offer_best_slot(appointment.request_id, uow, clock, policy)
+    offer_freed_slot(
+        appointment.slot_id, uow, clock, policy, exclude_request=appointment.request_id
+    )
 
 
 def cancel_in(cmd: CancelAppointment, uow: UnitOfWork, clock: Clock) -> Appointment:

@@ -20,6 +20,7 @@ from parity.domain.care import Appointment, CareRequest, ClinicalException, Cour
 from parity.domain.corrective import Action, Finding
 from parity.domain.holds import Hold
 from parity.domain.members import Member
+from parity.domain.messages import Message
 from parity.domain.schedule import (
     AvailabilityException,
     BlockKind,
@@ -29,6 +30,7 @@ from parity.domain.schedule import (
     TemplateBlock,
     WeeklyTemplate,
 )
+from parity.domain.waitlist import Preferences, WaitlistEntry
 from parity.domain.workforce import Clinic, Clinician, Discipline, Modality
 
 if TYPE_CHECKING:
@@ -224,3 +226,59 @@ slot_to_row = from_domain
 slot_to_domain = to_domain(Slot)
 protected_time_to_domain = to_domain(ProtectedTime)
 ipc_week_to_domain = to_domain(IpcWeek)
+
+
+# -- issue 7: waitlist entries (preferences as JSON) and the messages outbox --------------
+
+
+def preferences_to_json(wanted: Preferences) -> dict[str, Any]:
+    return {
+        "weekdays": list(wanted.weekdays),
+        "earliest": wanted.earliest.isoformat() if wanted.earliest else None,
+        "latest": wanted.latest.isoformat() if wanted.latest else None,
+        "clinician_id": wanted.clinician_id,
+        "modality": wanted.modality.value if wanted.modality else None,
+        "clinic_id": wanted.clinic_id,
+    }
+
+
+def preferences_from_json(data: Mapping[str, Any]) -> Preferences:
+    def clock(key: str) -> time | None:
+        return time.fromisoformat(data[key]) if data.get(key) else None
+
+    return Preferences(
+        weekdays=tuple(data.get("weekdays") or ()),
+        earliest=clock("earliest"),
+        latest=clock("latest"),
+        clinician_id=data.get("clinician_id"),
+        modality=Modality(data["modality"]) if data.get("modality") else None,
+        clinic_id=data.get("clinic_id"),
+    )
+
+
+def waitlist_to_row(entry: WaitlistEntry) -> dict[str, Any]:
+    row = from_domain(entry)
+    row["preferences"] = preferences_to_json(entry.preferences)
+    row["passed_slot_ids"] = list(entry.passed_slot_ids)
+    return row
+
+
+_waitlist_fields = to_domain(WaitlistEntry)
+
+
+def waitlist_to_domain(row: Row) -> WaitlistEntry:
+    entry = _waitlist_fields(row)
+    entry.preferences = preferences_from_json(row["preferences"])
+    entry.passed_slot_ids = tuple(row["passed_slot_ids"])
+    return entry
+
+
+WAITLIST = RecordMapping(
+    "WaitlistEntry",
+    tables.waitlist_entries,
+    "id",
+    waitlist_to_row,
+    waitlist_to_domain,
+    select(tables.waitlist_entries),
+)
+MESSAGES = plain("Message", Message, tables.messages)

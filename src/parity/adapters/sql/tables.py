@@ -31,9 +31,11 @@ from parity.domain.audit import AuditAction
 from parity.domain.care import AppointmentStatus, CancelledBy, OfferResponse, RequestStatus
 from parity.domain.corrective import ActionStatus, FindingStatus
 from parity.domain.holds import HoldStatus
+from parity.domain.messages import ChannelKind, MessageKind, MessageStatus
 from parity.domain.schedule import BlockKind, ExceptionKind, SlotStatus
 from parity.domain.standards import VisitType
 from parity.domain.users import Role
+from parity.domain.waitlist import WaitReason, WaitStatus
 from parity.domain.workforce import Discipline, Modality, ProviderClass
 
 ENUM_LENGTH = 32
@@ -367,8 +369,47 @@ actions = Table(
     _version(),
 )
 
+# -- the waitlist and the messages outbox (migration r0006) --------------------------------
 
-# -- issue 9: users and the audit trail --------------------------------------------------------
+waitlist_entries = Table(
+    "waitlist_entries",
+    metadata,
+    _id(),
+    _request_ref(),
+    Column("member_id", String, nullable=False),
+    Column("standard", String, nullable=False),
+    Column("deadline", UtcDateTime, nullable=False),
+    Column("reason", enum_of(WaitReason), nullable=False),
+    Column("joined_at", UtcDateTime, nullable=False),
+    Column("preferences", JsonDocument, nullable=False),
+    Column("head_of_line", Boolean, nullable=False),
+    Column("status", enum_of(WaitStatus), nullable=False, index=True),
+    Column("earlier_than", UtcDateTime, nullable=True),
+    Column("passed_slot_ids", JsonDocument, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=True),
+    _version(),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    _id(),
+    Column("key", String, nullable=False, unique=True),
+    Column("member_id", String, nullable=False, index=True),
+    Column("kind", enum_of(MessageKind), nullable=False),
+    Column("channel", enum_of(ChannelKind), nullable=False),
+    Column("address", String, nullable=False),
+    Column("context", JsonDocument, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("status", enum_of(MessageStatus), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Column("error", String, nullable=False),
+    _version(),
+)
+
+# -- users and the audit trail (migration r0007) ------------------------------------------
 
 users = Table(
     "users",

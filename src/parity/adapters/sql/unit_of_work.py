@@ -25,8 +25,10 @@ from parity.domain.care import Appointment, CareRequest, ClinicalException, Cour
 from parity.domain.corrective import Action, Finding
 from parity.domain.holds import Hold
 from parity.domain.members import Member
+from parity.domain.messages import Message
 from parity.domain.ports import UnitOfWork
 from parity.domain.schedule import AvailabilityException, WeeklyTemplate
+from parity.domain.waitlist import WaitlistEntry
 from parity.domain.workforce import Clinic
 
 
@@ -59,6 +61,9 @@ class SqlUnitOfWork:
         # issue 9: users and the audit trail
         self.users = SqlUsers(link, USERS)
         self.audit_events = SqlAuditTrail(link)
+        # issue 7: the waitlist and the messages outbox
+        self.waitlist = SqlRepository[WaitlistEntry](link, mapping.WAITLIST)
+        self.messages = SqlRepository[Message](link, mapping.MESSAGES)
 
     def _current(self) -> Connection:
         if self._connection is None:

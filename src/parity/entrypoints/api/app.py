@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from fastapi import Depends, FastAPI
 
+from parity.adapters.signed_links import OfferLinks
 from parity.domain.ports import Clock, UnitOfWork
 from parity.entrypoints import web
 from parity.entrypoints.api import (
@@ -24,6 +25,7 @@ from parity.entrypoints.api import (
     optimize,
     reports,
     scheduling,
+    waitlist,
 )
 from parity.entrypoints.api.context import ApiContext
 from parity.entrypoints.api.responses import FhirResponse
@@ -45,12 +47,15 @@ def create_app(
     policy: Policy,
     clock: Clock,
     security: SecurityConfig | None = None,
+    links: OfferLinks | None = None,
 ) -> FastAPI:
     """The FHIR API and the web pages; each request gets a fresh unit of work from
     `uow_factory`. Every route passes the security guard (the route × role matrix,
     docs/adr/0008-authentication-and-audit.md); without `security`, tokens are signed
-    with a secret made for this process only."""
+    with a secret made for this process only. `links` signs and reads the offer links in
+    members' messages (by default with the same secret as the tokens)."""
     logs.install()
+    config = security or SecurityConfig.ephemeral()
     app = FastAPI(
         title="Parity FHIR API",
         version="0.1.0",
@@ -59,8 +64,9 @@ def create_app(
         dependencies=[Depends(guard.authorise)],
     )
     app.state.parity = ApiContext(uow_factory, policy, clock)
-    app.state.security = Security.build(security or SecurityConfig.ephemeral(), clock)
+    app.state.security = Security.build(config, clock)
     app.add_middleware(trail.AuditTrail, uow_factory=uow_factory, clock=clock)
+    app.state.offer_links = links or OfferLinks(config.secret, policy.waitlist.offer_hold)
     errors.install(app)
     app.include_router(routes.router)
     # Operations on the type (`/Appointment/$find`) come before reads by id, so a read
@@ -75,6 +81,7 @@ def create_app(
         directory,
         reports,
         optimize,
+        waitlist,
     ):
         app.include_router(module.router)
     # The pages (under /app/, and / redirecting to the access dashboard) call the same

@@ -105,5 +105,5 @@ def cancel(appointment_id: str, body: ParametersBody, context: Context, uow: Uow
     cmd = CancelAppointment(
         found.appointment_id, inputs.cancelled_by(params), params.text("reason") or ""
     )
-    cancel_appointment(cmd, uow, context.clock)
+    cancel_appointment(cmd, uow, context.clock, context.policy)
     return FhirResponse(visit_resource(queries.visit(uow, found.appointment_id)))

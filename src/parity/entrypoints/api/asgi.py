@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from parity.bootstrap import build_runtime
+from parity.bootstrap import build_links, build_runtime
 from parity.config import Settings
 from parity.entrypoints.api.app import create_app
 from parity.entrypoints.security import SecurityConfig
@@ -18,4 +18,5 @@ def create() -> FastAPI:
     """Build the API on the configured database (the schema is migrated by `parity serve`)."""
     runtime = build_runtime(Settings.from_env(), migrate=False)
     security = SecurityConfig.from_settings(runtime.settings)
-    return create_app(runtime.uow, runtime.policy, runtime.clock, security)
+    links = build_links(security.secret, runtime.policy)
+    return create_app(runtime.uow, runtime.policy, runtime.clock, security, links)

@@ -24,7 +24,7 @@ RESOURCES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[s
     "ServiceRequest": (
         ("patient", "status"),
         (),
-        ("clinical-exception", "refer", "offer"),
+        ("clinical-exception", "refer", "offer", "waitlist"),
     ),
     "Appointment": (
         ("patient", "practitioner", "based-on", "date", "status"),

@@ -118,6 +118,14 @@ API: dict[tuple[str, str], Access] = {
     ("POST", "/optimize/$preview"): allow(S, G, X),
     ("POST", "/optimize/$apply"): allow(S, X),
     ("GET", "/AuditEvent"): allow(A, X),
+    # The waitlist (issue 7): members may put their own request on it or take it off.
+    ("GET", "/waitlist"): member_data("Task", O.SEARCH, S, G, X),
+    ("POST", "/ServiceRequest/{request_id}/$waitlist"): member_data(
+        "ServiceRequest", O.REQUEST, M, S, X
+    ),
+    ("DELETE", "/ServiceRequest/{request_id}/$waitlist"): member_data(
+        "ServiceRequest", O.REQUEST, M, S, X
+    ),
 }
 
 PAGES: dict[tuple[str, str], Access] = {
@@ -165,8 +173,13 @@ PAGES: dict[tuple[str, str], Access] = {
     ("POST", "/app/me/offers/{offer_id}"): member_data("Task", O.SELF, M),
 }
 
-# Pages reached through a signed link, without a token (issue 7 adds its offer replies).
-SIGNED_LINKS: dict[tuple[str, str], Access] = {}
+# Pages reached through a signed link, without a token: the signature names the offer and
+# expires with its hold, so the link is the credential (docs/adr/0009).
+SIGNED_LINK = Access(Category.SIGNED_LINK)
+SIGNED_LINKS: dict[tuple[str, str], Access] = {
+    ("GET", "/app/offers/respond"): SIGNED_LINK,
+    ("POST", "/app/offers/respond"): SIGNED_LINK,
+}
 
 MATRIX: dict[tuple[str, str], Access] = API | PAGES | SIGNED_LINKS
 

@@ -9,11 +9,23 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from parity.entrypoints.web import assets, care, dashboard, lab, login, member, plan, queue, week
+from parity.entrypoints.web import (
+    assets,
+    care,
+    dashboard,
+    lab,
+    login,
+    member,
+    offer_links,
+    plan,
+    queue,
+    week,
+)
 from parity.entrypoints.web.routing import PageRoute, error_page
 
 pages = APIRouter(prefix="/app", route_class=PageRoute, include_in_schema=False)
-for module in (assets, login, dashboard, queue, care, week, plan, lab, member):
+# offer_links: public, signed-link pages (the token is the credential; no login).
+for module in (assets, login, dashboard, queue, care, week, plan, lab, member, offer_links):
     pages.include_router(module.router)
 
 

@@ -217,7 +217,7 @@ def cancel(appointment_id: int, request: Request, context: Context, seen: Seen) 
         cmd = CancelAppointment(
             appointment_id, CancelledBy.MEMBER, "cancelled by the member online"
         )
-        cancelled = cancel_appointment(cmd, context.uow_factory(), context.clock)
+        cancelled = cancel_appointment(cmd, context.uow_factory(), context.clock, context.policy)
         return f"Cancelled your visit of {formats(context).when(cancelled.start)}."
 
     return act(request, "cancel", action, _again(request, context, seen), seen.link("/app/me"), {})

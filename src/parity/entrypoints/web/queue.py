@@ -19,6 +19,7 @@ from parity.entrypoints.web.forms import Field
 from parity.entrypoints.web.page import Notice, formats, refusal, render
 from parity.entrypoints.web.routing import PageRoute
 from parity.services import queries
+from parity.services.waitlist import ranked_waitlist
 
 router = APIRouter(route_class=PageRoute)
 
@@ -92,6 +93,7 @@ def queue_page(
         "modalities": [m.value for m in Modality],
         "plan": plan,
         "unavailable": isinstance(plan, hooks.Unavailable),
+        "waitlist": ranked_waitlist(context.uow_factory(), context.clock)[:ROWS_SHOWN],
     }
     return render(request, context, "queue.html.j2", page, status=status, notices=notices)
 
