@@ -152,7 +152,20 @@ class MemoryRepository(Generic[T]):
         return found
 
     def save(self, item: T) -> None:
-        """Objects are live in memory; nothing to write."""
+        """Live objects need nothing written; a frozen record's changed copy replaces the
+        stored one (undone on rollback)."""
+        key = getattr(item, self._key)
+        stored = self._items.get(key)
+        if stored is None or stored is item:
+            return
+        self._swap(key, stored, item)
+        self._log.push(partial(self._swap, key, item, stored))
+
+    def _swap(self, key: Any, old: T, new: T) -> None:
+        self._items[key] = new
+        for field, index in self._indexes.items():
+            index[getattr(old, field)].remove(old)
+            index[getattr(new, field)].append(new)
 
 
 class MemorySlots:
