@@ -8,7 +8,7 @@ before they mutate live objects, so undoing additions and slot moves is enough.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields, is_dataclass
@@ -177,15 +177,27 @@ class MemorySlots:
         self._next_id = 1
 
     def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
-        for slot in slots:
+        batch = list(slots)
+        for slot in batch:
             slot.id = slot.id or self._next_id
             self._next_id = max(self._next_id, slot.id + 1)
             self._slots[slot.id] = slot
-            insort(self._by_clinician[slot.clinician_id], (slot.start, slot.id))
-            self.index.add(slot, clinician)
-            if slot.status is not SlotStatus.FREE:
-                self.index.take(slot.id)  # filed, so a later release can put it back
-            self._log.push(partial(self._drop, slot))
+        self._file_by_clinician(batch)
+        self.index.add_many(batch, clinician)
+        self._log.push(partial(self._drop_many, batch))
+
+    def _file_by_clinician(self, batch: list[Slot]) -> None:
+        for clinician_id in {slot.clinician_id for slot in batch}:
+            entries = self._by_clinician[clinician_id]
+            new = sorted((s.start, s.id) for s in batch if s.clinician_id == clinician_id)
+            ordered = not entries or entries[-1] < new[0]  # a later week: append in order
+            entries.extend(new)
+            if not ordered:
+                entries.sort()
+
+    def _drop_many(self, batch: list[Slot]) -> None:
+        for slot in reversed(batch):
+            self._drop(slot)
 
     def _drop(self, slot: Slot) -> None:
         self.index.forget(slot.id)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, insort
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from parity.domain.schedule import BlockKind, Slot
+from parity.domain.schedule import BlockKind, Slot, SlotStatus
 from parity.domain.workforce import REMOTE_MODALITIES, Clinician, Modality, ProviderClass
 
 ID_BITS = 24
@@ -83,6 +83,7 @@ class AvailabilityIndex:
         self._slots: dict[int, Slot] = {}
         self._pools: dict[int, list[PoolKey]] = {}
         self._free: set[int] = set()
+        self._pending: dict[tuple[PoolKey, int], list[int]] = {}
 
     def __len__(self) -> int:
         return len(self._free)
@@ -98,8 +99,50 @@ class AvailabilityIndex:
         self._pools[slot.id] = _pools_of(slot, clinician)
         self.release(slot.id)
 
+    def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
+        """File a batch of one clinician's slots (a laid week): free ones go into their
+        pools, others are only remembered so a later release can put them back.
+
+        Equivalent to `add` then `take` per slot, but each slot's pools are computed once
+        per (kind, clinic), and keys wait in a pending list until the next read or move
+        files them all at once: laying a week for every clinician then sorts each regional
+        bucket once instead of inserting into it key by key.
+        """
+        pools_at: dict[tuple[BlockKind, str], list[PoolKey]] = {}
+        pending = self._pending
+        for slot in slots:
+            if not 0 < slot.id <= ID_MASK:
+                raise ValueError(f"slot id {slot.id} out of range for the index")
+            place = (slot.kind, slot.clinic_id)
+            pools = pools_at.get(place)
+            if pools is None:
+                pools = pools_at[place] = _pools_of(slot, clinician)
+            self._slots[slot.id] = slot
+            self._pools[slot.id] = pools
+            if slot.status is SlotStatus.FREE and slot.id not in self._free:
+                self._free.add(slot.id)
+                start = _epoch(slot.start)
+                key, day = (start << ID_BITS) | slot.id, start // DAY_SECONDS
+                for pool in pools:
+                    pending.setdefault((pool, day), []).append(key)
+
+    def _settle(self) -> None:
+        """File the keys `add_many` left pending, one sorted batch per bucket."""
+        for bucket_key, keys in self._pending.items():
+            keys.sort()
+            bucket = self._buckets.get(bucket_key)
+            if bucket is None:
+                self._buckets[bucket_key] = array("q", keys)
+            elif not bucket or bucket[-1] < keys[0]:
+                bucket.extend(keys)  # the usual case: a new week's keys come after the rest
+            else:
+                self._buckets[bucket_key] = array("q", sorted((*bucket, *keys)))
+        self._pending.clear()
+
     def take(self, slot_id: int) -> None:
         """Remove a slot from the free pools (booked, held or withdrawn)."""
+        if self._pending:
+            self._settle()
         if slot_id not in self._free:
             return
         self._free.discard(slot_id)
@@ -110,6 +153,8 @@ class AvailabilityIndex:
 
     def release(self, slot_id: int) -> None:
         """Put a slot back into its pools (a cancellation or an expired hold)."""
+        if self._pending:
+            self._settle()
         if slot_id in self._free:
             return
         self._free.add(slot_id)
@@ -133,6 +178,8 @@ class AvailabilityIndex:
 
     def earliest(self, query: SlotQuery) -> Slot | None:
         """The earliest free slot matching `query` that starts inside its window."""
+        if self._pending:
+            self._settle()
         low = _epoch(query.not_before)
         high = _epoch(query.not_after)
         low_key = low << ID_BITS
@@ -153,6 +200,8 @@ class AvailabilityIndex:
 
     def iter_free(self, query: SlotQuery, per_day: int = 64) -> Iterator[Slot]:
         """Free matching slots in start order, each once; at most `per_day` per pool and day."""
+        if self._pending:
+            self._settle()
         low = _epoch(query.not_before)
         high = _epoch(query.not_after)
         pools = query.pools()
