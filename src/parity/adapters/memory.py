@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from functools import partial
+from operator import attrgetter
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
@@ -53,11 +54,10 @@ class UndoLog:
         rollback restores changes made to the live object as well as additions."""
         if not self.active or id(item) in self._touched:
             return
-        names = _mutable_fields(type(item))
-        if names:
+        read = _field_reader(type(item))
+        if read is not None:
             self._touched.add(id(item))
-            saved = {name: getattr(item, name) for name in names}
-            self.entries.append(partial(_restore, item, saved))
+            self.entries.append(partial(_restore, item, read.names, read(item)))
 
     def begin(self) -> None:
         self.clear()
@@ -74,21 +74,35 @@ class UndoLog:
         self.active = False
 
 
-_MUTABLE_FIELDS: dict[type, tuple[str, ...]] = {}
+class _FieldReader:
+    """Reads a mutable dataclass's fields in one C call (`attrgetter`), for snapshots."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self._get = attrgetter(*names, names[0])  # two names at least: always a tuple
+
+    def __call__(self, item: object) -> tuple[Any, ...]:
+        values: tuple[Any, ...] = self._get(item)
+        return values
 
 
-def _mutable_fields(kind: type) -> tuple[str, ...]:
-    """Field names of a mutable dataclass; empty for frozen dataclasses and other types."""
-    names = _MUTABLE_FIELDS.get(kind)
-    if names is None:
+_READERS: dict[type, _FieldReader | None] = {}
+
+
+def _field_reader(kind: type) -> _FieldReader | None:
+    """The snapshot reader of a mutable dataclass; None for frozen dataclasses and others."""
+    try:
+        return _READERS[kind]
+    except KeyError:
         params = getattr(kind, "__dataclass_params__", None)
         mutable = params is not None and not params.frozen and is_dataclass(kind)
-        names = _MUTABLE_FIELDS[kind] = tuple(f.name for f in fields(kind)) if mutable else ()
-    return names
+        names = tuple(f.name for f in fields(kind)) if mutable else ()
+        reader = _READERS[kind] = _FieldReader(names) if names else None
+        return reader
 
 
-def _restore(item: object, saved: dict[str, Any]) -> None:
-    for name, value in saved.items():
+def _restore(item: object, names: tuple[str, ...], saved: tuple[Any, ...]) -> None:
+    for name, value in zip(names, saved, strict=False):  # `saved` repeats the first field
         setattr(item, name, value)
 
 

@@ -26,6 +26,8 @@ DAY_SECONDS = 86_400
 REGION = "*"
 
 PoolKey = tuple[str, ...]
+# One pool's free keys, per UTC day (days since the epoch), each array sorted.
+Days = dict[int, "array[int]"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +78,19 @@ def _epoch(instant: datetime) -> int:
 
 
 class AvailabilityIndex:
-    """An in-memory index of free slots; pure data structure, no I/O."""
+    """An in-memory index of free slots; pure data structure, no I/O.
+
+    Buckets live in two levels, pool then UTC day, and each slot remembers its pools'
+    day tables, so taking or releasing a slot hashes no pool key at all.
+    """
 
     def __init__(self) -> None:
-        self._buckets: dict[tuple[PoolKey, int], array[int]] = {}
+        self._buckets: dict[PoolKey, Days] = {}
         self._slots: dict[int, Slot] = {}
-        self._pools: dict[int, list[PoolKey]] = {}
+        self._pools: dict[int, list[Days]] = {}
         self._free: set[int] = set()
-        self._pending: dict[tuple[PoolKey, int], list[int]] = {}
+        # Keys filed by `add_many` and not yet merged into their buckets, per (pool, day).
+        self._pending: dict[tuple[int, int], tuple[Days, list[int]]] = {}
 
     def __len__(self) -> int:
         return len(self._free)
@@ -91,12 +98,15 @@ class AvailabilityIndex:
     def __contains__(self, slot_id: int) -> bool:
         return slot_id in self._free
 
+    def _days_of(self, slot: Slot, clinician: Clinician) -> list[Days]:
+        return [self._buckets.setdefault(pool, {}) for pool in _pools_of(slot, clinician)]
+
     def add(self, slot: Slot, clinician: Clinician) -> None:
         """File a free slot (its `id` must already be set and fit in 24 bits)."""
         if not 0 < slot.id <= ID_MASK:
             raise ValueError(f"slot id {slot.id} out of range for the index")
         self._slots[slot.id] = slot
-        self._pools[slot.id] = _pools_of(slot, clinician)
+        self._pools[slot.id] = self._days_of(slot, clinician)
         self.release(slot.id)
 
     def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
@@ -108,35 +118,44 @@ class AvailabilityIndex:
         files them all at once: laying a week for every clinician then sorts each regional
         bucket once instead of inserting into it key by key.
         """
-        pools_at: dict[tuple[BlockKind, str], list[PoolKey]] = {}
-        pending = self._pending
+        pools_at: dict[tuple[BlockKind, str], list[Days]] = {}
+        fresh: dict[tuple[BlockKind, str, int], list[int]] = {}
         for slot in slots:
             if not 0 < slot.id <= ID_MASK:
                 raise ValueError(f"slot id {slot.id} out of range for the index")
             place = (slot.kind, slot.clinic_id)
             pools = pools_at.get(place)
             if pools is None:
-                pools = pools_at[place] = _pools_of(slot, clinician)
+                pools = pools_at[place] = self._days_of(slot, clinician)
             self._slots[slot.id] = slot
             self._pools[slot.id] = pools
             if slot.status is SlotStatus.FREE and slot.id not in self._free:
                 self._free.add(slot.id)
                 start = _epoch(slot.start)
-                key, day = (start << ID_BITS) | slot.id, start // DAY_SECONDS
-                for pool in pools:
-                    pending.setdefault((pool, day), []).append(key)
+                day = start // DAY_SECONDS
+                fresh.setdefault((*place, day), []).append((start << ID_BITS) | slot.id)
+        for (kind, clinic_id, day), keys in fresh.items():
+            for days in pools_at[(kind, clinic_id)]:
+                self._defer(days, day, keys)
+
+    def _defer(self, days: Days, day: int, keys: list[int]) -> None:
+        waiting = self._pending.get((id(days), day))
+        if waiting is None:
+            self._pending[(id(days), day)] = (days, list(keys))
+        else:
+            waiting[1].extend(keys)
 
     def _settle(self) -> None:
         """File the keys `add_many` left pending, one sorted batch per bucket."""
-        for bucket_key, keys in self._pending.items():
+        for (_, day), (days, keys) in self._pending.items():
             keys.sort()
-            bucket = self._buckets.get(bucket_key)
+            bucket = days.get(day)
             if bucket is None:
-                self._buckets[bucket_key] = array("q", keys)
+                days[day] = array("q", keys)
             elif not bucket or bucket[-1] < keys[0]:
                 bucket.extend(keys)  # the usual case: a new week's keys come after the rest
             else:
-                self._buckets[bucket_key] = array("q", sorted((*bucket, *keys)))
+                days[day] = array("q", sorted((*bucket, *keys)))
         self._pending.clear()
 
     def take(self, slot_id: int) -> None:
@@ -147,8 +166,8 @@ class AvailabilityIndex:
             return
         self._free.discard(slot_id)
         key, day = self._key(slot_id)
-        for pool in self._pools[slot_id]:
-            bucket = self._buckets[(pool, day)]
+        for days in self._pools[slot_id]:
+            bucket = days[day]
             del bucket[bisect_left(bucket, key)]
 
     def release(self, slot_id: int) -> None:
@@ -159,10 +178,10 @@ class AvailabilityIndex:
             return
         self._free.add(slot_id)
         key, day = self._key(slot_id)
-        for pool in self._pools[slot_id]:
-            bucket = self._buckets.get((pool, day))
+        for days in self._pools[slot_id]:
+            bucket = days.get(day)
             if bucket is None:
-                self._buckets[(pool, day)] = array("q", [key])
+                days[day] = array("q", [key])
             else:
                 insort(bucket, key)
 
@@ -176,20 +195,23 @@ class AvailabilityIndex:
         start = _epoch(self._slots[slot_id].start)
         return (start << ID_BITS) | slot_id, start // DAY_SECONDS
 
-    def earliest(self, query: SlotQuery) -> Slot | None:
-        """The earliest free slot matching `query` that starts inside its window."""
+    def _query_days(self, query: SlotQuery) -> list[Days]:
         if self._pending:
             self._settle()
+        found = [self._buckets.get(pool) for pool in query.pools()]
+        return [days for days in found if days]
+
+    def earliest(self, query: SlotQuery) -> Slot | None:
+        """The earliest free slot matching `query` that starts inside its window."""
+        pools = self._query_days(query)
         low = _epoch(query.not_before)
         high = _epoch(query.not_after)
         low_key = low << ID_BITS
         high_key = ((high + 1) << ID_BITS) - 1
-        pools = query.pools()
-        buckets = self._buckets
         for day in range(low // DAY_SECONDS, high // DAY_SECONDS + 1):
             best = high_key + 1
-            for pool in pools:
-                bucket = buckets.get((pool, day))
+            for days in pools:
+                bucket = days.get(day)
                 if bucket:
                     index = bisect_left(bucket, low_key)
                     if index < len(bucket) and bucket[index] < best:
@@ -200,17 +222,15 @@ class AvailabilityIndex:
 
     def iter_free(self, query: SlotQuery, per_day: int = 64) -> Iterator[Slot]:
         """Free matching slots in start order, each once; at most `per_day` per pool and day."""
-        if self._pending:
-            self._settle()
+        pools = self._query_days(query)
         low = _epoch(query.not_before)
         high = _epoch(query.not_after)
-        pools = query.pools()
         low_key = low << ID_BITS
         high_key = ((high + 1) << ID_BITS) - 1
         for day in range(low // DAY_SECONDS, high // DAY_SECONDS + 1):
             keys: set[int] = set()
-            for pool in pools:
-                bucket = self._buckets.get((pool, day))
+            for days in pools:
+                bucket = days.get(day)
                 if bucket:
                     index = bisect_left(bucket, low_key)
                     keys.update(k for k in bucket[index : index + per_day] if k <= high_key)
