@@ -134,16 +134,14 @@ class AvailabilityIndex:
                 start = _epoch(slot.start)
                 day = start // DAY_SECONDS
                 fresh.setdefault((*place, day), []).append((start << ID_BITS) | slot.id)
+        pending = self._pending
         for (kind, clinic_id, day), keys in fresh.items():
             for days in pools_at[(kind, clinic_id)]:
-                self._defer(days, day, keys)
-
-    def _defer(self, days: Days, day: int, keys: list[int]) -> None:
-        waiting = self._pending.get((id(days), day))
-        if waiting is None:
-            self._pending[(id(days), day)] = (days, list(keys))
-        else:
-            waiting[1].extend(keys)
+                waiting = pending.get((id(days), day))
+                if waiting is None:
+                    pending[(id(days), day)] = (days, keys[:])
+                else:
+                    waiting[1].extend(keys)
 
     def _settle(self) -> None:
         """File the keys `add_many` left pending, one sorted batch per bucket."""
