@@ -131,7 +131,7 @@ class MemoryRepository(Generic[T]):
         self._items[key] = item
         for field, index in self._indexes.items():
             index[getattr(item, field)].append(item)
-        self._log.push(lambda: self._remove(key, item))
+        self._log.push(partial(self._remove, key, item))
         return item
 
     def _remove(self, key: Any, item: T) -> None:
@@ -144,7 +144,8 @@ class MemoryRepository(Generic[T]):
             item = self._items[key]
         except KeyError:
             raise NotFound(f"{self._name} {key} not found", resource=self._name, id=key) from None
-        self._log.touch(item)
+        if self._log.active:  # outside a transaction (a live read) there is nothing to undo
+            self._log.touch(item)
         return item
 
     def list(self) -> Sequence[T]:

@@ -38,6 +38,15 @@ OPEN_HOURS = (time(7, 0), time(19, 0))
 HORIZON_WEEKS_AHEAD = 8
 
 
+def _micros(instant: datetime) -> int:
+    """An aware instant as whole microseconds since the epoch: exact, and cheap to compare."""
+    return (instant - EPOCH) // ONE_MICROSECOND
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_MICROSECOND = timedelta(microseconds=1)
+
+
 @dataclass
 class Episode:
     member: Member
@@ -93,7 +102,9 @@ class Simulation:
         self.uow: UnitOfWork = uow if uow is not None else MemoryUnitOfWork()
         self.live_reads = isinstance(self.uow, MemoryUnitOfWork)
         self.clock = SimulatedClock(self._at(config.start, time(0, 0)))
-        self.queue: list[tuple[datetime, int, str, Any]] = []
+        # (microseconds since the epoch, sequence, kind, payload, instant): integer keys
+        # compare far faster than aware datetimes, and the sequence keeps ties in order.
+        self.queue: list[tuple[int, int, str, Any, datetime]] = []
         self.sequence = itertools.count()
         self.episodes: dict[int, Episode] = {}
         self.registered: set[str] = set()
@@ -107,7 +118,7 @@ class Simulation:
         return datetime.combine(day, clock_time, tzinfo=self.tz).astimezone(UTC)
 
     def _push(self, when: datetime, kind: str, payload: Any) -> None:
-        heapq.heappush(self.queue, (when, next(self.sequence), kind, payload))
+        heapq.heappush(self.queue, (_micros(when), next(self.sequence), kind, payload, when))
 
     def setup(self) -> None:
         register_clinics(self.region.clinics, self.uow)
@@ -156,8 +167,9 @@ class Simulation:
             elapsed += self.rng.expovariate(rate)
 
     def _drain(self, until: datetime) -> None:
-        while self.queue and self.queue[0][0] < until:
-            when, _, kind, payload = heapq.heappop(self.queue)
+        limit = _micros(until)
+        while self.queue and self.queue[0][0] < limit:
+            _, _, kind, payload, when = heapq.heappop(self.queue)
             self.clock.set(when)
             try:
                 getattr(self, f"_on_{kind}")(payload)
