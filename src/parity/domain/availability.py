@@ -206,17 +206,28 @@ class AvailabilityIndex:
         high = _epoch(query.not_after)
         low_key = low << ID_BITS
         high_key = ((high + 1) << ID_BITS) - 1
-        for day in range(low // DAY_SECONDS, high // DAY_SECONDS + 1):
-            best = high_key + 1
+        first = low // DAY_SECONDS
+        best = self._earliest_on(pools, first, low_key, high_key)
+        for day in range(first + 1, high // DAY_SECONDS + 1):
+            if best <= high_key:
+                break
+            # Every key of a later day is past `low`: a bucket's first key is its earliest.
             for days in pools:
                 bucket = days.get(day)
-                if bucket:
-                    index = bisect_left(bucket, low_key)
-                    if index < len(bucket) and bucket[index] < best:
-                        best = bucket[index]
-            if best <= high_key:
-                return self._slots[best & ID_MASK]
-        return None
+                if bucket and bucket[0] < best:
+                    best = bucket[0]
+        return self._slots[best & ID_MASK] if best <= high_key else None
+
+    @staticmethod
+    def _earliest_on(pools: list[Days], day: int, low_key: int, high_key: int) -> int:
+        best = high_key + 1
+        for days in pools:
+            bucket = days.get(day)
+            if bucket:
+                index = bisect_left(bucket, low_key)
+                if index < len(bucket) and bucket[index] < best:
+                    best = bucket[index]
+        return best
 
     def iter_free(self, query: SlotQuery, per_day: int = 64) -> Iterator[Slot]:
         """Free matching slots in start order, each once; at most `per_day` per pool and day."""
