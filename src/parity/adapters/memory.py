@@ -49,6 +49,11 @@ class UndoLog:
     def push(self, undo: Undo) -> None:
         self.entries.append(undo)
 
+    def added(self, item: object, undo: Undo) -> None:
+        """Log a record's addition; it needs no snapshot, as a rollback removes it."""
+        self.entries.append(undo)
+        self._touched.add(id(item))
+
     def touch(self, item: object) -> None:
         """Remember a mutable record's fields the first time a transaction reads it, so a
         rollback restores changes made to the live object as well as additions."""
@@ -131,7 +136,7 @@ class MemoryRepository(Generic[T]):
         self._items[key] = item
         for field, index in self._indexes.items():
             index[getattr(item, field)].append(item)
-        self._log.push(partial(self._remove, key, item))
+        self._log.added(item, partial(self._remove, key, item))
         return item
 
     def _remove(self, key: Any, item: T) -> None:
