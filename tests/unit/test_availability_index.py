@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from parity.domain.availability import AvailabilityIndex, SlotQuery
-from parity.domain.schedule import BlockKind, Slot
+from parity.domain.schedule import BlockKind, Slot, SlotStatus
 from parity.domain.workforce import (
     REMOTE_MODALITIES,
     Clinician,
@@ -323,3 +323,33 @@ def test_earliest_agrees_with_a_brute_force_scan_after_any_takes_and_releases(
                 (s for s in free.values() if matches(s, q)), key=lambda s: (s.start, s.id)
             )
         ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    slots=random_slots(),
+    busy=st.sets(st.integers(1, 40)),
+    split=st.integers(0, 40),
+    queries=st.lists(random_queries(), min_size=1, max_size=5),
+)
+def test_filing_batches_agrees_with_a_brute_force_scan(
+    slots: list[Slot], busy: set[int], split: int, queries: list[SlotQuery]
+) -> None:
+    for s in slots:
+        if s.id in busy:
+            s.status = SlotStatus.BUSY
+    index = AvailabilityIndex()
+    # Two batches per clinician, in any order: later batches may hold earlier keys.
+    for batch in (slots[split:], slots[:split]):
+        for who in CLINICIANS.values():
+            index.add_many([s for s in batch if s.clinician_id == who.id], who)
+    free = [s for s in slots if s.id not in busy]
+    assert len(index) == len(free)
+    for q in queries:
+        found = index.earliest(q)
+        expected = brute_force_earliest(free, q)
+        assert (found.id if found else None) == (expected.id if expected else None)
+    for s in slots:
+        if s.id in busy:
+            index.release(s.id)  # filed, so a release puts it back
+    assert len(index) == len(slots)

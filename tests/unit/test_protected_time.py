@@ -22,7 +22,7 @@ from parity.domain.schedule import (
     WeekPlan,
     validate_template,
 )
-from parity.domain.week_plan import plan_week
+from parity.domain.week_plan import _lay_week, plan_week
 from parity.domain.workforce import Clinician, Discipline
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -432,3 +432,19 @@ def test_any_valid_template_keeps_its_guarantee_and_never_books_protected_time(
     for slot in laid.slots:
         assert RULES.calendar.is_business_day(slot.start.astimezone(LA).date())
         assert not any(slot.start < p.end and p.start < slot.end for p in pto)
+
+
+@pytest.mark.parametrize("template", [thursday_ipc_week(), monday_ipc_week()])
+def test_a_week_laid_from_its_remembered_shape_equals_one_laid_from_scratch(
+    template: WeeklyTemplate,
+) -> None:
+    # Every week of a year: ordinary weeks, holiday weeks and both DST changes.
+    dee = clinician(0.8)
+    weeks = [date(2026, 1, 5) + timedelta(weeks=n) for n in range(52)]
+    for week in weeks:
+        plan_week(dee, template, SOCAL_2025, RULES.calendar, LA, week)  # remembers shapes
+    for week in weeks:
+        remembered = plan_week(dee, template, SOCAL_2025, RULES.calendar, LA, week)
+        scratch = _lay_week(dee, template, SOCAL_2025, RULES.calendar, LA, week, [])
+        assert remembered == scratch
+        assert all(s.start.tzinfo is UTC and s.id == 0 for s in remembered.slots)

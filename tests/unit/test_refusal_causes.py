@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime, time, timedelta
+
 import pytest
-from unit_support import Region
+from unit_support import FIRST_WEEK, LOS_ANGELES, Region
 
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Modality, ProviderClass
 from parity.services.booking import BookRequest, Cause, book_request
 from parity.services.requests import RequestCare, open_request
+from parity.services.workforce import Departure, clinicians_leave
 
 
 def _refer(region: Region, cmd: RequestCare) -> str:
@@ -63,3 +67,60 @@ def test_a_referral_names_the_constraint_that_bound(
 ) -> None:
     cmd = RequestCare("m1", visit, provider_class, language, modalities, clinic)
     assert _refer(region, cmd) == cause
+
+
+def _spanish_at_north(visit: VisitType = VisitType.INITIAL, **extra: object) -> RequestCare:
+    # Only Ana speaks Spanish, and only Ana sees therapy members in person at north.
+    return RequestCare(
+        "m1",
+        visit,
+        ProviderClass.THERAPIST,
+        "spanish",
+        (Modality.IN_PERSON,),
+        "north",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _leaves(region: Region, clinician_id: str, effective: datetime) -> None:
+    clinicians_leave(Departure((clinician_id,), effective), region.uow, region.clock)
+
+
+def test_a_visit_cancelled_because_its_clinician_left_is_referred_as_clinician_left(
+    region: Region,
+) -> None:
+    region.clock.set(datetime.combine(FIRST_WEEK, time(7), tzinfo=LOS_ANGELES))
+    request = open_request(_spanish_at_north(), region.uow, region.clock, region.policy)
+    booked = book_request(BookRequest(request.id), region.uow, region.clock, region.policy)
+    assert booked.action == "booked"
+    _leaves(region, "ana", datetime.combine(FIRST_WEEK, time(8), tzinfo=LOS_ANGELES))
+    decision = book_request(BookRequest(request.id), region.uow, region.clock, region.policy)
+    assert decision.explanation["cause"] == Cause.CLINICIAN_LEFT
+
+
+def test_a_follow_up_whose_clinician_left_is_referred_as_clinician_left(region: Region) -> None:
+    region.clock.set(datetime.combine(FIRST_WEEK, time(7), tzinfo=LOS_ANGELES))
+    _leaves(region, "ana", datetime.combine(FIRST_WEEK, time(8), tzinfo=LOS_ANGELES))
+    follow_up = _spanish_at_north(
+        VisitType.FOLLOW_UP,
+        preferred_clinician_id="ana",
+        prior_appointment_start=datetime.combine(FIRST_WEEK, time(7), tzinfo=LOS_ANGELES),
+    )
+    assert _refer(region, follow_up) == Cause.CLINICIAN_LEFT
+
+
+def test_a_clinician_on_the_payroll_has_no_end_date(region: Region) -> None:
+    region.clock.set(datetime.combine(FIRST_WEEK, time(7), tzinfo=LOS_ANGELES))
+    leaving = datetime.combine(FIRST_WEEK, time(8), tzinfo=LOS_ANGELES)
+    _leaves(region, "ana", leaving)
+    assert region.uow.clinicians.get("ana").leaves_at == leaving
+    assert region.uow.clinicians.get("ben").leaves_at is None
+    assert not region.uow.clinicians.get("ana").has_left_by(leaving - timedelta(seconds=1))
+
+
+def test_an_end_date_saved_in_a_rolled_back_transaction_is_undone(region: Region) -> None:
+    with region.uow:
+        ana = region.uow.clinicians.get("ana")
+        region.uow.clinicians.save(replace(ana, leaves_at=region.clock.now()))
+        assert region.uow.clinicians.get("ana").leaves_at is not None
+    assert region.uow.clinicians.get("ana").leaves_at is None

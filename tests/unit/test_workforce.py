@@ -198,6 +198,7 @@ def test_a_departure_of_an_unknown_clinician_changes_nothing(region: Region) -> 
     with pytest.raises(NotFound):
         clinicians_leave(Departure(("ana", "nobody"), at(FIRST_WEEK, 0)), region.uow, region.clock)
     assert region.uow.appointments.get(booked).status is AppointmentStatus.BOOKED
+    assert region.uow.clinicians.get("ana").leaves_at is None
 
 
 def test_an_absence_is_recorded_as_leave_and_vacates_only_its_window(region: Region) -> None:

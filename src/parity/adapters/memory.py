@@ -8,12 +8,13 @@ before they mutate live objects, so undoing additions and slot moves is enough.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields, is_dataclass, replace
 from datetime import date, datetime
 from functools import partial
+from operator import attrgetter
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
@@ -52,16 +53,20 @@ class UndoLog:
     def push(self, undo: Undo) -> None:
         self.entries.append(undo)
 
+    def added(self, item: object, undo: Undo) -> None:
+        """Log a record's addition; it needs no snapshot, as a rollback removes it."""
+        self.entries.append(undo)
+        self._touched.add(id(item))
+
     def touch(self, item: object) -> None:
         """Remember a mutable record's fields the first time a transaction reads it, so a
         rollback restores changes made to the live object as well as additions."""
         if not self.active or id(item) in self._touched:
             return
-        names = _mutable_fields(type(item))
-        if names:
+        read = _field_reader(type(item))
+        if read is not None:
             self._touched.add(id(item))
-            saved = {name: getattr(item, name) for name in names}
-            self.entries.append(partial(_restore, item, saved))
+            self.entries.append(partial(_restore, item, read.names, read(item)))
 
     def begin(self) -> None:
         self.clear()
@@ -78,21 +83,35 @@ class UndoLog:
         self.active = False
 
 
-_MUTABLE_FIELDS: dict[type, tuple[str, ...]] = {}
+class _FieldReader:
+    """Reads a mutable dataclass's fields in one C call (`attrgetter`), for snapshots."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self._get = attrgetter(*names, names[0])  # two names at least: always a tuple
+
+    def __call__(self, item: object) -> tuple[Any, ...]:
+        values: tuple[Any, ...] = self._get(item)
+        return values
 
 
-def _mutable_fields(kind: type) -> tuple[str, ...]:
-    """Field names of a mutable dataclass; empty for frozen dataclasses and other types."""
-    names = _MUTABLE_FIELDS.get(kind)
-    if names is None:
+_READERS: dict[type, _FieldReader | None] = {}
+
+
+def _field_reader(kind: type) -> _FieldReader | None:
+    """The snapshot reader of a mutable dataclass; None for frozen dataclasses and others."""
+    try:
+        return _READERS[kind]
+    except KeyError:
         params = getattr(kind, "__dataclass_params__", None)
         mutable = params is not None and not params.frozen and is_dataclass(kind)
-        names = _MUTABLE_FIELDS[kind] = tuple(f.name for f in fields(kind)) if mutable else ()
-    return names
+        names = tuple(f.name for f in fields(kind)) if mutable else ()
+        reader = _READERS[kind] = _FieldReader(names) if names else None
+        return reader
 
 
-def _restore(item: object, saved: dict[str, Any]) -> None:
-    for name, value in saved.items():
+def _restore(item: object, names: tuple[str, ...], saved: tuple[Any, ...]) -> None:
+    for name, value in zip(names, saved, strict=False):  # `saved` repeats the first field
         setattr(item, name, value)
 
 
@@ -121,7 +140,7 @@ class MemoryRepository(Generic[T]):
         self._items[key] = item
         for field, index in self._indexes.items():
             index[getattr(item, field)].append(item)
-        self._log.push(lambda: self._remove(key, item))
+        self._log.added(item, partial(self._remove, key, item))
         return item
 
     def _remove(self, key: Any, item: T) -> None:
@@ -134,7 +153,8 @@ class MemoryRepository(Generic[T]):
             item = self._items[key]
         except KeyError:
             raise NotFound(f"{self._name} {key} not found", resource=self._name, id=key) from None
-        self._log.touch(item)
+        if self._log.active:  # outside a transaction (a live read) there is nothing to undo
+            self._log.touch(item)
         return item
 
     def list(self) -> Sequence[T]:
@@ -156,7 +176,20 @@ class MemoryRepository(Generic[T]):
         return found
 
     def save(self, item: T) -> None:
-        """Objects are live in memory; nothing to write."""
+        """Live objects need nothing written; a frozen record's changed copy replaces the
+        stored one (undone on rollback)."""
+        key = getattr(item, self._key)
+        stored = self._items.get(key)
+        if stored is None or stored is item:
+            return
+        self._swap(key, stored, item)
+        self._log.push(partial(self._swap, key, item, stored))
+
+    def _swap(self, key: Any, old: T, new: T) -> None:
+        self._items[key] = new
+        for field, index in self._indexes.items():
+            index[getattr(old, field)].remove(old)
+            index[getattr(new, field)].append(new)
 
 
 class MemorySlots:
@@ -168,15 +201,27 @@ class MemorySlots:
         self._next_id = 1
 
     def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
-        for slot in slots:
+        batch = list(slots)
+        for slot in batch:
             slot.id = slot.id or self._next_id
             self._next_id = max(self._next_id, slot.id + 1)
             self._slots[slot.id] = slot
-            insort(self._by_clinician[slot.clinician_id], (slot.start, slot.id))
-            self.index.add(slot, clinician)
-            if slot.status is not SlotStatus.FREE:
-                self.index.take(slot.id)  # filed, so a later release can put it back
-            self._log.push(partial(self._drop, slot))
+        self._file_by_clinician(batch)
+        self.index.add_many(batch, clinician)
+        self._log.push(partial(self._drop_many, batch))
+
+    def _file_by_clinician(self, batch: list[Slot]) -> None:
+        for clinician_id in {slot.clinician_id for slot in batch}:
+            entries = self._by_clinician[clinician_id]
+            new = sorted((s.start, s.id) for s in batch if s.clinician_id == clinician_id)
+            ordered = not entries or entries[-1] < new[0]  # a later week: append in order
+            entries.extend(new)
+            if not ordered:
+                entries.sort()
+
+    def _drop_many(self, batch: list[Slot]) -> None:
+        for slot in reversed(batch):
+            self._drop(slot)
 
     def _drop(self, slot: Slot) -> None:
         self.index.forget(slot.id)

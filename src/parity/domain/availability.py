@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, insort
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from parity.domain.schedule import BlockKind, Slot
+from parity.domain.schedule import BlockKind, Slot, SlotStatus
 from parity.domain.workforce import REMOTE_MODALITIES, Clinician, Modality, ProviderClass
 
 ID_BITS = 24
@@ -26,6 +26,8 @@ DAY_SECONDS = 86_400
 REGION = "*"
 
 PoolKey = tuple[str, ...]
+# One pool's free keys, per UTC day (days since the epoch), each array sorted.
+Days = dict[int, "array[int]"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +78,19 @@ def _epoch(instant: datetime) -> int:
 
 
 class AvailabilityIndex:
-    """An in-memory index of free slots; pure data structure, no I/O."""
+    """An in-memory index of free slots; pure data structure, no I/O.
+
+    Buckets live in two levels, pool then UTC day, and each slot remembers its pools'
+    day tables, so taking or releasing a slot hashes no pool key at all.
+    """
 
     def __init__(self) -> None:
-        self._buckets: dict[tuple[PoolKey, int], array[int]] = {}
+        self._buckets: dict[PoolKey, Days] = {}
         self._slots: dict[int, Slot] = {}
-        self._pools: dict[int, list[PoolKey]] = {}
+        self._pools: dict[int, list[Days]] = {}
         self._free: set[int] = set()
+        # Keys filed by `add_many` and not yet merged into their buckets, per (pool, day).
+        self._pending: dict[tuple[int, int], tuple[Days, list[int]]] = {}
 
     def __len__(self) -> int:
         return len(self._free)
@@ -90,34 +98,88 @@ class AvailabilityIndex:
     def __contains__(self, slot_id: int) -> bool:
         return slot_id in self._free
 
+    def _days_of(self, slot: Slot, clinician: Clinician) -> list[Days]:
+        return [self._buckets.setdefault(pool, {}) for pool in _pools_of(slot, clinician)]
+
     def add(self, slot: Slot, clinician: Clinician) -> None:
         """File a free slot (its `id` must already be set and fit in 24 bits)."""
         if not 0 < slot.id <= ID_MASK:
             raise ValueError(f"slot id {slot.id} out of range for the index")
         self._slots[slot.id] = slot
-        self._pools[slot.id] = _pools_of(slot, clinician)
+        self._pools[slot.id] = self._days_of(slot, clinician)
         self.release(slot.id)
+
+    def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
+        """File a batch of one clinician's slots (a laid week): free ones go into their
+        pools, others are only remembered so a later release can put them back.
+
+        Equivalent to `add` then `take` per slot, but each slot's pools are computed once
+        per (kind, clinic), and keys wait in a pending list until the next read or move
+        files them all at once: laying a week for every clinician then sorts each regional
+        bucket once instead of inserting into it key by key.
+        """
+        pools_at: dict[tuple[BlockKind, str], list[Days]] = {}
+        fresh: dict[tuple[BlockKind, str, int], list[int]] = {}
+        for slot in slots:
+            if not 0 < slot.id <= ID_MASK:
+                raise ValueError(f"slot id {slot.id} out of range for the index")
+            place = (slot.kind, slot.clinic_id)
+            pools = pools_at.get(place)
+            if pools is None:
+                pools = pools_at[place] = self._days_of(slot, clinician)
+            self._slots[slot.id] = slot
+            self._pools[slot.id] = pools
+            if slot.status is SlotStatus.FREE and slot.id not in self._free:
+                self._free.add(slot.id)
+                start = _epoch(slot.start)
+                day = start // DAY_SECONDS
+                fresh.setdefault((*place, day), []).append((start << ID_BITS) | slot.id)
+        pending = self._pending
+        for (kind, clinic_id, day), keys in fresh.items():
+            for days in pools_at[(kind, clinic_id)]:
+                waiting = pending.get((id(days), day))
+                if waiting is None:
+                    pending[(id(days), day)] = (days, keys[:])
+                else:
+                    waiting[1].extend(keys)
+
+    def _settle(self) -> None:
+        """File the keys `add_many` left pending, one sorted batch per bucket."""
+        for (_, day), (days, keys) in self._pending.items():
+            keys.sort()
+            bucket = days.get(day)
+            if bucket is None:
+                days[day] = array("q", keys)
+            elif not bucket or bucket[-1] < keys[0]:
+                bucket.extend(keys)  # the usual case: a new week's keys come after the rest
+            else:
+                days[day] = array("q", sorted((*bucket, *keys)))
+        self._pending.clear()
 
     def take(self, slot_id: int) -> None:
         """Remove a slot from the free pools (booked, held or withdrawn)."""
+        if self._pending:
+            self._settle()
         if slot_id not in self._free:
             return
         self._free.discard(slot_id)
         key, day = self._key(slot_id)
-        for pool in self._pools[slot_id]:
-            bucket = self._buckets[(pool, day)]
+        for days in self._pools[slot_id]:
+            bucket = days[day]
             del bucket[bisect_left(bucket, key)]
 
     def release(self, slot_id: int) -> None:
         """Put a slot back into its pools (a cancellation or an expired hold)."""
+        if self._pending:
+            self._settle()
         if slot_id in self._free:
             return
         self._free.add(slot_id)
         key, day = self._key(slot_id)
-        for pool in self._pools[slot_id]:
-            bucket = self._buckets.get((pool, day))
+        for days in self._pools[slot_id]:
+            bucket = days.get(day)
             if bucket is None:
-                self._buckets[(pool, day)] = array("q", [key])
+                days[day] = array("q", [key])
             else:
                 insort(bucket, key)
 
@@ -131,37 +193,53 @@ class AvailabilityIndex:
         start = _epoch(self._slots[slot_id].start)
         return (start << ID_BITS) | slot_id, start // DAY_SECONDS
 
+    def _query_days(self, query: SlotQuery) -> list[Days]:
+        if self._pending:
+            self._settle()
+        found = [self._buckets.get(pool) for pool in query.pools()]
+        return [days for days in found if days]
+
     def earliest(self, query: SlotQuery) -> Slot | None:
         """The earliest free slot matching `query` that starts inside its window."""
+        pools = self._query_days(query)
         low = _epoch(query.not_before)
         high = _epoch(query.not_after)
         low_key = low << ID_BITS
         high_key = ((high + 1) << ID_BITS) - 1
-        pools = query.pools()
-        buckets = self._buckets
-        for day in range(low // DAY_SECONDS, high // DAY_SECONDS + 1):
-            best = high_key + 1
-            for pool in pools:
-                bucket = buckets.get((pool, day))
-                if bucket:
-                    index = bisect_left(bucket, low_key)
-                    if index < len(bucket) and bucket[index] < best:
-                        best = bucket[index]
+        first = low // DAY_SECONDS
+        best = self._earliest_on(pools, first, low_key, high_key)
+        for day in range(first + 1, high // DAY_SECONDS + 1):
             if best <= high_key:
-                return self._slots[best & ID_MASK]
-        return None
+                break
+            # Every key of a later day is past `low`: a bucket's first key is its earliest.
+            for days in pools:
+                bucket = days.get(day)
+                if bucket and bucket[0] < best:
+                    best = bucket[0]
+        return self._slots[best & ID_MASK] if best <= high_key else None
+
+    @staticmethod
+    def _earliest_on(pools: list[Days], day: int, low_key: int, high_key: int) -> int:
+        best = high_key + 1
+        for days in pools:
+            bucket = days.get(day)
+            if bucket:
+                index = bisect_left(bucket, low_key)
+                if index < len(bucket) and bucket[index] < best:
+                    best = bucket[index]
+        return best
 
     def iter_free(self, query: SlotQuery, per_day: int = 64) -> Iterator[Slot]:
         """Free matching slots in start order, each once; at most `per_day` per pool and day."""
+        pools = self._query_days(query)
         low = _epoch(query.not_before)
         high = _epoch(query.not_after)
-        pools = query.pools()
         low_key = low << ID_BITS
         high_key = ((high + 1) << ID_BITS) - 1
         for day in range(low // DAY_SECONDS, high // DAY_SECONDS + 1):
             keys: set[int] = set()
-            for pool in pools:
-                bucket = self._buckets.get((pool, day))
+            for days in pools:
+                bucket = days.get(day)
                 if bucket:
                     index = bisect_left(bucket, low_key)
                     keys.update(k for k in bucket[index : index + per_day] if k <= high_key)

@@ -10,7 +10,8 @@ protected time are refused outright: the contract forbids using IPC time for eit
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from parity.domain.calendar import BusinessCalendar
@@ -172,6 +173,73 @@ def plan_week(
         for e in exceptions
         if e.clinician_id == clinician.id and overlaps(e.start, e.end, week_begins, week_ends)
     ]
+    offset = week_begins.utcoffset()
+    if mine or offset != week_ends.utcoffset():
+        # Leave, extra hours or a DST change make the week its own; lay it from scratch.
+        return _lay_week(clinician, template, contract, calendar, tz, week_start, mine)
+    closed = tuple(week_start + timedelta(days=d) in calendar.holidays for d in range(7))
+    key = (clinician, template, contract, str(tz), offset, closed)
+    begins = week_begins.astimezone(UTC)
+    shape = _SHAPES.get(key)
+    if shape is not None:
+        return shape.lay(clinician.id, week_start, begins)
+    plan = _lay_week(clinician, template, contract, calendar, tz, week_start, mine)
+    if len(_SHAPES) >= SHAPE_CACHE_LIMIT:
+        _SHAPES.clear()
+    _SHAPES[key] = _WeekShape.of(plan, begins)
+    return plan
+
+
+# Without leave or a DST change, a clinician's week is the same shape every week, shifted:
+# it depends only on the template, the clinician, the contract, the zone's UTC offset and
+# which days are holidays. Laying it from a remembered shape is several times cheaper.
+SHAPE_CACHE_LIMIT = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class _WeekShape:
+    """A laid week relative to its first instant (UTC): what `plan_week` repeats."""
+
+    slots: tuple[tuple[timedelta, timedelta, str, BlockKind], ...]
+    protected: tuple[tuple[timedelta, timedelta, str], ...]
+    guaranteed: int
+    kept: int
+
+    @classmethod
+    def of(cls, plan: WeekPlan, begins: datetime) -> _WeekShape:
+        assert plan.ledger is not None
+        return cls(
+            tuple((s.start - begins, s.end - begins, s.clinic_id, s.kind) for s in plan.slots),
+            tuple((p.start - begins, p.end - begins, p.source) for p in plan.protected),
+            plan.ledger.guaranteed_minutes,
+            plan.ledger.kept_minutes,
+        )
+
+    def lay(self, clinician_id: str, week_start: date, begins: datetime) -> WeekPlan:
+        slots = [
+            Slot(clinician_id, clinic_id, begins + start, begins + end, kind)
+            for start, end, clinic_id, kind in self.slots
+        ]
+        protected = [
+            ProtectedTime(clinician_id, begins + start, begins + end, source)
+            for start, end, source in self.protected
+        ]
+        ledger = IpcWeek(clinician_id, week_start, self.guaranteed, self.kept)
+        return WeekPlan(slots, protected, ledger)
+
+
+_SHAPES: dict[object, _WeekShape] = {}
+
+
+def _lay_week(
+    clinician: Clinician,
+    template: WeeklyTemplate,
+    contract: ContractTerms,
+    calendar: BusinessCalendar,
+    tz: ZoneInfo,
+    week_start: date,
+    mine: list[AvailabilityException],
+) -> WeekPlan:
     builder = _WeekBuilder(clinician, tz, mine)
     for offset in range(7):
         day = week_start + timedelta(days=offset)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -64,12 +65,18 @@ class Clinician:
     clinic_ids: tuple[str, ...]
     languages: frozenset[str] = frozenset({"english"})
     modalities: frozenset[Modality] = frozenset(Modality)
+    # The instant the clinician stops seeing members (a departure); None while employed.
+    leaves_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.fte <= 1.0:
             raise ValueError(f"clinician {self.id}: FTE must be in (0, 1], got {self.fte}")
         if not self.clinic_ids:
             raise ValueError(f"clinician {self.id}: needs at least one clinic")
+
+    def has_left_by(self, instant: datetime) -> bool:
+        """Whether the clinician no longer sees members at `instant` (they left the plan)."""
+        return self.leaves_at is not None and self.leaves_at <= instant
 
     @property
     def home_clinic_id(self) -> str:

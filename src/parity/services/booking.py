@@ -272,6 +272,7 @@ class Cause:
     LANGUAGE = "language-unmatched"
     MODALITY = "modality-unmatched"
     CLINICIAN_PTO = "clinician-pto"
+    CLINICIAN_LEFT = "clinician-left"
     CLINIC_CANCELLATION = "clinic-cancellation"
 
 
@@ -280,7 +281,8 @@ FALLBACK_LANGUAGE = "english"
 
 def refusal_cause(request: CareRequest, uow: UnitOfWork, policy: Policy, now: datetime) -> str:
     """Name the binding constraint: would a timely slot exist in another language, in any
-    modality, or with the member's clinician back from leave? Otherwise: no capacity."""
+    modality, or with the member's clinician back from leave? Did the member's clinician,
+    or the clinician whose visit the clinic cancelled, leave the plan? Otherwise: no capacity."""
     query = _query(request, policy, now, None)
     if request.language != FALLBACK_LANGUAGE and uow.slots.earliest(
         replace(query, language=FALLBACK_LANGUAGE)
@@ -290,13 +292,23 @@ def refusal_cause(request: CareRequest, uow: UnitOfWork, policy: Policy, now: da
         replace(query, modalities=tuple(Modality))
     ):
         return Cause.MODALITY
-    if request.preferred_clinician_id and _on_leave(request, uow, query):
+    return _clinician_cause(request, uow, query) or Cause.NO_CAPACITY
+
+
+def _clinician_cause(request: CareRequest, uow: UnitOfWork, query: SlotQuery) -> str | None:
+    preferred = request.preferred_clinician_id
+    if preferred and uow.clinicians.get(preferred).has_left_by(query.not_after):
+        return Cause.CLINICIAN_LEFT  # continuity of care ended with the departure
+    if preferred and _on_leave(request, uow, query):
         return Cause.CLINICIAN_PTO
-    if any(
-        a.cancelled_by is CancelledBy.CLINIC for a in uow.appointments.where(request_id=request.id)
-    ):
-        return Cause.CLINIC_CANCELLATION
-    return Cause.NO_CAPACITY
+    cancelled = [
+        a
+        for a in uow.appointments.where(request_id=request.id)
+        if a.cancelled_by is CancelledBy.CLINIC
+    ]
+    if any(uow.clinicians.get(a.clinician_id).has_left_by(a.start) for a in cancelled):
+        return Cause.CLINICIAN_LEFT  # the visit's capacity left with its clinician
+    return Cause.CLINIC_CANCELLATION if cancelled else None
 
 
 def _on_leave(request: CareRequest, uow: UnitOfWork, query: SlotQuery) -> bool:

@@ -10,7 +10,7 @@ are withdrawn from booking. The caller rebooks the re-opened requests.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from parity.domain.care import Appointment, AppointmentStatus, CancelledBy, Course
@@ -49,8 +49,9 @@ class TransferCourse:
 
 
 def clinicians_leave(cmd: Departure, uow: UnitOfWork, clock: Clock) -> list[Appointment]:
-    """Withdraw the leavers' free slots from `effective` on and cancel their visits booked
-    from then on as clinic-initiated cancellations; return the cancelled visits.
+    """Withdraw the leavers' free slots from `effective` on, cancel their visits booked
+    from then on as clinic-initiated cancellations, record each leaver's end date; return
+    the cancelled visits.
 
     No further weeks should be laid for them: the caller stops materialising their template.
     """
@@ -58,6 +59,10 @@ def clinicians_leave(cmd: Departure, uow: UnitOfWork, clock: Clock) -> list[Appo
         raise InvalidInput("a departure's effective time must carry a time zone")
     with uow:
         cancelled = _vacate(uow, clock, cmd.clinician_ids, (cmd.effective, FOR_GOOD), cmd.reason)
+        for clinician_id in sorted(set(cmd.clinician_ids)):
+            # The end date lets a refusal name the departure as its cause (clinician-left).
+            clinician = uow.clinicians.get(clinician_id)
+            uow.clinicians.save(replace(clinician, leaves_at=cmd.effective))
         uow.commit()
     return cancelled
 

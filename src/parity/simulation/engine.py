@@ -7,8 +7,6 @@ the in-memory unit of work. Arrivals come as a Poisson process in call-centre ho
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from parity.services.requests import RequestCare, open_request
 from parity.services.schedules import materialise, register_clinician, register_clinics
 from parity.services.visits import CancelAppointment, cancel_appointment, close_visit
 from parity.simulation.demand import Demand, demand_from
+from parity.simulation.events import EventQueue
 from parity.simulation.region import SyntheticRegion
 from parity.simulation.runtime import settle_heap
 
@@ -93,8 +92,7 @@ class Simulation:
         self.uow: UnitOfWork = uow if uow is not None else MemoryUnitOfWork()
         self.live_reads = isinstance(self.uow, MemoryUnitOfWork)
         self.clock = SimulatedClock(self._at(config.start, time(0, 0)))
-        self.queue: list[tuple[datetime, int, str, Any]] = []
-        self.sequence = itertools.count()
+        self.queue = EventQueue()
         self.episodes: dict[int, Episode] = {}
         self.registered: set[str] = set()
         self.run_state = SimulationRun(self.uow, policy, config)
@@ -107,7 +105,7 @@ class Simulation:
         return datetime.combine(day, clock_time, tzinfo=self.tz).astimezone(UTC)
 
     def _push(self, when: datetime, kind: str, payload: Any) -> None:
-        heapq.heappush(self.queue, (when, next(self.sequence), kind, payload))
+        self.queue.push(when, kind, payload)
 
     def setup(self) -> None:
         register_clinics(self.region.clinics, self.uow)
@@ -156,8 +154,7 @@ class Simulation:
             elapsed += self.rng.expovariate(rate)
 
     def _drain(self, until: datetime) -> None:
-        while self.queue and self.queue[0][0] < until:
-            when, _, kind, payload = heapq.heappop(self.queue)
+        for when, kind, payload in self.queue.pop_before(until):
             self.clock.set(when)
             try:
                 getattr(self, f"_on_{kind}")(payload)
