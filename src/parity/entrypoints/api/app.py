@@ -21,6 +21,7 @@ from parity.entrypoints.api import (
     errors,
     evidence,
     metadata,
+    openapi_doc,
     optimize,
     reports,
     scheduling,
@@ -49,6 +50,7 @@ def create_app(uow_factory: Callable[[], UnitOfWork], policy: Policy, clock: Clo
     )
     app.state.parity = ApiContext(uow_factory, policy, clock)
     errors.install(app)
+    openapi_doc.install(app)
     # Operations on the type (`/Appointment/$find`) come before reads by id, so a read
     # never shadows them.
     for module in (
