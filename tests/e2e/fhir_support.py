@@ -44,7 +44,7 @@ MEMBERS = (
 APPOINTMENT_STATUSES = {"proposed", "pending", "booked", "fulfilled", "noshow", "cancelled"}
 SLOT_STATUSES = {"free", "busy", "busy-tentative", "busy-unavailable"}
 ISSUE_TYPES = {"invalid", "not-found", "conflict", "business-rule", "informational"}
-ISSUE_TYPES |= {"not-supported", "exception", "processing"}
+ISSUE_TYPES |= {"not-supported", "exception", "processing", "too-long", "transient"}
 
 
 @dataclass

@@ -26,6 +26,7 @@ from parity.entrypoints.api import (
     reports,
     scheduling,
 )
+from parity.entrypoints.api.body_limit import BodyLimit
 from parity.entrypoints.api.context import ApiContext
 from parity.entrypoints.api.responses import FhirResponse
 from parity.services.policy import Policy
@@ -51,6 +52,7 @@ def create_app(uow_factory: Callable[[], UnitOfWork], policy: Policy, clock: Clo
     app.state.parity = ApiContext(uow_factory, policy, clock)
     errors.install(app)
     openapi_doc.install(app)
+    app.add_middleware(BodyLimit)
     # Operations on the type (`/Appointment/$find`) come before reads by id, so a read
     # never shadows them.
     for module in (

@@ -87,9 +87,17 @@ def find_inputs(params: Parameters, tz: ZoneInfo) -> FindInputs:
         member_id=ref(params.required("patient-reference"), "Patient") or "",
         request_id=request_id,
         prior_appointment_id=int_ref(params.text("prior-appointment"), "Appointment"),
-        window=Window(params.moment("start", tz), params.moment("end", tz)),
+        window=_window(params, tz),
         limit=params.count("_count"),
     )
+
+
+def _window(params: Parameters, tz: ZoneInfo) -> Window:
+    """The search window; an end before its start is refused before a request is opened."""
+    start, end = params.moment("start", tz), params.moment("end", tz)
+    if start is not None and end is not None and end < start:
+        raise InvalidInput(f"end {end.isoformat()} is before start {start.isoformat()}")
+    return Window(start, end)
 
 
 def provider_class(text: str) -> ProviderClass:
