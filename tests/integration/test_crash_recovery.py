@@ -5,12 +5,18 @@ nothing sits in protected time; then that the service books again (issue 9, item
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -136,10 +142,12 @@ def broken_invariants(url: str, acknowledged: set[int]) -> dict[str, int]:
 
 @pytest.fixture
 def served_database(database_url: str) -> str:
-    """The demo region (one week of history, the weeks ahead laid) and MEMBERS members,
+    """The demo region (one week of history, the weeks ahead laid, 20 requests left open
+    for the optimizer) and MEMBERS members,
     loaded in this process (a `parity` command spends seconds importing)."""
     runtime = build_runtime(Settings(region="demo", database_url=database_url))
-    load_demo(runtime, weeks=1, scale=0.5, region="demo", contract=runtime.settings.contract)
+    settings = runtime.settings
+    load_demo(runtime, weeks=1, scale=0.5, region="demo", contract=settings.contract, backlog=20)
     clinics = ("san-diego", "fontana", "lancaster", "downey")
     rows = [f"crash{k},Crash Member {k},{clinics[k % 4]}" for k in range(MEMBERS)]
     csv = ("id,name,clinic_id\n" + "\n".join(rows) + "\n").encode()
@@ -187,3 +195,53 @@ def test_a_killed_server_loses_no_acknowledged_booking_and_leaves_nothing_half_w
         again = [book_once(client, rng) for _ in range(5)]
     assert any(r is not None and r.status_code == 200 for r in again)
     assert broken_invariants(server.url, run.acknowledged) == dict.fromkeys(broken, 0)
+
+
+# The optimizer's `--apply`, in a process of its own that SIGKILLs itself in the middle of
+# writing its plan: after the third booking, before the commit.
+KILLED_APPLY = """
+import os, signal, sys
+import parity.services.optimize as optimize
+from parity.entrypoints.cli import app
+real, calls = optimize.book_slot, []
+def book_then_die(*args, **kwargs):
+    calls.append(real(*args, **kwargs))
+    if len(calls) == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return calls[-1]
+optimize.book_slot = book_then_die
+app(["optimize", "--from", sys.argv[1], "--apply", "--time-limit", "2"], prog_name="parity")
+"""
+SCHEDULE = {
+    "appointments": "SELECT id, slot_id, status FROM appointments ORDER BY id",
+    "requests": "SELECT id, status FROM care_requests ORDER BY id",
+    "slots taken": "SELECT id, status FROM slots WHERE status <> 'free' ORDER BY id",
+    "holds": "SELECT id, status FROM holds ORDER BY id",
+    "referrals": "SELECT id, request_id FROM referrals ORDER BY id",
+}
+
+
+def schedule(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    engine = create_engine(normalised_url(url))
+    try:
+        with engine.connect() as connection:
+            return {
+                name: [tuple(row) for row in connection.execute(text(sql))]
+                for name, sql in SCHEDULE.items()
+            }
+    finally:
+        engine.dispose()
+
+
+def test_an_optimizer_apply_killed_midway_leaves_the_schedule_exactly_as_before(
+    served_database: str,
+) -> None:
+    before = schedule(served_database)
+    assert any(status == "open" for _, status in before["requests"])
+    today = datetime.now(tz=ZoneInfo("America/Los_Angeles")).date().isoformat()
+    env = {**os.environ, "PARITY_DATABASE_URL": served_database}
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_APPLY, today], env=env, capture_output=True, check=False
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert schedule(served_database) == before
