@@ -196,9 +196,17 @@ def _target_of(text: str) -> ProposalId | HoldId:
 
 def _resource_target(resource: Json) -> ProposalId | HoldId:
     key = str(resource.get("id") or "")
-    if key.startswith(("hold-", "proposal-")):
+    if key.startswith("hold-"):
         return _target_of(key)
-    return ProposalId(*appointment_reference(resource))
+    if not key.startswith("proposal-"):
+        return ProposalId(*appointment_reference(resource))
+    found = _target_of(key)
+    # A proposal that also names its request and slot must name its own.
+    if (resource.get("basedOn") or resource.get("slot")) and (
+        ProposalId(*appointment_reference(resource)) != found
+    ):
+        raise InvalidInput(f"appt-resource {key} names another request or slot than its id")
+    return found
 
 
 def cancelled_appointment(params: Parameters) -> int | None:
