@@ -31,7 +31,7 @@ from parity.adapters.rules_files import load_contract, load_rules
 from parity.entrypoints.api import create_app
 from parity.services.policy import Policy
 
-CASES_PER_OPERATION = 30
+CASES_PER_OPERATION = 20
 MINIMUM_CASES = 1_000
 CHECKS = [
     not_a_server_error,
