@@ -1,5 +1,6 @@
 """The one place errors become HTTP: every refusal is a 4xx with a FHIR OperationOutcome
-that names the broken rule (STYLE.md convention 11); anything else is a 500 outcome.
+that names the broken rule (STYLE.md convention 11); a database that is briefly
+unavailable is a 503 that says to retry; anything else is a 500 outcome.
 
 `issue[0].code` is the FHIR issue type (bound to the IssueType value set); the Parity rule
 is `issue[0].details.coding[0].code`, and `diagnostics` starts with it:
