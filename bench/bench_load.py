@@ -113,28 +113,44 @@ def server_cpu_seconds(group: int) -> float:
 @contextmanager
 def server(url: str, port: int, workers: int = 2) -> Iterator[tuple[str, Callable[[], float]]]:
     """`parity serve` in its own process group; yields its base URL and a function that
-    reads the CPU seconds its processes have used so far."""
+    reads the CPU seconds its processes have used so far. Fails loudly, with the server's
+    output, if it does not answer within READY_SECONDS (a loaded machine is slow to start
+    it: the command imports a lot)."""
     env = {**os.environ, "PARITY_DATABASE_URL": url}
-    process = subprocess.Popen(
-        [BIN / "parity", "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    log = Path(tempfile.mkdtemp()) / "parity-serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [BIN / "parity", "serve", "--port", str(port), "--workers", str(workers)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/metadata", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+        _wait_until_ready(base, process, log)
         yield base, lambda: server_cpu_seconds(process.pid)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+READY_SECONDS = 180
+
+
+def _wait_until_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"parity serve exited:\n{log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{base}/metadata", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.5)
+    raise RuntimeError(
+        f"parity serve did not answer in {READY_SECONDS} s:\n{log.read_text()[-2000:]}"
+    )
 
 
 class Tally:
