@@ -67,7 +67,8 @@ def database_unavailable(_: Request, error: Exception) -> FhirResponse:
     """A lost connection, a serialization failure or deadlock, a busy SQLite file, an
     exhausted pool: the unit of work rolled back, so nothing was written and the client may
     simply retry. 503, never a 500."""
-    log.warning("database unavailable: %s", type(error).__name__)
+    cause = str(getattr(error, "orig", None) or error).strip().splitlines()
+    log.warning("database unavailable: %s: %s", type(error).__name__, cause[0] if cause else "")
     body = outcome(
         "error",
         "transient",
