@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 BIN = Path(sys.executable).parent
-READY_SECONDS = 30.0
+READY_SECONDS = 120.0  # a loaded machine takes long to import the command
 
 
 def free_port() -> int:

@@ -188,6 +188,7 @@ def test_a_killed_server_loses_no_acknowledged_booking_and_leaves_nothing_half_w
 ) -> None:
     run = load_until_killed(server)
     broken = broken_invariants(server.url, run.acknowledged)
+    print(f"\ncrash: {len(run.acknowledged)} bookings acknowledged before SIGKILL; {broken}")
     assert broken == dict.fromkeys(broken, 0)
     server.start()  # the same database, a new process
     with httpx.Client(base_url=server.base, timeout=10) as client:
