@@ -28,14 +28,14 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 # 503 (entrypoints/api/errors.py), which the client retries. Connections are recycled
 # before common idle timeouts of proxies and firewalls (an hour or more). A request that
 # waits `pool_timeout` seconds for a connection gets a 503 too, not a hang. The pool is
-# small (a server's `max_connections` is shared by every worker and every other client;
-# the default is 100) and mostly fixed: overflow connections are opened and closed
-# again, and each opening can be refused when the server is full.
+# small and fixed: a server's `max_connections` (100 by default) is shared by every
+# worker and every other client, and an overflow connection, opened for a burst and
+# closed after, can be refused when the server is full ("too many clients", a 503).
 POSTGRES_POOL: dict[str, Any] = {
     "pool_pre_ping": False,
     "pool_recycle": 1800,
-    "pool_size": 8,
-    "max_overflow": 4,
+    "pool_size": 10,
+    "max_overflow": 0,
     "pool_timeout": 10,
 }
 
