@@ -9,6 +9,9 @@ invariants checked afterwards with independent SQL: double bookings and bookings
 protected time.
 
 Run: .venv/bin/python bench/bench_load.py [--clients 32] [--rounds 40] [--db sqlite,postgres]
+     [--workers 2]. `server CPU ms / request` (the server processes' CPU time over the
+     requests served) is the figure to compare on a shared machine, where wall-clock
+     latency depends on what else runs.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import argparse
 import os
 import random
 import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -25,7 +29,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -104,28 +108,61 @@ def prepare(url: str, workdir: Path) -> None:
     )
 
 
+def server_cpu_seconds(group: int) -> float:
+    """User + system CPU seconds of the live processes in process group `group` (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[2]) == group:  # pgrp; utime and stime follow at 11 and 12
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 @contextmanager
-def server(url: str, port: int) -> Iterator[str]:
+def server(url: str, port: int, workers: int = 2) -> Iterator[tuple[str, Callable[[], float]]]:
+    """`parity serve` in its own process group; yields its base URL and a function that
+    reads the CPU seconds its processes have used so far. Fails loudly, with the server's
+    output, if it does not answer within READY_SECONDS (a loaded machine is slow to start
+    it: the command imports a lot)."""
     env = {**os.environ, "PARITY_DATABASE_URL": url}
-    process = subprocess.Popen(
-        [BIN / "parity", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = Path(tempfile.mkdtemp()) / "parity-serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [BIN / "parity", "serve", "--port", str(port), "--workers", str(workers)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/metadata", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        yield base
+        _wait_until_ready(base, process, log)
+        yield base, lambda: server_cpu_seconds(process.pid)
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+READY_SECONDS = 180
+
+
+def _wait_until_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"parity serve exited:\n{log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{base}/metadata", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.5)
+    raise RuntimeError(
+        f"parity serve did not answer in {READY_SECONDS} s:\n{log.read_text()[-2000:]}"
+    )
 
 
 class Tally:
@@ -220,14 +257,14 @@ def invariants(url: str) -> dict[str, int]:
     return found
 
 
-def run(name: str, url: str, clients: int, rounds: int) -> dict[str, Any]:
+def run(name: str, url: str, clients: int, rounds: int, workers: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         console.print(f"[bold]{name}[/]: loading the demo region and {MEMBERS:,} members")
         prepare(url, Path(tmp))
         AUTH.update(bearer(url))
         tally = Tally()
         with (
-            server(url, free_port()) as base,
+            server(url, free_port(), workers) as (base, cpu),
             Progress(console=console, transient=True) as progress,
         ):
             task = progress.add_task(f"{clients} clients x {rounds} rounds", total=clients * rounds)
@@ -247,6 +284,7 @@ def run(name: str, url: str, clients: int, rounds: int) -> dict[str, Any]:
             for thread in threads:
                 thread.join()
             elapsed = time.perf_counter() - started
+            cpu_seconds = cpu()
     all_latency = [x for values in tally.latency.values() for x in values]
     return {
         "database": name,
@@ -260,6 +298,7 @@ def run(name: str, url: str, clients: int, rounds: int) -> dict[str, Any]:
         "errors": tally.errors,
         "latency": {k: v for k, v in tally.latency.items()},
         "invariants": invariants(url),
+        "server cpu ms/request": cpu_seconds * 1000 / max(1, len(all_latency)),
     }
 
 
@@ -284,6 +323,7 @@ def show(results: list[dict[str, Any]], clients: int) -> None:
     line("booked / cancelled", lambda r: f"{r['booked']:,} / {r['cancelled']:,}")
     line("conflicts (409)", lambda r: f"{r['conflicts']:,}")
     line("errors", lambda r: str(len(r["errors"])))
+    line("server CPU ms / request", lambda r: f"{r['server cpu ms/request']:.1f}")
     for op in ("find", "book", "cancel"):
         line(
             f"{op} p50 / p99 ms",
@@ -294,6 +334,7 @@ def show(results: list[dict[str, Any]], clients: int) -> None:
     line("double bookings", lambda r: str(r["invariants"]["double bookings"]))
     line("bookings in protected time", lambda r: str(r["invariants"]["bookings in protected time"]))
     console.print(table)
+    console.print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
     for r in results:
         for error in r["errors"][:5]:
             console.print(f"[red]{r['database']} error:[/] {error}")
@@ -304,11 +345,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     args = parser.parse_args()
     results = []
     for name in args.db.split(","):
         url = f"sqlite:///{tempfile.mkdtemp()}/bench.db" if name == "sqlite" else postgres_url()
-        results.append(run(name, url, args.clients, args.rounds))
+        results.append(run(name, url, args.clients, args.rounds, args.workers))
     show(results, args.clients)
 
 

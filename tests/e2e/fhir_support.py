@@ -48,6 +48,7 @@ APPOINTMENT_STATUSES = {"proposed", "pending", "booked", "fulfilled", "noshow", 
 SLOT_STATUSES = {"free", "busy", "busy-tentative", "busy-unavailable"}
 ISSUE_TYPES = {"invalid", "not-found", "conflict", "business-rule", "informational"}
 ISSUE_TYPES |= {"not-supported", "exception", "processing", "login", "forbidden", "throttled"}
+ISSUE_TYPES |= {"too-long", "transient"}
 
 
 @dataclass

@@ -21,9 +21,11 @@ class CsvRow:
 
 def read_rows(source: Path | bytes, required: tuple[str, ...]) -> list[CsvRow]:
     """Rows keyed by header, with the file line each came from; whole-file problems raise."""
+    # A file's size is checked before it is read, so a huge file costs no memory.
+    size = source.stat().st_size if isinstance(source, Path) else len(source)
+    if size > MAX_BYTES:
+        raise InvalidInput(f"the file is {size:,} bytes; the limit is {MAX_BYTES:,}")
     raw = source.read_bytes() if isinstance(source, Path) else source
-    if len(raw) > MAX_BYTES:
-        raise InvalidInput(f"the file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

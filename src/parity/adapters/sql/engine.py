@@ -22,6 +22,22 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 DEFAULT_DATABASE_URL = "sqlite:///var/parity.db"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+# PostgreSQL pool, per process. No pre-ping: it cost a round trip on every checkout (about
+# a tenth of a short request). A connection the server dropped fails its first statement
+# instead; SQLAlchemy then discards the whole pool, and the API answers that one request
+# 503 (entrypoints/api/errors.py), which the client retries. Connections are recycled
+# before common idle timeouts of proxies and firewalls (an hour or more). A request that
+# waits `pool_timeout` seconds for a connection gets a 503 too, not a hang. The pool is
+# small and fixed: a server's `max_connections` (100 by default) is shared by every
+# worker and every other client, and an overflow connection, opened for a burst and
+# closed after, can be refused when the server is full ("too many clients", a 503).
+POSTGRES_POOL: dict[str, Any] = {
+    "pool_pre_ping": False,
+    "pool_recycle": 1800,
+    "pool_size": 10,
+    "max_overflow": 0,
+    "pool_timeout": 10,
+}
 
 
 def database_url_from_env(environ: Mapping[str, str] | None = None) -> str:
@@ -49,7 +65,8 @@ def engine_from_url(url: str | URL, **options: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, options)
     options.setdefault("isolation_level", "READ COMMITTED")
-    options.setdefault("pool_pre_ping", True)
+    for name, value in POSTGRES_POOL.items():
+        options.setdefault(name, value)
     return create_engine(parsed, **options)
 
 

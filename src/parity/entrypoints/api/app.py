@@ -22,11 +22,13 @@ from parity.entrypoints.api import (
     errors,
     evidence,
     metadata,
+    openapi_doc,
     optimize,
     reports,
     scheduling,
     waitlist,
 )
+from parity.entrypoints.api.body_limit import BodyLimit
 from parity.entrypoints.api.context import ApiContext
 from parity.entrypoints.api.responses import FhirResponse
 from parity.entrypoints.security import guard, logs, routes, trail
@@ -66,9 +68,12 @@ def create_app(
     app.state.parity = ApiContext(uow_factory, policy, clock)
     app.state.security = Security.build(config, clock)
     app.add_middleware(trail.AuditTrail, uow_factory=uow_factory, clock=clock)
+    # Added last, so outermost: an oversized body is refused before anything reads it.
+    app.add_middleware(BodyLimit)
     app.state.offer_links = links or OfferLinks(config.secret, policy.waitlist.offer_hold)
     errors.install(app)
     app.include_router(routes.router)
+    openapi_doc.install(app)
     # Operations on the type (`/Appointment/$find`) come before reads by id, so a read
     # never shadows them.
     for module in (

@@ -1,5 +1,6 @@
 """The one place errors become HTTP: every refusal is a 4xx with a FHIR OperationOutcome
-that names the broken rule (STYLE.md convention 11); anything else is a 500 outcome.
+that names the broken rule (STYLE.md convention 11); a database that is briefly
+unavailable is a 503 that says to retry; anything else is a 500 outcome.
 
 `issue[0].code` is the FHIR issue type (bound to the IssueType value set); the Parity rule
 is `issue[0].details.coding[0].code`, and `diagnostics` starts with it:
@@ -12,6 +13,8 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from parity.domain.errors import InvalidInput, NotFound, ParityError, SlotUnavailable
@@ -19,10 +22,11 @@ from parity.entrypoints.api.responses import FhirResponse, outcome
 
 log = logging.getLogger(__name__)
 
-HTTP_ISSUE_CODES = {404: "not-found", 405: "not-supported", 406: "not-supported"}
 # FHIR IssueType of the security refusals (issue 9).
 SECURITY_ISSUES = {"not-authenticated": "login", "forbidden": "forbidden"}
 SECURITY_ISSUES |= {"too-many-attempts": "throttled"}
+HTTP_ISSUE_CODES = {404: "not-found", 405: "not-supported", 406: "not-supported", 413: "too-long"}
+RETRY_AFTER_SECONDS = 1
 
 
 def issue_code(error: ParityError) -> str:
@@ -65,6 +69,30 @@ def http_error(request: Request, error: Exception) -> FhirResponse:
     return FhirResponse(body, status_code=error.status_code, headers=error.headers)
 
 
+def database_unavailable(_: Request, error: Exception) -> FhirResponse:
+    """A lost connection, a serialization failure or deadlock, a busy SQLite file, an
+    exhausted pool: the unit of work rolled back, so nothing was written and the client may
+    simply retry. 503, never a 500."""
+    cause = str(getattr(error, "orig", None) or error).strip().splitlines()
+    log.warning("database unavailable: %s: %s", type(error).__name__, cause[0] if cause else "")
+    body = outcome(
+        "error",
+        "transient",
+        "database-unavailable: the database did not answer in time; nothing was changed, "
+        "retry the request",
+        "database-unavailable",
+    )
+    return FhirResponse(body, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def database_error(request: Request, error: Exception) -> FhirResponse:
+    """Driver errors: transient ones (above) are a 503, anything else is a bug."""
+    assert isinstance(error, DBAPIError)
+    if isinstance(error, OperationalError) or error.connection_invalidated:
+        return database_unavailable(request, error)
+    return unexpected(request, error)
+
+
 def unexpected(_: Request, error: Exception) -> FhirResponse:
     """The fallback: a bug, not bad input. Logged with its traceback; the body says little."""
     log.error("unexpected error in the FHIR API", exc_info=error)
@@ -76,4 +104,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ParityError, parity_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(DBAPIError, database_error)
+    app.add_exception_handler(PoolTimeout, database_unavailable)
     app.add_exception_handler(Exception, unexpected)

@@ -87,9 +87,17 @@ def find_inputs(params: Parameters, tz: ZoneInfo) -> FindInputs:
         member_id=ref(params.required("patient-reference"), "Patient") or "",
         request_id=request_id,
         prior_appointment_id=int_ref(params.text("prior-appointment"), "Appointment"),
-        window=Window(params.moment("start", tz), params.moment("end", tz)),
+        window=_window(params, tz),
         limit=params.count("_count"),
     )
+
+
+def _window(params: Parameters, tz: ZoneInfo) -> Window:
+    """The search window; an end before its start is refused before a request is opened."""
+    start, end = params.moment("start", tz), params.moment("end", tz)
+    if start is not None and end is not None and end < start:
+        raise InvalidInput(f"end {end.isoformat()} is before start {start.isoformat()}")
+    return Window(start, end)
 
 
 def provider_class(text: str) -> ProviderClass:
@@ -188,9 +196,17 @@ def _target_of(text: str) -> ProposalId | HoldId:
 
 def _resource_target(resource: Json) -> ProposalId | HoldId:
     key = str(resource.get("id") or "")
-    if key.startswith(("hold-", "proposal-")):
+    if key.startswith("hold-"):
         return _target_of(key)
-    return ProposalId(*appointment_reference(resource))
+    if not key.startswith("proposal-"):
+        return ProposalId(*appointment_reference(resource))
+    found = _target_of(key)
+    # A proposal that also names its request and slot must name its own.
+    if (resource.get("basedOn") or resource.get("slot")) and (
+        ProposalId(*appointment_reference(resource)) != found
+    ):
+        raise InvalidInput(f"appt-resource {key} names another request or slot than its id")
+    return found
 
 
 def cancelled_appointment(params: Parameters) -> int | None:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from parity.entrypoints.api.context import Context, Uow
 from parity.services.optimize import Horizon, Plan, apply, preview
 
-router = APIRouter(tags=["Batch optimizer"])
+router = APIRouter(tags=["Batch optimizer"], default_response_class=JSONResponse)
 
 Start = Annotated[date, Query(alias="from", description="first day of the horizon (ISO date)")]
 Days = Annotated[int, Query(alias="horizon", ge=1, le=60, description="business days")]

@@ -19,7 +19,9 @@ from parity.services.compliance_report import ComplianceReport, build_report
 from parity.services.corrective import AddAction, add_action, detect_findings, move_action
 from parity.services.reporting import Window
 
-router = APIRouter(tags=["Compliance reports and corrective-action plan"])
+router = APIRouter(
+    tags=["Compliance reports and corrective-action plan"], default_response_class=JSONResponse
+)
 
 From = Annotated[date, Query(alias="from", description="first day, clinic-local (ISO date)")]
 To = Annotated[date, Query(alias="to", description="the day after the last (ISO date)")]
@@ -119,7 +121,11 @@ def plan(context: Context, uow: Uow, start: From, end: To) -> JSONResponse:
     )
 
 
-@router.post("/plan/$detect", summary="Open findings for clinic-months below the threshold")
+@router.post(
+    "/plan/$detect",
+    summary="Open findings for clinic-months below the threshold",
+    responses={201: {"description": "Findings opened (200: none were)"}},
+)
 def detect(context: Context, uow: Uow, start: From, end: To) -> JSONResponse:
     rows = _report(context, uow, start, end).rows
     created = detect_findings(rows, context.uow_factory(), context.policy, context.clock)

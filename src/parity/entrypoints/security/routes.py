@@ -66,7 +66,11 @@ async def token(
     return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
-@router.get("/health", summary="Liveness: the service answers (no data, no token)")
+@router.get(
+    "/health",
+    summary="Liveness: the service answers (no data, no token)",
+    response_class=JSONResponse,
+)
 def health() -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
