@@ -14,15 +14,20 @@ from sqlalchemy import Engine, text
 
 from parity.adapters.clock import SystemClock
 from parity.adapters.sql import SqlUnitOfWork, engine_from_url, upgrade
+from parity.domain.users import Principal, Role
 from parity.entrypoints.api import create_app
+from parity.entrypoints.security import issue_token
 from parity.services.policy import Policy
 
 APPLICATION = "parity-outage-test"
 
 
 def api_on(engine: Engine, policy: Policy) -> TestClient:
+    """The API on `engine`, called by an admin (every route, every row)."""
     app = create_app(lambda: SqlUnitOfWork(engine), policy, SystemClock())
-    return TestClient(app, raise_server_exceptions=False)
+    token = issue_token(app, Principal("outage-test", Role.ADMIN))
+    headers = {"Authorization": f"Bearer {token}"}
+    return TestClient(app, raise_server_exceptions=False, headers=headers)
 
 
 def unavailable(response: Any) -> None:
