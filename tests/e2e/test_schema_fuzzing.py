@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 import schemathesis
-from conftest import locked
 from fastapi import FastAPI
 from fhir_support import auth_headers, build
 from hypothesis import HealthCheck, settings
+from locked_store import locked
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,

@@ -7,10 +7,10 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from conftest import locked
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from fhir_support import FhirClient, Region, auth_headers, matches, parameters
+from locked_store import locked
 
 from parity.adapters.message_files import load_outreach
 from parity.adapters.signed_links import OfferLinks

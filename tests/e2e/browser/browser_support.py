@@ -3,18 +3,16 @@ page routes from a thread pool), the test's site, and screenshots kept as artifa
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from argon2 import PasswordHasher
 from browser_region import CLINICS, THERAPIST, Region
+from locked_store import LockedUnitOfWork
 from playwright.sync_api import Page, ViewportSize
 
-from parity.adapters.memory import MemoryUnitOfWork
 from parity.adapters.passwords import Argon2Passwords
 from parity.domain.users import Role
 from parity.services.users import AddUser, add_user
@@ -37,46 +35,6 @@ def horizontal_overflow(page: Page) -> int:
     return int(
         page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     )
-
-
-class LockedUnitOfWork:
-    """The shared in-memory store, one `with` block at a time: uvicorn runs the sync page
-    routes in a thread pool and `MemoryUnitOfWork` is not thread-safe (re-entrant, as a
-    service may be called from a route that is already reading)."""
-
-    def __init__(self, store: MemoryUnitOfWork, lock: threading.RLock) -> None:
-        self._store = store
-        self._lock = lock
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    def __enter__(self) -> LockedUnitOfWork:
-        self._lock.acquire()
-        self._store.__enter__()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            self._store.__exit__(exc_type, exc, tb)
-        finally:
-            self._lock.release()
-
-    def commit(self) -> None:
-        self._store.commit()
-
-    def rollback(self) -> None:
-        self._store.rollback()
-
-
-def locked(store: MemoryUnitOfWork) -> Callable[[], LockedUnitOfWork]:
-    lock = threading.RLock()
-    return lambda: LockedUnitOfWork(store, lock)
 
 
 @dataclass

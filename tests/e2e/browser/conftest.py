@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 import uvicorn
 from browser_region import build
-from browser_support import DESKTOP, PHONE, Site, add_users, locked
+from browser_support import DESKTOP, PHONE, Site, add_users
+from locked_store import locked
 from playwright.sync_api import Browser, Page, Playwright, ViewportSize, expect, sync_playwright
 
 from parity.adapters.rules_files import load_contract, load_rules
