@@ -5,8 +5,8 @@ region, imports a block of members, starts the server as a separate process, and
 client threads run a fixed number of find -> book (-> cancel) rounds. It prints throughput,
 p50/p99 latency per operation, conflicts (409: a slot someone else got first — the
 expected, clear answer), errors (anything else non-2xx, or a transport failure), and the
-invariants checked afterwards with independent SQL: double bookings and bookings inside
-protected time.
+invariants checked afterwards with independent SQL: double bookings, bookings inside
+protected time and half-written rows (bench_soak.py uses the same checks).
 
 Run: .venv/bin/python bench/bench_load.py [--clients 32] [--rounds 40] [--db sqlite,postgres]
      [--workers 2]. `server CPU ms / request` (the server processes' CPU time over the
@@ -243,7 +243,23 @@ INVARIANTS = {
         SELECT count(*) FROM appointments a JOIN protected_times p
           ON p.clinician_id = a.clinician_id AND p.start < a."end" AND a.start < p."end"
          WHERE a.status <> 'cancelled'""",
+    "booked, slot not busy": """
+        SELECT count(*) FROM appointments a JOIN slots s ON s.id = a.slot_id
+         WHERE a.status = 'booked' AND s.status <> 'busy'""",
+    "busy slot, no live appointment": """
+        SELECT count(*) FROM slots s WHERE s.status = 'busy' AND NOT EXISTS (
+            SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.status <> 'cancelled')""",
+    "held slot, no active hold": """
+        SELECT count(*) FROM slots s WHERE s.status = 'busy-tentative' AND NOT EXISTS (
+            SELECT 1 FROM holds h WHERE h.slot_id = s.id AND h.status = 'active')""",
 }
+
+
+HALF_WRITTEN = (
+    "booked, slot not busy",
+    "busy slot, no live appointment",
+    "held slot, no active hold",
+)
 
 
 def invariants(url: str) -> dict[str, int]:
@@ -333,6 +349,7 @@ def show(results: list[dict[str, Any]], clients: int) -> None:
         )
     line("double bookings", lambda r: str(r["invariants"]["double bookings"]))
     line("bookings in protected time", lambda r: str(r["invariants"]["bookings in protected time"]))
+    line("half-written rows", lambda r: str(sum(r["invariants"][k] for k in HALF_WRITTEN)))
     console.print(table)
     console.print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
     for r in results:

@@ -31,20 +31,19 @@ import httpx
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import create_engine, text
 
 from bench_load import (
     AUTH,
     MEMBERS,
     bearer,
     free_port,
+    invariants,
     parameters,
     pct,
     postgres_url,
     prepare,
     server,
 )
-from parity.adapters.sql.engine import normalised_url
 
 console = Console()
 CANCEL_SHARE = 0.8
@@ -155,35 +154,6 @@ def client_loop(base: str, seed: int, soak: Soak, until: float) -> None:
     with httpx.Client(base_url=base, timeout=TIMEOUT_SECONDS, headers=AUTH) as client:
         while time.perf_counter() < until:
             one_round(client, soak, rng)
-
-
-INVARIANTS = {
-    "double bookings": """
-        SELECT count(*) FROM (SELECT slot_id FROM appointments WHERE status = 'booked'
-                              GROUP BY slot_id HAVING count(*) > 1) AS doubled""",
-    "bookings in protected time": """
-        SELECT count(*) FROM appointments a JOIN protected_times p
-          ON p.clinician_id = a.clinician_id AND p.start < a."end" AND a.start < p."end"
-         WHERE a.status <> 'cancelled'""",
-    "booked, slot not busy": """
-        SELECT count(*) FROM appointments a JOIN slots s ON s.id = a.slot_id
-         WHERE a.status = 'booked' AND s.status <> 'busy'""",
-    "busy slot, no live appointment": """
-        SELECT count(*) FROM slots s WHERE s.status = 'busy' AND NOT EXISTS (
-            SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.status <> 'cancelled')""",
-    "held slot, no active hold": """
-        SELECT count(*) FROM slots s WHERE s.status = 'busy-tentative' AND NOT EXISTS (
-            SELECT 1 FROM holds h WHERE h.slot_id = s.id AND h.status = 'active')""",
-}
-
-
-def invariants(url: str) -> dict[str, int]:
-    engine = create_engine(normalised_url(url))
-    try:
-        with engine.connect() as connection:
-            return {k: int(connection.execute(text(q)).scalar_one()) for k, q in INVARIANTS.items()}
-    finally:
-        engine.dispose()
 
 
 def soak(url: str, minutes: float, clients: int, workers: int) -> tuple[Soak, dict[str, Any]]:
