@@ -18,6 +18,7 @@ from operator import attrgetter
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
+from parity.adapters.memory_scope import MemoryMemberScopes
 from parity.domain.audit import AuditEvent, AuditSearch
 from parity.domain.availability import AvailabilityIndex, SlotQuery
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
@@ -400,6 +401,7 @@ class MemoryUnitOfWork:
             log, "WaitlistEntry", indexed=("request_id",)
         )
         self.messages = MemoryRepository[Message](log, "Message", indexed=("key",))
+        self.member_scopes = MemoryMemberScopes(self)  # ADR 0012
 
     def __enter__(self) -> Self:
         self._log.begin()

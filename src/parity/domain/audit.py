@@ -1,6 +1,6 @@
 """The audit trail: one `AuditEvent` per read or change of a member's data, and per refusal.
 
-Who (user and role), what (action and entity, the member concerned), when, from where (the
+Who (user and role), what (action and entity, every member concerned), when, from where (the
 client address) and the outcome (the HTTP status). Events are only ever appended: nothing
 updates or deletes one (HIPAA Security Rule, 45 CFR §164.312(b), audit controls).
 """
@@ -51,6 +51,9 @@ class AuditEvent:
     source: str
     route: str
     outcome: int
+    # Every member whose data the response carried, however many (ADR 0012); `member_id`
+    # keeps them comma-joined for display, `member_ids` is what searches read.
+    member_ids: tuple[str, ...] = ()
 
     @property
     def succeeded(self) -> bool:
@@ -71,7 +74,7 @@ class AuditSearch:
     def matches(self, event: AuditEvent) -> bool:
         return (
             (self.agent is None or event.agent == self.agent)
-            and (self.member_id is None or event.member_id == self.member_id)
+            and (self.member_id is None or self.member_id in event.member_ids)
             and (self.entity_type is None or event.entity_type == self.entity_type)
             and (self.since is None or event.recorded >= self.since)
             and (self.until is None or event.recorded < self.until)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -29,6 +29,7 @@ from parity.domain.schedule import (
     SlotStatus,
     WeeklyTemplate,
 )
+from parity.domain.scope import MemberScope
 from parity.domain.users import User
 from parity.domain.waitlist import WaitlistEntry
 from parity.domain.workforce import Clinic, Clinician
@@ -131,6 +132,13 @@ class AuditTrail(Protocol):
         ...
 
 
+class MemberScopes(Protocol):
+    def admitted(self, scope: MemberScope, member_ids: Collection[str]) -> frozenset[str]:
+        """The members among `member_ids` that `scope` admits, decided by the store itself
+        (a query in SQL) from the same facts `MemberScope.admits` reads (ADR 0012)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def clinics(self) -> Repository[Clinic]: ...
@@ -196,6 +204,9 @@ class UnitOfWork(Protocol):
 
     @property
     def messages(self) -> Repository[Message]: ...
+
+    @property
+    def member_scopes(self) -> MemberScopes: ...
 
     def __enter__(self) -> Self: ...
 

@@ -33,7 +33,9 @@ from parity.domain.schedule import (
     ProtectedTime,
     Slot,
 )
+from parity.domain.scope import MemberScope
 from parity.domain.workforce import Clinician
+from parity.services import scoping
 from parity.services.policy import Policy
 from parity.services.reporting import cause_of
 
@@ -84,11 +86,13 @@ def _member(uow: UnitOfWork, member_id: str) -> Member | None:
 
 
 def request_record(
-    uow: UnitOfWork, policy: Policy, request_id: int, now: datetime
+    uow: UnitOfWork, scope: MemberScope, policy: Policy, request_id: int, now: datetime
 ) -> RequestRecord:
-    """The evidence trail of one request, classified as the compliance report does."""
+    """The evidence trail of one request in the caller's scope, classified as the
+    compliance report does; another member's request is `NotFound`."""
     with uow:
-        request = uow.requests.get(request_id)
+        found = uow.requests.get(request_id)
+        request = scoping.require(uow, scope, found, "ServiceRequest", request_id)
         offers = sorted(uow.offers.where(request_id=request_id), key=lambda o: o.id)
         exceptions = sorted(
             uow.clinical_exceptions.where(request_id=request_id), key=lambda e: e.id
@@ -180,16 +184,19 @@ def _admin_blocks(
 
 
 def clinician_week(
-    uow: UnitOfWork, policy: Policy, clinician_id: str, week_start: date
+    uow: UnitOfWork, scope: MemberScope, policy: Policy, clinician_id: str, week_start: date
 ) -> ClinicianWeek:
     """Slots, bookings, protected IPC blocks, PTO and admin time of one local week, the
-    IPC ledger line, the clinician's caseload and the follow-ups waiting for them."""
+    IPC ledger line, the clinician's caseload and the follow-ups waiting for them. Visits,
+    caseload and follow-ups of members outside the caller's scope are left out (their
+    slots still show as taken)."""
     start, end = _week_bounds(week_start, policy)
     with uow:
         clinician = uow.clinicians.get(clinician_id)
         appointments = [
             a for a in uow.appointments.where(clinician_id=clinician_id) if start <= a.start < end
         ]
+        appointments = scoping.kept(uow, scope, appointments)
         absences = [
             e
             for e in uow.availability_exceptions.where(clinician_id=clinician_id)
@@ -201,9 +208,11 @@ def clinician_week(
             if w.clinician_id == clinician_id
         ]
         caseload = [c for c in uow.courses.where(clinician_id=clinician_id) if c.active]
+        caseload = scoping.kept(uow, scope, caseload)
         follow_ups = uow.requests.where(
             preferred_clinician_id=clinician_id, status=RequestStatus.OPEN
         )
+        follow_ups = scoping.kept(uow, scope, follow_ups)
         named = {a.member_id for a in appointments} | {c.member_id for c in caseload}
         named |= {r.member_id for r in follow_ups}
         members = {m.id: m for key in sorted(named) if (m := _member(uow, key)) is not None}
@@ -245,8 +254,11 @@ def _fits(request: CareRequest, slot: Slot, clinician: Clinician, policy: Policy
     )
 
 
-def slot_choice(uow: UnitOfWork, policy: Policy, slot_id: int, limit: int = 25) -> SlotChoice:
-    """A slot with the open requests that match its kind, provider class and language."""
+def slot_choice(
+    uow: UnitOfWork, scope: MemberScope, policy: Policy, slot_id: int, limit: int = 25
+) -> SlotChoice:
+    """A slot with the open requests in the caller's scope that match its kind, provider
+    class and language."""
     with uow:
         slot = uow.slots.get(slot_id)
         clinician = uow.clinicians.get(slot.clinician_id)
@@ -255,6 +267,8 @@ def slot_choice(uow: UnitOfWork, policy: Policy, slot_id: int, limit: int = 25) 
             for r in uow.requests.where(status=RequestStatus.OPEN)
             if _fits(r, slot, clinician, policy)
         ]
-        fitting = sorted(fitting, key=lambda r: (r.effective_deadline, r.id))[:limit]
+        fitting = sorted(
+            scoping.kept(uow, scope, fitting), key=lambda r: (r.effective_deadline, r.id)
+        )[:limit]
         members = {m.id: m for r in fitting if (m := _member(uow, r.member_id)) is not None}
     return SlotChoice(slot, clinician, fitting, members)

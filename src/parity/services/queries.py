@@ -27,7 +27,9 @@ from parity.domain.holds import Hold
 from parity.domain.members import Member
 from parity.domain.ports import Repository, UnitOfWork
 from parity.domain.schedule import ProtectedTime, Slot, SlotStatus
+from parity.domain.scope import MemberScope, Reach
 from parity.domain.workforce import Clinic, Clinician
+from parity.services import scoping
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 1, 1, tzinfo=UTC)
@@ -108,15 +110,24 @@ def clinics(uow: UnitOfWork, name: str | None = None) -> list[Clinic]:
     return sorted(found, key=lambda c: c.id)
 
 
-def member(uow: UnitOfWork, member_id: str) -> Member:
+def member(uow: UnitOfWork, scope: MemberScope, member_id: str) -> Member:
+    """A member in the caller's scope; anyone else is `NotFound` (absent or not yours), and
+    so is everyone for a de-identified scope."""
+    if scope.deidentified:
+        raise NotFound(f"Patient {member_id} not found", resource="Patient", id=member_id)
     with uow:
+        scoping.require_member(uow, scope, member_id)
         return uow.members.get(member_id)
 
 
-def members(uow: UnitOfWork, member_ids: Iterable[str]) -> list[Member]:
-    """The members among `member_ids` that exist, by id (a search, so unknown ids are skipped)."""
+def members(uow: UnitOfWork, scope: MemberScope, member_ids: Iterable[str]) -> list[Member]:
+    """The members among `member_ids` that exist and are in scope, by id (a search); none
+    for a de-identified scope (an auditor sees no names)."""
+    if scope.deidentified:
+        return []
     with uow:
-        return [m for key in sorted(set(member_ids)) for m in _found(uow.members, key)]
+        allowed = scoping.admitted(uow, scope, set(member_ids))
+        return [m for key in sorted(allowed) for m in _found(uow.members, key)]
 
 
 # -- availability ------------------------------------------------------------------------
@@ -135,6 +146,15 @@ class SlotSearch:
 def slot(uow: UnitOfWork, slot_id: int) -> Slot:
     with uow:
         return uow.slots.get(slot_id)
+
+
+def bookable_slot(uow: UnitOfWork, scope: MemberScope, slot_id: int) -> Slot:
+    """A slot the caller may book or offer: a scheduler books only at their clinics."""
+    with uow:
+        found = uow.slots.get(slot_id)
+    if scope.reach is Reach.CLINICS and found.clinic_id not in scope.clinic_ids:
+        raise NotFound(f"Slot {slot_id} not found", resource="Slot", id=str(slot_id))
+    return found
 
 
 def protected_block(uow: UnitOfWork, clinician_id: str, start: datetime) -> ProtectedTime:
@@ -168,13 +188,21 @@ def search_slots(uow: UnitOfWork, search: SlotSearch) -> list[Slot | ProtectedTi
 # -- requests, appointments, holds ---------------------------------------------------------
 
 
-def care_request(uow: UnitOfWork, request_id: int) -> CareRequest:
+def _request(uow: UnitOfWork, scope: MemberScope, request_id: int) -> CareRequest:
+    found = uow.requests.get(request_id)
+    return scoping.require(uow, scope, found, "ServiceRequest", request_id)
+
+
+def care_request(uow: UnitOfWork, scope: MemberScope, request_id: int) -> CareRequest:
     with uow:
-        return uow.requests.get(request_id)
+        return _request(uow, scope, request_id)
 
 
 def search_requests(
-    uow: UnitOfWork, member_id: str | None, statuses: frozenset[RequestStatus] | None
+    uow: UnitOfWork,
+    scope: MemberScope,
+    member_id: str | None,
+    statuses: frozenset[RequestStatus] | None,
 ) -> list[CareRequest]:
     """A member's requests, or every request in some statuses (the scheduler's work queue),
     soonest effective deadline first."""
@@ -185,7 +213,9 @@ def search_requests(
             found = list(uow.requests.where(member_id=member_id))
         else:
             found = [r for s in sorted(statuses or ()) for r in uow.requests.where(status=s)]
-    found = [r for r in found if statuses is None or r.status in statuses]
+        found = scoping.kept(
+            uow, scope, [r for r in found if statuses is None or r.status in statuses]
+        )
     return sorted(found, key=lambda r: (r.effective_deadline, r.id))
 
 
@@ -211,12 +241,13 @@ def _visit(uow: UnitOfWork, found: Appointment) -> Visit:
     return Visit(found, uow.requests.get(found.request_id), uow.slots.get(found.slot_id))
 
 
-def visit(uow: UnitOfWork, appointment_id: int) -> Visit:
+def visit(uow: UnitOfWork, scope: MemberScope, appointment_id: int) -> Visit:
     with uow:
-        return _visit(uow, uow.appointments.get(appointment_id))
+        found = uow.appointments.get(appointment_id)
+        return _visit(uow, scoping.require(uow, scope, found, "Appointment", appointment_id))
 
 
-def search_visits(uow: UnitOfWork, search: AppointmentSearch) -> list[Visit]:
+def search_visits(uow: UnitOfWork, scope: MemberScope, search: AppointmentSearch) -> list[Visit]:
     """Appointments of a member, a clinician or a request, by start."""
     criteria = {
         key: value
@@ -232,12 +263,13 @@ def search_visits(uow: UnitOfWork, search: AppointmentSearch) -> list[Visit]:
             "search appointments by patient, practitioner or based-on, not the whole region"
         )
     with uow:
-        found = [
-            _visit(uow, a)
+        matching = [
+            a
             for a in uow.appointments.where(**criteria)
             if search.window.holds(a.start)
             and (search.statuses is None or a.status in search.statuses)
         ]
+        found = [_visit(uow, a) for a in scoping.kept(uow, scope, matching)]
     return sorted(found, key=lambda v: (v.appointment.start, v.appointment.id))
 
 
@@ -251,24 +283,26 @@ class Candidate:
     hold: Hold | None = None
 
 
-def candidate(uow: UnitOfWork, request_id: int, slot_id: int) -> Candidate:
+def candidate(uow: UnitOfWork, scope: MemberScope, request_id: int, slot_id: int) -> Candidate:
     with uow:
+        request = _request(uow, scope, request_id)
         found = uow.slots.get(slot_id)
-        request = uow.requests.get(request_id)
         return Candidate(request, found, uow.clinicians.get(found.clinician_id))
 
 
-def held(uow: UnitOfWork, hold_id: int) -> Candidate:
+def held(uow: UnitOfWork, scope: MemberScope, hold_id: int) -> Candidate:
     with uow:
         hold = uow.holds.get(hold_id)
+        request = _request_of(uow, scope, hold.request_id, "Appointment", f"hold-{hold_id}")
         found = uow.slots.get(hold.slot_id)
-        request = uow.requests.get(hold.request_id)
         return Candidate(request, found, uow.clinicians.get(found.clinician_id), hold)
 
 
-def candidates(uow: UnitOfWork, request_id: int, slots: Sequence[Slot]) -> list[Candidate]:
+def candidates(
+    uow: UnitOfWork, scope: MemberScope, request_id: int, slots: Sequence[Slot]
+) -> list[Candidate]:
     with uow:
-        request = uow.requests.get(request_id)
+        request = _request(uow, scope, request_id)
         return [Candidate(request, s, uow.clinicians.get(s.clinician_id)) for s in slots]
 
 
@@ -294,7 +328,9 @@ def _evidence(uow: UnitOfWork, request: CareRequest) -> Evidence:
     )
 
 
-def evidence(uow: UnitOfWork, request_id: int | None, member_id: str | None) -> list[Evidence]:
+def evidence(
+    uow: UnitOfWork, scope: MemberScope, request_id: int | None, member_id: str | None
+) -> list[Evidence]:
     """The evidence of one request, or of every request of a member."""
     if request_id is None and member_id is None:
         raise InvalidInput("search evidence by based-on or patient, not the whole region")
@@ -303,26 +339,37 @@ def evidence(uow: UnitOfWork, request_id: int | None, member_id: str | None) -> 
             requests = _found(uow.requests, request_id)
         else:
             requests = list(uow.requests.where(member_id=member_id))
+        mine = [r for r in requests if member_id is None or r.member_id == member_id]
         return [
-            _evidence(uow, r)
-            for r in sorted(requests, key=lambda r: r.id)
-            if member_id is None or r.member_id == member_id
+            _evidence(uow, r) for r in sorted(scoping.kept(uow, scope, mine), key=lambda r: r.id)
         ]
 
 
-def offer(uow: UnitOfWork, offer_id: int) -> tuple[Offer, CareRequest]:
+def _request_of(
+    uow: UnitOfWork, scope: MemberScope, request_id: int, what: str, key: object
+) -> CareRequest:
+    """The request a record hangs on, in scope; otherwise the record itself is `NotFound`."""
+    found = uow.requests.get(request_id)
+    return scoping.require(uow, scope, found, what, key)
+
+
+def offer(uow: UnitOfWork, scope: MemberScope, offer_id: int) -> tuple[Offer, CareRequest]:
     with uow:
         found = uow.offers.get(offer_id)
-        return found, uow.requests.get(found.request_id)
+        return found, _request_of(uow, scope, found.request_id, "Task", f"offer-{offer_id}")
 
 
-def clinical_exception(uow: UnitOfWork, exception_id: int) -> tuple[ClinicalException, CareRequest]:
+def clinical_exception(
+    uow: UnitOfWork, scope: MemberScope, exception_id: int
+) -> tuple[ClinicalException, CareRequest]:
     with uow:
         found = uow.clinical_exceptions.get(exception_id)
-        return found, uow.requests.get(found.request_id)
+        key = f"exception-{exception_id}"
+        return found, _request_of(uow, scope, found.request_id, "Task", key)
 
 
-def referral(uow: UnitOfWork, referral_id: int) -> tuple[Referral, CareRequest]:
+def referral(uow: UnitOfWork, scope: MemberScope, referral_id: int) -> tuple[Referral, CareRequest]:
     with uow:
         found = uow.referrals.get(referral_id)
-        return found, uow.requests.get(found.request_id)
+        key = f"referral-{referral_id}"
+        return found, _request_of(uow, scope, found.request_id, "Task", key)

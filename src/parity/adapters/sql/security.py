@@ -1,5 +1,5 @@
-"""Users and the append-only audit trail in SQL (issue 9; tables in tables.py, schema in
-migrations/versions/r0007)."""
+"""Users and the append-only audit trail in SQL (ADR 0008, ADR 0012; tables in tables.py,
+schema in migrations/versions/r0007 and r0009)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from parity.adapters.sql import tables
-from parity.adapters.sql.mapping import plain, to_domain
+from parity.adapters.sql.mapping import plain
 from parity.adapters.sql.repositories import SqlRepository, Store
 from parity.domain.audit import AuditEvent, AuditSearch
 from parity.domain.errors import InvalidInput
 from parity.domain.users import User
 
 USERS = plain("User", User, tables.users)
-audit_event_to_domain = to_domain(AuditEvent)
 
 
 class SqlUsers(SqlRepository[User]):
@@ -38,19 +37,24 @@ class SqlAuditTrail(Store):
     """Inserts and reads only; the database's triggers refuse anything else."""
 
     def append(self, event: AuditEvent) -> AuditEvent:
+        """The event and one `audit_event_members` row per member it is about."""
         names = [column.name for column in tables.audit_events.c if column.name != "id"]
         row: dict[str, Any] = {name: getattr(event, name) for name in names}
         statement = insert(tables.audit_events).values(row).returning(tables.audit_events.c.id)
-        return replace(event, id=self._execute(statement).scalar_one())
+        key = self._execute(statement).scalar_one()
+        members = sorted(set(event.member_ids))
+        if members:
+            rows = [{"event_id": key, "member_id": m} for m in members]
+            self._execute(insert(tables.audit_event_members), rows)
+        return replace(event, id=key)
 
     def search(self, search: AuditSearch, limit: int) -> list[AuditEvent]:
-        events = tables.audit_events
+        events, about = tables.audit_events, tables.audit_event_members
         query = select(events).order_by(events.c.id.desc()).limit(limit)
-        criteria = {
-            "agent": search.agent,
-            "member_id": search.member_id,
-            "entity_type": search.entity_type,
-        }
+        if search.member_id is not None:
+            named = select(about.c.event_id).where(about.c.member_id == search.member_id)
+            query = query.where(events.c.id.in_(named))
+        criteria = {"agent": search.agent, "entity_type": search.entity_type}
         for name, value in criteria.items():
             if value is not None:
                 query = query.where(events.c[name] == value)
@@ -60,4 +64,9 @@ class SqlAuditTrail(Store):
             query = query.where(events.c.recorded < search.until)
         if search.failures_only:
             query = query.where(events.c.outcome >= 400)
-        return [audit_event_to_domain(row) for row in self._execute(query).mappings()]
+        return [_event(row) for row in self._execute(query).mappings()]
+
+
+def _event(row: Any) -> AuditEvent:
+    named = tuple(m for m in (row["member_id"] or "").split(",") if m)
+    return AuditEvent(**{c.name: row[c.name] for c in tables.audit_events.c}, member_ids=named)

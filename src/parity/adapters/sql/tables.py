@@ -442,3 +442,29 @@ audit_events = Table(
     Column("route", String, nullable=False),
     Column("outcome", Integer, nullable=False),
 )
+
+# ADR 0012: every member an event is about, one row each (searched by member), written in
+# the event's transaction; append-only like the events (migrations/versions/r0009).
+audit_event_members = Table(
+    "audit_event_members",
+    metadata,
+    Column("event_id", ForeignKey("audit_events.id"), primary_key=True),
+    Column("member_id", String, primary_key=True, index=True),
+)
+
+# Tokens revoked before their expiry (logout), kept until they would have expired.
+revoked_tokens = Table(
+    "revoked_tokens",
+    metadata,
+    Column("jti", String(64), primary_key=True),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
+)
+
+# Failed logins per key (`user:name`, `address:ip`), shared by every worker process.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    _id(),
+    Column("key", String(200), nullable=False, index=True),
+    Column("at", UtcDateTime, nullable=False, index=True),
+)

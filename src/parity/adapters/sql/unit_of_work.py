@@ -19,6 +19,7 @@ from parity.adapters.sql.repositories import (
     SqlProtectedTime,
     SqlRepository,
 )
+from parity.adapters.sql.scope import SqlMemberScopes
 from parity.adapters.sql.security import USERS, SqlAuditTrail, SqlUsers
 from parity.adapters.sql.slots import SqlSlots
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
         # issue 7: the waitlist and the messages outbox
         self.waitlist = SqlRepository[WaitlistEntry](link, mapping.WAITLIST)
         self.messages = SqlRepository[Message](link, mapping.MESSAGES)
+        self.member_scopes = SqlMemberScopes(link)  # ADR 0012: scopes decided in SQL
 
     def _current(self) -> Connection:
         if self._connection is None:

@@ -14,11 +14,13 @@ from parity.adapters import fhir
 from parity.domain.care import AppointmentStatus
 from parity.domain.errors import NotFound
 from parity.domain.ports import UnitOfWork
+from parity.domain.scope import MemberScope
 from parity.entrypoints.api import inputs
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, search_results
 from parity.entrypoints.api.schemas import ParametersBody
 from parity.entrypoints.api.search import int_ref, ref, statuses, window
+from parity.entrypoints.security.scope import Scope
 from parity.services import queries
 from parity.services.holds import release_hold
 from parity.services.visits import CancelAppointment, cancel_appointment
@@ -44,22 +46,24 @@ def hold_resource(context: ApiContext, held: queries.Candidate) -> fhir.Json:
     return fhir.held_appointment(held.hold, held.request, held.slot, held.clinician, now)
 
 
-def appointment_resource(context: ApiContext, uow: UnitOfWork, key: str) -> fhir.Json:
-    """Any Appointment by id: a visit, a hold or a proposal."""
+def appointment_resource(
+    context: ApiContext, uow: UnitOfWork, scope: MemberScope, key: str
+) -> fhir.Json:
+    """Any Appointment by id in the caller's scope: a visit, a hold or a proposal."""
     found = inputs.appointment_id(key)
     if isinstance(found, inputs.VisitId):
-        return visit_resource(queries.visit(uow, found.appointment_id))
+        return visit_resource(queries.visit(uow, scope, found.appointment_id))
     if isinstance(found, inputs.HoldId):
-        return hold_resource(context, queries.held(uow, found.hold_id))
+        return hold_resource(context, queries.held(uow, scope, found.hold_id))
     if isinstance(found, inputs.ProposalId):
-        seen = queries.candidate(uow, found.request_id, found.slot_id)
+        seen = queries.candidate(uow, scope, found.request_id, found.slot_id)
         return fhir.proposed_appointment(seen.request, seen.slot, seen.clinician, PROPOSAL_REASON)
     raise NotFound(f"Appointment {key} not found", resource="Appointment", id=key)
 
 
 @router.get("/Appointment/{appointment_id}", summary="Read a visit, a hold or a proposal")
-def read_appointment(appointment_id: str, context: Context, uow: Uow) -> FhirResponse:
-    return FhirResponse(appointment_resource(context, uow, appointment_id))
+def read_appointment(appointment_id: str, context: Context, uow: Uow, scope: Scope) -> FhirResponse:
+    return FhirResponse(appointment_resource(context, uow, scope, appointment_id))
 
 
 @router.get("/Appointment", summary="Search visits by patient, practitioner or request")
@@ -67,6 +71,7 @@ def search_appointments(
     request: Request,
     context: Context,
     uow: Uow,
+    scope: Scope,
     base: Base,
     page: Page,
     patient: Annotated[str | None, Query(description="Patient/{id}")] = None,
@@ -86,24 +91,28 @@ def search_appointments(
         window=window(date or [], context.tz),
         statuses=statuses(status or [], APPOINTMENT_STATUSES, "status"),
     )
-    found = queries.search_visits(uow, search)
+    found = queries.search_visits(uow, scope, search)
     return search_results(request, base, found, visit_resource, page)
 
 
 @router.post("/Appointment/{appointment_id}/$cancel", summary="Cancel a visit or release a hold")
-def cancel(appointment_id: str, body: ParametersBody, context: Context, uow: Uow) -> FhirResponse:
+def cancel(
+    appointment_id: str, body: ParametersBody, context: Context, uow: Uow, scope: Scope
+) -> FhirResponse:
     """Cancel a booked visit, recording who cancelled (`cancelled-by` member or clinic, with
     a `reason`; a clinic cancellation needs one): a clinic cancellation re-opens the request
     with its original deadline and counts against the plan. On `hold-{n}`, release the hold."""
     params = inputs.read(body, inputs.CANCEL)
     found = inputs.appointment_id(appointment_id)
     if isinstance(found, inputs.HoldId):
+        queries.held(uow, scope, found.hold_id)  # the caller's hold, or NotFound
         release_hold(found.hold_id, uow)
-        return FhirResponse(hold_resource(context, queries.held(uow, found.hold_id)))
+        return FhirResponse(hold_resource(context, queries.held(uow, scope, found.hold_id)))
     if not isinstance(found, inputs.VisitId):
         raise NotFound(f"Appointment {appointment_id} not found", resource="Appointment")
+    queries.visit(uow, scope, found.appointment_id)  # the caller's visit, or NotFound
     cmd = CancelAppointment(
         found.appointment_id, inputs.cancelled_by(params), params.text("reason") or ""
     )
     cancel_appointment(cmd, uow, context.clock, context.policy)
-    return FhirResponse(visit_resource(queries.visit(uow, found.appointment_id)))
+    return FhirResponse(visit_resource(queries.visit(uow, scope, found.appointment_id)))

@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from parity.adapters import fhir
+from parity.domain import ids
 from parity.domain.care import CareRequest, RequestStatus
 from parity.entrypoints.api import inputs
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, search_results
 from parity.entrypoints.api.schemas import ParametersBody
 from parity.entrypoints.api.search import int_ref, ref, statuses
-from parity.entrypoints.security.scope import in_scope
+from parity.entrypoints.security.scope import Scope
 from parity.services import queries
 from parity.services.offers import MakeOffer, make_offer
 from parity.services.requests import (
@@ -43,8 +44,8 @@ def referral_citation(context: ApiContext) -> str:
 
 
 @router.get("/ServiceRequest/{request_id}", summary="Read a care request and its deadline")
-def read_request(request_id: str, context: Context, uow: Uow) -> FhirResponse:
-    found = queries.care_request(uow, fhir.parse_int_id(request_id, "ServiceRequest"))
+def read_request(request_id: str, context: Context, uow: Uow, scope: Scope) -> FhirResponse:
+    found = queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest"))
     return FhirResponse(request_resource(context, found))
 
 
@@ -53,6 +54,7 @@ def search_requests(
     request: Request,
     context: Context,
     uow: Uow,
+    scope: Scope,
     base: Base,
     page: Page,
     patient: Annotated[str | None, Query(description="Patient/{id}")] = None,
@@ -62,7 +64,7 @@ def search_requests(
 ) -> FhirResponse:
     """Soonest effective deadline first: `status=active` is the scheduler's work queue."""
     wanted = statuses(status or [], REQUEST_STATUSES, "status")
-    found = in_scope(request, queries.search_requests(uow, ref(patient, "Patient"), wanted))
+    found = queries.search_requests(uow, scope, ref(patient, "Patient"), wanted)
     return search_results(request, base, found, lambda r: request_resource(context, r), page)
 
 
@@ -70,40 +72,45 @@ def search_requests(
     "/ServiceRequest/{request_id}/$clinical-exception", summary="Document a clinical exception"
 )
 def clinical_exception(
-    request_id: str, body: ParametersBody, context: Context, uow: Uow
+    request_id: str, body: ParametersBody, context: Context, uow: Uow, scope: Scope
 ) -> FhirResponse:
     """28 CCR §1300.67.2.2(c)(5)(G): a provider (`author`) notes that a longer wait will not
     harm the member (`reason`); the deadline moves to `extended-deadline`. Returns the Task."""
     params = inputs.read(body, inputs.EXCEPTION)
     cmd = RecordClinicalException(
-        fhir.parse_int_id(request_id, "ServiceRequest"),
+        queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest")).id,
         params.required("author"),
         params.required("reason"),
         inputs.deadline(params, "extended-deadline", context.tz),
     )
     found = record_clinical_exception(cmd, uow, context.clock)
-    return FhirResponse(fhir.exception_task(found, queries.care_request(uow, found.request_id)))
+    return FhirResponse(
+        fhir.exception_task(found, queries.care_request(uow, scope, found.request_id))
+    )
 
 
 @router.post("/ServiceRequest/{request_id}/$refer", summary="Refer out of network")
-def refer(request_id: str, body: ParametersBody, context: Context, uow: Uow) -> FhirResponse:
+def refer(
+    request_id: str, body: ParametersBody, context: Context, uow: Uow, scope: Scope
+) -> FhirResponse:
     """SB 855: when the network cannot offer timely care, arrange out-of-network care at
     in-network cost sharing. Returns the referral Task."""
     params = inputs.read(body, inputs.REFER)
-    cmd = ReferOutOfNetwork(
-        fhir.parse_int_id(request_id, "ServiceRequest"), params.required("reason")
-    )
+    asked = queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest"))
+    cmd = ReferOutOfNetwork(asked.id, params.required("reason"))
     found = refer_out_of_network(cmd, uow, context.clock)
-    request = queries.care_request(uow, found.request_id)
+    request = queries.care_request(uow, scope, found.request_id)
     return FhirResponse(fhir.referral_task(found, request, referral_citation(context)))
 
 
 @router.post("/ServiceRequest/{request_id}/$offer", summary="Offer a slot (kept as evidence)")
-def offer(request_id: str, body: ParametersBody, context: Context, uow: Uow) -> FhirResponse:
+def offer(
+    request_id: str, body: ParametersBody, context: Context, uow: Uow, scope: Scope
+) -> FhirResponse:
     """Offer the member a slot (`slot` = Slot/{id}) and hold it for them; the answer is
     given with Task/offer-{n}/$accept or $decline. Returns the offer Task."""
     params = inputs.read(body, inputs.OFFER)
-    slot_id = int_ref(params.required("slot"), "Slot") or 0
-    cmd = MakeOffer(fhir.parse_int_id(request_id, "ServiceRequest"), slot_id)
-    made = make_offer(cmd, uow, context.clock, context.policy)
-    return FhirResponse(fhir.offer_task(*queries.offer(uow, made.id)))
+    asked = queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest"))
+    slot = queries.bookable_slot(uow, scope, int_ref(params.required("slot"), "Slot") or 0)
+    made = make_offer(MakeOffer(asked.id, slot.id), uow, context.clock, context.policy)
+    return FhirResponse(fhir.offer_task(*queries.offer(uow, scope, made.id)))

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Query, Request
 
 from parity.adapters import fhir
 from parity.domain.errors import InvalidInput
+from parity.domain.ids import path_text, text_id
 from parity.entrypoints.api.context import Base, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, search_results
 from parity.entrypoints.api.search import ref, tokens
+from parity.entrypoints.security.scope import Scope
 from parity.services import queries
 
 router = APIRouter(tags=["Directory"])
@@ -84,16 +86,19 @@ def search_locations(
 
 
 @router.get("/Patient/{patient_id}", summary="Read a member")
-def read_patient(patient_id: str, uow: Uow) -> FhirResponse:
-    return FhirResponse(fhir.patient(queries.member(uow, patient_id)))
+def read_patient(patient_id: str, uow: Uow, scope: Scope) -> FhirResponse:
+    found = queries.member(uow, scope, path_text(patient_id, "Patient"))
+    return FhirResponse(fhir.patient(found))
 
 
 @router.get("/Patient", summary="Search members by id")
 def search_patients(
-    request: Request, uow: Uow, base: Base, page: Page, ids: Ids = None
+    request: Request, uow: Uow, scope: Scope, base: Base, page: Page, ids: Ids = None
 ) -> FhirResponse:
-    """Members are searched by `_id` only: a region has millions of them."""
+    """Members are searched by `_id` only: a region has millions of them. Only members in
+    the caller's scope are found."""
     if ids is None:
         raise InvalidInput("search Patient by _id; a region has millions of members")
-    found = queries.members(uow, _ids(ids) or ())
+    wanted = {text_id(i, "Patient") for i in _ids(ids) or ()}
+    found = queries.members(uow, scope, wanted)
     return search_results(request, base, found, fhir.patient, page)

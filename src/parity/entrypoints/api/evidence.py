@@ -9,9 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from parity.adapters import fhir
+from parity.domain import ids
 from parity.domain.care import Decision
 from parity.domain.errors import InvalidInput, NotFound
 from parity.domain.ports import UnitOfWork
+from parity.domain.scope import MemberScope
 from parity.entrypoints.api import inputs
 from parity.entrypoints.api.appointments import visit_resource
 from parity.entrypoints.api.care_requests import referral_citation
@@ -19,6 +21,7 @@ from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, bundle, entry, search_results
 from parity.entrypoints.api.schemas import ParametersBody, ParametersIn
 from parity.entrypoints.api.search import int_ref, ref, tokens
+from parity.entrypoints.security.scope import Scope
 from parity.services import queries
 from parity.services.offers import AnswerOffer, answer_offer
 
@@ -27,13 +30,14 @@ router = APIRouter(tags=["Evidence"])
 TASK_CODES = ("offer", "clinical-exception", "out-of-network-referral")
 
 
-def task_resource(context: ApiContext, uow: UnitOfWork, key: str) -> fhir.Json:
-    kind, number = fhir.parse_task_id(key)
-    if kind == "offer":
-        return fhir.offer_task(*queries.offer(uow, number))
-    if kind == "exception":
-        return fhir.exception_task(*queries.clinical_exception(uow, number))
-    found, request = queries.referral(uow, number)
+def task_resource(context: ApiContext, uow: UnitOfWork, scope: MemberScope, key: str) -> fhir.Json:
+    """An offer, exception or referral Task in the caller's scope."""
+    task = ids.task_id(key)
+    if task.kind == "offer":
+        return fhir.offer_task(*queries.offer(uow, scope, task.number))
+    if task.kind == "exception":
+        return fhir.exception_task(*queries.clinical_exception(uow, scope, task.number))
+    found, request = queries.referral(uow, scope, task.number)
     return fhir.referral_task(found, request, referral_citation(context))
 
 
@@ -49,8 +53,8 @@ def _tasks(context: ApiContext, evidence: queries.Evidence, codes: set[str]) -> 
 
 
 @router.get("/Task/{task_id}", summary="Read an offer, a clinical exception or a referral")
-def read_task(task_id: str, context: Context, uow: Uow) -> FhirResponse:
-    return FhirResponse(task_resource(context, uow, task_id))
+def read_task(task_id: str, context: Context, uow: Uow, scope: Scope) -> FhirResponse:
+    return FhirResponse(task_resource(context, uow, scope, task_id))
 
 
 @router.get("/Task", summary="The evidence of a request or of a member")
@@ -58,6 +62,7 @@ def search_tasks(
     request: Request,
     context: Context,
     uow: Uow,
+    scope: Scope,
     base: Base,
     page: Page,
     based_on: Annotated[
@@ -71,44 +76,53 @@ def search_tasks(
     codes = set(tokens(code or [])) or set(TASK_CODES)
     if not codes <= set(TASK_CODES):
         raise InvalidInput(f"code must be one of {', '.join(TASK_CODES)}")
-    found = queries.evidence(uow, int_ref(based_on, "ServiceRequest"), ref(patient, "Patient"))
+    asked = int_ref(based_on, "ServiceRequest"), ref(patient, "Patient")
+    found = queries.evidence(uow, scope, *asked)
     tasks = [task for e in found for task in _tasks(context, e, codes)]
     return search_results(request, base, tasks, lambda task: task, page)
 
 
 def _offer_id(task_id: str) -> int:
-    kind, number = fhir.parse_task_id(task_id)
-    if kind != "offer":
+    task = ids.task_id(task_id)
+    if task.kind != "offer":
         raise NotFound(f"Task {task_id} is not an offer", resource="Task", id=task_id)
-    return number
+    return task.number
 
 
 def _answer(
-    task_id: str, accept: bool, body: ParametersIn, context: ApiContext, uow: UnitOfWork
+    task_id: str,
+    accept: bool,
+    body: ParametersIn,
+    context: ApiContext,
+    uow: UnitOfWork,
+    scope: MemberScope,
 ) -> Decision | None:
     params = inputs.read(body, inputs.ANSWER)
-    cmd = AnswerOffer(_offer_id(task_id), accept, params.required("answered-by"))
+    offered, _ = queries.offer(uow, scope, _offer_id(task_id))  # the caller's, or NotFound
+    cmd = AnswerOffer(offered.id, accept, params.required("answered-by"))
     answer = answer_offer(cmd, uow, context.clock, context.policy)
     return answer if isinstance(answer, Decision) else None
 
 
 @router.post("/Task/{task_id}/$accept", summary="Accept an offer: book it")
 def accept_offer(
-    task_id: str, body: ParametersBody, context: Context, uow: Uow, base: Base
+    task_id: str, body: ParametersBody, context: Context, uow: Uow, scope: Scope, base: Base
 ) -> FhirResponse:
     """Book the offered slot (`answered-by` says who accepted). Returns a Bundle with the
     booked Appointment and the accepted offer Task."""
-    decision = _answer(task_id, True, body, context, uow)
-    entries = [entry(base, task_resource(context, uow, task_id))]
+    decision = _answer(task_id, True, body, context, uow, scope)
+    entries = [entry(base, task_resource(context, uow, scope, task_id))]
     if decision is not None and decision.appointment_id is not None:
-        booked = visit_resource(queries.visit(uow, decision.appointment_id))
+        booked = visit_resource(queries.visit(uow, scope, decision.appointment_id))
         entries.insert(0, entry(base, booked))
     return bundle("collection", entries)
 
 
 @router.post("/Task/{task_id}/$decline", summary="Decline an offer (kept as evidence)")
-def decline_offer(task_id: str, body: ParametersBody, context: Context, uow: Uow) -> FhirResponse:
+def decline_offer(
+    task_id: str, body: ParametersBody, context: Context, uow: Uow, scope: Scope
+) -> FhirResponse:
     """Record that the member declined (`answered-by`, now) and free the slot. A timely
     offer declined counts as compliant; the request stays open for a later booking."""
-    _answer(task_id, False, body, context, uow)
-    return FhirResponse(task_resource(context, uow, task_id))
+    _answer(task_id, False, body, context, uow, scope)
+    return FhirResponse(task_resource(context, uow, scope, task_id))

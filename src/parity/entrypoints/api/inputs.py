@@ -17,6 +17,7 @@ from parity.adapters.fhir import (
     language_from,
     parse_datetime,
 )
+from parity.domain import ids
 from parity.domain.care import Appointment, CancelledBy
 from parity.domain.errors import InvalidInput
 from parity.domain.members import Member
@@ -160,7 +161,7 @@ AppointmentId = ProposalId | HoldId | VisitId
 
 
 def _number(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) <= 18 else None
+    return int(text) if ids.is_number(text) else None
 
 
 def appointment_id(text: str) -> AppointmentId | None:

@@ -8,7 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from parity.domain.ports import UnitOfWork
+from parity.domain.scope import MemberScope
+from parity.domain.users import Forbidden
 from parity.entrypoints.api.context import Context, Uow
+from parity.entrypoints.security.scope import Scope
+from parity.services import scoping
 from parity.services.optimize import Horizon, Plan, apply, preview
 
 router = APIRouter(tags=["Batch optimizer"], default_response_class=JSONResponse)
@@ -18,21 +23,34 @@ Days = Annotated[int, Query(alias="horizon", ge=1, le=60, description="business 
 Limit = Annotated[float, Query(alias="time-limit", ge=1, le=120, description="seconds for CP-SAT")]
 
 
-def _body(plan: Plan) -> dict[str, Any]:
-    return {"summary": plan.summary(), "moves": plan.moves, "unplaced": plan.unplaced}
+def _body(plan: Plan, uow: UnitOfWork, scope: MemberScope) -> dict[str, Any]:
+    """The plan's summary, and its lines about members in the caller's scope."""
+    named = {str(line["member"]) for line in [*plan.moves, *plan.unplaced]}
+    with uow:
+        allowed = scoping.admitted(uow, scope, named)
+    moves = [m for m in plan.moves if m["member"] in allowed]
+    unplaced = [u for u in plan.unplaced if u["member"] in allowed]
+    return {"summary": plan.summary(), "moves": moves, "unplaced": unplaced}
+
+
+def whole_region(scope: MemberScope) -> None:
+    """Applying books and refers members of every clinic: only a caller who may see them all."""
+    if not scope.is_everyone or scope.deidentified:
+        raise Forbidden("applying the regional plan changes every clinic's requests; ask an admin")
 
 
 @router.post("/optimize/$preview", summary="What the optimizer would book, against its exact bound")
 def optimize_preview(
-    context: Context, uow: Uow, start: Start, days: Days = 10, limit: Limit = 20
+    context: Context, uow: Uow, scope: Scope, start: Start, days: Days = 10, limit: Limit = 20
 ) -> JSONResponse:
     plan = preview(Horizon(start, days), uow, context.clock, context.policy, time_limit=limit)
-    return JSONResponse(_body(plan))
+    return JSONResponse(_body(plan, uow, scope))
 
 
 @router.post("/optimize/$apply", summary="Book the plan and refer the unplaced, in one transaction")
 def optimize_apply(
-    context: Context, uow: Uow, start: Start, days: Days = 10, limit: Limit = 20
+    context: Context, uow: Uow, scope: Scope, start: Start, days: Days = 10, limit: Limit = 20
 ) -> JSONResponse:
+    whole_region(scope)
     plan = apply(Horizon(start, days), uow, context.clock, context.policy, time_limit=limit)
-    return JSONResponse(_body(plan))
+    return JSONResponse(_body(plan, uow, scope))

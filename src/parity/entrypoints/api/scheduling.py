@@ -9,12 +9,15 @@ from parity.adapters import fhir
 from parity.domain.care import CareRequest, Decision, RequestStatus
 from parity.domain.errors import InvalidInput, InvalidTransition, ParityError
 from parity.domain.ports import UnitOfWork
+from parity.domain.scope import MemberScope
 from parity.entrypoints.api import inputs
 from parity.entrypoints.api.appointments import hold_resource, visit_resource
 from parity.entrypoints.api.care_requests import request_resource
 from parity.entrypoints.api.context import ApiContext, Base, Context, Uow
 from parity.entrypoints.api.responses import FhirResponse, bundle, entry, outcome
 from parity.entrypoints.api.schemas import OptionalParametersBody, ParametersBody
+from parity.entrypoints.api.search import ref
+from parity.entrypoints.security.scope import Scope
 from parity.services import queries
 from parity.services.booking import BookRequest, Proposal, book_request, find_proposals
 from parity.services.holds import BookHold, HoldSlot, book_hold, hold_slot, release_hold
@@ -24,19 +27,24 @@ router = APIRouter(tags=["Scheduling"])
 
 
 def _care_request(
-    params: fhir.Parameters, asked: inputs.FindInputs, context: ApiContext, uow: UnitOfWork
+    params: fhir.Parameters,
+    asked: inputs.FindInputs,
+    context: ApiContext,
+    uow: UnitOfWork,
+    scope: MemberScope,
 ) -> CareRequest:
     """The request `$find` searches for: the one named, or a new one opened now (its clock
-    starts at this call; pass `service-request` to search again for the same request)."""
-    member = queries.member(uow, asked.member_id)
+    starts at this call; pass `service-request` to search again for the same request). The
+    patient, the request and the prior visit must all be in the caller's scope."""
+    member = queries.member(uow, scope, asked.member_id)
     if asked.request_id is not None:
-        request = queries.care_request(uow, asked.request_id)
+        request = queries.care_request(uow, scope, asked.request_id)
         if request.member_id != member.id:
             raise InvalidInput(f"ServiceRequest/{request.id} is not Patient/{member.id}'s")
         return request
     prior = None
     if asked.prior_appointment_id is not None:
-        prior = queries.visit(uow, asked.prior_appointment_id).appointment
+        prior = queries.visit(uow, scope, asked.prior_appointment_id).appointment
         if prior.member_id != member.id:
             raise InvalidInput(f"Appointment/{prior.id} is not Patient/{member.id}'s")
     cmd = inputs.request_care(params, member, prior, asked.window.start)
@@ -56,26 +64,31 @@ def _nothing_timely(request: CareRequest) -> fhir.Json:
 
 
 @router.post("/Appointment/$find", summary="Ranked timely proposals for a member")
-def find(body: ParametersBody, context: Context, uow: Uow, base: Base) -> FhirResponse:
+def find(
+    body: ParametersBody, context: Context, uow: Uow, scope: Scope, base: Base
+) -> FhirResponse:
     """A searchset Bundle of `proposed` Appointments, best first (same clinician for a
     follow-up, then earliest), all before the request's legal deadline; the request is
     included. Nothing timely: no matches and an OperationOutcome saying to refer out."""
     params = inputs.read(body, inputs.FIND)
     asked = inputs.find_inputs(params, context.tz)
-    request = _care_request(params, asked, context, uow)
+    request = _care_request(params, asked, context, uow, scope)
     if request.status is not RequestStatus.OPEN:
         raise InvalidTransition(f"request {request.id} is {request.status}, not open")
     proposals = find_proposals(request.id, uow, context.clock, context.policy, asked.limit)
     proposals = [p for p in proposals if asked.window.holds(p.slot.start)]
-    matches = [entry(base, resource, "match") for resource in _proposed(proposals, request, uow)]
+    found = _proposed(proposals, request, uow, scope)
+    matches = [entry(base, resource, "match") for resource in found]
     extra = [entry(base, request_resource(context, request), "include")]
     if not matches:
         extra.append(entry(base, _nothing_timely(request), "outcome"))
     return bundle("searchset", matches + extra, total=len(matches))
 
 
-def _proposed(proposals: list[Proposal], request: CareRequest, uow: UnitOfWork) -> list[fhir.Json]:
-    seen = queries.candidates(uow, request.id, [p.slot for p in proposals])
+def _proposed(
+    proposals: list[Proposal], request: CareRequest, uow: UnitOfWork, scope: MemberScope
+) -> list[fhir.Json]:
+    seen = queries.candidates(uow, scope, request.id, [p.slot for p in proposals])
     return [
         fhir.proposed_appointment(c.request, c.slot, c.clinician, p.reason)
         for c, p in zip(seen, proposals, strict=True)
@@ -83,36 +96,49 @@ def _proposed(proposals: list[Proposal], request: CareRequest, uow: UnitOfWork) 
 
 
 @router.post("/Appointment/$hold", summary="Hold a proposed appointment for a while")
-def hold(body: ParametersBody, context: Context, uow: Uow, base: Base) -> FhirResponse:
+def hold(
+    body: ParametersBody, context: Context, uow: Uow, scope: Scope, base: Base
+) -> FhirResponse:
     """`appt-id` (proposal-{request}-{slot}) or `appt-resource` (a proposed Appointment):
     the slot becomes busy-tentative and the Appointment `pending` until the hold expires."""
     target = inputs.target(inputs.read(body, inputs.HOLD))
     if isinstance(target, inputs.HoldId):
         raise InvalidTransition(f"hold-{target.hold_id} is already a hold; $book it")
+    _check_target(target, uow, scope)
     made = hold_slot(
         HoldSlot(target.request_id, target.slot_id), uow, context.clock, context.policy
     )
-    held = hold_resource(context, queries.held(uow, made.id))
+    held = hold_resource(context, queries.held(uow, scope, made.id))
     note = outcome("information", "informational", f"held until {fhir.instant(made.expires_at)}")
     return bundle("collection", [entry(base, held), entry(base, note)])
 
 
-def _member_of(target: inputs.ProposalId | inputs.HoldId, uow: UnitOfWork) -> str:
+def _check_target(
+    target: inputs.ProposalId | inputs.HoldId, uow: UnitOfWork, scope: MemberScope
+) -> str:
+    """The member a hold or proposal books for, after checking that its request (and, for
+    a proposal, its slot) are the caller's to book; `NotFound` otherwise."""
     if isinstance(target, inputs.HoldId):
-        return queries.held(uow, target.hold_id).request.member_id
-    return queries.care_request(uow, target.request_id).member_id
+        return queries.held(uow, scope, target.hold_id).request.member_id
+    queries.bookable_slot(uow, scope, target.slot_id)
+    return queries.care_request(uow, scope, target.request_id).member_id
 
 
 def _check_patient(
-    params: fhir.Parameters, target: inputs.ProposalId | inputs.HoldId, uow: UnitOfWork
+    params: fhir.Parameters,
+    target: inputs.ProposalId | inputs.HoldId,
+    uow: UnitOfWork,
+    scope: MemberScope,
 ) -> int | None:
-    """The visit a reschedule cancels, after checking it, and `patient-id`, are the member's."""
-    member_id = _member_of(target, uow)
-    patient = params.text("patient-id")
-    if patient is not None and fhir.reference_id(patient, "Patient") != member_id:
+    """The visit a reschedule cancels, after checking it, and `patient-id`, are the member's
+    the booking is for, and that member is in the caller's scope."""
+    member_id = _check_target(target, uow, scope)
+    patient = ref(params.text("patient-id"), "Patient")
+    if patient is not None and patient != member_id:
         raise InvalidInput(f"patient-id {patient} is not the patient of this appointment")
     cancelled = inputs.cancelled_appointment(params)
-    if cancelled is not None and queries.visit(uow, cancelled).appointment.member_id != member_id:
+    visit = None if cancelled is None else queries.visit(uow, scope, cancelled)
+    if visit is not None and visit.appointment.member_id != member_id:
         raise InvalidInput(f"cancelled-appt-id {cancelled} is another patient's appointment")
     return cancelled
 
@@ -122,9 +148,10 @@ def _book(
     params: fhir.Parameters,
     context: ApiContext,
     uow: UnitOfWork,
+    scope: MemberScope,
 ) -> Decision:
     by = params.text("accepted-by") or "member"
-    cancelled = _check_patient(params, target, uow)
+    cancelled = _check_patient(params, target, uow, scope)
     clock, policy = context.clock, context.policy
     if isinstance(target, inputs.HoldId):
         return book_hold(BookHold(target.hold_id, by, cancelled), uow, clock, policy)
@@ -145,15 +172,16 @@ def _booked(
     params: fhir.Parameters,
     context: ApiContext,
     uow: UnitOfWork,
+    scope: MemberScope,
     base: str,
 ) -> FhirResponse:
-    decision = _book(target, params, context, uow)
+    decision = _book(target, params, context, uow, scope)
     if decision.appointment_id is None:
         raise InvalidTransition(f"request {decision.request_id} was {decision.action}, not booked")
-    entries = [entry(base, visit_resource(queries.visit(uow, decision.appointment_id)))]
+    entries = [entry(base, visit_resource(queries.visit(uow, scope, decision.appointment_id)))]
     cancelled = inputs.cancelled_appointment(params)
     if cancelled is not None:
-        entries.append(entry(base, visit_resource(queries.visit(uow, cancelled))))
+        entries.append(entry(base, visit_resource(queries.visit(uow, scope, cancelled))))
     timely = "timely" if decision.explanation.get("timely") else "after the deadline"
     message = (
         f"booked Appointment/{decision.appointment_id}: {timely} under {decision.standard} "
@@ -164,13 +192,15 @@ def _booked(
 
 
 @router.post("/Appointment/$book", summary="Book a hold or a proposal (or reschedule)")
-def book(body: ParametersBody, context: Context, uow: Uow, base: Base) -> FhirResponse:
+def book(
+    body: ParametersBody, context: Context, uow: Uow, scope: Scope, base: Base
+) -> FhirResponse:
     """`appt-id`/`appt-resource`: a hold (hold-{n}) or a proposal (proposal-{r}-{s}), the
     server re-checking availability and protected time. `cancelled-appt-id`: cancel that
     visit (by the member) and book in one transaction. Returns the booked Appointment, the
     cancelled one if any, and an OperationOutcome."""
     params = inputs.read(body, inputs.BOOK)
-    return _booked(inputs.target(params), params, context, uow, base)
+    return _booked(inputs.target(params), params, context, uow, scope, base)
 
 
 @router.post("/Appointment/{appointment_id}/$book", summary="Book this hold or proposal")
@@ -178,6 +208,7 @@ def book_instance(
     appointment_id: str,
     context: Context,
     uow: Uow,
+    scope: Scope,
     base: Base,
     body: OptionalParametersBody = None,
 ) -> FhirResponse:
@@ -187,4 +218,4 @@ def book_instance(
     target = inputs.appointment_id(appointment_id)
     if not isinstance(target, inputs.ProposalId | inputs.HoldId):
         raise InvalidInput(f"Appointment/{appointment_id} is not a proposal or a hold")
-    return _booked(target, params, context, uow, base)
+    return _booked(target, params, context, uow, scope, base)

@@ -13,7 +13,8 @@ from enum import Enum
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from parity.adapters.fhir import parse_datetime, reference_id
+from parity.adapters.fhir import parse_datetime
+from parity.domain import ids
 from parity.domain.errors import InvalidInput
 from parity.services.queries import Window
 
@@ -70,11 +71,10 @@ def statuses(
 
 
 def ref(value: str | None, resource_type: str) -> str | None:
-    return None if value is None else reference_id(value, resource_type)
+    """A text id from a relative reference (`Patient/m1`) or a bare id, parsed once."""
+    return None if value is None else ids.text_reference(value, resource_type)
 
 
 def int_ref(value: str | None, resource_type: str) -> int | None:
-    found = ref(value, resource_type)
-    if found is not None and not (found.isdigit() and len(found) <= 18):
-        raise InvalidInput(f"{resource_type} ids are numbers, got {found!r}")
-    return None if found is None else int(found)
+    """A numeric id from a relative reference (`ServiceRequest/7`) or a bare id."""
+    return None if value is None else ids.number_reference(value, resource_type)

@@ -13,6 +13,7 @@ from datetime import time
 from fastapi import APIRouter
 
 from parity.adapters import fhir
+from parity.domain import ids
 from parity.domain.errors import InvalidInput
 from parity.domain.waitlist import Preferences, WaitlistEntry, WaitStatus
 from parity.domain.workforce import Modality
@@ -20,6 +21,9 @@ from parity.entrypoints.api import inputs
 from parity.entrypoints.api.context import Base, Context, Uow
 from parity.entrypoints.api.responses import FhirResponse, bundle, entry
 from parity.entrypoints.api.schemas import OptionalParametersBody
+from parity.entrypoints.api.search import ref
+from parity.entrypoints.security.scope import Scope
+from parity.services import queries, scoping
 from parity.services.waitlist import JoinWaitlist, join_waitlist, leave_waitlist, ranked_waitlist
 
 router = APIRouter(tags=["Waitlist"])
@@ -97,18 +101,23 @@ def preferences(params: fhir.Parameters) -> Preferences:
         weekdays=tuple(sorted({_weekday(t) for t in params.texts("weekday")})),
         earliest=_time(params, "earliest"),
         latest=_time(params, "latest"),
-        clinician_id=fhir.reference_id(practitioner, "Practitioner") if practitioner else None,
+        clinician_id=ref(practitioner, "Practitioner"),
         modality=inputs.choice(Modality, modality, "modality") if modality else None,
-        clinic_id=fhir.reference_id(location, "Location") if location else None,
+        clinic_id=ref(location, "Location"),
     )
 
 
 @router.get("/waitlist", summary="The waitlist, best first")
-def list_waitlist(context: Context, uow: Uow, base: Base) -> FhirResponse:
+def list_waitlist(context: Context, uow: Uow, scope: Scope, base: Base) -> FhirResponse:
     """Open entries (waiting, or holding an offer) ranked: clinic-cancelled requests first,
-    then least time to the legal deadline, urgent before non-urgent, longest wait."""
-    found = ranked_waitlist(uow, context.clock)
-    entries = [entry(base, waitlist_task(e, rank), "match") for rank, e in enumerate(found, 1)]
+    then least time to the legal deadline, urgent before non-urgent, longest wait. Only the
+    entries of members in the caller's scope (a scheduler: their clinics' members); ranks
+    are positions in the whole list."""
+    ranked = list(enumerate(ranked_waitlist(uow, context.clock), 1))
+    with uow:
+        allowed = scoping.admitted(uow, scope, {e.member_id for _, e in ranked})
+    found = [(rank, e) for rank, e in ranked if e.member_id in allowed]
+    entries = [entry(base, waitlist_task(e, rank), "match") for rank, e in found]
     return bundle("searchset", entries, total=len(entries))
 
 
@@ -117,18 +126,22 @@ def list_waitlist(context: Context, uow: Uow, base: Base) -> FhirResponse:
     summary="Put a request on the waitlist",
     status_code=201,
 )
-def join(request_id: str, body: OptionalParametersBody, context: Context, uow: Uow) -> FhirResponse:
+def join(
+    request_id: str, body: OptionalParametersBody, context: Context, uow: Uow, scope: Scope
+) -> FhirResponse:
     """An open request waits for a timely slot; a booked one for an earlier time. Optional
     preferences: `weekday` (repeatable, mon..sun), `earliest`/`latest` (local valueTime),
     `practitioner`, `modality`, `location`. Returns the waitlist Task (201)."""
     params = inputs.read(body, JOIN)
-    cmd = JoinWaitlist(fhir.parse_int_id(request_id, "ServiceRequest"), preferences(params))
+    asked = queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest"))
+    cmd = JoinWaitlist(asked.id, preferences(params))
     joined = join_waitlist(cmd, uow, context.clock)
     return FhirResponse(waitlist_task(joined), status_code=201)
 
 
 @router.delete("/ServiceRequest/{request_id}/$waitlist", summary="Take a request off the waitlist")
-def leave(request_id: str, context: Context, uow: Uow) -> FhirResponse:
+def leave(request_id: str, context: Context, uow: Uow, scope: Scope) -> FhirResponse:
     """The entry is kept as a `cancelled` Task; a pending offer must be answered first."""
-    left = leave_waitlist(fhir.parse_int_id(request_id, "ServiceRequest"), uow, context.clock)
+    asked = queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest"))
+    left = leave_waitlist(asked.id, uow, context.clock)
     return FhirResponse(waitlist_task(left))

@@ -1,31 +1,25 @@
 """Every request passes here first (a global dependency of the app): find the route's entry
-in the matrix, identify the caller (a bearer token, or the pages' session cookie), check the
-role, the CSRF token of a page form, and the row-level rules; leave what was learnt for the
-audit trail. An undeclared route is denied to everyone.
+in the matrix, identify the caller (a bearer token, or the pages' session cookie), refuse
+malformed ids and repeated parameters, check the role and the CSRF token of a page form;
+leave what was learnt for the audit trail. An undeclared route is denied to everyone.
+
+Whose records a request may see or change is not decided here: the queries and use cases
+decide it from the caller's `MemberScope` and the parsed ids they act on (docs/adr/0012).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.routing import iter_route_contexts
 from starlette.concurrency import run_in_threadpool
 
+from parity.domain.errors import NotFound
 from parity.domain.ports import UnitOfWork
-from parity.domain.users import (
-    Forbidden,
-    NotAuthenticated,
-    Principal,
-    Role,
-    may_search,
-    may_see_clinician,
-    may_see_member,
-)
-from parity.entrypoints.security import owners
+from parity.domain.users import Forbidden, NotAuthenticated, Principal, Role, may_see_clinician
+from parity.entrypoints.security import inputs
 from parity.entrypoints.security.context import SESSION_COOKIE, Security, from_request
 from parity.entrypoints.security.matrix import Owner, access_for
 from parity.entrypoints.security.passage import DENIED, PASSAGE_KEY, Passage
@@ -106,8 +100,11 @@ async def authorise(request: Request) -> None:
         raise Forbidden(f"a {who.role} may not {passage.method} {passage.template}")
     if session and passage.method in UNSAFE:
         await _check_csrf(request, request.state.csrf)
-    if found.owner is not None:
-        await _check_owner(request, passage, who, found.owner)
+    inputs.check_request(request)  # canonical path ids (404), single parameters once (400)
+    if found.owner is Owner.CLINICIAN:
+        await _check_clinician(request, passage, who)
+    elif found.owner is not None:
+        _note_entity(request, passage, found.owner)
 
 
 def _identify_quietly(
@@ -122,71 +119,28 @@ def _identify_quietly(
         raise
 
 
-async def _check_owner(request: Request, passage: Passage, who: Principal, owner: Owner) -> None:
-    body = await request.body() if owner is Owner.SEARCH and request.method in UNSAFE else b""
+async def _check_clinician(request: Request, passage: Passage, who: Principal) -> None:
+    """A clinician's week is a schedule, not member data: a therapist sees their own, a
+    scheduler those of their clinics' clinicians (member data is scoped in the queries)."""
+    clinician_id = passage.entity_id = str(request.path_params["clinician_id"])
+    if who.role in (Role.ADMIN, Role.MANAGER):
+        return
     context = request.app.state.parity  # the ApiContext create_app built
-    params = dict(request.path_params)
-    query = {key: request.query_params.getlist(key) for key in request.query_params}
-    check = RowCheck(context.uow_factory, who, passage)
-    await run_in_threadpool(check.run, owner, params, query, body)
+    clinics = await run_in_threadpool(_clinics_of, context.uow_factory(), clinician_id)
+    if not may_see_clinician(who, clinician_id, clinics):
+        raise Forbidden(f"a {who.role} may not see clinician {clinician_id}'s schedule")
 
 
-@dataclass
-class RowCheck:
-    """The row-level rules of one request (blocking database reads: run in a thread)."""
+def _clinics_of(uow: UnitOfWork, clinician_id: str) -> tuple[str, ...]:
+    try:
+        return audit.clinics_of_clinician(uow, clinician_id)
+    except NotFound:
+        return ()
 
-    uow: Any
-    who: Principal
-    passage: Passage
 
-    def _uow(self) -> UnitOfWork:
-        made: UnitOfWork = self.uow()
-        return made
-
-    def run(
-        self, owner: Owner, params: dict[str, Any], query: dict[str, list[str]], body: bytes
-    ) -> None:
-        if owner is Owner.SELF:
-            self.passage.member_ids = {self.who.member_id or ""}
-            return
-        if owner is Owner.CLINICIAN:
-            return self._clinician(str(params["clinician_id"]))
-        if owner is Owner.SEARCH:
-            return self._search(query, body)
-        key = str(params[owner.value])
-        self.passage.entity_id = key
-        member = self._member_of(owner, key)
-        if member is not None:
-            self._members({member}, None)
-
-    def _member_of(self, owner: Owner, key: str) -> str | None:
-        if owner is Owner.PATIENT:
-            return key
-        if owner is Owner.APPOINTMENT:
-            return owners.of_appointment(self._uow(), key)
-        if owner is Owner.REQUEST:
-            return owners.of_request(self._uow(), key)
-        return owners.of_task(self._uow(), key)
-
-    def _members(self, members: set[str], practitioner: str | None) -> None:
-        self.passage.member_ids = members
-        facts = [audit.member_facts(self._uow(), m) for m in sorted(members)]
-        single = len(facts) == 1 and practitioner is None
-        allowed = may_see_member(self.who, facts[0]) if single else None
-        if allowed is None:
-            allowed = may_search(self.who, facts, practitioner)
-        if not allowed:
-            raise Forbidden(f"a {self.who.role} may not see these records")
-
-    def _search(self, query: dict[str, list[str]], body: bytes) -> None:
-        texts, practitioner = owners.in_query(query)
-        texts += owners.in_body(body) if body else []
-        self._members(owners.of_references(self._uow(), texts), practitioner)
-
-    def _clinician(self, clinician_id: str) -> None:
-        self.passage.entity_id = clinician_id
-        if self.who.role is Role.ADMIN:
-            return
-        clinics = audit.clinics_of_clinician(self._uow(), clinician_id)
-        if not may_see_clinician(self.who, clinician_id, clinics):
-            raise Forbidden(f"a {self.who.role} may not see clinician {clinician_id}'s schedule")
+def _note_entity(request: Request, passage: Passage, owner: Owner) -> None:
+    """The audit event names the record of the path (who it belongs to is decided where it
+    is read: docs/adr/0012)."""
+    key = request.path_params.get(owner.value)
+    if key is not None:
+        passage.entity_id = str(key)

@@ -1,32 +1,24 @@
-"""A scheduler's lists are cut to their clinics (issue 9): the work queue over the API and
-on the page shows only requests of the clinics the scheduler books for."""
+"""The caller's `MemberScope` as a route dependency: built once from the principal the
+guard identified, then handed to every query and use case that touches member data
+(docs/adr/0012-authorisation-where-the-data-is-touched.md). A scheduler's lists are cut to
+their clinics by the same scope, in the query."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, TypeVar
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
-from parity.domain.users import Principal, Role
+from parity.domain.scope import MemberScope, Reach, scope_of
+from parity.domain.users import Principal
 
-
-class AtClinic(Protocol):
-    @property
-    def clinic_id(self) -> str: ...
+NOBODY = MemberScope(Reach.NOBODY)
 
 
-R = TypeVar("R", bound=AtClinic)
-
-
-def clinic_scope(request: Request) -> frozenset[str] | None:
-    """The clinics the caller's lists are limited to; None: every clinic."""
+def caller_scope(request: Request) -> MemberScope:
+    """The scope of the signed-in caller; nobody's records for an anonymous one."""
     who = getattr(request.state, "principal", None)
-    if isinstance(who, Principal) and who.role is Role.SCHEDULER:
-        return frozenset(who.clinic_ids)
-    return None
+    return scope_of(who) if isinstance(who, Principal) else NOBODY
 
 
-def in_scope(request: Request, records: Sequence[R]) -> list[R]:
-    scope = clinic_scope(request)
-    return list(records) if scope is None else [r for r in records if r.clinic_id in scope]
+Scope = Annotated[MemberScope, Depends(caller_scope)]

@@ -1,6 +1,8 @@
 """The audit trail's writer: an ASGI middleware that, once a response is complete, appends
 one AuditEvent for every request that read or changed a member's data (the matrix marks
-those routes) and for every refusal (401, 403), in its own transaction.
+those routes) and for every refusal (401, 403), in its own transaction. The event names
+every member the request's queries admitted (`services.scoping` notes them as they are
+read), search results included.
 
 The event of a change is written after the change commits (its own transaction), so a crash
 between the two could lose the event but never the change's own consistency; see
@@ -19,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from parity.domain.audit import AuditEvent, action_for
 from parity.domain.ports import Clock, UnitOfWork
 from parity.entrypoints.security.passage import PASSAGE_KEY, Passage
-from parity.services import audit
+from parity.services import audit, scoping
 
 log = logging.getLogger(__name__)
 REFUSALS = (401, 403)
@@ -40,10 +42,11 @@ def event_of(passage: Passage, status: int, source: str, clock: Clock) -> AuditE
         action=action_for(passage.method, "$" in passage.template or "/app/" in passage.template),
         entity_type=access.record or "route",
         entity_id=passage.entity_id or ("search" if access.record else passage.template),
-        member_id=",".join(members)[:200] or None,
+        member_id=",".join(members) or None,
         source=source,
         route=f"{passage.method} {passage.template}",
         outcome=status,
+        member_ids=tuple(members),
     )
 
 
@@ -66,8 +69,10 @@ class AuditTrail:
 
         passages: list[Passage] = []
         scope[PASSAGE_KEY] = passages
-        await self.app(scope, receive, remember)
+        with scoping.disclosure() as disclosed:  # the members the queries let out
+            await self.app(scope, receive, remember)
         if passages and "code" in status:
+            passages[-1].member_ids |= disclosed
             await self._write(passages[-1], status["code"], _client(scope))
 
     async def _write(self, passage: Passage, status: int, source: str) -> None:

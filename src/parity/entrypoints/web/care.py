@@ -11,10 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from parity.domain import ids
 from parity.domain.care import Decision, RequestStatus
-from parity.domain.errors import InvalidInput
+from parity.domain.errors import InvalidInput, NotFound
+from parity.domain.scope import MemberScope
 from parity.domain.workforce import Clinician
 from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.security.scope import Scope
 from parity.entrypoints.web import forms
 from parity.entrypoints.web.formatting import short_citation
 from parity.entrypoints.web.forms import Field
@@ -34,7 +37,6 @@ router = APIRouter(route_class=PageRoute)
 
 BOOKED_BY = "member (by phone, with the scheduler)"
 FORMS = ("book", "exception", "refer", "offer")
-MAX_ID = 2**62
 
 
 @dataclass(frozen=True)
@@ -45,22 +47,24 @@ class Offerable:
     clinician: Clinician
 
 
-def offerable(context: ApiContext, request_id: int) -> list[Offerable]:
+def offerable(context: ApiContext, scope: MemberScope, request_id: int) -> list[Offerable]:
     found = find_proposals(request_id, context.uow_factory(), context.clock, context.policy)
-    seen = queries.candidates(context.uow_factory(), request_id, [p.slot for p in found])
+    seen = queries.candidates(context.uow_factory(), scope, request_id, [p.slot for p in found])
     return [Offerable(p, c.clinician) for p, c in zip(found, seen, strict=True)]
 
 
 def request_page(
     request: Request,
     context: ApiContext,
+    scope: MemberScope,
     request_id: int,
     notices: list[Notice] | None = None,
     status: int = 200,
     values: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     now = context.clock.now()
-    record = page_queries.request_record(context.uow_factory(), context.policy, request_id, now)
+    uow = context.uow_factory()
+    record = page_queries.request_record(uow, scope, context.policy, request_id, now)
     is_open = record.request.status is RequestStatus.OPEN
     page = {
         "title": f"Care request #{request_id}",
@@ -68,7 +72,7 @@ def request_page(
         "forms": FORMS,
         "record": record,
         "standard": context.policy.rules.standard(record.request.standard),
-        "proposals": offerable(context, request_id) if is_open else [],
+        "proposals": offerable(context, scope, request_id) if is_open else [],
         "is_open": is_open,
         "clinic_names": {c.id: c.name for c in queries.clinics(context.uow_factory())},
         "form": dict(values or {}),
@@ -79,9 +83,9 @@ def request_page(
     return render(request, context, "request.html.j2", page, status=status, notices=notices)
 
 
-def _again(request: Request, context: ApiContext, request_id: int) -> PageFor:
+def _again(request: Request, context: ApiContext, scope: MemberScope, request_id: int) -> PageFor:
     def page(notices: list[Notice], status: int, values: Values) -> Response:
-        return request_page(request, context, request_id, notices, status, values)
+        return request_page(request, context, scope, request_id, notices, status, values)
 
     return page
 
@@ -89,20 +93,20 @@ def _again(request: Request, context: ApiContext, request_id: int) -> PageFor:
 @router.get("/requests")
 def find_request(number: Annotated[str, Query(alias="id", max_length=20)] = "") -> Response:
     """The evidence lookup: `?id=N` opens request N (an auditor's first question)."""
-    found = forms.whole(number.strip().lstrip("#"), "request number", 1, MAX_ID)
+    found = ids.number(number.strip().lstrip("#"), "request number")
     return RedirectResponse(f"/app/requests/{found}", status_code=303)
 
 
 @router.get("/requests/{request_id}")
-def show_request(request_id: int, request: Request, context: Context) -> HTMLResponse:
-    return request_page(request, context, request_id)
+def show_request(request_id: int, request: Request, context: Context, scope: Scope) -> HTMLResponse:
+    return request_page(request, context, scope, request_id)
 
 
-def booked_text(decision: Decision, context: ApiContext) -> str:
+def booked_text(decision: Decision, context: ApiContext, scope: MemberScope) -> str:
     """What a booking did, in words: when, with whom, and how the law counts it."""
     if decision.appointment_id is None:
         return f"No timely slot: request #{decision.request_id} was {decision.action}"
-    visit = queries.visit(context.uow_factory(), decision.appointment_id)
+    visit = queries.visit(context.uow_factory(), scope, decision.appointment_id)
     clinician = queries.clinician(context.uow_factory(), visit.appointment.clinician_id)
     fmt = formats(context)
     timely = "within" if decision.explanation.get("timely") else "after"
@@ -114,18 +118,30 @@ def booked_text(decision: Decision, context: ApiContext) -> str:
 
 
 def slot_field(value: str) -> int:
-    return forms.whole(value, "slot", 1, MAX_ID)
+    return ids.number(value, "slot")
+
+
+def _mine(context: ApiContext, scope: MemberScope, request_id: int, slot: str | None = None) -> int:
+    """Check the request (and the slot, when one is named) are the caller's to act on:
+    `NotFound` otherwise (docs/adr/0012). Returns the slot's id (0 when none)."""
+    queries.care_request(context.uow_factory(), scope, request_id)
+    if slot is None:
+        return 0
+    return queries.bookable_slot(context.uow_factory(), scope, slot_field(slot)).id
 
 
 @router.post("/requests/{request_id}/book")
-def book(request_id: int, request: Request, context: Context, slot: Field = "") -> Response:
+def book(
+    request_id: int, request: Request, context: Context, scope: Scope, slot: Field = ""
+) -> Response:
     def action() -> str:
-        cmd = BookRequest(request_id, slot_field(slot), BOOKED_BY)
+        cmd = BookRequest(request_id, _mine(context, scope, request_id, slot), BOOKED_BY)
         decision = book_request(cmd, context.uow_factory(), context.clock, context.policy)
-        return booked_text(decision, context)
+        return booked_text(decision, context, scope)
 
     back = f"/app/requests/{request_id}"
-    return act(request, "book", action, _again(request, context, request_id), back, {"slot": slot})
+    again = _again(request, context, scope, request_id)
+    return act(request, "book", action, again, back, {"slot": slot})
 
 
 @router.post("/requests/{request_id}/decline")
@@ -133,6 +149,7 @@ def record_declined(
     request_id: int,
     request: Request,
     context: Context,
+    scope: Scope,
     slot: Field = "",
     answered_by: Field = "",
 ) -> Response:
@@ -142,7 +159,7 @@ def record_declined(
     def action() -> str:
         who = forms.text(answered_by or "member", "who declined")
         made = make_offer(
-            MakeOffer(request_id, slot_field(slot)),
+            MakeOffer(request_id, _mine(context, scope, request_id, slot)),
             context.uow_factory(),
             context.clock,
             context.policy,
@@ -154,7 +171,8 @@ def record_declined(
         return f"Recorded offer #{made.id} as declined by {who} ({kind}); the slot is free again."
 
     back = f"/app/requests/{request_id}"
-    return act(request, "offer", action, _again(request, context, request_id), back, {"slot": slot})
+    again = _again(request, context, scope, request_id)
+    return act(request, "offer", action, again, back, {"slot": slot})
 
 
 @router.post("/requests/{request_id}/offers/{offer_id}")
@@ -163,6 +181,7 @@ def answer_pending(
     offer_id: int,
     request: Request,
     context: Context,
+    scope: Scope,
     answer: Field = "",
     answered_by: Field = "",
 ) -> Response:
@@ -170,14 +189,17 @@ def answer_pending(
         if answer not in ("accept", "decline"):
             raise InvalidInput("answer must be accept or decline")
         who = forms.text(answered_by or "member", "who answered")
+        _, care = queries.offer(context.uow_factory(), scope, offer_id)
+        if care.id != request_id:  # an offer is answered only through its own request
+            raise NotFound(f"offer {offer_id} of request {request_id} not found")
         cmd = AnswerOffer(offer_id, answer == "accept", who)
         found = answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
         if isinstance(found, Decision):
-            return booked_text(found, context)
+            return booked_text(found, context, scope)
         return f"Offer #{offer_id} recorded as declined by {who}; the slot is free again."
 
     back = f"/app/requests/{request_id}"
-    return act(request, "offer", action, _again(request, context, request_id), back, {})
+    return act(request, "offer", action, _again(request, context, scope, request_id), back, {})
 
 
 @router.post("/requests/{request_id}/exception")
@@ -185,6 +207,7 @@ def clinical_exception(
     request_id: int,
     request: Request,
     context: Context,
+    scope: Scope,
     author: Field = "",
     reason: Field = "",
     extended_deadline: Field = "",
@@ -194,6 +217,7 @@ def clinical_exception(
     tz = context.policy.rules.timezone
 
     def action() -> str:
+        _mine(context, scope, request_id)
         cmd = RecordClinicalException(
             request_id,
             forms.text(author, "author"),
@@ -205,20 +229,29 @@ def clinical_exception(
 
     values = {"author": author, "reason": reason, "extended_deadline": extended_deadline}
     back = f"/app/requests/{request_id}"
-    return act(request, "exception", action, _again(request, context, request_id), back, values)
+    again = _again(request, context, scope, request_id)
+    return act(request, "exception", action, again, back, values)
 
 
 @router.post("/requests/{request_id}/refer")
-def refer(request_id: int, request: Request, context: Context, reason: Field = "") -> Response:
+def refer(
+    request_id: int, request: Request, context: Context, scope: Scope, reason: Field = ""
+) -> Response:
     """SB 855: when the network cannot offer timely care, out-of-network care at in-network
     cost sharing; never a silent late booking."""
 
     def action() -> str:
+        _mine(context, scope, request_id)
         cmd = ReferOutOfNetwork(request_id, forms.text(reason, "reason for the referral"))
         found = refer_out_of_network(cmd, context.uow_factory(), context.clock)
         return f"Referred out of network (referral #{found.id}) at in-network cost sharing."
 
     back = f"/app/requests/{request_id}"
     return act(
-        request, "refer", action, _again(request, context, request_id), back, {"reason": reason}
+        request,
+        "refer",
+        action,
+        _again(request, context, scope, request_id),
+        back,
+        {"reason": reason},
     )

@@ -16,6 +16,7 @@ from parity.domain.metrics import EvidenceRow
 from parity.domain.schedule import week_start_of
 from parity.entrypoints import charts
 from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web.formatting import Formats
 from parity.entrypoints.web.page import Notice, formats, refusal, render
 from parity.entrypoints.web.routing import PageRoute
@@ -114,9 +115,8 @@ def dashboard(
     uow = context.uow_factory()
     names = {c.id: c.name for c in queries.clinics(uow)}
     shown = violations(report, cause, clinic)
-    members = {
-        m.id: m.name for m in queries.members(uow, [r.member_id for r in shown[:VIOLATIONS_SHOWN]])
-    }
+    named = [r.member_id for r in shown[:VIOLATIONS_SHOWN]]
+    members = {m.id: m.name for m in queries.members(uow, caller_scope(request), named)}
     threshold = context.policy.rules.non_urgent_threshold
     figures = charts.compliance(report, names, threshold)
     values = {

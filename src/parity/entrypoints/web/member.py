@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from parity.domain import ids
 from parity.domain.care import (
     AppointmentStatus,
     CancelledBy,
@@ -19,11 +20,13 @@ from parity.domain.care import (
 )
 from parity.domain.errors import InvalidInput
 from parity.domain.members import Member
+from parity.domain.scope import MemberScope
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Modality, ProviderClass
 from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web import forms
-from parity.entrypoints.web.care import MAX_ID, Offerable, booked_text, offerable
+from parity.entrypoints.web.care import Offerable, booked_text, offerable
 from parity.entrypoints.web.forms import Field, Fields
 from parity.entrypoints.web.page import Notice, PageFor, Seen, Values, Viewer, act, formats, render
 from parity.entrypoints.web.routing import PageRoute
@@ -46,10 +49,11 @@ class OpenRequest:
     times: list[Offerable]
 
 
-def _member(context: ApiContext, seen: Viewer) -> Member:
+def _member(context: ApiContext, scope: MemberScope, seen: Viewer) -> Member:
+    """The member whose page this is; only a member in the caller's scope (docs/adr/0012)."""
     if seen.role != "member":
         raise InvalidInput("this page is a member's own view: open it as ?as=member:ID")
-    return queries.member(context.uow_factory(), seen.id)
+    return queries.member(context.uow_factory(), scope, seen.id)
 
 
 def member_page(
@@ -60,12 +64,13 @@ def member_page(
     status: int = 200,
     values: Values | None = None,
 ) -> HTMLResponse:
-    member = _member(context, seen)
+    scope = caller_scope(request)
+    member = _member(context, scope, seen)
     uow = context.uow_factory
-    visits = queries.search_visits(uow(), queries.AppointmentSearch(member_id=member.id))
-    requests = queries.search_requests(uow(), member.id, None)
+    visits = queries.search_visits(uow(), scope, queries.AppointmentSearch(member_id=member.id))
+    requests = queries.search_requests(uow(), scope, member.id, None)
     waiting = [r for r in requests if r.status is RequestStatus.OPEN]
-    evidence = queries.evidence(uow(), None, member.id)
+    evidence = queries.evidence(uow(), scope, None, member.id)
     now = context.clock.now()
     page = {
         "title": f"{member.name}: my care",
@@ -85,7 +90,7 @@ def member_page(
             if not (v.appointment.status is AppointmentStatus.BOOKED and v.appointment.end > now)
         ][::-1],
         "offers": [o for e in evidence for o in e.offers if o.response.value == "pending"],
-        "waiting": [OpenRequest(r, offerable(context, r.id)[:TIMES_SHOWN]) for r in waiting],
+        "waiting": [OpenRequest(r, offerable(context, scope, r.id)[:TIMES_SHOWN]) for r in waiting],
         "clinicians": {c.id: c.name for c in queries.clinicians(uow())},
         "clinic_names": {c.id: c.name for c in queries.clinics(uow())},
         "prior_options": [
@@ -122,22 +127,26 @@ def _again(request: Request, context: ApiContext, seen: Viewer) -> PageFor:
     return page
 
 
-def _prior(context: ApiContext, member: Member, text: str) -> queries.Visit:
-    visit = queries.visit(context.uow_factory(), forms.whole(text, "previous visit", 1, MAX_ID))
+def _prior(context: ApiContext, scope: MemberScope, member: Member, text: str) -> queries.Visit:
+    visit = queries.visit(context.uow_factory(), scope, ids.number(text, "previous visit"))
     if visit.appointment.member_id != member.id:
         raise InvalidInput("that visit is not one of yours")
     return visit
 
 
 def care_asked(
-    context: ApiContext, member: Member, values: Values, modality: list[str]
+    context: ApiContext,
+    scope: MemberScope,
+    member: Member,
+    values: Values,
+    modality: list[str],
 ) -> RequestCare:
     """The request a member makes: their own language and clinic; a follow-up names the
     visit it follows (SB 221: its clock starts there, with the same clinician first)."""
     visit = forms.choice(VisitType, values["visit"], "kind of visit")
     chosen = tuple(forms.choice(Modality, m, "modality") for m in modality)
     prior = (
-        _prior(context, member, values["prior"]).appointment
+        _prior(context, scope, member, values["prior"]).appointment
         if visit is VisitType.FOLLOW_UP
         else None
     )
@@ -173,8 +182,9 @@ def request_care(
     }
 
     def action() -> str:
-        member = _member(context, seen)
-        cmd = care_asked(context, member, values, modality)
+        scope = caller_scope(request)
+        member = _member(context, scope, seen)
+        cmd = care_asked(context, scope, member, values, modality)
         opened = open_request(cmd, context.uow_factory(), context.clock, context.policy)
         due = formats(context).when(opened.deadline)
         return f"Request #{opened.id} made: by law you must be offered a visit by {due}. Choose a time below."
@@ -184,11 +194,9 @@ def request_care(
     )
 
 
-def _own_request(context: ApiContext, seen: Viewer, request_id: int) -> None:
-    if (
-        queries.care_request(context.uow_factory(), request_id).member_id
-        != _member(context, seen).id
-    ):
+def _own_request(context: ApiContext, scope: MemberScope, seen: Viewer, request_id: int) -> None:
+    found = queries.care_request(context.uow_factory(), scope, request_id)
+    if found.member_id != _member(context, scope, seen).id:
         raise InvalidInput(f"request #{request_id} is not yours")
 
 
@@ -197,11 +205,11 @@ def book_time(
     request_id: int, request: Request, context: Context, seen: Seen, slot: Field = ""
 ) -> Response:
     def action() -> str:
-        _own_request(context, seen, request_id)
-        cmd = BookRequest(request_id, forms.whole(slot, "time", 1, MAX_ID), BOOKED_BY)
-        return booked_text(
-            book_request(cmd, context.uow_factory(), context.clock, context.policy), context
-        )
+        scope = caller_scope(request)
+        _own_request(context, scope, seen, request_id)
+        cmd = BookRequest(request_id, ids.number(slot, "time"), BOOKED_BY)
+        decision = book_request(cmd, context.uow_factory(), context.clock, context.policy)
+        return booked_text(decision, context, scope)
 
     return act(request, "book", action, _again(request, context, seen), seen.link("/app/me"), {})
 
@@ -211,8 +219,9 @@ def cancel(appointment_id: int, request: Request, context: Context, seen: Seen) 
     """A member's cancellation closes the request (and is compliant; they may ask again)."""
 
     def action() -> str:
-        visit = queries.visit(context.uow_factory(), appointment_id)
-        if visit.appointment.member_id != _member(context, seen).id:
+        scope = caller_scope(request)
+        visit = queries.visit(context.uow_factory(), scope, appointment_id)
+        if visit.appointment.member_id != _member(context, scope, seen).id:
             raise InvalidInput(f"appointment #{appointment_id} is not yours")
         cmd = CancelAppointment(
             appointment_id, CancelledBy.MEMBER, "cancelled by the member online"
@@ -228,15 +237,16 @@ def answer_my_offer(
     offer_id: int, request: Request, context: Context, seen: Seen, answer: Field = ""
 ) -> Response:
     def action() -> str:
-        offer, care = queries.offer(context.uow_factory(), offer_id)
-        if care.member_id != _member(context, seen).id:
+        scope = caller_scope(request)
+        offer, care = queries.offer(context.uow_factory(), scope, offer_id)
+        if care.member_id != _member(context, scope, seen).id:
             raise InvalidInput(f"offer #{offer_id} is not yours")
         if answer not in ("accept", "decline"):
             raise InvalidInput("answer must be accept or decline")
         cmd = AnswerOffer(offer.id, answer == "accept", BOOKED_BY)
         found = answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
         if isinstance(found, Decision):
-            return booked_text(found, context)
+            return booked_text(found, context, scope)
         return f"You declined the offer of {formats(context).when(offer.slot_start)}."
 
     return act(request, "offer", action, _again(request, context, seen), seen.link("/app/me"), {})

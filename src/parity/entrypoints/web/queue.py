@@ -11,14 +11,17 @@ from fastapi.responses import HTMLResponse
 
 from parity.domain.care import CareRequest, RequestStatus
 from parity.domain.errors import ParityError
+from parity.domain.scope import MemberScope
+from parity.domain.waitlist import WaitlistEntry
 from parity.domain.workforce import Modality, ProviderClass
 from parity.entrypoints.api.context import ApiContext, Context
-from parity.entrypoints.security.scope import in_scope
+from parity.entrypoints.api.optimize import whole_region
+from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web import hooks
 from parity.entrypoints.web.forms import Field
 from parity.entrypoints.web.page import Notice, formats, refusal, render
 from parity.entrypoints.web.routing import PageRoute
-from parity.services import queries
+from parity.services import queries, scoping
 from parity.services.waitlist import ranked_waitlist
 
 router = APIRouter(route_class=PageRoute)
@@ -50,10 +53,13 @@ class QueueFilter:
         return {key: value for key, value in asdict(self).items() if value}
 
 
-def open_requests(context: ApiContext, wanted: QueueFilter) -> tuple[list[CareRequest], list[str]]:
-    """The open requests matching the filter, soonest effective deadline first, and every
-    language asked for in the queue (for the filter)."""
-    found = queries.search_requests(context.uow_factory(), None, frozenset({RequestStatus.OPEN}))
+def open_requests(
+    context: ApiContext, scope: MemberScope, wanted: QueueFilter
+) -> tuple[list[CareRequest], list[str]]:
+    """The open requests in the caller's scope matching the filter, soonest effective
+    deadline first, and every language asked for in them (for the filter)."""
+    open_ = frozenset({RequestStatus.OPEN})
+    found = queries.search_requests(context.uow_factory(), scope, None, open_)
     languages = sorted({r.language for r in found})
     return [r for r in found if wanted.matches(r)], languages
 
@@ -67,12 +73,13 @@ def queue_page(
     notices: list[Notice] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    matching, languages = open_requests(context, wanted)
-    matching = in_scope(request, matching)  # a scheduler's own clinics (issue 9)
+    scope = caller_scope(request)
+    matching, languages = open_requests(context, scope, wanted)  # cut to the caller's scope
     shown = matching[:ROWS_SHOWN]
     owners = _planned_members(plan)
     named = {r.member_id for r in shown} | set(owners.values())
-    members = {m.id: m.name for m in queries.members(context.uow_factory(), named)}
+    members = {m.id: m.name for m in queries.members(context.uow_factory(), scope, named)}
+    owners = {key: member for key, member in owners.items() if member in members}
     page = {
         "title": "Work queue",
         "nav": "queue",
@@ -93,9 +100,18 @@ def queue_page(
         "modalities": [m.value for m in Modality],
         "plan": plan,
         "unavailable": isinstance(plan, hooks.Unavailable),
-        "waitlist": ranked_waitlist(context.uow_factory(), context.clock)[:ROWS_SHOWN],
+        "waitlist": _waitlist(context, scope)[:ROWS_SHOWN],
     }
     return render(request, context, "queue.html.j2", page, status=status, notices=notices)
+
+
+def _waitlist(context: ApiContext, scope: MemberScope) -> list[WaitlistEntry]:
+    """The waitlist's entries of members in the caller's scope, best first."""
+    ranked = ranked_waitlist(context.uow_factory(), context.clock)
+    uow = context.uow_factory()
+    with uow:
+        allowed = scoping.admitted(uow, scope, {e.member_id for e in ranked})
+    return [e for e in ranked if e.member_id in allowed]
 
 
 def _planned_members(plan: hooks.OptimizerPlan | hooks.Unavailable | None) -> dict[int, str]:
@@ -126,6 +142,8 @@ def _optimized(
 ) -> HTMLResponse:
     today = formats(context).today
     try:
+        if apply:
+            whole_region(caller_scope(request))
         plan = hooks.optimizer_plan(
             today, context.uow_factory(), context.clock, context.policy, apply=apply
         )

@@ -10,15 +10,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from parity.domain import ids
 from parity.domain.errors import InvalidInput, ParityError, ProtectedTimeConflict
 from parity.domain.schedule import (
     AvailabilityException,
     ExceptionKind,
     week_start_of,
 )
+from parity.domain.scope import MemberScope
 from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web import forms
-from parity.entrypoints.web.care import BOOKED_BY, MAX_ID, booked_text
+from parity.entrypoints.web.care import BOOKED_BY, booked_text
 from parity.entrypoints.web.forms import Field
 from parity.entrypoints.web.page import Notice, PageFor, Seen, Values, act, formats, refusal, render
 from parity.entrypoints.web.routing import PageRoute
@@ -31,17 +34,21 @@ from parity.services.schedules import AddException, add_availability_exception
 router = APIRouter(route_class=PageRoute)
 
 FORMS = ("book", "pto")
+EARLIEST_WEEK, LATEST_WEEK = date(1900, 1, 1), date(9000, 1, 1)
+LAST_EPOCH = 32_503_680_000  # 3000-01-01: later block ids name nothing
 Week = Annotated[date | None, Query(description="any day of the week (YYYY-MM-DD)")]
 SlotRef = Annotated[str, Query(max_length=200)]
 
 
-def _choice(context: ApiContext, clinician_id: str, slot: str) -> SlotChoice | None:
-    """The free slot the booking panel is for; protected time is refused outright."""
+def _choice(
+    context: ApiContext, scope: MemberScope, clinician_id: str, slot: str
+) -> SlotChoice | None:
+    """The free slot the booking panel is for, with the open requests of members in the
+    caller's scope; protected time is refused outright."""
     if not slot:
         return None
-    found = page_queries.slot_choice(
-        context.uow_factory(), context.policy, slot_id(slot, clinician_id, context)
-    )
+    chosen = slot_id(slot, clinician_id, context)
+    found = page_queries.slot_choice(context.uow_factory(), scope, context.policy, chosen)
     if found.slot.clinician_id != clinician_id:
         raise InvalidInput(f"slot {found.slot.id} is not in this clinician's week")
     return found
@@ -52,8 +59,8 @@ def slot_id(text: str, clinician_id: str, context: ApiContext) -> int:
     names them) is refused: no booking path may consume protected time."""
     if text.startswith("ipc-"):
         owner, _, epoch = text.removeprefix("ipc-").rpartition("-")
-        if owner != clinician_id or not epoch.isdigit():
-            raise InvalidInput(f"{text!r} is not one of this clinician's blocks")
+        if owner != clinician_id or not ids.is_number(epoch) or int(epoch) > LAST_EPOCH:
+            raise InvalidInput(f"{text[:80]!r} is not one of this clinician's blocks")
         start = datetime.fromtimestamp(int(epoch), tz=context.policy.rules.timezone)
         block = queries.protected_block(context.uow_factory(), owner, start)
         raise ProtectedTimeConflict(
@@ -61,7 +68,14 @@ def slot_id(text: str, clinician_id: str, context: ApiContext) -> int:
             f"protected indirect-patient-care time under {context.policy.contract.name}; "
             "no booking path may consume it",
         )
-    return forms.whole(text, "slot", 1, MAX_ID)
+    return ids.number(text, "slot")
+
+
+def _plausible(when: date | None) -> date | None:
+    """A week the calendar can show (a date near the ends of time is refused, not a 500)."""
+    if when is not None and not EARLIEST_WEEK <= when <= LATEST_WEEK:
+        raise InvalidInput(f"week {when.isoformat()} is out of range (1900-9000)")
+    return when
 
 
 def week_page(
@@ -76,11 +90,14 @@ def week_page(
     values: Values | None = None,
 ) -> HTMLResponse:
     fmt = formats(context)
-    start = week_start_of(when or fmt.today)
-    week = page_queries.clinician_week(context.uow_factory(), context.policy, clinician_id, start)
+    start = week_start_of(_plausible(when) or fmt.today)
+    scope = caller_scope(request)
+    week = page_queries.clinician_week(
+        context.uow_factory(), scope, context.policy, clinician_id, start
+    )
     notices = list(notices or [])
     try:
-        choice = _choice(context, clinician_id, slot)
+        choice = _choice(context, scope, clinician_id, slot)
     except ParityError as error:
         choice, status = None, error.http_status
         if refusal(error, "book") not in notices:  # a refused post already carries it
@@ -177,12 +194,17 @@ def book_slot(
     when = _week_of(week)
 
     def action() -> str:
-        chosen = slot_id(slot, clinician_id, context)
-        asked = forms.whole(care_request, "care request", 1, MAX_ID)
-        cmd = BookRequest(asked, chosen, BOOKED_BY)
-        return booked_text(
-            book_request(cmd, context.uow_factory(), context.clock, context.policy), context
+        scope = caller_scope(request)
+        chosen = queries.bookable_slot(
+            context.uow_factory(), scope, slot_id(slot, clinician_id, context)
         )
+        if chosen.clinician_id != clinician_id:
+            raise InvalidInput(f"slot {chosen.id} is not in this clinician's week")
+        asked = ids.number(care_request, "care request")
+        queries.care_request(context.uow_factory(), scope, asked)  # the caller's, or NotFound
+        cmd = BookRequest(asked, chosen.id, BOOKED_BY)
+        decision = book_request(cmd, context.uow_factory(), context.clock, context.policy)
+        return booked_text(decision, context, scope)
 
     back = seen.link(f"/app/clinicians/{clinician_id}/week", week=week)
     page = _again(request, context, seen, clinician_id, when, slot)
