@@ -1,8 +1,12 @@
 """Row-level rules ("own records only") and the audit trail over HTTP: every read or change
-of a member's data, and every refusal, leaves a FHIR AuditEvent that auditors can query."""
+of a member's data, and every refusal, leaves a FHIR AuditEvent that auditors can query.
+
+Another member's record answers 404 (absent or not yours) and a search finds only what is in
+the caller's scope (docs/adr/0012-authorisation-where-the-data-is-touched.md)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -25,6 +29,14 @@ def _get(app: FastAPI, path: str, role: Role, **links: Any) -> int:
         return client.get(path, headers=auth_headers(app, role, **links)).status_code
 
 
+def _patients(app: FastAPI, path: str, role: Role, **links: Any) -> set[str]:
+    """The members a search's results name (its subjects, patients and participants)."""
+    with TestClient(app) as client:
+        answer = client.get(path, headers=auth_headers(app, role, **links))
+    assert answer.status_code == 200, answer.text
+    return set(re.findall(r'"Patient/([^"]+)"', answer.text))
+
+
 def test_a_member_reads_only_their_own_records(app: FastAPI, ada: AdaRecords) -> None:
     own = {"member": "ada"}
     assert _get(app, "/Patient/ada", Role.MEMBER, **own) == 200
@@ -32,11 +44,12 @@ def test_a_member_reads_only_their_own_records(app: FastAPI, ada: AdaRecords) ->
     assert _get(app, f"/Task/{ada.offer_id}", Role.MEMBER, **own) == 200
     assert _get(app, "/Appointment?patient=Patient/ada", Role.MEMBER, **own) == 200
     theirs = {"member": "bo"}
-    assert _get(app, "/Patient/ada", Role.MEMBER, **theirs) == 403
-    assert _get(app, f"/Appointment/{ada.appointment_id}", Role.MEMBER, **theirs) == 403
-    assert _get(app, f"/ServiceRequest/{ada.request_id}", Role.MEMBER, **theirs) == 403
-    assert _get(app, "/Appointment?patient=Patient/ada", Role.MEMBER, **theirs) == 403
-    assert _get(app, "/ServiceRequest?status=active", Role.MEMBER, **theirs) == 403
+    assert _get(app, "/Patient/ada", Role.MEMBER, **theirs) == 404
+    assert _get(app, f"/Appointment/{ada.appointment_id}", Role.MEMBER, **theirs) == 404
+    assert _get(app, f"/ServiceRequest/{ada.request_id}", Role.MEMBER, **theirs) == 404
+    assert _get(app, f"/Task/{ada.offer_id}", Role.MEMBER, **theirs) == 404
+    assert _patients(app, "/Appointment?patient=Patient/ada", Role.MEMBER, **theirs) == set()
+    assert _patients(app, "/ServiceRequest?status=active", Role.MEMBER, **theirs) == set()
 
 
 def test_a_member_cannot_book_for_someone_else(app: FastAPI, ada: AdaRecords) -> None:
@@ -46,14 +59,14 @@ def test_a_member_cannot_book_for_someone_else(app: FastAPI, ada: AdaRecords) ->
             json=parameters(patient_reference="Patient/ada"),
             headers=auth_headers(app, Role.MEMBER, member="bo"),
         )
-    assert answer.status_code == 403
-    assert validate(answer.json())["issue"][0]["code"] == "forbidden"
+    assert answer.status_code == 404
+    assert validate(answer.json())["issue"][0]["code"] == "not-found"
 
 
 def test_a_therapist_sees_their_own_patients_only(app: FastAPI, ada: AdaRecords) -> None:
     mine = {"clinician": ada.clinician_id}
     assert _get(app, "/Patient/ada", Role.THERAPIST, **mine) == 200
-    assert _get(app, "/Patient/bo", Role.THERAPIST, **mine) == 403
+    assert _get(app, "/Patient/bo", Role.THERAPIST, **mine) == 404
     assert (
         _get(
             app,
@@ -63,13 +76,14 @@ def test_a_therapist_sees_their_own_patients_only(app: FastAPI, ada: AdaRecords)
         )
         == 200
     )
-    assert _get(app, "/Appointment?practitioner=Practitioner/c00002", Role.THERAPIST, **mine) == 403
-    assert _get(app, "/Patient/ada", Role.THERAPIST, clinician="c00002") == 403
+    others = "/Appointment?practitioner=Practitioner/c00002"
+    assert _patients(app, others, Role.THERAPIST, clinician="c00003") == set()
+    assert _get(app, "/Patient/ada", Role.THERAPIST, clinician="c00002") == 404
 
 
 def test_a_scheduler_sees_members_of_their_clinics(app: FastAPI, ada: AdaRecords) -> None:
     assert _get(app, "/Patient/ada", Role.SCHEDULER, clinics=("san-diego",)) == 200
-    assert _get(app, "/Patient/ada", Role.SCHEDULER, clinics=("fontana",)) == 403
+    assert _get(app, "/Patient/ada", Role.SCHEDULER, clinics=("fontana",)) == 404
     assert _get(app, "/Patient/bo", Role.SCHEDULER, clinics=("fontana",)) == 200
 
 
@@ -98,7 +112,7 @@ def test_reads_changes_and_refusals_of_member_data_are_audited(
     app: FastAPI, region: Region, ada: AdaRecords
 ) -> None:
     assert _get(app, "/Patient/ada", Role.MEMBER, member="ada", subject="ada-login") == 200
-    assert _get(app, "/Patient/ada", Role.MEMBER, member="bo", subject="bo-login") == 403
+    assert _get(app, "/Patient/ada", Role.MEMBER, member="bo", subject="bo-login") == 404
     events = _trail(app, patient="Patient/ada")
     booked = [e for e in events if e["action"] == "E" and "$book" in e["entity"][0]["description"]]
     assert booked, "the booking made by prepare() is there"
@@ -111,8 +125,9 @@ def test_reads_changes_and_refusals_of_member_data_are_audited(
     assert {"reference": read["entity"][1]["what"]["reference"]} == {"reference": "Patient/ada"}
     refused = _trail(app, agent="bo-login")
     assert [e["outcome"] for e in refused] == ["4"]
-    assert refused[0]["outcomeDesc"] == "HTTP 403"
-    assert _trail(app, outcome="failure")[0]["outcomeDesc"] in ("HTTP 403", "HTTP 401")
+    assert refused[0]["outcomeDesc"] == "HTTP 404"
+    assert len(refused[0]["entity"]) == 1, "a refused read names no member: none was disclosed"
+    assert _trail(app, outcome="failure")[0]["outcomeDesc"] in ("HTTP 404", "HTTP 403", "HTTP 401")
 
 
 def test_reading_a_page_of_member_data_is_audited(app: FastAPI) -> None:
