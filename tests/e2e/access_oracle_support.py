@@ -94,7 +94,9 @@ class Caller:
     clinics: tuple[str, ...] = ()
 
     def principal(self) -> Principal:
-        return Principal(f"oracle-{self.name}", self.role, self.member, self.clinician, self.clinics)
+        return Principal(
+            f"oracle-{self.name}", self.role, self.member, self.clinician, self.clinics
+        )
 
 
 def callers(records: Records) -> list[Caller]:

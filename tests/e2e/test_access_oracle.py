@@ -89,7 +89,9 @@ def _postgres(tmp: Path) -> Iterator[Engine]:
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
-def stage(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
+def stage(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stage]:
     tmp = tmp_path_factory.mktemp("oracle")
     engines = (
         iter([engine_from_url(f"sqlite:///{tmp / 'parity.db'}")])
@@ -178,14 +180,21 @@ def calls(draw: st.DrawFn, records: Records) -> tuple[str, str, dict[str, Any]]:
         ("based-on", draw(references("ServiceRequest", draw(st.sampled_from(pool["request_id"]))))),
         ("practitioner", f"Practitioner/{draw(st.sampled_from(pool['clinician_id']))}"),
         ("status", "active"),
-        ("date", draw(st.sampled_from(["ge2026-06-01", "ge99999-01-01", "lt0000-01-01", "ge2026-13-45"]))),
+        (
+            "date",
+            draw(
+                st.sampled_from(["ge2026-06-01", "ge99999-01-01", "lt0000-01-01", "ge2026-13-45"])
+            ),
+        ),
     ]
     query = draw(st.lists(st.sampled_from(params), max_size=4, unique=True))
     body = _body(draw, pool, template, member)
     return method, _path(template, values), {"params": query, **body}
 
 
-def _body(draw: st.DrawFn, pool: dict[str, list[str]], template: str, member: str) -> dict[str, Any]:
+def _body(
+    draw: st.DrawFn, pool: dict[str, list[str]], template: str, member: str
+) -> dict[str, Any]:
     if template.startswith("/app/"):
         request = draw(st.sampled_from(pool["request_id"]).flatmap(spellings))
         slot = draw(st.sampled_from(pool["slot"]).flatmap(spellings))
@@ -196,14 +205,23 @@ def _body(draw: st.DrawFn, pool: dict[str, list[str]], template: str, member: st
         {"name": "patient-reference", "valueString": draw(references("Patient", member))},
         {"name": "appt-id", "valueString": draw(spellings(appt))},
         {"name": "patient-id", "valueString": draw(references("Patient", member))},
-        {"name": "service-request", "valueString": draw(st.sampled_from(pool["request_id"]).flatmap(spellings))},
+        {
+            "name": "service-request",
+            "valueString": draw(st.sampled_from(pool["request_id"]).flatmap(spellings)),
+        },
         {"name": "cancelled-appt-id", "valueString": draw(st.sampled_from(pool["appointment_id"]))},
-        {"name": "slot", "valueString": "Slot/" + draw(st.sampled_from(pool["slot"]).flatmap(spellings))},
+        {
+            "name": "slot",
+            "valueString": "Slot/" + draw(st.sampled_from(pool["slot"]).flatmap(spellings)),
+        },
         {"name": "cancelled-by", "valueString": "member"},
         {"name": "answered-by", "valueString": "oracle"},
         {"name": "reason", "valueString": "oracle"},
         {"name": "author", "valueString": "Dr Oracle"},
-        {"name": "extended-deadline", "valueString": draw(st.sampled_from(["2026-07-01", "99999-01-01"]))},
+        {
+            "name": "extended-deadline",
+            "valueString": draw(st.sampled_from(["2026-07-01", "99999-01-01"])),
+        },
     ]
     chosen = draw(st.lists(st.sampled_from(entries), min_size=1, max_size=4))
     return {"json": {"resourceType": "Parameters", "parameter": chosen}}
@@ -213,7 +231,7 @@ def _body(draw: st.DrawFn, pool: dict[str, list[str]], template: str, member: st
 
 
 def _leaks(text_: str, hidden: set[str], names: dict[str, str], who: Caller) -> list[str]:
-    found = [m for m in hidden if f"Patient/{m}\"" in text_ or f"Patient/{m}<" in text_]
+    found = [m for m in hidden if f'Patient/{m}"' in text_ or f"Patient/{m}<" in text_]
     found += [m for m in hidden if names[m] in text_]
     if who.name == "auditor":  # de-identified: no member's name, whoever they are
         found += [m for m, name in names.items() if name in text_]
@@ -221,9 +239,17 @@ def _leaks(text_: str, hidden: set[str], names: dict[str, str], who: Caller) -> 
 
 
 def _changed(before: dict[str, set[Any]], after: dict[str, set[Any]]) -> list[str]:
-    wrong = [f"{name}: {sorted(before[name] - after[name])}" for name in before if before[name] - after[name]]
+    wrong = [
+        f"{name}: {sorted(before[name] - after[name])}"
+        for name in before
+        if before[name] - after[name]
+    ]
     grown = ("requests", "appointments", "exceptions", "referrals", "waitlist")
-    wrong += [f"new {name}: {sorted(after[name] - before[name])}" for name in grown if after[name] - before[name]]
+    wrong += [
+        f"new {name}: {sorted(after[name] - before[name])}"
+        for name in grown
+        if after[name] - before[name]
+    ]
     return wrong
 
 

@@ -11,13 +11,13 @@ from parity.adapters.clock import SimulatedClock
 from parity.adapters.memory import MemoryUnitOfWork
 from parity.domain.errors import InvalidInput, NotFound
 from parity.domain.members import Member
+from parity.domain.scope import Reach, scope_of
 from parity.domain.users import (
     MemberFacts,
     NotAuthenticated,
     Principal,
     Role,
     check_links,
-    may_search,
     may_see_clinician,
     may_see_member,
 )
@@ -63,14 +63,18 @@ def test_each_role_sees_exactly_the_members_its_rule_names(
     assert (may_see_member(who, ADA), may_see_member(who, BO)) == (ada, bo)
 
 
-def test_a_search_must_name_only_members_the_caller_may_see() -> None:
-    assert may_search(MEMBER, [ADA])
-    assert not may_search(MEMBER, [ADA, BO])
-    assert not may_search(MEMBER, []), "a member's search names the member"
-    assert may_search(THERAPIST, [], practitioner="c1")
-    assert not may_search(THERAPIST, [], practitioner="c2")
-    assert may_search(SCHEDULER, []), "the work queue"
-    assert not may_search(AUDITOR, [])
+def test_each_scope_admits_exactly_the_members_its_role_may_see() -> None:
+    """A scope (ADR 0012) admits what the row rule allows; an auditor's admits everyone,
+    de-identified, and a principal without its links admits nobody."""
+    for who in (MEMBER, THERAPIST, SCHEDULER, Principal("m", Role.MANAGER)):
+        scope = scope_of(who)
+        assert (scope.admits(ADA), scope.admits(BO)) == (
+            may_see_member(who, ADA),
+            may_see_member(who, BO),
+        )
+    assert scope_of(AUDITOR).deidentified and scope_of(AUDITOR).admits(BO)
+    assert scope_of(Principal("m", Role.MEMBER)).reach is Reach.NOBODY
+    assert not scope_of(Principal("s", Role.SCHEDULER)).admits(ADA)
 
 
 def test_a_therapist_sees_their_own_week_and_a_scheduler_their_clinics_weeks() -> None:

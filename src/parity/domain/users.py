@@ -166,18 +166,3 @@ def may_see_clinician(who: Principal, clinician_id: str, clinic_ids: Collection[
     if who.role is Role.SCHEDULER:
         return bool(set(clinic_ids) & set(who.clinic_ids))
     return False
-
-
-def may_search(who: Principal, members: list[MemberFacts], practitioner: str | None = None) -> bool:
-    """A search is allowed when every member it names is one the caller may see; a member
-    must name themselves, a therapist themselves (`practitioner`) or their patients. A
-    scheduler's search that names nobody is the work queue."""
-    if who.role is Role.ADMIN:
-        return True
-    if not all(may_see_member(who, facts) for facts in members):
-        return False
-    if who.role is Role.THERAPIST:
-        return bool(members) or (practitioner is not None and practitioner == who.clinician_id)
-    if who.role is Role.MEMBER:
-        return bool(members)
-    return who.role in (Role.SCHEDULER, Role.MANAGER)
