@@ -603,7 +603,7 @@ _TEXT_KEYS = (
 def _text_of(name: str, parameter: Json) -> str:
     for key in _TEXT_KEYS:
         if isinstance(parameter.get(key), str) and parameter[key].strip():
-            return str(parameter[key]).strip()
+            return str(parameter[key])  # as sent: ids are parsed strictly (ADR 0012)
     found = parameter.get("valueReference") or parameter.get("valueCoding")
     concept_value = parameter.get("valueCodeableConcept")
     if isinstance(concept_value, dict) and concept_value.get("coding"):
@@ -611,7 +611,7 @@ def _text_of(name: str, parameter: Json) -> str:
     if isinstance(found, dict):
         text = found.get("reference") or found.get("code")
         if isinstance(text, str) and text.strip():
-            return text.strip()
+            return text
     raise InvalidInput(f"parameter {name} has no value Parity can read")
 
 

@@ -22,6 +22,10 @@ from parity.domain import ids
 from parity.domain.errors import InvalidInput
 
 
+# Path parameters that name numbered records wherever they appear, however typed.
+NUMERIC = frozenset({"request_id", "offer_id", "slot_id", "finding_id", "action_id"})
+
+
 @dataclass(frozen=True)
 class Shape:
     """What a route declares: its numeric and text path ids, its single-valued queries."""
@@ -45,7 +49,7 @@ def shape_of(route: APIRoute) -> Shape:
     numbers, texts = set(), set()
     for field in route.dependant.path_params:
         annotation = field.field_info.annotation
-        if _is_int(annotation):
+        if _is_int(annotation) or field.alias in NUMERIC:
             numbers.add(field.alias)
         elif field.alias.endswith("_id"):
             texts.add(field.alias)

@@ -125,8 +125,8 @@ def _cookie_notice(request: Request) -> list[Notice]:
     try:
         found = json.loads(unquote(raw))
         return [Notice(str(found["kind"]), str(found["text"]), found.get("form"))]
-    except (ValueError, KeyError, TypeError):
-        return []  # a cookie from elsewhere or a bad edit: ignore it
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return []  # a cookie from elsewhere, a bad edit or a hostile nesting: ignore it
 
 
 # -- rendering -------------------------------------------------------------------------------

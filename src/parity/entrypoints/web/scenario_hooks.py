@@ -172,7 +172,7 @@ def comparison_from_csv(name: str, text: str) -> Comparison:
             line += 1
             point = (row["month"], _number(row["mean"]), _number(row["p5"]), _number(row["p95"]))
             rows[(row["metric"], row["scenario"])].append(point)
-    except ValueError as error:
+    except (ValueError, csv.Error) as error:  # csv.Error: e.g. a field over the size limit
         raise InvalidInput(f"{name}, line {line}: {error}") from None
     scenarios = sorted({scenario for _, scenario in rows})
     if not scenarios:
