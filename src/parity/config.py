@@ -26,6 +26,8 @@ class Settings:
     oidc_audience: str = ""
     oidc_jwks_url: str = ""
     oidc_role_claim: str = "parity_role"
+    api_docs: bool = False  # /docs and /redoc (their scripts come from a CDN)
+    trusted_proxies: str = ""  # addresses whose X-Forwarded-For is believed
     # -- waitlist offers and member messages (PARITY_SMTP_*, PARITY_SMS_DIR...) --
     waitlist: bool = True
     smtp_host: str = ""
@@ -61,11 +63,17 @@ class Settings:
 
 
 def security_from_env(env: Mapping[str, str]) -> dict[str, Any]:
-    """PARITY_SECRET_KEY, PARITY_TOKEN_MINUTES and PARITY_OIDC_* (see README, Security)."""
+    """PARITY_SECRET_KEY, PARITY_TOKEN_MINUTES, PARITY_OIDC_*, PARITY_API_DOCS and
+    PARITY_TRUSTED_PROXIES (see README, Security)."""
     minutes = env.get("PARITY_TOKEN_MINUTES", "30")
     if not minutes.isdigit() or not 1 <= int(minutes) <= 24 * 60:
         raise ValueError(f"PARITY_TOKEN_MINUTES must be 1-1440, got {minutes!r}")
+    docs = env.get("PARITY_API_DOCS", "off").lower()
+    if docs not in ("on", "off"):
+        raise ValueError(f"PARITY_API_DOCS must be on or off, got {docs!r}")
     return {
+        "api_docs": docs == "on",
+        "trusted_proxies": env.get("PARITY_TRUSTED_PROXIES", "").strip(),
         "secret_key": env.get("PARITY_SECRET_KEY", ""),
         "token_minutes": int(minutes),
         "oidc_issuer": env.get("PARITY_OIDC_ISSUER", ""),

@@ -34,9 +34,7 @@ def test_every_id_in_range_reads_back_as_written(number: int) -> None:
 
 @given(st.text(max_size=25))
 def test_exactly_the_canonical_spellings_are_accepted(text: str) -> None:
-    canonical = (
-        text.isascii() and text.isdigit() and str(int(text)) == text and int(text) < 2**63
-    )
+    canonical = text.isascii() and text.isdigit() and str(int(text)) == text and int(text) < 2**63
     assert ids.is_number(text) == canonical
 
 

@@ -1,15 +1,18 @@
-"""The login throttle (5 failures per key in 15 minutes), the log scrubber, and which
+"""The login throttle (attempts counted before the check, per address, user and pair), the log scrubber, and which
 requests leave an audit event."""
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from parity.adapters.clock import SimulatedClock
+from parity.adapters.memory import MemoryUnitOfWork
 from parity.domain.audit import AuditAction, action_for
 from parity.domain.users import Principal, Role, TooManyAttempts
 from parity.entrypoints.security import logs
@@ -21,27 +24,72 @@ from parity.entrypoints.security.trail import event_of
 T0 = datetime(2026, 6, 1, 17, tzinfo=UTC)
 
 
+def _store() -> Callable[[], MemoryUnitOfWork]:
+    store = MemoryUnitOfWork()
+    return lambda: store
+
+
 def test_the_sixth_try_within_the_window_is_refused_with_a_retry_after() -> None:
-    throttle = LoginThrottle()
+    throttle, uow = LoginThrottle(), _store()
     keys = keys_for("Sam", "10.0.0.7")
     for minute in range(5):
-        throttle.check(keys, T0 + timedelta(minutes=minute))
-        throttle.failed(keys, T0 + timedelta(minutes=minute))
+        throttle.admit(uow, keys, T0 + timedelta(minutes=minute))
     with pytest.raises(TooManyAttempts) as refused:
-        throttle.check(keys, T0 + timedelta(minutes=5))
+        throttle.admit(uow, keys, T0 + timedelta(minutes=5))
     assert refused.value.http_headers["Retry-After"] == str(10 * 60 + 1)
-    throttle.check(keys, T0 + timedelta(minutes=15, seconds=1))  # the first failure aged out
+    throttle.admit(uow, keys, T0 + timedelta(minutes=15, seconds=1))  # a new window
 
 
-def test_a_correct_password_clears_the_user_name_but_not_the_address() -> None:
-    throttle = LoginThrottle(max_failures=2)
+def test_a_correct_password_clears_its_address_but_not_the_user_name() -> None:
+    throttle, uow = LoginThrottle({"pair": 2, "address": 2, "user": 2}), _store()
     keys = keys_for("sam", "10.0.0.7")
-    throttle.failed(keys, T0)
-    throttle.failed(keys, T0)
-    throttle.succeeded(keys)
-    throttle.check(keys_for("sam", "10.0.0.8"), T0)
+    throttle.admit(uow, keys, T0)
+    throttle.admit(uow, keys, T0)
+    throttle.succeeded(uow, keys, T0)
+    throttle.admit(uow, keys_for("kim", "10.0.0.7"), T0)  # the address was cleared
     with pytest.raises(TooManyAttempts):
-        throttle.check(keys_for("kim", "10.0.0.7"), T0)
+        throttle.admit(uow, keys_for("sam", "10.0.0.8"), T0)  # sam's third try, anywhere
+
+
+def test_a_stranger_cannot_lock_a_user_out() -> None:
+    """Five wrong guesses from one address refuse that address, not the user elsewhere;
+    locking the user out everywhere takes twenty addresses, for one window."""
+    throttle, uow = LoginThrottle(), _store()
+    for _ in range(5):
+        throttle.admit(uow, keys_for("sam", "203.0.113.9"), T0)
+    with pytest.raises(TooManyAttempts):
+        throttle.admit(uow, keys_for("sam", "203.0.113.9"), T0)
+    throttle.admit(uow, keys_for("sam", "10.0.0.7"), T0)  # sam, from home: still let in
+
+
+def test_of_twenty_concurrent_guesses_at_most_five_are_checked() -> None:
+    throttle, uow = LoginThrottle(), _store()
+    keys = keys_for("sam", "203.0.113.9")
+    admitted: list[bool] = []
+
+    def guess() -> None:
+        try:
+            throttle.admit(uow, keys, T0)
+            admitted.append(True)
+        except TooManyAttempts:
+            admitted.append(False)
+
+    workers = [threading.Thread(target=guess) for _ in range(20)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert admitted.count(True) == 5
+    assert len(admitted) == 20
+
+
+def test_argon2_checks_in_flight_are_bounded() -> None:
+    throttle = LoginThrottle(in_flight=2, wait_seconds=0.01)
+    with throttle.checking(), throttle.checking():
+        with pytest.raises(TooManyAttempts), throttle.checking():
+            pass  # a third check at once is refused, not queued without bound
+    with throttle.checking():
+        pass  # slots come back
 
 
 def test_contact_details_and_dates_are_masked() -> None:

@@ -18,7 +18,11 @@ from operator import attrgetter
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
-from parity.adapters.memory_scope import MemoryMemberScopes
+from parity.adapters.memory_scope import (
+    MemoryLoginAttempts,
+    MemoryMemberScopes,
+    MemoryRevokedTokens,
+)
 from parity.domain.audit import AuditEvent, AuditSearch
 from parity.domain.availability import AvailabilityIndex, SlotQuery
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
@@ -402,6 +406,8 @@ class MemoryUnitOfWork:
         )
         self.messages = MemoryRepository[Message](log, "Message", indexed=("key",))
         self.member_scopes = MemoryMemberScopes(self)  # ADR 0012
+        self.revoked_tokens = MemoryRevokedTokens()
+        self.login_attempts = MemoryLoginAttempts()
 
     def __enter__(self) -> Self:
         self._log.begin()

@@ -139,6 +139,25 @@ class MemberScopes(Protocol):
         ...
 
 
+class RevokedTokens(Protocol):
+    """Tokens signed out before their expiry, remembered until they would have expired."""
+
+    def revoke(self, jti: str, expires_at: datetime) -> None: ...
+
+    def is_revoked(self, jti: str) -> bool: ...
+
+
+class LoginAttempts(Protocol):
+    """Login attempts per key and fixed window, counted atomically before the password is
+    checked, so concurrent guesses and worker processes share one count."""
+
+    def reserve(self, key: str, window_start: datetime) -> int:
+        """Count one more attempt; the count including it."""
+        ...
+
+    def clear(self, key: str, window_start: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def clinics(self) -> Repository[Clinic]: ...
@@ -207,6 +226,12 @@ class UnitOfWork(Protocol):
 
     @property
     def member_scopes(self) -> MemberScopes: ...
+
+    @property
+    def revoked_tokens(self) -> RevokedTokens: ...
+
+    @property
+    def login_attempts(self) -> LoginAttempts: ...
 
     def __enter__(self) -> Self: ...
 

@@ -22,6 +22,7 @@ from parity.domain.errors import ParityError
 from parity.domain.schedule import week_start_of
 from parity.entrypoints.api.app import create_app
 from parity.entrypoints.security import SecurityConfig
+from parity.entrypoints.security.proxies import uvicorn_proxy_options
 from parity.entrypoints.user_commands import add_demo_users
 from parity.services.imports import COLUMNS, import_rows
 from parity.services.members import register_member
@@ -150,12 +151,13 @@ def serve(
     )
     try:
         security = SecurityConfig.from_settings(runtime.settings)
+        proxies = uvicorn_proxy_options(runtime.settings)  # X-Forwarded-For: ADR 0012
     except ValueError as error:
         raise fail(str(error)) from None
     if workers == 1:
         links = build_links(security.secret, runtime.policy)
         app = create_app(runtime.uow, runtime.policy, runtime.clock, security, links)
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, log_level="warning", **proxies)
         return
     # Several processes: each worker builds its own app from the environment.
     os.environ["PARITY_DATABASE_URL"] = runtime.settings.database_url
@@ -166,6 +168,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="warning",
+        **proxies,
     )
 
 

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from parity.adapters.passwords import Argon2Passwords
+from parity.adapters.passwords import Argon2Passwords, refuse_weak
 from parity.bootstrap import Runtime, build_runtime
 from parity.config import Settings
 from parity.domain.errors import ParityError
@@ -71,7 +71,7 @@ def add(
         username, role, _password(password_file), member, clinician, tuple(clinic or ())
     )
     try:
-        added = users.add_user(cmd, runtime.uow(), runtime.clock, Argon2Passwords())
+        added = users.add_user(cmd, runtime.uow(), runtime.clock, Argon2Passwords(), refuse_weak)
     except ParityError as error:
         raise _fail(error.message) from None
     console.print(f"added {added.role} user [bold]{added.username}[/]")

@@ -1,7 +1,8 @@
-"""Use cases of local accounts: add a user, list them, check a login (issue 9)."""
+"""Use cases of local accounts: add a user, list them, check a login (ADR 0008)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from parity.domain.ports import Clock, Passwords, UnitOfWork
@@ -25,10 +26,25 @@ class AddUser:
     clinic_ids: tuple[str, ...] = ()
 
 
-def add_user(cmd: AddUser, uow: UnitOfWork, clock: Clock, passwords: Passwords) -> User:
-    """Create a local account; the links must exist (a member, a clinician, clinics)."""
+def add_user(
+    cmd: AddUser,
+    uow: UnitOfWork,
+    clock: Clock,
+    passwords: Passwords,
+    judge: Callable[[str, list[str]], None] | None = None,
+) -> User:
+    """Create a local account; the links must exist (a member, a clinician, clinics).
+    `judge` refuses a weak password, given the name and links as hints (ADR 0012)."""
     name = check_username(cmd.username)
     check_password(cmd.password)
+    if judge is not None:
+        hints = [
+            name,
+            *name.replace("@", ".").split("."),
+            cmd.member_id or "",
+            cmd.clinician_id or "",
+        ]
+        judge(cmd.password, [h for h in hints if h])
     check_links(cmd.role, cmd.member_id, cmd.clinician_id, cmd.clinic_ids)
     hashed = passwords.hash(cmd.password)
     with uow:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from parity.adapters.sql import tables
 from parity.adapters.sql.mapping import plain
@@ -17,6 +19,7 @@ from parity.domain.errors import InvalidInput
 from parity.domain.users import User
 
 USERS = plain("User", User, tables.users)
+PRUNE_AFTER = timedelta(days=2)  # longer than any token lives
 
 
 class SqlUsers(SqlRepository[User]):
@@ -70,3 +73,41 @@ class SqlAuditTrail(Store):
 def _event(row: Any) -> AuditEvent:
     named = tuple(m for m in (row["member_id"] or "").split(",") if m)
     return AuditEvent(**{c.name: row[c.name] for c in tables.audit_events.c}, member_ids=named)
+
+
+class SqlRevokedTokens(Store):
+    """Signed-out tokens until their expiry (ADR 0012); rows past it are pruned on write."""
+
+    def revoke(self, jti: str, expires_at: datetime) -> None:
+        revoked = tables.revoked_tokens
+        self._execute(delete(revoked).where(revoked.c.expires_at < expires_at - PRUNE_AFTER))
+        if not self.is_revoked(jti):
+            self._execute(insert(revoked).values(jti=jti, expires_at=expires_at))
+
+    def is_revoked(self, jti: str) -> bool:
+        revoked = tables.revoked_tokens
+        found = self._execute(select(revoked.c.jti).where(revoked.c.jti == jti)).first()
+        return found is not None
+
+
+class SqlLoginAttempts(Store):
+    """One counter per key and window, incremented by a single upsert: the database
+    serialises concurrent attempts on the row, so every process sees one count."""
+
+    def reserve(self, key: str, window_start: datetime) -> int:
+        attempts = tables.login_attempts
+        row = {"key": key, "window_start": window_start, "attempts": 1}
+        dialect = self._link().dialect.name
+        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(attempts)
+        upserted = statement.values(row).on_conflict_do_update(
+            index_elements=["key", "window_start"],
+            set_={"attempts": attempts.c.attempts + 1},
+        )
+        count: int = self._execute(upserted.returning(attempts.c.attempts)).scalar_one()
+        return count
+
+    def clear(self, key: str, window_start: datetime) -> None:
+        attempts = tables.login_attempts
+        self._execute(
+            delete(attempts).where(attempts.c.key == key, attempts.c.window_start <= window_start)
+        )

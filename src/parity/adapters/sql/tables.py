@@ -460,11 +460,12 @@ revoked_tokens = Table(
     Column("expires_at", UtcDateTime, nullable=False, index=True),
 )
 
-# Failed logins per key (`user:name`, `address:ip`), shared by every worker process.
-login_failures = Table(
-    "login_failures",
+# Login attempts per key (`pair:user|ip`, `user:name`, `address:ip`) and fixed window,
+# counted before the password is checked and shared by every worker process.
+login_attempts = Table(
+    "login_attempts",
     metadata,
-    _id(),
-    Column("key", String(200), nullable=False, index=True),
-    Column("at", UtcDateTime, nullable=False, index=True),
+    Column("key", String(200), primary_key=True),
+    Column("window_start", UtcDateTime, primary_key=True),
+    Column("attempts", Integer, nullable=False),
 )

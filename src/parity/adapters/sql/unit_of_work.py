@@ -20,7 +20,13 @@ from parity.adapters.sql.repositories import (
     SqlRepository,
 )
 from parity.adapters.sql.scope import SqlMemberScopes
-from parity.adapters.sql.security import USERS, SqlAuditTrail, SqlUsers
+from parity.adapters.sql.security import (
+    USERS,
+    SqlAuditTrail,
+    SqlLoginAttempts,
+    SqlRevokedTokens,
+    SqlUsers,
+)
 from parity.adapters.sql.slots import SqlSlots
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
 from parity.domain.corrective import Action, Finding
@@ -66,6 +72,8 @@ class SqlUnitOfWork:
         self.waitlist = SqlRepository[WaitlistEntry](link, mapping.WAITLIST)
         self.messages = SqlRepository[Message](link, mapping.MESSAGES)
         self.member_scopes = SqlMemberScopes(link)  # ADR 0012: scopes decided in SQL
+        self.revoked_tokens = SqlRevokedTokens(link)
+        self.login_attempts = SqlLoginAttempts(link)
 
     def _current(self) -> Connection:
         if self._connection is None:

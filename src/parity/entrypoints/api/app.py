@@ -33,6 +33,7 @@ from parity.entrypoints.api.context import ApiContext
 from parity.entrypoints.api.responses import FhirResponse
 from parity.entrypoints.security import guard, logs, routes, trail
 from parity.entrypoints.security.context import Security, SecurityConfig
+from parity.entrypoints.security.headers import SecurityHeaders
 from parity.services.policy import Policy
 
 DESCRIPTION = """\
@@ -64,10 +65,15 @@ def create_app(
         description=DESCRIPTION,
         default_response_class=FhirResponse,
         dependencies=[Depends(guard.authorise)],
+        # The API viewers load their scripts from a CDN on the session cookie's origin:
+        # off unless PARITY_API_DOCS=on (docs/adr/0012).
+        docs_url="/docs" if config.api_docs else None,
+        redoc_url="/redoc" if config.api_docs else None,
     )
     app.state.parity = ApiContext(uow_factory, policy, clock)
     app.state.security = Security.build(config, clock)
     app.add_middleware(trail.AuditTrail, uow_factory=uow_factory, clock=clock)
+    app.add_middleware(SecurityHeaders)
     # Added last, so outermost: an oversized body is refused before anything reads it.
     app.add_middleware(BodyLimit)
     app.state.offer_links = links or OfferLinks(config.secret, policy.waitlist.offer_hold)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from sqlalchemy import make_url
 
 from parity.adapters.passwords import Argon2Passwords
 from parity.config import Settings
@@ -41,6 +42,7 @@ class SecurityConfig:
     oidc_audience: str = ""
     oidc_jwks_url: str = ""
     oidc_role_claim: str = "parity_role"
+    api_docs: bool = False
 
     @classmethod
     def ephemeral(cls) -> SecurityConfig:
@@ -48,9 +50,10 @@ class SecurityConfig:
         return cls(secrets.token_urlsafe(48))
 
     @classmethod
-    def from_settings(cls, settings: Settings, secret_file: Path = SECRET_FILE) -> SecurityConfig:
-        """PARITY_SECRET_KEY; refused when short. With none on SQLite, a per-install
-        secret file in var/ is made once; on PostgreSQL a missing secret stops the start."""
+    def from_settings(cls, settings: Settings, secret_file: Path | None = None) -> SecurityConfig:
+        """PARITY_SECRET_KEY; refused when short. With none on SQLite, a per-install secret
+        file is made once in the data directory (beside the database file, whatever the
+        current directory); on PostgreSQL a missing secret stops the start."""
         secret = settings.secret_key or _secret_file(settings, secret_file)
         if len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"PARITY_SECRET_KEY must have at least {MIN_SECRET_LENGTH} characters")
@@ -61,6 +64,7 @@ class SecurityConfig:
             settings.oidc_audience,
             settings.oidc_jwks_url or _jwks_of(settings.oidc_issuer),
             settings.oidc_role_claim,
+            settings.api_docs,
         )
 
 
@@ -68,9 +72,18 @@ def _jwks_of(issuer: str) -> str:
     return f"{issuer.rstrip('/')}/.well-known/jwks.json" if issuer else ""
 
 
-def _secret_file(settings: Settings, path: Path) -> str:
+def secret_file_of(database_url: str) -> Path:
+    """The secret file of a SQLite install: in the database file's directory."""
+    database = make_url(database_url).database or ""
+    if database in ("", ":memory:"):
+        return SECRET_FILE
+    return Path(database).parent / SECRET_FILE.name
+
+
+def _secret_file(settings: Settings, path: Path | None) -> str:
     if not settings.database_url.startswith("sqlite"):
         raise ValueError("PARITY_SECRET_KEY is required with PostgreSQL (32+ characters)")
+    path = path or secret_file_of(settings.database_url)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
@@ -97,6 +110,7 @@ class Security:
                 config.oidc_audience,
                 config.oidc_jwks_url,
                 config.oidc_role_claim,
+                longest=max(config.token_lifetime, timedelta(hours=1)),
             )
             verifier = AnyOf(tokens, external)
         return cls(config, tokens, verifier, Argon2Passwords(), LoginThrottle())

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from parity.domain.errors import NotFound
 from parity.domain.ports import UnitOfWork
 from parity.domain.users import Forbidden, NotAuthenticated, Principal, Role, may_see_clinician
-from parity.entrypoints.security import inputs
+from parity.entrypoints.security import inputs, revocation
 from parity.entrypoints.security.context import SESSION_COOKIE, Security, from_request
 from parity.entrypoints.security.matrix import Owner, access_for
 from parity.entrypoints.security.passage import DENIED, PASSAGE_KEY, Passage
@@ -87,7 +87,8 @@ async def authorise(request: Request) -> None:
         holder.append(passage)
     found = access_for(passage.method, passage.template)
     passage.access = found or DENIED
-    who, session = _identify_quietly(request, security, public=found is not None and found.public)
+    public = found is not None and found.public
+    who, session = await _identify_quietly(request, security, public)
     passage.principal = request.state.principal = who
     request.state.csrf = csrf_token(security.config.secret, session) if session else ""
     if found is None:
@@ -107,12 +108,15 @@ async def authorise(request: Request) -> None:
         _note_entity(request, passage, found.owner)
 
 
-def _identify_quietly(
+async def _identify_quietly(
     request: Request, security: Security, public: bool
 ) -> tuple[Principal | None, str | None]:
-    """On a public route a stale cookie or token is ignored rather than refused."""
+    """On a public route a stale, signed-out cookie or token is ignored, not refused."""
     try:
-        return identify(request, security)
+        found = identify(request, security)
+        if found[0] is not None:
+            await run_in_threadpool(revocation.refuse_revoked, request)
+        return found
     except NotAuthenticated:
         if public:
             return None, None

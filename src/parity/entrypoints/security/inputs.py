@@ -21,7 +21,6 @@ from fastapi.routing import APIRoute
 from parity.domain import ids
 from parity.domain.errors import InvalidInput
 
-
 # Path parameters that name numbered records wherever they appear, however typed.
 NUMERIC = frozenset({"request_id", "offer_id", "slot_id", "finding_id", "action_id"})
 

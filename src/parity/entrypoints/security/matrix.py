@@ -71,6 +71,7 @@ API: dict[tuple[str, str], Access] = {
     ("GET", "/health"): PUBLIC,
     ("GET", "/metadata"): PUBLIC,
     ("POST", "/token"): PUBLIC,
+    ("POST", "/logout"): allow(*EVERYONE),
     ("GET", "/openapi.json"): DESCRIPTION,
     ("GET", "/docs"): DESCRIPTION,
     ("GET", "/docs/oauth2-redirect"): DESCRIPTION,
@@ -182,6 +183,8 @@ SIGNED_LINKS: dict[tuple[str, str], Access] = {
 }
 
 MATRIX: dict[tuple[str, str], Access] = API | PAGES | SIGNED_LINKS
+# The API viewers exist only with PARITY_API_DOCS=on (they load a CDN's scripts).
+VIEWERS = frozenset({("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc")})
 
 
 def access_for(method: str, path_template: str) -> Access | None:

@@ -1,4 +1,5 @@
-"""`POST /token` (the OAuth2 password grant), `GET /health` and `GET /AuditEvent`."""
+"""`POST /token` (the OAuth2 password grant), `POST /logout`, `GET /health` and
+`GET /AuditEvent`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from parity.domain.users import User
 from parity.entrypoints.api.context import Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, search_results
 from parity.entrypoints.api.search import window
+from parity.entrypoints.security import revocation
 from parity.entrypoints.security.context import Security, from_request
 from parity.entrypoints.security.throttle import keys_for
 from parity.services import audit, users
@@ -25,6 +27,8 @@ Text = Annotated[str, Form(max_length=200)]
 
 
 def client_address(request: Request) -> str:
+    """The caller's address as uvicorn gives it: `X-Forwarded-For` is applied by uvicorn
+    only for PARITY_TRUSTED_PROXIES (`serve`), never read here."""
     return request.client.host if request.client else "unknown"
 
 
@@ -33,13 +37,10 @@ def log_in(request: Request, context: Context, username: str, password: str) -> 
     security: Security = from_request(request)
     keys = keys_for(username, client_address(request))
     now = context.clock.now()
-    security.throttle.check(keys, now)
-    try:
+    security.throttle.admit(context.uow_factory, keys, now)
+    with security.throttle.checking():
         user = users.authenticate(context.uow_factory(), security.passwords, username, password)
-    except Exception:
-        security.throttle.failed(keys, now)
-        raise
-    security.throttle.succeeded(keys)
+    security.throttle.succeeded(context.uow_factory, keys, now)
     return user
 
 
@@ -64,6 +65,12 @@ async def token(
         "expires_in": issued.expires_in_seconds,
     }
     return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+@router.post("/logout", summary="Sign out: this token is refused from now until it expires")
+async def logout(request: Request) -> JSONResponse:
+    revoked = await run_in_threadpool(revocation.revoke, request)
+    return JSONResponse({"revoked": revoked}, headers={"Cache-Control": "no-store"})
 
 
 @router.get(

@@ -62,10 +62,19 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _check_lifetime(claims: Mapping[str, Any], now: datetime) -> None:
-    expires = claims.get("exp")
+CLOCK_SKEW = timedelta(seconds=60)
+
+
+def _check_lifetime(claims: Mapping[str, Any], now: datetime, longest: timedelta) -> None:
+    """Unexpired, not issued in the future, and not meant to live longer than the
+    configured token lifetime (a leaked long-lived token is refused outright)."""
+    expires, issued = claims.get("exp"), claims.get("iat")
     if not isinstance(expires, int | float) or expires <= now.timestamp():
         raise NotAuthenticated("the token has expired; ask /token for a new one")
+    if not isinstance(issued, int | float) or issued > (now + CLOCK_SKEW).timestamp():
+        raise NotAuthenticated("the token was issued in the future")
+    if expires - issued > (longest + CLOCK_SKEW).total_seconds():
+        raise NotAuthenticated("the token lives longer than this server allows")
 
 
 class LocalTokens:
@@ -112,7 +121,7 @@ class LocalTokens:
             )
         except jwt.InvalidTokenError as error:
             raise NotAuthenticated(f"the token is not valid ({type(error).__name__})") from None
-        _check_lifetime(claims, self._clock.now())
+        _check_lifetime(claims, self._clock.now(), self.lifetime)
         return claims
 
     def verify(self, token: str) -> Principal:
@@ -131,8 +140,10 @@ class OidcTokens:
         jwks_url: str,
         role_claim: str,
         algorithms: tuple[str, ...] = ("RS256", "ES256"),
+        longest: timedelta = timedelta(hours=1),
     ) -> None:
         self._clock = clock
+        self._longest = longest
         self._algorithms = list(algorithms)
         self._issuer = issuer
         self._audience = audience
@@ -152,7 +163,7 @@ class OidcTokens:
             )
         except (jwt.InvalidTokenError, jwt.PyJWKClientError) as error:
             raise NotAuthenticated(f"the token is not valid ({type(error).__name__})") from None
-        _check_lifetime(claims, self._clock.now())
+        _check_lifetime(claims, self._clock.now(), self._longest)
         return principal_from_claims(claims, self._role_claim)
 
 

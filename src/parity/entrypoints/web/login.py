@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from parity.domain.errors import ParityError
 from parity.domain.users import Principal, Role, TooManyAttempts
 from parity.entrypoints.api.context import Context
+from parity.entrypoints.security import revocation
 from parity.entrypoints.security.context import SESSION_COOKIE, from_request
 from parity.entrypoints.security.routes import log_in
 from parity.entrypoints.web.page import render
@@ -92,7 +93,8 @@ async def sign_in(
 
 
 @router.post("/logout")
-def sign_out() -> RedirectResponse:
+def sign_out(request: Request) -> RedirectResponse:
+    revocation.revoke(request)  # the session's token is refused from now on (ADR 0012)
     response = RedirectResponse("/app/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

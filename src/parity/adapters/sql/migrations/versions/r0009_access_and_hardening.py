@@ -1,6 +1,6 @@
 """Access decided where the data is touched (docs/adr/0012): every member an audit event is
-about (one row each, append-only like the events), tokens revoked at logout, and failed
-logins shared by every worker process.
+about (one row each, append-only like the events), tokens revoked at logout, and login
+attempts counted by every worker process in one place.
 
 Revision ID: r0009
 Revises: r0007
@@ -65,17 +65,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_revoked_tokens_expires_at", "revoked_tokens", ["expires_at"])
     op.create_table(
-        "login_failures",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("key", sa.String(200), nullable=False),
-        sa.Column("at", INSTANT, nullable=False),
+        "login_attempts",
+        sa.Column("key", sa.String(200), primary_key=True),
+        sa.Column("window_start", INSTANT, primary_key=True),
+        sa.Column("attempts", sa.Integer, nullable=False),
     )
-    op.create_index("ix_login_failures_key", "login_failures", ["key"])
-    op.create_index("ix_login_failures_at", "login_failures", ["at"])
 
 
 def downgrade() -> None:
-    op.drop_table("login_failures")
+    op.drop_table("login_attempts")
     op.drop_table("revoked_tokens")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER audit_event_members_append_only ON audit_event_members")

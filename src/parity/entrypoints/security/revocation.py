@@ -1,0 +1,57 @@
+"""Signing out revokes the token (docs/adr/0012): its id goes on a deny list, kept until the
+token would have expired, and every request checks the list before it is served."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import Request
+
+from parity.domain.users import NotAuthenticated
+from parity.entrypoints.security.context import SESSION_COOKIE, Security, from_request
+
+
+def _token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+def _local_claims(security: Security, token: str) -> tuple[str, datetime] | None:
+    """The id and expiry of one of our own tokens; None for an external issuer's."""
+    try:
+        claims = security.tokens.claims(token)
+    except NotAuthenticated:
+        return None
+    jti, expires = claims.get("jti"), claims.get("exp")
+    if not isinstance(jti, str) or not isinstance(expires, int | float):
+        return None
+    return jti, datetime.fromtimestamp(expires, tz=UTC)
+
+
+def refuse_revoked(request: Request) -> None:
+    """`NotAuthenticated` when the request's token was signed out (blocking: a thread)."""
+    token = _token(request)
+    found = None if token is None else _local_claims(from_request(request), token)
+    if found is None:
+        return
+    uow = request.app.state.parity.uow_factory()
+    with uow:
+        revoked = uow.revoked_tokens.is_revoked(found[0])
+    if revoked:
+        raise NotAuthenticated("this token was signed out; ask /token for a new one")
+
+
+def revoke(request: Request) -> bool:
+    """Put the request's own token on the deny list (blocking: a thread); False if it
+    carried none of ours."""
+    token = _token(request)
+    found = None if token is None else _local_claims(from_request(request), token)
+    if found is None:
+        return False
+    uow = request.app.state.parity.uow_factory()
+    with uow:
+        uow.revoked_tokens.revoke(*found)
+        uow.commit()
+    return True
