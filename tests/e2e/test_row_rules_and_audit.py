@@ -16,7 +16,9 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir_support import FhirClient, Region, auth_headers, matches, parameters, validate
 from security_support import AdaRecords, prepare
 
+from parity.domain.members import Member
 from parity.domain.users import Role
+from parity.entrypoints.security.trail import AuditTrail
 
 
 @pytest.fixture
@@ -179,3 +181,63 @@ def test_a_schedulers_work_queue_holds_only_their_clinics_requests(
 
     assert queue("san-diego") == {"Patient/ada"}
     assert queue("fontana") == set()
+
+
+def test_a_search_event_names_every_member_it_returned_uncut(app: FastAPI, region: Region) -> None:
+    """Sixty members found by one search: the event names each of them (no 200-character
+    cut), and the trail finds the event by any one of them (docs/adr/0012)."""
+    many = [f"member-{n:03d}" for n in range(60)]
+    with region.store:
+        for key in many:
+            region.store.members.add(Member(key, f"Member {key}", "san-diego", "english", ()))
+        region.store.commit()
+    with TestClient(app) as client:
+        found = client.get(f"/Patient?_id={','.join(many)}&_count=100", headers=auth_headers(app))
+    assert found.status_code == 200
+    assert len(matches(found.json(), "Patient")) == 60
+    for key in (many[0], many[-1]):
+        [event] = _trail(app, patient=f"Patient/{key}")
+        named = {e["what"]["reference"] for e in event["entity"][1:]}
+        assert named == {f"Patient/{m}" for m in many}
+
+
+def test_a_change_and_its_audit_event_are_one_transaction(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The event of a change is written as the change commits: a server that dies right
+    after answering (the middleware's own write never happens) still leaves it."""
+
+    async def lost(*_: object) -> None:
+        """The process died after answering: nothing more is written."""
+
+    monkeypatch.setattr(AuditTrail, "_write", lost)
+    with TestClient(app) as client:
+        client.post(
+            "/Appointment/$find",
+            json=parameters(patient_reference="Patient/ada"),
+            headers=auth_headers(app, Role.MEMBER, member="ada", subject="ada-login"),
+        )
+    monkeypatch.undo()
+    [event] = _trail(app, agent="ada-login")
+    assert event["entity"][0]["description"] == "POST /Appointment/$find"
+    assert event["entity"][1]["what"]["reference"] == "Patient/ada"
+
+
+def test_a_change_whose_audit_event_cannot_be_written_does_not_happen(
+    app: FastAPI, region: Region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_: object) -> None:
+        raise RuntimeError("the audit trail is unwritable")
+
+    with region.store:
+        before = len(region.store.requests.list())
+    monkeypatch.setattr(type(region.store.audit_events), "append", refuse)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.post(
+            "/Appointment/$find",
+            json=parameters(patient_reference="Patient/ada"),
+            headers=auth_headers(app, Role.MEMBER, member="ada"),
+        )
+    assert answer.status_code == 500
+    with region.store:
+        assert len(region.store.requests.list()) == before

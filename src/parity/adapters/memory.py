@@ -23,7 +23,7 @@ from parity.adapters.memory_scope import (
     MemoryMemberScopes,
     MemoryRevokedTokens,
 )
-from parity.domain.audit import AuditEvent, AuditSearch
+from parity.domain.audit import AuditEvent, AuditSearch, write_pending
 from parity.domain.availability import AvailabilityIndex, SlotQuery
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
 from parity.domain.corrective import Action, Finding
@@ -393,13 +393,13 @@ class MemoryUnitOfWork:
         self.courses = MemoryRepository[Course](log, "Course", indexed=("member_id",))
         self.findings = MemoryRepository[Finding](log, "Finding")
         self.actions = MemoryRepository[Action](log, "Action", indexed=("finding_id",))
-        # issue 9: users and the audit trail
+        # users and the audit trail (ADR 0008)
         self.users = MemoryUsers(log)
         self.audit_events = MemoryAuditTrail(log)
         self.commits = 0
         self._add_waitlist_and_messages(log)
 
-    # -- issue 7: the waitlist and the messages outbox --
+    # -- the waitlist and the messages outbox (ADR 0009) --
     def _add_waitlist_and_messages(self, log: UndoLog) -> None:
         self.waitlist = MemoryRepository[WaitlistEntry](
             log, "WaitlistEntry", indexed=("request_id",)
@@ -422,6 +422,7 @@ class MemoryUnitOfWork:
         self.rollback()
 
     def commit(self) -> None:
+        write_pending(self.audit_events)  # a change and its audit event: one transaction
         self._log.clear()
         self.commits += 1
 
@@ -429,7 +430,7 @@ class MemoryUnitOfWork:
         self._log.unwind()
 
 
-# -- issue 9: users and the audit trail --------------------------------------------------------
+# -- users and the audit trail (ADR 0008) --------------------------------------------------------
 
 
 class MemoryUsers:

@@ -7,9 +7,12 @@ updates or deletes one (HIPAA Security Rule, 45 CFR §164.312(b), audit controls
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 
 class AuditAction(StrEnum):
@@ -55,6 +58,12 @@ class AuditEvent:
     # keeps them comma-joined for display, `member_ids` is what searches read.
     member_ids: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        """Either names the members: `member_ids` is filled from `member_id` when not given."""
+        if not self.member_ids and self.member_id:
+            named = tuple(m for m in self.member_id.split(",") if m)
+            object.__setattr__(self, "member_ids", named)
+
     @property
     def succeeded(self) -> bool:
         return self.outcome < 400
@@ -80,3 +89,32 @@ class AuditSearch:
             and (self.until is None or event.recorded < self.until)
             and (not self.failures_only or not event.succeeded)
         )
+
+
+@dataclass
+class PendingEvent:
+    """The audit event of a request that changes member data, written by the unit of work
+    in the same transaction as the change (ADR 0012): a crash can lose neither alone.
+    `build` makes the event as the request stands when the change commits (None: the
+    request records nothing)."""
+
+    build: Callable[[], AuditEvent | None]
+    written: bool = False
+
+
+PENDING: ContextVar[PendingEvent | None] = ContextVar("parity_pending_audit", default=None)
+
+
+def write_pending(trail: AuditTrailWriter) -> None:
+    """Called by a unit of work as it commits: append the current request's event once."""
+    pending = PENDING.get()
+    if pending is None or pending.written:
+        return
+    event = pending.build()
+    if event is not None:
+        trail.append(event)
+        pending.written = True
+
+
+class AuditTrailWriter(Protocol):
+    def append(self, event: AuditEvent) -> AuditEvent: ...

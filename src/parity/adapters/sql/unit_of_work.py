@@ -28,6 +28,7 @@ from parity.adapters.sql.security import (
     SqlUsers,
 )
 from parity.adapters.sql.slots import SqlSlots
+from parity.domain.audit import write_pending
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
 from parity.domain.corrective import Action, Finding
 from parity.domain.holds import Hold
@@ -65,10 +66,10 @@ class SqlUnitOfWork:
         self.courses = SqlRepository[Course](link, mapping.COURSES)
         self.findings = SqlRepository[Finding](link, mapping.FINDINGS)
         self.actions = SqlRepository[Action](link, mapping.ACTIONS)
-        # issue 9: users and the audit trail
+        # users and the audit trail (ADR 0008)
         self.users = SqlUsers(link, USERS)
         self.audit_events = SqlAuditTrail(link)
-        # issue 7: the waitlist and the messages outbox
+        # the waitlist and the messages outbox (ADR 0009)
         self.waitlist = SqlRepository[WaitlistEntry](link, mapping.WAITLIST)
         self.messages = SqlRepository[Message](link, mapping.MESSAGES)
         self.member_scopes = SqlMemberScopes(link)  # ADR 0012: scopes decided in SQL
@@ -106,6 +107,7 @@ class SqlUnitOfWork:
                 connection.close()
 
     def commit(self) -> None:
+        write_pending(self.audit_events)  # a change and its audit event: one transaction
         self._current().commit()
 
     def rollback(self) -> None:

@@ -4,9 +4,9 @@ those routes) and for every refusal (401, 403), in its own transaction. The even
 every member the request's queries admitted (`services.scoping` notes them as they are
 read), search results included.
 
-The event of a change is written after the change commits (its own transaction), so a crash
-between the two could lose the event but never the change's own consistency; see
-docs/adr/0008-authentication-and-audit.md.
+The event of a change is written by the unit of work in the change's own transaction, as
+it commits (`domain.audit.PENDING`), so a crash loses both or neither; reads and refusals
+are written after the response, in their own transaction (docs/adr/0008, docs/adr/0012).
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from parity.domain.audit import AuditEvent, action_for
+from parity.domain.audit import PENDING, AuditEvent, PendingEvent, action_for
 from parity.domain.ports import Clock, UnitOfWork
 from parity.entrypoints.security.passage import PASSAGE_KEY, Passage
 from parity.services import audit, scoping
 
 log = logging.getLogger(__name__)
 REFUSALS = (401, 403)
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def event_of(passage: Passage, status: int, source: str, clock: Clock) -> AuditEvent | None:
@@ -69,11 +70,27 @@ class AuditTrail:
 
         passages: list[Passage] = []
         scope[PASSAGE_KEY] = passages
+        source = _client(scope)
         with scoping.disclosure() as disclosed:  # the members the queries let out
-            await self.app(scope, receive, remember)
-        if passages and "code" in status:
+            pending = PendingEvent(lambda: self._committed(passages, disclosed, source))
+            token = PENDING.set(pending)
+            try:
+                await self.app(scope, receive, remember)
+            finally:
+                PENDING.reset(token)
+        written, pending.written = pending.written, True  # our own write adds no second one
+        if passages and "code" in status and not written:
             passages[-1].member_ids |= disclosed
-            await self._write(passages[-1], status["code"], _client(scope))
+            await self._write(passages[-1], status["code"], source)
+
+    def _committed(
+        self, passages: list[Passage], disclosed: set[str], source: str
+    ) -> AuditEvent | None:
+        """The event of a change, as its transaction commits (outcome 200: it committed)."""
+        if not passages or passages[-1].method not in UNSAFE:
+            return None
+        passages[-1].member_ids |= disclosed
+        return event_of(passages[-1], 200, source, self.clock)
 
     async def _write(self, passage: Passage, status: int, source: str) -> None:
         event = event_of(passage, status, source, self.clock)
