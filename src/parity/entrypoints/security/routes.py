@@ -67,7 +67,11 @@ async def token(
     return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
-@router.post("/logout", summary="Sign out: this token is refused from now until it expires")
+@router.post(
+    "/logout",
+    summary="Sign out: this token is refused from now until it expires",
+    response_class=JSONResponse,
+)
 async def logout(request: Request) -> JSONResponse:
     revoked = await run_in_threadpool(revocation.revoke, request)
     return JSONResponse({"revoked": revoked}, headers={"Cache-Control": "no-store"})
