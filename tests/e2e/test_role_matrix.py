@@ -17,7 +17,7 @@ from fhir_support import FhirClient, Region, parameters
 from security_support import PASSWORD, AdaRecords, add_login_user, headers_for, prepare
 
 from parity.domain.users import Role
-from parity.entrypoints.security.matrix import VIEWERS, MATRIX, Access
+from parity.entrypoints.security.matrix import MATRIX, VIEWERS, Access
 
 CALLERS: tuple[Role | None, ...] = (None, *Role)
 

@@ -4,9 +4,9 @@ requests leave an audit event."""
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
