@@ -149,7 +149,7 @@ def pools(records: Records) -> dict[str, list[str]]:
         "appointment_id": every(records.appointments)
         + every(records.proposals)
         + ["hold-1", "hold-2"],
-        "task_id": every(records.offers) + ["exception-1", "referral-1"],
+        "task_id": [*every(records.offers), "exception-1", "referral-1"],
         "offer_id": [o.removeprefix("offer-") for o in every(records.offers)],
         "patient_id": ["ada", "bo", "cruz", "dee", "eve"],
         "clinician_id": sorted(set(records.clinicians.values())),
