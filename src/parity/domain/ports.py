@@ -109,7 +109,7 @@ class IpcLedger(Protocol):
     def has(self, clinician_id: str, week_start: date) -> bool: ...
 
 
-# -- issue 9: users and the audit trail ------------------------------------------------------
+# -- users and the audit trail (ADR 0008) ----------------------------------------------------
 
 
 class UserRepository(Protocol):
@@ -247,7 +247,7 @@ class UnitOfWork(Protocol):
     def rollback(self) -> None: ...
 
 
-# -- issue 9: password hashing -----------------------------------------------------------------
+# -- password hashing (ADR 0008) ---------------------------------------------------------------
 
 
 class Passwords(Protocol):

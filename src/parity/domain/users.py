@@ -1,10 +1,11 @@
 """Who may use Parity and what each role may see: users, roles, the identity a request
 carries (a `Principal`), and the row-level decisions as pure functions.
 
-Roles (issue 9): a member sees only their own records; a therapist their own schedule and
-their own patients; a scheduler books for members of their clinics; a manager reads reports
-and runs the corrective-action plan; an auditor reads de-identified aggregates and the audit
-trail, and changes nothing; an admin may do everything.
+Roles (ADR 0008, ADR 0012): a member sees only their own records; a therapist their own
+schedule and their own patients; a scheduler books for members of their clinics; a manager
+reads reports and runs the corrective-action plan; an auditor reads de-identified
+aggregates and the audit trail, and changes nothing; an admin may do everything. The
+queries apply these rules through `domain.scope.MemberScope`.
 """
 
 from __future__ import annotations

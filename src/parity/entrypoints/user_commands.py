@@ -1,4 +1,4 @@
-"""`parity users add|list|token`, and the demo's accounts (issue 9). Passwords come from a
+"""`parity users add|list|token`, and the demo's accounts (ADR 0008). Passwords come from a
 hidden prompt, PARITY_USER_PASSWORD or --password-file, and are never echoed."""
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """The one declared route × role matrix: every route of the API and the pages, by method and
-path template, with the roles that may call it (issue 9).
+path template, with the roles that may call it (docs/adr/0008, docs/adr/0012).
 
 `guard.authorise` enforces it on every request; a route missing here is denied to everyone,
 and tests/e2e/test_role_matrix.py walks every route × role against it (and fails when a route
 has no entry). `record` names the member data a route reads or changes (it is audited);
-`owner` says how the row-level rules find the member or clinician concerned.
+`owner` names the path parameter of the record (the audit event's entity). Whose records a
+caller may touch is decided where they are read (docs/adr/0012), except a clinician's week,
+checked by the guard.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ from parity.domain.users import Role
 class Category(StrEnum):
     ROLES = "roles"  # a signed-in user whose role is listed
     PUBLIC = "public"  # no token: health, metadata, login, static assets
-    SIGNED_LINK = "public: signed link"  # no token, but a signed link (issue 7's offer replies)
+    SIGNED_LINK = "public: signed link"  # no token, but a signed link (ADR 0009 offer replies)
     DESCRIPTION = "public: API description"  # OpenAPI document and its viewers, no data
 
 
 class Owner(StrEnum):
-    """Where the row-level rules look for whose record it is."""
+    """The path parameter naming a route's record (or how its records are named)."""
 
     PATIENT = "patient_id"
     APPOINTMENT = "appointment_id"
@@ -119,7 +121,7 @@ API: dict[tuple[str, str], Access] = {
     ("POST", "/optimize/$preview"): allow(S, G, X),
     ("POST", "/optimize/$apply"): allow(X),  # every clinic's requests: ADR 0012
     ("GET", "/AuditEvent"): allow(A, X),
-    # The waitlist (issue 7): members may put their own request on it or take it off.
+    # The waitlist (ADR 0009): members may put their own request on it or take it off.
     ("GET", "/waitlist"): member_data("Task", O.SEARCH, S, G, X),
     ("POST", "/ServiceRequest/{request_id}/$waitlist"): member_data(
         "ServiceRequest", O.REQUEST, M, S, X

@@ -1,4 +1,4 @@
-"""The scenario lab's adapter to the scenario simulator (issue 6): the packaged scenarios,
+"""The scenario lab's adapter to the scenario simulator (ADR 0005): the packaged scenarios,
 a small Monte Carlo comparison run in this process, and a comparison saved by
 `parity scenarios compare` read back from its monthly CSV. The simulator is imported when
 called; without it the lab shows a "not available yet" panel (see `hooks.Unavailable`).
@@ -19,7 +19,7 @@ from parity.entrypoints.web.hooks import Unavailable
 SCENARIO_WIRING = (
     "parity.simulation.scenarios.load_scenario, parity.simulation.montecarlo.plan_jobs/"
     "run_jobs, parity.simulation.scenario_run.RunSettings and "
-    "parity.simulation.outcomes.outcomes (issue 6)"
+    "parity.simulation.outcomes.outcomes (ADR 0005)"
 )
 # The monthly figures charted, with titles and axis formats.
 FANS = (
