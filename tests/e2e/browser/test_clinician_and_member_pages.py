@@ -113,5 +113,5 @@ def test_a_member_cannot_act_on_another_members_records(site: Site, page: Page) 
     forged = page.request.post(address, form={"slot": "1"})
     assert forged.status == 403, "a form without the session's CSRF token is refused"
     answer = page.request.post(address, form={"slot": "1", "csrf_token": csrf_of(page)})
-    assert answer.status == 422
-    assert "is not yours" in answer.text()
+    assert answer.status == 404, "another member's request is absent to dee (ADR 0012)"
+    assert "not found" in answer.text()

@@ -22,7 +22,7 @@ from parity.domain import ids
 from parity.domain.errors import InvalidInput
 
 # Path parameters that name numbered records wherever they appear, however typed.
-NUMERIC = frozenset({"request_id", "offer_id", "slot_id", "finding_id", "action_id"})
+NUMERIC = frozenset({"request_id", "offer_id", "finding_id", "action_id"})
 
 
 @dataclass(frozen=True)
