@@ -211,3 +211,20 @@ def test_deeply_nested_json_in_a_parameter_is_a_4xx(app: FastAPI, depth: int) ->
     headers = {"content-type": "application/fhir+json"}
     found = _call(app, "POST", "/Appointment/$find", Role.ADMIN, {}, content=body, headers=headers)
     assert 400 <= found.status_code < 500, found.text[:200]
+
+
+def test_a_scheduler_of_some_clinics_cannot_apply_the_regional_plan(
+    app: FastAPI, region: Region, ada: AdaRecords
+) -> None:
+    """Applying books or refers every open request; ada's (San Diego) is not fontana's."""
+    with region.store:
+        before = sorted((r.id, r.status.value) for r in region.store.requests.list())
+    path = "/optimize/$apply?from=2026-06-01&horizon=5&time-limit=2"
+    found = _call(app, "POST", path, Role.SCHEDULER, FONTANA)
+    assert found.status_code == 403
+    assert "outside your clinics" in found.text
+    page = _call(app, "POST", "/app/queue/optimizer/apply", Role.SCHEDULER, FONTANA)
+    assert page.status_code == 403
+    with region.store:
+        after = sorted((r.id, r.status.value) for r in region.store.requests.list())
+    assert after == before

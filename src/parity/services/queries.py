@@ -219,6 +219,17 @@ def search_requests(
     return sorted(found, key=lambda r: (r.effective_deadline, r.id))
 
 
+def open_requests_outside(uow: UnitOfWork, scope: MemberScope) -> int:
+    """How many open requests belong to members outside the scope: a batch that books or
+    refers every open request touches them all (the optimizer's apply)."""
+    if scope.is_everyone and not scope.deidentified:
+        return 0
+    with uow:
+        found = list(uow.requests.where(status=RequestStatus.OPEN))
+        allowed = uow.member_scopes.admitted(scope, {r.member_id for r in found})
+    return sum(1 for r in found if r.member_id not in allowed)
+
+
 @dataclass(frozen=True, slots=True)
 class AppointmentSearch:
     member_id: str | None = None

@@ -13,7 +13,7 @@ from parity.domain.scope import MemberScope
 from parity.domain.users import Forbidden
 from parity.entrypoints.api.context import Context, Uow
 from parity.entrypoints.security.scope import Scope
-from parity.services import scoping
+from parity.services import queries, scoping
 from parity.services.optimize import Horizon, Plan, apply, preview
 
 router = APIRouter(tags=["Batch optimizer"], default_response_class=JSONResponse)
@@ -33,10 +33,15 @@ def _body(plan: Plan, uow: UnitOfWork, scope: MemberScope) -> dict[str, Any]:
     return {"summary": plan.summary(), "moves": moves, "unplaced": unplaced}
 
 
-def whole_region(scope: MemberScope) -> None:
-    """Applying books and refers members of every clinic: only a caller who may see them all."""
-    if not scope.is_everyone or scope.deidentified:
-        raise Forbidden("applying the regional plan changes every clinic's requests; ask an admin")
+def whole_region(uow: UnitOfWork, scope: MemberScope) -> None:
+    """Applying books or refers every open request of the region: only a caller whose
+    scope holds every one of them may (docs/adr/0012)."""
+    outside = queries.open_requests_outside(uow, scope)
+    if outside:
+        raise Forbidden(
+            f"the plan would book or refer {outside} open request(s) of members outside "
+            "your clinics; ask an admin or a scheduler of every clinic to apply it"
+        )
 
 
 @router.post("/optimize/$preview", summary="What the optimizer would book, against its exact bound")
@@ -51,6 +56,6 @@ def optimize_preview(
 def optimize_apply(
     context: Context, uow: Uow, scope: Scope, start: Start, days: Days = 10, limit: Limit = 20
 ) -> JSONResponse:
-    whole_region(scope)
+    whole_region(uow, scope)
     plan = apply(Horizon(start, days), uow, context.clock, context.policy, time_limit=limit)
     return JSONResponse(_body(plan, uow, scope))

@@ -119,7 +119,7 @@ API: dict[tuple[str, str], Access] = {
     ("POST", "/plan/findings/{finding_id}/actions"): allow(G, X),
     ("POST", "/plan/actions/{action_id}/$move"): allow(G, X),
     ("POST", "/optimize/$preview"): allow(S, G, X),
-    ("POST", "/optimize/$apply"): allow(X),  # every clinic's requests: ADR 0012
+    ("POST", "/optimize/$apply"): allow(S, X),
     ("GET", "/AuditEvent"): allow(A, X),
     # The waitlist (ADR 0009): members may put their own request on it or take it off.
     ("GET", "/waitlist"): member_data("Task", O.SEARCH, S, G, X),
@@ -143,7 +143,7 @@ PAGES: dict[tuple[str, str], Access] = {
     ("GET", "/app/dashboard"): allow(S, G, A, X),
     ("GET", "/app/queue"): allow(S, X),
     ("POST", "/app/queue/optimizer"): allow(S, X),
-    ("POST", "/app/queue/optimizer/apply"): allow(X),  # every clinic's requests: ADR 0012
+    ("POST", "/app/queue/optimizer/apply"): allow(S, X),
     ("GET", "/app/requests"): allow(S, G, X),
     ("GET", "/app/requests/{request_id}"): member_data("ServiceRequest", O.REQUEST, S, G, X),
     ("POST", "/app/requests/{request_id}/book"): member_data("ServiceRequest", O.REQUEST, S, X),

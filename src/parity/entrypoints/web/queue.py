@@ -143,7 +143,7 @@ def _optimized(
     today = formats(context).today
     try:
         if apply:
-            whole_region(caller_scope(request))
+            whole_region(context.uow_factory(), caller_scope(request))
         plan = hooks.optimizer_plan(
             today, context.uow_factory(), context.clock, context.policy, apply=apply
         )
