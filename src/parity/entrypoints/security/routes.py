@@ -15,7 +15,7 @@ from parity.domain.errors import InvalidInput
 from parity.domain.users import User
 from parity.entrypoints.api.context import Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, search_results
-from parity.entrypoints.api.search import window
+from parity.entrypoints.api.search import ref, window
 from parity.entrypoints.security import revocation
 from parity.entrypoints.security.context import Security, from_request
 from parity.entrypoints.security.throttle import keys_for
@@ -104,7 +104,7 @@ def search_audit(
     recorded = window(date or [], context.tz)
     criteria = AuditSearch(
         agent=agent,
-        member_id=patient.removeprefix("Patient/") if patient else None,
+        member_id=ref(patient, "Patient"),
         entity_type=entity_type,
         since=recorded.start,
         until=recorded.end,
