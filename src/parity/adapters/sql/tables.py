@@ -141,6 +141,7 @@ availability_exceptions = Table(
     Column("clinic_id", ForeignKey("clinics.id"), nullable=True),
     Column("slot_kind", enum_of(BlockKind), nullable=False),
     Column("slot_minutes", Integer, nullable=False),
+    Column("withdrawn_at", UtcDateTime, nullable=True),  # a removed leave keeps its row
     _version(),
 )
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from parity.entrypoints.web import (
+    absences,
     assets,
     care,
     dashboard,
@@ -25,7 +26,19 @@ from parity.entrypoints.web.routing import PageRoute, error_page
 
 pages = APIRouter(prefix="/app", route_class=PageRoute, include_in_schema=False)
 # offer_links: public, signed-link pages (the token is the credential; no login).
-for module in (assets, login, dashboard, queue, care, week, plan, lab, member, offer_links):
+for module in (
+    assets,
+    login,
+    dashboard,
+    queue,
+    care,
+    week,
+    absences,
+    plan,
+    lab,
+    member,
+    offer_links,
+):
     pages.include_router(module.router)
 
 

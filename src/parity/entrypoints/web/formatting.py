@@ -50,6 +50,10 @@ class Formats:
     def clock(self, instant: datetime) -> str:
         return f"{instant.astimezone(self.tz):%H:%M}"
 
+    def local_input(self, instant: datetime) -> str:
+        """The value a `datetime-local` field shows for `instant` on the clinic's clock."""
+        return f"{instant.astimezone(self.tz):%Y-%m-%dT%H:%M}"
+
     def iso_day(self, instant: datetime) -> str:
         return local_date(instant, self.tz).isoformat()
 

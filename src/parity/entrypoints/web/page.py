@@ -142,6 +142,17 @@ def may_open(who: Principal | None) -> Callable[[str], bool]:
     return check
 
 
+def may_do(who: Principal | None) -> Callable[[str, str], bool]:
+    """Whether the signed-in user's role may use a route (`method`, path template): page
+    controls are shown from the same route × role matrix the guard enforces."""
+
+    def check(method: str, template: str) -> bool:
+        found = access_for(method, template)
+        return found is not None and who is not None and who.role in found.roles
+
+    return check
+
+
 def formats(context: ApiContext) -> Formats:
     rules = context.policy.rules
     return Formats(rules.timezone, rules.calendar, context.clock.now())
@@ -175,6 +186,7 @@ def render(
         "plotly_path": plotly_url(),
         "csrf": getattr(request.state, "csrf", ""),
         "may_open": may_open(getattr(request.state, "principal", None)),
+        "may": may_do(getattr(request.state, "principal", None)),
         "principal": getattr(request.state, "principal", None),
     }
     scope = {**shared, **values}

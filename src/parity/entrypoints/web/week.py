@@ -4,18 +4,15 @@ A scheduler books a free slot for an open request from here."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from parity.domain.errors import InvalidInput, ParityError, ProtectedTimeConflict
-from parity.domain.schedule import (
-    AvailabilityException,
-    ExceptionKind,
-    week_start_of,
-)
+from parity.domain.schedule import week_start_of
 from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.web import forms
 from parity.entrypoints.web.care import BOOKED_BY, MAX_ID, booked_text
@@ -26,11 +23,10 @@ from parity.entrypoints.web.week_grid import day_columns
 from parity.services import page_queries, queries
 from parity.services.booking import BookRequest, book_request
 from parity.services.page_queries import SlotChoice
-from parity.services.schedules import AddException, add_availability_exception
 
 router = APIRouter(route_class=PageRoute)
 
-FORMS = ("book", "pto")
+FORMS = ("book", "pto", "absences")
 Week = Annotated[date | None, Query(description="any day of the week (YYYY-MM-DD)")]
 SlotRef = Annotated[str, Query(max_length=200)]
 
@@ -74,6 +70,7 @@ def week_page(
     notices: list[Notice] | None = None,
     status: int = 200,
     values: Values | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> HTMLResponse:
     fmt = formats(context)
     start = week_start_of(when or fmt.today)
@@ -97,6 +94,8 @@ def week_page(
         "previous": (start - timedelta(weeks=1)).isoformat(),
         "next": (start + timedelta(weeks=1)).isoformat(),
         "form": dict(values or {}),
+        "pending": None,
+        **(extra or {}),
     }
     return render(request, context, "week.html.j2", page, status=status, notices=notices)
 
@@ -136,7 +135,7 @@ def clinician_week(
     return week_page(request, context, seen, clinician_id, week, slot)
 
 
-def _again(
+def again(
     request: Request,
     context: ApiContext,
     seen: Seen,
@@ -160,7 +159,7 @@ def _again(
     return page
 
 
-def _week_of(text: str) -> date | None:
+def week_of(text: str) -> date | None:
     return forms.optional_day(text, "week")
 
 
@@ -174,7 +173,7 @@ def book_slot(
     care_request: Field = "",
     week: Field = "",
 ) -> Response:
-    when = _week_of(week)
+    when = week_of(week)
 
     def action() -> str:
         chosen = slot_id(slot, clinician_id, context)
@@ -185,46 +184,5 @@ def book_slot(
         )
 
     back = seen.link(f"/app/clinicians/{clinician_id}/week", week=week)
-    page = _again(request, context, seen, clinician_id, when, slot)
+    page = again(request, context, seen, clinician_id, when, slot)
     return act(request, "book", action, page, back, {"care_request": care_request})
-
-
-@router.post("/clinicians/{clinician_id}/pto")
-def add_pto(
-    clinician_id: str,
-    request: Request,
-    context: Context,
-    seen: Seen,
-    start: Field = "",
-    end: Field = "",
-    reason: Field = "",
-    week: Field = "",
-) -> Response:
-    """PTO: free slots under it are withdrawn, and visits booked in it are cancelled by the
-    clinic (their requests re-open with their original deadlines)."""
-    tz = context.policy.rules.timezone
-
-    def action() -> str:
-        absence = AvailabilityException(
-            clinician_id,
-            ExceptionKind.PTO,
-            forms.local_moment(start, "start", tz),
-            forms.local_moment(end, "end", tz),
-            reason.strip(),
-        )
-        add_availability_exception(
-            AddException(absence), context.uow_factory(), context.policy, context.clock
-        )
-        fmt = formats(context)
-        return f"PTO recorded from {fmt.when(absence.start)} to {fmt.when(absence.end)}."
-
-    values = {"start": start, "end": end, "reason": reason}
-    back = seen.link(f"/app/clinicians/{clinician_id}/week", week=week)
-    return act(
-        request,
-        "pto",
-        action,
-        _again(request, context, seen, clinician_id, _week_of(week)),
-        back,
-        values,
-    )

@@ -1,0 +1,29 @@
+"""What the pages' working day records: a withdrawn (removed) leave keeps its row with the
+moment it was withdrawn, so the record of a clinician's PTO is never rewritten
+(docs/adr/0016-pages-for-each-role.md).
+
+Revision ID: r0011
+Revises: r0007
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "r0011"
+down_revision = "r0007"
+branch_labels = None
+depends_on = None
+
+INSTANT = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.add_column("availability_exceptions", sa.Column("withdrawn_at", INSTANT, nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("availability_exceptions") as table:
+        table.drop_column("withdrawn_at")
