@@ -28,7 +28,9 @@ WED_9 = datetime(2026, 6, 3, 9, tzinfo=LOS_ANGELES)
 
 
 def _pto(start: datetime, hours: int, reason: str = "dentist") -> AvailabilityException:
-    return AvailabilityException("ana", ExceptionKind.PTO, start, start + timedelta(hours=hours), reason)
+    return AvailabilityException(
+        "ana", ExceptionKind.PTO, start, start + timedelta(hours=hours), reason
+    )
 
 
 def test_the_visits_an_absence_would_cancel_are_listed_with_their_members_and_nothing_changes(

@@ -38,6 +38,7 @@ class AbsenceChange:
     absence: AvailabilityException
     rebooked: list[Rebooking] = field(default_factory=list)
     freed_offers: list[Offer] = field(default_factory=list)
+    waitlist_on: bool = True
 
 
 WITHDRAWING = (ExceptionKind.PTO, ExceptionKind.ADMIN)
@@ -66,7 +67,8 @@ def record_absence(
     with uow:
         cancelled = add_exception_in(uow, policy, clock, absence)
         uow.commit()
-    return AbsenceChange(absence, _rebook(cancelled, uow, clock, policy))
+    rebooked = _rebook(cancelled, uow, clock, policy)
+    return AbsenceChange(absence, rebooked, [], policy.waitlist.enabled)
 
 
 def change_absence(
@@ -87,7 +89,8 @@ def change_absence(
         cancelled = add_exception_in(uow, policy, clock, changed)
         uow.commit()
     rebooked = _rebook(cancelled, uow, clock, policy)
-    return AbsenceChange(changed, rebooked, _offer_freed(freed, uow, clock, policy))
+    freed_offers = _offer_freed(freed, uow, clock, policy)
+    return AbsenceChange(changed, rebooked, freed_offers, policy.waitlist.enabled)
 
 
 def remove_absence(
@@ -98,7 +101,8 @@ def remove_absence(
         old = _standing(uow, absence_id, clinician_id)
         freed = _withdraw(uow, old, clock.now())
         uow.commit()
-    return AbsenceChange(old, [], _offer_freed(freed, uow, clock, policy))
+    freed_offers = _offer_freed(freed, uow, clock, policy)
+    return AbsenceChange(old, [], freed_offers, policy.waitlist.enabled)
 
 
 def _refuse_past(absence: AvailabilityException, clock: Clock) -> None:

@@ -146,19 +146,22 @@ def told(change: AbsenceChange, fmt: Formats, verb: str) -> str:
     label = "PTO" if a.kind is ExceptionKind.PTO else "Admin time"
     parts = [f"{label} {verb} {fmt.when(a.start)} to {fmt.when(a.end)}."]
     if change.rebooked:
-        parts.append(f"{len(change.rebooked)} booked visit(s) cancelled by the clinic:")
-        parts += [_rebooked_text(r, fmt) for r in change.rebooked[:NAMED_AT_MOST]]
-        if len(change.rebooked) > NAMED_AT_MOST:
-            parts.append(f"and {len(change.rebooked) - NAMED_AT_MOST} more (see the work queue).")
+        named = [_rebooked_text(r, fmt, change.waitlist_on) for r in change.rebooked]
+        more = len(named) - NAMED_AT_MOST
+        listed = "; ".join(named[:NAMED_AT_MOST]) + (f"; and {more} more" if more > 0 else "")
+        count = len(change.rebooked)
+        parts.append(
+            f"{count} booked visit{'s' if count != 1 else ''} cancelled by the clinic: {listed}."
+        )
     if change.freed_offers:
         parts.append(f"{len(change.freed_offers)} freed slot(s) offered to the waitlist.")
     return " ".join(parts)
 
 
-def _rebooked_text(found: Rebooking, fmt: Formats) -> str:
+def _rebooked_text(found: Rebooking, fmt: Formats, waitlist_on: bool) -> str:
     visit = f"{found.member_name} ({fmt.when(found.visit.start)})"
+    if not waitlist_on:
+        return f"{visit}: back in the work queue with the original deadline, to rebook"
     if found.offer is None:
-        return (
-            f"{visit}: no timely slot is free now; first on the waitlist, original deadline kept;"
-        )
-    return f"{visit}: offered {fmt.when(found.offer.slot_start)} with {found.offered_with};"
+        return f"{visit}: no timely slot is free now, first on the waitlist with the deadline kept"
+    return f"{visit}: offered {fmt.when(found.offer.slot_start)} with {found.offered_with}"
