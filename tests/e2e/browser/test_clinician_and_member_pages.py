@@ -15,7 +15,7 @@ def test_a_therapist_sees_their_own_week_and_no_one_elses(site: Site, page: Page
     other = page.goto(site.url("/app/clinicians/c00002/week"))
     assert other is not None
     assert other.status == 403
-    expect(page.locator("main")).to_contain_text("forbidden")
+    expect(page.locator("main")).to_contain_text("not open to your role (therapist)")
 
 
 def test_a_therapists_ipc_block_cannot_be_booked(site: Site, page: Page) -> None:

@@ -142,7 +142,8 @@ PAGES: dict[tuple[str, str], Access] = {
     ("POST", "/app/queue/optimizer"): allow(S, X),
     ("POST", "/app/queue/optimizer/apply"): allow(S, X),
     ("GET", "/app/requests"): allow(S, G, X),
-    ("GET", "/app/requests/{request_id}"): member_data("ServiceRequest", O.REQUEST, S, G, X),
+    # Therapists open their own patients' requests (the row rules keep them to those).
+    ("GET", "/app/requests/{request_id}"): member_data("ServiceRequest", O.REQUEST, T, S, G, X),
     ("POST", "/app/requests/{request_id}/book"): member_data("ServiceRequest", O.REQUEST, S, X),
     ("POST", "/app/requests/{request_id}/decline"): member_data("ServiceRequest", O.REQUEST, S, X),
     ("POST", "/app/requests/{request_id}/offers/{offer_id}"): member_data(

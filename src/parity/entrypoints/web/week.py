@@ -84,7 +84,7 @@ def week_page(
             notices.append(refusal(error, "book"))
     page = {
         "title": f"{week.clinician.name}: week of {fmt.day(start)}",
-        "nav": "clinicians",
+        "nav": "week" if seen.role == "clinician" else "clinicians",
         "forms": FORMS,
         "seen": seen,
         "week": week,
