@@ -38,7 +38,11 @@
     loadPlotly().then(function (Plotly) {
       boxes.forEach(function (box) {
         var figure = JSON.parse(box.dataset.figure);
-        Plotly.newPlot(box, figure.data, figure.layout, { responsive: true, displaylogo: false });
+        // Only the picture download stays in the mode bar: no cloud, no selection tools,
+        // one tab stop per chart (a skip link before it passes even that).
+        Plotly.newPlot(box, figure.data, figure.layout, {
+          responsive: true, displaylogo: false, modeBarButtons: [["toImage"]]
+        });
         box.dataset.drawn = "1";
       });
     }).catch(function (error) {
