@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from browser_region import THERAPIST
-from browser_support import USERS, Site, horizontal_overflow, shoot, sign_in
+from browser_support import DESKTOP, PHONE, USERS, Site, horizontal_overflow, shoot, sign_in
 from playwright.sync_api import Browser, Page
 
 from parity.domain.users import Role
@@ -94,28 +94,34 @@ def serious_violations(page: Page) -> list[str]:
     ]
 
 
+SIZES = (("desktop", DESKTOP), ("phone", PHONE))
+
+
+def check_desktop(page: Page, user: str, path: str) -> None:
+    role = USERS[user][0]
+    posts, links = controls(page)
+    refused = [p for p in posts if not allowed("POST", p, role)]
+    dead = [p for p in links if not allowed("GET", p, role)]
+    assert not refused, f"{user} on {path} sees forms it may not use: {refused}"
+    assert not dead, f"{user} on {path} sees links it may not open: {dead}"
+    found = serious_violations(page)
+    assert not found, f"axe on {path} as {user}: {found}"
+
+
 @pytest.mark.parametrize("user", list(USERS))
 def test_every_page_shows_only_what_the_role_may_do_and_passes_axe(
     site: Site, browser: Browser, user: str
 ) -> None:
-    role = USERS[user][0]
-    for size, viewport in (
-        ("desktop", {"width": 1280, "height": 900}),
-        ("phone", {"width": 390, "height": 844}),
-    ):
-        context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    for size, viewport in SIZES:
+        context = browser.new_context(viewport=viewport)
         page = context.new_page()
         sign_in(page, site, user)
         for name, path in pages_of(user, site):
             answer = page.goto(site.url(path))
-            assert answer is not None and answer.status == 200, f"{user} {path}"
+            assert answer is not None
+            assert answer.status == 200, f"{user} {path}"
             if size == "desktop":
-                posts, links = controls(page)
-                refused = [p for p in posts if not allowed("POST", p, role)]
-                dead = [p for p in links if not allowed("GET", p, role)]
-                assert not refused, f"{user} on {path} sees forms it may not use: {refused}"
-                assert not dead, f"{user} on {path} sees links it may not open: {dead}"
-                assert not serious_violations(page), serious_violations(page)
+                check_desktop(page, user, path)
             else:
                 assert horizontal_overflow(page) <= 1, f"{path} scrolls sideways on a phone"
             shoot(page, f"{user}-{name}-{size}")

@@ -4,13 +4,14 @@ A scheduler books a free slot for an open request from here."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from parity.domain.care import CancelledBy
 from parity.domain.errors import InvalidInput, ParityError, ProtectedTimeConflict
 from parity.domain.schedule import week_start_of
 from parity.entrypoints.api.context import ApiContext, Context
@@ -19,10 +20,11 @@ from parity.entrypoints.web.care import BOOKED_BY, MAX_ID, booked_text
 from parity.entrypoints.web.forms import Field
 from parity.entrypoints.web.page import Notice, PageFor, Seen, Values, act, formats, refusal, render
 from parity.entrypoints.web.routing import PageRoute
-from parity.entrypoints.web.week_grid import day_columns
+from parity.entrypoints.web.week_grid import Column, Day, TimeGrid, day_columns, time_grid
 from parity.services import page_queries, queries
 from parity.services.booking import BookRequest, book_request
-from parity.services.page_queries import SlotChoice
+from parity.services.page_queries import ClinicianWeek, SlotChoice
+from parity.services.reschedule import MoveVisit, move_choice, move_visit
 
 router = APIRouter(route_class=PageRoute)
 
@@ -71,9 +73,10 @@ def week_page(
     status: int = 200,
     values: Values | None = None,
     extra: Mapping[str, Any] | None = None,
+    day: date | None = None,
 ) -> HTMLResponse:
     fmt = formats(context)
-    start = week_start_of(when or fmt.today)
+    start = week_start_of(day or when or opening_day(fmt.today))
     week = page_queries.clinician_week(context.uow_factory(), context.policy, clinician_id, start)
     notices = list(notices or [])
     try:
@@ -88,16 +91,43 @@ def week_page(
         "forms": FORMS,
         "seen": seen,
         "week": week,
-        "days": day_columns(week, context.policy.rules.timezone, context.clock.now()),
+        "grid": _grid(week, context, seen, day),
+        "day": day,
         "choice": choice,
         "clinic_names": {c.id: c.name for c in queries.clinics(context.uow_factory())},
         "previous": (start - timedelta(weeks=1)).isoformat(),
         "next": (start + timedelta(weeks=1)).isoformat(),
         "form": dict(values or {}),
         "pending": None,
+        "moving": None,
         **(extra or {}),
     }
     return render(request, context, "week.html.j2", page, status=status, notices=notices)
+
+
+def opening_day(today: date) -> date:
+    """The week a calendar opens on: this one, or on a weekend the coming one (the week
+    just gone is all past)."""
+    return today + timedelta(days=7 - today.weekday()) if today.weekday() >= 5 else today
+
+
+def _grid(week: ClinicianWeek, context: ApiContext, seen: Seen, day: date | None) -> TimeGrid:
+    """The week (or one `day` of it) on an hour axis; each day heading opens that day."""
+    fmt, tz = formats(context), context.policy.rules.timezone
+    days = day_columns(week, tz, context.clock.now())
+    if day is not None:
+        days = [d for d in days if d.day == day] or [Day(day)]
+    path = f"/app/clinicians/{week.clinician.id}/week"
+    columns = [
+        (
+            Column(
+                fmt.day(d.day), week.clinician.id, d.day, seen.link(path, day=d.day.isoformat())
+            ),
+            d.blocks,
+        )
+        for d in days
+    ]
+    return time_grid(columns, tz)
 
 
 @router.get("/clinicians")
@@ -131,8 +161,23 @@ def clinician_week(
     seen: Seen,
     week: Week = None,
     slot: SlotRef = "",
+    day: Week = None,
+    move: SlotRef = "",
 ) -> HTMLResponse:
-    return week_page(request, context, seen, clinician_id, week, slot)
+    """The week on an hour axis, or with `day` that one day; `slot` opens the booking panel
+    for a free slot, `move` the panel that moves the visit booked in that slot."""
+    extra = moving(context, clinician_id, move) if move else None
+    return week_page(request, context, seen, clinician_id, week, slot, extra=extra, day=day)
+
+
+def moving(context: ApiContext, clinician_id: str, move: str) -> dict[str, Any]:
+    """The move panel's choice: the visit booked in slot `move` and where it could go."""
+    found = move_choice(
+        forms.whole(move, "move", 1, MAX_ID), context.uow_factory(), context.clock.now()
+    )
+    if found.visit.clinician_id != clinician_id:
+        raise InvalidInput(f"slot {move} is not in this clinician's week")
+    return {"moving": found}
 
 
 def again(
@@ -172,8 +217,19 @@ def book_slot(
     slot: Field = "",
     care_request: Field = "",
     week: Field = "",
+    move: Field = "",
+    asked_by: Field = "",
+    reason: Field = "",
 ) -> Response:
+    """Book a free slot for an open request; with `move`, move the visit booked in that slot
+    to `slot` instead (who asked and why kept on record)."""
     when = week_of(week)
+    back = seen.link(f"/app/clinicians/{clinician_id}/week", week=week)
+    if move:
+        page = again(request, context, seen, clinician_id, when)
+        values = {"slot": slot, "asked_by": asked_by, "reason": reason}
+        moved = _moved(context, clinician_id, move, slot, asked_by, reason)
+        return act(request, "book", moved, page, back, values)
 
     def action() -> str:
         chosen = slot_id(slot, clinician_id, context)
@@ -183,6 +239,24 @@ def book_slot(
             book_request(cmd, context.uow_factory(), context.clock, context.policy), context
         )
 
-    back = seen.link(f"/app/clinicians/{clinician_id}/week", week=week)
     page = again(request, context, seen, clinician_id, when, slot)
     return act(request, "book", action, page, back, {"care_request": care_request})
+
+
+def _moved(
+    context: ApiContext, clinician_id: str, move: str, slot: str, asked_by: str, reason: str
+) -> Callable[[], str]:
+    def action() -> str:
+        cmd = MoveVisit(
+            forms.whole(move, "visit's slot", 1, MAX_ID),
+            slot_id(slot, clinician_id, context),
+            forms.choice(CancelledBy, asked_by, "who asked"),
+            reason.strip(),
+            BOOKED_BY,
+        )
+        old, decision = move_visit(cmd, context.uow_factory(), context.clock, context.policy)
+        fmt = formats(context)
+        moved_from = f"Moved the visit of {fmt.when(old.start)} ({old.cancelled_by} asked). "
+        return moved_from + booked_text(decision, context)
+
+    return action
