@@ -37,7 +37,7 @@ def pages_of(role: str, site: Site) -> list[tuple[str, str]]:
         "scheduler": [
             ("queue", "/app/queue"),
             ("request", request),
-            ("clinicians", "/app/clinicians"),
+            ("clinicians", "/app/clinicians?clinic=san-diego"),
             ("week", week),
             ("dashboard", "/app/dashboard"),
         ],

@@ -79,3 +79,15 @@ def test_on_a_saturday_the_week_opens_on_the_coming_monday(site: Site, page: Pag
     sign_in(page, site, "scheduler")
     page.goto(site.url(WEEK))
     expect(page.get_by_role("heading", name="Clinician 1: week of Mon 8 Jun 2026")).to_be_visible()
+
+
+def test_a_scheduler_sees_a_clinics_clinicians_side_by_side(site: Site, page: Page) -> None:
+    sign_in(page, site, "scheduler")
+    page.goto(site.url("/app/clinicians?clinic=san-diego&day=2026-06-04"))
+    with site.uow() as uow:
+        there = [c.name for c in uow.clinicians.list() if "san-diego" in c.clinic_ids]
+    heads = page.locator(".timegrid .tg-head")
+    expect(heads).to_have_count(min(len(there), 8))
+    assert set(heads.all_inner_texts()) <= set(there)
+    expect(page.locator(".timegrid .block-ipc").first).to_be_visible()
+    shoot(page, "clinic-day")

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from parity.domain.care import CancelledBy
 from parity.domain.errors import InvalidInput, ParityError, ProtectedTimeConflict
 from parity.domain.schedule import week_start_of
+from parity.domain.workforce import Clinician
 from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.web import forms
 from parity.entrypoints.web.care import BOOKED_BY, MAX_ID, booked_text
@@ -130,19 +131,47 @@ def _grid(week: ClinicianWeek, context: ApiContext, seen: Seen, day: date | None
     return time_grid(columns, tz)
 
 
+# Clinicians side by side on one day: enough for a clinic's day, few enough to read.
+SIDE_BY_SIDE = 8
+
+
 @router.get("/clinicians")
 def clinicians(
-    request: Request, context: Context, clinic: Annotated[str, Query(max_length=100)] = ""
+    request: Request,
+    context: Context,
+    seen: Seen,
+    clinic: Annotated[str, Query(max_length=100)] = "",
+    day: Week = None,
 ) -> HTMLResponse:
+    """The clinicians (of a clinic); with a clinic, their day side by side on one hour axis."""
     search = queries.ClinicianSearch(clinic_id=clinic or None)
+    found = queries.clinicians(context.uow_factory(), search)
+    shown = day or opening_day(formats(context).today)
     page = {
         "title": "Clinicians",
         "nav": "clinicians",
-        "clinicians": queries.clinicians(context.uow_factory(), search),
+        "clinicians": found,
         "clinic_names": {c.id: c.name for c in queries.clinics(context.uow_factory())},
         "clinic": clinic,
+        "day": shown,
+        "previous": (shown - timedelta(days=1)).isoformat(),
+        "next": (shown + timedelta(days=1)).isoformat(),
+        "grid": _side_by_side(context, seen, found[:SIDE_BY_SIDE], shown) if clinic else None,
     }
     return render(request, context, "clinicians.html.j2", page)
+
+
+def _side_by_side(context: ApiContext, seen: Seen, found: list[Clinician], day: date) -> TimeGrid:
+    tz, now = context.policy.rules.timezone, context.clock.now()
+    columns = []
+    for clinician in found:
+        week = page_queries.clinician_week(
+            context.uow_factory(), context.policy, clinician.id, week_start_of(day)
+        )
+        blocks = next((d.blocks for d in day_columns(week, tz, now) if d.day == day), [])
+        link = seen.link(f"/app/clinicians/{clinician.id}/week", day=day.isoformat())
+        columns.append((Column(clinician.name, clinician.id, day, link), blocks))
+    return time_grid(columns, tz)
 
 
 @router.get("/week")
