@@ -44,9 +44,12 @@ templates.globals.update(
     money=formatting.money,
     number=formatting.number,
     words=formatting.words,
+    label=formatting.label,
     cite=formatting.short_citation,
     pairs=lambda values: [(v, v) for v in values],
+    label_pairs=lambda values: [(v, formatting.label(v)) for v in values],
 )
+templates.filters["combine"] = lambda first, second: {**first, **second}
 # Macros as a global module, so a block rendered on its own (a fragment) still sees them.
 templates.globals["ui"] = templates.get_template("macros.html.j2").module
 

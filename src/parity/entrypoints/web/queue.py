@@ -1,5 +1,6 @@
-"""The scheduler's work queue: open requests, soonest legal deadline first, with filters;
-and the batch optimizer's preview of the queue shown, which the scheduler can apply."""
+"""The scheduler's work queue: open requests, soonest legal deadline first, with filters, a
+search by member, sortable columns, pages and a live refresh (queue_view.py); and the batch
+optimizer's preview of the queue shown, which the scheduler can apply."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from parity.entrypoints.security.scope import in_scope
 from parity.entrypoints.web import hooks
 from parity.entrypoints.web.forms import Field
 from parity.entrypoints.web.page import Notice, formats, refusal, render
+from parity.entrypoints.web.queue_view import SORTS, QueueView, arrange
 from parity.entrypoints.web.routing import PageRoute
 from parity.services import queries
 from parity.services.waitlist import ranked_waitlist
@@ -63,26 +65,35 @@ def queue_page(
     context: ApiContext,
     wanted: QueueFilter,
     *,
+    view: QueueView | None = None,
     plan: hooks.OptimizerPlan | hooks.Unavailable | None = None,
     notices: list[Notice] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    view = view or QueueView()
     matching, languages = open_requests(context, wanted)
-    matching = in_scope(request, matching)  # a scheduler's own clinics (issue 9)
-    shown = matching[:ROWS_SHOWN]
+    matching = in_scope(request, matching)  # a scheduler's own clinics (the row rules)
     owners = _planned_members(plan)
-    named = {r.member_id for r in shown} | set(owners.values())
-    members = {m.id: m.name for m in queries.members(context.uow_factory(), named)}
+    named = {r.member_id for r in matching} | set(owners.values())
+    people = {m.id: m for m in queries.members(context.uow_factory(), named)}
+    clinic_names = {c.id: c.name for c in queries.clinics(context.uow_factory())}
+    shown = arrange(matching, people, clinic_names, view)
+    members = {key: m.name for key, m in people.items()}
     page = {
         "title": "Work queue",
         "nav": "queue",
-        "forms": ["optimizer"],
-        "rows": shown,
-        "total": len(matching),
+        "live": True,
+        "forms": ["optimizer", "claim"],
+        "rows": shown.rows,
+        "shown": shown,
+        "view": view,
+        "sorts": list(SORTS),
+        "people": people,
+        "total": shown.total,
         "wanted": wanted,
         "members": members,
         "owners": {key: members.get(member, member) for key, member in owners.items()},
-        "clinic_names": {c.id: c.name for c in queries.clinics(context.uow_factory())},
+        "clinic_names": clinic_names,
         "clinician_names": {c.id: c.name for c in queries.clinicians(context.uow_factory())},
         "languages": languages,
         "standard_options": [
@@ -116,9 +127,15 @@ def work_queue(
     language: Text = "",
     modality: Text = "",
     standard: Text = "",
+    q: Text = "",
+    sort: Text = "",
+    dir: Text = "",
+    page: Text = "",
 ) -> HTMLResponse:
+    """Open requests: filtered, searched by member, sorted by any column, a page at a time."""
     wanted = QueueFilter(clinic, provider_class, language, modality, standard)
-    return queue_page(request, context, wanted)
+    view = QueueView.parse(q, sort, dir, page)
+    return queue_page(request, context, wanted, view=view)
 
 
 def _optimized(
