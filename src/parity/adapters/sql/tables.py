@@ -230,6 +230,8 @@ care_requests = Table(
     Column("prior_appointment_id", Integer, nullable=True),
     Column("extended_deadline", UtcDateTime, nullable=True),
     Column("status", enum_of(RequestStatus), nullable=False, index=True),
+    Column("claimed_by", String, nullable=False, server_default=""),  # queue claims
+    Column("claimed_at", UtcDateTime, nullable=True),
     _version(),
 )
 

@@ -153,6 +153,8 @@ PAGES: dict[tuple[str, str], Access] = {
         "ServiceRequest", O.REQUEST, T, S, X
     ),
     ("POST", "/app/requests/{request_id}/refer"): member_data("ServiceRequest", O.REQUEST, S, X),
+    # A scheduler claims a queue row while working it (docs/adr/0016-pages-for-each-role.md).
+    ("POST", "/app/requests/{request_id}/claim"): member_data("ServiceRequest", O.REQUEST, S, X),
     ("GET", "/app/clinicians"): allow(T, S, G, X),
     ("GET", "/app/week"): allow(T, S, G, X),
     ("GET", "/app/clinicians/{clinician_id}/week"): allow(T, S, G, X, owner=O.CLINICIAN),

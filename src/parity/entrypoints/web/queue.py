@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from parity.domain.care import CareRequest, RequestStatus
 from parity.domain.errors import ParityError
@@ -17,10 +17,11 @@ from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.security.scope import in_scope
 from parity.entrypoints.web import hooks
 from parity.entrypoints.web.forms import Field
-from parity.entrypoints.web.page import Notice, formats, refusal, render
+from parity.entrypoints.web.page import Notice, Values, act, formats, refusal, render
 from parity.entrypoints.web.queue_view import SORTS, QueueView, arrange
 from parity.entrypoints.web.routing import PageRoute
 from parity.services import queries
+from parity.services.claims import CLAIM_LAPSES, claim_request, holder, release_request
 from parity.services.waitlist import ranked_waitlist
 
 router = APIRouter(route_class=PageRoute)
@@ -85,6 +86,8 @@ def queue_page(
         "live": True,
         "forms": ["optimizer", "claim"],
         "rows": shown.rows,
+        "holders": {r.id: holder(r, context.clock.now()) for r in shown.rows},
+        "me": getattr(getattr(request.state, "principal", None), "subject", ""),
         "shown": shown,
         "view": view,
         "sorts": list(SORTS),
@@ -188,3 +191,22 @@ def optimizer_apply(
     requests still without a timely slot out of network (SB 855)."""
     wanted = QueueFilter(clinic, provider_class, language, modality, standard)
     return _optimized(request, context, wanted, apply=True)
+
+
+@router.post("/requests/{request_id}/claim")
+def claim(request_id: int, request: Request, context: Context, release: Field = "") -> Response:
+    """Claim a queue row while working it (others see who has it), or release it."""
+    who = getattr(getattr(request.state, "principal", None), "subject", "")
+
+    def action() -> str:
+        if release:
+            release_request(request_id, who, context.uow_factory(), context.clock)
+            return f"Request #{request_id} is back in the queue for anyone."
+        claim_request(request_id, who, context.uow_factory(), context.clock)
+        minutes = int(CLAIM_LAPSES.total_seconds() // 60)
+        return f"Request #{request_id} is yours; others see you are working on it ({minutes} min)."
+
+    def page(notices: list[Notice], status: int, values: Values) -> Response:
+        return queue_page(request, context, QueueFilter(), notices=notices, status=status)
+
+    return act(request, "claim", action, page, "/app/queue", {})
