@@ -164,6 +164,11 @@ PAGES: dict[tuple[str, str], Access] = {
     ("POST", "/app/clinicians/{clinician_id}/pto"): allow(T, S, X, owner=O.CLINICIAN),
     ("GET", "/app/plan"): allow(G, A, X),
     ("POST", "/app/plan/detect"): allow(G, X),
+    # From the dashboard and plan pages (docs/adr/0016-pages-for-each-role.md): open a
+    # finding from any row; CSV of the dashboard's tables and of the plan.
+    ("POST", "/app/plan/findings"): allow(G, X),
+    ("GET", "/app/dashboard/export"): allow(S, G, A, X),
+    ("GET", "/app/plan/export"): allow(G, A, X),
     ("POST", "/app/plan/findings/{finding_id}/actions"): allow(G, X),
     ("POST", "/app/plan/actions/{action_id}/move"): allow(G, X),
     ("GET", "/app/scenarios"): allow(G, X),
