@@ -60,7 +60,7 @@ templates.globals["ui"] = templates.get_template("macros.html.j2").module
 @dataclass(frozen=True)
 class Viewer:
     """Whose view the page shows: a member's own care, a clinician's own week, or plan
-    staff ("staff"). It comes from the signed-in session (issue 9), never from the address."""
+    staff ("staff"). It comes from the signed-in session (ADR 0008), never from the address."""
 
     role: str = "staff"
     id: str = ""
