@@ -32,7 +32,6 @@ def pages_of(role: str, site: Site) -> list[tuple[str, str]]:
     week = f"/app/clinicians/{THERAPIST}/week"
     return {
         "ada": [("me", "/app/me")],
-        "dee": [("me", "/app/me")],
         "therapist": [("week", "/app/week"), ("request", request)],
         "scheduler": [
             ("queue", "/app/queue"),
@@ -108,7 +107,11 @@ def check_desktop(page: Page, user: str, path: str) -> None:
     assert not found, f"axe on {path} as {user}: {found}"
 
 
-@pytest.mark.parametrize("user", list(USERS))
+# One member stands for both (Dee's pages are Ada's, with another member's records).
+ROLES = [user for user in USERS if user != "dee"]
+
+
+@pytest.mark.parametrize("user", ROLES)
 def test_every_page_shows_only_what_the_role_may_do_and_passes_axe(
     site: Site, browser: Browser, user: str
 ) -> None:
