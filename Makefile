@@ -43,8 +43,26 @@ run: venv  ## Simulate the demo region, then serve the FHIR API on it (SQLite fi
 	$(BIN)/parity simulate --weeks 12 --contract socal-2025 --region demo --scale 1
 	$(BIN)/parity serve --demo --host 127.0.0.1 --port $${PARITY_PORT:-8000}
 
+# The browser tests (tests/e2e/browser) drive Debian's Chromium. A root user on a fresh
+# machine gets it installed from Debian's packages, as .ci/run does; anyone else is told
+# loudly that those tests will be skipped (docs/adr/0016-pages-for-each-role.md).
+CHROMIUM := /usr/bin/chromium
+define ensure_chromium
+	@if [[ ! -x $(CHROMIUM) ]]; then \
+		if [[ $$(id -u) -eq 0 ]]; then \
+			echo "make test: installing Debian's chromium for the browser tests"; \
+			DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+				&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+				|| echo "!!! make test: could not install chromium; the browser tests will be SKIPPED" >&2; \
+		else \
+			printf '\n!!! make test: %s is missing and only root may install it (apt-get install chromium).\n!!! The browser tests (tests/e2e/browser) will be SKIPPED.\n\n' "$(CHROMIUM)" >&2; \
+		fi; \
+	fi
+endef
+
 # pytest's exit code 5 (no test collected) is deliberately left a failure.
-test: venv  ## Run the test suite.
+test: venv  ## Run the test suite (installs Chromium for the browser tests when root).
+	$(ensure_chromium)
 	$(BIN)/pytest -q
 
 lint: venv  ## Check formatting and lint rules (ruff).

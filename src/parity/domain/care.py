@@ -65,6 +65,9 @@ class CareRequest:
     extended_deadline: datetime | None = None
     status: RequestStatus = RequestStatus.OPEN
     id: int = 0
+    # Who is working on it in the queue, and since when (a claim; "" when nobody).
+    claimed_by: str = ""
+    claimed_at: datetime | None = None
 
     @property
     def effective_deadline(self) -> datetime:

@@ -101,12 +101,19 @@ class AvailabilityException:
     slot_kind: BlockKind = BlockKind.FOLLOW_UP
     slot_minutes: int = 50
     id: int = 0
+    # When it was withdrawn (a removed leave keeps its record); None while it stands.
+    withdrawn_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise InvalidInput("exception start and end must carry a time zone")
         if self.end <= self.start:
             raise InvalidInput("exception ends before it starts")
+
+    @property
+    def stands(self) -> bool:
+        """Not withdrawn: it still shapes the clinician's week."""
+        return self.withdrawn_at is None
 
 
 @dataclass(slots=True)

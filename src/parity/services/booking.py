@@ -316,6 +316,7 @@ def _on_leave(request: CareRequest, uow: UnitOfWork, query: SlotQuery) -> bool:
     return any(
         e.kind is ExceptionKind.PTO and e.start < query.not_after and query.not_before < e.end
         for e in leave
+        if e.stands
     )
 
 

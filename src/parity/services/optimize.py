@@ -121,7 +121,7 @@ def snapshot(
     absences = tuple(
         Absence(e.clinician_id, e.start, e.end, e.reason or "pto")
         for e in uow.availability_exceptions.list()
-        if e.kind is ExceptionKind.PTO and e.start < end and start < e.end
+        if e.stands and e.kind is ExceptionKind.PTO and e.start < end and start < e.end
     )
     pinned = tuple(
         PinnedBooking(a.slot_id, a.member_id, a.clinician_id, a.start, a.end)

@@ -200,7 +200,7 @@ def clinician_week(
         absences = [
             e
             for e in uow.availability_exceptions.where(clinician_id=clinician_id)
-            if e.start < end and start < e.end
+            if e.stands and e.start < end and start < e.end
         ]
         ledger = [
             w

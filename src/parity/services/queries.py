@@ -30,6 +30,7 @@ from parity.domain.schedule import ProtectedTime, Slot, SlotStatus
 from parity.domain.scope import MemberScope, Reach
 from parity.domain.workforce import Clinic, Clinician
 from parity.services import scoping
+from parity.services.reschedule import visit_in
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 1, 1, tzinfo=UTC)
@@ -256,6 +257,12 @@ def visit(uow: UnitOfWork, scope: MemberScope, appointment_id: int) -> Visit:
     with uow:
         found = uow.appointments.get(appointment_id)
         return _visit(uow, scoping.require(uow, scope, found, "Appointment", appointment_id))
+
+
+def visit_in_slot(uow: UnitOfWork, scope: MemberScope, slot_id: int) -> Appointment:
+    """The visit booked in a slot, if its member is in the caller's scope (else NotFound)."""
+    with uow:
+        return scoping.require(uow, scope, visit_in(uow, slot_id), "Appointment", slot_id)
 
 
 def search_visits(uow: UnitOfWork, scope: MemberScope, search: AppointmentSearch) -> list[Visit]:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from parity.domain.care import AppointmentStatus, CancelledBy, RequestStatus
+from parity.domain.care import Appointment, AppointmentStatus, CancelledBy, RequestStatus
 from parity.domain.errors import InvalidInput, ProtectedTimeShortfall
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import (
@@ -72,7 +72,9 @@ def _materialise_clinician(
     if not templates:
         return []  # imported without a template yet: nothing to lay
     template = templates[0]
-    exceptions = uow.availability_exceptions.where(clinician_id=clinician_id)
+    exceptions = [
+        e for e in uow.availability_exceptions.where(clinician_id=clinician_id) if e.stands
+    ]
     laid: list[IpcWeek] = []
     for week in range(weeks):
         week_start = start + timedelta(weeks=week)
@@ -107,24 +109,34 @@ def add_availability_exception(
 
     In weeks already materialised, PTO withdraws the free slots it covers and cancels the
     visits booked in it as clinic-initiated cancellations (their requests re-open with their
-    original deadlines); extra hours add bookable slots.
+    original deadlines); extra hours add bookable slots. `services.absences` is the
+    confirmed, rebooking flow the pages use (docs/adr/0016-pages-for-each-role.md).
     """
     exc = cmd.exception
     if exc.end <= clock.now():
         raise InvalidInput("an availability exception must end in the future")
     with uow:
-        clinician = uow.clinicians.get(exc.clinician_id)
-        if exc.kind is not ExceptionKind.PTO:
-            _refuse_protected_overlap(uow, policy, exc)
-        if exc.kind is ExceptionKind.EXTRA_HOURS:
-            _add_extra_slots(uow, policy, clinician, exc)
-        else:
-            _withdraw_slots(uow, exc, clock, policy)
-        uow.availability_exceptions.add(exc)
+        add_exception_in(uow, policy, clock, exc)
         uow.commit()
     if exc.kind is ExceptionKind.EXTRA_HOURS and policy.waitlist.enabled:
         offer_new_hours(exc.clinician_id, exc.start, exc.end, uow, clock, policy)
     return exc
+
+
+def add_exception_in(
+    uow: UnitOfWork, policy: Policy, clock: Clock, exc: AvailabilityException
+) -> list[Appointment]:
+    """Lay the exception inside the caller's transaction; the visits it cancelled."""
+    clinician = uow.clinicians.get(exc.clinician_id)
+    if exc.kind is not ExceptionKind.PTO:
+        _refuse_protected_overlap(uow, policy, exc)
+    cancelled: list[Appointment] = []
+    if exc.kind is ExceptionKind.EXTRA_HOURS:
+        _add_extra_slots(uow, policy, clinician, exc)
+    else:
+        cancelled = _withdraw_slots(uow, exc, clock, policy)
+    uow.availability_exceptions.add(exc)
+    return cancelled
 
 
 def _refuse_protected_overlap(uow: UnitOfWork, policy: Policy, exc: AvailabilityException) -> None:
@@ -170,18 +182,31 @@ def _add_extra_slots(
 
 def _withdraw_slots(
     uow: UnitOfWork, exc: AvailabilityException, clock: Clock, policy: Policy
-) -> None:
+) -> list[Appointment]:
+    cancelled: list[Appointment] = []
     for slot in uow.slots.for_clinician(exc.clinician_id, exc.start, exc.end):
         if slot.status is SlotStatus.FREE:
             uow.slots.take(slot.id)
             continue
         for appointment in uow.appointments.where(slot_id=slot.id):
             if appointment.status is AppointmentStatus.BOOKED:
-                appointment.cancel(
-                    CancelledBy.CLINIC, clock.now(), f"clinician {exc.kind}: {exc.reason}"
-                )
-                uow.appointments.save(appointment)
-                request = uow.requests.get(appointment.request_id)
-                request.status = RequestStatus.OPEN
-                uow.requests.save(request)
-                requeue_clinic_cancelled(request, uow, clock.now(), policy)
+                _cancel_for_absence(uow, appointment, exc, clock, policy)
+                cancelled.append(appointment)
+    return cancelled
+
+
+def _cancel_for_absence(
+    uow: UnitOfWork,
+    appointment: Appointment,
+    exc: AvailabilityException,
+    clock: Clock,
+    policy: Policy,
+) -> None:
+    """A clinic-initiated cancellation: the request re-opens with its original deadline at
+    the head of the waitlist, never offered the slot the clinic took back."""
+    appointment.cancel(CancelledBy.CLINIC, clock.now(), f"clinician {exc.kind}: {exc.reason}")
+    uow.appointments.save(appointment)
+    request = uow.requests.get(appointment.request_id)
+    request.status = RequestStatus.OPEN
+    uow.requests.save(request)
+    requeue_clinic_cancelled(request, uow, clock.now(), policy, appointment.slot_id)

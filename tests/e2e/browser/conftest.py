@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,18 @@ def site(server: Server, policy: Policy) -> Site:
     add_users(region)
     uow = locked(region.store)
     server.switch.app = create_app(uow, region.policy, region.clock)
+    return Site(server.base, region, uow)
+
+
+@pytest.fixture
+def waitlist_site(server: Server, policy: Policy) -> Site:
+    """The same region served with the waitlist switched on (as `parity serve` runs it), so
+    clinic cancellations are offered a timely slot at once."""
+    region = build(policy)
+    add_users(region)
+    uow = locked(region.store)
+    waitlist = replace(region.policy.waitlist, enabled=True)
+    server.switch.app = create_app(uow, replace(region.policy, waitlist=waitlist), region.clock)
     return Site(server.base, region, uow)
 
 

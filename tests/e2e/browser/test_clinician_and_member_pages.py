@@ -11,25 +11,25 @@ def test_a_therapist_sees_their_own_week_and_no_one_elses(site: Site, page: Page
     sign_in(page, site, "therapist")
     page.goto(site.url("/app/week"))
     expect(page.get_by_role("heading", name="Clinician 1: week of Mon 1 Jun 2026")).to_be_visible()
-    expect(page.locator("li.block-ipc")).to_have_count(5)
+    expect(page.locator(".timegrid .block-ipc")).to_have_count(5)
     other = page.goto(site.url("/app/clinicians/c00002/week"))
     assert other is not None
     assert other.status == 403
-    expect(page.locator("main")).to_contain_text("forbidden")
+    expect(page.locator("main")).to_contain_text("not open to your role (therapist)")
 
 
 def test_a_therapists_ipc_block_cannot_be_booked(site: Site, page: Page) -> None:
     sign_in(page, site, "scheduler")
     page.goto(site.url(f"/app/clinicians/{THERAPIST}/week"))
     expect(page.get_by_role("heading", name="Clinician 1: week of Mon 1 Jun 2026")).to_be_visible()
-    ipc = page.locator("li.block-ipc")
+    ipc = page.locator(".timegrid .block-ipc")
     expect(ipc).to_have_count(5)  # 08:00-09:00 every weekday
     expect(ipc.first).to_contain_text("Protected IPC time")
     expect(ipc.first).to_have_attribute("aria-disabled", "true")
     assert ipc.locator("a, button, input, select").count() == 0, "no booking control on IPC"
     pattern = ipc.first.evaluate("block => getComputedStyle(block).backgroundImage")
     assert "gradient" in pattern, "IPC blocks are hatched, unlike bookable slots"
-    free = page.locator("li.block-free").first
+    free = page.locator(".timegrid .block-free").first
     assert free.evaluate("b => getComputedStyle(b).backgroundImage") == "none"
 
     ipc.first.click()
@@ -37,7 +37,7 @@ def test_a_therapists_ipc_block_cannot_be_booked(site: Site, page: Page) -> None
     shoot(page, "week")
 
     # A free slot opens the booking panel in place...
-    page.locator("li.block-free", has_text="follow-up").first.get_by_role("link").click()
+    page.locator(".timegrid .block-free", has_text="follow-up").first.get_by_role("link").click()
     expect(page.get_by_role("button", name="Book this slot")).to_be_visible()
     # ...but a forged form naming the IPC block is refused by the server, visibly.
     monday_ipc = int(at(THIS_WEEK, 8).timestamp())
@@ -70,13 +70,13 @@ def test_a_therapists_ipc_block_cannot_be_booked(site: Site, page: Page) -> None
 def test_a_scheduler_books_a_free_slot_from_the_week(site: Site, page: Page) -> None:
     sign_in(page, site, "scheduler")
     page.goto(site.url(f"/app/clinicians/{THERAPIST}/week?week={THIS_WEEK.isoformat()}"))
-    page.locator("li.block-free", has_text="follow-up").first.get_by_role("link").click()
+    page.locator(".timegrid .block-free", has_text="follow-up").first.get_by_role("link").click()
     page.get_by_label("Open request (soonest deadline first)").select_option(
         str(site.region.follow_up_request)
     )
     page.get_by_role("button", name="Book this slot").click()
     expect(page.locator(".notice-ok")).to_contain_text("with Clinician 1")
-    expect(page.locator("li.block-booked", has_text="Ada Lovelace")).to_have_count(1)
+    expect(page.locator(".timegrid .block-booked", has_text="Ada Lovelace")).to_have_count(1)
 
 
 def test_a_member_answers_an_offer_cancels_and_requests_care(site: Site, page: Page) -> None:

@@ -63,6 +63,7 @@ def test_forms_explain_what_is_wrong_and_keep_what_was_typed(site: Site, page: P
     expect(page.get_by_label("Provider")).to_have_value("Dr. Rivera")
 
     page.get_by_label("Reason").fill("   ")
+    page.on("dialog", lambda dialog: dialog.accept())  # a referral asks to confirm first
     page.get_by_role("button", name="Refer out of network").click()
     expect(page.locator("#frag_request .notice-error")).to_contain_text(
         "reason for the referral is required"

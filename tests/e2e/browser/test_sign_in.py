@@ -39,4 +39,10 @@ def test_a_member_cannot_open_staff_pages(site: Site, page: Page) -> None:
     answer = page.goto(site.url("/app/queue"))
     assert answer is not None
     assert answer.status == 403
-    expect(page.locator("main")).to_contain_text("a member may not GET /app/queue")
+    main = page.locator("main")
+    expect(main).to_contain_text("This page or record is not open to your role (member).")
+    expect(main).not_to_contain_text("GET /app/queue")  # plain words, not the route
+    # The way on links only to pages a member may open.
+    links = main.get_by_role("link")
+    expect(links).to_have_count(1)
+    expect(links.first).to_have_attribute("href", "/app/me")

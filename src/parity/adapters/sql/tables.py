@@ -141,6 +141,7 @@ availability_exceptions = Table(
     Column("clinic_id", ForeignKey("clinics.id"), nullable=True),
     Column("slot_kind", enum_of(BlockKind), nullable=False),
     Column("slot_minutes", Integer, nullable=False),
+    Column("withdrawn_at", UtcDateTime, nullable=True),  # a removed leave keeps its row
     _version(),
 )
 
@@ -229,6 +230,8 @@ care_requests = Table(
     Column("prior_appointment_id", Integer, nullable=True),
     Column("extended_deadline", UtcDateTime, nullable=True),
     Column("status", enum_of(RequestStatus), nullable=False, index=True),
+    Column("claimed_by", String, nullable=False, server_default=""),  # queue claims
+    Column("claimed_at", UtcDateTime, nullable=True),
     _version(),
 )
 

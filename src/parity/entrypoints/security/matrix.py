@@ -145,7 +145,8 @@ PAGES: dict[tuple[str, str], Access] = {
     ("POST", "/app/queue/optimizer"): allow(S, X),
     ("POST", "/app/queue/optimizer/apply"): allow(S, X),
     ("GET", "/app/requests"): allow(S, G, X),
-    ("GET", "/app/requests/{request_id}"): member_data("ServiceRequest", O.REQUEST, S, G, X),
+    # Therapists open their own patients' requests (the row rules keep them to those).
+    ("GET", "/app/requests/{request_id}"): member_data("ServiceRequest", O.REQUEST, T, S, G, X),
     ("POST", "/app/requests/{request_id}/book"): member_data("ServiceRequest", O.REQUEST, S, X),
     ("POST", "/app/requests/{request_id}/decline"): member_data("ServiceRequest", O.REQUEST, S, X),
     ("POST", "/app/requests/{request_id}/offers/{offer_id}"): member_data(
@@ -155,6 +156,8 @@ PAGES: dict[tuple[str, str], Access] = {
         "ServiceRequest", O.REQUEST, T, S, X
     ),
     ("POST", "/app/requests/{request_id}/refer"): member_data("ServiceRequest", O.REQUEST, S, X),
+    # A scheduler claims a queue row while working it (docs/adr/0016-pages-for-each-role.md).
+    ("POST", "/app/requests/{request_id}/claim"): member_data("ServiceRequest", O.REQUEST, S, X),
     ("GET", "/app/clinicians"): allow(T, S, G, X),
     ("GET", "/app/week"): allow(T, S, G, X),
     ("GET", "/app/clinicians/{clinician_id}/week"): allow(T, S, G, X, owner=O.CLINICIAN),
@@ -164,6 +167,11 @@ PAGES: dict[tuple[str, str], Access] = {
     ("POST", "/app/clinicians/{clinician_id}/pto"): allow(T, S, X, owner=O.CLINICIAN),
     ("GET", "/app/plan"): allow(G, A, X),
     ("POST", "/app/plan/detect"): allow(G, X),
+    # From the dashboard and plan pages (docs/adr/0016-pages-for-each-role.md): open a
+    # finding from any row; CSV of the dashboard's tables and of the plan.
+    ("POST", "/app/plan/findings"): allow(G, X),
+    ("GET", "/app/dashboard/export"): allow(S, G, A, X),
+    ("GET", "/app/plan/export"): allow(G, A, X),
     ("POST", "/app/plan/findings/{finding_id}/actions"): allow(G, X),
     ("POST", "/app/plan/actions/{action_id}/move"): allow(G, X),
     ("GET", "/app/scenarios"): allow(G, X),

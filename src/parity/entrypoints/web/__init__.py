@@ -10,9 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from parity.entrypoints.web import (
+    absences,
     assets,
     care,
     dashboard,
+    exports,
     lab,
     login,
     member,
@@ -25,7 +27,20 @@ from parity.entrypoints.web.routing import PageRoute, error_page
 
 pages = APIRouter(prefix="/app", route_class=PageRoute, include_in_schema=False)
 # offer_links: public, signed-link pages (the token is the credential; no login).
-for module in (assets, login, dashboard, queue, care, week, plan, lab, member, offer_links):
+for module in (
+    assets,
+    login,
+    dashboard,
+    queue,
+    care,
+    week,
+    absences,
+    plan,
+    exports,
+    lab,
+    member,
+    offer_links,
+):
     pages.include_router(module.router)
 
 

@@ -24,7 +24,14 @@ from parity.domain.errors import NotFound
 router = APIRouter()
 
 PLOTLY_VERSION = str(plotly.__version__)
-OWN = {"parity.css": "text/css; charset=utf-8", "parity.js": "text/javascript; charset=utf-8"}
+OWN = {
+    "parity.css": "text/css; charset=utf-8",
+    "parity.js": "text/javascript; charset=utf-8",
+    # htmx 2.0.4 from the npm package htmx.org (0BSD, htmx.LICENSE.txt beside it): the
+    # work queue's live refresh (docs/adr/0016-pages-for-each-role.md).
+    "htmx.min.js": "text/javascript; charset=utf-8",
+    "htmx.LICENSE.txt": "text/plain; charset=utf-8",
+}
 PLOTLY = "plotly.min.js"
 WEEK_SECONDS = 7 * 24 * 3600
 

@@ -93,6 +93,32 @@ def standard_lines(report: ComplianceReport, context: ApiContext) -> list[Standa
     return lines
 
 
+@dataclass(frozen=True)
+class ClinicLine:
+    """A clinic × class row, flagged when below its class's monitoring threshold."""
+
+    clinic_id: str
+    standard_class: str
+    threshold: float
+    below: bool
+    figures: dict[str, Any]
+
+
+def clinic_lines(report: ComplianceReport, context: ApiContext) -> list[ClinicLine]:
+    """Clinic × class rows, worst first (rows with nothing decided last)."""
+    rules = context.policy.rules
+    lines = []
+    for metric in report.breakdowns["by_clinic_class"]:
+        clinic, cls = metric["key"]
+        threshold = rules.urgent_threshold if cls == "urgent" else rules.non_urgent_threshold
+        share = metric["share_within_standard"]
+        below = share is not None and share < threshold
+        lines.append(ClinicLine(clinic, cls, threshold, below, metric))
+    shares = [line.figures["share_within_standard"] for line in lines]
+    order = sorted(range(len(lines)), key=lambda n: (shares[n] is None, shares[n] or 0.0, n))
+    return [lines[n] for n in order]
+
+
 def violations(report: ComplianceReport, cause: str, clinic: str) -> list[EvidenceRow]:
     found = [
         r
@@ -126,6 +152,7 @@ def dashboard(
         "report": report,
         "headline": report.headline(),
         "standards": standard_lines(report, context),
+        "clinic_lines": clinic_lines(report, context),
         "clinic_names": names,
         "violations": shown[:VIOLATIONS_SHOWN],
         "violation_count": len(shown),

@@ -50,6 +50,10 @@ class Formats:
     def clock(self, instant: datetime) -> str:
         return f"{instant.astimezone(self.tz):%H:%M}"
 
+    def local_input(self, instant: datetime) -> str:
+        """The value a `datetime-local` field shows for `instant` on the clinic's clock."""
+        return f"{instant.astimezone(self.tz):%Y-%m-%dT%H:%M}"
+
     def iso_day(self, instant: datetime) -> str:
         return local_date(instant, self.tz).isoformat()
 
@@ -98,3 +102,22 @@ def short_citation(citation: str) -> str:
 def words(code: str | None) -> str:
     """A rule or status code as words: `member-declined-timely-offer` → `member declined timely offer`."""
     return "—" if not code else code.replace("-", " ").replace("_", " ")
+
+
+# Codes as the people at the desk say them (the codes stay in the data and the API).
+LABELS = {
+    "initial": "first visit",
+    "follow-up": "follow-up visit",
+    "urgent": "urgent visit",
+    "therapist": "therapist or counsellor",
+    "psychiatric-nurse": "psychiatric nurse",
+    "psychiatrist": "psychiatrist",
+    "in-person": "in person",
+    "video": "video",
+    "phone": "phone",
+}
+
+
+def label(code: str | None) -> str:
+    """A code in plain words: `psychiatric-nurse` → `psychiatric nurse`."""
+    return "—" if not code else LABELS.get(code, words(code))

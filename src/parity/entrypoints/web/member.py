@@ -187,7 +187,7 @@ def request_care(
         cmd = care_asked(context, scope, member, values, modality)
         opened = open_request(cmd, context.uow_factory(), context.clock, context.policy)
         due = formats(context).when(opened.deadline)
-        return f"Request #{opened.id} made: by law you must be offered a visit by {due}. Choose a time below."
+        return f"Request #{opened.id} made: by law you must be offered a visit by {due}. Its times are listed on this page under “Times for my … request”."
 
     return act(
         request, "request", action, _again(request, context, seen), seen.link("/app/me"), values

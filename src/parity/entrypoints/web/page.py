@@ -44,9 +44,12 @@ templates.globals.update(
     money=formatting.money,
     number=formatting.number,
     words=formatting.words,
+    label=formatting.label,
     cite=formatting.short_citation,
     pairs=lambda values: [(v, v) for v in values],
+    label_pairs=lambda values: [(v, formatting.label(v)) for v in values],
 )
+templates.filters["combine"] = lambda first, second: {**first, **second}
 # Macros as a global module, so a block rendered on its own (a fragment) still sees them.
 templates.globals["ui"] = templates.get_template("macros.html.j2").module
 
@@ -142,6 +145,56 @@ def may_open(who: Principal | None) -> Callable[[str], bool]:
     return check
 
 
+# The site's pages in the order the navigation lists them; each role sees those it may open.
+NAV = (
+    ("dashboard", "Access dashboard", "/app/dashboard"),
+    ("queue", "Work queue", "/app/queue"),
+    ("clinicians", "Clinicians", "/app/clinicians"),
+    ("week", "My week", "/app/week"),
+    ("plan", "Action plan", "/app/plan"),
+    ("scenarios", "Scenario lab", "/app/scenarios"),
+    ("member", "Member view", "/app/me"),
+)
+
+
+def nav_pages(who: Principal | None) -> list[tuple[str, str, str]]:
+    """The pages the signed-in user's role may open (a therapist's own week, not the list)."""
+    check = may_open(who)
+    found = [page for page in NAV if check(page[2])]
+    if who is not None and who.role is Role.THERAPIST:
+        found = [page for page in found if page[0] != "clinicians"]
+    else:
+        found = [page for page in found if page[0] != "week"]
+    return found
+
+
+# Where a request's evidence opens, best first: the read-only evidence view (de-identified
+# for auditors; built with the evidence rules), else the working request page.
+EVIDENCE_PAGES = ("/app/requests/{request_id}/evidence", "/app/requests/{request_id}")
+
+
+def evidence_href(who: Principal | None) -> Callable[[int], str]:
+    """The address of a request's evidence the signed-in role may open ("" when none)."""
+    check = may_open(who)
+    usable = next((page for page in EVIDENCE_PAGES if check(page)), "")
+
+    def href(request_id: int) -> str:
+        return usable.replace("{request_id}", str(request_id)) if usable else ""
+
+    return href
+
+
+def may_do(who: Principal | None) -> Callable[[str, str], bool]:
+    """Whether the signed-in user's role may use a route (`method`, path template): page
+    controls are shown from the same route × role matrix the guard enforces."""
+
+    def check(method: str, template: str) -> bool:
+        found = access_for(method, template)
+        return found is not None and who is not None and who.role in found.roles
+
+    return check
+
+
 def formats(context: ApiContext) -> Formats:
     rules = context.policy.rules
     return Formats(rules.timezone, rules.calendar, context.clock.now())
@@ -175,6 +228,9 @@ def render(
         "plotly_path": plotly_url(),
         "csrf": getattr(request.state, "csrf", ""),
         "may_open": may_open(getattr(request.state, "principal", None)),
+        "may": may_do(getattr(request.state, "principal", None)),
+        "nav_pages": nav_pages(getattr(request.state, "principal", None)),
+        "evidence_href": evidence_href(getattr(request.state, "principal", None)),
         "principal": getattr(request.state, "principal", None),
     }
     scope = {**shared, **values}

@@ -20,6 +20,7 @@ from parity.entrypoints.web.page import Notice, PageFor, Values, act, formats, r
 from parity.entrypoints.web.routing import PageRoute
 from parity.services import queries
 from parity.services.corrective import AddAction, add_action, detect_findings, move_action
+from parity.services.investigations import open_finding, window_of
 from parity.services.reporting import Window
 
 router = APIRouter(route_class=PageRoute)
@@ -64,9 +65,20 @@ def plan_page(
         "statuses": [s.value for s in ActionStatus],
         "clinic_names": {c.id: c.name for c in queries.clinics(context.uow_factory())},
         "form": dict(values or {}),
+        "violations_of": violations_link,
     }
     found = [*problems, *(notices or [])]
     return render(request, context, "plan.html.j2", page, status=status, notices=found)
+
+
+def violations_link(clinic_id: str, period: str) -> str:
+    """The dashboard's violations of a finding's clinic over its period."""
+    try:
+        window = window_of(period)
+    except ValueError:
+        return f"/app/dashboard?clinic={clinic_id}#frag_violations"
+    dates = f"from={window.start.isoformat()}&to={window.end.isoformat()}"
+    return f"/app/dashboard?{dates}&clinic={clinic_id}#frag_violations"
 
 
 def _again(request: Request, context: ApiContext, start: str, end: str) -> PageFor:
@@ -155,3 +167,36 @@ def move(
 
     page = _again(request, context, start, end)
     return act(request, f"move-{action_id}", action, page, _back(start, end), {})
+
+
+@router.post("/plan/findings")
+def open_from_row(
+    request: Request,
+    context: Context,
+    clinic: Field = "",
+    standard_class: Field = "",
+    start: Field = "",
+    end: Field = "",
+) -> Response:
+    """Open a finding for one dashboard row (clinic × class over its window), measured from
+    the evidence, then show it in the plan with its violations a link away."""
+
+    def action() -> str:
+        fallback = plan_window(formats(context))
+        window = chosen_window(
+            forms.optional_day(start, "from"), forms.optional_day(end, "to"), fallback
+        )
+        report, _ = report_for(context, window.start, window.end)
+        found = open_finding(
+            clinic,
+            standard_class,
+            window,
+            report.rows,
+            context.uow_factory(),
+            context.policy,
+            context.clock,
+        )
+        return f"Finding #{found.id} opened: {found.metric} at {found.clinic_id} was {found.value:.0%} ({found.period}). Add the first action below."
+
+    page = _again(request, context, start, end)
+    return act(request, "detect", action, page, _back(start, end), {})

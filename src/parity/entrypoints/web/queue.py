@@ -1,5 +1,6 @@
-"""The scheduler's work queue: open requests, soonest legal deadline first, with filters;
-and the batch optimizer's preview of the queue shown, which the scheduler can apply."""
+"""The scheduler's work queue: open requests, soonest legal deadline first, with filters, a
+search by member, sortable columns, pages and a live refresh (queue_view.py); and the batch
+optimizer's preview of the queue shown, which the scheduler can apply."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from parity.domain.care import CareRequest, RequestStatus
 from parity.domain.errors import ParityError
@@ -19,9 +20,11 @@ from parity.entrypoints.api.optimize import whole_region
 from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web import hooks
 from parity.entrypoints.web.forms import Field
-from parity.entrypoints.web.page import Notice, formats, refusal, render
+from parity.entrypoints.web.page import Notice, Values, act, formats, refusal, render
+from parity.entrypoints.web.queue_view import SORTS, QueueView, arrange
 from parity.entrypoints.web.routing import PageRoute
 from parity.services import queries, scoping
+from parity.services.claims import CLAIM_LAPSES, claim_request, holder, release_request
 from parity.services.waitlist import ranked_waitlist
 
 router = APIRouter(route_class=PageRoute)
@@ -69,27 +72,38 @@ def queue_page(
     context: ApiContext,
     wanted: QueueFilter,
     *,
+    view: QueueView | None = None,
     plan: hooks.OptimizerPlan | hooks.Unavailable | None = None,
     notices: list[Notice] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    view = view or QueueView()
     scope = caller_scope(request)
     matching, languages = open_requests(context, scope, wanted)  # cut to the caller's scope
-    shown = matching[:ROWS_SHOWN]
     owners = _planned_members(plan)
-    named = {r.member_id for r in shown} | set(owners.values())
-    members = {m.id: m.name for m in queries.members(context.uow_factory(), scope, named)}
-    owners = {key: member for key, member in owners.items() if member in members}
+    named = {r.member_id for r in matching} | set(owners.values())
+    people = {m.id: m for m in queries.members(context.uow_factory(), scope, named)}
+    owners = {key: member for key, member in owners.items() if member in people}
+    clinic_names = {c.id: c.name for c in queries.clinics(context.uow_factory())}
+    shown = arrange(matching, people, clinic_names, view)
+    members = {key: m.name for key, m in people.items()}
     page = {
         "title": "Work queue",
         "nav": "queue",
-        "forms": ["optimizer"],
-        "rows": shown,
-        "total": len(matching),
+        "live": True,
+        "forms": ["optimizer", "claim"],
+        "rows": shown.rows,
+        "holders": {r.id: holder(r, context.clock.now()) for r in shown.rows},
+        "me": getattr(getattr(request.state, "principal", None), "subject", ""),
+        "shown": shown,
+        "view": view,
+        "sorts": list(SORTS),
+        "people": people,
+        "total": shown.total,
         "wanted": wanted,
         "members": members,
         "owners": {key: members.get(member, member) for key, member in owners.items()},
-        "clinic_names": {c.id: c.name for c in queries.clinics(context.uow_factory())},
+        "clinic_names": clinic_names,
         "clinician_names": {c.id: c.name for c in queries.clinicians(context.uow_factory())},
         "languages": languages,
         "standard_options": [
@@ -132,9 +146,15 @@ def work_queue(
     language: Text = "",
     modality: Text = "",
     standard: Text = "",
+    q: Text = "",
+    sort: Text = "",
+    dir: Text = "",
+    page: Text = "",
 ) -> HTMLResponse:
+    """Open requests: filtered, searched by member, sorted by any column, a page at a time."""
     wanted = QueueFilter(clinic, provider_class, language, modality, standard)
-    return queue_page(request, context, wanted)
+    view = QueueView.parse(q, sort, dir, page)
+    return queue_page(request, context, wanted, view=view)
 
 
 def _optimized(
@@ -189,3 +209,24 @@ def optimizer_apply(
     requests still without a timely slot out of network (SB 855)."""
     wanted = QueueFilter(clinic, provider_class, language, modality, standard)
     return _optimized(request, context, wanted, apply=True)
+
+
+@router.post("/requests/{request_id}/claim")
+def claim(request_id: int, request: Request, context: Context, release: Field = "") -> Response:
+    """Claim a queue row while working it (others see who has it), or release it."""
+    who = getattr(getattr(request.state, "principal", None), "subject", "")
+
+    def action() -> str:
+        # the caller's own request, or NotFound: a claim touches the request (ADR 0012)
+        queries.care_request(context.uow_factory(), caller_scope(request), request_id)
+        if release:
+            release_request(request_id, who, context.uow_factory(), context.clock)
+            return f"Request #{request_id} is back in the queue for anyone."
+        claim_request(request_id, who, context.uow_factory(), context.clock)
+        minutes = int(CLAIM_LAPSES.total_seconds() // 60)
+        return f"Request #{request_id} is yours; others see you are working on it ({minutes} min)."
+
+    def page(notices: list[Notice], status: int, values: Values) -> Response:
+        return queue_page(request, context, QueueFilter(), notices=notices, status=status)
+
+    return act(request, "claim", action, page, "/app/queue", {})

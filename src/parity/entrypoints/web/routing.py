@@ -15,18 +15,22 @@ from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from parity.domain.errors import ParityError
-from parity.domain.users import NotAuthenticated
+from parity.domain.users import NotAuthenticated, Principal
 from parity.entrypoints.api.context import ApiContext
 from parity.entrypoints.security.context import SESSION_COOKIE
 from parity.entrypoints.web.page import fragment_of, render, templates
+from parity.entrypoints.web.refusals import explain
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 def error_page(request: Request, status: int, rule: str, message: str) -> HTMLResponse:
-    """The refusal as a page, or as the fragment the script asked for (same id, so it
-    takes the place of what the user was working on)."""
-    values = {"status": status, "rule": rule, "message": message}
+    """The refusal in plain words, as a page, or as the fragment the script asked for (the
+    script shows it above what the user was working on, which stays in place)."""
+    who = getattr(request.state, "principal", None)
+    principal = who if isinstance(who, Principal) else None
+    said = explain(rule, message, principal, request.url.path, request.method)
+    values = {"status": status, "rule": rule, "message": message, "said": said}
     page = {"title": "Not possible", "nav": ""}
     block = fragment_of(request)
     if block is not None:

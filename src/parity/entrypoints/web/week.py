@@ -4,20 +4,19 @@ A scheduler books a free slot for an open request from here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from parity.domain import ids
+from parity.domain.care import CancelledBy
 from parity.domain.errors import InvalidInput, ParityError, ProtectedTimeConflict
-from parity.domain.schedule import (
-    AvailabilityException,
-    ExceptionKind,
-    week_start_of,
-)
+from parity.domain.schedule import week_start_of
 from parity.domain.scope import MemberScope
+from parity.domain.workforce import Clinician
 from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web import forms
@@ -25,15 +24,15 @@ from parity.entrypoints.web.care import BOOKED_BY, booked_text
 from parity.entrypoints.web.forms import Field
 from parity.entrypoints.web.page import Notice, PageFor, Seen, Values, act, formats, refusal, render
 from parity.entrypoints.web.routing import PageRoute
-from parity.entrypoints.web.week_grid import day_columns
+from parity.entrypoints.web.week_grid import Column, Day, TimeGrid, day_columns, time_grid
 from parity.services import page_queries, queries
 from parity.services.booking import BookRequest, book_request
-from parity.services.page_queries import SlotChoice
-from parity.services.schedules import AddException, add_availability_exception
+from parity.services.page_queries import ClinicianWeek, SlotChoice
+from parity.services.reschedule import MoveVisit, move_choice, move_visit
 
 router = APIRouter(route_class=PageRoute)
 
-FORMS = ("book", "pto")
+FORMS = ("book", "pto", "absences")
 EARLIEST_WEEK, LATEST_WEEK = date(1900, 1, 1), date(9000, 1, 1)
 LAST_EPOCH = 32_503_680_000  # 3000-01-01: later block ids name nothing
 Week = Annotated[date | None, Query(description="any day of the week (YYYY-MM-DD)")]
@@ -88,9 +87,11 @@ def week_page(
     notices: list[Notice] | None = None,
     status: int = 200,
     values: Values | None = None,
+    extra: Mapping[str, Any] | None = None,
+    day: date | None = None,
 ) -> HTMLResponse:
     fmt = formats(context)
-    start = week_start_of(_plausible(when) or fmt.today)
+    start = week_start_of(_plausible(day) or _plausible(when) or opening_day(fmt.today))
     scope = caller_scope(request)
     week = page_queries.clinician_week(
         context.uow_factory(), scope, context.policy, clinician_id, start
@@ -104,33 +105,94 @@ def week_page(
             notices.append(refusal(error, "book"))
     page = {
         "title": f"{week.clinician.name}: week of {fmt.day(start)}",
-        "nav": "clinicians",
+        "nav": "week" if seen.role == "clinician" else "clinicians",
         "forms": FORMS,
         "seen": seen,
         "week": week,
-        "days": day_columns(week, context.policy.rules.timezone, context.clock.now()),
+        "grid": _grid(week, context, seen, day),
+        "day": day,
         "choice": choice,
         "clinic_names": {c.id: c.name for c in queries.clinics(context.uow_factory())},
         "previous": (start - timedelta(weeks=1)).isoformat(),
         "next": (start + timedelta(weeks=1)).isoformat(),
         "form": dict(values or {}),
+        "pending": None,
+        "moving": None,
+        **(extra or {}),
     }
     return render(request, context, "week.html.j2", page, status=status, notices=notices)
 
 
+def opening_day(today: date) -> date:
+    """The week a calendar opens on: this one, or on a weekend the coming one (the week
+    just gone is all past)."""
+    return today + timedelta(days=7 - today.weekday()) if today.weekday() >= 5 else today
+
+
+def _grid(week: ClinicianWeek, context: ApiContext, seen: Seen, day: date | None) -> TimeGrid:
+    """The week (or one `day` of it) on an hour axis; each day heading opens that day."""
+    fmt, tz = formats(context), context.policy.rules.timezone
+    days = day_columns(week, tz, context.clock.now())
+    if day is not None:
+        days = [d for d in days if d.day == day] or [Day(day)]
+    path = f"/app/clinicians/{week.clinician.id}/week"
+    columns = [
+        (
+            Column(
+                fmt.day(d.day), week.clinician.id, d.day, seen.link(path, day=d.day.isoformat())
+            ),
+            d.blocks,
+        )
+        for d in days
+    ]
+    return time_grid(columns, tz)
+
+
+# Clinicians side by side on one day: enough for a clinic's day, few enough to read.
+SIDE_BY_SIDE = 8
+
+
 @router.get("/clinicians")
 def clinicians(
-    request: Request, context: Context, clinic: Annotated[str, Query(max_length=100)] = ""
+    request: Request,
+    context: Context,
+    seen: Seen,
+    clinic: Annotated[str, Query(max_length=100)] = "",
+    day: Week = None,
 ) -> HTMLResponse:
+    """The clinicians (of a clinic); with a clinic, their day side by side on one hour axis."""
     search = queries.ClinicianSearch(clinic_id=clinic or None)
+    found = queries.clinicians(context.uow_factory(), search)
+    shown = day or opening_day(formats(context).today)
     page = {
         "title": "Clinicians",
         "nav": "clinicians",
-        "clinicians": queries.clinicians(context.uow_factory(), search),
+        "clinicians": found,
         "clinic_names": {c.id: c.name for c in queries.clinics(context.uow_factory())},
         "clinic": clinic,
+        "day": shown,
+        "previous": (shown - timedelta(days=1)).isoformat(),
+        "next": (shown + timedelta(days=1)).isoformat(),
+        "grid": _side_by_side(context, caller_scope(request), seen, found[:SIDE_BY_SIDE], shown)
+        if clinic
+        else None,
     }
     return render(request, context, "clinicians.html.j2", page)
+
+
+def _side_by_side(
+    context: ApiContext, scope: MemberScope, seen: Seen, found: list[Clinician], day: date
+) -> TimeGrid:
+    tz, now = context.policy.rules.timezone, context.clock.now()
+    columns = []
+    for clinician in found:
+        week = page_queries.clinician_week(
+            context.uow_factory(), scope, context.policy, clinician.id, week_start_of(day)
+        )
+        blocks = next((d.blocks for d in day_columns(week, tz, now) if d.day == day), [])
+        link = seen.link(f"/app/clinicians/{clinician.id}/week", day=day.isoformat())
+        columns.append((Column(clinician.name, clinician.id, day, link), blocks))
+    return time_grid(columns, tz)
 
 
 @router.get("/week")
@@ -149,11 +211,26 @@ def clinician_week(
     seen: Seen,
     week: Week = None,
     slot: SlotRef = "",
+    day: Week = None,
+    move: SlotRef = "",
 ) -> HTMLResponse:
-    return week_page(request, context, seen, clinician_id, week, slot)
+    """The week on an hour axis, or with `day` that one day; `slot` opens the booking panel
+    for a free slot, `move` the panel that moves the visit booked in that slot."""
+    extra = moving(context, caller_scope(request), clinician_id, move) if move else None
+    return week_page(request, context, seen, clinician_id, week, slot, extra=extra, day=day)
 
 
-def _again(
+def moving(context: ApiContext, scope: MemberScope, clinician_id: str, move: str) -> dict[str, Any]:
+    """The move panel's choice: the visit booked in slot `move` (a visit of a member in the
+    caller's scope, or NotFound) and where it could go."""
+    booked = queries.visit_in_slot(context.uow_factory(), scope, ids.number(move, "move"))
+    found = move_choice(booked.slot_id, context.uow_factory(), context.clock.now())
+    if found.visit.clinician_id != clinician_id:
+        raise InvalidInput(f"slot {move} is not in this clinician's week")
+    return {"moving": found}
+
+
+def again(
     request: Request,
     context: ApiContext,
     seen: Seen,
@@ -177,7 +254,7 @@ def _again(
     return page
 
 
-def _week_of(text: str) -> date | None:
+def week_of(text: str) -> date | None:
     return forms.optional_day(text, "week")
 
 
@@ -190,8 +267,19 @@ def book_slot(
     slot: Field = "",
     care_request: Field = "",
     week: Field = "",
+    move: Field = "",
+    asked_by: Field = "",
+    reason: Field = "",
 ) -> Response:
-    when = _week_of(week)
+    """Book a free slot for an open request; with `move`, move the visit booked in that slot
+    to `slot` instead (who asked and why kept on record)."""
+    when = week_of(week)
+    back = seen.link(f"/app/clinicians/{clinician_id}/week", week=week)
+    if move:
+        page = again(request, context, seen, clinician_id, when)
+        values = {"slot": slot, "asked_by": asked_by, "reason": reason}
+        moved = _moved(context, caller_scope(request), clinician_id, move, (slot, asked_by, reason))
+        return act(request, "book", moved, page, back, values)
 
     def action() -> str:
         scope = caller_scope(request)
@@ -206,47 +294,33 @@ def book_slot(
         decision = book_request(cmd, context.uow_factory(), context.clock, context.policy)
         return booked_text(decision, context, scope)
 
-    back = seen.link(f"/app/clinicians/{clinician_id}/week", week=week)
-    page = _again(request, context, seen, clinician_id, when, slot)
+    page = again(request, context, seen, clinician_id, when, slot)
     return act(request, "book", action, page, back, {"care_request": care_request})
 
 
-@router.post("/clinicians/{clinician_id}/pto")
-def add_pto(
+def _moved(
+    context: ApiContext,
+    scope: MemberScope,
     clinician_id: str,
-    request: Request,
-    context: Context,
-    seen: Seen,
-    start: Field = "",
-    end: Field = "",
-    reason: Field = "",
-    week: Field = "",
-) -> Response:
-    """PTO: free slots under it are withdrawn, and visits booked in it are cancelled by the
-    clinic (their requests re-open with their original deadlines)."""
-    tz = context.policy.rules.timezone
+    move: str,
+    fields: tuple[str, str, str],
+) -> Callable[[], str]:
+    slot, asked_by, reason = fields
 
     def action() -> str:
-        absence = AvailabilityException(
-            clinician_id,
-            ExceptionKind.PTO,
-            forms.local_moment(start, "start", tz),
-            forms.local_moment(end, "end", tz),
+        uow = context.uow_factory
+        booked = queries.visit_in_slot(uow(), scope, ids.number(move, "visit's slot"))
+        target = queries.bookable_slot(uow(), scope, slot_id(slot, clinician_id, context))
+        cmd = MoveVisit(
+            booked.slot_id,
+            target.id,
+            forms.choice(CancelledBy, asked_by, "who asked"),
             reason.strip(),
+            BOOKED_BY,
         )
-        add_availability_exception(
-            AddException(absence), context.uow_factory(), context.policy, context.clock
-        )
+        old, decision = move_visit(cmd, context.uow_factory(), context.clock, context.policy)
         fmt = formats(context)
-        return f"PTO recorded from {fmt.when(absence.start)} to {fmt.when(absence.end)}."
+        moved_from = f"Moved the visit of {fmt.when(old.start)} ({old.cancelled_by} asked). "
+        return moved_from + booked_text(decision, context, scope)
 
-    values = {"start": start, "end": end, "reason": reason}
-    back = seen.link(f"/app/clinicians/{clinician_id}/week", week=week)
-    return act(
-        request,
-        "pto",
-        action,
-        _again(request, context, seen, clinician_id, _week_of(week)),
-        back,
-        values,
-    )
+    return action

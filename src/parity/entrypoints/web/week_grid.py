@@ -95,7 +95,98 @@ def day_columns(week: ClinicianWeek, tz: ZoneInfo, now: datetime) -> list[Day]:
     days = [Day(week.week_start + timedelta(days=n)) for n in range(7)]
     blocks = _slot_blocks(week, now) + _other_blocks(week)
     for block in sorted(blocks, key=lambda b: (b.start, b.kind)):
-        offset = (block.start.astimezone(tz).date() - week.week_start).days
-        if 0 <= offset < 7:
+        # A block over several local days (a week of PTO) shows on each of them.
+        first = (block.start.astimezone(tz).date() - week.week_start).days
+        last = (
+            (block.end - timedelta(microseconds=1)).astimezone(tz).date() - week.week_start
+        ).days
+        for offset in range(max(first, 0), min(last, 6) + 1):
             days[offset].blocks.append(block)
     return [d for d in days if d.day.weekday() < 5 or d.blocks]
+
+
+# -- the time grid: blocks placed on an hour axis ----------------------------------------------
+
+STEP_MINUTES = 15  # one grid row; an hour is four rows, so a block's height is its length
+DAY_FROM, DAY_UNTIL = 8, 18  # hours always shown; the grid grows to fit earlier or later blocks
+HEADER_ROWS = 1
+
+# Every kind of block, in the legend's order, with what it means (the legend shows the kinds
+# a grid holds, drawn with the blocks' own style, so its colours cannot drift from theirs).
+KINDS = {
+    "free": "free slot (bookable)",
+    "booked": "booked visit",
+    "kept": "past visit (kept or no-show)",
+    "held": "held for an offer",
+    "ipc": "protected IPC time (never bookable)",
+    "pto": "PTO",
+    "admin": "admin / meetings",
+    "extra-hours": "extra hours",
+    "withdrawn": "not bookable",
+    "past": "past slot, not used",
+}
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A block on the grid: its column (1 is the hour axis) and rows [first, last)."""
+
+    block: Block
+    column: int
+    first_row: int
+    last_row: int
+
+
+@dataclass(frozen=True)
+class Column:
+    """A day of one clinician's week, or one clinician's day beside their colleagues."""
+
+    heading: str
+    clinician_id: str
+    day: date
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class TimeGrid:
+    columns: list[Column]
+    hours: list[tuple[int, str]]  # (grid row, "08:00")
+    rows: int
+    placed: list[Placed]
+    kinds: list[tuple[str, str]]  # (kind, meaning) of the blocks it holds, legend order
+
+
+def _minutes(moment: datetime, tz: ZoneInfo, day: date) -> int:
+    """Minutes from the local midnight of `day` (clipped to that day)."""
+    local = moment.astimezone(tz)
+    if local.date() < day:
+        return 0
+    if local.date() > day:
+        return 24 * 60
+    return local.hour * 60 + local.minute
+
+
+def time_grid(columns: list[tuple[Column, list[Block]]], tz: ZoneInfo) -> TimeGrid:
+    """Lay each column's blocks (on its local `date`) on one hour axis: a block's height is
+    its length, and the columns line up hour by hour."""
+    spans = [
+        (index, block, _minutes(block.start, tz, c.day), _minutes(block.end, tz, c.day))
+        for index, (c, blocks) in enumerate(columns)
+        for block in blocks
+    ]
+    first = min([DAY_FROM * 60, *(start for _, _, start, _ in spans)]) // 60
+    last = -(-max([DAY_UNTIL * 60, *(end for _, _, _, end in spans)]) // 60)
+
+    def row(minute: int) -> int:
+        return HEADER_ROWS + 1 + (minute - first * 60) // STEP_MINUTES
+
+    placed = [
+        Placed(block, index + 2, row(start), max(row(end), row(start) + 1))
+        for index, block, start, end in spans
+        if end > start
+    ]
+    hours = [(row(h * 60), f"{h:02d}:00") for h in range(first, last)]
+    present = {p.block.kind for p in placed} | {"ipc"}
+    kinds = [(kind, meaning) for kind, meaning in KINDS.items() if kind in present]
+    rows = (last - first) * 60 // STEP_MINUTES
+    return TimeGrid([c for c, _ in columns], hours, rows, placed, kinds)

@@ -8,6 +8,8 @@
  * - Charts (.chart[data-figure]) are drawn with the Plotly bundle Parity serves itself,
  *   loaded the first time a page needs it.
  * - form[data-auto] submits itself when one of its selects changes.
+ * - A refusal (a fragment marked data-refusal) is shown above the fragment it refused,
+ *   which stays as it was (docs/adr/0016-pages-for-each-role.md).
  */
 (function () {
   "use strict";
@@ -36,7 +38,11 @@
     loadPlotly().then(function (Plotly) {
       boxes.forEach(function (box) {
         var figure = JSON.parse(box.dataset.figure);
-        Plotly.newPlot(box, figure.data, figure.layout, { responsive: true, displaylogo: false });
+        // Only the picture download stays in the mode bar: no cloud, no selection tools,
+        // one tab stop per chart (a skip link before it passes even that).
+        Plotly.newPlot(box, figure.data, figure.layout, {
+          responsive: true, displaylogo: false, modeBarButtons: [["toImage"]]
+        });
         box.dataset.drawn = "1";
       });
     }).catch(function (error) {
@@ -54,6 +60,13 @@
     var fresh = parsed.getElementById(id);
     var current = document.getElementById(id);
     if (!fresh || !current) return null;
+    if (fresh.hasAttribute("data-refusal")) {
+      // A refusal keeps the page: its message goes above what the user was working on.
+      Array.prototype.forEach.call(current.querySelectorAll(".refusal"), function (old) { old.remove(); });
+      var notice = document.importNode(fresh.querySelector(".refusal"), true);
+      current.insertBefore(notice, current.firstChild);
+      return current;
+    }
     var adopted = document.importNode(fresh, true);
     current.replaceWith(adopted);
     return adopted;

@@ -1,0 +1,78 @@
+"""Moving a booked visit (docs/adr/0016-pages-for-each-role.md): both halves or neither —
+the old visit cancelled by whoever asked and the request booked into the new slot; a refused
+move leaves the visit where it was. Ana's intakes: Wednesday 3 June 09:00, 10:00, 11:00."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from unit_support import LOS_ANGELES, Region
+from waitlist_support import book
+
+from parity.domain.care import AppointmentStatus, CancelledBy, RequestStatus
+from parity.domain.errors import InvalidInput, ParityError
+from parity.services.reschedule import MoveVisit, move_choice, move_visit
+
+WED_9 = datetime(2026, 6, 3, 9, tzinfo=LOS_ANGELES)
+
+
+def _slot_at(region: Region, start: datetime) -> int:
+    (found,) = [
+        s
+        for s in region.uow.slots.for_clinician("ana", start, start + timedelta(minutes=1))
+        if s.start == start
+    ]
+    return found.id
+
+
+def test_a_member_asked_move_cancels_as_the_member_and_books_the_new_slot(region: Region) -> None:
+    first = book(region, "b1")
+    ten = _slot_at(region, WED_9 + timedelta(hours=1))
+    old, decision = move_visit(
+        MoveVisit(first.slot_id or 0, ten, CancelledBy.MEMBER, "", "scheduler"),
+        region.uow,
+        region.clock,
+        region.policy,
+    )
+    assert old.status is AppointmentStatus.CANCELLED
+    assert old.cancelled_by is CancelledBy.MEMBER
+    assert decision.action == "booked"
+    assert decision.slot_id == ten
+    assert region.uow.requests.get(first.request_id).status is RequestStatus.BOOKED
+
+
+def test_the_page_offers_the_free_slots_of_the_same_kind_ahead(region: Region) -> None:
+    first = book(region, "b1")
+    found = move_choice(first.slot_id or 0, region.uow, region.clock.now())
+    assert found.member_name == "Pat B1 Example"
+    # 10:00 and 11:00 that Wednesday, the three intakes of 10 June (within two weeks).
+    expected = [WED_9 + timedelta(hours=h) for h in (1, 2)]
+    expected += [WED_9 + timedelta(days=7, hours=h) for h in (0, 1, 2)]
+    assert [s.start for s in found.slots] == expected
+
+
+@pytest.mark.parametrize("asked_by", [CancelledBy.CLINIC])
+def test_a_refused_move_leaves_the_visit_where_it_was(
+    region: Region, asked_by: CancelledBy
+) -> None:
+    first, second = book(region, "b1"), book(region, "b2")
+    with pytest.raises(InvalidInput):  # the clinic must say why
+        move_visit(
+            MoveVisit(
+                first.slot_id or 0, _slot_at(region, WED_9 + timedelta(hours=2)), asked_by, " ", "s"
+            ),
+            region.uow,
+            region.clock,
+            region.policy,
+        )
+    with pytest.raises(ParityError):  # the slot is taken
+        move_visit(
+            MoveVisit(first.slot_id or 0, second.slot_id or 0, CancelledBy.MEMBER, "", "s"),
+            region.uow,
+            region.clock,
+            region.policy,
+        )
+    visit = region.uow.appointments.get(first.appointment_id)
+    assert visit.status is AppointmentStatus.BOOKED
+    assert region.uow.requests.get(first.request_id).status is RequestStatus.BOOKED
