@@ -43,6 +43,7 @@ PARITY = "https://parity.example/fhir"
 CODES = f"{PARITY}/CodeSystem"
 EXTENSIONS = f"{PARITY}/StructureDefinition"
 BCP47 = "urn:ietf:bcp:47"
+MEMBER_NUMBER = f"{PARITY}/member-number"
 V2_APPOINTMENT_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0276"
 CANCELLATION_REASON = "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason"
 TIMEZONE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/timezone"
@@ -158,25 +159,36 @@ def location(clinic: Clinic) -> Json:
     return found
 
 
-def patient(member: Member) -> Json:
-    telecom = [
-        {"system": system, "value": value}
-        for system, value in (("phone", member.phone), ("email", member.email))
-        if value
-    ]
+def _human_name(member: Member) -> Json:
+    found: Json = {"use": "official", "text": member.name, "family": member.family}
+    if member.given:
+        found["given"] = member.given.split()
+    return found
+
+
+def patient(member: Member, deidentified: bool = False) -> Json:
+    """A member as US Core's Patient: member number, name parts, gender, birth date and
+    phone; `deidentified` (an auditor) withholds the name, contacts and birth date."""
     found: Json = {
         "resourceType": "Patient",
         "id": member.id,
+        "identifier": [{"system": MEMBER_NUMBER, "value": member.id}],
         "active": True,
-        "name": [{"text": member.name}],
+        "gender": member.gender,
         "communication": [{"language": language_concept(member.language), "preferred": True}],
         "extension": [
             extension("home-clinic", valueReference=reference("Location", member.clinic_id)),
             *(extension("modality", valueCode=m) for m in member.modalities),
         ],
     }
-    if telecom:
-        found["telecom"] = telecom
+    if deidentified:
+        return found
+    found["name"] = [_human_name(member)]
+    found["telecom"] = [
+        {"system": system, "value": value}
+        for system, value in (("phone", member.phone), ("email", member.email))
+        if value
+    ]
     if member.birth_date is not None:
         found["birthDate"] = member.birth_date.isoformat()
     return found

@@ -18,6 +18,7 @@ from operator import attrgetter
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
+from parity.adapters.memory_member_search import MemoryMemberSearch
 from parity.domain.audit import AuditEvent, AuditSearch
 from parity.domain.availability import AvailabilityIndex, SlotQuery
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
@@ -391,6 +392,7 @@ class MemoryUnitOfWork:
         # issue 9: users and the audit trail
         self.users = MemoryUsers(log)
         self.audit_events = MemoryAuditTrail(log)
+        self.member_search = MemoryMemberSearch(self.members, self.appointments, self.courses)
         self.commits = 0
         self._add_waitlist_and_messages(log)
 

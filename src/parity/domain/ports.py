@@ -19,6 +19,7 @@ from parity.domain.care import (
 )
 from parity.domain.corrective import Action, Finding
 from parity.domain.holds import Hold
+from parity.domain.member_lookup import MemberPage, MemberQuery
 from parity.domain.members import Member
 from parity.domain.messages import Message
 from parity.domain.schedule import (
@@ -29,6 +30,7 @@ from parity.domain.schedule import (
     SlotStatus,
     WeeklyTemplate,
 )
+from parity.domain.scope import MemberScope
 from parity.domain.users import User
 from parity.domain.waitlist import WaitlistEntry
 from parity.domain.workforce import Clinic, Clinician
@@ -131,6 +133,13 @@ class AuditTrail(Protocol):
         ...
 
 
+class MemberFinder(Protocol):
+    def find(self, query: MemberQuery, scope: MemberScope, offset: int, count: int) -> MemberPage:
+        """One page (`offset`, `count`) of the members in `scope` that `query` matches, in
+        id order, and how many there are in all."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def clinics(self) -> Repository[Clinic]: ...
@@ -189,6 +198,10 @@ class UnitOfWork(Protocol):
 
     @property
     def audit_events(self) -> AuditTrail: ...
+
+    # -- member look-up (docs/adr/0015) --
+    @property
+    def member_search(self) -> MemberFinder: ...
 
     # -- the waitlist and the messages outbox --
     @property

@@ -13,6 +13,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from parity.adapters.sql import mapping
+from parity.adapters.sql.member_search import SqlMemberSearch
 from parity.adapters.sql.repositories import (
     SqlClinicians,
     SqlIpcLedger,
@@ -61,6 +62,7 @@ class SqlUnitOfWork:
         # issue 9: users and the audit trail
         self.users = SqlUsers(link, USERS)
         self.audit_events = SqlAuditTrail(link)
+        self.member_search = SqlMemberSearch(link)  # docs/adr/0015
         # issue 7: the waitlist and the messages outbox
         self.waitlist = SqlRepository[WaitlistEntry](link, mapping.WAITLIST)
         self.messages = SqlRepository[Message](link, mapping.MESSAGES)

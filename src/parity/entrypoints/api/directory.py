@@ -1,4 +1,5 @@
-"""Who and where: Practitioner, PractitionerRole, Location and Patient (read and search)."""
+"""Who and where: Practitioner, PractitionerRole, Location and Patient (read and search;
+Patient in entrypoints/api/patients.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from parity.adapters import fhir
-from parity.domain.errors import InvalidInput
+from parity.entrypoints.api import patients
 from parity.entrypoints.api.context import Base, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, search_results
 from parity.entrypoints.api.search import ref, tokens
@@ -83,17 +84,5 @@ def search_locations(
     return search_results(request, base, found, fhir.location, page)
 
 
-@router.get("/Patient/{patient_id}", summary="Read a member")
-def read_patient(patient_id: str, uow: Uow) -> FhirResponse:
-    return FhirResponse(fhir.patient(queries.member(uow, patient_id)))
-
-
-@router.get("/Patient", summary="Search members by id")
-def search_patients(
-    request: Request, uow: Uow, base: Base, page: Page, ids: Ids = None
-) -> FhirResponse:
-    """Members are searched by `_id` only: a region has millions of them."""
-    if ids is None:
-        raise InvalidInput("search Patient by _id; a region has millions of members")
-    found = queries.members(uow, _ids(ids) or ())
-    return search_results(request, base, found, fhir.patient, page)
+# Members are looked up by their own module; its routes are served with these.
+router.include_router(patients.router)

@@ -1,22 +1,52 @@
-"""FHIR JSON responses: `application/fhir+json`, resources, Bundles and OperationOutcomes."""
+"""FHIR JSON responses: `application/fhir+json`, resources, Bundles and OperationOutcomes.
+
+Every body is pruned of empty arrays and objects on its way out (FHIR forbids them, e.g. a
+searchset without matches has no `entry`). A searchset's self link carries only the
+parameters the route understood; an unknown one is ignored, or refused with 400 when the
+client asked `Prefer: handling=strict` (docs/adr/0015-fhir-conformance.md).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from parity.adapters.fhir import Json, concept
+from parity.domain.errors import InvalidInput
 from parity.entrypoints.api.context import Paging
 
 T = TypeVar("T")
 FHIR_JSON = "application/fhir+json"
+# Result parameters every search understands (R4 3.1.1.5.7, and `_format`).
+RESULT_PARAMETERS = frozenset({"_count", "_offset", "_format", "_total"})
+
+
+class UnknownParameter(InvalidInput):
+    """A search parameter the server does not know, under `Prefer: handling=strict`."""
+
+    rule = "unknown-parameter"
+    http_status = 400
+
+
+def pruned(value: Any) -> Any:
+    """`value` without empty arrays, objects and strings, at any depth."""
+    if isinstance(value, dict):
+        kept = {k: pruned(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in ([], {}, "", None)}
+    if isinstance(value, list):
+        return [v for v in (pruned(item) for item in value) if v not in ([], {}, "", None)]
+    return value
 
 
 class FhirResponse(JSONResponse):
     media_type = FHIR_JSON
+
+    def render(self, content: Any) -> bytes:
+        return super().render(pruned(content))
 
 
 def outcome(severity: str, code: str, diagnostics: str, rule: str | None = None) -> Json:
@@ -43,6 +73,43 @@ def bundle(kind: str, entries: list[Json], total: int | None = None) -> FhirResp
     return FhirResponse(found)
 
 
+def known_parameters(request: Request) -> frozenset[str]:
+    """The query parameters the matched route declares (its own and its dependencies')."""
+    return RESULT_PARAMETERS | _declared(getattr(request.scope.get("route"), "dependant", None))
+
+
+def _declared(dependant: Any) -> frozenset[str]:
+    if dependant is None:
+        return frozenset()
+    own = {str(p.alias) for p in getattr(dependant, "query_params", ())}
+    return frozenset(own).union(*(_declared(d) for d in getattr(dependant, "dependencies", ())))
+
+
+def used_parameters(request: Request) -> list[tuple[str, str]]:
+    """The query's parameters the route understands, in order; refuse unknown ones with
+    400 under `Prefer: handling=strict` (R4 3.1.1.5.1), else ignore them."""
+    known = known_parameters(request)
+    unknown = sorted({k for k in request.query_params if k not in known})
+    if unknown and "handling=strict" in request.headers.get("prefer", "").replace(" ", ""):
+        raise UnknownParameter(f"unknown search parameter(s) {', '.join(unknown)}")
+    skipped = {"_count", "_offset"}
+    return [(k, v) for k, v in request.query_params.multi_items() if k in known - skipped]
+
+
+def searchset(
+    request: Request, entries: list[Json], total: int, paging: Paging
+) -> FhirResponse:
+    """A `searchset` Bundle of one page, with `total` and self/next/previous links."""
+    found: Json = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": total,
+        "link": _links(request, paging, total),
+        "entry": entries,
+    }
+    return FhirResponse(found)
+
+
 def search_results(
     request: Request,
     base: str,
@@ -50,25 +117,20 @@ def search_results(
     to_fhir: Callable[[T], Json],
     paging: Paging,
 ) -> FhirResponse:
-    """A `searchset` Bundle of one page of `items` (mapped only for that page), with
-    `total` and self/next/previous links that carry `_count` and `_offset`."""
+    """A `searchset` Bundle of one page of `items` (mapped only for that page)."""
     page = items[paging.offset : paging.offset + paging.count]
     entries = [entry(base, to_fhir(item), "match") for item in page]
-    found: Json = {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": len(items),
-        "link": _links(request, paging, len(items)),
-        "entry": entries,
-    }
-    return FhirResponse(found)
+    return searchset(request, entries, len(items), paging)
 
 
 def _links(request: Request, paging: Paging, total: int) -> list[Json]:
-    def at(offset: int) -> str:
-        return str(request.url.include_query_params(_count=paging.count, _offset=offset))
+    used = used_parameters(request)
+    url = str(request.url.replace(query=""))
 
-    links = [{"relation": "self", "url": str(request.url)}]
+    def at(offset: int) -> str:
+        return f"{url}?{urlencode([*used, ('_count', paging.count), ('_offset', offset)])}"
+
+    links = [{"relation": "self", "url": at(paging.offset)}]
     if paging.count and paging.offset + paging.count < total:
         links.append({"relation": "next", "url": at(paging.offset + paging.count)})
     if paging.count and paging.offset > 0:

@@ -56,6 +56,18 @@ def tokens(values: Iterable[str]) -> list[str]:
     return [t.strip() for value in values for t in value.split(",") if t.strip()]
 
 
+def token_group(value: str, system: str) -> frozenset[str]:
+    """The codes one token parameter value asks for, in FHIR's three forms: `code` (any
+    system), `system|code` (only in `system`) and `|code` (a code without a system, which
+    Parity never emits). A code asked for in another system matches nothing."""
+    found = set()
+    for token in tokens([value]):
+        asked_system, bar, code = token.rpartition("|")
+        if not bar or asked_system == system:
+            found.add(code.strip())
+    return frozenset(c for c in found if c)
+
+
 def statuses(
     values: Iterable[str], mapping: Mapping[str, frozenset[E]], name: str
 ) -> frozenset[E] | None:

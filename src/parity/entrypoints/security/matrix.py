@@ -108,7 +108,9 @@ API: dict[tuple[str, str], Access] = {
     ("GET", "/Location/{location_id}"): allow(*EVERYONE),
     ("GET", "/Location"): allow(*EVERYONE),
     ("GET", "/Patient/{patient_id}"): member_data("Patient", O.PATIENT, *CARE_TEAM),
-    ("GET", "/Patient"): member_data("Patient", O.SEARCH, *CARE_TEAM),
+    # A member look-up filters by the caller's scope in the query (docs/adr/0015); an
+    # auditor's results are de-identified. The route names the members it found for the trail.
+    ("GET", "/Patient"): allow(*CARE_TEAM, A, record="Patient"),
     ("GET", "/report/compliance"): allow(G, A, X),
     ("GET", "/report/evidence"): allow(G, A, X),
     ("GET", "/plan"): allow(G, A, X),
