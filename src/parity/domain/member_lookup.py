@@ -37,12 +37,12 @@ class BirthDateBound:
 
 def starts(text: str, prefixes: Iterable[str]) -> bool:
     lowered = text.lower()
-    return any(lowered.startswith(prefix) for prefix in prefixes)
+    return any(lowered.startswith(prefix.lower()) for prefix in prefixes)
 
 
 @dataclass(frozen=True, slots=True)
 class MemberQuery:
-    """What a member search asks; empty fields do not filter. Strings are lower-cased."""
+    """What a member search asks; empty fields do not filter; names match in any case."""
 
     ids: Groups = ()
     names: Groups = ()  # family or given name
