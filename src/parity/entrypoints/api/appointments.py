@@ -18,7 +18,7 @@ from parity.entrypoints.api import inputs
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, search_results
 from parity.entrypoints.api.schemas import ParametersBody
-from parity.entrypoints.api.search import int_ref, ref, statuses, window
+from parity.entrypoints.api.search import int_ref, read_each, ref, statuses, tokens, window
 from parity.services import queries
 from parity.services.holds import release_hold
 from parity.services.visits import CancelAppointment, cancel_appointment
@@ -26,6 +26,7 @@ from parity.services.visits import CancelAppointment, cancel_appointment
 router = APIRouter(tags=["Appointments"])
 
 PROPOSAL_REASON = "the slot this proposal names"
+STATUS_SYSTEM = "http://hl7.org/fhir/appointmentstatus"
 APPOINTMENT_STATUSES: dict[str, frozenset[AppointmentStatus]] = {
     fhir_status: frozenset({status}) for status, fhir_status in fhir.APPOINTMENT_STATUS.items()
 } | {
@@ -78,16 +79,22 @@ def search_appointments(
         list[str] | None, Query(description="Prefixed dates on the start, e.g. ge2026-06-01")
     ] = None,
     status: Annotated[list[str] | None, Query(description="booked, cancelled, ...")] = None,
+    ids: Annotated[str | None, Query(alias="_id", description="Comma-separated ids")] = None,
 ) -> FhirResponse:
+    """`_id` alone reads each id (a visit, a hold or a proposal); with other parameters it
+    narrows their search."""
+    if ids is not None and not (patient or practitioner or based_on or date or status):
+        read = read_each(tokens([ids]), lambda key: appointment_resource(context, uow, key))
+        return search_results(request, base, read, lambda r: r, page)
     search = queries.AppointmentSearch(
         member_id=ref(patient, "Patient"),
         clinician_id=ref(practitioner, "Practitioner"),
         request_id=int_ref(based_on, "ServiceRequest"),
         window=window(date or [], context.tz),
-        statuses=statuses(status or [], APPOINTMENT_STATUSES, "status"),
+        statuses=statuses(status or [], APPOINTMENT_STATUSES, "status", STATUS_SYSTEM),
     )
     found = queries.search_visits(uow, search)
-    return search_results(request, base, found, visit_resource, page)
+    return search_results(request, base, found, visit_resource, page, ids)
 
 
 @router.post("/Appointment/{appointment_id}/$cancel", summary="Cancel a visit or release a hold")

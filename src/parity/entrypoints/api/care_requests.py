@@ -13,7 +13,7 @@ from parity.entrypoints.api import inputs
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, search_results
 from parity.entrypoints.api.schemas import ParametersBody
-from parity.entrypoints.api.search import int_ref, ref, statuses
+from parity.entrypoints.api.search import int_ref, read_each, ref, statuses, tokens
 from parity.entrypoints.security.scope import in_scope
 from parity.services import queries
 from parity.services.offers import MakeOffer, make_offer
@@ -25,6 +25,7 @@ from parity.services.requests import (
 )
 
 router = APIRouter(tags=["Care requests"])
+STATUS_SYSTEM = "http://hl7.org/fhir/request-status"
 
 REQUEST_STATUSES: dict[str, frozenset[RequestStatus]] = {
     "active": frozenset({RequestStatus.OPEN}),
@@ -42,10 +43,14 @@ def referral_citation(context: ApiContext) -> str:
     return context.policy.rules.citations.get("out_of_network", "SB 855 (H&S Code §1374.72)")
 
 
+def read_resource(context: ApiContext, uow: Uow, request_id: str) -> fhir.Json:
+    found = queries.care_request(uow, fhir.parse_int_id(request_id, "ServiceRequest"))
+    return request_resource(context, found)
+
+
 @router.get("/ServiceRequest/{request_id}", summary="Read a care request and its deadline")
 def read_request(request_id: str, context: Context, uow: Uow) -> FhirResponse:
-    found = queries.care_request(uow, fhir.parse_int_id(request_id, "ServiceRequest"))
-    return FhirResponse(request_resource(context, found))
+    return FhirResponse(read_resource(context, uow, request_id))
 
 
 @router.get("/ServiceRequest", summary="A member's requests, or the work queue by status")
@@ -59,11 +64,17 @@ def search_requests(
     status: Annotated[
         list[str] | None, Query(description="active (open), completed, revoked")
     ] = None,
+    ids: Annotated[str | None, Query(alias="_id", description="Comma-separated ids")] = None,
 ) -> FhirResponse:
-    """Soonest effective deadline first: `status=active` is the scheduler's work queue."""
-    wanted = statuses(status or [], REQUEST_STATUSES, "status")
+    """Soonest effective deadline first: `status=active` is the scheduler's work queue.
+    `_id` alone reads each request; with other parameters it narrows their search."""
+    if ids is not None and not (patient or status):
+        read = read_each(tokens([ids]), lambda key: read_resource(context, uow, key))
+        return search_results(request, base, read, lambda r: r, page)
+    wanted = statuses(status or [], REQUEST_STATUSES, "status", STATUS_SYSTEM)
     found = in_scope(request, queries.search_requests(uow, ref(patient, "Patient"), wanted))
-    return search_results(request, base, found, lambda r: request_resource(context, r), page)
+    to_fhir = lambda r: request_resource(context, r)  # noqa: E731
+    return search_results(request, base, found, to_fhir, page, ids)
 
 
 @router.post(

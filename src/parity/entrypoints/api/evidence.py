@@ -18,13 +18,14 @@ from parity.entrypoints.api.care_requests import referral_citation
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, bundle, entry, search_results
 from parity.entrypoints.api.schemas import ParametersBody, ParametersIn
-from parity.entrypoints.api.search import int_ref, ref, tokens
+from parity.entrypoints.api.search import int_ref, read_each, ref, token_group, tokens
 from parity.services import queries
 from parity.services.offers import AnswerOffer, answer_offer
 
 router = APIRouter(tags=["Evidence"])
 
 TASK_CODES = ("offer", "clinical-exception", "out-of-network-referral")
+TASK_SYSTEM = f"{fhir.CODES}/task"
 
 
 def task_resource(context: ApiContext, uow: UnitOfWork, key: str) -> fhir.Json:
@@ -67,13 +68,26 @@ def search_tasks(
     code: Annotated[
         list[str] | None, Query(description="offer, clinical-exception, out-of-network-referral")
     ] = None,
+    ids: Annotated[str | None, Query(alias="_id", description="Comma-separated ids")] = None,
 ) -> FhirResponse:
-    codes = set(tokens(code or [])) or set(TASK_CODES)
-    if not codes <= set(TASK_CODES):
-        raise InvalidInput(f"code must be one of {', '.join(TASK_CODES)}")
+    """`_id` alone reads each Task; with other parameters it narrows their search."""
+    if ids is not None and not (based_on or patient or code):
+        read = read_each(tokens([ids]), lambda key: task_resource(context, uow, key))
+        return search_results(request, base, read, lambda task: task, page)
+    codes = _codes(code)
     found = queries.evidence(uow, int_ref(based_on, "ServiceRequest"), ref(patient, "Patient"))
     tasks = [task for e in found for task in _tasks(context, e, codes)]
-    return search_results(request, base, tasks, lambda task: task, page)
+    return search_results(request, base, tasks, lambda task: task, page, ids)
+
+
+def _codes(values: list[str] | None) -> set[str]:
+    """Task codes asked for (`code`, `system|code`; another system matches nothing)."""
+    if not values:
+        return set(TASK_CODES)
+    codes = set().union(*(token_group(v, TASK_SYSTEM) for v in values))
+    if not codes <= set(TASK_CODES):
+        raise InvalidInput(f"code must be one of {', '.join(TASK_CODES)}")
+    return codes
 
 
 def _offer_id(task_id: str) -> int:

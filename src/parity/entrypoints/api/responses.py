@@ -116,8 +116,14 @@ def search_results(
     items: Sequence[T],
     to_fhir: Callable[[T], Json],
     paging: Paging,
+    ids: str | None = None,
 ) -> FhirResponse:
-    """A `searchset` Bundle of one page of `items` (mapped only for that page)."""
+    """A `searchset` Bundle of one page of `items` (mapped only for that page), or of those
+    whose id is one of the comma-separated `ids` (`_id` with other parameters)."""
+    if ids is not None:
+        wanted = {i.strip() for i in ids.split(",")}
+        mapped = [r for r in map(to_fhir, items) if r.get("id") in wanted]
+        return search_results(request, base, mapped, lambda r: r, paging)
     page = items[paging.offset : paging.offset + paging.count]
     entries = [entry(base, to_fhir(item), "match") for item in page]
     return searchset(request, entries, len(items), paging)

@@ -179,7 +179,8 @@ class RowCheck:
             raise Forbidden(f"a {self.who.role} may not see these records")
 
     def _search(self, query: dict[str, list[str]], body: bytes) -> None:
-        texts, practitioner = owners.in_query(query)
+        resource = self.passage.template.strip("/").split("/")[0]
+        texts, practitioner = owners.in_query(query, resource)
         texts += owners.in_body(body) if body else []
         self._members(owners.of_references(self._uow(), texts), practitioner)
 

@@ -17,6 +17,8 @@ from parity.services import audit
 PATIENT = re.compile(r"^Patient/([^/]{1,100})$")
 REQUEST = re.compile(r"^ServiceRequest/(\d{1,18})$")
 HOLD = re.compile(r"^(?:Appointment/)?hold-(\d{1,18})$")
+VISIT = re.compile(r"^Appointment/(\d{1,18})$")
+TASK = re.compile(r"^Task/([a-z]+-\d{1,18})$")
 PROPOSAL = re.compile(r"^(?:Appointment/)?proposal-(\d{1,18})-\d{1,18}$")
 MAX_SCANNED = 200
 
@@ -60,6 +62,10 @@ def of_reference(uow: UnitOfWork, text: str) -> str | None:
         return audit.member_of_request(uow, int(found.group(1)))
     if found := HOLD.match(text):
         return audit.member_of_hold(uow, int(found.group(1)))
+    if found := VISIT.match(text):
+        return audit.member_of_appointment(uow, int(found.group(1)))
+    if found := TASK.match(text):
+        return of_task(uow, found.group(1))
     return None
 
 
@@ -83,10 +89,13 @@ def in_body(raw: bytes) -> list[str]:
         return []
 
 
-def in_query(params: dict[str, list[str]]) -> tuple[list[str], str | None]:
-    """References of a search (`patient`, `_id`, `based-on`) and its `practitioner`."""
+def in_query(
+    params: dict[str, list[str]], resource: str = "Patient"
+) -> tuple[list[str], str | None]:
+    """References of a search (`patient`, `based-on`, and `_id`: ids of the `resource`
+    searched) and its `practitioner`."""
     texts = [f"Patient/{p.removeprefix('Patient/')}" for p in params.get("patient", [])]
-    texts += [f"Patient/{i}" for ids in params.get("_id", []) for i in ids.split(",") if i]
+    texts += [f"{resource}/{i}" for ids in params.get("_id", []) for i in ids.split(",") if i]
     texts += params.get("based-on", [])
     practitioners = params.get("practitioner", [])
     practitioner = practitioners[0].removeprefix("Practitioner/") if practitioners else None
