@@ -44,7 +44,7 @@ INSERT INTO members (id, name, clinic_id, language, modalities, birth_date, phon
 SELECT 'm' || i,
        initcap(s[1 + i % 20] || s[1 + (i / 7) % 20] || s[1 + (i / 13) % 20]) || ' ' ||
        initcap(s[1 + (i / 20) % 20] || s[1 + (i / 400) % 20] || e[1 + (i / 8000) % 12]),
-       'clinic-' || (i % 16), 'english', '["video"]', DATE '1940-01-01' + (i * 7919) % 29220,
+       'clinic-' || (i % 16), 'english', '["video"]', DATE '1940-01-01' + ((i::bigint * 7919) % 29220)::int,
        '555-' || lpad((i % 10000000)::text, 7, '0'), '', '{{}}', 1,
        initcap(s[1 + (i / 20) % 20] || s[1 + (i / 400) % 20] || e[1 + (i / 8000) % 12]),
        initcap(s[1 + i % 20] || s[1 + (i / 7) % 20] || s[1 + (i / 13) % 20]),

@@ -383,9 +383,18 @@ def proposed_appointment(
 
 
 def held_appointment(
-    hold: Hold, request: CareRequest, found: Slot, clinician: Clinician, now: datetime
+    hold: Hold,
+    request: CareRequest,
+    found: Slot,
+    clinician: Clinician,
+    now: datetime,
+    visit: Appointment | None = None,
 ) -> Json:
-    """A `$hold` result: `pending` while the hold lives; its expiry is an extension."""
+    """A `$hold` result: `pending` while the hold lives; its expiry is an extension. Once
+    booked it reads as what became of it: the visit's status (booked, cancelled, ...),
+    with a `booked-as` reference to `Appointment/{n}` (docs/adr/0015)."""
+    if visit is not None:
+        return _became(hold, visit.id, appointment(visit, request, found))
     status = "pending" if hold.is_live(now) else _ended_hold_status(hold)
     modality = modality_for(request, found, clinician)
     held = _visit(f"hold-{hold.id}", status, request, found, modality, "tentative")
@@ -398,6 +407,17 @@ def held_appointment(
     if status == "cancelled":
         held["cancelationReason"] = {"text": f"hold {hold.status}"}
     return held
+
+
+def _became(hold: Hold, visit_id: int, booked: Json) -> Json:
+    booked["id"] = f"hold-{hold.id}"
+    booked["extension"] = [
+        *booked.get("extension", []),
+        extension("hold-expires", valueInstant=instant(hold.expires_at)),
+        extension("hold-status", valueCode=str(hold.status)),
+        extension("booked-as", valueReference=reference("Appointment", visit_id)),
+    ]
+    return booked
 
 
 def _ended_hold_status(hold: Hold) -> str:

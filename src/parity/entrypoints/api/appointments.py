@@ -20,7 +20,7 @@ from parity.entrypoints.api.responses import FhirResponse, search_results
 from parity.entrypoints.api.schemas import ParametersBody
 from parity.entrypoints.api.search import int_ref, read_each, ref, statuses, tokens, window
 from parity.services import queries
-from parity.services.holds import release_hold
+from parity.services.holds import booking_of, release_hold
 from parity.services.visits import CancelAppointment, cancel_appointment
 
 router = APIRouter(tags=["Appointments"])
@@ -39,10 +39,12 @@ def visit_resource(visit: queries.Visit) -> fhir.Json:
     return fhir.appointment(visit.appointment, visit.request, visit.slot)
 
 
-def hold_resource(context: ApiContext, held: queries.Candidate) -> fhir.Json:
+def hold_resource(context: ApiContext, uow: UnitOfWork, hold_id: int) -> fhir.Json:
+    """A hold as it is now: pending, ended, or (once booked) the visit it became."""
+    held = queries.held(uow, hold_id)
     assert held.hold is not None
-    now = context.clock.now()
-    return fhir.held_appointment(held.hold, held.request, held.slot, held.clinician, now)
+    now, visit = context.clock.now(), booking_of(uow, hold_id)
+    return fhir.held_appointment(held.hold, held.request, held.slot, held.clinician, now, visit)
 
 
 def appointment_resource(context: ApiContext, uow: UnitOfWork, key: str) -> fhir.Json:
@@ -51,7 +53,7 @@ def appointment_resource(context: ApiContext, uow: UnitOfWork, key: str) -> fhir
     if isinstance(found, inputs.VisitId):
         return visit_resource(queries.visit(uow, found.appointment_id))
     if isinstance(found, inputs.HoldId):
-        return hold_resource(context, queries.held(uow, found.hold_id))
+        return hold_resource(context, uow, found.hold_id)
     if isinstance(found, inputs.ProposalId):
         seen = queries.candidate(uow, found.request_id, found.slot_id)
         return fhir.proposed_appointment(seen.request, seen.slot, seen.clinician, PROPOSAL_REASON)
@@ -105,12 +107,27 @@ def cancel(appointment_id: str, body: ParametersBody, context: Context, uow: Uow
     params = inputs.read(body, inputs.CANCEL)
     found = inputs.appointment_id(appointment_id)
     if isinstance(found, inputs.HoldId):
-        release_hold(found.hold_id, uow)
-        return FhirResponse(hold_resource(context, queries.held(uow, found.hold_id)))
+        return FhirResponse(_cancel_hold(found.hold_id, params, context, uow))
     if not isinstance(found, inputs.VisitId):
         raise NotFound(f"Appointment {appointment_id} not found", resource="Appointment")
-    cmd = CancelAppointment(
-        found.appointment_id, inputs.cancelled_by(params), params.text("reason") or ""
-    )
-    cancel_appointment(cmd, uow, context.clock, context.policy)
+    _cancel_visit(found.appointment_id, params, context, uow)
     return FhirResponse(visit_resource(queries.visit(uow, found.appointment_id)))
+
+
+def _cancel_hold(
+    hold_id: int, params: fhir.Parameters, context: ApiContext, uow: UnitOfWork
+) -> fhir.Json:
+    """Release a hold; a booked hold is its visit, so cancel that visit instead."""
+    visit = booking_of(uow, hold_id)
+    if visit is None:
+        release_hold(hold_id, uow)
+    else:
+        _cancel_visit(visit.id, params, context, uow)
+    return hold_resource(context, uow, hold_id)
+
+
+def _cancel_visit(
+    appointment_id: int, params: fhir.Parameters, context: ApiContext, uow: UnitOfWork
+) -> None:
+    cmd = CancelAppointment(appointment_id, inputs.cancelled_by(params), params.text("reason") or "")
+    cancel_appointment(cmd, uow, context.clock, context.policy)

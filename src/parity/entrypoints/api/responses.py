@@ -8,6 +8,7 @@ client asked `Prefer: handling=strict` (docs/adr/0015-fhir-conformance.md).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -58,9 +59,13 @@ def outcome(severity: str, code: str, diagnostics: str, rule: str | None = None)
 
 
 def entry(base: str, resource: Json, mode: str | None = None) -> Json:
+    """A Bundle entry; a resource without an id (an OperationOutcome) gets a `urn:uuid`
+    fullUrl, as R4 asks of every entry with a resource."""
     found: Json = {"resource": resource}
     if "id" in resource:
         found["fullUrl"] = f"{base}/{resource['resourceType']}/{resource['id']}"
+    else:
+        found["fullUrl"] = f"urn:uuid:{uuid.uuid4()}"
     if mode:
         found["search"] = {"mode": mode}
     return found
@@ -71,6 +76,24 @@ def bundle(kind: str, entries: list[Json], total: int | None = None) -> FhirResp
     if total is not None:
         found["total"] = total
     return FhirResponse(found)
+
+
+def operation_result(
+    request: Request, base: str, matches: list[Json], others: list[tuple[Json, str]]
+) -> FhirResponse:
+    """The Bundle a scheduling operation answers, as the Argonaut IG shows it: a
+    `searchset` whose `total` counts the Appointments (`match`), with what is included
+    (`include`) and an OperationOutcome (`outcome`), and a self link to the operation."""
+    entries = [entry(base, found, "match") for found in matches]
+    entries += [entry(base, found, mode) for found, mode in others]
+    body: Json = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": len(matches),
+        "link": [{"relation": "self", "url": str(request.url)}],
+        "entry": entries,
+    }
+    return FhirResponse(body)
 
 
 def known_parameters(request: Request) -> frozenset[str]:

@@ -78,6 +78,9 @@ API: dict[tuple[str, str], Access] = {
     ("POST", "/Appointment/$find"): member_data("Appointment", O.SEARCH, *BOOKERS),
     ("POST", "/Appointment/$hold"): member_data("Appointment", O.SEARCH, *BOOKERS),
     ("POST", "/Appointment/$book"): member_data("Appointment", O.SEARCH, *BOOKERS),
+    ("POST", "/Appointment/{appointment_id}/$hold"): member_data(
+        "Appointment", O.APPOINTMENT, *BOOKERS
+    ),
     ("POST", "/Appointment/{appointment_id}/$book"): member_data(
         "Appointment", O.APPOINTMENT, *BOOKERS
     ),
