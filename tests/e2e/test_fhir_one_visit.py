@@ -115,3 +115,44 @@ def test_a_member_may_not_look_for_capacity_without_naming_themselves(
     headers = auth_headers(app, Role.MEMBER, member="ada")
     response = api.http.post("/Appointment/$find", json=parameters(), headers=headers)
     assert response.status_code == 403
+
+
+def test_reads_carry_a_version_that_changes_with_the_resource(api: FhirClient) -> None:
+    _, visit_id = _booked_hold(api)
+    response = api.http.get(f"/Appointment/{visit_id}")
+    before = response.json()
+    assert response.headers["etag"] == f'W/"{before["meta"]["versionId"]}"'
+    assert before["meta"]["lastUpdated"] == before["created"]
+    assert response.headers["last-modified"].endswith(" GMT")
+    api.post(f"/Appointment/{visit_id}/$cancel", parameters(cancelled_by="member"))
+    after = api.http.get(f"/Appointment/{visit_id}")
+    assert after.headers["etag"] != response.headers["etag"]
+    body = after.json()
+    cancelled_at = [e["valueDateTime"] for e in body["extension"] if e["url"].endswith("/cancelled-at")]
+    assert body["meta"]["lastUpdated"] == cancelled_at[0]
+
+
+def test_every_resource_in_a_search_carries_a_version_id(api: FhirClient) -> None:
+    for path in ("/Practitioner", "/Location", "/Patient", "/PractitionerRole", "/Schedule"):
+        for resource in matches(api.get(path)):
+            assert len(resource["meta"]["versionId"]) == 16, path
+
+
+def test_a_state_change_with_a_stale_if_match_is_refused_with_412(api: FhirClient) -> None:
+    _, visit_id = _booked_hold(api)
+    current = api.http.get(f"/Appointment/{visit_id}").headers["etag"]
+    stale = api.http.post(
+        f"/Appointment/{visit_id}/$cancel",
+        json=parameters(cancelled_by="member"),
+        headers={"If-Match": 'W/"0000000000000000"'},
+    )
+    assert stale.status_code == 412, stale.text
+    assert stale.json()["resourceType"] == "OperationOutcome"
+    assert api.get(f"/Appointment/{visit_id}")["status"] == "booked"
+    fresh = api.http.post(
+        f"/Appointment/{visit_id}/$cancel",
+        json=parameters(cancelled_by="member"),
+        headers={"If-Match": current},
+    )
+    assert fresh.status_code == 200, fresh.text
+    assert fresh.json()["status"] == "cancelled"

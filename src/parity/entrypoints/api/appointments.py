@@ -16,7 +16,7 @@ from parity.domain.errors import NotFound
 from parity.domain.ports import UnitOfWork
 from parity.entrypoints.api import inputs
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
-from parity.entrypoints.api.responses import FhirResponse, search_results
+from parity.entrypoints.api.responses import FhirResponse, check_if_match, search_results
 from parity.entrypoints.api.schemas import ParametersBody
 from parity.entrypoints.api.search import int_ref, read_each, ref, statuses, tokens, window
 from parity.services import queries
@@ -100,11 +100,15 @@ def search_appointments(
 
 
 @router.post("/Appointment/{appointment_id}/$cancel", summary="Cancel a visit or release a hold")
-def cancel(appointment_id: str, body: ParametersBody, context: Context, uow: Uow) -> FhirResponse:
+def cancel(
+    request: Request, appointment_id: str, body: ParametersBody, context: Context, uow: Uow
+) -> FhirResponse:
     """Cancel a booked visit, recording who cancelled (`cancelled-by` member or clinic, with
     a `reason`; a clinic cancellation needs one): a clinic cancellation re-opens the request
-    with its original deadline and counts against the plan. On `hold-{n}`, release the hold."""
+    with its original deadline and counts against the plan. On `hold-{n}`, release the hold
+    (or, once booked, cancel its visit). `If-Match` with an older version: 412."""
     params = inputs.read(body, inputs.CANCEL)
+    check_if_match(request, appointment_resource(context, uow, appointment_id))
     found = inputs.appointment_id(appointment_id)
     if isinstance(found, inputs.HoldId):
         return FhirResponse(_cancel_hold(found.hold_id, params, context, uow))

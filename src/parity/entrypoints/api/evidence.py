@@ -16,7 +16,13 @@ from parity.entrypoints.api import inputs
 from parity.entrypoints.api.appointments import visit_resource
 from parity.entrypoints.api.care_requests import referral_citation
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
-from parity.entrypoints.api.responses import FhirResponse, bundle, entry, search_results
+from parity.entrypoints.api.responses import (
+    FhirResponse,
+    bundle,
+    check_if_match,
+    entry,
+    search_results,
+)
 from parity.entrypoints.api.schemas import ParametersBody, ParametersIn
 from parity.entrypoints.api.search import int_ref, read_each, ref, token_group, tokens
 from parity.services import queries
@@ -98,9 +104,15 @@ def _offer_id(task_id: str) -> int:
 
 
 def _answer(
-    task_id: str, accept: bool, body: ParametersIn, context: ApiContext, uow: UnitOfWork
+    request: Request,
+    task_id: str,
+    accept: bool,
+    body: ParametersIn,
+    context: ApiContext,
+    uow: UnitOfWork,
 ) -> Decision | None:
     params = inputs.read(body, inputs.ANSWER)
+    check_if_match(request, task_resource(context, uow, task_id))  # 412 when stale
     cmd = AnswerOffer(_offer_id(task_id), accept, params.required("answered-by"))
     answer = answer_offer(cmd, uow, context.clock, context.policy)
     return answer if isinstance(answer, Decision) else None
@@ -108,11 +120,11 @@ def _answer(
 
 @router.post("/Task/{task_id}/$accept", summary="Accept an offer: book it")
 def accept_offer(
-    task_id: str, body: ParametersBody, context: Context, uow: Uow, base: Base
+    request: Request, task_id: str, body: ParametersBody, context: Context, uow: Uow, base: Base
 ) -> FhirResponse:
     """Book the offered slot (`answered-by` says who accepted). Returns a Bundle with the
     booked Appointment and the accepted offer Task."""
-    decision = _answer(task_id, True, body, context, uow)
+    decision = _answer(request, task_id, True, body, context, uow)
     entries = [entry(base, task_resource(context, uow, task_id))]
     if decision is not None and decision.appointment_id is not None:
         booked = visit_resource(queries.visit(uow, decision.appointment_id))
@@ -121,8 +133,10 @@ def accept_offer(
 
 
 @router.post("/Task/{task_id}/$decline", summary="Decline an offer (kept as evidence)")
-def decline_offer(task_id: str, body: ParametersBody, context: Context, uow: Uow) -> FhirResponse:
+def decline_offer(
+    request: Request, task_id: str, body: ParametersBody, context: Context, uow: Uow
+) -> FhirResponse:
     """Record that the member declined (`answered-by`, now) and free the slot. A timely
     offer declined counts as compliant; the request stays open for a later booking."""
-    _answer(task_id, False, body, context, uow)
+    _answer(request, task_id, False, body, context, uow)
     return FhirResponse(task_resource(context, uow, task_id))

@@ -10,10 +10,19 @@ from parity.domain.care import CareRequest, Decision, RequestStatus
 from parity.domain.errors import InvalidInput, InvalidTransition, ParityError
 from parity.domain.ports import UnitOfWork
 from parity.entrypoints.api import capacity, inputs
-from parity.entrypoints.api.appointments import hold_resource, visit_resource
+from parity.entrypoints.api.appointments import (
+    appointment_resource,
+    hold_resource,
+    visit_resource,
+)
 from parity.entrypoints.api.care_requests import request_resource
 from parity.entrypoints.api.context import ApiContext, Base, Context, Uow
-from parity.entrypoints.api.responses import FhirResponse, operation_result, outcome
+from parity.entrypoints.api.responses import (
+    FhirResponse,
+    check_if_match,
+    operation_result,
+    outcome,
+)
 from parity.entrypoints.api.schemas import OptionalParametersBody, ParametersBody
 from parity.services import queries
 from parity.services.booking import BookRequest, Proposal, book_request, find_proposals
@@ -110,6 +119,7 @@ def hold_instance(
     target = inputs.appointment_id(appointment_id)
     if not isinstance(target, inputs.ProposalId | inputs.HoldId):
         raise InvalidInput(f"Appointment/{appointment_id} is not a proposal")
+    check_if_match(request, appointment_resource(context, uow, appointment_id))
     return _held(request, target, context, uow, base)
 
 
@@ -224,4 +234,5 @@ def book_instance(
     target = inputs.appointment_id(appointment_id)
     if not isinstance(target, inputs.ProposalId | inputs.HoldId):
         raise InvalidInput(f"Appointment/{appointment_id} is not a proposal or a hold")
+    check_if_match(request, appointment_resource(context, uow, appointment_id))
     return _booked(request, target, params, context, uow, base)
