@@ -23,18 +23,19 @@ from datetime import date
 
 from rich.console import Console
 from rich.progress import Progress
-from sqlalchemy import Engine, and_, func, select, text
+from sqlalchemy import Engine, and_, select, text
 from sqlalchemy.dialects import postgresql
 
-from parity.adapters.sql import SqlUnitOfWork, engine_from_url, upgrade
-from parity.adapters.sql import tables
+from parity.adapters.sql import SqlUnitOfWork, engine_from_url, tables, upgrade
 from parity.adapters.sql.member_search import criteria, in_scope
 from parity.domain.member_lookup import BirthDateBound, MemberQuery
 from parity.domain.scope import EVERYONE, MemberScope, clinics_scope
 from parity.services.member_search import find_members
 
 console = Console(width=160)
-DEFAULT_URL = os.environ.get("PARITY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+DEFAULT_URL = os.environ.get(
+    "PARITY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 SYLLABLES = "'{ha,mo,ri,ta,ke,lo,vi,su,ne,po,da,gu,fe,zi,ba,wo,ly,qu,xe,ro}'::text[]"
 ENDINGS = "'{n,s,son,ez,er,ton,ly,man,berg,ski,o,a}'::text[]"
 # Family = two syllables and an ending (20 x 20 x 12 = 4,800 names); given = three syllables.
@@ -51,7 +52,12 @@ SELECT 'm' || i,
        (ARRAY['female','male','other','unknown'])[1 + i % 4]
 FROM generate_series(:low, :high) AS i, (SELECT {SYLLABLES} AS s, {ENDINGS} AS e) AS words
 """
-R0010_INDEXES = ("ix_members_family_birth", "ix_members_given", "ix_members_birth_date", "ix_members_phone")
+R0010_INDEXES = (
+    "ix_members_family_birth",
+    "ix_members_given",
+    "ix_members_birth_date",
+    "ix_members_phone",
+)
 
 
 @contextmanager
@@ -144,8 +150,10 @@ def main() -> None:
                 connection.execute(text(f"DROP INDEX {index}"))
         for name, (query, scope) in asked.items():
             _, floor_ms = explain(engine, statement(query, scope))
-            console.print(f"{name}: {results[name]:.2f} ms with the r0010 indexes; "
-                          f"floor without them (sequential scan) {floor_ms:.1f} ms")
+            console.print(
+                f"{name}: {results[name]:.2f} ms with the r0010 indexes; "
+                f"floor without them (sequential scan) {floor_ms:.1f} ms"
+            )
 
 
 def run(engine: Engine, query: MemberQuery, scope: MemberScope) -> float:

@@ -26,7 +26,8 @@ def _same_visit(api: FhirClient, hold_id: str, visit_id: str) -> dict[str, Any]:
     hold, visit = api.get(f"/Appointment/{hold_id}"), api.get(f"/Appointment/{visit_id}")
     assert hold["status"] == visit["status"]
     assert hold.get("cancelationReason") == visit.get("cancelationReason")
-    assert hold["slot"] == visit["slot"] and hold["start"] == visit["start"]
+    assert hold["slot"] == visit["slot"]
+    assert hold["start"] == visit["start"]
     booked_as = [e for e in hold["extension"] if e["url"].endswith("/booked-as")]
     assert booked_as[0]["valueReference"]["reference"] == f"Appointment/{visit_id}"
     return visit
@@ -62,7 +63,8 @@ def _argonaut(bundle: dict[str, Any], appointments: int) -> None:
     assert [link["relation"] for link in bundle["link"]] == ["self"]
     assert all(e["fullUrl"] for e in bundle["entry"])
     outcomes = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "OperationOutcome"]
-    assert outcomes and all(e["search"]["mode"] == "outcome" for e in outcomes)
+    assert outcomes
+    assert all(e["search"]["mode"] == "outcome" for e in outcomes)
     assert all(e["fullUrl"].startswith("urn:uuid:") for e in outcomes)
 
 
@@ -76,7 +78,8 @@ def test_hold_and_book_answer_searchsets_with_total_and_an_outcome(api: FhirClie
 
 def test_find_has_a_self_link_and_its_request_included(api: FhirClient) -> None:
     found = api.post("/Appointment/$find", parameters(patient_reference="Patient/ada"))
-    assert found["type"] == "searchset" and found["total"] == len(matches(found)) > 0
+    assert found["type"] == "searchset"
+    assert found["total"] == len(matches(found)) > 0
     assert found["link"][0]["relation"] == "self"
     assert found["link"][0]["url"].endswith("/Appointment/$find")
     assert len(resources(found, "ServiceRequest")) == 1
@@ -101,8 +104,11 @@ def test_a_scheduler_finds_capacity_without_a_patient(app: FastAPI, api: FhirCli
     proposed = matches(found, "Appointment")
     assert found["total"] == len(proposed) > 0
     for appointment in proposed:
-        assert appointment["status"] == "proposed" and "id" not in appointment
-        assert not any(p["actor"]["reference"].startswith("Patient/") for p in appointment["participant"])
+        assert appointment["status"] == "proposed"
+        assert "id" not in appointment
+        assert not any(
+            p["actor"]["reference"].startswith("Patient/") for p in appointment["participant"]
+        )
         slot = api.get(f"/{appointment['slot'][0]['reference']}")
         assert slot["status"] == "free"
     starts = [a["start"] for a in proposed]
@@ -128,7 +134,9 @@ def test_reads_carry_a_version_that_changes_with_the_resource(api: FhirClient) -
     after = api.http.get(f"/Appointment/{visit_id}")
     assert after.headers["etag"] != response.headers["etag"]
     body = after.json()
-    cancelled_at = [e["valueDateTime"] for e in body["extension"] if e["url"].endswith("/cancelled-at")]
+    cancelled_at = [
+        e["valueDateTime"] for e in body["extension"] if e["url"].endswith("/cancelled-at")
+    ]
     assert body["meta"]["lastUpdated"] == cancelled_at[0]
 
 

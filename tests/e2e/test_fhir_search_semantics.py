@@ -16,8 +16,14 @@ from parity.domain.users import Role
 from parity.domain.workforce import Modality
 
 LOOKED_UP = (
-    Member("m-101", "Maria Garcia", "downey", birth_date=date(1984, 3, 9), gender="female",
-           phone="619-555-0101"),
+    Member(
+        "m-101",
+        "Maria Garcia",
+        "downey",
+        birth_date=date(1984, 3, 9),
+        gender="female",
+        phone="619-555-0101",
+    ),
     Member(
         "m-102",
         "Mario Garcia Lopez",
@@ -27,8 +33,15 @@ LOOKED_UP = (
         family="Garcia Lopez",
         given="Mario",
     ),
-    Member("m-103", "Jose Garcia", "fontana", birth_date=date(1990, 3, 9), gender="male",
-           phone="909-555-0103", modalities=(Modality.VIDEO,)),
+    Member(
+        "m-103",
+        "Jose Garcia",
+        "fontana",
+        birth_date=date(1990, 3, 9),
+        gender="male",
+        phone="909-555-0103",
+        modalities=(Modality.VIDEO,),
+    ),
 )
 
 
@@ -146,7 +159,8 @@ def test_specialty_is_the_discipline_and_role_the_provider_class(api: FhirClient
     classes = {r["id"]: r["code"][0]["coding"][0]["code"] for r in roles}
     therapists = sorted(k for k, v in classes.items() if v == "therapist")
     psychologists = sorted(k for k, v in disciplines.items() if v == "psychologist")
-    assert therapists and psychologists
+    assert therapists
+    assert psychologists
     assert ids(api.get("/PractitionerRole", role="therapist", _count=100)) == therapists
     assert ids(api.get("/PractitionerRole", specialty="psychologist", _count=100)) == psychologists
     # a provider class is not a specialty (unless it is also a discipline's code)

@@ -22,7 +22,13 @@ from parity.services.member_search import find_members
 NORTH = Clinic("north", "North Clinic", "1 North St.")
 SOUTH = Clinic("south", "South Clinic", "2 South St.")
 THERAPIST = Clinician(
-    "dee", "Dee", Discipline.PSYCHOLOGIST, 1.0, ("north",), frozenset({"english"}), frozenset(Modality)
+    "dee",
+    "Dee",
+    Discipline.PSYCHOLOGIST,
+    1.0,
+    ("north",),
+    frozenset({"english"}),
+    frozenset(Modality),
 )
 MEMBERS = (
     Member("m1", "Ana Smith", "north", birth_date=date(1980, 5, 12), phone="555-0101"),
@@ -40,15 +46,15 @@ def _fill(uow: UnitOfWork) -> UnitOfWork:
         uow.clinicians.add(THERAPIST)
         for member in MEMBERS:
             uow.members.add(member)
-        course = Course("m3", "dee", ProviderClass.THERAPIST, "english", (Modality.VIDEO,), "north", 7, 6)
+        course = Course(
+            "m3", "dee", ProviderClass.THERAPIST, "english", (Modality.VIDEO,), "north", 7, 6
+        )
         uow.courses.add(course)
         uow.commit()
     return uow
 
 
-@pytest.fixture(
-    params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request: pytest.FixtureRequest) -> str:
     """The in-memory store too: it answers the same searches (overrides conftest's)."""
     return str(request.param)

@@ -18,7 +18,7 @@ from operator import attrgetter
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
-from parity.adapters.memory_member_search import MemoryMemberSearch
+from parity.adapters.memory_member_search import MemoryAuditReader, MemoryMemberSearch
 from parity.domain.audit import AuditEvent, AuditSearch
 from parity.domain.availability import AvailabilityIndex, SlotQuery
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
@@ -393,6 +393,7 @@ class MemoryUnitOfWork:
         self.users = MemoryUsers(log)
         self.audit_events = MemoryAuditTrail(log)
         self.member_search = MemoryMemberSearch(self.members, self.appointments, self.courses)
+        self.audit_reader = MemoryAuditReader(self.audit_events)
         self.commits = 0
         self._add_waitlist_and_messages(log)
 

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
 from parity.domain.audit import AuditEvent, AuditSearch
+from parity.domain.audit_query import AuditPage, AuditQuery
 from parity.domain.availability import SlotQuery
 from parity.domain.care import (
     Appointment,
@@ -140,6 +141,16 @@ class MemberFinder(Protocol):
         ...
 
 
+class AuditReader(Protocol):
+    def get(self, event_id: int) -> AuditEvent:
+        """One event, or `NotFound`."""
+        ...
+
+    def page(self, query: AuditQuery, offset: int, count: int) -> AuditPage:
+        """One page of the events `query` matches, newest first, and their number."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def clinics(self) -> Repository[Clinic]: ...
@@ -202,6 +213,9 @@ class UnitOfWork(Protocol):
     # -- member look-up (docs/adr/0015) --
     @property
     def member_search(self) -> MemberFinder: ...
+
+    @property
+    def audit_reader(self) -> AuditReader: ...
 
     # -- the waitlist and the messages outbox --
     @property

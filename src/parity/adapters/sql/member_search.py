@@ -21,7 +21,9 @@ ESCAPE = "\\"
 
 
 def _prefix(value: str) -> str:
-    escaped = value.replace(ESCAPE, ESCAPE * 2).replace("%", f"{ESCAPE}%").replace("_", f"{ESCAPE}_")
+    escaped = (
+        value.replace(ESCAPE, ESCAPE * 2).replace("%", f"{ESCAPE}%").replace("_", f"{ESCAPE}_")
+    )
     return f"{escaped.lower()}%"
 
 
@@ -45,9 +47,7 @@ def _birth(bound: BirthDateBound) -> ColumnElement[bool]:
 def criteria(query: MemberQuery) -> list[ColumnElement[bool]]:
     """The query as conditions on `members` (ANDed)."""
     found = _any_of(members.c.id, query.ids)
-    found += [
-        or_(_starts(members.c.family, g), _starts(members.c.given, g)) for g in query.names
-    ]
+    found += [or_(_starts(members.c.family, g), _starts(members.c.given, g)) for g in query.names]
     found += [_starts(members.c.family, group) for group in query.family]
     found += [_starts(members.c.given, group) for group in query.given]
     found += [_birth(bound) for bound in query.birth]
@@ -59,7 +59,9 @@ def _patients_of(clinician_id: str) -> Select[tuple[str]]:
     visits = select(tables.appointments.c.member_id).where(
         tables.appointments.c.clinician_id == clinician_id
     )
-    courses = select(tables.courses.c.member_id).where(tables.courses.c.clinician_id == clinician_id)
+    courses = select(tables.courses.c.member_id).where(
+        tables.courses.c.clinician_id == clinician_id
+    )
     return visits.union(courses)  # type: ignore[return-value]
 
 

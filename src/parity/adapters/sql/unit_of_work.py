@@ -13,6 +13,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from parity.adapters.sql import mapping
+from parity.adapters.sql.audit_search import SqlAuditReader
 from parity.adapters.sql.member_search import SqlMemberSearch
 from parity.adapters.sql.repositories import (
     SqlClinicians,
@@ -63,6 +64,7 @@ class SqlUnitOfWork:
         self.users = SqlUsers(link, USERS)
         self.audit_events = SqlAuditTrail(link)
         self.member_search = SqlMemberSearch(link)  # docs/adr/0015
+        self.audit_reader = SqlAuditReader(link)
         # issue 7: the waitlist and the messages outbox
         self.waitlist = SqlRepository[WaitlistEntry](link, mapping.WAITLIST)
         self.messages = SqlRepository[Message](link, mapping.MESSAGES)

@@ -133,5 +133,7 @@ def _cancel_hold(
 def _cancel_visit(
     appointment_id: int, params: fhir.Parameters, context: ApiContext, uow: UnitOfWork
 ) -> None:
-    cmd = CancelAppointment(appointment_id, inputs.cancelled_by(params), params.text("reason") or "")
+    cmd = CancelAppointment(
+        appointment_id, inputs.cancelled_by(params), params.text("reason") or ""
+    )
     cancel_appointment(cmd, uow, context.clock, context.policy)

@@ -52,9 +52,7 @@ def _query(params: fhir.Parameters, context: ApiContext) -> CapacityQuery:
 
 
 def _proposed(slot: Slot, clinician: Clinician, query: CapacityQuery) -> fhir.Json:
-    modality = next(
-        (m for m in query.modalities if m in clinician.modalities), query.modalities[0]
-    )
+    modality = next((m for m in query.modalities if m in clinician.modalities), query.modalities[0])
     return {
         "resourceType": "Appointment",
         "status": "proposed",

@@ -89,7 +89,7 @@ def _role_matches(
 
 
 @router.get("/PractitionerRole", summary="Search roles by clinician, clinic, specialty or role")
-def search_practitioner_roles(  # noqa: PLR0913 - one argument per search parameter
+def search_practitioner_roles(
     request: Request,
     uow: Uow,
     base: Base,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from parity.adapters.fhir import PARITY, Json, instant
+from parity.entrypoints.api import audit_events
 from parity.entrypoints.api.context import Base, Context
 from parity.entrypoints.api.responses import FHIR_JSON, FhirResponse
 
@@ -104,3 +105,7 @@ def capability_statement(context: Context, base: Base) -> FhirResponse:
             ],
         }
     )
+
+
+# The audit trail's FHIR reads are served with the capabilities that declare them.
+router.include_router(audit_events.router)

@@ -51,7 +51,7 @@ def read_patient(patient_id: str, uow: Uow) -> FhirResponse:
 
 
 @router.get("/Patient", summary="Look members up (US Core), within the caller's scope")
-def search_patients(  # noqa: PLR0913 - one argument per search parameter, for the docs
+def search_patients(
     request: Request,
     uow: Uow,
     base: Base,

@@ -166,9 +166,7 @@ def used_parameters(request: Request) -> list[tuple[str, str]]:
     return [(k, v) for k, v in request.query_params.multi_items() if k in known - skipped]
 
 
-def searchset(
-    request: Request, entries: list[Json], total: int, paging: Paging
-) -> FhirResponse:
+def searchset(request: Request, entries: list[Json], total: int, paging: Paging) -> FhirResponse:
     """A `searchset` Bundle of one page, with `total` and self/next/previous links."""
     found: Json = {
         "resourceType": "Bundle",

@@ -101,7 +101,6 @@ def read_each(keys: Iterable[str], read: Callable[[str], Json]) -> list[Json]:
     return found
 
 
-
 def ref(value: str | None, resource_type: str) -> str | None:
     return None if value is None else reference_id(value, resource_type)
 

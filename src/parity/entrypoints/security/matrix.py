@@ -123,6 +123,7 @@ API: dict[tuple[str, str], Access] = {
     ("POST", "/optimize/$preview"): allow(S, G, X),
     ("POST", "/optimize/$apply"): allow(S, X),
     ("GET", "/AuditEvent"): allow(A, X),
+    ("GET", "/AuditEvent/{event_id}"): allow(A, X),
     # The waitlist (issue 7): members may put their own request on it or take it off.
     ("GET", "/waitlist"): member_data("Task", O.SEARCH, S, G, X),
     ("POST", "/ServiceRequest/{request_id}/$waitlist"): member_data(

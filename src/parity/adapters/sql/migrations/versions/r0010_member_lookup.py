@@ -52,9 +52,7 @@ def upgrade() -> None:
     with op.batch_alter_table("members") as batch:
         batch.add_column(sa.Column("family", sa.String, nullable=False, server_default=""))
         batch.add_column(sa.Column("given", sa.String, nullable=False, server_default=""))
-        batch.add_column(
-            sa.Column("gender", sa.String, nullable=False, server_default="unknown")
-        )
+        batch.add_column(sa.Column("gender", sa.String, nullable=False, server_default="unknown"))
     _backfill()
     _name_index("ix_members_family_birth", "family", "birth_date")
     _name_index("ix_members_given", "given")
