@@ -63,7 +63,7 @@ def test_locations_carry_the_clinic_address_and_time_zone(api: FhirClient) -> No
     assert locations["total"] == 4
     fontana = api.get("/Location/fontana")
     assert fontana["address"]["text"].startswith("9961 Sierra Ave.")
-    assert fontana["extension"][0]["valueCode"] == "America/Los_Angeles"
+    assert fontana["extension"][0]["valueCode"] == "America/Los_Angeles"  # tz-code (R4)
     assert matches(api.get("/Location", name="fontana"))[0]["id"] == "fontana"
 
 

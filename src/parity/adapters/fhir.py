@@ -46,7 +46,8 @@ BCP47 = "urn:ietf:bcp:47"
 MEMBER_NUMBER = f"{PARITY}/member-number"
 V2_APPOINTMENT_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0276"
 CANCELLATION_REASON = "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason"
-TIMEZONE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/timezone"
+# R4 core's time zone extension (the `timezone` one is not in R4).
+TIMEZONE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/tz-code"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 LANGUAGE_TAGS = {"english": "en", "spanish": "es", "vietnamese": "vi", "chinese": "zh"}

@@ -70,6 +70,10 @@ STAFF_READ = (M, T, S, G, X)
 API: dict[tuple[str, str], Access] = {
     ("GET", "/health"): PUBLIC,
     ("GET", "/metadata"): PUBLIC,
+    # Definitions and discovery describe the server, never a member (docs/adr/0015).
+    ("GET", "/.well-known/smart-configuration"): PUBLIC,
+    ("GET", "/CodeSystem/{code_system_id}"): PUBLIC,
+    ("GET", "/StructureDefinition/{definition_id}"): PUBLIC,
     ("POST", "/token"): PUBLIC,
     ("GET", "/openapi.json"): DESCRIPTION,
     ("GET", "/docs"): DESCRIPTION,
