@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from conformance_gate import CHECKED, SchemaGate
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from conformance_gate import CHECKED, SchemaGate
 from fhir_support import FhirClient, Region, auth_headers, build
 from locked_store import locked
 

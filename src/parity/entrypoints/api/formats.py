@@ -17,7 +17,7 @@ JSON_TYPES = ("json", "*/*", "application/*")
 
 
 def _header(scope: Scope, name: bytes) -> str:
-    found = dict(scope.get("headers") or []).get(name, b"")
+    found: bytes = dict(scope.get("headers") or []).get(name, b"")
     return found.decode("latin-1").lower()
 
 
