@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conformance_gate import CHECKED, SchemaGate
+from conformance_gate import CHECKED, EVALUATED, SchemaGate
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from fhir_support import FhirClient, Region, auth_headers, build
@@ -44,6 +44,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         counts = ", ".join(f"{kind} {n:,}" for kind, n in sorted(CHECKED.items()))
         total = sum(CHECKED.values())
         terminalreporter.write_line(f"FHIR R4 schema gate: {total:,} resources valid ({counts})")
+        rules = ", ".join(f"{key} {n:,}" for key, n in sorted(EVALUATED.items()))
+        terminalreporter.write_line(f"FHIRPath invariants held: {rules}")
 
 
 @pytest.fixture
