@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "e2e"))
 
-from conformance_gate import problems  # noqa: E402
+from conformance_gate import problems
 
 BOOKED = {
     "resourceType": "Appointment",
