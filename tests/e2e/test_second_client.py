@@ -84,10 +84,12 @@ def test_the_client_searches_and_pages_members_to_the_end(server: FHIRServer) ->
 def test_the_client_finds_holds_books_and_cancels(server: FHIRServer) -> None:
     found = _operation(server, "Appointment/$find", _parameters(patient_reference="Patient/ada"))
     proposals = [e.resource for e in found.entry if isinstance(e.resource, Appointment)]
-    assert proposals and all(p.status == "proposed" for p in proposals)
+    assert proposals
+    assert all(p.status == "proposed" for p in proposals)
     held = _operation(server, "Appointment/$hold", _parameters(appt_id=proposals[0].id))
     hold = next(e.resource for e in held.entry if isinstance(e.resource, Appointment))
-    assert hold.status == "pending" and held.total == 1
+    assert hold.status == "pending"
+    assert held.total == 1
     booked = _operation(server, "Appointment/$book", _parameters(appt_id=hold.id))
     visit = next(e.resource for e in booked.entry if isinstance(e.resource, Appointment))
     assert visit.status == "booked"
