@@ -23,7 +23,8 @@ def test_metadata_is_a_capability_statement_listing_the_scheduling_operations(
     resources = {r["type"]: r for r in statement["rest"][0]["resource"]}
     assert {"Practitioner", "Slot", "Appointment", "ServiceRequest", "Task"} <= set(resources)
     assert "AuditEvent" in resources
-    assert statement["rest"][0]["security"]["service"][0]["coding"][0]["code"] == "OAuth"
+    codings = statement["rest"][0]["security"]["service"][0]["coding"]
+    assert {"OAuth", "SMART-on-FHIR"} <= {c["code"] for c in codings}
     operations = {o["name"] for o in resources["Appointment"]["operation"]}
     assert {"find", "hold", "book", "cancel"} <= operations
 
