@@ -389,7 +389,7 @@ class MemoryUnitOfWork:
         self.courses = MemoryRepository[Course](log, "Course", indexed=("member_id",))
         self.findings = MemoryRepository[Finding](log, "Finding")
         self.actions = MemoryRepository[Action](log, "Action", indexed=("finding_id",))
-        # issue 9: users and the audit trail
+        # users and the audit trail (docs/adr/0008)
         self.users = MemoryUsers(log)
         self.audit_events = MemoryAuditTrail(log)
         self.member_search = MemoryMemberSearch(self.members, self.appointments, self.courses)
@@ -397,7 +397,7 @@ class MemoryUnitOfWork:
         self.commits = 0
         self._add_waitlist_and_messages(log)
 
-    # -- issue 7: the waitlist and the messages outbox --
+    # -- the waitlist and the messages outbox (docs/adr/0009) --
     def _add_waitlist_and_messages(self, log: UndoLog) -> None:
         self.waitlist = MemoryRepository[WaitlistEntry](
             log, "WaitlistEntry", indexed=("request_id",)
@@ -424,7 +424,7 @@ class MemoryUnitOfWork:
         self._log.unwind()
 
 
-# -- issue 9: users and the audit trail --------------------------------------------------------
+# -- users and the audit trail (docs/adr/0008) --------------------------------------------------------
 
 
 class MemoryUsers:

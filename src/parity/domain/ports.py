@@ -111,7 +111,7 @@ class IpcLedger(Protocol):
     def has(self, clinician_id: str, week_start: date) -> bool: ...
 
 
-# -- issue 9: users and the audit trail ------------------------------------------------------
+# -- users and the audit trail (docs/adr/0008) ------------------------------------------------------
 
 
 class UserRepository(Protocol):
@@ -238,7 +238,7 @@ class UnitOfWork(Protocol):
     def rollback(self) -> None: ...
 
 
-# -- issue 9: password hashing -----------------------------------------------------------------
+# -- password hashing (docs/adr/0008) -----------------------------------------------------------------
 
 
 class Passwords(Protocol):

@@ -60,12 +60,12 @@ class SqlUnitOfWork:
         self.courses = SqlRepository[Course](link, mapping.COURSES)
         self.findings = SqlRepository[Finding](link, mapping.FINDINGS)
         self.actions = SqlRepository[Action](link, mapping.ACTIONS)
-        # issue 9: users and the audit trail
+        # users and the audit trail (docs/adr/0008)
         self.users = SqlUsers(link, USERS)
         self.audit_events = SqlAuditTrail(link)
         self.member_search = SqlMemberSearch(link)  # docs/adr/0015
         self.audit_reader = SqlAuditReader(link)
-        # issue 7: the waitlist and the messages outbox
+        # the waitlist and the messages outbox (docs/adr/0009)
         self.waitlist = SqlRepository[WaitlistEntry](link, mapping.WAITLIST)
         self.messages = SqlRepository[Message](link, mapping.MESSAGES)
 
