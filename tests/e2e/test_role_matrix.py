@@ -51,6 +51,9 @@ def test_no_route_is_open_without_a_token_but_health_metadata_login_assets_and_s
             "/app/offers/respond",  # the signed link is the credential (docs/adr/0009)
             "/app/offers/respond",
             "/app/static/{name}",
+            "/.well-known/smart-configuration",  # discovery and definitions (docs/adr/0015)
+            "/CodeSystem/{code_system_id}",
+            "/StructureDefinition/{definition_id}",
             "/docs",
             "/docs/oauth2-redirect",
             "/health",
@@ -79,6 +82,9 @@ def _path_values(ada: AdaRecords) -> dict[str, str]:
         "action_id": "1",
         "name": "parity.css",
         "rest:path": "nowhere",
+        "event_id": "1",  # the audit trail's first event (docs/adr/0015)
+        "code_system_id": "modality",
+        "definition_id": "timely",
     }
 
 

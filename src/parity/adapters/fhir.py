@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from parity.domain import ids
 from parity.domain.care import (
     Appointment,
     AppointmentStatus,
@@ -43,9 +44,11 @@ PARITY = "https://parity.example/fhir"
 CODES = f"{PARITY}/CodeSystem"
 EXTENSIONS = f"{PARITY}/StructureDefinition"
 BCP47 = "urn:ietf:bcp:47"
+MEMBER_NUMBER = f"{PARITY}/member-number"
 V2_APPOINTMENT_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0276"
 CANCELLATION_REASON = "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason"
-TIMEZONE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/timezone"
+# R4 core's time zone extension (the `timezone` one is not in R4).
+TIMEZONE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/tz-code"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 LANGUAGE_TAGS = {"english": "en", "spanish": "es", "vietnamese": "vi", "chinese": "zh"}
@@ -158,25 +161,36 @@ def location(clinic: Clinic) -> Json:
     return found
 
 
-def patient(member: Member) -> Json:
-    telecom = [
-        {"system": system, "value": value}
-        for system, value in (("phone", member.phone), ("email", member.email))
-        if value
-    ]
+def _human_name(member: Member) -> Json:
+    found: Json = {"use": "official", "text": member.name, "family": member.family}
+    if member.given:
+        found["given"] = member.given.split()
+    return found
+
+
+def patient(member: Member, deidentified: bool = False) -> Json:
+    """A member as US Core's Patient: member number, name parts, gender, birth date and
+    phone; `deidentified` (an auditor) withholds the name, contacts and birth date."""
     found: Json = {
         "resourceType": "Patient",
         "id": member.id,
+        "identifier": [{"system": MEMBER_NUMBER, "value": member.id}],
         "active": True,
-        "name": [{"text": member.name}],
+        "gender": member.gender,
         "communication": [{"language": language_concept(member.language), "preferred": True}],
         "extension": [
             extension("home-clinic", valueReference=reference("Location", member.clinic_id)),
             *(extension("modality", valueCode=m) for m in member.modalities),
         ],
     }
-    if telecom:
-        found["telecom"] = telecom
+    if deidentified:
+        return found
+    found["name"] = [_human_name(member)]
+    found["telecom"] = [
+        {"system": system, "value": value}
+        for system, value in (("phone", member.phone), ("email", member.email))
+        if value
+    ]
     if member.birth_date is not None:
         found["birthDate"] = member.birth_date.isoformat()
     return found
@@ -371,9 +385,18 @@ def proposed_appointment(
 
 
 def held_appointment(
-    hold: Hold, request: CareRequest, found: Slot, clinician: Clinician, now: datetime
+    hold: Hold,
+    request: CareRequest,
+    found: Slot,
+    clinician: Clinician,
+    now: datetime,
+    visit: Appointment | None = None,
 ) -> Json:
-    """A `$hold` result: `pending` while the hold lives; its expiry is an extension."""
+    """A `$hold` result: `pending` while the hold lives; its expiry is an extension. Once
+    booked it reads as what became of it: the visit's status (booked, cancelled, ...),
+    with a `booked-as` reference to `Appointment/{n}` (docs/adr/0015)."""
+    if visit is not None:
+        return _became(hold, visit.id, appointment(visit, request, found))
     status = "pending" if hold.is_live(now) else _ended_hold_status(hold)
     modality = modality_for(request, found, clinician)
     held = _visit(f"hold-{hold.id}", status, request, found, modality, "tentative")
@@ -386,6 +409,17 @@ def held_appointment(
     if status == "cancelled":
         held["cancelationReason"] = {"text": f"hold {hold.status}"}
     return held
+
+
+def _became(hold: Hold, visit_id: int, booked: Json) -> Json:
+    booked["id"] = f"hold-{hold.id}"
+    booked["extension"] = [
+        *booked.get("extension", []),
+        extension("hold-expires", valueInstant=instant(hold.expires_at)),
+        extension("hold-status", valueCode=str(hold.status)),
+        extension("booked-as", valueReference=reference("Appointment", visit_id)),
+    ]
+    return booked
 
 
 def _ended_hold_status(hold: Hold) -> str:
@@ -497,12 +531,9 @@ def parse_int_id(text: str, resource_type: str) -> int:
 
 
 def reference_id(text: str, resource_type: str) -> str:
-    """The id of a reference `Type/id` (or a bare id); refuse a reference to another type."""
-    kind, _, key = text.strip().rpartition("/")
-    kind = kind.rsplit("/", 1)[-1]
-    if (kind and kind != resource_type) or not key:
-        raise InvalidInput(f"expected a reference to a {resource_type}, got {text!r}")
-    return key
+    """The id of a relative reference `Type/id` (or a bare id), in its one spelling: an
+    absolute URL, another type or padding is refused (ADR 0012)."""
+    return ids.reference(text, resource_type)
 
 
 def parse_datetime(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:

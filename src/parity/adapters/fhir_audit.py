@@ -6,18 +6,12 @@ from datetime import UTC
 from typing import Any
 
 from parity.domain.audit import AuditEvent
+from parity.domain.audit_query import members_of, outcome_code
 
 Json = dict[str, Any]
 EVENT_TYPE = "http://terminology.hl7.org/CodeSystem/audit-event-type"
 OBJECT_ROLE = "http://terminology.hl7.org/CodeSystem/object-role"
 NETWORK_IP = "2"  # http://hl7.org/fhir/network-type: IP address
-
-
-def outcome_code(status: int) -> str:
-    """FHIR audit-event-outcome: 0 success, 4 minor failure (refused), 8 serious failure."""
-    if status < 400:
-        return "0"
-    return "4" if status < 500 else "8"
 
 
 def _entities(event: AuditEvent) -> list[Json]:
@@ -28,14 +22,13 @@ def _entities(event: AuditEvent) -> list[Json]:
             "description": event.route,
         }
     ]
-    for member_id in (event.member_id or "").split(","):
-        if member_id:
-            found.append(
-                {
-                    "what": {"reference": f"Patient/{member_id}"},
-                    "role": {"system": OBJECT_ROLE, "code": "1", "display": "Patient"},
-                }
-            )
+    for member_id in sorted(members_of(event)):
+        found.append(
+            {
+                "what": {"reference": f"Patient/{member_id}"},
+                "role": {"system": OBJECT_ROLE, "code": "1", "display": "Patient"},
+            }
+        )
     return found
 
 

@@ -18,6 +18,7 @@ from operator import attrgetter
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
+from parity.adapters.memory_member_search import MemoryAuditReader, MemoryMemberSearch
 from parity.adapters.memory_scope import (
     MemoryLoginAttempts,
     MemoryMemberScopes,
@@ -396,6 +397,8 @@ class MemoryUnitOfWork:
         # users and the audit trail (ADR 0008)
         self.users = MemoryUsers(log)
         self.audit_events = MemoryAuditTrail(log)
+        self.member_search = MemoryMemberSearch(self.members, self.appointments, self.courses)
+        self.audit_reader = MemoryAuditReader(self.audit_events)
         self.commits = 0
         self._add_waitlist_and_messages(log)
 

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
 from parity.domain.audit import AuditEvent, AuditSearch
+from parity.domain.audit_query import AuditPage, AuditQuery
 from parity.domain.availability import SlotQuery
 from parity.domain.care import (
     Appointment,
@@ -19,6 +20,7 @@ from parity.domain.care import (
 )
 from parity.domain.corrective import Action, Finding
 from parity.domain.holds import Hold
+from parity.domain.member_lookup import MemberPage, MemberQuery
 from parity.domain.members import Member
 from parity.domain.messages import Message
 from parity.domain.schedule import (
@@ -158,6 +160,23 @@ class LoginAttempts(Protocol):
     def clear(self, key: str, window_start: datetime) -> None: ...
 
 
+class MemberFinder(Protocol):
+    def find(self, query: MemberQuery, scope: MemberScope, offset: int, count: int) -> MemberPage:
+        """One page (`offset`, `count`) of the members in `scope` that `query` matches, in
+        id order, and how many there are in all."""
+        ...
+
+
+class AuditReader(Protocol):
+    def get(self, event_id: int) -> AuditEvent:
+        """One event, or `NotFound`."""
+        ...
+
+    def page(self, query: AuditQuery, offset: int, count: int) -> AuditPage:
+        """One page of the events `query` matches, newest first, and their number."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def clinics(self) -> Repository[Clinic]: ...
@@ -216,6 +235,13 @@ class UnitOfWork(Protocol):
 
     @property
     def audit_events(self) -> AuditTrail: ...
+
+    # -- member look-up (docs/adr/0015) --
+    @property
+    def member_search(self) -> MemberFinder: ...
+
+    @property
+    def audit_reader(self) -> AuditReader: ...
 
     # -- the waitlist and the messages outbox --
     @property

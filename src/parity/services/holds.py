@@ -1,11 +1,14 @@
-"""Holds and reschedules: the `$hold` and `$book` steps of the FHIR scheduling flow."""
+"""Holds and reschedules: the `$hold` and `$book` steps of the FHIR scheduling flow.
+
+A booked hold and its visit are one visit: `booking_of` finds the visit a hold became, so
+`Appointment/hold-{n}` reads, and is cancelled, as that visit (docs/adr/0015)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from parity.domain.care import CancelledBy, Decision, RequestStatus
+from parity.domain.care import Appointment, CancelledBy, Decision, RequestStatus
 from parity.domain.errors import InvalidInput, InvalidTransition, SlotUnavailable
 from parity.domain.holds import Hold, HoldStatus
 from parity.domain.ports import Clock, UnitOfWork
@@ -93,6 +96,17 @@ def _same_member(uow: UnitOfWork, hold: Hold, appointment_id: int) -> None:
         raise InvalidInput(
             f"appointment {appointment_id} belongs to another member; it cannot be rescheduled here"
         )
+
+
+def booking_of(uow: UnitOfWork, hold_id: int) -> Appointment | None:
+    """The visit a booked hold became (its request in its slot), or None while it is not
+    booked. A slot is booked once per request, so the latest such visit is the one."""
+    with uow:
+        hold = uow.holds.get(hold_id)
+        if hold.status is not HoldStatus.BOOKED:
+            return None
+        visits = uow.appointments.where(request_id=hold.request_id, slot_id=hold.slot_id)
+        return max(visits, key=lambda v: v.id, default=None)
 
 
 def release_hold(hold_id: int, uow: UnitOfWork) -> Hold:

@@ -67,10 +67,12 @@ class SqlAuditTrail(Store):
             query = query.where(events.c.recorded < search.until)
         if search.failures_only:
             query = query.where(events.c.outcome >= 400)
-        return [_event(row) for row in self._execute(query).mappings()]
+        return [audit_event_to_domain(row) for row in self._execute(query).mappings()]
 
 
-def _event(row: Any) -> AuditEvent:
+def audit_event_to_domain(row: Any) -> AuditEvent:
+    """An event row; its members come from the display list (the rows of
+    `audit_event_members` hold the same names, for searching)."""
     named = tuple(m for m in (row["member_id"] or "").split(",") if m)
     return AuditEvent(**{c.name: row[c.name] for c in tables.audit_events.c}, member_ids=named)
 

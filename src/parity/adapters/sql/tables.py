@@ -23,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    func,
     text,
 )
 
@@ -207,7 +208,27 @@ members = Table(
     Column("email", String, nullable=False),
     Column("extra", JsonDocument, nullable=False),
     _version(),
+    # Member look-up (migration r0010, docs/adr/0015): name parts, gender; indexed below.
+    Column("family", String, nullable=False, server_default=""),
+    Column("given", String, nullable=False, server_default=""),
+    Column("gender", String, nullable=False, server_default="unknown"),
 )
+# A look-up by name (and birth date) is a prefix match on a lower-cased name part; the
+# pattern operator class lets PostgreSQL use the index for `LIKE 'smi%'` under any collation.
+Index(
+    "ix_members_family_birth",
+    func.lower(members.c.family).label("family_lower"),
+    members.c.birth_date,
+    postgresql_ops={"family_lower": "text_pattern_ops"},
+)
+Index(
+    "ix_members_given",
+    func.lower(members.c.given).label("given_lower"),
+    postgresql_ops={"given_lower": "text_pattern_ops"},
+)
+Index("ix_members_birth_date", members.c.birth_date)
+Index("ix_members_phone", members.c.phone)
+Index("ix_members_clinic_id", members.c.clinic_id)
 
 care_requests = Table(
     "care_requests",

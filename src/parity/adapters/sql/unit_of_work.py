@@ -13,6 +13,8 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from parity.adapters.sql import mapping
+from parity.adapters.sql.audit_search import SqlAuditReader
+from parity.adapters.sql.member_search import SqlMemberSearch
 from parity.adapters.sql.repositories import (
     SqlClinicians,
     SqlIpcLedger,
@@ -69,6 +71,8 @@ class SqlUnitOfWork:
         # users and the audit trail (ADR 0008)
         self.users = SqlUsers(link, USERS)
         self.audit_events = SqlAuditTrail(link)
+        self.member_search = SqlMemberSearch(link)  # ADR 0015
+        self.audit_reader = SqlAuditReader(link)
         # the waitlist and the messages outbox (ADR 0009)
         self.waitlist = SqlRepository[WaitlistEntry](link, mapping.WAITLIST)
         self.messages = SqlRepository[Message](link, mapping.MESSAGES)

@@ -17,17 +17,18 @@ from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope
 from parity.entrypoints.api import inputs
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
-from parity.entrypoints.api.responses import FhirResponse, search_results
+from parity.entrypoints.api.responses import FhirResponse, check_if_match, search_results
 from parity.entrypoints.api.schemas import ParametersBody
-from parity.entrypoints.api.search import int_ref, ref, statuses, window
+from parity.entrypoints.api.search import int_ref, read_each, ref, statuses, tokens, window
 from parity.entrypoints.security.scope import Scope
 from parity.services import queries
-from parity.services.holds import release_hold
+from parity.services.holds import booking_of, release_hold
 from parity.services.visits import CancelAppointment, cancel_appointment
 
 router = APIRouter(tags=["Appointments"])
 
 PROPOSAL_REASON = "the slot this proposal names"
+STATUS_SYSTEM = "http://hl7.org/fhir/appointmentstatus"
 APPOINTMENT_STATUSES: dict[str, frozenset[AppointmentStatus]] = {
     fhir_status: frozenset({status}) for status, fhir_status in fhir.APPOINTMENT_STATUS.items()
 } | {
@@ -40,10 +41,15 @@ def visit_resource(visit: queries.Visit) -> fhir.Json:
     return fhir.appointment(visit.appointment, visit.request, visit.slot)
 
 
-def hold_resource(context: ApiContext, held: queries.Candidate) -> fhir.Json:
+def hold_resource(
+    context: ApiContext, uow: UnitOfWork, scope: MemberScope, hold_id: int
+) -> fhir.Json:
+    """A hold as it is now (the caller's, or NotFound): pending, ended, or (once booked) the
+    visit it became."""
+    held = queries.held(uow, scope, hold_id)
     assert held.hold is not None
-    now = context.clock.now()
-    return fhir.held_appointment(held.hold, held.request, held.slot, held.clinician, now)
+    now, visit = context.clock.now(), booking_of(uow, hold_id)
+    return fhir.held_appointment(held.hold, held.request, held.slot, held.clinician, now, visit)
 
 
 def appointment_resource(
@@ -54,7 +60,7 @@ def appointment_resource(
     if isinstance(found, inputs.VisitId):
         return visit_resource(queries.visit(uow, scope, found.appointment_id))
     if isinstance(found, inputs.HoldId):
-        return hold_resource(context, queries.held(uow, scope, found.hold_id))
+        return hold_resource(context, uow, scope, found.hold_id)
     if isinstance(found, inputs.ProposalId):
         seen = queries.candidate(uow, scope, found.request_id, found.slot_id)
         return fhir.proposed_appointment(seen.request, seen.slot, seen.clinician, PROPOSAL_REASON)
@@ -83,36 +89,69 @@ def search_appointments(
         list[str] | None, Query(description="Prefixed dates on the start, e.g. ge2026-06-01")
     ] = None,
     status: Annotated[list[str] | None, Query(description="booked, cancelled, ...")] = None,
+    ids: Annotated[str | None, Query(alias="_id", description="Comma-separated ids")] = None,
 ) -> FhirResponse:
+    """`_id` alone reads each id (a visit, a hold or a proposal); with other parameters it
+    narrows their search."""
+    if ids is not None and not (patient or practitioner or based_on or date or status):
+        read = read_each(tokens([ids]), lambda key: appointment_resource(context, uow, scope, key))
+        return search_results(request, base, read, lambda r: r, page)
     search = queries.AppointmentSearch(
         member_id=ref(patient, "Patient"),
         clinician_id=ref(practitioner, "Practitioner"),
         request_id=int_ref(based_on, "ServiceRequest"),
         window=window(date or [], context.tz),
-        statuses=statuses(status or [], APPOINTMENT_STATUSES, "status"),
+        statuses=statuses(status or [], APPOINTMENT_STATUSES, "status", STATUS_SYSTEM),
     )
     found = queries.search_visits(uow, scope, search)
-    return search_results(request, base, found, visit_resource, page)
+    return search_results(request, base, found, visit_resource, page, ids)
 
 
 @router.post("/Appointment/{appointment_id}/$cancel", summary="Cancel a visit or release a hold")
 def cancel(
-    appointment_id: str, body: ParametersBody, context: Context, uow: Uow, scope: Scope
+    request: Request,
+    appointment_id: str,
+    body: ParametersBody,
+    context: Context,
+    uow: Uow,
+    scope: Scope,
 ) -> FhirResponse:
     """Cancel a booked visit, recording who cancelled (`cancelled-by` member or clinic, with
     a `reason`; a clinic cancellation needs one): a clinic cancellation re-opens the request
-    with its original deadline and counts against the plan. On `hold-{n}`, release the hold."""
+    with its original deadline and counts against the plan. On `hold-{n}`, release the hold
+    (or, once booked, cancel its visit). `If-Match` with an older version: 412."""
     params = inputs.read(body, inputs.CANCEL)
+    # the caller's record or NotFound, and its version (If-Match) before any change
+    check_if_match(request, appointment_resource(context, uow, scope, appointment_id))
     found = inputs.appointment_id(appointment_id)
     if isinstance(found, inputs.HoldId):
-        queries.held(uow, scope, found.hold_id)  # the caller's hold, or NotFound
-        release_hold(found.hold_id, uow)
-        return FhirResponse(hold_resource(context, queries.held(uow, scope, found.hold_id)))
+        return FhirResponse(_cancel_hold(found.hold_id, params, context, uow, scope))
     if not isinstance(found, inputs.VisitId):
         raise NotFound(f"Appointment {appointment_id} not found", resource="Appointment")
-    queries.visit(uow, scope, found.appointment_id)  # the caller's visit, or NotFound
+    _cancel_visit(found.appointment_id, params, context, uow)
+    return FhirResponse(visit_resource(queries.visit(uow, scope, found.appointment_id)))
+
+
+def _cancel_hold(
+    hold_id: int,
+    params: fhir.Parameters,
+    context: ApiContext,
+    uow: UnitOfWork,
+    scope: MemberScope,
+) -> fhir.Json:
+    """Release a hold; a booked hold is its visit, so cancel that visit instead."""
+    visit = booking_of(uow, hold_id)
+    if visit is None:
+        release_hold(hold_id, uow)
+    else:
+        _cancel_visit(visit.id, params, context, uow)
+    return hold_resource(context, uow, scope, hold_id)
+
+
+def _cancel_visit(
+    appointment_id: int, params: fhir.Parameters, context: ApiContext, uow: UnitOfWork
+) -> None:
     cmd = CancelAppointment(
-        found.appointment_id, inputs.cancelled_by(params), params.text("reason") or ""
+        appointment_id, inputs.cancelled_by(params), params.text("reason") or ""
     )
     cancel_appointment(cmd, uow, context.clock, context.policy)
-    return FhirResponse(visit_resource(queries.visit(uow, scope, found.appointment_id)))

@@ -12,12 +12,13 @@ from parity.domain.errors import InvalidInput
 from parity.domain.schedule import ProtectedTime, Slot, SlotStatus
 from parity.entrypoints.api.context import Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, search_results
-from parity.entrypoints.api.search import ref, statuses, tokens, window
+from parity.entrypoints.api.search import read_each, ref, statuses, token_group, tokens, window
 from parity.services import queries
 
 router = APIRouter(tags=["Availability"])
 
 PROTECTED = "busy-unavailable"
+STATUS_SYSTEM = "http://hl7.org/fhir/slotstatus"
 SLOT_STATUSES: dict[str, frozenset[SlotStatus]] = {
     "free": frozenset({SlotStatus.FREE}),
     "busy": frozenset({SlotStatus.BUSY}),
@@ -38,6 +39,7 @@ def search_schedules(
     base: Base,
     page: Page,
     actor: Annotated[str | None, Query(description="Practitioner/{id} or Location/{id}")] = None,
+    ids: Annotated[str | None, Query(alias="_id", description="Comma-separated ids")] = None,
 ) -> FhirResponse:
     search = queries.ClinicianSearch()
     if actor is not None and actor.startswith("Location/"):
@@ -45,15 +47,19 @@ def search_schedules(
     elif actor is not None:
         search = queries.ClinicianSearch(frozenset({ref(actor, "Practitioner") or ""}))
     found = queries.clinicians(uow, search)
-    return search_results(request, base, found, fhir.schedule, page)
+    return search_results(request, base, found, fhir.schedule, page, ids)
+
+
+def slot_resource(uow: Uow, slot_id: str) -> fhir.Json:
+    if slot_id.startswith("ipc-"):
+        clinician_id, start = fhir.parse_protected_slot_id(slot_id)
+        return fhir.protected_slot(queries.protected_block(uow, clinician_id, start))
+    return fhir.slot(queries.slot(uow, fhir.parse_int_id(slot_id, "Slot")))
 
 
 @router.get("/Slot/{slot_id}", summary="Read a slot (or a protected block, ipc-…)")
 def read_slot(slot_id: str, uow: Uow) -> FhirResponse:
-    if slot_id.startswith("ipc-"):
-        clinician_id, start = fhir.parse_protected_slot_id(slot_id)
-        return FhirResponse(fhir.protected_slot(queries.protected_block(uow, clinician_id, start)))
-    return FhirResponse(fhir.slot(queries.slot(uow, fhir.parse_int_id(slot_id, "Slot"))))
+    return FhirResponse(slot_resource(uow, slot_id))
 
 
 def _clinician_of(schedule: str | None, actor: str | None) -> str:
@@ -90,13 +96,18 @@ def search_slots(
     status: Annotated[
         list[str] | None, Query(description="free, busy, busy-tentative, busy-unavailable")
     ] = None,
+    ids: Annotated[str | None, Query(alias="_id", description="Comma-separated ids")] = None,
 ) -> FhirResponse:
-    asked = tokens(status or [])
+    """`_id` alone reads each slot; otherwise the search names one clinician."""
+    if ids is not None and not (schedule or actor or start or status):
+        read = read_each(tokens([ids]), lambda key: slot_resource(uow, key))
+        return search_results(request, base, read, lambda r: r, page)
+    asked = set().union(*(token_group(v, STATUS_SYSTEM) for v in status or []))
     search = queries.SlotSearch(
         _clinician_of(schedule, actor),
         window(start or [], context.tz),
-        statuses(asked, SLOT_STATUSES, "status"),
+        statuses(status or [], SLOT_STATUSES, "status", STATUS_SYSTEM),
         protected=not asked or PROTECTED in asked,
     )
     found = queries.search_slots(uow, search)
-    return search_results(request, base, found, _slot, page)
+    return search_results(request, base, found, _slot, page, ids)

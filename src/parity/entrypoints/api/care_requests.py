@@ -10,11 +10,12 @@ from fastapi import APIRouter, Query, Request
 from parity.adapters import fhir
 from parity.domain import ids
 from parity.domain.care import CareRequest, RequestStatus
+from parity.domain.scope import MemberScope
 from parity.entrypoints.api import inputs
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, search_results
 from parity.entrypoints.api.schemas import ParametersBody
-from parity.entrypoints.api.search import int_ref, ref, statuses
+from parity.entrypoints.api.search import int_ref, read_each, ref, statuses, tokens
 from parity.entrypoints.security.scope import Scope
 from parity.services import queries
 from parity.services.offers import MakeOffer, make_offer
@@ -26,6 +27,7 @@ from parity.services.requests import (
 )
 
 router = APIRouter(tags=["Care requests"])
+STATUS_SYSTEM = "http://hl7.org/fhir/request-status"
 
 REQUEST_STATUSES: dict[str, frozenset[RequestStatus]] = {
     "active": frozenset({RequestStatus.OPEN}),
@@ -43,10 +45,15 @@ def referral_citation(context: ApiContext) -> str:
     return context.policy.rules.citations.get("out_of_network", "SB 855 (H&S Code §1374.72)")
 
 
+def read_resource(context: ApiContext, uow: Uow, scope: MemberScope, request_id: str) -> fhir.Json:
+    """A care request in the caller's scope (NotFound otherwise: absent or not yours)."""
+    found = queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest"))
+    return request_resource(context, found)
+
+
 @router.get("/ServiceRequest/{request_id}", summary="Read a care request and its deadline")
 def read_request(request_id: str, context: Context, uow: Uow, scope: Scope) -> FhirResponse:
-    found = queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest"))
-    return FhirResponse(request_resource(context, found))
+    return FhirResponse(read_resource(context, uow, scope, request_id))
 
 
 @router.get("/ServiceRequest", summary="A member's requests, or the work queue by status")
@@ -61,11 +68,18 @@ def search_requests(
     status: Annotated[
         list[str] | None, Query(description="active (open), completed, revoked")
     ] = None,
+    ids: Annotated[str | None, Query(alias="_id", description="Comma-separated ids")] = None,
 ) -> FhirResponse:
-    """Soonest effective deadline first: `status=active` is the scheduler's work queue."""
-    wanted = statuses(status or [], REQUEST_STATUSES, "status")
+    """Soonest effective deadline first: `status=active` is the scheduler's work queue.
+    `_id` alone reads each request in the caller's scope; with other parameters it narrows
+    their search."""
+    if ids is not None and not (patient or status):
+        read = read_each(tokens([ids]), lambda key: read_resource(context, uow, scope, key))
+        return search_results(request, base, read, lambda r: r, page)
+    wanted = statuses(status or [], REQUEST_STATUSES, "status", STATUS_SYSTEM)
     found = queries.search_requests(uow, scope, ref(patient, "Patient"), wanted)
-    return search_results(request, base, found, lambda r: request_resource(context, r), page)
+    to_fhir = lambda r: request_resource(context, r)  # noqa: E731
+    return search_results(request, base, found, to_fhir, page, ids)
 
 
 @router.post(

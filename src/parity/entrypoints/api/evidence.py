@@ -18,9 +18,15 @@ from parity.entrypoints.api import inputs
 from parity.entrypoints.api.appointments import visit_resource
 from parity.entrypoints.api.care_requests import referral_citation
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
-from parity.entrypoints.api.responses import FhirResponse, bundle, entry, search_results
+from parity.entrypoints.api.responses import (
+    FhirResponse,
+    bundle,
+    check_if_match,
+    entry,
+    search_results,
+)
 from parity.entrypoints.api.schemas import ParametersBody, ParametersIn
-from parity.entrypoints.api.search import int_ref, ref, tokens
+from parity.entrypoints.api.search import int_ref, read_each, ref, token_group, tokens
 from parity.entrypoints.security.scope import Scope
 from parity.services import queries
 from parity.services.offers import AnswerOffer, answer_offer
@@ -28,6 +34,7 @@ from parity.services.offers import AnswerOffer, answer_offer
 router = APIRouter(tags=["Evidence"])
 
 TASK_CODES = ("offer", "clinical-exception", "out-of-network-referral")
+TASK_SYSTEM = f"{fhir.CODES}/task"
 
 
 def task_resource(context: ApiContext, uow: UnitOfWork, scope: MemberScope, key: str) -> fhir.Json:
@@ -72,14 +79,28 @@ def search_tasks(
     code: Annotated[
         list[str] | None, Query(description="offer, clinical-exception, out-of-network-referral")
     ] = None,
+    ids: Annotated[str | None, Query(alias="_id", description="Comma-separated ids")] = None,
 ) -> FhirResponse:
-    codes = set(tokens(code or [])) or set(TASK_CODES)
-    if not codes <= set(TASK_CODES):
-        raise InvalidInput(f"code must be one of {', '.join(TASK_CODES)}")
+    """`_id` alone reads each Task in the caller's scope; with other parameters it narrows
+    their search."""
+    if ids is not None and not (based_on or patient or code):
+        read = read_each(tokens([ids]), lambda key: task_resource(context, uow, scope, key))
+        return search_results(request, base, read, lambda task: task, page)
+    codes = _codes(code)
     asked = int_ref(based_on, "ServiceRequest"), ref(patient, "Patient")
     found = queries.evidence(uow, scope, *asked)
     tasks = [task for e in found for task in _tasks(context, e, codes)]
-    return search_results(request, base, tasks, lambda task: task, page)
+    return search_results(request, base, tasks, lambda task: task, page, ids)
+
+
+def _codes(values: list[str] | None) -> set[str]:
+    """Task codes asked for (`code`, `system|code`; another system matches nothing)."""
+    if not values:
+        return set(TASK_CODES)
+    codes = set().union(*(token_group(v, TASK_SYSTEM) for v in values))
+    if not codes <= set(TASK_CODES):
+        raise InvalidInput(f"code must be one of {', '.join(TASK_CODES)}")
+    return codes
 
 
 def _offer_id(task_id: str) -> int:
@@ -90,6 +111,7 @@ def _offer_id(task_id: str) -> int:
 
 
 def _answer(
+    request: Request,
     task_id: str,
     accept: bool,
     body: ParametersIn,
@@ -98,7 +120,9 @@ def _answer(
     scope: MemberScope,
 ) -> Decision | None:
     params = inputs.read(body, inputs.ANSWER)
-    offered, _ = queries.offer(uow, scope, _offer_id(task_id))  # the caller's, or NotFound
+    # the caller's offer (or NotFound), at the version the caller saw (412 when stale)
+    check_if_match(request, task_resource(context, uow, scope, task_id))
+    offered, _ = queries.offer(uow, scope, _offer_id(task_id))
     cmd = AnswerOffer(offered.id, accept, params.required("answered-by"))
     answer = answer_offer(cmd, uow, context.clock, context.policy)
     return answer if isinstance(answer, Decision) else None
@@ -106,11 +130,17 @@ def _answer(
 
 @router.post("/Task/{task_id}/$accept", summary="Accept an offer: book it")
 def accept_offer(
-    task_id: str, body: ParametersBody, context: Context, uow: Uow, scope: Scope, base: Base
+    request: Request,
+    task_id: str,
+    body: ParametersBody,
+    context: Context,
+    uow: Uow,
+    scope: Scope,
+    base: Base,
 ) -> FhirResponse:
     """Book the offered slot (`answered-by` says who accepted). Returns a Bundle with the
     booked Appointment and the accepted offer Task."""
-    decision = _answer(task_id, True, body, context, uow, scope)
+    decision = _answer(request, task_id, True, body, context, uow, scope)
     entries = [entry(base, task_resource(context, uow, scope, task_id))]
     if decision is not None and decision.appointment_id is not None:
         booked = visit_resource(queries.visit(uow, scope, decision.appointment_id))
@@ -120,9 +150,9 @@ def accept_offer(
 
 @router.post("/Task/{task_id}/$decline", summary="Decline an offer (kept as evidence)")
 def decline_offer(
-    task_id: str, body: ParametersBody, context: Context, uow: Uow, scope: Scope
+    request: Request, task_id: str, body: ParametersBody, context: Context, uow: Uow, scope: Scope
 ) -> FhirResponse:
     """Record that the member declined (`answered-by`, now) and free the slot. A timely
     offer declined counts as compliant; the request stays open for a later booking."""
-    _answer(task_id, False, body, context, uow, scope)
+    _answer(request, task_id, False, body, context, uow, scope)
     return FhirResponse(task_resource(context, uow, scope, task_id))

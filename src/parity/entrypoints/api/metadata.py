@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from parity.adapters.fhir import PARITY, Json, instant
+from parity.entrypoints.api import audit_events, conformance
 from parity.entrypoints.api.context import Base, Context
 from parity.entrypoints.api.responses import FHIR_JSON, FhirResponse
 
@@ -16,49 +17,81 @@ OWN = f"{PARITY}/OperationDefinition"
 # resource type -> (search parameters, type-level operations, instance-level operations)
 RESOURCES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "Practitioner": (("_id", "name", "communication"), (), ()),
-    "PractitionerRole": (("practitioner", "location", "specialty"), (), ()),
+    "PractitionerRole": (
+        ("_id", "practitioner", "location", "specialty", "role", "practitioner.name"),
+        (),
+        (),
+    ),
     "Location": (("_id", "name"), (), ()),
-    "Patient": (("_id",), (), ()),
-    "Schedule": (("actor",), (), ()),
-    "Slot": (("schedule", "actor", "start", "status"), (), ()),
+    "Patient": (
+        ("_id", "identifier", "name", "family", "given", "birthdate", "gender", "telecom", "phone"),
+        (),
+        (),
+    ),
+    "Schedule": (("_id", "actor"), (), ()),
+    "Slot": (("_id", "schedule", "actor", "start", "status"), (), ()),
     "ServiceRequest": (
-        ("patient", "status"),
+        ("_id", "patient", "status"),
         (),
         ("clinical-exception", "refer", "offer", "waitlist"),
     ),
     "Appointment": (
-        ("patient", "practitioner", "based-on", "date", "status"),
+        ("_id", "patient", "practitioner", "based-on", "date", "status"),
         (
             ("find", f"{ARGONAUT}/appointment-find"),
             ("hold", f"{ARGONAUT}/appointment-hold"),
             ("book", f"{ARGONAUT}/appointment-book"),
         ),
-        ("book", "cancel"),
+        ("hold", "book", "cancel"),
     ),
-    "Task": (("based-on", "patient", "code"), (), ("accept", "decline")),
-    "AuditEvent": (("agent", "patient", "entity-type", "date", "outcome"), (), ()),
+    "Task": (("_id", "based-on", "patient", "code"), (), ("accept", "decline")),
+    "AuditEvent": (
+        ("_id", "agent", "agent-name", "patient", "entity-type", "date", "outcome"),
+        (),
+        (),
+    ),
+    "CodeSystem": ((), (), ()),
+    "StructureDefinition": ((), (), ()),
 }
-# Every call but /metadata, /health and /token needs a bearer token (issue 9; README, Security).
-SECURITY = {
-    "cors": False,
-    "service": [
-        {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
-                    "code": "OAuth",
-                }
-            ]
-        }
-    ],
-    "description": "OAuth2 bearer tokens (JWT) from POST /token (password grant), or from "
-    "the configured OpenID Connect issuer; access by role, see the README's Security section.",
-}
-SEARCH_TYPES = {"start": "date", "date": "date", "name": "string", "_id": "token"}
-REFERENCES = {"schedule", "actor", "practitioner", "location", "based-on", "patient"}
+DEFINITIONS = {"CodeSystem", "StructureDefinition"}  # read only (conformance.py)
+SECURITY_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
+OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+IMPLEMENTATION_GUIDES = [
+    "http://fhir.org/guides/argonaut-scheduling/ImplementationGuide/argonaut-scheduling",
+    "http://hl7.org/fhir/us/core/ImplementationGuide/hl7.fhir.us.core",
+    "http://hl7.org/fhir/smart-app-launch/ImplementationGuide/hl7.fhir.uv.smart-app-launch",
+]
+SEARCH_TYPES = {"start": "date", "date": "date", "birthdate": "date", "_id": "token"}
+STRINGS = {"name", "family", "given", "agent-name", "practitioner.name"}
+REFERENCES = {"schedule", "actor", "practitioner", "location", "based-on", "patient", "agent"}
+
+
+def security(base: str) -> Json:
+    """Every call but /metadata, discovery, /health and /token needs a bearer token (README,
+    Security); SMART clients find the token endpoint here and at
+    /.well-known/smart-configuration."""
+    return {
+        "cors": False,
+        "extension": [
+            {"url": OAUTH_URIS, "extension": [{"url": "token", "valueUri": f"{base}/token"}]}
+        ],
+        "service": [
+            {
+                "coding": [
+                    {"system": SECURITY_SERVICE, "code": "SMART-on-FHIR"},
+                    {"system": SECURITY_SERVICE, "code": "OAuth"},
+                ]
+            }
+        ],
+        "description": "OAuth2 bearer tokens (JWT) from POST /token (password grant), or from "
+        "the configured OpenID Connect issuer; access by role, see the README's Security "
+        "section.",
+    }
 
 
 def _search_type(name: str) -> str:
+    if name in STRINGS:
+        return "string"
     return "reference" if name in REFERENCES else SEARCH_TYPES.get(name, "token")
 
 
@@ -70,9 +103,10 @@ def _resource(kind: str) -> Json:
         for name in instance_operations
         if name not in {n for n, _ in type_operations}
     ]
+    interactions = ["read"] if kind in DEFINITIONS else ["read", "search-type"]
     found: Json = {
         "type": kind,
-        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "interaction": [{"code": code} for code in interactions],
         "searchParam": [{"name": n, "type": _search_type(n)} for n in params],
     }
     if operations:
@@ -95,12 +129,18 @@ def capability_statement(context: Context, base: Base) -> FhirResponse:
             "implementation": {"description": "Parity FHIR R4 scheduling API", "url": base},
             "fhirVersion": "4.0.1",
             "format": [FHIR_JSON, "json"],
+            "implementationGuide": IMPLEMENTATION_GUIDES,
             "rest": [
                 {
                     "mode": "server",
-                    "security": SECURITY,
+                    "security": security(base),
                     "resource": [_resource(kind) for kind in RESOURCES],
                 }
             ],
         }
     )
+
+
+# The audit trail's FHIR reads are served with the capabilities that declare them.
+router.include_router(audit_events.router)
+router.include_router(conformance.router)

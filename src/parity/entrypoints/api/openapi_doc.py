@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from parity.entrypoints.api.formats import FormatCheck
 from parity.entrypoints.api.responses import FHIR_JSON
 
 OUTCOME_REF = {"$ref": "#/components/schemas/OperationOutcome"}
@@ -64,8 +65,10 @@ SCHEMAS: dict[str, Any] = {
 
 
 def install(app: FastAPI) -> None:
-    """Make `app.openapi()` return the corrected document (built once, then cached)."""
+    """Make `app.openapi()` return the corrected document (built once, then cached), and
+    refuse what the document does not offer: XML (formats.py: 406 and 415)."""
     app.openapi = _builder(app)  # type: ignore[method-assign]
+    app.add_middleware(FormatCheck)
 
 
 def _builder(app: FastAPI) -> Callable[[], dict[str, Any]]:

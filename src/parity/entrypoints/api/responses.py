@@ -1,22 +1,100 @@
-"""FHIR JSON responses: `application/fhir+json`, resources, Bundles and OperationOutcomes."""
+"""FHIR JSON responses: `application/fhir+json`, resources, Bundles and OperationOutcomes.
+
+Every body is pruned of empty arrays and objects on its way out (FHIR forbids them, e.g. a
+searchset without matches has no `entry`). A searchset's self link carries only the
+parameters the route understood; an unknown one is ignored, or refused with 400 when the
+client asked `Prefer: handling=strict` (docs/adr/0015-fhir-conformance.md).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from parity.adapters import fhir_versions
 from parity.adapters.fhir import Json, concept
+from parity.domain.errors import InvalidInput, ParityError
 from parity.entrypoints.api.context import Paging
 
 T = TypeVar("T")
 FHIR_JSON = "application/fhir+json"
+# Result parameters every search understands (R4 3.1.1.5.7, and `_format`).
+RESULT_PARAMETERS = frozenset({"_count", "_offset", "_format", "_total"})
+
+
+class UnknownParameter(InvalidInput):
+    """A search parameter the server does not know, under `Prefer: handling=strict`."""
+
+    rule = "unknown-parameter"
+    http_status = 400
+
+
+def pruned(value: Any) -> Any:
+    """`value` without empty arrays, objects and strings, at any depth."""
+    if isinstance(value, dict):
+        kept = {k: pruned(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in ([], {}, "", None)}
+    if isinstance(value, list):
+        return [v for v in (pruned(item) for item in value) if v not in ([], {}, "", None)]
+    return value
 
 
 class FhirResponse(JSONResponse):
+    """A FHIR JSON body, pruned and versioned: every resource carries `meta.versionId`
+    (and `lastUpdated` where its record keeps one); a single resource also answers with
+    `ETag` and `Last-Modified` (docs/adr/0015)."""
+
     media_type = FHIR_JSON
+
+    def __init__(
+        self, content: Any, status_code: int = 200, headers: Mapping[str, str] | None = None
+    ) -> None:
+        if isinstance(content, dict):
+            content = fhir_versions.stamp_all(pruned(content))
+        super().__init__(content, status_code, {**_version_headers(content), **(headers or {})})
+
+    def render(self, content: Any) -> bytes:
+        return super().render(pruned(content))
+
+
+def _version_headers(content: Any) -> dict[str, str]:
+    meta = content.get("meta") if isinstance(content, dict) else None
+    if not isinstance(meta, dict) or "versionId" not in meta:
+        return {}
+    found = {"ETag": f'W/"{meta["versionId"]}"'}
+    if "lastUpdated" in meta:
+        moment = datetime.fromisoformat(meta["lastUpdated"].replace("Z", "+00:00"))
+        found["Last-Modified"] = format_datetime(moment.astimezone(UTC), usegmt=True)
+    return found
+
+
+class PreconditionFailed(ParityError):
+    """`If-Match` named a version the resource no longer has (R4 3.1.0.5.3)."""
+
+    rule = "version-conflict"
+    http_status = 412
+
+
+def check_if_match(request: Request, current: Json) -> None:
+    """Refuse a state change (412) when the client's `If-Match` ETag is not the current
+    version of `current`; without `If-Match` the change goes ahead."""
+    asked = request.headers.get("if-match")
+    if asked is None:
+        return
+    expected = fhir_versions.version_id(pruned(current))
+    tags = {t.strip().removeprefix("W/").strip('"') for t in asked.split(",")}
+    if expected not in tags and "*" not in tags:
+        raise PreconditionFailed(
+            f"{current.get('resourceType')}/{current.get('id')} is at version "
+            f'W/"{expected}", not {asked}; read it again'
+        )
 
 
 def outcome(severity: str, code: str, diagnostics: str, rule: str | None = None) -> Json:
@@ -28,9 +106,13 @@ def outcome(severity: str, code: str, diagnostics: str, rule: str | None = None)
 
 
 def entry(base: str, resource: Json, mode: str | None = None) -> Json:
+    """A Bundle entry; a resource without an id (an OperationOutcome) gets a `urn:uuid`
+    fullUrl, as R4 asks of every entry with a resource."""
     found: Json = {"resource": resource}
     if "id" in resource:
         found["fullUrl"] = f"{base}/{resource['resourceType']}/{resource['id']}"
+    else:
+        found["fullUrl"] = f"urn:uuid:{uuid.uuid4()}"
     if mode:
         found["search"] = {"mode": mode}
     return found
@@ -43,32 +125,86 @@ def bundle(kind: str, entries: list[Json], total: int | None = None) -> FhirResp
     return FhirResponse(found)
 
 
+def operation_result(
+    request: Request, base: str, matches: list[Json], others: list[tuple[Json, str]]
+) -> FhirResponse:
+    """The Bundle a scheduling operation answers, as the Argonaut IG shows it: a
+    `searchset` whose `total` counts the Appointments (`match`), with what is included
+    (`include`) and an OperationOutcome (`outcome`), and a self link to the operation."""
+    entries = [entry(base, found, "match") for found in matches]
+    entries += [entry(base, found, mode) for found, mode in others]
+    body: Json = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": len(matches),
+        "link": [{"relation": "self", "url": str(request.url)}],
+        "entry": entries,
+    }
+    return FhirResponse(body)
+
+
+def known_parameters(request: Request) -> frozenset[str]:
+    """The query parameters the matched route declares (its own and its dependencies')."""
+    return RESULT_PARAMETERS | _declared(getattr(request.scope.get("route"), "dependant", None))
+
+
+def _declared(dependant: Any) -> frozenset[str]:
+    if dependant is None:
+        return frozenset()
+    own = {str(p.alias) for p in getattr(dependant, "query_params", ())}
+    return frozenset(own).union(*(_declared(d) for d in getattr(dependant, "dependencies", ())))
+
+
+def used_parameters(request: Request) -> list[tuple[str, str]]:
+    """The query's parameters the route understands, in order; refuse unknown ones with
+    400 under `Prefer: handling=strict` (R4 3.1.1.5.1), else ignore them."""
+    known = known_parameters(request)
+    unknown = sorted({k for k in request.query_params if k not in known})
+    if unknown and "handling=strict" in request.headers.get("prefer", "").replace(" ", ""):
+        raise UnknownParameter(f"unknown search parameter(s) {', '.join(unknown)}")
+    skipped = {"_count", "_offset"}
+    return [(k, v) for k, v in request.query_params.multi_items() if k in known - skipped]
+
+
+def searchset(request: Request, entries: list[Json], total: int, paging: Paging) -> FhirResponse:
+    """A `searchset` Bundle of one page, with `total` and self/next/previous links."""
+    found: Json = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": total,
+        "link": _links(request, paging, total),
+        "entry": entries,
+    }
+    return FhirResponse(found)
+
+
 def search_results(
     request: Request,
     base: str,
     items: Sequence[T],
     to_fhir: Callable[[T], Json],
     paging: Paging,
+    ids: str | None = None,
 ) -> FhirResponse:
-    """A `searchset` Bundle of one page of `items` (mapped only for that page), with
-    `total` and self/next/previous links that carry `_count` and `_offset`."""
+    """A `searchset` Bundle of one page of `items` (mapped only for that page), or of those
+    whose id is one of the comma-separated `ids` (`_id` with other parameters)."""
+    if ids is not None:
+        wanted = {i.strip() for i in ids.split(",")}
+        mapped = [r for r in map(to_fhir, items) if r.get("id") in wanted]
+        return search_results(request, base, mapped, lambda r: r, paging)
     page = items[paging.offset : paging.offset + paging.count]
     entries = [entry(base, to_fhir(item), "match") for item in page]
-    found: Json = {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": len(items),
-        "link": _links(request, paging, len(items)),
-        "entry": entries,
-    }
-    return FhirResponse(found)
+    return searchset(request, entries, len(items), paging)
 
 
 def _links(request: Request, paging: Paging, total: int) -> list[Json]:
-    def at(offset: int) -> str:
-        return str(request.url.include_query_params(_count=paging.count, _offset=offset))
+    used = used_parameters(request)
+    url = str(request.url.replace(query=""))
 
-    links = [{"relation": "self", "url": str(request.url)}]
+    def at(offset: int) -> str:
+        return f"{url}?{urlencode([*used, ('_count', paging.count), ('_offset', offset)])}"
+
+    links = [{"relation": "self", "url": at(paging.offset)}]
     if paging.count and paging.offset + paging.count < total:
         links.append({"relation": "next", "url": at(paging.offset + paging.count)})
     if paging.count and paging.offset > 0:

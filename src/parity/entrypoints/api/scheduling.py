@@ -3,18 +3,27 @@ slot aside for a while, `$book` books (and, with `cancelled-appt-id`, reschedule
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from parity.adapters import fhir
 from parity.domain.care import CareRequest, Decision, RequestStatus
 from parity.domain.errors import InvalidInput, InvalidTransition, ParityError
 from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope
-from parity.entrypoints.api import inputs
-from parity.entrypoints.api.appointments import hold_resource, visit_resource
+from parity.entrypoints.api import capacity, inputs
+from parity.entrypoints.api.appointments import (
+    appointment_resource,
+    hold_resource,
+    visit_resource,
+)
 from parity.entrypoints.api.care_requests import request_resource
 from parity.entrypoints.api.context import ApiContext, Base, Context, Uow
-from parity.entrypoints.api.responses import FhirResponse, bundle, entry, outcome
+from parity.entrypoints.api.responses import (
+    FhirResponse,
+    check_if_match,
+    operation_result,
+    outcome,
+)
 from parity.entrypoints.api.schemas import OptionalParametersBody, ParametersBody
 from parity.entrypoints.api.search import ref
 from parity.entrypoints.security.scope import Scope
@@ -65,24 +74,30 @@ def _nothing_timely(request: CareRequest) -> fhir.Json:
 
 @router.post("/Appointment/$find", summary="Ranked timely proposals for a member")
 def find(
-    body: ParametersBody, context: Context, uow: Uow, scope: Scope, base: Base
+    request: Request,
+    body: ParametersBody,
+    context: Context,
+    uow: Uow,
+    scope: Scope,
+    base: Base,
 ) -> FhirResponse:
     """A searchset Bundle of `proposed` Appointments, best first (same clinician for a
     follow-up, then earliest), all before the request's legal deadline; the request is
     included. Nothing timely: no matches and an OperationOutcome saying to refer out."""
     params = inputs.read(body, inputs.FIND)
+    if params.text("patient-reference") is None:
+        return capacity.find(request, params, context, uow, base)
     asked = inputs.find_inputs(params, context.tz)
-    request = _care_request(params, asked, context, uow, scope)
-    if request.status is not RequestStatus.OPEN:
-        raise InvalidTransition(f"request {request.id} is {request.status}, not open")
-    proposals = find_proposals(request.id, uow, context.clock, context.policy, asked.limit)
+    care = _care_request(params, asked, context, uow, scope)
+    if care.status is not RequestStatus.OPEN:
+        raise InvalidTransition(f"request {care.id} is {care.status}, not open")
+    proposals = find_proposals(care.id, uow, context.clock, context.policy, asked.limit)
     proposals = [p for p in proposals if asked.window.holds(p.slot.start)]
-    found = _proposed(proposals, request, uow, scope)
-    matches = [entry(base, resource, "match") for resource in found]
-    extra = [entry(base, request_resource(context, request), "include")]
+    matches = _proposed(proposals, care, uow, scope)
+    others = [(request_resource(context, care), "include")]
     if not matches:
-        extra.append(entry(base, _nothing_timely(request), "outcome"))
-    return bundle("searchset", matches + extra, total=len(matches))
+        others.append((_nothing_timely(care), "outcome"))
+    return operation_result(request, base, matches, others)
 
 
 def _proposed(
@@ -97,20 +112,55 @@ def _proposed(
 
 @router.post("/Appointment/$hold", summary="Hold a proposed appointment for a while")
 def hold(
-    body: ParametersBody, context: Context, uow: Uow, scope: Scope, base: Base
+    request: Request,
+    body: ParametersBody,
+    context: Context,
+    uow: Uow,
+    scope: Scope,
+    base: Base,
 ) -> FhirResponse:
     """`appt-id` (proposal-{request}-{slot}) or `appt-resource` (a proposed Appointment):
     the slot becomes busy-tentative and the Appointment `pending` until the hold expires."""
     target = inputs.target(inputs.read(body, inputs.HOLD))
+    return _held(request, target, context, uow, scope, base)
+
+
+@router.post("/Appointment/{appointment_id}/$hold", summary="Hold this proposed appointment")
+def hold_instance(
+    request: Request,
+    appointment_id: str,
+    context: Context,
+    uow: Uow,
+    scope: Scope,
+    base: Base,
+    body: OptionalParametersBody = None,
+) -> FhirResponse:
+    """As `$hold`, the proposal named by the path (Argonaut's instance-level form)."""
+    inputs.read(body, frozenset())
+    target = inputs.appointment_id(appointment_id)
+    if not isinstance(target, inputs.ProposalId | inputs.HoldId):
+        raise InvalidInput(f"Appointment/{appointment_id} is not a proposal")
+    check_if_match(request, appointment_resource(context, uow, scope, appointment_id))
+    return _held(request, target, context, uow, scope, base)
+
+
+def _held(
+    request: Request,
+    target: inputs.ProposalId | inputs.HoldId,
+    context: ApiContext,
+    uow: UnitOfWork,
+    scope: MemberScope,
+    base: str,
+) -> FhirResponse:
     if isinstance(target, inputs.HoldId):
         raise InvalidTransition(f"hold-{target.hold_id} is already a hold; $book it")
     _check_target(target, uow, scope)
     made = hold_slot(
         HoldSlot(target.request_id, target.slot_id), uow, context.clock, context.policy
     )
-    held = hold_resource(context, queries.held(uow, scope, made.id))
+    held = hold_resource(context, uow, scope, made.id)
     note = outcome("information", "informational", f"held until {fhir.instant(made.expires_at)}")
-    return bundle("collection", [entry(base, held), entry(base, note)])
+    return operation_result(request, base, [held], [(note, "outcome")])
 
 
 def _check_target(
@@ -168,6 +218,7 @@ def _book(
 
 
 def _booked(
+    request: Request,
     target: inputs.ProposalId | inputs.HoldId,
     params: fhir.Parameters,
     context: ApiContext,
@@ -178,33 +229,39 @@ def _booked(
     decision = _book(target, params, context, uow, scope)
     if decision.appointment_id is None:
         raise InvalidTransition(f"request {decision.request_id} was {decision.action}, not booked")
-    entries = [entry(base, visit_resource(queries.visit(uow, scope, decision.appointment_id)))]
+    matches = [visit_resource(queries.visit(uow, scope, decision.appointment_id))]
     cancelled = inputs.cancelled_appointment(params)
     if cancelled is not None:
-        entries.append(entry(base, visit_resource(queries.visit(uow, scope, cancelled))))
+        matches.append(visit_resource(queries.visit(uow, scope, cancelled)))
     timely = "timely" if decision.explanation.get("timely") else "after the deadline"
     message = (
         f"booked Appointment/{decision.appointment_id}: {timely} under {decision.standard} "
         f"(deadline {fhir.instant(decision.deadline)}; {decision.citation})"
     )
-    entries.append(entry(base, outcome("information", "informational", message)))
-    return bundle("collection", entries)
+    note = outcome("information", "informational", message)
+    return operation_result(request, base, matches, [(note, "outcome")])
 
 
 @router.post("/Appointment/$book", summary="Book a hold or a proposal (or reschedule)")
 def book(
-    body: ParametersBody, context: Context, uow: Uow, scope: Scope, base: Base
+    request: Request,
+    body: ParametersBody,
+    context: Context,
+    uow: Uow,
+    scope: Scope,
+    base: Base,
 ) -> FhirResponse:
     """`appt-id`/`appt-resource`: a hold (hold-{n}) or a proposal (proposal-{r}-{s}), the
     server re-checking availability and protected time. `cancelled-appt-id`: cancel that
     visit (by the member) and book in one transaction. Returns the booked Appointment, the
     cancelled one if any, and an OperationOutcome."""
     params = inputs.read(body, inputs.BOOK)
-    return _booked(inputs.target(params), params, context, uow, scope, base)
+    return _booked(request, inputs.target(params), params, context, uow, scope, base)
 
 
 @router.post("/Appointment/{appointment_id}/$book", summary="Book this hold or proposal")
 def book_instance(
+    request: Request,
     appointment_id: str,
     context: Context,
     uow: Uow,
@@ -218,4 +275,5 @@ def book_instance(
     target = inputs.appointment_id(appointment_id)
     if not isinstance(target, inputs.ProposalId | inputs.HoldId):
         raise InvalidInput(f"Appointment/{appointment_id} is not a proposal or a hold")
-    return _booked(target, params, context, uow, scope, base)
+    check_if_match(request, appointment_resource(context, uow, scope, appointment_id))
+    return _booked(request, target, params, context, uow, scope, base)

@@ -7,15 +7,15 @@ time without an offset is clinic-local (docs/adr/0003-fhir-scheduling-api.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from parity.adapters.fhir import parse_datetime
+from parity.adapters.fhir import Json, parse_datetime
 from parity.domain import ids
-from parity.domain.errors import InvalidInput
+from parity.domain.errors import InvalidInput, NotFound
 from parity.services.queries import Window
 
 E = TypeVar("E", bound=Enum)
@@ -57,17 +57,49 @@ def tokens(values: Iterable[str]) -> list[str]:
     return [t.strip() for value in values for t in value.split(",") if t.strip()]
 
 
+def token_group(value: str, system: str) -> frozenset[str]:
+    """The codes one token parameter value asks for, in FHIR's three forms: `code` (any
+    system), `system|code` (only in `system`) and `|code` (a code without a system, which
+    Parity never emits). A code asked for in another system matches nothing."""
+    found = set()
+    for token in tokens([value]):
+        asked_system, bar, code = token.rpartition("|")
+        if not bar or asked_system == system:
+            found.add(code.strip())
+    return frozenset(c for c in found if c)
+
+
 def statuses(
-    values: Iterable[str], mapping: Mapping[str, frozenset[E]], name: str
+    values: Iterable[str], mapping: Mapping[str, frozenset[E]], name: str, system: str = ""
 ) -> frozenset[E] | None:
-    """Domain statuses for FHIR status tokens; None when the search does not filter on them."""
-    asked = tokens(values)
-    unknown = sorted(set(asked) - set(mapping))
+    """Domain statuses for FHIR status tokens (`code`, `system|code`, `|code`); None when
+    the search does not filter on them. A code of another system matches nothing."""
+    listed = list(values)
+    if not tokens(listed):
+        return None
+    asked = set().union(*(token_group(v, system) for v in listed))
+    unknown = sorted(asked - set(mapping))
     if unknown:
         raise InvalidInput(f"{name} {', '.join(unknown)} unknown; use {', '.join(mapping)}")
-    if not asked:
-        return None
     return frozenset().union(*(mapping[t] for t in asked))
+
+
+def name_matches(name: str, asked: str) -> bool:
+    """FHIR string search: `asked` matches the start of the name or of any of its words
+    (its parts), in any case."""
+    lowered, prefix = name.lower(), asked.lower()
+    return lowered.startswith(prefix) or any(w.startswith(prefix) for w in lowered.split())
+
+
+def read_each(keys: Iterable[str], read: Callable[[str], Json]) -> list[Json]:
+    """The resources of `keys` that exist (a search by `_id` skips unknown ids)."""
+    found = []
+    for key in keys:
+        try:
+            found.append(read(key))
+        except NotFound:
+            continue
+    return found
 
 
 def ref(value: str | None, resource_type: str) -> str | None:

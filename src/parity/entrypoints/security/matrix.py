@@ -72,6 +72,10 @@ STAFF_READ = (M, T, S, G, X)
 API: dict[tuple[str, str], Access] = {
     ("GET", "/health"): PUBLIC,
     ("GET", "/metadata"): PUBLIC,
+    # Definitions and discovery describe the server, never a member (docs/adr/0015).
+    ("GET", "/.well-known/smart-configuration"): PUBLIC,
+    ("GET", "/CodeSystem/{code_system_id}"): PUBLIC,
+    ("GET", "/StructureDefinition/{definition_id}"): PUBLIC,
     ("POST", "/token"): PUBLIC,
     ("POST", "/logout"): allow(*EVERYONE),
     ("GET", "/openapi.json"): DESCRIPTION,
@@ -81,6 +85,9 @@ API: dict[tuple[str, str], Access] = {
     ("POST", "/Appointment/$find"): member_data("Appointment", O.SEARCH, *BOOKERS),
     ("POST", "/Appointment/$hold"): member_data("Appointment", O.SEARCH, *BOOKERS),
     ("POST", "/Appointment/$book"): member_data("Appointment", O.SEARCH, *BOOKERS),
+    ("POST", "/Appointment/{appointment_id}/$hold"): member_data(
+        "Appointment", O.APPOINTMENT, *BOOKERS
+    ),
     ("POST", "/Appointment/{appointment_id}/$book"): member_data(
         "Appointment", O.APPOINTMENT, *BOOKERS
     ),
@@ -111,7 +118,9 @@ API: dict[tuple[str, str], Access] = {
     ("GET", "/Location/{location_id}"): allow(*EVERYONE),
     ("GET", "/Location"): allow(*EVERYONE),
     ("GET", "/Patient/{patient_id}"): member_data("Patient", O.PATIENT, *CARE_TEAM),
-    ("GET", "/Patient"): member_data("Patient", O.SEARCH, *CARE_TEAM),
+    # A member look-up filters by the caller's scope in the query (docs/adr/0015); an
+    # auditor's results are de-identified. The route names the members it found for the trail.
+    ("GET", "/Patient"): allow(*CARE_TEAM, A, record="Patient"),
     ("GET", "/report/compliance"): allow(G, A, X),
     ("GET", "/report/evidence"): allow(G, A, X),
     ("GET", "/plan"): allow(G, A, X),
@@ -121,6 +130,7 @@ API: dict[tuple[str, str], Access] = {
     ("POST", "/optimize/$preview"): allow(S, G, X),
     ("POST", "/optimize/$apply"): allow(S, X),
     ("GET", "/AuditEvent"): allow(A, X),
+    ("GET", "/AuditEvent/{event_id}"): allow(A, X),
     # The waitlist (ADR 0009): members may put their own request on it or take it off.
     ("GET", "/waitlist"): member_data("Task", O.SEARCH, S, G, X),
     ("POST", "/ServiceRequest/{request_id}/$waitlist"): member_data(

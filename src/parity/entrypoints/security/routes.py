@@ -1,25 +1,21 @@
-"""`POST /token` (the OAuth2 password grant), `POST /logout`, `GET /health` and
-`GET /AuditEvent`."""
+"""`POST /token` (the OAuth2 password grant), `POST /logout` and `GET /health`. The audit
+trail is read through entrypoints/api/audit_events.py."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from parity.adapters.fhir_audit import audit_event
-from parity.domain.audit import AuditSearch
 from parity.domain.errors import InvalidInput
 from parity.domain.users import User
-from parity.entrypoints.api.context import Base, Context, Page, Uow
-from parity.entrypoints.api.responses import FhirResponse, search_results
-from parity.entrypoints.api.search import ref, window
+from parity.entrypoints.api.context import Context
 from parity.entrypoints.security import revocation
 from parity.entrypoints.security.context import Security, from_request
 from parity.entrypoints.security.throttle import keys_for
-from parity.services import audit, users
+from parity.services import users
 
 router = APIRouter(tags=["Security"])
 
@@ -84,31 +80,3 @@ async def logout(request: Request) -> JSONResponse:
 )
 def health() -> JSONResponse:
     return JSONResponse({"status": "ok"})
-
-
-@router.get("/AuditEvent", summary="The audit trail (auditors and admins), newest first")
-def search_audit(
-    request: Request,
-    context: Context,
-    uow: Uow,
-    base: Base,
-    page: Page,
-    agent: Annotated[str | None, Query(max_length=100, description="user name")] = None,
-    patient: Annotated[str | None, Query(max_length=110, description="Patient/{id}")] = None,
-    entity_type: Annotated[str | None, Query(alias="entity-type", max_length=40)] = None,
-    date: Annotated[
-        list[str] | None, Query(max_length=40, description="prefixed, e.g. ge2026-06-01")
-    ] = None,
-    outcome: Annotated[str | None, Query(pattern="^(failure|any)$")] = None,
-) -> FhirResponse:
-    recorded = window(date or [], context.tz)
-    criteria = AuditSearch(
-        agent=agent,
-        member_id=ref(patient, "Patient"),
-        entity_type=entity_type,
-        since=recorded.start,
-        until=recorded.end,
-        failures_only=outcome == "failure",
-    )
-    found = audit.search(uow, criteria)
-    return search_results(request, base, found, audit_event, page)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "r0011"
-down_revision = "r0009"
+down_revision = "r0010"
 branch_labels = None
 depends_on = None
 
