@@ -9,7 +9,8 @@ from parity.adapters import fhir
 from parity.domain.care import CareRequest, Decision, RequestStatus
 from parity.domain.errors import InvalidInput, InvalidTransition, ParityError
 from parity.domain.ports import UnitOfWork
-from parity.domain.scope import MemberScope
+from parity.domain.scope import MemberScope, Reach
+from parity.domain.users import Forbidden
 from parity.entrypoints.api import capacity, inputs
 from parity.entrypoints.api.appointments import (
     appointment_resource,
@@ -86,6 +87,8 @@ def find(
     included. Nothing timely: no matches and an OperationOutcome saying to refer out."""
     params = inputs.read(body, inputs.FIND)
     if params.text("patient-reference") is None:
+        if scope.reach in (Reach.SELF, Reach.NOBODY) or scope.deidentified:
+            raise Forbidden("a member looks for times for themselves: name the patient")
         return capacity.find(request, params, context, uow, base)
     asked = inputs.find_inputs(params, context.tz)
     care = _care_request(params, asked, context, uow, scope)
