@@ -446,10 +446,14 @@ def offer_task(offer: Offer, request: CareRequest) -> Json:
             "valueReference": reference("Practitioner", offer.clinician_id),
         },
         {"type": {"text": "timely"}, "valueBoolean": offer.timely},
+        {"type": {"text": "channel"}, "valueString": offer.channel.value},
+        {"type": {"text": "offered-by"}, "valueString": offer.offered_by},
     ]
     if offer.responded_at is not None:
         task["lastModified"] = instant(offer.responded_at)
-        task["note"] = [{"text": f"{offer.response} by {offer.responded_by}"}]
+        via = f" via {offer.response_channel}" if offer.response_channel else ""
+        note = f": {offer.response_note}" if offer.response_note else ""
+        task["note"] = [{"text": f"{offer.response} by {offer.responded_by}{via}{note}"}]
     return task
 
 
@@ -458,9 +462,13 @@ def exception_task(found: ClinicalException, request: CareRequest) -> Json:
     task = _task(
         f"exception-{found.id}", "clinical-exception", "completed", request, found.recorded_at
     )
-    task["requester"] = {"display": found.author}
+    task["requester"] = {"display": f"{found.author} ({found.author_role})"}
+    if found.clinician_id:
+        task["requester"] |= reference("Practitioner", found.clinician_id)
     task["reasonCode"] = {"text": found.reason}
     task["restriction"] = {"period": {"end": instant(found.extended_deadline)}}
+    if found.late:
+        task["businessStatus"] = {"text": "late determination: documented after the deadline"}
     return task
 
 
@@ -472,6 +480,14 @@ def referral_task(found: Referral, request: CareRequest, citation: str) -> Json:
     task["reasonCode"] = {"text": found.reason}
     task["restriction"] = {"period": {"end": instant(found.deadline)}}
     task["note"] = [{"text": f"{citation}; {_explain(found.explanation)}"}]
+    task["input"] = [
+        {"type": {"text": "outside-provider"}, "valueString": found.outside_provider},
+        {"type": {"text": "in-network-cost-sharing"}, "valueBoolean": found.in_network_cost_sharing},
+    ]
+    if found.appointment_at is not None:
+        task["input"].append(
+            {"type": {"text": "appointment"}, "valueDateTime": instant(found.appointment_at)}
+        )
     return task
 
 

@@ -85,6 +85,7 @@ def _standard(entry: dict[str, Any], path: Path) -> AccessStandard:
             limit_hours=entry.get("limit_hours"),
             limit_business_days=entry.get("limit_business_days"),
             limit_minutes=entry.get("limit_minutes"),
+            plan_policy=bool(entry.get("plan_policy", False)),
         )
     except ValueError as error:
         raise RuleFileError(
@@ -119,7 +120,22 @@ def load_rules(
             data.get("rescheduling", {}).get("prompt_business_days", 1)
         ),
         citations=citations,
+        follow_up_clock_after_member_event=_member_event_clock(data, path),
     )
+
+
+MEMBER_EVENT_CLOCKS = ("member-event",)
+
+
+def _member_event_clock(data: dict[str, Any], path: Path) -> str:
+    value = str(data.get("follow_up_clock", {}).get("after_member_event", "member-event"))
+    if value not in MEMBER_EVENT_CLOCKS:
+        raise RuleFileError(
+            f"{path}: follow_up_clock.after_member_event must be one of "
+            f"{', '.join(MEMBER_EVENT_CLOCKS)}",
+            path=str(path),
+        )
+    return value
 
 
 def load_contract(name_or_path: str) -> ContractTerms:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from parity.domain.calendar import local_date
 from parity.domain.care import CareRequest, ClinicalException, Referral, RequestStatus
 from parity.domain.errors import InvalidInput, InvalidTransition
+from parity.domain.users import Forbidden, Principal, Role
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Modality, ProviderClass
@@ -42,15 +44,19 @@ def new_request(cmd: RequestCare, uow: UnitOfWork, clock: Clock, policy: Policy)
     """Build and store a request inside the caller's transaction."""
     _validate(cmd)
     uow.clinics.get(cmd.clinic_id)
-    standard = policy.rules.standard_for(
-        cmd.visit, cmd.provider_class, prior_authorization=cmd.prior_authorization
-    )
     requested_at = cmd.requested_at or clock.now()
     # SB 221: a follow-up's clock starts at the prior appointment, not at the request.
     clock_start = cmd.prior_appointment_start if cmd.visit is VisitType.FOLLOW_UP else None
     clock_start = clock_start or requested_at
+    standard = policy.rules.standard_for(
+        cmd.visit,
+        cmd.provider_class,
+        prior_authorization=cmd.prior_authorization,
+        on=local_date(clock_start, policy.rules.timezone),
+    )
     deadline = policy.rules.deadline(standard, clock_start)
-    not_before = max(requested_at, cmd.not_before or requested_at)
+    # Never before the request, and a follow-up never before the visit it follows.
+    not_before = max(requested_at, clock_start, cmd.not_before or requested_at)
     request = CareRequest(
         cmd.member_id,
         cmd.visit,
@@ -91,8 +97,11 @@ MAX_EXTENSION = timedelta(days=365)
 
 @dataclass(frozen=True, slots=True)
 class RecordClinicalException:
+    """A clinician's determination: `author` is the signed-in principal, never a name typed
+    into a form; the time is the server's."""
+
     request_id: int
-    author: str
+    author: Principal
     reason: str
     extended_deadline: datetime
 
@@ -110,24 +119,66 @@ def record_clinical_exception(
 def document_exception(
     cmd: RecordClinicalException, uow: UnitOfWork, clock: Clock
 ) -> ClinicalException:
-    if not cmd.author.strip() or not cmd.reason.strip():
-        raise InvalidInput("a clinical exception needs its author and reason on record")
+    """Record the treating or referring clinician's determination. Documented after the
+    legal deadline it is kept as a late determination and the deadline stays where it was."""
+    if not cmd.reason.strip():
+        raise InvalidInput("a clinical exception needs its reason on record")
     if cmd.extended_deadline.tzinfo is None:
         raise InvalidInput("the extended deadline must carry a time zone")
     request = uow.requests.get(cmd.request_id)
-    if cmd.extended_deadline <= request.deadline:
+    clinician_id = _determining_clinician(cmd.author, request, uow)
+    _check_extension(request, cmd.extended_deadline)
+    now = clock.now()
+    late = now > request.deadline
+    if not late:
+        request.extended_deadline = cmd.extended_deadline
+        uow.requests.save(request)
+    exception = ClinicalException(
+        request.id,
+        cmd.author.subject,
+        now,
+        cmd.reason.strip(),
+        cmd.extended_deadline,
+        author_role=cmd.author.role.value,
+        clinician_id=clinician_id,
+        late=late,
+    )
+    return uow.clinical_exceptions.add(exception)
+
+
+def _check_extension(request: CareRequest, extended: datetime) -> None:
+    if extended <= request.deadline:
         raise InvalidInput("a clinical exception must extend the deadline, not shorten it")
-    if cmd.extended_deadline > request.deadline + MAX_EXTENSION:
+    if extended > request.deadline + MAX_EXTENSION:
         raise InvalidInput(
             f"a clinical exception may extend a deadline by at most {MAX_EXTENSION.days} days; "
             "a longer wait is a new request, not an exception"
         )
-    request.extended_deadline = cmd.extended_deadline
-    uow.requests.save(request)
-    exception = ClinicalException(
-        request.id, cmd.author.strip(), clock.now(), cmd.reason.strip(), cmd.extended_deadline
-    )
-    return uow.clinical_exceptions.add(exception)
+
+
+def _determining_clinician(who: Principal, request: CareRequest, uow: UnitOfWork) -> str:
+    """Only a clinician who treats the member or referred them may determine that a longer
+    wait will not harm them; a scheduler, a manager or an administrator may not."""
+    if who.role is not Role.THERAPIST or not who.clinician_id:
+        raise Forbidden(
+            f"a {who.role} may not document a clinical exception: only the member's treating "
+            "or referring clinician may"
+        )
+    if who.clinician_id not in care_team(request, uow):
+        raise Forbidden(
+            f"clinician {who.clinician_id} neither treats nor referred member {request.member_id}"
+        )
+    return who.clinician_id
+
+
+def care_team(request: CareRequest, uow: UnitOfWork) -> set[str]:
+    """The clinicians who treat or referred the member: the request's preferred clinician,
+    the clinician of its prior appointment, those of the member's visits and courses."""
+    team = {a.clinician_id for a in uow.appointments.where(member_id=request.member_id)}
+    team |= {c.clinician_id for c in uow.courses.where(member_id=request.member_id)}
+    if request.preferred_clinician_id:
+        team.add(request.preferred_clinician_id)
+    return team
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, search_results
 from parity.entrypoints.api.schemas import ParametersBody
 from parity.entrypoints.api.search import int_ref, ref, statuses
+from parity.entrypoints.api.signed_in import Who
 from parity.entrypoints.security.scope import in_scope
 from parity.services import queries
 from parity.services.offers import MakeOffer, make_offer
@@ -70,14 +71,16 @@ def search_requests(
     "/ServiceRequest/{request_id}/$clinical-exception", summary="Document a clinical exception"
 )
 def clinical_exception(
-    request_id: str, body: ParametersBody, context: Context, uow: Uow
+    request_id: str, body: ParametersBody, context: Context, uow: Uow, who: Who
 ) -> FhirResponse:
-    """28 CCR §1300.67.2.2(c)(5)(G): a provider (`author`) notes that a longer wait will not
-    harm the member (`reason`); the deadline moves to `extended-deadline`. Returns the Task."""
+    """28 CCR §1300.67.2.2(c)(5)(G): the signed-in treating or referring clinician notes
+    that a longer wait will not harm the member (`reason`) and until when
+    (`extended-deadline`); author, role and time come from the session and the server.
+    After the legal deadline it is kept as a late determination. Returns the Task."""
     params = inputs.read(body, inputs.EXCEPTION)
     cmd = RecordClinicalException(
         fhir.parse_int_id(request_id, "ServiceRequest"),
-        params.required("author"),
+        who,
         params.required("reason"),
         inputs.deadline(params, "extended-deadline", context.tz),
     )

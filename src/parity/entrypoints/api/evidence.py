@@ -20,11 +20,35 @@ from parity.entrypoints.api.responses import FhirResponse, bundle, entry, search
 from parity.entrypoints.api.schemas import ParametersBody, ParametersIn
 from parity.entrypoints.api.search import int_ref, ref, tokens
 from parity.services import queries
+from parity.services.courses import ExceptionTodo, exception_todos
 from parity.services.offers import AnswerOffer, answer_offer
 
 router = APIRouter(tags=["Evidence"])
 
 TASK_CODES = ("offer", "clinical-exception", "out-of-network-referral")
+TODO_CODE = "clinical-exception-to-do"
+
+
+def todo_task(todo: ExceptionTodo) -> fhir.Json:
+    """A to-do for the treating clinician: the course's cadence is longer than the follow-up
+    window, so they are asked to determine whether a longer wait is clinically appropriate.
+    Until they document it, the follow-up is offered within the window."""
+    return {
+        "resourceType": "Task",
+        "id": f"todo-{todo.request_id}",
+        "status": "requested",
+        "intent": "order",
+        "code": fhir.concept("task", TODO_CODE),
+        "basedOn": [fhir.reference("ServiceRequest", todo.request_id)],
+        "for": fhir.reference("Patient", todo.member_id),
+        "owner": fhir.reference("Practitioner", todo.clinician_id),
+        "restriction": {"period": {"end": fhir.instant(todo.deadline)}},
+        "description": (
+            f"The course's cadence ({todo.cadence_days} days) runs past the follow-up "
+            "deadline: document a clinical exception if a longer wait will not harm the "
+            "member; until then the follow-up is offered within the window."
+        ),
+    }
 
 
 def task_resource(context: ApiContext, uow: UnitOfWork, key: str) -> fhir.Json:
@@ -65,15 +89,31 @@ def search_tasks(
     ] = None,
     patient: Annotated[str | None, Query(description="Patient/{id}")] = None,
     code: Annotated[
-        list[str] | None, Query(description="offer, clinical-exception, out-of-network-referral")
+        list[str] | None,
+        Query(
+            description="offer, clinical-exception, out-of-network-referral; or alone "
+            "clinical-exception-to-do (with practitioner)"
+        ),
+    ] = None,
+    practitioner: Annotated[
+        str | None, Query(description="Practitioner/{id}: whose clinical-exception to-dos")
     ] = None,
 ) -> FhirResponse:
     codes = set(tokens(code or [])) or set(TASK_CODES)
+    if codes == {TODO_CODE}:
+        todos = exception_todos(_practitioner(practitioner), uow)
+        return search_results(request, base, todos, todo_task, page)
     if not codes <= set(TASK_CODES):
-        raise InvalidInput(f"code must be one of {', '.join(TASK_CODES)}")
+        raise InvalidInput(f"code must be one of {', '.join((*TASK_CODES, TODO_CODE))}")
     found = queries.evidence(uow, int_ref(based_on, "ServiceRequest"), ref(patient, "Patient"))
     tasks = [task for e in found for task in _tasks(context, e, codes)]
     return search_results(request, base, tasks, lambda task: task, page)
+
+
+def _practitioner(text: str | None) -> str:
+    if not text:
+        raise InvalidInput(f"code={TODO_CODE} needs practitioner=Practitioner/{{id}}")
+    return fhir.reference_id(text, "Practitioner")
 
 
 def _offer_id(task_id: str) -> int:

@@ -23,6 +23,7 @@ from parity.entrypoints.web.routing import PageRoute
 from parity.services import page_queries, queries
 from parity.services.booking import BookRequest, Proposal, book_request, find_proposals
 from parity.services.offers import AnswerOffer, MakeOffer, answer_offer, make_offer
+from parity.entrypoints.api.signed_in import signed_in
 from parity.services.requests import (
     RecordClinicalException,
     ReferOutOfNetwork,
@@ -185,25 +186,30 @@ def clinical_exception(
     request_id: int,
     request: Request,
     context: Context,
-    author: Field = "",
     reason: Field = "",
     extended_deadline: Field = "",
 ) -> Response:
-    """28 CCR §1300.67.2.2(c)(5)(G): the treating or referring provider notes that a longer
-    wait will not harm the member; who, when and why are kept."""
+    """28 CCR §1300.67.2.2(c)(5)(G): the signed-in treating or referring clinician notes
+    that a longer wait will not harm the member; who (from the session), when (the server)
+    and why are kept. After the legal deadline it is kept as a late determination."""
     tz = context.policy.rules.timezone
 
     def action() -> str:
         cmd = RecordClinicalException(
             request_id,
-            forms.text(author, "author"),
+            signed_in(request),
             forms.text(reason, "reason"),
             forms.end_of_day(extended_deadline, "extended deadline", tz),
         )
         found = record_clinical_exception(cmd, context.uow_factory(), context.clock)
+        if found.late:
+            return (
+                "Recorded as a late determination: it was documented after the legal deadline, "
+                "so the request stays late."
+            )
         return f"Clinical exception recorded: the deadline is now {formats(context).when(found.extended_deadline)}."
 
-    values = {"author": author, "reason": reason, "extended_deadline": extended_deadline}
+    values = {"reason": reason, "extended_deadline": extended_deadline}
     back = f"/app/requests/{request_id}"
     return act(request, "exception", action, _again(request, context, request_id), back, values)
 
