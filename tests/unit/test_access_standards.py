@@ -39,7 +39,8 @@ def deadline(rules: RuleSet, name: str, clock_start: datetime) -> datetime:
 def test_the_california_file_defines_the_five_appointment_standards_and_triage(
     rules: RuleSet,
 ) -> None:
-    assert set(rules.standards) == {
+    legal = {name for name, s in rules.standards.items() if not s.plan_policy}
+    assert legal == {
         "urgent",
         "urgent-prior-auth",
         "initial-therapy",
@@ -48,6 +49,38 @@ def test_the_california_file_defines_the_five_appointment_standards_and_triage(
         "telephone-triage",
     }
     assert all(s.citation for s in rules.standards.values())
+
+
+def test_plan_policy_follow_up_figures_are_marked_as_such_and_say_why(rules: RuleSet) -> None:
+    plan = {name for name, s in rules.standards.items() if s.plan_policy}
+    assert plan == {"follow-up-psychiatry", "follow-up-therapy-before-sb221"}
+    assert all("Plan policy" in rules.standards[name].citation for name in plan)
+
+
+def test_sb_221_names_only_non_physician_providers(rules: RuleSet) -> None:
+    sb221 = rules.standard("follow-up-therapy")
+    assert ProviderClass.PSYCHIATRIST not in sb221.provider_classes
+    assert sb221.effective_from == date(2022, 7, 1)
+
+
+def test_a_psychiatrist_follow_up_is_held_to_the_plan_policy_not_to_sb_221(rules: RuleSet) -> None:
+    chosen = rules.standard_for(VisitType.FOLLOW_UP, ProviderClass.PSYCHIATRIST, on=date(2026, 1, 5))
+    assert chosen.name == "follow-up-psychiatry"
+    assert chosen.plan_policy
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2022, 6, 30), "follow-up-therapy-before-sb221"),
+        (date(2022, 7, 1), "follow-up-therapy"),
+    ],
+)
+def test_sb_221_governs_follow_ups_from_its_effective_date(
+    rules: RuleSet, day: date, expected: str
+) -> None:
+    chosen = rules.standard_for(VisitType.FOLLOW_UP, ProviderClass.THERAPIST, on=day)
+    assert chosen.name == expected
 
 
 def test_initial_therapy_skips_thanksgiving_and_the_day_after(rules: RuleSet) -> None:

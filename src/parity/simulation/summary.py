@@ -20,6 +20,9 @@ GROUPS = {
     "initial-therapy": "initial",
     "initial-psychiatry": "initial",
     "follow-up-therapy": "follow-up",
+    # Plan-policy follow-up standards (psychiatrists; before SB 221): see the rule file.
+    "follow-up-psychiatry": "follow-up",
+    "follow-up-therapy-before-sb221": "follow-up",
 }
 
 
