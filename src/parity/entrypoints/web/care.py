@@ -18,7 +18,7 @@ from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.web import forms
 from parity.entrypoints.web.formatting import short_citation
 from parity.entrypoints.web.forms import Field
-from parity.entrypoints.web.page import Notice, PageFor, Values, act, formats, render
+from parity.entrypoints.web.page import Notice, PageFor, Values, act, formats, redirect, render
 from parity.entrypoints.web.routing import PageRoute
 from parity.services import page_queries, queries
 from parity.services.booking import BookRequest, Proposal, book_request, find_proposals
@@ -188,6 +188,7 @@ def clinical_exception(
     context: Context,
     reason: Field = "",
     extended_deadline: Field = "",
+    from_week: Field = "",
 ) -> Response:
     """28 CCR §1300.67.2.2(c)(5)(G): the signed-in treating or referring clinician notes
     that a longer wait will not harm the member; who (from the session), when (the server)
@@ -210,8 +211,19 @@ def clinical_exception(
         return f"Clinical exception recorded: the deadline is now {formats(context).when(found.extended_deadline)}."
 
     values = {"reason": reason, "extended_deadline": extended_deadline}
+    if from_week:
+        # From the clinician's to-do list: back to their week, the message riding along.
+        week = f"/app/clinicians/{forms.text(from_week, 'clinician')}/week"
+        return act(request, "exception", action, _back_to(week), week, values)
     back = f"/app/requests/{request_id}"
     return act(request, "exception", action, _again(request, context, request_id), back, values)
+
+
+def _back_to(url: str) -> PageFor:
+    def page(notices: list[Notice], status: int, values: Values) -> Response:
+        return redirect(url, notices[0] if notices else None)
+
+    return page
 
 
 @router.post("/requests/{request_id}/refer")

@@ -23,6 +23,7 @@ from parity.entrypoints.web.forms import Field
 from parity.entrypoints.web.page import Notice, PageFor, Seen, Values, act, formats, refusal, render
 from parity.entrypoints.web.routing import PageRoute
 from parity.entrypoints.web.week_grid import day_columns
+from parity.services.courses import exception_todos
 from parity.services import page_queries, queries
 from parity.services.booking import BookRequest, book_request
 from parity.services.page_queries import SlotChoice
@@ -97,6 +98,7 @@ def week_page(
         "previous": (start - timedelta(weeks=1)).isoformat(),
         "next": (start + timedelta(weeks=1)).isoformat(),
         "form": dict(values or {}),
+        "todos": exception_todos(clinician_id, context.uow_factory()),
     }
     return render(request, context, "week.html.j2", page, status=status, notices=notices)
 
