@@ -64,7 +64,9 @@ def test_sb_221_names_only_non_physician_providers(rules: RuleSet) -> None:
 
 
 def test_a_psychiatrist_follow_up_is_held_to_the_plan_policy_not_to_sb_221(rules: RuleSet) -> None:
-    chosen = rules.standard_for(VisitType.FOLLOW_UP, ProviderClass.PSYCHIATRIST, on=date(2026, 1, 5))
+    chosen = rules.standard_for(
+        VisitType.FOLLOW_UP, ProviderClass.PSYCHIATRIST, on=date(2026, 1, 5)
+    )
     assert chosen.name == "follow-up-psychiatry"
     assert chosen.plan_policy
 

@@ -482,7 +482,10 @@ def referral_task(found: Referral, request: CareRequest, citation: str) -> Json:
     task["note"] = [{"text": f"{citation}; {_explain(found.explanation)}"}]
     task["input"] = [
         {"type": {"text": "outside-provider"}, "valueString": found.outside_provider},
-        {"type": {"text": "in-network-cost-sharing"}, "valueBoolean": found.in_network_cost_sharing},
+        {
+            "type": {"text": "in-network-cost-sharing"},
+            "valueBoolean": found.in_network_cost_sharing,
+        },
     ]
     if found.appointment_at is not None:
         task["input"].append(

@@ -104,7 +104,9 @@ class CareRequest:
     def withdraw(self, by: str, at: datetime) -> None:
         """The member no longer wants this care: an open request closes, with who and when."""
         if self.status is not RequestStatus.OPEN:
-            raise InvalidTransition(f"request {self.id} is {self.status}; only open requests are withdrawn")
+            raise InvalidTransition(
+                f"request {self.id} is {self.status}; only open requests are withdrawn"
+            )
         self.status = RequestStatus.WITHDRAWN
         self.withdrawn_at = at
         self.withdrawn_by = by

@@ -149,8 +149,7 @@ class RuleSet:
         ]
         if not fitting:
             raise UnknownStandard(
-                f"no follow-up standard in {self.jurisdiction} covers a {provider_class} "
-                f"on {on}",
+                f"no follow-up standard in {self.jurisdiction} covers a {provider_class} on {on}",
                 standard=f"follow-up/{provider_class}",
             )
         return min(fitting, key=lambda s: (s.plan_policy, s.name))

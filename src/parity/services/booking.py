@@ -17,6 +17,7 @@ from parity.domain.care import (
     Appointment,
     CancelledBy,
     CareRequest,
+    Channel,
     Decision,
     Offer,
     OfferResponse,
@@ -47,9 +48,14 @@ class Proposal:
 
 @dataclass(frozen=True, slots=True)
 class BookRequest:
+    """Book a request now: an offer made and accepted in one interaction. `accepted_by` is
+    who recorded the acceptance (the member in the portal, or the staff member on the phone
+    with them), `channel` the interaction's."""
+
     request_id: int
     slot_id: int | None = None
     accepted_by: str = "member"
+    channel: Channel = Channel.PORTAL
 
 
 def _query(
@@ -141,7 +147,9 @@ def book_in(cmd: BookRequest, uow: UnitOfWork, clock: Clock, policy: Policy) -> 
                 return wait_for_slot(request, considered, uow, now, policy)
             return _refer(request, considered, uow, clock, policy)
         slot = found
-    return book_slot(request, slot, cmd.accepted_by, considered, uow, now, policy)
+    return book_slot(
+        request, slot, cmd.accepted_by, considered, uow, now, policy, channel=cmd.channel
+    )
 
 
 def check_slot_fits(
@@ -209,6 +217,7 @@ def book_slot(
     *,
     held: bool = False,
     offer: Offer | None = None,
+    channel: Channel = Channel.PORTAL,
 ) -> Decision:
     """Book `slot` for `request`: re-check protected time, take (or confirm a held) slot,
     record the accepted offer and the appointment."""
@@ -223,11 +232,22 @@ def book_slot(
         uow.slots.take(slot.id)
     timely = slot.start <= request.effective_deadline
     if offer is None:
+        # Booked while the member chose: the offer and its acceptance are one interaction,
+        # recorded under whoever recorded it, through its channel.
         offer = uow.offers.add(
-            Offer(request.id, slot.id, slot.clinician_id, slot.start, now, timely)
+            Offer(
+                request.id,
+                slot.id,
+                slot.clinician_id,
+                slot.start,
+                now,
+                timely,
+                channel=channel,
+                offered_by=accepted_by,
+            )
         )
-    offer.respond(OfferResponse.ACCEPTED, accepted_by, now)
-    uow.offers.save(offer)
+        offer.respond(OfferResponse.ACCEPTED, accepted_by, now, channel)
+        uow.offers.save(offer)
     appointment = Appointment(
         request.id,
         request.member_id,

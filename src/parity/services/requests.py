@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from parity.domain.calendar import local_date
 from parity.domain.care import CareRequest, ClinicalException, Referral, RequestStatus
 from parity.domain.errors import InvalidInput, InvalidTransition
-from parity.domain.users import Forbidden, Principal, Role
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.standards import VisitType
+from parity.domain.users import Forbidden, Principal, Role
 from parity.domain.workforce import Modality, ProviderClass
 from parity.services.policy import Policy
 

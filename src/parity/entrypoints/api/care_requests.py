@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from parity.adapters import fhir
-from parity.domain.care import CareRequest, RequestStatus
+from parity.domain.care import CareRequest, Channel, RequestStatus
 from parity.entrypoints.api import inputs
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, search_results
@@ -102,11 +102,16 @@ def refer(request_id: str, body: ParametersBody, context: Context, uow: Uow) -> 
 
 
 @router.post("/ServiceRequest/{request_id}/$offer", summary="Offer a slot (kept as evidence)")
-def offer(request_id: str, body: ParametersBody, context: Context, uow: Uow) -> FhirResponse:
-    """Offer the member a slot (`slot` = Slot/{id}) and hold it for them; the answer is
-    given with Task/offer-{n}/$accept or $decline. Returns the offer Task."""
+def offer(
+    request_id: str, body: ParametersBody, context: Context, uow: Uow, who: Who
+) -> FhirResponse:
+    """Offer the member a slot (`slot` = Slot/{id}) through `channel` (phone, portal, sms,
+    email, in-person, letter) and hold it for them; the signed-in caller is recorded as who
+    offered it. The answer is given with Task/offer-{n}/$accept or $decline. Returns the
+    offer Task."""
     params = inputs.read(body, inputs.OFFER)
     slot_id = int_ref(params.required("slot"), "Slot") or 0
-    cmd = MakeOffer(fhir.parse_int_id(request_id, "ServiceRequest"), slot_id)
+    channel = inputs.choice(Channel, params.required("channel"), "channel")
+    cmd = MakeOffer(fhir.parse_int_id(request_id, "ServiceRequest"), slot_id, who.subject, channel)
     made = make_offer(cmd, uow, context.clock, context.policy)
     return FhirResponse(fhir.offer_task(*queries.offer(uow, made.id)))

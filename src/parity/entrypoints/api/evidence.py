@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from parity.adapters import fhir
-from parity.domain.care import Decision
+from parity.domain.care import Channel, Decision
 from parity.domain.errors import InvalidInput, NotFound
 from parity.domain.ports import UnitOfWork
+from parity.domain.users import Principal, Role
 from parity.entrypoints.api import inputs
 from parity.entrypoints.api.appointments import visit_resource
 from parity.entrypoints.api.care_requests import referral_citation
@@ -19,6 +20,7 @@ from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, bundle, entry, search_results
 from parity.entrypoints.api.schemas import ParametersBody, ParametersIn
 from parity.entrypoints.api.search import int_ref, ref, tokens
+from parity.entrypoints.api.signed_in import Who
 from parity.services import queries
 from parity.services.courses import ExceptionTodo, exception_todos
 from parity.services.offers import AnswerOffer, answer_offer
@@ -124,21 +126,36 @@ def _offer_id(task_id: str) -> int:
 
 
 def _answer(
-    task_id: str, accept: bool, body: ParametersIn, context: ApiContext, uow: UnitOfWork
+    task_id: str,
+    accept: bool,
+    body: ParametersIn,
+    context: ApiContext,
+    uow: UnitOfWork,
+    who: Principal,
 ) -> Decision | None:
+    """Record the member's answer under the signed-in caller: a member answers for
+    themselves through the portal; staff say how the member answered (`channel`) and, for
+    a refusal, the contact note (`note`)."""
     params = inputs.read(body, inputs.ANSWER)
-    cmd = AnswerOffer(_offer_id(task_id), accept, params.required("answered-by"))
+    member = who.role is Role.MEMBER
+    channel = params.text("channel") or ("portal" if member else None)
+    if channel is None:
+        raise InvalidInput("say how the member answered: channel=phone, portal, sms, ...")
+    via = inputs.choice(Channel, channel, "channel")
+    note = params.text("note") or ""
+    cmd = AnswerOffer(_offer_id(task_id), accept, who.subject, via, note, by_staff=not member)
     answer = answer_offer(cmd, uow, context.clock, context.policy)
     return answer if isinstance(answer, Decision) else None
 
 
 @router.post("/Task/{task_id}/$accept", summary="Accept an offer: book it")
 def accept_offer(
-    task_id: str, body: ParametersBody, context: Context, uow: Uow, base: Base
+    task_id: str, body: ParametersBody, context: Context, uow: Uow, base: Base, who: Who
 ) -> FhirResponse:
-    """Book the offered slot (`answered-by` says who accepted). Returns a Bundle with the
-    booked Appointment and the accepted offer Task."""
-    decision = _answer(task_id, True, body, context, uow)
+    """Book the offered slot; the signed-in caller is recorded as who recorded the
+    acceptance, `channel` how it came. Returns a Bundle with the booked Appointment and the
+    accepted offer Task."""
+    decision = _answer(task_id, True, body, context, uow, who)
     entries = [entry(base, task_resource(context, uow, task_id))]
     if decision is not None and decision.appointment_id is not None:
         booked = visit_resource(queries.visit(uow, decision.appointment_id))
@@ -147,8 +164,11 @@ def accept_offer(
 
 
 @router.post("/Task/{task_id}/$decline", summary="Decline an offer (kept as evidence)")
-def decline_offer(task_id: str, body: ParametersBody, context: Context, uow: Uow) -> FhirResponse:
-    """Record that the member declined (`answered-by`, now) and free the slot. A timely
-    offer declined counts as compliant; the request stays open for a later booking."""
-    _answer(task_id, False, body, context, uow)
+def decline_offer(
+    task_id: str, body: ParametersBody, context: Context, uow: Uow, who: Who
+) -> FhirResponse:
+    """Record that the member declined (recorded by the signed-in caller, now, through
+    `channel`; staff add the contact `note`) and free the slot. A timely offer declined
+    counts as compliant; the request stays open for a later booking."""
+    _answer(task_id, False, body, context, uow, who)
     return FhirResponse(task_resource(context, uow, task_id))

@@ -39,8 +39,8 @@ BOOK = HOLD | {"cancelled-appt-id", "patient-id", "accepted-by", "comment"}
 CANCEL = frozenset({"cancelled-by", "reason"})
 EXCEPTION = frozenset({"reason", "extended-deadline"})
 REFER = frozenset({"reason"})
-OFFER = frozenset({"slot"})
-ANSWER = frozenset({"answered-by"})
+OFFER = frozenset({"slot", "channel"})
+ANSWER = frozenset({"channel", "note"})
 CANCELLED_BY = {
     "member": CancelledBy.MEMBER,
     "patient": CancelledBy.MEMBER,

@@ -11,10 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from parity.domain.care import Decision, RequestStatus
+from parity.domain.care import Channel, Decision, RequestStatus
 from parity.domain.errors import InvalidInput
 from parity.domain.workforce import Clinician
 from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.api.signed_in import signed_in
 from parity.entrypoints.web import forms
 from parity.entrypoints.web.formatting import short_citation
 from parity.entrypoints.web.forms import Field
@@ -23,7 +24,6 @@ from parity.entrypoints.web.routing import PageRoute
 from parity.services import page_queries, queries
 from parity.services.booking import BookRequest, Proposal, book_request, find_proposals
 from parity.services.offers import AnswerOffer, MakeOffer, answer_offer, make_offer
-from parity.entrypoints.api.signed_in import signed_in
 from parity.services.requests import (
     RecordClinicalException,
     ReferOutOfNetwork,
@@ -33,7 +33,6 @@ from parity.services.requests import (
 
 router = APIRouter(route_class=PageRoute)
 
-BOOKED_BY = "member (by phone, with the scheduler)"
 FORMS = ("book", "exception", "refer", "offer")
 MAX_ID = 2**62
 
@@ -118,10 +117,23 @@ def slot_field(value: str) -> int:
     return forms.whole(value, "slot", 1, MAX_ID)
 
 
+def channel_field(value: str) -> Channel:
+    """How the member was reached or answered: phone, portal, sms, email, in-person, letter."""
+    try:
+        return Channel(value.strip())
+    except ValueError:
+        names = ", ".join(c.value for c in Channel)
+        raise InvalidInput(f"channel must be one of {names}") from None
+
+
 @router.post("/requests/{request_id}/book")
-def book(request_id: int, request: Request, context: Context, slot: Field = "") -> Response:
+def book(
+    request_id: int, request: Request, context: Context, slot: Field = "", channel: Field = ""
+) -> Response:
     def action() -> str:
-        cmd = BookRequest(request_id, slot_field(slot), BOOKED_BY)
+        # Booked by the scheduler on the phone with the member: recorded under their name.
+        who = signed_in(request).subject
+        cmd = BookRequest(request_id, slot_field(slot), who, channel_field(channel or "phone"))
         decision = book_request(cmd, context.uow_factory(), context.clock, context.policy)
         return booked_text(decision, context)
 
@@ -135,27 +147,32 @@ def record_declined(
     request: Request,
     context: Context,
     slot: Field = "",
-    answered_by: Field = "",
+    channel: Field = "",
+    note: Field = "",
 ) -> Response:
-    """The member was offered this slot (by phone) and said no: the offer is kept as
-    evidence; a timely one counts as compliant (28 CCR §1300.67.2.2(c)(5))."""
+    """The member was offered this slot and said no: the offer (by the signed-in scheduler,
+    through `channel`) and the refusal (with its contact note) are kept as evidence; a
+    timely one counts as compliant (28 CCR §1300.67.2.2(c)(5))."""
 
     def action() -> str:
-        who = forms.text(answered_by or "member", "who declined")
+        who = signed_in(request).subject
+        via = channel_field(channel)
+        if not note.strip():
+            raise InvalidInput("a refusal recorded by staff needs a contact note")
         made = make_offer(
-            MakeOffer(request_id, slot_field(slot)),
+            MakeOffer(request_id, slot_field(slot), who, via),
             context.uow_factory(),
             context.clock,
             context.policy,
         )
-        answer_offer(
-            AnswerOffer(made.id, False, who), context.uow_factory(), context.clock, context.policy
-        )
+        cmd = AnswerOffer(made.id, False, who, via, note, by_staff=True)
+        answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
         kind = "timely offer: the request counts as compliant" if made.timely else "late offer"
-        return f"Recorded offer #{made.id} as declined by {who} ({kind}); the slot is free again."
+        return f"Recorded offer #{made.id} as declined ({via}, recorded by {who}; {kind}); the slot is free again."
 
     back = f"/app/requests/{request_id}"
-    return act(request, "offer", action, _again(request, context, request_id), back, {"slot": slot})
+    values = {"slot": slot, "channel": channel, "note": note}
+    return act(request, "offer", action, _again(request, context, request_id), back, values)
 
 
 @router.post("/requests/{request_id}/offers/{offer_id}")
@@ -165,17 +182,22 @@ def answer_pending(
     request: Request,
     context: Context,
     answer: Field = "",
-    answered_by: Field = "",
+    channel: Field = "",
+    note: Field = "",
 ) -> Response:
     def action() -> str:
         if answer not in ("accept", "decline"):
             raise InvalidInput("answer must be accept or decline")
-        who = forms.text(answered_by or "member", "who answered")
-        cmd = AnswerOffer(offer_id, answer == "accept", who)
+        who = signed_in(request).subject
+        cmd = AnswerOffer(
+            offer_id, answer == "accept", who, channel_field(channel), note, by_staff=True
+        )
         found = answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
         if isinstance(found, Decision):
             return booked_text(found, context)
-        return f"Offer #{offer_id} recorded as declined by {who}; the slot is free again."
+        return (
+            f"Offer #{offer_id} recorded as declined (recorded by {who}); the slot is free again."
+        )
 
     back = f"/app/requests/{request_id}"
     return act(request, "offer", action, _again(request, context, request_id), back, {})

@@ -14,6 +14,7 @@ from parity.domain.care import (
     AppointmentStatus,
     CancelledBy,
     CareRequest,
+    Channel,
     Decision,
     RequestStatus,
 )
@@ -22,6 +23,7 @@ from parity.domain.members import Member
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Modality, ProviderClass
 from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.api.signed_in import signed_in
 from parity.entrypoints.web import forms
 from parity.entrypoints.web.care import MAX_ID, Offerable, booked_text, offerable
 from parity.entrypoints.web.forms import Field, Fields
@@ -198,7 +200,9 @@ def book_time(
 ) -> Response:
     def action() -> str:
         _own_request(context, seen, request_id)
-        cmd = BookRequest(request_id, forms.whole(slot, "time", 1, MAX_ID), BOOKED_BY)
+        # The member's own acceptance, through the portal, under their signed-in name.
+        who = signed_in(request).subject
+        cmd = BookRequest(request_id, forms.whole(slot, "time", 1, MAX_ID), who, Channel.PORTAL)
         return booked_text(
             book_request(cmd, context.uow_factory(), context.clock, context.policy), context
         )
@@ -233,7 +237,7 @@ def answer_my_offer(
             raise InvalidInput(f"offer #{offer_id} is not yours")
         if answer not in ("accept", "decline"):
             raise InvalidInput("answer must be accept or decline")
-        cmd = AnswerOffer(offer.id, answer == "accept", BOOKED_BY)
+        cmd = AnswerOffer(offer.id, answer == "accept", signed_in(request).subject, Channel.PORTAL)
         found = answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
         if isinstance(found, Decision):
             return booked_text(found, context)

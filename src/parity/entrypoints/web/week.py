@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from parity.domain.care import Channel
 from parity.domain.errors import InvalidInput, ParityError, ProtectedTimeConflict
 from parity.domain.schedule import (
     AvailabilityException,
@@ -17,15 +18,16 @@ from parity.domain.schedule import (
     week_start_of,
 )
 from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.api.signed_in import signed_in
 from parity.entrypoints.web import forms
-from parity.entrypoints.web.care import BOOKED_BY, MAX_ID, booked_text
+from parity.entrypoints.web.care import MAX_ID, booked_text
 from parity.entrypoints.web.forms import Field
 from parity.entrypoints.web.page import Notice, PageFor, Seen, Values, act, formats, refusal, render
 from parity.entrypoints.web.routing import PageRoute
 from parity.entrypoints.web.week_grid import day_columns
-from parity.services.courses import exception_todos
 from parity.services import page_queries, queries
 from parity.services.booking import BookRequest, book_request
+from parity.services.courses import exception_todos
 from parity.services.page_queries import SlotChoice
 from parity.services.schedules import AddException, add_availability_exception
 
@@ -181,7 +183,8 @@ def book_slot(
     def action() -> str:
         chosen = slot_id(slot, clinician_id, context)
         asked = forms.whole(care_request, "care request", 1, MAX_ID)
-        cmd = BookRequest(asked, chosen, BOOKED_BY)
+        # The scheduler books on the phone with the member, under their own name.
+        cmd = BookRequest(asked, chosen, signed_in(request).subject, Channel.PHONE)
         return booked_text(
             book_request(cmd, context.uow_factory(), context.clock, context.policy), context
         )
