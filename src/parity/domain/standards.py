@@ -156,3 +156,11 @@ class RuleSet:
 
     def deadline(self, standard: AccessStandard, clock_start: datetime) -> datetime:
         return standard.deadline_for(clock_start, self.calendar, self.timezone)
+
+    def reoffer_by(self, cancelled_at: datetime) -> datetime:
+        """After a clinic cancellation, the last instant a new offer is prompt: the end of
+        the `prompt_reschedule_business_days`-th business day after the cancellation's
+        local date (a plan-policy figure in the rule file, [rescheduling])."""
+        day = local_date(cancelled_at, self.timezone)
+        last = self.calendar.add_business_days(day, self.prompt_reschedule_business_days)
+        return end_of_local_day(last, self.timezone)

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from parity.domain.calendar import local_date
-from parity.domain.care import CareRequest, ClinicalException, Referral, RequestStatus
+from parity.domain.care import (
+    CareRequest,
+    ClinicalException,
+    OfferResponse,
+    Referral,
+    RequestStatus,
+)
 from parity.domain.errors import InvalidInput, InvalidTransition
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.standards import VisitType
@@ -183,15 +189,52 @@ def care_team(request: CareRequest, uow: UnitOfWork) -> set[str]:
 
 @dataclass(frozen=True, slots=True)
 class ReferOutOfNetwork:
+    """Arrange out-of-network care: who arranged it (the signed-in user), the outside
+    provider, and the outside appointment when it is known."""
+
     request_id: int
     reason: str
+    made_by: str = "scheduler"
+    outside_provider: str = ""
+    appointment_at: datetime | None = None
 
 
 def refer_out_of_network(cmd: ReferOutOfNetwork, uow: UnitOfWork, clock: Clock) -> Referral:
     """Arrange out-of-network care at in-network cost sharing (SB 855, H&S §1374.72)."""
+    if cmd.appointment_at is not None and cmd.appointment_at.tzinfo is None:
+        raise InvalidInput("the outside appointment must carry a time zone")
     with uow:
         request = uow.requests.get(cmd.request_id)
-        referral = create_referral(request, cmd.reason, {"by": "scheduler"}, uow, clock)
+        referral = create_referral(request, cmd.reason, {"by": cmd.made_by}, uow, clock)
+        referral.made_by = cmd.made_by
+        referral.outside_provider = cmd.outside_provider.strip()
+        referral.appointment_at = cmd.appointment_at
+        uow.referrals.save(referral)
+        uow.commit()
+    return referral
+
+
+@dataclass(frozen=True, slots=True)
+class RecordReferralAppointment:
+    """The outside appointment a referral led to, once the outside provider confirms it."""
+
+    referral_id: int
+    outside_provider: str
+    appointment_at: datetime
+
+
+def record_referral_appointment(cmd: RecordReferralAppointment, uow: UnitOfWork) -> Referral:
+    """Keep where and when the member is seen out of network, so the report can say
+    whether the referral was arranged within the standard."""
+    if cmd.appointment_at.tzinfo is None:
+        raise InvalidInput("the outside appointment must carry a time zone")
+    if not cmd.outside_provider.strip():
+        raise InvalidInput("name the outside provider")
+    with uow:
+        referral = uow.referrals.get(cmd.referral_id)
+        referral.outside_provider = cmd.outside_provider.strip()
+        referral.appointment_at = cmd.appointment_at
+        uow.referrals.save(referral)
         uow.commit()
     return referral
 
@@ -212,5 +255,57 @@ def create_referral(
         request.effective_deadline,
         reason,
         dict(explanation),
+        made_by=str(explanation.get("by", "booking engine")),
     )
     return uow.referrals.add(referral)
+
+
+@dataclass(frozen=True, slots=True)
+class PreferLater:
+    """The member asks for a date after the one the plan can offer: their choice, kept
+    as evidence with who recorded it (the member, or the staff member they told)."""
+
+    request_id: int
+    preferred_from: datetime
+    recorded_by: str
+
+
+def prefer_later_date(cmd: PreferLater, uow: UnitOfWork, clock: Clock) -> CareRequest:
+    """Record the member's own later date. The request stays open and is booked from that
+    date; it counts as compliant (a member's choice does not put the plan out of
+    compliance), and is never referred out of network "for no capacity" because of it."""
+    if cmd.preferred_from.tzinfo is None:
+        raise InvalidInput("the preferred date must carry a time zone")
+    if not cmd.recorded_by.strip():
+        raise InvalidInput("say who recorded the member's preference")
+    with uow:
+        request = uow.requests.get(cmd.request_id)
+        request.prefer_later(cmd.preferred_from, cmd.recorded_by.strip(), clock.now())
+        uow.requests.save(request)
+        uow.commit()
+    return request
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawRequest:
+    request_id: int
+    withdrawn_by: str
+
+
+def withdraw_request(cmd: WithdrawRequest, uow: UnitOfWork, clock: Clock) -> CareRequest:
+    """The member no longer wants this care: an open request closes. Withdrawn before its
+    deadline it is not counted against the plan."""
+    if not cmd.withdrawn_by.strip():
+        raise InvalidInput("say who withdrew the request")
+    with uow:
+        request = uow.requests.get(cmd.request_id)
+        if any(
+            o.response is OfferResponse.PENDING for o in uow.offers.where(request_id=request.id)
+        ):
+            raise InvalidTransition(
+                f"request {request.id} has an offer waiting for an answer: record the answer first"
+            )
+        request.withdraw(cmd.withdrawn_by.strip(), clock.now())
+        uow.requests.save(request)
+        uow.commit()
+    return request
