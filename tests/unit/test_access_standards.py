@@ -115,12 +115,12 @@ def test_a_late_evening_request_counts_from_its_local_date_not_the_utc_date(
 
 def test_a_follow_up_counts_from_the_prior_appointment(rules: RuleSet) -> None:
     # Prior appointment Wednesday 2026-06-10 15:00 PDT (SB 221 clock start):
-    #  1 Thu 11, 2 Fri 12, 3 Mon 15, 4 Tue 16, 5 Wed 17, 6 Thu 18, (Fri 19 Juneteenth),
-    #  7 Mon 22, 8 Tue 23, 9 Wed 24, 10 Thu 06-25.
+    #  1 Thu 11, 2 Fri 12, 3 Mon 15, 4 Tue 16, 5 Wed 17, 6 Thu 18, 7 Fri 19 (Juneteenth is
+    #  not a state-office closure: see data/calendars), 8 Mon 22, 9 Tue 23, 10 Wed 06-24.
     follow_up = rules.standard("follow-up-therapy")
     assert follow_up.clock_start is ClockStart.PRIOR_APPOINTMENT
     prior = datetime(2026, 6, 10, 15, 0, tzinfo=LA)
-    assert rules.deadline(follow_up, prior) == end_of(2026, 6, 25)
+    assert rules.deadline(follow_up, prior) == end_of(2026, 6, 24)
 
 
 def test_initial_psychiatry_is_fifteen_business_days(rules: RuleSet) -> None:
@@ -166,9 +166,9 @@ def test_urgent_with_prior_authorization_is_96_hours(rules: RuleSet) -> None:
 
 def test_a_saturday_request_counts_from_the_saturday(rules: RuleSet) -> None:
     # Saturday 2026-06-06 is not a business day, but the count starts after it all the same:
-    #  1 Mon 08 .. 5 Fri 12, 6 Mon 15 .. 9 Thu 18, (Fri 19 Juneteenth), 10 Mon 06-22.
+    #  1 Mon 08 .. 5 Fri 12, 6 Mon 15 .. 10 Fri 06-19 (Juneteenth: offices open).
     requested = datetime(2026, 6, 6, 10, 0, tzinfo=LA)
-    assert deadline(rules, "initial-therapy", requested) == end_of(2026, 6, 22)
+    assert deadline(rules, "initial-therapy", requested) == end_of(2026, 6, 19)
 
 
 def test_a_business_day_deadline_in_the_spring_forward_week_ends_at_local_midnight(

@@ -114,9 +114,10 @@ def test_the_region_lays_the_templates_by_hand(region) -> None:
     ana_wednesday = [s.start for s in all_slots(region) if s.clinician_id == "ana"]
     assert at(date(2026, 6, 3), 9) in ana_wednesday
     assert at(date(2026, 6, 2), 10, 40) in ana_wednesday
-    # Cy's Friday intakes exist on Jun 5 and 12, not on Juneteenth (Jun 19).
+    # Cy's Friday intakes exist on Jun 5, 12 and 19 (Juneteenth is not a state-office
+    # closure: see data/calendars/california-state.toml).
     cy = sorted(s.start for s in all_slots(region) if s.clinician_id == "cy")
-    assert cy == [at(date(2026, 6, d), h) for d in (5, 12) for h in (13, 14)]
+    assert cy == [at(date(2026, 6, d), h) for d in (5, 12, 19) for h in (13, 14)]
 
 
 # -- booking the earliest timely slot -------------------------------------------------------

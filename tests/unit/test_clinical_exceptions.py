@@ -170,7 +170,8 @@ def test_a_longer_cadence_never_writes_an_exception_and_offers_the_follow_up_in_
     # SB 221: 10 business days after Wednesday 2026-06-03 end on Wednesday 2026-06-17.
     assert follow_up.deadline == datetime(2026, 6, 17, 23, 59, 59, tzinfo=LA)
     assert decision.action == "booked"
-    assert decision.starts_at is not None and decision.starts_at <= follow_up.deadline
+    assert decision.starts_at is not None
+    assert decision.starts_at <= follow_up.deadline
 
 
 def test_a_longer_cadence_puts_a_to_do_on_the_treating_clinicians_list_until_documented(

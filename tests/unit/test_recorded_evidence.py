@@ -370,7 +370,8 @@ def test_a_members_own_later_date_is_compliant_and_kept_as_evidence(region) -> N
     )
     decision = book_request(BookRequest(request.id), region.uow, region.clock, region.policy)
     assert decision.action == "booked"
-    assert decision.starts_at is not None and decision.starts_at >= later > kept.deadline
+    assert decision.starts_at is not None
+    assert decision.starts_at >= later > kept.deadline
     records = RequestEvidence(kept, [], [], None, None)
     assert classify(records, kept.deadline + timedelta(days=30)) is Outcome.MEMBER_PREFERENCE
 
