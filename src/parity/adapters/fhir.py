@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from parity.domain.calendar import local_instant
 from parity.domain.care import (
     Appointment,
     AppointmentStatus,
@@ -526,19 +527,20 @@ def reference_id(text: str, resource_type: str) -> str:
 
 def parse_datetime(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """A FHIR date or dateTime as the [start, end) it covers; without an offset it is
-    clinic-local (the law's dates are the clinic's dates)."""
+    clinic-local (the law's dates are the clinic's dates). A local time the clocks skipped
+    (spring forward) is refused; one they showed twice (fall back) needs an offset."""
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
             start = datetime.combine(day, time(0), tzinfo=tz)
             return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
         moment = datetime.fromisoformat(text)
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
-        return moment, moment + timedelta(seconds=1)
     except (ValueError, OverflowError):
         raise InvalidInput(
             f"{text!r} is not a FHIR date or dateTime (e.g. 2026-06-01T09:00-07:00)"
         ) from None
+    moment = local_instant(moment, tz)
+    return moment, moment + timedelta(seconds=1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,7 +146,10 @@ def load_rules(
     calendar = holiday_calendar(_need(data, "calendar", path), path)
     if extra_holidays:
         calendar = BusinessCalendar(
-            calendar.name, calendar.holidays | set(extra_holidays), calendar.weekdays, calendar.years
+            calendar.name,
+            calendar.holidays | set(extra_holidays),
+            calendar.weekdays,
+            calendar.years,
         )
     standards = {s.name: s for s in (_standard(e, path) for e in _need(data, "standard", path))}
     monitoring = data.get("monitoring", {})
