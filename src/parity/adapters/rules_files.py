@@ -168,6 +168,7 @@ def load_rules(
         ),
         citations=citations,
         follow_up_clock_after_member_event=_member_event_clock(data, path),
+        survey_time=str(monitoring.get("survey_time", "10:00")),
     )
 
 

@@ -109,6 +109,8 @@ class RuleSet:
     # After a member's no-show or cancellation, a follow-up's clock starts at that event
     # ("member-event") or at the last visit the member kept ("last-kept-visit").
     follow_up_clock_after_member_event: str = "member-event"
+    # The Provider Appointment Availability Survey's time of day on each survey date.
+    survey_time: str = "10:00"
 
     def standard(self, name: str) -> AccessStandard:
         try:

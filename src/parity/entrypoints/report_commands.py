@@ -78,7 +78,7 @@ def plan_detect(
     """Open findings for every clinic × class × month below the threshold."""
     runtime = open_runtime()
     built = _report(runtime, _window(from_, to))
-    created = detect_findings(built.rows, runtime.uow(), runtime.policy, runtime.clock)
+    created = detect_findings(built.survey, runtime.uow(), runtime.policy, runtime.clock)
     console.print(f"{len(created)} new finding(s)")
     for finding in created:
         console.print(

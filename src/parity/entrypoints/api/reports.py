@@ -127,8 +127,8 @@ def plan(context: Context, uow: Uow, start: From, end: To) -> JSONResponse:
     responses={201: {"description": "Findings opened (200: none were)"}},
 )
 def detect(context: Context, uow: Uow, start: From, end: To) -> JSONResponse:
-    rows = _report(context, uow, start, end).rows
-    created = detect_findings(rows, context.uow_factory(), context.policy, context.clock)
+    rates = _report(context, uow, start, end).survey
+    created = detect_findings(rates, context.uow_factory(), context.policy, context.clock)
     return JSONResponse([_finding(f) for f in created], status_code=201 if created else 200)
 
 
