@@ -101,11 +101,13 @@ def evidence_rows(
         records = Records.load(uow)
         requests = [r for r in uow.requests.list() if start <= r.requested_at < end]
         return [
-            _row(records.evidence(r), policy, now) for r in sorted(requests, key=lambda r: r.id)
+            evidence_row(records.evidence(r), policy, now)
+            for r in sorted(requests, key=lambda r: r.id)
         ]
 
 
-def _row(evidence: RequestEvidence, policy: Policy, now: datetime) -> EvidenceRow:
+def evidence_row(evidence: RequestEvidence, policy: Policy, now: datetime) -> EvidenceRow:
+    """How one request counts, as of `now`: the row every figure is built from."""
     request = evidence.request
     tz, rules = policy.rules.timezone, policy.rules
     outcome = classify(evidence, now, rules.reoffer_by)
