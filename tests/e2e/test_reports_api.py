@@ -34,8 +34,15 @@ def test_the_compliance_report_counts_what_was_booked_through_the_api(app: FastA
     # The offer is what is measured: a timely booking decides a request at once.
     assert (non_urgent["decided"], non_urgent["share_within_standard"]) == (3, 1.0)
     assert {e["member"] for e in evidence} == {"ada", "bo", "dee"}
-    assert all(e["first_offer_slot"] for e in evidence)
     assert {e["outcome"] for e in evidence} == {"within-standard"}
+    # Each booking is one recorded offer, accepted and recorded under the caller's name.
+    assert all(len(e["offers"]) == 1 for e in evidence)
+    assert {e["offers"][0]["recorded_by"] for e in evidence} == {"test-admin"}
+    # Clinic-local times carry their offset; the calendar and the "as of" stamp are named.
+    assert all(e["legal_deadline"].endswith("-07:00") for e in evidence)
+    assert {e["calendar"] for e in evidence} == {"california-state-offices"}
+    assert all(e["as_of"] and e["verdict"].startswith("Within standard") for e in evidence)
+    assert headline["survey_rate"], "the report carries the regulator's survey rate too"
 
 
 def test_a_plan_action_is_added_and_moved_and_bad_input_is_a_4xx(app: FastAPI) -> None:

@@ -35,7 +35,7 @@ OPENING = frozenset(
 )
 FIND = OPENING | {"patient-reference", "service-request", "start", "end", "_count"}
 HOLD = frozenset({"appt-id", "appt-resource"})
-BOOK = HOLD | {"cancelled-appt-id", "patient-id", "accepted-by", "comment"}
+BOOK = HOLD | {"cancelled-appt-id", "patient-id", "channel", "comment"}
 CANCEL = frozenset({"cancelled-by", "reason"})
 EXCEPTION = frozenset({"reason", "extended-deadline"})
 REFER = frozenset({"reason"})

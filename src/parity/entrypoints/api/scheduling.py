@@ -6,15 +6,17 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from parity.adapters import fhir
-from parity.domain.care import CareRequest, Decision, RequestStatus
+from parity.domain.care import CareRequest, Channel, Decision, RequestStatus
 from parity.domain.errors import InvalidInput, InvalidTransition, ParityError
 from parity.domain.ports import UnitOfWork
+from parity.domain.users import Principal
 from parity.entrypoints.api import inputs
 from parity.entrypoints.api.appointments import hold_resource, visit_resource
 from parity.entrypoints.api.care_requests import request_resource
 from parity.entrypoints.api.context import ApiContext, Base, Context, Uow
 from parity.entrypoints.api.responses import FhirResponse, bundle, entry, outcome
 from parity.entrypoints.api.schemas import OptionalParametersBody, ParametersBody
+from parity.entrypoints.api.signed_in import Who
 from parity.services import queries
 from parity.services.booking import BookRequest, Proposal, book_request, find_proposals
 from parity.services.holds import BookHold, HoldSlot, book_hold, hold_slot, release_hold
@@ -122,19 +124,24 @@ def _book(
     params: fhir.Parameters,
     context: ApiContext,
     uow: UnitOfWork,
+    who: Principal,
 ) -> Decision:
-    by = params.text("accepted-by") or "member"
+    # The acceptance is recorded under the signed-in caller, through `channel` (the API is
+    # the portal unless staff say they booked by phone, in person...).
+    by = who.subject
+    channel = inputs.choice(Channel, params.text("channel") or "portal", "channel")
     cancelled = _check_patient(params, target, uow)
     clock, policy = context.clock, context.policy
     if isinstance(target, inputs.HoldId):
-        return book_hold(BookHold(target.hold_id, by, cancelled), uow, clock, policy)
+        return book_hold(BookHold(target.hold_id, by, cancelled, channel), uow, clock, policy)
     if cancelled is None:
-        return book_request(BookRequest(target.request_id, target.slot_id, by), uow, clock, policy)
+        cmd = BookRequest(target.request_id, target.slot_id, by, channel)
+        return book_request(cmd, uow, clock, policy)
     # A reschedule cancels and books in one transaction, which `book_hold` does: hold the
     # new slot first, and let it go again if the booking is refused.
     held = hold_slot(HoldSlot(target.request_id, target.slot_id), uow, clock, policy)
     try:
-        return book_hold(BookHold(held.id, by, cancelled), uow, clock, policy)
+        return book_hold(BookHold(held.id, by, cancelled, channel), uow, clock, policy)
     except ParityError:
         release_hold(held.id, uow)
         raise
@@ -146,8 +153,9 @@ def _booked(
     context: ApiContext,
     uow: UnitOfWork,
     base: str,
+    who: Principal,
 ) -> FhirResponse:
-    decision = _book(target, params, context, uow)
+    decision = _book(target, params, context, uow, who)
     if decision.appointment_id is None:
         raise InvalidTransition(f"request {decision.request_id} was {decision.action}, not booked")
     entries = [entry(base, visit_resource(queries.visit(uow, decision.appointment_id)))]
@@ -164,13 +172,13 @@ def _booked(
 
 
 @router.post("/Appointment/$book", summary="Book a hold or a proposal (or reschedule)")
-def book(body: ParametersBody, context: Context, uow: Uow, base: Base) -> FhirResponse:
+def book(body: ParametersBody, context: Context, uow: Uow, base: Base, who: Who) -> FhirResponse:
     """`appt-id`/`appt-resource`: a hold (hold-{n}) or a proposal (proposal-{r}-{s}), the
     server re-checking availability and protected time. `cancelled-appt-id`: cancel that
     visit (by the member) and book in one transaction. Returns the booked Appointment, the
     cancelled one if any, and an OperationOutcome."""
     params = inputs.read(body, inputs.BOOK)
-    return _booked(inputs.target(params), params, context, uow, base)
+    return _booked(inputs.target(params), params, context, uow, base, who)
 
 
 @router.post("/Appointment/{appointment_id}/$book", summary="Book this hold or proposal")
@@ -179,6 +187,7 @@ def book_instance(
     context: Context,
     uow: Uow,
     base: Base,
+    who: Who,
     body: OptionalParametersBody = None,
 ) -> FhirResponse:
     """As `$book`, the appointment named by the path (`cancelled-appt-id` and the others
@@ -187,4 +196,4 @@ def book_instance(
     target = inputs.appointment_id(appointment_id)
     if not isinstance(target, inputs.ProposalId | inputs.HoldId):
         raise InvalidInput(f"Appointment/{appointment_id} is not a proposal or a hold")
-    return _booked(target, params, context, uow, base)
+    return _booked(target, params, context, uow, base, who)
