@@ -448,8 +448,9 @@ def offer_task(offer: Offer, request: CareRequest) -> Json:
         },
         {"type": {"text": "timely"}, "valueBoolean": offer.timely},
         {"type": {"text": "channel"}, "valueString": offer.channel.value},
-        {"type": {"text": "offered-by"}, "valueString": offer.offered_by},
     ]
+    if offer.offered_by:  # FHIR strings are never empty (offers recorded before r0008)
+        task["input"].append({"type": {"text": "offered-by"}, "valueString": offer.offered_by})
     if offer.responded_at is not None:
         task["lastModified"] = instant(offer.responded_at)
         via = f" via {offer.response_channel}" if offer.response_channel else ""
@@ -482,12 +483,12 @@ def referral_task(found: Referral, request: CareRequest, citation: str) -> Json:
     task["restriction"] = {"period": {"end": instant(found.deadline)}}
     task["note"] = [{"text": f"{citation}; {_explain(found.explanation)}"}]
     task["input"] = [
-        {"type": {"text": "outside-provider"}, "valueString": found.outside_provider},
-        {
-            "type": {"text": "in-network-cost-sharing"},
-            "valueBoolean": found.in_network_cost_sharing,
-        },
+        {"type": {"text": "in-network-cost-sharing"}, "valueBoolean": found.in_network_cost_sharing}
     ]
+    if found.outside_provider:  # FHIR strings are never empty: absent until it is known
+        task["input"].append(
+            {"type": {"text": "outside-provider"}, "valueString": found.outside_provider}
+        )
     if found.appointment_at is not None:
         task["input"].append(
             {"type": {"text": "appointment"}, "valueDateTime": instant(found.appointment_at)}
