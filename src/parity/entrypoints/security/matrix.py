@@ -89,7 +89,7 @@ API: dict[tuple[str, str], Access] = {
     ("GET", "/ServiceRequest/{request_id}"): member_data("ServiceRequest", O.REQUEST, *CARE_TEAM),
     ("GET", "/ServiceRequest"): member_data("ServiceRequest", O.SEARCH, *CARE_TEAM),
     ("POST", "/ServiceRequest/{request_id}/$clinical-exception"): member_data(
-        "ServiceRequest", O.REQUEST, T, X
+        "ServiceRequest", O.REQUEST, T
     ),
     ("POST", "/ServiceRequest/{request_id}/$refer"): member_data("ServiceRequest", O.REQUEST, S, X),
     ("POST", "/ServiceRequest/{request_id}/$offer"): member_data("ServiceRequest", O.REQUEST, S, X),
@@ -143,14 +143,18 @@ PAGES: dict[tuple[str, str], Access] = {
     ("POST", "/app/queue/optimizer/apply"): allow(S, X),
     ("GET", "/app/requests"): allow(S, G, X),
     ("GET", "/app/requests/{request_id}"): member_data("ServiceRequest", O.REQUEST, S, G, X),
+    # The printable evidence of one request (docs/adr/0013); auditors read the same
+    # documents, pseudonymised, from /report/evidence.
+    ("GET", "/app/requests/{request_id}/evidence"): member_data(
+        "ServiceRequest", O.REQUEST, S, G, X
+    ),
     ("POST", "/app/requests/{request_id}/book"): member_data("ServiceRequest", O.REQUEST, S, X),
     ("POST", "/app/requests/{request_id}/decline"): member_data("ServiceRequest", O.REQUEST, S, X),
     ("POST", "/app/requests/{request_id}/offers/{offer_id}"): member_data(
         "ServiceRequest", O.REQUEST, S, X
     ),
-    ("POST", "/app/requests/{request_id}/exception"): member_data(
-        "ServiceRequest", O.REQUEST, T, S, X
-    ),
+    # Only the treating or referring clinician documents one (docs/adr/0013).
+    ("POST", "/app/requests/{request_id}/exception"): member_data("ServiceRequest", O.REQUEST, T),
     ("POST", "/app/requests/{request_id}/refer"): member_data("ServiceRequest", O.REQUEST, S, X),
     ("GET", "/app/clinicians"): allow(T, S, G, X),
     ("GET", "/app/week"): allow(T, S, G, X),

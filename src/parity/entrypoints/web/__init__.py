@@ -13,6 +13,7 @@ from parity.entrypoints.web import (
     assets,
     care,
     dashboard,
+    evidence,
     lab,
     login,
     member,
@@ -25,7 +26,19 @@ from parity.entrypoints.web.routing import PageRoute, error_page
 
 pages = APIRouter(prefix="/app", route_class=PageRoute, include_in_schema=False)
 # offer_links: public, signed-link pages (the token is the credential; no login).
-for module in (assets, login, dashboard, queue, care, week, plan, lab, member, offer_links):
+for module in (
+    assets,
+    login,
+    dashboard,
+    queue,
+    evidence,
+    care,
+    week,
+    plan,
+    lab,
+    member,
+    offer_links,
+):
     pages.include_router(module.router)
 
 
