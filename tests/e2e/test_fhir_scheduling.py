@@ -378,3 +378,25 @@ def test_an_accepted_offer_books_the_offered_slot(api: FhirClient) -> None:
     [task] = resources(result, "Task")
     assert task["status"] == "accepted"
     assert api.get("/Task", **{"based-on": request_of(proposal)})["total"] == 1
+
+
+def test_a_member_withdraws_an_open_request_and_it_is_kept_who_and_when(
+    app: FastAPI, api: FhirClient
+) -> None:
+    [request] = resources(find(api), "ServiceRequest")
+    member = auth_headers(app, Role.MEMBER, subject="ada-login", member="ada")
+    with TestClient(app, headers=member) as http:
+        done = http.post(f"/ServiceRequest/{request['id']}/$withdraw")
+        assert done.status_code == 200, done.text
+        again = http.post(f"/ServiceRequest/{request['id']}/$withdraw")
+    assert done.json()["status"] == "revoked"
+    assert again.status_code == 409
+
+
+def test_a_members_later_date_is_recorded_and_booked_from(api: FhirClient) -> None:
+    [request] = resources(find(api), "ServiceRequest")
+    path = f"/ServiceRequest/{request['id']}/$prefer-later"
+    api.post(path, parameters(date={"valueDate": "2026-06-10"}))
+    proposals = matches(find(api, service_request=f"ServiceRequest/{request['id']}"))
+    assert proposals
+    assert all(instant(p["start"]) >= datetime(2026, 6, 10, tzinfo=LA) for p in proposals)

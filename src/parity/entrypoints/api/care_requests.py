@@ -19,10 +19,14 @@ from parity.entrypoints.security.scope import in_scope
 from parity.services import queries
 from parity.services.offers import MakeOffer, make_offer
 from parity.services.requests import (
+    PreferLater,
     RecordClinicalException,
     ReferOutOfNetwork,
+    WithdrawRequest,
+    prefer_later_date,
     record_clinical_exception,
     refer_out_of_network,
+    withdraw_request,
 )
 
 router = APIRouter(tags=["Care requests"])
@@ -89,16 +93,47 @@ def clinical_exception(
 
 
 @router.post("/ServiceRequest/{request_id}/$refer", summary="Refer out of network")
-def refer(request_id: str, body: ParametersBody, context: Context, uow: Uow) -> FhirResponse:
+def refer(
+    request_id: str, body: ParametersBody, context: Context, uow: Uow, who: Who
+) -> FhirResponse:
     """SB 855: when the network cannot offer timely care, arrange out-of-network care at
-    in-network cost sharing. Returns the referral Task."""
+    in-network cost sharing (`reason`; `outside-provider` and `appointment` when known).
+    The signed-in caller is recorded as who arranged it. Returns the referral Task."""
     params = inputs.read(body, inputs.REFER)
+    appointment = params.text("appointment")
     cmd = ReferOutOfNetwork(
-        fhir.parse_int_id(request_id, "ServiceRequest"), params.required("reason")
+        fhir.parse_int_id(request_id, "ServiceRequest"),
+        params.required("reason"),
+        who.subject,
+        params.text("outside-provider") or "",
+        None if appointment is None else fhir.parse_datetime(appointment, context.tz)[0],
     )
     found = refer_out_of_network(cmd, uow, context.clock)
     request = queries.care_request(uow, found.request_id)
     return FhirResponse(fhir.referral_task(found, request, referral_citation(context)))
+
+
+@router.post("/ServiceRequest/{request_id}/$withdraw", summary="The member withdraws a request")
+def withdraw(request_id: str, context: Context, uow: Uow, who: Who) -> FhirResponse:
+    """Close an open request at the member's wish (recorded under the signed-in caller, now).
+    Withdrawn before its deadline it is not counted against the plan."""
+    cmd = WithdrawRequest(fhir.parse_int_id(request_id, "ServiceRequest"), who.subject)
+    found = withdraw_request(cmd, uow, context.clock)
+    return FhirResponse(request_resource(context, found))
+
+
+@router.post("/ServiceRequest/{request_id}/$prefer-later", summary="The member's own later date")
+def prefer_later(
+    request_id: str, body: ParametersBody, context: Context, uow: Uow, who: Who
+) -> FhirResponse:
+    """Record that the member asks for a date after the one offered (`date`): kept as
+    evidence, compliant, and the request is booked from that date (never referred out "for
+    no capacity" because of it)."""
+    params = inputs.read(body, inputs.PREFER)
+    start = fhir.parse_datetime(params.required("date"), context.tz)[0]
+    cmd = PreferLater(fhir.parse_int_id(request_id, "ServiceRequest"), start, who.subject)
+    found = prefer_later_date(cmd, uow, context.clock)
+    return FhirResponse(request_resource(context, found))
 
 
 @router.post("/ServiceRequest/{request_id}/$offer", summary="Offer a slot (kept as evidence)")

@@ -92,6 +92,13 @@ API: dict[tuple[str, str], Access] = {
         "ServiceRequest", O.REQUEST, T
     ),
     ("POST", "/ServiceRequest/{request_id}/$refer"): member_data("ServiceRequest", O.REQUEST, S, X),
+    # The member's own choices (docs/adr/0013): withdraw, or ask for a later date.
+    ("POST", "/ServiceRequest/{request_id}/$withdraw"): member_data(
+        "ServiceRequest", O.REQUEST, M, S, X
+    ),
+    ("POST", "/ServiceRequest/{request_id}/$prefer-later"): member_data(
+        "ServiceRequest", O.REQUEST, M, S, X
+    ),
     ("POST", "/ServiceRequest/{request_id}/$offer"): member_data("ServiceRequest", O.REQUEST, S, X),
     ("GET", "/Task/{task_id}"): member_data("Task", O.TASK, *CARE_TEAM),
     ("GET", "/Task"): member_data("Task", O.SEARCH, *CARE_TEAM),
