@@ -68,15 +68,8 @@ def test_an_offer_and_its_recorded_answer_read_back(region: Region) -> None:
 
 def test_a_clinical_exception_keeps_its_author_role_and_late_flag(region: Region) -> None:
     ana = Principal("dr.ana", Role.THERAPIST, clinician_id="ana")
-    cmd = initial_request("m2")
-    request = open_request(
-        type(cmd)(
-            **{**{f: getattr(cmd, f) for f in cmd.__slots__}, "preferred_clinician_id": "ana"}
-        ),
-        region.uow,
-        region.clock,
-        region.policy,
-    )
+    cmd = replace(initial_request("m2"), preferred_clinician_id="ana")
+    request = open_request(cmd, region.uow, region.clock, region.policy)
     region.clock.set(request.deadline + timedelta(hours=1))
     until = datetime(2026, 6, 26, 23, 59, 59, tzinfo=LA)
     found = record_clinical_exception(
