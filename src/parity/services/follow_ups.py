@@ -15,6 +15,8 @@ def reanchor_follow_ups(
     """A rescheduled visit moves the clock of the open follow-ups that follow it: their
     clock starts at the new visit (SB 221), and none may come before it."""
     earlier = {a.id for a in uow.appointments.where(request_id=request.id) if a.id != visit.id}
+    if not earlier:
+        return  # a first booking: nothing can follow a visit that did not exist
     for follow_up in uow.requests.where(visit=VisitType.FOLLOW_UP, status=RequestStatus.OPEN):
         if follow_up.prior_appointment_id not in earlier:
             continue
