@@ -405,3 +405,18 @@ def test_a_referral_says_whether_the_outside_appointment_met_the_standard() -> N
     referral.appointment_at = DEADLINE + timedelta(seconds=1)
     assert referral.arranged_in_time is False
     assert referral.in_network_cost_sharing is True
+
+
+def test_the_same_time_offered_again_after_a_clinic_cancellation_is_a_new_offer(
+    rules: RuleSet,
+) -> None:
+    booked_at = REQUESTED
+    cancelled_at = datetime(2026, 6, 8, 10, tzinfo=LA)
+    first = offered(TIMELY, OfferResponse.ACCEPTED, booked_at, 1, slot_id=7)
+    again = offered(TIMELY, OfferResponse.ACCEPTED, cancelled_at, 2, slot_id=7)
+    cancelled = visit(TIMELY, slot_id=7)
+    cancelled.cancel(CancelledBy.CLINIC, cancelled_at, "room flooded")
+    found = evidence(offers=(first, again), appointments=(cancelled,))
+    assert classify(found, AFTER, rules.reoffer_by) is Outcome.WITHIN_STANDARD
+    alone = evidence(offers=(first,), appointments=(cancelled,))
+    assert classify(alone, AFTER, rules.reoffer_by) is Outcome.CLINIC_CANCELLED

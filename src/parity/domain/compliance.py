@@ -132,12 +132,11 @@ def _after_clinic_cancellation(
     offer made promptly keeps it compliant; otherwise it is a violation once the prompt
     window (or the deadline) has passed, unless it was referred out of network."""
     cancelled_at = cancelled[-1].cancelled_at or cancelled[-1].booked_at
-    gone = {a.slot_id for a in cancelled}
     by = prompt(cancelled_at) if prompt is not None else evidence.request.effective_deadline
     later = [
         o
         for o in counted_offers(evidence)
-        if o.slot_id not in gone and cancelled_at <= o.offered_at <= by
+        if cancelled_at <= o.offered_at <= by and not _booked_into(o, cancelled)
     ]
     deadline = evidence.request.effective_deadline
     if any(o.slot_start <= deadline for o in later):
@@ -147,6 +146,12 @@ def _after_clinic_cancellation(
     if now <= min(by, deadline):
         return Outcome.PENDING
     return Outcome.CLINIC_CANCELLED
+
+
+def _booked_into(offer: Offer, cancelled: Sequence[Appointment]) -> bool:
+    """The offer that made a visit the clinic later cancelled (made no later than that
+    visit was booked): not a new offer, even for the same slot at the same instant."""
+    return any(offer.slot_id == a.slot_id and offer.offered_at <= a.booked_at for a in cancelled)
 
 
 def _by_offers(evidence: RequestEvidence, offers: Sequence[Offer], now: datetime) -> Outcome:
