@@ -60,3 +60,16 @@ def test_a_plan_action_is_added_and_moved_and_bad_input_is_a_4xx(app: FastAPI) -
         assert 400 <= malformed.status_code < 500
         assert http.post("/plan/$detect", params=WINDOW).json() == []
         assert http.get("/plan", params=WINDOW).json() == []
+
+
+def test_the_printable_evidence_page_shows_the_verdict_and_a_timeline(app: FastAPI) -> None:
+    with TestClient(app, headers=auth_headers(app)) as http:
+        _book(http, "ada")
+        page = http.get("/app/requests/1/evidence")
+    assert page.status_code == 200, page.text
+    text = page.text
+    assert "Within standard: a timely appointment was offered" in text
+    assert "@media print" in text
+    assert "Legal deadline" in text
+    assert "Extended deadline" in text
+    assert text.index("care requested") < text.index("legal deadline")
