@@ -73,3 +73,27 @@ def test_the_printable_evidence_page_shows_the_verdict_and_a_timeline(app: FastA
     assert "Legal deadline" in text
     assert "Extended deadline" in text
     assert text.index("care requested") < text.index("legal deadline")
+
+
+def test_a_clinicians_week_page_carries_their_exception_to_do_list(app: FastAPI) -> None:
+    with TestClient(app, headers=auth_headers(app)) as http:
+        booked = http.post(
+            "/Appointment/$find", json=parameters(patient_reference="Patient/ada")
+        ).json()
+        clinician = next(
+            p["actor"]["reference"].removeprefix("Practitioner/")
+            for p in booked["entry"][0]["resource"]["participant"]
+            if p["actor"]["reference"].startswith("Practitioner/")
+        )
+        page = http.get(f"/app/clinicians/{clinician}/week")
+        todos = http.get(
+            "/Task",
+            params={
+                "code": "clinical-exception-to-do",
+                "practitioner": f"Practitioner/{clinician}",
+            },
+        )
+    assert page.status_code == 200, page.text
+    assert "Clinical exceptions to determine" in page.text
+    assert todos.status_code == 200, todos.text
+    assert todos.json()["resourceType"] == "Bundle"
