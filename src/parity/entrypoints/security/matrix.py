@@ -1,5 +1,5 @@
 """The one declared route × role matrix: every route of the API and the pages, by method and
-path template, with the roles that may call it (issue 9).
+path template, with the roles that may call it (docs/adr/0008-authentication-and-audit.md).
 
 `guard.authorise` enforces it on every request; a route missing here is denied to everyone,
 and tests/e2e/test_role_matrix.py walks every route × role against it (and fails when a route
@@ -18,7 +18,7 @@ from parity.domain.users import Role
 class Category(StrEnum):
     ROLES = "roles"  # a signed-in user whose role is listed
     PUBLIC = "public"  # no token: health, metadata, login, static assets
-    SIGNED_LINK = "public: signed link"  # no token, but a signed link (issue 7's offer replies)
+    SIGNED_LINK = "public: signed link"  # no token, but a signed link (offer replies, docs/adr/0009)
     DESCRIPTION = "public: API description"  # OpenAPI document and its viewers, no data
 
 
@@ -125,7 +125,7 @@ API: dict[tuple[str, str], Access] = {
     ("POST", "/optimize/$preview"): allow(S, G, X),
     ("POST", "/optimize/$apply"): allow(S, X),
     ("GET", "/AuditEvent"): allow(A, X),
-    # The waitlist (issue 7): members may put their own request on it or take it off.
+    # The waitlist (docs/adr/0009): members may put their own request on it or take it off.
     ("GET", "/waitlist"): member_data("Task", O.SEARCH, S, G, X),
     ("POST", "/ServiceRequest/{request_id}/$waitlist"): member_data(
         "ServiceRequest", O.REQUEST, M, S, X
