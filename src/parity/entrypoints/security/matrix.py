@@ -18,7 +18,7 @@ from parity.domain.users import Role
 class Category(StrEnum):
     ROLES = "roles"  # a signed-in user whose role is listed
     PUBLIC = "public"  # no token: health, metadata, login, static assets
-    SIGNED_LINK = "public: signed link"  # no token, but a signed link (offer replies, docs/adr/0009)
+    SIGNED_LINK = "public: signed link"  # no token; a signed link (docs/adr/0009)
     DESCRIPTION = "public: API description"  # OpenAPI document and its viewers, no data
 
 
