@@ -209,3 +209,16 @@ def test_the_simulator_writes_no_exception_although_its_courses_run_past_the_win
     long_courses = [c for c in run.uow.courses.list() if c.cadence_days > 14]
     assert long_courses, "the demo region should have courses whose cadence exceeds the window"
     assert run.uow.clinical_exceptions.list() == []
+
+
+def test_until_documented_the_follow_up_is_offered_as_near_the_cadence_as_the_window_allows(
+    region,
+) -> None:
+    # Prior visit Wednesday 06-03; the SB 221 window ends Wednesday 06-17. A 28-day cadence
+    # runs past it, so the search starts two business days before the deadline (Monday
+    # 06-15): Ana's next follow-up slot then is Tuesday 06-16 09:00, not Tuesday 06-09.
+    course, prior = _course_with_a_first_visit(region, cadence_days=28)
+    decision = book_follow_up(
+        BookFollowUp(course.id, prior), region.uow, region.clock, region.policy
+    )
+    assert decision.starts_at == at(date(2026, 6, 16), 9)

@@ -131,6 +131,17 @@ class BusinessCalendar:
             self._add_cache[key] = found
         return found
 
+    def add_business_days_before(self, day: date, count: int) -> date:
+        """Return the `count`-th business day strictly before `day` (`day` itself when 0)."""
+        if count < 0:
+            raise ValueError("count must be >= 0")
+        current, remaining = day, count
+        while remaining:
+            current -= timedelta(days=1)
+            if self.is_business_day(current):
+                remaining -= 1
+        return current
+
     def _walk(self, day: date, count: int) -> date:
         current = day
         remaining = count

@@ -8,9 +8,10 @@ the follow-up is offered within the window and the clinician sees a to-do
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
 
+from parity.domain.calendar import local_date
 from parity.domain.care import (
     Appointment,
     AppointmentStatus,
@@ -23,7 +24,7 @@ from parity.domain.care import (
 from parity.domain.errors import InvalidInput
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.standards import VisitType
-from parity.services.booking import BookRequest, book_in
+from parity.services.booking import BookRequest, best_timely_slot, book_in
 from parity.services.policy import Policy
 from parity.services.requests import RequestCare, new_request
 
@@ -56,7 +57,7 @@ def book_follow_up(cmd: BookFollowUp, uow: UnitOfWork, clock: Clock, policy: Pol
         prior = uow.appointments.get(cmd.prior_appointment_id)
         request = new_request(_follow_up_request(course, prior), uow, clock, policy)
         if request.not_before > request.deadline:
-            request.not_before = _within_window(request, prior)
+            request.not_before = _within_window(request, prior, uow, policy, clock.now())
             uow.requests.save(request)
         decision = book_in(BookRequest(request.id, accepted_by=cmd.booked_by), uow, clock, policy)
         uow.commit()
@@ -95,10 +96,28 @@ def _follow_up_request(course: Course, prior: Appointment) -> RequestCare:
     )
 
 
-def _within_window(request: CareRequest, prior: Appointment) -> datetime:
-    """The earliest time a follow-up may be offered: after the prior visit ends, and never
-    before the request itself. The window's deadline bounds the search."""
-    return max(request.requested_at, _after_prior(prior), request.clock_start)
+# Until the clinician documents a longer interval, a follow-up whose cadence runs past the
+# window is offered as near the cadence as the window allows: from this many business days
+# before the deadline when a slot is free then, else from the end of the visit it follows.
+NEAR_CADENCE_BUSINESS_DAYS = (2, 5)
+
+
+def _within_window(
+    request: CareRequest, prior: Appointment, uow: UnitOfWork, policy: Policy, now: datetime
+) -> datetime:
+    """Where the search for a follow-up starts when its cadence runs past the window: late
+    in the window (nearest the clinical cadence) if a timely slot is free there, otherwise
+    right after the prior visit. Never before the request or the visit it follows."""
+    earliest = max(request.requested_at, _after_prior(prior), request.clock_start)
+    rules = policy.rules
+    last_day = local_date(request.deadline, rules.timezone)
+    for days in NEAR_CADENCE_BUSINESS_DAYS:
+        day = rules.calendar.add_business_days_before(last_day, days)
+        start = max(earliest, datetime.combine(day, time(0), tzinfo=rules.timezone))
+        slot, _ = best_timely_slot(replace(request, not_before=start), uow, policy, now)
+        if slot is not None:
+            return start
+    return earliest
 
 
 def _after_prior(prior: Appointment) -> datetime:
