@@ -166,7 +166,9 @@ class History:
         self.clock.set(at(date(2026, 5, 28), 15))
         for request_id in late[-2:]:
             offer = make_offer(
-                MakeOffer(request_id, self.slot_at("fontana", BlockKind.INTAKE)),
+                MakeOffer(
+                    request_id, self.slot_at("fontana", BlockKind.INTAKE), "sam", Channel.SMS
+                ),
                 self.store,
                 self.clock,
                 self.policy,
@@ -238,13 +240,16 @@ class History:
         )
         declined = self.request(self.remote_member(), at(date(2026, 6, 1), 9))
         offer = make_offer(
-            MakeOffer(declined, self.slot_at("san-diego", BlockKind.INTAKE)),
+            MakeOffer(declined, self.slot_at("san-diego", BlockKind.INTAKE), "sam", Channel.PHONE),
             self.store,
             self.clock,
             self.policy,
         )
         answer_offer(
-            AnswerOffer(offer.id, False, "member by phone"), self.store, self.clock, self.policy
+            AnswerOffer(offer.id, False, "sam", Channel.PHONE, "called; member said no", True),
+            self.store,
+            self.clock,
+            self.policy,
         )
         referred = book_request(
             BookRequest(self.request(eve, at(date(2026, 6, 1), 11))),
