@@ -52,10 +52,8 @@ from parity.optimizer.weights import config_from_dict
 from parity.services.booking import BookRequest, book_request
 from parity.services.policy import Policy
 from parity.services.requests import (
-    RecordClinicalException,
     RequestCare,
     open_request,
-    record_clinical_exception,
 )
 from parity.services.schedules import materialise, register_clinician, register_clinics
 from parity.simulation.demand import Demand, demand_from
@@ -66,7 +64,6 @@ console = Console(width=max(100, Console().width))  # the tables need ~100 colum
 LA = ZoneInfo("America/Los_Angeles")
 FIRST_MONDAY = datetime(2026, 3, 2, tzinfo=LA)
 FOLLOW_UP_SHARE = 0.85  # with ~10 sessions per episode, ~9 in 10 visits are follow-ups
-CADENCE_SLACK_BUSINESS_DAYS = 5  # as services.courses: a longer cadence is documented
 
 
 @dataclass
@@ -399,7 +396,7 @@ def replay_online(world: World, stream: Sequence[Arrival]) -> tuple[list[CareReq
     for arrival in track(stream, description="online booking", transient=True):
         clock.set(arrival.at)
         request = open_request(arrival.cmd, uow, clock, policy)
-        _document_cadence(world, request, clock)
+        _within_window(world, request)
         decision = book_request(BookRequest(request.id), uow, clock, policy)
         if decision.action == "booked":
             booked.add(request.id)
@@ -407,23 +404,15 @@ def replay_online(world: World, stream: Sequence[Arrival]) -> tuple[list[CareReq
     return opened, booked
 
 
-def _document_cadence(world: World, request: CareRequest, clock: SimulatedClock) -> None:
-    """As services.courses: a cadence longer than the SB 221 window is a documented
-    clinical exception extending the deadline past the cadence date."""
+def _within_window(world: World, request: CareRequest) -> None:
+    """As services.courses: a cadence longer than the SB 221 window writes no exception
+    (only the treating clinician may); the follow-up is offered within the window."""
     if request.not_before <= request.deadline:
         return
-    rules = world.policy.rules
-    due = rules.calendar.add_business_days(
-        request.not_before.astimezone(rules.timezone).date(), CADENCE_SLACK_BUSINESS_DAYS
-    )
-    extended = datetime.combine(
-        due, datetime.max.time().replace(microsecond=0), tzinfo=rules.timezone
-    )
-    reason = "clinically appropriate cadence"
-    author = request.preferred_clinician_id or "treating clinician"
-    record_clinical_exception(
-        RecordClinicalException(request.id, author, reason, extended), world.uow, clock
-    )
+    with world.uow:
+        request.not_before = max(request.requested_at, request.clock_start)
+        world.uow.requests.save(request)
+        world.uow.commit()
 
 
 def run_compare(args: argparse.Namespace) -> None:

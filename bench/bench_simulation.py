@@ -39,7 +39,6 @@ from parity.domain.schedule import BlockKind
 from parity.domain.standards import VisitType
 from parity.domain.week_plan import plan_week
 from parity.domain.workforce import Clinician, Modality, ProviderClass
-from parity.services.courses import CADENCE_SLACK_BUSINESS_DAYS
 from parity.services.policy import Policy
 from parity.simulation.demand import Demand, demand_from
 from parity.simulation.engine import OPEN_HOURS, Simulation, SimulationConfig
@@ -243,10 +242,10 @@ class PlainModel:
             visit, standard = VisitType.FOLLOW_UP, self.rules.standard("follow-up-therapy")
             deadline = self.rules.deadline(standard, self.instant(slot.start))
             due = slot.start + cadence * 24 * 60
-            if due > self.minutes(deadline):  # a documented clinical exception, as book_follow_up
-                local = self.instant(due).astimezone(self.tz).date()
-                last = self.rules.calendar.add_business_days(local, CADENCE_SLACK_BUSINESS_DAYS)
-                deadline = datetime.combine(last, time(23, 59, 59), tzinfo=self.tz)
+            if due > self.minutes(deadline):
+                # As book_follow_up: no exception is written for the clinician; the
+                # follow-up is offered within the window, from the visit it follows.
+                due = slot.start
             index = self.book(visit, member, provider, deadline, due, clinician)
 
     def arrivals(self) -> Generator[simpy.Event, Any, None]:

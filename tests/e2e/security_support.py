@@ -38,7 +38,10 @@ def prepare(api: FhirClient) -> AdaRecords:
     visit = booked["entry"][0]["resource"]
     second = matches(api.post("/Appointment/$find", parameters(patient_reference="Patient/ada")))
     request = second[0]["basedOn"][0]["reference"]
-    offer = api.post(f"/{request}/$offer", parameters(slot=second[0]["slot"][0]["reference"]))
+    offer = api.post(
+        f"/{request}/$offer",
+        parameters(slot=second[0]["slot"][0]["reference"], channel="phone"),
+    )
     clinician = visit["participant"][1]["actor"]["reference"].removeprefix("Practitioner/")
     third = matches(api.post("/Appointment/$find", parameters(patient_reference="Patient/ada")))
     return AdaRecords(

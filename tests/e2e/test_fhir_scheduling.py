@@ -6,17 +6,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from fhir_support import (
     INITIAL_DEADLINE,
     LA,
     NOW,
     FhirClient,
     Region,
+    auth_headers,
     instant,
     matches,
     parameters,
     resources,
 )
+
+from parity.domain.users import Role
 
 Json = dict[str, Any]
 
@@ -283,6 +288,7 @@ def test_nothing_timely_is_an_empty_bundle_that_says_to_refer_out_of_network(
     referral = api.post(
         f"/ServiceRequest/{request['id']}/$refer", parameters(reason="no Vietnamese speaker")
     )
+    assert {"in-network-cost-sharing"} <= {i["type"]["text"] for i in referral["input"]}
     assert referral["resourceType"] == "Task"
     assert referral["code"]["coding"][0]["code"] == "out-of-network-referral"
     assert "SB 855" in referral["note"][0]["text"]
@@ -295,48 +301,102 @@ def test_nothing_timely_is_an_empty_bundle_that_says_to_refer_out_of_network(
     assert [t["id"] for t in matches(tasks)] == [referral["id"]]
 
 
-def test_a_clinical_exception_extends_the_deadline_with_who_and_why(api: FhirClient) -> None:
+def _treating_clinician(api: FhirClient) -> str:
+    """Book ada a first visit: its clinician now treats her."""
+    visit = booked_visit(book(api, matches(find(api))[0]["id"]))
+    practitioner = next(
+        p["actor"]["reference"]
+        for p in visit["participant"]
+        if "Practitioner/" in p["actor"]["reference"]
+    )
+    return str(practitioner).removeprefix("Practitioner/")
+
+
+def test_a_clinical_exception_is_the_treating_clinicians_with_who_and_why(
+    app: FastAPI, api: FhirClient
+) -> None:
+    clinician = _treating_clinician(api)
     [request] = resources(find(api), "ServiceRequest")
     body = parameters(
-        author="Dr. Rivera (treating psychologist)",
         reason="stable; prefers to wait for her own therapist",
         extended_deadline={"valueDate": "2026-06-24"},
     )
-    task = api.post(f"/ServiceRequest/{request['id']}/$clinical-exception", body)
+    path = f"/ServiceRequest/{request['id']}/$clinical-exception"
+    # An administrator, a scheduler or a manager may not determine it: only a clinician.
+    assert rule(api.post(path, body, 403)) == "forbidden"
+    headers = auth_headers(app, Role.THERAPIST, subject="dr.rivera", clinician=clinician)
+    with TestClient(app, headers=headers) as http:
+        response = http.post(path, json=body)
+        assert response.status_code == 200, response.text
+        task = response.json()
+        # The author comes from the session, never from the body.
+        stray = http.post(path, json=parameters(author="someone else", **{"reason": "x"}))
+        assert stray.status_code == 422
     assert task["code"]["coding"][0]["code"] == "clinical-exception"
-    assert task["requester"]["display"] == "Dr. Rivera (treating psychologist)"
+    assert task["requester"]["display"] == "dr.rivera (therapist)"
+    assert task["requester"]["reference"] == f"Practitioner/{clinician}"
     extended = instant(task["restriction"]["period"]["end"])
     assert extended == datetime(2026, 6, 24, 23, 59, 59, tzinfo=LA)
     after = api.get(f"/ServiceRequest/{request['id']}")
     assert instant(after["occurrencePeriod"]["end"]) == extended
     legal = {e["url"]: e for e in after["extension"][2]["extension"]}["legal-deadline"]
     assert instant(legal["valueDateTime"]) == INITIAL_DEADLINE
-    shorter = parameters(author="x", reason="y", extended_deadline="2026-06-02")
-    assert api.post(f"/ServiceRequest/{request['id']}/$clinical-exception", shorter, 422)
 
 
 def test_a_declined_offer_is_kept_as_a_rejected_task(api: FhirClient) -> None:
     proposal = matches(find(api))[0]
     request = request_of(proposal)
-    offer = api.post(f"/{request}/$offer", parameters(slot={"valueReference": proposal["slot"][0]}))
+    offer = api.post(
+        f"/{request}/$offer",
+        parameters(slot={"valueReference": proposal["slot"][0]}, channel="phone"),
+    )
     assert offer["status"] == "requested"
     assert offer["businessStatus"]["text"] == "timely"
     assert api.get(f"/{slot_of(proposal)}")["status"] == "busy-tentative"
-    declined = api.post(f"/Task/{offer['id']}/$decline", parameters(answered_by="member"))
+    # Staff record a refusal with the channel and the contact note behind it.
+    unnoted = api.post(f"/Task/{offer['id']}/$decline", parameters(channel="phone"), 422)
+    assert "contact note" in diagnostics(unnoted)
+    declined = api.post(
+        f"/Task/{offer['id']}/$decline", parameters(channel="phone", note="called 09:10")
+    )
     assert declined["status"] == "rejected"
-    assert declined["note"][0]["text"] == "declined by member"
+    assert declined["note"][0]["text"] == "declined by test-admin via phone: called 09:10"
     assert instant(declined["lastModified"]) == NOW
     assert api.get(f"/{slot_of(proposal)}")["status"] == "free"
     assert api.get(f"/{request}")["status"] == "active"
-    again = api.post(f"/Task/{offer['id']}/$accept", parameters(answered_by="member"), 409)
+    again = api.post(f"/Task/{offer['id']}/$accept", parameters(channel="phone"), 409)
     assert rule(again) == "invalid-transition"
 
 
 def test_an_accepted_offer_books_the_offered_slot(api: FhirClient) -> None:
     proposal = matches(find(api))[0]
-    offer = api.post(f"/{request_of(proposal)}/$offer", parameters(slot=slot_of(proposal)))
-    result = api.post(f"/Task/{offer['id']}/$accept", parameters(answered_by="member"))
+    offer = api.post(
+        f"/{request_of(proposal)}/$offer", parameters(slot=slot_of(proposal), channel="sms")
+    )
+    result = api.post(f"/Task/{offer['id']}/$accept", parameters(channel="phone"))
     assert slot_of(booked_visit(result)) == slot_of(proposal)
     [task] = resources(result, "Task")
     assert task["status"] == "accepted"
     assert api.get("/Task", **{"based-on": request_of(proposal)})["total"] == 1
+
+
+def test_a_member_withdraws_an_open_request_and_it_is_kept_who_and_when(
+    app: FastAPI, api: FhirClient
+) -> None:
+    [request] = resources(find(api), "ServiceRequest")
+    member = auth_headers(app, Role.MEMBER, subject="ada-login", member="ada")
+    with TestClient(app, headers=member) as http:
+        done = http.post(f"/ServiceRequest/{request['id']}/$withdraw")
+        assert done.status_code == 200, done.text
+        again = http.post(f"/ServiceRequest/{request['id']}/$withdraw")
+    assert done.json()["status"] == "revoked"
+    assert again.status_code == 409
+
+
+def test_a_members_later_date_is_recorded_and_booked_from(api: FhirClient) -> None:
+    [request] = resources(find(api), "ServiceRequest")
+    path = f"/ServiceRequest/{request['id']}/$prefer-later"
+    api.post(path, parameters(date={"valueDate": "2026-06-10"}))
+    proposals = matches(find(api, service_request=f"ServiceRequest/{request['id']}"))
+    assert proposals
+    assert all(instant(p["start"]) >= datetime(2026, 6, 10, tzinfo=LA) for p in proposals)

@@ -14,7 +14,7 @@ from locked_store import locked
 
 from parity.adapters.message_files import load_outreach
 from parity.adapters.signed_links import OfferLinks
-from parity.domain.care import CareRequest, Offer, OfferResponse, RequestStatus
+from parity.domain.care import CareRequest, Channel, Offer, OfferResponse, RequestStatus
 from parity.domain.standards import VisitType
 from parity.domain.workforce import ProviderClass
 from parity.entrypoints.api import create_app
@@ -74,7 +74,9 @@ def _request(on: Region, member: str = "ada") -> CareRequest:
 def _offer(on: Region) -> Offer:
     request = _request(on)
     slot = find_proposals(request.id, on.store, on.clock, on.policy)[0].slot
-    return make_offer(MakeOffer(request.id, slot.id), on.store, on.clock, on.policy)
+    return make_offer(
+        MakeOffer(request.id, slot.id, "sam", Channel.SMS), on.store, on.clock, on.policy
+    )
 
 
 def test_a_request_joins_is_listed_with_its_rank_and_leaves(on: Region, client: TestClient) -> None:

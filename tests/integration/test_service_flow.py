@@ -14,7 +14,7 @@ from sql_support import FIRST_WEEK, Region, at, build_region, initial_request
 
 from parity.adapters.memory import MemoryUnitOfWork
 from parity.adapters.sql import SqlUnitOfWork
-from parity.domain.care import CancelledBy, Course, Decision
+from parity.domain.care import CancelledBy, Channel, Course, Decision
 from parity.domain.ports import UnitOfWork
 from parity.domain.schedule import AvailabilityException, ExceptionKind
 from parity.domain.standards import VisitType
@@ -91,7 +91,7 @@ def holds_and_offers(region: Region) -> list[Any]:
     booked = _decided(book_hold(BookHold(hold.id), uow, clock, policy))
     second = _open(region, initial_request("m8", modalities=(Modality.VIDEO,)))
     slot_id = find_proposals(second, uow, clock, policy)[0].slot.id
-    offer = make_offer(MakeOffer(second, slot_id), uow, clock, policy)
+    offer = make_offer(MakeOffer(second, slot_id, "sam", Channel.PHONE), uow, clock, policy)
     declined = answer_offer(AnswerOffer(offer.id, False, "member"), uow, clock, policy)
     rebooked = _book(region, second, slot_id)  # the declined slot was freed
     return [[p.slot.id for p in proposals], booked, _utc(declined), rebooked]

@@ -39,7 +39,8 @@ def deadline(rules: RuleSet, name: str, clock_start: datetime) -> datetime:
 def test_the_california_file_defines_the_five_appointment_standards_and_triage(
     rules: RuleSet,
 ) -> None:
-    assert set(rules.standards) == {
+    legal = {name for name, s in rules.standards.items() if not s.plan_policy}
+    assert legal == {
         "urgent",
         "urgent-prior-auth",
         "initial-therapy",
@@ -48,6 +49,40 @@ def test_the_california_file_defines_the_five_appointment_standards_and_triage(
         "telephone-triage",
     }
     assert all(s.citation for s in rules.standards.values())
+
+
+def test_plan_policy_follow_up_figures_are_marked_as_such_and_say_why(rules: RuleSet) -> None:
+    plan = {name for name, s in rules.standards.items() if s.plan_policy}
+    assert plan == {"follow-up-psychiatry", "follow-up-therapy-before-sb221"}
+    assert all("Plan policy" in rules.standards[name].citation for name in plan)
+
+
+def test_sb_221_names_only_non_physician_providers(rules: RuleSet) -> None:
+    sb221 = rules.standard("follow-up-therapy")
+    assert ProviderClass.PSYCHIATRIST not in sb221.provider_classes
+    assert sb221.effective_from == date(2022, 7, 1)
+
+
+def test_a_psychiatrist_follow_up_is_held_to_the_plan_policy_not_to_sb_221(rules: RuleSet) -> None:
+    chosen = rules.standard_for(
+        VisitType.FOLLOW_UP, ProviderClass.PSYCHIATRIST, on=date(2026, 1, 5)
+    )
+    assert chosen.name == "follow-up-psychiatry"
+    assert chosen.plan_policy
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2022, 6, 30), "follow-up-therapy-before-sb221"),
+        (date(2022, 7, 1), "follow-up-therapy"),
+    ],
+)
+def test_sb_221_governs_follow_ups_from_its_effective_date(
+    rules: RuleSet, day: date, expected: str
+) -> None:
+    chosen = rules.standard_for(VisitType.FOLLOW_UP, ProviderClass.THERAPIST, on=day)
+    assert chosen.name == expected
 
 
 def test_initial_therapy_skips_thanksgiving_and_the_day_after(rules: RuleSet) -> None:
@@ -80,12 +115,12 @@ def test_a_late_evening_request_counts_from_its_local_date_not_the_utc_date(
 
 def test_a_follow_up_counts_from_the_prior_appointment(rules: RuleSet) -> None:
     # Prior appointment Wednesday 2026-06-10 15:00 PDT (SB 221 clock start):
-    #  1 Thu 11, 2 Fri 12, 3 Mon 15, 4 Tue 16, 5 Wed 17, 6 Thu 18, (Fri 19 Juneteenth),
-    #  7 Mon 22, 8 Tue 23, 9 Wed 24, 10 Thu 06-25.
+    #  1 Thu 11, 2 Fri 12, 3 Mon 15, 4 Tue 16, 5 Wed 17, 6 Thu 18, 7 Fri 19 (Juneteenth is
+    #  not a state-office closure: see data/calendars), 8 Mon 22, 9 Tue 23, 10 Wed 06-24.
     follow_up = rules.standard("follow-up-therapy")
     assert follow_up.clock_start is ClockStart.PRIOR_APPOINTMENT
     prior = datetime(2026, 6, 10, 15, 0, tzinfo=LA)
-    assert rules.deadline(follow_up, prior) == end_of(2026, 6, 25)
+    assert rules.deadline(follow_up, prior) == end_of(2026, 6, 24)
 
 
 def test_initial_psychiatry_is_fifteen_business_days(rules: RuleSet) -> None:
@@ -131,9 +166,9 @@ def test_urgent_with_prior_authorization_is_96_hours(rules: RuleSet) -> None:
 
 def test_a_saturday_request_counts_from_the_saturday(rules: RuleSet) -> None:
     # Saturday 2026-06-06 is not a business day, but the count starts after it all the same:
-    #  1 Mon 08 .. 5 Fri 12, 6 Mon 15 .. 9 Thu 18, (Fri 19 Juneteenth), 10 Mon 06-22.
+    #  1 Mon 08 .. 5 Fri 12, 6 Mon 15 .. 10 Fri 06-19 (Juneteenth: offices open).
     requested = datetime(2026, 6, 6, 10, 0, tzinfo=LA)
-    assert deadline(rules, "initial-therapy", requested) == end_of(2026, 6, 22)
+    assert deadline(rules, "initial-therapy", requested) == end_of(2026, 6, 19)
 
 
 def test_a_business_day_deadline_in_the_spring_forward_week_ends_at_local_midnight(

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from parity.adapters.rules_files import load_rules
-from parity.domain.calendar import BusinessCalendar
+from parity.domain.calendar import (
+    AmbiguousLocalTime,
+    BusinessCalendar,
+    NonexistentLocalTime,
+    OutsideCalendar,
+    local_instant,
+)
 from parity.domain.standards import RuleSet
+
+LA = ZoneInfo("America/Los_Angeles")
 
 # A calendar with a few holidays on weekdays, one on a Saturday and a run of two in a row
 # (a Thanksgiving-like Thursday and Friday), so the properties cross every kind of gap.
@@ -139,7 +148,7 @@ def test_the_next_business_day_on_or_after_skips_a_long_weekend() -> None:
         (date(2026, 11, 26), "Thanksgiving"),
         (date(2026, 11, 27), "the day after Thanksgiving"),
         (date(2026, 3, 31), "Cesar Chavez Day"),
-        (date(2026, 7, 3), "Independence Day (observed)"),
+        (date(2026, 9, 7), "Labor Day"),
         (date(2026, 1, 1), "New Year's Day"),
         (date(2026, 12, 25), "Christmas Day"),
     ],
@@ -152,15 +161,55 @@ def test_the_california_calendar_closes_on_state_holidays(
     assert not rules.calendar.is_business_day(holiday)
 
 
-def test_the_california_calendar_lists_diwali_which_falls_on_a_sunday_in_2026(
+@pytest.mark.parametrize(
+    ("open_day", "why"),
+    [
+        (date(2026, 7, 3), "Independence Day on a Saturday is not observed on the Friday"),
+        (date(2027, 12, 24), "Christmas on a Saturday: offices open on the Friday"),
+        (date(2027, 12, 31), "New Year's Day 2028 on a Saturday: open on the Friday"),
+        (date(2026, 6, 19), "Juneteenth is not a state-office closure"),
+        (date(2027, 10, 29), "Diwali is elective for state employees (AB 268), offices open"),
+        (date(2026, 2, 12), "Lincoln's Birthday was dropped as a paid state holiday in 2009"),
+        (date(2028, 2, 15), "Susan B. Anthony Day is commemorative, offices open"),
+    ],
+)
+def test_the_state_calendar_is_open_where_the_package_closes(
+    rules: RuleSet, open_day: date, why: str
+) -> None:
+    assert rules.calendar.is_business_day(open_day), why
+
+
+@pytest.mark.parametrize(
+    ("closed", "why"),
+    [
+        (date(2023, 11, 10), "Veterans Day on a Saturday is observed the Friday before"),
+        (date(2024, 4, 1), "Cesar Chavez Day on a Sunday is observed on the Monday"),
+        (date(2022, 12, 26), "Christmas on a Sunday is observed on the Monday"),
+        (date(2030, 11, 29), "the day after Thanksgiving"),
+    ],
+)
+def test_the_state_calendar_observes_sunday_holidays_on_monday(
+    rules: RuleSet, closed: date, why: str
+) -> None:
+    assert not rules.calendar.is_business_day(closed), why
+
+
+def test_a_ten_business_day_deadline_no_longer_runs_a_day_late_around_july_4_2026(
     rules: RuleSet,
 ) -> None:
-    # The `holidays` package (US/CA) names 2026-11-08 "Diwali". It is a Sunday, so it never
-    # shifts a count in 2026: a Friday-to-Monday wait is one business day either way.
-    diwali = date(2026, 11, 8)
-    assert diwali in rules.calendar.holidays
-    assert diwali.weekday() == 6
-    assert rules.calendar.business_days_between(date(2026, 11, 6), date(2026, 11, 9)) == 1
+    # Requested Monday 2026-06-22: business days Jun 23-26 (4), Jun 29-Jul 3 (5; Friday
+    # Jul 3 is open), Jul 6 (10th).
+    assert rules.calendar.add_business_days(date(2026, 6, 22), 10) == date(2026, 7, 6)
+
+
+def test_a_year_the_calendar_does_not_list_is_refused(rules: RuleSet) -> None:
+    with pytest.raises(OutsideCalendar):
+        rules.calendar.add_business_days(date(2030, 12, 20), 10)
+
+
+def test_the_calendar_is_named_and_cited(rules: RuleSet) -> None:
+    assert rules.calendar.name == "california-state-offices"
+    assert "19853" in rules.citations["calendar"]
 
 
 def test_the_california_calendar_is_open_on_an_ordinary_weekday(rules: RuleSet) -> None:
@@ -184,3 +233,26 @@ def test_a_plans_extra_closures_are_honoured() -> None:
     # 12-23 -> 12-28: (Thu 24 closed, Fri 25 Christmas, weekend) leaves only Mon 28.
     assert closed.calendar.business_days_between(date(2026, 12, 23), date(2026, 12, 28)) == 1
     assert plain.calendar.business_days_between(date(2026, 12, 23), date(2026, 12, 28)) == 2
+
+
+# -- clinic-local times that the clock skipped or showed twice --------------------------------
+
+
+def test_a_clock_start_in_the_spring_forward_gap_is_refused() -> None:
+    # 2026-03-08 02:30 never happened in Los Angeles: clocks went from 02:00 to 03:00.
+    with pytest.raises(NonexistentLocalTime):
+        local_instant(datetime(2026, 3, 8, 2, 30), LA)  # noqa: DTZ001 - a naive wall time
+
+
+def test_an_ambiguous_clock_start_needs_an_offset() -> None:
+    # 2026-11-01 01:30 happened twice (PDT, then PST).
+    with pytest.raises(AmbiguousLocalTime):
+        local_instant(datetime(2026, 11, 1, 1, 30), LA)  # noqa: DTZ001 - a naive wall time
+    given_offset = datetime(2026, 11, 1, 1, 30, tzinfo=timezone(timedelta(hours=-8)))
+    assert local_instant(given_offset, LA) == given_offset
+
+
+def test_an_ordinary_local_time_is_that_instant() -> None:
+    found = local_instant(datetime(2026, 6, 1, 9, 0), LA)  # noqa: DTZ001 - a naive wall time
+    assert found.utcoffset() == timedelta(hours=-7)
+    assert (found.hour, found.minute) == (9, 0)

@@ -142,7 +142,7 @@ def test_a_member_cancelled_visit_is_compliant() -> None:
     assert found is Outcome.MEMBER_CANCELLED
 
 
-def test_a_clinic_cancelled_visit_is_out_of_compliance_even_when_offered_in_time() -> None:
+def test_a_clinic_cancelled_visit_never_offered_again_is_a_violation_after_the_deadline() -> None:
     found = classify(
         evidence(offers=(offer(TIMELY),), appointments=(appointment(TIMELY, CancelledBy.CLINIC),)),
         AFTER_DEADLINE,

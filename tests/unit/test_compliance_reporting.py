@@ -16,6 +16,7 @@ from parity.domain.corrective import ActionStatus, breaches
 from parity.domain.errors import InvalidInput, InvalidTransition
 from parity.domain.metrics import EvidenceRow, group, threshold_checks
 from parity.domain.standards import VisitType
+from parity.domain.survey import SurveyRate
 from parity.domain.workforce import Modality, ProviderClass
 from parity.entrypoints.report_files import evidence_csv, to_csv, to_html, to_json
 from parity.services.booking import BookRequest, book_request
@@ -27,6 +28,7 @@ from parity.services.corrective import (
     detect_findings,
     move_action,
 )
+from parity.services.evidence_trail import evidence_documents
 from parity.services.reporting import Window, evidence_rows
 from parity.services.requests import RequestCare, open_request
 from parity.services.visits import CancelAppointment, cancel_appointment
@@ -143,15 +145,27 @@ def test_evidence_rows_carry_the_offer_wait_outcome_and_cause(region: Region) ->
     assert rows[booked].week == date(2026, 5, 25)
 
 
-def test_findings_are_opened_once_and_actions_flag_when_overdue(region: Region) -> None:
-    rows = [row(Outcome.LATE, cause="no-offer-made") for _ in range(8)] + [
-        row(Outcome.WITHIN_STANDARD) for _ in range(4)
-    ]
-    first = detect_findings(rows, region.uow, region.policy, region.clock)
+def test_findings_come_from_the_survey_rate_once_and_actions_flag_when_overdue(
+    region: Region,
+) -> None:
+    # The regulator's rate, per network and measurement year: 4 of 12 provider answers
+    # within the standard is below the 70 % line; enough answers to judge (10).
+    below = SurveyRate("california", 2026, "non-urgent", 12, 4, 0.70)
+    passing = SurveyRate("california", 2026, "urgent", 12, 11, 0.70)
+    first = detect_findings([below, passing], region.uow, region.policy, region.clock)
     assert [(f.clinic_id, f.standard_class, f.period) for f in first] == [
-        ("north", "non-urgent", "2026-06")
+        ("california", "non-urgent", "2026")
     ]
-    assert detect_findings(rows, region.uow, region.policy, region.clock) == []
+    assert detect_findings([below, passing], region.uow, region.policy, region.clock) == []
+    assert (
+        detect_findings(
+            [SurveyRate("other", 2026, "urgent", 9, 0, 0.70)],
+            region.uow,
+            region.policy,
+            region.clock,
+        )
+        == []
+    ), "fewer than ten answers is too few to call a breach"
     action = add_action(
         AddAction(first[0].id, "Add evening intake block", "Clinic lead", date(2026, 6, 10)),
         region.uow,
@@ -161,13 +175,12 @@ def test_findings_are_opened_once_and_actions_flag_when_overdue(region: Region) 
         add_action(
             AddAction(first[0].id, "  ", "Clinic lead", date(2026, 6, 10)), region.uow, region.clock
         )
-    (line,) = corrective_plan(
-        [*rows, row(Outcome.WITHIN_STANDARD, month="2026-07")], region.uow, date(2026, 6, 11)
-    )
+    later = SurveyRate("california", 2027, "non-urgent", 12, 12, 0.70)
+    (line,) = corrective_plan([below, passing, later], region.uow, date(2026, 6, 11))
     assert line.overdue == [action.id]
-    assert line.trend == [("2026-06", pytest.approx(4 / 12)), ("2026-07", 1.0)]
+    assert line.trend == [("2026", pytest.approx(4 / 12)), ("2027", 1.0)]
     move_action(action.id, ActionStatus.DONE, region.uow, region.clock)
-    (line,) = corrective_plan(rows, region.uow, date(2026, 6, 11))
+    (line,) = corrective_plan([below], region.uow, date(2026, 6, 11))
     assert line.overdue == []
     with pytest.raises(InvalidTransition):
         move_action(action.id, ActionStatus.IN_PROGRESS, region.uow, region.clock)
@@ -188,7 +201,13 @@ def test_the_report_files_hold_the_same_figures_and_the_html_needs_no_network(
     assert payload["headline"]["requests"] == 3
     metrics = list(csv.DictReader(io.StringIO(to_csv(report))))
     assert sum(int(m["requests"]) for m in metrics) == 3
-    evidence = list(csv.DictReader(io.StringIO(evidence_csv(report))))
+    documents = evidence_documents(
+        region.uow,
+        region.policy,
+        Window(date(2026, 5, 25), date(2026, 6, 29)),
+        region.clock.now() + timedelta(days=30),
+    )
+    evidence = list(csv.DictReader(io.StringIO(evidence_csv(documents))))
     assert {e["outcome"] for e in evidence} == {"within-standard"}
     page = to_html(report)
     assert "Plotly" in page

@@ -7,7 +7,14 @@ from datetime import datetime, timedelta
 import pytest
 from unit_support import LOS_ANGELES, Region
 
-from parity.domain.care import AppointmentStatus, CancelledBy, CareRequest, Offer, OfferResponse
+from parity.domain.care import (
+    AppointmentStatus,
+    CancelledBy,
+    CareRequest,
+    Channel,
+    Offer,
+    OfferResponse,
+)
 from parity.domain.compliance import Outcome, RequestEvidence, classify
 from parity.domain.errors import InvalidTransition, SlotUnavailable
 from parity.domain.holds import HoldStatus
@@ -53,13 +60,23 @@ def _evidence(region: Region, request: CareRequest) -> RequestEvidence:
 def test_an_offer_holds_its_slot_until_the_member_answers(region: Region) -> None:
     request = _initial_request(region)
     slot = _ana_intake(region, 9)
-    offer = make_offer(MakeOffer(request.id, slot.id), region.uow, region.clock, region.policy)
+    offer = make_offer(
+        MakeOffer(request.id, slot.id, "sam", Channel.PHONE),
+        region.uow,
+        region.clock,
+        region.policy,
+    )
     assert offer.response is OfferResponse.PENDING
     assert offer.timely
     assert region.uow.slots.get(slot.id).status is SlotStatus.HELD
     other = _initial_request(region, "m2")
     with pytest.raises(SlotUnavailable):
-        make_offer(MakeOffer(other.id, slot.id), region.uow, region.clock, region.policy)
+        make_offer(
+            MakeOffer(other.id, slot.id, "sam", Channel.PHONE),
+            region.uow,
+            region.clock,
+            region.policy,
+        )
 
 
 def test_a_declined_timely_offer_is_kept_as_evidence_and_counts_as_compliant(
@@ -67,7 +84,12 @@ def test_a_declined_timely_offer_is_kept_as_evidence_and_counts_as_compliant(
 ) -> None:
     request = _initial_request(region)
     slot = _ana_intake(region, 9)
-    offer = make_offer(MakeOffer(request.id, slot.id), region.uow, region.clock, region.policy)
+    offer = make_offer(
+        MakeOffer(request.id, slot.id, "sam", Channel.PHONE),
+        region.uow,
+        region.clock,
+        region.policy,
+    )
     region.clock.advance(timedelta(hours=1))
     answered = answer_offer(
         AnswerOffer(offer.id, False, "member m1"), region.uow, region.clock, region.policy
@@ -84,7 +106,12 @@ def test_a_declined_timely_offer_is_kept_as_evidence_and_counts_as_compliant(
 def test_accepting_an_offer_books_it_without_a_second_offer_record(region: Region) -> None:
     request = _initial_request(region)
     slot = _ana_intake(region, 10)
-    offer = make_offer(MakeOffer(request.id, slot.id), region.uow, region.clock, region.policy)
+    offer = make_offer(
+        MakeOffer(request.id, slot.id, "sam", Channel.PHONE),
+        region.uow,
+        region.clock,
+        region.policy,
+    )
     decision = answer_offer(
         AnswerOffer(offer.id, True, "member m1"), region.uow, region.clock, region.policy
     )
@@ -103,7 +130,12 @@ def test_accepting_an_offer_books_it_without_a_second_offer_record(region: Regio
 def test_an_unanswered_offer_expires_and_frees_its_slot(region: Region) -> None:
     request = _initial_request(region)
     slot = _ana_intake(region, 11)
-    offer = make_offer(MakeOffer(request.id, slot.id), region.uow, region.clock, region.policy)
+    offer = make_offer(
+        MakeOffer(request.id, slot.id, "sam", Channel.PHONE),
+        region.uow,
+        region.clock,
+        region.policy,
+    )
     region.clock.advance(timedelta(hours=23))
     assert expire_offers(region.uow, region.clock) == 0
     region.clock.advance(timedelta(hours=2))

@@ -364,7 +364,7 @@ def test_instants_are_stored_in_utc() -> None:
 WEEKS = [
     date(2026, 3, 2),  # spring forward on its Sunday
     date(2026, 3, 30),  # Cesar Chavez Day (Tuesday)
-    date(2026, 6, 15),  # Juneteenth (Friday)
+    date(2026, 6, 15),  # Juneteenth (Friday; state offices open)
     date(2026, 10, 26),  # fall back on its Sunday
     date(2026, 11, 23),  # Thanksgiving and the day after
     date(2026, 6, 8),  # an ordinary week

@@ -246,7 +246,9 @@ def test_the_staffed_simulator_rebooks_what_a_departure_cancels_and_stops_laying
 ):
     simulation = _staffed()
     leaver = simulation.region.clinicians[0].id
-    leaves_on = date(2026, 4, 13)
+    # Leaving the day after notice: follow-ups are offered within the SB 221 window (no
+    # system-written exception defers them), so the visits a departure cancels are near.
+    leaves_on = date(2026, 3, 31)
 
     def before_day(day: date) -> None:
         if day == date(2026, 3, 30):

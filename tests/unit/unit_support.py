@@ -22,7 +22,7 @@ LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 
 # Sunday 2026-05-31, noon in Los Angeles: the region's clock when a test begins. The first
 # materialised week is Monday 2026-06-01; Memorial Day (2026-05-25) is already behind us and
-# Juneteenth (Friday 2026-06-19) falls in the third week.
+# Juneteenth (Friday 2026-06-19, not a state-office closure) falls in the third week.
 REGION_START = datetime(2026, 5, 31, 12, 0, tzinfo=LOS_ANGELES)
 FIRST_WEEK = date(2026, 6, 1)
 REGION_WEEKS = 3

@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from parity.domain import ids
+from parity.domain.calendar import local_instant
 from parity.domain.care import (
     Appointment,
     AppointmentStatus,
@@ -480,10 +481,15 @@ def offer_task(offer: Offer, request: CareRequest) -> Json:
             "valueReference": reference("Practitioner", offer.clinician_id),
         },
         {"type": {"text": "timely"}, "valueBoolean": offer.timely},
+        {"type": {"text": "channel"}, "valueString": offer.channel.value},
     ]
+    if offer.offered_by:  # FHIR strings are never empty (offers recorded before r0008)
+        task["input"].append({"type": {"text": "offered-by"}, "valueString": offer.offered_by})
     if offer.responded_at is not None:
         task["lastModified"] = instant(offer.responded_at)
-        task["note"] = [{"text": f"{offer.response} by {offer.responded_by}"}]
+        via = f" via {offer.response_channel}" if offer.response_channel else ""
+        note = f": {offer.response_note}" if offer.response_note else ""
+        task["note"] = [{"text": f"{offer.response} by {offer.responded_by}{via}{note}"}]
     return task
 
 
@@ -492,9 +498,13 @@ def exception_task(found: ClinicalException, request: CareRequest) -> Json:
     task = _task(
         f"exception-{found.id}", "clinical-exception", "completed", request, found.recorded_at
     )
-    task["requester"] = {"display": found.author}
+    task["requester"] = {"display": f"{found.author} ({found.author_role})"}
+    if found.clinician_id:
+        task["requester"] |= reference("Practitioner", found.clinician_id)
     task["reasonCode"] = {"text": found.reason}
     task["restriction"] = {"period": {"end": instant(found.extended_deadline)}}
+    if found.late:
+        task["businessStatus"] = {"text": "late determination: documented after the deadline"}
     return task
 
 
@@ -506,6 +516,17 @@ def referral_task(found: Referral, request: CareRequest, citation: str) -> Json:
     task["reasonCode"] = {"text": found.reason}
     task["restriction"] = {"period": {"end": instant(found.deadline)}}
     task["note"] = [{"text": f"{citation}; {_explain(found.explanation)}"}]
+    task["input"] = [
+        {"type": {"text": "in-network-cost-sharing"}, "valueBoolean": found.in_network_cost_sharing}
+    ]
+    if found.outside_provider:  # FHIR strings are never empty: absent until it is known
+        task["input"].append(
+            {"type": {"text": "outside-provider"}, "valueString": found.outside_provider}
+        )
+    if found.appointment_at is not None:
+        task["input"].append(
+            {"type": {"text": "appointment"}, "valueDateTime": instant(found.appointment_at)}
+        )
     return task
 
 
@@ -525,9 +546,8 @@ def parse_task_id(text: str) -> tuple[str, int]:
 
 
 def parse_int_id(text: str, resource_type: str) -> int:
-    if not text.isdigit() or len(text) > 18:
-        raise NotFound(f"{resource_type} {text} not found", resource=resource_type, id=text)
-    return int(text)
+    """A numeric id in a path, in its one spelling (no padding, sign or Unicode digits)."""
+    return ids.path_number(text, resource_type)
 
 
 def reference_id(text: str, resource_type: str) -> str:
@@ -538,19 +558,20 @@ def reference_id(text: str, resource_type: str) -> str:
 
 def parse_datetime(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """A FHIR date or dateTime as the [start, end) it covers; without an offset it is
-    clinic-local (the law's dates are the clinic's dates)."""
+    clinic-local (the law's dates are the clinic's dates). A local time the clocks skipped
+    (spring forward) is refused; one they showed twice (fall back) needs an offset."""
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
             start = datetime.combine(day, time(0), tzinfo=tz)
             return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
         moment = datetime.fromisoformat(text)
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
-        return moment, moment + timedelta(seconds=1)
     except (ValueError, OverflowError):
         raise InvalidInput(
             f"{text!r} is not a FHIR date or dateTime (e.g. 2026-06-01T09:00-07:00)"
         ) from None
+    moment = local_instant(moment, tz)
+    return moment, moment + timedelta(seconds=1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,18 +56,62 @@ def _need(table: dict[str, Any], key: str, path: Path) -> Any:
 
 
 def holiday_calendar(table: dict[str, Any], path: Path) -> BusinessCalendar:
-    """Build the business calendar: weekdays minus the `holidays` package's list plus extras."""
+    """Build the business calendar: weekdays minus the holidays of the named calendar file
+    (data/calendars/<file>.toml, written out per year) plus the plan's extra closures. The
+    `holidays` package is used only when a file asks for it (`holidays_country`)."""
     weekdays = [WEEKDAY_NAMES.index(d) for d in table.get("weekdays", WEEKDAY_NAMES[:5])]
-    country = table.get("holidays_country")
     days: set[date] = set()
-    if country:
+    years: range | None = None
+    name = str(table.get("name", path.stem))
+    if "file" in table:
+        listed = calendar_file(str(table["file"]))
+        days.update(listed.days)
+        years, name = listed.years, listed.name
+    elif table.get("holidays_country"):
         subdivision = table.get("holidays_subdivision")
         days.update(
-            holiday_tables.country_holidays(country, subdiv=subdivision, years=HOLIDAY_YEARS)
+            holiday_tables.country_holidays(
+                table["holidays_country"], subdiv=subdivision, years=HOLIDAY_YEARS
+            )
         )
     for extra in table.get("extra_holidays", []):
-        days.add(date.fromisoformat(_need(extra, "date", path)))
-    return BusinessCalendar(str(table.get("name", path.stem)), days, weekdays)
+        days.add(date.fromisoformat(str(_need(extra, "date", path))))
+    return BusinessCalendar(name, days, weekdays, years)
+
+
+@dataclass(frozen=True)
+class HolidayList:
+    """A calendar file: its name, the years it covers and the days offices close."""
+
+    name: str
+    title: str
+    citation: str
+    years: range
+    days: frozenset[date]
+
+
+def calendar_file(name_or_path: str) -> HolidayList:
+    """Read data/calendars/<name>.toml; every holiday must fall in the years it covers."""
+    path = resolve("calendars", name_or_path)
+    data = _read(path)
+    first, last = int(_need(data, "first_year", path)), int(_need(data, "last_year", path))
+    years = range(first, last + 1)
+    days = frozenset(_holiday_day(h, path) for h in data.get("holiday", []))
+    stray = sorted(d for d in days if d.year not in years)
+    if stray:
+        raise RuleFileError(f"{path}: {stray[0]} is outside {first}-{last}", path=str(path))
+    return HolidayList(
+        str(_need(data, "name", path)),
+        str(data.get("title", path.stem)),
+        str(_need(data, "citation", path)),
+        years,
+        days,
+    )
+
+
+def _holiday_day(entry: dict[str, Any], path: Path) -> date:
+    value = _need(entry, "date", path)
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _standard(entry: dict[str, Any], path: Path) -> AccessStandard:
@@ -85,6 +129,7 @@ def _standard(entry: dict[str, Any], path: Path) -> AccessStandard:
             limit_hours=entry.get("limit_hours"),
             limit_business_days=entry.get("limit_business_days"),
             limit_minutes=entry.get("limit_minutes"),
+            plan_policy=bool(entry.get("plan_policy", False)),
         )
     except ValueError as error:
         raise RuleFileError(
@@ -101,7 +146,10 @@ def load_rules(
     calendar = holiday_calendar(_need(data, "calendar", path), path)
     if extra_holidays:
         calendar = BusinessCalendar(
-            calendar.name, calendar.holidays | set(extra_holidays), calendar.weekdays
+            calendar.name,
+            calendar.holidays | set(extra_holidays),
+            calendar.weekdays,
+            calendar.years,
         )
     standards = {s.name: s for s in (_standard(e, path) for e in _need(data, "standard", path))}
     monitoring = data.get("monitoring", {})
@@ -119,7 +167,23 @@ def load_rules(
             data.get("rescheduling", {}).get("prompt_business_days", 1)
         ),
         citations=citations,
+        follow_up_clock_after_member_event=_member_event_clock(data, path),
+        survey_time=str(monitoring.get("survey_time", "10:00")),
     )
+
+
+MEMBER_EVENT_CLOCKS = ("member-event",)
+
+
+def _member_event_clock(data: dict[str, Any], path: Path) -> str:
+    value = str(data.get("follow_up_clock", {}).get("after_member_event", "member-event"))
+    if value not in MEMBER_EVENT_CLOCKS:
+        raise RuleFileError(
+            f"{path}: follow_up_clock.after_member_event must be one of "
+            f"{', '.join(MEMBER_EVENT_CLOCKS)}",
+            path=str(path),
+        )
+    return value
 
 
 def load_contract(name_or_path: str) -> ContractTerms:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from parity.domain.errors import ParityError
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -31,19 +33,66 @@ def end_of_local_day(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=tz)
 
 
-class BusinessCalendar:
-    """Monday-Friday (or the configured weekdays) minus a named list of holidays."""
+class NonexistentLocalTime(ParityError):
+    """A clinic-local time that the clock skipped (the spring-forward gap)."""
 
-    __slots__ = ("_add_cache", "_weekday_holidays", "holidays", "name", "weekdays")
+    rule = "nonexistent-local-time"
+    http_status = 422
+
+
+class AmbiguousLocalTime(ParityError):
+    """A clinic-local time that happened twice (the fall-back hour): say which, with an offset."""
+
+    rule = "ambiguous-local-time"
+    http_status = 422
+
+
+def local_instant(wall: datetime, tz: ZoneInfo) -> datetime:
+    """The instant a clinic's clock showed `wall` (naive, clinic-local). A time inside the
+    spring-forward gap never happened and is refused; one in the fall-back hour happened
+    twice and is refused too: the caller must give an offset to say which."""
+    if wall.tzinfo is not None:
+        return wall
+    early = wall.replace(tzinfo=tz, fold=0)
+    late = wall.replace(tzinfo=tz, fold=1)
+    if early.utcoffset() == late.utcoffset():
+        return early
+    # zoneinfo maps a skipped time to both offsets; a round trip through UTC shows it.
+    if early.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
+        raise NonexistentLocalTime(
+            f"{wall.isoformat()} does not exist in {tz.key}: the clocks skipped that hour",
+            time=wall.isoformat(),
+        )
+    raise AmbiguousLocalTime(
+        f"{wall.isoformat()} happened twice in {tz.key}: give it with its UTC offset",
+        time=wall.isoformat(),
+    )
+
+
+class OutsideCalendar(ParityError):
+    """A business-day count reaches a year the holiday list does not cover."""
+
+    rule = "outside-calendar"
+    http_status = 422
+
+
+class BusinessCalendar:
+    """Monday-Friday (or the configured weekdays) minus a named list of holidays. With
+    `years`, the list covers only those years and a count outside them is refused rather
+    than silently treating an unknown year as having no holidays."""
+
+    __slots__ = ("_add_cache", "_weekday_holidays", "holidays", "name", "weekdays", "years")
 
     def __init__(
         self,
         name: str,
         holidays: Iterable[date] = (),
         weekdays: Iterable[int] = (0, 1, 2, 3, 4),
+        years: range | None = None,
     ) -> None:
         self.name = name
         self.holidays = frozenset(holidays)
+        self.years = years
         self.weekdays = frozenset(weekdays)
         if not self.weekdays:
             raise ValueError("a business calendar needs at least one working weekday")
@@ -55,7 +104,17 @@ class BusinessCalendar:
         return f"BusinessCalendar({self.name!r}, {len(self.holidays)} holidays)"
 
     def is_business_day(self, day: date) -> bool:
+        self._check_covered(day)
         return day.weekday() in self.weekdays and day not in self.holidays
+
+    def _check_covered(self, day: date) -> None:
+        if self.years is not None and day.year not in self.years:
+            raise OutsideCalendar(
+                f"the {self.name} calendar lists holidays for {self.years.start}-"
+                f"{self.years.stop - 1}; {day.isoformat()} is outside it: add that year's "
+                "holidays to the calendar file",
+                day=day.isoformat(),
+            )
 
     def add_business_days(self, day: date, count: int) -> date:
         """Return the `count`-th business day strictly after `day` (`day` itself when 0).
@@ -71,6 +130,17 @@ class BusinessCalendar:
             found = self._walk(day, count)
             self._add_cache[key] = found
         return found
+
+    def add_business_days_before(self, day: date, count: int) -> date:
+        """Return the `count`-th business day strictly before `day` (`day` itself when 0)."""
+        if count < 0:
+            raise ValueError("count must be >= 0")
+        current, remaining = day, count
+        while remaining:
+            current -= timedelta(days=1)
+            if self.is_business_day(current):
+                remaining -= 1
+        return current
 
     def _walk(self, day: date, count: int) -> date:
         current = day
@@ -89,6 +159,8 @@ class BusinessCalendar:
         """
         if end < start:
             return -self.business_days_between(end, start)
+        self._check_covered(start)
+        self._check_covered(end)
         whole_weeks, extra_days = divmod((end - start).days, 7)
         count = whole_weeks * len(self.weekdays)
         cursor = start + timedelta(days=whole_weeks * 7)

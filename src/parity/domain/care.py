@@ -28,7 +28,19 @@ class OfferResponse(StrEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+    # The member did not answer in time ("no answer"): see `Offer.counts_as_offered`.
     EXPIRED = "expired"
+
+
+class Channel(StrEnum):
+    """How an offer reached the member, or how their answer reached the plan."""
+
+    PHONE = "phone"
+    PORTAL = "portal"
+    SMS = "sms"
+    EMAIL = "email"
+    IN_PERSON = "in-person"
+    LETTER = "letter"
 
 
 class AppointmentStatus(StrEnum):
@@ -64,6 +76,13 @@ class CareRequest:
     prior_appointment_id: int | None = None
     extended_deadline: datetime | None = None
     status: RequestStatus = RequestStatus.OPEN
+    # The member's own choice of a later date than offered: kept as evidence (who recorded
+    # it, when), and compliant (docs/adr/0013-evidence-a-regulator-accepts.md).
+    member_preferred_from: datetime | None = None
+    preference_recorded_at: datetime | None = None
+    preference_recorded_by: str | None = None
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str | None = None
     id: int = 0
     # Who is working on it in the queue, and since when (a claim; "" when nobody).
     claimed_by: str = ""
@@ -76,10 +95,34 @@ class CareRequest:
             return self.extended_deadline
         return self.deadline
 
+    def prefer_later(self, start: datetime, by: str, at: datetime) -> None:
+        """Record the member's own request for a date after the one the plan could offer."""
+        if self.status is not RequestStatus.OPEN:
+            raise InvalidTransition(f"request {self.id} is {self.status}, not open")
+        self.member_preferred_from = start
+        self.preference_recorded_at = at
+        self.preference_recorded_by = by
+        self.not_before = max(self.not_before, start)
+
+    def withdraw(self, by: str, at: datetime) -> None:
+        """The member no longer wants this care: an open request closes, with who and when."""
+        if self.status is not RequestStatus.OPEN:
+            raise InvalidTransition(
+                f"request {self.id} is {self.status}; only open requests are withdrawn"
+            )
+        self.status = RequestStatus.WITHDRAWN
+        self.withdrawn_at = at
+        self.withdrawn_by = by
+
 
 @dataclass(slots=True)
 class Offer:
-    """An appointment time offered to a member: the evidence the law measures."""
+    """An appointment time offered to a member: the evidence the law measures.
+
+    Recorded when it happened, by whoever made it: the channel it went through, who offered
+    it (a user, or the process that sent it), and the member's answer with its time, its
+    channel, who recorded it and, for a refusal taken by staff, the contact note.
+    """
 
     request_id: int
     slot_id: int
@@ -90,14 +133,27 @@ class Offer:
     response: OfferResponse = OfferResponse.PENDING
     responded_by: str | None = None
     responded_at: datetime | None = None
+    channel: Channel = Channel.PORTAL
+    offered_by: str = ""
+    response_channel: Channel | None = None
+    response_note: str = ""
     id: int = 0
 
-    def respond(self, response: OfferResponse, by: str, at: datetime) -> None:
+    def respond(
+        self,
+        response: OfferResponse,
+        by: str,
+        at: datetime,
+        channel: Channel | None = None,
+        note: str = "",
+    ) -> None:
         if self.response is not OfferResponse.PENDING:
             raise InvalidTransition(f"offer {self.id} was already {self.response}")
         self.response = response
         self.responded_by = by
         self.responded_at = at
+        self.response_channel = channel
+        self.response_note = note
 
 
 @dataclass(slots=True)
@@ -143,7 +199,16 @@ class Referral:
     deadline: datetime
     reason: str
     explanation: dict[str, Any] = field(default_factory=dict)
+    made_by: str = ""
+    outside_provider: str = ""
+    appointment_at: datetime | None = None
+    in_network_cost_sharing: bool = True
     id: int = 0
+
+    @property
+    def arranged_in_time(self) -> bool | None:
+        """Whether the outside appointment fell within the standard (None: not yet known)."""
+        return None if self.appointment_at is None else self.appointment_at <= self.deadline
 
 
 @dataclass(slots=True)
@@ -151,6 +216,8 @@ class ClinicalException:
     """A provider's documented finding that a longer wait will not harm the member.
 
     28 CCR §1300.67.2.2(c)(5)(G): the record says who decided, when, why, and until when.
+    The author and role are the signed-in clinician's; the time is the server's. One
+    documented after the legal deadline is `late`: kept, but it does not excuse the wait.
     """
 
     request_id: int
@@ -158,6 +225,9 @@ class ClinicalException:
     recorded_at: datetime
     reason: str
     extended_deadline: datetime
+    author_role: str = ""
+    clinician_id: str | None = None
+    late: bool = False
     id: int = 0
 
 

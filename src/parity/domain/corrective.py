@@ -85,14 +85,15 @@ def breaches(
     thresholds: dict[str, float],
     minimum_decided: int,
 ) -> list[Breach]:
-    """Clinic × class × month groups below their class's threshold, with enough requests to judge.
+    """Network × class × measurement-year survey rates below their class's threshold,
+    with enough provider answers to judge.
 
-    `shares` maps (clinic, class, month) to (share within standard, decided requests).
+    `shares` maps (network, class, year) to (share within standard, provider answers).
     """
     found = []
     for (clinic, standard_class, month), (share, decided) in sorted(shares.items()):
         threshold = thresholds[standard_class]
         if share is not None and decided >= minimum_decided and share < threshold:
-            metric = f"{standard_class} compliance"
+            metric = f"{standard_class} survey rate"
             found.append(Breach(metric, clinic, standard_class, month, share, threshold))
     return found

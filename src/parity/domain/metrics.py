@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from statistics import fmean, median
 
-from parity.domain.compliance import COMPLIANT, Outcome
+from parity.domain.compliance import COMPLIANT, UNDECIDED, VIOLATIONS, Outcome
 
 URGENT_STANDARDS = frozenset({"urgent", "urgent-prior-auth"})
 
@@ -40,6 +40,13 @@ class EvidenceRow:
     wait_hours: float | None = None
     cause: str | None = None
     clinic_cancelled_unrescheduled: bool = False
+    # A plan's own figure (psychiatrist follow-ups, before SB 221): a miss is reported as a
+    # plan-policy miss, never as a violation of the law.
+    plan_policy: bool = False
+    legal_deadline: datetime | None = None
+    # For a referral: the wait to the outside appointment, and whether it met the standard.
+    referred_wait_business_days: int | None = None
+    referral_in_time: bool | None = None
 
     @property
     def urgent(self) -> bool:
@@ -47,15 +54,21 @@ class EvidenceRow:
 
     @property
     def decided(self) -> bool:
-        return self.outcome is not Outcome.PENDING
+        return self.outcome not in UNDECIDED
 
     @property
     def compliant(self) -> bool:
         return self.outcome in COMPLIANT
 
     @property
+    def missed(self) -> bool:
+        """Out of standard: a late request or a clinic cancellation not re-offered promptly."""
+        return self.outcome in VIOLATIONS
+
+    @property
     def violation(self) -> bool:
-        return self.decided and not self.compliant and self.outcome is not Outcome.REFERRED
+        """A violation of the law: a miss against a legal (not a plan-policy) standard."""
+        return self.missed and not self.plan_policy
 
 
 @dataclass
@@ -67,10 +80,14 @@ class Metric:
     decided: int = 0
     compliant: int = 0
     violations: int = 0
+    plan_policy_misses: int = 0
     referrals: int = 0
+    referrals_in_time: int = 0
+    referrals_late: int = 0
     clinic_cancelled_unrescheduled: int = 0
     waits_business_days: list[int] = field(default_factory=list)
     waits_hours: list[float] = field(default_factory=list)
+    referred_waits_business_days: list[int] = field(default_factory=list)
     causes: Counter[str] = field(default_factory=Counter)
     outcomes: Counter[str] = field(default_factory=Counter)
 
@@ -85,15 +102,25 @@ class Metric:
             return
         self.decided += 1
         self.compliant += row.compliant
-        self.referrals += row.outcome is Outcome.REFERRED
         self.clinic_cancelled_unrescheduled += row.clinic_cancelled_unrescheduled
+        if row.outcome is Outcome.REFERRED:
+            self._add_referral(row)
+            return  # a referral's wait is the outside appointment's, counted apart
         if row.violation:
             self.violations += 1
             self.causes[row.cause or "unknown"] += 1
+        self.plan_policy_misses += row.missed and row.plan_policy
         if row.wait_business_days is not None:
             self.waits_business_days.append(row.wait_business_days)
         if row.wait_hours is not None:
             self.waits_hours.append(row.wait_hours)
+
+    def _add_referral(self, row: EvidenceRow) -> None:
+        self.referrals += 1
+        self.referrals_in_time += row.referral_in_time is True
+        self.referrals_late += row.referral_in_time is False
+        if row.referred_wait_business_days is not None:
+            self.referred_waits_business_days.append(row.referred_wait_business_days)
 
     def summary(self, penalty_per_violation: int) -> dict[str, object]:
         bd, hours = self.waits_business_days, self.waits_hours
@@ -108,8 +135,20 @@ class Metric:
             "mean_wait_hours": _round(fmean(hours) if hours else None, 1),
             "median_wait_hours": _round(median(hours) if hours else None, 1),
             "violations": self.violations,
+            "plan_policy_misses": self.plan_policy_misses,
             "violation_causes": dict(self.causes),
             "out_of_network_referrals": self.referrals,
+            "referrals_arranged_in_time": self.referrals_in_time,
+            "referrals_arranged_late": self.referrals_late,
+            "referrals_appointment_unknown": (
+                self.referrals - self.referrals_in_time - self.referrals_late
+            ),
+            "mean_wait_referred_business_days": _round(
+                fmean(self.referred_waits_business_days)
+                if self.referred_waits_business_days
+                else None,
+                2,
+            ),
             "clinic_cancellations_not_rescheduled_promptly": self.clinic_cancelled_unrescheduled,
             "penalty_exposure_usd": self.violations * penalty_per_violation,
             "outcomes": dict(self.outcomes),

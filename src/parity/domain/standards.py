@@ -49,6 +49,9 @@ class AccessStandard:
     limit_hours: float | None = None
     limit_business_days: int | None = None
     limit_minutes: int | None = None
+    # A plan's own figure where the law sets none: tracked and reported, never counted as
+    # a violation of the law (docs/adr/0013-evidence-a-regulator-accepts.md).
+    plan_policy: bool = False
 
     def __post_init__(self) -> None:
         limits = [self.limit_hours, self.limit_business_days, self.limit_minutes]
@@ -103,6 +106,11 @@ class RuleSet:
     penalty_per_violation_usd: int = 25_000
     prompt_reschedule_business_days: int = 1
     citations: dict[str, str] = field(default_factory=dict)
+    # After a member's no-show or cancellation, a follow-up's clock starts at that event
+    # ("member-event") or at the last visit the member kept ("last-kept-visit").
+    follow_up_clock_after_member_event: str = "member-event"
+    # The Provider Appointment Availability Survey's time of day on each survey date.
+    survey_time: str = "10:00"
 
     def standard(self, name: str) -> AccessStandard:
         try:
@@ -115,16 +123,46 @@ class RuleSet:
             ) from None
 
     def standard_for(
-        self, visit: VisitType, provider_class: ProviderClass, *, prior_authorization: bool = False
+        self,
+        visit: VisitType,
+        provider_class: ProviderClass,
+        *,
+        prior_authorization: bool = False,
+        on: date | None = None,
     ) -> AccessStandard:
-        """Pick the standard that governs a request of this kind."""
+        """Pick the standard that governs a request of this kind whose clock starts `on`."""
         if visit is VisitType.URGENT:
             return self.standard("urgent-prior-auth" if prior_authorization else "urgent")
         if visit is VisitType.FOLLOW_UP:
-            return self.standard("follow-up-therapy")
+            return self.follow_up_standard(provider_class, on)
         if provider_class is ProviderClass.PSYCHIATRIST:
             return self.standard("initial-psychiatry")
         return self.standard("initial-therapy")
 
+    def follow_up_standard(self, provider_class: ProviderClass, on: date | None) -> AccessStandard:
+        """The follow-up standard the rule file names for this provider class on this date:
+        the law's (SB 221) where it applies, else the plan-policy figure the file gives."""
+        fitting = [
+            s
+            for s in self.standards.values()
+            if s.visit == VisitType.FOLLOW_UP.value
+            and provider_class in s.provider_classes
+            and (on is None or s.applies_on(on))
+        ]
+        if not fitting:
+            raise UnknownStandard(
+                f"no follow-up standard in {self.jurisdiction} covers a {provider_class} on {on}",
+                standard=f"follow-up/{provider_class}",
+            )
+        return min(fitting, key=lambda s: (s.plan_policy, s.name))
+
     def deadline(self, standard: AccessStandard, clock_start: datetime) -> datetime:
         return standard.deadline_for(clock_start, self.calendar, self.timezone)
+
+    def reoffer_by(self, cancelled_at: datetime) -> datetime:
+        """After a clinic cancellation, the last instant a new offer is prompt: the end of
+        the `prompt_reschedule_business_days`-th business day after the cancellation's
+        local date (a plan-policy figure in the rule file, [rescheduling])."""
+        day = local_date(cancelled_at, self.timezone)
+        last = self.calendar.add_business_days(day, self.prompt_reschedule_business_days)
+        return end_of_local_day(last, self.timezone)

@@ -13,10 +13,11 @@ from rich.table import Table
 from parity.bootstrap import Runtime
 from parity.domain.corrective import ActionStatus
 from parity.domain.errors import ParityError
-from parity.entrypoints.report_files import evidence_csv, to_csv, to_html, to_json
+from parity.entrypoints.report_files import evidence_csv, evidence_json, to_csv, to_html, to_json
 from parity.entrypoints.service_commands import fail, open_runtime
 from parity.services.compliance_report import ComplianceReport, build_report
 from parity.services.corrective import AddAction, add_action, detect_findings, move_action
+from parity.services.evidence_trail import evidence_documents
 from parity.services.reporting import Window
 
 console = Console()
@@ -48,7 +49,8 @@ def report(
     format_: Annotated[str, typer.Option("--format", help="html, csv or json")] = "html",
     output: Annotated[Path | None, typer.Option(help="file to write (default: stdout)")] = None,
     evidence: Annotated[
-        Path | None, typer.Option(help="also write the per-request evidence CSV here")
+        Path | None,
+        typer.Option(help="also write the per-request evidence here (.json: JSON, else CSV)"),
     ] = None,
 ) -> None:
     """Write the compliance report for requests made in [--from, --to)."""
@@ -65,9 +67,35 @@ def report(
     else:
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {format_} report for {len(built.rows):,} requests to {output}")
+        _print_rates(built)
     if evidence is not None:
-        evidence.write_text(evidence_csv(built), encoding="utf-8")
+        runtime = open_runtime()
+        documents = evidence_documents(runtime.uow(), runtime.policy, window, built.generated_at)
+        write = evidence_json if evidence.suffix == ".json" else evidence_csv
+        evidence.write_text(write(documents), encoding="utf-8")
         console.print(f"wrote per-request evidence to {evidence}")
+
+
+def _print_rates(built: ComplianceReport) -> None:
+    """Both rates, each explained: the regulator's survey rate and the request rate."""
+    for rate in built.survey:
+        console.print(
+            f"survey rate {rate.appointment_class} {rate.network} {rate.year}: "
+            f"{_pct(rate.share)} of {rate.answers} provider answers within standard "
+            f"(threshold {_pct(rate.threshold)}{', below' if rate.passed is False else ''})",
+            highlight=False,
+        )
+    for check in built.checks:
+        console.print(
+            f"request rate {check.name}: {_pct(check.share)} of {check.decided} decided "
+            "requests offered in time (the plan's own measure)",
+            highlight=False,
+        )
+    console.print(f"business days on the {built.calendar} calendar", highlight=False)
+
+
+def _pct(share: float | None) -> str:
+    return "n/a" if share is None else f"{share:.1%}"
 
 
 @plan_app.command("detect")
@@ -75,10 +103,11 @@ def plan_detect(
     from_: Annotated[str, typer.Option("--from", help="first day (ISO date)")],
     to: Annotated[str, typer.Option(help="day after the last (ISO date)")],
 ) -> None:
-    """Open findings for every clinic × class × month below the threshold."""
+    """Open findings for every network × class × measurement year whose survey rate is
+    below the threshold."""
     runtime = open_runtime()
     built = _report(runtime, _window(from_, to))
-    created = detect_findings(built.rows, runtime.uow(), runtime.policy, runtime.clock)
+    created = detect_findings(built.survey, runtime.uow(), runtime.policy, runtime.clock)
     console.print(f"{len(created)} new finding(s)")
     for finding in created:
         console.print(

@@ -98,50 +98,100 @@ def to_csv(report: ComplianceReport) -> str:
     return buffer.getvalue()
 
 
-def evidence_csv(report: ComplianceReport) -> str:
-    """One row per care request: the evidence trail an auditor asks for."""
+EVIDENCE_COLUMNS = (
+    "request",
+    "member",
+    "standard",
+    "plan_policy",
+    "citation",
+    "clinic",
+    "provider_class",
+    "requested_at",
+    "clock_start",
+    "legal_deadline",
+    "extended_deadline",
+    "prior_appointment",
+    "prior_appointment_start",
+    "exception_author",
+    "exception_role",
+    "exception_recorded_at",
+    "exception_reason",
+    "exception_late_determination",
+    "offers",
+    "referral_made_at",
+    "referral_made_by",
+    "referral_outside_provider",
+    "referral_outside_appointment",
+    "referral_in_network_cost_sharing",
+    "referral_arranged_in_time",
+    "member_preferred_from",
+    "withdrawn_at",
+    "wait_business_days",
+    "outcome",
+    "cause",
+    "verdict",
+    "as_of",
+    "calendar",
+)
+
+
+def evidence_json(documents: list[dict[str, Any]]) -> str:
+    """The evidence of every request, one document each (services.evidence_trail)."""
+    return json.dumps(documents, indent=2, default=str)
+
+
+def evidence_csv(documents: list[dict[str, Any]]) -> str:
+    """One row per care request: the evidence trail an auditor asks for, every time
+    clinic-local with its offset, every offer in one cell in the order it was made."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            "request",
-            "member",
-            "standard",
-            "clinic",
-            "provider_class",
-            "requested_at",
-            "clock_start",
-            "deadline",
-            "first_offer_at",
-            "first_offer_slot_start",
-            "first_offer_slot",
-            "wait_business_days",
-            "wait_hours",
-            "outcome",
-            "cause",
-        ]
-    )
-    for r in report.rows:
-        writer.writerow(
-            [
-                r.request_id,
-                r.member_id,
-                r.standard,
-                r.clinic_id,
-                r.provider_class,
-                r.requested_at.isoformat(),
-                r.clock_start.isoformat(),
-                r.deadline.isoformat(),
-                r.first_offer_at.isoformat() if r.first_offer_at else "",
-                r.first_offer_slot_start.isoformat() if r.first_offer_slot_start else "",
-                r.first_offer_slot_id or "",
-                r.wait_business_days,
-                r.wait_hours,
-                r.outcome.value,
-                r.cause or "",
-            ]
-        )
+    writer.writerow(EVIDENCE_COLUMNS)
+    for doc in documents:
+        writer.writerow([_cell(v) for v in _flat(doc).values()])
     return buffer.getvalue()
+
+
+def _flat(doc: dict[str, Any]) -> dict[str, Any]:
+    prior = doc["prior_appointment"] or {}
+    exception = doc["exception"] or {}
+    referral = doc["referral"] or {}
+    return {
+        **{k: doc[k] for k in EVIDENCE_COLUMNS[:11]},
+        "prior_appointment": prior.get("id"),
+        "prior_appointment_start": prior.get("start"),
+        "exception_author": exception.get("author"),
+        "exception_role": exception.get("role"),
+        "exception_recorded_at": exception.get("recorded_at"),
+        "exception_reason": exception.get("reason"),
+        "exception_late_determination": exception.get("late_determination"),
+        "offers": " | ".join(_offer_text(o) for o in doc["offers"]),
+        "referral_made_at": referral.get("made_at"),
+        "referral_made_by": referral.get("made_by"),
+        "referral_outside_provider": referral.get("outside_provider"),
+        "referral_outside_appointment": referral.get("outside_appointment"),
+        "referral_in_network_cost_sharing": referral.get("in_network_cost_sharing"),
+        "referral_arranged_in_time": referral.get("arranged_in_time"),
+        "member_preferred_from": doc["member_preferred_from"],
+        "withdrawn_at": (doc["withdrawn"] or {}).get("at"),
+        **{k: doc[k] for k in EVIDENCE_COLUMNS[-6:]},
+    }
+
+
+def _offer_text(o: dict[str, Any]) -> str:
+    answer = f"{o['response']}"
+    if o["responded_at"]:
+        via = f" via {o['response_channel']}" if o["response_channel"] else ""
+        answer += f" at {o['responded_at']}{via}, recorded by {o['recorded_by']}"
+    note = f" ({o['contact_note']})" if o["contact_note"] else ""
+    delivered = "; message delivered" if o["message_delivered"] else ""
+    return (
+        f"#{o['id']} {o['slot_start']} with {o['clinician']} offered {o['offered_at']} "
+        f"via {o['channel']} by {o['offered_by']}: {answer}{note}{delivered}"
+    )
+
+
+def _cell(value: Any) -> Any:
+    return "" if value is None else value
 
 
 def to_html(report: ComplianceReport) -> str:

@@ -9,7 +9,7 @@ deadline the request becomes an out-of-network referral: never a silent late boo
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from parity.domain.availability import SlotQuery
@@ -17,6 +17,7 @@ from parity.domain.care import (
     Appointment,
     CancelledBy,
     CareRequest,
+    Channel,
     Decision,
     Offer,
     OfferResponse,
@@ -33,6 +34,7 @@ from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import ExceptionKind, Slot
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Modality
+from parity.services.follow_ups import reanchor_follow_ups
 from parity.services.policy import Policy
 from parity.services.requests import create_referral
 from parity.services.waiting import may_wait, wait_for_slot
@@ -47,9 +49,26 @@ class Proposal:
 
 @dataclass(frozen=True, slots=True)
 class BookRequest:
+    """Book a request now: an offer made and accepted in one interaction. `accepted_by` is
+    who recorded the acceptance (the member in the portal, or the staff member on the phone
+    with them), `channel` the interaction's."""
+
     request_id: int
     slot_id: int | None = None
     accepted_by: str = "member"
+    channel: Channel = Channel.PORTAL
+
+
+# How far past the member's own later date the engine looks for a time for them.
+PREFERENCE_HORIZON = timedelta(days=28)
+
+
+def search_until(request: CareRequest) -> datetime:
+    """The last start the engine looks at: the (effective) deadline, or, when the member
+    asked for a later date themselves, a window from that date."""
+    if request.member_preferred_from is not None:
+        return max(request.effective_deadline, request.member_preferred_from + PREFERENCE_HORIZON)
+    return request.effective_deadline
 
 
 def _query(
@@ -62,7 +81,7 @@ def _query(
         request.modalities,
         request.clinic_id,
         max(now + policy.min_notice, request.not_before),
-        request.effective_deadline,
+        search_until(request),
         clinician_id,
     )
 
@@ -136,12 +155,19 @@ def book_in(cmd: BookRequest, uow: UnitOfWork, clock: Clock, policy: Policy) -> 
         considered: dict[str, Any] = {"requested_slot": slot.id}
     else:
         found, considered = best_timely_slot(request, uow, policy, now)
+        if found is None and request.member_preferred_from is not None:
+            raise DeadlineUnreachable(
+                f"no time from the member's preferred date "
+                f"{request.member_preferred_from.isoformat()} yet; the request stays open"
+            )
         if found is None:
             if may_wait(request, policy, now):
                 return wait_for_slot(request, considered, uow, now, policy)
             return _refer(request, considered, uow, clock, policy)
         slot = found
-    return book_slot(request, slot, cmd.accepted_by, considered, uow, now, policy)
+    return book_slot(
+        request, slot, cmd.accepted_by, considered, uow, now, policy, channel=cmd.channel
+    )
 
 
 def check_slot_fits(
@@ -156,6 +182,11 @@ def check_slot_fits(
     """Refuse a chosen slot that does not match the request or would make it late silently."""
     if slot.start < now + policy.min_notice:
         raise SlotUnavailable(f"slot {slot.id} starts too soon or is in the past", slot=slot.id)
+    if slot.start < request.clock_start:
+        raise SlotMismatch(
+            f"slot {slot.id} starts before the request's clock start: a follow-up is never "
+            "booked before the visit it follows"
+        )
     clinician = uow.clinicians.get(slot.clinician_id)
     if slot.kind not in policy.kinds_for(request.visit):
         raise SlotMismatch(
@@ -169,7 +200,8 @@ def check_slot_fits(
             f"clinician {clinician.id} does not match the request's provider class, language or modality"
         )
     late = slot.start > request.effective_deadline
-    if late and not allow_late and not _declined_timely_offer(request, uow):
+    chosen = request.member_preferred_from is not None
+    if late and not allow_late and not chosen and not _declined_timely_offer(request, uow):
         raise DeadlineUnreachable(
             f"slot {slot.id} starts after the {request.standard} deadline "
             f"{request.effective_deadline.isoformat()}; offer a timely slot or refer out of network",
@@ -209,6 +241,7 @@ def book_slot(
     *,
     held: bool = False,
     offer: Offer | None = None,
+    channel: Channel = Channel.PORTAL,
 ) -> Decision:
     """Book `slot` for `request`: re-check protected time, take (or confirm a held) slot,
     record the accepted offer and the appointment."""
@@ -223,11 +256,22 @@ def book_slot(
         uow.slots.take(slot.id)
     timely = slot.start <= request.effective_deadline
     if offer is None:
+        # Booked while the member chose: the offer and its acceptance are one interaction,
+        # recorded under whoever recorded it, through its channel.
         offer = uow.offers.add(
-            Offer(request.id, slot.id, slot.clinician_id, slot.start, now, timely)
+            Offer(
+                request.id,
+                slot.id,
+                slot.clinician_id,
+                slot.start,
+                now,
+                timely,
+                channel=channel,
+                offered_by=accepted_by,
+            )
         )
-    offer.respond(OfferResponse.ACCEPTED, accepted_by, now)
-    uow.offers.save(offer)
+        offer.respond(OfferResponse.ACCEPTED, accepted_by, now, channel)
+        uow.offers.save(offer)
     appointment = Appointment(
         request.id,
         request.member_id,
@@ -243,6 +287,7 @@ def book_slot(
     uow.appointments.add(appointment)
     request.status = RequestStatus.BOOKED
     uow.requests.save(request)
+    reanchor_follow_ups(request, appointment, uow, policy)
     standard = policy.rules.standard(request.standard)
     explanation: dict[str, Any] = {
         "rule": standard.name,

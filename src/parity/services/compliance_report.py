@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from parity.domain.compliance import Outcome
 from parity.domain.metrics import EvidenceRow, ThresholdCheck, group, threshold_checks
 from parity.domain.ports import UnitOfWork
+from parity.domain.survey import SurveyRate
 from parity.services.corrective import PlanLine, corrective_plan
 from parity.services.policy import Policy
 from parity.services.reporting import ProtectedWeek, Window, evidence_rows, protected_time_rows
+from parity.services.survey import survey
 
 # The breakdowns every report carries, as (name, dimensions).
 BREAKDOWNS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -35,6 +38,9 @@ class ComplianceReport:
     rows: list[EvidenceRow]
     protected: list[ProtectedWeek]
     plan: list[PlanLine] = field(default_factory=list)
+    survey: list[SurveyRate] = field(default_factory=list)
+    calendar: str = ""
+    calendar_citation: str = ""
 
     @property
     def violations(self) -> int:
@@ -64,6 +70,12 @@ class ComplianceReport:
             "from": self.window.start.isoformat(),
             "to": self.window.end.isoformat(),
             "requests": len(self.rows),
+            "calendar": self.calendar,
+            "calendar_citation": self.calendar_citation,
+            # The regulator's rate: providers' next available appointment on survey dates,
+            # per network and measurement year; judged against the 70 % thresholds.
+            "survey_rate": [rate.as_dict() for rate in self.survey],
+            # The plan's own rate: the share of requests offered an appointment in time.
             "thresholds": [
                 {
                     "class": c.name,
@@ -75,10 +87,11 @@ class ComplianceReport:
                 for c in self.checks
             ],
             "violations": self.violations,
+            "plan_policy_misses": sum(r.missed and r.plan_policy for r in self.rows),
             "violation_causes": dict(self.causes),
-            "out_of_network_referrals": sum(
-                r.outcome.value == "referred-out-of-network" for r in self.rows
-            ),
+            "out_of_network_referrals": sum(r.outcome is Outcome.REFERRED for r in self.rows),
+            "referrals_arranged_in_time": sum(r.referral_in_time is True for r in self.rows),
+            "referrals_arranged_late": sum(r.referral_in_time is False for r in self.rows),
             "penalty_exposure_usd": self.penalty_exposure_usd,
             "ipc_hours_guaranteed": round(self.ipc_guaranteed_minutes / 60, 1),
             "ipc_hours_kept": round(self.ipc_kept_minutes / 60, 1),
@@ -100,6 +113,7 @@ def build_report(
         ]
         for name, dims in BREAKDOWNS
     }
+    survey_rates = survey(uow, policy, window)
     return ComplianceReport(
         window=window,
         generated_at=now,
@@ -110,5 +124,8 @@ def build_report(
         breakdowns=breakdowns,
         rows=rows,
         protected=protected_time_rows(uow, policy, window),
-        plan=corrective_plan(rows, uow, now.astimezone(rules.timezone).date()),
+        plan=corrective_plan(survey_rates, uow, now.astimezone(rules.timezone).date()),
+        survey=survey_rates,
+        calendar=rules.calendar.name,
+        calendar_citation=rules.citations.get("calendar", ""),
     )

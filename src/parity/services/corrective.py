@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from parity.domain.corrective import Action, ActionStatus, Finding, FindingStatus, breaches
-from parity.domain.metrics import EvidenceRow, group
 from parity.domain.ports import Clock, UnitOfWork
+from parity.domain.survey import SurveyRate
 from parity.services.policy import Policy
 
-# Fewer decided requests than this in a clinic-month is too few to call a breach.
-MINIMUM_DECIDED = 10
+# Fewer provider answers than this in a network-year is too few to call a breach.
+MINIMUM_ANSWERS = 10
 
 
 def detect_findings(
-    rows: list[EvidenceRow], uow: UnitOfWork, policy: Policy, clock: Clock
+    rates: Sequence[SurveyRate], uow: UnitOfWork, policy: Policy, clock: Clock
 ) -> list[Finding]:
-    """Open a finding for every clinic × class × month below threshold not already on file."""
-    shares = {
-        (clinic, cls, month): (metric.share_within_standard, metric.decided)
-        for (clinic, cls, month), metric in group(rows, "clinic", "class", "month").items()
-    }
-    thresholds = {
-        "urgent": policy.rules.urgent_threshold,
-        "non-urgent": policy.rules.non_urgent_threshold,
-    }
+    """Open a finding for every network × class × measurement year whose survey rate is
+    below its threshold (28 CCR §1300.67.2.2(d), (f)) and not already on file. The
+    clinic-month request rates stay an operational drill-down, not a finding."""
+    shares = {(r.network, r.appointment_class, str(r.year)): (r.share, r.answers) for r in rates}
+    thresholds = {r.appointment_class: r.threshold for r in rates}
     created: list[Finding] = []
     with uow:
         known = {f.scope for f in uow.findings.list()}
-        for breach in breaches(shares, thresholds, MINIMUM_DECIDED):
+        for breach in breaches(shares, thresholds, MINIMUM_ANSWERS):
             finding = Finding(
                 breach.metric,
                 breach.clinic_id,
@@ -96,10 +93,9 @@ class PlanLine:
     trend: list[tuple[str, float | None]]
 
 
-def corrective_plan(rows: list[EvidenceRow], uow: UnitOfWork, today: date) -> list[PlanLine]:
-    """Every finding with its actions, the overdue ones flagged, and its metric's trend by
-    month since the month of the finding."""
-    by_scope = group(rows, "clinic", "class", "month")
+def corrective_plan(rates: Sequence[SurveyRate], uow: UnitOfWork, today: date) -> list[PlanLine]:
+    """Every finding with its actions, the overdue ones flagged, and its survey rate's
+    trend by measurement year since the year of the finding."""
     with uow:
         findings = sorted(uow.findings.list(), key=lambda f: f.id)
         actions = list(uow.actions.list())
@@ -107,11 +103,11 @@ def corrective_plan(rows: list[EvidenceRow], uow: UnitOfWork, today: date) -> li
     for finding in findings:
         mine = [a for a in actions if a.finding_id == finding.id]
         trend = [
-            (month, metric.share_within_standard)
-            for (clinic, cls, month), metric in by_scope.items()
-            if clinic == finding.clinic_id
-            and cls == finding.standard_class
-            and month >= finding.period
+            (str(rate.year), rate.share)
+            for rate in rates
+            if rate.network == finding.clinic_id
+            and rate.appointment_class == finding.standard_class
+            and str(rate.year) >= finding.period
         ]
         lines.append(PlanLine(finding, mine, [a.id for a in mine if a.is_overdue(today)], trend))
     return lines

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from parity.domain.care import Appointment, CancelledBy, Decision, RequestStatus
+from parity.domain.care import Appointment, CancelledBy, Channel, Decision, RequestStatus
 from parity.domain.errors import InvalidInput, InvalidTransition, SlotUnavailable
 from parity.domain.holds import Hold, HoldStatus
 from parity.domain.ports import Clock, UnitOfWork
@@ -60,6 +60,7 @@ class BookHold:
     hold_id: int
     accepted_by: str = "member"
     cancelled_appointment_id: int | None = None
+    channel: Channel = Channel.PORTAL
 
 
 def book_hold(cmd: BookHold, uow: UnitOfWork, clock: Clock, policy: Policy) -> Decision:
@@ -81,7 +82,15 @@ def book_hold(cmd: BookHold, uow: UnitOfWork, clock: Clock, policy: Policy) -> D
         slot = uow.slots.get(hold.slot_id)
         considered = {"hold": hold.id}
         decision = book_slot(
-            request, slot, cmd.accepted_by, considered, uow, now, policy, held=True
+            request,
+            slot,
+            cmd.accepted_by,
+            considered,
+            uow,
+            now,
+            policy,
+            held=True,
+            channel=cmd.channel,
         )
         hold.end(HoldStatus.BOOKED)
         uow.holds.save(hold)

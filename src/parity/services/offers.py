@@ -16,6 +16,7 @@ from parity.domain.care import (
     AppointmentStatus,
     CancelledBy,
     CareRequest,
+    Channel,
     Decision,
     Offer,
     OfferResponse,
@@ -47,8 +48,13 @@ EARLIER_TIME = "moved to an earlier time the member accepted"
 
 @dataclass(frozen=True, slots=True)
 class MakeOffer:
+    """Offer a slot: `offered_by` is the signed-in user (or the process) making the offer,
+    `channel` how it reaches the member."""
+
     request_id: int
     slot_id: int
+    offered_by: str
+    channel: Channel
 
 
 def make_offer(cmd: MakeOffer, uow: UnitOfWork, clock: Clock, policy: Policy) -> Offer:
@@ -63,17 +69,39 @@ def make_offer(cmd: MakeOffer, uow: UnitOfWork, clock: Clock, policy: Policy) ->
         uow.slots.take(slot.id, SlotStatus.HELD)
         timely = slot.start <= request.effective_deadline
         offer = uow.offers.add(
-            Offer(request.id, slot.id, slot.clinician_id, slot.start, now, timely)
+            Offer(
+                request.id,
+                slot.id,
+                slot.clinician_id,
+                slot.start,
+                now,
+                timely,
+                channel=cmd.channel,
+                offered_by=_who(cmd.offered_by, "an offer must say who made it"),
+            )
         )
         uow.commit()
     return offer
 
 
+def _who(name: str, message: str) -> str:
+    if not name.strip():
+        raise InvalidInput(message)
+    return name.strip()
+
+
 @dataclass(frozen=True, slots=True)
 class AnswerOffer:
+    """The member's answer, as recorded: `by` is who recorded it (the member themselves, or
+    a staff member who spoke to them), `channel` how the answer came. A refusal recorded by
+    staff (`by_staff`) needs the contact note that backs it."""
+
     offer_id: int
     accept: bool
     by: str
+    channel: Channel = Channel.PORTAL
+    note: str = ""
+    by_staff: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +128,11 @@ def respond_to_offer(
     """Answer an offer; then, with the waitlist on, pass any slot freed to the next
     waiting request (a declined slot, or the later visit an accepted offer replaced). An
     answer after the offer's hold time is refused, and the offer recorded as expired."""
-    if not cmd.by.strip():
-        raise InvalidInput("an answer to an offer must say who gave it")
+    _who(cmd.by, "an answer to an offer must say who recorded it")
+    if cmd.by_staff and not cmd.accept and not cmd.note.strip():
+        raise InvalidInput(
+            "a refusal recorded by staff needs a contact note: when and how the member said no"
+        )
     with uow:
         offer = uow.offers.get(cmd.offer_id)
         if offer.response is not OfferResponse.PENDING:
@@ -123,10 +154,11 @@ def _answer_in(
 ) -> tuple[Decision | None, int | None]:
     """Record the answer (or the expiry of a late one); the booking and the slot freed."""
     if late:
-        return None, _pass(offer, OfferResponse.EXPIRED, "system", uow, clock.now())
+        return None, _pass(offer, OfferResponse.EXPIRED, EXPIRY, uow, clock.now())
     if cmd.accept:
-        return _accept(offer, cmd.by, uow, clock, policy)
-    return None, _pass(offer, OfferResponse.DECLINED, cmd.by, uow, clock.now())
+        return _accept(offer, cmd, uow, clock, policy)
+    answer = (cmd.by, cmd.channel, cmd.note.strip())
+    return None, _pass(offer, OfferResponse.DECLINED, answer, uow, clock.now())
 
 
 def _hold_over(offer: Offer, clock: Clock, policy: Policy) -> bool:
@@ -136,7 +168,7 @@ def _hold_over(offer: Offer, clock: Clock, policy: Policy) -> bool:
 
 
 def _accept(
-    offer: Offer, by: str, uow: UnitOfWork, clock: Clock, policy: Policy
+    offer: Offer, cmd: AnswerOffer, uow: UnitOfWork, clock: Clock, policy: Policy
 ) -> tuple[Decision, int | None]:
     now = clock.now()
     request = uow.requests.get(offer.request_id)
@@ -144,8 +176,10 @@ def _accept(
     if slot.status is not SlotStatus.HELD:
         raise SlotUnavailable(f"slot {slot.id} is no longer held for offer {offer.id}")
     freed = _cancel_later_visit(request, uow, clock)
+    offer.respond(OfferResponse.ACCEPTED, cmd.by, now, cmd.channel, cmd.note.strip())
+    uow.offers.save(offer)
     decision = book_slot(
-        request, slot, by, {"offer": offer.id}, uow, now, policy, held=True, offer=offer
+        request, slot, cmd.by, {"offer": offer.id}, uow, now, policy, held=True, offer=offer
     )
     entry = open_entry(uow, request.id)
     if entry is not None:
@@ -169,9 +203,20 @@ def _cancel_later_visit(request: CareRequest, uow: UnitOfWork, clock: Clock) -> 
     return None
 
 
-def _pass(offer: Offer, response: OfferResponse, by: str, uow: UnitOfWork, now: datetime) -> int:
+# Who records that an offer went unanswered: the expiry process, not a person.
+EXPIRY = ("offer-expiry", None, "")
+
+
+def _pass(
+    offer: Offer,
+    response: OfferResponse,
+    answer: tuple[str, Channel | None, str],
+    uow: UnitOfWork,
+    now: datetime,
+) -> int:
     """Record a refusal or an expiry, free the slot, and let the member wait on."""
-    offer.respond(response, by, now)
+    by, channel, note = answer
+    offer.respond(response, by, now, channel, note)
     uow.offers.save(offer)
     uow.slots.release(offer.slot_id)
     entry = open_entry(uow, offer.request_id)
@@ -202,7 +247,7 @@ def _expire(uow: UnitOfWork, clock: Clock, hold_for: timedelta) -> list[tuple[in
         for offer in uow.offers.where(response=OfferResponse.PENDING):
             if offer.offered_at + hold_for <= now:
                 freed.append(
-                    (_pass(offer, OfferResponse.EXPIRED, "system", uow, now), offer.request_id)
+                    (_pass(offer, OfferResponse.EXPIRED, EXPIRY, uow, now), offer.request_id)
                 )
         uow.commit()
     return freed

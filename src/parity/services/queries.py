@@ -35,6 +35,7 @@ from parity.services.reschedule import visit_in
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 T = TypeVar("T")
+R = TypeVar("R", bound=scoping.OfMember)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +258,12 @@ def visit(uow: UnitOfWork, scope: MemberScope, appointment_id: int) -> Visit:
     with uow:
         found = uow.appointments.get(appointment_id)
         return _visit(uow, scoping.require(uow, scope, found, "Appointment", appointment_id))
+
+
+def kept(uow: UnitOfWork, scope: MemberScope, records: Sequence[R]) -> list[R]:
+    """The records (of any kind naming a member) whose member is in the caller's scope."""
+    with uow:
+        return scoping.kept(uow, scope, records)
 
 
 def visit_in_slot(uow: UnitOfWork, scope: MemberScope, slot_id: int) -> Appointment:

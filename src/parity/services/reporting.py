@@ -7,14 +7,21 @@ report writers, the API and the pages turn into tables and charts.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
 from parity.domain.calendar import local_date
-from parity.domain.care import Appointment, CancelledBy, CareRequest, Offer
-from parity.domain.compliance import Outcome, RequestEvidence, classify, first_offer
+from parity.domain.care import Appointment, CareRequest, Offer
+from parity.domain.compliance import (
+    Outcome,
+    RequestEvidence,
+    classify,
+    counted_offers,
+    first_offer,
+)
+from parity.domain.messages import MessageKind, MessageStatus
 from parity.domain.metrics import EvidenceRow
 from parity.domain.ports import UnitOfWork
 from parity.domain.schedule import overlap_minutes, week_start_of
@@ -43,19 +50,23 @@ def _by_request(items: Iterable[Any]) -> defaultdict[int, list[Any]]:
 
 
 @dataclass
-class _Records:
+class Records:
+    """Everything recorded, grouped by request, loaded once for a report."""
+
     offers: defaultdict[int, list[Offer]]
     appointments: defaultdict[int, list[Appointment]]
     referrals: dict[int, Any]
     exceptions: dict[int, Any]
+    delivered: frozenset[int]
 
     @classmethod
-    def load(cls, uow: UnitOfWork) -> _Records:
+    def load(cls, uow: UnitOfWork) -> Records:
         return cls(
             _by_request(uow.offers.list()),
             _by_request(uow.appointments.list()),
             {r.request_id: r for r in uow.referrals.list()},
             {e.request_id: e for e in uow.clinical_exceptions.list()},
+            delivered_offers(uow),
         )
 
     def evidence(self, request: CareRequest) -> RequestEvidence:
@@ -65,7 +76,20 @@ class _Records:
             self.appointments.get(request.id, []),
             self.referrals.get(request.id),
             self.exceptions.get(request.id),
+            self.delivered,
         )
+
+
+OFFER_KEY = "offer:"
+
+
+def delivered_offers(uow: UnitOfWork) -> frozenset[int]:
+    """The offers whose message the outbox delivered (its key names the offer)."""
+    return frozenset(
+        int(m.key.removeprefix(OFFER_KEY))
+        for m in uow.messages.where(status=MessageStatus.SENT)
+        if m.kind is MessageKind.OFFER and m.key.removeprefix(OFFER_KEY).isdigit()
+    )
 
 
 def evidence_rows(
@@ -74,25 +98,27 @@ def evidence_rows(
     """One row per care request made in the window, classified as of `now`."""
     start, end = window.instants(policy)
     with uow:
-        records = _Records.load(uow)
+        records = Records.load(uow)
         requests = [r for r in uow.requests.list() if start <= r.requested_at < end]
         return [
-            _row(records.evidence(r), policy, now) for r in sorted(requests, key=lambda r: r.id)
+            evidence_row(records.evidence(r), policy, now)
+            for r in sorted(requests, key=lambda r: r.id)
         ]
 
 
-def _row(evidence: RequestEvidence, policy: Policy, now: datetime) -> EvidenceRow:
+def evidence_row(evidence: RequestEvidence, policy: Policy, now: datetime) -> EvidenceRow:
+    """How one request counts, as of `now`: the row every figure is built from."""
     request = evidence.request
-    tz, calendar = policy.rules.timezone, policy.rules.calendar
-    outcome = classify(evidence, now)
-    offer = first_offer(evidence.offers)
+    tz, rules = policy.rules.timezone, policy.rules
+    outcome = classify(evidence, now, rules.reoffer_by)
+    offer = first_offer(counted_offers(evidence))
     wait_bd = wait_hours = None
     if offer is not None:
-        wait_bd = calendar.business_days_between(
-            local_date(request.clock_start, tz), local_date(offer.slot_start, tz)
-        )
+        wait_bd = _business_days(policy, request.clock_start, offer.slot_start)
         wait_hours = round((offer.slot_start - request.clock_start).total_seconds() / 3600, 2)
     requested_day = local_date(request.requested_at, tz)
+    referral = evidence.referral
+    outside = referral.appointment_at if referral is not None else None
     return EvidenceRow(
         request.id,
         request.member_id,
@@ -111,8 +137,18 @@ def _row(evidence: RequestEvidence, policy: Policy, now: datetime) -> EvidenceRo
         wait_bd,
         wait_hours,
         cause_of(evidence, outcome),
-        _unrescheduled(evidence.appointments, policy),
+        outcome is Outcome.CLINIC_CANCELLED,
+        rules.standard(request.standard).plan_policy,
+        request.deadline,
+        None if outside is None else _business_days(policy, request.clock_start, outside),
+        None if referral is None else referral.arranged_in_time,
     )
+
+
+def _business_days(policy: Policy, start: datetime, end: datetime) -> int:
+    """Business days from the clock start to a visit, on local dates; never negative."""
+    tz, calendar = policy.rules.timezone, policy.rules.calendar
+    return max(0, calendar.business_days_between(local_date(start, tz), local_date(end, tz)))
 
 
 def cause_of(evidence: RequestEvidence, outcome: Outcome) -> str | None:
@@ -124,27 +160,6 @@ def cause_of(evidence: RequestEvidence, outcome: Outcome) -> str | None:
     if outcome is Outcome.LATE:
         return "late-offer" if evidence.offers else "no-offer-made"
     return None
-
-
-def _unrescheduled(appointments: Sequence[Appointment], policy: Policy) -> bool:
-    """A clinic cancellation with no new visit booked within the prompt-rescheduling window."""
-    tz, calendar = policy.rules.timezone, policy.rules.calendar
-    allowed = policy.rules.prompt_reschedule_business_days
-    for cancelled in appointments:
-        if cancelled.cancelled_by is not CancelledBy.CLINIC or cancelled.cancelled_at is None:
-            continue
-        cancelled_day = local_date(cancelled.cancelled_at, tz)
-        rebooked = [
-            a
-            for a in appointments
-            if a.id != cancelled.id
-            and a.booked_at >= cancelled.cancelled_at
-            and calendar.business_days_between(cancelled_day, local_date(a.booked_at, tz))
-            <= allowed
-        ]
-        if not rebooked:
-            return True
-    return False
 
 
 @dataclass(frozen=True, slots=True)

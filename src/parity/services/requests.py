@@ -5,10 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from parity.domain.care import CareRequest, ClinicalException, Referral, RequestStatus
+from parity.domain.calendar import local_date
+from parity.domain.care import (
+    CareRequest,
+    ClinicalException,
+    OfferResponse,
+    Referral,
+    RequestStatus,
+)
 from parity.domain.errors import InvalidInput, InvalidTransition
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.standards import VisitType
+from parity.domain.users import Forbidden, Principal, Role
 from parity.domain.workforce import Modality, ProviderClass
 from parity.services.policy import Policy
 
@@ -42,15 +50,19 @@ def new_request(cmd: RequestCare, uow: UnitOfWork, clock: Clock, policy: Policy)
     """Build and store a request inside the caller's transaction."""
     _validate(cmd)
     uow.clinics.get(cmd.clinic_id)
-    standard = policy.rules.standard_for(
-        cmd.visit, cmd.provider_class, prior_authorization=cmd.prior_authorization
-    )
     requested_at = cmd.requested_at or clock.now()
     # SB 221: a follow-up's clock starts at the prior appointment, not at the request.
     clock_start = cmd.prior_appointment_start if cmd.visit is VisitType.FOLLOW_UP else None
     clock_start = clock_start or requested_at
+    standard = policy.rules.standard_for(
+        cmd.visit,
+        cmd.provider_class,
+        prior_authorization=cmd.prior_authorization,
+        on=local_date(clock_start, policy.rules.timezone),
+    )
     deadline = policy.rules.deadline(standard, clock_start)
-    not_before = max(requested_at, cmd.not_before or requested_at)
+    # Never before the request, and a follow-up never before the visit it follows.
+    not_before = max(requested_at, clock_start, cmd.not_before or requested_at)
     request = CareRequest(
         cmd.member_id,
         cmd.visit,
@@ -91,8 +103,11 @@ MAX_EXTENSION = timedelta(days=365)
 
 @dataclass(frozen=True, slots=True)
 class RecordClinicalException:
+    """A clinician's determination: `author` is the signed-in principal, never a name typed
+    into a form; the time is the server's."""
+
     request_id: int
-    author: str
+    author: Principal
     reason: str
     extended_deadline: datetime
 
@@ -110,37 +125,116 @@ def record_clinical_exception(
 def document_exception(
     cmd: RecordClinicalException, uow: UnitOfWork, clock: Clock
 ) -> ClinicalException:
-    if not cmd.author.strip() or not cmd.reason.strip():
-        raise InvalidInput("a clinical exception needs its author and reason on record")
+    """Record the treating or referring clinician's determination. Documented after the
+    legal deadline it is kept as a late determination and the deadline stays where it was."""
+    if not cmd.reason.strip():
+        raise InvalidInput("a clinical exception needs its reason on record")
     if cmd.extended_deadline.tzinfo is None:
         raise InvalidInput("the extended deadline must carry a time zone")
     request = uow.requests.get(cmd.request_id)
-    if cmd.extended_deadline <= request.deadline:
-        raise InvalidInput("a clinical exception must extend the deadline, not shorten it")
-    if cmd.extended_deadline > request.deadline + MAX_EXTENSION:
-        raise InvalidInput(
-            f"a clinical exception may extend a deadline by at most {MAX_EXTENSION.days} days; "
-            "a longer wait is a new request, not an exception"
-        )
-    request.extended_deadline = cmd.extended_deadline
-    uow.requests.save(request)
+    clinician_id = _determining_clinician(cmd.author, request, uow)
+    _check_extension(request, cmd.extended_deadline)
+    now = clock.now()
+    late = now > request.deadline
+    if not late:
+        request.extended_deadline = cmd.extended_deadline
+        uow.requests.save(request)
     exception = ClinicalException(
-        request.id, cmd.author.strip(), clock.now(), cmd.reason.strip(), cmd.extended_deadline
+        request.id,
+        cmd.author.subject,
+        now,
+        cmd.reason.strip(),
+        cmd.extended_deadline,
+        author_role=cmd.author.role.value,
+        clinician_id=clinician_id,
+        late=late,
     )
     return uow.clinical_exceptions.add(exception)
 
 
+def _check_extension(request: CareRequest, extended: datetime) -> None:
+    if extended <= request.deadline:
+        raise InvalidInput("a clinical exception must extend the deadline, not shorten it")
+    if extended > request.deadline + MAX_EXTENSION:
+        raise InvalidInput(
+            f"a clinical exception may extend a deadline by at most {MAX_EXTENSION.days} days; "
+            "a longer wait is a new request, not an exception"
+        )
+
+
+def _determining_clinician(who: Principal, request: CareRequest, uow: UnitOfWork) -> str:
+    """Only a clinician who treats the member or referred them may determine that a longer
+    wait will not harm them; a scheduler, a manager or an administrator may not."""
+    if who.role is not Role.THERAPIST or not who.clinician_id:
+        raise Forbidden(
+            f"a {who.role} may not document a clinical exception: only the member's treating "
+            "or referring clinician may"
+        )
+    if who.clinician_id not in care_team(request, uow):
+        raise Forbidden(
+            f"clinician {who.clinician_id} neither treats nor referred member {request.member_id}"
+        )
+    return who.clinician_id
+
+
+def care_team(request: CareRequest, uow: UnitOfWork) -> set[str]:
+    """The clinicians who treat or referred the member: the request's preferred clinician,
+    the clinician of its prior appointment, those of the member's visits and courses."""
+    team = {a.clinician_id for a in uow.appointments.where(member_id=request.member_id)}
+    team |= {c.clinician_id for c in uow.courses.where(member_id=request.member_id)}
+    if request.preferred_clinician_id:
+        team.add(request.preferred_clinician_id)
+    return team
+
+
 @dataclass(frozen=True, slots=True)
 class ReferOutOfNetwork:
+    """Arrange out-of-network care: who arranged it (the signed-in user), the outside
+    provider, and the outside appointment when it is known."""
+
     request_id: int
     reason: str
+    made_by: str = "scheduler"
+    outside_provider: str = ""
+    appointment_at: datetime | None = None
 
 
 def refer_out_of_network(cmd: ReferOutOfNetwork, uow: UnitOfWork, clock: Clock) -> Referral:
     """Arrange out-of-network care at in-network cost sharing (SB 855, H&S §1374.72)."""
+    if cmd.appointment_at is not None and cmd.appointment_at.tzinfo is None:
+        raise InvalidInput("the outside appointment must carry a time zone")
     with uow:
         request = uow.requests.get(cmd.request_id)
-        referral = create_referral(request, cmd.reason, {"by": "scheduler"}, uow, clock)
+        referral = create_referral(request, cmd.reason, {"by": cmd.made_by}, uow, clock)
+        referral.made_by = cmd.made_by
+        referral.outside_provider = cmd.outside_provider.strip()
+        referral.appointment_at = cmd.appointment_at
+        uow.referrals.save(referral)
+        uow.commit()
+    return referral
+
+
+@dataclass(frozen=True, slots=True)
+class RecordReferralAppointment:
+    """The outside appointment a referral led to, once the outside provider confirms it."""
+
+    referral_id: int
+    outside_provider: str
+    appointment_at: datetime
+
+
+def record_referral_appointment(cmd: RecordReferralAppointment, uow: UnitOfWork) -> Referral:
+    """Keep where and when the member is seen out of network, so the report can say
+    whether the referral was arranged within the standard."""
+    if cmd.appointment_at.tzinfo is None:
+        raise InvalidInput("the outside appointment must carry a time zone")
+    if not cmd.outside_provider.strip():
+        raise InvalidInput("name the outside provider")
+    with uow:
+        referral = uow.referrals.get(cmd.referral_id)
+        referral.outside_provider = cmd.outside_provider.strip()
+        referral.appointment_at = cmd.appointment_at
+        uow.referrals.save(referral)
         uow.commit()
     return referral
 
@@ -161,5 +255,57 @@ def create_referral(
         request.effective_deadline,
         reason,
         dict(explanation),
+        made_by=str(explanation.get("by", "booking engine")),
     )
     return uow.referrals.add(referral)
+
+
+@dataclass(frozen=True, slots=True)
+class PreferLater:
+    """The member asks for a date after the one the plan can offer: their choice, kept
+    as evidence with who recorded it (the member, or the staff member they told)."""
+
+    request_id: int
+    preferred_from: datetime
+    recorded_by: str
+
+
+def prefer_later_date(cmd: PreferLater, uow: UnitOfWork, clock: Clock) -> CareRequest:
+    """Record the member's own later date. The request stays open and is booked from that
+    date; it counts as compliant (a member's choice does not put the plan out of
+    compliance), and is never referred out of network "for no capacity" because of it."""
+    if cmd.preferred_from.tzinfo is None:
+        raise InvalidInput("the preferred date must carry a time zone")
+    if not cmd.recorded_by.strip():
+        raise InvalidInput("say who recorded the member's preference")
+    with uow:
+        request = uow.requests.get(cmd.request_id)
+        request.prefer_later(cmd.preferred_from, cmd.recorded_by.strip(), clock.now())
+        uow.requests.save(request)
+        uow.commit()
+    return request
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawRequest:
+    request_id: int
+    withdrawn_by: str
+
+
+def withdraw_request(cmd: WithdrawRequest, uow: UnitOfWork, clock: Clock) -> CareRequest:
+    """The member no longer wants this care: an open request closes. Withdrawn before its
+    deadline it is not counted against the plan."""
+    if not cmd.withdrawn_by.strip():
+        raise InvalidInput("say who withdrew the request")
+    with uow:
+        request = uow.requests.get(cmd.request_id)
+        if any(
+            o.response is OfferResponse.PENDING for o in uow.offers.where(request_id=request.id)
+        ):
+            raise InvalidTransition(
+                f"request {request.id} has an offer waiting for an answer: record the answer first"
+            )
+        request.withdraw(cmd.withdrawn_by.strip(), clock.now())
+        uow.requests.save(request)
+        uow.commit()
+    return request

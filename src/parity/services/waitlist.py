@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from parity.domain.care import AppointmentStatus, CareRequest, Offer, RequestStatus
+from parity.domain.care import AppointmentStatus, CareRequest, Channel, Offer, RequestStatus
 from parity.domain.errors import (
     InvalidInput,
     InvalidTransition,
@@ -39,6 +39,8 @@ from parity.services.policy import Policy
 
 # Two freed slots offered at once may both pick the same member; the loser tries again.
 OFFER_ATTEMPTS = 12
+# Who offers a freed slot: the waitlist process, not a person.
+WAITLIST = "waitlist"
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,12 +208,17 @@ def offer_to(
     uow.waitlist.save(entry)  # refused if another transaction claimed this member first
     uow.slots.take(slot.id, SlotStatus.HELD)  # refused if another offer holds the slot
     timely = slot.start <= request.effective_deadline
-    offer = uow.offers.add(Offer(request.id, slot.id, slot.clinician_id, slot.start, now, timely))
+    offer = uow.offers.add(
+        Offer(request.id, slot.id, slot.clinician_id, slot.start, now, timely, offered_by=WAITLIST)
+    )
     tz = policy.rules.timezone
     hold_until = {"hold_until": local_when(now + policy.waitlist.offer_hold, tz)}
     key = f"offer:{offer.id}"
     extra = {"offer_id": str(offer.id), **hold_until}
-    queue_about_slot(uow, key, request.member_id, MessageKind.OFFER, slot, tz, now, extra)
+    sent = queue_about_slot(uow, key, request.member_id, MessageKind.OFFER, slot, tz, now, extra)
+    # The offer went out as the member's message: its channel is the message's.
+    offer.channel = Channel(sent.channel.value) if sent is not None else Channel.PORTAL
+    uow.offers.save(offer)
     return offer
 
 

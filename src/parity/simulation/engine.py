@@ -278,9 +278,10 @@ class Simulation:
         course = self._read(lambda uow: uow.courses.get(course_id))
         if course.sessions_done >= course.sessions_planned:
             return
-        when = self.clock.now() if rescheduled else None
+        # The follow-up's clock after a member's own cancellation or no-show comes from the
+        # appointment's record (the rule file's follow_up_clock), not from this caller.
         decision = book_follow_up(
-            BookFollowUp(course.id, appointment.id, when), self.uow, self.clock, self.policy
+            BookFollowUp(course.id, appointment.id), self.uow, self.clock, self.policy
         )
         self.episodes[decision.request_id] = episode
         self._after(decision)

@@ -24,7 +24,14 @@ from parity.domain.care import (
     Offer,
     Referral,
 )
-from parity.domain.compliance import COMPLIANT, Outcome, RequestEvidence, classify, first_offer
+from parity.domain.compliance import (
+    COMPLIANT,
+    UNDECIDED,
+    VIOLATIONS,
+    RequestEvidence,
+    classify,
+    first_offer,
+)
 from parity.domain.ports import UnitOfWork
 from parity.simulation.summary import GROUPS
 
@@ -141,13 +148,13 @@ def _count(
     end: datetime,
 ) -> None:
     outcome = classify(evidence, end)
-    if outcome is Outcome.PENDING:
+    if outcome in UNDECIDED:
         return
     request = evidence.request
     access = month.access[GROUPS[request.standard]]
     access.decided += 1
     access.compliant += outcome in COMPLIANT
-    access.violations += outcome not in COMPLIANT and outcome is not Outcome.REFERRED
+    access.violations += outcome in VIOLATIONS
     offer = first_offer(evidence.offers)
     if offer is not None:
         start, offered = local_date(request.clock_start, tz), local_date(offer.slot_start, tz)

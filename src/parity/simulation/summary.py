@@ -9,7 +9,14 @@ from statistics import median, quantiles
 
 from parity.domain.calendar import local_date
 from parity.domain.care import AppointmentStatus, CareRequest
-from parity.domain.compliance import COMPLIANT, Outcome, RequestEvidence, classify, first_offer
+from parity.domain.compliance import (
+    COMPLIANT,
+    UNDECIDED,
+    Outcome,
+    RequestEvidence,
+    classify,
+    first_offer,
+)
 from parity.domain.ports import UnitOfWork
 from parity.services.policy import Policy
 from parity.simulation.engine import SimulationConfig
@@ -20,6 +27,9 @@ GROUPS = {
     "initial-therapy": "initial",
     "initial-psychiatry": "initial",
     "follow-up-therapy": "follow-up",
+    # Plan-policy follow-up standards (psychiatrists; before SB 221): see the rule file.
+    "follow-up-psychiatry": "follow-up",
+    "follow-up-therapy-before-sb221": "follow-up",
 }
 
 
@@ -130,10 +140,10 @@ def _summarise(uow: UnitOfWork, policy: Policy, config: SimulationConfig, member
             continue
         group = groups[GROUPS[request.standard]]
         evidence = _evidence(uow, request)
-        outcome = classify(evidence, end)
+        outcome = classify(evidence, end, policy.rules.reoffer_by)
         group.requests += 1
         group.outcomes[outcome.value] += 1
-        if outcome is Outcome.PENDING:
+        if outcome in UNDECIDED:
             continue
         group.decided += 1
         group.compliant += outcome in COMPLIANT

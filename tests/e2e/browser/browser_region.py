@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from parity.adapters.clock import SimulatedClock
 from parity.adapters.memory import MemoryUnitOfWork
 from parity.adapters.rules_files import load_region
-from parity.domain.care import CancelledBy, Course
+from parity.domain.care import CancelledBy, Channel, Course
 from parity.domain.members import Member
 from parity.domain.schedule import AvailabilityException, BlockKind, ExceptionKind, SlotStatus
 from parity.domain.standards import VisitType
@@ -166,7 +166,9 @@ class History:
         self.clock.set(at(date(2026, 5, 28), 15))
         for request_id in late[-2:]:
             offer = make_offer(
-                MakeOffer(request_id, self.slot_at("fontana", BlockKind.INTAKE)),
+                MakeOffer(
+                    request_id, self.slot_at("fontana", BlockKind.INTAKE), "sam", Channel.SMS
+                ),
                 self.store,
                 self.clock,
                 self.policy,
@@ -238,13 +240,16 @@ class History:
         )
         declined = self.request(self.remote_member(), at(date(2026, 6, 1), 9))
         offer = make_offer(
-            MakeOffer(declined, self.slot_at("san-diego", BlockKind.INTAKE)),
+            MakeOffer(declined, self.slot_at("san-diego", BlockKind.INTAKE), "sam", Channel.PHONE),
             self.store,
             self.clock,
             self.policy,
         )
         answer_offer(
-            AnswerOffer(offer.id, False, "member by phone"), self.store, self.clock, self.policy
+            AnswerOffer(offer.id, False, "sam", Channel.PHONE, "called; member said no", True),
+            self.store,
+            self.clock,
+            self.policy,
         )
         referred = book_request(
             BookRequest(self.request(eve, at(date(2026, 6, 1), 11))),
@@ -257,7 +262,7 @@ class History:
             self.request(self.remote_member(), at(date(2026, 6, 2), hour), visit=VisitType.URGENT)
         pending = self.request(dee, at(date(2026, 6, 2), 12))
         make_offer(
-            MakeOffer(pending, self.slot_at("san-diego", BlockKind.INTAKE)),
+            MakeOffer(pending, self.slot_at("san-diego", BlockKind.INTAKE), "sam", Channel.PHONE),
             self.store,
             self.clock,
             self.policy,
@@ -266,8 +271,8 @@ class History:
     def plan(self) -> None:
         self.clock.set(NOW - timedelta(hours=1))
         window = Window(date(2026, 5, 1), date(2026, 6, 4))
-        rows = build_report(self.store, self.policy, window, self.clock.now()).rows
-        found = detect_findings(rows, self.store, self.policy, self.clock)
+        rates = build_report(self.store, self.policy, window, self.clock.now()).survey
+        found = detect_findings(rates, self.store, self.policy, self.clock)
         assert found, "Fontana's May should be a finding"
         self.region.finding = found[0].id
         add_action(

@@ -23,13 +23,21 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    false,
     func,
     text,
+    true,
 )
 
 from parity.adapters.sql.column_types import JsonDocument, ModalityTuple, TextTuple, UtcDateTime
 from parity.domain.audit import AuditAction
-from parity.domain.care import AppointmentStatus, CancelledBy, OfferResponse, RequestStatus
+from parity.domain.care import (
+    AppointmentStatus,
+    CancelledBy,
+    Channel,
+    OfferResponse,
+    RequestStatus,
+)
 from parity.domain.corrective import ActionStatus, FindingStatus
 from parity.domain.holds import HoldStatus
 from parity.domain.messages import ChannelKind, MessageKind, MessageStatus
@@ -253,6 +261,11 @@ care_requests = Table(
     Column("status", enum_of(RequestStatus), nullable=False, index=True),
     Column("claimed_by", String, nullable=False, server_default=""),  # queue claims
     Column("claimed_at", UtcDateTime, nullable=True),
+    Column("member_preferred_from", UtcDateTime, nullable=True),
+    Column("preference_recorded_at", UtcDateTime, nullable=True),
+    Column("preference_recorded_by", String, nullable=True),
+    Column("withdrawn_at", UtcDateTime, nullable=True),
+    Column("withdrawn_by", String, nullable=True),
     _version(),
 )
 
@@ -281,6 +294,10 @@ offers = Table(
     Column("response", enum_of(OfferResponse), nullable=False, index=True),
     Column("responded_by", String, nullable=True),
     Column("responded_at", UtcDateTime, nullable=True),
+    Column("channel", enum_of(Channel), nullable=False, server_default="portal"),
+    Column("offered_by", String, nullable=False, server_default=""),
+    Column("response_channel", enum_of(Channel), nullable=True),
+    Column("response_note", String, nullable=False, server_default=""),
     _version(),
 )
 
@@ -332,6 +349,10 @@ referrals = Table(
     Column("deadline", UtcDateTime, nullable=False),
     Column("reason", String, nullable=False),
     Column("explanation", JsonDocument, nullable=False),
+    Column("made_by", String, nullable=False, server_default=""),
+    Column("outside_provider", String, nullable=False, server_default=""),
+    Column("appointment_at", UtcDateTime, nullable=True),
+    Column("in_network_cost_sharing", Boolean, nullable=False, server_default=true()),
     _version(),
 )
 
@@ -344,6 +365,9 @@ clinical_exceptions = Table(
     Column("recorded_at", UtcDateTime, nullable=False),
     Column("reason", String, nullable=False),
     Column("extended_deadline", UtcDateTime, nullable=False),
+    Column("author_role", String(ENUM_LENGTH), nullable=False, server_default=""),
+    Column("clinician_id", String, nullable=True),
+    Column("late", Boolean, nullable=False, server_default=false()),
     _version(),
 )
 

@@ -9,21 +9,26 @@ from fastapi import APIRouter, Query, Request
 
 from parity.adapters import fhir
 from parity.domain import ids
-from parity.domain.care import CareRequest, RequestStatus
+from parity.domain.care import CareRequest, Channel, RequestStatus
 from parity.domain.scope import MemberScope
 from parity.entrypoints.api import inputs
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, search_results
 from parity.entrypoints.api.schemas import ParametersBody
 from parity.entrypoints.api.search import int_ref, read_each, ref, statuses, tokens
+from parity.entrypoints.api.signed_in import Who
 from parity.entrypoints.security.scope import Scope
 from parity.services import queries
 from parity.services.offers import MakeOffer, make_offer
 from parity.services.requests import (
+    PreferLater,
     RecordClinicalException,
     ReferOutOfNetwork,
+    WithdrawRequest,
+    prefer_later_date,
     record_clinical_exception,
     refer_out_of_network,
+    withdraw_request,
 )
 
 router = APIRouter(tags=["Care requests"])
@@ -86,14 +91,21 @@ def search_requests(
     "/ServiceRequest/{request_id}/$clinical-exception", summary="Document a clinical exception"
 )
 def clinical_exception(
-    request_id: str, body: ParametersBody, context: Context, uow: Uow, scope: Scope
+    request_id: str,
+    body: ParametersBody,
+    context: Context,
+    uow: Uow,
+    scope: Scope,
+    who: Who,
 ) -> FhirResponse:
-    """28 CCR §1300.67.2.2(c)(5)(G): a provider (`author`) notes that a longer wait will not
-    harm the member (`reason`); the deadline moves to `extended-deadline`. Returns the Task."""
+    """28 CCR §1300.67.2.2(c)(5)(G): the signed-in treating or referring clinician notes
+    that a longer wait will not harm the member (`reason`) and until when
+    (`extended-deadline`); author, role and time come from the session and the server.
+    After the legal deadline it is kept as a late determination. Returns the Task."""
     params = inputs.read(body, inputs.EXCEPTION)
     cmd = RecordClinicalException(
         queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest")).id,
-        params.required("author"),
+        who,
         params.required("reason"),
         inputs.deadline(params, "extended-deadline", context.tz),
     )
@@ -105,26 +117,73 @@ def clinical_exception(
 
 @router.post("/ServiceRequest/{request_id}/$refer", summary="Refer out of network")
 def refer(
-    request_id: str, body: ParametersBody, context: Context, uow: Uow, scope: Scope
+    request_id: str,
+    body: ParametersBody,
+    context: Context,
+    uow: Uow,
+    scope: Scope,
+    who: Who,
 ) -> FhirResponse:
     """SB 855: when the network cannot offer timely care, arrange out-of-network care at
-    in-network cost sharing. Returns the referral Task."""
+    in-network cost sharing (`reason`; `outside-provider` and `appointment` when known).
+    The signed-in caller is recorded as who arranged it. Returns the referral Task."""
     params = inputs.read(body, inputs.REFER)
     asked = queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest"))
-    cmd = ReferOutOfNetwork(asked.id, params.required("reason"))
+    appointment = params.text("appointment")
+    cmd = ReferOutOfNetwork(
+        asked.id,
+        params.required("reason"),
+        who.subject,
+        params.text("outside-provider") or "",
+        None if appointment is None else fhir.parse_datetime(appointment, context.tz)[0],
+    )
     found = refer_out_of_network(cmd, uow, context.clock)
     request = queries.care_request(uow, scope, found.request_id)
     return FhirResponse(fhir.referral_task(found, request, referral_citation(context)))
 
 
+@router.post("/ServiceRequest/{request_id}/$withdraw", summary="The member withdraws a request")
+def withdraw(request_id: str, context: Context, uow: Uow, scope: Scope, who: Who) -> FhirResponse:
+    """Close an open request at the member's wish (recorded under the signed-in caller, now).
+    Withdrawn before its deadline it is not counted against the plan."""
+    asked = queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest"))
+    cmd = WithdrawRequest(asked.id, who.subject)
+    found = withdraw_request(cmd, uow, context.clock)
+    return FhirResponse(request_resource(context, found))
+
+
+@router.post("/ServiceRequest/{request_id}/$prefer-later", summary="The member's own later date")
+def prefer_later(
+    request_id: str, body: ParametersBody, context: Context, uow: Uow, scope: Scope, who: Who
+) -> FhirResponse:
+    """Record that the member asks for a date after the one offered (`date`): kept as
+    evidence, compliant, and the request is booked from that date (never referred out "for
+    no capacity" because of it)."""
+    params = inputs.read(body, inputs.PREFER)
+    start = fhir.parse_datetime(params.required("date"), context.tz)[0]
+    asked = queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest"))
+    cmd = PreferLater(asked.id, start, who.subject)
+    found = prefer_later_date(cmd, uow, context.clock)
+    return FhirResponse(request_resource(context, found))
+
+
 @router.post("/ServiceRequest/{request_id}/$offer", summary="Offer a slot (kept as evidence)")
 def offer(
-    request_id: str, body: ParametersBody, context: Context, uow: Uow, scope: Scope
+    request_id: str,
+    body: ParametersBody,
+    context: Context,
+    uow: Uow,
+    scope: Scope,
+    who: Who,
 ) -> FhirResponse:
-    """Offer the member a slot (`slot` = Slot/{id}) and hold it for them; the answer is
-    given with Task/offer-{n}/$accept or $decline. Returns the offer Task."""
+    """Offer the member a slot (`slot` = Slot/{id}) through `channel` (phone, portal, sms,
+    email, in-person, letter) and hold it for them; the signed-in caller is recorded as who
+    offered it. The answer is given with Task/offer-{n}/$accept or $decline. Returns the
+    offer Task."""
     params = inputs.read(body, inputs.OFFER)
     asked = queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest"))
     slot = queries.bookable_slot(uow, scope, int_ref(params.required("slot"), "Slot") or 0)
-    made = make_offer(MakeOffer(asked.id, slot.id), uow, context.clock, context.policy)
+    channel = inputs.choice(Channel, params.required("channel"), "channel")
+    cmd = MakeOffer(asked.id, slot.id, who.subject, channel)
+    made = make_offer(cmd, uow, context.clock, context.policy)
     return FhirResponse(fhir.offer_task(*queries.offer(uow, scope, made.id)))

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Query, Request
 
 from parity.adapters import fhir
 from parity.domain import ids
-from parity.domain.care import Decision
+from parity.domain.care import Channel, Decision
 from parity.domain.errors import InvalidInput, NotFound
 from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope
+from parity.domain.users import Principal, Role
 from parity.entrypoints.api import inputs
 from parity.entrypoints.api.appointments import visit_resource
 from parity.entrypoints.api.care_requests import referral_citation
@@ -27,14 +28,39 @@ from parity.entrypoints.api.responses import (
 )
 from parity.entrypoints.api.schemas import ParametersBody, ParametersIn
 from parity.entrypoints.api.search import int_ref, read_each, ref, token_group, tokens
+from parity.entrypoints.api.signed_in import Who
 from parity.entrypoints.security.scope import Scope
 from parity.services import queries
+from parity.services.courses import ExceptionTodo, exception_todos
 from parity.services.offers import AnswerOffer, answer_offer
 
 router = APIRouter(tags=["Evidence"])
 
 TASK_CODES = ("offer", "clinical-exception", "out-of-network-referral")
 TASK_SYSTEM = f"{fhir.CODES}/task"
+TODO_CODE = "clinical-exception-to-do"
+
+
+def todo_task(todo: ExceptionTodo) -> fhir.Json:
+    """A to-do for the treating clinician: the course's cadence is longer than the follow-up
+    window, so they are asked to determine whether a longer wait is clinically appropriate.
+    Until they document it, the follow-up is offered within the window."""
+    return {
+        "resourceType": "Task",
+        "id": f"todo-{todo.request_id}",
+        "status": "requested",
+        "intent": "order",
+        "code": fhir.concept("task", TODO_CODE),
+        "basedOn": [fhir.reference("ServiceRequest", todo.request_id)],
+        "for": fhir.reference("Patient", todo.member_id),
+        "owner": fhir.reference("Practitioner", todo.clinician_id),
+        "restriction": {"period": {"end": fhir.instant(todo.deadline)}},
+        "description": (
+            f"The course's cadence ({todo.cadence_days} days) runs past the follow-up "
+            "deadline: document a clinical exception if a longer wait will not harm the "
+            "member; until then the follow-up is offered within the window."
+        ),
+    }
 
 
 def task_resource(context: ApiContext, uow: UnitOfWork, scope: MemberScope, key: str) -> fhir.Json:
@@ -77,15 +103,26 @@ def search_tasks(
     ] = None,
     patient: Annotated[str | None, Query(description="Patient/{id}")] = None,
     code: Annotated[
-        list[str] | None, Query(description="offer, clinical-exception, out-of-network-referral")
+        list[str] | None,
+        Query(
+            description="offer, clinical-exception, out-of-network-referral; or alone "
+            "clinical-exception-to-do (with practitioner)"
+        ),
+    ] = None,
+    practitioner: Annotated[
+        str | None, Query(description="Practitioner/{id}: whose clinical-exception to-dos")
     ] = None,
     ids: Annotated[str | None, Query(alias="_id", description="Comma-separated ids")] = None,
 ) -> FhirResponse:
     """`_id` alone reads each Task in the caller's scope; with other parameters it narrows
-    their search."""
+    their search. `code=clinical-exception-to-do` with `practitioner`: that clinician's
+    to-dos, of the members in the caller's scope."""
     if ids is not None and not (based_on or patient or code):
         read = read_each(tokens([ids]), lambda key: task_resource(context, uow, scope, key))
         return search_results(request, base, read, lambda task: task, page)
+    if set(tokens(code or [])) == {TODO_CODE}:
+        todos = queries.kept(uow, scope, exception_todos(_practitioner(practitioner), uow))
+        return search_results(request, base, todos, todo_task, page)
     codes = _codes(code)
     asked = int_ref(based_on, "ServiceRequest"), ref(patient, "Patient")
     found = queries.evidence(uow, scope, *asked)
@@ -99,8 +136,14 @@ def _codes(values: list[str] | None) -> set[str]:
         return set(TASK_CODES)
     codes = set().union(*(token_group(v, TASK_SYSTEM) for v in values))
     if not codes <= set(TASK_CODES):
-        raise InvalidInput(f"code must be one of {', '.join(TASK_CODES)}")
+        raise InvalidInput(f"code must be one of {', '.join((*TASK_CODES, TODO_CODE))}")
     return codes
+
+
+def _practitioner(text: str | None) -> str:
+    if not text:
+        raise InvalidInput(f"code={TODO_CODE} needs practitioner=Practitioner/{{id}}")
+    return ids.text_reference(text, "Practitioner")
 
 
 def _offer_id(task_id: str) -> int:
@@ -118,12 +161,22 @@ def _answer(
     context: ApiContext,
     uow: UnitOfWork,
     scope: MemberScope,
+    who: Principal,
 ) -> Decision | None:
+    """Record the member's answer under the signed-in caller: a member answers for
+    themselves through the portal; staff say how the member answered (`channel`) and, for
+    a refusal, the contact note (`note`)."""
     params = inputs.read(body, inputs.ANSWER)
     # the caller's offer (or NotFound), at the version the caller saw (412 when stale)
     check_if_match(request, task_resource(context, uow, scope, task_id))
     offered, _ = queries.offer(uow, scope, _offer_id(task_id))
-    cmd = AnswerOffer(offered.id, accept, params.required("answered-by"))
+    member = who.role is Role.MEMBER
+    channel = params.text("channel") or ("portal" if member else None)
+    if channel is None:
+        raise InvalidInput("say how the member answered: channel=phone, portal, sms, ...")
+    via = inputs.choice(Channel, channel, "channel")
+    note = params.text("note") or ""
+    cmd = AnswerOffer(offered.id, accept, who.subject, via, note, by_staff=not member)
     answer = answer_offer(cmd, uow, context.clock, context.policy)
     return answer if isinstance(answer, Decision) else None
 
@@ -137,10 +190,12 @@ def accept_offer(
     uow: Uow,
     scope: Scope,
     base: Base,
+    who: Who,
 ) -> FhirResponse:
-    """Book the offered slot (`answered-by` says who accepted). Returns a Bundle with the
-    booked Appointment and the accepted offer Task."""
-    decision = _answer(request, task_id, True, body, context, uow, scope)
+    """Book the offered slot; the signed-in caller is recorded as who recorded the
+    acceptance, `channel` how it came. Returns a Bundle with the booked Appointment and the
+    accepted offer Task."""
+    decision = _answer(request, task_id, True, body, context, uow, scope, who)
     entries = [entry(base, task_resource(context, uow, scope, task_id))]
     if decision is not None and decision.appointment_id is not None:
         booked = visit_resource(queries.visit(uow, scope, decision.appointment_id))
@@ -150,9 +205,16 @@ def accept_offer(
 
 @router.post("/Task/{task_id}/$decline", summary="Decline an offer (kept as evidence)")
 def decline_offer(
-    request: Request, task_id: str, body: ParametersBody, context: Context, uow: Uow, scope: Scope
+    request: Request,
+    task_id: str,
+    body: ParametersBody,
+    context: Context,
+    uow: Uow,
+    scope: Scope,
+    who: Who,
 ) -> FhirResponse:
-    """Record that the member declined (`answered-by`, now) and free the slot. A timely
-    offer declined counts as compliant; the request stays open for a later booking."""
-    _answer(request, task_id, False, body, context, uow, scope)
+    """Record that the member declined (recorded by the signed-in caller, now, through
+    `channel`; staff add the contact `note`) and free the slot. A timely offer declined
+    counts as compliant; the request stays open for a later booking."""
+    _answer(request, task_id, False, body, context, uow, scope, who)
     return FhirResponse(task_resource(context, uow, scope, task_id))

@@ -36,12 +36,13 @@ OPENING = frozenset(
 )
 FIND = OPENING | {"patient-reference", "service-request", "start", "end", "_count"}
 HOLD = frozenset({"appt-id", "appt-resource"})
-BOOK = HOLD | {"cancelled-appt-id", "patient-id", "accepted-by", "comment"}
+BOOK = HOLD | {"cancelled-appt-id", "patient-id", "channel", "comment"}
 CANCEL = frozenset({"cancelled-by", "reason"})
-EXCEPTION = frozenset({"author", "reason", "extended-deadline"})
-REFER = frozenset({"reason"})
-OFFER = frozenset({"slot"})
-ANSWER = frozenset({"answered-by"})
+EXCEPTION = frozenset({"reason", "extended-deadline"})
+REFER = frozenset({"reason", "outside-provider", "appointment"})
+PREFER = frozenset({"date"})
+OFFER = frozenset({"slot", "channel"})
+ANSWER = frozenset({"channel", "note"})
 CANCELLED_BY = {
     "member": CancelledBy.MEMBER,
     "patient": CancelledBy.MEMBER,

@@ -17,6 +17,7 @@ from parity.entrypoints.report_files import report_payload
 from parity.entrypoints.security.pseudonyms import pseudonymiser
 from parity.services.compliance_report import ComplianceReport, build_report
 from parity.services.corrective import AddAction, add_action, detect_findings, move_action
+from parity.services.evidence_trail import evidence_documents
 from parity.services.reporting import Window
 
 router = APIRouter(
@@ -48,33 +49,14 @@ def compliance(context: Context, uow: Uow, start: From, end: To) -> JSONResponse
 
 @router.get("/report/evidence", summary="The evidence of every request made in the window")
 def evidence(request: Request, context: Context, uow: Uow, start: From, end: To) -> JSONResponse:
-    """An auditor sees each member as a stable pseudonym, never their plan id (issue 9)."""
-    rows = _report(context, uow, start, end).rows
+    """One document per request: clinic-local times with offsets, the legal and extended
+    deadlines, the clinical exception (author, role, time, reason), every offer with its
+    channel, who offered, the answer and who recorded it, the referral, the prior
+    appointment, outcome, cause, a one-line verdict and the "as of" stamp. An auditor sees
+    each member as a stable pseudonym, never their plan id."""
     member = pseudonymiser(request)
-    return JSONResponse(
-        [
-            {
-                "request": r.request_id,
-                "member": member(r.member_id),
-                "standard": r.standard,
-                "clinic": r.clinic_id,
-                "provider_class": r.provider_class,
-                "requested_at": r.requested_at.isoformat(),
-                "clock_start": r.clock_start.isoformat(),
-                "deadline": r.deadline.isoformat(),
-                "first_offer_at": r.first_offer_at.isoformat() if r.first_offer_at else None,
-                "first_offer_slot_start": r.first_offer_slot_start.isoformat()
-                if r.first_offer_slot_start
-                else None,
-                "first_offer_slot": r.first_offer_slot_id,
-                "wait_business_days": r.wait_business_days,
-                "wait_hours": r.wait_hours,
-                "outcome": r.outcome.value,
-                "cause": r.cause,
-            }
-            for r in rows
-        ]
-    )
+    documents = evidence_documents(uow, context.policy, _window(start, end), context.clock.now())
+    return JSONResponse([doc | {"member": member(doc["member"])} for doc in documents])
 
 
 def _finding(finding: Finding) -> dict[str, Any]:
@@ -127,8 +109,8 @@ def plan(context: Context, uow: Uow, start: From, end: To) -> JSONResponse:
     responses={201: {"description": "Findings opened (200: none were)"}},
 )
 def detect(context: Context, uow: Uow, start: From, end: To) -> JSONResponse:
-    rows = _report(context, uow, start, end).rows
-    created = detect_findings(rows, context.uow_factory(), context.policy, context.clock)
+    rates = _report(context, uow, start, end).survey
+    created = detect_findings(rates, context.uow_factory(), context.policy, context.clock)
     return JSONResponse([_finding(f) for f in created], status_code=201 if created else 200)
 
 

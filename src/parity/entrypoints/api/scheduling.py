@@ -6,11 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from parity.adapters import fhir
-from parity.domain.care import CareRequest, Decision, RequestStatus
+from parity.domain.care import CareRequest, Channel, Decision, RequestStatus
 from parity.domain.errors import InvalidInput, InvalidTransition, ParityError
 from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope, Reach
-from parity.domain.users import Forbidden
+from parity.domain.users import Forbidden, Principal
 from parity.entrypoints.api import capacity, inputs
 from parity.entrypoints.api.appointments import (
     appointment_resource,
@@ -27,6 +27,7 @@ from parity.entrypoints.api.responses import (
 )
 from parity.entrypoints.api.schemas import OptionalParametersBody, ParametersBody
 from parity.entrypoints.api.search import ref
+from parity.entrypoints.api.signed_in import Who
 from parity.entrypoints.security.scope import Scope
 from parity.services import queries
 from parity.services.booking import BookRequest, Proposal, book_request, find_proposals
@@ -202,19 +203,24 @@ def _book(
     context: ApiContext,
     uow: UnitOfWork,
     scope: MemberScope,
+    who: Principal,
 ) -> Decision:
-    by = params.text("accepted-by") or "member"
+    # The acceptance is recorded under the signed-in caller, through `channel` (the API is
+    # the portal unless staff say they booked by phone, in person...).
+    by = who.subject
+    channel = inputs.choice(Channel, params.text("channel") or "portal", "channel")
     cancelled = _check_patient(params, target, uow, scope)
     clock, policy = context.clock, context.policy
     if isinstance(target, inputs.HoldId):
-        return book_hold(BookHold(target.hold_id, by, cancelled), uow, clock, policy)
+        return book_hold(BookHold(target.hold_id, by, cancelled, channel), uow, clock, policy)
     if cancelled is None:
-        return book_request(BookRequest(target.request_id, target.slot_id, by), uow, clock, policy)
+        cmd = BookRequest(target.request_id, target.slot_id, by, channel)
+        return book_request(cmd, uow, clock, policy)
     # A reschedule cancels and books in one transaction, which `book_hold` does: hold the
     # new slot first, and let it go again if the booking is refused.
     held = hold_slot(HoldSlot(target.request_id, target.slot_id), uow, clock, policy)
     try:
-        return book_hold(BookHold(held.id, by, cancelled), uow, clock, policy)
+        return book_hold(BookHold(held.id, by, cancelled, channel), uow, clock, policy)
     except ParityError:
         release_hold(held.id, uow)
         raise
@@ -228,8 +234,9 @@ def _booked(
     uow: UnitOfWork,
     scope: MemberScope,
     base: str,
+    who: Principal,
 ) -> FhirResponse:
-    decision = _book(target, params, context, uow, scope)
+    decision = _book(target, params, context, uow, scope, who)
     if decision.appointment_id is None:
         raise InvalidTransition(f"request {decision.request_id} was {decision.action}, not booked")
     matches = [visit_resource(queries.visit(uow, scope, decision.appointment_id))]
@@ -253,13 +260,14 @@ def book(
     uow: Uow,
     scope: Scope,
     base: Base,
+    who: Who,
 ) -> FhirResponse:
     """`appt-id`/`appt-resource`: a hold (hold-{n}) or a proposal (proposal-{r}-{s}), the
     server re-checking availability and protected time. `cancelled-appt-id`: cancel that
     visit (by the member) and book in one transaction. Returns the booked Appointment, the
     cancelled one if any, and an OperationOutcome."""
     params = inputs.read(body, inputs.BOOK)
-    return _booked(request, inputs.target(params), params, context, uow, scope, base)
+    return _booked(request, inputs.target(params), params, context, uow, scope, base, who)
 
 
 @router.post("/Appointment/{appointment_id}/$book", summary="Book this hold or proposal")
@@ -270,6 +278,7 @@ def book_instance(
     uow: Uow,
     scope: Scope,
     base: Base,
+    who: Who,
     body: OptionalParametersBody = None,
 ) -> FhirResponse:
     """As `$book`, the appointment named by the path (`cancelled-appt-id` and the others
@@ -279,4 +288,4 @@ def book_instance(
     if not isinstance(target, inputs.ProposalId | inputs.HoldId):
         raise InvalidInput(f"Appointment/{appointment_id} is not a proposal or a hold")
     check_if_match(request, appointment_resource(context, uow, scope, appointment_id))
-    return _booked(request, target, params, context, uow, scope, base)
+    return _booked(request, target, params, context, uow, scope, base, who)

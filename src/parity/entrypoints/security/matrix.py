@@ -99,9 +99,16 @@ API: dict[tuple[str, str], Access] = {
     ("GET", "/ServiceRequest/{request_id}"): member_data("ServiceRequest", O.REQUEST, *CARE_TEAM),
     ("GET", "/ServiceRequest"): member_data("ServiceRequest", O.SEARCH, *CARE_TEAM),
     ("POST", "/ServiceRequest/{request_id}/$clinical-exception"): member_data(
-        "ServiceRequest", O.REQUEST, T, X
+        "ServiceRequest", O.REQUEST, T
     ),
     ("POST", "/ServiceRequest/{request_id}/$refer"): member_data("ServiceRequest", O.REQUEST, S, X),
+    # The member's own choices (docs/adr/0013): withdraw, or ask for a later date.
+    ("POST", "/ServiceRequest/{request_id}/$withdraw"): member_data(
+        "ServiceRequest", O.REQUEST, M, S, X
+    ),
+    ("POST", "/ServiceRequest/{request_id}/$prefer-later"): member_data(
+        "ServiceRequest", O.REQUEST, M, S, X
+    ),
     ("POST", "/ServiceRequest/{request_id}/$offer"): member_data("ServiceRequest", O.REQUEST, S, X),
     ("GET", "/Task/{task_id}"): member_data("Task", O.TASK, *CARE_TEAM),
     ("GET", "/Task"): member_data("Task", O.SEARCH, *CARE_TEAM),
@@ -157,14 +164,17 @@ PAGES: dict[tuple[str, str], Access] = {
     ("GET", "/app/requests"): allow(S, G, X),
     # Therapists open their own patients' requests (the row rules keep them to those).
     ("GET", "/app/requests/{request_id}"): member_data("ServiceRequest", O.REQUEST, T, S, G, X),
+    # The printable evidence of one request (docs/adr/0013); auditors read it de-identified.
+    ("GET", "/app/requests/{request_id}/evidence"): member_data(
+        "ServiceRequest", O.REQUEST, T, S, G, A, X
+    ),
     ("POST", "/app/requests/{request_id}/book"): member_data("ServiceRequest", O.REQUEST, S, X),
     ("POST", "/app/requests/{request_id}/decline"): member_data("ServiceRequest", O.REQUEST, S, X),
     ("POST", "/app/requests/{request_id}/offers/{offer_id}"): member_data(
         "ServiceRequest", O.REQUEST, S, X
     ),
-    ("POST", "/app/requests/{request_id}/exception"): member_data(
-        "ServiceRequest", O.REQUEST, T, S, X
-    ),
+    # Only the treating or referring clinician documents one (docs/adr/0013).
+    ("POST", "/app/requests/{request_id}/exception"): member_data("ServiceRequest", O.REQUEST, T),
     ("POST", "/app/requests/{request_id}/refer"): member_data("ServiceRequest", O.REQUEST, S, X),
     # A scheduler claims a queue row while working it (docs/adr/0016-pages-for-each-role.md).
     ("POST", "/app/requests/{request_id}/claim"): member_data("ServiceRequest", O.REQUEST, S, X),

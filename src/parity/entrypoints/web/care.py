@@ -12,16 +12,17 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from parity.domain import ids
-from parity.domain.care import Decision, RequestStatus
+from parity.domain.care import Channel, Decision, RequestStatus
 from parity.domain.errors import InvalidInput, NotFound
 from parity.domain.scope import MemberScope
 from parity.domain.workforce import Clinician
 from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.api.signed_in import signed_in
 from parity.entrypoints.security.scope import Scope
 from parity.entrypoints.web import forms
 from parity.entrypoints.web.formatting import short_citation
 from parity.entrypoints.web.forms import Field
-from parity.entrypoints.web.page import Notice, PageFor, Values, act, formats, render
+from parity.entrypoints.web.page import Notice, PageFor, Values, act, formats, redirect, render
 from parity.entrypoints.web.routing import PageRoute
 from parity.services import page_queries, queries
 from parity.services.booking import BookRequest, Proposal, book_request, find_proposals
@@ -35,7 +36,6 @@ from parity.services.requests import (
 
 router = APIRouter(route_class=PageRoute)
 
-BOOKED_BY = "member (by phone, with the scheduler)"
 FORMS = ("book", "exception", "refer", "offer")
 
 
@@ -130,12 +130,29 @@ def _mine(context: ApiContext, scope: MemberScope, request_id: int, slot: str | 
     return queries.bookable_slot(context.uow_factory(), scope, slot_field(slot)).id
 
 
+def channel_field(value: str) -> Channel:
+    """How the member was reached or answered: phone, portal, sms, email, in-person, letter."""
+    try:
+        return Channel(value.strip())
+    except ValueError:
+        names = ", ".join(c.value for c in Channel)
+        raise InvalidInput(f"channel must be one of {names}") from None
+
+
 @router.post("/requests/{request_id}/book")
 def book(
-    request_id: int, request: Request, context: Context, scope: Scope, slot: Field = ""
+    request_id: int,
+    request: Request,
+    context: Context,
+    scope: Scope,
+    slot: Field = "",
+    channel: Field = "",
 ) -> Response:
     def action() -> str:
-        cmd = BookRequest(request_id, _mine(context, scope, request_id, slot), BOOKED_BY)
+        # Booked by the scheduler on the phone with the member: recorded under their name.
+        who = signed_in(request).subject
+        chosen = _mine(context, scope, request_id, slot)
+        cmd = BookRequest(request_id, chosen, who, channel_field(channel or "phone"))
         decision = book_request(cmd, context.uow_factory(), context.clock, context.policy)
         return booked_text(decision, context, scope)
 
@@ -151,28 +168,33 @@ def record_declined(
     context: Context,
     scope: Scope,
     slot: Field = "",
-    answered_by: Field = "",
+    channel: Field = "",
+    note: Field = "",
 ) -> Response:
-    """The member was offered this slot (by phone) and said no: the offer is kept as
-    evidence; a timely one counts as compliant (28 CCR §1300.67.2.2(c)(5))."""
+    """The member was offered this slot and said no: the offer (by the signed-in scheduler,
+    through `channel`) and the refusal (with its contact note) are kept as evidence; a
+    timely one counts as compliant (28 CCR §1300.67.2.2(c)(5))."""
 
     def action() -> str:
-        who = forms.text(answered_by or "member", "who declined")
+        who = signed_in(request).subject
+        via = channel_field(channel)
+        if not note.strip():
+            raise InvalidInput("a refusal recorded by staff needs a contact note")
         made = make_offer(
-            MakeOffer(request_id, _mine(context, scope, request_id, slot)),
+            MakeOffer(request_id, _mine(context, scope, request_id, slot), who, via),
             context.uow_factory(),
             context.clock,
             context.policy,
         )
-        answer_offer(
-            AnswerOffer(made.id, False, who), context.uow_factory(), context.clock, context.policy
-        )
+        cmd = AnswerOffer(made.id, False, who, via, note, by_staff=True)
+        answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
         kind = "timely offer: the request counts as compliant" if made.timely else "late offer"
-        return f"Recorded offer #{made.id} as declined by {who} ({kind}); the slot is free again."
+        return f"Recorded offer #{made.id} as declined ({via}, recorded by {who}; {kind}); the slot is free again."
 
     back = f"/app/requests/{request_id}"
+    values = {"slot": slot, "channel": channel, "note": note}
     again = _again(request, context, scope, request_id)
-    return act(request, "offer", action, again, back, {"slot": slot})
+    return act(request, "offer", action, again, back, values)
 
 
 @router.post("/requests/{request_id}/offers/{offer_id}")
@@ -183,20 +205,25 @@ def answer_pending(
     context: Context,
     scope: Scope,
     answer: Field = "",
-    answered_by: Field = "",
+    channel: Field = "",
+    note: Field = "",
 ) -> Response:
     def action() -> str:
         if answer not in ("accept", "decline"):
             raise InvalidInput("answer must be accept or decline")
-        who = forms.text(answered_by or "member", "who answered")
+        who = signed_in(request).subject
         _, care = queries.offer(context.uow_factory(), scope, offer_id)
         if care.id != request_id:  # an offer is answered only through its own request
             raise NotFound(f"offer {offer_id} of request {request_id} not found")
-        cmd = AnswerOffer(offer_id, answer == "accept", who)
+        cmd = AnswerOffer(
+            offer_id, answer == "accept", who, channel_field(channel), note, by_staff=True
+        )
         found = answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
         if isinstance(found, Decision):
             return booked_text(found, context, scope)
-        return f"Offer #{offer_id} recorded as declined by {who}; the slot is free again."
+        return (
+            f"Offer #{offer_id} recorded as declined (recorded by {who}); the slot is free again."
+        )
 
     back = f"/app/requests/{request_id}"
     return act(request, "offer", action, _again(request, context, scope, request_id), back, {})
@@ -208,29 +235,46 @@ def clinical_exception(
     request: Request,
     context: Context,
     scope: Scope,
-    author: Field = "",
     reason: Field = "",
     extended_deadline: Field = "",
+    from_week: Field = "",
 ) -> Response:
-    """28 CCR §1300.67.2.2(c)(5)(G): the treating or referring provider notes that a longer
-    wait will not harm the member; who, when and why are kept."""
+    """28 CCR §1300.67.2.2(c)(5)(G): the signed-in treating or referring clinician notes
+    that a longer wait will not harm the member; who (from the session), when (the server)
+    and why are kept. After the legal deadline it is kept as a late determination."""
     tz = context.policy.rules.timezone
 
     def action() -> str:
         _mine(context, scope, request_id)
         cmd = RecordClinicalException(
             request_id,
-            forms.text(author, "author"),
+            signed_in(request),
             forms.text(reason, "reason"),
             forms.end_of_day(extended_deadline, "extended deadline", tz),
         )
         found = record_clinical_exception(cmd, context.uow_factory(), context.clock)
+        if found.late:
+            return (
+                "Recorded as a late determination: it was documented after the legal deadline, "
+                "so the request stays late."
+            )
         return f"Clinical exception recorded: the deadline is now {formats(context).when(found.extended_deadline)}."
 
-    values = {"author": author, "reason": reason, "extended_deadline": extended_deadline}
+    values = {"reason": reason, "extended_deadline": extended_deadline}
+    if from_week:
+        # From the clinician's to-do list: back to their week, the message riding along.
+        week = f"/app/clinicians/{ids.text_id(from_week, 'clinician')}/week"
+        return act(request, "exception", action, _back_to(week), week, values)
     back = f"/app/requests/{request_id}"
     again = _again(request, context, scope, request_id)
     return act(request, "exception", action, again, back, values)
+
+
+def _back_to(url: str) -> PageFor:
+    def page(notices: list[Notice], status: int, values: Values) -> Response:
+        return redirect(url, notices[0] if notices else None)
+
+    return page
 
 
 @router.post("/requests/{request_id}/refer")

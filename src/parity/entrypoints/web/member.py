@@ -15,6 +15,7 @@ from parity.domain.care import (
     AppointmentStatus,
     CancelledBy,
     CareRequest,
+    Channel,
     Decision,
     RequestStatus,
 )
@@ -24,6 +25,7 @@ from parity.domain.scope import MemberScope
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Modality, ProviderClass
 from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.api.signed_in import signed_in
 from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web import forms
 from parity.entrypoints.web.care import Offerable, booked_text, offerable
@@ -207,7 +209,9 @@ def book_time(
     def action() -> str:
         scope = caller_scope(request)
         _own_request(context, scope, seen, request_id)
-        cmd = BookRequest(request_id, ids.number(slot, "time"), BOOKED_BY)
+        # The member's own acceptance, through the portal, under their signed-in name.
+        who = signed_in(request).subject
+        cmd = BookRequest(request_id, ids.number(slot, "time"), who, Channel.PORTAL)
         decision = book_request(cmd, context.uow_factory(), context.clock, context.policy)
         return booked_text(decision, context, scope)
 
@@ -243,7 +247,7 @@ def answer_my_offer(
             raise InvalidInput(f"offer #{offer_id} is not yours")
         if answer not in ("accept", "decline"):
             raise InvalidInput("answer must be accept or decline")
-        cmd = AnswerOffer(offer.id, answer == "accept", BOOKED_BY)
+        cmd = AnswerOffer(offer.id, answer == "accept", signed_in(request).subject, Channel.PORTAL)
         found = answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
         if isinstance(found, Decision):
             return booked_text(found, context, scope)

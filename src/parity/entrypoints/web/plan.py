@@ -115,9 +115,9 @@ def detect(request: Request, context: Context, start: Field = "", end: Field = "
             forms.optional_day(start, "from"), forms.optional_day(end, "to"), fallback
         )
         report, _ = report_for(context, window.start, window.end)
-        found = detect_findings(report.rows, context.uow_factory(), context.policy, context.clock)
+        found = detect_findings(report.survey, context.uow_factory(), context.policy, context.clock)
         if not found:
-            return "No new finding: every clinic-month with enough requests met the threshold, or is already on file."
+            return "No new finding: every network survey rate with enough provider answers met the threshold, or is already on file."
         return f"{len(found)} new finding{'s' * (len(found) != 1)} opened."
 
     return act(

@@ -12,21 +12,23 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from parity.domain import ids
-from parity.domain.care import CancelledBy
+from parity.domain.care import CancelledBy, Channel
 from parity.domain.errors import InvalidInput, ParityError, ProtectedTimeConflict
 from parity.domain.schedule import week_start_of
 from parity.domain.scope import MemberScope
 from parity.domain.workforce import Clinician
 from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.api.signed_in import signed_in
 from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web import forms
-from parity.entrypoints.web.care import BOOKED_BY, booked_text
+from parity.entrypoints.web.care import booked_text
 from parity.entrypoints.web.forms import Field
 from parity.entrypoints.web.page import Notice, PageFor, Seen, Values, act, formats, refusal, render
 from parity.entrypoints.web.routing import PageRoute
 from parity.entrypoints.web.week_grid import Column, Day, TimeGrid, day_columns, time_grid
 from parity.services import page_queries, queries
 from parity.services.booking import BookRequest, book_request
+from parity.services.courses import exception_todos
 from parity.services.page_queries import ClinicianWeek, SlotChoice
 from parity.services.reschedule import MoveVisit, move_choice, move_visit
 
@@ -118,6 +120,9 @@ def week_page(
         "form": dict(values or {}),
         "pending": None,
         "moving": None,
+        "todos": queries.kept(
+            context.uow_factory(), scope, exception_todos(clinician_id, context.uow_factory())
+        ),
         **(extra or {}),
     }
     return render(request, context, "week.html.j2", page, status=status, notices=notices)
@@ -278,7 +283,8 @@ def book_slot(
     if move:
         page = again(request, context, seen, clinician_id, when)
         values = {"slot": slot, "asked_by": asked_by, "reason": reason}
-        moved = _moved(context, caller_scope(request), clinician_id, move, (slot, asked_by, reason))
+        fields = (slot, asked_by, reason, signed_in(request).subject)
+        moved = _moved(context, caller_scope(request), clinician_id, move, fields)
         return act(request, "book", moved, page, back, values)
 
     def action() -> str:
@@ -290,7 +296,8 @@ def book_slot(
             raise InvalidInput(f"slot {chosen.id} is not in this clinician's week")
         asked = ids.number(care_request, "care request")
         queries.care_request(context.uow_factory(), scope, asked)  # the caller's, or NotFound
-        cmd = BookRequest(asked, chosen.id, BOOKED_BY)
+        # The scheduler books on the phone with the member, under their own name.
+        cmd = BookRequest(asked, chosen.id, signed_in(request).subject, Channel.PHONE)
         decision = book_request(cmd, context.uow_factory(), context.clock, context.policy)
         return booked_text(decision, context, scope)
 
@@ -303,9 +310,9 @@ def _moved(
     scope: MemberScope,
     clinician_id: str,
     move: str,
-    fields: tuple[str, str, str],
+    fields: tuple[str, str, str, str],
 ) -> Callable[[], str]:
-    slot, asked_by, reason = fields
+    slot, asked_by, reason, recorded_by = fields
 
     def action() -> str:
         uow = context.uow_factory
@@ -316,7 +323,7 @@ def _moved(
             target.id,
             forms.choice(CancelledBy, asked_by, "who asked"),
             reason.strip(),
-            BOOKED_BY,
+            recorded_by,
         )
         old, decision = move_visit(cmd, context.uow_factory(), context.clock, context.policy)
         fmt = formats(context)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "r0009"
-down_revision = "r0007"
+down_revision = "r0008"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,230 @@
+"""The evidence of one request as an auditor reads it: every record, clinic-local times
+with their offsets, the legal and extended deadlines, and a one-line verdict naming the
+rule (docs/adr/0013-evidence-a-regulator-accepts.md).
+
+Plain data (dicts of strings, numbers and lists), so the CSV, the JSON, the API and the
+printable page all show the same thing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from parity.domain.care import Appointment, ClinicalException, Offer, Referral
+from parity.domain.compliance import Outcome, RequestEvidence
+from parity.domain.ports import UnitOfWork
+from parity.services.policy import Policy
+from parity.services.reporting import Records, Window, evidence_row
+
+Doc = dict[str, Any]
+
+VERDICTS = {
+    Outcome.WITHIN_STANDARD: "Within standard: a timely appointment was offered",
+    Outcome.EXCEPTION_DOCUMENTED: "Within the extended deadline of an in-time clinical exception",
+    Outcome.MEMBER_DECLINED: "Compliant: the member declined a timely offer",
+    Outcome.MEMBER_CANCELLED: "Compliant: the member cancelled",
+    Outcome.MEMBER_PREFERENCE: "Compliant: the member chose a later date",
+    Outcome.WITHDRAWN: "Not counted: the member withdrew the request before its deadline",
+    Outcome.CLINIC_CANCELLED: "Violation: the clinic cancelled and no timely appointment was re-offered promptly",
+    Outcome.LATE: "Violation: no timely appointment was offered",
+    Outcome.REFERRED: "Referred out of network at in-network cost sharing",
+    Outcome.PENDING: "Pending: the deadline has not passed",
+}
+
+
+def evidence_documents(uow: UnitOfWork, policy: Policy, window: Window, now: datetime) -> list[Doc]:
+    """One document per care request made in the window, as of `now`."""
+    start, end = window.instants(policy)
+    with uow:
+        records = Records.load(uow)
+        found = sorted(
+            (r for r in uow.requests.list() if start <= r.requested_at < end), key=lambda r: r.id
+        )
+        return [_document(records.evidence(r), policy, now, records) for r in found]
+
+
+def evidence_document(uow: UnitOfWork, policy: Policy, request_id: int, now: datetime) -> Doc:
+    with uow:
+        records = Records.load(uow)
+        return _document(records.evidence(uow.requests.get(request_id)), policy, now, records)
+
+
+def _document(evidence: RequestEvidence, policy: Policy, now: datetime, records: Records) -> Doc:
+    rules, request = policy.rules, evidence.request
+    local = _local(policy)
+    row = evidence_row(evidence, policy, now)
+    standard = rules.standard(request.standard)
+    verdict = (
+        f"{VERDICTS[row.outcome]} ({standard.title}: {standard.limit_text}; {standard.citation})"
+    )
+    prior = _prior(request.prior_appointment_id, records)
+    doc: Doc = {
+        "as_of": local(now),
+        "calendar": rules.calendar.name,
+        "request": request.id,
+        "member": request.member_id,
+        "standard": standard.name,
+        "plan_policy": standard.plan_policy,
+        "citation": standard.citation,
+        "clinic": request.clinic_id,
+        "provider_class": request.provider_class.value,
+        "requested_at": local(request.requested_at),
+        "clock_start": local(request.clock_start),
+        "legal_deadline": local(request.deadline),
+        "extended_deadline": local(request.extended_deadline),
+        "prior_appointment": None if prior is None else _visit(prior, local),
+        "exception": _exception(evidence.exception, local),
+        "offers": [_offer(o, local, evidence) for o in sorted(evidence.offers, key=_made)],
+        "appointments": [_visit(a, local) for a in evidence.appointments],
+        "referral": _referral(evidence.referral, local),
+        "member_preferred_from": local(request.member_preferred_from),
+        "preference_recorded": _by(
+            request.preference_recorded_by, request.preference_recorded_at, local
+        ),
+        "withdrawn": _by(request.withdrawn_by, request.withdrawn_at, local),
+        "wait_business_days": row.wait_business_days,
+        "outcome": row.outcome.value,
+        "cause": row.cause,
+        "verdict": verdict,
+    }
+    doc["timeline"] = timeline(doc)
+    return doc
+
+
+def _made(offer: Offer) -> tuple[datetime, int]:
+    return offer.offered_at, offer.id
+
+
+def _local(policy: Policy) -> Any:
+    tz = policy.rules.timezone
+
+    def show(moment: datetime | None) -> str | None:
+        """Clinic-local, with its UTC offset: 2026-06-17T23:59:59-07:00."""
+        return None if moment is None else moment.astimezone(tz).isoformat(timespec="seconds")
+
+    return show
+
+
+def _by(who: str | None, when: datetime | None, local: Any) -> Doc | None:
+    return None if when is None else {"by": who, "at": local(when)}
+
+
+def _prior(appointment_id: int | None, records: Records) -> Appointment | None:
+    if appointment_id is None:
+        return None
+    for visits in records.appointments.values():
+        for visit in visits:
+            if visit.id == appointment_id:
+                return visit
+    return None
+
+
+def _visit(a: Appointment, local: Any) -> Doc:
+    return {
+        "id": a.id,
+        "clinician": a.clinician_id,
+        "start": local(a.start),
+        "booked_at": local(a.booked_at),
+        "status": a.status.value,
+        "cancelled_by": a.cancelled_by.value if a.cancelled_by else None,
+        "cancelled_at": local(a.cancelled_at),
+        "cancel_reason": a.cancel_reason,
+    }
+
+
+def _exception(e: ClinicalException | None, local: Any) -> Doc | None:
+    if e is None:
+        return None
+    return {
+        "author": e.author,
+        "role": e.author_role,
+        "clinician": e.clinician_id,
+        "recorded_at": local(e.recorded_at),
+        "reason": e.reason,
+        "extended_deadline": local(e.extended_deadline),
+        "late_determination": e.late,
+    }
+
+
+def _offer(o: Offer, local: Any, evidence: RequestEvidence) -> Doc:
+    return {
+        "id": o.id,
+        "slot": o.slot_id,
+        "clinician": o.clinician_id,
+        "slot_start": local(o.slot_start),
+        "offered_at": local(o.offered_at),
+        "channel": o.channel.value,
+        "offered_by": o.offered_by,
+        "timely": o.timely,
+        "response": o.response.value,
+        "responded_at": local(o.responded_at),
+        "recorded_by": o.responded_by,
+        "response_channel": o.response_channel.value if o.response_channel else None,
+        "contact_note": o.response_note,
+        "message_delivered": o.id in evidence.delivered_offers,
+    }
+
+
+def _referral(r: Referral | None, local: Any) -> Doc | None:
+    if r is None:
+        return None
+    return {
+        "made_at": local(r.created_at),
+        "made_by": r.made_by,
+        "reason": r.reason,
+        "outside_provider": r.outside_provider,
+        "outside_appointment": local(r.appointment_at),
+        "in_network_cost_sharing": r.in_network_cost_sharing,
+        "arranged_in_time": r.arranged_in_time,
+    }
+
+
+def timeline(doc: Doc) -> list[Doc]:
+    """Every event of the document, in time order (the strings sort as instants because
+    they share the clinic's zone; the offset breaks the DST tie)."""
+    events: list[tuple[str, str]] = [(doc["requested_at"], "care requested")]
+    events.append((doc["clock_start"], "clock starts"))
+    exception = doc["exception"]
+    if exception:
+        late = " (late determination)" if exception["late_determination"] else ""
+        events.append(
+            (
+                exception["recorded_at"],
+                f"clinical exception by {exception['author']} ({exception['role']}){late}",
+            )
+        )
+    for o in doc["offers"]:
+        events.append(
+            (
+                o["offered_at"],
+                f"offer #{o['id']} of {o['slot_start']} via {o['channel']} by {o['offered_by']}",
+            )
+        )
+        if o["responded_at"]:
+            events.append(
+                (
+                    o["responded_at"],
+                    f"offer #{o['id']} {o['response']}, recorded by {o['recorded_by']}",
+                )
+            )
+    for a in doc["appointments"]:
+        if a["cancelled_at"]:
+            events.append(
+                (a["cancelled_at"], f"appointment #{a['id']} cancelled by {a['cancelled_by']}")
+            )
+    referral = doc["referral"]
+    if referral:
+        events.append((referral["made_at"], f"referred out of network by {referral['made_by']}"))
+    for key, text in (
+        ("preference_recorded", "member chose a later date"),
+        ("withdrawn", "member withdrew"),
+    ):
+        if doc[key]:
+            events.append((doc[key]["at"], f"{text} (recorded by {doc[key]['by']})"))
+    events.append((doc["legal_deadline"], "legal deadline"))
+    return [{"at": at, "event": text} for at, text in sorted(events, key=lambda e: _instant(e[0]))]
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text)

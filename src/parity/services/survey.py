@@ -1,0 +1,109 @@
+"""Answer the Provider Appointment Availability Survey from the schedule, exactly.
+
+On each survey date (the first business day of each month in the window, at the rule
+file's survey time), every network provider's next available urgent and non-urgent
+appointment is the earliest of their slots that was free at that instant: not booked by
+an appointment made before it and still standing then. A slot booked later was free.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time, timedelta
+
+from parity.domain.care import Appointment
+from parity.domain.ports import UnitOfWork
+from parity.domain.schedule import BlockKind, Slot
+from parity.domain.standards import VisitType
+from parity.domain.survey import NON_URGENT, URGENT, SurveyAnswer, SurveyRate, survey_rates
+from parity.domain.workforce import Clinician
+from parity.services.policy import Policy
+from parity.services.reporting import Window
+
+# How far ahead a survey looks for a provider's next available appointment.
+SURVEY_HORIZON = timedelta(days=45)
+
+
+def survey_dates(window: Window, policy: Policy) -> list[datetime]:
+    """The first business day of each month that starts in the window, at the survey time."""
+    rules = policy.rules
+    at = time.fromisoformat(rules.survey_time)
+    found: list[datetime] = []
+    month = date(window.start.year, window.start.month, 1)
+    while month < window.end:
+        day = rules.calendar.next_business_day_on_or_after(month)
+        if window.start <= day < window.end:
+            found.append(datetime.combine(day, at, tzinfo=rules.timezone))
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return found
+
+
+def survey(uow: UnitOfWork, policy: Policy, window: Window) -> list[SurveyRate]:
+    """The survey rates of the window: per network, measurement year and class."""
+    rules = policy.rules
+    thresholds = {URGENT: rules.urgent_threshold, NON_URGENT: rules.non_urgent_threshold}
+    return survey_rates(survey_answers(uow, policy, window), thresholds)
+
+
+def survey_answers(uow: UnitOfWork, policy: Policy, window: Window) -> list[SurveyAnswer]:
+    dates = survey_dates(window, policy)
+    with uow:
+        clinicians = list(uow.clinicians.list())
+        taken = _bookings_by_slot(uow.appointments.list())
+        return [
+            answer
+            for moment in dates
+            for clinician in clinicians
+            if not clinician.has_left_by(moment)
+            for answer in _answers(uow, policy, clinician, moment, taken)
+        ]
+
+
+def _bookings_by_slot(appointments: Iterable[Appointment]) -> dict[int, list[Appointment]]:
+    found: defaultdict[int, list[Appointment]] = defaultdict(list)
+    for appointment in appointments:
+        found[appointment.slot_id].append(appointment)
+    return dict(found)
+
+
+def _free_at(slot: Slot, moment: datetime, taken: dict[int, list[Appointment]]) -> bool:
+    return not any(
+        a.booked_at <= moment and (a.cancelled_at is None or a.cancelled_at > moment)
+        for a in taken.get(slot.id, ())
+    )
+
+
+def _answers(
+    uow: UnitOfWork,
+    policy: Policy,
+    clinician: Clinician,
+    moment: datetime,
+    taken: dict[int, list[Appointment]],
+) -> list[SurveyAnswer]:
+    rules = policy.rules
+    slots = [
+        s
+        for s in uow.slots.for_clinician(clinician.id, moment, moment + SURVEY_HORIZON)
+        if s.start > moment and _free_at(s, moment, taken)
+    ]
+    answers = []
+    for kind, visit in ((URGENT, VisitType.URGENT), (NON_URGENT, VisitType.INITIAL)):
+        standard = rules.standard_for(visit, clinician.provider_class)
+        answers.append(
+            SurveyAnswer(
+                rules.jurisdiction,
+                clinician.id,
+                moment,
+                kind,
+                standard.name,
+                _earliest(slots, policy.kinds_for(visit)),
+                rules.deadline(standard, moment),
+            )
+        )
+    return answers
+
+
+def _earliest(slots: Sequence[Slot], kinds: tuple[BlockKind, ...]) -> datetime | None:
+    starts = [s.start for s in slots if s.kind in kinds]
+    return min(starts) if starts else None
