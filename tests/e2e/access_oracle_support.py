@@ -70,7 +70,7 @@ def seed(app: FastAPI) -> Records:
             second = _find(client, member)
             request = second[0]["basedOn"][0]["reference"]
             slot = second[0]["slot"][0]["reference"]
-            offer = client.post(f"/{request}/$offer", json=parameters(slot=slot))
+            offer = client.post(f"/{request}/$offer", json=parameters(slot=slot, channel="phone"))
             assert offer.status_code == 200, offer.text
             found.requests[member] = [
                 visit["basedOn"][0]["reference"].split("/")[1],

@@ -115,14 +115,14 @@ def test_a_member_cannot_waitlist_or_cancel_another_members_records(
     body = parameters(cancelled_by="member", reason="not mine")
     assert _call(app, "POST", cancel, Role.MEMBER, BO, json=body).status_code == 404
     decline = f"/Task/{ada.offer_id}/$decline"
-    body = parameters(answered_by="bo")
+    body = parameters(channel="portal")
     assert _call(app, "POST", decline, Role.MEMBER, BO, json=body).status_code == 404
 
 
 def test_a_therapist_cannot_move_the_deadline_of_someone_not_their_patient(
     app: FastAPI, ada: AdaRecords
 ) -> None:
-    body = parameters(author="Dr X", reason="no harm", extended_deadline="2026-07-30")
+    body = parameters(reason="no harm", extended_deadline="2026-07-30")
     path = f"/ServiceRequest/{ada.request_id}/$clinical-exception"
     assert (
         _call(app, "POST", path, Role.THERAPIST, {"clinician": "c00002"}, json=body).status_code
@@ -134,7 +134,7 @@ def test_a_scheduler_cannot_offer_to_or_book_for_another_clinics_member(
     app: FastAPI, region: Region, ada: AdaRecords
 ) -> None:
     before = _appointments(region, "ada")
-    offer = parameters(slot=f"Slot/{ada.slot_id}")
+    offer = parameters(slot=f"Slot/{ada.slot_id}", channel="phone")
     path = f"/ServiceRequest/{ada.request_id}/$offer"
     assert _call(app, "POST", path, Role.SCHEDULER, FONTANA, json=offer).status_code == 404
     book = parameters(appt_id=ada.proposal_id)
