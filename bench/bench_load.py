@@ -34,6 +34,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,9 @@ import httpx
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from sqlalchemy import create_engine, text
+
+from parity.adapters.sql.engine import normalised_url
 from servers import (
     MEMBERS,
     bearer,
@@ -51,13 +55,10 @@ from servers import (
     prepare,
     server,
 )
-from sqlalchemy import create_engine, text
-
-from parity.adapters.sql.engine import normalised_url
 
 __all__ = ["AUTH", "MEMBERS", "bearer", "free_port", "postgres_url", "prepare", "server"]
 
-console = Console()
+console = Console(width=max(120, Console().width))
 AUTH: dict[str, str] = {}
 OPS = ("find", "hold", "book", "cancel")
 HOLD_SHARE = 0.5
@@ -66,10 +67,17 @@ STEP_TIMEOUT = 120  # a client that died would otherwise hold the others at the 
 MIXES = {"uncontended": 20, "contended": 5}  # proposals asked for
 
 
-def parameters(**values: str) -> dict[str, Any]:
+def parameters(**values: str | int) -> dict[str, Any]:
+    """A FHIR Parameters body; `patient_reference` is sent as `patient-reference`."""
     return {
         "resourceType": "Parameters",
-        "parameter": [{"name": k.replace("_", "-"), "valueString": v} for k, v in values.items()],
+        "parameter": [
+            {
+                "name": k[0] + k[1:].replace("_", "-"),
+                "valueInteger" if isinstance(v, int) else "valueString": v,
+            }
+            for k, v in values.items()
+        ],
     }
 
 
@@ -130,7 +138,7 @@ class Round:
         self.booked: str | None = None
 
     def find(self, member: str, count: int, best_share: float) -> None:
-        body = parameters(patient_reference=f"Patient/{member}", _count=str(count))
+        body = parameters(patient_reference=f"Patient/{member}", _count=count)
         answer = self.tally.timed(self.client, "find", "/Appointment/$find", body)
         proposals = [
             e["resource"]["id"]
@@ -181,7 +189,7 @@ def client_loop(
                 member, best_share = f"b{rng.randrange(MEMBERS)}", 0.5
             step = Round(client, tally, rng)
             for operation in (
-                lambda: step.find(member, MIXES[mix], best_share),
+                partial(step.find, member, MIXES[mix], best_share),
                 step.hold,
                 step.book,
                 step.cancel,

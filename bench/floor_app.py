@@ -145,7 +145,10 @@ class Database:
 
 
 def _parameters(body: dict[str, Any]) -> dict[str, str]:
-    return {p["name"]: str(p.get("valueString", "")) for p in body.get("parameter", [])}
+    return {
+        p["name"]: str(p.get("valueString", p.get("valueInteger", "")))
+        for p in body.get("parameter", [])
+    }
 
 
 def _bundle(*resources: dict[str, Any]) -> dict[str, Any]:
