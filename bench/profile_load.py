@@ -72,6 +72,7 @@ def profile(url: str, args: argparse.Namespace, out: Path) -> None:
                 "--output",
                 str(out),
                 "--nonblocking",
+                "--gil",  # only samples holding the GIL: Python CPU, not waits
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
