@@ -20,6 +20,7 @@ from parity.bootstrap import Runtime, build_links, build_runtime, build_simulati
 from parity.config import Settings
 from parity.domain.errors import ParityError
 from parity.domain.schedule import week_start_of
+from parity.entrypoints.api import asgi
 from parity.entrypoints.api.app import create_app
 from parity.entrypoints.security import SecurityConfig
 from parity.entrypoints.user_commands import add_demo_users
@@ -159,6 +160,7 @@ def serve(
     if workers == 1:
         links = build_links(security.secret, runtime.policy)
         app = create_app(runtime.uow, runtime.policy, runtime.clock, security, links)
+        asgi.settle()
         uvicorn.run(app, host=host, port=port, **SERVER_OPTIONS)
         return
     # Several processes: each worker builds its own app from the environment.
