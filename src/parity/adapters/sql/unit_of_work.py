@@ -63,9 +63,7 @@ class SqlUnitOfWork:
 
     @cached_property
     def availability_exceptions(self) -> SqlRepository[AvailabilityException]:
-        return SqlRepository[AvailabilityException](
-            self._current, mapping.AVAILABILITY_EXCEPTIONS
-        )
+        return SqlRepository[AvailabilityException](self._current, mapping.AVAILABILITY_EXCEPTIONS)
 
     @cached_property
     def slots(self) -> SqlSlots:
