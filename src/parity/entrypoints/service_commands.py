@@ -35,6 +35,7 @@ errors = Console(stderr=True)
 # uvloop's event loop and httptools' HTTP parser: together they took about a fifth off the
 # server CPU of a booking request (docs/adr/0017-booking-api-speed.md). Both are
 # dependencies, so they are asked for by name: a missing one fails at start, loudly.
+WORKER_START_SECONDS = 60
 SERVER_OPTIONS: dict[str, Any] = {"loop": "uvloop", "http": "httptools", "log_level": "warning"}
 IMPORT_KINDS = ", ".join(COLUMNS)
 
@@ -171,6 +172,11 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        # uvicorn pings each worker from the moment it is spawned, and kills one that does
+        # not answer in time; a worker imports Parity before it can answer, which takes
+        # longer than uvicorn's 5 s on a busy machine: it was killed and spawned again,
+        # over and over, and the server never answered.
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
         **SERVER_OPTIONS,
     )
 
