@@ -32,9 +32,9 @@ from parity.simulation.summary import summarise
 
 console = Console()
 errors = Console(stderr=True)
-# uvloop's event loop and httptools' HTTP parser: together they took about a fifth off the
-# server CPU of a booking request (docs/adr/0017-booking-api-speed.md). Both are
-# dependencies, so they are asked for by name: a missing one fails at start, loudly.
+# uvloop's event loop and httptools' HTTP parser: cheaper per request on the event loop's
+# side (the bare floor app gained about a tenth; docs/adr/0017-booking-api-speed.md). Both
+# are dependencies, so they are asked for by name: a missing one fails at start, loudly.
 WORKER_START_SECONDS = 60
 SERVER_OPTIONS: dict[str, Any] = {"loop": "uvloop", "http": "httptools", "log_level": "warning"}
 IMPORT_KINDS = ", ".join(COLUMNS)
