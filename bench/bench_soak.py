@@ -44,6 +44,7 @@ from bench_load import (
     prepare,
     server,
 )
+from servers import drop_postgres
 
 console = Console()
 CANCEL_SHARE = 0.8
@@ -251,7 +252,11 @@ def main() -> None:
     parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
     args = parser.parse_args()
     url = postgres_url() if args.db == "postgres" else f"sqlite:///{tempfile.mkdtemp()}/soak.db"
-    state, figures = soak(url, args.minutes, args.clients, args.workers)
+    try:
+        state, figures = soak(url, args.minutes, args.clients, args.workers)
+    finally:
+        if args.db == "postgres":
+            drop_postgres(url)
     show(state, figures, args.clients, args.workers)
     clean = state.error_count() == 0 and not any(figures["invariants"].values())
     raise SystemExit(0 if clean else 1)

@@ -6,7 +6,7 @@ import os
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -20,6 +20,7 @@ from parity.bootstrap import Runtime, build_links, build_runtime, build_simulati
 from parity.config import Settings
 from parity.domain.errors import ParityError
 from parity.domain.schedule import week_start_of
+from parity.entrypoints.api import asgi
 from parity.entrypoints.api.app import create_app
 from parity.entrypoints.security import SecurityConfig
 from parity.entrypoints.security.proxies import uvicorn_proxy_options
@@ -32,6 +33,11 @@ from parity.simulation.summary import summarise
 
 console = Console()
 errors = Console(stderr=True)
+# uvloop's event loop and httptools' HTTP parser: cheaper per request on the event loop's
+# side (the bare floor app gained about a tenth; docs/adr/0017-booking-api-speed.md). Both
+# are dependencies, so they are asked for by name: a missing one fails at start, loudly.
+WORKER_START_SECONDS = 60
+SERVER_OPTIONS: dict[str, Any] = {"loop": "uvloop", "http": "httptools", "log_level": "warning"}
 IMPORT_KINDS = ", ".join(COLUMNS)
 
 
@@ -157,7 +163,8 @@ def serve(
     if workers == 1:
         links = build_links(security.secret, runtime.policy)
         app = create_app(runtime.uow, runtime.policy, runtime.clock, security, links)
-        uvicorn.run(app, host=host, port=port, log_level="warning", **proxies)
+        asgi.settle()
+        uvicorn.run(app, host=host, port=port, **SERVER_OPTIONS, **proxies)
         return
     # Several processes: each worker builds its own app from the environment.
     os.environ["PARITY_DATABASE_URL"] = runtime.settings.database_url
@@ -167,7 +174,12 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        log_level="warning",
+        # uvicorn pings each worker from the moment it is spawned, and kills one that does
+        # not answer in time; a worker imports Parity before it can answer, which takes
+        # longer than uvicorn's 5 s on a busy machine: it was killed and spawned again,
+        # over and over, and the server never answered.
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
+        **SERVER_OPTIONS,
         **proxies,
     )
 

@@ -19,6 +19,8 @@ from sqlalchemy import (
     Executable,
     Integer,
     Result,
+    Select,
+    bindparam,
     delete,
     insert,
     select,
@@ -47,6 +49,7 @@ Link = Callable[[], Connection]
 # Tables whose writes the schema may refuse (one live booking per slot and request, nothing
 # booked in protected time); see migrations/versions/r0002.
 GUARDED = frozenset({"appointments", "slots", "protected_times"})
+_BY_KEY: dict[int, Select[Any]] = {}  # by id() of the RecordMapping (module constants)
 
 
 class Store:
@@ -101,6 +104,19 @@ class SqlRepository(Store, Generic[T]):
             self._versions[row[self._key.name]] = row["version"]
         return [self._mapping.to_domain(row) for row in rows]
 
+    def _load_by_key(self, key: Any) -> list[T]:
+        """`_load(key == value)` through one prebuilt statement per table: building the
+        statement and its cache key on every read cost more CPU than the read itself
+        (docs/adr/0017-booking-api-speed.md)."""
+        statement = _BY_KEY.get(id(self._mapping))
+        if statement is None:
+            by_key = self._key == bindparam("key")
+            statement = _BY_KEY[id(self._mapping)] = self._mapping.query.where(by_key)
+        rows: Sequence[Row] = self._execute(statement, {"key": key}).mappings().all()
+        for row in rows:
+            self._versions[row[self._key.name]] = row["version"]
+        return [self._mapping.to_domain(row) for row in rows]
+
     def add(self, item: T) -> T:
         row = self._mapping.to_row(item)
         key = row[self._key.name]
@@ -126,7 +142,7 @@ class SqlRepository(Store, Generic[T]):
         if isinstance(self._key.type, Integer) and not isinstance(key, int):
             found = []
         else:
-            found = self._load(self._key == key)
+            found = self._load_by_key(key)
         if not found:
             name = self._mapping.name
             raise NotFound(f"{name} {key} not found", resource=name, id=key)

@@ -17,9 +17,12 @@ loser gets `SlotUnavailable`, never a second booking.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, and_, exists, false, func, or_, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from parity.adapters.sql import tables
@@ -42,73 +45,140 @@ def _whole_second(instant: datetime) -> datetime:
     return instant.replace(microsecond=0)
 
 
-def _reachable(query: SlotQuery) -> ColumnElement[bool]:
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What a search's WHERE clause looks like; its values travel as bound parameters.
+
+    One statement per shape is built and kept (`search_statement`): building a statement
+    of this size and computing its cache key cost more server CPU per `$find` than the
+    database's answer (docs/adr/0017-booking-api-speed.md)."""
+
+    named: bool  # one clinician asked for
+    among: bool  # the few matching clinicians, listed (SQLite; see `_small_pool`)
+    remote: bool  # video or phone acceptable: region-wide
+    local: bool  # in person acceptable: at the member's clinic only
+
+
+def shape_of(query: SlotQuery, among: list[str] | None) -> Shape:
+    return Shape(
+        query.clinician_id is not None,
+        query.clinician_id is None and among is not None,
+        any(m in REMOTE_MODALITIES for m in query.modalities),
+        any(m not in REMOTE_MODALITIES for m in query.modalities),
+    )
+
+
+def _reachable(shape: Shape) -> ColumnElement[bool]:
     """The clinician offers one of the query's modalities, and in-person slots are at the
     member's clinic."""
     offered = tables.clinician_modalities
-    remote = [m for m in query.modalities if m in REMOTE_MODALITIES]
-    local = [m for m in query.modalities if m not in REMOTE_MODALITIES]
     options: list[ColumnElement[bool]] = []
-    if remote:
-        options.append(offered.c.modality.in_(remote))
-    if local:
-        options.append(and_(offered.c.modality.in_(local), SLOTS.c.clinic_id == query.clinic_id))
-    if not options:
-        return false()
+    if shape.remote:
+        options.append(offered.c.modality.in_(bindparam("remote", expanding=True)))
+    if shape.local:
+        options.append(
+            and_(
+                offered.c.modality.in_(bindparam("local", expanding=True)),
+                SLOTS.c.clinic_id == bindparam("clinic_id"),
+            )
+        )
     return exists().where(offered.c.clinician_id == SLOTS.c.clinician_id, or_(*options))
 
 
-def _suitable(query: SlotQuery, among: list[str] | None) -> list[ColumnElement[bool]]:
+def _suitable(shape: Shape) -> list[ColumnElement[bool]]:
     """Who may take the slot: the named clinician, the few clinicians already found to
     match (`among`), or anyone of the class and language."""
-    if query.clinician_id is not None:
-        return [SLOTS.c.clinician_id == query.clinician_id]
-    if among is not None:
-        return [SLOTS.c.clinician_id.in_(among)]
+    if shape.named:
+        return [SLOTS.c.clinician_id == bindparam("clinician_id")]
+    if shape.among:
+        return [SLOTS.c.clinician_id.in_(bindparam("among", expanding=True))]
     clinicians, languages = tables.clinicians, tables.clinician_languages
     return [
         exists().where(
             clinicians.c.id == SLOTS.c.clinician_id,
-            clinicians.c.provider_class == query.provider_class,
+            clinicians.c.provider_class == bindparam("provider_class"),
         ),
         exists().where(
             languages.c.clinician_id == SLOTS.c.clinician_id,
-            languages.c.language == query.language,
+            languages.c.language == bindparam("language"),
         ),
     ]
 
 
-def matching(query: SlotQuery, among: list[str] | None = None) -> ColumnElement[bool]:
-    """The free slots a query may book, as a WHERE clause; `among` (optional) lists every
-    clinician of the query's class and language who offers one of its modalities."""
+@cache
+def search_statement(shape: Shape) -> Select[Any]:
+    """The earliest free slots of a search of this shape, `limit` of them."""
     clauses = [
         SLOTS.c.status == SlotStatus.FREE,
-        SLOTS.c.kind.in_(query.kinds),
-        SLOTS.c.start >= _whole_second(query.not_before),
-        SLOTS.c.start < _whole_second(query.not_after) + ONE_SECOND,
-        *_suitable(query, among),
-        _reachable(query),
+        SLOTS.c.kind.in_(bindparam("kinds", expanding=True)),
+        SLOTS.c.start >= bindparam("not_before"),
+        SLOTS.c.start < bindparam("not_after"),
+        *_suitable(shape),
+        _reachable(shape),
     ]
-    if not any(m in REMOTE_MODALITIES for m in query.modalities):
+    if not shape.remote:
         # Implied by _reachable, but stated at the top so the free-slots-by-clinic index
         # serves in-person searches.
-        clauses.append(SLOTS.c.clinic_id == query.clinic_id)
-    return and_(*clauses)
+        clauses.append(SLOTS.c.clinic_id == bindparam("clinic_id"))
+    return (
+        select(SLOTS)
+        .where(and_(*clauses))
+        .order_by(SLOTS.c.start, SLOTS.c.id)
+        .limit(bindparam("limit", type_=Integer))
+    )
 
 
-def pool_query(query: SlotQuery) -> Select[tuple[str]]:
+def search_values(query: SlotQuery, among: list[str] | None, limit: int) -> dict[str, Any]:
+    """The bound values of `search_statement(shape_of(query, among))`."""
+    return {
+        "kinds": list(query.kinds),
+        "not_before": _whole_second(query.not_before),
+        "not_after": _whole_second(query.not_after) + ONE_SECOND,
+        "clinician_id": query.clinician_id,
+        "among": among or [],
+        "provider_class": query.provider_class,
+        "language": query.language,
+        "remote": [m for m in query.modalities if m in REMOTE_MODALITIES],
+        "local": [m for m in query.modalities if m not in REMOTE_MODALITIES],
+        "clinic_id": query.clinic_id,
+        "limit": limit,
+    }
+
+
+def _pool_statement() -> Select[tuple[str]]:
     """Clinicians of the query's class and language offering one of its modalities."""
     clinicians = tables.clinicians
     languages, offered = tables.clinician_languages, tables.clinician_modalities
-    return select(clinicians.c.id).where(
-        clinicians.c.provider_class == query.provider_class,
-        exists().where(
-            languages.c.clinician_id == clinicians.c.id, languages.c.language == query.language
-        ),
-        exists().where(
-            offered.c.clinician_id == clinicians.c.id, offered.c.modality.in_(query.modalities)
-        ),
+    return (
+        select(clinicians.c.id)
+        .where(
+            clinicians.c.provider_class == bindparam("provider_class"),
+            exists().where(
+                languages.c.clinician_id == clinicians.c.id,
+                languages.c.language == bindparam("language"),
+            ),
+            exists().where(
+                offered.c.clinician_id == clinicians.c.id,
+                offered.c.modality.in_(bindparam("modalities", expanding=True)),
+            ),
+        )
+        .limit(bindparam("limit", type_=Integer))
     )
+
+
+POOL = _pool_statement()
+BY_ID = select(SLOTS).where(SLOTS.c.id == bindparam("slot_id"))
+MOVE = (
+    update(SLOTS)
+    .where(SLOTS.c.id == bindparam("slot_id"), SLOTS.c.status == bindparam("old"))
+    .values(status=bindparam("new", type_=SLOTS.c.status.type))
+    .returning(*SLOTS.c)
+)
+RELEASE = (
+    update(SLOTS)
+    .where(SLOTS.c.id == bindparam("slot_id"), SLOTS.c.status != SlotStatus.FREE)
+    .values(status=SlotStatus.FREE)
+)
 
 
 class SqlSlots(Store):
@@ -141,7 +211,7 @@ class SqlSlots(Store):
             insert_many(self._link(), SLOTS, rows)
 
     def get(self, slot_id: int) -> Slot:
-        row = self._execute(select(SLOTS).where(SLOTS.c.id == slot_id)).mappings().first()
+        row = self._execute(BY_ID, {"slot_id": slot_id}).mappings().first()
         if row is None:
             raise NotFound(f"slot {slot_id} not found", resource="Slot", id=slot_id)
         return slot_to_domain(row)
@@ -151,16 +221,14 @@ class SqlSlots(Store):
         return found[0] if found else None
 
     def candidates(self, query: SlotQuery, limit: int) -> list[Slot]:
+        if not query.modalities:
+            return []
         among = self._small_pool(query)
         if among == []:
             return []
-        statement = (
-            select(SLOTS)
-            .where(matching(query, among))
-            .order_by(SLOTS.c.start, SLOTS.c.id)
-            .limit(limit)
-        )
-        return [slot_to_domain(row) for row in self._execute(statement).mappings()]
+        statement = search_statement(shape_of(query, among))
+        found = self._execute(statement, search_values(query, among, limit))
+        return [slot_to_domain(row) for row in found.mappings()]
 
     def _small_pool(self, query: SlotQuery) -> list[str] | None:
         """On SQLite, the matching clinicians when they are few, else None.
@@ -173,7 +241,13 @@ class SqlSlots(Store):
         """
         if query.clinician_id is not None or self._link().dialect.name != "sqlite":
             return None
-        found = list(self._execute(pool_query(query).limit(SMALL_POOL + 1)).scalars())
+        values = {
+            "provider_class": query.provider_class,
+            "language": query.language,
+            "modalities": list(query.modalities),
+            "limit": SMALL_POOL + 1,
+        }
+        found = list(self._execute(POOL, values).scalars())
         return found if len(found) <= SMALL_POOL else None
 
     def take(self, slot_id: int, status: SlotStatus = SlotStatus.BUSY) -> Slot:
@@ -184,13 +258,8 @@ class SqlSlots(Store):
 
     def _move(self, slot_id: int, old: SlotStatus, new: SlotStatus, wanted: str) -> Slot:
         """Move a slot from `old` to `new` in one conditional UPDATE, or refuse."""
-        statement = (
-            update(SLOTS)
-            .where(SLOTS.c.id == slot_id, SLOTS.c.status == old)
-            .values(status=new)
-            .returning(*SLOTS.c)
-        )
-        row = self._execute(statement).mappings().first()
+        values = {"slot_id": slot_id, "old": old, "new": new}
+        row = self._execute(MOVE, values).mappings().first()
         if row is None:
             current = self.get(slot_id)
             raise SlotUnavailable(
@@ -199,12 +268,7 @@ class SqlSlots(Store):
         return slot_to_domain(row)
 
     def release(self, slot_id: int) -> None:
-        statement = (
-            update(SLOTS)
-            .where(SLOTS.c.id == slot_id, SLOTS.c.status != SlotStatus.FREE)
-            .values(status=SlotStatus.FREE)
-        )
-        if self._execute(statement).rowcount == 0:
+        if self._execute(RELEASE, {"slot_id": slot_id}).rowcount == 0:
             self.get(slot_id)  # NotFound for an unknown slot; a free one stays free
 
     def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]:

@@ -7,6 +7,7 @@ callers each use their own (they are cheap: the engine pools connections).
 
 from __future__ import annotations
 
+from functools import cached_property
 from types import TracebackType
 from typing import Self
 
@@ -43,42 +44,116 @@ from parity.domain.workforce import Clinic
 
 
 class SqlUnitOfWork:
+    """Repositories are made on first use: a request opens several units of work and
+    touches a few of their two dozen repositories (docs/adr/0017-booking-api-speed.md)."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._connection: Connection | None = None
-        link = self._current
-        self.clinics = SqlRepository[Clinic](link, mapping.CLINICS)
-        self.clinicians = SqlClinicians(link, mapping.CLINICIANS)
-        self.members = SqlRepository[Member](link, mapping.MEMBERS)
-        self.holds = SqlRepository[Hold](link, mapping.HOLDS)
-        self.templates = SqlRepository[WeeklyTemplate](link, mapping.TEMPLATES)
-        self.availability_exceptions = SqlRepository[AvailabilityException](
-            link, mapping.AVAILABILITY_EXCEPTIONS
-        )
-        self.slots = SqlSlots(link)
-        self.protected = SqlProtectedTime(link)
-        self.ipc_ledger = SqlIpcLedger(link)
-        self.requests = SqlRepository[CareRequest](link, mapping.REQUESTS)
-        self.offers = SqlRepository[Offer](link, mapping.OFFERS)
-        self.appointments = SqlRepository[Appointment](link, mapping.APPOINTMENTS)
-        self.referrals = SqlRepository[Referral](link, mapping.REFERRALS)
-        self.clinical_exceptions = SqlRepository[ClinicalException](
-            link, mapping.CLINICAL_EXCEPTIONS
-        )
-        self.courses = SqlRepository[Course](link, mapping.COURSES)
-        self.findings = SqlRepository[Finding](link, mapping.FINDINGS)
-        self.actions = SqlRepository[Action](link, mapping.ACTIONS)
-        # users and the audit trail (ADR 0008)
-        self.users = SqlUsers(link, USERS)
-        self.audit_events = SqlAuditTrail(link)
-        self.member_search = SqlMemberSearch(link)  # ADR 0015
-        self.audit_reader = SqlAuditReader(link)
-        # the waitlist and the messages outbox (ADR 0009)
-        self.waitlist = SqlRepository[WaitlistEntry](link, mapping.WAITLIST)
-        self.messages = SqlRepository[Message](link, mapping.MESSAGES)
-        self.member_scopes = SqlMemberScopes(link)  # ADR 0012: scopes decided in SQL
-        self.revoked_tokens = SqlRevokedTokens(link)
-        self.login_attempts = SqlLoginAttempts(link)
+
+    @cached_property
+    def clinics(self) -> SqlRepository[Clinic]:
+        return SqlRepository[Clinic](self._current, mapping.CLINICS)
+
+    @cached_property
+    def clinicians(self) -> SqlClinicians:
+        return SqlClinicians(self._current, mapping.CLINICIANS)
+
+    @cached_property
+    def members(self) -> SqlRepository[Member]:
+        return SqlRepository[Member](self._current, mapping.MEMBERS)
+
+    @cached_property
+    def holds(self) -> SqlRepository[Hold]:
+        return SqlRepository[Hold](self._current, mapping.HOLDS)
+
+    @cached_property
+    def templates(self) -> SqlRepository[WeeklyTemplate]:
+        return SqlRepository[WeeklyTemplate](self._current, mapping.TEMPLATES)
+
+    @cached_property
+    def availability_exceptions(self) -> SqlRepository[AvailabilityException]:
+        return SqlRepository[AvailabilityException](self._current, mapping.AVAILABILITY_EXCEPTIONS)
+
+    @cached_property
+    def slots(self) -> SqlSlots:
+        return SqlSlots(self._current)
+
+    @cached_property
+    def protected(self) -> SqlProtectedTime:
+        return SqlProtectedTime(self._current)
+
+    @cached_property
+    def ipc_ledger(self) -> SqlIpcLedger:
+        return SqlIpcLedger(self._current)
+
+    @cached_property
+    def requests(self) -> SqlRepository[CareRequest]:
+        return SqlRepository[CareRequest](self._current, mapping.REQUESTS)
+
+    @cached_property
+    def offers(self) -> SqlRepository[Offer]:
+        return SqlRepository[Offer](self._current, mapping.OFFERS)
+
+    @cached_property
+    def appointments(self) -> SqlRepository[Appointment]:
+        return SqlRepository[Appointment](self._current, mapping.APPOINTMENTS)
+
+    @cached_property
+    def referrals(self) -> SqlRepository[Referral]:
+        return SqlRepository[Referral](self._current, mapping.REFERRALS)
+
+    @cached_property
+    def clinical_exceptions(self) -> SqlRepository[ClinicalException]:
+        return SqlRepository[ClinicalException](self._current, mapping.CLINICAL_EXCEPTIONS)
+
+    @cached_property
+    def courses(self) -> SqlRepository[Course]:
+        return SqlRepository[Course](self._current, mapping.COURSES)
+
+    @cached_property
+    def findings(self) -> SqlRepository[Finding]:
+        return SqlRepository[Finding](self._current, mapping.FINDINGS)
+
+    @cached_property
+    def actions(self) -> SqlRepository[Action]:
+        return SqlRepository[Action](self._current, mapping.ACTIONS)
+
+    @cached_property
+    def users(self) -> SqlUsers:
+        return SqlUsers(self._current, USERS)
+
+    @cached_property
+    def audit_events(self) -> SqlAuditTrail:
+        return SqlAuditTrail(self._current)
+
+    @cached_property
+    def waitlist(self) -> SqlRepository[WaitlistEntry]:
+        return SqlRepository[WaitlistEntry](self._current, mapping.WAITLIST)
+
+    @cached_property
+    def messages(self) -> SqlRepository[Message]:
+        return SqlRepository[Message](self._current, mapping.MESSAGES)
+
+    @cached_property
+    def member_search(self) -> SqlMemberSearch:  # ADR 0015
+        return SqlMemberSearch(self._current)
+
+    @cached_property
+    def audit_reader(self) -> SqlAuditReader:
+        return SqlAuditReader(self._current)
+
+    @cached_property
+    def member_scopes(self) -> SqlMemberScopes:  # ADR 0012: scopes decided in SQL
+        return SqlMemberScopes(self._current)
+
+    @cached_property
+    def revoked_tokens(self) -> SqlRevokedTokens:
+        return SqlRevokedTokens(self._current)
+
+    @cached_property
+    def login_attempts(self) -> SqlLoginAttempts:
+        return SqlLoginAttempts(self._current)
 
     def _current(self) -> Connection:
         if self._connection is None:
@@ -86,6 +161,7 @@ class SqlUnitOfWork:
         return self._connection
 
     def _repositories(self) -> list[SqlRepository[object]]:
+        """The repositories made so far (cached_property keeps them in the instance)."""
         return [r for r in vars(self).values() if isinstance(r, SqlRepository)]
 
     def __enter__(self) -> Self:

@@ -6,6 +6,8 @@ Each worker process builds its own runtime from the environment (PARITY_*), so
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import FastAPI
 
 from parity.bootstrap import build_links, build_runtime
@@ -19,4 +21,14 @@ def create() -> FastAPI:
     runtime = build_runtime(Settings.from_env(), migrate=False)
     security = SecurityConfig.from_settings(runtime.settings)
     links = build_links(security.secret, runtime.policy)
-    return create_app(runtime.uow, runtime.policy, runtime.clock, security, links)
+    app = create_app(runtime.uow, runtime.policy, runtime.clock, security, links)
+    settle()
+    return app
+
+
+def settle() -> None:
+    """Take what the process built before serving (modules, the app, the rules) out of the
+    cyclic collector's sight: its full collections walked all of it, some 150 ms each,
+    a few times a minute under load (docs/adr/0017-booking-api-speed.md)."""
+    gc.collect()
+    gc.freeze()

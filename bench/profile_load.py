@@ -1,0 +1,137 @@
+"""Where a Parity worker spends its CPU under load: py-spy samples one `parity serve`
+process while bench_load's clients run a mix against it, and the hottest functions are
+printed (share of samples in the function and below it, and in the function itself).
+
+Run: .venv/bin/python bench/profile_load.py [--db postgres] [--clients 16] [--rounds 10]
+     [--mix uncontended] [--top 30]. Needs py-spy (`pip install py-spy`; not a project
+     dependency) and the right to trace the server (root, or ptrace_scope 0). The figures
+     before and after each change are in docs/adr/0017-booking-api-speed.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+import bench_load
+from servers import BIN, bearer, drop_postgres, free_port, postgres_url, prepare, serving
+
+console = Console(width=140)
+FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>.*?)(?::\d+)?\)$")
+
+
+def _name(frame: str) -> str:
+    """`function (path/to/module.py:12)` -> `module.py:function`, site-packages trimmed."""
+    found = FRAME.match(frame)
+    if found is None:
+        return frame
+    path = found["file"].split("site-packages/")[-1].split("/src/")[-1]
+    return f"{path}:{found['function']}"
+
+
+def summarise(raw: str) -> tuple[Counter[str], Counter[str], int]:
+    """Inclusive and self sample counts per function, from py-spy's collapsed stacks."""
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = [_name(f) for f in stack.split(";")]
+        total += int(count)
+        own[frames[-1]] += int(count)
+        for name in set(frames):
+            inclusive[name] += int(count)
+    return inclusive, own, total
+
+
+def profile(url: str, args: argparse.Namespace, out: Path) -> None:
+    command = [BIN / "parity", "serve", "--port", str(port := free_port()), "--workers", "1"]
+    env = {**bench_load.os.environ, "PARITY_DATABASE_URL": url}
+    with serving(command, env, port) as (base, cpu):
+        pid = _server_pid(base)
+        spy = subprocess.Popen(
+            [
+                BIN / "py-spy",
+                "record",
+                "--pid",
+                str(pid),
+                "--format",
+                "raw",
+                "--rate",
+                "250",
+                "--output",
+                str(out),
+                "--nonblocking",
+                "--gil",  # only samples holding the GIL: Python CPU, not waits
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(1.0)  # py-spy attaches
+        figures = bench_load.load(base, cpu, args.mix, args.clients, args.rounds)
+        spy.send_signal(2)  # SIGINT: py-spy writes what it sampled
+        spy.wait(timeout=60)
+    console.print(
+        f"{figures['requests']:,} requests, {figures['cpu ms/request']:.1f} ms server CPU each"
+    )
+
+
+def _server_pid(base: str) -> int:
+    """The process serving on `base`'s port (one worker: `parity serve` itself)."""
+    port = base.rsplit(":", 1)[1]
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            words = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"serve" in words and port.encode() in words:
+            return int(cmdline.parent.name)
+    raise RuntimeError(f"no server process on port {port}")
+
+
+def show(raw: str, top: int) -> None:
+    inclusive, own, total = summarise(raw)
+    for title, counts in (("in and below", inclusive), ("in itself", own)):
+        table = Table(title=f"Share of {total:,} samples spent {title} (top {top})")
+        table.add_column("function")
+        table.add_column("%", justify="right")
+        for name, count in counts.most_common(top):
+            table.add_row(name, f"{100 * count / total:.1f}")
+        console.print(table)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--mix", default="uncontended", choices=sorted(bench_load.MIXES))
+    parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--raw", type=Path, help="keep py-spy's collapsed stacks here")
+    args = parser.parse_args()
+    sqlite = args.db == "sqlite"
+    url = f"sqlite:///{tempfile.mkdtemp()}/profile.db" if sqlite else postgres_url()
+    out = args.raw or Path(tempfile.mkdtemp()) / "profile.txt"
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            prepare(url, Path(tmp))
+        bench_load.AUTH.update(bearer(url))
+        profile(url, args, out)
+    finally:
+        if not sqlite:
+            drop_postgres(url)
+    show(out.read_text(), args.top)
+
+
+if __name__ == "__main__":
+    main()
