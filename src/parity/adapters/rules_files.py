@@ -159,6 +159,7 @@ class RegionSpec:
     # How the plan booked before Parity, and Parity's own simulated clinicians (ADR 0014).
     status_quo: dict[str, Any] = field(default_factory=dict)
     parity: dict[str, Any] = field(default_factory=dict)
+    calibration: dict[str, Any] = field(default_factory=dict)
 
 
 def load_region(name_or_path: str) -> RegionSpec:
@@ -189,4 +190,5 @@ def load_region(name_or_path: str) -> RegionSpec:
         workforce=dict(_need(data, "workforce", path)),
         status_quo=dict(data.get("status_quo", {})),
         parity=dict(data.get("parity", {})),
+        calibration=dict(data.get("calibration", {})),
     )

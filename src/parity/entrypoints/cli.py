@@ -17,6 +17,7 @@ from parity.bootstrap import build_simulation
 from parity.config import Settings
 from parity.domain.errors import ParityError
 from parity.entrypoints.calibrate_commands import print_run_figures
+from parity.entrypoints.calibrate_commands import register as register_calibrate_commands
 from parity.entrypoints.optimize_commands import register as register_optimize_commands
 from parity.entrypoints.report_commands import register as register_report_commands
 from parity.entrypoints.scenario_commands import register as register_scenario_commands
@@ -210,6 +211,7 @@ register_optimize_commands(app)
 register_scenario_commands(app)
 register_user_commands(app)
 register_waitlist_commands(app)
+register_calibrate_commands(app)
 
 
 def main() -> None:

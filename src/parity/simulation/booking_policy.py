@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -25,6 +25,7 @@ from parity.adapters.rules_files import RegionSpec
 from parity.domain.calendar import end_of_local_day, local_date
 from parity.domain.care import Appointment, CareRequest, Course, Decision
 from parity.domain.ports import Clock, UnitOfWork
+from parity.domain.schedule import BlockKind
 from parity.domain.standards import VisitType
 from parity.services.booking import BookRequest, book_request
 from parity.services.policy import Policy
@@ -51,6 +52,7 @@ class StatusQuoBehaviour:
     outside_episodes_per_week_per_fte: float
     outside_wait_business_days: int
     give_up_business_days: float
+    intakes_in_follow_up_slots: bool
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ def status_quo_behaviour(spec: RegionSpec) -> StatusQuoBehaviour:
         float(table["outside_episodes_per_week_per_fte"]),
         int(table["outside_wait_business_days"]),
         float(table["give_up_business_days"]),
+        bool(table["intakes_in_follow_up_slots"]),
     )
 
 
@@ -281,6 +284,21 @@ class StatusQuoBooker:
 
 
 Booker = ParityBooker | StatusQuoBooker
+
+
+def policy_for(name: BookingPolicy, spec: RegionSpec, policy: Policy) -> Policy:
+    """Under the status quo an initial visit may take a follow-up slot when the region's
+    behaviour says the plan put intakes first; Parity keeps follow-up slots for follow-ups."""
+    if (
+        name is not BookingPolicy.STATUS_QUO
+        or not status_quo_behaviour(spec).intakes_in_follow_up_slots
+    ):
+        return policy
+    kinds = tuple(
+        (visit, (*blocks, BlockKind.FOLLOW_UP) if visit is VisitType.INITIAL else blocks)
+        for visit, blocks in policy.slot_kinds
+    )
+    return replace(policy, slot_kinds=kinds)
 
 
 def booker_for(

@@ -26,7 +26,12 @@ from parity.services.requests import RequestCare, open_request
 from parity.services.schedules import materialise, register_clinician, register_clinics
 from parity.services.status_quo import ReleaseUrgentHolds, release_urgent_holds
 from parity.services.visits import CancelAppointment, cancel_appointment, close_visit
-from parity.simulation.booking_policy import HORIZON_WEEKS_AHEAD, BookingPolicy, booker_for
+from parity.simulation.booking_policy import (
+    HORIZON_WEEKS_AHEAD,
+    BookingPolicy,
+    booker_for,
+    policy_for,
+)
 from parity.simulation.demand import Demand, demand_from
 from parity.simulation.events import EventQueue
 from parity.simulation.region import SyntheticRegion
@@ -84,6 +89,11 @@ class SimulationRun:
     outside_episodes: int = 0
     gave_up: int = 0
     leave_weeks: int = 0
+    # The steady-state check made when the warm-up ended (steady.py).
+    steady_state: bool = False
+    steady_check: str = "not checked"
+    episodes_seen: set[int] = field(default_factory=set)
+    starts_per_week: float = 0.0
 
 
 class Simulation:
@@ -95,7 +105,7 @@ class Simulation:
         uow: UnitOfWork | None = None,
     ) -> None:
         self.region = region
-        self.policy = policy
+        self.policy = policy_for(config.booking, region.spec, policy)
         self.config = config
         self.tz = policy.rules.timezone
         self.streams = streams_for(config.seed)
@@ -110,6 +120,7 @@ class Simulation:
         self.episodes: dict[int, Episode] = {}
         self.registered: set[str] = set()
         self.run_state = SimulationRun(self.uow, policy, config)
+        self.run_state.starts_per_week = self.demand.episodes_per_day * 7
         # Hooks for workforce scenarios (simulation/staffing.py): episode starts scale with
         # `demand_factor`; `roster`, when set, names the clinicians whose weeks are laid.
         self.demand_factor = 1.0
@@ -162,6 +173,8 @@ class Simulation:
                 before_day(day)
             if day.weekday() == 0:
                 self._new_week(day)
+            if day == self.config.measure_from:
+                self._maybe_extend_warmup()
             self._release_holds(day)
             self._schedule_arrivals(day)
             self._drain(self._at(day + timedelta(days=1), time(0, 0)))
@@ -175,17 +188,17 @@ class Simulation:
             last_week = self._at(day - timedelta(weeks=1), time(0, 0))
             free = self._read(lambda uow: free_slots_left(uow, self.region.clinicians, last_week))
             self.run_state.load.close_week(free)
-        if day == self.config.measure_from:
-            self._maybe_extend_warmup()
         self.booker.new_week()
         self.lay_weeks(day)
 
     def _maybe_extend_warmup(self) -> None:
-        config = self.config
-        if not config.settle or self.run_state.load.flat():
-            return
-        if config.warmup_weeks + 4 <= config.max_warmup_weeks:
+        """At the end of the warm-up: extend it four weeks if the load is still moving."""
+        config, load = self.config, self.run_state.load
+        if config.settle and not load.flat() and config.warmup_weeks + 4 <= config.max_warmup_weeks:
             self.config = replace(config, warmup_weeks=config.warmup_weeks + 4)
+            return
+        self.run_state.steady_state = load.flat()
+        self.run_state.steady_check = load.report()
 
     def _release_holds(self, day: date) -> None:
         """Unused urgent holds starting within the release window become follow-up slots."""
@@ -278,6 +291,7 @@ class Simulation:
             self.run_state.gave_up += gave_up
             return
         remaining = max(1, episode.sessions_planned - episode.sessions_done)
+        self.run_state.episodes_seen.add(id(episode))
         self.run_state.outside_episodes += 1
         self.run_state.outside_sessions += remaining * (1 - self.demand.no_show_follow_up)
 
@@ -385,7 +399,10 @@ class Simulation:
         episode = self.episodes.get(appointment.request_id)
         if attended and episode is not None:
             episode.sessions_done += 1
-        self.run_state.in_network_sessions += attended and self.measuring
+        if self.measuring:
+            self.run_state.in_network_sessions += attended
+            if episode is not None:
+                self.run_state.episodes_seen.add(id(episode))
         self._continue(closed, rescheduled=False, attended=attended)
 
     def _continue(self, appointment: Appointment, rescheduled: bool, attended: bool = True) -> None:

@@ -18,8 +18,8 @@ def run_figures(run: SimulationRun, config: SimulationConfig) -> dict[str, objec
     return {
         "policy": str(config.booking),
         "warmup_weeks": config.warmup_weeks,
-        "steady_state": run.load.flat(),
-        "steady_state_check": run.load.report(),
+        "steady_state": run.steady_state,
+        "steady_state_check": run.steady_check,
         "sessions_in_network": run.in_network_sessions,
         "sessions_outside": round(run.outside_sessions, 1),
         "outside_share": None if share is None else round(share, 4),
