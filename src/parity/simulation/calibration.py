@@ -40,7 +40,7 @@ class CalibrationRun:
     contract: str = "socal-cap-2022"
     scale: float = 0.05
     weeks: int = 26
-    warmup_weeks: int = 52
+    warmup_weeks: int = 104
     seed: int = 7
     start: date = date(2022, 1, 3)
 

@@ -21,8 +21,8 @@ from parity.domain.workforce import Clinician
 from parity.services.policy import Policy
 from parity.services.schedules import AddException, add_availability_exception
 
-WINDOW_WEEKS = 4
-# Two consecutive four-week means within these bounds count as flat.
+WINDOW_WEEKS = 8
+# Two consecutive eight-week means within these bounds count as flat.
 FLAT_UTILISATION = 0.02
 FLAT_LEAD_SHARE = 0.05
 
@@ -70,7 +70,7 @@ def _windows(series: Sequence[float]) -> tuple[float, float]:
 
 
 def is_flat(series: Sequence[float], tolerance: float, *, relative: bool) -> bool:
-    """The last two four-week means differ by less than `tolerance` (a share if relative)."""
+    """The last two eight-week means differ by less than `tolerance` (a share if relative)."""
     if len(series) < 2 * WINDOW_WEEKS:
         return False
     last, before = _windows(series)
