@@ -70,6 +70,10 @@ def calibrate(
         )
     console.print(_table(goals, found, f"{region} x{scale:g}, {contract}, seed {seed}"))
     print_run_figures(console, simulation.run_state, simulation.config)
+    console.print(
+        f"booked direct-care hours per FTE-week: {found['booked_hours_per_fte_week'] or 0:.1f} "
+        "(the workload the turnover model's reference_direct_hours is set to)"
+    )
     console.print(f"fit on record: {spec.status_quo.get('fit', 'none')}")
 
 

@@ -16,6 +16,7 @@ from rich.table import Table
 from parity.adapters.rules_files import data_dir, load_region, load_rules
 from parity.domain.errors import ParityError
 from parity.entrypoints.scenario_files import monthly_csv, summary_csv, to_html
+from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.ipc_hour import EMPLOYER_ESTIMATE, first_principles, simulated
 from parity.simulation.montecarlo import dask_client, plan_jobs, run_jobs
 from parity.simulation.outcomes import ScenarioOutcome, outcomes
@@ -84,9 +85,15 @@ def compare(
     output: Annotated[Path, typer.Option(help="HTML report; CSVs are written beside it")] = Path(
         "scenarios.html"
     ),
+    policy: Annotated[
+        BookingPolicy | None,
+        typer.Option(help="booking policy for every scenario (default: the scenario's own)"),
+    ] = None,
 ) -> None:
     """Run each scenario `--runs` times and write the HTML report and CSVs."""
     scenarios = _load(scenario_files, overrides or [], region)
+    if policy is not None:
+        scenarios = [replace(s, booking=policy) for s in scenarios]
     settings = RunSettings(years, scale, warmup, min_per_site)
     jobs = plan_jobs(scenarios, runs, seed)
     started = time.perf_counter()
@@ -111,6 +118,22 @@ def compare(
     where = scheduler or (f"{workers} local Dask workers" if workers else "in process")
     _write(found, output, _run_facts(scenarios[0], settings, runs, seed, where, seconds))
     _print_headline(found)
+    _print_paired(found)
+
+
+def _print_paired(found: list[ScenarioOutcome]) -> None:
+    """Each scenario minus the first, run by run: mean and 90 % confidence interval."""
+    from parity.entrypoints.scenario_files import HEADLINE, show
+
+    first = found[0].scenario.name
+    table = Table(title=f"Paired difference from {first}: mean [90 % confidence interval]")
+    table.add_column("figure")
+    for outcome in found[1:]:
+        table.add_column(f"{outcome.scenario.name} - {first}", justify="right")
+    for figure in HEADLINE:
+        table.add_row(figure.label, *(show(o.paired[figure.key], figure) for o in found[1:]))
+    console.print(table)
+    console.print(f"booking policy: {', '.join(sorted({str(o.scenario.booking) for o in found}))}")
 
 
 def _run_facts(

@@ -20,7 +20,7 @@ from parity.services.policy import Policy
 from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.engine import Simulation, SimulationConfig, SimulationRun
 from parity.simulation.region import build_region
-from parity.simulation.run_figures import outside_share
+from parity.simulation.run_figures import booked_hours_per_fte_week, outside_share
 from parity.simulation.summary import Summary, summarise
 
 
@@ -100,7 +100,10 @@ def simulate(
     simulation = Simulation(region, policy, config)
     run = simulation.run(on_day)
     summary = summarise(run.uow, policy, simulation.config, region.member_count)
-    return figures(summary, run, settings.weeks), simulation
+    found = figures(summary, run, settings.weeks)
+    fte = sum(c.fte for c in region.clinicians)
+    found["booked_hours_per_fte_week"] = booked_hours_per_fte_week(run, simulation.config, fte)
+    return found, simulation
 
 
 def fit_give_up(

@@ -94,6 +94,8 @@ class SimulationRun:
     steady_check: str = "not checked"
     episodes_seen: set[int] = field(default_factory=set)
     starts_per_week: float = 0.0
+    visit_hours: float = 0.0  # booked direct-care hours held (attended or not)
+    measured_visit_hours: float = 0.0
 
 
 class Simulation:
@@ -396,6 +398,9 @@ class Simulation:
         attended = self.streams.no_shows.random() >= rate
         closed = close_visit(appointment_id, attended, self.uow)
         self.run_state.load.visit_held()
+        hours = (appointment.end - appointment.start).total_seconds() / 3600
+        self.run_state.visit_hours += hours
+        self.run_state.measured_visit_hours += hours * self.measuring
         episode = self.episodes.get(appointment.request_id)
         if attended and episode is not None:
             episode.sessions_done += 1

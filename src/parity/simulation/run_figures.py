@@ -13,6 +13,11 @@ def outside_share(run: SimulationRun) -> float | None:
     return run.outside_sessions / total if total else None
 
 
+def booked_hours_per_fte_week(run: SimulationRun, config: SimulationConfig, fte: float) -> float:
+    """Direct-care hours held (attended or no-show) per FTE-week over the measured window."""
+    return run.measured_visit_hours / (fte * config.weeks) if fte and config.weeks else 0.0
+
+
 def run_figures(run: SimulationRun, config: SimulationConfig) -> dict[str, object]:
     share = outside_share(run)
     return {
