@@ -16,6 +16,7 @@ from rich.table import Table
 from parity.adapters.rules_files import data_dir, load_region, load_rules
 from parity.domain.errors import ParityError
 from parity.entrypoints.scenario_files import monthly_csv, summary_csv, to_html
+from parity.entrypoints.tornado_commands import register as register_tornado
 from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.ipc_hour import EMPLOYER_ESTIMATE, first_principles, simulated
 from parity.simulation.montecarlo import dask_client, plan_jobs, run_jobs
@@ -260,4 +261,5 @@ def _validate_ipc_hour(scale: float, leave_weeks: float) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add `parity scenarios ...` to the command line."""
+    register_tornado(scenarios_app)
     app.add_typer(scenarios_app, name="scenarios")

@@ -115,9 +115,9 @@ def fit_give_up(
 ) -> float:
     """Search members' patience (`status_quo.give_up_business_days`, log scale) for the
     value whose simulated mean follow-up wait is nearest `target`: a bracket halved
-    `trials` times between 1/8 and 8 times the region's current value."""
+    `trials` times between 1/8 and 2 times the region's current value."""
     current = float(spec.status_quo["give_up_business_days"])
-    low, high = current / 8, current * 8
+    low, high = current / 8, current * 2
     best, best_gap = current, float("inf")
     for _ in range(trials):
         middle = (low * high) ** 0.5

@@ -18,6 +18,7 @@ from parity.adapters.rules_files import RegionSpec, load_region, load_rules
 from parity.domain.workforce import Clinician
 from parity.services.policy import Policy
 from parity.simulation.booking_policy import BookingPolicy
+from parity.simulation.calibration import with_overrides
 from parity.simulation.engine import SimulationConfig
 from parity.simulation.monthly import (
     Month,
@@ -109,9 +110,8 @@ class ScenarioRun:
     def __init__(self, scenario: Scenario, settings: RunSettings, seed: int) -> None:
         self.scenario = scenario
         self.policy = Policy(load_rules(scenario.jurisdiction), scenario.contract)
-        self.spec = pooled_sites(
-            load_region(scenario.region), settings.scale, settings.min_clinicians_per_site
-        )
+        region = with_overrides(load_region(scenario.region), scenario.region_overrides)
+        self.spec = pooled_sites(region, settings.scale, settings.min_clinicians_per_site)
         self.region: SyntheticRegion = build_region(
             self.spec, scenario.contract, settings.scale, seed
         )

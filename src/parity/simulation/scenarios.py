@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,8 @@ class Scenario:
     strike: Strike | None
     table: dict[str, Any]
     booking: BookingPolicy = BookingPolicy.PARITY
+    # `region_overrides.TABLE.KEY = value`: a region figure changed for this scenario only.
+    region_overrides: dict[str, Any] = field(default_factory=dict)
 
     def parameters(self) -> list[tuple[str, str, str]]:
         """Every parameter as (key, value, source), for the report."""
@@ -149,6 +151,11 @@ def _scenario(table: dict[str, Any], origin: str) -> Scenario:
         strike=_strike(reader) if "strike" in table else None,
         table=table,
         booking=_booking(reader),
+        region_overrides={
+            f"{name}.{key}": value
+            for name, keys in table.get("region_overrides", {}).items()
+            for key, value in keys.items()
+        },
     )
 
 
