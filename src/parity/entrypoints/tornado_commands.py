@@ -52,7 +52,7 @@ def tornado(
         raise typer.Exit(2) from None
     if policy is not None:
         pair = [replace(s, booking=policy) for s in pair]
-    assumptions = estimates(pair[0])[: only or None]
+    assumptions = [a for a in estimates(pair[0]) if _may_move(a.key, figure)][: only or None]
     scenarios = variants(pair[0], pair[1], assumptions, overrides or [])
     results = _run(scenarios, RunSettings(years, scale, warmup), runs, seed, workers, scheduler)
     base, found = bars(pair[0], pair[1], assumptions, results, figure)
@@ -62,6 +62,14 @@ def tornado(
     console.print(robustness(base, found, label))
     _print_break_even(pair)
     console.print(f"wrote {output} ({len(assumptions)} assumptions, {runs} paired runs each)")
+
+
+# Prices move only money figures; re-running the simulation for them changes nothing else.
+PRICES_ONLY = ("costs.", "pay.salary_usd_per_fte_year", "pay.benefits_share")
+
+
+def _may_move(key: str, figure: str) -> bool:
+    return figure.endswith("_usd") or not key.startswith(PRICES_ONLY)
 
 
 def _run(
