@@ -86,7 +86,7 @@ def build_simulation(
     return Simulation(synthetic, policy, config, uow), synthetic.member_count
 
 
-# -- issue 7: the waitlist, message channels and signed offer links -----------------------
+# -- the waitlist, message channels and signed offer links (ADR 0009) ----------------------
 
 
 def with_outreach(policy: Policy, settings: Settings) -> Policy:
