@@ -23,7 +23,13 @@ from parity.simulation.montecarlo import dask_client, plan_jobs, run_jobs
 from parity.simulation.outcomes import ScenarioOutcome, outcomes
 from parity.simulation.scenario_run import RunSettings, pooled_sites
 from parity.simulation.scenarios import Scenario, load_scenario
-from parity.simulation.validation import check_queue, recursion_mean_wait
+from parity.simulation.validation import check_queue, poisson_arrivals, recursion_mean_wait
+from parity.simulation.validation_deadline import (
+    exact_deadline,
+    recursion_deadline,
+    recursion_figures,
+    simulate_deadline_queue,
+)
 
 console = Console()
 errors = Console(stderr=True)
@@ -225,6 +231,31 @@ def _validate_queue(requests: int, slots: int) -> None:
             f"{check.requests:,}",
             "request by request" if check.identical_to_recursion else "[red]NO[/]",
             f"{long_run:.4f} ({long_run / check.exact - 1:+.2%})",
+        )
+    console.print(table)
+    _validate_deadline(slots)
+
+
+def _validate_deadline(slots: int, deadline: int = 3) -> None:
+    """The simulator's own mode: a deadline of `deadline` business days, referral after it."""
+    table = Table(title=f"Queue with a {deadline}-business-day deadline and referral, s = {slots}")
+    for column in ("load", "exact wait", "exact referred", "recursion wait", "recursion referred"):
+        table.add_column(column, justify="right")
+    table.add_column("services = recursion")
+    for load in (0.8, 1.0, 1.3):
+        exact = exact_deadline(load * slots, slots, deadline)
+        long_run = recursion_figures(load * slots, slots, deadline, 400_000, seed=2026)
+        arrivals = poisson_arrivals(load * slots, 250, seed=2026)
+        same = simulate_deadline_queue(arrivals, slots, deadline) == recursion_deadline(
+            arrivals, slots, deadline
+        )
+        table.add_row(
+            f"{load:g}",
+            f"{exact.mean_wait:.4f}",
+            f"{exact.referred_share:.2%}",
+            f"{long_run.mean_wait:.4f}",
+            f"{long_run.referred_share:.2%}",
+            "request by request" if same else "[red]NO[/]",
         )
     console.print(table)
 

@@ -8,7 +8,7 @@ the in-memory unit of work. Arrivals come as a Poisson process in call-centre ho
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
@@ -16,7 +16,6 @@ from parity.adapters.clock import SimulatedClock
 from parity.adapters.memory import MemoryUnitOfWork
 from parity.domain.care import Appointment, AppointmentStatus, CancelledBy, Course, Decision
 from parity.domain.errors import ParityError
-from parity.domain.members import Member
 from parity.domain.ports import UnitOfWork
 from parity.domain.standards import VisitType
 from parity.services.courses import start_course
@@ -35,67 +34,14 @@ from parity.simulation.booking_policy import (
 from parity.simulation.demand import Demand, demand_from
 from parity.simulation.events import EventQueue
 from parity.simulation.region import SyntheticRegion
+from parity.simulation.run_state import Episode, SimulationConfig, SimulationRun
 from parity.simulation.runtime import settle_heap
-from parity.simulation.steady import WeeklyLoad, free_slots_left, lay_leave
+from parity.simulation.steady import free_slots_left, lay_leave
 from parity.simulation.streams import streams_for
 
 T = TypeVar("T")
 OPEN_HOURS = (time(7, 0), time(19, 0))
-__all__ = ["HORIZON_WEEKS_AHEAD", "Simulation", "SimulationConfig", "SimulationRun"]
-
-
-@dataclass
-class Episode:
-    member: Member
-    sessions_planned: int
-    cadence_days: int
-    course_id: int | None = None
-    sessions_done: int = 0
-
-
-@dataclass(frozen=True)
-class SimulationConfig:
-    weeks: int = 12
-    warmup_weeks: int = 26
-    start: date = date(2026, 1, 5)
-    seed: int = 7
-    register_members: bool = False
-    booking: BookingPolicy = BookingPolicy.PARITY
-    # Extend the warm-up four weeks at a time until the load is flat (steady.py).
-    settle: bool = False
-    max_warmup_weeks: int = 156
-
-    @property
-    def measure_from(self) -> date:
-        return self.start + timedelta(weeks=self.warmup_weeks)
-
-    @property
-    def end(self) -> date:
-        return self.measure_from + timedelta(weeks=self.weeks)
-
-
-@dataclass
-class SimulationRun:
-    uow: UnitOfWork
-    policy: Policy
-    config: SimulationConfig
-    bookings: int = 0
-    decisions: int = 0
-    errors: list[str] = field(default_factory=list)
-    load: WeeklyLoad = field(default_factory=WeeklyLoad)
-    # Measured window only: sessions attended in network and (expected) outside it.
-    in_network_sessions: int = 0
-    outside_sessions: float = 0.0
-    outside_episodes: int = 0
-    gave_up: int = 0
-    leave_weeks: int = 0
-    # The steady-state check made when the warm-up ended (steady.py).
-    steady_state: bool = False
-    steady_check: str = "not checked"
-    episodes_seen: set[int] = field(default_factory=set)
-    starts_per_week: float = 0.0
-    visit_hours: float = 0.0  # booked direct-care hours held (attended or not)
-    measured_visit_hours: float = 0.0
+__all__ = ["HORIZON_WEEKS_AHEAD", "Episode", "Simulation", "SimulationConfig", "SimulationRun"]
 
 
 class Simulation:
