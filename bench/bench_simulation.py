@@ -41,7 +41,7 @@ from parity.domain.week_plan import plan_week
 from parity.domain.workforce import Clinician, Modality, ProviderClass
 from parity.services.policy import Policy
 from parity.simulation.demand import Demand, demand_from
-from parity.simulation.engine import OPEN_HOURS, Simulation, SimulationConfig
+from parity.simulation.engine import HORIZON_WEEKS_AHEAD, OPEN_HOURS, Simulation, SimulationConfig
 from parity.simulation.montecarlo import dask_client, plan_jobs, run_jobs
 from parity.simulation.region import SyntheticRegion, build_region
 from parity.simulation.scenario_run import RunSettings
@@ -49,7 +49,9 @@ from parity.simulation.scenarios import load_scenario
 
 console = Console()
 START = date(2026, 1, 5)
-HORIZON_WEEKS = 8
+HORIZON_WEEKS = HORIZON_WEEKS_AHEAD  # the engine's horizon (ADR 0014)
+# The slack a documented exception allows past a long cadence (regions/*.toml [parity]).
+CADENCE_SLACK_BUSINESS_DAYS = int(load_region("socal").parity["exception_slack_business_days"])
 
 
 def _progress(label: str) -> Progress:

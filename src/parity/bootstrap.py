@@ -20,6 +20,7 @@ from parity.config import Settings
 from parity.domain.messages import ChannelKind, MessageChannel
 from parity.domain.ports import Clock, UnitOfWork
 from parity.services.policy import Policy
+from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.engine import Simulation, SimulationConfig
 from parity.simulation.region import build_region
 
@@ -65,6 +66,8 @@ def build_simulation(
     warmup_weeks: int = 26,
     start: date = date(2026, 1, 5),
     uow: UnitOfWork | None = None,
+    booking: BookingPolicy = BookingPolicy.PARITY,
+    settle: bool = False,
 ) -> tuple[Simulation, int]:
     """A ready-to-run simulation of a synthetic region and its member count; with `uow`
     (e.g. the configured database) it writes its history there and registers members."""
@@ -77,11 +80,13 @@ def build_simulation(
         start=start,
         seed=settings.seed,
         register_members=uow is not None,
+        booking=booking,
+        settle=settle,
     )
     return Simulation(synthetic, policy, config, uow), synthetic.member_count
 
 
-# -- issue 7: the waitlist, message channels and signed offer links -----------------------
+# -- the waitlist, message channels and signed offer links (ADR 0009) ----------------------
 
 
 def with_outreach(policy: Policy, settings: Settings) -> Policy:

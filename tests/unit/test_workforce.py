@@ -245,16 +245,27 @@ def test_the_staffed_simulator_rebooks_what_a_departure_cancels_and_stops_laying
     None
 ):
     simulation = _staffed()
-    leaver = simulation.region.clinicians[0].id
-    # Leaving the day after notice: follow-ups are offered within the SB 221 window (no
-    # system-written exception defers them), so the visits a departure cancels are near.
-    leaves_on = date(2026, 3, 31)
+    leaves_on = date(2026, 4, 13)
+    chosen: list[str] = []
+
+    def booked_after(clinician_id: str) -> int:
+        return sum(
+            a.clinician_id == clinician_id
+            and a.status is AppointmentStatus.BOOKED
+            and a.start >= at(leaves_on, 0)
+            for a in simulation.uow.appointments.list()
+        )
 
     def before_day(day: date) -> None:
         if day == date(2026, 3, 30):
-            simulation.depart([leaver], at(leaves_on, 0), "clinician left the plan")
+            # The clinician with the most visits booked after their last day (leave is
+            # drawn at random, so the first clinician may have none).
+            ids = [c.id for c in simulation.region.clinicians]
+            chosen.append(max(ids, key=booked_after))
+            simulation.depart(chosen, at(leaves_on, 0), "clinician left the plan")
 
     run = simulation.run(before_day=before_day)
+    leaver = chosen[0]
     assert run.errors == []
     assert leaver not in simulation.staff
     visits = [a for a in simulation.uow.appointments.list() if a.clinician_id == leaver]
@@ -263,7 +274,12 @@ def test_the_staffed_simulator_rebooks_what_a_departure_cancels_and_stops_laying
         a.start < at(leaves_on, 0) or a.status is AppointmentStatus.CANCELLED for a in visits
     )
     assert any(a.cancelled_by is CancelledBy.CLINIC and a.start >= at(leaves_on, 0) for a in visits)
-    assert not simulation.uow.ipc_ledger.has(leaver, date(2026, 6, 1))
+    # Weeks are laid 26 weeks ahead: the week of 28 September is first laid on 6 April,
+    # after the departure, for everyone who stays.
+    later = date(2026, 9, 28)
+    stayer = next(c.id for c in simulation.region.clinicians if c.id != leaver)
+    assert simulation.uow.ipc_ledger.has(stayer, later)
+    assert not simulation.uow.ipc_ledger.has(leaver, later)
 
 
 def test_the_ledger_counts_staff_capacity_and_payroll_by_month() -> None:

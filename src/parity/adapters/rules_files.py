@@ -203,6 +203,7 @@ def load_contract(name_or_path: str) -> ContractTerms:
         wage_increases=tuple(float(w) for w in data.get("wage_increases", [])),
         direct_care_hours_per_week_fte=float(data.get("direct_care_hours_per_week_fte", 30.0)),
         meeting_hours_per_week_fte=float(data.get("meeting_hours_per_week_fte", 2.5)),
+        urgent_hold_slots_per_week=int(data.get("urgent_hold_slots_per_week", 2)),
     )
 
 
@@ -219,6 +220,10 @@ class RegionSpec:
     county_population: dict[str, int]
     demand: dict[str, Any] = field(default_factory=dict)
     workforce: dict[str, Any] = field(default_factory=dict)
+    # How the plan booked before Parity, and Parity's own simulated clinicians (ADR 0014).
+    status_quo: dict[str, Any] = field(default_factory=dict)
+    parity: dict[str, Any] = field(default_factory=dict)
+    calibration: dict[str, Any] = field(default_factory=dict)
 
 
 def load_region(name_or_path: str) -> RegionSpec:
@@ -247,4 +252,7 @@ def load_region(name_or_path: str) -> RegionSpec:
         county_population={c["name"]: int(c["population"]) for c in data.get("county", [])},
         demand=dict(_need(data, "demand", path)),
         workforce=dict(_need(data, "workforce", path)),
+        status_quo=dict(data.get("status_quo", {})),
+        parity=dict(data.get("parity", {})),
+        calibration=dict(data.get("calibration", {})),
     )

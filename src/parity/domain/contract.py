@@ -19,6 +19,8 @@ class ContractTerms:
     wage_increases: tuple[float, ...] = ()
     direct_care_hours_per_week_fte: float = 30.0
     meeting_hours_per_week_fte: float = 2.5
+    # Slots a 1.0-FTE week holds back for urgent returns (the employer's example week: 2).
+    urgent_hold_slots_per_week: int = 2
 
     def ipc_minutes_per_week(self, fte: float) -> int:
         """Return the weekly IPC guarantee for a clinician, prorated by FTE, in whole minutes."""

@@ -16,12 +16,16 @@ from parity.adapters.rules_files import load_rules
 from parity.bootstrap import build_simulation
 from parity.config import Settings
 from parity.domain.errors import ParityError
+from parity.entrypoints.calibrate_commands import print_run_figures
+from parity.entrypoints.calibrate_commands import register as register_calibrate_commands
 from parity.entrypoints.optimize_commands import register as register_optimize_commands
 from parity.entrypoints.report_commands import register as register_report_commands
 from parity.entrypoints.scenario_commands import register as register_scenario_commands
 from parity.entrypoints.service_commands import register as register_service_commands
 from parity.entrypoints.user_commands import register as register_user_commands
 from parity.entrypoints.waitlist_commands import register as register_waitlist_commands
+from parity.simulation.booking_policy import BookingPolicy
+from parity.simulation.run_figures import run_figures
 from parity.simulation.summary import Summary, summarise
 
 app = typer.Typer(
@@ -100,6 +104,13 @@ def simulate(
     ] = 26,
     start: Annotated[str, typer.Option(help="first simulated Monday (ISO date)")] = "2026-01-05",
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
+    policy: Annotated[
+        BookingPolicy,
+        typer.Option(help="status-quo: the plan's practice before Parity; parity: Parity's rules"),
+    ] = BookingPolicy.PARITY,
+    settle: Annotated[
+        bool, typer.Option(help="extend the warm-up until the weekly load is flat")
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
 ) -> None:
     """Run the region's demand through the booking services and summarise compliance."""
@@ -111,7 +122,13 @@ def simulate(
     settings = Settings(settings.jurisdiction, contract, region, seed)
     try:
         simulation, members = build_simulation(
-            settings, weeks=weeks, scale=scale, warmup_weeks=warmup, start=first
+            settings,
+            weeks=weeks,
+            scale=scale,
+            warmup_weeks=warmup,
+            start=first,
+            booking=policy,
+            settle=settle,
         )
         with Progress(
             TextColumn("[bold]simulating[/] {task.description}"),
@@ -122,7 +139,7 @@ def simulate(
             console=errors,
             transient=as_json,
         ) as progress:
-            task = progress.add_task(f"{region} x{scale:g}, {contract}", total=None)
+            task = progress.add_task(f"{region} x{scale:g}, {contract}, {policy}", total=None)
             run = simulation.run(
                 lambda done, total: progress.update(task, completed=done, total=total)
             )
@@ -137,13 +154,16 @@ def simulate(
                     "region": region,
                     "scale": scale,
                     "weeks": weeks,
+                    "policy": str(policy),
                     "bookings": run.bookings,
                     **summary.as_dict(),
+                    **run_figures(run, simulation.config),
                 }
             )
         )
         return
     _print_summary(summary, contract, run.bookings)
+    print_run_figures(console, run, simulation.config)
 
 
 def _print_summary(summary: Summary, contract: str, bookings: int) -> None:
@@ -152,6 +172,7 @@ def _print_summary(summary: Summary, contract: str, bookings: int) -> None:
         "standard",
         "requests",
         "within standard",
+        "mean wait (bd)",
         "median wait (bd)",
         "p90 wait (bd)",
         "referred OON",
@@ -165,6 +186,7 @@ def _print_summary(summary: Summary, contract: str, bookings: int) -> None:
             group.name,
             str(group.requests),
             share,
+            f"{group.mean_wait:.1f}",
             f"{group.median_wait:g}",
             f"{group.p90_wait:g}",
             str(group.referred),
@@ -189,6 +211,7 @@ register_optimize_commands(app)
 register_scenario_commands(app)
 register_user_commands(app)
 register_waitlist_commands(app)
+register_calibrate_commands(app)
 
 
 def main() -> None:

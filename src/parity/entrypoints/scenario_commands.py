@@ -16,12 +16,20 @@ from rich.table import Table
 from parity.adapters.rules_files import data_dir, load_region, load_rules
 from parity.domain.errors import ParityError
 from parity.entrypoints.scenario_files import monthly_csv, summary_csv, to_html
+from parity.entrypoints.tornado_commands import register as register_tornado
+from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.ipc_hour import EMPLOYER_ESTIMATE, first_principles, simulated
 from parity.simulation.montecarlo import dask_client, plan_jobs, run_jobs
 from parity.simulation.outcomes import ScenarioOutcome, outcomes
 from parity.simulation.scenario_run import RunSettings, pooled_sites
 from parity.simulation.scenarios import Scenario, load_scenario
-from parity.simulation.validation import check_queue, recursion_mean_wait
+from parity.simulation.validation import check_queue, poisson_arrivals, recursion_mean_wait
+from parity.simulation.validation_deadline import (
+    exact_deadline,
+    recursion_deadline,
+    recursion_figures,
+    simulate_deadline_queue,
+)
 
 console = Console()
 errors = Console(stderr=True)
@@ -84,9 +92,15 @@ def compare(
     output: Annotated[Path, typer.Option(help="HTML report; CSVs are written beside it")] = Path(
         "scenarios.html"
     ),
+    policy: Annotated[
+        BookingPolicy | None,
+        typer.Option(help="booking policy for every scenario (default: the scenario's own)"),
+    ] = None,
 ) -> None:
     """Run each scenario `--runs` times and write the HTML report and CSVs."""
     scenarios = _load(scenario_files, overrides or [], region)
+    if policy is not None:
+        scenarios = [replace(s, booking=policy) for s in scenarios]
     settings = RunSettings(years, scale, warmup, min_per_site)
     jobs = plan_jobs(scenarios, runs, seed)
     started = time.perf_counter()
@@ -111,6 +125,22 @@ def compare(
     where = scheduler or (f"{workers} local Dask workers" if workers else "in process")
     _write(found, output, _run_facts(scenarios[0], settings, runs, seed, where, seconds))
     _print_headline(found)
+    _print_paired(found)
+
+
+def _print_paired(found: list[ScenarioOutcome]) -> None:
+    """Each scenario minus the first, run by run: mean and 90 % confidence interval."""
+    from parity.entrypoints.scenario_files import HEADLINE, show
+
+    first = found[0].scenario.name
+    table = Table(title=f"Paired difference from {first}: mean [90 % confidence interval]")
+    table.add_column("figure")
+    for outcome in found[1:]:
+        table.add_column(f"{outcome.scenario.name} - {first}", justify="right")
+    for figure in HEADLINE:
+        table.add_row(figure.label, *(show(o.paired[figure.key], figure) for o in found[1:]))
+    console.print(table)
+    console.print(f"booking policy: {', '.join(sorted({str(o.scenario.booking) for o in found}))}")
 
 
 def _run_facts(
@@ -203,6 +233,31 @@ def _validate_queue(requests: int, slots: int) -> None:
             f"{long_run:.4f} ({long_run / check.exact - 1:+.2%})",
         )
     console.print(table)
+    _validate_deadline(slots)
+
+
+def _validate_deadline(slots: int, deadline: int = 3) -> None:
+    """The simulator's own mode: a deadline of `deadline` business days, referral after it."""
+    table = Table(title=f"Queue with a {deadline}-business-day deadline and referral, s = {slots}")
+    for column in ("load", "exact wait", "exact referred", "recursion wait", "recursion referred"):
+        table.add_column(column, justify="right")
+    table.add_column("services = recursion")
+    for load in (0.8, 1.0, 1.3):
+        exact = exact_deadline(load * slots, slots, deadline)
+        long_run = recursion_figures(load * slots, slots, deadline, 400_000, seed=2026)
+        arrivals = poisson_arrivals(load * slots, 250, seed=2026)
+        same = simulate_deadline_queue(arrivals, slots, deadline) == recursion_deadline(
+            arrivals, slots, deadline
+        )
+        table.add_row(
+            f"{load:g}",
+            f"{exact.mean_wait:.4f}",
+            f"{exact.referred_share:.2%}",
+            f"{long_run.mean_wait:.4f}",
+            f"{long_run.referred_share:.2%}",
+            "request by request" if same else "[red]NO[/]",
+        )
+    console.print(table)
 
 
 def _validate_ipc_hour(scale: float, leave_weeks: float) -> None:
@@ -237,4 +292,5 @@ def _validate_ipc_hour(scale: float, leave_weeks: float) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add `parity scenarios ...` to the command line."""
+    register_tornado(scenarios_app)
     app.add_typer(scenarios_app, name="scenarios")

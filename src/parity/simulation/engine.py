@@ -7,9 +7,8 @@ the in-memory unit of work. Arrivals come as a Poisson process in call-centre ho
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
@@ -17,59 +16,32 @@ from parity.adapters.clock import SimulatedClock
 from parity.adapters.memory import MemoryUnitOfWork
 from parity.domain.care import Appointment, AppointmentStatus, CancelledBy, Course, Decision
 from parity.domain.errors import ParityError
-from parity.domain.members import Member
 from parity.domain.ports import UnitOfWork
 from parity.domain.standards import VisitType
-from parity.services.booking import BookRequest, book_request
-from parity.services.courses import BookFollowUp, book_follow_up, start_course
+from parity.services.courses import start_course
 from parity.services.members import register_member
 from parity.services.policy import Policy
 from parity.services.requests import RequestCare, open_request
 from parity.services.schedules import materialise, register_clinician, register_clinics
+from parity.services.status_quo import ReleaseUrgentHolds, release_urgent_holds
 from parity.services.visits import CancelAppointment, cancel_appointment, close_visit
+from parity.simulation.booking_policy import (
+    HORIZON_WEEKS_AHEAD,
+    BookingPolicy,
+    booker_for,
+    policy_for,
+)
 from parity.simulation.demand import Demand, demand_from
 from parity.simulation.events import EventQueue
 from parity.simulation.region import SyntheticRegion
+from parity.simulation.run_state import Episode, SimulationConfig, SimulationRun
 from parity.simulation.runtime import settle_heap
+from parity.simulation.steady import free_slots_left, lay_leave
+from parity.simulation.streams import streams_for
 
 T = TypeVar("T")
 OPEN_HOURS = (time(7, 0), time(19, 0))
-HORIZON_WEEKS_AHEAD = 8
-
-
-@dataclass
-class Episode:
-    member: Member
-    sessions_planned: int
-    cadence_days: int
-    course_id: int | None = None
-
-
-@dataclass(frozen=True)
-class SimulationConfig:
-    weeks: int = 12
-    warmup_weeks: int = 26
-    start: date = date(2026, 1, 5)
-    seed: int = 7
-    register_members: bool = False
-
-    @property
-    def measure_from(self) -> date:
-        return self.start + timedelta(weeks=self.warmup_weeks)
-
-    @property
-    def end(self) -> date:
-        return self.measure_from + timedelta(weeks=self.weeks)
-
-
-@dataclass
-class SimulationRun:
-    uow: UnitOfWork
-    policy: Policy
-    config: SimulationConfig
-    bookings: int = 0
-    decisions: int = 0
-    errors: list[str] = field(default_factory=list)
+__all__ = ["HORIZON_WEEKS_AHEAD", "Episode", "Simulation", "SimulationConfig", "SimulationRun"]
 
 
 class Simulation:
@@ -81,10 +53,10 @@ class Simulation:
         uow: UnitOfWork | None = None,
     ) -> None:
         self.region = region
-        self.policy = policy
+        self.policy = policy_for(config.booking, region.spec, policy)
         self.config = config
         self.tz = policy.rules.timezone
-        self.rng = random.Random(config.seed)
+        self.streams = streams_for(config.seed)
         self.demand: Demand = demand_from(
             region.spec.demand, region.spec.workforce, region.member_count
         )
@@ -96,10 +68,20 @@ class Simulation:
         self.episodes: dict[int, Episode] = {}
         self.registered: set[str] = set()
         self.run_state = SimulationRun(self.uow, policy, config)
+        self.run_state.starts_per_week = self.demand.episodes_per_day * 7
         # Hooks for workforce scenarios (simulation/staffing.py): episode starts scale with
         # `demand_factor`; `roster`, when set, names the clinicians whose weeks are laid.
         self.demand_factor = 1.0
         self.roster: set[str] | None = None
+        rng = (
+            self.streams.departures
+            if config.booking is BookingPolicy.STATUS_QUO
+            else self.streams.exceptions
+        )
+        fte = sum(c.fte for c in region.clinicians)
+        self.booker = booker_for(config.booking, self, region.spec, rng, fte)
+        self._current: Episode | None = None
+        self.release_hours = float(region.spec.workforce["urgent_release_hours"])
 
     def _at(self, day: date, clock_time: time) -> datetime:
         return datetime.combine(day, clock_time, tzinfo=self.tz).astimezone(UTC)
@@ -111,6 +93,16 @@ class Simulation:
         register_clinics(self.region.clinics, self.uow)
         for clinician, template in zip(self.region.clinicians, self.region.templates, strict=True):
             register_clinician(clinician, template, self.uow, self.policy)
+        weeks = self.config.max_warmup_weeks + self.config.weeks if self.config.settle else 0
+        weeks = max(weeks, (self.config.end - self.config.start).days // 7 + 1)
+        self.run_state.leave_weeks = lay_leave(
+            self.region.clinicians,
+            float(self.region.spec.workforce["leave_weeks_per_year"]),
+            self.config.start,
+            weeks,
+            self.streams.leave,
+            (self.uow, self.policy, self.clock),
+        )
 
     def run(
         self,
@@ -118,22 +110,49 @@ class Simulation:
         before_day: Callable[[date], None] | None = None,
     ) -> SimulationRun:
         """Simulate every day from the start to the end; `before_day(day)` runs at the
-        day's first instant, before its weeks are laid and its arrivals drawn."""
+        day's first instant, before its weeks are laid and its arrivals drawn. With
+        `settle`, the warm-up grows until the weekly load is flat (steady.py)."""
         self.setup()
         settle_heap()
-        days = (self.config.end - self.config.start).days
-        for offset in range(days):
-            day = self.config.start + timedelta(days=offset)
+        day = self.config.start
+        while day < self.config.end:
             if before_day is not None:
                 self.clock.set(self._at(day, time(0, 0)))
                 before_day(day)
             if day.weekday() == 0:
-                self.lay_weeks(day)
+                self._new_week(day)
+            if day == self.config.measure_from:
+                self._maybe_extend_warmup()
+            self._release_holds(day)
             self._schedule_arrivals(day)
             self._drain(self._at(day + timedelta(days=1), time(0, 0)))
+            day += timedelta(days=1)
             if on_day is not None:
-                on_day(offset + 1, days)
+                on_day((day - self.config.start).days, (self.config.end - self.config.start).days)
         return self.run_state
+
+    def _new_week(self, day: date) -> None:
+        if day > self.config.start:
+            last_week = self._at(day - timedelta(weeks=1), time(0, 0))
+            free = self._read(lambda uow: free_slots_left(uow, self.region.clinicians, last_week))
+            self.run_state.load.close_week(free)
+        self.booker.new_week()
+        self.lay_weeks(day)
+
+    def _maybe_extend_warmup(self) -> None:
+        """At the end of the warm-up: extend it four weeks if the load is still moving."""
+        config, load = self.config, self.run_state.load
+        if config.settle and not load.flat() and config.warmup_weeks + 4 <= config.max_warmup_weeks:
+            self.config = replace(config, warmup_weeks=config.warmup_weeks + 4)
+            return
+        self.run_state.steady_state = load.flat()
+        self.run_state.steady_check = load.report()
+
+    def _release_holds(self, day: date) -> None:
+        """Unused urgent holds starting within the release window become follow-up slots."""
+        self.clock.set(self._at(day, time(0, 0)))
+        until = self.clock.now() + timedelta(hours=self.release_hours)
+        release_urgent_holds(ReleaseUrgentHolds(until), self.uow, self.clock)
 
     def lay_weeks(self, day: date, clinician_ids: tuple[str, ...] | None = None) -> None:
         """Keep the rolling horizon laid from `day`: everyone's weeks, the roster's, or
@@ -148,10 +167,11 @@ class Simulation:
         opens, closes = self._at(day, OPEN_HOURS[0]), self._at(day, OPEN_HOURS[1])
         hours = (closes - opens).total_seconds() / 3600
         rate = self.demand.episodes_per_day * self.demand_factor / hours
-        elapsed = self.rng.expovariate(rate)
+        rng = self.streams.arrivals
+        elapsed = rng.expovariate(rate)
         while elapsed < hours:
             self._push(opens + timedelta(hours=elapsed), "arrival", None)
-            elapsed += self.rng.expovariate(rate)
+            elapsed += rng.expovariate(rate)
 
     def _drain(self, until: datetime) -> None:
         for when, kind, payload in self.queue.pop_before(until):
@@ -161,13 +181,28 @@ class Simulation:
             except ParityError as error:
                 self.run_state.errors.append(f"{kind}: {error.message}")
 
+    def arrival_draw(self) -> tuple[int, VisitType, Any, bool, int, int]:
+        """One arrival's draws: member, first visit, sessions and cadence (two streams, so
+        paired runs share them whatever happens to bookings)."""
+        arrivals, sessions = self.streams.arrivals, self.streams.sessions
+        k = arrivals.randrange(self.region.member_count)
+        visit, provider_class, prior_auth = self.demand.visit_and_class(arrivals)
+        return (
+            k,
+            visit,
+            provider_class,
+            prior_auth,
+            self.demand.sessions(sessions),
+            self.demand.cadence(sessions),
+        )
+
     def _on_arrival(self, _: None) -> None:
-        member = self.region.member(self.rng.randrange(self.region.member_count))
+        k, visit, provider_class, prior_auth, planned, cadence = self.arrival_draw()
+        member = self.region.member(k)
         if self.config.register_members and member.id not in self.registered:
             register_member(member, self.uow)  # so the API can show the member as a Patient
             self.registered.add(member.id)
-        visit, provider_class, prior_auth = self.demand.visit_and_class(self.rng)
-        episode = Episode(member, self.demand.sessions(self.rng), self.demand.cadence(self.rng))
+        episode = Episode(member, planned, cadence)
         self._open_first_visit(episode, visit, provider_class, prior_auth)
 
     def _open_first_visit(
@@ -189,7 +224,35 @@ class Simulation:
             self.policy,
         )
         self.episodes[request.id] = episode
-        self._after(book_request(BookRequest(request.id), self.uow, self.clock, self.policy))
+        self._after(self.booker.first(request))
+
+    @property
+    def measuring(self) -> bool:
+        return self.clock.now() >= self._at(self.config.measure_from, time(0, 0))
+
+    def count_outside(self, request_id: int, gave_up: bool = False) -> None:
+        """An episode (or what was left of it) went to an outside therapist."""
+        if not self.measuring:
+            return
+        episode = self.episodes.get(request_id)
+        if gave_up or episode is None:
+            self.run_state.gave_up += gave_up
+            return
+        remaining = max(1, episode.sessions_planned - episode.sessions_done)
+        self.run_state.episodes_seen.add(id(episode))
+        self.run_state.outside_episodes += 1
+        self.run_state.outside_sessions += remaining * (1 - self.demand.no_show_follow_up)
+
+    def track(self, request_id: int) -> None:
+        """A follow-up request was opened for the episode being continued."""
+        if self._current is not None:
+            self.episodes[request_id] = self._current
+
+    def give_up_later(self, appointment_id: int, starts_at: datetime) -> None:
+        """The member gives up at some point while waiting for a late visit."""
+        now = self.clock.now()
+        when = now + (starts_at - now) * self.streams.departures.random()
+        self._push(when, "give_up", appointment_id)
 
     def _read(self, query: Callable[[UnitOfWork], T]) -> T:
         """Run a read inside its own (rolled-back) transaction, as any SQL store needs.
@@ -203,26 +266,33 @@ class Simulation:
         with self.uow:
             return query(self.uow)
 
-    def _after(self, decision: Decision) -> None:
+    def _after(self, decision: Decision | None) -> None:
         self.run_state.decisions += 1
+        if decision is None:
+            return  # referred out by the status-quo booker, already counted
+        if decision.referral_id is not None:
+            self.count_outside(decision.request_id)
         if decision.appointment_id is None or decision.starts_at is None:
             return
         self.run_state.bookings += 1
+        lead = (decision.starts_at - self.clock.now()).total_seconds() / 86_400
+        self.run_state.load.booked(lead)
         self._push(decision.starts_at, "visit", decision.appointment_id)
         self._maybe_cancel(decision.appointment_id, decision.starts_at)
 
     def _maybe_cancel(self, appointment_id: int, starts_at: datetime) -> None:
         now = self.clock.now()
         lead = (starts_at - now).total_seconds()
-        draw = self.rng.random()
+        rng = self.streams.cancellations
+        draw = rng.random()
         demand = self.demand
         if draw < demand.clinic_cancel:
             self._push(
-                now + timedelta(seconds=lead * self.rng.random()), "clinic_cancel", appointment_id
+                now + timedelta(seconds=lead * rng.random()), "clinic_cancel", appointment_id
             )
         elif draw < demand.clinic_cancel + demand.member_cancel:
             self._push(
-                now + timedelta(seconds=lead * self.rng.random()), "member_cancel", appointment_id
+                now + timedelta(seconds=lead * rng.random()), "member_cancel", appointment_id
             )
         elif draw < demand.clinic_cancel + demand.member_cancel + demand.late_cancel:
             late = starts_at - timedelta(hours=min(2.0, lead / 7200))
@@ -242,9 +312,18 @@ class Simulation:
             self.clock,
         )
         # The request re-opens with its original deadline; rebook it at once.
-        self._after(
-            book_request(BookRequest(cancelled.request_id), self.uow, self.clock, self.policy)
+        self._after(self.booker.rebook(cancelled.request_id))
+
+    def _on_give_up(self, appointment_id: int) -> None:
+        """The member stops waiting: the visit is cancelled and the episode ends."""
+        if not self._still_booked(appointment_id):
+            return
+        cancel_appointment(
+            CancelAppointment(appointment_id, CancelledBy.MEMBER, "gave up waiting"),
+            self.uow,
+            self.clock,
         )
+        self.run_state.gave_up += self.measuring
 
     def _on_member_cancel(self, appointment_id: int) -> None:
         if not self._still_booked(appointment_id):
@@ -262,8 +341,19 @@ class Simulation:
             return
         follow_up = appointment.visit is VisitType.FOLLOW_UP
         rate = self.demand.no_show_follow_up if follow_up else self.demand.no_show_intake
-        attended = self.rng.random() >= rate
+        attended = self.streams.no_shows.random() >= rate
         closed = close_visit(appointment_id, attended, self.uow)
+        self.run_state.load.visit_held()
+        hours = (appointment.end - appointment.start).total_seconds() / 3600
+        self.run_state.visit_hours += hours
+        self.run_state.measured_visit_hours += hours * self.measuring
+        episode = self.episodes.get(appointment.request_id)
+        if attended and episode is not None:
+            episode.sessions_done += 1
+        if self.measuring:
+            self.run_state.in_network_sessions += attended
+            if episode is not None:
+                self.run_state.episodes_seen.add(id(episode))
         self._continue(closed, rescheduled=False, attended=attended)
 
     def _continue(self, appointment: Appointment, rescheduled: bool, attended: bool = True) -> None:
@@ -278,13 +368,9 @@ class Simulation:
         course = self._read(lambda uow: uow.courses.get(course_id))
         if course.sessions_done >= course.sessions_planned:
             return
-        # The follow-up's clock after a member's own cancellation or no-show comes from the
-        # appointment's record (the rule file's follow_up_clock), not from this caller.
-        decision = book_follow_up(
-            BookFollowUp(course.id, appointment.id), self.uow, self.clock, self.policy
-        )
-        self.episodes[decision.request_id] = episode
-        self._after(decision)
+        when = self.clock.now() if rescheduled else None
+        self._current = episode
+        self._after(self.booker.follow_up(course, appointment, when))
 
     def _continue_first_visit(
         self, episode: Episode, appointment: Appointment, rescheduled: bool, attended: bool

@@ -135,21 +135,25 @@ def _working_days(fte: float) -> list[int]:
 def weekly_template(
     clinician: Clinician, contract: ContractTerms, workforce: dict[str, object]
 ) -> WeeklyTemplate:
-    """A realistic week: protected IPC first thing each working day, a meeting block,
-    one urgent-reserved slot a day, intakes early in the week, follow-ups otherwise.
+    """A realistic week: protected IPC first thing each working day, a meeting block, the
+    contract's urgent holds spread over the week, intakes early in the week, follow-ups
+    otherwise. The week's length is the contract's direct-care, IPC and meeting hours.
 
     IPC is laid in whole hours, round-robin over the working days, so each protected hour
     costs exactly one bookable hour; a remainder is rounded up to a quarter hour so the
     week never falls short of the contract's guarantee.
     """
     days = _working_days(clinician.fte)
-    minutes_per_day = round(8 * 60 * 5 * clinician.fte / len(days) / QUARTER) * QUARTER
     ipc_by_day = _spread_ipc(contract.ipc_minutes_per_week(clinician.fte), len(days))
     meeting = round(contract.meeting_hours_per_week_fte * 60 * clinician.fte / QUARTER) * QUARTER
+    direct = contract.direct_care_hours_per_week_fte * 60 * clinician.fte
+    week = direct + sum(ipc_by_day) + meeting
+    minutes_per_day = round(week / len(days) / QUARTER) * QUARTER
+    holds = max(1, round(contract.urgent_hold_slots_per_week * clinician.fte))
+    urgent_days = {position * len(days) // holds for position in range(holds)}
     session = int(str(workforce.get("session_minutes", 50))) + 10
     intake = int(str(workforce.get("intake_minutes", 75))) + 15
     # Intakes take a calibrated share of direct-care time, one a day from Monday on.
-    direct = 8 * 60 * 5 * clinician.fte - sum(ipc_by_day) - meeting
     share = float(str(workforce.get("intake_share_of_direct_care", 0.14)))
     intakes = max(1, round(direct * share / intake))
     blocks: list[TemplateBlock] = []
@@ -162,7 +166,7 @@ def weekly_template(
             minutes_per_day,
             ipc_by_day[position],
             meeting_today,
-            session,
+            (session, session if position in urgent_days else 0),
             (intake_today, intake),
         )
     return WeeklyTemplate(clinician.id, tuple(blocks))
@@ -185,15 +189,18 @@ def _day_blocks(
     length: int,
     ipc: int,
     meeting: int,
-    session: int,
+    sessions: tuple[int, int],
     intake: tuple[int, int],
 ) -> list[TemplateBlock]:
-    """Lay one day: IPC, intake (if any), an urgent slot, follow-ups, meeting; skip lunch."""
+    """Lay one day: IPC, intake (if any), an urgent hold (if any), follow-ups, meeting;
+    skip lunch. `sessions` is (session length, urgent minutes held today)."""
+    session, urgent = sessions
     plan: list[tuple[BlockKind, int, int]] = [(BlockKind.IPC, ipc, 0)]
     intake_minutes, intake_slot = intake
     if intake_minutes:
         plan.append((BlockKind.INTAKE, intake_minutes, intake_slot))
-    plan.append((BlockKind.URGENT, session, session))
+    if urgent:
+        plan.append((BlockKind.URGENT, urgent, session))
     bookable = length - ipc - meeting - sum(m for _, m, _ in plan[1:])
     plan.append((BlockKind.FOLLOW_UP, max(0, bookable) // session * session, session))
     plan.append((BlockKind.ADMIN, meeting, 0))

@@ -17,6 +17,8 @@ from datetime import date, datetime, time, timedelta
 from parity.adapters.rules_files import RegionSpec, load_region, load_rules
 from parity.domain.workforce import Clinician
 from parity.services.policy import Policy
+from parity.simulation.booking_policy import BookingPolicy
+from parity.simulation.calibration import with_overrides
 from parity.simulation.engine import SimulationConfig
 from parity.simulation.monthly import (
     Month,
@@ -37,6 +39,22 @@ from parity.simulation.workforce import PensionPlan, Post, Workforce, draw_profi
 from parity.simulation.workforce_ledger import Ledger, staffing_by_month
 
 EXTERNAL_PREFIX = "x"
+
+
+@dataclass
+class Workload:
+    """Booked direct-care hours per FTE-week over the month just ended (ADR 0014)."""
+
+    hours: float  # until a month has been simulated: the contract's direct-care hours
+    _booked: float = 0.0
+    _since: date | None = None
+
+    def month_ended(self, booked_hours: float, fte: float, day: date) -> float:
+        if self._since is not None and fte > 0:
+            weeks = (day - self._since).days / 7
+            self.hours = (booked_hours - self._booked) / (fte * weeks) if weeks else self.hours
+        self._booked, self._since = booked_hours, day
+        return self.hours
 
 
 @dataclass(frozen=True)
@@ -72,29 +90,36 @@ def pooled_sites(spec: RegionSpec, scale: float, per_site: int) -> RegionSpec:
     return replace(spec, clinics=tuple(spec.clinics[i] for i in sorted(largest)))
 
 
-def simulation_config(start: date, end: date, warmup_weeks: int, seed: int) -> SimulationConfig:
+def simulation_config(
+    start: date,
+    end: date,
+    warmup_weeks: int,
+    seed: int,
+    booking: BookingPolicy = BookingPolicy.PARITY,
+) -> SimulationConfig:
     """Begin on the Monday `warmup_weeks` before `start` (weeks are laid on Mondays) and run
     whole weeks until at least `end`."""
     first = start - timedelta(weeks=warmup_weeks)
     first -= timedelta(days=first.weekday())
     warm = (start - first).days // 7
     weeks = -(-(end - first).days // 7) - warm
-    return SimulationConfig(weeks=weeks, warmup_weeks=warm, start=first, seed=seed)
+    return SimulationConfig(weeks=weeks, warmup_weeks=warm, start=first, seed=seed, booking=booking)
 
 
 class ScenarioRun:
     def __init__(self, scenario: Scenario, settings: RunSettings, seed: int) -> None:
         self.scenario = scenario
         self.policy = Policy(load_rules(scenario.jurisdiction), scenario.contract)
-        self.spec = pooled_sites(
-            load_region(scenario.region), settings.scale, settings.min_clinicians_per_site
-        )
+        region = with_overrides(load_region(scenario.region), scenario.region_overrides)
+        self.spec = pooled_sites(region, settings.scale, settings.min_clinicians_per_site)
         self.region: SyntheticRegion = build_region(
             self.spec, scenario.contract, settings.scale, seed
         )
         self.first_days = months_between(scenario.start, settings.years * 12)
         self.end = months_between(self.first_days[-1], 2)[1]
-        config = simulation_config(scenario.start, self.end, settings.warmup_weeks, seed)
+        config = simulation_config(
+            scenario.start, self.end, settings.warmup_weeks, seed, scenario.booking
+        )
         self.simulation = StaffedSimulation(self.region, self.policy, config)
         self.rng = random.Random(seed * 1_000_003 + 17)
         self.workforce = Workforce(
@@ -104,6 +129,7 @@ class ScenarioRun:
         self.strikers: list[Post] = []
         self.externals: list[str] = []
         self.open_vacancies: dict[str, int] = {}
+        self.workload = Workload(scenario.contract.direct_care_hours_per_week_fte)
         self._check_strike()
 
     def _check_strike(self) -> None:
@@ -163,7 +189,9 @@ class ScenarioRun:
         months = self.months_since_start(day)
         ratio = self.scenario.pay.ratio_to_market(months)
         self.simulation.demand_factor = (1 + self.scenario.demand_growth_per_year) ** (months / 12)
-        hours = self.scenario.contract.direct_care_hours_per_week_fte
+        # Turnover follows the workload simulated last month, not the contract's label.
+        fte = sum(p.clinician.fte for p in self.workforce.active(day))
+        hours = self.workload.month_ended(self.simulation.run_state.visit_hours, fte, day)
         by_day: dict[date, list[str]] = {}
         for post in self.workforce.give_notice(day, ratio, hours):
             assert post.ends is not None

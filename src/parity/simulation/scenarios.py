@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from parity.adapters.rules_files import load_contract, resolve
 from parity.domain.contract import ContractTerms
 from parity.domain.errors import RuleFileError
 from parity.domain.workforce import Discipline
+from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.workforce import Pay, PensionPlan, Recruiting, Turnover
 
 DEFAULTS = "defaults"
@@ -60,6 +61,9 @@ class Scenario:
     costs: Costs
     strike: Strike | None
     table: dict[str, Any]
+    booking: BookingPolicy = BookingPolicy.PARITY
+    # `region_overrides.TABLE.KEY = value`: a region figure changed for this scenario only.
+    region_overrides: dict[str, Any] = field(default_factory=dict)
 
     def parameters(self) -> list[tuple[str, str, str]]:
         """Every parameter as (key, value, source), for the report."""
@@ -146,7 +150,22 @@ def _scenario(table: dict[str, Any], origin: str) -> Scenario:
         ),
         strike=_strike(reader) if "strike" in table else None,
         table=table,
+        booking=_booking(reader),
+        region_overrides={
+            f"{name}.{key}": value
+            for name, keys in table.get("region_overrides", {}).items()
+            for key, value in keys.items()
+        },
     )
+
+
+def _booking(reader: _Reader) -> BookingPolicy:
+    value = reader.need("", "policy")
+    try:
+        return BookingPolicy(value)
+    except ValueError:
+        known = ", ".join(p.value for p in BookingPolicy)
+        raise reader.error("", "policy", f"must be one of {known}, got {value!r}") from None
 
 
 def _plan(reader: _Reader, contract: ContractTerms) -> PensionPlan:

@@ -16,7 +16,6 @@ from parity.domain.errors import ParityError
 from parity.domain.ports import UnitOfWork
 from parity.domain.schedule import WeeklyTemplate
 from parity.domain.workforce import Clinician
-from parity.services.booking import BookRequest, book_request
 from parity.services.policy import Policy
 from parity.services.schedules import register_clinician
 from parity.services.workforce import (
@@ -72,13 +71,14 @@ class StaffedSimulation(Simulation):
     def _rebook(self, cancelled: list[Appointment]) -> None:
         for appointment in cancelled:
             try:
-                request = BookRequest(appointment.request_id)
-                self._after(book_request(request, self.uow, self.clock, self.policy))
+                self._after(self.booker.rebook(appointment.request_id))
             except ParityError as error:
                 self.run_state.errors.append(f"rebook: {error.message}")
 
-    def _after(self, decision: Decision) -> None:
+    def _after(self, decision: Decision | None) -> None:
         super()._after(decision)
+        if decision is None:
+            return
         if decision.action == "referred":
             self.referred_sessions[decision.request_id] = self._sessions_left(decision.request_id)
         elif self.departed and decision.appointment_id is not None:

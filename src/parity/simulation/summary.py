@@ -49,6 +49,11 @@ class GroupSummary:
         return self.compliant / self.decided if self.decided else None
 
     @property
+    def mean_wait(self) -> float:
+        waits = self.waits_business_days
+        return sum(waits) / len(waits) if waits else 0.0
+
+    @property
     def median_wait(self) -> float:
         return float(median(self.waits_business_days)) if self.waits_business_days else 0.0
 
@@ -83,6 +88,7 @@ class Summary:
                     "requests": g.requests,
                     "decided": g.decided,
                     "share_within_standard": _rounded(g.share_within_standard),
+                    "mean_wait_business_days": round(g.mean_wait, 2),
                     "median_wait_business_days": g.median_wait,
                     "p90_wait_business_days": g.p90_wait,
                     "referred_out_of_network": g.referred,

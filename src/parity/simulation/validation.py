@@ -137,11 +137,13 @@ class QueueRun:
         return fmean(self.waits[sum(self.arrivals[:skip_days]) :])
 
 
-def queue_rules() -> RuleSet:
-    """California's rules without holidays and without a deadline for initial therapy."""
+def queue_rules(deadline_days: int | None = None) -> RuleSet:
+    """California's rules without holidays, and for initial therapy no deadline, or one of
+    `deadline_days` business days (the deadline-and-referral mode, validation_deadline.py)."""
     rules = load_rules("california")
     standard = replace(
-        rules.standard("initial-therapy"), limit_business_days=NO_DEADLINE_BUSINESS_DAYS
+        rules.standard("initial-therapy"),
+        limit_business_days=deadline_days or NO_DEADLINE_BUSINESS_DAYS,
     )
     calendar = BusinessCalendar("weekdays only", (), rules.calendar.weekdays)
     return replace(rules, calendar=calendar, standards={**rules.standards, standard.name: standard})
@@ -169,13 +171,14 @@ def simulate_queue(
     slots_per_day: int,
     clinicians: int | None = None,
     start: date = date(2030, 1, 7),
+    deadline_days: int | None = None,
 ) -> QueueRun:
     """Book `arrivals[t]` requests on the t-th business day, through the real services
     (by default one clinician per five slots a day)."""
     clinicians = clinicians or -(-slots_per_day // SLOTS_PER_CLINICIAN)
     if slots_per_day * SLOT_MINUTES > 10 * 60 * clinicians:
         raise ValueError("too many slots per clinician for one working day")
-    rules = queue_rules()
+    rules = queue_rules(deadline_days)
     contract = ContractTerms("queue", "no protected time (validation only)", 0.0, "validation")
     policy = Policy(rules, contract)
     uow, tz = MemoryUnitOfWork(), rules.timezone

@@ -1,0 +1,313 @@
+"""The two booking policies a simulation runs under (ADR 0014).
+
+`status-quo` is what the plan did before Parity: the earliest in-network slot even when it
+is late (the late offer is recorded, so it is a violation), the next visit of a course at
+the first free time of the member's own clinician (so cadence stretches when calendars are
+full), a limited number of places with outside therapists a week (with their own wait),
+and members who give up when the wait is long. `parity` is Parity's own engine: never
+late, refer out of network, and clinical exceptions only when a simulated clinician
+documents one (at the region's estimated rate), through the service, as that clinician.
+
+Every behavioural figure comes from the region file's `[status_quo]` and `[parity]`
+tables, each with its source or marked ESTIMATE / FITTED.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+from parity.adapters.rules_files import RegionSpec
+from parity.domain.calendar import end_of_local_day, local_date
+from parity.domain.care import Appointment, CareRequest, Course, Decision
+from parity.domain.ports import Clock, UnitOfWork
+from parity.domain.schedule import BlockKind
+from parity.domain.standards import VisitType
+from parity.services.booking import BookRequest, book_request
+from parity.services.policy import Policy
+from parity.services.requests import (
+    RecordClinicalException,
+    ReferOutOfNetwork,
+    RequestCare,
+    open_request,
+    record_clinical_exception,
+    refer_out_of_network,
+)
+from parity.services.status_quo import BookEarliest, book_earliest, find_earliest
+
+HORIZON_WEEKS_AHEAD = 26
+
+
+class BookingPolicy(StrEnum):
+    STATUS_QUO = "status-quo"
+    PARITY = "parity"
+
+
+@dataclass(frozen=True)
+class StatusQuoBehaviour:
+    outside_episodes_per_week_per_fte: float
+    outside_wait_business_days: int
+    give_up_business_days: float
+    intakes_in_follow_up_slots: bool
+
+
+@dataclass(frozen=True)
+class ParityBehaviour:
+    exception_rate: float
+    exception_slack_business_days: int
+    window_cap_days: int
+
+
+def status_quo_behaviour(spec: RegionSpec) -> StatusQuoBehaviour:
+    table = spec.status_quo
+    return StatusQuoBehaviour(
+        float(table["outside_episodes_per_week_per_fte"]),
+        int(table["outside_wait_business_days"]),
+        float(table["give_up_business_days"]),
+        bool(table["intakes_in_follow_up_slots"]),
+    )
+
+
+def parity_behaviour(spec: RegionSpec) -> ParityBehaviour:
+    table = spec.parity
+    return ParityBehaviour(
+        float(table["exception_rate"]),
+        int(table["exception_slack_business_days"]),
+        int(table["window_cap_days"]),
+    )
+
+
+class Host(Protocol):
+    """What a booker needs from the running simulation."""
+
+    @property
+    def uow(self) -> UnitOfWork: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def policy(self) -> Policy: ...
+
+    def give_up_later(self, appointment_id: int, starts_at: datetime) -> None: ...
+
+    def count_outside(self, request_id: int, gave_up: bool = False) -> None: ...
+
+    def track(self, request_id: int) -> None: ...
+
+
+def follow_up_request(
+    course: Course, prior: Appointment, not_before: datetime, clock_start: datetime
+) -> RequestCare:
+    """The next visit of a course: the course's modality so far first (SB 221 clock)."""
+    modalities = (prior.modality, *(m for m in course.modalities if m is not prior.modality))
+    return RequestCare(
+        member_id=course.member_id,
+        visit=VisitType.FOLLOW_UP,
+        provider_class=course.provider_class,
+        language=course.language,
+        modalities=modalities,
+        clinic_id=course.clinic_id,
+        preferred_clinician_id=course.clinician_id,
+        prior_appointment_start=clock_start,
+        not_before=not_before,
+        course_id=course.id,
+        prior_appointment_id=prior.id,
+    )
+
+
+class ParityBooker:
+    """Parity's own rules: a timely slot or an out-of-network referral, never a late booking."""
+
+    def __init__(self, host: Host, behaviour: ParityBehaviour, rng: random.Random) -> None:
+        self.host = host
+        self.behaviour = behaviour
+        self.rng = rng
+        self.documents: dict[int, bool] = {}  # course id -> its clinician documents exceptions
+        self.exceptions = 0
+
+    def new_week(self) -> None:
+        """Nothing to reset: the law's outside capacity is not limited."""
+
+    def first(self, request: CareRequest) -> Decision | None:
+        host = self.host
+        return book_request(BookRequest(request.id), host.uow, host.clock, host.policy)
+
+    def rebook(self, request_id: int) -> Decision | None:
+        host = self.host
+        return book_request(BookRequest(request_id), host.uow, host.clock, host.policy)
+
+    def follow_up(
+        self, course: Course, prior: Appointment, rescheduled_at: datetime | None
+    ) -> Decision | None:
+        host = self.host
+        clock_start = rescheduled_at or prior.start
+        wanted = rescheduled_at or prior.start + timedelta(days=course.cadence_days)
+        deadline = self._deadline(course, clock_start)
+        document = wanted > deadline and self._documents(course)
+        if wanted > deadline and not document:
+            # Offered inside the window until a clinician documents an exception.
+            wanted = max(clock_start, min(wanted, prior.start + self._cap))
+        request = open_request(
+            follow_up_request(course, prior, wanted, clock_start), host.uow, host.clock, host.policy
+        )
+        host.track(request.id)
+        if document:
+            self._document(course, request, wanted)
+        return book_request(BookRequest(request.id), host.uow, host.clock, host.policy)
+
+    @property
+    def _cap(self) -> timedelta:
+        return timedelta(days=self.behaviour.window_cap_days)
+
+    def _deadline(self, course: Course, clock_start: datetime) -> datetime:
+        rules = self.host.policy.rules
+        standard = rules.standard_for(VisitType.FOLLOW_UP, course.provider_class)
+        return rules.deadline(standard, clock_start)
+
+    def _documents(self, course: Course) -> bool:
+        if course.id not in self.documents:
+            self.documents[course.id] = self.rng.random() < self.behaviour.exception_rate
+        return self.documents[course.id]
+
+    def _document(self, course: Course, request: CareRequest, wanted: datetime) -> None:
+        """The treating clinician records, under their own name, that the longer wait of the
+        course's cadence will not harm the member (28 CCR §1300.67.2.2(c)(5)(G))."""
+        host = self.host
+        tz = host.policy.rules.timezone
+        due = host.policy.rules.calendar.add_business_days(
+            local_date(wanted, tz), self.behaviour.exception_slack_business_days
+        )
+        reason = f"clinically appropriate cadence of {course.cadence_days} days"
+        record_clinical_exception(
+            RecordClinicalException(
+                request.id, course.clinician_id, reason, end_of_local_day(due, tz)
+            ),
+            host.uow,
+            host.clock,
+        )
+        self.exceptions += 1
+
+
+class StatusQuoBooker:
+    """The plan's practice before Parity (see the module docstring)."""
+
+    def __init__(
+        self, host: Host, behaviour: StatusQuoBehaviour, rng: random.Random, fte: float
+    ) -> None:
+        self.host = host
+        self.behaviour = behaviour
+        self.rng = rng
+        self.per_week = behaviour.outside_episodes_per_week_per_fte * fte
+        self.outside_places = self.per_week
+        self.horizon = timedelta(weeks=HORIZON_WEEKS_AHEAD)
+
+    def new_week(self) -> None:
+        """Outside places are a weekly flow: unused places do not carry over."""
+        self.outside_places = self.per_week
+
+    def first(self, request: CareRequest) -> Decision | None:
+        host = self.host
+        slot = find_earliest(
+            BookEarliest(request.id, self.horizon), host.uow, host.clock, host.policy
+        )
+        late = slot is None or slot.start > request.effective_deadline
+        if late and self.outside_places >= 1:
+            self.outside_places -= 1
+            return self._refer(
+                request.id, "no timely in-network slot: placed with an outside therapist"
+            )
+        return self._book_late(request.id, request.effective_deadline)
+
+    def rebook(self, request_id: int) -> Decision | None:
+        host = self.host
+        with host.uow:
+            deadline = host.uow.requests.get(request_id).effective_deadline
+        return self._book_late(request_id, deadline)
+
+    def follow_up(
+        self, course: Course, prior: Appointment, rescheduled_at: datetime | None
+    ) -> Decision | None:
+        host = self.host
+        clock_start = rescheduled_at or prior.start
+        wanted = rescheduled_at or prior.start + timedelta(days=course.cadence_days)
+        request = open_request(
+            follow_up_request(course, prior, wanted, clock_start), host.uow, host.clock, host.policy
+        )
+        host.track(request.id)
+        return self._book_late(request.id, request.effective_deadline)
+
+    def _book_late(self, request_id: int, deadline: datetime) -> Decision | None:
+        host = self.host
+        decision = book_earliest(
+            BookEarliest(request_id, self.horizon), host.uow, host.clock, host.policy
+        )
+        if decision is None:  # nothing at all within the horizon
+            return self._refer(request_id, "no in-network slot within the booking horizon")
+        starts, appointment_id = decision.starts_at, decision.appointment_id
+        if starts is None or appointment_id is None or starts <= deadline:
+            return decision
+        if self.rng.random() < self.give_up_probability(deadline, starts):
+            host.give_up_later(appointment_id, starts)
+        return decision
+
+    def give_up_probability(self, deadline: datetime, starts: datetime) -> float:
+        """A member offered a visit d business days past the standard gives up with
+        probability 1 - exp(-d / give_up_business_days)."""
+        rules = self.host.policy.rules
+        tz = rules.timezone
+        late = rules.calendar.business_days_between(
+            local_date(deadline, tz), local_date(starts, tz)
+        )
+        return 1 - math.exp(-max(0, late) / self.behaviour.give_up_business_days)
+
+    def _refer(self, request_id: int, reason: str) -> Decision | None:
+        """Refer out; the outside therapist has its own wait, which some members give up on."""
+        host = self.host
+        referral = refer_out_of_network(ReferOutOfNetwork(request_id, reason), host.uow, host.clock)
+        rules = host.policy.rules
+        tz = rules.timezone
+        first_visit = rules.calendar.add_business_days(
+            local_date(referral.created_at, tz), self.behaviour.outside_wait_business_days
+        )
+        with host.uow:
+            deadline = host.uow.requests.get(request_id).effective_deadline
+        gave_up = self.rng.random() < self.give_up_probability(
+            deadline, end_of_local_day(first_visit, tz)
+        )
+        host.count_outside(request_id, gave_up)
+        return None
+
+
+Booker = ParityBooker | StatusQuoBooker
+
+
+def policy_for(name: BookingPolicy, spec: RegionSpec, policy: Policy) -> Policy:
+    """Under the status quo an initial visit may take a follow-up slot when the region's
+    behaviour says the plan put intakes first; Parity keeps follow-up slots for follow-ups."""
+    if (
+        name is not BookingPolicy.STATUS_QUO
+        or not status_quo_behaviour(spec).intakes_in_follow_up_slots
+    ):
+        return policy
+    kinds = tuple(
+        (visit, (*blocks, BlockKind.FOLLOW_UP) if visit is VisitType.INITIAL else blocks)
+        for visit, blocks in policy.slot_kinds
+    )
+    return replace(policy, slot_kinds=kinds)
+
+
+def booker_for(
+    name: BookingPolicy, host: Host, spec: RegionSpec, rng: random.Random, fte: float
+) -> Booker:
+    if name is BookingPolicy.STATUS_QUO:
+        return StatusQuoBooker(host, status_quo_behaviour(spec), rng, fte)
+    return ParityBooker(host, parity_behaviour(spec), rng)
+
+
+def describe(booker: Booker) -> dict[str, Any]:
+    return {"exceptions_documented": getattr(booker, "exceptions", 0)}
