@@ -199,7 +199,9 @@ def test_a_cadence_within_the_window_asks_nothing_of_the_clinician(region) -> No
     assert region.uow.clinical_exceptions.list() == []
 
 
-def test_the_simulator_writes_no_exception_although_its_courses_run_past_the_window() -> None:
+def test_every_exception_in_the_simulator_is_its_treating_clinicians_own() -> None:
+    """The simulator writes no exception of its own: a simulated clinician documents one (at
+    the region's ESTIMATE rate) under their own name, for a member of their own course."""
     settings = Settings(contract="socal-2025", region="demo", seed=7)
     simulation, _ = build_simulation(
         settings, weeks=3, scale=0.5, warmup_weeks=3, start=date(2026, 3, 2)
@@ -208,7 +210,17 @@ def test_the_simulator_writes_no_exception_although_its_courses_run_past_the_win
     assert run.errors == []
     long_courses = [c for c in run.uow.courses.list() if c.cadence_days > 14]
     assert long_courses, "the demo region should have courses whose cadence exceeds the window"
-    assert run.uow.clinical_exceptions.list() == []
+    requests = {r.id: r for r in run.uow.requests.list()}
+    courses = {c.id: c for c in run.uow.courses.list()}
+    for found in run.uow.clinical_exceptions.list():
+        course_id = requests[found.request_id].course_id
+        assert course_id is not None, f"exception {found.id} is not on a course's follow-up"
+        treating = courses[course_id].clinician_id
+        assert (found.author, found.author_role, found.clinician_id) == (
+            treating,
+            "therapist",
+            treating,
+        )
 
 
 def test_until_documented_the_follow_up_is_offered_as_near_the_cadence_as_the_window_allows(

@@ -106,10 +106,6 @@ def test_each_contract_preset_loads_with_its_protected_hours(name: str, hours: f
     assert contract.citation
 
 
-def test_the_employer_cap_may_be_cut_to_two_hours() -> None:
-    assert CONTRACTS["socal-cap-2022"].reduced_ipc_hours_per_week_fte == 2.0
-
-
 def test_the_guarantee_is_prorated_by_fte() -> None:
     # 5 h x 60 x 0.5 = 150; 7 h x 60 x 0.8 = 336.
     assert SOCAL_2025.ipc_minutes_per_week(0.5) == 150

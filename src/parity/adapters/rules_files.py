@@ -197,7 +197,6 @@ def load_contract(name_or_path: str) -> ContractTerms:
         title=data.get("title", path.stem),
         ipc_hours_per_week_fte=hours,
         citation=_need(data, "citation", path),
-        reduced_ipc_hours_per_week_fte=data.get("reduced_ipc_hours_per_week_fte"),
         pension=bool(data.get("pension", False)),
         cash_balance_pension=bool(data.get("cash_balance_pension", False)),
         wage_increases=tuple(float(w) for w in data.get("wage_increases", [])),

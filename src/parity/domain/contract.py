@@ -13,7 +13,6 @@ class ContractTerms:
     title: str
     ipc_hours_per_week_fte: float
     citation: str
-    reduced_ipc_hours_per_week_fte: float | None = None
     pension: bool = False
     cash_balance_pension: bool = False
     wage_increases: tuple[float, ...] = ()

@@ -27,6 +27,7 @@ from parity.domain.care import Appointment, CareRequest, Course, Decision
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import BlockKind
 from parity.domain.standards import VisitType
+from parity.domain.users import Principal, Role
 from parity.services.booking import BookRequest, book_request
 from parity.services.policy import Policy
 from parity.services.requests import (
@@ -183,10 +184,11 @@ class ParityBooker:
             local_date(wanted, tz), self.behaviour.exception_slack_business_days
         )
         reason = f"clinically appropriate cadence of {course.cadence_days} days"
+        # The simulated clinician signs in as themselves: the service checks they treat
+        # the member, exactly as it does for a real therapist's session.
+        clinician = Principal(course.clinician_id, Role.THERAPIST, clinician_id=course.clinician_id)
         record_clinical_exception(
-            RecordClinicalException(
-                request.id, course.clinician_id, reason, end_of_local_day(due, tz)
-            ),
+            RecordClinicalException(request.id, clinician, reason, end_of_local_day(due, tz)),
             host.uow,
             host.clock,
         )
