@@ -213,7 +213,14 @@ INVARIANTS = {
          WHERE a.status = 'booked' AND s.status <> 'busy'""",
     "busy slot, no live appointment": """
         SELECT count(*) FROM slots s WHERE s.status = 'busy' AND NOT EXISTS (
-            SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.status <> 'cancelled')""",
+            SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.status <> 'cancelled')
+          AND NOT EXISTS (
+            SELECT 1 FROM availability_exceptions x
+             WHERE x.clinician_id = s.clinician_id AND x.kind = 'pto'
+               AND x.withdrawn_at IS NULL AND x.start <= s.start AND s."end" <= x."end")
+          AND NOT EXISTS (
+            SELECT 1 FROM slots r WHERE r.clinician_id = s.clinician_id
+               AND r.start = s.start AND r.id <> s.id AND s.kind = 'urgent')""",
     "held slot, no active hold": """
         SELECT count(*) FROM slots s WHERE s.status = 'busy-tentative' AND NOT EXISTS (
             SELECT 1 FROM holds h WHERE h.slot_id = s.id AND h.status = 'active')""",
