@@ -54,27 +54,36 @@ def test_forms_explain_what_is_wrong_and_keep_what_was_typed(site: Site, page: P
     sign_in(page, site, "scheduler")
     request_id = site.region.follow_up_request
     page.goto(site.url(f"/app/requests/{request_id}"))
-    page.get_by_label("Provider").fill("Dr. Rivera")
-    page.get_by_label("Why a longer wait will not harm the member").fill("stable; calls weekly")
-    page.get_by_label("New deadline (end of that day)").fill("2026-06-10")
-    page.get_by_role("button", name="Record the exception").click()
+    page.on("dialog", lambda dialog: dialog.accept())  # a refusal or referral asks to confirm
+    # A refusal recorded by staff needs its channel and a contact note (ADR 0013, rule 2);
+    # the browser's `required` lets blanks through, the server says what is missing.
+    slot = page.locator("li.offer").first.locator("input[name=slot]").first.get_attribute("value")
+    page.locator(f"#f-decline-channel-{slot}").select_option("sms")
+    page.locator(f"#f-decline-note-{slot}").fill("   ")
+    page.locator("li.offer").first.get_by_role(
+        "button", name="Record that the member declined"
+    ).click()
     refused = page.locator("#frag_request .notice-error")
-    expect(refused).to_contain_text("must extend the deadline, not shorten it")
-    expect(page.get_by_label("Provider")).to_have_value("Dr. Rivera")
+    expect(refused).to_contain_text("a refusal recorded by staff needs a contact note")
+    expect(page.locator(f"#f-decline-channel-{slot}")).to_have_value("sms")
+    with site.uow() as uow:
+        assert not uow.offers.where(request_id=request_id), "nothing recorded"
 
     page.get_by_label("Reason").fill("   ")
-    page.on("dialog", lambda dialog: dialog.accept())  # a referral asks to confirm first
     page.get_by_role("button", name="Refer out of network").click()
     expect(page.locator("#frag_request .notice-error")).to_contain_text(
         "reason for the referral is required"
     )
 
-    page.get_by_label("Provider").fill("Dr. Rivera")
-    page.get_by_label("Why a longer wait will not harm the member").fill("stable; calls weekly")
-    page.get_by_label("New deadline (end of that day)").fill("2026-06-19")
-    page.get_by_role("button", name="Record the exception").click()
-    expect(page.locator("#frag_request .notice-ok")).to_contain_text("Fri 19 Jun 2026, 23:59")
-    expect(page.locator(".timeline")).to_contain_text("Clinical exception by Dr. Rivera")
+    page.locator(f"#f-decline-channel-{slot}").select_option("sms")
+    page.locator(f"#f-decline-note-{slot}").fill("texted; Ada asked for an evening")
+    page.locator("li.offer").first.get_by_role(
+        "button", name="Record that the member declined"
+    ).click()
+    expect(page.locator("#frag_request .notice-ok")).to_contain_text(
+        "sms, recorded by scheduler; timely offer: the request counts as compliant"
+    )
+    expect(page.locator(".timeline")).to_contain_text("declined by scheduler")
 
     page.get_by_label("Reason").fill("member asked for a Saturday visit nobody offers")
     page.get_by_role("button", name="Refer out of network").click()
@@ -83,16 +92,11 @@ def test_forms_explain_what_is_wrong_and_keep_what_was_typed(site: Site, page: P
 
     # Without the script the same refusal is a whole page with a 4xx, never a 500.
     answer = page.request.post(
-        site.url(f"/app/requests/{request_id}/exception"),
-        form={
-            "author": "Dr. Rivera",
-            "reason": "x",
-            "extended_deadline": "yesterday",
-            "csrf_token": csrf_of(page),
-        },
+        site.url(f"/app/requests/{site.region.violation_request}/decline"),
+        form={"slot": slot or "", "channel": "phone", "note": "", "csrf_token": csrf_of(page)},
     )
     assert answer.status == 422
-    assert "extended deadline must be a date" in answer.text()
+    assert "a refusal recorded by staff needs a contact note" in answer.text()
 
 
 def test_the_optimizer_previews_the_queue_then_applies_its_plan(site: Site, page: Page) -> None:
