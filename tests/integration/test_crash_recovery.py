@@ -1,7 +1,7 @@
 """Kill the server (SIGKILL) in the middle of a booking run, on SQLite and on PostgreSQL,
 restart it on the same database, and check with independent SQL that every booking
 acknowledged to a client is there, nothing is half-written, no slot is booked twice and
-nothing sits in protected time; then that the service books again (issue 9, item 5)."""
+nothing sits in protected time; then that the service books again (ADR 0008)."""
 
 from __future__ import annotations
 

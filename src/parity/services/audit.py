@@ -1,5 +1,5 @@
 """The audit trail's use cases: append an event, search events, and the facts the
-row-level rules need about the member a record belongs to (issue 9)."""
+row-level rules need about the member a record belongs to (ADR 0008)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ class Policy:
     offer_limit: int = 5
     # A visit cannot start the moment it is booked: members need time to get there or log on.
     min_notice: timedelta = timedelta(hours=2)
-    # The waitlist and member messages (issue 7): off unless bootstrap switches it on.
+    # The waitlist and member messages (ADR 0009): off unless bootstrap switches it on.
     waitlist: WaitlistRules = field(default_factory=default_waitlist_rules)
     messages: MessageRules = field(default_factory=default_message_rules)
 

@@ -1,4 +1,4 @@
-"""The simulator with the waitlist switched on (issue 7, item 5).
+"""The simulator with the waitlist switched on (ADR 0009).
 
 The same engine, policy and seed; the differences are the waitlist's: a request with no
 timely slot waits for a freed one instead of being referred at once, every slot a member

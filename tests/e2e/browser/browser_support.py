@@ -50,7 +50,7 @@ class Site:
         return self.base + path
 
 
-# -- signing in (issue 9) ------------------------------------------------------------------------
+# -- signing in (ADR 0008) ------------------------------------------------------------------------
 
 PASSWORD = "browser-test-password"
 # user name -> (role, links); the therapist is Clinician 1, the members Dee and Ada.

@@ -228,7 +228,7 @@ protected_time_to_domain = to_domain(ProtectedTime)
 ipc_week_to_domain = to_domain(IpcWeek)
 
 
-# -- issue 7: waitlist entries (preferences as JSON) and the messages outbox --------------
+# -- waitlist entries (preferences as JSON) and the messages outbox --------------
 
 
 def preferences_to_json(wanted: Preferences) -> dict[str, Any]:

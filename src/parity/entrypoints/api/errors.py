@@ -22,7 +22,7 @@ from parity.entrypoints.api.responses import FhirResponse, outcome
 
 log = logging.getLogger(__name__)
 
-# FHIR IssueType of the security refusals (issue 9).
+# FHIR IssueType of the security refusals (ADR 0008).
 SECURITY_ISSUES = {"not-authenticated": "login", "forbidden": "forbidden"}
 SECURITY_ISSUES |= {"too-many-attempts": "throttled"}
 HTTP_ISSUE_CODES = {404: "not-found", 405: "not-supported", 406: "not-supported", 413: "too-long"}

@@ -1,4 +1,4 @@
-"""Authentication, authorisation by role, the audit trail and log privacy (issue 9).
+"""Authentication, authorisation by role, the audit trail and log privacy (ADR 0008).
 
 See docs/adr/0008-authentication-and-audit.md and the README's Security section.
 """

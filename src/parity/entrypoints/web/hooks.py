@@ -1,5 +1,5 @@
 """Adapters between the pages and the parts built alongside them: the batch optimizer's
-preview (issue 5) here, the scenario lab's Monte Carlo comparisons (issue 6) in
+preview (ADR 0004) here, the scenario lab's Monte Carlo comparisons (ADR 0005) in
 `scenario_hooks.py`.
 
 Each adapter imports its part when called. When the part is not there (or not yet in the
@@ -43,7 +43,7 @@ class Unavailable:
 
 OPTIMIZER_WIRING = (
     "parity.services.optimize.preview/apply(Horizon(start, business_days), uow, clock, "
-    "policy, *, time_limit, seed) -> Plan (issue 5)"
+    "policy, *, time_limit, seed) -> Plan (ADR 0004)"
 )
 TIME_LIMIT_SECONDS = 10.0
 

@@ -1,4 +1,4 @@
-"""The waitlist and the member-messages outbox (issue 7).
+"""The waitlist and the member-messages outbox (ADR 0009).
 
 `waitlist_entries`: requests waiting for a freed slot, with the member's preferences, the
 reason they wait and the deadline they carry. `messages`: every offer, confirmation,

@@ -1,5 +1,5 @@
 """Users (local accounts with argon2 password hashes) and the append-only audit trail
-(issue 9). Triggers refuse any UPDATE or DELETE of an audit event, on both databases.
+(ADR 0008). Triggers refuse any UPDATE or DELETE of an audit event, on both databases.
 
 Revision ID: r0007
 Revises: r0006
