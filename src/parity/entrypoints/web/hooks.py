@@ -41,6 +41,10 @@ class Unavailable:
 
 # -- the optimizer preview --------------------------------------------------------------------
 
+OPTIMIZER_WIRING = (
+    "parity.services.optimize.preview/apply(Horizon(start, business_days), uow, clock, "
+    "policy, *, time_limit, seed) -> Plan (ADR 0004)"
+)
 TIME_LIMIT_SECONDS = 10.0
 
 
@@ -114,8 +118,12 @@ def optimizer_plan(
 ) -> OptimizerPlan | Unavailable:
     """Preview (or, with `apply`, book and refer in one transaction) the optimizer's plan
     for the open queue from `start`; or say why it cannot be shown."""
-    from parity.services import optimize  # imported on first use: OR-Tools loads slowly
-
+    try:
+        from parity.services import optimize
+    except ImportError:
+        return Unavailable(
+            "optimizer preview", "the batch optimizer is not wired in yet", OPTIMIZER_WIRING
+        )
     run = optimize.apply if apply else optimize.preview
     found = run(optimize.Horizon(start), uow, clock, policy, time_limit=TIME_LIMIT_SECONDS)
     return _plan(found)

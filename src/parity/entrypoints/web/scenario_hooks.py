@@ -16,6 +16,11 @@ from parity.domain.errors import InvalidInput
 from parity.entrypoints.charts import Series
 from parity.entrypoints.web.hooks import Unavailable
 
+SCENARIO_WIRING = (
+    "parity.simulation.scenarios.load_scenario, parity.simulation.montecarlo.plan_jobs/"
+    "run_jobs, parity.simulation.scenario_run.RunSettings and "
+    "parity.simulation.outcomes.outcomes (ADR 0005)"
+)
 # The monthly figures charted, with titles and axis formats.
 FANS = (
     ("initial_within_standard", "Initial offers within standard", ".0%"),
@@ -64,9 +69,13 @@ class Comparison:
 
 def scenario_choices() -> list[ScenarioChoice] | Unavailable:
     """The packaged scenarios (data/scenarios/*.toml, without the shared defaults)."""
-    from parity.adapters.rules_files import data_dir
-    from parity.simulation.scenarios import DEFAULTS, load_scenario
-
+    try:
+        from parity.adapters.rules_files import data_dir
+        from parity.simulation.scenarios import DEFAULTS, load_scenario
+    except ImportError:
+        return Unavailable(
+            "scenario lab", "the scenario simulator is not built yet", SCENARIO_WIRING
+        )
     found = []
     for path in sorted(data_dir("scenarios").glob("*.toml")):
         if path.stem != DEFAULTS:
@@ -90,11 +99,15 @@ Progress = Callable[[int, int], None]
 def run_comparison(asked: RunAsked, progress: Progress) -> Comparison | Unavailable:
     """Run every scenario `runs` times in this process (common random numbers), as
     `parity scenarios compare --workers 0` does; `progress(done, total)` after each run."""
-    from parity.simulation.montecarlo import plan_jobs, run_jobs
-    from parity.simulation.outcomes import outcomes
-    from parity.simulation.scenario_run import RunSettings
-    from parity.simulation.scenarios import load_scenario
-
+    try:
+        from parity.simulation.montecarlo import plan_jobs, run_jobs
+        from parity.simulation.outcomes import outcomes
+        from parity.simulation.scenario_run import RunSettings
+        from parity.simulation.scenarios import load_scenario
+    except ImportError:
+        return Unavailable(
+            "scenario lab", "the scenario simulator is not built yet", SCENARIO_WIRING
+        )
     scenarios = [load_scenario(name) for name in asked.names]
     jobs = plan_jobs(scenarios, asked.runs, asked.seed)
     done = [0]
