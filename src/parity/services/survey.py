@@ -4,6 +4,11 @@ On each survey date (the first business day of each month in the window, at the 
 file's survey time), every network provider's next available urgent and non-urgent
 appointment is the earliest of their slots that was free at that instant: not booked by
 an appointment made before it and still standing then. A slot booked later was free.
+
+An answer is counted only where the schedule shows it. "No appointment by the deadline" is
+an answer when the provider's schedule was laid past that deadline (or the provider left
+before it); where Parity holds no schedule that far ahead, nobody was asked, and the
+survey records no answer rather than inventing a failure.
 """
 
 from __future__ import annotations
@@ -82,25 +87,32 @@ def _answers(
     taken: dict[int, list[Appointment]],
 ) -> list[SurveyAnswer]:
     rules = policy.rules
-    slots = [
+    laid = [
         s
         for s in uow.slots.for_clinician(clinician.id, moment, moment + SURVEY_HORIZON)
-        if s.start > moment and _free_at(s, moment, taken)
+        if s.start > moment
     ]
+    laid_until = max((s.start for s in laid), default=None)
+    free = [s for s in laid if _free_at(s, moment, taken)]
     answers = []
     for kind, visit in ((URGENT, VisitType.URGENT), (NON_URGENT, VisitType.INITIAL)):
         standard = rules.standard_for(visit, clinician.provider_class)
-        answers.append(
-            SurveyAnswer(
-                rules.jurisdiction,
-                clinician.id,
-                moment,
-                kind,
-                standard.name,
-                _earliest(slots, policy.kinds_for(visit)),
-                rules.deadline(standard, moment),
+        deadline = rules.deadline(standard, moment)
+        earliest = _earliest(free, policy.kinds_for(visit))
+        within = earliest is not None and earliest <= deadline
+        shown = laid_until is not None and laid_until > deadline
+        if within or shown or clinician.has_left_by(deadline):
+            answers.append(
+                SurveyAnswer(
+                    rules.jurisdiction,
+                    clinician.id,
+                    moment,
+                    kind,
+                    standard.name,
+                    earliest,
+                    deadline,
+                )
             )
-        )
     return answers
 
 
