@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse
 from parity.domain.errors import InvalidInput, ParityError
 from parity.domain.metrics import EvidenceRow
 from parity.domain.schedule import week_start_of
-from parity.entrypoints import charts
 from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.reports import charts
 from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web.formatting import Formats
 from parity.entrypoints.web.page import Notice, formats, refusal, render

@@ -13,8 +13,8 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from parity.domain.errors import InvalidInput, InvalidTransition, NotFound, ParityError
-from parity.entrypoints import charts
 from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.reports import charts
 from parity.entrypoints.web import forms
 from parity.entrypoints.web import scenario_hooks as scenarios_hook
 from parity.entrypoints.web.forms import Field, Fields

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from parity.domain.errors import InvalidInput
-from parity.entrypoints.charts import Series
+from parity.entrypoints.reports.charts import Series
 from parity.entrypoints.web.hooks import Unavailable
 
 SCENARIO_WIRING = (

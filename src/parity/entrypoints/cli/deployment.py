@@ -22,9 +22,9 @@ from parity.domain.errors import ParityError
 from parity.domain.schedule import week_start_of
 from parity.entrypoints.api import asgi
 from parity.entrypoints.api.app import create_app
+from parity.entrypoints.cli.users import add_demo_users
 from parity.entrypoints.security import SecurityConfig
 from parity.entrypoints.security.proxies import uvicorn_proxy_options
-from parity.entrypoints.user_commands import add_demo_users
 from parity.services.imports import COLUMNS, import_rows
 from parity.services.members import register_member
 from parity.services.requests import RequestCare, open_request

@@ -16,14 +16,14 @@ from parity.adapters.rules_files import load_rules
 from parity.bootstrap import build_simulation
 from parity.config import Settings
 from parity.domain.errors import ParityError
-from parity.entrypoints.calibrate_commands import print_run_figures
-from parity.entrypoints.calibrate_commands import register as register_calibrate_commands
-from parity.entrypoints.optimize_commands import register as register_optimize_commands
-from parity.entrypoints.report_commands import register as register_report_commands
-from parity.entrypoints.scenario_commands import register as register_scenario_commands
-from parity.entrypoints.service_commands import register as register_service_commands
-from parity.entrypoints.user_commands import register as register_user_commands
-from parity.entrypoints.waitlist_commands import register as register_waitlist_commands
+from parity.entrypoints.cli.calibrate import print_run_figures
+from parity.entrypoints.cli.calibrate import register as register_calibrate_commands
+from parity.entrypoints.cli.deployment import register as register_service_commands
+from parity.entrypoints.cli.optimize import register as register_optimize_commands
+from parity.entrypoints.cli.reports import register as register_report_commands
+from parity.entrypoints.cli.scenarios import register as register_scenario_commands
+from parity.entrypoints.cli.users import register as register_user_commands
+from parity.entrypoints.cli.waitlist import register as register_waitlist_commands
 from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.run_figures import run_figures
 from parity.simulation.summary import Summary, summarise
