@@ -15,10 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from parity.domain.errors import InvalidInput, InvalidTransition, NotFound, ParityError
 from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.reports import charts
-from parity.entrypoints.web import forms
-from parity.entrypoints.web import scenario_hooks as scenarios_hook
+from parity.entrypoints.web import comparisons, forms
 from parity.entrypoints.web.forms import Field, Fields
-from parity.entrypoints.web.hooks import Unavailable
 from parity.entrypoints.web.page import Notice, refusal, render, wants_fragment
 from parity.entrypoints.web.routing import PageRoute
 
@@ -32,10 +30,10 @@ LIMITS = {"runs": RUNS, "years": YEARS, "scale": SCALE}
 @dataclass
 class LabJob:
     id: int
-    asked: scenarios_hook.RunAsked
+    asked: comparisons.RunAsked
     done: int = 0
     total: int = 0
-    result: scenarios_hook.Comparison | Unavailable | None = None
+    result: comparisons.Comparison | None = None
     error: str | None = None
 
     @property
@@ -55,7 +53,7 @@ class Lab:
             raise NotFound(f"no comparison #{job_id} in this server (runs are kept until it stops)")
         return self.jobs[job_id]
 
-    def start(self, asked: scenarios_hook.RunAsked) -> LabJob:
+    def start(self, asked: comparisons.RunAsked) -> LabJob:
         with self.lock:
             if any(not j.finished for j in self.jobs.values()):
                 raise InvalidTransition("a comparison is already running; wait for it to finish")
@@ -70,7 +68,7 @@ class Lab:
             job.done, job.total = done, total
 
         try:
-            job.result = scenarios_hook.run_comparison(job.asked, progress)
+            job.result = comparisons.run_comparison(job.asked, progress)
         except (ParityError, ValueError) as error:
             job.error = getattr(error, "message", str(error))
         except Exception as error:  # a failed run must not leave the page polling forever
@@ -86,8 +84,8 @@ def lab_of(request: Request) -> Lab:
     return found
 
 
-def lab_charts(comparison: scenarios_hook.Comparison) -> list[charts.Chart]:
-    titles = {key: (title, axis) for key, title, axis in scenarios_hook.FANS}
+def lab_charts(comparison: comparisons.Comparison) -> list[charts.Chart]:
+    titles = {key: (title, axis) for key, title, axis in comparisons.FANS}
     return [
         charts.fan(key, titles[key][0], series, titles[key][1])
         for key, series in comparison.series.items()
@@ -100,23 +98,18 @@ def lab_page(
     context: ApiContext,
     *,
     job: LabJob | None = None,
-    loaded: scenarios_hook.Comparison | None = None,
+    loaded: comparisons.Comparison | None = None,
     notices: list[Notice] | None = None,
     status: int = 200,
     values: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    shown = loaded or (
-        job.result if job and isinstance(job.result, scenarios_hook.Comparison) else None
-    )
-    choices = scenarios_hook.scenario_choices()
+    shown = loaded or (job.result if job else None)
     page = {
         "title": "Scenario lab",
         "nav": "scenarios",
         "forms": ["run", "load"],
-        "choices": choices,
-        "unavailable": choices if isinstance(choices, Unavailable) else None,
+        "choices": comparisons.scenario_choices(),
         "job": job,
-        "job_unavailable": job.result if job and isinstance(job.result, Unavailable) else None,
         "comparison": shown,
         "charts": lab_charts(shown) if shown else [],
         "limits": LIMITS,
@@ -135,10 +128,10 @@ def scenarios(
 
 def asked_run(
     names: list[str], runs: str, years: str, scale: str, seed: str
-) -> scenarios_hook.RunAsked:
+) -> comparisons.RunAsked:
     if not 1 <= len(names) <= 6 or len(set(names)) != len(names):
         raise InvalidInput("pick between one and six different scenarios")
-    return scenarios_hook.RunAsked(
+    return comparisons.RunAsked(
         names,
         forms.whole(runs, "runs per scenario", *RUNS),
         forms.whole(years, "years", *YEARS),
@@ -179,7 +172,7 @@ def load(
         body = comparison.file.read(MAX_UPLOAD_BYTES + 1)
         if len(body) > MAX_UPLOAD_BYTES:
             raise InvalidInput("the file is larger than 5 MB")
-        loaded = scenarios_hook.comparison_from_csv(comparison.filename, body.decode("utf-8-sig"))
+        loaded = comparisons.comparison_from_csv(comparison.filename, body.decode("utf-8-sig"))
     except UnicodeDecodeError:
         notice = Notice("error", "the file is not UTF-8 text", "load", "invalid-input")
         return lab_page(request, context, notices=[notice], status=422)

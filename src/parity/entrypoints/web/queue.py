@@ -18,8 +18,8 @@ from parity.domain.workforce import Modality, ProviderClass
 from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.api.optimize import whole_region
 from parity.entrypoints.security.scope import caller_scope
-from parity.entrypoints.web import hooks
 from parity.entrypoints.web.forms import Field
+from parity.entrypoints.web.optimizer_plan import OptimizerPlan, optimizer_plan
 from parity.entrypoints.web.page import Notice, Values, act, formats, refusal, render
 from parity.entrypoints.web.queue_view import SORTS, QueueView, arrange
 from parity.entrypoints.web.routing import PageRoute
@@ -73,7 +73,7 @@ def queue_page(
     wanted: QueueFilter,
     *,
     view: QueueView | None = None,
-    plan: hooks.OptimizerPlan | hooks.Unavailable | None = None,
+    plan: OptimizerPlan | None = None,
     notices: list[Notice] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
@@ -113,7 +113,6 @@ def queue_page(
         "provider_classes": [p.value for p in ProviderClass],
         "modalities": [m.value for m in Modality],
         "plan": plan,
-        "unavailable": isinstance(plan, hooks.Unavailable),
         "waitlist": _waitlist(context, scope)[:ROWS_SHOWN],
     }
     return render(request, context, "queue.html.j2", page, status=status, notices=notices)
@@ -128,9 +127,9 @@ def _waitlist(context: ApiContext, scope: MemberScope) -> list[WaitlistEntry]:
     return [e for e in ranked if e.member_id in allowed]
 
 
-def _planned_members(plan: hooks.OptimizerPlan | hooks.Unavailable | None) -> dict[int, str]:
+def _planned_members(plan: OptimizerPlan | None) -> dict[int, str]:
     """The member of each request the plan names, by request id."""
-    if not isinstance(plan, hooks.OptimizerPlan):
+    if plan is None:
         return {}
     return {v.request_id: v.member_id for v in plan.visits} | {
         u.request_id: u.member_id for u in plan.left_out
@@ -164,14 +163,14 @@ def _optimized(
     try:
         if apply:
             whole_region(context.uow_factory(), caller_scope(request))
-        plan = hooks.optimizer_plan(
+        plan = optimizer_plan(
             today, context.uow_factory(), context.clock, context.policy, apply=apply
         )
     except ParityError as error:
         notice = refusal(error, "optimizer")
         return queue_page(request, context, wanted, notices=[notice], status=error.http_status)
     notices = []
-    if isinstance(plan, hooks.OptimizerPlan) and plan.applied:
+    if plan.applied:
         text = (
             f"Applied the plan: {len(plan.visits)} visits booked, "
             f"{len(plan.left_out)} requests referred out of network."

@@ -1,7 +1,6 @@
 """The scenario lab's adapter to the scenario simulator (ADR 0005): the packaged scenarios,
 a small Monte Carlo comparison run in this process, and a comparison saved by
-`parity scenarios compare` read back from its monthly CSV. The simulator is imported when
-called; without it the lab shows a "not available yet" panel (see `hooks.Unavailable`).
+`parity scenarios compare` read back from its monthly CSV.
 """
 
 from __future__ import annotations
@@ -12,15 +11,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from parity.adapters.rules_files import data_dir
 from parity.domain.errors import InvalidInput
 from parity.entrypoints.reports.charts import Series
-from parity.entrypoints.web.hooks import Unavailable
+from parity.simulation.montecarlo import plan_jobs, run_jobs
+from parity.simulation.outcomes import outcomes
+from parity.simulation.scenario_run import RunSettings
+from parity.simulation.scenarios import DEFAULTS, load_scenario
 
-SCENARIO_WIRING = (
-    "parity.simulation.scenarios.load_scenario, parity.simulation.montecarlo.plan_jobs/"
-    "run_jobs, parity.simulation.scenario_run.RunSettings and "
-    "parity.simulation.outcomes.outcomes (ADR 0005)"
-)
 # The monthly figures charted, with titles and axis formats.
 FANS = (
     ("initial_within_standard", "Initial offers within standard", ".0%"),
@@ -67,15 +65,8 @@ class Comparison:
     headline: list[Headline] = field(default_factory=list)
 
 
-def scenario_choices() -> list[ScenarioChoice] | Unavailable:
+def scenario_choices() -> list[ScenarioChoice]:
     """The packaged scenarios (data/scenarios/*.toml, without the shared defaults)."""
-    try:
-        from parity.adapters.rules_files import data_dir
-        from parity.simulation.scenarios import DEFAULTS, load_scenario
-    except ImportError:
-        return Unavailable(
-            "scenario lab", "the scenario simulator is not built yet", SCENARIO_WIRING
-        )
     found = []
     for path in sorted(data_dir("scenarios").glob("*.toml")):
         if path.stem != DEFAULTS:
@@ -96,18 +87,9 @@ class RunAsked:
 Progress = Callable[[int, int], None]
 
 
-def run_comparison(asked: RunAsked, progress: Progress) -> Comparison | Unavailable:
+def run_comparison(asked: RunAsked, progress: Progress) -> Comparison:
     """Run every scenario `runs` times in this process (common random numbers), as
     `parity scenarios compare --workers 0` does; `progress(done, total)` after each run."""
-    try:
-        from parity.simulation.montecarlo import plan_jobs, run_jobs
-        from parity.simulation.outcomes import outcomes
-        from parity.simulation.scenario_run import RunSettings
-        from parity.simulation.scenarios import load_scenario
-    except ImportError:
-        return Unavailable(
-            "scenario lab", "the scenario simulator is not built yet", SCENARIO_WIRING
-        )
     scenarios = [load_scenario(name) for name in asked.names]
     jobs = plan_jobs(scenarios, asked.runs, asked.seed)
     done = [0]
