@@ -12,16 +12,16 @@ from collections.abc import Callable
 from ortools.sat.python import cp_model
 
 from parity.optimizer import constraints as rule
-from parity.optimizer.constraints import Candidate, Member, RepairModel
+from parity.optimizer.constraints import MemberAgenda, RepairModel, SlotOption
 from parity.optimizer.costs import Band
 
 DAY = 86_400
 HOUR = 3_600
 
 
-def candidate(request: int, slot: int, day: int = 0, hour: int = 10, **costs: int) -> Candidate:
+def candidate(request: int, slot: int, day: int = 0, hour: int = 10, **costs: int) -> SlotOption:
     start = day * DAY + hour * HOUR
-    return Candidate(request, slot, start, start + HOUR, day, costs.pop("clinician", 0), costs)
+    return SlotOption(request, slot, start, start + HOUR, day, costs.pop("clinician", 0), costs)
 
 
 def member(
@@ -30,8 +30,8 @@ def member(
     pinned_spans: tuple[tuple[int, int], ...] = (),
     course_of: dict[int, tuple[int, int]] | None = None,
     pinned_course_days: dict[int, tuple[int, ...]] | None = None,
-) -> Member:
-    return Member(
+) -> MemberAgenda:
+    return MemberAgenda(
         tuple(requests),
         pinned_per_day or {},
         pinned_spans,
@@ -40,7 +40,7 @@ def member(
     )
 
 
-def model_of(*candidates: Candidate) -> RepairModel:
+def model_of(*candidates: SlotOption) -> RepairModel:
     requests = sorted({c.request for c in candidates})
     return RepairModel(candidates, {r: f"r{r}" for r in requests})
 

@@ -24,7 +24,7 @@ from parity.optimizer.costs import Band
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
+class SlotOption:
     """One slot one request may take, with what the soft rules would charge for it."""
 
     request: int
@@ -37,7 +37,7 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
-class Member:
+class MemberAgenda:
     """What the member-level rules need about one member: their requests and pinned visits."""
 
     requests: tuple[int, ...]
@@ -60,7 +60,7 @@ class Penalty:
 class RepairModel:
     """Candidate booleans x[r, s], a `placed` boolean per request, and the penalties."""
 
-    def __init__(self, candidates: Sequence[Candidate], names: dict[int, str]) -> None:
+    def __init__(self, candidates: Sequence[SlotOption], names: dict[int, str]) -> None:
         self.model = cp_model.CpModel()
         self.candidates = list(candidates)
         self.names = names
@@ -107,7 +107,7 @@ def add_slot_capacity(m: RepairModel) -> None:
         m.model.add_at_most_one(m.x[i] for i in indices)
 
 
-def add_member_day_limit(m: RepairModel, members: Sequence[Member], limit: int) -> None:
+def add_member_day_limit(m: RepairModel, members: Sequence[MemberAgenda], limit: int) -> None:
     """Hard: at most `limit` visits for a member on one local day, pinned ones included."""
     for member in members:
         per_day: defaultdict[int, list[int]] = defaultdict(list)
@@ -119,7 +119,7 @@ def add_member_day_limit(m: RepairModel, members: Sequence[Member], limit: int) 
             m.model.add(sum(m.x[i] for i in indices) <= room)
 
 
-def add_member_no_overlap(m: RepairModel, members: Sequence[Member]) -> None:
+def add_member_no_overlap(m: RepairModel, members: Sequence[MemberAgenda]) -> None:
     """Hard: no two of a member's visits at the same time, pinned ones included."""
     for member in members:
         intervals = [
@@ -137,7 +137,7 @@ def add_member_no_overlap(m: RepairModel, members: Sequence[Member]) -> None:
         m.model.add_no_overlap(intervals)
 
 
-def add_course_spacing(m: RepairModel, members: Sequence[Member], spacing: int) -> None:
+def add_course_spacing(m: RepairModel, members: Sequence[MemberAgenda], spacing: int) -> None:
     """Hard: a course's visits at least `spacing` local days apart and in sequence order;
     pinned visits of the course keep their distance too."""
     for member in members:

@@ -42,9 +42,9 @@ from parity.optimizer.costs import (
     pair_cost,
     preferred_time_cost,
 )
-from parity.optimizer.feasibility import HardRules, Visit
+from parity.optimizer.feasibility import AgendaVisit, HardRules
 from parity.optimizer.problem import DayPart, OptimizerRequest
-from parity.optimizer.windows import Window, Windows
+from parity.optimizer.windows import CostWindow, Windows
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,7 @@ class Reaches:
         self,
         catalog: Catalog,
         rules: HardRules,
-        visits: Mapping[str, Sequence[Visit]] | None = None,
+        visits: Mapping[str, Sequence[AgendaVisit]] | None = None,
     ) -> None:
         """`visits` are each member's fixed visits (the pinned ones unless given)."""
         self.catalog = catalog
@@ -74,7 +74,7 @@ class Reaches:
 
     def _windows(
         self, request: OptimizerRequest, family: Family, late: bool, member_rules: bool = True
-    ) -> list[Window]:
+    ) -> list[CostWindow]:
         if late:
             return self.windows.late(request, family[4])
         return self.windows.timely(request, family[4], member_rules=member_rules)

@@ -124,7 +124,10 @@ def test_the_scenario_lab_runs_a_comparison_and_draws_it(site: Site, page: Page)
     page.get_by_label("Years").fill("1")
     page.get_by_label("Share of the region").fill("0.002")
     page.get_by_role("button", name="Run").click()
-    expect(page.locator(CHARTS_DRAWN).first).to_be_visible(timeout=90_000)
+    # The run ends in charts or in a failure notice; a failure is reported by its message.
+    ended = page.locator(f"{CHARTS_DRAWN}, #frag_job .notice-error").first
+    expect(ended).to_be_visible(timeout=90_000)
+    expect(page.locator("#frag_job .notice-error")).to_have_count(0)
     expect(page.locator("#frag_job caption")).to_contain_text("mean [5th – 95th percentile")
     assert page.locator(CHARTS_DRAWN).count() >= 4
     shoot(page, "scenarios")

@@ -27,6 +27,24 @@ RUNS, YEARS, SCALE = (2, 20), (1, 3), (0.001, 0.05)
 LIMITS = {"runs": RUNS, "years": YEARS, "scale": SCALE}
 
 
+@dataclass(frozen=True)
+class JobState:
+    """One reading of a job. A page renders from this alone: read twice, a job could finish
+    in between and the page would show neither its progress (so no more polling) nor its
+    result, stranding the reader."""
+
+    id: int
+    names: list[str]
+    done: int
+    total: int
+    result: comparisons.Comparison | None
+    error: str | None
+
+    @property
+    def finished(self) -> bool:
+        return self.result is not None or self.error is not None
+
+
 @dataclass
 class LabJob:
     id: int
@@ -36,9 +54,8 @@ class LabJob:
     result: comparisons.Comparison | None = None
     error: str | None = None
 
-    @property
-    def finished(self) -> bool:
-        return self.result is not None or self.error is not None
+    def state(self) -> JobState:
+        return JobState(self.id, self.asked.names, self.done, self.total, self.result, self.error)
 
 
 class Lab:
@@ -55,7 +72,7 @@ class Lab:
 
     def start(self, asked: comparisons.RunAsked) -> LabJob:
         with self.lock:
-            if any(not j.finished for j in self.jobs.values()):
+            if any(not j.state().finished for j in self.jobs.values()):
                 raise InvalidTransition("a comparison is already running; wait for it to finish")
             job = LabJob(len(self.jobs) + 1, asked)
             self.jobs[job.id] = job
@@ -76,10 +93,10 @@ class Lab:
 
 
 def lab_of(request: Request) -> Lab:
-    state = request.app.state
-    if not hasattr(state, "parity_lab"):
-        state.parity_lab = Lab()
-    found = state.parity_lab
+    app_state = request.app.state
+    if not hasattr(app_state, "parity_lab"):
+        app_state.parity_lab = Lab()
+    found = app_state.parity_lab
     assert isinstance(found, Lab)
     return found
 
@@ -103,13 +120,14 @@ def lab_page(
     status: int = 200,
     values: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    shown = loaded or (job.result if job else None)
+    state = job.state() if job else None
+    shown = loaded or (state.result if state else None)
     page = {
         "title": "Scenario lab",
         "nav": "scenarios",
         "forms": ["run", "load"],
         "choices": comparisons.scenario_choices(),
-        "job": job,
+        "job": state,
         "comparison": shown,
         "charts": lab_charts(shown) if shown else [],
         "limits": LIMITS,

@@ -47,7 +47,7 @@ TIMES_SHOWN = 3
 
 @dataclass(frozen=True)
 class OpenRequest:
-    request: CareRequest
+    care: CareRequest
     times: list[Offerable]
 
 
