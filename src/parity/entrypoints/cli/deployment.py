@@ -93,15 +93,7 @@ def open_backlog(simulation: Simulation, count: int, now: datetime) -> int:
         member = simulation.region.member(rng.randrange(simulation.region.member_count))
         register_member(member, simulation.uow)
         visit, provider_class, prior_auth = simulation.demand.visit_and_class(rng)
-        cmd = RequestCare(
-            member.id,
-            visit,
-            provider_class,
-            member.language,
-            member.modalities,
-            member.clinic_id,
-            prior_authorization=prior_auth,
-        )
+        cmd = RequestCare.of_member(member, visit, provider_class, prior_authorization=prior_auth)
         open_request(cmd, simulation.uow, clock, simulation.policy)
     return count
 

@@ -32,12 +32,12 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def show() -> None:
     """The open waitlist, ranked: clinic-cancelled first, then least time to the deadline."""
     runtime = open_runtime()
-    found = ranked_waitlist(runtime.uow(), runtime.clock)
+    ranked = ranked_waitlist(runtime.uow(), runtime.clock)
     tz = runtime.policy.rules.timezone
-    table = Table(title=f"Waitlist ({len(found)} open)")
+    table = Table(title=f"Waitlist ({len(ranked)} open)")
     for column in ("rank", "request", "member", "standard", "deadline", "reason", "status"):
         table.add_column(column)
-    for rank, entry in enumerate(found, 1):
+    for rank, entry in enumerate(ranked, 1):
         table.add_row(
             str(rank),
             str(entry.request_id),

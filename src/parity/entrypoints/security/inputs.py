@@ -57,13 +57,13 @@ def shape_of(route: APIRoute) -> Shape:
 
 
 def _query_fields(route: APIRoute) -> list[Any]:
-    found: list[Any] = []
+    params: list[Any] = []
     pending = [route.dependant]
     while pending:
         dependant = pending.pop()
-        found.extend(dependant.query_params)
+        params.extend(dependant.query_params)
         pending.extend(dependant.dependencies)
-    return found
+    return params
 
 
 def _shape(request: Request) -> Shape | None:

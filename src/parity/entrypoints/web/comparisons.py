@@ -67,12 +67,12 @@ class Comparison:
 
 def scenario_choices() -> list[ScenarioChoice]:
     """The packaged scenarios (data/scenarios/*.toml, without the shared defaults)."""
-    found = []
+    choices = []
     for path in sorted(data_dir("scenarios").glob("*.toml")):
         if path.stem != DEFAULTS:
             scenario = load_scenario(path.stem)
-            found.append(ScenarioChoice(scenario.name, scenario.title, scenario.contract.name))
-    return found
+            choices.append(ScenarioChoice(scenario.name, scenario.title, scenario.contract.name))
+    return choices
 
 
 @dataclass(frozen=True)
@@ -99,11 +99,11 @@ def run_comparison(asked: RunAsked, progress: Progress) -> Comparison:
         progress(done[0], len(jobs))
 
     results = run_jobs(jobs, RunSettings(asked.years, asked.scale, 0), progress=tick)
-    found = outcomes(scenarios, results)
+    compared = outcomes(scenarios, results)
     source = f"run here: {asked.runs} runs × {asked.years} year(s) at scale {asked.scale:g}"
     return Comparison(
         source,
-        [o.scenario.name for o in found],
+        [o.scenario.name for o in compared],
         {
             key: [
                 Series(
@@ -113,17 +113,19 @@ def run_comparison(asked: RunAsked, progress: Progress) -> Comparison:
                     [b.low for b in o.monthly[key]],
                     [b.high for b in o.monthly[key]],
                 )
-                for o in found
+                for o in compared
             ]
             for key, _, _ in FANS
-            if all(key in o.monthly for o in found)
+            if all(key in o.monthly for o in compared)
         },
         [
             Headline(
-                label, kind, [(o.life[key].mean, o.life[key].low, o.life[key].high) for o in found]
+                label,
+                kind,
+                [(o.life[key].mean, o.life[key].low, o.life[key].high) for o in compared],
             )
             for key, label, kind in HEADLINE
-            if all(key in o.life for o in found)
+            if all(key in o.life for o in compared)
         ],
     )
 

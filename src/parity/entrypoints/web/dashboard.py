@@ -120,12 +120,12 @@ def clinic_lines(report: ComplianceReport, context: ApiContext) -> list[ClinicLi
 
 
 def violations(report: ComplianceReport, cause: str, clinic: str) -> list[EvidenceRow]:
-    found = [
+    rows = [
         r
         for r in report.rows
         if r.violation and (not cause or r.cause == cause) and (not clinic or r.clinic_id == clinic)
     ]
-    return sorted(found, key=lambda r: (r.deadline, r.request_id), reverse=True)
+    return sorted(rows, key=lambda r: (r.deadline, r.request_id), reverse=True)
 
 
 @router.get("/dashboard")

@@ -96,9 +96,9 @@ def lab_of(request: Request) -> Lab:
     app_state = request.app.state
     if not hasattr(app_state, "parity_lab"):
         app_state.parity_lab = Lab()
-    found = app_state.parity_lab
-    assert isinstance(found, Lab)
-    return found
+    lab = app_state.parity_lab
+    assert isinstance(lab, Lab)
+    return lab
 
 
 def lab_charts(comparison: comparisons.Comparison) -> list[charts.Chart]:
@@ -140,8 +140,8 @@ def lab_page(
 def scenarios(
     request: Request, context: Context, job: Annotated[int | None, Query(ge=1)] = None
 ) -> HTMLResponse:
-    found = lab_of(request).get(job) if job is not None else None
-    return lab_page(request, context, job=found)
+    shown = lab_of(request).get(job) if job is not None else None
+    return lab_page(request, context, job=shown)
 
 
 def asked_run(

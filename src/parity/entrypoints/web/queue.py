@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from parity.domain.care import CareRequest, RequestStatus
@@ -43,13 +43,13 @@ class QueueFilter:
     modality: str = ""
     standard: str = ""
 
-    def matches(self, found: CareRequest) -> bool:
+    def matches(self, care: CareRequest) -> bool:
         return (
-            self.clinic in ("", found.clinic_id)
-            and self.provider_class in ("", found.provider_class.value)
-            and self.language in ("", found.language)
-            and (not self.modality or self.modality in {m.value for m in found.modalities})
-            and self.standard in ("", found.standard)
+            self.clinic in ("", care.clinic_id)
+            and self.provider_class in ("", care.provider_class.value)
+            and self.language in ("", care.language)
+            and (not self.modality or self.modality in {m.value for m in care.modalities})
+            and self.standard in ("", care.standard)
         )
 
     def params(self) -> dict[str, str]:
@@ -62,9 +62,9 @@ def open_requests(
     """The open requests in the caller's scope matching the filter, soonest effective
     deadline first, and every language asked for in them (for the filter)."""
     open_ = frozenset({RequestStatus.OPEN})
-    found = queries.search_requests(context.uow_factory(), scope, None, open_)
-    languages = sorted({r.language for r in found})
-    return [r for r in found if wanted.matches(r)], languages
+    requests = queries.search_requests(context.uow_factory(), scope, None, open_)
+    languages = sorted({r.language for r in requests})
+    return [r for r in requests if wanted.matches(r)], languages
 
 
 def queue_page(
@@ -179,34 +179,30 @@ def _optimized(
     return queue_page(request, context, wanted, plan=plan, notices=notices)
 
 
-@router.post("/queue/optimizer")
-def optimizer_preview(
-    request: Request,
-    context: Context,
+def _posted_filter(
     clinic: Field = "",
     provider_class: Field = "",
     language: Field = "",
     modality: Field = "",
     standard: Field = "",
-) -> HTMLResponse:
+) -> QueueFilter:
+    """The queue's filter as the optimizer's forms post it back (hidden fields)."""
+    return QueueFilter(clinic, provider_class, language, modality, standard)
+
+
+PostedFilter = Annotated[QueueFilter, Depends(_posted_filter)]
+
+
+@router.post("/queue/optimizer")
+def optimizer_preview(request: Request, context: Context, wanted: PostedFilter) -> HTMLResponse:
     """The optimizer's plan for the whole open queue from today; nothing is booked."""
-    wanted = QueueFilter(clinic, provider_class, language, modality, standard)
     return _optimized(request, context, wanted, apply=False)
 
 
 @router.post("/queue/optimizer/apply")
-def optimizer_apply(
-    request: Request,
-    context: Context,
-    clinic: Field = "",
-    provider_class: Field = "",
-    language: Field = "",
-    modality: Field = "",
-    standard: Field = "",
-) -> HTMLResponse:
+def optimizer_apply(request: Request, context: Context, wanted: PostedFilter) -> HTMLResponse:
     """Solve again and apply in one transaction: book every timely placement, refer the
     requests still without a timely slot out of network (SB 855)."""
-    wanted = QueueFilter(clinic, provider_class, language, modality, standard)
     return _optimized(request, context, wanted, apply=True)
 
 
