@@ -24,11 +24,12 @@ def modules(root: Path) -> list[Path]:
     return [p for p in sorted(root.rglob("*.py")) if not any(part in SKIP for part in p.parts)]
 
 
-def function_lengths(path: Path) -> list[int]:
-    """The length in lines of every function and method defined in `path`."""
+def functions(path: Path) -> list[tuple[int, str]]:
+    """The length in lines and the place (`path:line name`) of every function and method
+    defined in `path`."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     return [
-        (node.end_lineno or node.lineno) - node.lineno + 1
+        ((node.end_lineno or node.lineno) - node.lineno + 1, f"{path}:{node.lineno} {node.name}")
         for node in ast.walk(tree)
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     ]
@@ -44,20 +45,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("root", nargs="?", default="src", type=Path)
     parser.add_argument("--over", type=int, default=400, help="list modules longer than this")
+    parser.add_argument("--longest", type=int, default=5, help="list this many longest functions")
     args = parser.parse_args()
     files = modules(args.root)
-    lengths = [n for path in files for n in function_lengths(path)]
+    found = sorted(f for path in files for f in functions(path))
+    lengths = [n for n, _ in found]
     sizes = sorted((len(p.read_text(encoding="utf-8").splitlines()), p) for p in files)
     table = Table(title=f"{args.root}: {len(files)} modules, {len(lengths)} functions")
     table.add_column("figure")
     table.add_column("value", justify="right")
     table.add_row("function length, median (lines)", f"{statistics.median(lengths):g}")
     table.add_row("function length, p90 (lines)", f"{percentile(lengths, 0.9):g}")
-    table.add_row("longest function (lines)", str(max(lengths)))
+    longest = [f"{n} {place}" for n, place in reversed(found[-args.longest :])]
+    table.add_row("longest functions (lines)", "\n".join(longest))
     table.add_row("largest module (lines)", f"{sizes[-1][0]} {sizes[-1][1]}")
     over = [f"{n} {p}" for n, p in sizes if n > args.over]
     table.add_row(f"modules over {args.over} lines", "\n".join(over) or "none")
-    Console().print(table)
+    Console(width=120).print(table)
 
 
 if __name__ == "__main__":

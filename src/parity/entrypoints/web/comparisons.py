@@ -15,7 +15,7 @@ from parity.adapters.rules_files import data_dir
 from parity.domain.errors import InvalidInput
 from parity.entrypoints.reports.charts import Series
 from parity.simulation.montecarlo import plan_jobs, run_jobs
-from parity.simulation.outcomes import outcomes
+from parity.simulation.outcomes import ScenarioOutcome, outcomes
 from parity.simulation.scenario_run import RunSettings
 from parity.simulation.scenarios import DEFAULTS, load_scenario
 
@@ -102,32 +102,35 @@ def run_comparison(asked: RunAsked, progress: Progress) -> Comparison:
     compared = outcomes(scenarios, results)
     source = f"run here: {asked.runs} runs × {asked.years} year(s) at scale {asked.scale:g}"
     return Comparison(
-        source,
-        [o.scenario.name for o in compared],
-        {
-            key: [
-                Series(
-                    o.scenario.name,
-                    o.months,
-                    [b.mean for b in o.monthly[key]],
-                    [b.low for b in o.monthly[key]],
-                    [b.high for b in o.monthly[key]],
-                )
-                for o in compared
-            ]
-            for key, _, _ in FANS
-            if all(key in o.monthly for o in compared)
-        },
-        [
-            Headline(
-                label,
-                kind,
-                [(o.life[key].mean, o.life[key].low, o.life[key].high) for o in compared],
-            )
-            for key, label, kind in HEADLINE
-            if all(key in o.life for o in compared)
-        ],
+        source, [o.scenario.name for o in compared], _fans(compared), _headline(compared)
     )
+
+
+def _fans(compared: list[ScenarioOutcome]) -> dict[str, list[Series]]:
+    """Each charted monthly figure: one band (mean, 5th and 95th percentile) per scenario."""
+    return {
+        key: [
+            Series(
+                o.scenario.name,
+                o.months,
+                [b.mean for b in o.monthly[key]],
+                [b.low for b in o.monthly[key]],
+                [b.high for b in o.monthly[key]],
+            )
+            for o in compared
+        ]
+        for key, _, _ in FANS
+        if all(key in o.monthly for o in compared)
+    }
+
+
+def _headline(compared: list[ScenarioOutcome]) -> list[Headline]:
+    """The figures over the contract's life, each scenario's mean and band side by side."""
+    return [
+        Headline(label, kind, [(o.life[k].mean, o.life[k].low, o.life[k].high) for o in compared])
+        for k, label, kind in HEADLINE
+        if all(k in o.life for o in compared)
+    ]
 
 
 # -- a comparison saved by `parity scenarios compare` ---------------------------------------
