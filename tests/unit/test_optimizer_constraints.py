@@ -13,7 +13,7 @@ from ortools.sat.python import cp_model
 
 from parity.optimizer import constraints as rule
 from parity.optimizer.constraints import MemberAgenda, RepairModel, SlotOption
-from parity.optimizer.costs import Band
+from parity.optimizer.costs import CostBand
 
 DAY = 86_400
 HOUR = 3_600
@@ -226,7 +226,7 @@ def test_moving_an_offered_appointment_is_penalised_only_when_it_moves() -> None
     assert _soft_pair("move_offered", rule.add_move_penalty) == (7, 0)
 
 
-BANDS = {0: [Band(1, 0), Band(1, 5), Band(5, 9)]}
+BANDS = {0: [CostBand(1, 0), CostBand(1, 5), CostBand(5, 9)]}
 
 
 def _caseload(taken: set[int], outside: int) -> int:

@@ -20,7 +20,7 @@ from itertools import combinations
 
 from ortools.sat.python import cp_model
 
-from parity.optimizer.costs import Band
+from parity.optimizer.costs import CostBand
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +214,7 @@ def add_move_penalty(m: RepairModel) -> None:
 
 
 def add_caseload_penalty(
-    m: RepairModel, outside_load: dict[int, int], bands: dict[int, list[Band]]
+    m: RepairModel, outside_load: dict[int, int], bands: dict[int, list[CostBand]]
 ) -> None:
     """Soft: the convex caseload cost of each touched clinician's new bookings; the load
     made outside this model counts, so the repair sees the clinician's real week."""
@@ -226,7 +226,7 @@ def add_caseload_penalty(
 
 
 def _caseload_for(
-    m: RepairModel, clinician: int, indices: list[int], outside: int, bands: list[Band]
+    m: RepairModel, clinician: int, indices: list[int], outside: int, bands: list[CostBand]
 ) -> None:
     load = outside + sum(m.x[i] for i in indices)
     top = _band_cost(bands, outside + len(indices))
@@ -240,7 +240,7 @@ def _caseload_for(
     m.penalties.append(Penalty(f"caseload[clinician{clinician}]", variable, 1, top))
 
 
-def _band_cost(bands: list[Band], load: int) -> int:
+def _band_cost(bands: list[CostBand], load: int) -> int:
     total, left = 0, load
     for band in bands:
         used = min(left, band.capacity)

@@ -21,7 +21,7 @@ from parity.optimizer import constraints as rules_of
 from parity.optimizer.catalog import Catalog, IntArray
 from parity.optimizer.constraints import MemberAgenda, RepairModel, SlotOption
 from parity.optimizer.costs import (
-    Band,
+    CostBand,
     area_of,
     continuity_cost,
     distance_cost,
@@ -47,7 +47,7 @@ class Repair:
     """One problem's repair context: its rules, free slots and costs."""
 
     def __init__(
-        self, reaches: Reaches, medium: Sequence[int], bands: dict[int, list[Band]]
+        self, reaches: Reaches, medium: Sequence[int], bands: dict[int, list[CostBand]]
     ) -> None:
         self.reaches = reaches
         self.catalog: Catalog = reaches.catalog
