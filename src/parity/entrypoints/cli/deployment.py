@@ -136,14 +136,8 @@ def serve(
     """Serve the FHIR R4 API (OpenAPI docs at /docs)."""
     runtime = open_runtime()
     if load_demo_data and runtime.is_empty():
-        load_demo(
-            runtime,
-            weeks=4,
-            scale=1.0,
-            region="demo",
-            contract=runtime.settings.contract,
-            backlog=40,
-        )
+        contract = runtime.settings.contract
+        load_demo(runtime, weeks=4, scale=1.0, region="demo", contract=contract, backlog=40)
     console.print(
         f"Parity FHIR API on [bold]http://{host}:{port}/[/]  (docs: http://{host}:{port}/docs)"
     )
@@ -157,8 +151,14 @@ def serve(
         app = create_app(runtime.uow, runtime.policy, runtime.clock, security, links)
         asgi.settle()
         uvicorn.run(app, host=host, port=port, **SERVER_OPTIONS, **proxies)
-        return
-    # Several processes: each worker builds its own app from the environment.
+    else:
+        _serve_in_workers(runtime, host, port, workers, proxies)
+
+
+def _serve_in_workers(
+    runtime: Runtime, host: str, port: int, workers: int, proxies: dict[str, Any]
+) -> None:
+    """Several processes: each worker builds its own app from the environment."""
     os.environ["PARITY_DATABASE_URL"] = runtime.settings.database_url
     uvicorn.run(
         "parity.entrypoints.api.asgi:create",
