@@ -24,7 +24,7 @@ from parity.domain.errors import InvalidInput
 from parity.entrypoints.api import create_app
 from parity.entrypoints.security.context import SecurityConfig, security_of
 from parity.entrypoints.security.proxies import uvicorn_proxy_options
-from parity.entrypoints.web.scenario_hooks import comparison_from_csv
+from parity.entrypoints.web.comparisons import comparison_from_csv
 
 
 def test_every_response_carries_the_security_headers(app: FastAPI) -> None:

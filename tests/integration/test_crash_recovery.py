@@ -27,7 +27,7 @@ from parity.adapters.csv_rows import read_rows
 from parity.adapters.sql.engine import normalised_url
 from parity.bootstrap import build_runtime
 from parity.config import Settings
-from parity.entrypoints.service_commands import load_demo
+from parity.entrypoints.cli.deployment import load_demo
 from parity.services.imports import COLUMNS, import_rows
 
 MEMBERS = 400
@@ -211,7 +211,7 @@ def test_a_killed_server_loses_no_acknowledged_booking_and_leaves_nothing_half_w
 KILLED_APPLY = """
 import os, signal, sys
 import parity.services.optimize as optimize
-from parity.entrypoints.cli import app
+from parity.entrypoints.cli.app import app
 real, calls = optimize.book_slot, []
 def book_then_die(*args, **kwargs):
     calls.append(real(*args, **kwargs))

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from parity.adapters.csv_rows import MAX_BYTES
 from parity.adapters.sql.engine import normalised_url
-from parity.entrypoints.cli import app
+from parity.entrypoints.cli.app import app
 
 CLINICS = b"id,name,address\nnorth,North Clinic,1 North St.\nsouth,South Clinic,2 South St.\n"
 MEMBERS_HEADER = b"id,name,clinic_id\n"

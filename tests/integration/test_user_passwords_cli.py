@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from parity.adapters.sql.engine import normalised_url
-from parity.entrypoints.cli import app
+from parity.entrypoints.cli.app import app
 
 
 def _add(url: str, password: str) -> tuple[int, str]:

@@ -14,7 +14,7 @@ from parity.adapters.clock import SystemClock
 from parity.adapters.sql import SqlUnitOfWork, engine_from_url, upgrade
 from parity.domain.members import Member
 from parity.domain.messages import MessageKind
-from parity.entrypoints.cli import app
+from parity.entrypoints.cli.app import app
 from parity.services.members import register_member
 from parity.services.outbox import queue_message
 from parity.services.policy import Policy

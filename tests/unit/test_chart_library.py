@@ -9,7 +9,7 @@ from pathlib import Path
 
 from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
-from parity.entrypoints import charts
+from parity.entrypoints.reports import charts
 from parity.entrypoints.web import assets
 
 

@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from parity.entrypoints.cli import app
+from parity.entrypoints.cli.app import app
 
 runner = CliRunner()
 

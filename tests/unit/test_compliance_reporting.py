@@ -18,7 +18,7 @@ from parity.domain.metrics import EvidenceRow, group, threshold_checks
 from parity.domain.standards import VisitType
 from parity.domain.survey import SurveyRate
 from parity.domain.workforce import Modality, ProviderClass
-from parity.entrypoints.report_files import evidence_csv, to_csv, to_html, to_json
+from parity.entrypoints.reports.compliance import evidence_csv, to_csv, to_html, to_json
 from parity.services.booking import BookRequest, book_request
 from parity.services.compliance_report import build_report
 from parity.services.corrective import (

@@ -11,7 +11,7 @@ from unit_support import LOS_ANGELES, Region
 from waitlist_support import book
 
 from parity.domain.care import AppointmentStatus, CancelledBy, RequestStatus
-from parity.domain.errors import InvalidInput, ParityError
+from parity.domain.errors import InvalidInput, SlotUnavailable
 from parity.services.reschedule import MoveVisit, move_choice, move_visit
 
 WED_9 = datetime(2026, 6, 3, 9, tzinfo=LOS_ANGELES)
@@ -66,7 +66,7 @@ def test_a_refused_move_leaves_the_visit_where_it_was(
             region.clock,
             region.policy,
         )
-    with pytest.raises(ParityError):  # the slot is taken
+    with pytest.raises(SlotUnavailable):  # the slot is taken
         move_visit(
             MoveVisit(first.slot_id or 0, second.slot_id or 0, CancelledBy.MEMBER, "", "s"),
             region.uow,

@@ -12,16 +12,16 @@ from collections.abc import Callable
 from ortools.sat.python import cp_model
 
 from parity.optimizer import constraints as rule
-from parity.optimizer.constraints import Candidate, Member, RepairModel
-from parity.optimizer.costs import Band
+from parity.optimizer.constraints import MemberAgenda, RepairModel, SlotOption
+from parity.optimizer.costs import CostBand
 
 DAY = 86_400
 HOUR = 3_600
 
 
-def candidate(request: int, slot: int, day: int = 0, hour: int = 10, **costs: int) -> Candidate:
+def candidate(request: int, slot: int, day: int = 0, hour: int = 10, **costs: int) -> SlotOption:
     start = day * DAY + hour * HOUR
-    return Candidate(request, slot, start, start + HOUR, day, costs.pop("clinician", 0), costs)
+    return SlotOption(request, slot, start, start + HOUR, day, costs.pop("clinician", 0), costs)
 
 
 def member(
@@ -30,8 +30,8 @@ def member(
     pinned_spans: tuple[tuple[int, int], ...] = (),
     course_of: dict[int, tuple[int, int]] | None = None,
     pinned_course_days: dict[int, tuple[int, ...]] | None = None,
-) -> Member:
-    return Member(
+) -> MemberAgenda:
+    return MemberAgenda(
         tuple(requests),
         pinned_per_day or {},
         pinned_spans,
@@ -40,7 +40,7 @@ def member(
     )
 
 
-def model_of(*candidates: Candidate) -> RepairModel:
+def model_of(*candidates: SlotOption) -> RepairModel:
     requests = sorted({c.request for c in candidates})
     return RepairModel(candidates, {r: f"r{r}" for r in requests})
 
@@ -117,47 +117,48 @@ def test_a_visit_cannot_overlap_a_pinned_one() -> None:
     assert not solve_taking(m, {0}, lambda m: rule.add_member_no_overlap(m, [pinned]))[0]
 
 
-def _course(spacing: int, *days_hours: tuple[int, int]) -> tuple[RepairModel, Member]:
+def _course(
+    spacing: int, *days_hours: tuple[int, int]
+) -> tuple[RepairModel, Callable[[RepairModel], None]]:
+    """One member's course of visits on (day, hour), and the rule spacing them `spacing`
+    days apart (applied to the requests that are placed)."""
     cands = [candidate(i + 1, 10 + i, day=d, hour=h) for i, (d, h) in enumerate(days_hours)]
     course = member(
         *range(1, len(cands) + 1), course_of={i + 1: (7, i + 1) for i in range(len(cands))}
     )
-    return model_of(*cands), course
 
-
-def _spaced(course: Member, spacing: int) -> Callable[[RepairModel], None]:
-    def add(m: RepairModel) -> None:
-        rule.add_one_slot_per_request(m)  # spacing applies to requests that are placed
+    def spaced(m: RepairModel) -> None:
+        rule.add_one_slot_per_request(m)
         rule.add_course_spacing(m, [course], spacing)
 
-    return add
+    return model_of(*cands), spaced
 
 
 def test_a_courses_visits_closer_than_the_spacing_are_refused() -> None:
-    m, course = _course(2, (0, 10), (1, 10))
-    assert not solve_taking(m, {0, 1}, _spaced(course, 2))[0]
+    m, spaced = _course(2, (0, 10), (1, 10))
+    assert not solve_taking(m, {0, 1}, spaced)[0]
 
 
 def test_a_courses_visits_at_the_spacing_are_allowed() -> None:
-    m, course = _course(2, (0, 10), (2, 10))
-    assert solve_taking(m, {0, 1}, _spaced(course, 2))[0]
+    m, spaced = _course(2, (0, 10), (2, 10))
+    assert solve_taking(m, {0, 1}, spaced)[0]
 
 
 def test_a_courses_visits_out_of_sequence_are_refused() -> None:
-    m, course = _course(2, (4, 10), (1, 10))
-    assert not solve_taking(m, {0, 1}, _spaced(course, 2))[0]
+    m, spaced = _course(2, (4, 10), (1, 10))
+    assert not solve_taking(m, {0, 1}, spaced)[0]
 
 
 def test_a_courses_order_holds_across_a_visit_left_unplaced() -> None:
-    m, course = _course(2, (4, 10), (6, 10), (1, 10))
-    assert not solve_taking(m, {0, 2}, _spaced(course, 2))[0]
+    m, spaced = _course(2, (4, 10), (6, 10), (1, 10))
+    assert not solve_taking(m, {0, 2}, spaced)[0]
 
 
 def test_a_courses_visits_on_one_day_in_order_are_allowed_without_spacing() -> None:
-    m, course = _course(0, (1, 9), (1, 11))
-    assert solve_taking(m, {0, 1}, _spaced(course, 0))[0]
-    m, course = _course(0, (1, 11), (1, 9))
-    assert not solve_taking(m, {0, 1}, _spaced(course, 0))[0]
+    m, spaced = _course(0, (1, 9), (1, 11))
+    assert solve_taking(m, {0, 1}, spaced)[0]
+    m, spaced = _course(0, (1, 11), (1, 9))
+    assert not solve_taking(m, {0, 1}, spaced)[0]
 
 
 def test_a_course_visit_keeps_its_distance_from_a_pinned_one() -> None:
@@ -225,7 +226,7 @@ def test_moving_an_offered_appointment_is_penalised_only_when_it_moves() -> None
     assert _soft_pair("move_offered", rule.add_move_penalty) == (7, 0)
 
 
-BANDS = {0: [Band(1, 0), Band(1, 5), Band(5, 9)]}
+BANDS = {0: [CostBand(1, 0), CostBand(1, 5), CostBand(5, 9)]}
 
 
 def _caseload(taken: set[int], outside: int) -> int:

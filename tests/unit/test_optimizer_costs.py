@@ -18,7 +18,7 @@ from optimizer_support import (
 
 from parity.domain.errors import InvalidInput
 from parity.optimizer.costs import (
-    Band,
+    CostBand,
     caseload_bands,
     continuity_cost,
     distance_cost,
@@ -96,11 +96,21 @@ def test_keeping_an_offered_appointment_or_having_none_costs_nothing() -> None:
 
 def test_caseload_bands_start_from_the_bookings_already_made() -> None:
     # 10 bookable, 7 booked: 60 % and 80 % are behind, one booking fits below 90 %.
-    assert caseload_bands(7, 10, WEIGHTS) == [Band(0, 0), Band(1, 2), Band(1, 5), Band(1, 9)]
+    assert caseload_bands(7, 10, WEIGHTS) == [
+        CostBand(0, 0),
+        CostBand(1, 2),
+        CostBand(1, 5),
+        CostBand(1, 9),
+    ]
 
 
 def test_an_empty_clinician_books_first_into_the_free_band() -> None:
-    assert caseload_bands(0, 10, WEIGHTS) == [Band(6, 0), Band(2, 2), Band(1, 5), Band(1, 9)]
+    assert caseload_bands(0, 10, WEIGHTS) == [
+        CostBand(6, 0),
+        CostBand(2, 2),
+        CostBand(1, 5),
+        CostBand(1, 9),
+    ]
 
 
 def test_the_packaged_weights_file_names_every_weight_and_limit_with_a_comment() -> None:

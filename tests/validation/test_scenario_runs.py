@@ -11,8 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from parity.entrypoints.scenario_commands import register
-from parity.entrypoints.scenario_files import monthly_csv, summary_csv, to_html
+from parity.entrypoints.cli.scenarios import register
+from parity.entrypoints.reports.scenarios import monthly_csv, summary_csv, to_html
 from parity.simulation.montecarlo import plan_jobs, run_jobs
 from parity.simulation.outcomes import outcomes
 from parity.simulation.scenario_run import (

@@ -20,11 +20,11 @@ from itertools import combinations
 
 from ortools.sat.python import cp_model
 
-from parity.optimizer.costs import Band
+from parity.optimizer.costs import CostBand
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
+class SlotOption:
     """One slot one request may take, with what the soft rules would charge for it."""
 
     request: int
@@ -37,7 +37,7 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
-class Member:
+class MemberAgenda:
     """What the member-level rules need about one member: their requests and pinned visits."""
 
     requests: tuple[int, ...]
@@ -60,7 +60,7 @@ class Penalty:
 class RepairModel:
     """Candidate booleans x[r, s], a `placed` boolean per request, and the penalties."""
 
-    def __init__(self, candidates: Sequence[Candidate], names: dict[int, str]) -> None:
+    def __init__(self, candidates: Sequence[SlotOption], names: dict[int, str]) -> None:
         self.model = cp_model.CpModel()
         self.candidates = list(candidates)
         self.names = names
@@ -107,7 +107,7 @@ def add_slot_capacity(m: RepairModel) -> None:
         m.model.add_at_most_one(m.x[i] for i in indices)
 
 
-def add_member_day_limit(m: RepairModel, members: Sequence[Member], limit: int) -> None:
+def add_member_day_limit(m: RepairModel, members: Sequence[MemberAgenda], limit: int) -> None:
     """Hard: at most `limit` visits for a member on one local day, pinned ones included."""
     for member in members:
         per_day: defaultdict[int, list[int]] = defaultdict(list)
@@ -119,7 +119,7 @@ def add_member_day_limit(m: RepairModel, members: Sequence[Member], limit: int) 
             m.model.add(sum(m.x[i] for i in indices) <= room)
 
 
-def add_member_no_overlap(m: RepairModel, members: Sequence[Member]) -> None:
+def add_member_no_overlap(m: RepairModel, members: Sequence[MemberAgenda]) -> None:
     """Hard: no two of a member's visits at the same time, pinned ones included."""
     for member in members:
         intervals = [
@@ -137,7 +137,7 @@ def add_member_no_overlap(m: RepairModel, members: Sequence[Member]) -> None:
         m.model.add_no_overlap(intervals)
 
 
-def add_course_spacing(m: RepairModel, members: Sequence[Member], spacing: int) -> None:
+def add_course_spacing(m: RepairModel, members: Sequence[MemberAgenda], spacing: int) -> None:
     """Hard: a course's visits at least `spacing` local days apart and in sequence order;
     pinned visits of the course keep their distance too."""
     for member in members:
@@ -214,7 +214,7 @@ def add_move_penalty(m: RepairModel) -> None:
 
 
 def add_caseload_penalty(
-    m: RepairModel, outside_load: dict[int, int], bands: dict[int, list[Band]]
+    m: RepairModel, outside_load: dict[int, int], bands: dict[int, list[CostBand]]
 ) -> None:
     """Soft: the convex caseload cost of each touched clinician's new bookings; the load
     made outside this model counts, so the repair sees the clinician's real week."""
@@ -226,7 +226,7 @@ def add_caseload_penalty(
 
 
 def _caseload_for(
-    m: RepairModel, clinician: int, indices: list[int], outside: int, bands: list[Band]
+    m: RepairModel, clinician: int, indices: list[int], outside: int, bands: list[CostBand]
 ) -> None:
     load = outside + sum(m.x[i] for i in indices)
     top = _band_cost(bands, outside + len(indices))
@@ -240,7 +240,7 @@ def _caseload_for(
     m.penalties.append(Penalty(f"caseload[clinician{clinician}]", variable, 1, top))
 
 
-def _band_cost(bands: list[Band], load: int) -> int:
+def _band_cost(bands: list[CostBand], load: int) -> int:
     total, left = 0, load
     for band in bands:
         used = min(left, band.capacity)

@@ -59,26 +59,26 @@ def move_cost(request: OptimizerRequest, slot_id: int, weights: Weights) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class Band:
+class CostBand:
     """One band of a clinician's convex caseload cost: `capacity` bookings at `cost` each."""
 
     capacity: int
     cost: int
 
 
-def caseload_bands(booked: int, bookable: int, weights: Weights) -> list[Band]:
+def caseload_bands(booked: int, bookable: int, weights: Weights) -> list[CostBand]:
     """How many more bookings fit in each utilisation band, and what each costs.
 
     `booked` counts bookings already made (pinned), `bookable` every slot of the horizon,
-    booked or free. Band i ends at utilisation `caseload_band_utilisation[i]`; the last
+    booked or free. CostBand i ends at utilisation `caseload_band_utilisation[i]`; the last
     band runs to full. Costs do not decrease, so the sum is convex in the load.
     """
     ends = [int(t * bookable) for t in weights.caseload_band_utilisation] + [bookable]
-    bands: list[Band] = []
+    bands: list[CostBand] = []
     level = booked
     for end, cost in zip(ends, weights.caseload_band_costs, strict=True):
         room = max(0, end - level)
-        bands.append(Band(room, cost))
+        bands.append(CostBand(room, cost))
         level += room
     return bands
 

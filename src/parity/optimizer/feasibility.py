@@ -77,7 +77,7 @@ def _by_clinician(items: Iterable[tuple[str, int, int]]) -> dict[str, Intervals]
 
 
 @dataclass(frozen=True, slots=True)
-class Visit:
+class AgendaVisit:
     """A member's visit for the member-level rules: pinned (sequence None) or placed."""
 
     start: int
@@ -103,19 +103,19 @@ class HardRules:
             (p.clinician_id, epoch(p.start), epoch(p.end)) for p in problem.pinned
         )
         self.pinned_slots = frozenset(p.slot_id for p in problem.pinned)
-        self.pinned_visits: defaultdict[str, list[Visit]] = defaultdict(list)
+        self.pinned_visits: defaultdict[str, list[AgendaVisit]] = defaultdict(list)
         for pin in problem.pinned:
             visit = self.visit_at(pin.start, pin.end, pin.course_id, None)
             self.pinned_visits[pin.member_id].append(visit)
 
     def visit_at(
         self, start: datetime, end: datetime, course_id: int | None, sequence: int | None
-    ) -> Visit:
-        return Visit(
+    ) -> AgendaVisit:
+        return AgendaVisit(
             epoch(start), epoch(end), local_day(start, self.problem.timezone), course_id, sequence
         )
 
-    def visit(self, request: OptimizerRequest, slot: OptimizerSlot) -> Visit:
+    def visit(self, request: OptimizerRequest, slot: OptimizerSlot) -> AgendaVisit:
         """The visit `request` would make in `slot`."""
         return self.visit_at(slot.start, slot.end, request.course_id, request.course_sequence)
 
@@ -166,7 +166,9 @@ class HardRules:
         return self.problem.limits.course_min_spacing_days
 
 
-def member_violations(visit: Visit, others: Sequence[Visit], rules: HardRules) -> list[str]:
+def member_violations(
+    visit: AgendaVisit, others: Sequence[AgendaVisit], rules: HardRules
+) -> list[str]:
     """The member-level rules a new visit breaks against the member's other visits."""
     same_day = sum(1 for other in others if other.day == visit.day)
     found = ["member-day-limit"] if same_day + 1 > rules.visits_per_day else []
@@ -178,7 +180,7 @@ def member_violations(visit: Visit, others: Sequence[Visit], rules: HardRules) -
     return sorted(set(found))
 
 
-def course_spacing_violations(a: Visit, b: Visit, spacing_days: int) -> list[str]:
+def course_spacing_violations(a: AgendaVisit, b: AgendaVisit, spacing_days: int) -> list[str]:
     """Two visits of one course: far enough apart, and (both placed) in sequence order."""
     if abs(a.day - b.day) < spacing_days:
         return ["course-spacing"]
@@ -195,7 +197,7 @@ def solution_violations(problem: Problem, assignments: Sequence[Assignment]) -> 
     slots = {s.id: s for s in problem.slots}
     uses = Counter(a.slot_id for a in assignments)
     found: list[str] = []
-    visits: defaultdict[str, list[Visit]] = defaultdict(list)
+    visits: defaultdict[str, list[AgendaVisit]] = defaultdict(list)
     for a in assignments:
         request, slot = requests[a.request_id], slots.get(a.slot_id)
         if slot is None or uses[a.slot_id] > 1:
@@ -209,7 +211,7 @@ def solution_violations(problem: Problem, assignments: Sequence[Assignment]) -> 
     return found
 
 
-def _among(placed: list[Visit], member: str, rules: HardRules) -> list[str]:
+def _among(placed: list[AgendaVisit], member: str, rules: HardRules) -> list[str]:
     """The member rules each placed visit breaks against the member's other visits."""
     pinned = rules.pinned_visits.get(member, [])
     found: list[str] = []

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from parity.optimizer.catalog import Catalog, IntArray
-from parity.optimizer.costs import Band, caseload_bands
+from parity.optimizer.costs import CostBand, caseload_bands
 from parity.optimizer.graph import min_cost_maximum_flow
 from parity.optimizer.network import FIRST_SLOT_NODE, SINK, SOURCE, Network, NetworkBuilder
 from parity.optimizer.problem import OptimizerRequest
@@ -35,7 +35,7 @@ class FlowResult:
     classes: int
 
 
-def clinician_bands(catalog: Catalog, placed: Iterable[int] = ()) -> dict[int, list[Band]]:
+def clinician_bands(catalog: Catalog, placed: Iterable[int] = ()) -> dict[int, list[CostBand]]:
     """Each clinician's caseload bands: pinned bookings (and `placed` slots) already in,
     every slot of the horizon bookable."""
     clinicians = len(catalog.clinician_ids)
@@ -57,7 +57,7 @@ def priced_network(
     reaches: Reaches,
     requests: Sequence[OptimizerRequest],
     medium: Sequence[int],
-    bands: dict[int, list[Band]],
+    bands: dict[int, list[CostBand]],
     available: npt.NDArray[np.bool_],
     *,
     late: bool = False,

@@ -16,15 +16,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from parity.optimizer.feasibility import Visit, member_violations
+from parity.optimizer.feasibility import AgendaVisit, member_violations
 from parity.optimizer.flow import clinician_bands, priced_network, solve_flow
 from parity.optimizer.reach import Reaches
 
 
-def fixed_visits(reaches: Reaches, placed: dict[int, int]) -> dict[str, list[Visit]]:
+def fixed_visits(reaches: Reaches, placed: dict[int, int]) -> dict[str, list[AgendaVisit]]:
     """Each member's pinned visits and the visits placed so far."""
     rules, requests, slots = reaches.rules, reaches.problem.requests, reaches.catalog.slots
-    visits: defaultdict[str, list[Visit]] = defaultdict(list)
+    visits: defaultdict[str, list[AgendaVisit]] = defaultdict(list)
     for member, pinned in rules.pinned_visits.items():
         visits[member] += pinned
     for position, slot in placed.items():

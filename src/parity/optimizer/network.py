@@ -18,8 +18,8 @@ import numpy as np
 import numpy.typing as npt
 
 from parity.optimizer.catalog import Catalog, IntArray, PoolKey
-from parity.optimizer.costs import Band
-from parity.optimizer.reach import Reach
+from parity.optimizer.costs import CostBand
+from parity.optimizer.reach import SlotReach
 from parity.optimizer.trees import TimeTree
 
 SOURCE = 0
@@ -83,7 +83,9 @@ class NetworkBuilder:
         self._add(tree.leaves_of(starts), pool + FIRST_SLOT_NODE, 1, 0)
         return tree
 
-    def targets(self, reaches: Sequence[Reach], direct: tuple[int, int] | None = None) -> Targets:
+    def targets(
+        self, reaches: Sequence[SlotReach], direct: tuple[int, int] | None = None
+    ) -> Targets:
         """Tree nodes (and an offered slot) a request flows into, each at its least cost."""
         found: Targets = {}
         for reach in reaches:
@@ -93,7 +95,7 @@ class NetworkBuilder:
             found[direct[0] + FIRST_SLOT_NODE] = direct[1]
         return found
 
-    def _cover(self, reach: Reach) -> list[int]:
+    def _cover(self, reach: SlotReach) -> list[int]:
         key = (reach.pool, reach.low, reach.high)
         if key not in self.covers:
             tree = self.tree(reach.pool)
@@ -121,7 +123,7 @@ class NetworkBuilder:
         table = np.array(rows, dtype=np.int64).reshape(-1, 4)
         self.chunks.append((table[:, 0], table[:, 1], table[:, 2], table[:, 3]))
 
-    def add_sink(self, bands: dict[int, list[Band]] | None) -> None:
+    def add_sink(self, bands: dict[int, list[CostBand]] | None) -> None:
         """Slots to the sink: straight (lean), or via their clinician's caseload bands."""
         slots = np.flatnonzero(self.available).astype(np.int64)
         if bands is None:

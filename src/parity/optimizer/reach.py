@@ -42,13 +42,13 @@ from parity.optimizer.costs import (
     pair_cost,
     preferred_time_cost,
 )
-from parity.optimizer.feasibility import HardRules, Visit
+from parity.optimizer.feasibility import AgendaVisit, HardRules
 from parity.optimizer.problem import DayPart, OptimizerRequest
-from parity.optimizer.windows import Window, Windows
+from parity.optimizer.windows import CostWindow, Windows
 
 
 @dataclass(frozen=True, slots=True)
-class Reach:
+class SlotReach:
     """The request may take any slot of `pool` starting in [low, high], at `cost`."""
 
     pool: PoolKey
@@ -64,7 +64,7 @@ class Reaches:
         self,
         catalog: Catalog,
         rules: HardRules,
-        visits: Mapping[str, Sequence[Visit]] | None = None,
+        visits: Mapping[str, Sequence[AgendaVisit]] | None = None,
     ) -> None:
         """`visits` are each member's fixed visits (the pinned ones unless given)."""
         self.catalog = catalog
@@ -74,32 +74,32 @@ class Reaches:
 
     def _windows(
         self, request: OptimizerRequest, family: Family, late: bool, member_rules: bool = True
-    ) -> list[Window]:
+    ) -> list[CostWindow]:
         if late:
             return self.windows.late(request, family[4])
         return self.windows.timely(request, family[4], member_rules=member_rules)
 
-    def lean(self, request: OptimizerRequest) -> list[Reach]:
+    def lean(self, request: OptimizerRequest) -> list[SlotReach]:
         """Exactly the feasible timely slots, no costs: the bound's network."""
-        found: list[Reach] = []
+        found: list[SlotReach] = []
         for family in self.catalog.families_for(request):
             windows = self._windows(request, family, late=False)
             for scope in self.catalog.feasible_scopes(request, family):
-                found += [Reach((family, scope, None), w.low, w.high, 0) for w in windows]
+                found += [SlotReach((family, scope, None), w.low, w.high, 0) for w in windows]
         return found
 
-    def priced(self, request: OptimizerRequest, *, late: bool = False) -> list[Reach]:
+    def priced(self, request: OptimizerRequest, *, late: bool = False) -> list[SlotReach]:
         """Every way in, each at the soft cost of the slots it leads to."""
         weights = self.problem.weights
         # The whole day at the cost of its worst part, and the preferred parts at none.
         off_hours = max(preferred_time_cost(request, part, weights) for part in DayPart)
         parts: list[tuple[DayPart | None, int]] = [(None, off_hours)]
         parts += [(part, 0) for part in sorted(request.preferred_parts)]
-        found: list[Reach] = []
+        found: list[SlotReach] = []
         for family, scope, cost in self._routes(request):
             for window in self._windows(request, family, late):
                 found += [
-                    Reach(
+                    SlotReach(
                         (family, scope, part), window.low, window.high, cost + extra + window.cost
                     )
                     for part, extra in parts

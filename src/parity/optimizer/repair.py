@@ -19,16 +19,16 @@ from ortools.sat.python import cp_model
 
 from parity.optimizer import constraints as rules_of
 from parity.optimizer.catalog import Catalog, IntArray
-from parity.optimizer.constraints import Candidate, Member, RepairModel
+from parity.optimizer.constraints import MemberAgenda, RepairModel, SlotOption
 from parity.optimizer.costs import (
-    Band,
+    CostBand,
     area_of,
     continuity_cost,
     distance_cost,
     move_cost,
     preferred_time_cost,
 )
-from parity.optimizer.feasibility import HardRules, Visit, member_violations
+from parity.optimizer.feasibility import AgendaVisit, HardRules, member_violations
 from parity.optimizer.problem import OptimizerRequest
 from parity.optimizer.reach import Reaches
 from parity.optimizer.timeline import epoch
@@ -47,7 +47,7 @@ class Repair:
     """One problem's repair context: its rules, free slots and costs."""
 
     def __init__(
-        self, reaches: Reaches, medium: Sequence[int], bands: dict[int, list[Band]]
+        self, reaches: Reaches, medium: Sequence[int], bands: dict[int, list[CostBand]]
     ) -> None:
         self.reaches = reaches
         self.catalog: Catalog = reaches.catalog
@@ -56,7 +56,7 @@ class Repair:
         self.medium = medium
         self.bands = bands
 
-    def _visit(self, position: int, slot: int) -> Visit:
+    def _visit(self, position: int, slot: int) -> AgendaVisit:
         request = self.problem.requests[position]
         found = self.catalog.slots[slot]
         return self.rules.visit(request, found)
@@ -98,7 +98,7 @@ class Repair:
 
     def _candidates(
         self, position: int, taken: npt.NDArray[np.bool_], current: int | None
-    ) -> list[Candidate]:
+    ) -> list[SlotOption]:
         """The request's cheapest free feasible slots (and the flow's choice, if free)."""
         request = self.problem.requests[position]
         feasible = self.reaches.feasible_slots(request)
@@ -121,7 +121,7 @@ class Repair:
         order = np.lexsort((starts[by_day], scores[by_day], later_tier))
         return slots[by_day][order][: limits.repair_candidates_per_request]
 
-    def _candidate(self, position: int, request: OptimizerRequest, slot: int) -> Candidate:
+    def _candidate(self, position: int, request: OptimizerRequest, slot: int) -> SlotOption:
         found, weights = self.catalog.slots[slot], self.problem.weights
         home, there = self.catalog.clinics[request.clinic_id], self.catalog.clinics[found.clinic_id]
         costs = {
@@ -133,16 +133,16 @@ class Repair:
         start, end = epoch(found.start), epoch(found.end)
         day = int(self.catalog.day[slot])
         clinician = int(self.catalog.clinician[slot])
-        return Candidate(position, slot, start, end, day, clinician, costs)
+        return SlotOption(position, slot, start, end, day, clinician, costs)
 
-    def _member(self, positions: list[int]) -> Member:
+    def _member(self, positions: list[int]) -> MemberAgenda:
         requests = self.problem.requests
         pinned = self.rules.pinned_visits.get(requests[positions[0]].member_id, [])
         course_days: defaultdict[int, list[int]] = defaultdict(list)
         for visit in pinned:
             if visit.course_id is not None:
                 course_days[visit.course_id].append(visit.day)
-        return Member(
+        return MemberAgenda(
             tuple(positions),
             dict(Counter(v.day for v in pinned)),
             tuple((v.start, v.end) for v in pinned),
@@ -179,7 +179,7 @@ class Repair:
         kept: dict[int, int] = {}
         for group in groups:
             pinned = self.rules.pinned_visits.get(self.problem.requests[group[0]].member_id, [])
-            visits: list[Visit] = []
+            visits: list[AgendaVisit] = []
             for position in sorted(group, key=lambda p: -self.medium[p]):
                 if position not in flow:
                     continue
@@ -191,9 +191,9 @@ class Repair:
 
     def _model(
         self,
-        candidates: list[Candidate],
+        candidates: list[SlotOption],
         names: dict[int, str],
-        members: list[Member],
+        members: list[MemberAgenda],
         kept: dict[int, int],
     ) -> RepairModel:
         limits = self.problem.limits

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from parity.domain.calendar import local_date
 from parity.optimizer.costs import lateness_cost
-from parity.optimizer.feasibility import Visit
+from parity.optimizer.feasibility import AgendaVisit
 from parity.optimizer.problem import OptimizerRequest, Problem
 from parity.optimizer.timeline import day_start, epoch
 
@@ -25,7 +25,7 @@ FOREVER = 1 << 62  # seconds: beyond any instant, either way
 
 
 @dataclass(frozen=True, slots=True)
-class Window:
+class CostWindow:
     """Starts in [low, high] (epoch seconds, inclusive) cost `cost` extra; `days_late` > 0
     marks a late window."""
 
@@ -56,7 +56,7 @@ class Windows:
     """Windows of one problem's requests, per slot duration (overlap depends on it)."""
 
     def __init__(
-        self, problem: Problem, visits: Mapping[str, Sequence[Visit]] | None = None
+        self, problem: Problem, visits: Mapping[str, Sequence[AgendaVisit]] | None = None
     ) -> None:
         self.problem = problem
         self.visits = visits if visits is not None else {}
@@ -78,7 +78,7 @@ class Windows:
                 holes += self._course_holes(request, visit)
         return [h for h in holes if h[0] <= h[1]]
 
-    def _course_holes(self, request: OptimizerRequest, visit: Visit) -> list[Span]:
+    def _course_holes(self, request: OptimizerRequest, visit: AgendaVisit) -> list[Span]:
         """Days too close to a visit of the same course; and, for a placed visit with a
         sequence number, everything on the wrong side of it."""
         spacing = self.problem.limits.course_min_spacing_days
@@ -98,25 +98,27 @@ class Windows:
 
     def timely(
         self, request: OptimizerRequest, duration: int, *, member_rules: bool = True
-    ) -> list[Window]:
+    ) -> list[CostWindow]:
         """From not-before (and now) to the deadline, minus the member's holes (unless
         `member_rules` is off, to tell whether they are what rules a slot out)."""
         span = (self._earliest(request), epoch(request.deadline))
         holes = self.holes(request, duration) if member_rules else []
-        return [Window(*s) for s in subtract([span], holes)]
+        return [CostWindow(*s) for s in subtract([span], holes)]
 
-    def late(self, request: OptimizerRequest, duration: int) -> list[Window]:
+    def late(self, request: OptimizerRequest, duration: int) -> list[CostWindow]:
         """After the deadline, one window per business day late up to the allowance."""
         problem = self.problem
         tz, calendar = problem.timezone, problem.calendar
         due = local_date(request.deadline, tz)
         low = max(epoch(request.deadline) + 1, self._earliest(request))
         holes = self.holes(request, duration)
-        windows: list[Window] = []
+        windows: list[CostWindow] = []
         for days_late in range(1, problem.limits.late_allowance_business_days + 1):
             last = calendar.add_business_days(due, days_late).toordinal()
             high = self._day(last)[1]
             cost = lateness_cost(days_late, problem.weights)
-            windows += [Window(a, b, cost, days_late) for a, b in subtract([(low, high)], holes)]
+            windows += [
+                CostWindow(a, b, cost, days_late) for a, b in subtract([(low, high)], holes)
+            ]
             low = max(low, high + 1)
         return windows

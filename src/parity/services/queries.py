@@ -84,20 +84,20 @@ class ClinicianSearch:
     clinic_id: str | None = None
     specialty: str | None = None
 
-    def matches(self, found: Clinician) -> bool:
+    def matches(self, clinician: Clinician) -> bool:
         return (
-            (self.ids is None or found.id in self.ids)
-            and (self.name is None or self.name.lower() in found.name.lower())
-            and (self.language is None or self.language in found.languages)
-            and (self.clinic_id is None or self.clinic_id in found.clinic_ids)
-            and (self.specialty in (None, found.discipline, found.provider_class))
+            (self.ids is None or clinician.id in self.ids)
+            and (self.name is None or self.name.lower() in clinician.name.lower())
+            and (self.language is None or self.language in clinician.languages)
+            and (self.clinic_id is None or self.clinic_id in clinician.clinic_ids)
+            and (self.specialty in (None, clinician.discipline, clinician.provider_class))
         )
 
 
 def clinicians(uow: UnitOfWork, search: ClinicianSearch = ClinicianSearch()) -> list[Clinician]:
     with uow:
-        found = [c for c in uow.clinicians.list() if search.matches(c)]
-    return sorted(found, key=lambda c: c.id)
+        matching = [c for c in uow.clinicians.list() if search.matches(c)]
+    return sorted(matching, key=lambda c: c.id)
 
 
 def clinic(uow: UnitOfWork, clinic_id: str) -> Clinic:
@@ -108,8 +108,8 @@ def clinic(uow: UnitOfWork, clinic_id: str) -> Clinic:
 def clinics(uow: UnitOfWork, name: str | None = None) -> list[Clinic]:
     """Clinics, optionally those whose name contains `name` (case-insensitive)."""
     with uow:
-        found = [c for c in uow.clinics.list() if (name or "").lower() in c.name.lower()]
-    return sorted(found, key=lambda c: c.id)
+        matching = [c for c in uow.clinics.list() if (name or "").lower() in c.name.lower()]
+    return sorted(matching, key=lambda c: c.id)
 
 
 def member(uow: UnitOfWork, scope: MemberScope, member_id: str) -> Member:
@@ -153,10 +153,10 @@ def slot(uow: UnitOfWork, slot_id: int) -> Slot:
 def bookable_slot(uow: UnitOfWork, scope: MemberScope, slot_id: int) -> Slot:
     """A slot the caller may book or offer: a scheduler books only at their clinics."""
     with uow:
-        found = uow.slots.get(slot_id)
-    if scope.reach is Reach.CLINICS and found.clinic_id not in scope.clinic_ids:
+        slot = uow.slots.get(slot_id)
+    if scope.reach is Reach.CLINICS and slot.clinic_id not in scope.clinic_ids:
         raise NotFound(f"Slot {slot_id} not found", resource="Slot", id=str(slot_id))
-    return found
+    return slot
 
 
 def protected_block(uow: UnitOfWork, clinician_id: str, start: datetime) -> ProtectedTime:
@@ -176,23 +176,23 @@ def search_slots(uow: UnitOfWork, search: SlotSearch) -> list[Slot | ProtectedTi
     with uow:
         if not _found(uow.clinicians, search.clinician_id):
             return []  # a search for an unknown schedule finds nothing; it is not an error
-        found: list[Slot | ProtectedTime] = [
+        items: list[Slot | ProtectedTime] = [
             s
             for s in uow.slots.for_clinician(search.clinician_id, start, end)
             if search.statuses is None or s.status in search.statuses
         ]
         if search.protected:
             blocks = uow.protected.overlapping(search.clinician_id, start, end)
-            found += [b for b in blocks if search.window.holds(b.start)]
-    return sorted(found, key=lambda item: item.start)
+            items += [b for b in blocks if search.window.holds(b.start)]
+    return sorted(items, key=lambda item: item.start)
 
 
 # -- requests, appointments, holds ---------------------------------------------------------
 
 
 def _request(uow: UnitOfWork, scope: MemberScope, request_id: int) -> CareRequest:
-    found = uow.requests.get(request_id)
-    return scoping.require(uow, scope, found, "ServiceRequest", request_id)
+    care = uow.requests.get(request_id)
+    return scoping.require(uow, scope, care, "ServiceRequest", request_id)
 
 
 def care_request(uow: UnitOfWork, scope: MemberScope, request_id: int) -> CareRequest:
@@ -212,13 +212,13 @@ def search_requests(
         raise InvalidInput("search care requests by patient or by status, not the whole region")
     with uow:
         if member_id is not None:
-            found = list(uow.requests.where(member_id=member_id))
+            requests = list(uow.requests.where(member_id=member_id))
         else:
-            found = [r for s in sorted(statuses or ()) for r in uow.requests.where(status=s)]
-        found = scoping.kept(
-            uow, scope, [r for r in found if statuses is None or r.status in statuses]
+            requests = [r for s in sorted(statuses or ()) for r in uow.requests.where(status=s)]
+        requests = scoping.kept(
+            uow, scope, [r for r in requests if statuses is None or r.status in statuses]
         )
-    return sorted(found, key=lambda r: (r.effective_deadline, r.id))
+    return sorted(requests, key=lambda r: (r.effective_deadline, r.id))
 
 
 def open_requests_outside(uow: UnitOfWork, scope: MemberScope) -> int:
@@ -227,9 +227,9 @@ def open_requests_outside(uow: UnitOfWork, scope: MemberScope) -> int:
     if scope.is_everyone and not scope.deidentified:
         return 0
     with uow:
-        found = list(uow.requests.where(status=RequestStatus.OPEN))
-        allowed = uow.member_scopes.admitted(scope, {r.member_id for r in found})
-    return sum(1 for r in found if r.member_id not in allowed)
+        open_ = list(uow.requests.where(status=RequestStatus.OPEN))
+        allowed = uow.member_scopes.admitted(scope, {r.member_id for r in open_})
+    return sum(1 for r in open_ if r.member_id not in allowed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,14 +250,14 @@ class Visit:
     slot: Slot
 
 
-def _visit(uow: UnitOfWork, found: Appointment) -> Visit:
-    return Visit(found, uow.requests.get(found.request_id), uow.slots.get(found.slot_id))
+def _visit(uow: UnitOfWork, booked: Appointment) -> Visit:
+    return Visit(booked, uow.requests.get(booked.request_id), uow.slots.get(booked.slot_id))
 
 
 def visit(uow: UnitOfWork, scope: MemberScope, appointment_id: int) -> Visit:
     with uow:
-        found = uow.appointments.get(appointment_id)
-        return _visit(uow, scoping.require(uow, scope, found, "Appointment", appointment_id))
+        appointment = uow.appointments.get(appointment_id)
+        return _visit(uow, scoping.require(uow, scope, appointment, "Appointment", appointment_id))
 
 
 def kept(uow: UnitOfWork, scope: MemberScope, records: Sequence[R]) -> list[R]:
@@ -294,8 +294,8 @@ def search_visits(uow: UnitOfWork, scope: MemberScope, search: AppointmentSearch
             if search.window.holds(a.start)
             and (search.statuses is None or a.status in search.statuses)
         ]
-        found = [_visit(uow, a) for a in scoping.kept(uow, scope, matching)]
-    return sorted(found, key=lambda v: (v.appointment.start, v.appointment.id))
+        visits = [_visit(uow, a) for a in scoping.kept(uow, scope, matching)]
+    return sorted(visits, key=lambda v: (v.appointment.start, v.appointment.id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,16 +311,16 @@ class Candidate:
 def candidate(uow: UnitOfWork, scope: MemberScope, request_id: int, slot_id: int) -> Candidate:
     with uow:
         request = _request(uow, scope, request_id)
-        found = uow.slots.get(slot_id)
-        return Candidate(request, found, uow.clinicians.get(found.clinician_id))
+        slot = uow.slots.get(slot_id)
+        return Candidate(request, slot, uow.clinicians.get(slot.clinician_id))
 
 
 def held(uow: UnitOfWork, scope: MemberScope, hold_id: int) -> Candidate:
     with uow:
         hold = uow.holds.get(hold_id)
         request = _request_of(uow, scope, hold.request_id, "Appointment", f"hold-{hold_id}")
-        found = uow.slots.get(hold.slot_id)
-        return Candidate(request, found, uow.clinicians.get(found.clinician_id), hold)
+        slot = uow.slots.get(hold.slot_id)
+        return Candidate(request, slot, uow.clinicians.get(slot.clinician_id), hold)
 
 
 def candidates(
@@ -374,27 +374,27 @@ def _request_of(
     uow: UnitOfWork, scope: MemberScope, request_id: int, what: str, key: object
 ) -> CareRequest:
     """The request a record hangs on, in scope; otherwise the record itself is `NotFound`."""
-    found = uow.requests.get(request_id)
-    return scoping.require(uow, scope, found, what, key)
+    care = uow.requests.get(request_id)
+    return scoping.require(uow, scope, care, what, key)
 
 
 def offer(uow: UnitOfWork, scope: MemberScope, offer_id: int) -> tuple[Offer, CareRequest]:
     with uow:
-        found = uow.offers.get(offer_id)
-        return found, _request_of(uow, scope, found.request_id, "Task", f"offer-{offer_id}")
+        offer = uow.offers.get(offer_id)
+        return offer, _request_of(uow, scope, offer.request_id, "Task", f"offer-{offer_id}")
 
 
 def clinical_exception(
     uow: UnitOfWork, scope: MemberScope, exception_id: int
 ) -> tuple[ClinicalException, CareRequest]:
     with uow:
-        found = uow.clinical_exceptions.get(exception_id)
+        exception = uow.clinical_exceptions.get(exception_id)
         key = f"exception-{exception_id}"
-        return found, _request_of(uow, scope, found.request_id, "Task", key)
+        return exception, _request_of(uow, scope, exception.request_id, "Task", key)
 
 
 def referral(uow: UnitOfWork, scope: MemberScope, referral_id: int) -> tuple[Referral, CareRequest]:
     with uow:
-        found = uow.referrals.get(referral_id)
+        referral = uow.referrals.get(referral_id)
         key = f"referral-{referral_id}"
-        return found, _request_of(uow, scope, found.request_id, "Task", key)
+        return referral, _request_of(uow, scope, referral.request_id, "Task", key)

@@ -14,6 +14,7 @@ from parity.domain.care import (
     RequestStatus,
 )
 from parity.domain.errors import InvalidInput, InvalidTransition
+from parity.domain.members import Member
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.standards import VisitType
 from parity.domain.users import Forbidden, Principal, Role
@@ -36,6 +37,26 @@ class RequestCare:
     not_before: datetime | None = None
     course_id: int | None = None
     prior_appointment_id: int | None = None
+
+    @classmethod
+    def of_member(
+        cls,
+        member: Member,
+        visit: VisitType,
+        provider_class: ProviderClass,
+        *,
+        prior_authorization: bool = False,
+    ) -> RequestCare:
+        """A member asking in their own language, for their modalities, at their clinic."""
+        return cls(
+            member.id,
+            visit,
+            provider_class,
+            member.language,
+            member.modalities,
+            member.clinic_id,
+            prior_authorization=prior_authorization,
+        )
 
 
 def open_request(cmd: RequestCare, uow: UnitOfWork, clock: Clock, policy: Policy) -> CareRequest:

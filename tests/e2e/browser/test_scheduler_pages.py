@@ -3,8 +3,6 @@ forms that explain what is wrong, and the optimizer preview."""
 
 from __future__ import annotations
 
-import importlib.util
-
 from browser_region import THERAPIST
 from browser_support import Site, csrf_of, shoot, sign_in
 from playwright.sync_api import Page, expect
@@ -104,9 +102,6 @@ def test_the_optimizer_previews_the_queue_then_applies_its_plan(site: Site, page
     page.goto(site.url("/app/queue"))
     page.get_by_role("button", name="Preview the optimizer's plan").click()
     panel = page.locator("#optimizer")
-    if importlib.util.find_spec("parity.services.optimize") is None:
-        expect(panel.locator(".unavailable")).to_contain_text("not available yet")
-        return
     expect(panel).to_contain_text("the most any schedule could place is")
     expect(panel.locator("tbody tr").first).to_be_visible()
     with site.uow() as uow:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from parity.domain.corrective import Action, ActionStatus, Finding
 from parity.domain.errors import InvalidInput
 from parity.entrypoints.api.context import ApiContext, Context, Uow
-from parity.entrypoints.report_files import report_payload
+from parity.entrypoints.reports.compliance import report_payload
 from parity.entrypoints.security.pseudonyms import pseudonymiser
 from parity.services.compliance_report import ComplianceReport, build_report
 from parity.services.corrective import AddAction, add_action, detect_findings, move_action

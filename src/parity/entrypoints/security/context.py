@@ -117,10 +117,10 @@ class Security:
 
 
 def security_of(app: FastAPI) -> Security:
-    found = app.state.security
-    if not isinstance(found, Security):
+    security = app.state.security
+    if not isinstance(security, Security):
         raise TypeError("the app was not built by create_app")
-    return found
+    return security
 
 
 def from_request(request: Request) -> Security:

@@ -85,27 +85,27 @@ async def authorise(request: Request) -> None:
     holder = request.scope.get(PASSAGE_KEY)
     if isinstance(holder, list):  # the audit trail's middleware reads it afterwards
         holder.append(passage)
-    found = access_for(passage.method, passage.template)
-    passage.access = found or DENIED
-    public = found is not None and found.public
+    access = access_for(passage.method, passage.template)
+    passage.access = access or DENIED
+    public = access is not None and access.public
     who, session = await _identify_quietly(request, security, public)
     passage.principal = request.state.principal = who
     request.state.csrf = csrf_token(security.config.secret, session) if session else ""
-    if found is None:
+    if access is None:
         raise Forbidden(f"{passage.method} {passage.template} is not in the route matrix")
-    if found.public:
+    if access.public:
         return
     if who is None:
         raise NotAuthenticated("sign in first: send a bearer token from POST /token")
-    if who.role not in found.roles:
+    if who.role not in access.roles:
         raise Forbidden(f"a {who.role} may not {passage.method} {passage.template}")
     if session and passage.method in UNSAFE:
         await _check_csrf(request, request.state.csrf)
     inputs.check_request(request)  # canonical path ids (404), single parameters once (400)
-    if found.owner is Owner.CLINICIAN:
+    if access.owner is Owner.CLINICIAN:
         await _check_clinician(request, passage, who)
-    elif found.owner is not None:
-        _note_entity(request, passage, found.owner)
+    elif access.owner is not None:
+        _note_entity(request, passage, access.owner)
 
 
 async def _identify_quietly(
@@ -113,10 +113,10 @@ async def _identify_quietly(
 ) -> tuple[Principal | None, str | None]:
     """On a public route a stale, signed-out cookie or token is ignored, not refused."""
     try:
-        found = identify(request, security)
-        if found[0] is not None:
+        identified = identify(request, security)
+        if identified[0] is not None:
             await run_in_threadpool(revocation.refuse_revoked, request)
-        return found
+        return identified
     except NotAuthenticated:
         if public:
             return None, None

@@ -26,7 +26,7 @@ NUMERIC = frozenset({"request_id", "offer_id", "finding_id", "action_id"})
 
 
 @dataclass(frozen=True)
-class Shape:
+class QueryShape:
     """What a route declares: its numeric and text path ids, its single-valued queries."""
 
     numbers: frozenset[str]
@@ -44,7 +44,7 @@ def _is_int(annotation: Any) -> bool:
     return annotation is int or int in get_args(annotation)
 
 
-def shape_of(route: APIRoute) -> Shape:
+def shape_of(route: APIRoute) -> QueryShape:
     numbers, texts = set(), set()
     for field in route.dependant.path_params:
         annotation = field.field_info.annotation
@@ -53,25 +53,25 @@ def shape_of(route: APIRoute) -> Shape:
         elif field.alias.endswith("_id"):
             texts.add(field.alias)
     single = {f.alias for f in _query_fields(route) if not _is_list(f.field_info.annotation)}
-    return Shape(frozenset(numbers), frozenset(texts), frozenset(single))
+    return QueryShape(frozenset(numbers), frozenset(texts), frozenset(single))
 
 
 def _query_fields(route: APIRoute) -> list[Any]:
-    found: list[Any] = []
+    params: list[Any] = []
     pending = [route.dependant]
     while pending:
         dependant = pending.pop()
-        found.extend(dependant.query_params)
+        params.extend(dependant.query_params)
         pending.extend(dependant.dependencies)
-    return found
+    return params
 
 
-def _shape(request: Request) -> Shape | None:
+def _shape(request: Request) -> QueryShape | None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return None
     app: FastAPI = request.app
-    shapes: dict[int, Shape] | None = getattr(app.state, "route_shapes", None)
+    shapes: dict[int, QueryShape] | None = getattr(app.state, "route_shapes", None)
     if shapes is None:
         shapes = app.state.route_shapes = {}
     if id(route) not in shapes:

@@ -13,13 +13,13 @@ from parity.config import Settings
 
 def trusted_proxies(settings: Settings) -> list[str]:
     """The configured proxies, each checked to be an address or a network."""
-    found = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
-    for proxy in found:
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    for proxy in proxies:
         try:
             ipaddress.ip_network(proxy, strict=False)
         except ValueError:
             raise ValueError(f"PARITY_TRUSTED_PROXIES: {proxy!r} is not an address") from None
-    return found
+    return proxies
 
 
 def uvicorn_proxy_options(settings: Settings) -> dict[str, Any]:

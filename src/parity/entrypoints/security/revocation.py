@@ -33,12 +33,12 @@ def _local_claims(security: Security, token: str) -> tuple[str, datetime] | None
 def refuse_revoked(request: Request) -> None:
     """`NotAuthenticated` when the request's token was signed out (blocking: a thread)."""
     token = _token(request)
-    found = None if token is None else _local_claims(from_request(request), token)
-    if found is None:
+    claims = None if token is None else _local_claims(from_request(request), token)
+    if claims is None:
         return
     uow = request.app.state.parity.uow_factory()
     with uow:
-        revoked = uow.revoked_tokens.is_revoked(found[0])
+        revoked = uow.revoked_tokens.is_revoked(claims[0])
     if revoked:
         raise NotAuthenticated("this token was signed out; ask /token for a new one")
 
@@ -47,11 +47,11 @@ def revoke(request: Request) -> bool:
     """Put the request's own token on the deny list (blocking: a thread); False if it
     carried none of ours."""
     token = _token(request)
-    found = None if token is None else _local_claims(from_request(request), token)
-    if found is None:
+    claims = None if token is None else _local_claims(from_request(request), token)
+    if claims is None:
         return False
     uow = request.app.state.parity.uow_factory()
     with uow:
-        uow.revoked_tokens.revoke(*found)
+        uow.revoked_tokens.revoke(*claims)
         uow.commit()
     return True

@@ -42,8 +42,8 @@ def principal_from_claims(
     """Map verified claims to a principal: `role_claim` holds a role name (or a list of
     group names, the first one `role_map` knows wins); `member_id`, `clinician_id` and
     `clinic_ids` carry the links the row-level rules use."""
-    found = claims.get(role_claim)
-    names = found if isinstance(found, list) else [found]
+    named = claims.get(role_claim)
+    names = named if isinstance(named, list) else [named]
     mapping = role_map or {role.value: role for role in Role}
     roles = [mapping[name] for name in names if isinstance(name, str) and name in mapping]
     if not roles or not isinstance(claims.get("sub"), str):

@@ -158,10 +158,10 @@ def told(change: AbsenceChange, fmt: Formats, verb: str) -> str:
     return " ".join(parts)
 
 
-def _rebooked_text(found: Rebooking, fmt: Formats, waitlist_on: bool) -> str:
-    visit = f"{found.member_name} ({fmt.when(found.visit.start)})"
+def _rebooked_text(rebooked: Rebooking, fmt: Formats, waitlist_on: bool) -> str:
+    visit = f"{rebooked.member_name} ({fmt.when(rebooked.visit.start)})"
     if not waitlist_on:
         return f"{visit}: back in the work queue with the original deadline, to rebook"
-    if found.offer is None:
+    if rebooked.offer is None:
         return f"{visit}: no timely slot is free now, first on the waitlist with the deadline kept"
-    return f"{visit}: offered {fmt.when(found.offer.slot_start)} with {found.offered_with}"
+    return f"{visit}: offered {fmt.when(rebooked.offer.slot_start)} with {rebooked.offered_with}"

@@ -4,7 +4,7 @@ the member declined, document a clinical exception, or refer it out of network."
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -48,9 +48,9 @@ class Offerable:
 
 
 def offerable(context: ApiContext, scope: MemberScope, request_id: int) -> list[Offerable]:
-    found = find_proposals(request_id, context.uow_factory(), context.clock, context.policy)
-    seen = queries.candidates(context.uow_factory(), scope, request_id, [p.slot for p in found])
-    return [Offerable(p, c.clinician) for p, c in zip(found, seen, strict=True)]
+    proposals = find_proposals(request_id, context.uow_factory(), context.clock, context.policy)
+    seen = queries.candidates(context.uow_factory(), scope, request_id, [p.slot for p in proposals])
+    return [Offerable(p, c.clinician) for p, c in zip(proposals, seen, strict=True)]
 
 
 def request_page(
@@ -90,11 +90,26 @@ def _again(request: Request, context: ApiContext, scope: MemberScope, request_id
     return page
 
 
+def _on_request_page(
+    request: Request,
+    context: ApiContext,
+    scope: MemberScope,
+    request_id: int,
+    form: str,
+    action: Callable[[], str],
+    values: Values,
+) -> Response:
+    """Run a form's `action` from a request's page: back to the page with its message, or
+    the page again with the refusal beside the form and what was typed kept."""
+    again = _again(request, context, scope, request_id)
+    return act(request, form, action, again, f"/app/requests/{request_id}", values)
+
+
 @router.get("/requests")
 def find_request(number: Annotated[str, Query(alias="id", max_length=20)] = "") -> Response:
     """The evidence lookup: `?id=N` opens request N (an auditor's first question)."""
-    found = ids.number(number.strip().lstrip("#"), "request number")
-    return RedirectResponse(f"/app/requests/{found}", status_code=303)
+    wanted = ids.number(number.strip().lstrip("#"), "request number")
+    return RedirectResponse(f"/app/requests/{wanted}", status_code=303)
 
 
 @router.get("/requests/{request_id}")
@@ -156,9 +171,7 @@ def book(
         decision = book_request(cmd, context.uow_factory(), context.clock, context.policy)
         return booked_text(decision, context, scope)
 
-    back = f"/app/requests/{request_id}"
-    again = _again(request, context, scope, request_id)
-    return act(request, "book", action, again, back, {"slot": slot})
+    return _on_request_page(request, context, scope, request_id, "book", action, {"slot": slot})
 
 
 @router.post("/requests/{request_id}/decline")
@@ -191,10 +204,8 @@ def record_declined(
         kind = "timely offer: the request counts as compliant" if made.timely else "late offer"
         return f"Recorded offer #{made.id} as declined ({via}, recorded by {who}; {kind}); the slot is free again."
 
-    back = f"/app/requests/{request_id}"
     values = {"slot": slot, "channel": channel, "note": note}
-    again = _again(request, context, scope, request_id)
-    return act(request, "offer", action, again, back, values)
+    return _on_request_page(request, context, scope, request_id, "offer", action, values)
 
 
 @router.post("/requests/{request_id}/offers/{offer_id}")
@@ -218,15 +229,14 @@ def answer_pending(
         cmd = AnswerOffer(
             offer_id, answer == "accept", who, channel_field(channel), note, by_staff=True
         )
-        found = answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
-        if isinstance(found, Decision):
-            return booked_text(found, context, scope)
+        answered = answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
+        if isinstance(answered, Decision):
+            return booked_text(answered, context, scope)
         return (
             f"Offer #{offer_id} recorded as declined (recorded by {who}); the slot is free again."
         )
 
-    back = f"/app/requests/{request_id}"
-    return act(request, "offer", action, _again(request, context, scope, request_id), back, {})
+    return _on_request_page(request, context, scope, request_id, "offer", action, {})
 
 
 @router.post("/requests/{request_id}/exception")
@@ -252,22 +262,20 @@ def clinical_exception(
             forms.text(reason, "reason"),
             forms.end_of_day(extended_deadline, "extended deadline", tz),
         )
-        found = record_clinical_exception(cmd, context.uow_factory(), context.clock)
-        if found.late:
+        recorded = record_clinical_exception(cmd, context.uow_factory(), context.clock)
+        if recorded.late:
             return (
                 "Recorded as a late determination: it was documented after the legal deadline, "
                 "so the request stays late."
             )
-        return f"Clinical exception recorded: the deadline is now {formats(context).when(found.extended_deadline)}."
+        return f"Clinical exception recorded: the deadline is now {formats(context).when(recorded.extended_deadline)}."
 
     values = {"reason": reason, "extended_deadline": extended_deadline}
     if from_week:
         # From the clinician's to-do list: back to their week, the message riding along.
         week = f"/app/clinicians/{ids.text_id(from_week, 'clinician')}/week"
         return act(request, "exception", action, _back_to(week), week, values)
-    back = f"/app/requests/{request_id}"
-    again = _again(request, context, scope, request_id)
-    return act(request, "exception", action, again, back, values)
+    return _on_request_page(request, context, scope, request_id, "exception", action, values)
 
 
 def _back_to(url: str) -> PageFor:
@@ -287,15 +295,8 @@ def refer(
     def action() -> str:
         _mine(context, scope, request_id)
         cmd = ReferOutOfNetwork(request_id, forms.text(reason, "reason for the referral"))
-        found = refer_out_of_network(cmd, context.uow_factory(), context.clock)
-        return f"Referred out of network (referral #{found.id}) at in-network cost sharing."
+        referral = refer_out_of_network(cmd, context.uow_factory(), context.clock)
+        return f"Referred out of network (referral #{referral.id}) at in-network cost sharing."
 
-    back = f"/app/requests/{request_id}"
-    return act(
-        request,
-        "refer",
-        action,
-        _again(request, context, scope, request_id),
-        back,
-        {"reason": reason},
-    )
+    values = {"reason": reason}
+    return _on_request_page(request, context, scope, request_id, "refer", action, values)

@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse
 from parity.domain.errors import InvalidInput, ParityError
 from parity.domain.metrics import EvidenceRow
 from parity.domain.schedule import week_start_of
-from parity.entrypoints import charts
 from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.reports import charts
 from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web.formatting import Formats
 from parity.entrypoints.web.page import Notice, formats, refusal, render
@@ -120,12 +120,12 @@ def clinic_lines(report: ComplianceReport, context: ApiContext) -> list[ClinicLi
 
 
 def violations(report: ComplianceReport, cause: str, clinic: str) -> list[EvidenceRow]:
-    found = [
+    rows = [
         r
         for r in report.rows
         if r.violation and (not cause or r.cause == cause) and (not clinic or r.clinic_id == clinic)
     ]
-    return sorted(found, key=lambda r: (r.deadline, r.request_id), reverse=True)
+    return sorted(rows, key=lambda r: (r.deadline, r.request_id), reverse=True)
 
 
 @router.get("/dashboard")

@@ -18,6 +18,7 @@ from fastapi import Form
 from parity.domain.errors import InvalidInput
 
 E = TypeVar("E", bound=Enum)
+N = TypeVar("N", int, float)
 MAX_TEXT = 2000
 
 # A form field as posted: absent and empty read the same.
@@ -27,10 +28,10 @@ Fields = Annotated[list[str], Form()]
 
 def text(value: str, label: str) -> str:
     """A required free-text field, trimmed."""
-    found = value.strip()
-    if not found:
+    kept = value.strip()
+    if not kept:
         raise InvalidInput(f"{label} is required")
-    return found
+    return kept
 
 
 def day(value: str, label: str) -> date:
@@ -47,12 +48,12 @@ def optional_day(value: str, label: str) -> date | None:
 def local_moment(value: str, label: str, tz: ZoneInfo) -> datetime:
     """A `datetime-local` value, read on the clinic's wall clock."""
     try:
-        found = datetime.fromisoformat(text(value, label))
+        instant = datetime.fromisoformat(text(value, label))
     except ValueError:
         raise InvalidInput(f"{label} must be a date and time, got {value!r}") from None
-    if found.tzinfo is not None:
-        return found
-    return found.replace(tzinfo=tz)
+    if instant.tzinfo is not None:
+        return instant
+    return instant.replace(tzinfo=tz)
 
 
 def end_of_day(value: str, label: str, tz: ZoneInfo) -> datetime:
@@ -62,22 +63,27 @@ def end_of_day(value: str, label: str, tz: ZoneInfo) -> datetime:
 
 def whole(value: str, label: str, low: int, high: int) -> int:
     try:
-        found = int(text(value, label))
+        number = int(text(value, label))
     except ValueError:
         raise InvalidInput(f"{label} must be a whole number, got {value!r}") from None
-    if not low <= found <= high:
-        raise InvalidInput(f"{label} must be between {low} and {high}, got {found}")
-    return found
+    return _within(number, label, low, high)
 
 
 def decimal(value: str, label: str, low: float, high: float) -> float:
     try:
-        found = float(text(value, label))
+        number = float(text(value, label))
     except ValueError:
         raise InvalidInput(f"{label} must be a number, got {value!r}") from None
-    if not low <= found <= high:
-        raise InvalidInput(f"{label} must be between {low:g} and {high:g}, got {found:g}")
-    return found
+    return _within(number, label, low, high)
+
+
+def _within(number: N, label: str, low: N, high: N) -> N:
+    if not low <= number <= high:
+        low_, high_, got = (
+            f"{n:g}" if isinstance(n, float) else str(n) for n in (low, high, number)
+        )
+        raise InvalidInput(f"{label} must be between {low_} and {high_}, got {got}")
+    return number
 
 
 def choice(kind: type[E], value: str, label: str) -> E:

@@ -13,12 +13,10 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from parity.domain.errors import InvalidInput, InvalidTransition, NotFound, ParityError
-from parity.entrypoints import charts
 from parity.entrypoints.api.context import ApiContext, Context
-from parity.entrypoints.web import forms
-from parity.entrypoints.web import scenario_hooks as scenarios_hook
+from parity.entrypoints.reports import charts
+from parity.entrypoints.web import comparisons, forms
 from parity.entrypoints.web.forms import Field, Fields
-from parity.entrypoints.web.hooks import Unavailable
 from parity.entrypoints.web.page import Notice, refusal, render, wants_fragment
 from parity.entrypoints.web.routing import PageRoute
 
@@ -29,18 +27,35 @@ RUNS, YEARS, SCALE = (2, 20), (1, 3), (0.001, 0.05)
 LIMITS = {"runs": RUNS, "years": YEARS, "scale": SCALE}
 
 
-@dataclass
-class LabJob:
+@dataclass(frozen=True)
+class JobState:
+    """One reading of a job. A page renders from this alone: read twice, a job could finish
+    in between and the page would show neither its progress (so no more polling) nor its
+    result, stranding the reader."""
+
     id: int
-    asked: scenarios_hook.RunAsked
-    done: int = 0
-    total: int = 0
-    result: scenarios_hook.Comparison | Unavailable | None = None
-    error: str | None = None
+    names: list[str]
+    done: int
+    total: int
+    result: comparisons.Comparison | None
+    error: str | None
 
     @property
     def finished(self) -> bool:
         return self.result is not None or self.error is not None
+
+
+@dataclass
+class LabJob:
+    id: int
+    asked: comparisons.RunAsked
+    done: int = 0
+    total: int = 0
+    result: comparisons.Comparison | None = None
+    error: str | None = None
+
+    def state(self) -> JobState:
+        return JobState(self.id, self.asked.names, self.done, self.total, self.result, self.error)
 
 
 class Lab:
@@ -55,9 +70,9 @@ class Lab:
             raise NotFound(f"no comparison #{job_id} in this server (runs are kept until it stops)")
         return self.jobs[job_id]
 
-    def start(self, asked: scenarios_hook.RunAsked) -> LabJob:
+    def start(self, asked: comparisons.RunAsked) -> LabJob:
         with self.lock:
-            if any(not j.finished for j in self.jobs.values()):
+            if any(not j.state().finished for j in self.jobs.values()):
                 raise InvalidTransition("a comparison is already running; wait for it to finish")
             job = LabJob(len(self.jobs) + 1, asked)
             self.jobs[job.id] = job
@@ -70,7 +85,7 @@ class Lab:
             job.done, job.total = done, total
 
         try:
-            job.result = scenarios_hook.run_comparison(job.asked, progress)
+            job.result = comparisons.run_comparison(job.asked, progress)
         except (ParityError, ValueError) as error:
             job.error = getattr(error, "message", str(error))
         except Exception as error:  # a failed run must not leave the page polling forever
@@ -78,16 +93,16 @@ class Lab:
 
 
 def lab_of(request: Request) -> Lab:
-    state = request.app.state
-    if not hasattr(state, "parity_lab"):
-        state.parity_lab = Lab()
-    found = state.parity_lab
-    assert isinstance(found, Lab)
-    return found
+    app_state = request.app.state
+    if not hasattr(app_state, "parity_lab"):
+        app_state.parity_lab = Lab()
+    lab = app_state.parity_lab
+    assert isinstance(lab, Lab)
+    return lab
 
 
-def lab_charts(comparison: scenarios_hook.Comparison) -> list[charts.Chart]:
-    titles = {key: (title, axis) for key, title, axis in scenarios_hook.FANS}
+def lab_charts(comparison: comparisons.Comparison) -> list[charts.Chart]:
+    titles = {key: (title, axis) for key, title, axis in comparisons.FANS}
     return [
         charts.fan(key, titles[key][0], series, titles[key][1])
         for key, series in comparison.series.items()
@@ -100,23 +115,19 @@ def lab_page(
     context: ApiContext,
     *,
     job: LabJob | None = None,
-    loaded: scenarios_hook.Comparison | None = None,
+    loaded: comparisons.Comparison | None = None,
     notices: list[Notice] | None = None,
     status: int = 200,
     values: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    shown = loaded or (
-        job.result if job and isinstance(job.result, scenarios_hook.Comparison) else None
-    )
-    choices = scenarios_hook.scenario_choices()
+    state = job.state() if job else None
+    shown = loaded or (state.result if state else None)
     page = {
         "title": "Scenario lab",
         "nav": "scenarios",
         "forms": ["run", "load"],
-        "choices": choices,
-        "unavailable": choices if isinstance(choices, Unavailable) else None,
-        "job": job,
-        "job_unavailable": job.result if job and isinstance(job.result, Unavailable) else None,
+        "choices": comparisons.scenario_choices(),
+        "job": state,
         "comparison": shown,
         "charts": lab_charts(shown) if shown else [],
         "limits": LIMITS,
@@ -129,16 +140,16 @@ def lab_page(
 def scenarios(
     request: Request, context: Context, job: Annotated[int | None, Query(ge=1)] = None
 ) -> HTMLResponse:
-    found = lab_of(request).get(job) if job is not None else None
-    return lab_page(request, context, job=found)
+    shown = lab_of(request).get(job) if job is not None else None
+    return lab_page(request, context, job=shown)
 
 
 def asked_run(
     names: list[str], runs: str, years: str, scale: str, seed: str
-) -> scenarios_hook.RunAsked:
+) -> comparisons.RunAsked:
     if not 1 <= len(names) <= 6 or len(set(names)) != len(names):
         raise InvalidInput("pick between one and six different scenarios")
-    return scenarios_hook.RunAsked(
+    return comparisons.RunAsked(
         names,
         forms.whole(runs, "runs per scenario", *RUNS),
         forms.whole(years, "years", *YEARS),
@@ -179,7 +190,7 @@ def load(
         body = comparison.file.read(MAX_UPLOAD_BYTES + 1)
         if len(body) > MAX_UPLOAD_BYTES:
             raise InvalidInput("the file is larger than 5 MB")
-        loaded = scenarios_hook.comparison_from_csv(comparison.filename, body.decode("utf-8-sig"))
+        loaded = comparisons.comparison_from_csv(comparison.filename, body.decode("utf-8-sig"))
     except UnicodeDecodeError:
         notice = Notice("error", "the file is not UTF-8 text", "load", "invalid-input")
         return lab_page(request, context, notices=[notice], status=422)

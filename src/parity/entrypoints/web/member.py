@@ -47,7 +47,7 @@ TIMES_SHOWN = 3
 
 @dataclass(frozen=True)
 class OpenRequest:
-    request: CareRequest
+    care: CareRequest
     times: list[Offerable]
 
 
@@ -197,8 +197,8 @@ def request_care(
 
 
 def _own_request(context: ApiContext, scope: MemberScope, seen: Viewer, request_id: int) -> None:
-    found = queries.care_request(context.uow_factory(), scope, request_id)
-    if found.member_id != _member(context, scope, seen).id:
+    care = queries.care_request(context.uow_factory(), scope, request_id)
+    if care.member_id != _member(context, scope, seen).id:
         raise InvalidInput(f"request #{request_id} is not yours")
 
 
@@ -248,9 +248,9 @@ def answer_my_offer(
         if answer not in ("accept", "decline"):
             raise InvalidInput("answer must be accept or decline")
         cmd = AnswerOffer(offer.id, answer == "accept", signed_in(request).subject, Channel.PORTAL)
-        found = answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
-        if isinstance(found, Decision):
-            return booked_text(found, context, scope)
+        answered = answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
+        if isinstance(answered, Decision):
+            return booked_text(answered, context, scope)
         return f"You declined the offer of {formats(context).when(offer.slot_start)}."
 
     return act(request, "offer", action, _again(request, context, seen), seen.link("/app/me"), {})

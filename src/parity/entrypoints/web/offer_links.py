@@ -39,8 +39,8 @@ def _shown(context: ApiContext, offer_id: int) -> dict[str, object]:
     """What the page may say: first name, time, clinic, and the offer's state."""
     with context.uow_factory() as uow:
         offer = uow.offers.get(offer_id)
-        request = uow.requests.get(offer.request_id)
-        members = uow.members.where(id=request.member_id)
+        care = uow.requests.get(offer.request_id)
+        members = uow.members.where(id=care.member_id)
         slot = uow.slots.get(offer.slot_id)
         clinic = uow.clinics.get(slot.clinic_id).name
     return {

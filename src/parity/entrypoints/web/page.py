@@ -126,8 +126,8 @@ def _cookie_notice(request: Request) -> list[Notice]:
     if not raw:
         return []
     try:
-        found = json.loads(unquote(raw))
-        return [Notice(str(found["kind"]), str(found["text"]), found.get("form"))]
+        saved = json.loads(unquote(raw))
+        return [Notice(str(saved["kind"]), str(saved["text"]), saved.get("form"))]
     except (ValueError, KeyError, TypeError, RecursionError):
         return []  # a cookie from elsewhere, a bad edit or a hostile nesting: ignore it
 
@@ -139,8 +139,8 @@ def may_open(who: Principal | None) -> Callable[[str], bool]:
     """Whether the signed-in user's role may open a page (the nav shows only those)."""
 
     def check(path: str) -> bool:
-        found = access_for("GET", path)
-        return found is not None and who is not None and who.role in found.roles
+        access = access_for("GET", path)
+        return access is not None and who is not None and who.role in access.roles
 
     return check
 
@@ -160,12 +160,12 @@ NAV = (
 def nav_pages(who: Principal | None) -> list[tuple[str, str, str]]:
     """The pages the signed-in user's role may open (a therapist's own week, not the list)."""
     check = may_open(who)
-    found = [page for page in NAV if check(page[2])]
+    pages = [page for page in NAV if check(page[2])]
     if who is not None and who.role is Role.THERAPIST:
-        found = [page for page in found if page[0] != "clinicians"]
+        pages = [page for page in pages if page[0] != "clinicians"]
     else:
-        found = [page for page in found if page[0] != "week"]
-    return found
+        pages = [page for page in pages if page[0] != "week"]
+    return pages
 
 
 # Where a request's evidence opens, best first: the read-only evidence view (de-identified
@@ -189,8 +189,8 @@ def may_do(who: Principal | None) -> Callable[[str, str], bool]:
     controls are shown from the same route × role matrix the guard enforces."""
 
     def check(method: str, template: str) -> bool:
-        found = access_for(method, template)
-        return found is not None and who is not None and who.role in found.roles
+        access = access_for(method, template)
+        return access is not None and who is not None and who.role in access.roles
 
     return check
 
@@ -215,7 +215,7 @@ def render(
     notices: list[Notice] | None = None,
 ) -> HTMLResponse:
     """The page, or only the block the fragment header names (when it has one)."""
-    found = templates.get_template(template)
+    compiled = templates.get_template(template)
     posted = _cookie_notice(request)
     shared: dict[str, Any] = {
         "request": request,
@@ -235,10 +235,10 @@ def render(
     }
     scope = {**shared, **values}
     block = fragment_of(request)
-    if block is not None and block in found.blocks:
-        html = "".join(found.blocks[block](found.new_context(scope)))
+    if block is not None and block in compiled.blocks:
+        html = "".join(compiled.blocks[block](compiled.new_context(scope)))
     else:
-        html = found.render(scope)
+        html = compiled.render(scope)
     response = HTMLResponse(html, status_code=status)
     if posted:
         response.delete_cookie(NOTICE_COOKIE, path="/app")

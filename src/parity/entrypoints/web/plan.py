@@ -19,6 +19,7 @@ from parity.entrypoints.web.forms import Field
 from parity.entrypoints.web.page import Notice, PageFor, Values, act, formats, render
 from parity.entrypoints.web.routing import PageRoute
 from parity.services import queries
+from parity.services.compliance_report import ComplianceReport
 from parity.services.corrective import AddAction, add_action, detect_findings, move_action
 from parity.services.investigations import open_finding, window_of
 from parity.services.reporting import Window
@@ -67,8 +68,8 @@ def plan_page(
         "form": dict(values or {}),
         "violations_of": violations_link,
     }
-    found = [*problems, *(notices or [])]
-    return render(request, context, "plan.html.j2", page, status=status, notices=found)
+    shown = [*problems, *(notices or [])]
+    return render(request, context, "plan.html.j2", page, status=status, notices=shown)
 
 
 def violations_link(clinic_id: str, period: str) -> str:
@@ -105,20 +106,28 @@ def plan(request: Request, context: Context, start: Day = None, end: Until = Non
     return plan_page(request, context, start, end)
 
 
+def _posted_report(context: ApiContext, start: str, end: str) -> tuple[Window, ComplianceReport]:
+    """The window a plan form posted (the plan's default when left empty) and its report."""
+    fallback = plan_window(formats(context))
+    window = chosen_window(
+        forms.optional_day(start, "from"), forms.optional_day(end, "to"), fallback
+    )
+    report, _ = report_for(context, window.start, window.end)
+    return window, report
+
+
 @router.post("/plan/detect")
 def detect(request: Request, context: Context, start: Field = "", end: Field = "") -> Response:
     """Open a finding for every clinic × class × month of the window below the threshold."""
 
     def action() -> str:
-        fallback = plan_window(formats(context))
-        window = chosen_window(
-            forms.optional_day(start, "from"), forms.optional_day(end, "to"), fallback
+        _, report = _posted_report(context, start, end)
+        findings = detect_findings(
+            report.survey, context.uow_factory(), context.policy, context.clock
         )
-        report, _ = report_for(context, window.start, window.end)
-        found = detect_findings(report.survey, context.uow_factory(), context.policy, context.clock)
-        if not found:
+        if not findings:
             return "No new finding: every network survey rate with enough provider answers met the threshold, or is already on file."
-        return f"{len(found)} new finding{'s' * (len(found) != 1)} opened."
+        return f"{len(findings)} new finding{'s' * (len(findings) != 1)} opened."
 
     return act(
         request, "detect", action, _again(request, context, start, end), _back(start, end), {}
@@ -182,12 +191,8 @@ def open_from_row(
     the evidence, then show it in the plan with its violations a link away."""
 
     def action() -> str:
-        fallback = plan_window(formats(context))
-        window = chosen_window(
-            forms.optional_day(start, "from"), forms.optional_day(end, "to"), fallback
-        )
-        report, _ = report_for(context, window.start, window.end)
-        found = open_finding(
+        window, report = _posted_report(context, start, end)
+        finding = open_finding(
             clinic,
             standard_class,
             window,
@@ -196,7 +201,7 @@ def open_from_row(
             context.policy,
             context.clock,
         )
-        return f"Finding #{found.id} opened: {found.metric} at {found.clinic_id} was {found.value:.0%} ({found.period}). Add the first action below."
+        return f"Finding #{finding.id} opened: {finding.metric} at {finding.clinic_id} was {finding.value:.0%} ({finding.period}). Add the first action below."
 
     page = _again(request, context, start, end)
     return act(request, "detect", action, page, _back(start, end), {})

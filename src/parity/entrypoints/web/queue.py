@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from parity.domain.care import CareRequest, RequestStatus
@@ -18,8 +18,8 @@ from parity.domain.workforce import Modality, ProviderClass
 from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.api.optimize import whole_region
 from parity.entrypoints.security.scope import caller_scope
-from parity.entrypoints.web import hooks
 from parity.entrypoints.web.forms import Field
+from parity.entrypoints.web.optimizer_plan import OptimizerPlan, optimizer_plan
 from parity.entrypoints.web.page import Notice, Values, act, formats, refusal, render
 from parity.entrypoints.web.queue_view import SORTS, QueueView, arrange
 from parity.entrypoints.web.routing import PageRoute
@@ -43,13 +43,13 @@ class QueueFilter:
     modality: str = ""
     standard: str = ""
 
-    def matches(self, found: CareRequest) -> bool:
+    def matches(self, care: CareRequest) -> bool:
         return (
-            self.clinic in ("", found.clinic_id)
-            and self.provider_class in ("", found.provider_class.value)
-            and self.language in ("", found.language)
-            and (not self.modality or self.modality in {m.value for m in found.modalities})
-            and self.standard in ("", found.standard)
+            self.clinic in ("", care.clinic_id)
+            and self.provider_class in ("", care.provider_class.value)
+            and self.language in ("", care.language)
+            and (not self.modality or self.modality in {m.value for m in care.modalities})
+            and self.standard in ("", care.standard)
         )
 
     def params(self) -> dict[str, str]:
@@ -62,9 +62,9 @@ def open_requests(
     """The open requests in the caller's scope matching the filter, soonest effective
     deadline first, and every language asked for in them (for the filter)."""
     open_ = frozenset({RequestStatus.OPEN})
-    found = queries.search_requests(context.uow_factory(), scope, None, open_)
-    languages = sorted({r.language for r in found})
-    return [r for r in found if wanted.matches(r)], languages
+    requests = queries.search_requests(context.uow_factory(), scope, None, open_)
+    languages = sorted({r.language for r in requests})
+    return [r for r in requests if wanted.matches(r)], languages
 
 
 def queue_page(
@@ -73,7 +73,7 @@ def queue_page(
     wanted: QueueFilter,
     *,
     view: QueueView | None = None,
-    plan: hooks.OptimizerPlan | hooks.Unavailable | None = None,
+    plan: OptimizerPlan | None = None,
     notices: list[Notice] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
@@ -113,7 +113,6 @@ def queue_page(
         "provider_classes": [p.value for p in ProviderClass],
         "modalities": [m.value for m in Modality],
         "plan": plan,
-        "unavailable": isinstance(plan, hooks.Unavailable),
         "waitlist": _waitlist(context, scope)[:ROWS_SHOWN],
     }
     return render(request, context, "queue.html.j2", page, status=status, notices=notices)
@@ -128,9 +127,9 @@ def _waitlist(context: ApiContext, scope: MemberScope) -> list[WaitlistEntry]:
     return [e for e in ranked if e.member_id in allowed]
 
 
-def _planned_members(plan: hooks.OptimizerPlan | hooks.Unavailable | None) -> dict[int, str]:
+def _planned_members(plan: OptimizerPlan | None) -> dict[int, str]:
     """The member of each request the plan names, by request id."""
-    if not isinstance(plan, hooks.OptimizerPlan):
+    if plan is None:
         return {}
     return {v.request_id: v.member_id for v in plan.visits} | {
         u.request_id: u.member_id for u in plan.left_out
@@ -164,14 +163,14 @@ def _optimized(
     try:
         if apply:
             whole_region(context.uow_factory(), caller_scope(request))
-        plan = hooks.optimizer_plan(
+        plan = optimizer_plan(
             today, context.uow_factory(), context.clock, context.policy, apply=apply
         )
     except ParityError as error:
         notice = refusal(error, "optimizer")
         return queue_page(request, context, wanted, notices=[notice], status=error.http_status)
     notices = []
-    if isinstance(plan, hooks.OptimizerPlan) and plan.applied:
+    if plan.applied:
         text = (
             f"Applied the plan: {len(plan.visits)} visits booked, "
             f"{len(plan.left_out)} requests referred out of network."
@@ -180,34 +179,30 @@ def _optimized(
     return queue_page(request, context, wanted, plan=plan, notices=notices)
 
 
-@router.post("/queue/optimizer")
-def optimizer_preview(
-    request: Request,
-    context: Context,
+def _posted_filter(
     clinic: Field = "",
     provider_class: Field = "",
     language: Field = "",
     modality: Field = "",
     standard: Field = "",
-) -> HTMLResponse:
+) -> QueueFilter:
+    """The queue's filter as the optimizer's forms post it back (hidden fields)."""
+    return QueueFilter(clinic, provider_class, language, modality, standard)
+
+
+PostedFilter = Annotated[QueueFilter, Depends(_posted_filter)]
+
+
+@router.post("/queue/optimizer")
+def optimizer_preview(request: Request, context: Context, wanted: PostedFilter) -> HTMLResponse:
     """The optimizer's plan for the whole open queue from today; nothing is booked."""
-    wanted = QueueFilter(clinic, provider_class, language, modality, standard)
     return _optimized(request, context, wanted, apply=False)
 
 
 @router.post("/queue/optimizer/apply")
-def optimizer_apply(
-    request: Request,
-    context: Context,
-    clinic: Field = "",
-    provider_class: Field = "",
-    language: Field = "",
-    modality: Field = "",
-    standard: Field = "",
-) -> HTMLResponse:
+def optimizer_apply(request: Request, context: Context, wanted: PostedFilter) -> HTMLResponse:
     """Solve again and apply in one transaction: book every timely placement, refer the
     requests still without a timely slot out of network (SB 855)."""
-    wanted = QueueFilter(clinic, provider_class, language, modality, standard)
     return _optimized(request, context, wanted, apply=True)
 
 

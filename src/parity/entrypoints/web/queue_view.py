@@ -62,12 +62,12 @@ class QueueView:
         return self.params(sort=column, descending=flip, page=1)
 
 
-def matches(text: str, request: CareRequest, member: Member | None) -> bool:
+def matches(text: str, care: CareRequest, member: Member | None) -> bool:
     """A member's name (any part), id or phone number (its digits) contains the search."""
     if not text:
         return True
     wanted = text.lower()
-    if wanted in request.member_id.lower() or wanted == str(request.id):
+    if wanted in care.member_id.lower() or wanted == str(care.id):
         return True
     if member is None:
         return False

@@ -49,10 +49,10 @@ def _choice(
     if not slot:
         return None
     chosen = slot_id(slot, clinician_id, context)
-    found = page_queries.slot_choice(context.uow_factory(), scope, context.policy, chosen)
-    if found.slot.clinician_id != clinician_id:
-        raise InvalidInput(f"slot {found.slot.id} is not in this clinician's week")
-    return found
+    choice = page_queries.slot_choice(context.uow_factory(), scope, context.policy, chosen)
+    if choice.slot.clinician_id != clinician_id:
+        raise InvalidInput(f"slot {choice.slot.id} is not in this clinician's week")
+    return choice
 
 
 def slot_id(text: str, clinician_id: str, context: ApiContext) -> int:
@@ -167,18 +167,20 @@ def clinicians(
 ) -> HTMLResponse:
     """The clinicians (of a clinic); with a clinic, their day side by side on one hour axis."""
     search = queries.ClinicianSearch(clinic_id=clinic or None)
-    found = queries.clinicians(context.uow_factory(), search)
+    clinicians = queries.clinicians(context.uow_factory(), search)
     shown = day or opening_day(formats(context).today)
     page = {
         "title": "Clinicians",
         "nav": "clinicians",
-        "clinicians": found,
+        "clinicians": clinicians,
         "clinic_names": {c.id: c.name for c in queries.clinics(context.uow_factory())},
         "clinic": clinic,
         "day": shown,
         "previous": (shown - timedelta(days=1)).isoformat(),
         "next": (shown + timedelta(days=1)).isoformat(),
-        "grid": _side_by_side(context, caller_scope(request), seen, found[:SIDE_BY_SIDE], shown)
+        "grid": _side_by_side(
+            context, caller_scope(request), seen, clinicians[:SIDE_BY_SIDE], shown
+        )
         if clinic
         else None,
     }
@@ -186,11 +188,11 @@ def clinicians(
 
 
 def _side_by_side(
-    context: ApiContext, scope: MemberScope, seen: Seen, found: list[Clinician], day: date
+    context: ApiContext, scope: MemberScope, seen: Seen, clinicians: list[Clinician], day: date
 ) -> TimeGrid:
     tz, now = context.policy.rules.timezone, context.clock.now()
     columns = []
-    for clinician in found:
+    for clinician in clinicians:
         week = page_queries.clinician_week(
             context.uow_factory(), scope, context.policy, clinician.id, week_start_of(day)
         )
@@ -229,10 +231,10 @@ def moving(context: ApiContext, scope: MemberScope, clinician_id: str, move: str
     """The move panel's choice: the visit booked in slot `move` (a visit of a member in the
     caller's scope, or NotFound) and where it could go."""
     booked = queries.visit_in_slot(context.uow_factory(), scope, ids.number(move, "move"))
-    found = move_choice(booked.slot_id, context.uow_factory(), context.clock.now())
-    if found.visit.clinician_id != clinician_id:
+    choice = move_choice(booked.slot_id, context.uow_factory(), context.clock.now())
+    if choice.visit.clinician_id != clinician_id:
         raise InvalidInput(f"slot {move} is not in this clinician's week")
-    return {"moving": found}
+    return {"moving": choice}
 
 
 def again(

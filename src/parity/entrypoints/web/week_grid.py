@@ -62,31 +62,31 @@ def _open_block(slot: Slot, week: ClinicianWeek, now: datetime) -> Block | None:
 
 def _slot_blocks(week: ClinicianWeek, now: datetime) -> list[Block]:
     booked = _live(week.appointments)
-    found = []
+    blocks = []
     for slot in week.slots:
         visit = booked.get(slot.id)
         block = _visit_block(slot, visit, week) if visit else _open_block(slot, week, now)
         if block is not None:
-            found.append(block)
-    return found
+            blocks.append(block)
+    return blocks
 
 
 def _other_blocks(week: ClinicianWeek) -> list[Block]:
-    found = [
+    blocks = [
         Block("ipc", b.start, b.end, "Protected IPC time · not bookable") for b in week.protected
     ]
-    found += [
+    blocks += [
         Block("admin", start, end, "Admin / meetings")
         for start, end in week.admin
         if not any(e.start < end and start < e.end for e in week.absences)
     ]
-    found += [Block(e.kind.value, e.start, e.end, _absence(e)) for e in week.absences]
-    return found
+    blocks += [Block(e.kind.value, e.start, e.end, _absence(e)) for e in week.absences]
+    return blocks
 
 
-def _absence(found: AvailabilityException) -> str:
+def _absence(absence: AvailabilityException) -> str:
     names = {"pto": "PTO", "extra-hours": "Extra hours", "admin": "Admin"}
-    return f"{names.get(found.kind.value, found.kind.value)}{': ' + found.reason if found.reason else ''}"
+    return f"{names.get(absence.kind.value, absence.kind.value)}{': ' + absence.reason if absence.reason else ''}"
 
 
 def day_columns(week: ClinicianWeek, tz: ZoneInfo, now: datetime) -> list[Day]:

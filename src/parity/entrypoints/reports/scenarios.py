@@ -142,7 +142,7 @@ def summary_csv(outcomes: Sequence[ScenarioOutcome]) -> str:
 
 def to_html(outcomes: Sequence[ScenarioOutcome], run: dict[str, Any]) -> str:
     environment = Environment(
-        loader=PackageLoader("parity.entrypoints", "templates"),
+        loader=PackageLoader("parity.entrypoints.reports", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
     )
     charts = [

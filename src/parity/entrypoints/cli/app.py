@@ -16,16 +16,18 @@ from parity.adapters.rules_files import load_rules
 from parity.bootstrap import build_simulation
 from parity.config import Settings
 from parity.domain.errors import ParityError
-from parity.entrypoints.calibrate_commands import print_run_figures
-from parity.entrypoints.calibrate_commands import register as register_calibrate_commands
-from parity.entrypoints.optimize_commands import register as register_optimize_commands
-from parity.entrypoints.report_commands import register as register_report_commands
-from parity.entrypoints.scenario_commands import register as register_scenario_commands
-from parity.entrypoints.service_commands import register as register_service_commands
-from parity.entrypoints.user_commands import register as register_user_commands
-from parity.entrypoints.waitlist_commands import register as register_waitlist_commands
+from parity.entrypoints.cli.calibrate import print_run_figures
+from parity.entrypoints.cli.calibrate import register as register_calibrate_commands
+from parity.entrypoints.cli.deployment import register as register_service_commands
+from parity.entrypoints.cli.optimize import register as register_optimize_commands
+from parity.entrypoints.cli.reports import register as register_report_commands
+from parity.entrypoints.cli.scenarios import register as register_scenario_commands
+from parity.entrypoints.cli.users import register as register_user_commands
+from parity.entrypoints.cli.waitlist import register as register_waitlist_commands
 from parity.simulation.booking_policy import BookingPolicy
+from parity.simulation.engine import Simulation
 from parity.simulation.run_figures import run_figures
+from parity.simulation.run_state import SimulationRun
 from parity.simulation.summary import Summary, summarise
 
 app = typer.Typer(
@@ -130,40 +132,34 @@ def simulate(
             booking=policy,
             settle=settle,
         )
-        with Progress(
-            TextColumn("[bold]simulating[/] {task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total} days"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=errors,
-            transient=as_json,
-        ) as progress:
-            task = progress.add_task(f"{region} x{scale:g}, {contract}, {policy}", total=None)
-            run = simulation.run(
-                lambda done, total: progress.update(task, completed=done, total=total)
-            )
+        run = _run_with_progress(simulation, f"{region} x{scale:g}, {contract}, {policy}", as_json)
         summary = summarise(run.uow, simulation.policy, simulation.config, members)
     except ParityError as error:
         raise _fail(error.message) from None
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "contract": contract,
-                    "region": region,
-                    "scale": scale,
-                    "weeks": weeks,
-                    "policy": str(policy),
-                    "bookings": run.bookings,
-                    **summary.as_dict(),
-                    **run_figures(run, simulation.config),
-                }
-            )
-        )
+        facts = {"contract": contract, "region": region, "scale": scale, "weeks": weeks}
+        figures = {"policy": str(policy), "bookings": run.bookings, **summary.as_dict()}
+        typer.echo(json.dumps(facts | figures | run_figures(run, simulation.config)))
         return
     _print_summary(summary, contract, run.bookings)
     print_run_figures(console, run, simulation.config)
+
+
+def _run_with_progress(simulation: Simulation, label: str, quiet: bool) -> SimulationRun:
+    """Run the simulation with a progress bar on stderr (cleared afterwards when `quiet`)."""
+    with Progress(
+        TextColumn("[bold]simulating[/] {task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} days"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=quiet,
+    ) as progress:
+        task = progress.add_task(label, total=None)
+        return simulation.run(
+            lambda done, total: progress.update(task, completed=done, total=total)
+        )
 
 
 def _print_summary(summary: Summary, contract: str, bookings: int) -> None:

@@ -13,8 +13,14 @@ from rich.table import Table
 from parity.bootstrap import Runtime
 from parity.domain.corrective import ActionStatus
 from parity.domain.errors import ParityError
-from parity.entrypoints.report_files import evidence_csv, evidence_json, to_csv, to_html, to_json
-from parity.entrypoints.service_commands import fail, open_runtime
+from parity.entrypoints.cli.deployment import fail, open_runtime
+from parity.entrypoints.reports.compliance import (
+    evidence_csv,
+    evidence_json,
+    to_csv,
+    to_html,
+    to_json,
+)
 from parity.services.compliance_report import ComplianceReport, build_report
 from parity.services.corrective import AddAction, add_action, detect_findings, move_action
 from parity.services.evidence_trail import evidence_documents

@@ -1,7 +1,6 @@
 """The scenario lab's adapter to the scenario simulator (ADR 0005): the packaged scenarios,
 a small Monte Carlo comparison run in this process, and a comparison saved by
-`parity scenarios compare` read back from its monthly CSV. The simulator is imported when
-called; without it the lab shows a "not available yet" panel (see `hooks.Unavailable`).
+`parity scenarios compare` read back from its monthly CSV.
 """
 
 from __future__ import annotations
@@ -12,15 +11,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from parity.adapters.rules_files import data_dir
 from parity.domain.errors import InvalidInput
-from parity.entrypoints.charts import Series
-from parity.entrypoints.web.hooks import Unavailable
+from parity.entrypoints.reports.charts import Series
+from parity.simulation.montecarlo import plan_jobs, run_jobs
+from parity.simulation.outcomes import ScenarioOutcome, outcomes
+from parity.simulation.scenario_run import RunSettings
+from parity.simulation.scenarios import DEFAULTS, load_scenario
 
-SCENARIO_WIRING = (
-    "parity.simulation.scenarios.load_scenario, parity.simulation.montecarlo.plan_jobs/"
-    "run_jobs, parity.simulation.scenario_run.RunSettings and "
-    "parity.simulation.outcomes.outcomes (ADR 0005)"
-)
 # The monthly figures charted, with titles and axis formats.
 FANS = (
     ("initial_within_standard", "Initial offers within standard", ".0%"),
@@ -67,21 +65,14 @@ class Comparison:
     headline: list[Headline] = field(default_factory=list)
 
 
-def scenario_choices() -> list[ScenarioChoice] | Unavailable:
+def scenario_choices() -> list[ScenarioChoice]:
     """The packaged scenarios (data/scenarios/*.toml, without the shared defaults)."""
-    try:
-        from parity.adapters.rules_files import data_dir
-        from parity.simulation.scenarios import DEFAULTS, load_scenario
-    except ImportError:
-        return Unavailable(
-            "scenario lab", "the scenario simulator is not built yet", SCENARIO_WIRING
-        )
-    found = []
+    choices = []
     for path in sorted(data_dir("scenarios").glob("*.toml")):
         if path.stem != DEFAULTS:
             scenario = load_scenario(path.stem)
-            found.append(ScenarioChoice(scenario.name, scenario.title, scenario.contract.name))
-    return found
+            choices.append(ScenarioChoice(scenario.name, scenario.title, scenario.contract.name))
+    return choices
 
 
 @dataclass(frozen=True)
@@ -96,18 +87,9 @@ class RunAsked:
 Progress = Callable[[int, int], None]
 
 
-def run_comparison(asked: RunAsked, progress: Progress) -> Comparison | Unavailable:
+def run_comparison(asked: RunAsked, progress: Progress) -> Comparison:
     """Run every scenario `runs` times in this process (common random numbers), as
     `parity scenarios compare --workers 0` does; `progress(done, total)` after each run."""
-    try:
-        from parity.simulation.montecarlo import plan_jobs, run_jobs
-        from parity.simulation.outcomes import outcomes
-        from parity.simulation.scenario_run import RunSettings
-        from parity.simulation.scenarios import load_scenario
-    except ImportError:
-        return Unavailable(
-            "scenario lab", "the scenario simulator is not built yet", SCENARIO_WIRING
-        )
     scenarios = [load_scenario(name) for name in asked.names]
     jobs = plan_jobs(scenarios, asked.runs, asked.seed)
     done = [0]
@@ -117,33 +99,38 @@ def run_comparison(asked: RunAsked, progress: Progress) -> Comparison | Unavaila
         progress(done[0], len(jobs))
 
     results = run_jobs(jobs, RunSettings(asked.years, asked.scale, 0), progress=tick)
-    found = outcomes(scenarios, results)
+    compared = outcomes(scenarios, results)
     source = f"run here: {asked.runs} runs × {asked.years} year(s) at scale {asked.scale:g}"
     return Comparison(
-        source,
-        [o.scenario.name for o in found],
-        {
-            key: [
-                Series(
-                    o.scenario.name,
-                    o.months,
-                    [b.mean for b in o.monthly[key]],
-                    [b.low for b in o.monthly[key]],
-                    [b.high for b in o.monthly[key]],
-                )
-                for o in found
-            ]
-            for key, _, _ in FANS
-            if all(key in o.monthly for o in found)
-        },
-        [
-            Headline(
-                label, kind, [(o.life[key].mean, o.life[key].low, o.life[key].high) for o in found]
-            )
-            for key, label, kind in HEADLINE
-            if all(key in o.life for o in found)
-        ],
+        source, [o.scenario.name for o in compared], _fans(compared), _headline(compared)
     )
+
+
+def _fans(compared: list[ScenarioOutcome]) -> dict[str, list[Series]]:
+    """Each charted monthly figure: one band (mean, 5th and 95th percentile) per scenario."""
+    return {
+        key: [
+            Series(
+                o.scenario.name,
+                o.months,
+                [b.mean for b in o.monthly[key]],
+                [b.low for b in o.monthly[key]],
+                [b.high for b in o.monthly[key]],
+            )
+            for o in compared
+        ]
+        for key, _, _ in FANS
+        if all(key in o.monthly for o in compared)
+    }
+
+
+def _headline(compared: list[ScenarioOutcome]) -> list[Headline]:
+    """The figures over the contract's life, each scenario's mean and band side by side."""
+    return [
+        Headline(label, kind, [(o.life[k].mean, o.life[k].low, o.life[k].high) for o in compared])
+        for k, label, kind in HEADLINE
+        if all(k in o.life for o in compared)
+    ]
 
 
 # -- a comparison saved by `parity scenarios compare` ---------------------------------------

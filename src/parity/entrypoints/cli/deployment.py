@@ -22,9 +22,9 @@ from parity.domain.errors import ParityError
 from parity.domain.schedule import week_start_of
 from parity.entrypoints.api import asgi
 from parity.entrypoints.api.app import create_app
+from parity.entrypoints.cli.users import add_demo_users
 from parity.entrypoints.security import SecurityConfig
 from parity.entrypoints.security.proxies import uvicorn_proxy_options
-from parity.entrypoints.user_commands import add_demo_users
 from parity.services.imports import COLUMNS, import_rows
 from parity.services.members import register_member
 from parity.services.requests import RequestCare, open_request
@@ -93,15 +93,7 @@ def open_backlog(simulation: Simulation, count: int, now: datetime) -> int:
         member = simulation.region.member(rng.randrange(simulation.region.member_count))
         register_member(member, simulation.uow)
         visit, provider_class, prior_auth = simulation.demand.visit_and_class(rng)
-        cmd = RequestCare(
-            member.id,
-            visit,
-            provider_class,
-            member.language,
-            member.modalities,
-            member.clinic_id,
-            prior_authorization=prior_auth,
-        )
+        cmd = RequestCare.of_member(member, visit, provider_class, prior_authorization=prior_auth)
         open_request(cmd, simulation.uow, clock, simulation.policy)
     return count
 
@@ -144,14 +136,8 @@ def serve(
     """Serve the FHIR R4 API (OpenAPI docs at /docs)."""
     runtime = open_runtime()
     if load_demo_data and runtime.is_empty():
-        load_demo(
-            runtime,
-            weeks=4,
-            scale=1.0,
-            region="demo",
-            contract=runtime.settings.contract,
-            backlog=40,
-        )
+        contract = runtime.settings.contract
+        load_demo(runtime, weeks=4, scale=1.0, region="demo", contract=contract, backlog=40)
     console.print(
         f"Parity FHIR API on [bold]http://{host}:{port}/[/]  (docs: http://{host}:{port}/docs)"
     )
@@ -165,8 +151,14 @@ def serve(
         app = create_app(runtime.uow, runtime.policy, runtime.clock, security, links)
         asgi.settle()
         uvicorn.run(app, host=host, port=port, **SERVER_OPTIONS, **proxies)
-        return
-    # Several processes: each worker builds its own app from the environment.
+    else:
+        _serve_in_workers(runtime, host, port, workers, proxies)
+
+
+def _serve_in_workers(
+    runtime: Runtime, host: str, port: int, workers: int, proxies: dict[str, Any]
+) -> None:
+    """Several processes: each worker builds its own app from the environment."""
     os.environ["PARITY_DATABASE_URL"] = runtime.settings.database_url
     uvicorn.run(
         "parity.entrypoints.api.asgi:create",

@@ -52,13 +52,17 @@ def _threshold(figure: Any, level: float, *, across: bool = False) -> None:
         figure.add_hline(y=level, line=line, annotation_text=text, annotation_position="top left")
 
 
+def _decided(report: ComplianceReport, breakdown: str, cls: str) -> list[dict[str, Any]]:
+    """A breakdown's rows for one class of standard (urgent, non-urgent) that decided any
+    request: a share of nothing is not drawn."""
+    return [m for m in report.breakdowns[breakdown] if m["key"][1] == cls and m["decided"]]
+
+
 def trend(report: ComplianceReport, threshold: float) -> Chart:
     """Share offered within standard by week of request, urgent and non-urgent."""
     figure = go.Figure()
     for cls in ("urgent", "non-urgent"):
-        points = [
-            m for m in report.breakdowns["by_week_class"] if m["key"][1] == cls and m["decided"]
-        ]
+        points = _decided(report, "by_week_class", cls)
         figure.add_trace(
             go.Scatter(
                 x=[m["key"][0] for m in points],
@@ -81,9 +85,7 @@ def clinics(report: ComplianceReport, names: Mapping[str, str], threshold: float
     """Share within standard per clinic, urgent and non-urgent side by side."""
     figure = go.Figure()
     for cls in ("urgent", "non-urgent"):
-        points = [
-            m for m in report.breakdowns["by_clinic_class"] if m["key"][1] == cls and m["decided"]
-        ]
+        points = _decided(report, "by_clinic_class", cls)
         figure.add_trace(
             go.Bar(
                 y=[_short(names.get(m["key"][0], m["key"][0])) for m in points],
@@ -101,11 +103,11 @@ def clinics(report: ComplianceReport, names: Mapping[str, str], threshold: float
 
 
 def causes(report: ComplianceReport) -> Chart:
-    found = report.causes.most_common()
+    ranked = report.causes.most_common()
     figure = go.Figure(
         go.Bar(
-            x=[n for _, n in found],
-            y=[c.replace("-", " ") for c, _ in found],
+            x=[n for _, n in ranked],
+            y=[c.replace("-", " ") for c, _ in ranked],
             orientation="h",
             marker={"color": THRESHOLD},
         )
@@ -117,15 +119,15 @@ def causes(report: ComplianceReport) -> Chart:
 def waits(report: ComplianceReport) -> Chart:
     figure = go.Figure()
     for colour, standard in zip(SERIES, sorted({r.standard for r in report.rows}), strict=False):
-        found = [
+        waits = [
             r.wait_business_days
             for r in report.rows
             if r.standard == standard and r.wait_business_days is not None
         ]
-        if found:
+        if waits:
             figure.add_trace(
                 go.Histogram(
-                    x=found, name=standard, opacity=0.75, xbins={"size": 1}, marker_color=colour
+                    x=waits, name=standard, opacity=0.75, xbins={"size": 1}, marker_color=colour
                 )
             )
     figure.update_layout(barmode="overlay")

@@ -16,8 +16,8 @@ from parity.domain.errors import ParityError
 from parity.domain.messages import Message
 from parity.domain.waitlist import Preferences
 from parity.domain.workforce import Modality
+from parity.entrypoints.cli.deployment import fail, open_runtime
 from parity.entrypoints.security.context import SecurityConfig
-from parity.entrypoints.service_commands import fail, open_runtime
 from parity.services.notifications import send_due
 from parity.services.waitlist import JoinWaitlist, join_waitlist, leave_waitlist, ranked_waitlist
 from parity.services.waitlist_sweep import sweep_waitlist
@@ -32,12 +32,12 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def show() -> None:
     """The open waitlist, ranked: clinic-cancelled first, then least time to the deadline."""
     runtime = open_runtime()
-    found = ranked_waitlist(runtime.uow(), runtime.clock)
+    ranked = ranked_waitlist(runtime.uow(), runtime.clock)
     tz = runtime.policy.rules.timezone
-    table = Table(title=f"Waitlist ({len(found)} open)")
+    table = Table(title=f"Waitlist ({len(ranked)} open)")
     for column in ("rank", "request", "member", "standard", "deadline", "reason", "status"):
         table.add_column(column)
-    for rank, entry in enumerate(found, 1):
+    for rank, entry in enumerate(ranked, 1):
         table.add_row(
             str(rank),
             str(entry.request_id),

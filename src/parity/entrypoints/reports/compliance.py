@@ -15,7 +15,7 @@ import plotly.io
 from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
-from parity.entrypoints.charts import compliance as compliance_charts
+from parity.entrypoints.reports.charts import compliance as compliance_charts
 from parity.services.compliance_report import ComplianceReport
 
 DEFAULT_THRESHOLD = 0.7
@@ -196,7 +196,7 @@ def _cell(value: Any) -> Any:
 
 def to_html(report: ComplianceReport) -> str:
     environment = Environment(
-        loader=PackageLoader("parity.entrypoints", "templates"),
+        loader=PackageLoader("parity.entrypoints.reports", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
     )
     # The same figures as the dashboard's (one definition of each chart), drawn inline.

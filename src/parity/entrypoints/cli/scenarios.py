@@ -15,8 +15,8 @@ from rich.table import Table
 
 from parity.adapters.rules_files import data_dir, load_region, load_rules
 from parity.domain.errors import ParityError
-from parity.entrypoints.scenario_files import monthly_csv, summary_csv, to_html
-from parity.entrypoints.tornado_commands import register as register_tornado
+from parity.entrypoints.cli.tornado import register as register_tornado
+from parity.entrypoints.reports.scenarios import monthly_csv, summary_csv, to_html
 from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.ipc_hour import EMPLOYER_ESTIMATE, first_principles, simulated
 from parity.simulation.montecarlo import dask_client, plan_jobs, run_jobs
@@ -130,7 +130,7 @@ def compare(
 
 def _print_paired(found: list[ScenarioOutcome]) -> None:
     """Each scenario minus the first, run by run: mean and 90 % confidence interval."""
-    from parity.entrypoints.scenario_files import HEADLINE, show
+    from parity.entrypoints.reports.scenarios import HEADLINE, show
 
     first = found[0].scenario.name
     table = Table(title=f"Paired difference from {first}: mean [90 % confidence interval]")
@@ -172,7 +172,7 @@ def _write(found: list[ScenarioOutcome], output: Path, facts: dict[str, object])
 
 
 def _print_headline(found: list[ScenarioOutcome]) -> None:
-    from parity.entrypoints.scenario_files import HEADLINE, show
+    from parity.entrypoints.reports.scenarios import HEADLINE, show
 
     table = Table(title="Over the contract's life: mean [5th – 95th percentile of runs]")
     table.add_column("figure")

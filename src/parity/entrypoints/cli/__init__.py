@@ -1,0 +1,1 @@
+"""The `parity` command line: one module per group of commands; app.py builds the app."""
