@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from parity.adapters.fhir_audit import audit_event
+from parity.adapters.fhir.audit import audit_event
 from parity.domain.audit_query import OUTCOME_STATUSES, AuditQuery
 from parity.domain.errors import InvalidInput
 from parity.domain.ids import text_reference

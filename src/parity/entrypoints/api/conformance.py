@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from parity.adapters import fhir_definitions
+from parity.adapters.fhir import definitions as fhir_definitions
 from parity.domain.errors import NotFound
 from parity.entrypoints.api.context import Base
 from parity.entrypoints.api.responses import FhirResponse

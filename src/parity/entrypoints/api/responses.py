@@ -19,8 +19,8 @@ import orjson
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from parity.adapters import fhir_versions
 from parity.adapters.fhir import Json, concept
+from parity.adapters.fhir import versions as fhir_versions
 from parity.domain.errors import InvalidInput, ParityError
 from parity.entrypoints.api.context import Paging
 
