@@ -36,8 +36,6 @@ from parity.adapters.fhir.parameters import (
     Parameters,
     appointment_reference,
     parse_datetime,
-    parse_int_id,
-    reference_id,
 )
 from parity.adapters.fhir.resources import (
     appointment,
@@ -95,7 +93,6 @@ __all__ = [
     "modality_for",
     "offer_task",
     "parse_datetime",
-    "parse_int_id",
     "parse_protected_slot_id",
     "parse_task_id",
     "patient",
@@ -106,7 +103,6 @@ __all__ = [
     "protected_slot",
     "protected_slot_id",
     "reference",
-    "reference_id",
     "referral_task",
     "schedule",
     "service_request",

@@ -17,16 +17,8 @@ from parity.domain.errors import InvalidInput
 
 # -- parsing: FHIR inputs to Parity's terms ----------------------------------------------
 
-
-def parse_int_id(text: str, resource_type: str) -> int:
-    """A numeric id in a path, in its one spelling (no padding, sign or Unicode digits)."""
-    return ids.path_number(text, resource_type)
-
-
-def reference_id(text: str, resource_type: str) -> str:
-    """The id of a relative reference `Type/id` (or a bare id), in its one spelling: an
-    absolute URL, another type or padding is refused (ADR 0012)."""
-    return ids.reference(text, resource_type)
+# The most results an operation parameter may ask for (`$find`'s `_count`, R4 `positiveInt`).
+MAX_COUNT = 100
 
 
 def parse_datetime(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -34,7 +26,7 @@ def parse_datetime(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
     clinic-local (the law's dates are the clinic's dates). A local time the clocks skipped
     (spring forward) is refused; one they showed twice (fall back) needs an offset."""
     try:
-        if len(text) == 10:
+        if len(text) == len("YYYY-MM-DD"):  # a date, not a dateTime
             day = date.fromisoformat(text)
             start = datetime.combine(day, time(0), tzinfo=tz)
             return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
@@ -100,8 +92,8 @@ class Parameters:
         found = self.one(name)
         value = None if found is None else found.get("valueInteger", found.get("valuePositiveInt"))
         number = value if isinstance(value, int) and not isinstance(value, bool) else 0
-        if found is not None and not 0 < number <= 100:
-            raise InvalidInput(f"parameter {name} must be a valueInteger from 1 to 100")
+        if found is not None and not 0 < number <= MAX_COUNT:
+            raise InvalidInput(f"parameter {name} must be a valueInteger from 1 to {MAX_COUNT}")
         return None if found is None else number
 
     def resource(self, name: str, resource_type: str) -> Json | None:
@@ -142,7 +134,7 @@ def _text_of(name: str, parameter: Json) -> str:
 
 def _first_reference(value: Any, resource_type: str) -> str:
     if isinstance(value, list) and value and isinstance(value[0], dict):
-        return reference_id(str(value[0].get("reference", "")), resource_type)
+        return ids.reference(str(value[0].get("reference", "")), resource_type)
     return ""
 
 
@@ -150,6 +142,6 @@ def appointment_reference(resource: Json) -> tuple[int, int]:
     """The (request, slot) an Appointment resource points at, through `basedOn` and `slot`."""
     request = _first_reference(resource.get("basedOn"), "ServiceRequest")
     found = _first_reference(resource.get("slot"), "Slot")
-    if not (request.isdigit() and found.isdigit() and len(request + found) <= 36):
+    if not (ids.is_number(request) and ids.is_number(found)):
         raise InvalidInput("appt-resource needs basedOn ServiceRequest/{id} and slot Slot/{id}")
     return int(request), int(found)

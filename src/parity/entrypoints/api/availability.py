@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from parity.adapters import fhir
 from parity.domain.errors import InvalidInput
+from parity.domain.ids import path_number
 from parity.domain.schedule import ProtectedTime, Slot, SlotStatus
 from parity.entrypoints.api.context import Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, search_results
@@ -54,7 +55,7 @@ def slot_resource(uow: Uow, slot_id: str) -> fhir.Json:
     if slot_id.startswith("ipc-"):
         clinician_id, start = fhir.parse_protected_slot_id(slot_id)
         return fhir.protected_slot(queries.protected_block(uow, clinician_id, start))
-    return fhir.slot(queries.slot(uow, fhir.parse_int_id(slot_id, "Slot")))
+    return fhir.slot(queries.slot(uow, path_number(slot_id, "Slot")))
 
 
 @router.get("/Slot/{slot_id}", summary="Read a slot (or a protected block, ipc-…)")
