@@ -8,7 +8,7 @@ their string values; instants through `UtcDateTime`.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -29,6 +29,7 @@ from sqlalchemy import (
     true,
 )
 
+from parity.adapters.clock import SystemClock
 from parity.adapters.sql.column_types import JsonDocument, ModalityTuple, TextTuple, UtcDateTime
 from parity.domain.audit import AuditAction
 from parity.domain.care import (
@@ -85,6 +86,16 @@ def _version() -> Column[int]:
     return Column("version", Integer, nullable=False, server_default=text("1"))
 
 
+def _last_updated() -> Column[datetime]:
+    # When the row last changed (FHIR `meta.lastUpdated`, docs/adr/0015): set on insert and
+    # by every Core UPDATE that does not set it itself (`onupdate`), whichever code path.
+    return Column("last_updated", UtcDateTime, nullable=True, default=_now, onupdate=_now)
+
+
+def _now() -> datetime:
+    return SystemClock().now()
+
+
 def _request_ref() -> Column[int]:
     return Column("request_id", ForeignKey("care_requests.id"), nullable=False, index=True)
 
@@ -100,6 +111,7 @@ clinics = Table(
     Column("lat", Float, nullable=False),
     Column("lon", Float, nullable=False),
     _version(),
+    _last_updated(),
 )
 
 clinicians = Table(
@@ -113,6 +125,7 @@ clinicians = Table(
     Column("fte", Float, nullable=False),
     Column("clinic_ids", TextTuple, nullable=False),
     _version(),
+    _last_updated(),
 )
 
 clinician_languages = Table(
@@ -164,6 +177,11 @@ slots = Table(
     Column("end", UtcDateTime, nullable=False),
     Column("kind", enum_of(BlockKind), nullable=False),
     Column("status", enum_of(SlotStatus), nullable=False),
+    # A counter bumped by every Core UPDATE (booking, hold, release: adapters/sql/slots.py).
+    Column(
+        "version", Integer, nullable=False, server_default=text("1"), onupdate=text("version + 1")
+    ),
+    _last_updated(),
     Index(None, "clinician_id", "start"),
     # "Earliest free slot" walks free slots in start order: a partial index holds only them.
     Index(
@@ -216,6 +234,7 @@ members = Table(
     Column("email", String, nullable=False),
     Column("extra", JsonDocument, nullable=False),
     _version(),
+    _last_updated(),
     # Member look-up (migration r0010, docs/adr/0015): name parts, gender; indexed below.
     Column("family", String, nullable=False, server_default=""),
     Column("given", String, nullable=False, server_default=""),
@@ -267,6 +286,7 @@ care_requests = Table(
     Column("withdrawn_at", UtcDateTime, nullable=True),
     Column("withdrawn_by", String, nullable=True),
     _version(),
+    _last_updated(),
 )
 
 holds = Table(
@@ -279,6 +299,7 @@ holds = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("status", enum_of(HoldStatus), nullable=False, index=True),
     _version(),
+    _last_updated(),
 )
 
 offers = Table(
@@ -299,6 +320,7 @@ offers = Table(
     Column("response_channel", enum_of(Channel), nullable=True),
     Column("response_note", String, nullable=False, server_default=""),
     _version(),
+    _last_updated(),
 )
 
 appointments = Table(
@@ -320,6 +342,7 @@ appointments = Table(
     Column("cancelled_at", UtcDateTime, nullable=True),
     Column("cancel_reason", String, nullable=False),
     _version(),
+    _last_updated(),
     Index(None, "clinician_id", "start"),
     # A slot carries at most one live booking, and a request at most one, whatever code
     # path writes them (the migration creates these; see r0002).
@@ -354,6 +377,7 @@ referrals = Table(
     Column("appointment_at", UtcDateTime, nullable=True),
     Column("in_network_cost_sharing", Boolean, nullable=False, server_default=true()),
     _version(),
+    _last_updated(),
 )
 
 clinical_exceptions = Table(
@@ -369,6 +393,7 @@ clinical_exceptions = Table(
     Column("clinician_id", String, nullable=True),
     Column("late", Boolean, nullable=False, server_default=false()),
     _version(),
+    _last_updated(),
 )
 
 courses = Table(
