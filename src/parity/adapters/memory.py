@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import fields, is_dataclass, replace
 from datetime import date, datetime
 from functools import partial
@@ -18,6 +18,7 @@ from operator import attrgetter
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
+from parity.adapters.clock import SystemClock
 from parity.adapters.memory_member_search import MemoryAuditReader, MemoryMemberSearch
 from parity.adapters.memory_scope import (
     MemoryLoginAttempts,
@@ -32,6 +33,7 @@ from parity.domain.errors import InvalidInput, NotFound, SlotUnavailable
 from parity.domain.holds import Hold
 from parity.domain.members import Member
 from parity.domain.messages import Message
+from parity.domain.ports import Clock, RecordStamp
 from parity.domain.schedule import (
     AvailabilityException,
     IpcWeek,
@@ -49,9 +51,11 @@ Undo = Callable[[], None]
 
 
 class UndoLog:
-    """Undo entries, newest first, plus first-touch snapshots of mutable records."""
+    """Undo entries, newest first, plus first-touch snapshots of mutable records; and the
+    clock that dates each record's changes (`RecordStamp`, docs/adr/0015)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()
         self.entries: list[Undo] = []
         self.active = False
         self._touched: set[int] = set()
@@ -121,13 +125,37 @@ def _restore(item: object, names: tuple[str, ...], saved: tuple[Any, ...]) -> No
         setattr(item, name, value)
 
 
-class MemoryRepository(Generic[T]):
+class Stamped:
+    """Each record's stamp: written once when added, again on every `save` or move, as the
+    SQL store bumps its `version` and `last_updated` columns (undone on rollback)."""
+
+    def __init__(self, log: UndoLog) -> None:
+        self._log = log
+        self._stamps: dict[Any, RecordStamp] = {}
+
+    def bump(self, key: Any) -> None:
+        prior = self._stamps.get(key)
+        version = prior.version + 1 if prior is not None else 1
+        self._stamps[key] = RecordStamp(version, self._log.clock.now())
+        self._log.push(partial(self._restore_stamp, key, prior))
+
+    def _restore_stamp(self, key: Any, prior: RecordStamp | None) -> None:
+        if prior is None:
+            self._stamps.pop(key, None)
+        else:
+            self._stamps[key] = prior
+
+    def stamps(self, keys: Iterable[Any]) -> dict[Any, RecordStamp]:
+        return {k: self._stamps[k] for k in keys if k in self._stamps}
+
+
+class MemoryRepository(Stamped, Generic[T]):
     """A dict of items by key with equality indexes on chosen attributes."""
 
     def __init__(
         self, log: UndoLog, name: str, key: str = "id", indexed: Iterable[str] = ()
     ) -> None:
-        self._log = log
+        super().__init__(log)
         self._name = name
         self._key = key
         self._items: dict[Any, T] = {}
@@ -147,6 +175,7 @@ class MemoryRepository(Generic[T]):
         for field, index in self._indexes.items():
             index[getattr(item, field)].append(item)
         self._log.added(item, partial(self._remove, key, item))
+        self.bump(key)
         return item
 
     def _remove(self, key: Any, item: T) -> None:
@@ -186,7 +215,10 @@ class MemoryRepository(Generic[T]):
         stored one (undone on rollback)."""
         key = getattr(item, self._key)
         stored = self._items.get(key)
-        if stored is None or stored is item:
+        if stored is None:
+            return
+        self.bump(key)
+        if stored is item:
             return
         self._swap(key, stored, item)
         self._log.push(partial(self._swap, key, item, stored))
@@ -198,9 +230,9 @@ class MemoryRepository(Generic[T]):
             index[getattr(new, field)].append(new)
 
 
-class MemorySlots:
+class MemorySlots(Stamped):
     def __init__(self, log: UndoLog) -> None:
-        self._log = log
+        super().__init__(log)
         self._slots: dict[int, Slot] = {}
         self._by_clinician: defaultdict[str, list[tuple[datetime, int]]] = defaultdict(list)
         self.index = AvailabilityIndex()
@@ -208,10 +240,12 @@ class MemorySlots:
 
     def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
         batch = list(slots)
+        added = RecordStamp(1, self._log.clock.now())
         for slot in batch:
             slot.id = slot.id or self._next_id
             self._next_id = max(self._next_id, slot.id + 1)
             self._slots[slot.id] = slot
+            self._stamps[slot.id] = added
         self._file_by_clinician(batch)
         self.index.add_many(batch, clinician)
         self._log.push(partial(self._drop_many, batch))
@@ -260,6 +294,7 @@ class MemorySlots:
         self.index.take(slot_id)
         slot.status = status
         self._log.push(partial(self._free, slot))
+        self.bump(slot_id)
         return slot
 
     def confirm(self, slot_id: int) -> Slot:
@@ -268,6 +303,7 @@ class MemorySlots:
             raise SlotUnavailable(f"slot {slot_id} is not held ({slot.status})", slot=slot_id)
         slot.status = SlotStatus.BUSY
         self._log.push(partial(setattr, slot, "status", SlotStatus.HELD))
+        self.bump(slot_id)
         return slot
 
     def _free(self, slot: Slot) -> None:
@@ -281,6 +317,7 @@ class MemorySlots:
         previous = slot.status
         self._free(slot)
         self._log.push(partial(self._retake, slot, previous))
+        self.bump(slot_id)
 
     def _retake(self, slot: Slot, status: SlotStatus) -> None:
         self.index.take(slot.id)
@@ -368,8 +405,8 @@ class MemoryIpcLedger:
 class MemoryUnitOfWork:
     """Holds the whole store in memory; each `with` block is one transaction."""
 
-    def __init__(self) -> None:
-        self._log = UndoLog()
+    def __init__(self, clock: Clock | None = None) -> None:
+        self._log = UndoLog(clock)
         log = self._log
         self.clinics = MemoryRepository[Clinic](log, "Clinic")
         self.clinicians = MemoryRepository[Clinician](log, "Clinician")
@@ -411,6 +448,7 @@ class MemoryUnitOfWork:
         self.member_scopes = MemoryMemberScopes(self)  # ADR 0012
         self.revoked_tokens = MemoryRevokedTokens()
         self.login_attempts = MemoryLoginAttempts()
+        self.stamps = MemoryStamps(self)  # ADR 0015: versionId and lastUpdated
 
     def __enter__(self) -> Self:
         self._log.begin()
@@ -431,6 +469,20 @@ class MemoryUnitOfWork:
 
     def rollback(self) -> None:
         self._log.unwind()
+
+
+class MemoryStamps:
+    """The stamps each repository keeps; `lock` needs nothing, as one transaction at a time
+    runs on the in-memory store."""
+
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def of(self, kind: str, keys: Collection[Any], lock: bool = False) -> dict[Any, RecordStamp]:
+        source = getattr(self._uow, kind)
+        if not isinstance(source, Stamped):
+            raise ValueError(f"{kind} records carry no stamps")
+        return source.stamps(keys)
 
 
 # -- users and the audit trail (ADR 0008) --------------------------------------------------------

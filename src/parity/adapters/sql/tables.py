@@ -461,6 +461,7 @@ waitlist_entries = Table(
     Column("passed_slot_ids", JsonDocument, nullable=False),
     Column("updated_at", UtcDateTime, nullable=True),
     _version(),
+    _last_updated(),
 )
 
 messages = Table(

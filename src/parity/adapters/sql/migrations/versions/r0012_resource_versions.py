@@ -37,6 +37,7 @@ KEPT_TIMES: dict[str, tuple[str, ...]] = {
     "appointments": ("cancelled_at", "booked_at"),
     "referrals": ("created_at",),
     "clinical_exceptions": ("recorded_at",),
+    "waitlist_entries": ("updated_at", "joined_at"),
 }
 KEEPING_NONE = ("clinics", "clinicians", "members", "slots")
 
