@@ -122,3 +122,37 @@ def test_members_import_with_their_home_clinic_and_modalities(policy: Policy) ->
     assert member.language == "spanish"
     assert member.birth_date is not None
     assert member.birth_date.year == 1980
+
+
+def test_imported_members_are_found_by_their_name_parts_gender_birth_date_and_phone(
+    policy: Policy,
+) -> None:
+    from datetime import date
+
+    uow = _full(policy)
+    members = b"""id,name,clinic_id,family,given,gender,birth_date,phone
+m1,Maria de la Cruz,north,de la Cruz,Maria,female,1990-04-02,555-0101
+m2,Li Wei,south,Li,Wei,male,,
+"""
+    assert _load(uow, policy, "members", members) == 2
+    with uow:
+        first = uow.members.get("m1")
+        second = uow.members.get("m2")
+    # the columns as written, not a split of `name` (which would say family "Cruz")
+    assert (first.family, first.given, first.gender) == ("de la Cruz", "Maria", "female")
+    assert (first.birth_date, first.phone) == (date(1990, 4, 2), "555-0101")
+    assert (second.family, second.given, second.gender) == ("Li", "Wei", "male")
+
+
+def test_a_member_row_with_a_gender_outside_fhirs_value_set_rejects_the_whole_file(
+    policy: Policy,
+) -> None:
+    uow = _full(policy)
+    members = b"""id,name,clinic_id,family,given,gender
+m1,Ann Lee,north,Lee,Ann,female
+m2,Bo Kim,north,Kim,Bo,x
+"""
+    with pytest.raises(ImportRejected, match=r"line 3.*gender"):
+        _load(uow, policy, "members", members)
+    with uow:
+        assert not uow.members.list()
