@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields, is_dataclass, replace
 from datetime import date, datetime
 from functools import partial
@@ -25,6 +25,7 @@ from parity.adapters.memory_scope import (
     MemoryMemberScopes,
     MemoryRevokedTokens,
 )
+from parity.adapters.memory_stamps import MemoryStamps, Stamped
 from parity.domain.audit import AuditEvent, AuditSearch, write_pending
 from parity.domain.availability import AvailabilityIndex, SlotQuery
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
@@ -125,30 +126,6 @@ def _restore(item: object, names: tuple[str, ...], saved: tuple[Any, ...]) -> No
         setattr(item, name, value)
 
 
-class Stamped:
-    """Each record's stamp: written once when added, again on every `save` or move, as the
-    SQL store bumps its `version` and `last_updated` columns (undone on rollback)."""
-
-    def __init__(self, log: UndoLog) -> None:
-        self._log = log
-        self._stamps: dict[Any, RecordStamp] = {}
-
-    def bump(self, key: Any) -> None:
-        prior = self._stamps.get(key)
-        version = prior.version + 1 if prior is not None else 1
-        self._stamps[key] = RecordStamp(version, self._log.clock.now())
-        self._log.push(partial(self._restore_stamp, key, prior))
-
-    def _restore_stamp(self, key: Any, prior: RecordStamp | None) -> None:
-        if prior is None:
-            self._stamps.pop(key, None)
-        else:
-            self._stamps[key] = prior
-
-    def stamps(self, keys: Iterable[Any]) -> dict[Any, RecordStamp]:
-        return {k: self._stamps[k] for k in keys if k in self._stamps}
-
-
 class MemoryRepository(Stamped, Generic[T]):
     """A dict of items by key with equality indexes on chosen attributes."""
 
@@ -156,6 +133,7 @@ class MemoryRepository(Stamped, Generic[T]):
         self, log: UndoLog, name: str, key: str = "id", indexed: Iterable[str] = ()
     ) -> None:
         super().__init__(log)
+        self._log = log
         self._name = name
         self._key = key
         self._items: dict[Any, T] = {}
@@ -233,6 +211,7 @@ class MemoryRepository(Stamped, Generic[T]):
 class MemorySlots(Stamped):
     def __init__(self, log: UndoLog) -> None:
         super().__init__(log)
+        self._log = log
         self._slots: dict[int, Slot] = {}
         self._by_clinician: defaultdict[str, list[tuple[datetime, int]]] = defaultdict(list)
         self.index = AvailabilityIndex()
@@ -240,7 +219,7 @@ class MemorySlots(Stamped):
 
     def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
         batch = list(slots)
-        added = RecordStamp(1, self._log.clock.now())
+        added = RecordStamp(1, self._log.clock.now())  # one write per slot, as in SQL
         for slot in batch:
             slot.id = slot.id or self._next_id
             self._next_id = max(self._next_id, slot.id + 1)
@@ -469,20 +448,6 @@ class MemoryUnitOfWork:
 
     def rollback(self) -> None:
         self._log.unwind()
-
-
-class MemoryStamps:
-    """The stamps each repository keeps; `lock` needs nothing, as one transaction at a time
-    runs on the in-memory store."""
-
-    def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._uow = uow
-
-    def of(self, kind: str, keys: Collection[Any], lock: bool = False) -> dict[Any, RecordStamp]:
-        source = getattr(self._uow, kind)
-        if not isinstance(source, Stamped):
-            raise ValueError(f"{kind} records carry no stamps")
-        return source.stamps(keys)
 
 
 # -- users and the audit trail (ADR 0008) --------------------------------------------------------

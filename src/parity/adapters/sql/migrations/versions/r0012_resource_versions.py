@@ -71,6 +71,12 @@ def upgrade() -> None:
     now = _migration_time()
     for table in KEEPING_NONE:
         op.get_bind().execute(sa.text(f"UPDATE {table} SET last_updated = :now"), {"now": now})
+    if dialect == "postgresql":
+        # Rows written by COPY (slots laid in bulk: statements.insert_many) skip the
+        # application's default; the server dates them. SQLite cannot add a column with a
+        # non-constant default, and its bulk inserts go through SQLAlchemy, which does.
+        for table in (*KEPT_TIMES, *KEEPING_NONE):
+            op.execute(f"ALTER TABLE {table} ALTER COLUMN last_updated SET DEFAULT now()")
 
 
 def downgrade() -> None:
