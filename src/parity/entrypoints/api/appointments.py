@@ -93,18 +93,21 @@ def search_appointments(
 ) -> FhirResponse:
     """`_id` alone reads each id (a visit, a hold or a proposal); with other parameters it
     narrows their search."""
-    if ids is not None and not (patient or practitioner or based_on or date or status):
-        read = read_each(tokens([ids]), lambda key: appointment_resource(context, uow, scope, key))
-        return versions.search(uow, request, base, read, lambda r: r, page)
-    search = queries.AppointmentSearch(
-        member_id=ref(patient, "Patient"),
-        clinician_id=ref(practitioner, "Practitioner"),
-        request_id=int_ref(based_on, "ServiceRequest"),
-        window=window(date or [], context.tz),
-        statuses=statuses(status or [], APPOINTMENT_STATUSES, "status", STATUS_SYSTEM),
-    )
-    found = queries.search_visits(uow, scope, search)
-    return versions.search(uow, request, base, found, visit_resource, page, ids)
+    with versions.reading(uow) as uow:
+        if ids is not None and not (patient or practitioner or based_on or date or status):
+            read = read_each(
+                tokens([ids]), lambda key: appointment_resource(context, uow, scope, key)
+            )
+            return versions.search(uow, request, base, read, lambda r: r, page)
+        search = queries.AppointmentSearch(
+            member_id=ref(patient, "Patient"),
+            clinician_id=ref(practitioner, "Practitioner"),
+            request_id=int_ref(based_on, "ServiceRequest"),
+            window=window(date or [], context.tz),
+            statuses=statuses(status or [], APPOINTMENT_STATUSES, "status", STATUS_SYSTEM),
+        )
+        found = queries.search_visits(uow, scope, search)
+        return versions.search(uow, request, base, found, visit_resource, page, ids)
 
 
 @router.post("/Appointment/{appointment_id}/$cancel", summary="Cancel a visit or release a hold")

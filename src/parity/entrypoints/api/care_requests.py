@@ -78,13 +78,14 @@ def search_requests(
     """Soonest effective deadline first: `status=active` is the scheduler's work queue.
     `_id` alone reads each request in the caller's scope; with other parameters it narrows
     their search."""
-    if ids is not None and not (patient or status):
-        read = read_each(tokens([ids]), lambda key: read_resource(context, uow, scope, key))
-        return versions.search(uow, request, base, read, lambda r: r, page)
-    wanted = statuses(status or [], REQUEST_STATUSES, "status", STATUS_SYSTEM)
-    found = queries.search_requests(uow, scope, ref(patient, "Patient"), wanted)
-    to_fhir = lambda r: request_resource(context, r)  # noqa: E731
-    return versions.search(uow, request, base, found, to_fhir, page, ids)
+    with versions.reading(uow) as uow:
+        if ids is not None and not (patient or status):
+            read = read_each(tokens([ids]), lambda key: read_resource(context, uow, scope, key))
+            return versions.search(uow, request, base, read, lambda r: r, page)
+        wanted = statuses(status or [], REQUEST_STATUSES, "status", STATUS_SYSTEM)
+        found = queries.search_requests(uow, scope, ref(patient, "Patient"), wanted)
+        to_fhir = lambda r: request_resource(context, r)  # noqa: E731
+        return versions.search(uow, request, base, found, to_fhir, page, ids)
 
 
 @router.post(

@@ -111,17 +111,18 @@ def search_tasks(
     """`_id` alone reads each Task in the caller's scope; with other parameters it narrows
     their search. `code=clinical-exception-to-do` with `practitioner`: that clinician's
     to-dos, of the members in the caller's scope."""
-    if ids is not None and not (based_on or patient or code):
-        read = read_each(tokens([ids]), lambda key: task_resource(context, uow, scope, key))
-        return versions.search(uow, request, base, read, lambda task: task, page)
-    if set(tokens(code or [])) == {TODO_CODE}:
-        todos = queries.kept(uow, scope, exception_todos(_practitioner(practitioner), uow))
-        return versions.search(uow, request, base, todos, todo_task, page)
-    codes = _codes(code)
-    asked = int_ref(based_on, "ServiceRequest"), ref(patient, "Patient")
-    found = queries.evidence(uow, scope, *asked)
-    tasks = [task for e in found for task in _tasks(context, e, codes)]
-    return versions.search(uow, request, base, tasks, lambda task: task, page, ids)
+    with versions.reading(uow) as uow:
+        if ids is not None and not (based_on or patient or code):
+            read = read_each(tokens([ids]), lambda key: task_resource(context, uow, scope, key))
+            return versions.search(uow, request, base, read, lambda task: task, page)
+        if set(tokens(code or [])) == {TODO_CODE}:
+            todos = queries.kept(uow, scope, exception_todos(_practitioner(practitioner), uow))
+            return versions.search(uow, request, base, todos, todo_task, page)
+        codes = _codes(code)
+        asked = int_ref(based_on, "ServiceRequest"), ref(patient, "Patient")
+        found = queries.evidence(uow, scope, *asked)
+        tasks = [task for e in found for task in _tasks(context, e, codes)]
+        return versions.search(uow, request, base, tasks, lambda task: task, page, ids)
 
 
 def _codes(values: list[str] | None) -> set[str]:

@@ -105,6 +105,14 @@ def versioned(uow: UnitOfWork, body: Json) -> FhirResponse:
     return FhirResponse(stamped(uow, body))
 
 
+@contextmanager
+def reading(uow: UnitOfWork) -> Iterator[UnitOfWork]:
+    """One transaction for a whole search: the queries, and the stamps of what they found,
+    so a page's versions are those of the content it shows."""
+    with uow:
+        yield cast(UnitOfWork, Joined(uow))
+
+
 def read(uow: UnitOfWork, render: Render) -> FhirResponse:
     """One resource, rendered and stamped in one transaction."""
     with uow:
