@@ -34,7 +34,7 @@ from parity.domain.errors import InvalidInput, NotFound, SlotUnavailable
 from parity.domain.holds import Hold
 from parity.domain.members import Member
 from parity.domain.messages import Message
-from parity.domain.ports import Clock, RecordStamp
+from parity.domain.ports import Clock
 from parity.domain.schedule import (
     AvailabilityException,
     IpcWeek,
@@ -219,7 +219,7 @@ class MemorySlots(Stamped):
 
     def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
         batch = list(slots)
-        added = RecordStamp(1, self._log.clock.now())  # one write per slot, as in SQL
+        added = (1, self._log.clock.now())  # one write per slot, as in SQL
         for slot in batch:
             slot.id = slot.id or self._next_id
             self._next_id = max(self._next_id, slot.id + 1)

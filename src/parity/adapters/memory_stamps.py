@@ -5,6 +5,7 @@ columns do, and a rollback restores them."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
+from datetime import datetime
 from functools import partial
 from typing import Any, Protocol
 
@@ -26,22 +27,23 @@ class Stamped:
 
     def __init__(self, log: ChangeLog) -> None:
         self._changes = log
-        self._stamps: dict[Any, RecordStamp] = {}
+        # (writes, last written) by key: plain tuples, as the simulator writes in a hot loop
+        self._stamps: dict[Any, tuple[int, datetime]] = {}
 
     def bump(self, key: Any) -> None:
-        prior = self._stamps.get(key)
-        version = prior.version + 1 if prior is not None else 1
-        self._stamps[key] = RecordStamp(version, self._changes.clock.now())
-        self._changes.push(partial(self._restore_stamp, key, prior))
+        stamps = self._stamps
+        prior = stamps.get(key)
+        stamps[key] = (prior[0] + 1 if prior is not None else 1, self._changes.clock.now())
+        self._changes.push(partial(self._restore, key, prior))
 
-    def _restore_stamp(self, key: Any, prior: RecordStamp | None) -> None:
+    def _restore(self, key: Any, prior: tuple[int, datetime] | None) -> None:
         if prior is None:
-            self._stamps.pop(key, None)
+            del self._stamps[key]
         else:
             self._stamps[key] = prior
 
     def stamps(self, keys: Iterable[Any]) -> dict[Any, RecordStamp]:
-        return {k: self._stamps[k] for k in keys if k in self._stamps}
+        return {k: RecordStamp(*self._stamps[k]) for k in keys if k in self._stamps}
 
 
 class MemoryStamps:
