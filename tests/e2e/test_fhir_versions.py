@@ -104,3 +104,37 @@ def test_hold_and_book_honour_if_match_on_the_proposal_and_the_hold(api: FhirCli
         f"/Appointment/{hold_id}/$book", headers={"If-Match": hold.headers["etag"]}
     )
     assert booked.status_code == 200, booked.text
+
+
+def test_an_offer_answer_and_the_offer_itself_honour_if_match(api: FhirClient) -> None:
+    proposal = _proposal(api)
+    request_path = f"/{_request_of(proposal)}"
+    offered_with = {"If-Match": 'W/"999"'}
+    slot = proposal["slot"][0]["reference"]
+    refused = api.http.post(
+        f"{request_path}/$offer", json=parameters(slot=slot, channel="phone"), headers=offered_with
+    )
+    assert refused.status_code == 412, refused.text
+    current = api.http.get(request_path).headers["etag"]
+    made = api.http.post(
+        f"{request_path}/$offer",
+        json=parameters(slot=slot, channel="phone"),
+        headers={"If-Match": current},
+    )
+    assert made.status_code == 200, made.text
+    task = made.json()
+    assert made.headers["etag"] == f'W/"{task["meta"]["versionId"]}"'
+    answer = parameters(channel="phone", note="prefers evenings")
+    stale = api.http.post(
+        f"/Task/{task['id']}/$decline",
+        json=answer,
+        headers={"If-Match": f'W/"{_version(task) + 1}"'},
+    )
+    assert stale.status_code == 412, stale.text
+    assert api.get(f"/Task/{task['id']}")["status"] == "requested"
+    declined = api.http.post(
+        f"/Task/{task['id']}/$decline", json=answer, headers={"If-Match": made.headers["etag"]}
+    )
+    assert declined.status_code == 200, declined.text
+    assert declined.json()["status"] == "rejected"
+    assert _version(declined.json()) == _version(task) + 1  # one write: the answer
