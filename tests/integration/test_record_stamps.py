@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 from sql_support import at
-from sqlalchemy import Engine, bindparam, text
+from sqlalchemy import Engine, bindparam, text, update
 from test_repositories import DEE, NORTH, SOUTH, TUESDAY
 
-from parity.adapters.sql import SqlUnitOfWork, engine_from_url
+from parity.adapters.sql import SqlUnitOfWork, engine_from_url, tables
 from parity.adapters.sql.column_types import UtcDateTime
 from parity.adapters.sql.schema import upgrade
 from parity.domain.members import Member
@@ -39,6 +39,23 @@ def test_each_save_and_upsert_counts_a_write_and_dates_it_no_earlier(uow: SqlUni
     assert last["m1"].version == 3
     assert last["m1"].last_updated is not None
     assert last["m1"].last_updated >= first.last_updated
+
+
+def test_any_core_update_counts_and_dates_a_write(uow: SqlUnitOfWork, engine: Engine) -> None:
+    with uow:
+        uow.clinics.add(NORTH)
+        uow.members.add(Member("m1", "Ada Lovelace", "north"))
+        uow.commit()
+    with uow:
+        before = uow.stamps.of("members", ["m1"])["m1"]
+    with engine.begin() as connection:  # no repository: a plain UPDATE
+        connection.execute(update(tables.members).values(phone="555-0100"))
+    with uow:
+        after = uow.stamps.of("members", ["m1"])["m1"]
+    assert after.version == before.version + 1
+    assert after.last_updated is not None
+    assert before.last_updated is not None
+    assert after.last_updated >= before.last_updated
 
 
 def test_a_slot_counts_every_move_a_booking_makes(uow: SqlUnitOfWork) -> None:

@@ -77,13 +77,19 @@ def enum_of(kind: type[StrEnum]) -> Enum:
     )
 
 
+_NEXT_VERSION = text("version + 1")
+
+
 def _id() -> Column[int]:
     return Column("id", Integer, primary_key=True, autoincrement=True)
 
 
 def _version() -> Column[int]:
     # Optimistic concurrency: `save` writes only the version it read (repositories.py).
-    return Column("version", Integer, nullable=False, server_default=text("1"))
+    # Any other Core UPDATE counts a write too (FHIR `meta.versionId`, docs/adr/0015).
+    return Column(
+        "version", Integer, nullable=False, server_default=text("1"), onupdate=_NEXT_VERSION
+    )
 
 
 def _last_updated() -> Column[datetime]:
