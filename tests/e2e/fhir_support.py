@@ -60,7 +60,8 @@ class Region:
 
 def build(policy: Policy) -> Region:
     """The demo region, registered and laid through the services, plus the members."""
-    store = MemoryUnitOfWork()
+    clock = SimulatedClock(NOW)
+    store = MemoryUnitOfWork(clock)  # dates each record's changes (meta.lastUpdated)
     synthetic = build_region(load_region("demo"), policy.contract, scale=1.0, seed=7)
     register_clinics(synthetic.clinics, store)
     for clinician, template in zip(synthetic.clinicians, synthetic.templates, strict=True):
@@ -70,7 +71,7 @@ def build(policy: Policy) -> Region:
         for member in MEMBERS:
             store.members.add(member)
         store.commit()
-    return Region(store, SimulatedClock(NOW), policy)
+    return Region(store, clock, policy)
 
 
 def validate(body: dict[str, Any]) -> dict[str, Any]:

@@ -143,7 +143,7 @@ def test_reads_carry_a_version_that_changes_with_the_resource(api: FhirClient) -
 def test_every_resource_in_a_search_carries_a_version_id(api: FhirClient) -> None:
     for path in ("/Practitioner", "/Location", "/Patient", "/PractitionerRole", "/Schedule"):
         for resource in matches(api.get(path)):
-            assert len(resource["meta"]["versionId"]) == 16, path
+            assert int(resource["meta"]["versionId"]) >= 1, path
 
 
 def test_a_state_change_with_a_stale_if_match_is_refused_with_412(api: FhirClient) -> None:
@@ -152,7 +152,7 @@ def test_a_state_change_with_a_stale_if_match_is_refused_with_412(api: FhirClien
     stale = api.http.post(
         f"/Appointment/{visit_id}/$cancel",
         json=parameters(cancelled_by="member"),
-        headers={"If-Match": 'W/"0000000000000000"'},
+        headers={"If-Match": 'W/"0"'},
     )
     assert stale.status_code == 412, stale.text
     assert stale.json()["resourceType"] == "OperationOutcome"

@@ -62,7 +62,7 @@ def appointment(
 
 
 def _row(record: Appointment) -> dict[str, Any]:
-    columns = set(tables.appointments.c.keys()) - {"id", "version"}
+    columns = set(tables.appointments.c.keys()) - {"id", "version", "last_updated"}
     return {name: getattr(record, name) for name in columns}
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
 from parity.adapters.csv_rows import read_rows
 from parity.adapters.memory import MemoryUnitOfWork
 from parity.domain.errors import InvalidInput
+from parity.domain.member_lookup import MemberQuery
+from parity.domain.scope import EVERYONE
 from parity.services.imports import COLUMNS, ImportRejected, import_rows
+from parity.services.member_search import find_members
 from parity.services.policy import Policy
 
 CLINICS = b"""id,name,address,county
@@ -122,3 +126,39 @@ def test_members_import_with_their_home_clinic_and_modalities(policy: Policy) ->
     assert member.language == "spanish"
     assert member.birth_date is not None
     assert member.birth_date.year == 1980
+
+
+def test_imported_members_are_found_by_their_name_parts_gender_birth_date_and_phone(
+    policy: Policy,
+) -> None:
+    uow = _full(policy)
+    members = b"""id,name,clinic_id,family,given,gender,birth_date,phone
+m1,Maria de la Cruz,north,de la Cruz,Maria,female,1990-04-02,555-0101
+m2,Li Wei,south,Li,Wei,male,,
+"""
+    assert _load(uow, policy, "members", members) == 2
+    with uow:
+        first = uow.members.get("m1")
+        second = uow.members.get("m2")
+    # the columns as written, not a split of `name` (which would say family "Cruz")
+    assert (first.family, first.given, first.gender) == ("de la Cruz", "Maria", "female")
+    assert (first.birth_date, first.phone) == (date(1990, 4, 2), "555-0101")
+    assert (second.family, second.given, second.gender) == ("Li", "Wei", "male")
+    # and the Patient search finds them by those parts (family "de la Cruz", not "Cruz")
+    asked = MemberQuery(family=(frozenset({"de la"}),), genders=(frozenset({"female"}),))
+    found = find_members(uow, asked, EVERYONE, 0, 10)
+    assert [m.id for m in found.members] == ["m1"]
+
+
+def test_a_member_row_with_a_gender_outside_fhirs_value_set_rejects_the_whole_file(
+    policy: Policy,
+) -> None:
+    uow = _full(policy)
+    members = b"""id,name,clinic_id,family,given,gender
+m1,Ann Lee,north,Lee,Ann,female
+m2,Bo Kim,north,Kim,Bo,x
+"""
+    with pytest.raises(ImportRejected, match=r"line 3.*gender"):
+        _load(uow, policy, "members", members)
+    with uow:
+        assert not uow.members.list()

@@ -18,12 +18,14 @@ from operator import attrgetter
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
+from parity.adapters.clock import SystemClock
 from parity.adapters.memory_member_search import MemoryAuditReader, MemoryMemberSearch
 from parity.adapters.memory_scope import (
     MemoryLoginAttempts,
     MemoryMemberScopes,
     MemoryRevokedTokens,
 )
+from parity.adapters.memory_stamps import MemoryStamps, Stamped
 from parity.domain.audit import AuditEvent, AuditSearch, write_pending
 from parity.domain.availability import AvailabilityIndex, SlotQuery
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
@@ -32,6 +34,7 @@ from parity.domain.errors import InvalidInput, NotFound, SlotUnavailable
 from parity.domain.holds import Hold
 from parity.domain.members import Member
 from parity.domain.messages import Message
+from parity.domain.ports import Clock
 from parity.domain.schedule import (
     AvailabilityException,
     IpcWeek,
@@ -49,9 +52,11 @@ Undo = Callable[[], None]
 
 
 class UndoLog:
-    """Undo entries, newest first, plus first-touch snapshots of mutable records."""
+    """Undo entries, newest first, plus first-touch snapshots of mutable records; and the
+    clock that dates each record's changes (`RecordStamp`, docs/adr/0015)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()
         self.entries: list[Undo] = []
         self.active = False
         self._touched: set[int] = set()
@@ -121,12 +126,13 @@ def _restore(item: object, names: tuple[str, ...], saved: tuple[Any, ...]) -> No
         setattr(item, name, value)
 
 
-class MemoryRepository(Generic[T]):
+class MemoryRepository(Stamped, Generic[T]):
     """A dict of items by key with equality indexes on chosen attributes."""
 
     def __init__(
         self, log: UndoLog, name: str, key: str = "id", indexed: Iterable[str] = ()
     ) -> None:
+        super().__init__(log)
         self._log = log
         self._name = name
         self._key = key
@@ -147,6 +153,7 @@ class MemoryRepository(Generic[T]):
         for field, index in self._indexes.items():
             index[getattr(item, field)].append(item)
         self._log.added(item, partial(self._remove, key, item))
+        self.bump(key)
         return item
 
     def _remove(self, key: Any, item: T) -> None:
@@ -186,7 +193,10 @@ class MemoryRepository(Generic[T]):
         stored one (undone on rollback)."""
         key = getattr(item, self._key)
         stored = self._items.get(key)
-        if stored is None or stored is item:
+        if stored is None:
+            return
+        self.bump(key)
+        if stored is item:
             return
         self._swap(key, stored, item)
         self._log.push(partial(self._swap, key, item, stored))
@@ -198,8 +208,9 @@ class MemoryRepository(Generic[T]):
             index[getattr(new, field)].append(new)
 
 
-class MemorySlots:
+class MemorySlots(Stamped):
     def __init__(self, log: UndoLog) -> None:
+        super().__init__(log)
         self._log = log
         self._slots: dict[int, Slot] = {}
         self._by_clinician: defaultdict[str, list[tuple[datetime, int]]] = defaultdict(list)
@@ -208,10 +219,12 @@ class MemorySlots:
 
     def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
         batch = list(slots)
+        added = (1, self._log.clock.now())  # one write per slot, as in SQL
         for slot in batch:
             slot.id = slot.id or self._next_id
             self._next_id = max(self._next_id, slot.id + 1)
             self._slots[slot.id] = slot
+            self._stamps[slot.id] = added
         self._file_by_clinician(batch)
         self.index.add_many(batch, clinician)
         self._log.push(partial(self._drop_many, batch))
@@ -260,6 +273,7 @@ class MemorySlots:
         self.index.take(slot_id)
         slot.status = status
         self._log.push(partial(self._free, slot))
+        self.bump(slot_id)
         return slot
 
     def confirm(self, slot_id: int) -> Slot:
@@ -268,6 +282,7 @@ class MemorySlots:
             raise SlotUnavailable(f"slot {slot_id} is not held ({slot.status})", slot=slot_id)
         slot.status = SlotStatus.BUSY
         self._log.push(partial(setattr, slot, "status", SlotStatus.HELD))
+        self.bump(slot_id)
         return slot
 
     def _free(self, slot: Slot) -> None:
@@ -281,6 +296,7 @@ class MemorySlots:
         previous = slot.status
         self._free(slot)
         self._log.push(partial(self._retake, slot, previous))
+        self.bump(slot_id)
 
     def _retake(self, slot: Slot, status: SlotStatus) -> None:
         self.index.take(slot.id)
@@ -368,8 +384,8 @@ class MemoryIpcLedger:
 class MemoryUnitOfWork:
     """Holds the whole store in memory; each `with` block is one transaction."""
 
-    def __init__(self) -> None:
-        self._log = UndoLog()
+    def __init__(self, clock: Clock | None = None) -> None:
+        self._log = UndoLog(clock)
         log = self._log
         self.clinics = MemoryRepository[Clinic](log, "Clinic")
         self.clinicians = MemoryRepository[Clinician](log, "Clinician")
@@ -411,6 +427,7 @@ class MemoryUnitOfWork:
         self.member_scopes = MemoryMemberScopes(self)  # ADR 0012
         self.revoked_tokens = MemoryRevokedTokens()
         self.login_attempts = MemoryLoginAttempts()
+        self.stamps = MemoryStamps(self)  # ADR 0015: versionId and lastUpdated
 
     def __enter__(self) -> Self:
         self._log.begin()

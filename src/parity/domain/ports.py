@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -177,6 +178,23 @@ class AuditReader(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class RecordStamp:
+    """How many times a stored record has been written (1 when added) and when it last was:
+    FHIR's `meta.versionId` and `meta.lastUpdated` (docs/adr/0015)."""
+
+    version: int
+    last_updated: datetime | None
+
+
+class RecordStamps(Protocol):
+    def of(self, kind: str, keys: Collection[Any], lock: bool = False) -> dict[Any, RecordStamp]:
+        """The stamps of the records of `kind` (a repository's name: `appointments`,
+        `requests`, `slots`, ...) with these keys; `lock` keeps them from changing until
+        the transaction ends (a version-aware update checks and writes in one transaction)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def clinics(self) -> Repository[Clinic]: ...
@@ -258,6 +276,9 @@ class UnitOfWork(Protocol):
 
     @property
     def login_attempts(self) -> LoginAttempts: ...
+
+    @property
+    def stamps(self) -> RecordStamps: ...
 
     def __enter__(self) -> Self: ...
 

@@ -29,6 +29,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# FHIR's administrative gender (R4 value set administrative-gender).
+GENDERS = ("male", "female", "other", "unknown")
+
+
 class ImportRejected(InvalidInput):
     """The file had bad rows; `problems` lists (line, reason) for each one."""
 
@@ -88,6 +92,9 @@ def _member(row: dict[str, str], uow: UnitOfWork) -> Member:
     uow.clinics.get(row["clinic_id"])
     modalities = tuple(Modality(m) for m in _split(row.get("modalities", ""))) or (Modality.VIDEO,)
     born = row.get("birth_date")
+    gender = (row.get("gender") or "unknown").strip().lower()
+    if gender not in GENDERS:
+        raise InvalidInput(f"gender {gender!r} is not one of {', '.join(GENDERS)}")
     return Member(
         row["id"],
         row["name"],
@@ -97,6 +104,11 @@ def _member(row: dict[str, str], uow: UnitOfWork) -> Member:
         date.fromisoformat(born) if born else None,
         row.get("phone", ""),
         row.get("email", ""),
+        # The name parts a look-up searches (docs/adr/0015); without them the one `name`
+        # text is read as given names, then the family name.
+        family=(row.get("family") or "").strip(),
+        given=(row.get("given") or "").strip(),
+        gender=gender,
     )
 
 

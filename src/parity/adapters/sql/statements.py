@@ -23,6 +23,8 @@ def upsert(
     changes: dict[str, Any] = {k: statement.excluded[k] for k in row if k not in keys}
     if "version" in table.c:
         changes["version"] = table.c.version + 1
+    if "last_updated" in table.c:  # `onupdate` does not apply to ON CONFLICT (docs/adr/0015)
+        changes["last_updated"] = statement.excluded.last_updated
     upserted = statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
     return upserted.returning(table.c.version) if "version" in table.c else upserted
 

@@ -8,7 +8,7 @@ their string values; instants through `UtcDateTime`.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -29,6 +29,7 @@ from sqlalchemy import (
     true,
 )
 
+from parity.adapters.clock import SystemClock
 from parity.adapters.sql.column_types import JsonDocument, ModalityTuple, TextTuple, UtcDateTime
 from parity.domain.audit import AuditAction
 from parity.domain.care import (
@@ -76,13 +77,29 @@ def enum_of(kind: type[StrEnum]) -> Enum:
     )
 
 
+_NEXT_VERSION = text("version + 1")
+
+
 def _id() -> Column[int]:
     return Column("id", Integer, primary_key=True, autoincrement=True)
 
 
 def _version() -> Column[int]:
     # Optimistic concurrency: `save` writes only the version it read (repositories.py).
-    return Column("version", Integer, nullable=False, server_default=text("1"))
+    # Any other Core UPDATE counts a write too (FHIR `meta.versionId`, docs/adr/0015).
+    return Column(
+        "version", Integer, nullable=False, server_default=text("1"), onupdate=_NEXT_VERSION
+    )
+
+
+def _last_updated() -> Column[datetime]:
+    # When the row last changed (FHIR `meta.lastUpdated`, docs/adr/0015): set on insert and
+    # by every Core UPDATE that does not set it itself (`onupdate`), whichever code path.
+    return Column("last_updated", UtcDateTime, nullable=True, default=_now, onupdate=_now)
+
+
+def _now() -> datetime:
+    return SystemClock().now()
 
 
 def _request_ref() -> Column[int]:
@@ -100,6 +117,7 @@ clinics = Table(
     Column("lat", Float, nullable=False),
     Column("lon", Float, nullable=False),
     _version(),
+    _last_updated(),
 )
 
 clinicians = Table(
@@ -113,6 +131,7 @@ clinicians = Table(
     Column("fte", Float, nullable=False),
     Column("clinic_ids", TextTuple, nullable=False),
     _version(),
+    _last_updated(),
 )
 
 clinician_languages = Table(
@@ -164,6 +183,11 @@ slots = Table(
     Column("end", UtcDateTime, nullable=False),
     Column("kind", enum_of(BlockKind), nullable=False),
     Column("status", enum_of(SlotStatus), nullable=False),
+    # A counter bumped by every Core UPDATE (booking, hold, release: adapters/sql/slots.py).
+    Column(
+        "version", Integer, nullable=False, server_default=text("1"), onupdate=text("version + 1")
+    ),
+    _last_updated(),
     Index(None, "clinician_id", "start"),
     # "Earliest free slot" walks free slots in start order: a partial index holds only them.
     Index(
@@ -216,6 +240,7 @@ members = Table(
     Column("email", String, nullable=False),
     Column("extra", JsonDocument, nullable=False),
     _version(),
+    _last_updated(),
     # Member look-up (migration r0010, docs/adr/0015): name parts, gender; indexed below.
     Column("family", String, nullable=False, server_default=""),
     Column("given", String, nullable=False, server_default=""),
@@ -267,6 +292,7 @@ care_requests = Table(
     Column("withdrawn_at", UtcDateTime, nullable=True),
     Column("withdrawn_by", String, nullable=True),
     _version(),
+    _last_updated(),
 )
 
 holds = Table(
@@ -279,6 +305,7 @@ holds = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("status", enum_of(HoldStatus), nullable=False, index=True),
     _version(),
+    _last_updated(),
 )
 
 offers = Table(
@@ -299,6 +326,7 @@ offers = Table(
     Column("response_channel", enum_of(Channel), nullable=True),
     Column("response_note", String, nullable=False, server_default=""),
     _version(),
+    _last_updated(),
 )
 
 appointments = Table(
@@ -320,6 +348,7 @@ appointments = Table(
     Column("cancelled_at", UtcDateTime, nullable=True),
     Column("cancel_reason", String, nullable=False),
     _version(),
+    _last_updated(),
     Index(None, "clinician_id", "start"),
     # A slot carries at most one live booking, and a request at most one, whatever code
     # path writes them (the migration creates these; see r0002).
@@ -354,6 +383,7 @@ referrals = Table(
     Column("appointment_at", UtcDateTime, nullable=True),
     Column("in_network_cost_sharing", Boolean, nullable=False, server_default=true()),
     _version(),
+    _last_updated(),
 )
 
 clinical_exceptions = Table(
@@ -369,6 +399,7 @@ clinical_exceptions = Table(
     Column("clinician_id", String, nullable=True),
     Column("late", Boolean, nullable=False, server_default=false()),
     _version(),
+    _last_updated(),
 )
 
 courses = Table(
@@ -436,6 +467,7 @@ waitlist_entries = Table(
     Column("passed_slot_ids", JsonDocument, nullable=False),
     Column("updated_at", UtcDateTime, nullable=True),
     _version(),
+    _last_updated(),
 )
 
 messages = Table(

@@ -31,6 +31,7 @@ from parity.adapters.sql.security import (
     SqlUsers,
 )
 from parity.adapters.sql.slots import SqlSlots
+from parity.adapters.sql.stamps import SqlStamps
 from parity.domain.audit import write_pending
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
 from parity.domain.corrective import Action, Finding
@@ -154,6 +155,10 @@ class SqlUnitOfWork:
     @cached_property
     def login_attempts(self) -> SqlLoginAttempts:
         return SqlLoginAttempts(self._current)
+
+    @cached_property
+    def stamps(self) -> SqlStamps:  # ADR 0015: versionId and lastUpdated
+        return SqlStamps(self._current)
 
     def _current(self) -> Connection:
         if self._connection is None:

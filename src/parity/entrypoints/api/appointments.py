@@ -15,9 +15,9 @@ from parity.domain.care import AppointmentStatus
 from parity.domain.errors import NotFound
 from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope
-from parity.entrypoints.api import inputs
+from parity.entrypoints.api import inputs, versions
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
-from parity.entrypoints.api.responses import FhirResponse, check_if_match, search_results
+from parity.entrypoints.api.responses import FhirResponse
 from parity.entrypoints.api.schemas import ParametersBody
 from parity.entrypoints.api.search import int_ref, read_each, ref, statuses, tokens, window
 from parity.entrypoints.security.scope import Scope
@@ -69,7 +69,7 @@ def appointment_resource(
 
 @router.get("/Appointment/{appointment_id}", summary="Read a visit, a hold or a proposal")
 def read_appointment(appointment_id: str, context: Context, uow: Uow, scope: Scope) -> FhirResponse:
-    return FhirResponse(appointment_resource(context, uow, scope, appointment_id))
+    return versions.read(uow, lambda u: appointment_resource(context, u, scope, appointment_id))
 
 
 @router.get("/Appointment", summary="Search visits by patient, practitioner or request")
@@ -93,18 +93,21 @@ def search_appointments(
 ) -> FhirResponse:
     """`_id` alone reads each id (a visit, a hold or a proposal); with other parameters it
     narrows their search."""
-    if ids is not None and not (patient or practitioner or based_on or date or status):
-        read = read_each(tokens([ids]), lambda key: appointment_resource(context, uow, scope, key))
-        return search_results(request, base, read, lambda r: r, page)
-    search = queries.AppointmentSearch(
-        member_id=ref(patient, "Patient"),
-        clinician_id=ref(practitioner, "Practitioner"),
-        request_id=int_ref(based_on, "ServiceRequest"),
-        window=window(date or [], context.tz),
-        statuses=statuses(status or [], APPOINTMENT_STATUSES, "status", STATUS_SYSTEM),
-    )
-    found = queries.search_visits(uow, scope, search)
-    return search_results(request, base, found, visit_resource, page, ids)
+    with versions.reading(uow) as uow:
+        if ids is not None and not (patient or practitioner or based_on or date or status):
+            read = read_each(
+                tokens([ids]), lambda key: appointment_resource(context, uow, scope, key)
+            )
+            return versions.search(uow, request, base, read, lambda r: r, page)
+        search = queries.AppointmentSearch(
+            member_id=ref(patient, "Patient"),
+            clinician_id=ref(practitioner, "Practitioner"),
+            request_id=int_ref(based_on, "ServiceRequest"),
+            window=window(date or [], context.tz),
+            statuses=statuses(status or [], APPOINTMENT_STATUSES, "status", STATUS_SYSTEM),
+        )
+        found = queries.search_visits(uow, scope, search)
+        return versions.search(uow, request, base, found, visit_resource, page, ids)
 
 
 @router.post("/Appointment/{appointment_id}/$cancel", summary="Cancel a visit or release a hold")
@@ -121,15 +124,22 @@ def cancel(
     with its original deadline and counts against the plan. On `hold-{n}`, release the hold
     (or, once booked, cancel its visit). `If-Match` with an older version: 412."""
     params = inputs.read(body, inputs.CANCEL)
-    # the caller's record or NotFound, and its version (If-Match) before any change
-    check_if_match(request, appointment_resource(context, uow, scope, appointment_id))
     found = inputs.appointment_id(appointment_id)
-    if isinstance(found, inputs.HoldId):
-        return FhirResponse(_cancel_hold(found.hold_id, params, context, uow, scope))
-    if not isinstance(found, inputs.VisitId):
-        raise NotFound(f"Appointment {appointment_id} not found", resource="Appointment")
-    _cancel_visit(found.appointment_id, params, context, uow)
-    return FhirResponse(visit_resource(queries.visit(uow, scope, found.appointment_id)))
+    # the caller's record or NotFound, at the caller's version (If-Match), and the change:
+    # one transaction (api/versions.py)
+
+    def current(joined: UnitOfWork) -> fhir.Json:
+        return appointment_resource(context, joined, scope, appointment_id)
+
+    with versions.changing(request, uow, current) as joined:
+        if isinstance(found, inputs.HoldId):
+            done = _cancel_hold(found.hold_id, params, context, joined, scope)
+            return versions.versioned(joined, done)
+        if not isinstance(found, inputs.VisitId):
+            raise NotFound(f"Appointment {appointment_id} not found", resource="Appointment")
+        _cancel_visit(found.appointment_id, params, context, joined)
+        visit = queries.visit(joined, scope, found.appointment_id)
+        return versions.versioned(joined, visit_resource(visit))
 
 
 def _cancel_hold(

@@ -12,10 +12,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from parity.adapters.fhir_audit import audit_event
+from parity.adapters.fhir.audit import audit_event
 from parity.domain.audit_query import OUTCOME_STATUSES, AuditQuery
 from parity.domain.errors import InvalidInput
 from parity.domain.ids import text_reference
+from parity.entrypoints.api import versions
 from parity.entrypoints.api.context import Base, Context, Page, Uow
 from parity.entrypoints.api.responses import FhirResponse, entry, searchset
 from parity.entrypoints.api.search import token_group, tokens, window
@@ -51,7 +52,8 @@ def _outcomes(values: list[str] | None) -> frozenset[str]:
 
 @router.get("/AuditEvent/{event_id}", summary="Read one audit event")
 def read_audit_event(event_id: str, uow: Uow) -> FhirResponse:
-    return FhirResponse(audit_event(audit_events.event(uow, event_id)))
+    with versions.reading(uow) as uow:
+        return versions.versioned(uow, audit_event(audit_events.event(uow, event_id)))
 
 
 @router.get("/AuditEvent", summary="The audit trail (auditors and admins), newest first")
@@ -69,20 +71,21 @@ def search_audit(
     date: Annotated[list[str] | None, Query(max_length=40, description="e.g. ge2026-06-01")] = None,
     outcome: Values = None,
 ) -> FhirResponse:
-    recorded = window(date or [], context.tz)
-    query = AuditQuery(
-        agents=_ids(agent) | frozenset(tokens(agent_name or [])),
-        member_ids=_patients(patient),
-        entity_types=frozenset(tokens(entity_type or [])),
-        outcomes=_outcomes(outcome),
-        since=recorded.start,
-        until=recorded.end,
-    )
-    if ids is not None:
-        found = audit_events.by_ids(uow, tokens([ids]), query)
-        return searchset(
-            request, [entry(base, audit_event(e), "match") for e in found], len(found), page
+    with versions.reading(uow) as uow:
+        recorded = window(date or [], context.tz)
+        query = AuditQuery(
+            agents=_ids(agent) | frozenset(tokens(agent_name or [])),
+            member_ids=_patients(patient),
+            entity_types=frozenset(tokens(entity_type or [])),
+            outcomes=_outcomes(outcome),
+            since=recorded.start,
+            until=recorded.end,
         )
-    result = audit_events.page(uow, query, page.offset, page.count)
-    entries = [entry(base, audit_event(e), "match") for e in result.events]
-    return searchset(request, entries, result.total, page)
+        if ids is not None:
+            found = audit_events.by_ids(uow, tokens([ids]), query)
+            shown = versions.stamp_each(uow, [audit_event(e) for e in found])
+            return searchset(request, [entry(base, r, "match") for r in shown], len(found), page)
+        result = audit_events.page(uow, query, page.offset, page.count)
+        shown = versions.stamp_each(uow, [audit_event(e) for e in result.events])
+        entries = [entry(base, r, "match") for r in shown]
+        return searchset(request, entries, result.total, page)

@@ -9,9 +9,12 @@ from fastapi import APIRouter, Query, Request
 
 from parity.adapters import fhir
 from parity.domain.errors import InvalidInput
+from parity.domain.ids import path_number
+from parity.domain.ports import UnitOfWork
 from parity.domain.schedule import ProtectedTime, Slot, SlotStatus
+from parity.entrypoints.api import versions
 from parity.entrypoints.api.context import Base, Context, Page, Uow
-from parity.entrypoints.api.responses import FhirResponse, search_results
+from parity.entrypoints.api.responses import FhirResponse
 from parity.entrypoints.api.search import read_each, ref, statuses, token_group, tokens, window
 from parity.services import queries
 
@@ -29,7 +32,8 @@ SLOT_STATUSES: dict[str, frozenset[SlotStatus]] = {
 
 @router.get("/Schedule/{schedule_id}", summary="Read a clinician's schedule")
 def read_schedule(schedule_id: str, uow: Uow) -> FhirResponse:
-    return FhirResponse(fhir.schedule(queries.clinician(uow, schedule_id)))
+    with versions.reading(uow) as uow:
+        return versions.versioned(uow, fhir.schedule(queries.clinician(uow, schedule_id)))
 
 
 @router.get("/Schedule", summary="Search schedules (one per clinician)")
@@ -41,25 +45,26 @@ def search_schedules(
     actor: Annotated[str | None, Query(description="Practitioner/{id} or Location/{id}")] = None,
     ids: Annotated[str | None, Query(alias="_id", description="Comma-separated ids")] = None,
 ) -> FhirResponse:
-    search = queries.ClinicianSearch()
-    if actor is not None and actor.startswith("Location/"):
-        search = queries.ClinicianSearch(clinic_id=ref(actor, "Location"))
-    elif actor is not None:
-        search = queries.ClinicianSearch(frozenset({ref(actor, "Practitioner") or ""}))
-    found = queries.clinicians(uow, search)
-    return search_results(request, base, found, fhir.schedule, page, ids)
+    with versions.reading(uow) as uow:
+        search = queries.ClinicianSearch()
+        if actor is not None and actor.startswith("Location/"):
+            search = queries.ClinicianSearch(clinic_id=ref(actor, "Location"))
+        elif actor is not None:
+            search = queries.ClinicianSearch(frozenset({ref(actor, "Practitioner") or ""}))
+        found = queries.clinicians(uow, search)
+        return versions.search(uow, request, base, found, fhir.schedule, page, ids)
 
 
-def slot_resource(uow: Uow, slot_id: str) -> fhir.Json:
+def slot_resource(uow: UnitOfWork, slot_id: str) -> fhir.Json:
     if slot_id.startswith("ipc-"):
         clinician_id, start = fhir.parse_protected_slot_id(slot_id)
         return fhir.protected_slot(queries.protected_block(uow, clinician_id, start))
-    return fhir.slot(queries.slot(uow, fhir.parse_int_id(slot_id, "Slot")))
+    return fhir.slot(queries.slot(uow, path_number(slot_id, "Slot")))
 
 
 @router.get("/Slot/{slot_id}", summary="Read a slot (or a protected block, ipc-…)")
 def read_slot(slot_id: str, uow: Uow) -> FhirResponse:
-    return FhirResponse(slot_resource(uow, slot_id))
+    return versions.read(uow, lambda u: slot_resource(u, slot_id))
 
 
 def _clinician_of(schedule: str | None, actor: str | None) -> str:
@@ -99,15 +104,16 @@ def search_slots(
     ids: Annotated[str | None, Query(alias="_id", description="Comma-separated ids")] = None,
 ) -> FhirResponse:
     """`_id` alone reads each slot; otherwise the search names one clinician."""
-    if ids is not None and not (schedule or actor or start or status):
-        read = read_each(tokens([ids]), lambda key: slot_resource(uow, key))
-        return search_results(request, base, read, lambda r: r, page)
-    asked = set().union(*(token_group(v, STATUS_SYSTEM) for v in status or []))
-    search = queries.SlotSearch(
-        _clinician_of(schedule, actor),
-        window(start or [], context.tz),
-        statuses(status or [], SLOT_STATUSES, "status", STATUS_SYSTEM),
-        protected=not asked or PROTECTED in asked,
-    )
-    found = queries.search_slots(uow, search)
-    return search_results(request, base, found, _slot, page, ids)
+    with versions.reading(uow) as uow:
+        if ids is not None and not (schedule or actor or start or status):
+            read = read_each(tokens([ids]), lambda key: slot_resource(uow, key))
+            return versions.search(uow, request, base, read, lambda r: r, page)
+        asked = set().union(*(token_group(v, STATUS_SYSTEM) for v in status or []))
+        search = queries.SlotSearch(
+            _clinician_of(schedule, actor),
+            window(start or [], context.tz),
+            statuses(status or [], SLOT_STATUSES, "status", STATUS_SYSTEM),
+            protected=not asked or PROTECTED in asked,
+        )
+        found = queries.search_slots(uow, search)
+        return versions.search(uow, request, base, found, _slot, page, ids)

@@ -11,9 +11,9 @@ from parity.adapters import fhir
 from parity.domain import ids
 from parity.domain.care import CareRequest, Channel, RequestStatus
 from parity.domain.scope import MemberScope
-from parity.entrypoints.api import inputs
+from parity.entrypoints.api import inputs, versions
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
-from parity.entrypoints.api.responses import FhirResponse, search_results
+from parity.entrypoints.api.responses import FhirResponse
 from parity.entrypoints.api.schemas import ParametersBody
 from parity.entrypoints.api.search import int_ref, read_each, ref, statuses, tokens
 from parity.entrypoints.api.signed_in import Who
@@ -58,7 +58,7 @@ def read_resource(context: ApiContext, uow: Uow, scope: MemberScope, request_id:
 
 @router.get("/ServiceRequest/{request_id}", summary="Read a care request and its deadline")
 def read_request(request_id: str, context: Context, uow: Uow, scope: Scope) -> FhirResponse:
-    return FhirResponse(read_resource(context, uow, scope, request_id))
+    return versions.read(uow, lambda u: read_resource(context, u, scope, request_id))
 
 
 @router.get("/ServiceRequest", summary="A member's requests, or the work queue by status")
@@ -78,19 +78,21 @@ def search_requests(
     """Soonest effective deadline first: `status=active` is the scheduler's work queue.
     `_id` alone reads each request in the caller's scope; with other parameters it narrows
     their search."""
-    if ids is not None and not (patient or status):
-        read = read_each(tokens([ids]), lambda key: read_resource(context, uow, scope, key))
-        return search_results(request, base, read, lambda r: r, page)
-    wanted = statuses(status or [], REQUEST_STATUSES, "status", STATUS_SYSTEM)
-    found = queries.search_requests(uow, scope, ref(patient, "Patient"), wanted)
-    to_fhir = lambda r: request_resource(context, r)  # noqa: E731
-    return search_results(request, base, found, to_fhir, page, ids)
+    with versions.reading(uow) as uow:
+        if ids is not None and not (patient or status):
+            read = read_each(tokens([ids]), lambda key: read_resource(context, uow, scope, key))
+            return versions.search(uow, request, base, read, lambda r: r, page)
+        wanted = statuses(status or [], REQUEST_STATUSES, "status", STATUS_SYSTEM)
+        found = queries.search_requests(uow, scope, ref(patient, "Patient"), wanted)
+        to_fhir = lambda r: request_resource(context, r)  # noqa: E731
+        return versions.search(uow, request, base, found, to_fhir, page, ids)
 
 
 @router.post(
     "/ServiceRequest/{request_id}/$clinical-exception", summary="Document a clinical exception"
 )
 def clinical_exception(
+    http: Request,
     request_id: str,
     body: ParametersBody,
     context: Context,
@@ -103,20 +105,21 @@ def clinical_exception(
     (`extended-deadline`); author, role and time come from the session and the server.
     After the legal deadline it is kept as a late determination. Returns the Task."""
     params = inputs.read(body, inputs.EXCEPTION)
-    cmd = RecordClinicalException(
-        queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest")).id,
-        who,
-        params.required("reason"),
-        inputs.deadline(params, "extended-deadline", context.tz),
-    )
-    found = record_clinical_exception(cmd, uow, context.clock)
-    return FhirResponse(
-        fhir.exception_task(found, queries.care_request(uow, scope, found.request_id))
-    )
+    with versions.changing(http, uow, _current(context, scope, request_id)) as joined:
+        cmd = RecordClinicalException(
+            queries.care_request(joined, scope, ids.path_number(request_id, "ServiceRequest")).id,
+            who,
+            params.required("reason"),
+            inputs.deadline(params, "extended-deadline", context.tz),
+        )
+        found = record_clinical_exception(cmd, joined, context.clock)
+        asked = queries.care_request(joined, scope, found.request_id)
+        return versions.versioned(joined, fhir.exception_task(found, asked))
 
 
 @router.post("/ServiceRequest/{request_id}/$refer", summary="Refer out of network")
 def refer(
+    http: Request,
     request_id: str,
     body: ParametersBody,
     context: Context,
@@ -128,47 +131,58 @@ def refer(
     in-network cost sharing (`reason`; `outside-provider` and `appointment` when known).
     The signed-in caller is recorded as who arranged it. Returns the referral Task."""
     params = inputs.read(body, inputs.REFER)
-    asked = queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest"))
     appointment = params.text("appointment")
-    cmd = ReferOutOfNetwork(
-        asked.id,
-        params.required("reason"),
-        who.subject,
-        params.text("outside-provider") or "",
-        None if appointment is None else fhir.parse_datetime(appointment, context.tz)[0],
-    )
-    found = refer_out_of_network(cmd, uow, context.clock)
-    request = queries.care_request(uow, scope, found.request_id)
-    return FhirResponse(fhir.referral_task(found, request, referral_citation(context)))
+    with versions.changing(http, uow, _current(context, scope, request_id)) as joined:
+        asked = queries.care_request(joined, scope, ids.path_number(request_id, "ServiceRequest"))
+        cmd = ReferOutOfNetwork(
+            asked.id,
+            params.required("reason"),
+            who.subject,
+            params.text("outside-provider") or "",
+            None if appointment is None else fhir.parse_datetime(appointment, context.tz)[0],
+        )
+        found = refer_out_of_network(cmd, joined, context.clock)
+        referred = queries.care_request(joined, scope, found.request_id)
+        task = fhir.referral_task(found, referred, referral_citation(context))
+        return versions.versioned(joined, task)
 
 
 @router.post("/ServiceRequest/{request_id}/$withdraw", summary="The member withdraws a request")
-def withdraw(request_id: str, context: Context, uow: Uow, scope: Scope, who: Who) -> FhirResponse:
+def withdraw(
+    http: Request, request_id: str, context: Context, uow: Uow, scope: Scope, who: Who
+) -> FhirResponse:
     """Close an open request at the member's wish (recorded under the signed-in caller, now).
     Withdrawn before its deadline it is not counted against the plan."""
-    asked = queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest"))
-    cmd = WithdrawRequest(asked.id, who.subject)
-    found = withdraw_request(cmd, uow, context.clock)
-    return FhirResponse(request_resource(context, found))
+    with versions.changing(http, uow, _current(context, scope, request_id)) as joined:
+        asked = queries.care_request(joined, scope, ids.path_number(request_id, "ServiceRequest"))
+        found = withdraw_request(WithdrawRequest(asked.id, who.subject), joined, context.clock)
+        return versions.versioned(joined, request_resource(context, found))
 
 
 @router.post("/ServiceRequest/{request_id}/$prefer-later", summary="The member's own later date")
 def prefer_later(
-    request_id: str, body: ParametersBody, context: Context, uow: Uow, scope: Scope, who: Who
+    http: Request,
+    request_id: str,
+    body: ParametersBody,
+    context: Context,
+    uow: Uow,
+    scope: Scope,
+    who: Who,
 ) -> FhirResponse:
     """Record that the member asks for a date after the one offered (`date`): kept as
     evidence, compliant, and the request is booked from that date (never referred out "for
     no capacity" because of it)."""
     params = inputs.read(body, inputs.PREFER)
     start = fhir.parse_datetime(params.required("date"), context.tz)[0]
-    asked = queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest"))
-    cmd = PreferLater(asked.id, start, who.subject)
-    found = prefer_later_date(cmd, uow, context.clock)
-    return FhirResponse(request_resource(context, found))
+    with versions.changing(http, uow, _current(context, scope, request_id)) as joined:
+        asked = queries.care_request(joined, scope, ids.path_number(request_id, "ServiceRequest"))
+        found = prefer_later_date(PreferLater(asked.id, start, who.subject), joined, context.clock)
+        return versions.versioned(joined, request_resource(context, found))
 
 
 @router.post("/ServiceRequest/{request_id}/$offer", summary="Offer a slot (kept as evidence)")
 def offer(
+    http: Request,
     request_id: str,
     body: ParametersBody,
     context: Context,
@@ -181,9 +195,19 @@ def offer(
     offered it. The answer is given with Task/offer-{n}/$accept or $decline. Returns the
     offer Task."""
     params = inputs.read(body, inputs.OFFER)
-    asked = queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest"))
-    slot = queries.bookable_slot(uow, scope, int_ref(params.required("slot"), "Slot") or 0)
     channel = inputs.choice(Channel, params.required("channel"), "channel")
-    cmd = MakeOffer(asked.id, slot.id, who.subject, channel)
-    made = make_offer(cmd, uow, context.clock, context.policy)
-    return FhirResponse(fhir.offer_task(*queries.offer(uow, scope, made.id)))
+    with versions.changing(http, uow, _current(context, scope, request_id)) as joined:
+        asked = queries.care_request(joined, scope, ids.path_number(request_id, "ServiceRequest"))
+        slot = queries.bookable_slot(joined, scope, int_ref(params.required("slot"), "Slot") or 0)
+        made = make_offer(
+            MakeOffer(asked.id, slot.id, who.subject, channel),
+            joined,
+            context.clock,
+            context.policy,
+        )
+        return versions.versioned(joined, fhir.offer_task(*queries.offer(joined, scope, made.id)))
+
+
+def _current(context: ApiContext, scope: MemberScope, request_id: str) -> versions.Render:
+    """How to read the ServiceRequest an operation changes (`If-Match` names its version)."""
+    return lambda uow: read_resource(context, uow, scope, request_id)

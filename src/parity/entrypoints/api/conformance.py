@@ -8,7 +8,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from parity.adapters import fhir_definitions
+from parity.adapters.fhir import definitions as fhir_definitions
+from parity.adapters.fhir import versions as fhir_versions
 from parity.domain.errors import NotFound
 from parity.entrypoints.api.context import Base
 from parity.entrypoints.api.responses import FhirResponse
@@ -45,7 +46,7 @@ def smart(base: Base) -> JSONResponse:
 def read_code_system(code_system_id: str) -> FhirResponse:
     if code_system_id not in fhir_definitions.CODE_SYSTEMS:
         raise NotFound(f"CodeSystem {code_system_id} not found", resource="CodeSystem")
-    return FhirResponse(fhir_definitions.code_system(code_system_id))
+    return FhirResponse(fhir_versions.stamped(fhir_definitions.code_system(code_system_id), {}))
 
 
 @router.get("/StructureDefinition/{definition_id}", summary="An extension Parity defines")
@@ -54,4 +55,5 @@ def read_structure_definition(definition_id: str) -> FhirResponse:
         raise NotFound(
             f"StructureDefinition {definition_id} not found", resource="StructureDefinition"
         )
-    return FhirResponse(fhir_definitions.structure_definition(definition_id))
+    definition = fhir_definitions.structure_definition(definition_id)
+    return FhirResponse(fhir_versions.stamped(definition, {}))

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Query, Request
 
 from parity.adapters import fhir
 from parity.domain.workforce import Clinic, Clinician
-from parity.entrypoints.api import patients
+from parity.entrypoints.api import patients, versions
 from parity.entrypoints.api.context import Base, Page, Uow
-from parity.entrypoints.api.responses import FhirResponse, search_results
+from parity.entrypoints.api.responses import FhirResponse
 from parity.entrypoints.api.search import name_matches, ref, token_group, tokens
 from parity.services import queries
 
@@ -49,7 +49,8 @@ def _languages(value: str | None) -> frozenset[str] | None:
 
 @router.get("/Practitioner/{practitioner_id}", summary="Read a clinician")
 def read_practitioner(practitioner_id: str, uow: Uow) -> FhirResponse:
-    return FhirResponse(fhir.practitioner(queries.clinician(uow, practitioner_id)))
+    with versions.reading(uow) as uow:
+        return versions.versioned(uow, fhir.practitioner(queries.clinician(uow, practitioner_id)))
 
 
 @router.get("/Practitioner", summary="Search clinicians")
@@ -64,18 +65,20 @@ def search_practitioners(
         str | None, Query(description="A language: es, urn:ietf:bcp:47|es or spanish")
     ] = None,
 ) -> FhirResponse:
-    languages = _languages(communication)
-    found = [
-        c
-        for c in queries.clinicians(uow, queries.ClinicianSearch(_ids(ids)))
-        if _named(name, c.name) and (languages is None or languages & c.languages)
-    ]
-    return search_results(request, base, found, fhir.practitioner, page)
+    with versions.reading(uow) as uow:
+        languages = _languages(communication)
+        found = [
+            c
+            for c in queries.clinicians(uow, queries.ClinicianSearch(_ids(ids)))
+            if _named(name, c.name) and (languages is None or languages & c.languages)
+        ]
+        return versions.search(uow, request, base, found, fhir.practitioner, page)
 
 
 @router.get("/PractitionerRole/{role_id}", summary="Read a clinician's role")
 def read_practitioner_role(role_id: str, uow: Uow) -> FhirResponse:
-    return FhirResponse(fhir.practitioner_role(queries.clinician(uow, role_id)))
+    with versions.reading(uow) as uow:
+        return versions.versioned(uow, fhir.practitioner_role(queries.clinician(uow, role_id)))
 
 
 def _role_matches(
@@ -105,18 +108,22 @@ def search_practitioner_roles(
     ] = None,
     name: Annotated[str | None, Query(alias="practitioner.name")] = None,
 ) -> FhirResponse:
-    by_practitioner = _ids(ref(practitioner, "Practitioner"))
-    wanted = _ids(ids)
-    if by_practitioner is not None:
-        wanted = by_practitioner if wanted is None else wanted & by_practitioner
-    search = queries.ClinicianSearch(wanted, clinic_id=ref(location, "Location"))
-    found = [c for c in queries.clinicians(uow, search) if _role_matches(c, name, specialty, role)]
-    return search_results(request, base, found, fhir.practitioner_role, page)
+    with versions.reading(uow) as uow:
+        by_practitioner = _ids(ref(practitioner, "Practitioner"))
+        wanted = _ids(ids)
+        if by_practitioner is not None:
+            wanted = by_practitioner if wanted is None else wanted & by_practitioner
+        search = queries.ClinicianSearch(wanted, clinic_id=ref(location, "Location"))
+        found = [
+            c for c in queries.clinicians(uow, search) if _role_matches(c, name, specialty, role)
+        ]
+        return versions.search(uow, request, base, found, fhir.practitioner_role, page)
 
 
 @router.get("/Location/{location_id}", summary="Read a clinic")
 def read_location(location_id: str, uow: Uow) -> FhirResponse:
-    return FhirResponse(fhir.location(queries.clinic(uow, location_id)))
+    with versions.reading(uow) as uow:
+        return versions.versioned(uow, fhir.location(queries.clinic(uow, location_id)))
 
 
 def _location_matches(found: Clinic, wanted: frozenset[str] | None, name: str | None) -> bool:
@@ -127,9 +134,10 @@ def _location_matches(found: Clinic, wanted: frozenset[str] | None, name: str | 
 def search_locations(
     request: Request, uow: Uow, base: Base, page: Page, ids: Ids = None, name: Text = None
 ) -> FhirResponse:
-    wanted = _ids(ids)
-    found = [c for c in queries.clinics(uow) if _location_matches(c, wanted, name)]
-    return search_results(request, base, found, fhir.location, page)
+    with versions.reading(uow) as uow:
+        wanted = _ids(ids)
+        found = [c for c in queries.clinics(uow) if _location_matches(c, wanted, name)]
+        return versions.search(uow, request, base, found, fhir.location, page)
 
 
 # Members are looked up by their own module; its routes are served with these.

@@ -15,17 +15,11 @@ from parity.domain.errors import InvalidInput, NotFound
 from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope
 from parity.domain.users import Principal, Role
-from parity.entrypoints.api import inputs
+from parity.entrypoints.api import inputs, versions
 from parity.entrypoints.api.appointments import visit_resource
 from parity.entrypoints.api.care_requests import referral_citation
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
-from parity.entrypoints.api.responses import (
-    FhirResponse,
-    bundle,
-    check_if_match,
-    entry,
-    search_results,
-)
+from parity.entrypoints.api.responses import FhirResponse, bundle, entry
 from parity.entrypoints.api.schemas import ParametersBody, ParametersIn
 from parity.entrypoints.api.search import int_ref, read_each, ref, token_group, tokens
 from parity.entrypoints.api.signed_in import Who
@@ -87,7 +81,7 @@ def _tasks(context: ApiContext, evidence: queries.Evidence, codes: set[str]) -> 
 
 @router.get("/Task/{task_id}", summary="Read an offer, a clinical exception or a referral")
 def read_task(task_id: str, context: Context, uow: Uow, scope: Scope) -> FhirResponse:
-    return FhirResponse(task_resource(context, uow, scope, task_id))
+    return versions.read(uow, lambda u: task_resource(context, u, scope, task_id))
 
 
 @router.get("/Task", summary="The evidence of a request or of a member")
@@ -117,17 +111,18 @@ def search_tasks(
     """`_id` alone reads each Task in the caller's scope; with other parameters it narrows
     their search. `code=clinical-exception-to-do` with `practitioner`: that clinician's
     to-dos, of the members in the caller's scope."""
-    if ids is not None and not (based_on or patient or code):
-        read = read_each(tokens([ids]), lambda key: task_resource(context, uow, scope, key))
-        return search_results(request, base, read, lambda task: task, page)
-    if set(tokens(code or [])) == {TODO_CODE}:
-        todos = queries.kept(uow, scope, exception_todos(_practitioner(practitioner), uow))
-        return search_results(request, base, todos, todo_task, page)
-    codes = _codes(code)
-    asked = int_ref(based_on, "ServiceRequest"), ref(patient, "Patient")
-    found = queries.evidence(uow, scope, *asked)
-    tasks = [task for e in found for task in _tasks(context, e, codes)]
-    return search_results(request, base, tasks, lambda task: task, page, ids)
+    with versions.reading(uow) as uow:
+        if ids is not None and not (based_on or patient or code):
+            read = read_each(tokens([ids]), lambda key: task_resource(context, uow, scope, key))
+            return versions.search(uow, request, base, read, lambda task: task, page)
+        if set(tokens(code or [])) == {TODO_CODE}:
+            todos = queries.kept(uow, scope, exception_todos(_practitioner(practitioner), uow))
+            return versions.search(uow, request, base, todos, todo_task, page)
+        codes = _codes(code)
+        asked = int_ref(based_on, "ServiceRequest"), ref(patient, "Patient")
+        found = queries.evidence(uow, scope, *asked)
+        tasks = [task for e in found for task in _tasks(context, e, codes)]
+        return versions.search(uow, request, base, tasks, lambda task: task, page, ids)
 
 
 def _codes(values: list[str] | None) -> set[str]:
@@ -167,8 +162,21 @@ def _answer(
     themselves through the portal; staff say how the member answered (`channel`) and, for
     a refusal, the contact note (`note`)."""
     params = inputs.read(body, inputs.ANSWER)
-    # the caller's offer (or NotFound), at the version the caller saw (412 when stale)
-    check_if_match(request, task_resource(context, uow, scope, task_id))
+    # the caller's offer (or NotFound), at the version the caller saw (412 when stale),
+    # checked in the transaction that records the answer (api/versions.py)
+    with versions.changing(request, uow, lambda u: task_resource(context, u, scope, task_id)) as j:
+        return _record_answer(task_id, accept, params, context, j, scope, who)
+
+
+def _record_answer(
+    task_id: str,
+    accept: bool,
+    params: fhir.Parameters,
+    context: ApiContext,
+    uow: UnitOfWork,
+    scope: MemberScope,
+    who: Principal,
+) -> Decision | None:
     offered, _ = queries.offer(uow, scope, _offer_id(task_id))
     member = who.role is Role.MEMBER
     channel = params.text("channel") or ("portal" if member else None)
@@ -196,11 +204,10 @@ def accept_offer(
     acceptance, `channel` how it came. Returns a Bundle with the booked Appointment and the
     accepted offer Task."""
     decision = _answer(request, task_id, True, body, context, uow, scope, who)
-    entries = [entry(base, task_resource(context, uow, scope, task_id))]
+    answered = [task_resource(context, uow, scope, task_id)]
     if decision is not None and decision.appointment_id is not None:
-        booked = visit_resource(queries.visit(uow, scope, decision.appointment_id))
-        entries.insert(0, entry(base, booked))
-    return bundle("collection", entries)
+        answered.insert(0, visit_resource(queries.visit(uow, scope, decision.appointment_id)))
+    return bundle("collection", [entry(base, r) for r in versions.stamp_each(uow, answered)])
 
 
 @router.post("/Task/{task_id}/$decline", summary="Decline an offer (kept as evidence)")
@@ -217,4 +224,4 @@ def decline_offer(
     `channel`; staff add the contact `note`) and free the slot. A timely offer declined
     counts as compliant; the request stays open for a later booking."""
     _answer(request, task_id, False, body, context, uow, scope, who)
-    return FhirResponse(task_resource(context, uow, scope, task_id))
+    return versions.read(uow, lambda u: task_resource(context, u, scope, task_id))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from parity.adapters import fhir
 from parity.domain.ids import path_text
+from parity.entrypoints.api import versions
 from parity.entrypoints.api.context import Base, Page, Uow
 from parity.entrypoints.api.member_params import member_query
 from parity.entrypoints.api.responses import FhirResponse, entry, searchset
@@ -33,8 +34,9 @@ SEARCH_PARAMETERS = (
 @router.get("/Patient/{patient_id}", summary="Read a member")
 def read_patient(patient_id: str, uow: Uow, scope: Scope) -> FhirResponse:
     """A member in the caller's scope; anyone else's id answers 404 (absent or not yours)."""
-    found = queries.member(uow, scope, path_text(patient_id, "Patient"))
-    return FhirResponse(fhir.patient(found, deidentified=scope.deidentified))
+    with versions.reading(uow) as uow:
+        found = queries.member(uow, scope, path_text(patient_id, "Patient"))
+        return versions.versioned(uow, fhir.patient(found, deidentified=scope.deidentified))
 
 
 @router.get("/Patient", summary="Look members up (US Core), within the caller's scope")
@@ -57,11 +59,10 @@ def search_patients(
     """By name, family, given (prefix, any case), birthdate (eq ne lt le gt ge sa eb, year,
     month or day), identifier (member number), gender, telecom/phone, _id; repeats AND,
     commas OR. Only members the caller may see are found; an auditor's are de-identified."""
-    params = {k: request.query_params.getlist(k) for k in SEARCH_PARAMETERS}
-    query = member_query(params)
-    found = member_search.find_members(uow, query, scope, page.offset, page.count)
-    entries = [
-        entry(base, fhir.patient(m, deidentified=scope.deidentified), "match")
-        for m in found.members
-    ]
-    return searchset(request, entries, found.total, page)
+    with versions.reading(uow) as uow:
+        params = {k: request.query_params.getlist(k) for k in SEARCH_PARAMETERS}
+        query = member_query(params)
+        found = member_search.find_members(uow, query, scope, page.offset, page.count)
+        shown = [fhir.patient(m, deidentified=scope.deidentified) for m in found.members]
+        entries = [entry(base, p, "match") for p in versions.stamp_each(uow, shown)]
+        return searchset(request, entries, found.total, page)

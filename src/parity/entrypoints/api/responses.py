@@ -19,9 +19,8 @@ import orjson
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from parity.adapters import fhir_versions
 from parity.adapters.fhir import Json, concept
-from parity.domain.errors import InvalidInput, ParityError
+from parity.domain.errors import InvalidInput
 from parity.entrypoints.api.context import Paging
 
 T = TypeVar("T")
@@ -48,9 +47,8 @@ def pruned(value: Any) -> Any:
 
 
 class FhirResponse(JSONResponse):
-    """A FHIR JSON body, pruned and versioned: every resource carries `meta.versionId`
-    (and `lastUpdated` where its record keeps one); a single resource also answers with
-    `ETag` and `Last-Modified` (docs/adr/0015)."""
+    """A FHIR JSON body, pruned; a single resource stamped with its version (api/versions.py)
+    also answers with `ETag` and `Last-Modified` (docs/adr/0015)."""
 
     media_type = FHIR_JSON
 
@@ -58,7 +56,7 @@ class FhirResponse(JSONResponse):
         self, content: Any, status_code: int = 200, headers: Mapping[str, str] | None = None
     ) -> None:
         if isinstance(content, dict):
-            content = fhir_versions.stamp_all(pruned(content))
+            content = pruned(content)
         super().__init__(content, status_code, {**_version_headers(content), **(headers or {})})
 
     def render(self, content: Any) -> bytes:
@@ -77,28 +75,6 @@ def _version_headers(content: Any) -> dict[str, str]:
         moment = datetime.fromisoformat(meta["lastUpdated"].replace("Z", "+00:00"))
         found["Last-Modified"] = format_datetime(moment.astimezone(UTC), usegmt=True)
     return found
-
-
-class PreconditionFailed(ParityError):
-    """`If-Match` named a version the resource no longer has (R4 3.1.0.5.3)."""
-
-    rule = "version-conflict"
-    http_status = 412
-
-
-def check_if_match(request: Request, current: Json) -> None:
-    """Refuse a state change (412) when the client's `If-Match` ETag is not the current
-    version of `current`; without `If-Match` the change goes ahead."""
-    asked = request.headers.get("if-match")
-    if asked is None:
-        return
-    expected = fhir_versions.version_id(pruned(current))
-    tags = {t.strip().removeprefix("W/").strip('"') for t in asked.split(",")}
-    if expected not in tags and "*" not in tags:
-        raise PreconditionFailed(
-            f"{current.get('resourceType')}/{current.get('id')} is at version "
-            f'W/"{expected}", not {asked}; read it again'
-        )
 
 
 def outcome(severity: str, code: str, diagnostics: str, rule: str | None = None) -> Json:

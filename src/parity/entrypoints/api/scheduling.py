@@ -11,7 +11,7 @@ from parity.domain.errors import InvalidInput, InvalidTransition, ParityError
 from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope, Reach
 from parity.domain.users import Forbidden, Principal
-from parity.entrypoints.api import capacity, inputs
+from parity.entrypoints.api import capacity, inputs, versions
 from parity.entrypoints.api.appointments import (
     appointment_resource,
     hold_resource,
@@ -19,12 +19,7 @@ from parity.entrypoints.api.appointments import (
 )
 from parity.entrypoints.api.care_requests import request_resource
 from parity.entrypoints.api.context import ApiContext, Base, Context, Uow
-from parity.entrypoints.api.responses import (
-    FhirResponse,
-    check_if_match,
-    operation_result,
-    outcome,
-)
+from parity.entrypoints.api.responses import FhirResponse, operation_result, outcome
 from parity.entrypoints.api.schemas import OptionalParametersBody, ParametersBody
 from parity.entrypoints.api.search import ref
 from parity.entrypoints.api.signed_in import Who
@@ -97,8 +92,8 @@ def find(
         raise InvalidTransition(f"request {care.id} is {care.status}, not open")
     proposals = find_proposals(care.id, uow, context.clock, context.policy, asked.limit)
     proposals = [p for p in proposals if asked.window.holds(p.slot.start)]
-    matches = _proposed(proposals, care, uow, scope)
-    others = [(request_resource(context, care), "include")]
+    matches = versions.stamp_each(uow, _proposed(proposals, care, uow, scope))
+    others = [(r, "include") for r in versions.stamp_each(uow, [request_resource(context, care)])]
     if not matches:
         others.append((_nothing_timely(care), "outcome"))
     return operation_result(request, base, matches, others)
@@ -126,7 +121,8 @@ def hold(
     """`appt-id` (proposal-{request}-{slot}) or `appt-resource` (a proposed Appointment):
     the slot becomes busy-tentative and the Appointment `pending` until the hold expires."""
     target = inputs.target(inputs.read(body, inputs.HOLD))
-    return _held(request, target, context, uow, scope, base)
+    with versions.changing(request, uow, _current(context, scope, target)) as joined:
+        return _held(request, target, context, joined, scope, base)
 
 
 @router.post("/Appointment/{appointment_id}/$hold", summary="Hold this proposed appointment")
@@ -144,8 +140,8 @@ def hold_instance(
     target = inputs.appointment_id(appointment_id)
     if not isinstance(target, inputs.ProposalId | inputs.HoldId):
         raise InvalidInput(f"Appointment/{appointment_id} is not a proposal")
-    check_if_match(request, appointment_resource(context, uow, scope, appointment_id))
-    return _held(request, target, context, uow, scope, base)
+    with versions.changing(request, uow, _current(context, scope, target)) as joined:
+        return _held(request, target, context, joined, scope, base)
 
 
 def _held(
@@ -162,9 +158,9 @@ def _held(
     made = hold_slot(
         HoldSlot(target.request_id, target.slot_id), uow, context.clock, context.policy
     )
-    held = hold_resource(context, uow, scope, made.id)
+    held = versions.stamp_each(uow, [hold_resource(context, uow, scope, made.id)])
     note = outcome("information", "informational", f"held until {fhir.instant(made.expires_at)}")
-    return operation_result(request, base, [held], [(note, "outcome")])
+    return operation_result(request, base, held, [(note, "outcome")])
 
 
 def _check_target(
@@ -249,7 +245,7 @@ def _booked(
         f"(deadline {fhir.instant(decision.deadline)}; {decision.citation})"
     )
     note = outcome("information", "informational", message)
-    return operation_result(request, base, matches, [(note, "outcome")])
+    return operation_result(request, base, versions.stamp_each(uow, matches), [(note, "outcome")])
 
 
 @router.post("/Appointment/$book", summary="Book a hold or a proposal (or reschedule)")
@@ -267,7 +263,9 @@ def book(
     visit (by the member) and book in one transaction. Returns the booked Appointment, the
     cancelled one if any, and an OperationOutcome."""
     params = inputs.read(body, inputs.BOOK)
-    return _booked(request, inputs.target(params), params, context, uow, scope, base, who)
+    target = inputs.target(params)
+    with versions.changing(request, uow, _current(context, scope, target)) as joined:
+        return _booked(request, target, params, context, joined, scope, base, who)
 
 
 @router.post("/Appointment/{appointment_id}/$book", summary="Book this hold or proposal")
@@ -287,5 +285,17 @@ def book_instance(
     target = inputs.appointment_id(appointment_id)
     if not isinstance(target, inputs.ProposalId | inputs.HoldId):
         raise InvalidInput(f"Appointment/{appointment_id} is not a proposal or a hold")
-    check_if_match(request, appointment_resource(context, uow, scope, appointment_id))
-    return _booked(request, target, params, context, uow, scope, base, who)
+    with versions.changing(request, uow, _current(context, scope, target)) as joined:
+        return _booked(request, target, params, context, joined, scope, base, who)
+
+
+def _current(
+    context: ApiContext, scope: MemberScope, target: inputs.ProposalId | inputs.HoldId
+) -> versions.Render:
+    """How to read the Appointment an operation changes (its version is what `If-Match`
+    names): the hold, or the proposal."""
+    if isinstance(target, inputs.HoldId):
+        key = f"hold-{target.hold_id}"
+    else:
+        key = fhir.proposal_id(target.request_id, target.slot_id)
+    return lambda uow: appointment_resource(context, uow, scope, key)

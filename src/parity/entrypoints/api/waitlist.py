@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from datetime import time
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from parity.adapters import fhir
 from parity.domain import ids
 from parity.domain.errors import InvalidInput
+from parity.domain.scope import MemberScope
 from parity.domain.waitlist import Preferences, WaitlistEntry, WaitStatus
 from parity.domain.workforce import Modality
-from parity.entrypoints.api import inputs
-from parity.entrypoints.api.context import Base, Context, Uow
+from parity.entrypoints.api import inputs, versions
+from parity.entrypoints.api.care_requests import read_resource
+from parity.entrypoints.api.context import ApiContext, Base, Context, Uow
 from parity.entrypoints.api.responses import FhirResponse, bundle, entry
 from parity.entrypoints.api.schemas import OptionalParametersBody
 from parity.entrypoints.api.search import ref
@@ -117,7 +119,8 @@ def list_waitlist(context: Context, uow: Uow, scope: Scope, base: Base) -> FhirR
     with uow:
         allowed = scoping.admitted(uow, scope, {e.member_id for _, e in ranked})
     found = [(rank, e) for rank, e in ranked if e.member_id in allowed]
-    entries = [entry(base, waitlist_task(e, rank), "match") for rank, e in found]
+    shown = versions.stamp_each(uow, [waitlist_task(e, rank) for rank, e in found])
+    entries = [entry(base, task, "match") for task in shown]
     return bundle("searchset", entries, total=len(entries))
 
 
@@ -127,21 +130,32 @@ def list_waitlist(context: Context, uow: Uow, scope: Scope, base: Base) -> FhirR
     status_code=201,
 )
 def join(
-    request_id: str, body: OptionalParametersBody, context: Context, uow: Uow, scope: Scope
+    http: Request,
+    request_id: str,
+    body: OptionalParametersBody,
+    context: Context,
+    uow: Uow,
+    scope: Scope,
 ) -> FhirResponse:
     """An open request waits for a timely slot; a booked one for an earlier time. Optional
     preferences: `weekday` (repeatable, mon..sun), `earliest`/`latest` (local valueTime),
     `practitioner`, `modality`, `location`. Returns the waitlist Task (201)."""
     params = inputs.read(body, JOIN)
-    asked = queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest"))
-    cmd = JoinWaitlist(asked.id, preferences(params))
-    joined = join_waitlist(cmd, uow, context.clock)
-    return FhirResponse(waitlist_task(joined), status_code=201)
+    with versions.changing(http, uow, _current(context, scope, request_id)) as j:
+        asked = queries.care_request(j, scope, ids.path_number(request_id, "ServiceRequest"))
+        joined = join_waitlist(JoinWaitlist(asked.id, preferences(params)), j, context.clock)
+        return FhirResponse(versions.stamped(j, waitlist_task(joined)), status_code=201)
 
 
 @router.delete("/ServiceRequest/{request_id}/$waitlist", summary="Take a request off the waitlist")
-def leave(request_id: str, context: Context, uow: Uow, scope: Scope) -> FhirResponse:
+def leave(http: Request, request_id: str, context: Context, uow: Uow, scope: Scope) -> FhirResponse:
     """The entry is kept as a `cancelled` Task; a pending offer must be answered first."""
-    asked = queries.care_request(uow, scope, ids.path_number(request_id, "ServiceRequest"))
-    left = leave_waitlist(asked.id, uow, context.clock)
-    return FhirResponse(waitlist_task(left))
+    with versions.changing(http, uow, _current(context, scope, request_id)) as j:
+        asked = queries.care_request(j, scope, ids.path_number(request_id, "ServiceRequest"))
+        left = leave_waitlist(asked.id, j, context.clock)
+        return versions.versioned(j, waitlist_task(left))
+
+
+def _current(context: ApiContext, scope: MemberScope, request_id: str) -> versions.Render:
+    """The ServiceRequest whose version `If-Match` names."""
+    return lambda uow: read_resource(context, uow, scope, request_id)

@@ -1,4 +1,4 @@
-"""FHIR R4 mapping: Parity's domain to FHIR JSON, and FHIR `Parameters` to plain inputs.
+"""FHIR R4 rendering: Parity's domain records as FHIR JSON resources.
 
 Pure functions over dicts: no web framework, no repositories, no clock. Identity scheme
 (docs/adr/0003-fhir-scheduling-api.md):
@@ -14,108 +14,38 @@ Pure functions over dicts: no web framework, no repositories, no clock. Identity
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
-from parity.domain import ids
-from parity.domain.calendar import local_instant
+from parity.adapters.fhir.common import (
+    APPOINTMENT_STATUS,
+    CANCELLATION_REASON,
+    CANCELLED_BY_CODES,
+    CODES,
+    EPOCH,
+    MEMBER_NUMBER,
+    REQUEST_STATUS,
+    TIMEZONE_EXTENSION,
+    V2_APPOINTMENT_TYPE,
+    V2_VISIT_CODES,
+    VISIT_TITLES,
+    Json,
+    concept,
+    extension,
+    instant,
+    language_concept,
+    reference,
+)
 from parity.domain.care import (
     Appointment,
-    AppointmentStatus,
     CancelledBy,
     CareRequest,
-    ClinicalException,
-    Offer,
-    OfferResponse,
-    Referral,
-    RequestStatus,
 )
-from parity.domain.errors import InvalidInput, NotFound
+from parity.domain.errors import NotFound
 from parity.domain.holds import Hold, HoldStatus
 from parity.domain.members import Member
 from parity.domain.schedule import ProtectedTime, Slot
 from parity.domain.standards import AccessStandard, RuleSet, VisitType
 from parity.domain.workforce import Clinic, Clinician, Modality
-
-Json = dict[str, Any]
-
-PARITY = "https://parity.example/fhir"
-CODES = f"{PARITY}/CodeSystem"
-EXTENSIONS = f"{PARITY}/StructureDefinition"
-BCP47 = "urn:ietf:bcp:47"
-MEMBER_NUMBER = f"{PARITY}/member-number"
-V2_APPOINTMENT_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0276"
-CANCELLATION_REASON = "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason"
-# R4 core's time zone extension (the `timezone` one is not in R4).
-TIMEZONE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/tz-code"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-LANGUAGE_TAGS = {"english": "en", "spanish": "es", "vietnamese": "vi", "chinese": "zh"}
-VISIT_TITLES = {
-    VisitType.URGENT: "Urgent visit",
-    VisitType.INITIAL: "Initial visit",
-    VisitType.FOLLOW_UP: "Follow-up visit",
-}
-V2_VISIT_CODES = {VisitType.INITIAL: "ROUTINE", VisitType.FOLLOW_UP: "FOLLOWUP"}
-APPOINTMENT_STATUS = {
-    AppointmentStatus.BOOKED: "booked",
-    AppointmentStatus.FULFILLED: "fulfilled",
-    AppointmentStatus.NOSHOW: "noshow",
-    AppointmentStatus.CANCELLED: "cancelled",
-}
-REQUEST_STATUS = {
-    RequestStatus.OPEN: "active",
-    RequestStatus.BOOKED: "completed",
-    RequestStatus.REFERRED: "completed",
-    RequestStatus.WITHDRAWN: "revoked",
-}
-OFFER_STATUS = {
-    OfferResponse.PENDING: "requested",
-    OfferResponse.ACCEPTED: "accepted",
-    OfferResponse.DECLINED: "rejected",
-    OfferResponse.EXPIRED: "cancelled",
-}
-# HL7's appointment-cancellation-reason: "pat" (patient) and "prov" (provider) say who.
-CANCELLED_BY_CODES = {CancelledBy.MEMBER: "pat", CancelledBy.CLINIC: "prov"}
-
-
-def instant(moment: datetime) -> str:
-    """An aware datetime as a FHIR instant in UTC, whatever zone the store returned it in."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def reference(resource_type: str, key: object, display: str | None = None) -> Json:
-    found: Json = {"reference": f"{resource_type}/{key}"}
-    if display:
-        found["display"] = display
-    return found
-
-
-def concept(system: str, code: str, display: str | None = None) -> Json:
-    """A CodeableConcept with one coding; Parity's own systems live under `CODES`."""
-    coding: Json = {"system": system if ":" in system else f"{CODES}/{system}", "code": code}
-    if display:
-        coding["display"] = display
-    return {"coding": [coding], "text": display or code}
-
-
-def extension(name: str, **value: Any) -> Json:
-    return {"url": f"{EXTENSIONS}/{name}", **value}
-
-
-def language_concept(language: str) -> Json:
-    tag = LANGUAGE_TAGS.get(language)
-    return concept(BCP47, tag, language.title()) if tag else {"text": language}
-
-
-def language_from(text: str) -> str:
-    """Parity's language name from a BCP-47 tag (`es`) or a name (`Spanish`)."""
-    lowered = text.strip().lower()
-    by_tag = {tag: name for name, tag in LANGUAGE_TAGS.items()}
-    return by_tag.get(lowered.split("-")[0], lowered)
-
 
 # -- directory: clinicians, clinics, members -------------------------------------------
 
@@ -448,235 +378,3 @@ def appointment(visit: Appointment, request: CareRequest, found: Slot) -> Json:
                 extension("cancelled-at", valueDateTime=instant(visit.cancelled_at))
             ]
     return booked
-
-
-# -- evidence: offers, clinical exceptions, referrals (Task) ------------------------------
-
-
-def _task(key: str, code: str, status: str, request: CareRequest, authored: datetime) -> Json:
-    return {
-        "resourceType": "Task",
-        "id": key,
-        "status": status,
-        "intent": "proposal" if code == "offer" else "order",
-        "code": concept("task", code),
-        "basedOn": [reference("ServiceRequest", request.id)],
-        "for": reference("Patient", request.member_id),
-        "authoredOn": instant(authored),
-    }
-
-
-def offer_task(offer: Offer, request: CareRequest) -> Json:
-    """An offer kept as evidence; a declined offer is a `rejected` Task, who and when."""
-    task = _task(
-        f"offer-{offer.id}", "offer", OFFER_STATUS[offer.response], request, offer.offered_at
-    )
-    task["focus"] = reference("Slot", offer.slot_id)
-    task["owner"] = reference("Patient", request.member_id)
-    task["businessStatus"] = {"text": "timely" if offer.timely else "after the deadline"}
-    task["input"] = [
-        {"type": {"text": "slot-start"}, "valueDateTime": instant(offer.slot_start)},
-        {
-            "type": {"text": "practitioner"},
-            "valueReference": reference("Practitioner", offer.clinician_id),
-        },
-        {"type": {"text": "timely"}, "valueBoolean": offer.timely},
-        {"type": {"text": "channel"}, "valueString": offer.channel.value},
-    ]
-    if offer.offered_by:  # FHIR strings are never empty (offers recorded before r0008)
-        task["input"].append({"type": {"text": "offered-by"}, "valueString": offer.offered_by})
-    if offer.responded_at is not None:
-        task["lastModified"] = instant(offer.responded_at)
-        via = f" via {offer.response_channel}" if offer.response_channel else ""
-        note = f": {offer.response_note}" if offer.response_note else ""
-        task["note"] = [{"text": f"{offer.response} by {offer.responded_by}{via}{note}"}]
-    return task
-
-
-def exception_task(found: ClinicalException, request: CareRequest) -> Json:
-    """A documented clinical exception (28 CCR §1300.67.2.2(c)(5)(G)): who, when, why."""
-    task = _task(
-        f"exception-{found.id}", "clinical-exception", "completed", request, found.recorded_at
-    )
-    task["requester"] = {"display": f"{found.author} ({found.author_role})"}
-    if found.clinician_id:
-        task["requester"] |= reference("Practitioner", found.clinician_id)
-    task["reasonCode"] = {"text": found.reason}
-    task["restriction"] = {"period": {"end": instant(found.extended_deadline)}}
-    if found.late:
-        task["businessStatus"] = {"text": "late determination: documented after the deadline"}
-    return task
-
-
-def referral_task(found: Referral, request: CareRequest, citation: str) -> Json:
-    """An out-of-network referral at in-network cost sharing, with the engine's reasons."""
-    task = _task(
-        f"referral-{found.id}", "out-of-network-referral", "requested", request, found.created_at
-    )
-    task["reasonCode"] = {"text": found.reason}
-    task["restriction"] = {"period": {"end": instant(found.deadline)}}
-    task["note"] = [{"text": f"{citation}; {_explain(found.explanation)}"}]
-    task["input"] = [
-        {"type": {"text": "in-network-cost-sharing"}, "valueBoolean": found.in_network_cost_sharing}
-    ]
-    if found.outside_provider:  # FHIR strings are never empty: absent until it is known
-        task["input"].append(
-            {"type": {"text": "outside-provider"}, "valueString": found.outside_provider}
-        )
-    if found.appointment_at is not None:
-        task["input"].append(
-            {"type": {"text": "appointment"}, "valueDateTime": instant(found.appointment_at)}
-        )
-    return task
-
-
-def _explain(explanation: dict[str, Any]) -> str:
-    return "; ".join(f"{key}: {value}" for key, value in sorted(explanation.items())) or "-"
-
-
-def parse_task_id(text: str) -> tuple[str, int]:
-    """`offer-3` → ("offer", 3); anything else is `NotFound`."""
-    kind, _, number = text.partition("-")
-    if kind not in {"offer", "exception", "referral"} or not number.isdigit():
-        raise NotFound(f"Task {text} not found", resource="Task", id=text)
-    return kind, int(number)
-
-
-# -- parsing: FHIR inputs to Parity's terms ----------------------------------------------
-
-
-def parse_int_id(text: str, resource_type: str) -> int:
-    """A numeric id in a path, in its one spelling (no padding, sign or Unicode digits)."""
-    return ids.path_number(text, resource_type)
-
-
-def reference_id(text: str, resource_type: str) -> str:
-    """The id of a relative reference `Type/id` (or a bare id), in its one spelling: an
-    absolute URL, another type or padding is refused (ADR 0012)."""
-    return ids.reference(text, resource_type)
-
-
-def parse_datetime(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """A FHIR date or dateTime as the [start, end) it covers; without an offset it is
-    clinic-local (the law's dates are the clinic's dates). A local time the clocks skipped
-    (spring forward) is refused; one they showed twice (fall back) needs an offset."""
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            start = datetime.combine(day, time(0), tzinfo=tz)
-            return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
-        moment = datetime.fromisoformat(text)
-    except (ValueError, OverflowError):
-        raise InvalidInput(
-            f"{text!r} is not a FHIR date or dateTime (e.g. 2026-06-01T09:00-07:00)"
-        ) from None
-    moment = local_instant(moment, tz)
-    return moment, moment + timedelta(seconds=1)
-
-
-@dataclass(frozen=True, slots=True)
-class Parameters:
-    """A FHIR `Parameters` body, read by name, with an error naming the parameter."""
-
-    parameters: tuple[Json, ...]
-
-    @classmethod
-    def of(cls, body: Json, allowed: frozenset[str]) -> Parameters:
-        found = tuple(body.get("parameter") or ())
-        unknown = sorted({str(p.get("name")) for p in found} - allowed)
-        if unknown:
-            known = ", ".join(sorted(allowed))
-            raise InvalidInput(f"unsupported parameter(s) {', '.join(unknown)}; supported: {known}")
-        return cls(found)
-
-    def all(self, name: str) -> list[Json]:
-        return [p for p in self.parameters if p.get("name") == name]
-
-    def one(self, name: str) -> Json | None:
-        found = self.all(name)
-        if len(found) > 1:
-            raise InvalidInput(f"parameter {name} may appear only once")
-        return found[0] if found else None
-
-    def text(self, name: str) -> str | None:
-        """A code, string, id, URI, reference, Coding or CodeableConcept parameter as text."""
-        found = self.one(name)
-        return None if found is None else _text_of(name, found)
-
-    def texts(self, name: str) -> list[str]:
-        return [_text_of(name, p) for p in self.all(name)]
-
-    def required(self, name: str) -> str:
-        found = self.text(name)
-        if found is None:
-            raise InvalidInput(f"parameter {name} is required")
-        return found
-
-    def moment(self, name: str, tz: ZoneInfo) -> datetime | None:
-        found = self.text(name)
-        return None if found is None else parse_datetime(found, tz)[0]
-
-    def flag(self, name: str) -> bool | None:
-        found = self.one(name)
-        value = None if found is None else found.get("valueBoolean")
-        if found is not None and not isinstance(value, bool):
-            raise InvalidInput(f"parameter {name} must be a valueBoolean")
-        return value
-
-    def count(self, name: str) -> int | None:
-        found = self.one(name)
-        value = None if found is None else found.get("valueInteger", found.get("valuePositiveInt"))
-        number = value if isinstance(value, int) and not isinstance(value, bool) else 0
-        if found is not None and not 0 < number <= 100:
-            raise InvalidInput(f"parameter {name} must be a valueInteger from 1 to 100")
-        return None if found is None else number
-
-    def resource(self, name: str, resource_type: str) -> Json | None:
-        found = self.one(name)
-        value = None if found is None else found.get("resource")
-        if found is not None and (
-            not isinstance(value, dict) or value.get("resourceType") != resource_type
-        ):
-            raise InvalidInput(f"parameter {name} must carry a {resource_type} resource")
-        return value
-
-
-_TEXT_KEYS = (
-    "valueCode",
-    "valueString",
-    "valueId",
-    "valueUri",
-    "valueDateTime",
-    "valueInstant",
-    "valueDate",
-)
-
-
-def _text_of(name: str, parameter: Json) -> str:
-    for key in _TEXT_KEYS:
-        if isinstance(parameter.get(key), str) and parameter[key].strip():
-            return str(parameter[key])  # as sent: ids are parsed strictly (ADR 0012)
-    found = parameter.get("valueReference") or parameter.get("valueCoding")
-    concept_value = parameter.get("valueCodeableConcept")
-    if isinstance(concept_value, dict) and concept_value.get("coding"):
-        found = concept_value["coding"][0]
-    if isinstance(found, dict):
-        text = found.get("reference") or found.get("code")
-        if isinstance(text, str) and text.strip():
-            return text
-    raise InvalidInput(f"parameter {name} has no value Parity can read")
-
-
-def _first_reference(value: Any, resource_type: str) -> str:
-    if isinstance(value, list) and value and isinstance(value[0], dict):
-        return reference_id(str(value[0].get("reference", "")), resource_type)
-    return ""
-
-
-def appointment_reference(resource: Json) -> tuple[int, int]:
-    """The (request, slot) an Appointment resource points at, through `basedOn` and `slot`."""
-    request = _first_reference(resource.get("basedOn"), "ServiceRequest")
-    found = _first_reference(resource.get("slot"), "Slot")
-    if not (request.isdigit() and found.isdigit() and len(request + found) <= 36):
-        raise InvalidInput("appt-resource needs basedOn ServiceRequest/{id} and slot Slot/{id}")
-    return int(request), int(found)

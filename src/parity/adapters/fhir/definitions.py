@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from parity.adapters.fhir import CODES, EXTENSIONS, Json
+from parity.adapters.fhir.common import CODES, EXTENSIONS, Json
 from parity.domain.care import CancelledBy
 from parity.domain.schedule import BlockKind
 from parity.domain.standards import VisitType

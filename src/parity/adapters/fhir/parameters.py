@@ -1,0 +1,147 @@
+"""FHIR inputs to Parity's terms: `Parameters` bodies read by name, dates and dateTimes as
+the intervals they cover, and the references an Appointment resource carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from parity.adapters.fhir.common import (
+    Json,
+)
+from parity.domain import ids
+from parity.domain.calendar import local_instant
+from parity.domain.errors import InvalidInput
+
+# -- parsing: FHIR inputs to Parity's terms ----------------------------------------------
+
+# The most results an operation parameter may ask for (`$find`'s `_count`, R4 `positiveInt`).
+MAX_COUNT = 100
+
+
+def parse_datetime(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """A FHIR date or dateTime as the [start, end) it covers; without an offset it is
+    clinic-local (the law's dates are the clinic's dates). A local time the clocks skipped
+    (spring forward) is refused; one they showed twice (fall back) needs an offset."""
+    try:
+        if len(text) == len("YYYY-MM-DD"):  # a date, not a dateTime
+            day = date.fromisoformat(text)
+            start = datetime.combine(day, time(0), tzinfo=tz)
+            return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+        moment = datetime.fromisoformat(text)
+    except (ValueError, OverflowError):
+        raise InvalidInput(
+            f"{text!r} is not a FHIR date or dateTime (e.g. 2026-06-01T09:00-07:00)"
+        ) from None
+    moment = local_instant(moment, tz)
+    return moment, moment + timedelta(seconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Parameters:
+    """A FHIR `Parameters` body, read by name, with an error naming the parameter."""
+
+    parameters: tuple[Json, ...]
+
+    @classmethod
+    def of(cls, body: Json, allowed: frozenset[str]) -> Parameters:
+        found = tuple(body.get("parameter") or ())
+        unknown = sorted({str(p.get("name")) for p in found} - allowed)
+        if unknown:
+            known = ", ".join(sorted(allowed))
+            raise InvalidInput(f"unsupported parameter(s) {', '.join(unknown)}; supported: {known}")
+        return cls(found)
+
+    def all(self, name: str) -> list[Json]:
+        return [p for p in self.parameters if p.get("name") == name]
+
+    def one(self, name: str) -> Json | None:
+        found = self.all(name)
+        if len(found) > 1:
+            raise InvalidInput(f"parameter {name} may appear only once")
+        return found[0] if found else None
+
+    def text(self, name: str) -> str | None:
+        """A code, string, id, URI, reference, Coding or CodeableConcept parameter as text."""
+        found = self.one(name)
+        return None if found is None else _text_of(name, found)
+
+    def texts(self, name: str) -> list[str]:
+        return [_text_of(name, p) for p in self.all(name)]
+
+    def required(self, name: str) -> str:
+        found = self.text(name)
+        if found is None:
+            raise InvalidInput(f"parameter {name} is required")
+        return found
+
+    def moment(self, name: str, tz: ZoneInfo) -> datetime | None:
+        found = self.text(name)
+        return None if found is None else parse_datetime(found, tz)[0]
+
+    def flag(self, name: str) -> bool | None:
+        found = self.one(name)
+        value = None if found is None else found.get("valueBoolean")
+        if found is not None and not isinstance(value, bool):
+            raise InvalidInput(f"parameter {name} must be a valueBoolean")
+        return value
+
+    def count(self, name: str) -> int | None:
+        found = self.one(name)
+        value = None if found is None else found.get("valueInteger", found.get("valuePositiveInt"))
+        number = value if isinstance(value, int) and not isinstance(value, bool) else 0
+        if found is not None and not 0 < number <= MAX_COUNT:
+            raise InvalidInput(f"parameter {name} must be a valueInteger from 1 to {MAX_COUNT}")
+        return None if found is None else number
+
+    def resource(self, name: str, resource_type: str) -> Json | None:
+        found = self.one(name)
+        value = None if found is None else found.get("resource")
+        if found is not None and (
+            not isinstance(value, dict) or value.get("resourceType") != resource_type
+        ):
+            raise InvalidInput(f"parameter {name} must carry a {resource_type} resource")
+        return value
+
+
+_TEXT_KEYS = (
+    "valueCode",
+    "valueString",
+    "valueId",
+    "valueUri",
+    "valueDateTime",
+    "valueInstant",
+    "valueDate",
+)
+
+
+def _text_of(name: str, parameter: Json) -> str:
+    for key in _TEXT_KEYS:
+        if isinstance(parameter.get(key), str) and parameter[key].strip():
+            return str(parameter[key])  # as sent: ids are parsed strictly (ADR 0012)
+    found = parameter.get("valueReference") or parameter.get("valueCoding")
+    concept_value = parameter.get("valueCodeableConcept")
+    if isinstance(concept_value, dict) and concept_value.get("coding"):
+        found = concept_value["coding"][0]
+    if isinstance(found, dict):
+        text = found.get("reference") or found.get("code")
+        if isinstance(text, str) and text.strip():
+            return text
+    raise InvalidInput(f"parameter {name} has no value Parity can read")
+
+
+def _first_reference(value: Any, resource_type: str) -> str:
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return ids.reference(str(value[0].get("reference", "")), resource_type)
+    return ""
+
+
+def appointment_reference(resource: Json) -> tuple[int, int]:
+    """The (request, slot) an Appointment resource points at, through `basedOn` and `slot`."""
+    request = _first_reference(resource.get("basedOn"), "ServiceRequest")
+    found = _first_reference(resource.get("slot"), "Slot")
+    if not (ids.is_number(request) and ids.is_number(found)):
+        raise InvalidInput("appt-resource needs basedOn ServiceRequest/{id} and slot Slot/{id}")
+    return int(request), int(found)

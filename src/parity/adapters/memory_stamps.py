@@ -1,0 +1,60 @@
+"""Record stamps in memory (docs/adr/0015): each repository counts its records' writes and
+dates them with the store's clock, as the SQL store's `version` and `last_updated`
+columns do, and a rollback restores them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from datetime import datetime
+from functools import partial
+from typing import Any, Protocol
+
+from parity.domain.ports import Clock, RecordStamp
+
+
+class ChangeLog(Protocol):
+    """What a stamp needs of the store's undo log (memory.UndoLog): its clock, and a place
+    for the entry that undoes a change."""
+
+    clock: Clock
+
+    def push(self, undo: Callable[[], None]) -> None: ...
+
+
+class Stamped:
+    """Each record's stamp: written once when added, again on every `save` or move, as the
+    SQL store bumps its `version` and `last_updated` columns (undone on rollback)."""
+
+    def __init__(self, log: ChangeLog) -> None:
+        self._changes = log
+        # (writes, last written) by key: plain tuples, as the simulator writes in a hot loop
+        self._stamps: dict[Any, tuple[int, datetime]] = {}
+
+    def bump(self, key: Any) -> None:
+        stamps = self._stamps
+        prior = stamps.get(key)
+        stamps[key] = (prior[0] + 1 if prior is not None else 1, self._changes.clock.now())
+        self._changes.push(partial(self._restore, key, prior))
+
+    def _restore(self, key: Any, prior: tuple[int, datetime] | None) -> None:
+        if prior is None:
+            del self._stamps[key]
+        else:
+            self._stamps[key] = prior
+
+    def stamps(self, keys: Iterable[Any]) -> dict[Any, RecordStamp]:
+        return {k: RecordStamp(*self._stamps[k]) for k in keys if k in self._stamps}
+
+
+class MemoryStamps:
+    """The stamps each repository keeps; `lock` needs nothing, as one transaction at a time
+    runs on the in-memory store."""
+
+    def __init__(self, uow: Any) -> None:
+        self._uow = uow
+
+    def of(self, kind: str, keys: Collection[Any], lock: bool = False) -> dict[Any, RecordStamp]:
+        source = getattr(self._uow, kind)
+        if not isinstance(source, Stamped):
+            raise ValueError(f"{kind} records carry no stamps")
+        return source.stamps(keys)

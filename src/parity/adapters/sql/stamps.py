@@ -1,0 +1,44 @@
+"""Record stamps in SQL: each row's `version` counter and `last_updated` time, read in the
+caller's transaction (and locked with `FOR UPDATE` for a version-aware update; SQLite's
+`BEGIN IMMEDIATE` already holds the database). See docs/adr/0015-fhir-conformance.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import Integer, Table, select
+
+from parity.adapters.sql import tables
+from parity.adapters.sql.repositories import Store
+from parity.domain.ports import RecordStamp
+
+KINDS: dict[str, Table] = {
+    "clinics": tables.clinics,
+    "clinicians": tables.clinicians,
+    "members": tables.members,
+    "slots": tables.slots,
+    "requests": tables.care_requests,
+    "holds": tables.holds,
+    "offers": tables.offers,
+    "appointments": tables.appointments,
+    "referrals": tables.referrals,
+    "clinical_exceptions": tables.clinical_exceptions,
+    "waitlist": tables.waitlist_entries,
+}
+
+
+class SqlStamps(Store):
+    def of(self, kind: str, keys: Collection[Any], lock: bool = False) -> dict[Any, RecordStamp]:
+        table = KINDS[kind]
+        numeric = isinstance(table.c.id.type, Integer)
+        wanted = sorted({k for k in keys if isinstance(k, int) == numeric}, key=str)
+        if not wanted:
+            return {}
+        query = select(table.c.id, table.c.version, table.c.last_updated).where(
+            table.c.id.in_(wanted)
+        )
+        if lock:
+            query = query.with_for_update()
+        return {row.id: RecordStamp(row.version, row.last_updated) for row in self._execute(query)}

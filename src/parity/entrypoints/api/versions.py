@@ -1,0 +1,167 @@
+"""Versioned reads and version-aware updates (R4 3.1.0.5, docs/adr/0015-fhir-conformance.md).
+
+Every resource a route answers carries `meta.versionId` (a counter) and `meta.lastUpdated`
+from the stamps of the records it is read from (`adapters.fhir.versions`); a single
+resource also answers with `ETag: W/"n"` and `Last-Modified`. A single read renders the
+resource and reads its stamps in one transaction, so the two agree.
+
+A state change (`$cancel`, `$hold`, `$book`, offer answers, request operations) renders
+its target, and with `If-Match` locks the target's records and compares their version in
+the very transaction that then makes the change: a mismatch is 412 and nothing changes;
+no one can change the records between the check and the change. Without `If-Match` the
+change goes ahead (R4 lets a server require it; Parity does not, so that clients which
+never read first keep working, and every change still passes the domain's own rules).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, Self, TypeVar, cast
+
+from fastapi import Request
+
+from parity.adapters.fhir import Json
+from parity.adapters.fhir import versions as fhir_versions
+from parity.domain.errors import ParityError
+from parity.domain.ports import RecordStamp, UnitOfWork
+from parity.entrypoints.api.context import Paging
+from parity.entrypoints.api.responses import FhirResponse, pruned, search_results
+
+T = TypeVar("T")
+Render = Callable[[UnitOfWork], Json]
+
+
+class PreconditionFailed(ParityError):
+    """`If-Match` named a version the resource no longer has (R4 3.1.0.5.3)."""
+
+    rule = "version-conflict"
+    http_status = 412
+
+
+class Joined:
+    """The route's open unit of work, handed to services and queries: their `with uow:`
+    joins the transaction the route opened instead of opening another. As with their own
+    block, a commit ends the transaction and an error leaving a block rolls back what it
+    left uncommitted; either way the next block runs in a fresh transaction. The route's
+    own `with` block rolls back whatever is left uncommitted at its end."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._uow, name)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None:
+            self._restart()
+
+    def commit(self) -> None:
+        self._uow.commit()
+        self._restart()
+
+    def rollback(self) -> None:
+        self._restart()
+
+    def _restart(self) -> None:
+        self._uow.__exit__(None, None, None)  # rolls back anything left
+        self._uow.__enter__()
+
+
+def _stamps(
+    uow: UnitOfWork, resources: Sequence[Json], lock: bool = False
+) -> dict[fhir_versions.Part, RecordStamp]:
+    """The stamps of every record the resources are read from, one query per kind."""
+    wanted: defaultdict[str, set[Any]] = defaultdict(set)
+    for resource in resources:
+        for kind, key in fhir_versions.parts_of(resource):
+            wanted[kind].add(key)
+    found: dict[fhir_versions.Part, RecordStamp] = {}
+    if not wanted:
+        return found
+    with uow:
+        for kind, keys in sorted(wanted.items()):
+            found |= {(kind, k): s for k, s in uow.stamps.of(kind, keys, lock).items()}
+    return found
+
+
+def stamped(uow: UnitOfWork, body: Json) -> Json:
+    """A resource, or a Bundle's resources, with `meta.versionId` and `meta.lastUpdated`."""
+    body = pruned(body)
+    return fhir_versions.stamp_all(body, _stamps(uow, fhir_versions.resources_in(body)))
+
+
+def versioned(uow: UnitOfWork, body: Json) -> FhirResponse:
+    return FhirResponse(stamped(uow, body))
+
+
+@contextmanager
+def reading(uow: UnitOfWork) -> Iterator[UnitOfWork]:
+    """One transaction for a whole search: the queries, and the stamps of what they found,
+    so a page's versions are those of the content it shows."""
+    with uow:
+        yield cast(UnitOfWork, Joined(uow))
+
+
+def read(uow: UnitOfWork, render: Render) -> FhirResponse:
+    """One resource, rendered and stamped in one transaction."""
+    with uow:
+        joined = cast(UnitOfWork, Joined(uow))
+        return versioned(joined, render(joined))
+
+
+def search(
+    uow: UnitOfWork,
+    request: Request,
+    base: str,
+    items: Sequence[T],
+    to_fhir: Callable[[T], Json],
+    paging: Paging,
+    ids: str | None = None,
+) -> FhirResponse:
+    """`responses.search_results` with each resource of the page stamped (one stamp query
+    per kind of record for the whole page)."""
+    shown = items if ids is not None else items[paging.offset : paging.offset + paging.count]
+    rendered = [pruned(to_fhir(item)) for item in shown]
+    stamps = _stamps(uow, rendered)
+    by_item = {
+        id(item): fhir_versions.stamped(r, stamps) for item, r in zip(shown, rendered, strict=True)
+    }
+    return search_results(
+        request, base, items, lambda item: by_item.get(id(item)) or to_fhir(item), paging, ids
+    )
+
+
+def stamp_each(uow: UnitOfWork, resources: Sequence[Json]) -> list[Json]:
+    stamps = _stamps(uow, [pruned(r) for r in resources])
+    return [fhir_versions.stamped(pruned(r), stamps) for r in resources]
+
+
+@contextmanager
+def changing(request: Request, uow: UnitOfWork, current: Render) -> Iterator[UnitOfWork]:
+    """A version-aware change: the target as the caller may see it (`current`, NotFound
+    out of scope), its `If-Match` checked with its records locked, and the change made by
+    the block, all in one transaction. 412 when the caller's version is not current."""
+    with uow:
+        joined = cast(UnitOfWork, Joined(uow))
+        resource = pruned(current(joined))
+        asked = request.headers.get("if-match")
+        if asked is not None:
+            stamp = fhir_versions.stamp_of(resource, _stamps(joined, [resource], lock=True))
+            version = 0 if stamp is None else stamp.version
+            if not fhir_versions.matches(asked, version):
+                raise PreconditionFailed(
+                    f"{resource.get('resourceType')}/{resource.get('id')} is at version "
+                    f"{fhir_versions.etag(version)}, not {asked}; read it again"
+                )
+        yield joined
