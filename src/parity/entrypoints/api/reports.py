@@ -105,7 +105,7 @@ def plan(context: Context, uow: Uow, start: From, end: To) -> JSONResponse:
 
 @router.post(
     "/plan/$detect",
-    summary="Open findings for clinic-months below the threshold",
+    summary="Open findings for networks whose survey rate is below the threshold",
     responses={201: {"description": "Findings opened (200: none were)"}},
 )
 def detect(context: Context, uow: Uow, start: From, end: To) -> JSONResponse:
