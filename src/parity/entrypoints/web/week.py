@@ -34,7 +34,7 @@ from parity.services.reschedule import MoveVisit, move_choice, move_visit
 
 router = APIRouter(route_class=PageRoute)
 
-FORMS = ("book", "pto", "absences")
+FORMS = ("book", "exception", "pto", "absences")
 EARLIEST_WEEK, LATEST_WEEK = date(1900, 1, 1), date(9000, 1, 1)
 LAST_EPOCH = 32_503_680_000  # 3000-01-01: later block ids name nothing
 Week = Annotated[date | None, Query(description="any day of the week (YYYY-MM-DD)")]
