@@ -243,7 +243,7 @@ def _booked(
     cancelled = inputs.cancelled_appointment(params)
     if cancelled is not None:
         matches.append(visit_resource(queries.visit(uow, scope, cancelled)))
-    timely = "timely" if decision.explanation.get("timely") else "after the deadline"
+    timely = "timely" if decision.timely else "after the deadline"
     message = (
         f"booked Appointment/{decision.appointment_id}: {timely} under {decision.standard} "
         f"(deadline {fhir.instant(decision.deadline)}; {decision.citation})"
