@@ -166,6 +166,15 @@ class MemoryRepository(Generic[T]):
     def list(self) -> Sequence[T]:
         return list(self._items.values())
 
+    def many(self, keys: Iterable[Any]) -> dict[Any, T]:
+        found: dict[Any, T] = {}
+        for key in set(keys):
+            try:
+                found[key] = self.get(key)
+            except NotFound:
+                continue
+        return found
+
     def where(self, **criteria: Any) -> Sequence[T]:
         indexed = [f for f in criteria if f in self._indexes]
         pool: Iterable[T]

@@ -301,20 +301,19 @@ def _refuse_protected_time(slot: Slot, uow: UnitOfWork) -> None:
 def _record_accepted_offer(
     request: CareRequest, slot: Slot, acceptance: Acceptance, uow: UnitOfWork, now: datetime
 ) -> None:
-    offer = uow.offers.add(
-        Offer(
-            request_id=request.id,
-            slot_id=slot.id,
-            clinician_id=slot.clinician_id,
-            slot_start=slot.start,
-            offered_at=now,
-            timely=slot.start <= request.effective_deadline,
-            channel=acceptance.channel,
-            offered_by=acceptance.by,
-        )
+    """The offer and its acceptance: one interaction, so one record written once."""
+    offer = Offer(
+        request_id=request.id,
+        slot_id=slot.id,
+        clinician_id=slot.clinician_id,
+        slot_start=slot.start,
+        offered_at=now,
+        timely=slot.start <= request.effective_deadline,
+        channel=acceptance.channel,
+        offered_by=acceptance.by,
     )
     offer.respond(OfferResponse.ACCEPTED, acceptance.by, now, acceptance.channel)
-    uow.offers.save(offer)
+    uow.offers.add(offer)
 
 
 def _record_booking(
