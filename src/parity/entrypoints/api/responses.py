@@ -38,30 +38,35 @@ class UnknownParameter(InvalidInput):
 
 
 def pruned(value: Any) -> Any:
-    """`value` without empty arrays, objects and strings (and None), at any depth. Written
-    as loops over the containers, not comprehensions testing membership in a tuple of
-    empties: it runs twice on every FHIR body (docs/adr/0017-booking-api-speed.md)."""
+    """`value` without empty arrays, objects and strings (and None), at any depth. Loops
+    rather than comprehensions testing membership in a tuple of empties: it runs twice on
+    every FHIR body (docs/adr/0017-booking-api-speed.md)."""
     if isinstance(value, dict):
         kept: dict[Any, Any] = {}
         for key, item in value.items():
-            if isinstance(item, dict | list):
-                item = pruned(item)
-                if item:
-                    kept[key] = item
-            elif item is not None and item != "":
+            item = _kept(item)
+            if item is not _GONE:
                 kept[key] = item
         return kept
     if isinstance(value, list):
         items: list[Any] = []
         for item in value:
-            if isinstance(item, dict | list):
-                item = pruned(item)
-                if item:
-                    items.append(item)
-            elif item is not None and item != "":
+            item = _kept(item)
+            if item is not _GONE:
                 items.append(item)
         return items
     return value
+
+
+_GONE = object()
+
+
+def _kept(item: Any) -> Any:
+    """`item` pruned, or `_GONE` when nothing of it is left."""
+    if isinstance(item, dict | list):
+        item = pruned(item)
+        return item if item else _GONE
+    return _GONE if item is None or item == "" else item
 
 
 class FhirResponse(JSONResponse):
