@@ -5,7 +5,8 @@ SQLAlchemy and psycopg CPU, each transaction a BEGIN and a COMMIT or ROLLBACK ro
 It loads the demo region on a database of its own, builds the API in this process
 (`entrypoints.api.asgi.create`, as a worker does), and runs a few members' find -> hold ->
 book -> cancel, counting what SQLAlchemy sends per call (the first member's round only
-warms up). With --show it prints each call's statements.
+warms up) and this process's CPU per call (the app and the test client: compare two runs
+of this script, not with bench_load). With --show it prints each call's statements.
 
 Run: .venv/bin/python bench/count_statements.py [--db postgres|sqlite] [--members 5] [--show]
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,7 @@ class Counts:
         self.statements: Counter[str] = Counter()
         self.transactions: Counter[str] = Counter()
         self.calls: Counter[str] = Counter()
+        self.cpu: Counter[str] = Counter()
         self.seen: dict[str, list[str]] = {}
 
     def statement(self, conn: Any, cursor: Any, sql: str, *rest: Any) -> None:
@@ -69,7 +72,10 @@ def rounds(client: TestClient, counts: Counts, members: int) -> None:
         if not warm:
             counts.calls[name] += 1
             counts.seen[name] = []
+        started = time.process_time()
         response = client.post(path, json=body)
+        if not warm:
+            counts.cpu[name] += time.process_time() - started
         counts.current = ""
         if response.status_code >= 300:
             raise RuntimeError(f"{name}: {response.status_code} {response.text[:200]}")
@@ -91,7 +97,7 @@ def rounds(client: TestClient, counts: Counts, members: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
-    parser.add_argument("--members", type=int, default=5)
+    parser.add_argument("--members", type=int, default=30)
     parser.add_argument("--show", action="store_true", help="print each call's statements")
     args = parser.parse_args()
     sqlite = args.db == "sqlite"
@@ -114,13 +120,14 @@ def main() -> None:
         if not sqlite:
             drop_postgres(url)
     table = Table(title=f"SQL per call ({args.db}, {args.members} members, admin token)")
-    for column in ("call", "statements", "transactions"):
+    for column in ("call", "statements", "transactions", "CPU ms (this process)"):
         table.add_column(column, justify="right")
     for name, calls in counts.calls.items():
         table.add_row(
             name,
             f"{counts.statements[name] / calls:.1f}",
             f"{counts.transactions[name] / calls:.1f}",
+            f"{1000 * counts.cpu[name] / calls:.2f}",
         )
     console.print(table)
     if args.show:
