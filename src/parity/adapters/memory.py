@@ -32,6 +32,7 @@ from parity.domain.errors import InvalidInput, NotFound, SlotUnavailable
 from parity.domain.holds import Hold
 from parity.domain.members import Member
 from parity.domain.messages import Message
+from parity.domain.revocation import check_token
 from parity.domain.schedule import (
     AvailabilityException,
     IpcWeek,
@@ -423,6 +424,11 @@ class MemoryUnitOfWork:
 
     def __enter__(self) -> Self:
         self._log.begin()
+        try:
+            check_token(self.revoked_tokens)  # a signed-out token reads and writes nothing
+        except BaseException:
+            self.rollback()
+            raise
         return self
 
     def __exit__(
