@@ -226,6 +226,19 @@ class SqlClinicians(SqlRepository[Clinician]):
                 self._execute(insert(child), rows)
 
 
+_BLOCKS = tables.protected_times
+OVERLAPPING = (
+    select(_BLOCKS)
+    .where(
+        _BLOCKS.c.clinician_id == bindparam("clinician_id"),
+        _BLOCKS.c.start > bindparam("earliest", type_=_BLOCKS.c.start.type),
+        _BLOCKS.c.start < bindparam("end", type_=_BLOCKS.c.start.type),
+        _BLOCKS.c.end > bindparam("start", type_=_BLOCKS.c.end.type),
+    )
+    .order_by(_BLOCKS.c.start, _BLOCKS.c.id)
+)
+
+
 class SqlProtectedTime(Store):
     def add_many(self, blocks: Iterable[ProtectedTime]) -> None:
         rows = [from_domain(b) for b in blocks]
@@ -233,19 +246,16 @@ class SqlProtectedTime(Store):
             self._guarded(insert(tables.protected_times), rows)
 
     def overlapping(self, clinician_id: str, start: datetime, end: datetime) -> list[ProtectedTime]:
-        """Blocks of the clinician that overlap [start, end), by start."""
-        blocks = tables.protected_times
-        query = (
-            select(blocks)
-            .where(
-                blocks.c.clinician_id == clinician_id,
-                blocks.c.start > start - tables.MAX_SPAN,
-                blocks.c.start < end,
-                blocks.c.end > start,
-            )
-            .order_by(blocks.c.start, blocks.c.id)
-        )
-        return [protected_time_to_domain(row) for row in self._execute(query).mappings()]
+        """Blocks of the clinician that overlap [start, end), by start (one prebuilt
+        statement: every booking and every report row asks, docs/adr/0017)."""
+        values = {
+            "clinician_id": clinician_id,
+            "earliest": start - tables.MAX_SPAN,
+            "start": start,
+            "end": end,
+        }
+        rows = self._execute(OVERLAPPING, values).mappings()
+        return [protected_time_to_domain(row) for row in rows]
 
 
 class SqlIpcLedger(Store):
