@@ -224,8 +224,8 @@ def _declined_timely_offer(request: CareRequest, uow: UnitOfWork) -> bool:
 
 
 def _serving(request: CareRequest, slot: Slot, uow: UnitOfWork) -> Serving:
-    """How the slot serves the request (docs/adr/0017-booking-api-speed.md keeps the rule
-    in one place: `domain.availability.serving`), or SlotMismatch."""
+    """How the slot serves the request, by the index's own modality and area rule
+    (`domain.availability.serving`, docs/adr/0002-availability-index.md), or SlotMismatch."""
     found = serving(request, slot, uow.clinicians.get(slot.clinician_id))
     if found is None:
         raise SlotMismatch(
