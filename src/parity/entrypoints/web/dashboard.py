@@ -143,9 +143,8 @@ def dashboard(
     names = {c.id: c.name for c in queries.clinics(uow)}
     threshold = context.policy.rules.non_urgent_threshold
     if fragment_of(request) == CHARTS:
-        figures = charts.compliance(report, names, threshold)
-        values = {"charts": figures, "charts_url": ""}
-        return render(request, context, "dashboard.html.j2", values, notices=notices)
+        figures = {"charts": charts.compliance(report, names, threshold), "charts_url": ""}
+        return render(request, context, "dashboard.html.j2", figures, notices=notices)
     shown = violations(report, cause, clinic)
     named = [r.member_id for r in shown[:VIOLATIONS_SHOWN]]
     members = {m.id: m.name for m in queries.members(uow, caller_scope(request), named)}
