@@ -9,7 +9,7 @@ cannot silently lose one update: the second is refused with `InvalidTransition`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Generic, NoReturn, TypeVar
 
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     Result,
     Select,
+    Table,
     bindparam,
     delete,
     insert,
@@ -81,6 +82,43 @@ def _keyed(item: T, key: str, value: Any) -> T:
     return item
 
 
+# Bound-parameter names of a record's key and the version it was read at (not column names:
+# SQLAlchemy keeps those for the SET clause).
+KEY, READ = "record_key", "read_version"
+
+
+@dataclass(frozen=True, slots=True)
+class Writes:
+    """A table's INSERT and UPDATEs, built once: the columns come from the parameters at
+    execution, so SQLAlchemy compiles each shape once instead of building and hashing a
+    statement holding the values on every write (docs/adr/0017-booking-api-speed.md)."""
+
+    insert: Executable
+    update: Executable
+    update_read: Executable
+
+
+_WRITES: dict[str, Writes] = {}
+
+
+def _writes(table: Table, key_name: str) -> Writes:
+    found = _WRITES.get(table.name)
+    if found is None:
+        key, version = table.c[key_name], table.c.version
+        update_any = (
+            update(table)
+            .where(key == bindparam(KEY, type_=key.type))
+            .values(version=version + 1)
+            .returning(version)
+        )
+        found = _WRITES[table.name] = Writes(
+            insert(table).returning(key, version),
+            update_any,
+            update_any.where(version == bindparam(READ, type_=version.type)),
+        )
+    return found
+
+
 class SqlRepository(Store, Generic[T]):
     """A table of records of one kind, keyed by `mapping.key`."""
 
@@ -92,6 +130,7 @@ class SqlRepository(Store, Generic[T]):
         self._versions: dict[Any, int] = {}
         self._kept: dict[Any, T] = {}
         self._write = self._guarded if mapping.table.name in GUARDED else self._execute
+        self._statements = _writes(mapping.table, mapping.key)
 
     def forget(self) -> None:
         """Drop the versions and records read so far (a new transaction starts)."""
@@ -124,8 +163,7 @@ class SqlRepository(Store, Generic[T]):
         self._kept.pop(key, None)
         if key in (0, None):
             del row[self._key.name]
-            statement = insert(self._table).values(row).returning(self._key, self._table.c.version)
-            inserted = self._write(statement).mappings().one()
+            inserted = self._write(self._statements.insert, row).mappings().one()
             key, version = inserted[self._key.name], inserted["version"]
             item = _keyed(item, self._key.name, key)
         else:
@@ -187,16 +225,13 @@ class SqlRepository(Store, Generic[T]):
         row = self._mapping.to_row(item)
         key = row.pop(self._key.name)
         self._kept.pop(key, None)
-        statement = (
-            update(self._table)
-            .where(self._key == key)
-            .values({**row, "version": self._table.c.version + 1})
-            .returning(self._table.c.version)
-        )
         read = self._versions.get(key)
-        if read is not None:
-            statement = statement.where(self._table.c.version == read)
-        version = self._write(statement).scalar_one_or_none()
+        values = {**row, KEY: key}
+        if read is None:
+            statement = self._statements.update
+        else:
+            statement, values[READ] = self._statements.update_read, read
+        version = self._write(statement, values).scalar_one_or_none()
         if version is None:
             self._refuse_save(key)
         self._versions[key] = version
