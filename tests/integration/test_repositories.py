@@ -403,3 +403,21 @@ def test_a_naive_datetime_is_refused_rather_than_guessed(uow: SqlUnitOfWork) -> 
     naive = datetime(2026, 6, 1, 9)  # noqa: DTZ001 - the point of the test
     with uow, pytest.raises(StatementError, match="naive"):
         uow.protected.overlapping("dee", naive, naive)
+
+
+def test_many_reads_the_records_of_several_keys_and_skips_unknown_ones(
+    uow: SqlUnitOfWork,
+) -> None:
+    other = replace(DEE, id="eve", name="Eve", languages=frozenset({"spanish"}))
+    with uow:
+        uow.clinics.add(NORTH)
+        uow.clinics.add(SOUTH)
+        uow.clinicians.add(DEE)
+        uow.clinicians.add(other)
+        uow.commit()
+    with uow:
+        assert uow.clinicians.many([]) == {}
+        assert uow.clinicians.many(["dee", "eve", "nobody", "dee"]) == {"dee": DEE, "eve": other}
+        uow.clinicians.get("dee")  # read before: comes from this transaction's reads
+        assert uow.clinicians.many(["dee"]) == {"dee": DEE}
+        assert uow.requests.many([1, "x"]) == {}

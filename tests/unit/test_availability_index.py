@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parity.domain.availability import AvailabilityIndex, SlotQuery
+from parity.domain.availability import REGION, AvailabilityIndex, Serving, SlotQuery, serving
 from parity.domain.schedule import BlockKind, Slot, SlotStatus
 from parity.domain.workforce import (
     REMOTE_MODALITIES,
@@ -353,3 +353,46 @@ def test_filing_batches_agrees_with_a_brute_force_scan(
         if s.id in busy:
             index.release(s.id)  # filed, so a release puts it back
     assert len(index) == len(slots)
+
+
+def test_serving_names_the_first_accepted_modality_the_slot_can_serve() -> None:
+    ask = query(modalities=(Modality.IN_PERSON, Modality.VIDEO), clinic="north")
+    # Ana offers every modality: in person at the member's own clinic comes first.
+    assert serving(ask, slot(1, ANA, "north", 0, BlockKind.INTAKE), ANA) == Serving(
+        Modality.IN_PERSON, "north"
+    )
+    # At another clinic only a remote visit serves the member, for the whole region.
+    assert serving(ask, slot(2, ANA, "south", 0, BlockKind.INTAKE), ANA) == Serving(
+        Modality.VIDEO, REGION
+    )
+    # Ben sees people in person only, at south: nothing for a member of north.
+    assert serving(ask, slot(3, BEN, "south", 0, BlockKind.INTAKE), BEN) is None
+    # Cy is remote only: a member who only accepts phone gets phone.
+    phone = query(modalities=(Modality.PHONE,), clinic="south")
+    assert serving(phone, slot(4, CY, "north", 0, BlockKind.INTAKE), CY) == Serving(
+        Modality.PHONE, REGION
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(slots=random_slots(), queries=st.lists(random_queries(), min_size=1, max_size=5))
+def test_the_index_finds_a_slot_exactly_when_serving_accepts_it(
+    slots: list[Slot], queries: list[SlotQuery]
+) -> None:
+    """One rule: among slots of the right kind, time and clinician, the index files a slot
+    where `serving` says it serves the query, and nowhere else."""
+    index = index_of(*slots)
+    for q in queries:
+        listed = {s.id for s in index.iter_free(q, per_day=1000)}
+        for s in slots:
+            who = CLINICIANS[s.clinician_id]
+            eligible = s.kind in q.kinds and q.not_before <= s.start <= q.not_after
+            if q.clinician_id is not None:
+                eligible = eligible and s.clinician_id == q.clinician_id
+            else:
+                eligible = (
+                    eligible
+                    and who.provider_class is q.provider_class
+                    and q.language in who.languages
+                )
+            assert (s.id in listed) == (eligible and serving(q, s, who) is not None)

@@ -147,7 +147,7 @@ def test_it_books_the_earliest_timely_slot(region) -> None:
     assert appointment.modality is Modality.IN_PERSON
     assert request.status is RequestStatus.BOOKED
     assert decision.deadline == INITIAL_DEADLINE
-    assert decision.explanation["timely"] is True
+    assert decision.timely is True
 
 
 def test_the_next_request_gets_the_next_slot(region) -> None:
@@ -218,7 +218,7 @@ def test_a_follow_up_goes_to_the_same_clinician_when_they_have_a_timely_slot(reg
     appointment = appointment_of(region, decision)
     assert appointment.clinician_id == "ana"
     assert appointment.start == at(date(2026, 6, 2), 9)
-    assert decision.explanation["considered"]["same_clinician"] == decision.slot_id
+    assert decision.explanation.considered["same_clinician"] == decision.slot_id
 
 
 def test_without_a_preferred_clinician_a_follow_up_takes_the_earliest_slot(region) -> None:
@@ -239,7 +239,7 @@ def test_a_follow_up_goes_to_another_clinician_when_the_same_one_has_no_timely_s
     appointment = appointment_of(region, decision)
     assert appointment.clinician_id == "ben"
     assert appointment.start == at(FIRST_DAY, 13)
-    assert decision.explanation["considered"]["same_clinician"] is None
+    assert decision.explanation.considered["same_clinician"] is None
 
 
 def test_a_follow_up_leaves_a_preferred_clinician_who_does_not_speak_the_language(
@@ -282,7 +282,7 @@ def test_when_nothing_is_timely_it_refers_out_of_network(region) -> None:
     assert decision.action == "referred"
     assert decision.appointment_id is None
     assert decision.slot_id is None
-    assert "considered" in decision.explanation
+    assert "considered" in decision.explanation.as_dict()
     assert request.status is RequestStatus.REFERRED
     assert region.uow.appointments.where(request_id=request.id) == []
     referrals = region.uow.referrals.where(request_id=request.id)
@@ -349,7 +349,7 @@ def test_a_late_slot_may_be_booked_once_the_member_declined_a_timely_offer(regio
         (timely.id, True, OfferResponse.DECLINED),
         (late.id, False, OfferResponse.ACCEPTED),
     ]
-    assert decision.explanation["timely"] is False
+    assert decision.timely is False
 
 
 def test_a_declined_late_offer_does_not_license_a_late_booking(region) -> None:

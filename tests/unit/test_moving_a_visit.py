@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 
 import pytest
 from unit_support import LOS_ANGELES, Region
-from waitlist_support import book
+from waitlist_support import ask, book
 
 from parity.domain.care import AppointmentStatus, CancelledBy, RequestStatus
 from parity.domain.errors import InvalidInput, SlotUnavailable
-from parity.services.reschedule import MoveVisit, move_choice, move_visit
+from parity.domain.schedule import SlotStatus
+from parity.services.reschedule import MoveVisit, Reschedule, move_choice, move_visit, reschedule
 
 WED_9 = datetime(2026, 6, 3, 9, tzinfo=LOS_ANGELES)
 
@@ -76,3 +77,47 @@ def test_a_refused_move_leaves_the_visit_where_it_was(
     visit = region.uow.appointments.get(first.appointment_id)
     assert visit.status is AppointmentStatus.BOOKED
     assert region.uow.requests.get(first.request_id).status is RequestStatus.BOOKED
+
+
+def test_a_reschedule_takes_the_new_slot_and_cancels_the_old_visit_together(
+    region: Region,
+) -> None:
+    first = book(region, "b1")
+    again = ask(region, "b1")
+    ten = _slot_at(region, WED_9 + timedelta(hours=1))
+    decision = reschedule(
+        Reschedule(again.id, ten, first.appointment_id or 0, "b1"),
+        region.uow,
+        region.clock,
+        region.policy,
+    )
+    assert decision.action == "booked"
+    assert decision.slot_id == ten
+    old = region.uow.appointments.get(first.appointment_id)
+    assert old.status is AppointmentStatus.CANCELLED
+    assert old.cancelled_by is CancelledBy.MEMBER
+    assert region.uow.slots.get(first.slot_id or 0).status is SlotStatus.FREE
+
+
+def test_a_refused_reschedule_keeps_the_old_visit_and_holds_nothing(region: Region) -> None:
+    first, second = book(region, "b1"), book(region, "b2")
+    again = ask(region, "b1")
+    with pytest.raises(SlotUnavailable):  # b2's slot is taken
+        reschedule(
+            Reschedule(again.id, second.slot_id or 0, first.appointment_id or 0, "b1"),
+            region.uow,
+            region.clock,
+            region.policy,
+        )
+    eleven = _slot_at(region, WED_9 + timedelta(hours=2))
+    with pytest.raises(InvalidInput):  # b2's visit is not b1's to give up
+        reschedule(
+            Reschedule(again.id, eleven, second.appointment_id or 0, "b1"),
+            region.uow,
+            region.clock,
+            region.policy,
+        )
+    assert region.uow.appointments.get(first.appointment_id).status is AppointmentStatus.BOOKED
+    assert region.uow.appointments.get(second.appointment_id).status is AppointmentStatus.BOOKED
+    assert region.uow.slots.get(eleven).status is SlotStatus.FREE
+    assert region.uow.requests.get(again.id).status is RequestStatus.OPEN

@@ -20,8 +20,8 @@ def _refer(region: Region, cmd: RequestCare) -> str:
     decision = book_request(BookRequest(request.id), region.uow, region.clock, region.policy)
     assert decision.action == "referred"
     ((referral),) = region.uow.referrals.where(request_id=request.id)
-    assert referral.reason == decision.explanation["cause"]
-    return str(decision.explanation["cause"])
+    assert referral.reason == decision.explanation.cause
+    return str(decision.explanation.cause)
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def test_a_visit_cancelled_because_its_clinician_left_is_referred_as_clinician_l
     assert booked.action == "booked"
     _leaves(region, "ana", datetime.combine(FIRST_WEEK, time(8), tzinfo=LOS_ANGELES))
     decision = book_request(BookRequest(request.id), region.uow, region.clock, region.policy)
-    assert decision.explanation["cause"] == Cause.CLINICIAN_LEFT
+    assert decision.explanation.cause == Cause.CLINICIAN_LEFT
 
 
 def test_a_follow_up_whose_clinician_left_is_referred_as_clinician_left(region: Region) -> None:

@@ -35,6 +35,7 @@ from parity.domain.holds import Hold
 from parity.domain.members import Member
 from parity.domain.messages import Message
 from parity.domain.ports import Clock
+from parity.domain.revocation import check_token
 from parity.domain.schedule import (
     AvailabilityException,
     IpcWeek,
@@ -172,6 +173,15 @@ class MemoryRepository(Stamped, Generic[T]):
 
     def list(self) -> Sequence[T]:
         return list(self._items.values())
+
+    def many(self, keys: Iterable[Any]) -> dict[Any, T]:
+        found: dict[Any, T] = {}
+        for key in set(keys):
+            try:
+                found[key] = self.get(key)
+            except NotFound:
+                continue
+        return found
 
     def where(self, **criteria: Any) -> Sequence[T]:
         indexed = [f for f in criteria if f in self._indexes]
@@ -431,6 +441,11 @@ class MemoryUnitOfWork:
 
     def __enter__(self) -> Self:
         self._log.begin()
+        try:
+            check_token(self.revoked_tokens)  # a signed-out token reads and writes nothing
+        except BaseException:
+            self.rollback()
+            raise
         return self
 
     def __exit__(

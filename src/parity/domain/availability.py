@@ -16,6 +16,7 @@ from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from parity.domain.schedule import BlockKind, Slot, SlotStatus
 from parity.domain.workforce import REMOTE_MODALITIES, Clinician, Modality, ProviderClass
@@ -48,25 +49,68 @@ class SlotQuery:
             # The caller checks the clinician's class and language; modality and area still
             # narrow their slots (an in-person visit stays at the member's clinic).
             return [
-                ("clinician", self.clinician_id, kind, modality, _area(modality, self.clinic_id))
+                ("clinician", self.clinician_id, kind, modality, area_of(modality, self.clinic_id))
                 for kind in self.kinds
                 for modality in self.modalities
             ]
         return [
-            (kind, self.provider_class, self.language, modality, _area(modality, self.clinic_id))
+            (kind, self.provider_class, self.language, modality, area_of(modality, self.clinic_id))
             for kind in self.kinds
             for modality in self.modalities
         ]
 
 
-def _area(modality: Modality, clinic_id: str) -> str:
+class Wants(Protocol):
+    """What a request accepts, as far as where and how a visit is held goes (a care
+    request, a slot query, an optimizer request)."""
+
+    @property
+    def modalities(self) -> tuple[Modality, ...]: ...
+
+    @property
+    def clinic_id(self) -> str: ...
+
+
+class Placed(Protocol):
+    """Where a slot is: its clinic."""
+
+    @property
+    def clinic_id(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Serving:
+    """How a slot serves a request: the visit's modality and the area it is held for
+    (the member's clinic for in person, the whole region for video and phone)."""
+
+    modality: Modality
+    area: str
+
+
+def area_of(modality: Modality, clinic_id: str) -> str:
+    """The area a visit in `modality` at `clinic_id` counts for: in person only at that
+    clinic, video and phone anywhere in the region."""
     return REGION if modality in REMOTE_MODALITIES else clinic_id
 
 
+def serving(wants: Wants, slot: Placed, clinician: Clinician) -> Serving | None:
+    """Whether `slot` (of `clinician`) can serve a request, and how: the first modality the
+    member accepts that the clinician offers, in the same area for the member as for the
+    slot. None: it cannot. The one statement of the modality and area rule: the index files
+    a free slot under exactly the (modality, area) pairs this accepts, and the booking
+    engine refuses a chosen slot it rejects."""
+    for modality in wants.modalities:
+        area = area_of(modality, wants.clinic_id)
+        if modality in clinician.modalities and area_of(modality, slot.clinic_id) == area:
+            return Serving(modality, area)
+    return None
+
+
 def _pools_of(slot: Slot, clinician: Clinician) -> list[PoolKey]:
+    """Every pool a query finds `slot` in: one per (modality, area) `serving` accepts."""
     pools: list[PoolKey] = []
     for modality in clinician.modalities:
-        area = _area(modality, slot.clinic_id)
+        area = area_of(modality, slot.clinic_id)
         pools.append(("clinician", clinician.id, slot.kind, modality, area))
         for language in clinician.languages:
             pools.append((slot.kind, clinician.provider_class, language, modality, area))

@@ -7,6 +7,7 @@ could not offer timely care, the out-of-network referral.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -206,6 +207,12 @@ class Referral:
     id: int = 0
 
     @property
+    def cause(self) -> str:
+        """The binding constraint the engine named (kept in the stored explanation), else
+        the reason the referral was made for."""
+        return str(self.explanation.get("cause") or self.reason)
+
+    @property
     def arranged_in_time(self) -> bool | None:
         """Whether the outside appointment fell within the standard (None: not yet known)."""
         return None if self.appointment_at is None else self.appointment_at <= self.deadline
@@ -248,25 +255,86 @@ class Course:
     id: int = 0
 
 
+class Action(StrEnum):
+    """What the booking engine did with a request."""
+
+    BOOKED = "booked"
+    REFERRED = "referred"
+    WAITLISTED = "waitlisted"
+
+
+class Cause(StrEnum):
+    """Why a request could not be placed in network in time (for the violation reports)."""
+
+    NO_CAPACITY = "no-capacity"
+    LANGUAGE = "language-unmatched"
+    MODALITY = "modality-unmatched"
+    CLINICIAN_PTO = "clinician-pto"
+    CLINICIAN_LEFT = "clinician-left"
+    CLINIC_CANCELLATION = "clinic-cancellation"
+
+
+# What the engine looked at on the way to a decision, by name: the slot ids it found
+# ("same_clinician", "pool", "requested_slot", "hold", "offer"...; None: nothing found).
+Considered = Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why the engine decided as it did. Fields a decision does not use stay empty and are
+    left out of `as_dict`, the form stored with a referral and shown to callers."""
+
+    rule: str
+    considered: Considered
+    limit: str = ""
+    clock_start: datetime | None = None
+    cause: Cause | None = None
+    why: str = ""
+    out_of_network_rule: str = ""
+    refer_by: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"rule": self.rule}
+        if self.limit:
+            found["limit"] = self.limit
+        found["considered"] = dict(self.considered)
+        if self.clock_start is not None:
+            found["clock_start"] = self.clock_start.isoformat()
+        if self.cause is not None:
+            found["cause"] = self.cause.value
+        if self.why:
+            found["why"] = self.why
+        if self.out_of_network_rule:
+            found["out_of_network_rule"] = self.out_of_network_rule
+        if self.refer_by is not None:
+            found["refer_by"] = self.refer_by.isoformat()
+        return found
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """What the booking engine did with a request and why, machine-readable."""
+    """What the booking engine did with a request and why, machine-readable. `timely`:
+    a booking that starts by the (effective) deadline; False for anything not booked."""
 
     request_id: int
-    action: str
+    action: Action
     standard: str
     citation: str
     deadline: datetime
-    slot_id: int | None
-    appointment_id: int | None
-    referral_id: int | None
-    explanation: dict[str, Any]
+    explanation: Explanation
+    timely: bool = False
+    slot_id: int | None = None
+    appointment_id: int | None = None
+    referral_id: int | None = None
     starts_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        explanation = self.explanation.as_dict()
+        if self.action is Action.BOOKED:
+            explanation["timely"] = self.timely
         return {
             "request_id": self.request_id,
-            "action": self.action,
+            "action": self.action.value,
             "standard": self.standard,
             "citation": self.citation,
             "deadline": self.deadline.isoformat(),
@@ -274,5 +342,5 @@ class Decision:
             "appointment_id": self.appointment_id,
             "referral_id": self.referral_id,
             "starts_at": self.starts_at.isoformat() if self.starts_at else None,
-            "explanation": self.explanation,
+            "explanation": explanation,
         }

@@ -57,6 +57,10 @@ class Repository(Protocol[T]):
 
     def list(self) -> Sequence[T]: ...
 
+    def many(self, keys: Iterable[Any]) -> dict[Any, T]:
+        """The items of these keys that exist, by key (one query, not one per key)."""
+        ...
+
     def where(self, **criteria: Any) -> Sequence[T]:
         """Items whose attributes equal every criterion."""
         ...

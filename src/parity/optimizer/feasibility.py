@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import accumulate
 
-from parity.domain.workforce import REMOTE_MODALITIES, Clinician, Modality
+from parity.domain.availability import serving
+from parity.domain.workforce import Clinician, Modality
 from parity.optimizer.problem import Assignment, OptimizerRequest, OptimizerSlot, Problem
 from parity.optimizer.timeline import epoch, local_day
 
@@ -39,13 +40,10 @@ def language_matches(request: OptimizerRequest, clinician: Clinician) -> bool:
 def modality_for(
     request: OptimizerRequest, slot: OptimizerSlot, clinician: Clinician
 ) -> Modality | None:
-    """The first of the request's modalities the clinician offers at this slot's clinic:
-    in person only at the member's clinic, video and phone from anywhere in the region."""
-    for modality in request.modalities:
-        local = modality in REMOTE_MODALITIES or slot.clinic_id == request.clinic_id
-        if modality in clinician.modalities and local:
-            return modality
-    return None
+    """How the slot would serve the request, by the booking engine's own modality and area
+    rule (`domain.availability.serving`); None where it cannot."""
+    how = serving(request, slot, clinician)
+    return None if how is None else how.modality
 
 
 def starts_after_not_before(request: OptimizerRequest, slot: OptimizerSlot, now: datetime) -> bool:

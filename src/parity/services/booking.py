@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
-from parity.domain.availability import SlotQuery
+from parity.domain.availability import Serving, SlotQuery, serving
 from parity.domain.care import (
+    Action,
     Appointment,
     CancelledBy,
     CareRequest,
+    Cause,
     Channel,
+    Considered,
     Decision,
+    Explanation,
     Offer,
     OfferResponse,
     RequestStatus,
@@ -75,14 +78,14 @@ def _query(
     request: CareRequest, policy: Policy, now: datetime, clinician_id: str | None
 ) -> SlotQuery:
     return SlotQuery(
-        policy.kinds_for(request.visit),
-        request.provider_class,
-        request.language,
-        request.modalities,
-        request.clinic_id,
-        max(now + policy.min_notice, request.not_before),
-        search_until(request),
-        clinician_id,
+        kinds=policy.kinds_for(request.visit),
+        provider_class=request.provider_class,
+        language=request.language,
+        modalities=request.modalities,
+        clinic_id=request.clinic_id,
+        not_before=max(now + policy.min_notice, request.not_before),
+        not_after=search_until(request),
+        clinician_id=clinician_id,
     )
 
 
@@ -99,9 +102,9 @@ def _continuity_wanted(request: CareRequest, uow: UnitOfWork) -> bool:
 
 def best_timely_slot(
     request: CareRequest, uow: UnitOfWork, policy: Policy, now: datetime
-) -> tuple[Slot | None, dict[str, Any]]:
+) -> tuple[Slot | None, dict[str, int | None]]:
     """The slot the engine would book, and the alternatives it considered on the way."""
-    considered: dict[str, Any] = {}
+    considered: dict[str, int | None] = {}
     if _continuity_wanted(request, uow):
         slot = uow.slots.earliest(_query(request, policy, now, request.preferred_clinician_id))
         considered["same_clinician"] = slot.id if slot else None
@@ -124,13 +127,17 @@ def find_proposals(
         if _continuity_wanted(request, uow):
             query = _query(request, policy, now, request.preferred_clinician_id)
             proposals += [
-                Proposal(s, "same clinician (continuity of care)", True)
+                Proposal(slot=s, reason="same clinician (continuity of care)", timely=True)
                 for s in uow.slots.candidates(query, 1)
             ]
         seen = {p.slot.id for p in proposals}
         for slot in uow.slots.candidates(_query(request, policy, now, None), limit * 2):
             if slot.id not in seen and len(proposals) < limit:
-                proposals.append(Proposal(slot, "earliest matching slot before the deadline", True))
+                proposals.append(
+                    Proposal(
+                        slot=slot, reason="earliest matching slot before the deadline", timely=True
+                    )
+                )
                 seen.add(slot.id)
     return proposals
 
@@ -152,7 +159,7 @@ def book_in(cmd: BookRequest, uow: UnitOfWork, clock: Clock, policy: Policy) -> 
     if cmd.slot_id is not None:
         slot = uow.slots.get(cmd.slot_id)
         check_slot_fits(request, slot, uow, policy, now)
-        considered: dict[str, Any] = {"requested_slot": slot.id}
+        considered: Considered = {"requested_slot": slot.id}
     else:
         found, considered = best_timely_slot(request, uow, policy, now)
         if found is None and request.member_preferred_from is not None:
@@ -166,7 +173,7 @@ def book_in(cmd: BookRequest, uow: UnitOfWork, clock: Clock, policy: Policy) -> 
             return _refer(request, considered, uow, clock, policy)
         slot = found
     return book_slot(
-        request, slot, cmd.accepted_by, considered, uow, now, policy, channel=cmd.channel
+        request, slot, Acceptance(cmd.accepted_by, considered, cmd.channel), uow, now, policy
     )
 
 
@@ -192,7 +199,7 @@ def check_slot_fits(
         raise SlotMismatch(
             f"slot {slot.id} is a {slot.kind} slot; a {request.visit} visit cannot use it"
         )
-    _modality_for(request, slot, uow)
+    _serving(request, slot, uow)
     if not any(
         clinician.can_see(request.provider_class, request.language, m) for m in request.modalities
     ):
@@ -216,115 +223,148 @@ def _declined_timely_offer(request: CareRequest, uow: UnitOfWork) -> bool:
     )
 
 
-def _modality_for(request: CareRequest, slot: Slot, uow: UnitOfWork) -> Modality:
-    """The first modality the member accepts that this slot can serve: the clinician must
-    offer it, and in person only at the member's own clinic (the area rule of the index)."""
-    clinician = uow.clinicians.get(slot.clinician_id)
-    for modality in request.modalities:
-        in_area = modality is not Modality.IN_PERSON or slot.clinic_id == request.clinic_id
-        if modality in clinician.modalities and in_area:
-            return modality
-    raise SlotMismatch(
-        f"slot {slot.id} cannot serve any of the request's modalities "
-        f"({', '.join(request.modalities)}) from clinic {slot.clinic_id}"
-    )
+def _serving(request: CareRequest, slot: Slot, uow: UnitOfWork) -> Serving:
+    """How the slot serves the request, by the index's own modality and area rule
+    (`domain.availability.serving`, docs/adr/0002-availability-index.md), or SlotMismatch."""
+    found = serving(request, slot, uow.clinicians.get(slot.clinician_id))
+    if found is None:
+        raise SlotMismatch(
+            f"slot {slot.id} cannot serve any of the request's modalities "
+            f"({', '.join(request.modalities)}) from clinic {slot.clinic_id}"
+        )
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Acceptance:
+    """Who accepted a slot for a request (the member, or staff recording it), through which
+    channel, and what the engine considered on the way."""
+
+    by: str
+    considered: Considered
+    channel: Channel = Channel.PORTAL
 
 
 def book_slot(
     request: CareRequest,
     slot: Slot,
-    accepted_by: str,
-    considered: dict[str, Any],
+    acceptance: Acceptance,
     uow: UnitOfWork,
     now: datetime,
     policy: Policy,
-    *,
-    held: bool = False,
-    offer: Offer | None = None,
-    channel: Channel = Channel.PORTAL,
 ) -> Decision:
-    """Book `slot` for `request`: re-check protected time, take (or confirm a held) slot,
-    record the accepted offer and the appointment."""
+    """Book a free `slot` for `request`, chosen while the member was there: the offer and
+    its acceptance are one interaction, recorded under whoever recorded it."""
+    _refuse_protected_time(slot, uow)
+    uow.slots.take(slot.id)
+    _record_accepted_offer(request, slot, acceptance, uow, now)
+    return _record_booking(request, slot, acceptance, uow, now, policy)
+
+
+def book_held_slot(
+    request: CareRequest,
+    slot: Slot,
+    acceptance: Acceptance,
+    uow: UnitOfWork,
+    now: datetime,
+    policy: Policy,
+) -> Decision:
+    """Book the slot a hold set aside for `request`; the acceptance is recorded now."""
+    _refuse_protected_time(slot, uow)
+    uow.slots.confirm(slot.id)
+    _record_accepted_offer(request, slot, acceptance, uow, now)
+    return _record_booking(request, slot, acceptance, uow, now, policy)
+
+
+def book_offered_slot(
+    request: CareRequest,
+    slot: Slot,
+    acceptance: Acceptance,
+    uow: UnitOfWork,
+    now: datetime,
+    policy: Policy,
+) -> Decision:
+    """Book the held slot of an offer the member has accepted (its answer already recorded)."""
+    _refuse_protected_time(slot, uow)
+    uow.slots.confirm(slot.id)
+    return _record_booking(request, slot, acceptance, uow, now, policy)
+
+
+def _refuse_protected_time(slot: Slot, uow: UnitOfWork) -> None:
     if uow.protected.overlapping(slot.clinician_id, slot.start, slot.end):
         raise ProtectedTimeConflict(
             f"slot {slot.id} lies in clinician {slot.clinician_id}'s protected IPC time",
             slot=slot.id,
         )
-    if held:
-        uow.slots.confirm(slot.id)
-    else:
-        uow.slots.take(slot.id)
-    timely = slot.start <= request.effective_deadline
-    if offer is None:
-        # Booked while the member chose: the offer and its acceptance are one interaction,
-        # recorded under whoever recorded it, through its channel.
-        offer = uow.offers.add(
-            Offer(
-                request.id,
-                slot.id,
-                slot.clinician_id,
-                slot.start,
-                now,
-                timely,
-                channel=channel,
-                offered_by=accepted_by,
-            )
-        )
-        offer.respond(OfferResponse.ACCEPTED, accepted_by, now, channel)
-        uow.offers.save(offer)
+
+
+def _record_accepted_offer(
+    request: CareRequest, slot: Slot, acceptance: Acceptance, uow: UnitOfWork, now: datetime
+) -> None:
+    """The offer and its acceptance: one interaction, so one record written once."""
+    offer = Offer(
+        request_id=request.id,
+        slot_id=slot.id,
+        clinician_id=slot.clinician_id,
+        slot_start=slot.start,
+        offered_at=now,
+        timely=slot.start <= request.effective_deadline,
+        channel=acceptance.channel,
+        offered_by=acceptance.by,
+    )
+    offer.respond(OfferResponse.ACCEPTED, acceptance.by, now, acceptance.channel)
+    uow.offers.add(offer)
+
+
+def _record_booking(
+    request: CareRequest,
+    slot: Slot,
+    acceptance: Acceptance,
+    uow: UnitOfWork,
+    now: datetime,
+    policy: Policy,
+) -> Decision:
+    """The appointment, the request booked, its follow-ups re-anchored, and the decision."""
     appointment = Appointment(
-        request.id,
-        request.member_id,
-        slot.clinician_id,
-        slot.clinic_id,
-        slot.id,
-        slot.start,
-        slot.end,
-        request.visit,
-        _modality_for(request, slot, uow),
-        now,
+        request_id=request.id,
+        member_id=request.member_id,
+        clinician_id=slot.clinician_id,
+        clinic_id=slot.clinic_id,
+        slot_id=slot.id,
+        start=slot.start,
+        end=slot.end,
+        visit=request.visit,
+        modality=_serving(request, slot, uow).modality,
+        booked_at=now,
     )
     uow.appointments.add(appointment)
     request.status = RequestStatus.BOOKED
     uow.requests.save(request)
     reanchor_follow_ups(request, appointment, uow, policy)
     standard = policy.rules.standard(request.standard)
-    explanation: dict[str, Any] = {
-        "rule": standard.name,
-        "limit": standard.limit_text,
-        "timely": timely,
-        "considered": considered,
-        "clock_start": request.clock_start.isoformat(),
-    }
     return Decision(
-        request.id,
-        "booked",
-        standard.name,
-        standard.citation,
-        request.effective_deadline,
-        slot.id,
-        appointment.id,
-        None,
-        explanation,
-        slot.start,
+        request_id=request.id,
+        action=Action.BOOKED,
+        standard=standard.name,
+        citation=standard.citation,
+        deadline=request.effective_deadline,
+        explanation=Explanation(
+            rule=standard.name,
+            limit=standard.limit_text,
+            considered=acceptance.considered,
+            clock_start=request.clock_start,
+        ),
+        timely=slot.start <= request.effective_deadline,
+        slot_id=slot.id,
+        appointment_id=appointment.id,
+        starts_at=slot.start,
     )
-
-
-class Cause:
-    """Why a request could not be placed in network in time (for the violation reports)."""
-
-    NO_CAPACITY = "no-capacity"
-    LANGUAGE = "language-unmatched"
-    MODALITY = "modality-unmatched"
-    CLINICIAN_PTO = "clinician-pto"
-    CLINICIAN_LEFT = "clinician-left"
-    CLINIC_CANCELLATION = "clinic-cancellation"
 
 
 FALLBACK_LANGUAGE = "english"
 
 
-def refusal_cause(request: CareRequest, uow: UnitOfWork, policy: Policy, now: datetime) -> str:
+def refusal_cause(request: CareRequest, uow: UnitOfWork, policy: Policy, now: datetime) -> Cause:
     """Name the binding constraint: would a timely slot exist in another language, in any
     modality, or with the member's clinician back from leave? Did the member's clinician,
     or the clinician whose visit the clinic cancelled, leave the plan? Otherwise: no capacity."""
@@ -340,7 +380,7 @@ def refusal_cause(request: CareRequest, uow: UnitOfWork, policy: Policy, now: da
     return _clinician_cause(request, uow, query) or Cause.NO_CAPACITY
 
 
-def _clinician_cause(request: CareRequest, uow: UnitOfWork, query: SlotQuery) -> str | None:
+def _clinician_cause(request: CareRequest, uow: UnitOfWork, query: SlotQuery) -> Cause | None:
     preferred = request.preferred_clinician_id
     if preferred and uow.clinicians.get(preferred).has_left_by(query.not_after):
         return Cause.CLINICIAN_LEFT  # continuity of care ended with the departure
@@ -366,29 +406,27 @@ def _on_leave(request: CareRequest, uow: UnitOfWork, query: SlotQuery) -> bool:
 
 
 def _refer(
-    request: CareRequest, considered: dict[str, Any], uow: UnitOfWork, clock: Clock, policy: Policy
+    request: CareRequest, considered: Considered, uow: UnitOfWork, clock: Clock, policy: Policy
 ) -> Decision:
     standard = policy.rules.standard(request.standard)
     cause = refusal_cause(request, uow, policy, clock.now())
-    explanation: dict[str, Any] = {
-        "rule": standard.name,
-        "limit": standard.limit_text,
-        "considered": considered,
-        "cause": cause,
-        "why": "no in-network slot matching provider class, language and modality before the deadline",
-        "out_of_network_rule": policy.rules.citations.get("out_of_network", "SB 855"),
-    }
-    referral = create_referral(request, cause, explanation, uow, clock)
+    explanation = Explanation(
+        rule=standard.name,
+        limit=standard.limit_text,
+        considered=considered,
+        cause=cause,
+        why="no in-network slot matching provider class, language and modality before the deadline",
+        out_of_network_rule=policy.rules.citations.get("out_of_network", "SB 855"),
+    )
+    referral = create_referral(request, cause, explanation.as_dict(), uow, clock)
     return Decision(
-        request.id,
-        "referred",
-        standard.name,
-        standard.citation,
-        request.effective_deadline,
-        None,
-        None,
-        referral.id,
-        explanation,
+        request_id=request.id,
+        action=Action.REFERRED,
+        standard=standard.name,
+        citation=standard.citation,
+        deadline=request.effective_deadline,
+        explanation=explanation,
+        referral_id=referral.id,
     )
 
 

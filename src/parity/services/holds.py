@@ -13,7 +13,7 @@ from parity.domain.errors import InvalidInput, InvalidTransition, SlotUnavailabl
 from parity.domain.holds import Hold, HoldStatus
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import SlotStatus
-from parity.services.booking import book_slot, check_slot_fits
+from parity.services.booking import Acceptance, book_held_slot, check_slot_fits
 from parity.services.policy import Policy
 from parity.services.visits import CancelAppointment, cancel_in
 
@@ -38,7 +38,9 @@ def hold_slot(cmd: HoldSlot, uow: UnitOfWork, clock: Clock, policy: Policy) -> H
         slot = uow.slots.get(cmd.slot_id)
         check_slot_fits(request, slot, uow, policy, now)
         uow.slots.take(slot.id, SlotStatus.HELD)
-        hold = uow.holds.add(Hold(request.id, slot.id, now, now + cmd.hold_for))
+        hold = uow.holds.add(
+            Hold(request_id=request.id, slot_id=slot.id, held_at=now, expires_at=now + cmd.hold_for)
+        )
         uow.commit()
     return hold
 
@@ -80,18 +82,8 @@ def book_hold(cmd: BookHold, uow: UnitOfWork, clock: Clock, policy: Policy) -> D
             )
         request = uow.requests.get(hold.request_id)
         slot = uow.slots.get(hold.slot_id)
-        considered = {"hold": hold.id}
-        decision = book_slot(
-            request,
-            slot,
-            cmd.accepted_by,
-            considered,
-            uow,
-            now,
-            policy,
-            held=True,
-            channel=cmd.channel,
-        )
+        acceptance = Acceptance(cmd.accepted_by, {"hold": hold.id}, cmd.channel)
+        decision = book_held_slot(request, slot, acceptance, uow, now, policy)
         hold.end(HoldStatus.BOOKED)
         uow.holds.save(hold)
         uow.commit()

@@ -29,7 +29,7 @@ from parity.optimizer import (
     config_from_dict,
     solve,
 )
-from parity.services.booking import book_slot
+from parity.services.booking import Acceptance, book_slot
 from parity.services.policy import Policy
 from parity.services.requests import create_referral
 
@@ -211,15 +211,8 @@ def apply(
         for move in plan.moves:
             request = uow.requests.get(move["request"])
             slot = uow.slots.get(move["slot"])
-            book_slot(
-                request,
-                slot,
-                "optimizer",
-                {"optimizer": {"bound": solution.bound}},
-                uow,
-                now,
-                policy,
-            )
+            acceptance = Acceptance("optimizer", {"optimizer": {"bound": solution.bound}})
+            book_slot(request, slot, acceptance, uow, now, policy)
         for left in plan.unplaced:
             request = uow.requests.get(left["request"])
             create_referral(request, left["reason"], {"optimizer": left}, uow, clock)

@@ -328,7 +328,8 @@ def candidates(
 ) -> list[Candidate]:
     with uow:
         request = _request(uow, scope, request_id)
-        return [Candidate(request, s, uow.clinicians.get(s.clinician_id)) for s in slots]
+        clinicians = uow.clinicians.many(s.clinician_id for s in slots)
+        return [Candidate(request, s, clinicians[s.clinician_id]) for s in slots]
 
 
 # -- evidence ----------------------------------------------------------------------------

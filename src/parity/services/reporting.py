@@ -156,7 +156,7 @@ def cause_of(evidence: RequestEvidence, outcome: Outcome) -> str | None:
     if outcome is Outcome.CLINIC_CANCELLED:
         return "clinic-cancellation"
     if outcome is Outcome.REFERRED and evidence.referral is not None:
-        return str(evidence.referral.explanation.get("cause") or evidence.referral.reason)
+        return evidence.referral.cause
     if outcome is Outcome.LATE:
         return "late-offer" if evidence.offers else "no-offer-made"
     return None

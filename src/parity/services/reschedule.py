@@ -9,11 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from parity.domain.care import Appointment, AppointmentStatus, CancelledBy, Decision, RequestStatus
-from parity.domain.errors import InvalidInput, NotFound
+from parity.domain.care import (
+    Appointment,
+    AppointmentStatus,
+    CancelledBy,
+    Channel,
+    Decision,
+    RequestStatus,
+)
+from parity.domain.errors import InvalidInput, InvalidTransition, NotFound
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import Slot, SlotStatus
-from parity.services.booking import BookRequest, book_in
+from parity.services.booking import (
+    Acceptance,
+    BookRequest,
+    book_held_slot,
+    book_in,
+    check_slot_fits,
+)
 from parity.services.policy import Policy
 from parity.services.visits import CancelAppointment, cancel_in
 
@@ -82,3 +95,43 @@ def move_visit(
         )
         uow.commit()
     return old, decision
+
+
+@dataclass(frozen=True, slots=True)
+class Reschedule:
+    """Book a request into a proposed slot and cancel the member's visit it replaces."""
+
+    request_id: int
+    slot_id: int
+    cancelled_appointment_id: int
+    accepted_by: str = "member"
+    channel: Channel = Channel.PORTAL
+
+
+def reschedule(cmd: Reschedule, uow: UnitOfWork, clock: Clock, policy: Policy) -> Decision:
+    """The member's own change (`$book` with `cancelled-appt-id`), in one transaction: the
+    new slot is taken first (so the visit is never cancelled for a slot that is gone), the
+    old visit cancelled by the member, the new one booked. Any refusal leaves both as they
+    were."""
+    now = clock.now()
+    with uow:
+        request = uow.requests.get(cmd.request_id)
+        if request.status is not RequestStatus.OPEN:
+            raise InvalidTransition(f"request {request.id} is {request.status}, not open")
+        if uow.appointments.get(cmd.cancelled_appointment_id).member_id != request.member_id:
+            raise InvalidInput(
+                f"appointment {cmd.cancelled_appointment_id} belongs to another member; "
+                "it cannot be rescheduled here"
+            )
+        slot = uow.slots.get(cmd.slot_id)
+        check_slot_fits(request, slot, uow, policy, now)
+        uow.slots.take(slot.id, SlotStatus.HELD)
+        cancel_in(
+            CancelAppointment(cmd.cancelled_appointment_id, CancelledBy.MEMBER, "rescheduled"),
+            uow,
+            clock,
+        )
+        acceptance = Acceptance(cmd.accepted_by, {"requested_slot": slot.id}, cmd.channel)
+        decision = book_held_slot(request, slot, acceptance, uow, now, policy)
+        uow.commit()
+    return decision

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from parity.domain.availability import SlotQuery
 from parity.domain.care import CareRequest, Decision, RequestStatus
@@ -20,7 +19,7 @@ from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import BlockKind, Slot, SlotStatus
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Clinician
-from parity.services.booking import book_slot
+from parity.services.booking import Acceptance, book_slot
 from parity.services.policy import Policy
 
 
@@ -84,8 +83,8 @@ def book_earliest(
         slot = earliest_in_network(request, uow, policy, now, cmd.horizon)
         if slot is None:
             return None
-        considered: dict[str, Any] = {"earliest_in_network": slot.id, "policy": "status-quo"}
-        decision = book_slot(request, slot, "member", considered, uow, now, policy)
+        considered = {"earliest_in_network": slot.id, "policy": "status-quo"}
+        decision = book_slot(request, slot, Acceptance("member", considered), uow, now, policy)
         uow.commit()
     return decision
 

@@ -4,9 +4,8 @@ referred out of network (the booking engine calls this instead of referring at o
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from parity.domain.care import CareRequest, Decision
+from parity.domain.care import Action, CareRequest, Considered, Decision, Explanation
 from parity.domain.ports import UnitOfWork
 from parity.domain.waitlist import WaitReason, entry_for
 from parity.services.policy import Policy
@@ -24,7 +23,7 @@ def may_wait(request: CareRequest, policy: Policy, now: datetime) -> bool:
 
 def wait_for_slot(
     request: CareRequest,
-    considered: dict[str, Any],
+    considered: Considered,
     uow: UnitOfWork,
     now: datetime,
     policy: Policy,
@@ -35,20 +34,16 @@ def wait_for_slot(
     if not any(e.is_open for e in uow.waitlist.where(request_id=request.id)):
         uow.waitlist.add(entry_for(request, WaitReason.NO_TIMELY_SLOT, now))
     standard = policy.rules.standard(request.standard)
-    explanation: dict[str, Any] = {
-        "rule": standard.name,
-        "considered": considered,
-        "why": "no timely in-network slot yet: waiting for a freed slot before referral",
-        "refer_by": (request.effective_deadline - policy.waitlist.refer_before).isoformat(),
-    }
     return Decision(
-        request.id,
-        "waitlisted",
-        standard.name,
-        standard.citation,
-        request.effective_deadline,
-        None,
-        None,
-        None,
-        explanation,
+        request_id=request.id,
+        action=Action.WAITLISTED,
+        standard=standard.name,
+        citation=standard.citation,
+        deadline=request.effective_deadline,
+        explanation=Explanation(
+            rule=standard.name,
+            considered=considered,
+            why="no timely in-network slot yet: waiting for a freed slot before referral",
+            refer_by=request.effective_deadline - policy.waitlist.refer_before,
+        ),
     )

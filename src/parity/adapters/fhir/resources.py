@@ -35,6 +35,7 @@ from parity.adapters.fhir.common import (
     language_concept,
     reference,
 )
+from parity.domain.availability import serving
 from parity.domain.care import (
     Appointment,
     CancelledBy,
@@ -262,13 +263,18 @@ def _participants(member_id: str, clinician_id: str, clinic_id: str, patient: st
 
 
 def _visit(
-    key: str, status: str, request: CareRequest, found: Slot, modality: Modality, patient: str
+    key: str,
+    status: str,
+    request: CareRequest,
+    found: Slot,
+    modality: Modality | None,
+    patient: str,
 ) -> Json:
     return {
         "resourceType": "Appointment",
         "id": key,
         "status": status,
-        "serviceType": [concept("modality", modality)],
+        "serviceType": [concept("modality", modality)] if modality is not None else None,
         "specialty": [concept("provider-class", request.provider_class)],
         "appointmentType": {"coding": _visit_types(request.visit)},
         "start": instant(found.start),
@@ -285,14 +291,13 @@ def _visit(
     }
 
 
-def modality_for(request: CareRequest, found: Slot, clinician: Clinician) -> Modality:
-    """The member's most preferred modality this slot can serve: in person only at the
-    member's own clinic (the area rule of the availability index), remote anywhere."""
-    for modality in request.modalities:
-        nearby = modality is not Modality.IN_PERSON or found.clinic_id == request.clinic_id
-        if modality in clinician.modalities and nearby:
-            return modality
-    return request.modalities[0]
+def modality_for(request: CareRequest, found: Slot, clinician: Clinician) -> Modality | None:
+    """How the slot serves the request, by the one modality and area rule
+    (`domain.availability.serving`); None where it no longer can (the clinician's
+    modalities changed after the hold): the Appointment then names no modality rather
+    than one the visit cannot have."""
+    how = serving(request, found, clinician)
+    return None if how is None else how.modality
 
 
 def proposal_id(request_id: int, slot_id: int) -> str:

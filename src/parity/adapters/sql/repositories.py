@@ -9,7 +9,7 @@ cannot silently lose one update: the second is refused with `InvalidTransition`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Generic, NoReturn, TypeVar
 
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     Result,
     Select,
+    Table,
     bindparam,
     delete,
     insert,
@@ -50,6 +51,7 @@ Link = Callable[[], Connection]
 # booked in protected time); see migrations/versions/r0002.
 GUARDED = frozenset({"appointments", "slots", "protected_times"})
 _BY_KEY: dict[int, Select[Any]] = {}  # by id() of the RecordMapping (module constants)
+_BY_KEYS: dict[int, Select[Any]] = {}
 
 
 class Store:
@@ -80,6 +82,43 @@ def _keyed(item: T, key: str, value: Any) -> T:
     return item
 
 
+# Bound-parameter names of a record's key and the version it was read at (not column names:
+# SQLAlchemy keeps those for the SET clause).
+KEY, READ = "record_key", "read_version"
+
+
+@dataclass(frozen=True, slots=True)
+class Writes:
+    """A table's INSERT and UPDATEs, built once: the columns come from the parameters at
+    execution, so SQLAlchemy compiles each shape once instead of building and hashing a
+    statement holding the values on every write (docs/adr/0017-booking-api-speed.md)."""
+
+    insert: Executable
+    update: Executable
+    update_read: Executable
+
+
+_WRITES: dict[str, Writes] = {}
+
+
+def _writes(table: Table, key_name: str) -> Writes:
+    found = _WRITES.get(table.name)
+    if found is None:
+        key, version = table.c[key_name], table.c.version
+        update_any = (
+            update(table)
+            .where(key == bindparam(KEY, type_=key.type))
+            .values(version=version + 1)
+            .returning(version)
+        )
+        found = _WRITES[table.name] = Writes(
+            insert(table).returning(key, version),
+            update_any,
+            update_any.where(version == bindparam(READ, type_=version.type)),
+        )
+    return found
+
+
 class SqlRepository(Store, Generic[T]):
     """A table of records of one kind, keyed by `mapping.key`."""
 
@@ -91,6 +130,7 @@ class SqlRepository(Store, Generic[T]):
         self._versions: dict[Any, int] = {}
         self._kept: dict[Any, T] = {}
         self._write = self._guarded if mapping.table.name in GUARDED else self._execute
+        self._statements = _writes(mapping.table, mapping.key)
 
     def forget(self) -> None:
         """Drop the versions and records read so far (a new transaction starts)."""
@@ -123,8 +163,7 @@ class SqlRepository(Store, Generic[T]):
         self._kept.pop(key, None)
         if key in (0, None):
             del row[self._key.name]
-            statement = insert(self._table).values(row).returning(self._key, self._table.c.version)
-            inserted = self._write(statement).mappings().one()
+            inserted = self._write(self._statements.insert, row).mappings().one()
             key, version = inserted[self._key.name], inserted["version"]
             item = _keyed(item, self._key.name, key)
         else:
@@ -153,6 +192,29 @@ class SqlRepository(Store, Generic[T]):
     def list(self) -> Sequence[T]:
         return self._load()
 
+    def many(self, keys: Iterable[Any]) -> dict[Any, T]:
+        """The records of `keys` in one query (those read before in this transaction, of an
+        immutable kind, from memory): a `$find` names up to twenty proposals' clinicians
+        (docs/adr/0017-booking-api-speed.md)."""
+        wanted = set(keys)
+        found = {key: self._kept[key] for key in wanted if key in self._kept}
+        missing = sorted(wanted - found.keys(), key=str)
+        if isinstance(self._key.type, Integer):
+            missing = [key for key in missing if isinstance(key, int)]
+        if missing:
+            statement = _BY_KEYS.get(id(self._mapping))
+            if statement is None:
+                by_keys = self._key.in_(bindparam("keys", expanding=True))
+                statement = _BY_KEYS[id(self._mapping)] = self._mapping.query.where(by_keys)
+            rows: Sequence[Row] = self._execute(statement, {"keys": missing}).mappings().all()
+            for row in rows:
+                key = row[self._key.name]
+                self._versions[key] = row["version"]
+                item = found[key] = self._mapping.to_domain(row)
+                if self._mapping.immutable:
+                    self._kept[key] = item
+        return found
+
     def where(self, **criteria: Any) -> Sequence[T]:
         unknown = sorted(set(criteria) - set(self._table.c.keys()))
         if unknown:
@@ -163,16 +225,13 @@ class SqlRepository(Store, Generic[T]):
         row = self._mapping.to_row(item)
         key = row.pop(self._key.name)
         self._kept.pop(key, None)
-        statement = (
-            update(self._table)
-            .where(self._key == key)
-            .values({**row, "version": self._table.c.version + 1})
-            .returning(self._table.c.version)
-        )
         read = self._versions.get(key)
-        if read is not None:
-            statement = statement.where(self._table.c.version == read)
-        version = self._write(statement).scalar_one_or_none()
+        values = {**row, KEY: key}
+        if read is None:
+            statement = self._statements.update
+        else:
+            statement, values[READ] = self._statements.update_read, read
+        version = self._write(statement, values).scalar_one_or_none()
         if version is None:
             self._refuse_save(key)
         self._versions[key] = version
@@ -202,6 +261,19 @@ class SqlClinicians(SqlRepository[Clinician]):
                 self._execute(insert(child), rows)
 
 
+_BLOCKS = tables.protected_times
+OVERLAPPING = (
+    select(_BLOCKS)
+    .where(
+        _BLOCKS.c.clinician_id == bindparam("clinician_id"),
+        _BLOCKS.c.start > bindparam("earliest", type_=_BLOCKS.c.start.type),
+        _BLOCKS.c.start < bindparam("end", type_=_BLOCKS.c.start.type),
+        _BLOCKS.c.end > bindparam("start", type_=_BLOCKS.c.end.type),
+    )
+    .order_by(_BLOCKS.c.start, _BLOCKS.c.id)
+)
+
+
 class SqlProtectedTime(Store):
     def add_many(self, blocks: Iterable[ProtectedTime]) -> None:
         rows = [from_domain(b) for b in blocks]
@@ -209,19 +281,16 @@ class SqlProtectedTime(Store):
             self._guarded(insert(tables.protected_times), rows)
 
     def overlapping(self, clinician_id: str, start: datetime, end: datetime) -> list[ProtectedTime]:
-        """Blocks of the clinician that overlap [start, end), by start."""
-        blocks = tables.protected_times
-        query = (
-            select(blocks)
-            .where(
-                blocks.c.clinician_id == clinician_id,
-                blocks.c.start > start - tables.MAX_SPAN,
-                blocks.c.start < end,
-                blocks.c.end > start,
-            )
-            .order_by(blocks.c.start, blocks.c.id)
-        )
-        return [protected_time_to_domain(row) for row in self._execute(query).mappings()]
+        """Blocks of the clinician that overlap [start, end), by start (one prebuilt
+        statement: every booking and every report row asks, docs/adr/0017)."""
+        values = {
+            "clinician_id": clinician_id,
+            "earliest": start - tables.MAX_SPAN,
+            "start": start,
+            "end": end,
+        }
+        rows = self._execute(OVERLAPPING, values).mappings()
+        return [protected_time_to_domain(row) for row in rows]
 
 
 class SqlIpcLedger(Store):

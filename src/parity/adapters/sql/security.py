@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from parity.adapters.sql import tables
@@ -77,6 +77,11 @@ def audit_event_to_domain(row: Any) -> AuditEvent:
     return AuditEvent(**{c.name: row[c.name] for c in tables.audit_events.c}, member_ids=named)
 
 
+IS_REVOKED = select(tables.revoked_tokens.c.jti).where(
+    tables.revoked_tokens.c.jti == bindparam("jti")
+)
+
+
 class SqlRevokedTokens(Store):
     """Signed-out tokens until their expiry (ADR 0012); rows past it are pruned on write."""
 
@@ -87,9 +92,8 @@ class SqlRevokedTokens(Store):
             self._execute(insert(revoked).values(jti=jti, expires_at=expires_at))
 
     def is_revoked(self, jti: str) -> bool:
-        revoked = tables.revoked_tokens
-        found = self._execute(select(revoked.c.jti).where(revoked.c.jti == jti)).first()
-        return found is not None
+        """Asked on every signed-in request: one prebuilt statement (docs/adr/0017)."""
+        return self._execute(IS_REVOKED, {"jti": jti}).first() is not None
 
 
 class SqlLoginAttempts(Store):

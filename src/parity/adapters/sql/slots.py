@@ -174,6 +174,15 @@ MOVE = (
     .values(status=bindparam("new", type_=SLOTS.c.status.type))
     .returning(*SLOTS.c)
 )
+FOR_CLINICIAN = (
+    select(SLOTS)
+    .where(
+        SLOTS.c.clinician_id == bindparam("clinician_id"),
+        SLOTS.c.start >= bindparam("start", type_=SLOTS.c.start.type),
+        SLOTS.c.start < bindparam("end", type_=SLOTS.c.start.type),
+    )
+    .order_by(SLOTS.c.start, SLOTS.c.id)
+)
 RELEASE = (
     update(SLOTS)
     .where(SLOTS.c.id == bindparam("slot_id"), SLOTS.c.status != SlotStatus.FREE)
@@ -272,14 +281,8 @@ class SqlSlots(Store):
             self.get(slot_id)  # NotFound for an unknown slot; a free one stays free
 
     def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]:
-        statement = (
-            select(SLOTS)
-            .where(
-                SLOTS.c.clinician_id == clinician_id, SLOTS.c.start >= start, SLOTS.c.start < end
-            )
-            .order_by(SLOTS.c.start, SLOTS.c.id)
-        )
-        return [slot_to_domain(row) for row in self._execute(statement).mappings()]
+        values = {"clinician_id": clinician_id, "start": start, "end": end}
+        return [slot_to_domain(row) for row in self._execute(FOR_CLINICIAN, values).mappings()]
 
     def free_between(self, start: datetime, end: datetime) -> list[Slot]:
         statement = (

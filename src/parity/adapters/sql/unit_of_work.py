@@ -39,6 +39,7 @@ from parity.domain.holds import Hold
 from parity.domain.members import Member
 from parity.domain.messages import Message
 from parity.domain.ports import UnitOfWork
+from parity.domain.revocation import check_token
 from parity.domain.schedule import AvailabilityException, WeeklyTemplate
 from parity.domain.waitlist import WaitlistEntry
 from parity.domain.workforce import Clinic
@@ -176,6 +177,11 @@ class SqlUnitOfWork:
             repository.forget()
         # The transaction begins with the first statement (SQLAlchemy's autobegin).
         self._connection = self.engine.connect()
+        try:
+            check_token(self.revoked_tokens)  # a signed-out token reads and writes nothing
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(

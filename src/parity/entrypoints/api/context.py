@@ -1,5 +1,7 @@
 """What every route needs, as `Annotated` dependencies: the unit of work, the rules, the
-clock, the server's base URL and the paging of a search."""
+clock, the server's base URL and the paging of a search. They never block, so they are
+`async`: FastAPI runs a plain `def` dependency in a worker thread, a hop per dependency
+per request (docs/adr/0017-booking-api-speed.md)."""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ class ApiContext:
         return self.policy.rules.timezone
 
 
-def _context(request: Request) -> ApiContext:
+async def _context(request: Request) -> ApiContext:
     context = request.app.state.parity
     if not isinstance(context, ApiContext):
         raise TypeError("the app was not built by create_app")
@@ -41,14 +43,14 @@ def _context(request: Request) -> ApiContext:
 Context = Annotated[ApiContext, Depends(_context)]
 
 
-def _unit_of_work(context: Context) -> UnitOfWork:
+async def _unit_of_work(context: Context) -> UnitOfWork:
     return context.uow_factory()
 
 
 Uow = Annotated[UnitOfWork, Depends(_unit_of_work)]
 
 
-def _base(request: Request) -> str:
+async def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
@@ -63,7 +65,7 @@ class Paging:
     offset: int
 
 
-def _paging(
+async def _paging(
     count: Annotated[
         int, Query(alias="_count", ge=0, le=MAX_COUNT, description="Page size (0: total only)")
     ] = DEFAULT_COUNT,

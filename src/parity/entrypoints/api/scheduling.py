@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 
 from parity.adapters import fhir
 from parity.domain.care import CareRequest, Channel, Decision, RequestStatus
-from parity.domain.errors import InvalidInput, InvalidTransition, ParityError
+from parity.domain.errors import InvalidInput, InvalidTransition
 from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope, Reach
 from parity.domain.users import Forbidden, Principal
@@ -26,8 +26,9 @@ from parity.entrypoints.api.signed_in import Who
 from parity.entrypoints.security.scope import Scope
 from parity.services import queries
 from parity.services.booking import BookRequest, Proposal, book_request, find_proposals
-from parity.services.holds import BookHold, HoldSlot, book_hold, hold_slot, release_hold
+from parity.services.holds import BookHold, HoldSlot, book_hold, hold_slot
 from parity.services.requests import open_request
+from parity.services.reschedule import Reschedule, reschedule
 
 router = APIRouter(tags=["Scheduling"])
 
@@ -212,14 +213,8 @@ def _book(
     if cancelled is None:
         cmd = BookRequest(target.request_id, target.slot_id, by, channel)
         return book_request(cmd, uow, clock, policy)
-    # A reschedule cancels and books in one transaction, which `book_hold` does: hold the
-    # new slot first, and let it go again if the booking is refused.
-    held = hold_slot(HoldSlot(target.request_id, target.slot_id), uow, clock, policy)
-    try:
-        return book_hold(BookHold(held.id, by, cancelled, channel), uow, clock, policy)
-    except ParityError:
-        release_hold(held.id, uow)
-        raise
+    moved = Reschedule(target.request_id, target.slot_id, cancelled, by, channel)
+    return reschedule(moved, uow, clock, policy)
 
 
 def _booked(
@@ -239,7 +234,7 @@ def _booked(
     cancelled = inputs.cancelled_appointment(params)
     if cancelled is not None:
         matches.append(visit_resource(queries.visit(uow, scope, cancelled)))
-    timely = "timely" if decision.explanation.get("timely") else "after the deadline"
+    timely = "timely" if decision.timely else "after the deadline"
     message = (
         f"booked Appointment/{decision.appointment_id}: {timely} under {decision.standard} "
         f"(deadline {fhir.instant(decision.deadline)}; {decision.citation})"

@@ -19,4 +19,9 @@ def signed_in(request: Request) -> Principal:
     return who
 
 
-Who = Annotated[Principal, Depends(signed_in)]
+async def _who(request: Request) -> Principal:
+    """`signed_in` as a dependency: `async`, so it runs without a worker-thread hop."""
+    return signed_in(request)
+
+
+Who = Annotated[Principal, Depends(_who)]

@@ -27,6 +27,15 @@ class Chart:
     figure: str
 
 
+# The compliance charts by id, in reading order, with their titles.
+COMPLIANCE = {
+    "trend": "Within standard, by week of request",
+    "waits": "Wait to first offer (business days)",
+    "clinics": "Clinic comparison",
+    "causes": "Violations by cause",
+}
+
+
 def _chart(key: str, title: str, figure: Any, percent_axis: bool = False) -> Chart:
     figure.update_layout(
         title={"text": title, "x": 0, "font": {"size": 15}},
@@ -73,7 +82,7 @@ def trend(report: ComplianceReport, threshold: float) -> Chart:
             )
         )
     _threshold(figure, threshold)
-    return _chart("trend", "Within standard, by week of request", figure, percent_axis=True)
+    return _chart("trend", COMPLIANCE["trend"], figure, percent_axis=True)
 
 
 def _short(name: str) -> str:
@@ -99,7 +108,7 @@ def clinics(report: ComplianceReport, names: Mapping[str, str], threshold: float
     figure.update_layout(barmode="group")
     figure.update_xaxes(tickformat=".0%", range=[0, 1.05])
     figure.update_yaxes(autorange="reversed")
-    return _chart("clinics", "Clinic comparison", figure)
+    return _chart("clinics", COMPLIANCE["clinics"], figure)
 
 
 def causes(report: ComplianceReport) -> Chart:
@@ -113,7 +122,7 @@ def causes(report: ComplianceReport) -> Chart:
         )
     )
     figure.update_yaxes(autorange="reversed")
-    return _chart("causes", "Violations by cause", figure)
+    return _chart("causes", COMPLIANCE["causes"], figure)
 
 
 def waits(report: ComplianceReport) -> Chart:
@@ -131,7 +140,13 @@ def waits(report: ComplianceReport) -> Chart:
                 )
             )
     figure.update_layout(barmode="overlay")
-    return _chart("waits", "Wait to first offer (business days)", figure)
+    return _chart("waits", COMPLIANCE["waits"], figure)
+
+
+def compliance_frames() -> list[Chart]:
+    """The compliance charts' boxes, in reading order, without their figures: what a page
+    paints first while the figures are built (docs/adr/0017-booking-api-speed.md)."""
+    return [Chart(key, title, "") for key, title in COMPLIANCE.items()]
 
 
 def compliance(report: ComplianceReport, names: Mapping[str, str], threshold: float) -> list[Chart]:

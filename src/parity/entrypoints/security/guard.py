@@ -88,7 +88,8 @@ async def authorise(request: Request) -> None:
     access = access_for(passage.method, passage.template)
     passage.access = access or DENIED
     public = access is not None and access.public
-    who, session = await _identify_quietly(request, security, public)
+    defer = access is not None and not public and access.record is not None
+    who, session = await _identify_quietly(request, security, public, defer)
     passage.principal = request.state.principal = who
     request.state.csrf = csrf_token(security.config.secret, session) if session else ""
     if access is None:
@@ -109,12 +110,13 @@ async def authorise(request: Request) -> None:
 
 
 async def _identify_quietly(
-    request: Request, security: Security, public: bool
+    request: Request, security: Security, public: bool, defer: bool
 ) -> tuple[Principal | None, str | None]:
-    """On a public route a stale, signed-out cookie or token is ignored, not refused."""
+    """On a public route a stale, signed-out cookie or token is ignored, not refused. On a
+    route that touches records the deny list is asked by its first unit of work (`defer`)."""
     try:
         identified = identify(request, security)
-        if identified[0] is not None:
+        if identified[0] is not None and not (defer and revocation.defer_check(request)):
             await run_in_threadpool(revocation.refuse_revoked, request)
         return identified
     except NotAuthenticated:

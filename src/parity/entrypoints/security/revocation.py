@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from fastapi import Request
 
+from parity.domain.revocation import SIGNED_OUT, TOKEN_CHECK
 from parity.domain.users import NotAuthenticated
 from parity.entrypoints.security.context import SESSION_COOKIE, Security, from_request
 
@@ -40,7 +41,21 @@ def refuse_revoked(request: Request) -> None:
     with uow:
         revoked = uow.revoked_tokens.is_revoked(claims[0])
     if revoked:
-        raise NotAuthenticated("this token was signed out; ask /token for a new one")
+        raise NotAuthenticated(SIGNED_OUT)
+
+
+def defer_check(request: Request) -> bool:
+    """Leave the deny-list check to the request's first unit of work (its own first
+    statement, in its transaction: docs/adr/0017-booking-api-speed.md); False when the
+    request has nowhere to leave it (no audit trail around it), and the caller checks now.
+    Only for routes that touch records: they all open a unit of work before answering."""
+    check = TOKEN_CHECK.get()
+    if check is None:
+        return False
+    token = _token(request)
+    found = None if token is None else _local_claims(from_request(request), token)
+    check.jti = None if found is None else found[0]
+    return True
 
 
 def revoke(request: Request) -> bool:

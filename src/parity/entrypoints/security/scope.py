@@ -21,4 +21,10 @@ def caller_scope(request: Request) -> MemberScope:
     return scope_of(who) if isinstance(who, Principal) else NOBODY
 
 
-Scope = Annotated[MemberScope, Depends(caller_scope)]
+async def _scope(request: Request) -> MemberScope:
+    """`caller_scope` as a dependency: `async`, so FastAPI does not hand it to a worker
+    thread (docs/adr/0017-booking-api-speed.md)."""
+    return caller_scope(request)
+
+
+Scope = Annotated[MemberScope, Depends(_scope)]

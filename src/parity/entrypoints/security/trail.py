@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parity.domain.audit import PENDING, AuditEvent, PendingEvent, action_for
 from parity.domain.ports import Clock, UnitOfWork
+from parity.domain.revocation import TOKEN_CHECK, TokenCheck
 from parity.entrypoints.security.passage import PASSAGE_KEY, Passage
 from parity.services import audit, scoping
 
@@ -71,13 +72,16 @@ class AuditTrail:
         passages: list[Passage] = []
         scope[PASSAGE_KEY] = passages
         source = _client(scope)
+        check = TokenCheck()  # the guard may leave the deny-list check to the first uow
         with scoping.disclosure() as disclosed:  # the members the queries let out
             pending = PendingEvent(lambda: self._committed(passages, disclosed, source))
-            token = PENDING.set(pending)
+            token, checking = PENDING.set(pending), TOKEN_CHECK.set(check)
             try:
                 await self.app(scope, receive, remember)
             finally:
                 PENDING.reset(token)
+                TOKEN_CHECK.reset(checking)
+                check.done = True  # the trail's own write below records a refusal too
         written, pending.written = pending.written, True  # our own write adds no second one
         if passages and "code" in status and not written:
             passages[-1].member_ids |= disclosed

@@ -124,7 +124,7 @@ def booked_text(decision: Decision, context: ApiContext, scope: MemberScope) -> 
     visit = queries.visit(context.uow_factory(), scope, decision.appointment_id)
     clinician = queries.clinician(context.uow_factory(), visit.appointment.clinician_id)
     fmt = formats(context)
-    timely = "within" if decision.explanation.get("timely") else "after"
+    timely = "within" if decision.timely else "after"
     return (
         f"Booked {fmt.when(visit.appointment.start)} with {clinician.name} "
         f"({visit.appointment.modality}): {timely} the {decision.standard} standard, "

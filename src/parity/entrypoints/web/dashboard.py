@@ -18,7 +18,7 @@ from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.reports import charts
 from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web.formatting import Formats
-from parity.entrypoints.web.page import Notice, formats, refusal, render
+from parity.entrypoints.web.page import Notice, formats, fragment_of, refusal, render
 from parity.entrypoints.web.routing import PageRoute
 from parity.services import queries
 from parity.services.compliance_report import ComplianceReport, build_report
@@ -27,6 +27,7 @@ from parity.services.reporting import Window
 router = APIRouter(route_class=PageRoute)
 
 DEFAULT_WEEKS = 4
+CHARTS = "frag_charts"  # the block a page asks for after its first paint
 MAX_DAYS = 3 * 366
 VIOLATIONS_SHOWN = 100
 Day = Annotated[date | None, Query(description="clinic-local date (YYYY-MM-DD)")]
@@ -140,11 +141,13 @@ def dashboard(
     report, notices = report_for(context, start, end)
     uow = context.uow_factory()
     names = {c.id: c.name for c in queries.clinics(uow)}
+    threshold = context.policy.rules.non_urgent_threshold
+    if fragment_of(request) == CHARTS:
+        figures = {"charts": charts.compliance(report, names, threshold), "charts_url": ""}
+        return render(request, context, "dashboard.html.j2", figures, notices=notices)
     shown = violations(report, cause, clinic)
     named = [r.member_id for r in shown[:VIOLATIONS_SHOWN]]
     members = {m.id: m.name for m in queries.members(uow, caller_scope(request), named)}
-    threshold = context.policy.rules.non_urgent_threshold
-    figures = charts.compliance(report, names, threshold)
     values = {
         "title": "Access dashboard",
         "nav": "dashboard",
@@ -159,7 +162,10 @@ def dashboard(
         "members": members,
         "cause": cause,
         "clinic": clinic,
-        "charts": figures,
+        # The charts' figures come after the first paint: building them took as long as
+        # the rest of the page (docs/adr/0017-booking-api-speed.md).
+        "charts": charts.compliance_frames(),
+        "charts_url": str(request.url.replace(scheme="", netloc="")),
         "causes": sorted(report.causes),
         "last_day": report.window.end - timedelta(days=1),
     }

@@ -7,6 +7,8 @@
  *   stops marking it (a running scenario comparison).
  * - Charts (.chart[data-figure]) are drawn with the Plotly bundle Parity serves itself,
  *   loaded the first time a page needs it.
+ * - An element with data-load="URL" is filled from URL (a fragment, as data-swap) once
+ *   the page has painted: the dashboard's chart figures (docs/adr/0017-booking-api-speed.md).
  * - form[data-auto] submits itself when one of its selects changes.
  * - A refusal (a fragment marked data-refusal) is shown above the fragment it refused,
  *   which stays as it was (docs/adr/0016-pages-for-each-role.md).
@@ -53,6 +55,18 @@
   function enhance(root) {
     drawCharts(root);
     schedulePolls(root);
+    loadDeferred(root);
+  }
+
+  function loadDeferred(root) {
+    if (!window.fetch || !window.DOMParser) return;
+    Array.prototype.forEach.call(root.querySelectorAll("[data-load]"), function (element) {
+      var url = element.dataset.load;
+      element.removeAttribute("data-load");
+      fetchFragment(element.id, url, { method: "GET" }).catch(function () {
+        element.setAttribute("data-load-failed", "1");
+      });
+    });
   }
 
   function replaceWith(id, html) {

@@ -1,0 +1,141 @@
+"""How many SQL statements and transactions each scheduling call costs Parity.
+
+The profile (profile_load.py) says where the CPU goes; this says why: each statement costs
+SQLAlchemy and psycopg CPU, each transaction a BEGIN and a COMMIT or ROLLBACK round trip.
+It loads the demo region on a database of its own, builds the API in this process
+(`entrypoints.api.asgi.create`, as a worker does), and runs a few members' find -> hold ->
+book -> cancel, counting what SQLAlchemy sends per call (the first member's round only
+warms up) and this process's CPU per call (the app and the test client: compare two runs
+of this script, not with bench_load). With --show it prints each call's statements.
+
+Run: .venv/bin/python bench/count_statements.py [--db postgres|sqlite] [--members 5] [--show]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from bench_load import parameters
+from servers import bearer, drop_postgres, postgres_url, prepare
+
+console = Console(width=140)
+
+
+class Counts:
+    """Statements and transactions SQLAlchemy runs, recorded per named call."""
+
+    def __init__(self) -> None:
+        self.current = ""
+        self.statements: Counter[str] = Counter()
+        self.transactions: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
+        self.cpu: Counter[str] = Counter()
+        self.seen: dict[str, list[str]] = {}
+
+    def statement(self, conn: Any, cursor: Any, sql: str, *rest: Any) -> None:
+        if self.current:
+            self.statements[self.current] += 1
+            self.seen.setdefault(self.current, []).append(" ".join(sql.split())[:110])
+
+    def begin(self, conn: Connection) -> None:
+        if self.current:
+            self.transactions[self.current] += 1
+            self.seen.setdefault(self.current, []).append("BEGIN")
+
+    def end(self, conn: Connection) -> None:
+        if self.current:
+            self.seen.setdefault(self.current, []).append("END")
+
+
+def _first_id(answer: dict[str, Any], kind: str = "Appointment") -> str | None:
+    for found in answer.get("entry", []):
+        if found["resource"]["resourceType"] == kind:
+            return str(found["resource"]["id"])
+    return None
+
+
+def rounds(client: TestClient, counts: Counts, members: int) -> None:
+    def call(name: str, path: str, body: dict[str, Any], warm: bool) -> dict[str, Any]:
+        counts.current = "" if warm else name
+        if not warm:
+            counts.calls[name] += 1
+            counts.seen[name] = []
+        started = time.process_time()
+        response = client.post(path, json=body)
+        if not warm:
+            counts.cpu[name] += time.process_time() - started
+        counts.current = ""
+        if response.status_code >= 300:
+            raise RuntimeError(f"{name}: {response.status_code} {response.text[:200]}")
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    for number in range(members + 1):
+        warm = number == 0
+        body = parameters(patient_reference=f"Patient/b{number}", _count=20)
+        found = _first_id(call("find", "/Appointment/$find", body, warm))
+        if found is None:
+            continue
+        held = _first_id(call("hold", "/Appointment/$hold", parameters(appt_id=found), warm))
+        booked = _first_id(call("book", "/Appointment/$book", parameters(appt_id=held or ""), warm))
+        cancel = parameters(cancelled_by="member", reason="bench")
+        call("cancel", f"/Appointment/{booked}/$cancel", cancel, warm)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
+    parser.add_argument("--members", type=int, default=30)
+    parser.add_argument("--show", action="store_true", help="print each call's statements")
+    args = parser.parse_args()
+    sqlite = args.db == "sqlite"
+    url = f"sqlite:///{tempfile.mkdtemp()}/count.db" if sqlite else postgres_url()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            prepare(url, Path(tmp))
+        os.environ["PARITY_DATABASE_URL"] = url
+        headers = bearer(url)
+        counts = Counts()
+        event.listen(Engine, "before_cursor_execute", counts.statement)
+        event.listen(Engine, "begin", counts.begin)
+        event.listen(Engine, "commit", counts.end)
+        event.listen(Engine, "rollback", counts.end)
+        from parity.entrypoints.api.asgi import create
+
+        with TestClient(create(), headers=headers) as client:
+            rounds(client, counts, args.members)
+    finally:
+        if not sqlite:
+            drop_postgres(url)
+    table = Table(title=f"SQL per call ({args.db}, {args.members} members, admin token)")
+    for column in ("call", "statements", "transactions", "CPU ms (this process)"):
+        table.add_column(column, justify="right")
+    for name, calls in counts.calls.items():
+        table.add_row(
+            name,
+            f"{counts.statements[name] / calls:.1f}",
+            f"{counts.transactions[name] / calls:.1f}",
+            f"{1000 * counts.cpu[name] / calls:.2f}",
+        )
+    console.print(table)
+    if args.show:
+        for name, statements in counts.seen.items():
+            console.print(f"[bold]{name}[/bold] (last call)")
+            for sql in statements:
+                console.print(f"  {sql}", markup=False, highlight=False)
+
+
+if __name__ == "__main__":
+    main()
