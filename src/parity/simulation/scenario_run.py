@@ -265,7 +265,7 @@ class ScenarioRun:
             if key in months:
                 months[key].open_vacancies = count
         tz, uow = self.policy.rules.timezone, self.simulation.uow
-        record_access(uow, months, tz, self.policy.rules.calendar, self._instant(self.end))
+        record_access(uow, months, self.policy.rules, self._instant(self.end))
         record_visits_and_referrals(
             uow,
             months,
