@@ -247,7 +247,7 @@ class ScenarioRun:
             profile = replace(self.rng.choice(self.strikers).clinician, fte=1.0)
             external = self._new_clinician(profile, EXTERNAL_PREFIX)
             template = weekly_template(external, self.scenario.contract, self.spec.workforce)
-            self.simulation.hire(external, template, day)
+            self.simulation.hire(external, template, day, leave=False)
             self.externals.append(external.id)
 
     def months(self) -> list[Month]:
