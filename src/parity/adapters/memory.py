@@ -25,7 +25,7 @@ from parity.adapters.memory_scope import (
     MemoryRevokedTokens,
 )
 from parity.domain.audit import AuditEvent, AuditSearch, write_pending
-from parity.domain.availability import AvailabilityIndex, SlotQuery
+from parity.domain.availability import DAY_SECONDS, AvailabilityIndex, SlotQuery
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
 from parity.domain.corrective import Action, Finding
 from parity.domain.errors import InvalidInput, NotFound, SlotUnavailable
@@ -306,6 +306,26 @@ class MemorySlots:
 
     def count(self) -> int:
         return len(self._slots)
+
+    def forget_before(self, instant: datetime) -> int:
+        """Drop every slot that starts before `instant`, free or not, from the store and the
+        index; returns how many. For long in-memory runs (the simulator), outside any
+        transaction and only for a past nothing will book or read again: not undoable."""
+        forgotten = 0
+        oldest: datetime | None = None
+        for entries in self._by_clinician.values():
+            cut = bisect_left(entries, (instant, 0))
+            if cut and (oldest is None or entries[0][0] < oldest):
+                oldest = entries[0][0]
+            for _, slot_id in entries[:cut]:
+                self.index.forget(slot_id)
+                del self._slots[slot_id]
+            del entries[:cut]
+            forgotten += cut
+        if oldest is not None:
+            first_day = int(oldest.timestamp()) // DAY_SECONDS
+            self.index.forget_days(first_day, int(instant.timestamp()) // DAY_SECONDS)
+        return forgotten
 
 
 class MemoryProtectedTime:

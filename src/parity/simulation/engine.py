@@ -51,6 +51,7 @@ from parity.simulation.urgent_holds import UrgentHolds
 T = TypeVar("T")
 OPEN_HOURS = (time(7, 0), time(19, 0))
 ARRIVAL = Arrival()
+KEEP_PAST = timedelta(weeks=2)
 __all__ = ["HORIZON_WEEKS_AHEAD", "Episode", "Simulation", "SimulationConfig", "SimulationRun"]
 
 
@@ -149,6 +150,10 @@ class Simulation(EpisodeFlow):
             self.run_state.load.close_week(free)
         self.booker.new_week()
         self.lay_weeks(day)
+        if isinstance(self.uow, MemoryUnitOfWork):
+            # Slots from before last week are never booked or read again: a year of the
+            # full region would otherwise keep ~5 million of them (steady.py reads last week).
+            self.uow.slots.forget_before(self._at(day - KEEP_PAST, time(0, 0)))
 
     def _maybe_extend_warmup(self) -> None:
         """At the end of the warm-up: extend it four weeks if the load is still moving."""
