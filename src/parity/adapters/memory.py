@@ -132,9 +132,10 @@ class MemoryRepository(Generic[T]):
         self._key = key
         self._items: dict[Any, T] = {}
         self._next_id = 1
-        self._indexes: dict[str, defaultdict[Any, list[T]]] = {
-            f: defaultdict(list) for f in indexed
-        }
+        # Value -> the one item with it, or a list once there are several: most indexed
+        # values (a request's id, a slot's) name one record, and a list each would be most
+        # of a long simulation's memory.
+        self._indexes: dict[str, dict[Any, T | list[T]]] = {f: {} for f in indexed}
 
     def add(self, item: T) -> T:
         key = getattr(item, self._key)
@@ -145,14 +146,14 @@ class MemoryRepository(Generic[T]):
             self._next_id = max(self._next_id, key + 1)
         self._items[key] = item
         for field, index in self._indexes.items():
-            index[getattr(item, field)].append(item)
+            _file(index, getattr(item, field), item)
         self._log.added(item, partial(self._remove, key, item))
         return item
 
     def _remove(self, key: Any, item: T) -> None:
         self._items.pop(key, None)
         for field, index in self._indexes.items():
-            index[getattr(item, field)].remove(item)
+            _unfile(index, getattr(item, field), item)
 
     def get(self, key: Any) -> T:
         try:
@@ -173,7 +174,8 @@ class MemoryRepository(Generic[T]):
             found_by_key = self._items.get(criteria[self._key])
             pool = [] if found_by_key is None else [found_by_key]
         elif indexed:
-            pool = self._indexes[indexed[0]].get(criteria[indexed[0]], [])
+            filed = self._indexes[indexed[0]].get(criteria[indexed[0]])
+            pool = [] if filed is None else filed if isinstance(filed, list) else [filed]
         else:
             pool = self._items.values()
         found = [i for i in pool if all(getattr(i, f) == v for f, v in criteria.items())]
@@ -194,8 +196,32 @@ class MemoryRepository(Generic[T]):
     def _swap(self, key: Any, old: T, new: T) -> None:
         self._items[key] = new
         for field, index in self._indexes.items():
-            index[getattr(old, field)].remove(old)
-            index[getattr(new, field)].append(new)
+            _unfile(index, getattr(old, field), old)
+            _file(index, getattr(new, field), new)
+
+
+def _file(index: dict[Any, T | list[T]], value: Any, item: T) -> None:
+    """Add `item` under `value`, after any items already there."""
+    filed = index.get(value)
+    if filed is None:
+        index[value] = item
+    elif isinstance(filed, list):
+        filed.append(item)
+    else:
+        index[value] = [filed, item]
+
+
+def _unfile(index: dict[Any, T | list[T]], value: Any, item: T) -> None:
+    """Remove `item` (or the first item equal to it, as `list.remove`) from under `value`."""
+    filed = index.get(value)
+    if isinstance(filed, list):
+        filed.remove(item)
+        if not filed:
+            del index[value]
+    elif filed is not None and (filed is item or filed == item):
+        del index[value]
+    else:
+        raise ValueError(f"{item!r} is not filed under {value!r}")
 
 
 class MemorySlots:
