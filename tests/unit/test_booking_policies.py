@@ -4,21 +4,29 @@ their arrivals draw for draw, whatever the contract does to bookings."""
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pytest
 from unit_support import LOS_ANGELES, Region
 
 from parity.adapters.rules_files import load_contract, load_region
-from parity.domain.care import CareRequest
+from parity.domain.care import Appointment, CareRequest, Course
 from parity.domain.compliance import Outcome, RequestEvidence, classify
+from parity.domain.schedule import BlockKind
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Modality, ProviderClass
 from parity.services.booking import BookRequest, book_request
 from parity.services.policy import Policy
 from parity.services.requests import RequestCare, open_request
 from parity.services.status_quo import BookEarliest, book_earliest
-from parity.simulation.booking_policy import HORIZON_WEEKS_AHEAD, BookingPolicy
+from parity.simulation.booking_policy import (
+    HORIZON_WEEKS_AHEAD,
+    BookingPolicy,
+    StatusQuoBehaviour,
+    StatusQuoBooker,
+)
 from parity.simulation.engine import Simulation, SimulationConfig
 from parity.simulation.region import build_region
 
@@ -127,3 +135,81 @@ def test_the_status_quo_and_parity_share_arrivals_too(rules: Any) -> None:
 
 def test_slots_are_laid_at_least_26_weeks_ahead() -> None:
     assert HORIZON_WEEKS_AHEAD >= 26
+
+
+class _Host:
+    """What a booker needs from a running simulation, recording what it is told."""
+
+    def __init__(self, region: Region) -> None:
+        self.uow, self.clock, self.policy = region.uow, region.clock, region.policy
+        self.outside: list[int] = []
+
+    def give_up_later(self, appointment_id: int, starts_at: datetime) -> None:
+        """Nobody gives up in this test (patience is unlimited below)."""
+
+    def count_outside(self, request_id: int, gave_up: bool = False) -> None:
+        self.outside.append(request_id)
+
+    def track(self, request_id: int) -> None:
+        """The test follows no episodes."""
+
+
+def _course_after_intake(region: Region) -> tuple[Course, Appointment]:
+    """A Spanish-speaking member seen by ana at intake on Sunday 31 May (the clock), whose
+    course asks for a visit a week later; ana's follow-ups of 2 and 9 June are all taken."""
+    uow = region.uow
+    intake_start = region.clock.now()
+    with uow:
+        for slot in uow.slots.for_clinician("ana", intake_start, intake_start + timedelta(days=12)):
+            if slot.kind is BlockKind.FOLLOW_UP:
+                uow.slots.take(slot.id)
+        course = uow.courses.add(
+            Course(
+                "m-es",
+                "ana",
+                ProviderClass.THERAPIST,
+                "spanish",
+                (Modality.IN_PERSON,),
+                "north",
+                7,
+                8,
+                sessions_done=1,
+            )
+        )
+        intake = uow.appointments.add(
+            Appointment(
+                0,
+                "m-es",
+                "ana",
+                "north",
+                0,
+                intake_start,
+                intake_start + timedelta(minutes=60),
+                VisitType.INITIAL,
+                Modality.IN_PERSON,
+                intake_start,
+            )
+        )
+        uow.commit()
+    return course, intake
+
+
+@pytest.mark.parametrize("sends_out", [True, False])
+def test_the_status_quo_sends_a_course_out_after_intake_when_its_first_follow_up_is_late(
+    region: Region, sends_out: bool
+) -> None:
+    course, intake = _course_after_intake(region)
+    behaviour = StatusQuoBehaviour(1.0, 15, 1e9, True, sends_out)
+    host = _Host(region)
+    booker = StatusQuoBooker(host, behaviour, random.Random(1), fte=2.0)  # two places a week
+    decision = booker.follow_up(course, intake, None)
+    if sends_out:
+        assert decision is None  # referred: the course continues with an outside therapist
+        assert len(host.outside) == 1
+        assert booker.outside_places == 1
+        assert len(region.uow.referrals.where(request_id=host.outside[0])) == 1
+    else:
+        # Booked late with ana on Tuesday 16 June: past the ten business days to 12 June.
+        assert decision is not None
+        assert decision.starts_at == datetime(2026, 6, 16, 9, 0, tzinfo=LOS_ANGELES)
+        assert host.outside == []

@@ -137,3 +137,13 @@ def test_the_same_seed_gives_the_same_summary_and_another_seed_does_not() -> Non
 def test_the_simulator_uses_the_jurisdictions_rules() -> None:
     rules = load_rules()
     assert rules.standard("follow-up-therapy").limit_business_days == 10
+
+
+def test_a_calibration_target_the_model_does_not_reach_says_why() -> None:
+    from parity.simulation.calibration import targets
+
+    found = {t.name: t for t in targets(load_region("socal"))}
+    outside = found["outside_share"]
+    assert (outside.low, outside.high) == (0.50, 0.60)
+    assert "not forced" in outside.note
+    assert found["follow_up_mean_wait_business_days"].note == ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -314,3 +315,29 @@ def test_strikers_are_neither_paid_nor_bookable_while_out() -> None:
     assert months["2026-01"].payroll_usd == pytest.approx(alone["2026-01"].payroll_usd)
     assert months["2026-01"].capacity_hours == pytest.approx(alone["2026-01"].capacity_hours)
     assert months["2026-01"].headcount == 2
+
+
+@pytest.mark.parametrize("leave", [True, False])
+def test_a_hire_gets_the_regions_weeks_of_leave_and_strike_cover_none(leave: bool) -> None:
+    contract = load_contract("socal-2025")
+    policy = Policy(load_rules(), contract)
+    region = build_region(load_region("demo"), contract, 0.5, seed=4)
+    start = date(2026, 3, 2)  # a Monday
+    config = SimulationConfig(weeks=104, warmup_weeks=0, start=start, seed=4)
+    simulation = StaffedSimulation(region, policy, config)
+    simulation.setup()
+    simulation.clock.set(at(start, 0))
+    hire = replace(region.clinicians[0], id="new", name="New")
+    simulation.hire(hire, weekly_template(hire, contract, region.spec.workforce), start, leave)
+    pto = [
+        e
+        for e in simulation.uow.availability_exceptions.where(clinician_id="new")
+        if e.kind is ExceptionKind.PTO
+    ]
+    # 105 Mondays from the start to the end: the region's weeks a year, prorated.
+    expected = float(region.spec.workforce["leave_weeks_per_year"]) * 105 / 52
+    if leave:
+        assert math.floor(expected) <= len(pto) <= math.ceil(expected)
+        assert all((e.end - e.start) == timedelta(days=5) for e in pto)
+    else:
+        assert pto == []

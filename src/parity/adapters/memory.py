@@ -27,7 +27,7 @@ from parity.adapters.memory_scope import (
 )
 from parity.adapters.memory_stamps import MemoryStamps, Stamped
 from parity.domain.audit import AuditEvent, AuditSearch, write_pending
-from parity.domain.availability import AvailabilityIndex, SlotQuery
+from parity.domain.availability import DAY_SECONDS, AvailabilityIndex, SlotQuery
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
 from parity.domain.corrective import Action, Finding
 from parity.domain.errors import InvalidInput, NotFound, SlotUnavailable
@@ -139,9 +139,10 @@ class MemoryRepository(Stamped, Generic[T]):
         self._key = key
         self._items: dict[Any, T] = {}
         self._next_id = 1
-        self._indexes: dict[str, defaultdict[Any, list[T]]] = {
-            f: defaultdict(list) for f in indexed
-        }
+        # Value -> the one item with it, or a list once there are several: most indexed
+        # values (a request's id, a slot's) name one record, and a list each would be most
+        # of a long simulation's memory.
+        self._indexes: dict[str, dict[Any, T | list[T]]] = {f: {} for f in indexed}
 
     def add(self, item: T) -> T:
         key = getattr(item, self._key)
@@ -152,7 +153,7 @@ class MemoryRepository(Stamped, Generic[T]):
             self._next_id = max(self._next_id, key + 1)
         self._items[key] = item
         for field, index in self._indexes.items():
-            index[getattr(item, field)].append(item)
+            _file(index, getattr(item, field), item)
         self._log.added(item, partial(self._remove, key, item))
         self.bump(key)
         return item
@@ -160,7 +161,7 @@ class MemoryRepository(Stamped, Generic[T]):
     def _remove(self, key: Any, item: T) -> None:
         self._items.pop(key, None)
         for field, index in self._indexes.items():
-            index[getattr(item, field)].remove(item)
+            _unfile(index, getattr(item, field), item)
 
     def get(self, key: Any) -> T:
         try:
@@ -190,7 +191,8 @@ class MemoryRepository(Stamped, Generic[T]):
             found_by_key = self._items.get(criteria[self._key])
             pool = [] if found_by_key is None else [found_by_key]
         elif indexed:
-            pool = self._indexes[indexed[0]].get(criteria[indexed[0]], [])
+            filed = self._indexes[indexed[0]].get(criteria[indexed[0]])
+            pool = [] if filed is None else filed if isinstance(filed, list) else [filed]
         else:
             pool = self._items.values()
         found = [i for i in pool if all(getattr(i, f) == v for f, v in criteria.items())]
@@ -214,8 +216,32 @@ class MemoryRepository(Stamped, Generic[T]):
     def _swap(self, key: Any, old: T, new: T) -> None:
         self._items[key] = new
         for field, index in self._indexes.items():
-            index[getattr(old, field)].remove(old)
-            index[getattr(new, field)].append(new)
+            _unfile(index, getattr(old, field), old)
+            _file(index, getattr(new, field), new)
+
+
+def _file(index: dict[Any, T | list[T]], value: Any, item: T) -> None:
+    """Add `item` under `value`, after any items already there."""
+    filed = index.get(value)
+    if filed is None:
+        index[value] = item
+    elif isinstance(filed, list):
+        filed.append(item)
+    else:
+        index[value] = [filed, item]
+
+
+def _unfile(index: dict[Any, T | list[T]], value: Any, item: T) -> None:
+    """Remove `item` (or the first item equal to it, as `list.remove`) from under `value`."""
+    filed = index.get(value)
+    if isinstance(filed, list):
+        filed.remove(item)
+        if not filed:
+            del index[value]
+    elif filed is not None and (filed is item or filed == item):
+        del index[value]
+    else:
+        raise ValueError(f"{item!r} is not filed under {value!r}")
 
 
 class MemorySlots(Stamped):
@@ -332,6 +358,26 @@ class MemorySlots(Stamped):
 
     def count(self) -> int:
         return len(self._slots)
+
+    def forget_before(self, instant: datetime) -> int:
+        """Drop every slot that starts before `instant`, free or not, from the store and the
+        index; returns how many. For long in-memory runs (the simulator), outside any
+        transaction and only for a past nothing will book or read again: not undoable."""
+        forgotten = 0
+        oldest: datetime | None = None
+        for entries in self._by_clinician.values():
+            cut = bisect_left(entries, (instant, 0))
+            if cut and (oldest is None or entries[0][0] < oldest):
+                oldest = entries[0][0]
+            for _, slot_id in entries[:cut]:
+                self.index.forget(slot_id)
+                del self._slots[slot_id]
+            del entries[:cut]
+            forgotten += cut
+        if oldest is not None:
+            first_day = int(oldest.timestamp()) // DAY_SECONDS
+            self.index.forget_days(first_day, int(instant.timestamp()) // DAY_SECONDS)
+        return forgotten
 
 
 class MemoryProtectedTime:

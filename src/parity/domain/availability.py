@@ -233,6 +233,13 @@ class AvailabilityIndex:
         self._slots.pop(slot_id, None)
         self._pools.pop(slot_id, None)
 
+    def forget_days(self, first_day: int, until_day: int) -> None:
+        """Drop every pool's buckets for UTC days `first_day` to `until_day` (exclusive):
+        after their slots are forgotten, a long run keeps no empty past buckets."""
+        for days in self._buckets.values():
+            for day in range(first_day, until_day):
+                days.pop(day, None)
+
     def _key(self, slot_id: int) -> tuple[int, int]:
         start = _epoch(self._slots[slot_id].start)
         return (start << ID_BITS) | slot_id, start // DAY_SECONDS

@@ -17,7 +17,10 @@ def reanchor_follow_ups(
     earlier = {a.id for a in uow.appointments.where(request_id=request.id) if a.id != visit.id}
     if not earlier:
         return  # a first booking: nothing can follow a visit that did not exist
-    for follow_up in uow.requests.where(visit=VisitType.FOLLOW_UP, status=RequestStatus.OPEN):
+    # A visit's follow-ups are the same member's requests: ask the member's own (indexed).
+    for follow_up in uow.requests.where(
+        member_id=request.member_id, visit=VisitType.FOLLOW_UP, status=RequestStatus.OPEN
+    ):
         if follow_up.prior_appointment_id not in earlier:
             continue
         standard = policy.rules.standard(follow_up.standard)

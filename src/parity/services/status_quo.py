@@ -18,7 +18,6 @@ from parity.domain.errors import InvalidTransition
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import BlockKind, Slot, SlotStatus
 from parity.domain.standards import VisitType
-from parity.domain.workforce import Clinician
 from parity.services.booking import Acceptance, book_slot
 from parity.services.policy import Policy
 
@@ -91,27 +90,44 @@ def book_earliest(
 
 @dataclass(frozen=True, slots=True)
 class ReleaseUrgentHolds:
-    """Free urgent holds starting before `until` become follow-up slots (ADR 0014)."""
+    """Free urgent holds starting before `until` become follow-up slots (ADR 0014).
+
+    `slot_ids`, when given, names the urgent slots to look at (a caller that laid the
+    calendar knows them); otherwise every clinician's slots are searched.
+    """
 
     until: datetime
+    slot_ids: tuple[int, ...] | None = None
 
 
 def release_urgent_holds(cmd: ReleaseUrgentHolds, uow: UnitOfWork, clock: Clock) -> int:
     """Release unused urgent holds: each free urgent slot starting between now and `until`
     is withdrawn and the same time offered as a follow-up slot. Returns how many."""
-    released = 0
     now = clock.now()
     with uow:
-        for clinician in uow.clinicians.list():
-            for slot in uow.slots.for_clinician(clinician.id, now, cmd.until):
-                if slot.kind is BlockKind.URGENT and slot.status is SlotStatus.FREE:
-                    _release(slot, clinician, uow)
-                    released += 1
+        if cmd.slot_ids is None:
+            candidates = [
+                slot
+                for clinician in uow.clinicians.list()
+                for slot in uow.slots.for_clinician(clinician.id, now, cmd.until)
+            ]
+        else:
+            candidates = [uow.slots.get(slot_id) for slot_id in cmd.slot_ids]
+        released: dict[str, list[Slot]] = {}
+        for slot in candidates:
+            if (
+                slot.kind is BlockKind.URGENT
+                and slot.status is SlotStatus.FREE
+                and now <= slot.start < cmd.until
+            ):
+                uow.slots.take(slot.id)
+                released.setdefault(slot.clinician_id, []).append(
+                    Slot(
+                        slot.clinician_id, slot.clinic_id, slot.start, slot.end, BlockKind.FOLLOW_UP
+                    )
+                )
+        # One batch per clinician: the availability index files a batch in one sorted merge.
+        for clinician_id, follow_ups in released.items():
+            uow.slots.add_many(follow_ups, uow.clinicians.get(clinician_id))
         uow.commit()
-    return released
-
-
-def _release(slot: Slot, clinician: Clinician, uow: UnitOfWork) -> None:
-    uow.slots.take(slot.id)
-    follow_up = Slot(slot.clinician_id, slot.clinic_id, slot.start, slot.end, BlockKind.FOLLOW_UP)
-    uow.slots.add_many([follow_up], clinician)
+    return sum(len(follow_ups) for follow_ups in released.values())

@@ -54,6 +54,9 @@ class StatusQuoBehaviour:
     outside_wait_business_days: int
     give_up_business_days: float
     intakes_in_follow_up_slots: bool
+    # A course whose first follow-up would be late goes to an outside therapist after the
+    # plan's own intake, while the week's outside places last.
+    outside_courses_after_intake: bool
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ def status_quo_behaviour(spec: RegionSpec) -> StatusQuoBehaviour:
         int(table["outside_wait_business_days"]),
         float(table["give_up_business_days"]),
         bool(table["intakes_in_follow_up_slots"]),
+        bool(table["outside_courses_after_intake"]),
     )
 
 
@@ -213,12 +217,7 @@ class StatusQuoBooker:
         self.outside_places = self.per_week
 
     def first(self, request: CareRequest) -> Decision | None:
-        host = self.host
-        slot = find_earliest(
-            BookEarliest(request.id, self.horizon), host.uow, host.clock, host.policy
-        )
-        late = slot is None or slot.start > request.effective_deadline
-        if late and self.outside_places >= 1:
+        if self.outside_places >= 1 and self._late(request):
             self.outside_places -= 1
             return self._refer(
                 request.id, "no timely in-network slot: placed with an outside therapist"
@@ -241,7 +240,28 @@ class StatusQuoBooker:
             follow_up_request(course, prior, wanted, clock_start), host.uow, host.clock, host.policy
         )
         host.track(request.id)
+        if self._after_intake(course, rescheduled_at) and self._late(request):
+            self.outside_places -= 1
+            return self._refer(request.id, "course placed with an outside therapist after intake")
         return self._book_late(request.id, request.effective_deadline)
+
+    def _after_intake(self, course: Course, rescheduled_at: datetime | None) -> bool:
+        """The course's first follow-up, asked for after the intake visit, with an outside
+        place left this week (the plan's practice of assessing in network and sending the
+        therapy out when its own calendars were full; ADR 0014)."""
+        return (
+            self.behaviour.outside_courses_after_intake
+            and course.sessions_done == 1
+            and rescheduled_at is None
+            and self.outside_places >= 1
+        )
+
+    def _late(self, request: CareRequest) -> bool:
+        host = self.host
+        slot = find_earliest(
+            BookEarliest(request.id, self.horizon), host.uow, host.clock, host.policy
+        )
+        return slot is None or slot.start > request.effective_deadline
 
     def _book_late(self, request_id: int, deadline: datetime) -> Decision | None:
         host = self.host

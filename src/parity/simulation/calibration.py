@@ -30,6 +30,8 @@ class Target:
     low: float
     high: float
     source: str
+    # What the region file says about a target the model does not reach, and why.
+    note: str = ""
 
     def met(self, value: float | None) -> bool:
         return value is not None and self.low <= value <= self.high
@@ -48,7 +50,13 @@ class CalibrationRun:
 def targets(spec: RegionSpec) -> list[Target]:
     """The region's calibration targets: `[calibration]` entries `{low, high, source}`."""
     return [
-        Target(name, float(entry["low"]), float(entry["high"]), str(entry["source"]))
+        Target(
+            name,
+            float(entry["low"]),
+            float(entry["high"]),
+            str(entry["source"]),
+            str(entry.get("note", "")),
+        )
         for name, entry in spec.calibration.items()
         if isinstance(entry, Mapping)
     ]

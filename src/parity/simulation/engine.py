@@ -10,21 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar, assert_never
 
 from parity.adapters.clock import SimulatedClock
 from parity.adapters.memory import MemoryUnitOfWork
-from parity.domain.care import Appointment, AppointmentStatus, CancelledBy, Course, Decision
+from parity.domain.care import Decision
 from parity.domain.errors import ParityError
 from parity.domain.ports import UnitOfWork
 from parity.domain.standards import VisitType
-from parity.services.courses import start_course
+from parity.domain.workforce import ProviderClass
 from parity.services.members import register_member
 from parity.services.policy import Policy
 from parity.services.requests import RequestCare, open_request
 from parity.services.schedules import materialise, register_clinician, register_clinics
 from parity.services.status_quo import ReleaseUrgentHolds, release_urgent_holds
-from parity.services.visits import CancelAppointment, cancel_appointment, close_visit
 from parity.simulation.booking_policy import (
     HORIZON_WEEKS_AHEAD,
     BookingPolicy,
@@ -32,19 +31,31 @@ from parity.simulation.booking_policy import (
     policy_for,
 )
 from parity.simulation.demand import Demand, demand_from
-from parity.simulation.events import EventQueue
+from parity.simulation.episode_flow import EpisodeFlow
+from parity.simulation.events import (
+    Arrival,
+    ClinicCancel,
+    Event,
+    EventQueue,
+    GiveUp,
+    MemberCancel,
+    VisitDue,
+)
 from parity.simulation.region import SyntheticRegion
 from parity.simulation.run_state import Episode, SimulationConfig, SimulationRun
 from parity.simulation.runtime import settle_heap
 from parity.simulation.steady import free_slots_left, lay_leave
 from parity.simulation.streams import streams_for
+from parity.simulation.urgent_holds import UrgentHolds
 
 T = TypeVar("T")
 OPEN_HOURS = (time(7, 0), time(19, 0))
+ARRIVAL = Arrival()
+KEEP_PAST = timedelta(weeks=2)
 __all__ = ["HORIZON_WEEKS_AHEAD", "Episode", "Simulation", "SimulationConfig", "SimulationRun"]
 
 
-class Simulation:
+class Simulation(EpisodeFlow):
     def __init__(
         self,
         region: SyntheticRegion,
@@ -82,12 +93,13 @@ class Simulation:
         self.booker = booker_for(config.booking, self, region.spec, rng, fte)
         self._current: Episode | None = None
         self.release_hours = float(region.spec.workforce["urgent_release_hours"])
+        self.urgent_holds = UrgentHolds((c.id for c in region.clinicians), self.tz)
 
     def _at(self, day: date, clock_time: time) -> datetime:
         return datetime.combine(day, clock_time, tzinfo=self.tz).astimezone(UTC)
 
-    def _push(self, when: datetime, kind: str, payload: Any) -> None:
-        self.queue.push(when, kind, payload)
+    def _push(self, when: datetime, event: Event) -> None:
+        self.queue.push(when, event)
 
     def setup(self) -> None:
         register_clinics(self.region.clinics, self.uow)
@@ -138,6 +150,10 @@ class Simulation:
             self.run_state.load.close_week(free)
         self.booker.new_week()
         self.lay_weeks(day)
+        if isinstance(self.uow, MemoryUnitOfWork):
+            # Slots from before last week are never booked or read again: a year of the
+            # full region would otherwise keep ~5 million of them (steady.py reads last week).
+            self.uow.slots.forget_before(self._at(day - KEEP_PAST, time(0, 0)))
 
     def _maybe_extend_warmup(self) -> None:
         """At the end of the warm-up: extend it four weeks if the load is still moving."""
@@ -152,7 +168,8 @@ class Simulation:
         """Unused urgent holds starting within the release window become follow-up slots."""
         self.clock.set(self._at(day, time(0, 0)))
         until = self.clock.now() + timedelta(hours=self.release_hours)
-        release_urgent_holds(ReleaseUrgentHolds(until), self.uow, self.clock)
+        due = self.urgent_holds.due(until)
+        release_urgent_holds(ReleaseUrgentHolds(until, due), self.uow, self.clock)
 
     def lay_weeks(self, day: date, clinician_ids: tuple[str, ...] | None = None) -> None:
         """Keep the rolling horizon laid from `day`: everyone's weeks, the roster's, or
@@ -161,7 +178,8 @@ class Simulation:
             clinician_ids = tuple(sorted(self.roster))
         if clinician_ids == ():
             return  # an empty roster lays nothing (an empty list would mean everyone)
-        materialise(self.uow, self.policy, day, HORIZON_WEEKS_AHEAD, clinician_ids or ())
+        laid = materialise(self.uow, self.policy, day, HORIZON_WEEKS_AHEAD, clinician_ids or ())
+        self.urgent_holds.file(self.uow, laid)
 
     def _schedule_arrivals(self, day: date) -> None:
         opens, closes = self._at(day, OPEN_HOURS[0]), self._at(day, OPEN_HOURS[1])
@@ -170,18 +188,33 @@ class Simulation:
         rng = self.streams.arrivals
         elapsed = rng.expovariate(rate)
         while elapsed < hours:
-            self._push(opens + timedelta(hours=elapsed), "arrival", None)
+            self._push(opens + timedelta(hours=elapsed), ARRIVAL)
             elapsed += rng.expovariate(rate)
 
     def _drain(self, until: datetime) -> None:
-        for when, kind, payload in self.queue.pop_before(until):
+        for when, event in self.queue.pop_before(until):
             self.clock.set(when)
             try:
-                getattr(self, f"_on_{kind}")(payload)
+                self._handle(event)
             except ParityError as error:
-                self.run_state.errors.append(f"{kind}: {error.message}")
+                self.run_state.errors.append(f"{type(event).__name__}: {error.message}")
 
-    def arrival_draw(self) -> tuple[int, VisitType, Any, bool, int, int]:
+    def _handle(self, event: Event) -> None:
+        match event:
+            case Arrival():
+                self._on_arrival()
+            case VisitDue(appointment_id):
+                self._on_visit(appointment_id)
+            case ClinicCancel(appointment_id):
+                self._on_clinic_cancel(appointment_id)
+            case MemberCancel(appointment_id):
+                self._on_member_cancel(appointment_id)
+            case GiveUp(appointment_id):
+                self._on_give_up(appointment_id)
+            case _:
+                assert_never(event)
+
+    def arrival_draw(self) -> tuple[int, VisitType, ProviderClass, bool, int, int]:
         """One arrival's draws: member, first visit, sessions and cadence (two streams, so
         paired runs share them whatever happens to bookings)."""
         arrivals, sessions = self.streams.arrivals, self.streams.sessions
@@ -196,7 +229,7 @@ class Simulation:
             self.demand.cadence(sessions),
         )
 
-    def _on_arrival(self, _: None) -> None:
+    def _on_arrival(self) -> None:
         k, visit, provider_class, prior_auth, planned, cadence = self.arrival_draw()
         member = self.region.member(k)
         if self.config.register_members and member.id not in self.registered:
@@ -206,7 +239,7 @@ class Simulation:
         self._open_first_visit(episode, visit, provider_class, prior_auth)
 
     def _open_first_visit(
-        self, episode: Episode, visit: VisitType, provider_class: Any, prior_auth: bool
+        self, episode: Episode, visit: VisitType, provider_class: ProviderClass, prior_auth: bool
     ) -> None:
         member = episode.member
         request = open_request(
@@ -252,7 +285,7 @@ class Simulation:
         """The member gives up at some point while waiting for a late visit."""
         now = self.clock.now()
         when = now + (starts_at - now) * self.streams.departures.random()
-        self._push(when, "give_up", appointment_id)
+        self._push(when, GiveUp(appointment_id))
 
     def _read(self, query: Callable[[UnitOfWork], T]) -> T:
         """Run a read inside its own (rolled-back) transaction, as any SQL store needs.
@@ -277,7 +310,7 @@ class Simulation:
         self.run_state.bookings += 1
         lead = (decision.starts_at - self.clock.now()).total_seconds() / 86_400
         self.run_state.load.booked(lead)
-        self._push(decision.starts_at, "visit", decision.appointment_id)
+        self._push(decision.starts_at, VisitDue(decision.appointment_id))
         self._maybe_cancel(decision.appointment_id, decision.starts_at)
 
     def _maybe_cancel(self, appointment_id: int, starts_at: datetime) -> None:
@@ -287,118 +320,9 @@ class Simulation:
         draw = rng.random()
         demand = self.demand
         if draw < demand.clinic_cancel:
-            self._push(
-                now + timedelta(seconds=lead * rng.random()), "clinic_cancel", appointment_id
-            )
+            self._push(now + timedelta(seconds=lead * rng.random()), ClinicCancel(appointment_id))
         elif draw < demand.clinic_cancel + demand.member_cancel:
-            self._push(
-                now + timedelta(seconds=lead * rng.random()), "member_cancel", appointment_id
-            )
+            self._push(now + timedelta(seconds=lead * rng.random()), MemberCancel(appointment_id))
         elif draw < demand.clinic_cancel + demand.member_cancel + demand.late_cancel:
             late = starts_at - timedelta(hours=min(2.0, lead / 7200))
-            self._push(late, "member_cancel", appointment_id)
-
-    def _still_booked(self, appointment_id: int) -> bool:
-        """A visit a departure or a strike already cancelled has nothing left to cancel."""
-        appointment = self._read(lambda uow: uow.appointments.get(appointment_id))
-        return appointment.status is AppointmentStatus.BOOKED
-
-    def _on_clinic_cancel(self, appointment_id: int) -> None:
-        if not self._still_booked(appointment_id):
-            return
-        cancelled = cancel_appointment(
-            CancelAppointment(appointment_id, CancelledBy.CLINIC, "clinician unavailable"),
-            self.uow,
-            self.clock,
-        )
-        # The request re-opens with its original deadline; rebook it at once.
-        self._after(self.booker.rebook(cancelled.request_id))
-
-    def _on_give_up(self, appointment_id: int) -> None:
-        """The member stops waiting: the visit is cancelled and the episode ends."""
-        if not self._still_booked(appointment_id):
-            return
-        cancel_appointment(
-            CancelAppointment(appointment_id, CancelledBy.MEMBER, "gave up waiting"),
-            self.uow,
-            self.clock,
-        )
-        self.run_state.gave_up += self.measuring
-
-    def _on_member_cancel(self, appointment_id: int) -> None:
-        if not self._still_booked(appointment_id):
-            return
-        cancelled = cancel_appointment(
-            CancelAppointment(appointment_id, CancelledBy.MEMBER, "member rescheduled"),
-            self.uow,
-            self.clock,
-        )
-        self._continue(cancelled, rescheduled=True)
-
-    def _on_visit(self, appointment_id: int) -> None:
-        appointment = self._read(lambda uow: uow.appointments.get(appointment_id))
-        if appointment.cancelled_by is not None:
-            return
-        follow_up = appointment.visit is VisitType.FOLLOW_UP
-        rate = self.demand.no_show_follow_up if follow_up else self.demand.no_show_intake
-        attended = self.streams.no_shows.random() >= rate
-        closed = close_visit(appointment_id, attended, self.uow)
-        self.run_state.load.visit_held()
-        hours = (appointment.end - appointment.start).total_seconds() / 3600
-        self.run_state.visit_hours += hours
-        self.run_state.measured_visit_hours += hours * self.measuring
-        episode = self.episodes.get(appointment.request_id)
-        if attended and episode is not None:
-            episode.sessions_done += 1
-        if self.measuring:
-            self.run_state.in_network_sessions += attended
-            if episode is not None:
-                self.run_state.episodes_seen.add(id(episode))
-        self._continue(closed, rescheduled=False, attended=attended)
-
-    def _continue(self, appointment: Appointment, rescheduled: bool, attended: bool = True) -> None:
-        """After a visit or a member cancellation: the next visit of the episode, if any."""
-        episode = self.episodes.get(appointment.request_id)
-        if episode is None:
-            return
-        course_id = episode.course_id
-        if course_id is None:
-            self._continue_first_visit(episode, appointment, rescheduled, attended)
-            return
-        course = self._read(lambda uow: uow.courses.get(course_id))
-        if course.sessions_done >= course.sessions_planned:
-            return
-        when = self.clock.now() if rescheduled else None
-        self._current = episode
-        self._after(self.booker.follow_up(course, appointment, when))
-
-    def _continue_first_visit(
-        self, episode: Episode, appointment: Appointment, rescheduled: bool, attended: bool
-    ) -> None:
-        if rescheduled or not attended:
-            # The member asks again: a new request whose clock starts now.
-            request = self._read(lambda uow: uow.requests.get(appointment.request_id))
-            self._open_first_visit(
-                episode, request.visit, request.provider_class, request.prior_authorization
-            )
-            return
-        if episode.sessions_planned <= 1:
-            return
-        clinician = self._read(lambda uow: uow.clinicians.get(appointment.clinician_id))
-        member = episode.member
-        course = start_course(
-            Course(
-                member.id,
-                clinician.id,
-                clinician.provider_class,
-                member.language,
-                member.modalities,
-                member.clinic_id,
-                episode.cadence_days,
-                episode.sessions_planned,
-                sessions_done=1,
-            ),
-            self.uow,
-        )
-        episode.course_id = course.id
-        self._continue(appointment, rescheduled=False)
+            self._push(late, MemberCancel(appointment_id))

@@ -10,15 +10,51 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MICROSECOND = timedelta(microseconds=1)
 DAY_MICROSECONDS = 86_400_000_000
 
-# (microseconds since the epoch, sequence, kind, payload, instant)
-Event = tuple[int, int, str, Any, datetime]
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """A member calls for care: a new episode starts."""
+
+
+@dataclass(frozen=True, slots=True)
+class VisitDue:
+    """A booked visit's start: the member comes or does not."""
+
+    appointment_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicCancel:
+    """The clinic cancels a booked visit (the clinician is unavailable)."""
+
+    appointment_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberCancel:
+    """The member cancels a booked visit and asks for another time."""
+
+    appointment_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class GiveUp:
+    """The member stops waiting for a late visit; the episode ends."""
+
+    appointment_id: int
+
+
+Event = Arrival | VisitDue | ClinicCancel | MemberCancel | GiveUp
+
+# (microseconds since the epoch, sequence, event, instant)
+Entry = tuple[int, int, Event, datetime]
 
 
 def micros(instant: datetime) -> int:
@@ -29,22 +65,22 @@ def micros(instant: datetime) -> int:
 class EventQueue:
     def __init__(self) -> None:
         self._days: list[int] = []  # a heap of the days that have a bucket
-        self._buckets: dict[int, list[Event]] = {}
+        self._buckets: dict[int, list[Entry]] = {}
         self._sequence = itertools.count()
 
     def __len__(self) -> int:
         return sum(len(bucket) for bucket in self._buckets.values())
 
-    def push(self, when: datetime, kind: str, payload: Any) -> None:
+    def push(self, when: datetime, event: Event) -> None:
         key = micros(when)
         day = key // DAY_MICROSECONDS
         bucket = self._buckets.get(day)
         if bucket is None:
             bucket = self._buckets[day] = []
             heapq.heappush(self._days, day)
-        heapq.heappush(bucket, (key, next(self._sequence), kind, payload, when))
+        heapq.heappush(bucket, (key, next(self._sequence), event, when))
 
-    def pop_before(self, until: datetime) -> Iterator[tuple[datetime, str, Any]]:
+    def pop_before(self, until: datetime) -> Iterator[tuple[datetime, Event]]:
         """Take out, in order, every event before `until`, including any pushed meanwhile."""
         limit = micros(until)
         days, buckets = self._days, self._buckets
@@ -55,5 +91,5 @@ class EventQueue:
                 continue
             if bucket[0][0] >= limit:
                 return
-            _, _, kind, payload, when = heapq.heappop(bucket)
-            yield when, kind, payload
+            _, _, event, when = heapq.heappop(bucket)
+            yield when, event

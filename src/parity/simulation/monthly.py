@@ -15,7 +15,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from parity.adapters.memory import MemoryUnitOfWork
-from parity.domain.calendar import BusinessCalendar, local_date
+from parity.domain.calendar import local_date
 from parity.domain.care import (
     Appointment,
     AppointmentStatus,
@@ -33,6 +33,7 @@ from parity.domain.compliance import (
     first_offer,
 )
 from parity.domain.ports import UnitOfWork
+from parity.domain.standards import RuleSet
 from parity.simulation.summary import GROUPS
 
 ACCESS_GROUPS = ("urgent", "initial", "follow-up")
@@ -104,20 +105,16 @@ def reading(uow: UnitOfWork) -> AbstractContextManager[object]:
     return nullcontext() if isinstance(uow, MemoryUnitOfWork) else uow
 
 
-def record_access(
-    uow: UnitOfWork,
-    months: dict[str, Month],
-    tz: ZoneInfo,
-    calendar: BusinessCalendar,
-    end: datetime,
-) -> None:
-    """Classify every request made in the months and total them by group."""
+def record_access(uow: UnitOfWork, months: dict[str, Month], rules: RuleSet, end: datetime) -> None:
+    """Classify every request made in the months and total them by group, by the one
+    definition of a violation (domain/compliance.py), with the rule file's promptness for
+    a re-offer after a clinic cancellation."""
     with reading(uow):
         evidence = _evidence_by_request(uow)
         for request in uow.requests.list():
-            month = months.get(month_key(local_date(request.requested_at, tz)))
+            month = months.get(month_key(local_date(request.requested_at, rules.timezone)))
             if month is not None:
-                _count(month, evidence(request), tz, calendar, end)
+                _count(month, evidence(request), rules, end)
 
 
 def _evidence_by_request(uow: UnitOfWork) -> Callable[[CareRequest], RequestEvidence]:
@@ -140,14 +137,9 @@ def _evidence_by_request(uow: UnitOfWork) -> Callable[[CareRequest], RequestEvid
     )
 
 
-def _count(
-    month: Month,
-    evidence: RequestEvidence,
-    tz: ZoneInfo,
-    calendar: BusinessCalendar,
-    end: datetime,
-) -> None:
-    outcome = classify(evidence, end)
+def _count(month: Month, evidence: RequestEvidence, rules: RuleSet, end: datetime) -> None:
+    tz, calendar = rules.timezone, rules.calendar
+    outcome = classify(evidence, end, rules.reoffer_by)
     if outcome in UNDECIDED:
         return
     request = evidence.request

@@ -247,7 +247,7 @@ class ScenarioRun:
             profile = replace(self.rng.choice(self.strikers).clinician, fte=1.0)
             external = self._new_clinician(profile, EXTERNAL_PREFIX)
             template = weekly_template(external, self.scenario.contract, self.spec.workforce)
-            self.simulation.hire(external, template, day)
+            self.simulation.hire(external, template, day, leave=False)
             self.externals.append(external.id)
 
     def months(self) -> list[Month]:
@@ -265,7 +265,7 @@ class ScenarioRun:
             if key in months:
                 months[key].open_vacancies = count
         tz, uow = self.policy.rules.timezone, self.simulation.uow
-        record_access(uow, months, tz, self.policy.rules.calendar, self._instant(self.end))
+        record_access(uow, months, self.policy.rules, self._instant(self.end))
         record_visits_and_referrals(
             uow,
             months,

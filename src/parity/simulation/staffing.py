@@ -9,7 +9,7 @@ clinic-initiated cancellation must be.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from parity.domain.care import Appointment, Decision
 from parity.domain.errors import ParityError
@@ -28,6 +28,7 @@ from parity.services.workforce import (
 )
 from parity.simulation.engine import Simulation, SimulationConfig
 from parity.simulation.region import SyntheticRegion
+from parity.simulation.steady import lay_leave
 
 
 class StaffedSimulation(Simulation):
@@ -46,10 +47,25 @@ class StaffedSimulation(Simulation):
         # Out-of-network referral -> the sessions of its episode still to come.
         self.referred_sessions: dict[int, int] = {}
 
-    def hire(self, clinician: Clinician, template: WeeklyTemplate, day: date) -> None:
-        """A new clinician starts on `day`: registered, and their weeks laid from then."""
+    def hire(
+        self, clinician: Clinician, template: WeeklyTemplate, day: date, leave: bool = True
+    ) -> None:
+        """A new clinician starts on `day`: registered, their leave recorded (the region's
+        weeks a year, as for everyone; not for `leave=False`, e.g. a few weeks' strike
+        cover), and their weeks laid from then."""
         register_clinician(clinician, template, self.uow, self.policy)
         self.staff.add(clinician.id)
+        first_monday = day + timedelta(days=-day.weekday() % 7)
+        weeks = (self.config.end - first_monday).days // 7 + 1
+        if leave and weeks > 0:
+            self.run_state.leave_weeks += lay_leave(
+                (clinician,),
+                float(self.region.spec.workforce["leave_weeks_per_year"]),
+                first_monday,
+                weeks,
+                self.streams.leave,
+                (self.uow, self.policy, self.clock),
+            )
         self.lay_weeks(day, (clinician.id,))
 
     def depart(self, clinician_ids: Iterable[str], effective: datetime, reason: str) -> None:

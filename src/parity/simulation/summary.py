@@ -12,6 +12,7 @@ from parity.domain.care import AppointmentStatus, CareRequest
 from parity.domain.compliance import (
     COMPLIANT,
     UNDECIDED,
+    VIOLATIONS,
     Outcome,
     RequestEvidence,
     classify,
@@ -40,6 +41,8 @@ class GroupSummary:
     decided: int = 0
     compliant: int = 0
     referred: int = 0
+    # Late or clinic-cancelled without a prompt timely re-offer (domain/compliance.py).
+    violations: int = 0
     outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     waits_business_days: list[int] = field(default_factory=list)
 
@@ -92,10 +95,12 @@ class Summary:
                     "median_wait_business_days": g.median_wait,
                     "p90_wait_business_days": g.p90_wait,
                     "referred_out_of_network": g.referred,
+                    "violations": g.violations,
                     "outcomes": dict(g.outcomes),
                 }
                 for g in self.groups.values()
             },
+            "violations": sum(g.violations for g in self.groups.values()),
             "out_of_network_referrals": self.referrals,
             "appointments_delivered": self.appointments_delivered,
             "no_shows": self.no_shows,
@@ -154,6 +159,7 @@ def _summarise(uow: UnitOfWork, policy: Policy, config: SimulationConfig, member
         group.decided += 1
         group.compliant += outcome in COMPLIANT
         group.referred += outcome is Outcome.REFERRED
+        group.violations += outcome in VIOLATIONS
         offer = first_offer(evidence.offers)
         if offer is not None:
             group.waits_business_days.append(

@@ -69,6 +69,9 @@ def calibrate(
             on_day=lambda done, total: progress.update(task, completed=done, total=total),
         )
     console.print(_table(goals, found, f"{region} x{scale:g}, {contract}, seed {seed}"))
+    for goal in goals:
+        if not goal.met(found.get(goal.name)):
+            console.print(f"[bold red]{goal.name} not reached.[/] {goal.note}".rstrip())
     print_run_figures(console, simulation.run_state, simulation.config)
     console.print(
         f"booked direct-care hours per FTE-week: {found['booked_hours_per_fte_week'] or 0:.1f} "

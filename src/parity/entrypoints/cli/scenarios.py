@@ -130,7 +130,7 @@ def compare(
 
 def _print_paired(found: list[ScenarioOutcome]) -> None:
     """Each scenario minus the first, run by run: mean and 90 % confidence interval."""
-    from parity.entrypoints.reports.scenarios import HEADLINE, show
+    from parity.entrypoints.reports.scenarios import HEADLINE, conclusions, show
 
     first = found[0].scenario.name
     table = Table(title=f"Paired difference from {first}: mean [90 % confidence interval]")
@@ -141,6 +141,16 @@ def _print_paired(found: list[ScenarioOutcome]) -> None:
         table.add_row(figure.label, *(show(o.paired[figure.key], figure) for o in found[1:]))
     console.print(table)
     console.print(f"booking policy: {', '.join(sorted({str(o.scenario.booking) for o in found}))}")
+    robust, unsettled = conclusions(found)
+    console.print(
+        f"[bold]Robust at {found[0].runs} paired runs[/] (the 90 % interval excludes zero):"
+    )
+    for line in robust or ["none: no paired difference is settled at this many runs."]:
+        console.print(f"  - {line}")
+    if unsettled:
+        console.print("[bold]Not settled[/] (more runs or a larger scale may settle them):")
+        for line in unsettled:
+            console.print(f"  - {line}")
 
 
 def _run_facts(

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 from typing import Annotated
 
-import plotly.graph_objects as go
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -33,7 +33,7 @@ def tornado(
     second: Annotated[str, typer.Argument(help="the scenario compared with it")],
     figure: Annotated[str, typer.Option(help="life figure compared")] = "follow_up_within_standard",
     years: Annotated[int, typer.Option(min=1, max=10)] = 1,
-    runs: Annotated[int, typer.Option(min=2, max=1000)] = 4,
+    runs: Annotated[int, typer.Option(min=2, max=1000, help="paired runs")] = 8,
     scale: Annotated[float, typer.Option(min=0.001, max=1.0)] = 0.01,
     warmup: Annotated[int, typer.Option(min=0, max=104)] = 13,
     seed: Annotated[int, typer.Option()] = 7,
@@ -42,7 +42,7 @@ def tornado(
     policy: Annotated[BookingPolicy | None, typer.Option(help="booking policy for all")] = None,
     only: Annotated[int, typer.Option(min=0, help="first N assumptions only (0: all)")] = 0,
     overrides: Annotated[list[str] | None, typer.Option("--set", help="TABLE.KEY=VALUE")] = None,
-    output: Annotated[Path, typer.Option(help="the chart (HTML)")] = Path("tornado.html"),
+    output: Annotated[Path, typer.Option(help="the chart (SVG)")] = Path("tornado.svg"),
 ) -> None:
     """Re-run a paired comparison with each ESTIMATE halved and increased by half."""
     try:
@@ -57,7 +57,8 @@ def tornado(
     results = _run(scenarios, RunSettings(years, scale, warmup), runs, seed, workers, scheduler)
     base, found = bars(pair[0], pair[1], assumptions, results, figure)
     label = figure.replace("_", " ")
-    _chart(found, base, f"{pair[1].name} - {pair[0].name}: {label}").write_html(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(_svg(found, base, f"{pair[1].name} - {pair[0].name}: {label}"))
     _print(found, base, label)
     console.print(robustness(base, found, label))
     _print_break_even(pair)
@@ -99,25 +100,60 @@ def _run(
             return run_jobs(jobs, settings, client=client, progress=tick)
 
 
-def _chart(found: Sequence[Bar], base: float | None, title: str) -> go.Figure:
+def _svg(found: Sequence[Bar], base: float | None, title: str) -> str:
+    """A small, self-contained SVG tornado chart (a few kilobytes, fit to commit): one row
+    per assumption, bars from the base difference to the value at x0.5 and x1.5, a dotted
+    line at zero (where the ranking changes)."""
     centre = base or 0.0
-    names = [b.assumption.key.removeprefix("region_overrides.") for b in found][::-1]
-    figure = go.Figure()
-    for level, colour in (("low", "#4c78a8"), ("high", "#f58518")):
-        values = [getattr(b, level) for b in found][::-1]
-        figure.add_trace(
-            go.Bar(
-                y=names,
-                x=[(v if v is not None else centre) - centre for v in values],
-                base=centre,
-                orientation="h",
-                name=f"estimate x{0.5 if level == 'low' else 1.5}",
-                marker_color=colour,
+    values = [centre, 0.0, *(v for b in found for v in (b.low, b.high) if v is not None)]
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    label_w, plot_w, row_h, top = 330, 420, 22, 56
+    height = top + row_h * len(found) + 40
+
+    def x(value: float) -> float:
+        return label_w + (value - low) / span * plot_w
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + plot_w + 20}" '
+        f'height="{height}" font-family="sans-serif" font-size="12">',
+        f'<text x="10" y="20" font-size="14" font-weight="bold">{escape(title)}</text>',
+        f'<rect x="{label_w}" y="30" width="12" height="10" fill="{LOW_COLOUR}"/>'
+        f'<text x="{label_w + 16}" y="39">estimate x0.5</text>'
+        f'<rect x="{label_w + 120}" y="30" width="12" height="10" fill="{HIGH_COLOUR}"/>'
+        f'<text x="{label_w + 136}" y="39">estimate x1.5</text>',
+    ]
+    for row, bar in enumerate(found):
+        y = top + row * row_h
+        name = bar.assumption.key.removeprefix("region_overrides.")
+        flip = " (changes ranking)" if bar.changes_ranking(base) else ""
+        parts.append(f'<text x="10" y="{y + 14}">{escape(name + flip)}</text>')
+        for value, colour in ((bar.low, LOW_COLOUR), (bar.high, HIGH_COLOUR)):
+            if value is None:
+                continue
+            left, right = sorted((x(centre), x(value)))
+            parts.append(
+                f'<rect x="{left:.1f}" y="{y + 3}" width="{max(right - left, 1):.1f}" '
+                f'height="{row_h - 6}" fill="{colour}" fill-opacity="0.75"/>'
             )
+    bottom = top + row_h * len(found)
+    for value, dash in ((0.0, "2,3"), (centre, "")):
+        parts.append(
+            f'<line x1="{x(value):.1f}" y1="{top - 4}" x2="{x(value):.1f}" y2="{bottom}" '
+            f'stroke="black" stroke-dasharray="{dash}"/>'
         )
-    figure.add_vline(x=0, line_dash="dot")
-    figure.update_layout(barmode="overlay", title=title, height=200 + 22 * len(found))
-    return figure
+    for value in (low, centre, high):
+        parts.append(
+            f'<text x="{x(value):.1f}" y="{bottom + 16}" text-anchor="middle">{value:.4g}</text>'
+        )
+    parts.append(
+        f'<text x="{label_w}" y="{bottom + 34}">mean paired difference; solid line: base, '
+        "dotted: zero</text></svg>"
+    )
+    return "\n".join(parts) + "\n"
+
+
+LOW_COLOUR, HIGH_COLOUR = "#4c78a8", "#f58518"
 
 
 def _print(found: Sequence[Bar], base: float | None, label: str) -> None:

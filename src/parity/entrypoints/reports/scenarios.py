@@ -80,6 +80,27 @@ def show(band: Band, figure: Figure) -> str:
     return f"{figure.show(band.mean)} [{figure.show(band.low)} – {figure.show(band.high)}]"
 
 
+def conclusions(outcomes: Sequence[ScenarioOutcome]) -> tuple[list[str], list[str]]:
+    """In plain words, which paired differences from the first scenario the runs settle
+    (their 90 % confidence interval excludes zero) and which they do not."""
+    first = outcomes[0].scenario.name
+    robust: list[str] = []
+    unsettled: list[str] = []
+    for outcome in outcomes[1:]:
+        name = outcome.scenario.name
+        for figure in HEADLINE:
+            gap = outcome.paired.get(figure.key)
+            if gap is None or gap.mean is None or gap.low is None or gap.high is None:
+                continue
+            interval = f"{figure.show(gap.mean)}, 90 % CI {figure.show(gap.low)} to {figure.show(gap.high)}"
+            if gap.low > 0 or gap.high < 0:
+                more = "more" if gap.mean > 0 else "fewer"
+                robust.append(f"{name} gives {more} {figure.label} than {first} ({interval}).")
+            elif gap.low < 0 < gap.high:
+                unsettled.append(f"{name} vs {first}, {figure.label}: not settled ({interval}).")
+    return robust, unsettled
+
+
 def _rgba(colour: str, alpha: float) -> str:
     red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({red},{green},{blue},{alpha})"
