@@ -13,6 +13,7 @@ from parity.domain.care import CareRequest, Channel, RequestStatus
 from parity.domain.scope import MemberScope
 from parity.entrypoints.api import inputs, versions
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
+from parity.entrypoints.api.query_params import Ids, PatientRef
 from parity.entrypoints.api.responses import FhirResponse
 from parity.entrypoints.api.schemas import ParametersBody
 from parity.entrypoints.api.search import int_ref, read_each, ref, statuses, tokens
@@ -69,11 +70,11 @@ def search_requests(
     scope: Scope,
     base: Base,
     page: Page,
-    patient: Annotated[str | None, Query(description="Patient/{id}")] = None,
+    patient: PatientRef = None,
     status: Annotated[
         list[str] | None, Query(description="active (open), completed, revoked")
     ] = None,
-    ids: Annotated[str | None, Query(alias="_id", description="Comma-separated ids")] = None,
+    ids: Ids = None,
 ) -> FhirResponse:
     """Soonest effective deadline first: `status=active` is the scheduler's work queue.
     `_id` alone reads each request in the caller's scope; with other parameters it narrows
