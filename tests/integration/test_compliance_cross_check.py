@@ -17,7 +17,7 @@ from parity.bootstrap import build_simulation
 from parity.config import Settings
 from parity.domain.standards import RuleSet
 from parity.services.compliance_report import build_report
-from parity.services.reporting import Window
+from parity.services.reporting import Period
 
 START = date(2026, 3, 2)
 WEEKS = 3
@@ -126,7 +126,7 @@ def test_the_headline_rates_match_an_independent_sql_count(engine: Engine) -> No
     )
     simulation.run()
     tz = simulation.policy.rules.timezone
-    window = Window(START, simulation.config.end)
+    window = Period(START, simulation.config.end)
     now = datetime.combine(simulation.config.end, time(0), tzinfo=tz)
     report = build_report(SqlUnitOfWork(engine), simulation.policy, window, now)
 

@@ -17,7 +17,7 @@ from parity.services.booking import BookRequest, book_request
 from parity.services.compliance_report import build_report
 from parity.services.evidence_trail import evidence_documents
 from parity.services.offers import AnswerOffer, MakeOffer, answer_offer, make_offer
-from parity.services.reporting import Window
+from parity.services.reporting import Period
 from parity.services.requests import (
     PreferLater,
     RecordClinicalException,
@@ -30,7 +30,7 @@ from parity.services.requests import (
     withdraw_request,
 )
 
-WINDOW = Window(date(2026, 5, 25), date(2026, 6, 29))
+WINDOW = Period(date(2026, 5, 25), date(2026, 6, 29))
 
 
 def _ask(region: Region, member: str) -> CareRequest:

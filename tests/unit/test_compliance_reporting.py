@@ -29,7 +29,7 @@ from parity.services.corrective import (
     move_action,
 )
 from parity.services.evidence_trail import evidence_documents
-from parity.services.reporting import Window, evidence_rows
+from parity.services.reporting import Period, evidence_rows
 from parity.services.requests import RequestCare, open_request
 from parity.services.visits import CancelAppointment, cancel_appointment
 
@@ -131,7 +131,7 @@ def test_evidence_rows_carry_the_offer_wait_outcome_and_cause(region: Region) ->
         region.uow,
         region.clock,
     )
-    window = Window(date(2026, 5, 25), date(2026, 6, 29))
+    window = Period(date(2026, 5, 25), date(2026, 6, 29))
     later = region.clock.now() + timedelta(days=30)
     rows = {r.request_id: r for r in evidence_rows(region.uow, region.policy, window, later)}
     # Requested Sunday 2026-05-31; Ana's first in-person intake is Wednesday 2026-06-03 09:00.
@@ -194,7 +194,7 @@ def test_the_report_files_hold_the_same_figures_and_the_html_needs_no_network(
     report = build_report(
         region.uow,
         region.policy,
-        Window(date(2026, 5, 25), date(2026, 6, 29)),
+        Period(date(2026, 5, 25), date(2026, 6, 29)),
         region.clock.now() + timedelta(days=30),
     )
     payload = json.loads(to_json(report))
@@ -204,7 +204,7 @@ def test_the_report_files_hold_the_same_figures_and_the_html_needs_no_network(
     documents = evidence_documents(
         region.uow,
         region.policy,
-        Window(date(2026, 5, 25), date(2026, 6, 29)),
+        Period(date(2026, 5, 25), date(2026, 6, 29)),
         region.clock.now() + timedelta(days=30),
     )
     evidence = list(csv.DictReader(io.StringIO(evidence_csv(documents))))

@@ -14,7 +14,7 @@ from parity.domain.users import Principal, Role
 from parity.entrypoints.web.refusals import explain
 from parity.services.compliance_report import build_report
 from parity.services.investigations import open_finding, window_of
-from parity.services.reporting import Window
+from parity.services.reporting import Period
 
 
 def _who(role: Role) -> Principal:
@@ -50,15 +50,15 @@ def test_a_closed_page_points_to_the_roles_own_pages() -> None:
 
 
 def test_periods_read_back_as_windows() -> None:
-    assert window_of("2026-05") == Window(date(2026, 5, 1), date(2026, 6, 1))
-    assert window_of("2026-12") == Window(date(2026, 12, 1), date(2027, 1, 1))
-    assert window_of("2026-05-04..2026-06-04") == Window(date(2026, 5, 4), date(2026, 6, 4))
+    assert window_of("2026-05") == Period(date(2026, 5, 1), date(2026, 6, 1))
+    assert window_of("2026-12") == Period(date(2026, 12, 1), date(2027, 1, 1))
+    assert window_of("2026-05-04..2026-06-04") == Period(date(2026, 5, 4), date(2026, 6, 4))
 
 
 def test_a_finding_from_a_row_is_measured_from_the_evidence_and_opened_once(region: Region) -> None:
     for n in range(1, 4):
         book(region, f"b{n}")  # three timely bookings at north: 100 % within standard
-    window = Window(date(2026, 5, 25), date(2026, 6, 8))
+    window = Period(date(2026, 5, 25), date(2026, 6, 8))
     rows = build_report(region.uow, region.policy, window, region.clock.now()).rows
     found = open_finding(
         "north", "non-urgent", window, rows, region.uow, region.policy, region.clock

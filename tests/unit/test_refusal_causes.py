@@ -8,9 +8,10 @@ from datetime import datetime, time, timedelta
 import pytest
 from unit_support import FIRST_WEEK, LOS_ANGELES, Region
 
+from parity.domain.care import Cause
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Modality, ProviderClass
-from parity.services.booking import BookRequest, Cause, book_request
+from parity.services.booking import BookRequest, book_request
 from parity.services.requests import RequestCare, open_request
 from parity.services.workforce import Departure, clinicians_leave
 

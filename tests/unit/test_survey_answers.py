@@ -16,11 +16,11 @@ from parity.domain.care import Appointment
 from parity.domain.standards import VisitType
 from parity.domain.survey import NON_URGENT, URGENT
 from parity.domain.workforce import Modality
-from parity.services.reporting import Window
+from parity.services.reporting import Period
 from parity.services.schedules import materialise
 from parity.services.survey import survey_answers
 
-SUMMER = Window(date(2026, 6, 1), date(2026, 9, 1))
+SUMMER = Period(date(2026, 6, 1), date(2026, 9, 1))
 JUNE_SURVEY = datetime(2026, 6, 1, 10, 0, tzinfo=LOS_ANGELES)
 # The tenth business day after Monday 2026-06-01 (no state-office holiday in between), to
 # the end of that day: a therapist's non-urgent deadline.

@@ -13,7 +13,7 @@ from parity.domain.ports import Clock, RecordStamp
 
 
 class ChangeLog(Protocol):
-    """What a stamp needs of the store's undo log (memory.UndoLog): its clock, and a place
+    """What a stamp needs of the store's undo log (memory_undo.UndoLog): its clock, and a place
     for the entry that undoes a change."""
 
     clock: Clock

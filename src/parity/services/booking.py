@@ -8,16 +8,14 @@ deadline the request becomes an out-of-network referral: never a silent late boo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
-from parity.domain.availability import Serving, SlotQuery, serving
+from parity.domain.availability import Serving, serving
 from parity.domain.care import (
     Action,
     Appointment,
-    CancelledBy,
     CareRequest,
-    Cause,
     Channel,
     Considered,
     Decision,
@@ -34,12 +32,12 @@ from parity.domain.errors import (
     SlotUnavailable,
 )
 from parity.domain.ports import Clock, UnitOfWork
-from parity.domain.schedule import ExceptionKind, Slot
+from parity.domain.schedule import Slot
 from parity.domain.standards import VisitType
-from parity.domain.workforce import Modality
 from parity.services.follow_ups import reanchor_follow_ups
 from parity.services.policy import Policy
-from parity.services.requests import create_referral
+from parity.services.refusals import refer
+from parity.services.slot_search import slot_query
 from parity.services.waiting import may_wait, wait_for_slot
 
 
@@ -62,33 +60,6 @@ class BookRequest:
     channel: Channel = Channel.PORTAL
 
 
-# How far past the member's own later date the engine looks for a time for them.
-PREFERENCE_HORIZON = timedelta(days=28)
-
-
-def search_until(request: CareRequest) -> datetime:
-    """The last start the engine looks at: the (effective) deadline, or, when the member
-    asked for a later date themselves, a window from that date."""
-    if request.member_preferred_from is not None:
-        return max(request.effective_deadline, request.member_preferred_from + PREFERENCE_HORIZON)
-    return request.effective_deadline
-
-
-def _query(
-    request: CareRequest, policy: Policy, now: datetime, clinician_id: str | None
-) -> SlotQuery:
-    return SlotQuery(
-        kinds=policy.kinds_for(request.visit),
-        provider_class=request.provider_class,
-        language=request.language,
-        modalities=request.modalities,
-        clinic_id=request.clinic_id,
-        not_before=max(now + policy.min_notice, request.not_before),
-        not_after=search_until(request),
-        clinician_id=clinician_id,
-    )
-
-
 def _continuity_wanted(request: CareRequest, uow: UnitOfWork) -> bool:
     """A follow-up goes back to its clinician when that clinician can still see the member."""
     if request.visit is not VisitType.FOLLOW_UP or request.preferred_clinician_id is None:
@@ -106,11 +77,11 @@ def best_timely_slot(
     """The slot the engine would book, and the alternatives it considered on the way."""
     considered: dict[str, int | None] = {}
     if _continuity_wanted(request, uow):
-        slot = uow.slots.earliest(_query(request, policy, now, request.preferred_clinician_id))
+        slot = uow.slots.earliest(slot_query(request, policy, now, request.preferred_clinician_id))
         considered["same_clinician"] = slot.id if slot else None
         if slot is not None:
             return slot, considered
-    slot = uow.slots.earliest(_query(request, policy, now, None))
+    slot = uow.slots.earliest(slot_query(request, policy, now, None))
     considered["pool"] = slot.id if slot else None
     return slot, considered
 
@@ -125,13 +96,13 @@ def find_proposals(
         request = uow.requests.get(request_id)
         proposals: list[Proposal] = []
         if _continuity_wanted(request, uow):
-            query = _query(request, policy, now, request.preferred_clinician_id)
+            query = slot_query(request, policy, now, request.preferred_clinician_id)
             proposals += [
                 Proposal(slot=s, reason="same clinician (continuity of care)", timely=True)
                 for s in uow.slots.candidates(query, 1)
             ]
         seen = {p.slot.id for p in proposals}
-        for slot in uow.slots.candidates(_query(request, policy, now, None), limit * 2):
+        for slot in uow.slots.candidates(slot_query(request, policy, now, None), limit * 2):
             if slot.id not in seen and len(proposals) < limit:
                 proposals.append(
                     Proposal(
@@ -170,7 +141,7 @@ def book_in(cmd: BookRequest, uow: UnitOfWork, clock: Clock, policy: Policy) -> 
         if found is None:
             if may_wait(request, policy, now):
                 return wait_for_slot(request, considered, uow, now, policy)
-            return _refer(request, considered, uow, clock, policy)
+            return refer(request, considered, uow, clock, policy)
         slot = found
     return book_slot(
         request, slot, Acceptance(cmd.accepted_by, considered, cmd.channel), uow, now, policy
@@ -361,77 +332,8 @@ def _record_booking(
     )
 
 
-FALLBACK_LANGUAGE = "english"
-
-
-def refusal_cause(request: CareRequest, uow: UnitOfWork, policy: Policy, now: datetime) -> Cause:
-    """Name the binding constraint: would a timely slot exist in another language, in any
-    modality, or with the member's clinician back from leave? Did the member's clinician,
-    or the clinician whose visit the clinic cancelled, leave the plan? Otherwise: no capacity."""
-    query = _query(request, policy, now, None)
-    if request.language != FALLBACK_LANGUAGE and uow.slots.earliest(
-        replace(query, language=FALLBACK_LANGUAGE)
-    ):
-        return Cause.LANGUAGE
-    if set(request.modalities) != set(Modality) and uow.slots.earliest(
-        replace(query, modalities=tuple(Modality))
-    ):
-        return Cause.MODALITY
-    return _clinician_cause(request, uow, query) or Cause.NO_CAPACITY
-
-
-def _clinician_cause(request: CareRequest, uow: UnitOfWork, query: SlotQuery) -> Cause | None:
-    preferred = request.preferred_clinician_id
-    if preferred and uow.clinicians.get(preferred).has_left_by(query.not_after):
-        return Cause.CLINICIAN_LEFT  # continuity of care ended with the departure
-    if preferred and _on_leave(request, uow, query):
-        return Cause.CLINICIAN_PTO
-    cancelled = [
-        a
-        for a in uow.appointments.where(request_id=request.id)
-        if a.cancelled_by is CancelledBy.CLINIC
-    ]
-    if any(uow.clinicians.get(a.clinician_id).has_left_by(a.start) for a in cancelled):
-        return Cause.CLINICIAN_LEFT  # the visit's capacity left with its clinician
-    return Cause.CLINIC_CANCELLATION if cancelled else None
-
-
-def _on_leave(request: CareRequest, uow: UnitOfWork, query: SlotQuery) -> bool:
-    leave = uow.availability_exceptions.where(clinician_id=request.preferred_clinician_id)
-    return any(
-        e.kind is ExceptionKind.PTO and e.start < query.not_after and query.not_before < e.end
-        for e in leave
-        if e.stands
-    )
-
-
-def _refer(
-    request: CareRequest, considered: Considered, uow: UnitOfWork, clock: Clock, policy: Policy
-) -> Decision:
-    standard = policy.rules.standard(request.standard)
-    cause = refusal_cause(request, uow, policy, clock.now())
-    explanation = Explanation(
-        rule=standard.name,
-        limit=standard.limit_text,
-        considered=considered,
-        cause=cause,
-        why="no in-network slot matching provider class, language and modality before the deadline",
-        out_of_network_rule=policy.rules.citations.get("out_of_network", "SB 855"),
-    )
-    referral = create_referral(request, cause, explanation.as_dict(), uow, clock)
-    return Decision(
-        request_id=request.id,
-        action=Action.REFERRED,
-        standard=standard.name,
-        citation=standard.citation,
-        deadline=request.effective_deadline,
-        explanation=explanation,
-        referral_id=referral.id,
-    )
-
-
 def timely_candidates(
     request: CareRequest, uow: UnitOfWork, policy: Policy, now: datetime, limit: int
 ) -> list[Slot]:
     """Free slots that would meet the request's deadline, earliest first."""
-    return uow.slots.candidates(_query(request, policy, now, None), limit)
+    return uow.slots.candidates(slot_query(request, policy, now, None), limit)

@@ -13,7 +13,7 @@ from parity.domain.ports import UnitOfWork
 from parity.domain.survey import SurveyRate
 from parity.services.corrective import PlanLine, corrective_plan
 from parity.services.policy import Policy
-from parity.services.reporting import ProtectedWeek, Window, evidence_rows, protected_time_rows
+from parity.services.reporting import Period, ProtectedWeek, evidence_rows, protected_time_rows
 from parity.services.survey import survey
 
 # The breakdowns every report carries, as (name, dimensions).
@@ -28,7 +28,7 @@ BREAKDOWNS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 @dataclass
 class ComplianceReport:
-    window: Window
+    window: Period
     generated_at: datetime
     jurisdiction: str
     contract: str
@@ -100,7 +100,7 @@ class ComplianceReport:
 
 
 def build_report(
-    uow: UnitOfWork, policy: Policy, window: Window, now: datetime
+    uow: UnitOfWork, policy: Policy, window: Period, now: datetime
 ) -> ComplianceReport:
     """Classify every request in the window as of `now` and compute every breakdown."""
     rows = evidence_rows(uow, policy, window, now)

@@ -15,7 +15,7 @@ from parity.domain.care import Appointment, ClinicalException, Offer, Referral
 from parity.domain.compliance import Outcome, RequestEvidence
 from parity.domain.ports import UnitOfWork
 from parity.services.policy import Policy
-from parity.services.reporting import Records, Window, evidence_row
+from parity.services.reporting import Period, Records, evidence_row
 
 Doc = dict[str, Any]
 
@@ -33,7 +33,7 @@ VERDICTS = {
 }
 
 
-def evidence_documents(uow: UnitOfWork, policy: Policy, window: Window, now: datetime) -> list[Doc]:
+def evidence_documents(uow: UnitOfWork, policy: Policy, window: Period, now: datetime) -> list[Doc]:
     """One document per care request made in the window, as of `now`."""
     start, end = window.instants(policy)
     with uow:

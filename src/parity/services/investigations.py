@@ -12,29 +12,29 @@ from parity.domain.errors import InvalidInput, InvalidTransition
 from parity.domain.metrics import EvidenceRow, group
 from parity.domain.ports import Clock, UnitOfWork
 from parity.services.policy import Policy
-from parity.services.reporting import Window
+from parity.services.reporting import Period
 
 CLASSES = ("urgent", "non-urgent")
 
 
-def period_of(window: Window) -> str:
+def period_of(window: Period) -> str:
     return f"{window.start.isoformat()}..{window.end.isoformat()}"
 
 
-def window_of(period: str) -> Window:
+def window_of(period: str) -> Period:
     """The [start, end) of a finding's period: a month `YYYY-MM` or `start..end`."""
     if ".." in period:
         start, _, end = period.partition("..")
-        return Window(date.fromisoformat(start), date.fromisoformat(end))
+        return Period(date.fromisoformat(start), date.fromisoformat(end))
     year, month = (int(part) for part in period.split("-"))
     following = date(year + month // 12, month % 12 + 1, 1)
-    return Window(date(year, month, 1), following)
+    return Period(date(year, month, 1), following)
 
 
 def open_finding(
     clinic_id: str,
     standard_class: str,
-    window: Window,
+    window: Period,
     rows: list[EvidenceRow],
     uow: UnitOfWork,
     policy: Policy,

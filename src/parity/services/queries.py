@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from parity.domain.care import (
@@ -31,30 +31,10 @@ from parity.domain.scope import MemberScope, Reach
 from parity.domain.workforce import Clinic, Clinician
 from parity.services import scoping
 from parity.services.reschedule import visit_in
+from parity.services.time_window import Window
 
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 T = TypeVar("T")
 R = TypeVar("R", bound=scoping.OfMember)
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """A half-open window [start, end) of instants; an open side is unbounded."""
-
-    start: datetime | None = None
-    end: datetime | None = None
-
-    @property
-    def bounds(self) -> tuple[datetime, datetime]:
-        """The window clamped to 1970-9999, so every store can hold its bounds in UTC."""
-        start = EARLIEST if self.start is None else min(max(self.start, EARLIEST), LATEST)
-        end = LATEST if self.end is None else max(min(self.end, LATEST), EARLIEST)
-        return start, end
-
-    def holds(self, moment: datetime) -> bool:
-        start, end = self.bounds
-        return start <= moment < end
 
 
 def _found(repository: Repository[T], key: Any) -> list[T]:
@@ -140,7 +120,7 @@ class SlotSearch:
     """Slots of one clinician; `statuses` None means every bookable status."""
 
     clinician_id: str
-    window: Window = Window()
+    window: Window = field(default_factory=Window)
     statuses: frozenset[SlotStatus] | None = None
     protected: bool = True
 
@@ -237,7 +217,7 @@ class AppointmentSearch:
     member_id: str | None = None
     clinician_id: str | None = None
     request_id: int | None = None
-    window: Window = Window()
+    window: Window = field(default_factory=Window)
     statuses: frozenset[AppointmentStatus] | None = None
 
 

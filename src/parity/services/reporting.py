@@ -29,7 +29,7 @@ from parity.services.policy import Policy
 
 
 @dataclass(frozen=True)
-class Window:
+class Period:
     """A reporting period of clinic-local dates, [start, end)."""
 
     start: date
@@ -93,7 +93,7 @@ def delivered_offers(uow: UnitOfWork) -> frozenset[int]:
 
 
 def evidence_rows(
-    uow: UnitOfWork, policy: Policy, window: Window, now: datetime
+    uow: UnitOfWork, policy: Policy, window: Period, now: datetime
 ) -> list[EvidenceRow]:
     """One row per care request made in the window, classified as of `now`."""
     start, end = window.instants(policy)
@@ -177,7 +177,7 @@ class ProtectedWeek:
         return max(0, self.guaranteed_minutes - (self.kept_minutes - self.booked_into_minutes))
 
 
-def protected_time_rows(uow: UnitOfWork, policy: Policy, window: Window) -> list[ProtectedWeek]:
+def protected_time_rows(uow: UnitOfWork, policy: Policy, window: Period) -> list[ProtectedWeek]:
     """The IPC ledger for weeks starting in the window, checked against the bookings."""
     with uow:
         weeks = uow.ipc_ledger.weeks(window.start, window.end)

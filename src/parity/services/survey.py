@@ -24,13 +24,13 @@ from parity.domain.standards import VisitType
 from parity.domain.survey import NON_URGENT, URGENT, SurveyAnswer, SurveyRate, survey_rates
 from parity.domain.workforce import Clinician
 from parity.services.policy import Policy
-from parity.services.reporting import Window
+from parity.services.reporting import Period
 
 # How far ahead a survey looks for a provider's next available appointment.
 SURVEY_HORIZON = timedelta(days=45)
 
 
-def survey_dates(window: Window, policy: Policy) -> list[datetime]:
+def survey_dates(window: Period, policy: Policy) -> list[datetime]:
     """The first business day of each month that starts in the window, at the survey time."""
     rules = policy.rules
     at = time.fromisoformat(rules.survey_time)
@@ -44,14 +44,14 @@ def survey_dates(window: Window, policy: Policy) -> list[datetime]:
     return found
 
 
-def survey(uow: UnitOfWork, policy: Policy, window: Window) -> list[SurveyRate]:
+def survey(uow: UnitOfWork, policy: Policy, window: Period) -> list[SurveyRate]:
     """The survey rates of the window: per network, measurement year and class."""
     rules = policy.rules
     thresholds = {URGENT: rules.urgent_threshold, NON_URGENT: rules.non_urgent_threshold}
     return survey_rates(survey_answers(uow, policy, window), thresholds)
 
 
-def survey_answers(uow: UnitOfWork, policy: Policy, window: Window) -> list[SurveyAnswer]:
+def survey_answers(uow: UnitOfWork, policy: Policy, window: Period) -> list[SurveyAnswer]:
     dates = survey_dates(window, policy)
     with uow:
         clinicians = list(uow.clinicians.list())

@@ -14,9 +14,9 @@ from datetime import datetime
 from parity.domain.care import RequestStatus
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.waitlist import WaitlistEntry, WaitReason, WaitStatus
-from parity.services.booking import refusal_cause
 from parity.services.offers import expire_and_reoffer
 from parity.services.policy import Policy
+from parity.services.refusals import refusal_cause
 from parity.services.requests import create_referral
 
 

@@ -33,7 +33,7 @@ from parity.services.courses import start_course
 from parity.services.investigations import open_finding
 from parity.services.offers import AnswerOffer, MakeOffer, answer_offer, make_offer
 from parity.services.policy import Policy
-from parity.services.reporting import Window, evidence_rows
+from parity.services.reporting import Period, evidence_rows
 from parity.services.requests import RequestCare, open_request
 from parity.services.schedules import (
     AddException,
@@ -277,10 +277,10 @@ class History:
         operational shortfall of the request rate, opened as a finding from its dashboard row
         (ADR 0016): 3 of its 11 decided non-urgent requests were offered in time."""
         self.clock.set(NOW - timedelta(hours=1))
-        window = Window(FIRST_WEEK, date(2026, 6, 4))  # survey dates while a schedule exists
+        window = Period(FIRST_WEEK, date(2026, 6, 4))  # survey dates while a schedule exists
         rates = build_report(self.store, self.policy, window, self.clock.now()).survey
         assert not detect_findings(rates, self.store, self.policy, self.clock), rates
-        may = Window(date(2026, 5, 1), date(2026, 6, 1))
+        may = Period(date(2026, 5, 1), date(2026, 6, 1))
         rows = evidence_rows(self.store, self.policy, may, self.clock.now())
         found = open_finding(
             "fontana", "non-urgent", may, rows, self.store, self.policy, self.clock

@@ -6,7 +6,7 @@ To write a new revision against a database at the newest one:
     command.revision(alembic_config(url), "what changes", autogenerate=True)
 
 then add whatever autogenerate cannot see (triggers, partial-index conditions) by hand;
-tests/integration/test_schema_migrations.py checks the result against tables.py.
+tests/integration/test_schema_migrations.py checks the result against the tables package.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Users and the append-only audit trail in SQL (ADR 0008, ADR 0012; tables in tables.py,
+"""Users and the append-only audit trail in SQL (ADR 0008, ADR 0012; tables in tables/access.py,
 schema in migrations/versions/r0007 and r0009)."""
 
 from __future__ import annotations

@@ -59,7 +59,19 @@ def create_app(
     members' messages (by default with the same secret as the tokens)."""
     logs.install()
     config = security or SecurityConfig.ephemeral()
-    app = FastAPI(
+    app = _bare_app(config)
+    app.state.parity = ApiContext(uow_factory, policy, clock)
+    app.state.security = Security.build(config, clock)
+    app.state.offer_links = links or OfferLinks(config.secret, policy.waitlist.offer_hold)
+    _add_middleware(app, uow_factory, clock)
+    errors.install(app)
+    _include_routers(app)
+    return app
+
+
+def _bare_app(config: SecurityConfig) -> FastAPI:
+    """The application with its FHIR defaults and the security guard on every route."""
+    return FastAPI(
         title="Parity FHIR API",
         version="0.1.0",
         description=DESCRIPTION,
@@ -70,14 +82,16 @@ def create_app(
         docs_url="/docs" if config.api_docs else None,
         redoc_url="/redoc" if config.api_docs else None,
     )
-    app.state.parity = ApiContext(uow_factory, policy, clock)
-    app.state.security = Security.build(config, clock)
+
+
+def _add_middleware(app: FastAPI, uow_factory: Callable[[], UnitOfWork], clock: Clock) -> None:
     app.add_middleware(trail.AuditTrail, uow_factory=uow_factory, clock=clock)
     app.add_middleware(SecurityHeaders)
     # Added last, so outermost: an oversized body is refused before anything reads it.
     app.add_middleware(BodyLimit)
-    app.state.offer_links = links or OfferLinks(config.secret, policy.waitlist.offer_hold)
-    errors.install(app)
+
+
+def _include_routers(app: FastAPI) -> None:
     app.include_router(routes.router)
     openapi_doc.install(app)
     # Operations on the type (`/Appointment/$find`) come before reads by id, so a read
@@ -98,4 +112,3 @@ def create_app(
     # The pages (under /app/, and / redirecting to the access dashboard) call the same
     # services with the same context; see docs/adr/0007-server-rendered-pages.md.
     app.include_router(web.router)
-    return app

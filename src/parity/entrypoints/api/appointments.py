@@ -17,6 +17,7 @@ from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope
 from parity.entrypoints.api import inputs, versions
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
+from parity.entrypoints.api.query_params import BasedOn, Ids, PatientRef, PractitionerRef
 from parity.entrypoints.api.responses import FhirResponse
 from parity.entrypoints.api.schemas import ParametersBody
 from parity.entrypoints.api.search import int_ref, read_each, ref, statuses, tokens, window
@@ -80,16 +81,14 @@ def search_appointments(
     scope: Scope,
     base: Base,
     page: Page,
-    patient: Annotated[str | None, Query(description="Patient/{id}")] = None,
-    practitioner: Annotated[str | None, Query(description="Practitioner/{id}")] = None,
-    based_on: Annotated[
-        str | None, Query(alias="based-on", description="ServiceRequest/{id}")
-    ] = None,
+    patient: PatientRef = None,
+    practitioner: PractitionerRef = None,
+    based_on: BasedOn = None,
     date: Annotated[
         list[str] | None, Query(description="Prefixed dates on the start, e.g. ge2026-06-01")
     ] = None,
     status: Annotated[list[str] | None, Query(description="booked, cancelled, ...")] = None,
-    ids: Annotated[str | None, Query(alias="_id", description="Comma-separated ids")] = None,
+    ids: Ids = None,
 ) -> FhirResponse:
     """`_id` alone reads each id (a visit, a hold or a proposal); with other parameters it
     narrows their search."""

@@ -14,6 +14,7 @@ from parity.domain.ports import UnitOfWork
 from parity.domain.schedule import ProtectedTime, Slot, SlotStatus
 from parity.entrypoints.api import versions
 from parity.entrypoints.api.context import Base, Context, Page, Uow
+from parity.entrypoints.api.query_params import Ids
 from parity.entrypoints.api.responses import FhirResponse
 from parity.entrypoints.api.search import read_each, ref, statuses, token_group, tokens, window
 from parity.services import queries
@@ -43,7 +44,7 @@ def search_schedules(
     base: Base,
     page: Page,
     actor: Annotated[str | None, Query(description="Practitioner/{id} or Location/{id}")] = None,
-    ids: Annotated[str | None, Query(alias="_id", description="Comma-separated ids")] = None,
+    ids: Ids = None,
 ) -> FhirResponse:
     with versions.reading(uow) as uow:
         search = queries.ClinicianSearch()
@@ -101,7 +102,7 @@ def search_slots(
     status: Annotated[
         list[str] | None, Query(description="free, busy, busy-tentative, busy-unavailable")
     ] = None,
-    ids: Annotated[str | None, Query(alias="_id", description="Comma-separated ids")] = None,
+    ids: Ids = None,
 ) -> FhirResponse:
     """`_id` alone reads each slot; otherwise the search names one clinician."""
     with versions.reading(uow) as uow:

@@ -3,6 +3,8 @@ document a clinical exception, refer it out of network, offer it a slot."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -10,9 +12,11 @@ from fastapi import APIRouter, Query, Request
 from parity.adapters import fhir
 from parity.domain import ids
 from parity.domain.care import CareRequest, Channel, RequestStatus
+from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope
 from parity.entrypoints.api import inputs, versions
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
+from parity.entrypoints.api.query_params import Ids, PatientRef
 from parity.entrypoints.api.responses import FhirResponse
 from parity.entrypoints.api.schemas import ParametersBody
 from parity.entrypoints.api.search import int_ref, read_each, ref, statuses, tokens
@@ -69,11 +73,11 @@ def search_requests(
     scope: Scope,
     base: Base,
     page: Page,
-    patient: Annotated[str | None, Query(description="Patient/{id}")] = None,
+    patient: PatientRef = None,
     status: Annotated[
         list[str] | None, Query(description="active (open), completed, revoked")
     ] = None,
-    ids: Annotated[str | None, Query(alias="_id", description="Comma-separated ids")] = None,
+    ids: Ids = None,
 ) -> FhirResponse:
     """Soonest effective deadline first: `status=active` is the scheduler's work queue.
     `_id` alone reads each request in the caller's scope; with other parameters it narrows
@@ -105,16 +109,16 @@ def clinical_exception(
     (`extended-deadline`); author, role and time come from the session and the server.
     After the legal deadline it is kept as a late determination. Returns the Task."""
     params = inputs.read(body, inputs.EXCEPTION)
-    with versions.changing(http, uow, _current(context, scope, request_id)) as joined:
+    with _changing(http, context, uow, scope, request_id) as (joined, asked):
         cmd = RecordClinicalException(
-            queries.care_request(joined, scope, ids.path_number(request_id, "ServiceRequest")).id,
+            asked.id,
             who,
             params.required("reason"),
             inputs.deadline(params, "extended-deadline", context.tz),
         )
         found = record_clinical_exception(cmd, joined, context.clock)
-        asked = queries.care_request(joined, scope, found.request_id)
-        return versions.versioned(joined, fhir.exception_task(found, asked))
+        excepted = queries.care_request(joined, scope, found.request_id)
+        return versions.versioned(joined, fhir.exception_task(found, excepted))
 
 
 @router.post("/ServiceRequest/{request_id}/$refer", summary="Refer out of network")
@@ -132,8 +136,7 @@ def refer(
     The signed-in caller is recorded as who arranged it. Returns the referral Task."""
     params = inputs.read(body, inputs.REFER)
     appointment = params.text("appointment")
-    with versions.changing(http, uow, _current(context, scope, request_id)) as joined:
-        asked = queries.care_request(joined, scope, ids.path_number(request_id, "ServiceRequest"))
+    with _changing(http, context, uow, scope, request_id) as (joined, asked):
         cmd = ReferOutOfNetwork(
             asked.id,
             params.required("reason"),
@@ -153,8 +156,7 @@ def withdraw(
 ) -> FhirResponse:
     """Close an open request at the member's wish (recorded under the signed-in caller, now).
     Withdrawn before its deadline it is not counted against the plan."""
-    with versions.changing(http, uow, _current(context, scope, request_id)) as joined:
-        asked = queries.care_request(joined, scope, ids.path_number(request_id, "ServiceRequest"))
+    with _changing(http, context, uow, scope, request_id) as (joined, asked):
         found = withdraw_request(WithdrawRequest(asked.id, who.subject), joined, context.clock)
         return versions.versioned(joined, request_resource(context, found))
 
@@ -174,8 +176,7 @@ def prefer_later(
     no capacity" because of it)."""
     params = inputs.read(body, inputs.PREFER)
     start = fhir.parse_datetime(params.required("date"), context.tz)[0]
-    with versions.changing(http, uow, _current(context, scope, request_id)) as joined:
-        asked = queries.care_request(joined, scope, ids.path_number(request_id, "ServiceRequest"))
+    with _changing(http, context, uow, scope, request_id) as (joined, asked):
         found = prefer_later_date(PreferLater(asked.id, start, who.subject), joined, context.clock)
         return versions.versioned(joined, request_resource(context, found))
 
@@ -196,8 +197,7 @@ def offer(
     offer Task."""
     params = inputs.read(body, inputs.OFFER)
     channel = inputs.choice(Channel, params.required("channel"), "channel")
-    with versions.changing(http, uow, _current(context, scope, request_id)) as joined:
-        asked = queries.care_request(joined, scope, ids.path_number(request_id, "ServiceRequest"))
+    with _changing(http, context, uow, scope, request_id) as (joined, asked):
         slot = queries.bookable_slot(joined, scope, int_ref(params.required("slot"), "Slot") or 0)
         made = make_offer(
             MakeOffer(asked.id, slot.id, who.subject, channel),
@@ -206,6 +206,19 @@ def offer(
             context.policy,
         )
         return versions.versioned(joined, fhir.offer_task(*queries.offer(joined, scope, made.id)))
+
+
+@contextmanager
+def _changing(
+    http: Request, context: ApiContext, uow: UnitOfWork, scope: MemberScope, request_id: str
+) -> Iterator[tuple[UnitOfWork, CareRequest]]:
+    """One transaction changing the ServiceRequest at `request_id` (`If-Match` checked on
+    it): the joined unit of work and the request, read in the caller's scope."""
+    with versions.changing(http, uow, _current(context, scope, request_id)) as joined:
+        yield (
+            joined,
+            queries.care_request(joined, scope, ids.path_number(request_id, "ServiceRequest")),
+        )
 
 
 def _current(context: ApiContext, scope: MemberScope, request_id: str) -> versions.Render:

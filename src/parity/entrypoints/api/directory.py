@@ -16,6 +16,7 @@ from parity.adapters import fhir
 from parity.domain.workforce import Clinic, Clinician
 from parity.entrypoints.api import patients, versions
 from parity.entrypoints.api.context import Base, Page, Uow
+from parity.entrypoints.api.query_params import Ids
 from parity.entrypoints.api.responses import FhirResponse
 from parity.entrypoints.api.search import name_matches, ref, token_group, tokens
 from parity.services import queries
@@ -23,7 +24,6 @@ from parity.services import queries
 router = APIRouter(tags=["Directory"])
 
 Text = Annotated[str | None, Query()]
-Ids = Annotated[str | None, Query(alias="_id", description="Comma-separated ids")]
 DISCIPLINES = f"{fhir.CODES}/discipline"
 PROVIDER_CLASSES = f"{fhir.CODES}/provider-class"
 

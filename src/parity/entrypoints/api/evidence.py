@@ -19,6 +19,7 @@ from parity.entrypoints.api import inputs, versions
 from parity.entrypoints.api.appointments import visit_resource
 from parity.entrypoints.api.care_requests import referral_citation
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
+from parity.entrypoints.api.query_params import BasedOn, Ids, PatientRef
 from parity.entrypoints.api.responses import FhirResponse, bundle, entry
 from parity.entrypoints.api.schemas import ParametersBody, ParametersIn
 from parity.entrypoints.api.search import int_ref, read_each, ref, token_group, tokens
@@ -92,10 +93,8 @@ def search_tasks(
     scope: Scope,
     base: Base,
     page: Page,
-    based_on: Annotated[
-        str | None, Query(alias="based-on", description="ServiceRequest/{id}")
-    ] = None,
-    patient: Annotated[str | None, Query(description="Patient/{id}")] = None,
+    based_on: BasedOn = None,
+    patient: PatientRef = None,
     code: Annotated[
         list[str] | None,
         Query(
@@ -106,7 +105,7 @@ def search_tasks(
     practitioner: Annotated[
         str | None, Query(description="Practitioner/{id}: whose clinical-exception to-dos")
     ] = None,
-    ids: Annotated[str | None, Query(alias="_id", description="Comma-separated ids")] = None,
+    ids: Ids = None,
 ) -> FhirResponse:
     """`_id` alone reads each Task in the caller's scope; with other parameters it narrows
     their search. `code=clinical-exception-to-do` with `practitioner`: that clinician's

@@ -25,8 +25,8 @@ from parity.domain.standards import VisitType
 from parity.domain.workforce import PROVIDER_CLASS_OF, Discipline, Modality, ProviderClass
 from parity.entrypoints.api.schemas import ParametersIn
 from parity.entrypoints.api.search import int_ref, ref, tokens
-from parity.services.queries import Window
 from parity.services.requests import RequestCare
+from parity.services.time_window import Window
 
 E = TypeVar("E", bound=Enum)
 

@@ -18,7 +18,7 @@ from parity.entrypoints.security.pseudonyms import pseudonymiser
 from parity.services.compliance_report import ComplianceReport, build_report
 from parity.services.corrective import AddAction, add_action, detect_findings, move_action
 from parity.services.evidence_trail import evidence_documents
-from parity.services.reporting import Window
+from parity.services.reporting import Period
 
 router = APIRouter(
     tags=["Compliance reports and corrective-action plan"], default_response_class=JSONResponse
@@ -28,12 +28,12 @@ From = Annotated[date, Query(alias="from", description="first day, clinic-local 
 To = Annotated[date, Query(alias="to", description="the day after the last (ISO date)")]
 
 
-def _window(start: date, end: date) -> Window:
+def _window(start: date, end: date) -> Period:
     if end <= start:
         raise InvalidInput("`to` must be after `from`")
     if end - start > timedelta(days=3 * 366):
         raise InvalidInput("a report covers at most three years")
-    return Window(start, end)
+    return Period(start, end)
 
 
 def _report(context: ApiContext, uow: Any, start: date, end: date) -> ComplianceReport:

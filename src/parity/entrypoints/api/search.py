@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from parity.adapters.fhir import Json, parse_datetime
 from parity.domain import ids
 from parity.domain.errors import InvalidInput, NotFound
-from parity.services.queries import Window
+from parity.services.time_window import Window
 
 E = TypeVar("E", bound=Enum)
 PREFIXES = ("eq", "ge", "gt", "le", "lt")

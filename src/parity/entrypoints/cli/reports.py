@@ -24,7 +24,7 @@ from parity.entrypoints.reports.compliance import (
 from parity.services.compliance_report import ComplianceReport, build_report
 from parity.services.corrective import AddAction, add_action, detect_findings, move_action
 from parity.services.evidence_trail import evidence_documents
-from parity.services.reporting import Window
+from parity.services.reporting import Period
 
 console = Console()
 plan_app = typer.Typer(
@@ -33,9 +33,9 @@ plan_app = typer.Typer(
 WRITERS = {"html": to_html, "csv": to_csv, "json": to_json}
 
 
-def _window(start: str, end: str) -> Window:
+def _window(start: str, end: str) -> Period:
     try:
-        window = Window(date.fromisoformat(start), date.fromisoformat(end))
+        window = Period(date.fromisoformat(start), date.fromisoformat(end))
     except ValueError:
         raise fail(
             f"--from and --to must be ISO dates (YYYY-MM-DD), got {start!r} and {end!r}"
@@ -45,7 +45,7 @@ def _window(start: str, end: str) -> Window:
     return window
 
 
-def _report(runtime: Runtime, window: Window) -> ComplianceReport:
+def _report(runtime: Runtime, window: Period) -> ComplianceReport:
     return build_report(runtime.uow(), runtime.policy, window, runtime.clock.now())
 
 

@@ -22,7 +22,7 @@ from parity.entrypoints.web.page import Notice, formats, fragment_of, refusal, r
 from parity.entrypoints.web.routing import PageRoute
 from parity.services import queries
 from parity.services.compliance_report import ComplianceReport, build_report
-from parity.services.reporting import Window
+from parity.services.reporting import Period
 
 router = APIRouter(route_class=PageRoute)
 
@@ -33,13 +33,13 @@ VIOLATIONS_SHOWN = 100
 Day = Annotated[date | None, Query(description="clinic-local date (YYYY-MM-DD)")]
 
 
-def default_window(fmt: Formats, weeks: int = DEFAULT_WEEKS) -> Window:
+def default_window(fmt: Formats, weeks: int = DEFAULT_WEEKS) -> Period:
     """The last `weeks` whole weeks and this week so far (requests made up to today)."""
-    return Window(week_start_of(fmt.today) - timedelta(weeks=weeks), fmt.today + timedelta(days=1))
+    return Period(week_start_of(fmt.today) - timedelta(weeks=weeks), fmt.today + timedelta(days=1))
 
 
-def chosen_window(start: date | None, end: date | None, fallback: Window) -> Window:
-    window = Window(start or fallback.start, end or fallback.end)
+def chosen_window(start: date | None, end: date | None, fallback: Period) -> Period:
+    window = Period(start or fallback.start, end or fallback.end)
     if window.end <= window.start:
         raise InvalidInput("the window's last day must come after its first day")
     if (window.end - window.start).days > MAX_DAYS:
@@ -48,7 +48,7 @@ def chosen_window(start: date | None, end: date | None, fallback: Window) -> Win
 
 
 def report_for(
-    context: ApiContext, start: date | None, end: date | None, fallback: Window | None = None
+    context: ApiContext, start: date | None, end: date | None, fallback: Period | None = None
 ) -> tuple[ComplianceReport, list[Notice]]:
     """The report for the asked window; a bad window is named and the default one shown."""
     fallback = fallback or default_window(formats(context))

@@ -22,7 +22,7 @@ from parity.services import queries
 from parity.services.compliance_report import ComplianceReport
 from parity.services.corrective import AddAction, add_action, detect_findings, move_action
 from parity.services.investigations import open_finding, window_of
-from parity.services.reporting import Window
+from parity.services.reporting import Period
 
 router = APIRouter(route_class=PageRoute)
 
@@ -32,12 +32,12 @@ Day = Annotated[date | None, Query(alias="from")]
 Until = Annotated[date | None, Query(alias="to")]
 
 
-def plan_window(fmt: Formats) -> Window:
+def plan_window(fmt: Formats) -> Period:
     """This month and the two before it, up to today."""
     year, month = fmt.today.year, fmt.today.month - (MONTHS_SHOWN - 1)
     while month < 1:
         year, month = year - 1, month + 12
-    return Window(date(year, month, 1), date.fromordinal(fmt.today.toordinal() + 1))
+    return Period(date(year, month, 1), date.fromordinal(fmt.today.toordinal() + 1))
 
 
 def plan_page(
@@ -106,7 +106,7 @@ def plan(request: Request, context: Context, start: Day = None, end: Until = Non
     return plan_page(request, context, start, end)
 
 
-def _posted_report(context: ApiContext, start: str, end: str) -> tuple[Window, ComplianceReport]:
+def _posted_report(context: ApiContext, start: str, end: str) -> tuple[Period, ComplianceReport]:
     """The window a plan form posted (the plan's default when left empty) and its report."""
     fallback = plan_window(formats(context))
     window = chosen_window(

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from parity.domain.care import CareRequest, RequestStatus
 from parity.domain.errors import ParityError
+from parity.domain.members import Member
 from parity.domain.scope import MemberScope
 from parity.domain.waitlist import WaitlistEntry
 from parity.domain.workforce import Modality, ProviderClass
@@ -80,10 +81,7 @@ def queue_page(
     view = view or QueueView()
     scope = caller_scope(request)
     matching, languages = open_requests(context, scope, wanted)  # cut to the caller's scope
-    owners = _planned_members(plan)
-    named = {r.member_id for r in matching} | set(owners.values())
-    people = {m.id: m for m in queries.members(context.uow_factory(), scope, named)}
-    owners = {key: member for key, member in owners.items() if member in people}
+    people, owners = _people(context, scope, matching, plan)
     clinic_names = {c.id: c.name for c in queries.clinics(context.uow_factory())}
     shown = arrange(matching, people, clinic_names, view)
     members = {key: m.name for key, m in people.items()}
@@ -104,6 +102,27 @@ def queue_page(
         "members": members,
         "owners": {key: members.get(member, member) for key, member in owners.items()},
         "clinic_names": clinic_names,
+        **_filter_choices(context, languages),
+        "plan": plan,
+        "waitlist": _waitlist(context, scope)[:ROWS_SHOWN],
+    }
+    return render(request, context, "queue.html.j2", page, status=status, notices=notices)
+
+
+def _people(
+    context: ApiContext, scope: MemberScope, matching: list[CareRequest], plan: OptimizerPlan | None
+) -> tuple[dict[str, Member], dict[int, str]]:
+    """The members of the shown requests and of the plan's, in the caller's scope, by id; and
+    the plan's member of each request, for those members only."""
+    owners = _planned_members(plan)
+    named = {r.member_id for r in matching} | set(owners.values())
+    people = {m.id: m for m in queries.members(context.uow_factory(), scope, named)}
+    return people, {key: member for key, member in owners.items() if member in people}
+
+
+def _filter_choices(context: ApiContext, languages: list[str]) -> dict[str, object]:
+    """What the queue's filter offers: clinicians, languages, standards, classes, modalities."""
+    return {
         "clinician_names": {c.id: c.name for c in queries.clinicians(context.uow_factory())},
         "languages": languages,
         "standard_options": [
@@ -112,10 +131,7 @@ def queue_page(
         ],
         "provider_classes": [p.value for p in ProviderClass],
         "modalities": [m.value for m in Modality],
-        "plan": plan,
-        "waitlist": _waitlist(context, scope)[:ROWS_SHOWN],
     }
-    return render(request, context, "queue.html.j2", page, status=status, notices=notices)
 
 
 def _waitlist(context: ApiContext, scope: MemberScope) -> list[WaitlistEntry]:

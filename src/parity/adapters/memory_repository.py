@@ -1,0 +1,130 @@
+"""The in-memory repository of one record kind, with its equality indexes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import partial
+from typing import Any, Generic, TypeVar
+
+from parity.adapters.memory_stamps import Stamped
+from parity.adapters.memory_undo import UndoLog
+from parity.domain.errors import NotFound
+
+T = TypeVar("T")
+
+
+class MemoryRepository(Stamped, Generic[T]):
+    """A dict of items by key with equality indexes on chosen attributes."""
+
+    def __init__(
+        self, log: UndoLog, name: str, key: str = "id", indexed: Iterable[str] = ()
+    ) -> None:
+        super().__init__(log)
+        self._log = log
+        self._name = name
+        self._key = key
+        self._items: dict[Any, T] = {}
+        self._next_id = 1
+        # Value -> the one item with it, or a list once there are several: most indexed
+        # values (a request's id, a slot's) name one record, and a list each would be most
+        # of a long simulation's memory.
+        self._indexes: dict[str, dict[Any, T | list[T]]] = {f: {} for f in indexed}
+
+    def add(self, item: T) -> T:
+        key = getattr(item, self._key)
+        if key in (0, None):
+            key = self._next_id
+            setattr(item, self._key, key)
+        if isinstance(key, int):
+            self._next_id = max(self._next_id, key + 1)
+        self._items[key] = item
+        for field, index in self._indexes.items():
+            _file(index, getattr(item, field), item)
+        self._log.added(item, partial(self._remove, key, item))
+        self.bump(key)
+        return item
+
+    def _remove(self, key: Any, item: T) -> None:
+        self._items.pop(key, None)
+        for field, index in self._indexes.items():
+            _unfile(index, getattr(item, field), item)
+
+    def get(self, key: Any) -> T:
+        try:
+            item = self._items[key]
+        except KeyError:
+            raise NotFound(f"{self._name} {key} not found", resource=self._name, id=key) from None
+        if self._log.active:  # outside a transaction (a live read) there is nothing to undo
+            self._log.touch(item)
+        return item
+
+    def list(self) -> Sequence[T]:
+        return list(self._items.values())
+
+    def many(self, keys: Iterable[Any]) -> dict[Any, T]:
+        found: dict[Any, T] = {}
+        for key in set(keys):
+            try:
+                found[key] = self.get(key)
+            except NotFound:
+                continue
+        return found
+
+    def where(self, **criteria: Any) -> Sequence[T]:
+        indexed = [f for f in criteria if f in self._indexes]
+        pool: Iterable[T]
+        if self._key in criteria:  # the key itself: one dict lookup, not a scan
+            found_by_key = self._items.get(criteria[self._key])
+            pool = [] if found_by_key is None else [found_by_key]
+        elif indexed:
+            filed = self._indexes[indexed[0]].get(criteria[indexed[0]])
+            pool = [] if filed is None else filed if isinstance(filed, list) else [filed]
+        else:
+            pool = self._items.values()
+        found = [i for i in pool if all(getattr(i, f) == v for f, v in criteria.items())]
+        for item in found:
+            self._log.touch(item)
+        return found
+
+    def save(self, item: T) -> None:
+        """Live objects need nothing written; a frozen record's changed copy replaces the
+        stored one (undone on rollback)."""
+        key = getattr(item, self._key)
+        stored = self._items.get(key)
+        if stored is None:
+            return
+        self.bump(key)
+        if stored is item:
+            return
+        self._swap(key, stored, item)
+        self._log.push(partial(self._swap, key, item, stored))
+
+    def _swap(self, key: Any, old: T, new: T) -> None:
+        self._items[key] = new
+        for field, index in self._indexes.items():
+            _unfile(index, getattr(old, field), old)
+            _file(index, getattr(new, field), new)
+
+
+def _file(index: dict[Any, T | list[T]], value: Any, item: T) -> None:
+    """Add `item` under `value`, after any items already there."""
+    filed = index.get(value)
+    if filed is None:
+        index[value] = item
+    elif isinstance(filed, list):
+        filed.append(item)
+    else:
+        index[value] = [filed, item]
+
+
+def _unfile(index: dict[Any, T | list[T]], value: Any, item: T) -> None:
+    """Remove `item` (or the first item equal to it, as `list.remove`) from under `value`."""
+    filed = index.get(value)
+    if isinstance(filed, list):
+        filed.remove(item)
+        if not filed:
+            del index[value]
+    elif filed is not None and (filed is item or filed == item):
+        del index[value]
+    else:
+        raise ValueError(f"{item!r} is not filed under {value!r}")

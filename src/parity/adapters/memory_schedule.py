@@ -1,0 +1,214 @@
+"""The in-memory schedule: slots, protected time and the weekly IPC ledger."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from functools import partial
+
+from parity.adapters.memory_stamps import Stamped
+from parity.adapters.memory_undo import UndoLog
+from parity.domain.availability import DAY_SECONDS, AvailabilityIndex, SlotQuery
+from parity.domain.errors import NotFound, SlotUnavailable
+from parity.domain.schedule import (
+    IpcWeek,
+    ProtectedTime,
+    Slot,
+    SlotStatus,
+)
+from parity.domain.workforce import Clinician
+
+
+class MemorySlots(Stamped):
+    def __init__(self, log: UndoLog) -> None:
+        super().__init__(log)
+        self._log = log
+        self._slots: dict[int, Slot] = {}
+        self._by_clinician: defaultdict[str, list[tuple[datetime, int]]] = defaultdict(list)
+        self.index = AvailabilityIndex()
+        self._next_id = 1
+
+    def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
+        batch = list(slots)
+        added = (1, self._log.clock.now())  # one write per slot, as in SQL
+        for slot in batch:
+            slot.id = slot.id or self._next_id
+            self._next_id = max(self._next_id, slot.id + 1)
+            self._slots[slot.id] = slot
+            self._stamps[slot.id] = added
+        self._file_by_clinician(batch)
+        self.index.add_many(batch, clinician)
+        self._log.push(partial(self._drop_many, batch))
+
+    def _file_by_clinician(self, batch: list[Slot]) -> None:
+        for clinician_id in {slot.clinician_id for slot in batch}:
+            entries = self._by_clinician[clinician_id]
+            new = sorted((s.start, s.id) for s in batch if s.clinician_id == clinician_id)
+            ordered = not entries or entries[-1] < new[0]  # a later week: append in order
+            entries.extend(new)
+            if not ordered:
+                entries.sort()
+
+    def _drop_many(self, batch: list[Slot]) -> None:
+        for slot in reversed(batch):
+            self._drop(slot)
+
+    def _drop(self, slot: Slot) -> None:
+        self.index.forget(slot.id)
+        self._slots.pop(slot.id, None)
+        self._by_clinician[slot.clinician_id].remove((slot.start, slot.id))
+
+    def get(self, slot_id: int) -> Slot:
+        try:
+            slot = self._slots[slot_id]
+        except KeyError:
+            raise NotFound(f"slot {slot_id} not found", resource="Slot", id=slot_id) from None
+        # No snapshot: a slot changes only through take/confirm/release, which log their own undo.
+        return slot
+
+    def earliest(self, query: SlotQuery) -> Slot | None:
+        return self.index.earliest(query)
+
+    def candidates(self, query: SlotQuery, limit: int) -> list[Slot]:
+        found: list[Slot] = []
+        for slot in self.index.iter_free(query, per_day=limit):
+            found.append(slot)
+            if len(found) >= limit:
+                break
+        return found
+
+    def take(self, slot_id: int, status: SlotStatus = SlotStatus.BUSY) -> Slot:
+        slot = self.get(slot_id)
+        if slot_id not in self.index:
+            raise SlotUnavailable(f"slot {slot_id} is not free ({slot.status})", slot=slot_id)
+        self.index.take(slot_id)
+        slot.status = status
+        self._log.push(partial(self._free, slot))
+        self.bump(slot_id)
+        return slot
+
+    def confirm(self, slot_id: int) -> Slot:
+        slot = self.get(slot_id)
+        if slot.status is not SlotStatus.HELD:
+            raise SlotUnavailable(f"slot {slot_id} is not held ({slot.status})", slot=slot_id)
+        slot.status = SlotStatus.BUSY
+        self._log.push(partial(setattr, slot, "status", SlotStatus.HELD))
+        self.bump(slot_id)
+        return slot
+
+    def _free(self, slot: Slot) -> None:
+        slot.status = SlotStatus.FREE
+        self.index.release(slot.id)
+
+    def release(self, slot_id: int) -> None:
+        slot = self.get(slot_id)
+        if slot.status is SlotStatus.FREE:
+            return
+        previous = slot.status
+        self._free(slot)
+        self._log.push(partial(self._retake, slot, previous))
+        self.bump(slot_id)
+
+    def _retake(self, slot: Slot, status: SlotStatus) -> None:
+        self.index.take(slot.id)
+        slot.status = status
+
+    def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]:
+        entries = self._by_clinician.get(clinician_id, [])
+        first = bisect_left(entries, (start, 0))
+        found: list[Slot] = []
+        for slot_start, slot_id in entries[first:]:
+            if slot_start >= end:
+                break
+            found.append(self._slots[slot_id])
+        return found
+
+    def free_between(self, start: datetime, end: datetime) -> list[Slot]:
+        found = [
+            s
+            for s in self._slots.values()
+            if s.status is SlotStatus.FREE and start <= s.start < end
+        ]
+        return sorted(found, key=lambda s: (s.start, s.id))
+
+    def count(self) -> int:
+        return len(self._slots)
+
+    def forget_before(self, instant: datetime) -> int:
+        """Drop every slot that starts before `instant`, free or not, from the store and the
+        index; returns how many. For long in-memory runs (the simulator), outside any
+        transaction and only for a past nothing will book or read again: not undoable."""
+        forgotten = 0
+        oldest: datetime | None = None
+        for entries in self._by_clinician.values():
+            cut = bisect_left(entries, (instant, 0))
+            if cut and (oldest is None or entries[0][0] < oldest):
+                oldest = entries[0][0]
+            for _, slot_id in entries[:cut]:
+                self.index.forget(slot_id)
+                del self._slots[slot_id]
+            del entries[:cut]
+            forgotten += cut
+        if oldest is not None:
+            first_day = int(oldest.timestamp()) // DAY_SECONDS
+            self.index.forget_days(first_day, int(instant.timestamp()) // DAY_SECONDS)
+        return forgotten
+
+
+class MemoryProtectedTime:
+    """Protected blocks per clinician, sorted by start (blocks of one clinician never overlap)."""
+
+    def __init__(self, log: UndoLog) -> None:
+        self._log = log
+        self._starts: defaultdict[str, list[datetime]] = defaultdict(list)
+        self._blocks: defaultdict[str, list[ProtectedTime]] = defaultdict(list)
+
+    def add_many(self, blocks: Iterable[ProtectedTime]) -> None:
+        for block in blocks:
+            position = bisect_right(self._starts[block.clinician_id], block.start)
+            self._starts[block.clinician_id].insert(position, block.start)
+            self._blocks[block.clinician_id].insert(position, block)
+            self._log.push(partial(self._remove, block))
+
+    def _remove(self, block: ProtectedTime) -> None:
+        position = self._blocks[block.clinician_id].index(block)
+        del self._starts[block.clinician_id][position]
+        del self._blocks[block.clinician_id][position]
+
+    def overlapping(self, clinician_id: str, start: datetime, end: datetime) -> list[ProtectedTime]:
+        starts = self._starts.get(clinician_id)
+        if not starts:
+            return []
+        blocks = self._blocks[clinician_id]
+        position = bisect_left(starts, end) - 1
+        found: list[ProtectedTime] = []
+        while position >= 0 and blocks[position].end > start:
+            found.append(blocks[position])
+            position -= 1
+        return found[::-1]
+
+
+class MemoryIpcLedger:
+    def __init__(self, log: UndoLog) -> None:
+        self._log = log
+        self._weeks: dict[tuple[str, date], IpcWeek] = {}
+
+    def record(self, week: IpcWeek) -> None:
+        key = (week.clinician_id, week.week_start)
+        self._weeks[key] = week
+        self._log.push(partial(self._forget, key))
+
+    def _forget(self, key: tuple[str, date]) -> None:
+        self._weeks.pop(key, None)
+
+    def weeks(self, start: date | None = None, end: date | None = None) -> list[IpcWeek]:
+        return [
+            w
+            for w in self._weeks.values()
+            if (start is None or w.week_start >= start) and (end is None or w.week_start < end)
+        ]
+
+    def has(self, clinician_id: str, week_start: date) -> bool:
+        return (clinician_id, week_start) in self._weeks

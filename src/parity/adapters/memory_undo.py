@@ -1,0 +1,90 @@
+"""The in-memory store's undo log: a transaction's additions and first-touch snapshots,
+unwound on rollback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import fields, is_dataclass
+from functools import partial
+from operator import attrgetter
+from typing import Any
+
+from parity.adapters.clock import SystemClock
+from parity.domain.ports import Clock
+
+Undo = Callable[[], None]
+
+
+class UndoLog:
+    """Undo entries, newest first, plus first-touch snapshots of mutable records; and the
+    clock that dates each record's changes (`RecordStamp`, docs/adr/0015)."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.entries: list[Undo] = []
+        self.active = False
+        self._touched: set[int] = set()
+
+    def push(self, undo: Undo) -> None:
+        self.entries.append(undo)
+
+    def added(self, item: object, undo: Undo) -> None:
+        """Log a record's addition; it needs no snapshot, as a rollback removes it."""
+        self.entries.append(undo)
+        self._touched.add(id(item))
+
+    def touch(self, item: object) -> None:
+        """Remember a mutable record's fields the first time a transaction reads it, so a
+        rollback restores changes made to the live object as well as additions."""
+        if not self.active or id(item) in self._touched:
+            return
+        read = _field_reader(type(item))
+        if read is not None:
+            self._touched.add(id(item))
+            self.entries.append(partial(_restore, item, read.names, read(item)))
+
+    def begin(self) -> None:
+        self.clear()
+        self.active = True
+
+    def unwind(self) -> None:
+        while self.entries:
+            self.entries.pop()()
+        self.clear()
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self._touched.clear()
+        self.active = False
+
+
+class _FieldReader:
+    """Reads a mutable dataclass's fields in one C call (`attrgetter`), for snapshots."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self._get = attrgetter(*names, names[0])  # two names at least: always a tuple
+
+    def __call__(self, item: object) -> tuple[Any, ...]:
+        values: tuple[Any, ...] = self._get(item)
+        return values
+
+
+_READERS: dict[type, _FieldReader | None] = {}
+
+
+def _field_reader(kind: type) -> _FieldReader | None:
+    """The snapshot reader of a mutable dataclass; None for frozen dataclasses and others."""
+    try:
+        return _READERS[kind]
+    except KeyError:
+        params = getattr(kind, "__dataclass_params__", None)
+        mutable = params is not None and not params.frozen and is_dataclass(kind)
+        names = tuple(f.name for f in fields(kind)) if mutable else ()
+        reader = _READERS[kind] = _FieldReader(names) if names else None
+        return reader
+
+
+def _restore(item: object, names: tuple[str, ...], saved: tuple[Any, ...]) -> None:
+    for name, value in zip(names, saved, strict=False):  # `saved` repeats the first field
+        setattr(item, name, value)
