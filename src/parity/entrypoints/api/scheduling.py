@@ -14,7 +14,6 @@ from parity.domain.users import Forbidden, Principal
 from parity.entrypoints.api import capacity, inputs, versions
 from parity.entrypoints.api.appointments import (
     appointment_resource,
-    hold_resource,
     visit_resource,
 )
 from parity.entrypoints.api.care_requests import request_resource
@@ -88,13 +87,19 @@ def find(
             raise Forbidden("a member looks for times for themselves: name the patient")
         return capacity.find(request, params, context, uow, base)
     asked = inputs.find_inputs(params, context.tz)
-    care = _care_request(params, asked, context, uow, scope)
-    if care.status is not RequestStatus.OPEN:
-        raise InvalidTransition(f"request {care.id} is {care.status}, not open")
-    proposals = find_proposals(care.id, uow, context.clock, context.policy, asked.limit)
-    proposals = [p for p in proposals if asked.window.holds(p.slot.start)]
-    matches = versions.stamp_each(uow, _proposed(proposals, care, uow, scope))
-    others = [(r, "include") for r in versions.stamp_each(uow, [request_resource(context, care)])]
+    # One transaction for the request, its proposals and their stamps (opening a request
+    # commits it and goes on in a fresh one): docs/adr/0017-booking-api-speed.md.
+    with versions.reading(uow) as joined:
+        care = _care_request(params, asked, context, joined, scope)
+        if care.status is not RequestStatus.OPEN:
+            raise InvalidTransition(f"request {care.id} is {care.status}, not open")
+        proposals = find_proposals(care.id, joined, context.clock, context.policy, asked.limit)
+        proposals = [p for p in proposals if asked.window.holds(p.slot.start)]
+        proposed = _proposed(proposals, care, joined, scope)
+        *matches, included = versions.stamp_each(
+            joined, [*proposed, request_resource(context, care)]
+        )
+    others = [(included, "include")]
     if not matches:
         others.append((_nothing_timely(care), "outcome"))
     return operation_result(request, base, matches, others)
@@ -159,7 +164,12 @@ def _held(
     made = hold_slot(
         HoldSlot(target.request_id, target.slot_id), uow, context.clock, context.policy
     )
-    held = versions.stamp_each(uow, [hold_resource(context, uow, scope, made.id)])
+    # The hold was just made, so it is pending and booked as nothing yet: render it from
+    # the hold at hand rather than reading it (and what it became) again (ADR 0017).
+    seen = queries.held(uow, scope, made.id)
+    now = context.clock.now()
+    pending = fhir.held_appointment(made, seen.request, seen.slot, seen.clinician, now, None)
+    held = versions.stamp_each(uow, [pending])
     note = outcome("information", "informational", f"held until {fhir.instant(made.expires_at)}")
     return operation_result(request, base, held, [(note, "outcome")])
 
