@@ -160,15 +160,15 @@ def _held(
 ) -> FhirResponse:
     if isinstance(target, inputs.HoldId):
         raise InvalidTransition(f"hold-{target.hold_id} is already a hold; $book it")
-    _check_target(target, uow, scope)
-    made = hold_slot(
-        HoldSlot(target.request_id, target.slot_id), uow, context.clock, context.policy
-    )
-    # The hold was just made, so it is pending and booked as nothing yet: render it from
-    # the hold at hand rather than reading it (and what it became) again (ADR 0017).
-    seen = queries.held(uow, scope, made.id)
-    now = context.clock.now()
-    pending = fhir.held_appointment(made, seen.request, seen.slot, seen.clinician, now, None)
+    # The caller's checks read the slot and the request the hold is made against, in its
+    # transaction; a hold changes neither's times, clinician or needs, and the new hold is
+    # pending and booked as nothing yet, so the answer is rendered from what is at hand,
+    # not read again (docs/adr/0017-booking-api-speed.md). Only the stamps are read after.
+    slot = queries.bookable_slot(uow, scope, target.slot_id)
+    care = queries.care_request(uow, scope, target.request_id)
+    clinician = queries.clinician(uow, slot.clinician_id)
+    made = hold_slot(HoldSlot(care.id, slot.id), uow, context.clock, context.policy)
+    pending = fhir.held_appointment(made, care, slot, clinician, context.clock.now(), None)
     held = versions.stamp_each(uow, [pending])
     note = outcome("information", "informational", f"held until {fhir.instant(made.expires_at)}")
     return operation_result(request, base, held, [(note, "outcome")])
