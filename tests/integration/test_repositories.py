@@ -10,6 +10,7 @@ import pytest
 from sql_support import LA, at
 from sqlalchemy.exc import StatementError
 
+from parity.adapters.memory import MemoryUnitOfWork
 from parity.adapters.sql import SqlUnitOfWork
 from parity.domain.care import (
     Appointment,
@@ -421,3 +422,32 @@ def test_many_reads_the_records_of_several_keys_and_skips_unknown_ones(
         uow.clinicians.get("dee")  # read before: comes from this transaction's reads
         assert uow.clinicians.many(["dee"]) == {"dee": DEE}
         assert uow.requests.many([1, "x"]) == {}
+
+
+def test_due_finds_the_records_at_or_before_the_moment_that_match(
+    uow: SqlUnitOfWork, parents: dict[str, int]
+) -> None:
+    """`$hold` expires only what `due` finds: active holds whose expiry is not after now,
+    in SQL as in memory (docs/adr/0017-booking-api-speed.md)."""
+    memory = MemoryUnitOfWork()
+    made: dict[str, dict[str, int]] = {"sql": {}, "memory": {}}
+    cases = {
+        "ran out": (NOW - timedelta(minutes=1), HoldStatus.ACTIVE),
+        "runs out now": (NOW, HoldStatus.ACTIVE),
+        "still live": (NOW + timedelta(minutes=1), HoldStatus.ACTIVE),
+        "ran out but booked": (NOW - timedelta(minutes=5), HoldStatus.BOOKED),
+    }
+    for name, unit in (("sql", uow), ("memory", memory)):
+        with unit:
+            for case, (expires_at, status) in cases.items():
+                hold = Hold(
+                    parents["request"], parents["slot"], NOW - timedelta(hours=1), expires_at
+                )
+                hold.status = status
+                made[name][case] = unit.holds.add(hold).id
+            unit.commit()
+        with unit:
+            found = {h.id for h in unit.holds.due("expires_at", NOW, status=HoldStatus.ACTIVE)}
+        assert found == {made[name]["ran out"], made[name]["runs out now"]}
+    with uow, pytest.raises(ValueError, match="colour"):
+        uow.holds.due("expires_at", NOW, colour="red")

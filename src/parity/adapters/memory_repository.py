@@ -86,6 +86,9 @@ class MemoryRepository(Stamped, Generic[T]):
             self._log.touch(item)
         return found
 
+    def due(self, field: str, moment: Any, **criteria: Any) -> Sequence[T]:
+        return [item for item in self.where(**criteria) if getattr(item, field) <= moment]
+
     def save(self, item: T) -> None:
         """Live objects need nothing written; a frozen record's changed copy replaces the
         stored one (undone on rollback)."""

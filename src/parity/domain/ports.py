@@ -65,6 +65,11 @@ class Repository(Protocol[T]):
         """Items whose attributes equal every criterion."""
         ...
 
+    def due(self, field: str, moment: Any, **criteria: Any) -> Sequence[T]:
+        """Items whose `field` is at or before `moment` and whose attributes equal every
+        criterion (one indexed query: the active holds that ran out)."""
+        ...
+
     def save(self, item: T) -> None:
         """Persist changes to an item already added (a no-op where objects are live)."""
         ...

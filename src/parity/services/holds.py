@@ -46,14 +46,15 @@ def hold_slot(cmd: HoldSlot, uow: UnitOfWork, clock: Clock, policy: Policy) -> H
 
 
 def expire_holds(uow: UnitOfWork, now: datetime) -> int:
-    """Free the slots of holds whose time ran out (inside the caller's transaction)."""
+    """Free the slots of holds whose time ran out (inside the caller's transaction): only
+    the active holds already past their expiry are read, through an index, not every
+    active hold (docs/adr/0017-booking-api-speed.md)."""
     expired = 0
-    for hold in uow.holds.where(status=HoldStatus.ACTIVE):
-        if hold.expires_at <= now:
-            hold.end(HoldStatus.EXPIRED)
-            uow.holds.save(hold)
-            uow.slots.release(hold.slot_id)
-            expired += 1
+    for hold in uow.holds.due("expires_at", now, status=HoldStatus.ACTIVE):
+        hold.end(HoldStatus.EXPIRED)
+        uow.holds.save(hold)
+        uow.slots.release(hold.slot_id)
+        expired += 1
     return expired
 
 

@@ -221,6 +221,13 @@ class SqlRepository(Store, Generic[T]):
             raise ValueError(f"{self._mapping.name} cannot be searched by {', '.join(unknown)}")
         return self._load(*(self._table.c[name] == value for name, value in criteria.items()))
 
+    def due(self, field: str, moment: Any, **criteria: Any) -> Sequence[T]:
+        unknown = sorted(({field} | set(criteria)) - set(self._table.c.keys()))
+        if unknown:
+            raise ValueError(f"{self._mapping.name} cannot be searched by {', '.join(unknown)}")
+        equal = (self._table.c[name] == value for name, value in criteria.items())
+        return self._load(self._table.c[field] <= moment, *equal)
+
     def save(self, item: T) -> None:
         row = self._mapping.to_row(item)
         key = row.pop(self._key.name)

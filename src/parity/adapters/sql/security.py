@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import Select, String, bindparam, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from parity.adapters.sql import tables
@@ -40,12 +40,16 @@ class SqlAuditTrail(Store):
     """Inserts and reads only; the database's triggers refuse anything else."""
 
     def append(self, event: AuditEvent) -> AuditEvent:
-        """The event and one `audit_event_members` row per member it is about."""
-        names = [column.name for column in tables.audit_events.c if column.name != "id"]
-        row: dict[str, Any] = {name: getattr(event, name) for name in names}
-        statement = insert(tables.audit_events).values(row).returning(tables.audit_events.c.id)
-        key = self._execute(statement).scalar_one()
+        """The event and one `audit_event_members` row per member it is about: on
+        PostgreSQL one statement (the members' INSERT reads the event's id from a
+        data-modifying WITH), on SQLite, which runs in-process, two
+        (docs/adr/0017-booking-api-speed.md)."""
+        row: dict[str, Any] = {name: getattr(event, name) for name in _EVENT_COLUMNS}
         members = sorted(set(event.member_ids))
+        if self._link().dialect.name == "postgresql":
+            key = self._execute(_APPEND_WITH_MEMBERS, {**row, "members": members}).scalar_one()
+            return replace(event, id=key)
+        key = self._execute(_APPEND, row).scalar_one()
         if members:
             rows = [{"event_id": key, "member_id": m} for m in members]
             self._execute(insert(tables.audit_event_members), rows)
@@ -68,6 +72,30 @@ class SqlAuditTrail(Store):
         if search.failures_only:
             query = query.where(events.c.outcome >= 400)
         return [audit_event_to_domain(row) for row in self._execute(query).mappings()]
+
+
+_EVENT_COLUMNS = tuple(c.name for c in tables.audit_events.c if c.name != "id")
+_APPEND = (
+    insert(tables.audit_events)
+    .values({name: bindparam(name) for name in _EVENT_COLUMNS})
+    .returning(tables.audit_events.c.id)
+)
+
+
+def _append_with_members() -> Select[Any]:
+    """`WITH event AS (INSERT ... RETURNING id), about AS (INSERT INTO audit_event_members
+    SELECT event.id, unnest(:members) FROM event) SELECT id FROM event`."""
+    event = _APPEND.cte("event")
+    named = func.unnest(bindparam("members", type_=postgresql.ARRAY(String)))
+    about = (
+        insert(tables.audit_event_members)
+        .from_select(["event_id", "member_id"], select(event.c.id, named))
+        .cte("about")
+    )
+    return select(event.c.id).add_cte(about)
+
+
+_APPEND_WITH_MEMBERS = _append_with_members()
 
 
 def audit_event_to_domain(row: Any) -> AuditEvent:

@@ -14,7 +14,6 @@ from parity.domain.users import Forbidden, Principal
 from parity.entrypoints.api import capacity, inputs, versions
 from parity.entrypoints.api.appointments import (
     appointment_resource,
-    hold_resource,
     visit_resource,
 )
 from parity.entrypoints.api.care_requests import request_resource
@@ -88,13 +87,19 @@ def find(
             raise Forbidden("a member looks for times for themselves: name the patient")
         return capacity.find(request, params, context, uow, base)
     asked = inputs.find_inputs(params, context.tz)
-    care = _care_request(params, asked, context, uow, scope)
-    if care.status is not RequestStatus.OPEN:
-        raise InvalidTransition(f"request {care.id} is {care.status}, not open")
-    proposals = find_proposals(care.id, uow, context.clock, context.policy, asked.limit)
-    proposals = [p for p in proposals if asked.window.holds(p.slot.start)]
-    matches = versions.stamp_each(uow, _proposed(proposals, care, uow, scope))
-    others = [(r, "include") for r in versions.stamp_each(uow, [request_resource(context, care)])]
+    # One transaction for the request, its proposals and their stamps (opening a request
+    # commits it and goes on in a fresh one): docs/adr/0017-booking-api-speed.md.
+    with versions.reading(uow) as joined:
+        care = _care_request(params, asked, context, joined, scope)
+        if care.status is not RequestStatus.OPEN:
+            raise InvalidTransition(f"request {care.id} is {care.status}, not open")
+        proposals = find_proposals(care.id, joined, context.clock, context.policy, asked.limit)
+        proposals = [p for p in proposals if asked.window.holds(p.slot.start)]
+        proposed = _proposed(proposals, care, joined, scope)
+        *matches, included = versions.stamp_each(
+            joined, [*proposed, request_resource(context, care)]
+        )
+    others = [(included, "include")]
     if not matches:
         others.append((_nothing_timely(care), "outcome"))
     return operation_result(request, base, matches, others)
@@ -155,11 +160,16 @@ def _held(
 ) -> FhirResponse:
     if isinstance(target, inputs.HoldId):
         raise InvalidTransition(f"hold-{target.hold_id} is already a hold; $book it")
-    _check_target(target, uow, scope)
-    made = hold_slot(
-        HoldSlot(target.request_id, target.slot_id), uow, context.clock, context.policy
-    )
-    held = versions.stamp_each(uow, [hold_resource(context, uow, scope, made.id)])
+    # The caller's checks read the slot and the request the hold is made against, in its
+    # transaction; a hold changes neither's times, clinician or needs, and the new hold is
+    # pending and booked as nothing yet, so the answer is rendered from what is at hand,
+    # not read again (docs/adr/0017-booking-api-speed.md). Only the stamps are read after.
+    slot = queries.bookable_slot(uow, scope, target.slot_id)
+    care = queries.care_request(uow, scope, target.request_id)
+    clinician = queries.clinician(uow, slot.clinician_id)
+    made = hold_slot(HoldSlot(care.id, slot.id), uow, context.clock, context.policy)
+    pending = fhir.held_appointment(made, care, slot, clinician, context.clock.now(), None)
+    held = versions.stamp_each(uow, [pending])
     note = outcome("information", "informational", f"held until {fhir.instant(made.expires_at)}")
     return operation_result(request, base, held, [(note, "outcome")])
 

@@ -121,6 +121,14 @@ holds = Table(
     _version(),
     _last_updated(),
 )
+# `$hold` expires the active holds that ran out: a partial index holds only active ones
+# (migration r0013, docs/adr/0017-booking-api-speed.md).
+Index(
+    "ix_holds_active_expires",
+    holds.c.expires_at,
+    postgresql_where=text("status = 'active'"),
+    sqlite_where=text("status = 'active'"),
+)
 
 offers = Table(
     "offers",
