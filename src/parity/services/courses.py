@@ -78,9 +78,17 @@ def clock_start_after(prior: Appointment) -> datetime:
 
 
 def _follow_up_request(course: Course, prior: Appointment) -> RequestCare:
-    # The modality of the course so far first, then whatever else the member accepts.
-    modalities = (prior.modality, *(m for m in course.modalities if m is not prior.modality))
     clock_start = clock_start_after(prior)
+    not_before = max(_after_prior(prior), clock_start + timedelta(days=course.cadence_days))
+    return follow_up_request(course, prior, not_before, clock_start)
+
+
+def follow_up_request(
+    course: Course, prior: Appointment, not_before: datetime, clock_start: datetime
+) -> RequestCare:
+    """The next visit of a course: the modality of the course so far first, then whatever
+    else the member accepts; the SB 221 clock from `clock_start`."""
+    modalities = (prior.modality, *(m for m in course.modalities if m is not prior.modality))
     return RequestCare(
         member_id=course.member_id,
         visit=VisitType.FOLLOW_UP,
@@ -90,7 +98,7 @@ def _follow_up_request(course: Course, prior: Appointment) -> RequestCare:
         clinic_id=course.clinic_id,
         preferred_clinician_id=course.clinician_id,
         prior_appointment_start=clock_start,
-        not_before=max(_after_prior(prior), clock_start + timedelta(days=course.cadence_days)),
+        not_before=not_before,
         course_id=course.id,
         prior_appointment_id=prior.id,
     )

@@ -39,6 +39,7 @@ from parity.services.requests import (
     refer_out_of_network,
 )
 from parity.services.status_quo import BookEarliest, book_earliest, find_earliest
+from parity.services.courses import follow_up_request
 
 HORIZON_WEEKS_AHEAD = 26
 
@@ -103,26 +104,6 @@ class Host(Protocol):
     def count_outside(self, request_id: int, gave_up: bool = False) -> None: ...
 
     def track(self, request_id: int) -> None: ...
-
-
-def follow_up_request(
-    course: Course, prior: Appointment, not_before: datetime, clock_start: datetime
-) -> RequestCare:
-    """The next visit of a course: the course's modality so far first (SB 221 clock)."""
-    modalities = (prior.modality, *(m for m in course.modalities if m is not prior.modality))
-    return RequestCare(
-        member_id=course.member_id,
-        visit=VisitType.FOLLOW_UP,
-        provider_class=course.provider_class,
-        language=course.language,
-        modalities=modalities,
-        clinic_id=course.clinic_id,
-        preferred_clinician_id=course.clinician_id,
-        prior_appointment_start=clock_start,
-        not_before=not_before,
-        course_id=course.id,
-        prior_appointment_id=prior.id,
-    )
 
 
 class ParityBooker:
