@@ -25,13 +25,14 @@ class UrgentHolds:
 
     def file(self, uow: UnitOfWork, laid: Iterable[IpcWeek]) -> None:
         """File the urgent slots of the clinician-weeks just laid."""
-        for week in laid:
-            # Local midnight to local midnight a week later (wall-clock arithmetic).
-            begins = datetime.combine(week.week_start, time(0), tzinfo=self._tz)
-            order = self._order.setdefault(week.clinician_id, len(self._order))
-            for slot in uow.slots.for_clinician(week.clinician_id, begins, begins + WEEK):
-                if slot.kind is BlockKind.URGENT and slot.id is not None:
-                    heapq.heappush(self._due, (slot.start, order, slot.id))
+        with uow:  # a read of what was just laid, in a transaction of its own
+            for week in laid:
+                # Local midnight to local midnight a week later (wall-clock arithmetic).
+                begins = datetime.combine(week.week_start, time(0), tzinfo=self._tz)
+                order = self._order.setdefault(week.clinician_id, len(self._order))
+                for slot in uow.slots.for_clinician(week.clinician_id, begins, begins + WEEK):
+                    if slot.kind is BlockKind.URGENT and slot.id is not None:
+                        heapq.heappush(self._due, (slot.start, order, slot.id))
 
     def due(self, until: datetime) -> tuple[int, ...]:
         """The filed holds starting before `until`, in the order a release scans the
