@@ -29,17 +29,16 @@ from parity.domain.schedule import BlockKind
 from parity.domain.standards import VisitType
 from parity.domain.users import Principal, Role
 from parity.services.booking import BookRequest, book_request
+from parity.services.courses import follow_up_request
 from parity.services.policy import Policy
 from parity.services.requests import (
     RecordClinicalException,
     ReferOutOfNetwork,
-    RequestCare,
     open_request,
     record_clinical_exception,
     refer_out_of_network,
 )
 from parity.services.status_quo import BookEarliest, book_earliest, find_earliest
-from parity.services.courses import follow_up_request
 
 HORIZON_WEEKS_AHEAD = 26
 
