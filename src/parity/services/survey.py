@@ -56,12 +56,19 @@ def survey_answers(uow: UnitOfWork, policy: Policy, window: Period) -> list[Surv
     with uow:
         clinicians = list(uow.clinicians.list())
         taken = _bookings_by_slot(uow.appointments.list())
+        if not dates:
+            return []
+        # Each provider's schedule is read once for every survey date of the window.
+        schedules = {
+            c.id: uow.slots.for_clinician(c.id, dates[0], dates[-1] + SURVEY_HORIZON)
+            for c in clinicians
+        }
         return [
             answer
             for moment in dates
             for clinician in clinicians
             if not clinician.has_left_by(moment)
-            for answer in _answers(uow, policy, clinician, moment, taken)
+            for answer in _answers(policy, clinician, schedules[clinician.id], moment, taken)
         ]
 
 
@@ -80,18 +87,14 @@ def _free_at(slot: Slot, moment: datetime, taken: dict[int, list[Appointment]]) 
 
 
 def _answers(
-    uow: UnitOfWork,
     policy: Policy,
     clinician: Clinician,
+    schedule: Sequence[Slot],
     moment: datetime,
     taken: dict[int, list[Appointment]],
 ) -> list[SurveyAnswer]:
     rules = policy.rules
-    laid = [
-        s
-        for s in uow.slots.for_clinician(clinician.id, moment, moment + SURVEY_HORIZON)
-        if s.start > moment
-    ]
+    laid = [s for s in schedule if moment < s.start < moment + SURVEY_HORIZON]
     laid_until = max((s.start for s in laid), default=None)
     free = [s for s in laid if _free_at(s, moment, taken)]
     answers = []
