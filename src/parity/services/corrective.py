@@ -26,16 +26,7 @@ def detect_findings(
     created: list[Finding] = []
     with uow:
         known = {f.scope for f in uow.findings.list()}
-        for breach in breaches(shares, thresholds, MINIMUM_ANSWERS):
-            finding = Finding(
-                breach.metric,
-                breach.clinic_id,
-                breach.standard_class,
-                breach.period,
-                round(breach.value, 4),
-                breach.threshold,
-                clock.now(),
-            )
+        for finding in breaches(shares, thresholds, MINIMUM_ANSWERS, clock.now()):
             if finding.scope not in known:
                 created.append(uow.findings.add(finding))
         uow.commit()
