@@ -177,33 +177,23 @@ def _plan(problem: Problem, solution: Solution, horizon: Horizon, open_requests:
     return Plan(horizon, open_requests, solution, moves, unplaced)
 
 
-def preview(
+def optimize_queue(
     horizon: Horizon,
     uow: UnitOfWork,
     clock: Clock,
     policy: Policy,
     *,
+    apply: bool = False,
     time_limit: float = 20.0,
     seed: int = 7,
 ) -> Plan:
-    """Solve the open queue and say what applying would do; changes nothing."""
+    """Solve the open queue and say what applying would do, changing nothing; with `apply`,
+    solve and apply in ONE transaction: book every timely placement, refer the rest."""
     now = clock.now()
-    with uow:
-        problem, count = snapshot(uow, policy, horizon, now)
-    return _plan(problem, solve(problem, time_limit=time_limit, seed=seed), horizon, count)
-
-
-def apply(
-    horizon: Horizon,
-    uow: UnitOfWork,
-    clock: Clock,
-    policy: Policy,
-    *,
-    time_limit: float = 20.0,
-    seed: int = 7,
-) -> Plan:
-    """Solve and apply in one transaction: book every timely placement, refer the rest."""
-    now = clock.now()
+    if not apply:
+        with uow:
+            problem, count = snapshot(uow, policy, horizon, now)
+        return _plan(problem, solve(problem, time_limit=time_limit, seed=seed), horizon, count)
     with uow:
         problem, count = snapshot(uow, policy, horizon, now)
         solution = solve(problem, time_limit=time_limit, seed=seed)
