@@ -143,7 +143,7 @@ class MemberPost(Posted):
         return _member(self.context, self.scope, self.seen)
 
 
-def _member_post(request: Request, context: Context, seen: Seen) -> MemberPost:
+async def _member_post(request: Request, context: Context, seen: Seen) -> MemberPost:
     return MemberPost(request, context, seen)
 
 

@@ -295,7 +295,8 @@ class Posted(ABC):
     """A form posted from a page, and how that page answers it: `act` runs the action;
     a refusal shows the page `again` (the message beside the form, what was typed kept),
     success goes `back` to it. Each page with forms says how, in a subclass read from the
-    post by a FastAPI dependency."""
+    post by a FastAPI dependency (`async`, so it is not handed to a worker thread:
+    docs/adr/0017-booking-api-speed.md)."""
 
     request: Request
     context: ApiContext

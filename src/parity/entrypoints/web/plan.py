@@ -121,7 +121,9 @@ class PlanPost(Posted):
         return window, report
 
 
-def _plan_post(request: Request, context: Context, start: Field = "", end: Field = "") -> PlanPost:
+async def _plan_post(
+    request: Request, context: Context, start: Field = "", end: Field = ""
+) -> PlanPost:
     return PlanPost(request, context, start, end)
 
 
