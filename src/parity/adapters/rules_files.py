@@ -169,7 +169,16 @@ def load_rules(
         citations=citations,
         follow_up_clock_after_member_event=_member_event_clock(data, path),
         survey_time=str(monitoring.get("survey_time", "10:00")),
+        survey_horizon_days=_positive(monitoring, "survey_horizon_days", path),
+        minimum_survey_answers=_positive(monitoring, "minimum_survey_answers", path),
     )
+
+
+def _positive(table: dict[str, Any], key: str, path: Path) -> int:
+    value = _need(table, key, path)
+    if not isinstance(value, int) or value < 1:
+        raise RuleFileError(f"{path}: {key} must be a whole number >= 1", path=str(path), key=key)
+    return value
 
 
 MEMBER_EVENT_CLOCKS = ("member-event",)

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from parity.domain.errors import InvalidInput
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The Unix epoch: instants counted as whole seconds (or microseconds) count from here.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def local_date(instant: datetime, tz: ZoneInfo) -> date:
