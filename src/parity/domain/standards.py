@@ -116,6 +116,11 @@ class RuleSet:
     survey_horizon_days: int = field(kw_only=True)
     minimum_survey_answers: int = field(kw_only=True)
 
+    def threshold(self, standard_class: str) -> float:
+        """The monitoring threshold of a class of appointments: "urgent", or non-urgent
+        (any other class, e.g. "non-urgent" or a standard's "routine" urgency)."""
+        return self.urgent_threshold if standard_class == "urgent" else self.non_urgent_threshold
+
     def standard(self, name: str) -> AccessStandard:
         try:
             return self.standards[name]

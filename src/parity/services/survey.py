@@ -44,7 +44,7 @@ def survey_dates(window: Period, policy: Policy) -> list[datetime]:
 def survey(uow: UnitOfWork, policy: Policy, window: Period) -> list[SurveyRate]:
     """The survey rates of the window: per network, measurement year and class."""
     rules = policy.rules
-    thresholds = {URGENT: rules.urgent_threshold, NON_URGENT: rules.non_urgent_threshold}
+    thresholds = {kind: rules.threshold(kind) for kind in (URGENT, NON_URGENT)}
     return survey_rates(survey_answers(uow, policy, window), thresholds)
 
 

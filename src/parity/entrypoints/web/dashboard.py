@@ -78,17 +78,15 @@ def standard_lines(report: ComplianceReport, context: ApiContext) -> list[Standa
     lines = []
     for metric in report.breakdowns["by_standard"]:
         standard = rules.standard(metric["key"][0])
-        urgent = standard.urgency.value == "urgent"
-        threshold = rules.urgent_threshold if urgent else rules.non_urgent_threshold
         lines.append(
             StandardLine(
-                standard.name,
-                standard.title,
-                standard.limit_text,
-                standard.citation,
-                threshold,
-                standard.limit_business_days is None,
-                metric,
+                name=standard.name,
+                title=standard.title,
+                limit=standard.limit_text,
+                citation=standard.citation,
+                threshold=rules.threshold(standard.urgency.value),
+                in_hours=standard.limit_business_days is None,
+                figures=metric,
             )
         )
     return lines
@@ -107,11 +105,10 @@ class ClinicLine:
 
 def clinic_lines(report: ComplianceReport, context: ApiContext) -> list[ClinicLine]:
     """Clinic × class rows, worst first (rows with nothing decided last)."""
-    rules = context.policy.rules
     lines = []
     for metric in report.breakdowns["by_clinic_class"]:
         clinic, cls = metric["key"]
-        threshold = rules.urgent_threshold if cls == "urgent" else rules.non_urgent_threshold
+        threshold = context.policy.rules.threshold(cls)
         share = metric["share_within_standard"]
         below = share is not None and share < threshold
         lines.append(ClinicLine(clinic, cls, threshold, below, metric))
