@@ -41,7 +41,8 @@ def resolve(kind: str, name_or_path: str) -> Path:
     raise RuleFileError(f"no {kind[:-1]} named {name_or_path!r}; known: {known}", name=name_or_path)
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A rule file's tables; an unreadable or malformed file is a `RuleFileError`."""
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -93,7 +94,7 @@ class HolidayList:
 def calendar_file(name_or_path: str) -> HolidayList:
     """Read data/calendars/<name>.toml; every holiday must fall in the years it covers."""
     path = resolve("calendars", name_or_path)
-    data = _read(path)
+    data = read_toml(path)
     first, last = int(_need(data, "first_year", path)), int(_need(data, "last_year", path))
     years = range(first, last + 1)
     days = frozenset(_holiday_day(h, path) for h in data.get("holiday", []))
@@ -142,7 +143,7 @@ def load_rules(
 ) -> RuleSet:
     """Load a jurisdiction's standards file; `extra_holidays` adds a plan's own closures."""
     path = resolve("standards", name_or_path)
-    data = _read(path)
+    data = read_toml(path)
     calendar = holiday_calendar(_need(data, "calendar", path), path)
     if extra_holidays:
         calendar = BusinessCalendar(
@@ -197,7 +198,7 @@ def _member_event_clock(data: dict[str, Any], path: Path) -> str:
 
 def load_contract(name_or_path: str) -> ContractTerms:
     path = resolve("contracts", name_or_path)
-    data = _read(path)
+    data = read_toml(path)
     hours = float(_need(data, "ipc_hours_per_week_fte", path))
     if hours < 0:
         raise RuleFileError(f"{path}: ipc_hours_per_week_fte must be >= 0", path=str(path))
@@ -236,7 +237,7 @@ class RegionSpec:
 
 def load_region(name_or_path: str) -> RegionSpec:
     path = resolve("regions", name_or_path)
-    data = _read(path)
+    data = read_toml(path)
     timezone = str(data.get("timezone", "America/Los_Angeles"))
     clinics = tuple(
         Clinic(
