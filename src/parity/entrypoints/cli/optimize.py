@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from parity.domain.errors import ParityError
-from parity.entrypoints.cli.deployment import fail, open_runtime
+from parity.entrypoints.cli.terminal import fail, open_runtime
 from parity.services.optimize import Horizon, Plan, optimize_queue
 
 console = Console()
