@@ -139,17 +139,20 @@ def snapshot(slot: Slot) -> OptimizerSlot:
 
 def as_optimizer(request: CareRequest, policy: Policy) -> OptimizerRequest:
     """The optimizer's view of a stored request: the same window `book_request` uses."""
-    return OptimizerRequest(
-        id=request.id,
-        member_id=request.member_id,
-        visit=request.visit,
+    wants = SlotQuery(
         kinds=policy.kinds_for(request.visit),
         provider_class=request.provider_class,
         language=request.language,
         modalities=request.modalities,
         clinic_id=request.clinic_id,
         not_before=max(request.requested_at + policy.min_notice, request.not_before),
-        deadline=request.effective_deadline,
+        not_after=request.effective_deadline,
+    )
+    return OptimizerRequest(
+        id=request.id,
+        member_id=request.member_id,
+        visit=request.visit,
+        wants=wants,
         preferred_clinician_id=request.preferred_clinician_id,
     )
 
@@ -231,11 +234,7 @@ def _with_preferences(
         liked = frozenset({rng.choice((DayPart.MORNING, DayPart.AFTERNOON))})
         request = replace(request, preferred_parts=liked)
     if rng.random() < 0.05:
-        query = SlotQuery(
-            request.kinds, request.provider_class, request.language, request.modalities,
-            request.clinic_id, request.not_before, request.deadline,
-        )  # fmt: skip
-        offered = world.uow.slots.earliest(query)
+        offered = world.uow.slots.earliest(request.wants)
         request = replace(request, offered_slot_id=offered.id if offered else None)
     return request
 
@@ -247,7 +246,7 @@ def _with_next_visit(
     later = replace(
         cmd,
         prior_appointment_start=cmd.requested_at,
-        not_before=first.not_before + timedelta(days=2),
+        not_before=first.wants.not_before + timedelta(days=2),
     )
     second = as_optimizer(open_request(later, world.uow, clock, world.policy), world.policy)
     return [

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
+from parity.domain.availability import SlotQuery
 from parity.domain.calendar import BusinessCalendar
 from parity.domain.schedule import BlockKind, ProtectedTime
 from parity.domain.standards import VisitType
@@ -97,24 +98,23 @@ def request(
     deadline: datetime | None = None,
     not_before: datetime = NOW,
     kinds: tuple[BlockKind, ...] = (BlockKind.FOLLOW_UP,),
+    provider_class: ProviderClass = ProviderClass.THERAPIST,
+    language: str = "english",
+    visit: VisitType = VisitType.FOLLOW_UP,
     **extra: Any,
 ) -> OptimizerRequest:
     """A therapist follow-up in English, by default in person at north, due Friday night."""
-    fields: dict[str, Any] = {
-        "visit": VisitType.FOLLOW_UP,
-        "provider_class": ProviderClass.THERAPIST,
-        "language": "english",
-    }
-    fields.update(extra)
-    return OptimizerRequest(
-        id=request_id,
-        member_id=member or f"m{request_id}",
+    wants = SlotQuery(
         kinds=kinds,
+        provider_class=provider_class,
+        language=language,
         modalities=modalities,
         clinic_id=clinic,
         not_before=not_before,
-        deadline=deadline or at(4, 23, 59),
-        **fields,
+        not_after=deadline or at(4, 23, 59),
+    )
+    return OptimizerRequest(
+        id=request_id, member_id=member or f"m{request_id}", visit=visit, wants=wants, **extra
     )
 
 

@@ -7,14 +7,16 @@ answer could not fail.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from parity.adapters.rules_files import load_rules
-from parity.domain.errors import UnknownStandard
+from parity.adapters.rules_files import data_dir, load_rules
+from parity.domain.errors import RuleFileError, UnknownStandard
 from parity.domain.standards import ClockStart, RuleSet, VisitType
 from parity.domain.workforce import ProviderClass
 
@@ -266,3 +268,31 @@ def test_another_jurisdiction_is_another_data_file(rules: RuleSet) -> None:
 def test_a_standard_needs_exactly_one_limit(rules: RuleSet) -> None:
     with pytest.raises(ValueError, match="exactly one limit"):
         replace(rules.standard("urgent"), limit_business_days=10)
+
+
+def test_the_survey_method_comes_from_the_rule_file() -> None:
+    packaged = (data_dir("standards") / "california.toml").read_text("utf-8")
+    written = dict(
+        re.findall(r"^(survey_horizon_days|minimum_survey_answers) = (\d+)$", packaged, re.M)
+    )
+    rules = load_rules("california")
+    assert rules.survey_horizon_days == int(written["survey_horizon_days"])
+    assert rules.minimum_survey_answers == int(written["minimum_survey_answers"])
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("survey_horizon_days", None), ("minimum_survey_answers", None), ("survey_horizon_days", 0)],
+)
+def test_a_rule_file_without_a_sound_survey_method_is_refused(
+    tmp_path: Path, key: str, value: int | None
+) -> None:
+    packaged = (data_dir("standards") / "california.toml").read_text("utf-8")
+    kept = [line for line in packaged.splitlines() if not line.startswith(f"{key} =")]
+    if value is not None:
+        kept = [line.replace("[monitoring]", f"[monitoring]\n{key} = {value}") for line in kept]
+    broken = tmp_path / "broken.toml"
+    broken.write_text("\n".join(kept), "utf-8")
+    said = f"missing key '{key}'" if value is None else f"{key} must be a whole number >= 1"
+    with pytest.raises(RuleFileError, match=said):
+        load_rules(str(broken))

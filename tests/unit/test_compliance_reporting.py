@@ -102,7 +102,8 @@ def test_a_breach_needs_enough_requests_and_a_share_below_the_threshold() -> Non
         ("south", "non-urgent", "2026-06"): (0.5, 3),
         ("east", "non-urgent", "2026-06"): (0.9, 40),
     }
-    found = breaches(shares, {"urgent": 0.7, "non-urgent": 0.7}, minimum_decided=10)
+    at = datetime(2026, 7, 1, tzinfo=UTC)
+    found = breaches(shares, {"urgent": 0.7, "non-urgent": 0.7}, minimum_decided=10, detected_at=at)
     assert [(b.clinic_id, b.value) for b in found] == [("north", 0.6)]
 
 

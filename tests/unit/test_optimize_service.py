@@ -14,7 +14,7 @@ from parity.domain.errors import SlotUnavailable
 from parity.domain.schedule import SlotStatus
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Modality, ProviderClass
-from parity.services.optimize import Horizon, apply, preview
+from parity.services.optimize import Horizon, optimize_queue
 from parity.services.requests import RequestCare, open_request
 
 HORIZON = Horizon(date(2026, 6, 1), 10)
@@ -58,7 +58,7 @@ def _all() -> tuple[Any, Any]:
 def test_a_preview_places_what_it_can_against_the_bound_and_changes_nothing(region: Region) -> None:
     _backlog(region)
     before = _state(region)
-    plan = preview(HORIZON, region.uow, region.clock, region.policy, time_limit=5)
+    plan = optimize_queue(HORIZON, region.uow, region.clock, region.policy, time_limit=5)
     assert plan.open_requests == 5
     assert plan.solution.placed == plan.solution.bound == 4
     assert [u["member"] for u in plan.unplaced] == ["m5"]
@@ -68,7 +68,9 @@ def test_a_preview_places_what_it_can_against_the_bound_and_changes_nothing(regi
 
 def test_apply_books_every_placement_and_refers_the_rest_in_one_step(region: Region) -> None:
     ids = _backlog(region)
-    plan = apply(HORIZON, region.uow, region.clock, region.policy, time_limit=5)
+    plan = optimize_queue(
+        HORIZON, region.uow, region.clock, region.policy, apply=True, time_limit=5
+    )
     assert plan.applied
     with region.uow:
         statuses = {r.id: r.status for r in region.uow.requests.list()}
@@ -98,6 +100,6 @@ def test_an_apply_interrupted_midway_leaves_the_schedule_exactly_as_before(
 
     monkeypatch.setattr(optimize_module, "book_slot", failing_on_the_third)
     with pytest.raises(SlotUnavailable):
-        apply(HORIZON, region.uow, region.clock, region.policy, time_limit=5)
+        optimize_queue(HORIZON, region.uow, region.clock, region.policy, apply=True, time_limit=5)
     assert calls["n"] == 3
     assert _state(region) == before

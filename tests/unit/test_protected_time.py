@@ -22,7 +22,7 @@ from parity.domain.schedule import (
     WeekPlan,
     validate_template,
 )
-from parity.domain.week_plan import _lay_week, plan_week
+from parity.domain.week_plan import _lay_week, _WeekBuilder, plan_week
 from parity.domain.workforce import Clinician, Discipline
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -441,6 +441,6 @@ def test_a_week_laid_from_its_remembered_shape_equals_one_laid_from_scratch(
         plan_week(dee, template, SOCAL_2025, RULES.calendar, LA, week)  # remembers shapes
     for week in weeks:
         remembered = plan_week(dee, template, SOCAL_2025, RULES.calendar, LA, week)
-        scratch = _lay_week(dee, template, SOCAL_2025, RULES.calendar, LA, week, [])
+        scratch = _lay_week(_WeekBuilder(dee, LA, []), template, SOCAL_2025, RULES.calendar, week)
         assert remembered == scratch
         assert all(s.start.tzinfo is UTC and s.id == 0 for s in remembered.slots)

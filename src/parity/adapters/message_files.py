@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from parity.adapters.rules_files import _need, _read
+from parity.adapters.rules_files import _need, read_toml
 from parity.domain.errors import RuleFileError
 from parity.domain.messages import MessageCatalogue, MessageKind, MessageRules, MessageTemplate
 from parity.domain.waitlist import WaitlistRules
@@ -39,7 +39,7 @@ def _catalogue(table: dict[str, Any], path: Path) -> MessageCatalogue:
 def load_outreach(path: Path | None = None) -> tuple[WaitlistRules, MessageRules]:
     """The waitlist rules and the message rules from one file."""
     path = path or messages_file()
-    data = _read(path)
+    data = read_toml(path)
     waitlist, messages = _need(data, "waitlist", path), _need(data, "messages", path)
     rules = WaitlistRules(
         enabled=bool(_need(waitlist, "enabled", path)),

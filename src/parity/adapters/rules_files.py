@@ -41,7 +41,8 @@ def resolve(kind: str, name_or_path: str) -> Path:
     raise RuleFileError(f"no {kind[:-1]} named {name_or_path!r}; known: {known}", name=name_or_path)
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A rule file's tables; an unreadable or malformed file is a `RuleFileError`."""
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -93,7 +94,7 @@ class HolidayList:
 def calendar_file(name_or_path: str) -> HolidayList:
     """Read data/calendars/<name>.toml; every holiday must fall in the years it covers."""
     path = resolve("calendars", name_or_path)
-    data = _read(path)
+    data = read_toml(path)
     first, last = int(_need(data, "first_year", path)), int(_need(data, "last_year", path))
     years = range(first, last + 1)
     days = frozenset(_holiday_day(h, path) for h in data.get("holiday", []))
@@ -142,7 +143,7 @@ def load_rules(
 ) -> RuleSet:
     """Load a jurisdiction's standards file; `extra_holidays` adds a plan's own closures."""
     path = resolve("standards", name_or_path)
-    data = _read(path)
+    data = read_toml(path)
     calendar = holiday_calendar(_need(data, "calendar", path), path)
     if extra_holidays:
         calendar = BusinessCalendar(
@@ -169,7 +170,16 @@ def load_rules(
         citations=citations,
         follow_up_clock_after_member_event=_member_event_clock(data, path),
         survey_time=str(monitoring.get("survey_time", "10:00")),
+        survey_horizon_days=_positive(monitoring, "survey_horizon_days", path),
+        minimum_survey_answers=_positive(monitoring, "minimum_survey_answers", path),
     )
+
+
+def _positive(table: dict[str, Any], key: str, path: Path) -> int:
+    value = _need(table, key, path)
+    if not isinstance(value, int) or value < 1:
+        raise RuleFileError(f"{path}: {key} must be a whole number >= 1", path=str(path), key=key)
+    return value
 
 
 MEMBER_EVENT_CLOCKS = ("member-event",)
@@ -188,7 +198,7 @@ def _member_event_clock(data: dict[str, Any], path: Path) -> str:
 
 def load_contract(name_or_path: str) -> ContractTerms:
     path = resolve("contracts", name_or_path)
-    data = _read(path)
+    data = read_toml(path)
     hours = float(_need(data, "ipc_hours_per_week_fte", path))
     if hours < 0:
         raise RuleFileError(f"{path}: ipc_hours_per_week_fte must be >= 0", path=str(path))
@@ -227,7 +237,7 @@ class RegionSpec:
 
 def load_region(name_or_path: str) -> RegionSpec:
     path = resolve("regions", name_or_path)
-    data = _read(path)
+    data = read_toml(path)
     timezone = str(data.get("timezone", "America/Los_Angeles"))
     clinics = tuple(
         Clinic(

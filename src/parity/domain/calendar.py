@@ -14,9 +14,11 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from parity.domain.errors import ParityError
+from parity.domain.errors import InvalidInput
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The Unix epoch: instants counted as whole seconds (or microseconds) count from here.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def local_date(instant: datetime, tz: ZoneInfo) -> date:
@@ -33,18 +35,16 @@ def end_of_local_day(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=tz)
 
 
-class NonexistentLocalTime(ParityError):
+class NonexistentLocalTime(InvalidInput):
     """A clinic-local time that the clock skipped (the spring-forward gap)."""
 
     rule = "nonexistent-local-time"
-    http_status = 422
 
 
-class AmbiguousLocalTime(ParityError):
+class AmbiguousLocalTime(InvalidInput):
     """A clinic-local time that happened twice (the fall-back hour): say which, with an offset."""
 
     rule = "ambiguous-local-time"
-    http_status = 422
 
 
 def local_instant(wall: datetime, tz: ZoneInfo) -> datetime:
@@ -69,11 +69,10 @@ def local_instant(wall: datetime, tz: ZoneInfo) -> datetime:
     )
 
 
-class OutsideCalendar(ParityError):
+class OutsideCalendar(InvalidInput):
     """A business-day count reaches a year the holiday list does not cover."""
 
     rule = "outside-calendar"
-    http_status = 422
 
 
 class BusinessCalendar:

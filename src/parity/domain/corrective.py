@@ -70,30 +70,30 @@ class Action:
         self.updated_at = at
 
 
-@dataclass(frozen=True, slots=True)
-class Breach:
-    metric: str
-    clinic_id: str
-    standard_class: str
-    period: str
-    value: float
-    threshold: float
-
-
 def breaches(
     shares: dict[tuple[str, str, str], tuple[float | None, int]],
     thresholds: dict[str, float],
     minimum_decided: int,
-) -> list[Breach]:
-    """Network × class × measurement-year survey rates below their class's threshold,
-    with enough provider answers to judge.
+    detected_at: datetime,
+) -> list[Finding]:
+    """Open findings for the network × class × measurement-year survey rates below their
+    class's threshold, with enough provider answers to judge (the share kept to 4 places).
 
     `shares` maps (network, class, year) to (share within standard, provider answers).
     """
     found = []
-    for (clinic, standard_class, month), (share, decided) in sorted(shares.items()):
+    for (clinic, standard_class, year), (share, decided) in sorted(shares.items()):
         threshold = thresholds[standard_class]
         if share is not None and decided >= minimum_decided and share < threshold:
-            metric = f"{standard_class} survey rate"
-            found.append(Breach(metric, clinic, standard_class, month, share, threshold))
+            found.append(
+                Finding(
+                    metric=f"{standard_class} survey rate",
+                    clinic_id=clinic,
+                    standard_class=standard_class,
+                    period=year,
+                    value=round(share, 4),
+                    threshold=threshold,
+                    detected_at=detected_at,
+                )
+            )
     return found

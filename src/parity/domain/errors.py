@@ -37,45 +37,47 @@ class RuleFileError(InvalidInput):
     rule = "rule-file"
 
 
-class SlotUnavailable(ParityError):
-    rule = "slot-unavailable"
+class Conflict(ParityError):
+    """The request clashes with the record as it stands (HTTP 409): asking again unchanged
+    will not help."""
+
+    rule = "conflict"
     http_status = 409
 
 
-class ProtectedTimeConflict(ParityError):
+class SlotUnavailable(Conflict):
+    rule = "slot-unavailable"
+
+
+class ProtectedTimeConflict(Conflict):
     """Something tried to book or schedule work inside protected indirect-patient-care time."""
 
     rule = "protected-time"
-    http_status = 409
 
 
-class ProtectedTimeShortfall(ParityError):
+class ProtectedTimeShortfall(Conflict):
     """A template or exception would leave a clinician less IPC time than the contract guarantees."""
 
     rule = "protected-time-shortfall"
-    http_status = 409
 
 
 class ScheduleOverlap(InvalidInput):
     rule = "schedule-overlap"
 
 
-class DeadlineUnreachable(ParityError):
+class DeadlineUnreachable(Conflict):
     """No in-network slot meets the legal deadline; the request must be referred out of network."""
 
     rule = "deadline-unreachable"
-    http_status = 409
 
 
-class SlotMismatch(ParityError):
+class SlotMismatch(Conflict):
     """The slot does not match the request (provider class, language, modality or visit type)."""
 
     rule = "slot-mismatch"
-    http_status = 409
 
 
-class InvalidTransition(ParityError):
+class InvalidTransition(Conflict):
     """The record is not in a state that allows this action (e.g. cancelling a cancelled visit)."""
 
     rule = "invalid-transition"
-    http_status = 409

@@ -109,8 +109,17 @@ class RuleSet:
     # After a member's no-show or cancellation, a follow-up's clock starts at that event
     # ("member-event") or at the last visit the member kept ("last-kept-visit").
     follow_up_clock_after_member_event: str = "member-event"
-    # The Provider Appointment Availability Survey's time of day on each survey date.
+    # The Provider Appointment Availability Survey's time of day on each survey date, how
+    # many days ahead it reads a provider's schedule, and the provider answers a network
+    # needs in a year before its rate can open a finding (the rule file's [monitoring]).
     survey_time: str = "10:00"
+    survey_horizon_days: int = field(kw_only=True)
+    minimum_survey_answers: int = field(kw_only=True)
+
+    def threshold(self, standard_class: str) -> float:
+        """The monitoring threshold of a class of appointments: "urgent", or non-urgent
+        (any other class, e.g. "non-urgent" or a standard's "routine" urgency)."""
+        return self.urgent_threshold if standard_class == "urgent" else self.non_urgent_threshold
 
     def standard(self, name: str) -> AccessStandard:
         try:

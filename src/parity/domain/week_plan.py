@@ -81,6 +81,7 @@ class _WeekBuilder:
     def __init__(self, clinician: Clinician, tz: ZoneInfo, exceptions: list[AvailabilityException]):
         self.clinician = clinician
         self.tz = tz
+        self.exceptions = exceptions
         self.pto = [(e.start, e.end) for e in exceptions if e.kind is ExceptionKind.PTO]
         self.admin = [(e.start, e.end) for e in exceptions if e.kind is ExceptionKind.ADMIN]
         self.extra = [e for e in exceptions if e.kind is ExceptionKind.EXTRA_HOURS]
@@ -176,14 +177,16 @@ def plan_week(
     offset = week_begins.utcoffset()
     if mine or offset != week_ends.utcoffset():
         # Leave, extra hours or a DST change make the week its own; lay it from scratch.
-        return _lay_week(clinician, template, contract, calendar, tz, week_start, mine)
+        return _lay_week(
+            _WeekBuilder(clinician, tz, mine), template, contract, calendar, week_start
+        )
     closed = tuple(week_start + timedelta(days=d) in calendar.holidays for d in range(7))
     key = (clinician, template, contract, str(tz), offset, closed)
     begins = week_begins.astimezone(UTC)
     shape = _SHAPES.get(key)
     if shape is not None:
         return shape.lay(clinician.id, week_start, begins)
-    plan = _lay_week(clinician, template, contract, calendar, tz, week_start, mine)
+    plan = _lay_week(_WeekBuilder(clinician, tz, []), template, contract, calendar, week_start)
     if len(_SHAPES) >= SHAPE_CACHE_LIMIT:
         _SHAPES.clear()
     _SHAPES[key] = _WeekShape.of(plan, begins)
@@ -232,22 +235,22 @@ _SHAPES: dict[object, _WeekShape] = {}
 
 
 def _lay_week(
-    clinician: Clinician,
+    builder: _WeekBuilder,
     template: WeeklyTemplate,
     contract: ContractTerms,
     calendar: BusinessCalendar,
-    tz: ZoneInfo,
     week_start: date,
-    mine: list[AvailabilityException],
 ) -> WeekPlan:
-    builder = _WeekBuilder(clinician, tz, mine)
+    """Lay the week from scratch into `builder` (which knows the clinician, the clinic's
+    zone and their exceptions that week)."""
+    clinician = builder.clinician
     for offset in range(7):
         day = week_start + timedelta(days=offset)
         if day in calendar.holidays:
             continue  # clinics are closed on holidays: no slots, no IPC owed that day
         for block in template.blocks_on(day.weekday()):
             builder.lay_block(block, day)
-    _refuse_use_of_protected_time(clinician, week_start, mine, builder.protected)
+    _refuse_use_of_protected_time(clinician, week_start, builder.exceptions, builder.protected)
     builder.lay_extra_hours()
     scheduled = template.scheduled_minutes()
     share_worked = builder.worked_minutes / scheduled if scheduled else 0.0

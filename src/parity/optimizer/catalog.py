@@ -66,8 +66,8 @@ def _modality_keys(clinician: Clinician) -> list[str]:
 def accepts(request: OptimizerRequest, modality: str) -> bool:
     """Whether a request takes a modality key (in person, or a set of remote ones)."""
     if modality == IN_PERSON:
-        return Modality.IN_PERSON in request.modalities
-    return any(m.value in modality.split("+") for m in request.modalities)
+        return Modality.IN_PERSON in request.wants.modalities
+    return any(m.value in modality.split("+") for m in request.wants.modalities)
 
 
 class Catalog:
@@ -149,14 +149,19 @@ class Catalog:
 
     def families_for(self, request: OptimizerRequest) -> list[Family]:
         """The families a request may use: kind, class, language and a modality it accepts."""
-        key = (request.kinds, request.provider_class, request.language, request.modalities)
+        key = (
+            request.wants.kinds,
+            request.wants.provider_class,
+            request.wants.language,
+            request.wants.modalities,
+        )
         if key not in self._families_for:
             self._families_for[key] = [
                 family
                 for family in self.families
-                if family[0] in request.kinds
-                and family[1] is request.provider_class
-                and family[2] == request.language
+                if family[0] in request.wants.kinds
+                and family[1] is request.wants.provider_class
+                and family[2] == request.wants.language
                 and accepts(request, family[3])
             ]
         return self._families_for[key]
@@ -173,12 +178,12 @@ class Catalog:
 
     def feasible_scopes(self, request: OptimizerRequest, family: Family) -> list[Scope]:
         """The scopes that together hold every slot of the family the request may use."""
-        return [clinic_scope(request.clinic_id)] if family[3] == IN_PERSON else [REGION]
+        return [clinic_scope(request.wants.clinic_id)] if family[3] == IN_PERSON else [REGION]
 
     def soft_scores(self, request: OptimizerRequest, slots: IntArray) -> IntArray:
         """The soft pair cost of each slot for the request (`pair_cost`, vectorised)."""
         weights = self.problem.weights
-        home = self.clinics[request.clinic_id]
+        home = self.clinics[request.wants.clinic_id]
         away = np.array(
             [distance_cost(home, self.clinics[c], weights) for c in self.clinic_ids],
             dtype=np.int64,

@@ -94,6 +94,6 @@ def pair_cost(
     return (
         continuity_cost(request, slot.clinician_id, weights)
         + preferred_time_cost(request, part, weights)
-        + distance_cost(clinics[request.clinic_id], clinics[slot.clinic_id], weights)
+        + distance_cost(clinics[request.wants.clinic_id], clinics[slot.clinic_id], weights)
         + move_cost(request, slot.id, weights)
     )

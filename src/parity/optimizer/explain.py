@@ -73,7 +73,7 @@ class Explainer:
     def _no_slot(self, request: OptimizerRequest) -> tuple[UnplacedReason, str]:
         if not self._matching_clinician(request):
             return UnplacedReason.NO_MATCHING_CLINICIAN, (
-                f"no {request.provider_class} speaking {request.language} sees members "
+                f"no {request.wants.provider_class} speaking {request.wants.language} sees members "
                 f"{_modalities(request)}"
             )
         if len(self.reaches.feasible_slots(request, member_rules=False)):
@@ -81,8 +81,8 @@ class Explainer:
                 "the member's pinned visits rule out every free slot before the deadline "
                 "(same-day limit, overlap or course spacing)"
             )
-        tz, kinds = self.problem.timezone, "/".join(k.value for k in request.kinds)
-        earliest = max(request.not_before, self.problem.now).astimezone(tz)
+        tz, kinds = self.problem.timezone, "/".join(k.value for k in request.wants.kinds)
+        earliest = max(request.wants.not_before, self.problem.now).astimezone(tz)
         deadline = request.deadline.astimezone(tz)
         if deadline < earliest:
             return UnplacedReason.NO_FREE_SLOT_BEFORE_DEADLINE, (
@@ -90,7 +90,7 @@ class Explainer:
                 f"start {earliest:%Y-%m-%d %H:%M}"
             )
         return UnplacedReason.NO_FREE_SLOT_BEFORE_DEADLINE, (
-            f"no free {kinds} slot of a matching {request.provider_class} between "
+            f"no free {kinds} slot of a matching {request.wants.provider_class} between "
             f"{earliest:%Y-%m-%d %H:%M} and the deadline {deadline:%Y-%m-%d %H:%M}"
         )
 
@@ -115,22 +115,23 @@ class Explainer:
 def _could_see(clinician: Clinician, request: OptimizerRequest) -> bool:
     """Whether a clinician matches the request at all: class, language, and a modality
     (in person only if they work at the member's clinic), whatever their calendar."""
-    if clinician.provider_class is not request.provider_class:
+    if clinician.provider_class is not request.wants.provider_class:
         return False
-    if request.language not in clinician.languages:
+    if request.wants.language not in clinician.languages:
         return False
-    if set(request.modalities) & REMOTE_MODALITIES & clinician.modalities:
+    if set(request.wants.modalities) & REMOTE_MODALITIES & clinician.modalities:
         return True
     in_person = (
-        Modality.IN_PERSON in request.modalities and Modality.IN_PERSON in clinician.modalities
+        Modality.IN_PERSON in request.wants.modalities
+        and Modality.IN_PERSON in clinician.modalities
     )
-    return in_person and request.clinic_id in clinician.clinic_ids
+    return in_person and request.wants.clinic_id in clinician.clinic_ids
 
 
 def _modalities(request: OptimizerRequest) -> str:
     where = [
-        f"in person at {request.clinic_id}" if m is Modality.IN_PERSON else f"by {m.value}"
-        for m in request.modalities
+        f"in person at {request.wants.clinic_id}" if m is Modality.IN_PERSON else f"by {m.value}"
+        for m in request.wants.modalities
     ]
     return " or ".join(where)
 

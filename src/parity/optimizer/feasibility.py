@@ -26,15 +26,15 @@ from parity.optimizer.timeline import epoch, local_day
 
 
 def kind_allowed(request: OptimizerRequest, slot: OptimizerSlot) -> bool:
-    return slot.kind in request.kinds
+    return slot.kind in request.wants.kinds
 
 
 def provider_class_matches(request: OptimizerRequest, clinician: Clinician) -> bool:
-    return clinician.provider_class is request.provider_class
+    return clinician.provider_class is request.wants.provider_class
 
 
 def language_matches(request: OptimizerRequest, clinician: Clinician) -> bool:
-    return request.language in clinician.languages
+    return request.wants.language in clinician.languages
 
 
 def modality_for(
@@ -42,12 +42,12 @@ def modality_for(
 ) -> Modality | None:
     """How the slot would serve the request, by the booking engine's own modality and area
     rule (`domain.availability.serving`); None where it cannot."""
-    how = serving(request, slot, clinician)
+    how = serving(request.wants, slot, clinician)
     return None if how is None else how.modality
 
 
 def starts_after_not_before(request: OptimizerRequest, slot: OptimizerSlot, now: datetime) -> bool:
-    return slot.start >= max(request.not_before, now)
+    return slot.start >= max(request.wants.not_before, now)
 
 
 def starts_by_deadline(request: OptimizerRequest, slot: OptimizerSlot) -> bool:

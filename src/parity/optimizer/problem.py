@@ -13,11 +13,12 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from parity.domain.availability import SlotQuery
 from parity.domain.calendar import BusinessCalendar
 from parity.domain.errors import InvalidInput
 from parity.domain.schedule import BlockKind, ProtectedTime
 from parity.domain.standards import VisitType
-from parity.domain.workforce import Clinic, Clinician, Modality, ProviderClass
+from parity.domain.workforce import Clinic, Clinician, Modality
 from parity.optimizer.weights import Limits, Weights
 
 
@@ -33,27 +34,29 @@ class DayPart(StrEnum):
 class OptimizerRequest:
     """An open care request as the optimizer sees it.
 
-    `kinds` are the slot kinds the visit may use (the policy's `kinds_for(visit)`);
-    `not_before` already includes the minimum notice; `deadline` is the effective one (a
-    documented clinical exception moves it). `offered_slot_id` is an appointment already
-    offered but not yet pinned: moving it is allowed, at a soft cost.
+    `wants` is what the request can accept, as the booking engine asks the availability
+    index for it: the slot kinds the visit may use (the policy's `kinds_for(visit)`), the
+    provider class, language, modalities and clinic, from `not_before` (the minimum notice
+    included) to the effective deadline (a documented clinical exception moves it); its
+    `clinician_id` stays None: the member's own clinician is a preference here, not a
+    filter. `offered_slot_id` is an appointment already offered but not yet pinned: moving
+    it is allowed, at a soft cost.
     """
 
     id: int
     member_id: str
     visit: VisitType
-    kinds: tuple[BlockKind, ...]
-    provider_class: ProviderClass
-    language: str
-    modalities: tuple[Modality, ...]
-    clinic_id: str
-    not_before: datetime
-    deadline: datetime
+    wants: SlotQuery
     preferred_clinician_id: str | None = None
     preferred_parts: frozenset[DayPart] = frozenset()
     offered_slot_id: int | None = None
     course_id: int | None = None
     course_sequence: int = 0
+
+    @property
+    def deadline(self) -> datetime:
+        """The last start that is timely: the end of the request's window."""
+        return self.wants.not_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +128,8 @@ class Problem:
         clinics = {c.id for c in self.clinics}
         unknown = sorted(
             {s.clinician_id for s in self.slots} - clinicians
-            | ({s.clinic_id for s in self.slots} | {r.clinic_id for r in self.requests}) - clinics
+            | ({s.clinic_id for s in self.slots} | {r.wants.clinic_id for r in self.requests})
+            - clinics
         )
         if unknown:
             raise InvalidInput(f"optimizer problem: unknown clinician or clinic {unknown[0]!r}")

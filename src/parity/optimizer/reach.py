@@ -110,7 +110,7 @@ class Reaches:
         """(family, scope, cost) of every way into the slots: the member's clinic, area
         and region, and the current clinician's own pools."""
         weights = self.problem.weights
-        home = self.catalog.clinics[request.clinic_id]
+        home = self.catalog.clinics[request.wants.clinic_id]
         generic = continuity_cost(request, "", weights) + move_cost(request, -1, weights)
         routes: list[tuple[Family, Scope, int]] = []
         for family in self.catalog.families_for(request):
@@ -125,13 +125,16 @@ class Reaches:
     def _continuity_routes(self, request: OptimizerRequest) -> list[tuple[Family, Scope, int]]:
         """The current clinician's own pools, when they can see this member at all."""
         clinician = self.catalog.clinicians.get(request.preferred_clinician_id or "")
-        if clinician is None or clinician.provider_class is not request.provider_class:
+        if clinician is None or clinician.provider_class is not request.wants.provider_class:
             return []
-        if request.language not in clinician.languages:
+        if request.wants.language not in clinician.languages:
             return []
-        home = self.catalog.clinics[request.clinic_id]
+        home = self.catalog.clinics[request.wants.clinic_id]
         clinics: set[str] = set()
-        if Modality.IN_PERSON in request.modalities and Modality.IN_PERSON in clinician.modalities:
+        if (
+            Modality.IN_PERSON in request.wants.modalities
+            and Modality.IN_PERSON in clinician.modalities
+        ):
             clinics.add(home.id)
         remote = remote_key(clinician.modalities)
         if remote and accepts(request, remote):

@@ -85,7 +85,7 @@ class Repair:
         kept = {p: s for p, s in placed.items() if p not in inside}
         by_area: defaultdict[str, list[list[int]]] = defaultdict(list)
         for group in groups:
-            home = self.catalog.clinics[self.problem.requests[group[0]].clinic_id]
+            home = self.catalog.clinics[self.problem.requests[group[0]].wants.clinic_id]
             by_area[area_of(home)].append(group)
         statuses = []
         for count, area in enumerate(sorted(by_area), start=1):
@@ -123,7 +123,10 @@ class Repair:
 
     def _candidate(self, position: int, request: OptimizerRequest, slot: int) -> SlotOption:
         found, weights = self.catalog.slots[slot], self.problem.weights
-        home, there = self.catalog.clinics[request.clinic_id], self.catalog.clinics[found.clinic_id]
+        home, there = (
+            self.catalog.clinics[request.wants.clinic_id],
+            self.catalog.clinics[found.clinic_id],
+        )
         costs = {
             "continuity": continuity_cost(request, found.clinician_id, weights),
             "off_preferred_time": preferred_time_cost(request, self.catalog.parts[slot], weights),

@@ -61,7 +61,7 @@ def penalties(problem: Problem, catalog: Catalog, placed: dict[int, Placement]) 
         totals["continuity"] += continuity_cost(request, slot.clinician_id, weights)
         part = catalog.parts[where.slot]
         totals["off_preferred_time"] += preferred_time_cost(request, part, weights)
-        home, there = catalog.clinics[request.clinic_id], catalog.clinics[slot.clinic_id]
+        home, there = catalog.clinics[request.wants.clinic_id], catalog.clinics[slot.clinic_id]
         totals["distance"] += distance_cost(home, there, weights)
         totals["move_offered"] += move_cost(request, slot.id, weights)
     totals["caseload"] = caseload_penalty(problem, catalog, placed.values())

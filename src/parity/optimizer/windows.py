@@ -94,7 +94,7 @@ class Windows:
         return holes
 
     def _earliest(self, request: OptimizerRequest) -> int:
-        return max(epoch(request.not_before), self.now)
+        return max(epoch(request.wants.not_before), self.now)
 
     def timely(
         self, request: OptimizerRequest, duration: int, *, member_rules: bool = True

@@ -8,17 +8,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from parity.domain.care import CareRequest, RequestStatus
-from parity.domain.errors import InvalidTransition, ParityError
+from parity.domain.errors import Conflict, InvalidTransition
 from parity.domain.ports import Clock, UnitOfWork
 
 CLAIM_LAPSES = timedelta(minutes=30)
 
 
-class ClaimedElsewhere(ParityError):
+class ClaimedElsewhere(Conflict):
     """Another scheduler is working on this request."""
 
     rule = "claimed-by-someone-else"
-    http_status = 409
 
 
 def holder(request: CareRequest, now: datetime) -> str:

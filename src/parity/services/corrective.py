@@ -11,9 +11,6 @@ from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.survey import SurveyRate
 from parity.services.policy import Policy
 
-# Fewer provider answers than this in a network-year is too few to call a breach.
-MINIMUM_ANSWERS = 10
-
 
 def detect_findings(
     rates: Sequence[SurveyRate], uow: UnitOfWork, policy: Policy, clock: Clock
@@ -26,16 +23,9 @@ def detect_findings(
     created: list[Finding] = []
     with uow:
         known = {f.scope for f in uow.findings.list()}
-        for breach in breaches(shares, thresholds, MINIMUM_ANSWERS):
-            finding = Finding(
-                breach.metric,
-                breach.clinic_id,
-                breach.standard_class,
-                breach.period,
-                round(breach.value, 4),
-                breach.threshold,
-                clock.now(),
-            )
+        for finding in breaches(
+            shares, thresholds, policy.rules.minimum_survey_answers, clock.now()
+        ):
             if finding.scope not in known:
                 created.append(uow.findings.add(finding))
         uow.commit()

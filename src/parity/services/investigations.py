@@ -48,8 +48,7 @@ def open_finding(
     share = metric.share_within_standard if metric else None
     if share is None:
         raise InvalidInput(f"no {standard_class} request at {clinic_id} was decided in this window")
-    urgent = standard_class == "urgent"
-    threshold = policy.rules.urgent_threshold if urgent else policy.rules.non_urgent_threshold
+    threshold = policy.rules.threshold(standard_class)
     finding = Finding(
         f"{standard_class} compliance",
         clinic_id,

@@ -11,7 +11,7 @@ snapshot, the whole apply is rolled back and nothing moves.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from importlib import resources
 from typing import Any
@@ -32,6 +32,7 @@ from parity.optimizer import (
 from parity.services.booking import Acceptance, book_slot
 from parity.services.policy import Policy
 from parity.services.requests import create_referral
+from parity.services.slot_search import slot_query
 
 
 def default_weights() -> dict[str, Any]:
@@ -88,17 +89,14 @@ def _window(uow: UnitOfWork, policy: Policy, horizon: Horizon) -> tuple[datetime
 
 
 def _request(r: CareRequest, policy: Policy, now: datetime) -> OptimizerRequest:
+    """The optimizer's view of an open request: what it wants, as the booking engine asks
+    the index for it, up to its effective deadline (the member's clinician a preference)."""
+    wants = replace(slot_query(r, policy, now, None), not_after=r.effective_deadline)
     return OptimizerRequest(
         id=r.id,
         member_id=r.member_id,
         visit=r.visit,
-        kinds=policy.kinds_for(r.visit),
-        provider_class=r.provider_class,
-        language=r.language,
-        modalities=r.modalities,
-        clinic_id=r.clinic_id,
-        not_before=max(now + policy.min_notice, r.not_before),
-        deadline=r.effective_deadline,
+        wants=wants,
         preferred_clinician_id=r.preferred_clinician_id,
         course_id=r.course_id,
     )
@@ -177,33 +175,23 @@ def _plan(problem: Problem, solution: Solution, horizon: Horizon, open_requests:
     return Plan(horizon, open_requests, solution, moves, unplaced)
 
 
-def preview(
+def optimize_queue(
     horizon: Horizon,
     uow: UnitOfWork,
     clock: Clock,
     policy: Policy,
     *,
+    apply: bool = False,
     time_limit: float = 20.0,
     seed: int = 7,
 ) -> Plan:
-    """Solve the open queue and say what applying would do; changes nothing."""
+    """Solve the open queue and say what applying would do, changing nothing; with `apply`,
+    solve and apply in ONE transaction: book every timely placement, refer the rest."""
     now = clock.now()
-    with uow:
-        problem, count = snapshot(uow, policy, horizon, now)
-    return _plan(problem, solve(problem, time_limit=time_limit, seed=seed), horizon, count)
-
-
-def apply(
-    horizon: Horizon,
-    uow: UnitOfWork,
-    clock: Clock,
-    policy: Policy,
-    *,
-    time_limit: float = 20.0,
-    seed: int = 7,
-) -> Plan:
-    """Solve and apply in one transaction: book every timely placement, refer the rest."""
-    now = clock.now()
+    if not apply:
+        with uow:
+            problem, count = snapshot(uow, policy, horizon, now)
+        return _plan(problem, solve(problem, time_limit=time_limit, seed=seed), horizon, count)
     with uow:
         problem, count = snapshot(uow, policy, horizon, now)
         solution = solve(problem, time_limit=time_limit, seed=seed)

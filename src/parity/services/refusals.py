@@ -18,6 +18,7 @@ from parity.domain.care import (
 )
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import ExceptionKind
+from parity.domain.standards import AccessStandard
 from parity.domain.workforce import Modality
 from parity.services.policy import Policy
 from parity.services.requests import create_referral
@@ -81,12 +82,24 @@ def refer(
         out_of_network_rule=policy.rules.citations.get("out_of_network", "SB 855"),
     )
     referral = create_referral(request, cause, explanation.as_dict(), uow, clock)
+    return decision_under(standard, request, Action.REFERRED, explanation, referral.id)
+
+
+def decision_under(
+    standard: AccessStandard,
+    request: CareRequest,
+    action: Action,
+    explanation: Explanation,
+    referral_id: int | None = None,
+) -> Decision:
+    """What was done with a request that got no booking, under its access standard (named
+    and cited) and against its effective deadline."""
     return Decision(
         request_id=request.id,
-        action=Action.REFERRED,
+        action=action,
         standard=standard.name,
         citation=standard.citation,
         deadline=request.effective_deadline,
         explanation=explanation,
-        referral_id=referral.id,
+        referral_id=referral_id,
     )

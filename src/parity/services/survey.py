@@ -26,9 +26,6 @@ from parity.domain.workforce import Clinician
 from parity.services.policy import Policy
 from parity.services.reporting import Period
 
-# How far ahead a survey looks for a provider's next available appointment.
-SURVEY_HORIZON = timedelta(days=45)
-
 
 def survey_dates(window: Period, policy: Policy) -> list[datetime]:
     """The first business day of each month that starts in the window, at the survey time."""
@@ -47,7 +44,7 @@ def survey_dates(window: Period, policy: Policy) -> list[datetime]:
 def survey(uow: UnitOfWork, policy: Policy, window: Period) -> list[SurveyRate]:
     """The survey rates of the window: per network, measurement year and class."""
     rules = policy.rules
-    thresholds = {URGENT: rules.urgent_threshold, NON_URGENT: rules.non_urgent_threshold}
+    thresholds = {kind: rules.threshold(kind) for kind in (URGENT, NON_URGENT)}
     return survey_rates(survey_answers(uow, policy, window), thresholds)
 
 
@@ -59,9 +56,9 @@ def survey_answers(uow: UnitOfWork, policy: Policy, window: Period) -> list[Surv
         if not dates:
             return []
         # Each provider's schedule is read once for every survey date of the window.
+        ahead = timedelta(days=policy.rules.survey_horizon_days)
         schedules = {
-            c.id: uow.slots.for_clinician(c.id, dates[0], dates[-1] + SURVEY_HORIZON)
-            for c in clinicians
+            c.id: uow.slots.for_clinician(c.id, dates[0], dates[-1] + ahead) for c in clinicians
         }
         return [
             answer
@@ -94,7 +91,8 @@ def _answers(
     taken: dict[int, list[Appointment]],
 ) -> list[SurveyAnswer]:
     rules = policy.rules
-    laid = [s for s in schedule if moment < s.start < moment + SURVEY_HORIZON]
+    ahead = timedelta(days=rules.survey_horizon_days)
+    laid = [s for s in schedule if moment < s.start < moment + ahead]
     laid_until = max((s.start for s in laid), default=None)
     free = [s for s in laid if _free_at(s, moment, taken)]
     answers = []

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+from parity.domain.calendar import EPOCH
+
+EARLIEST = EPOCH
 LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 

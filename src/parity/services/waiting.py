@@ -9,6 +9,7 @@ from parity.domain.care import Action, CareRequest, Considered, Decision, Explan
 from parity.domain.ports import UnitOfWork
 from parity.domain.waitlist import WaitReason, entry_for
 from parity.services.policy import Policy
+from parity.services.refusals import decision_under
 
 
 def may_wait(request: CareRequest, policy: Policy, now: datetime) -> bool:
@@ -34,16 +35,10 @@ def wait_for_slot(
     if not any(e.is_open for e in uow.waitlist.where(request_id=request.id)):
         uow.waitlist.add(entry_for(request, WaitReason.NO_TIMELY_SLOT, now))
     standard = policy.rules.standard(request.standard)
-    return Decision(
-        request_id=request.id,
-        action=Action.WAITLISTED,
-        standard=standard.name,
-        citation=standard.citation,
-        deadline=request.effective_deadline,
-        explanation=Explanation(
-            rule=standard.name,
-            considered=considered,
-            why="no timely in-network slot yet: waiting for a freed slot before referral",
-            refer_by=request.effective_deadline - policy.waitlist.refer_before,
-        ),
+    why = Explanation(
+        rule=standard.name,
+        considered=considered,
+        why="no timely in-network slot yet: waiting for a freed slot before referral",
+        refer_by=request.effective_deadline - policy.waitlist.refer_before,
     )
+    return decision_under(standard, request, Action.WAITLISTED, why)

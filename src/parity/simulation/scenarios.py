@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from parity.adapters.rules_files import load_contract, resolve
+from parity.adapters.rules_files import load_contract, read_toml, resolve
 from parity.domain.contract import ContractTerms
 from parity.domain.errors import RuleFileError
 from parity.domain.workforce import Discipline
@@ -82,19 +82,11 @@ def _merged(name_or_path: str, seen: tuple[str, ...]) -> dict[str, Any]:
     path = resolve("scenarios", name_or_path)
     if path.resolve() in {Path(s) for s in seen}:
         raise RuleFileError(f"{path}: scenario bases form a cycle", path=str(path))
-    table = _read(path)
+    table = read_toml(path)
     base = table.pop("base", None if path.stem == DEFAULTS else DEFAULTS)
     if base is None:
         return table
     return _deep_merge(_merged(str(base), (*seen, str(path.resolve()))), table)
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise RuleFileError(f"{path}: {error}", path=str(path)) from error
 
 
 def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:

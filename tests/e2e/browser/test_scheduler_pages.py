@@ -3,6 +3,8 @@ forms that explain what is wrong, and the optimizer preview."""
 
 from __future__ import annotations
 
+import re
+
 from browser_region import THERAPIST
 from browser_support import Site, csrf_of, shoot, sign_in
 from playwright.sync_api import Page, expect
@@ -115,3 +117,18 @@ def test_the_optimizer_previews_the_queue_then_applies_its_plan(site: Site, page
         overdue = uow.requests.get(site.region.violation_request)
     assert follow_up.status.value == "booked"
     assert overdue.status.value == "referred", "no timely slot left: referred, never booked late"
+
+
+def test_the_optimizer_preview_keeps_the_queue_as_it_was_filtered(site: Site, page: Page) -> None:
+    sign_in(page, site, "scheduler")
+    page.goto(site.url("/app/queue"))
+    clinic_cells = page.locator("table.queue tbody td[data-label=Clinic]")
+    clinics = sorted(set(clinic_cells.all_inner_texts()))
+    assert len(clinics) > 1, "the region's queue spans clinics"
+    page.goto(site.url("/app/queue"))
+    page.get_by_label("Clinic").select_option(label=clinics[0])
+    expect(clinic_cells.filter(has_not_text=clinics[0])).to_have_count(0)
+    page.get_by_role("button", name="Preview the optimizer's plan").click()
+    expect(page.locator("#optimizer")).to_contain_text("the most any schedule could place is")
+    assert set(clinic_cells.all_inner_texts()) == {clinics[0]}
+    expect(page.get_by_label("Clinic")).to_have_value(re.compile(r"\S"))

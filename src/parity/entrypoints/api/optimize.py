@@ -14,7 +14,7 @@ from parity.domain.users import Forbidden
 from parity.entrypoints.api.context import Context, Uow
 from parity.entrypoints.security.scope import Scope
 from parity.services import queries, scoping
-from parity.services.optimize import Horizon, Plan, apply, preview
+from parity.services.optimize import Horizon, Plan, optimize_queue
 
 router = APIRouter(tags=["Batch optimizer"], default_response_class=JSONResponse)
 
@@ -48,7 +48,9 @@ def whole_region(uow: UnitOfWork, scope: MemberScope) -> None:
 def optimize_preview(
     context: Context, uow: Uow, scope: Scope, start: Start, days: Days = 10, limit: Limit = 20
 ) -> JSONResponse:
-    plan = preview(Horizon(start, days), uow, context.clock, context.policy, time_limit=limit)
+    plan = optimize_queue(
+        Horizon(start, days), uow, context.clock, context.policy, time_limit=limit
+    )
     return JSONResponse(_body(plan, uow, scope))
 
 
@@ -57,5 +59,7 @@ def optimize_apply(
     context: Context, uow: Uow, scope: Scope, start: Start, days: Days = 10, limit: Limit = 20
 ) -> JSONResponse:
     whole_region(uow, scope)
-    plan = apply(Horizon(start, days), uow, context.clock, context.policy, time_limit=limit)
+    plan = optimize_queue(
+        Horizon(start, days), uow, context.clock, context.policy, apply=True, time_limit=limit
+    )
     return JSONResponse(_body(plan, uow, scope))

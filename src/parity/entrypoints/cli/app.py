@@ -22,6 +22,7 @@ from parity.entrypoints.cli.deployment import register as register_service_comma
 from parity.entrypoints.cli.optimize import register as register_optimize_commands
 from parity.entrypoints.cli.reports import register as register_report_commands
 from parity.entrypoints.cli.scenarios import register as register_scenario_commands
+from parity.entrypoints.cli.terminal import errors, fail
 from parity.entrypoints.cli.users import register as register_user_commands
 from parity.entrypoints.cli.waitlist import register as register_waitlist_commands
 from parity.simulation.booking_policy import BookingPolicy
@@ -34,12 +35,6 @@ app = typer.Typer(
     help="Parity: timely-access scheduling that keeps protected IPC time.", no_args_is_help=True
 )
 console = Console()
-errors = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(code)
 
 
 def _parse_instant(text: str, tz_name: str) -> datetime:
@@ -48,7 +43,7 @@ def _parse_instant(text: str, tz_name: str) -> datetime:
     try:
         instant = datetime.fromisoformat(text)
     except ValueError:
-        raise _fail(
+        raise fail(
             f"--from must be an ISO date-time such as 2026-11-20T09:30, got {text!r}"
         ) from None
     # A time without an offset is read as clinic-local wall-clock time.
@@ -76,7 +71,7 @@ def deadline(
         start = _parse_instant(from_, str(rules.timezone))
         due = rules.deadline(rule, start)
     except ParityError as error:
-        raise _fail(error.message) from None
+        raise fail(error.message) from None
     payload = {
         "standard": rule.name,
         "jurisdiction": rules.jurisdiction,
@@ -119,7 +114,7 @@ def simulate(
     try:
         first = date.fromisoformat(start)
     except ValueError:
-        raise _fail(f"--start must be an ISO date, got {start!r}") from None
+        raise fail(f"--start must be an ISO date, got {start!r}") from None
     settings = Settings.from_env()
     settings = Settings(settings.jurisdiction, contract, region, seed)
     try:
@@ -135,7 +130,7 @@ def simulate(
         run = _run_with_progress(simulation, f"{region} x{scale:g}, {contract}, {policy}", as_json)
         summary = summarise(run.uow, simulation.policy, simulation.config, members)
     except ParityError as error:
-        raise _fail(error.message) from None
+        raise fail(error.message) from None
     if as_json:
         facts = {"contract": contract, "region": region, "scale": scale, "weeks": weeks}
         figures = {"policy": str(policy), "bookings": run.bookings, **summary.as_dict()}

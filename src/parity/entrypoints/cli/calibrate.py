@@ -12,6 +12,7 @@ from rich.table import Table
 
 from parity.adapters.rules_files import RegionSpec, load_region
 from parity.domain.errors import ParityError
+from parity.entrypoints.cli.terminal import errors, fail
 from parity.simulation.calibration import (
     CalibrationRun,
     Target,
@@ -24,7 +25,6 @@ from parity.simulation.engine import SimulationConfig, SimulationRun
 from parity.simulation.run_figures import outside_share
 
 console = Console()
-errors = Console(stderr=True)
 
 
 def print_run_figures(console: Console, run: SimulationRun, config: SimulationConfig) -> None:
@@ -54,10 +54,10 @@ def calibrate(
     try:
         spec = load_region(region)
     except ParityError as error:
-        raise typer.Exit(_fail(error.message)) from None
+        raise fail(error.message) from None
     goals = targets(spec)
     if not goals:
-        raise typer.Exit(_fail(f"region {region} has no [calibration] targets"))
+        raise fail(f"region {region} has no [calibration] targets")
     settings = CalibrationRun(contract, scale, weeks, warmup, seed)
     if fit:
         spec = _fit(spec, settings, goals)
@@ -119,11 +119,6 @@ def _range(goal: Target) -> str:
 
 def _shown(goal: Target, value: float) -> str:
     return f"{value:.1%}" if goal.high <= 1.0 else f"{value:.1f}"
-
-
-def _fail(message: str) -> int:
-    errors.print(f"[bold red]error:[/] {message}")
-    return 2
 
 
 def _progress() -> Progress:

@@ -16,12 +16,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from parity.adapters.clock import SimulatedClock
 from parity.adapters.csv_rows import read_rows
 from parity.adapters.sql.schema import downgrade, upgrade
-from parity.bootstrap import Runtime, build_links, build_runtime, build_simulation
+from parity.bootstrap import Runtime, build_links, build_simulation
 from parity.config import Settings
 from parity.domain.errors import ParityError
 from parity.domain.schedule import week_start_of
 from parity.entrypoints.api import asgi
 from parity.entrypoints.api.app import create_app
+from parity.entrypoints.cli.terminal import errors, fail, open_runtime
 from parity.entrypoints.cli.users import add_demo_users
 from parity.entrypoints.security import SecurityConfig
 from parity.entrypoints.security.proxies import uvicorn_proxy_options
@@ -32,27 +33,12 @@ from parity.simulation.engine import Simulation
 from parity.simulation.summary import summarise
 
 console = Console()
-errors = Console(stderr=True)
 # uvloop's event loop and httptools' HTTP parser: cheaper per request on the event loop's
 # side (the bare floor app gained about a tenth; docs/adr/0017-booking-api-speed.md). Both
 # are dependencies, so they are asked for by name: a missing one fails at start, loudly.
 WORKER_START_SECONDS = 60
 SERVER_OPTIONS: dict[str, Any] = {"loop": "uvloop", "http": "httptools", "log_level": "warning"}
 IMPORT_KINDS = ", ".join(COLUMNS)
-
-
-def fail(message: str) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(2)
-
-
-def open_runtime() -> Runtime:
-    try:
-        return build_runtime(Settings.from_env())
-    except ValueError as error:
-        raise fail(str(error)) from None
-    except Exception as error:  # a database that cannot be reached or migrated
-        raise fail(f"cannot open the database: {error}") from None
 
 
 def load_demo(

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from parity.domain.errors import ParityError
-from parity.entrypoints.cli.deployment import fail, open_runtime
-from parity.services.optimize import Horizon, Plan, apply, preview
+from parity.entrypoints.cli.terminal import fail, open_runtime
+from parity.services.optimize import Horizon, Plan, optimize_queue
 
 console = Console()
 
@@ -79,10 +79,16 @@ def optimize(
     """Preview (or --apply) the batch optimizer on the open queue, with its exact bound."""
     window = _horizon(from_, horizon)
     runtime = open_runtime()
-    run = apply if do_apply else preview
     try:
         with console.status("solving"):
-            plan = run(window, runtime.uow(), runtime.clock, runtime.policy, time_limit=time_limit)
+            plan = optimize_queue(
+                window,
+                runtime.uow(),
+                runtime.clock,
+                runtime.policy,
+                apply=do_apply,
+                time_limit=time_limit,
+            )
     except ParityError as error:
         raise fail(f"{error.message} (nothing was changed)") from None
     if as_json:

@@ -13,7 +13,7 @@ from rich.table import Table
 from parity.bootstrap import Runtime
 from parity.domain.corrective import ActionStatus
 from parity.domain.errors import ParityError
-from parity.entrypoints.cli.deployment import fail, open_runtime
+from parity.entrypoints.cli.terminal import fail, open_runtime
 from parity.entrypoints.reports.compliance import (
     evidence_csv,
     evidence_json,

@@ -10,11 +10,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from parity.adapters.rules_files import data_dir, load_region, load_rules
 from parity.domain.errors import ParityError
+from parity.entrypoints.cli.terminal import counted, fail
 from parity.entrypoints.cli.tornado import register as register_tornado
 from parity.entrypoints.reports.scenarios import monthly_csv, summary_csv, to_html
 from parity.simulation.booking_policy import BookingPolicy
@@ -32,16 +32,10 @@ from parity.simulation.validation_deadline import (
 )
 
 console = Console()
-errors = Console(stderr=True)
 scenarios_app = typer.Typer(
     help="Workforce and contract scenarios: staffing, waits and compliance over a contract.",
     no_args_is_help=True,
 )
-
-
-def _fail(message: str) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(2)
 
 
 def _load(names: list[str], overrides: list[str], region: str | None) -> list[Scenario]:
@@ -49,20 +43,10 @@ def _load(names: list[str], overrides: list[str], region: str | None) -> list[Sc
     try:
         loaded = [load_scenario(name, extra) for name in names]
     except ParityError as error:
-        raise _fail(error.message) from None
+        raise fail(error.message) from None
     if len({s.name for s in loaded}) != len(loaded):
-        raise _fail("each scenario may appear once")
+        raise fail("each scenario may appear once")
     return loaded
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]replications[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-    )
 
 
 @scenarios_app.command("compare")
@@ -104,7 +88,7 @@ def compare(
     settings = RunSettings(years, scale, warmup, min_per_site)
     jobs = plan_jobs(scenarios, runs, seed)
     started = time.perf_counter()
-    with _progress() as progress:
+    with counted("replications") as progress:
         task = progress.add_task("runs", total=len(jobs))
 
         def tick(done: int) -> None:
@@ -119,7 +103,7 @@ def compare(
                         jobs, settings, batch_size=batch_size, client=client, progress=tick
                     )
         except ParityError as error:
-            raise _fail(error.message) from None
+            raise fail(error.message) from None
     found = outcomes(scenarios, results)
     seconds = time.perf_counter() - started
     where = scheduler or (f"{workers} local Dask workers" if workers else "in process")

@@ -11,11 +11,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from parity.adapters.rules_files import load_region, load_rules
 from parity.domain.errors import ParityError
+from parity.entrypoints.cli.terminal import counted, errors
 from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.break_even import break_even
 from parity.simulation.ipc_hour import weekday_holidays_per_year
@@ -25,7 +25,6 @@ from parity.simulation.scenarios import Scenario, load_scenario
 from parity.simulation.tornado import Bar, bars, estimates, robustness, variants
 
 console = Console()
-errors = Console(stderr=True)
 
 
 def tornado(
@@ -82,13 +81,7 @@ def _run(
     scheduler: str | None,
 ) -> list[ReplicationResult]:
     jobs = plan_jobs(scenarios, runs, seed)
-    with Progress(
-        TextColumn("[bold]tornado[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-    ) as progress:
+    with counted("tornado") as progress:
         task = progress.add_task("runs", total=len(jobs))
 
         def tick(done: int) -> None:

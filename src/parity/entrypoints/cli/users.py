@@ -13,33 +13,18 @@ from rich.console import Console
 from rich.table import Table
 
 from parity.adapters.passwords import Argon2Passwords, refuse_weak
-from parity.bootstrap import Runtime, build_runtime
-from parity.config import Settings
+from parity.bootstrap import Runtime
 from parity.domain.errors import ParityError
 from parity.domain.users import Role, User
+from parity.entrypoints.cli.terminal import fail, open_runtime
 from parity.entrypoints.security.context import AUDIENCE, ISSUER, SecurityConfig
 from parity.entrypoints.security.tokens import LocalTokens
 from parity.services import users
 
 console = Console()
-errors = Console(stderr=True)
 app = typer.Typer(help="Local accounts: add, list, and issue a token.", no_args_is_help=True)
 PASSWORD_ENV = "PARITY_USER_PASSWORD"
 DEMO_PASSWORD_ENV = "PARITY_DEMO_PASSWORD"
-
-
-def _fail(message: str) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(2)
-
-
-def _runtime() -> Runtime:
-    try:
-        return build_runtime(Settings.from_env())
-    except ValueError as error:
-        raise _fail(str(error)) from None
-    except Exception as error:  # a database that cannot be reached or migrated
-        raise _fail(f"cannot open the database: {error}") from None
 
 
 def _password(password_file: Path | None) -> str:
@@ -66,14 +51,14 @@ def add(
 ) -> None:
     """Add a local user; the password is asked for (hidden) unless PARITY_USER_PASSWORD or
     --password-file gives it."""
-    runtime = _runtime()
+    runtime = open_runtime()
     cmd = users.AddUser(
         username, role, _password(password_file), member, clinician, tuple(clinic or ())
     )
     try:
         added = users.add_user(cmd, runtime.uow(), runtime.clock, Argon2Passwords(), refuse_weak)
     except ParityError as error:
-        raise _fail(error.message) from None
+        raise fail(error.message) from None
     console.print(f"added {added.role} user [bold]{added.username}[/]")
 
 
@@ -88,7 +73,7 @@ def _links(user: User) -> str:
 def list_all() -> None:
     """Every user with role and links (never a password or hash)."""
     table = Table("user", "role", "links", "active", "created")
-    for user in users.list_users(_runtime().uow()):
+    for user in users.list_users(open_runtime().uow()):
         created = user.created_at.strftime("%Y-%m-%d %H:%M")
         table.add_row(user.username, user.role.value, _links(user), str(user.active), created)
     console.print(table)
@@ -105,11 +90,11 @@ def token_for(runtime: Runtime, username: str) -> str:
 @app.command("token")
 def token(username: Annotated[str, typer.Argument(help="an existing user")]) -> None:
     """Print a bearer token for USER (scripts and benchmarks): `-H "Authorization: Bearer …"`."""
-    runtime = _runtime()
+    runtime = open_runtime()
     try:
         print(token_for(runtime, username))
     except (ParityError, ValueError) as error:
-        raise _fail(getattr(error, "message", str(error))) from None
+        raise fail(getattr(error, "message", str(error))) from None
 
 
 # -- the demo's accounts -------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from parity.domain.errors import ParityError
 from parity.domain.messages import Message
 from parity.domain.waitlist import Preferences
 from parity.domain.workforce import Modality
-from parity.entrypoints.cli.deployment import fail, open_runtime
+from parity.entrypoints.cli.terminal import fail, open_runtime
 from parity.entrypoints.security.context import SecurityConfig
 from parity.services.notifications import send_due
 from parity.services.waitlist import JoinWaitlist, join_waitlist, leave_waitlist, ranked_waitlist

@@ -180,32 +180,23 @@ def _rgba(colour: str, alpha: float) -> str:
 
 
 def fan(key: str, title: str, series: Sequence[Series], axis: str) -> Chart:
-    """Each scenario's mean line over its shaded 90 % band of runs."""
+    """Each scenario's mean line over its shaded 90 % band of runs: the band's upper edge,
+    then its lower edge filled up to it (`tonexty`), both unlabelled and silent on hover."""
     figure = go.Figure()
     for colour, one in zip(SERIES * 4, series, strict=False):
-        edge = {"width": 0}
-        figure.add_trace(
-            go.Scatter(
-                x=one.months,
-                y=one.high,
-                mode="lines",
-                line=edge,
-                showlegend=False,
-                hoverinfo="skip",
+        shade = {"fill": "tonexty", "fillcolor": _rgba(colour, 0.16)}
+        for values, filled in ((one.high, {}), (one.low, shade)):
+            figure.add_trace(
+                go.Scatter(
+                    x=one.months,
+                    y=values,
+                    mode="lines",
+                    line={"width": 0},
+                    showlegend=False,
+                    hoverinfo="skip",
+                    **filled,
+                )
             )
-        )
-        figure.add_trace(
-            go.Scatter(
-                x=one.months,
-                y=one.low,
-                mode="lines",
-                line=edge,
-                fill="tonexty",
-                fillcolor=_rgba(colour, 0.16),
-                showlegend=False,
-                hoverinfo="skip",
-            )
-        )
         figure.add_trace(
             go.Scatter(
                 x=one.months, y=one.mean, name=one.scenario, line={"color": colour, "width": 3}

@@ -46,22 +46,25 @@ def _is_int(annotation: Any) -> bool:
 
 def shape_of(route: APIRoute) -> QueryShape:
     numbers, texts = set(), set()
-    for field in route.dependant.path_params:
+    for field in _declared(route, "path_params"):
         annotation = field.field_info.annotation
         if _is_int(annotation) or field.alias in NUMERIC:
             numbers.add(field.alias)
         elif field.alias.endswith("_id"):
             texts.add(field.alias)
-    single = {f.alias for f in _query_fields(route) if not _is_list(f.field_info.annotation)}
+    queries = _declared(route, "query_params")
+    single = {f.alias for f in queries if not _is_list(f.field_info.annotation)}
     return QueryShape(frozenset(numbers), frozenset(texts), frozenset(single))
 
 
-def _query_fields(route: APIRoute) -> list[Any]:
+def _declared(route: APIRoute, kind: str) -> list[Any]:
+    """The route's parameters of one kind (path or query), its dependencies' included: a
+    page's posted-form dependency may read the path ids."""
     params: list[Any] = []
     pending = [route.dependant]
     while pending:
         dependant = pending.pop()
-        params.extend(dependant.query_params)
+        params.extend(getattr(dependant, kind))
         pending.extend(dependant.dependencies)
     return params
 

@@ -8,20 +8,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from parity.domain import ids
 from parity.domain.care import Appointment
 from parity.domain.errors import ParityError
 from parity.domain.schedule import AvailabilityException, ExceptionKind
-from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.api.context import ApiContext
 from parity.entrypoints.web import forms
 from parity.entrypoints.web.formatting import Formats
 from parity.entrypoints.web.forms import Field
-from parity.entrypoints.web.page import Seen, act, formats, refusal
+from parity.entrypoints.web.page import formats, refusal
 from parity.entrypoints.web.routing import PageRoute
-from parity.entrypoints.web.week import again, week_of, week_page
+from parity.entrypoints.web.week import WeekForm, week_page
 from parity.services.absences import (
     AbsenceChange,
     Rebooking,
@@ -77,10 +77,7 @@ class AbsenceForm:
 
 @router.post("/clinicians/{clinician_id}/pto")
 def absence(
-    clinician_id: str,
-    request: Request,
-    context: Context,
-    seen: Seen,
+    post: WeekForm,
     start: Field = "",
     end: Field = "",
     reason: Field = "",
@@ -88,16 +85,14 @@ def absence(
     absence: Field = "",
     remove: Field = "",
     confirmed: Field = "",
-    week: Field = "",
 ) -> Response:
     """Record, change (`absence` names it) or remove (`remove`) PTO or admin time. Over
     booked visits and without `confirmed`, the page lists them and asks first."""
+    context, clinician_id = post.context, post.clinician_id
     given = AbsenceForm(clinician_id, start, end, reason, kind, absence)
     form = "absences" if absence else "pto"
-    page = again(request, context, seen, clinician_id, week_of(week))
-    back = seen.link(f"/app/clinicians/{clinician_id}/week", week=week)
     if remove:
-        return act(request, form, _removal(given, context), page, back, {})
+        return post.act(form, _removal(given, context))
     try:
         laid = given.laid(context)
         at_risk = (
@@ -106,12 +101,12 @@ def absence(
             else visits_under(clinician_id, laid.start, laid.end, context.uow_factory())
         )
     except ParityError as error:
-        return page([refusal(error, form)], error.http_status, given.values())
+        return post.again([refusal(error, form)], error.http_status, given.values())
     if at_risk:
         pending = PendingAbsence(given.values(), at_risk)
-        when = week_of(week)
-        return week_page(request, context, seen, clinician_id, when, extra={"pending": pending})
-    return act(request, form, _laying(given, laid, context), page, back, given.values())
+        extra = {"pending": pending}
+        return week_page(post.request, context, post.seen, clinician_id, post.when, extra=extra)
+    return post.act(form, _laying(given, laid, context), given.values())
 
 
 def _laying(

@@ -4,11 +4,11 @@ the member declined, document a clinical exception, or refer it out of network."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from parity.domain import ids
@@ -22,7 +22,16 @@ from parity.entrypoints.security.scope import Scope
 from parity.entrypoints.web import forms
 from parity.entrypoints.web.formatting import short_citation
 from parity.entrypoints.web.forms import Field
-from parity.entrypoints.web.page import Notice, PageFor, Values, act, formats, redirect, render
+from parity.entrypoints.web.page import (
+    Notice,
+    PageFor,
+    Posted,
+    Values,
+    act,
+    formats,
+    redirect,
+    render,
+)
 from parity.entrypoints.web.routing import PageRoute
 from parity.services import page_queries, queries
 from parity.services.booking import BookRequest, Proposal, book_request, find_proposals
@@ -83,26 +92,37 @@ def request_page(
     return render(request, context, "request.html.j2", page, status=status, notices=notices)
 
 
-def _again(request: Request, context: ApiContext, scope: MemberScope, request_id: int) -> PageFor:
-    def page(notices: list[Notice], status: int, values: Values) -> Response:
-        return request_page(request, context, scope, request_id, notices, status, values)
+@dataclass(frozen=True)
+class CarePost(Posted):
+    """A form posted from a care request's page; the request must be the caller's."""
 
-    return page
+    scope: MemberScope
+    request_id: int
+
+    def again(self, notices: list[Notice], status: int, values: Values) -> Response:
+        return request_page(
+            self.request, self.context, self.scope, self.request_id, notices, status, values
+        )
+
+    @property
+    def back(self) -> str:
+        return f"/app/requests/{self.request_id}"
+
+    def mine(self, slot: str | None = None) -> int:
+        """Check the request (and the slot, when one is named) are the caller's to act on:
+        `NotFound` otherwise (docs/adr/0012). Returns the slot's id (0 when none)."""
+        uow = self.context.uow_factory
+        queries.care_request(uow(), self.scope, self.request_id)
+        if slot is None:
+            return 0
+        return queries.bookable_slot(uow(), self.scope, slot_field(slot)).id
 
 
-def _on_request_page(
-    request: Request,
-    context: ApiContext,
-    scope: MemberScope,
-    request_id: int,
-    form: str,
-    action: Callable[[], str],
-    values: Values,
-) -> Response:
-    """Run a form's `action` from a request's page: back to the page with its message, or
-    the page again with the refusal beside the form and what was typed kept."""
-    again = _again(request, context, scope, request_id)
-    return act(request, form, action, again, f"/app/requests/{request_id}", values)
+async def _care_post(request_id: int, request: Request, context: Context, scope: Scope) -> CarePost:
+    return CarePost(request, context, scope, request_id)
+
+
+CareForm = Annotated[CarePost, Depends(_care_post)]
 
 
 @router.get("/requests")
@@ -136,15 +156,6 @@ def slot_field(value: str) -> int:
     return ids.number(value, "slot")
 
 
-def _mine(context: ApiContext, scope: MemberScope, request_id: int, slot: str | None = None) -> int:
-    """Check the request (and the slot, when one is named) are the caller's to act on:
-    `NotFound` otherwise (docs/adr/0012). Returns the slot's id (0 when none)."""
-    queries.care_request(context.uow_factory(), scope, request_id)
-    if slot is None:
-        return 0
-    return queries.bookable_slot(context.uow_factory(), scope, slot_field(slot)).id
-
-
 def channel_field(value: str) -> Channel:
     """How the member was reached or answered: phone, portal, sms, email, in-person, letter."""
     try:
@@ -155,46 +166,36 @@ def channel_field(value: str) -> Channel:
 
 
 @router.post("/requests/{request_id}/book")
-def book(
-    request_id: int,
-    request: Request,
-    context: Context,
-    scope: Scope,
-    slot: Field = "",
-    channel: Field = "",
-) -> Response:
+def book(post: CareForm, slot: Field = "", channel: Field = "") -> Response:
+    context = post.context
+
     def action() -> str:
         # Booked by the scheduler on the phone with the member: recorded under their name.
-        who = signed_in(request).subject
-        chosen = _mine(context, scope, request_id, slot)
-        cmd = BookRequest(request_id, chosen, who, channel_field(channel or "phone"))
+        who = signed_in(post.request).subject
+        chosen = post.mine(slot)
+        cmd = BookRequest(post.request_id, chosen, who, channel_field(channel or "phone"))
         decision = book_request(cmd, context.uow_factory(), context.clock, context.policy)
-        return booked_text(decision, context, scope)
+        return booked_text(decision, context, post.scope)
 
-    return _on_request_page(request, context, scope, request_id, "book", action, {"slot": slot})
+    return post.act("book", action, {"slot": slot})
 
 
 @router.post("/requests/{request_id}/decline")
 def record_declined(
-    request_id: int,
-    request: Request,
-    context: Context,
-    scope: Scope,
-    slot: Field = "",
-    channel: Field = "",
-    note: Field = "",
+    post: CareForm, slot: Field = "", channel: Field = "", note: Field = ""
 ) -> Response:
     """The member was offered this slot and said no: the offer (by the signed-in scheduler,
     through `channel`) and the refusal (with its contact note) are kept as evidence; a
     timely one counts as compliant (28 CCR §1300.67.2.2(c)(5))."""
+    context = post.context
 
     def action() -> str:
-        who = signed_in(request).subject
+        who = signed_in(post.request).subject
         via = channel_field(channel)
         if not note.strip():
             raise InvalidInput("a refusal recorded by staff needs a contact note")
         made = make_offer(
-            MakeOffer(request_id, _mine(context, scope, request_id, slot), who, via),
+            MakeOffer(post.request_id, post.mine(slot), who, via),
             context.uow_factory(),
             context.clock,
             context.policy,
@@ -204,61 +205,50 @@ def record_declined(
         kind = "timely offer: the request counts as compliant" if made.timely else "late offer"
         return f"Recorded offer #{made.id} as declined ({via}, recorded by {who}; {kind}); the slot is free again."
 
-    values = {"slot": slot, "channel": channel, "note": note}
-    return _on_request_page(request, context, scope, request_id, "offer", action, values)
+    return post.act("offer", action, {"slot": slot, "channel": channel, "note": note})
 
 
 @router.post("/requests/{request_id}/offers/{offer_id}")
 def answer_pending(
-    request_id: int,
-    offer_id: int,
-    request: Request,
-    context: Context,
-    scope: Scope,
-    answer: Field = "",
-    channel: Field = "",
-    note: Field = "",
+    offer_id: int, post: CareForm, answer: Field = "", channel: Field = "", note: Field = ""
 ) -> Response:
+    context = post.context
+
     def action() -> str:
         if answer not in ("accept", "decline"):
             raise InvalidInput("answer must be accept or decline")
-        who = signed_in(request).subject
-        _, care = queries.offer(context.uow_factory(), scope, offer_id)
-        if care.id != request_id:  # an offer is answered only through its own request
-            raise NotFound(f"offer {offer_id} of request {request_id} not found")
+        who = signed_in(post.request).subject
+        _, care = queries.offer(context.uow_factory(), post.scope, offer_id)
+        if care.id != post.request_id:  # an offer is answered only through its own request
+            raise NotFound(f"offer {offer_id} of request {post.request_id} not found")
         cmd = AnswerOffer(
             offer_id, answer == "accept", who, channel_field(channel), note, by_staff=True
         )
         answered = answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
         if isinstance(answered, Decision):
-            return booked_text(answered, context, scope)
+            return booked_text(answered, context, post.scope)
         return (
             f"Offer #{offer_id} recorded as declined (recorded by {who}); the slot is free again."
         )
 
-    return _on_request_page(request, context, scope, request_id, "offer", action, {})
+    return post.act("offer", action)
 
 
 @router.post("/requests/{request_id}/exception")
 def clinical_exception(
-    request_id: int,
-    request: Request,
-    context: Context,
-    scope: Scope,
-    reason: Field = "",
-    extended_deadline: Field = "",
-    from_week: Field = "",
+    post: CareForm, reason: Field = "", extended_deadline: Field = "", from_week: Field = ""
 ) -> Response:
     """28 CCR §1300.67.2.2(c)(5)(G): the signed-in treating or referring clinician notes
     that a longer wait will not harm the member; who (from the session), when (the server)
     and why are kept. After the legal deadline it is kept as a late determination."""
+    context = post.context
     tz = context.policy.rules.timezone
 
     def action() -> str:
-        _mine(context, scope, request_id)
+        post.mine()
         cmd = RecordClinicalException(
-            request_id,
-            signed_in(request),
+            post.request_id,
+            signed_in(post.request),
             forms.text(reason, "reason"),
             forms.end_of_day(extended_deadline, "extended deadline", tz),
         )
@@ -274,8 +264,8 @@ def clinical_exception(
     if from_week:
         # From the clinician's to-do list: back to their week, the message riding along.
         week = f"/app/clinicians/{ids.text_id(from_week, 'clinician')}/week"
-        return act(request, "exception", action, _back_to(week), week, values)
-    return _on_request_page(request, context, scope, request_id, "exception", action, values)
+        return act(post.request, "exception", action, _back_to(week), week, values)
+    return post.act("exception", action, values)
 
 
 def _back_to(url: str) -> PageFor:
@@ -286,17 +276,14 @@ def _back_to(url: str) -> PageFor:
 
 
 @router.post("/requests/{request_id}/refer")
-def refer(
-    request_id: int, request: Request, context: Context, scope: Scope, reason: Field = ""
-) -> Response:
+def refer(post: CareForm, reason: Field = "") -> Response:
     """SB 855: when the network cannot offer timely care, out-of-network care at in-network
     cost sharing; never a silent late booking."""
 
     def action() -> str:
-        _mine(context, scope, request_id)
-        cmd = ReferOutOfNetwork(request_id, forms.text(reason, "reason for the referral"))
-        referral = refer_out_of_network(cmd, context.uow_factory(), context.clock)
+        post.mine()
+        cmd = ReferOutOfNetwork(post.request_id, forms.text(reason, "reason for the referral"))
+        referral = refer_out_of_network(cmd, post.context.uow_factory(), post.context.clock)
         return f"Referred out of network (referral #{referral.id}) at in-network cost sharing."
 
-    values = {"reason": reason}
-    return _on_request_page(request, context, scope, request_id, "refer", action, values)
+    return post.act("refer", action, {"reason": reason})

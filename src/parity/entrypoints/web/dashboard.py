@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from parity.domain.errors import InvalidInput, ParityError
 from parity.domain.metrics import EvidenceRow
 from parity.domain.schedule import week_start_of
+from parity.domain.standards import AccessStandard
 from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.reports import charts
 from parity.entrypoints.security.scope import caller_scope
@@ -64,13 +65,16 @@ def report_for(
 
 @dataclass(frozen=True)
 class StandardLine:
-    name: str
-    title: str
-    limit: str
-    citation: str
+    """A standard's row: its figures against its class's monitoring threshold."""
+
+    standard: AccessStandard
     threshold: float
-    in_hours: bool
     figures: dict[str, Any]
+
+    @property
+    def in_hours(self) -> bool:
+        """Waits under an hours (or minutes) limit read in hours, the rest in business days."""
+        return self.standard.limit_business_days is None
 
 
 def standard_lines(report: ComplianceReport, context: ApiContext) -> list[StandardLine]:
@@ -78,19 +82,8 @@ def standard_lines(report: ComplianceReport, context: ApiContext) -> list[Standa
     lines = []
     for metric in report.breakdowns["by_standard"]:
         standard = rules.standard(metric["key"][0])
-        urgent = standard.urgency.value == "urgent"
-        threshold = rules.urgent_threshold if urgent else rules.non_urgent_threshold
-        lines.append(
-            StandardLine(
-                standard.name,
-                standard.title,
-                standard.limit_text,
-                standard.citation,
-                threshold,
-                standard.limit_business_days is None,
-                metric,
-            )
-        )
+        threshold = rules.threshold(standard.urgency.value)
+        lines.append(StandardLine(standard=standard, threshold=threshold, figures=metric))
     return lines
 
 
@@ -107,11 +100,10 @@ class ClinicLine:
 
 def clinic_lines(report: ComplianceReport, context: ApiContext) -> list[ClinicLine]:
     """Clinic × class rows, worst first (rows with nothing decided last)."""
-    rules = context.policy.rules
     lines = []
     for metric in report.breakdowns["by_clinic_class"]:
         clinic, cls = metric["key"]
-        threshold = rules.urgent_threshold if cls == "urgent" else rules.non_urgent_threshold
+        threshold = context.policy.rules.threshold(cls)
         share = metric["share_within_standard"]
         below = share is not None and share < threshold
         lines.append(ClinicLine(clinic, cls, threshold, below, metric))

@@ -8,6 +8,7 @@ checks are the ones that count.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 from enum import Enum
 from typing import Annotated, TypeVar
@@ -62,19 +63,18 @@ def end_of_day(value: str, label: str, tz: ZoneInfo) -> datetime:
 
 
 def whole(value: str, label: str, low: int, high: int) -> int:
-    try:
-        number = int(text(value, label))
-    except ValueError:
-        raise InvalidInput(f"{label} must be a whole number, got {value!r}") from None
-    return _within(number, label, low, high)
+    return _within(_parsed(int, "a whole number", value, label), label, low, high)
 
 
 def decimal(value: str, label: str, low: float, high: float) -> float:
+    return _within(_parsed(float, "a number", value, label), label, low, high)
+
+
+def _parsed(kind: Callable[[str], N], what: str, value: str, label: str) -> N:
     try:
-        number = float(text(value, label))
+        return kind(text(value, label))
     except ValueError:
-        raise InvalidInput(f"{label} must be a number, got {value!r}") from None
-    return _within(number, label, low, high)
+        raise InvalidInput(f"{label} must be {what}, got {value!r}") from None
 
 
 def _within(number: N, label: str, low: N, high: N) -> N:

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from parity.domain.errors import InvalidInput, InvalidTransition, NotFound, ParityError
 from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.reports import charts
+from parity.entrypoints.reports.scenarios import FANS
 from parity.entrypoints.web import comparisons, forms
 from parity.entrypoints.web.forms import Field, Fields
 from parity.entrypoints.web.page import Notice, refusal, render, wants_fragment
@@ -102,7 +103,7 @@ def lab_of(request: Request) -> Lab:
 
 
 def lab_charts(comparison: comparisons.Comparison) -> list[charts.Chart]:
-    titles = {key: (title, axis) for key, title, axis in comparisons.FANS}
+    titles = {key: (title, axis) for key, title, axis in FANS}
     return [
         charts.fan(key, titles[key][0], series, titles[key][1])
         for key, series in comparison.series.items()

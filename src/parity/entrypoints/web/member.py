@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from parity.domain import ids
@@ -30,7 +30,7 @@ from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web import forms
 from parity.entrypoints.web.care import Offerable, booked_text, offerable
 from parity.entrypoints.web.forms import Field, Fields
-from parity.entrypoints.web.page import Notice, PageFor, Seen, Values, Viewer, act, formats, render
+from parity.entrypoints.web.page import Notice, Posted, Seen, Values, Viewer, formats, render
 from parity.entrypoints.web.routing import PageRoute
 from parity.services import queries
 from parity.services.booking import BookRequest, book_request
@@ -122,11 +122,32 @@ def my_care(
     return member_page(request, context, seen)
 
 
-def _again(request: Request, context: ApiContext, seen: Viewer) -> PageFor:
-    def page(notices: list[Notice], status: int, values: Values) -> Response:
-        return member_page(request, context, seen, notices, status, values)
+@dataclass(frozen=True)
+class MemberPost(Posted):
+    """A form posted from the member's own page; every action is checked to be theirs."""
 
-    return page
+    seen: Viewer
+
+    def again(self, notices: list[Notice], status: int, values: Values) -> Response:
+        return member_page(self.request, self.context, self.seen, notices, status, values)
+
+    @property
+    def back(self) -> str:
+        return self.seen.link("/app/me")
+
+    @property
+    def scope(self) -> MemberScope:
+        return caller_scope(self.request)
+
+    def member(self) -> Member:
+        return _member(self.context, self.scope, self.seen)
+
+
+async def _member_post(request: Request, context: Context, seen: Seen) -> MemberPost:
+    return MemberPost(request, context, seen)
+
+
+MemberForm = Annotated[MemberPost, Depends(_member_post)]
 
 
 def _prior(context: ApiContext, scope: MemberScope, member: Member, text: str) -> queries.Visit:
@@ -167,9 +188,7 @@ def care_asked(
 
 @router.post("/me/requests")
 def request_care(
-    request: Request,
-    context: Context,
-    seen: Seen,
+    post: MemberForm,
     visit: Field = "",
     provider_class: Field = "",
     language: Field = "",
@@ -182,50 +201,42 @@ def request_care(
         "language": language,
         "prior": prior,
     }
+    context = post.context
 
     def action() -> str:
-        scope = caller_scope(request)
-        member = _member(context, scope, seen)
-        cmd = care_asked(context, scope, member, values, modality)
+        cmd = care_asked(context, post.scope, post.member(), values, modality)
         opened = open_request(cmd, context.uow_factory(), context.clock, context.policy)
         due = formats(context).when(opened.deadline)
         return f"Request #{opened.id} made: by law you must be offered a visit by {due}. Its times are listed on this page under “Times for my … request”."
 
-    return act(
-        request, "request", action, _again(request, context, seen), seen.link("/app/me"), values
-    )
-
-
-def _own_request(context: ApiContext, scope: MemberScope, seen: Viewer, request_id: int) -> None:
-    care = queries.care_request(context.uow_factory(), scope, request_id)
-    if care.member_id != _member(context, scope, seen).id:
-        raise InvalidInput(f"request #{request_id} is not yours")
+    return post.act("request", action, values)
 
 
 @router.post("/me/requests/{request_id}/book")
-def book_time(
-    request_id: int, request: Request, context: Context, seen: Seen, slot: Field = ""
-) -> Response:
+def book_time(request_id: int, post: MemberForm, slot: Field = "") -> Response:
+    context = post.context
+
     def action() -> str:
-        scope = caller_scope(request)
-        _own_request(context, scope, seen, request_id)
+        care = queries.care_request(context.uow_factory(), post.scope, request_id)
+        if care.member_id != post.member().id:
+            raise InvalidInput(f"request #{request_id} is not yours")
         # The member's own acceptance, through the portal, under their signed-in name.
-        who = signed_in(request).subject
+        who = signed_in(post.request).subject
         cmd = BookRequest(request_id, ids.number(slot, "time"), who, Channel.PORTAL)
         decision = book_request(cmd, context.uow_factory(), context.clock, context.policy)
-        return booked_text(decision, context, scope)
+        return booked_text(decision, context, post.scope)
 
-    return act(request, "book", action, _again(request, context, seen), seen.link("/app/me"), {})
+    return post.act("book", action)
 
 
 @router.post("/me/appointments/{appointment_id}/cancel")
-def cancel(appointment_id: int, request: Request, context: Context, seen: Seen) -> Response:
+def cancel(appointment_id: int, post: MemberForm) -> Response:
     """A member's cancellation closes the request (and is compliant; they may ask again)."""
+    context = post.context
 
     def action() -> str:
-        scope = caller_scope(request)
-        visit = queries.visit(context.uow_factory(), scope, appointment_id)
-        if visit.appointment.member_id != _member(context, scope, seen).id:
+        visit = queries.visit(context.uow_factory(), post.scope, appointment_id)
+        if visit.appointment.member_id != post.member().id:
             raise InvalidInput(f"appointment #{appointment_id} is not yours")
         cmd = CancelAppointment(
             appointment_id, CancelledBy.MEMBER, "cancelled by the member online"
@@ -233,24 +244,24 @@ def cancel(appointment_id: int, request: Request, context: Context, seen: Seen) 
         cancelled = cancel_appointment(cmd, context.uow_factory(), context.clock, context.policy)
         return f"Cancelled your visit of {formats(context).when(cancelled.start)}."
 
-    return act(request, "cancel", action, _again(request, context, seen), seen.link("/app/me"), {})
+    return post.act("cancel", action)
 
 
 @router.post("/me/offers/{offer_id}")
-def answer_my_offer(
-    offer_id: int, request: Request, context: Context, seen: Seen, answer: Field = ""
-) -> Response:
+def answer_my_offer(offer_id: int, post: MemberForm, answer: Field = "") -> Response:
+    context = post.context
+
     def action() -> str:
-        scope = caller_scope(request)
-        offer, care = queries.offer(context.uow_factory(), scope, offer_id)
-        if care.member_id != _member(context, scope, seen).id:
+        offer, care = queries.offer(context.uow_factory(), post.scope, offer_id)
+        if care.member_id != post.member().id:
             raise InvalidInput(f"offer #{offer_id} is not yours")
         if answer not in ("accept", "decline"):
             raise InvalidInput("answer must be accept or decline")
-        cmd = AnswerOffer(offer.id, answer == "accept", signed_in(request).subject, Channel.PORTAL)
+        who = signed_in(post.request).subject
+        cmd = AnswerOffer(offer.id, answer == "accept", who, Channel.PORTAL)
         answered = answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
         if isinstance(answered, Decision):
-            return booked_text(answered, context, scope)
+            return booked_text(answered, context, post.scope)
         return f"You declined the offer of {formats(context).when(offer.slot_start)}."
 
-    return act(request, "offer", action, _again(request, context, seen), seen.link("/app/me"), {})
+    return post.act("offer", action)

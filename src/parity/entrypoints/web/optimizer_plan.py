@@ -84,5 +84,9 @@ def optimizer_plan(
 ) -> OptimizerPlan:
     """Preview (or, with `apply`, book and refer in one transaction) the optimizer's plan
     for the open queue from `start`."""
-    run = optimize.apply if apply else optimize.preview
-    return _plan(run(optimize.Horizon(start), uow, clock, policy, time_limit=TIME_LIMIT_SECONDS))
+    horizon = optimize.Horizon(start)
+    return _plan(
+        optimize.optimize_queue(
+            horizon, uow, clock, policy, apply=apply, time_limit=TIME_LIMIT_SECONDS
+        )
+    )

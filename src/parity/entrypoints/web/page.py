@@ -11,6 +11,7 @@ its notice in a short-lived cookie.
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any
@@ -287,3 +288,25 @@ def act(
     if wants_fragment(request):
         return page([notice], 200, {})
     return redirect(back, notice)
+
+
+@dataclass(frozen=True)
+class Posted(ABC):
+    """A form posted from a page, and how that page answers it: `act` runs the action;
+    a refusal shows the page `again` (the message beside the form, what was typed kept),
+    success goes `back` to it. Each page with forms says how, in a subclass read from the
+    post by a FastAPI dependency (`async`, so it is not handed to a worker thread:
+    docs/adr/0017-booking-api-speed.md)."""
+
+    request: Request
+    context: ApiContext
+
+    def act(self, form: str, action: Callable[[], str], values: Values | None = None) -> Response:
+        return act(self.request, form, action, self.again, self.back, values or {})
+
+    @abstractmethod
+    def again(self, notices: list[Notice], status: int, values: Values) -> Response: ...
+
+    @property
+    @abstractmethod
+    def back(self) -> str: ...

@@ -4,10 +4,11 @@ finding's trend since (28 CCR §1300.67.2.2(d))."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from parity.domain.corrective import ActionStatus
@@ -16,7 +17,7 @@ from parity.entrypoints.web import forms
 from parity.entrypoints.web.dashboard import chosen_window, report_for
 from parity.entrypoints.web.formatting import Formats
 from parity.entrypoints.web.forms import Field
-from parity.entrypoints.web.page import Notice, PageFor, Values, act, formats, render
+from parity.entrypoints.web.page import Notice, Posted, Values, formats, render
 from parity.entrypoints.web.routing import PageRoute
 from parity.services import queries
 from parity.services.compliance_report import ComplianceReport
@@ -82,13 +83,6 @@ def violations_link(clinic_id: str, period: str) -> str:
     return f"/app/dashboard?{dates}&clinic={clinic_id}#frag_violations"
 
 
-def _again(request: Request, context: ApiContext, start: str, end: str) -> PageFor:
-    def page(notices: list[Notice], status: int, values: Values) -> Response:
-        return plan_page(request, context, _day(start), _day(end), notices, status, values)
-
-    return page
-
-
 def _day(text: str) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
@@ -96,32 +90,53 @@ def _day(text: str) -> date | None:
         return None
 
 
-def _back(start: str, end: str) -> str:
-    kept = "&".join(f"{k}={v}" for k, v in (("from", start), ("to", end)) if _day(v))
-    return "/app/plan" + (f"?{kept}" if kept else "")
-
-
 @router.get("/plan")
 def plan(request: Request, context: Context, start: Day = None, end: Until = None) -> HTMLResponse:
     return plan_page(request, context, start, end)
 
 
-def _posted_report(context: ApiContext, start: str, end: str) -> tuple[Period, ComplianceReport]:
-    """The window a plan form posted (the plan's default when left empty) and its report."""
-    fallback = plan_window(formats(context))
-    window = chosen_window(
-        forms.optional_day(start, "from"), forms.optional_day(end, "to"), fallback
-    )
-    report, _ = report_for(context, window.start, window.end)
-    return window, report
+@dataclass(frozen=True)
+class PlanPost(Posted):
+    """A form posted from the plan: the window (`from`, `to`) it showed rides along, so the
+    page comes back on the same months."""
+
+    start: str
+    end: str
+
+    def again(self, notices: list[Notice], status: int, values: Values) -> Response:
+        start, end = _day(self.start), _day(self.end)
+        return plan_page(self.request, self.context, start, end, notices, status, values)
+
+    @property
+    def back(self) -> str:
+        kept = "&".join(f"{k}={v}" for k, v in (("from", self.start), ("to", self.end)) if _day(v))
+        return "/app/plan" + (f"?{kept}" if kept else "")
+
+    def report(self) -> tuple[Period, ComplianceReport]:
+        """The posted window (the plan's default when left empty) and its report."""
+        fallback = plan_window(formats(self.context))
+        start = forms.optional_day(self.start, "from")
+        window = chosen_window(start, forms.optional_day(self.end, "to"), fallback)
+        report, _ = report_for(self.context, window.start, window.end)
+        return window, report
+
+
+async def _plan_post(
+    request: Request, context: Context, start: Field = "", end: Field = ""
+) -> PlanPost:
+    return PlanPost(request, context, start, end)
+
+
+PlanForm = Annotated[PlanPost, Depends(_plan_post)]
 
 
 @router.post("/plan/detect")
-def detect(request: Request, context: Context, start: Field = "", end: Field = "") -> Response:
+def detect(post: PlanForm) -> Response:
     """Open a finding for every clinic × class × month of the window below the threshold."""
+    context = post.context
 
     def action() -> str:
-        _, report = _posted_report(context, start, end)
+        _, report = post.report()
         findings = detect_findings(
             report.survey, context.uow_factory(), context.policy, context.clock
         )
@@ -129,21 +144,12 @@ def detect(request: Request, context: Context, start: Field = "", end: Field = "
             return "No new finding: every network survey rate with enough provider answers met the threshold, or is already on file."
         return f"{len(findings)} new finding{'s' * (len(findings) != 1)} opened."
 
-    return act(
-        request, "detect", action, _again(request, context, start, end), _back(start, end), {}
-    )
+    return post.act("detect", action)
 
 
 @router.post("/plan/findings/{finding_id}/actions")
 def new_action(
-    finding_id: int,
-    request: Request,
-    context: Context,
-    description: Field = "",
-    owner: Field = "",
-    due: Field = "",
-    start: Field = "",
-    end: Field = "",
+    finding_id: int, post: PlanForm, description: Field = "", owner: Field = "", due: Field = ""
 ) -> Response:
     def action() -> str:
         cmd = AddAction(
@@ -152,46 +158,33 @@ def new_action(
             forms.text(owner, "owner"),
             forms.day(due, "due date"),
         )
-        made = add_action(cmd, context.uow_factory(), context.clock)
-        return f"Action #{made.id} added for {made.owner}, due {formats(context).day(made.due)}."
+        made = add_action(cmd, post.context.uow_factory(), post.context.clock)
+        return (
+            f"Action #{made.id} added for {made.owner}, due {formats(post.context).day(made.due)}."
+        )
 
     values = {"finding": str(finding_id), "description": description, "owner": owner, "due": due}
-    page = _again(request, context, start, end)
-    return act(request, f"action-{finding_id}", action, page, _back(start, end), values)
+    return post.act(f"action-{finding_id}", action, values)
 
 
 @router.post("/plan/actions/{action_id}/move")
-def move(
-    action_id: int,
-    request: Request,
-    context: Context,
-    status: Field = "",
-    start: Field = "",
-    end: Field = "",
-) -> Response:
+def move(action_id: int, post: PlanForm, status: Field = "") -> Response:
     def action() -> str:
         wanted = forms.choice(ActionStatus, status, "status")
-        moved = move_action(action_id, wanted, context.uow_factory(), context.clock)
+        moved = move_action(action_id, wanted, post.context.uow_factory(), post.context.clock)
         return f"Action #{moved.id} is now {moved.status.value}."
 
-    page = _again(request, context, start, end)
-    return act(request, f"move-{action_id}", action, page, _back(start, end), {})
+    return post.act(f"move-{action_id}", action)
 
 
 @router.post("/plan/findings")
-def open_from_row(
-    request: Request,
-    context: Context,
-    clinic: Field = "",
-    standard_class: Field = "",
-    start: Field = "",
-    end: Field = "",
-) -> Response:
+def open_from_row(post: PlanForm, clinic: Field = "", standard_class: Field = "") -> Response:
     """Open a finding for one dashboard row (clinic × class over its window), measured from
     the evidence, then show it in the plan with its violations a link away."""
+    context = post.context
 
     def action() -> str:
-        window, report = _posted_report(context, start, end)
+        window, report = post.report()
         finding = open_finding(
             clinic,
             standard_class,
@@ -203,5 +196,4 @@ def open_from_row(
         )
         return f"Finding #{finding.id} opened: {finding.metric} at {finding.clinic_id} was {finding.value:.0%} ({finding.period}). Add the first action below."
 
-    page = _again(request, context, start, end)
-    return act(request, "detect", action, page, _back(start, end), {})
+    return post.act("detect", action)

@@ -152,24 +152,33 @@ def _planned_members(plan: OptimizerPlan | None) -> dict[int, str]:
     }
 
 
-@router.get("/queue")
-def work_queue(
-    request: Request,
-    context: Context,
+async def _queue_filter(
     clinic: Text = "",
     provider_class: Text = "",
     language: Text = "",
     modality: Text = "",
     standard: Text = "",
+) -> QueueFilter:
+    """The queue's filter, read from the address: the page's own, and the optimizer's
+    forms', which post back to an address that carries it."""
+    return QueueFilter(clinic, provider_class, language, modality, standard)
+
+
+Wanted = Annotated[QueueFilter, Depends(_queue_filter)]
+
+
+@router.get("/queue")
+def work_queue(
+    request: Request,
+    context: Context,
+    wanted: Wanted,
     q: Text = "",
     sort: Text = "",
     dir: Text = "",
     page: Text = "",
 ) -> HTMLResponse:
     """Open requests: filtered, searched by member, sorted by any column, a page at a time."""
-    wanted = QueueFilter(clinic, provider_class, language, modality, standard)
-    view = QueueView.parse(q, sort, dir, page)
-    return queue_page(request, context, wanted, view=view)
+    return queue_page(request, context, wanted, view=QueueView.parse(q, sort, dir, page))
 
 
 def _optimized(
@@ -195,28 +204,14 @@ def _optimized(
     return queue_page(request, context, wanted, plan=plan, notices=notices)
 
 
-def _posted_filter(
-    clinic: Field = "",
-    provider_class: Field = "",
-    language: Field = "",
-    modality: Field = "",
-    standard: Field = "",
-) -> QueueFilter:
-    """The queue's filter as the optimizer's forms post it back (hidden fields)."""
-    return QueueFilter(clinic, provider_class, language, modality, standard)
-
-
-PostedFilter = Annotated[QueueFilter, Depends(_posted_filter)]
-
-
 @router.post("/queue/optimizer")
-def optimizer_preview(request: Request, context: Context, wanted: PostedFilter) -> HTMLResponse:
+def optimizer_preview(request: Request, context: Context, wanted: Wanted) -> HTMLResponse:
     """The optimizer's plan for the whole open queue from today; nothing is booked."""
     return _optimized(request, context, wanted, apply=False)
 
 
 @router.post("/queue/optimizer/apply")
-def optimizer_apply(request: Request, context: Context, wanted: PostedFilter) -> HTMLResponse:
+def optimizer_apply(request: Request, context: Context, wanted: Wanted) -> HTMLResponse:
     """Solve again and apply in one transaction: book every timely placement, refer the
     requests still without a timely slot out of network (SB 855)."""
     return _optimized(request, context, wanted, apply=True)

@@ -5,10 +5,11 @@ A scheduler books a free slot for an open request from here."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from parity.domain import ids
@@ -23,7 +24,16 @@ from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web import forms
 from parity.entrypoints.web.care import booked_text
 from parity.entrypoints.web.forms import Field
-from parity.entrypoints.web.page import Notice, PageFor, Seen, Values, act, formats, refusal, render
+from parity.entrypoints.web.page import (
+    Notice,
+    Posted,
+    Seen,
+    Values,
+    Viewer,
+    formats,
+    refusal,
+    render,
+)
 from parity.entrypoints.web.routing import PageRoute
 from parity.entrypoints.web.week_grid import Column, Day, TimeGrid, day_columns, time_grid
 from parity.services import page_queries, queries
@@ -237,60 +247,68 @@ def moving(context: ApiContext, scope: MemberScope, clinician_id: str, move: str
     return {"moving": choice}
 
 
-def again(
-    request: Request,
-    context: ApiContext,
-    seen: Seen,
-    clinician_id: str,
-    when: date | None,
-    slot: str = "",
-) -> PageFor:
-    def page(notices: list[Notice], status: int, values: Values) -> Response:
+def week_of(text: str) -> date | None:
+    return forms.optional_day(text, "week")
+
+
+@dataclass(frozen=True)
+class WeekPost(Posted):
+    """A form posted from a clinician's week: the week the page showed (`week`, as posted)
+    rides along; `slot`, when set, reopens the booking panel beside a refusal."""
+
+    seen: Viewer
+    clinician_id: str
+    week: str
+    when: date | None
+    slot: str = ""
+
+    def again(self, notices: list[Notice], status: int, values: Values) -> Response:
+        slot = self.slot if status >= 400 else ""
         return week_page(
-            request,
-            context,
-            seen,
-            clinician_id,
-            when,
-            slot if status >= 400 else "",
+            self.request,
+            self.context,
+            self.seen,
+            self.clinician_id,
+            self.when,
+            slot,
             notices,
             status,
             values,
         )
 
-    return page
+    @property
+    def back(self) -> str:
+        return self.seen.link(f"/app/clinicians/{self.clinician_id}/week", week=self.week)
 
 
-def week_of(text: str) -> date | None:
-    return forms.optional_day(text, "week")
+async def _week_post(
+    clinician_id: str, request: Request, context: Context, seen: Seen, week: Field = ""
+) -> WeekPost:
+    return WeekPost(request, context, seen, clinician_id, week, week_of(week))
+
+
+WeekForm = Annotated[WeekPost, Depends(_week_post)]
 
 
 @router.post("/clinicians/{clinician_id}/week/book")
 def book_slot(
-    clinician_id: str,
-    request: Request,
-    context: Context,
-    seen: Seen,
+    post: WeekForm,
     slot: Field = "",
     care_request: Field = "",
-    week: Field = "",
     move: Field = "",
     asked_by: Field = "",
     reason: Field = "",
 ) -> Response:
     """Book a free slot for an open request; with `move`, move the visit booked in that slot
     to `slot` instead (who asked and why kept on record)."""
-    when = week_of(week)
-    back = seen.link(f"/app/clinicians/{clinician_id}/week", week=week)
+    context, clinician_id = post.context, post.clinician_id
+    scope = caller_scope(post.request)
     if move:
-        page = again(request, context, seen, clinician_id, when)
         values = {"slot": slot, "asked_by": asked_by, "reason": reason}
-        fields = (slot, asked_by, reason, signed_in(request).subject)
-        moved = _moved(context, caller_scope(request), clinician_id, move, fields)
-        return act(request, "book", moved, page, back, values)
+        fields = (slot, asked_by, reason, signed_in(post.request).subject)
+        return post.act("book", _moved(context, scope, clinician_id, move, fields), values)
 
     def action() -> str:
-        scope = caller_scope(request)
         chosen = queries.bookable_slot(
             context.uow_factory(), scope, slot_id(slot, clinician_id, context)
         )
@@ -299,12 +317,11 @@ def book_slot(
         asked = ids.number(care_request, "care request")
         queries.care_request(context.uow_factory(), scope, asked)  # the caller's, or NotFound
         # The scheduler books on the phone with the member, under their own name.
-        cmd = BookRequest(asked, chosen.id, signed_in(request).subject, Channel.PHONE)
+        cmd = BookRequest(asked, chosen.id, signed_in(post.request).subject, Channel.PHONE)
         decision = book_request(cmd, context.uow_factory(), context.clock, context.policy)
         return booked_text(decision, context, scope)
 
-    page = again(request, context, seen, clinician_id, when, slot)
-    return act(request, "book", action, page, back, {"care_request": care_request})
+    return replace(post, slot=slot).act("book", action, {"care_request": care_request})
 
 
 def _moved(
