@@ -166,9 +166,10 @@ class SqlUnitOfWork:
             raise RuntimeError("use the unit of work inside `with uow:`")
         return self._connection
 
-    def _repositories(self) -> list[SqlRepository[object]]:
-        """The repositories made so far (cached_property keeps them in the instance)."""
-        return [r for r in vars(self).values() if isinstance(r, SqlRepository)]
+    def _repositories(self) -> list[SqlRepository[object] | SqlSlots]:
+        """The repositories made so far (cached_property keeps them in the instance) that
+        keep what they read until the transaction ends."""
+        return [r for r in vars(self).values() if isinstance(r, SqlRepository | SqlSlots)]
 
     def __enter__(self) -> Self:
         if self._connection is not None:

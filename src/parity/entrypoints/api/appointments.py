@@ -24,7 +24,12 @@ from parity.entrypoints.api.search import int_ref, read_each, ref, statuses, tok
 from parity.entrypoints.security.scope import Scope
 from parity.services import queries
 from parity.services.holds import booking_of, release_hold
-from parity.services.visits import CancelAppointment, cancel_appointment
+from parity.services.visits import (
+    CancelAppointment,
+    after_cancellation,
+    cancel_and_tell,
+    cancel_appointment,
+)
 
 router = APIRouter(tags=["Appointments"])
 
@@ -136,9 +141,17 @@ def cancel(
             return versions.versioned(joined, done)
         if not isinstance(found, inputs.VisitId):
             raise NotFound(f"Appointment {appointment_id} not found", resource="Appointment")
-        _cancel_visit(found.appointment_id, params, context, joined)
+        # The answer is read (from what the cancellation wrote) and stamped before the
+        # commit; the freed slot goes to the waitlist after it, as before
+        # (docs/adr/0017-booking-api-speed.md).
+        cmd = _cancellation(found.appointment_id, params)
+        cancelled = cancel_and_tell(cmd, joined, context.clock, context.policy)
         visit = queries.visit(joined, scope, found.appointment_id)
-        return versions.versioned(joined, visit_resource(visit))
+        body = versions.stamped(joined, visit_resource(visit))
+        joined.commit()
+        if context.policy.waitlist.enabled:
+            after_cancellation(cancelled, joined, context.clock, context.policy)
+        return FhirResponse(body)
 
 
 def _cancel_hold(
@@ -157,10 +170,13 @@ def _cancel_hold(
     return hold_resource(context, uow, scope, hold_id)
 
 
+def _cancellation(appointment_id: int, params: fhir.Parameters) -> CancelAppointment:
+    return CancelAppointment(
+        appointment_id, inputs.cancelled_by(params), params.text("reason") or ""
+    )
+
+
 def _cancel_visit(
     appointment_id: int, params: fhir.Parameters, context: ApiContext, uow: UnitOfWork
 ) -> None:
-    cmd = CancelAppointment(
-        appointment_id, inputs.cancelled_by(params), params.text("reason") or ""
-    )
-    cancel_appointment(cmd, uow, context.clock, context.policy)
+    cancel_appointment(_cancellation(appointment_id, params), uow, context.clock, context.policy)

@@ -24,9 +24,9 @@ from parity.entrypoints.api.search import ref
 from parity.entrypoints.api.signed_in import Who
 from parity.entrypoints.security.scope import Scope
 from parity.services import queries
-from parity.services.booking import BookRequest, Proposal, book_request, find_proposals
-from parity.services.holds import BookHold, HoldSlot, book_hold, hold_slot
-from parity.services.requests import open_request
+from parity.services.booking import BookRequest, Proposal, book_in, find_proposals
+from parity.services.holds import BookHold, HoldSlot, book_hold_in, hold_slot_in
+from parity.services.requests import new_request
 from parity.services.reschedule import Reschedule, reschedule
 
 router = APIRouter(tags=["Scheduling"])
@@ -54,7 +54,7 @@ def _care_request(
         if prior.member_id != member.id:
             raise InvalidInput(f"Appointment/{prior.id} is not Patient/{member.id}'s")
     cmd = inputs.request_care(params, member, prior, asked.window.start)
-    return open_request(cmd, uow, context.clock, context.policy)
+    return new_request(cmd, uow, context.clock, context.policy)
 
 
 def _nothing_timely(request: CareRequest) -> fhir.Json:
@@ -87,10 +87,11 @@ def find(
             raise Forbidden("a member looks for times for themselves: name the patient")
         return capacity.find(request, params, context, uow, base)
     asked = inputs.find_inputs(params, context.tz)
-    # One transaction for the request, its proposals and their stamps (opening a request
-    # commits it and goes on in a fresh one): docs/adr/0017-booking-api-speed.md.
+    # One transaction for the request (opened, or read), its proposals and their stamps; a
+    # request opened here is committed with them: docs/adr/0017-booking-api-speed.md.
     with versions.reading(uow) as joined:
         care = _care_request(params, asked, context, joined, scope)
+        opened = asked.request_id is None
         if care.status is not RequestStatus.OPEN:
             raise InvalidTransition(f"request {care.id} is {care.status}, not open")
         proposals = find_proposals(care.id, joined, context.clock, context.policy, asked.limit)
@@ -99,6 +100,8 @@ def find(
         *matches, included = versions.stamp_each(
             joined, [*proposed, request_resource(context, care)]
         )
+        if opened:
+            joined.commit()
     others = [(included, "include")]
     if not matches:
         others.append((_nothing_timely(care), "outcome"))
@@ -167,9 +170,10 @@ def _held(
     slot = queries.bookable_slot(uow, scope, target.slot_id)
     care = queries.care_request(uow, scope, target.request_id)
     clinician = queries.clinician(uow, slot.clinician_id)
-    made = hold_slot(HoldSlot(care.id, slot.id), uow, context.clock, context.policy)
+    made = hold_slot_in(HoldSlot(care.id, slot.id), uow, context.clock, context.policy)
     pending = fhir.held_appointment(made, care, slot, clinician, context.clock.now(), None)
-    held = versions.stamp_each(uow, [pending])
+    held = versions.stamp_each(uow, [pending])  # before the commit: one transaction
+    uow.commit()
     note = outcome("information", "informational", f"held until {fhir.instant(made.expires_at)}")
     return operation_result(request, base, held, [(note, "outcome")])
 
@@ -212,6 +216,8 @@ def _book(
     scope: MemberScope,
     who: Principal,
 ) -> Decision:
+    """Book in the route's transaction, left open for the answer to be read and stamped
+    in it (a reschedule by a proposal commits on its own)."""
     # The acceptance is recorded under the signed-in caller, through `channel` (the API is
     # the portal unless staff say they booked by phone, in person...).
     by = who.subject
@@ -219,10 +225,10 @@ def _book(
     cancelled = _check_patient(params, target, uow, scope)
     clock, policy = context.clock, context.policy
     if isinstance(target, inputs.HoldId):
-        return book_hold(BookHold(target.hold_id, by, cancelled, channel), uow, clock, policy)
+        return book_hold_in(BookHold(target.hold_id, by, cancelled, channel), uow, clock, policy)
     if cancelled is None:
         cmd = BookRequest(target.request_id, target.slot_id, by, channel)
-        return book_request(cmd, uow, clock, policy)
+        return book_in(cmd, uow, clock, policy)
     moved = Reschedule(target.request_id, target.slot_id, cancelled, by, channel)
     return reschedule(moved, uow, clock, policy)
 
@@ -239,18 +245,24 @@ def _booked(
 ) -> FhirResponse:
     decision = _book(target, params, context, uow, scope, who)
     if decision.appointment_id is None:
+        uow.commit()  # a referral or a wait is recorded all the same
         raise InvalidTransition(f"request {decision.request_id} was {decision.action}, not booked")
+    # The booked visit, its request and slot are those this transaction just wrote (the
+    # unit of work keeps them), and their stamps are read before the commit: the answer
+    # costs no second transaction (docs/adr/0017-booking-api-speed.md).
     matches = [visit_resource(queries.visit(uow, scope, decision.appointment_id))]
     cancelled = inputs.cancelled_appointment(params)
     if cancelled is not None:
         matches.append(visit_resource(queries.visit(uow, scope, cancelled)))
+    stamped = versions.stamp_each(uow, matches)
+    uow.commit()
     timely = "timely" if decision.timely else "after the deadline"
     message = (
         f"booked Appointment/{decision.appointment_id}: {timely} under {decision.standard} "
         f"(deadline {fhir.instant(decision.deadline)}; {decision.citation})"
     )
     note = outcome("information", "informational", message)
-    return operation_result(request, base, versions.stamp_each(uow, matches), [(note, "outcome")])
+    return operation_result(request, base, stamped, [(note, "outcome")])
 
 
 @router.post("/Appointment/$book", summary="Book a hold or a proposal (or reschedule)")
