@@ -413,3 +413,22 @@ def test_an_unexpected_error_is_a_500_outcome_that_reveals_nothing(region: Regio
     found = issue(validate(response.json()))
     assert found["code"] == "exception"
     assert "hunter2" not in response.text
+
+
+def test_find_refuses_what_a_parameters_body_does_not_hold_with_400(api: FhirClient) -> None:
+    # A $find takes its parameters in the body; anything else would be ignored silently.
+    astray = {**parameters(patient_reference="Patient/ada"), "practitioner": "c00001"}
+    found = issue(validate(api.post(FIND, astray, 400)))
+    assert found["diagnostics"].startswith("unknown-parameter: ")
+    assert "practitioner" in found["diagnostics"]
+    body = {"resourceType": "Parameters", "parameter": [ADA]}
+    in_query = api.http.post(f"{FIND}?visit-type=initial", json=body)
+    assert in_query.status_code == 400
+    assert "visit-type" in issue(in_query.json())["diagnostics"]
+
+
+def test_find_still_takes_format_in_the_query(api: FhirClient) -> None:
+    body = {"resourceType": "Parameters", "parameter": [ADA]}
+    response = api.http.post(f"{FIND}?_format=json", json=body)
+    assert response.status_code == 200
+    assert response.json()["resourceType"] == "Bundle"

@@ -4,6 +4,7 @@ name; this module knows which operation takes which parameter and builds the com
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -23,6 +24,7 @@ from parity.domain.errors import InvalidInput
 from parity.domain.members import Member
 from parity.domain.standards import VisitType
 from parity.domain.workforce import PROVIDER_CLASS_OF, Discipline, Modality, ProviderClass
+from parity.entrypoints.api.responses import UnknownParameter
 from parity.entrypoints.api.schemas import ParametersIn
 from parity.entrypoints.api.search import int_ref, ref, tokens
 from parity.services.requests import RequestCare
@@ -55,6 +57,28 @@ CANCELLED_BY = {
 
 def read(body: ParametersIn | None, allowed: frozenset[str]) -> Parameters:
     return Parameters.of(body.as_json() if body is not None else {}, allowed)
+
+
+# What a Parameters resource may hold besides its parameters (R4 Resource, Parameters).
+PARAMETERS_ELEMENTS = frozenset(
+    {"resourceType", "id", "meta", "implicitRules", "language", "parameter"}
+)
+
+
+def read_only_body(query: Iterable[str], body: ParametersIn, allowed: frozenset[str]) -> Parameters:
+    """`read` for an operation whose parameters all come in its body: a query parameter
+    (but `_format`) or an element no Parameters resource has would otherwise be ignored
+    silently; it is refused with 400, as an unknown search parameter is
+    (`responses.UnknownParameter`)."""
+    found = body.as_json()
+    unknown = sorted({*query} - {"_format"}) + sorted(set(found) - PARAMETERS_ELEMENTS)
+    if unknown:
+        known = ", ".join(sorted(allowed))
+        raise UnknownParameter(
+            f"unknown parameter(s) {', '.join(unknown)}: send the operation's parameters "
+            f"in the Parameters body ({known})"
+        )
+    return Parameters.of(found, allowed)
 
 
 def choice(kind: type[E], text: str, name: str) -> E:

@@ -81,7 +81,7 @@ def find(
     """A searchset Bundle of `proposed` Appointments, best first (same clinician for a
     follow-up, then earliest), all before the request's legal deadline; the request is
     included. Nothing timely: no matches and an OperationOutcome saying to refer out."""
-    params = inputs.read(body, inputs.FIND)
+    params = inputs.read_only_body(request.query_params, body, inputs.FIND)
     if params.text("patient-reference") is None:
         if scope.reach in (Reach.SELF, Reach.NOBODY) or scope.deidentified:
             raise Forbidden("a member looks for times for themselves: name the patient")
