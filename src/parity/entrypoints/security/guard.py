@@ -24,8 +24,8 @@ from parity.domain.users import Forbidden, NotAuthenticated, Principal, Role, ma
 from parity.entrypoints.security import inputs, revocation
 from parity.entrypoints.security.context import SESSION_COOKIE, Security, from_request
 from parity.entrypoints.security.matrix import Owner, access_for
-from parity.entrypoints.security.tokens import principal_from_claims
 from parity.entrypoints.security.passage import DENIED, PASSAGE_KEY, Passage
+from parity.entrypoints.security.tokens import principal_from_claims
 from parity.services import audit
 
 CSRF_FIELD = "csrf_token"
