@@ -6,9 +6,10 @@ caller's transaction (and locked with `FOR UPDATE` for a version-aware update; S
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Table, select
+from sqlalchemy import Integer, Select, Table, bindparam, select
 
 from parity.adapters.sql import tables
 from parity.adapters.sql.repositories import Store
@@ -36,9 +37,17 @@ class SqlStamps(Store):
         wanted = sorted({k for k in keys if isinstance(k, int) == numeric}, key=str)
         if not wanted:
             return {}
-        query = select(table.c.id, table.c.version, table.c.last_updated).where(
-            table.c.id.in_(wanted)
-        )
-        if lock:
-            query = query.with_for_update()
-        return {row.id: RecordStamp(row.version, row.last_updated) for row in self._execute(query)}
+        rows = self._execute(_statement(kind, lock), {"keys": wanted})
+        return {row.id: RecordStamp(row.version, row.last_updated) for row in rows}
+
+
+@cache
+def _statement(kind: str, lock: bool) -> Select[Any]:
+    """One prebuilt statement per kind, the keys bound at execution: every answer reads
+    stamps, and building the statement and its cache key each time cost more than the
+    read (docs/adr/0017-booking-api-speed.md)."""
+    table = KINDS[kind]
+    query = select(table.c.id, table.c.version, table.c.last_updated).where(
+        table.c.id.in_(bindparam("keys", expanding=True))
+    )
+    return query.with_for_update() if lock else query

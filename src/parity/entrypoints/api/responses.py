@@ -38,8 +38,8 @@ class UnknownParameter(InvalidInput):
 
 def pruned(value: Any) -> Any:
     """`value` without empty arrays, objects and strings (and None), at any depth. Loops
-    rather than comprehensions testing membership in a tuple of empties: it runs twice on
-    every FHIR body (docs/adr/0017-booking-api-speed.md)."""
+    rather than comprehensions testing membership in a tuple of empties: it walks every
+    FHIR body (docs/adr/0017-booking-api-speed.md)."""
     if isinstance(value, dict):
         kept: dict[Any, Any] = {}
         for key, item in value.items():
@@ -77,15 +77,14 @@ class FhirResponse(JSONResponse):
     def __init__(
         self, content: Any, status_code: int = 200, headers: Mapping[str, str] | None = None
     ) -> None:
-        if isinstance(content, dict):
-            content = pruned(content)
+        content = pruned(content)  # once, here: `render` gets it pruned (docs/adr/0017)
         super().__init__(content, status_code, {**_version_headers(content), **(headers or {})})
 
     def render(self, content: Any) -> bytes:
         """orjson, several times faster than the standard encoder on a Bundle of proposals
-        (docs/adr/0017-booking-api-speed.md); compact UTF-8 like Starlette's. Empty values
-        are pruned first: R4 forbids empty arrays and objects."""
-        return orjson.dumps(pruned(content), option=orjson.OPT_NON_STR_KEYS)
+        (docs/adr/0017-booking-api-speed.md); compact UTF-8 like Starlette's. The content
+        comes pruned of empty values from `__init__`: R4 forbids empty arrays and objects."""
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
 
 
 def _version_headers(content: Any) -> dict[str, str]:

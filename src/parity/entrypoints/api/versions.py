@@ -143,8 +143,9 @@ def search(
 
 
 def stamp_each(uow: UnitOfWork, resources: Sequence[Json]) -> list[Json]:
-    stamps = _stamps(uow, [pruned(r) for r in resources])
-    return [fhir_versions.stamped(pruned(r), stamps) for r in resources]
+    rendered = [pruned(r) for r in resources]  # once: it walks every element
+    stamps = _stamps(uow, rendered)
+    return [fhir_versions.stamped(r, stamps) for r in rendered]
 
 
 @contextmanager
