@@ -9,10 +9,10 @@ client asked `Prefer: handling=strict` (docs/adr/0015-fhir-conformance.md).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 import orjson
@@ -23,7 +23,6 @@ from parity.adapters.fhir import Json, concept
 from parity.domain.errors import InvalidInput
 from parity.entrypoints.api.context import Paging
 
-T = TypeVar("T")
 FHIR_JSON = "application/fhir+json"
 # Result parameters every search understands (R4 3.1.1.5.7, and `_format`).
 RESULT_PARAMETERS = frozenset({"_count", "_offset", "_format", "_total"})
@@ -177,25 +176,6 @@ def searchset(request: Request, entries: list[Json], total: int, paging: Paging)
         "entry": entries,
     }
     return FhirResponse(found)
-
-
-def search_results(
-    request: Request,
-    base: str,
-    items: Sequence[T],
-    to_fhir: Callable[[T], Json],
-    paging: Paging,
-    ids: str | None = None,
-) -> FhirResponse:
-    """A `searchset` Bundle of one page of `items` (mapped only for that page), or of those
-    whose id is one of the comma-separated `ids` (`_id` with other parameters)."""
-    if ids is not None:
-        wanted = {i.strip() for i in ids.split(",")}
-        mapped = [r for r in map(to_fhir, items) if r.get("id") in wanted]
-        return search_results(request, base, mapped, lambda r: r, paging)
-    page = items[paging.offset : paging.offset + paging.count]
-    entries = [entry(base, to_fhir(item), "match") for item in page]
-    return searchset(request, entries, len(items), paging)
 
 
 def _links(request: Request, paging: Paging, total: int) -> list[Json]:

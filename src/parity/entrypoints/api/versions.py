@@ -28,7 +28,7 @@ from parity.adapters.fhir import versions as fhir_versions
 from parity.domain.errors import ParityError
 from parity.domain.ports import RecordStamp, UnitOfWork
 from parity.entrypoints.api.context import Paging
-from parity.entrypoints.api.responses import FhirResponse, pruned, search_results
+from parity.entrypoints.api.responses import FhirResponse, entry, pruned, searchset
 
 T = TypeVar("T")
 Render = Callable[[UnitOfWork], Json]
@@ -129,17 +129,25 @@ def search(
     paging: Paging,
     ids: str | None = None,
 ) -> FhirResponse:
-    """`responses.search_results` with each resource of the page stamped (one stamp query
-    per kind of record for the whole page)."""
-    shown = items if ids is not None else items[paging.offset : paging.offset + paging.count]
-    rendered = [pruned(to_fhir(item)) for item in shown]
+    """A `searchset` Bundle of one page of `items` (rendered and stamped only for that
+    page: one stamp query per kind of record), or of those whose id is one of the
+    comma-separated `ids` (`_id` with other parameters)."""
+    if ids is not None:
+        wanted = {i.strip() for i in ids.split(",")}
+        found: Sequence[Any] = [r for r in map(to_fhir, items) if r.get("id") in wanted]
+        render: Callable[[Any], Json] = _same
+    else:
+        found, render = items, to_fhir
+    rendered = [
+        pruned(render(item)) for item in found[paging.offset : paging.offset + paging.count]
+    ]
     stamps = _stamps(uow, rendered)
-    by_item = {
-        id(item): fhir_versions.stamped(r, stamps) for item, r in zip(shown, rendered, strict=True)
-    }
-    return search_results(
-        request, base, items, lambda item: by_item.get(id(item)) or to_fhir(item), paging, ids
-    )
+    entries = [entry(base, fhir_versions.stamped(r, stamps), "match") for r in rendered]
+    return searchset(request, entries, len(found), paging)
+
+
+def _same(resource: Json) -> Json:
+    return resource
 
 
 def stamp_each(uow: UnitOfWork, resources: Sequence[Json]) -> list[Json]:
