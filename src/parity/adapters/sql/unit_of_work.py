@@ -8,7 +8,6 @@ callers each use their own (they are cheap: the engine pools connections).
 from __future__ import annotations
 
 from functools import cached_property
-from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine
@@ -185,12 +184,8 @@ class SqlUnitOfWork:
             raise
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
+        """Roll back whatever was not committed, and give the connection back."""
         connection, self._connection = self._connection, None
         if connection is not None:
             try:
