@@ -43,6 +43,7 @@ from parity.adapters.sql.mapping import (
 )
 from parity.adapters.sql.statements import advance_identity, upsert
 from parity.domain.errors import InvalidTransition, NotFound
+from parity.domain.ports import RecordStamp
 from parity.domain.schedule import IpcWeek, ProtectedTime
 from parity.domain.workforce import Clinician
 
@@ -109,14 +110,15 @@ def _writes(table: Table, key_name: str) -> Writes:
     found = _WRITES.get(table.name)
     if found is None:
         key, version = table.c[key_name], table.c.version
+        stamp = [version, table.c.last_updated] if "last_updated" in table.c else [version]
         update_any = (
             update(table)
             .where(key == bindparam(KEY, type_=key.type))
             .values(version=version + 1)
-            .returning(version)
+            .returning(*stamp)
         )
         found = _WRITES[table.name] = Writes(
-            insert(table).returning(key, version),
+            insert(table).returning(key, *stamp),
             update_any,
             update_any.where(version == bindparam(READ, type_=version.type)),
         )
@@ -140,6 +142,7 @@ class SqlRepository(Store, Generic[T]):
         self._key = mapping.table.c[mapping.key]
         self._versions: dict[Any, int] = {}
         self._kept: dict[Any, T] = {}
+        self._stamps: dict[Any, RecordStamp] = {}
         self._write = self._guarded if mapping.table.name in GUARDED else self._execute
         self._statements = _writes(mapping.table, mapping.key)
 
@@ -147,6 +150,7 @@ class SqlRepository(Store, Generic[T]):
         """Drop the versions and records read so far (a new transaction starts)."""
         self._versions.clear()
         self._kept.clear()
+        self._stamps.clear()
 
     def _load(self, *criteria: ColumnElement[bool]) -> list[T]:
         query = self._mapping.query.where(*criteria).order_by(self._key)
@@ -154,17 +158,29 @@ class SqlRepository(Store, Generic[T]):
         found = []
         for row in rows:
             key = row[self._key.name]
-            self._read_at(key, row["version"])
+            self._read_at(key, row)
             found.append(item := self._mapping.to_domain(row))
             if len(rows) <= FEW:
                 self._keep(key, item)
         return found
 
-    def _read_at(self, key: Any, version: int) -> None:
-        """The row of `key` was read afresh at `version`: a kept copy of an older one goes."""
-        self._versions[key] = version
+    def _read_at(self, key: Any, row: Row) -> None:
+        """The row of `key` was read afresh: its version and stamp are noted, and a kept copy
+        of an older state goes."""
+        self._versions[key] = row["version"]
+        self._stamps[key] = RecordStamp(row["version"], row.get("last_updated"))
         if not self._mapping.immutable:
             self._kept.pop(key, None)
+
+    def known_stamps(self, keys: Iterable[Any]) -> dict[Any, RecordStamp]:
+        """The stamps of the records of `keys` this transaction read or wrote, as it last
+        saw them: the answer a stamp query would give for them (their rendered content is
+        what was read), without the query (docs/adr/0017-booking-api-speed.md)."""
+        return {key: self._stamps[key] for key in keys if key in self._stamps}
+
+    def _wrote(self, key: Any, written: Row) -> None:
+        self._versions[key] = written["version"]
+        self._stamps[key] = RecordStamp(written["version"], written.get("last_updated"))
 
     def _keep(self, key: Any, item: T) -> None:
         self._kept[key] = item if self._mapping.immutable else copy(item)
@@ -179,7 +195,7 @@ class SqlRepository(Store, Generic[T]):
             statement = _BY_KEY[id(self._mapping)] = self._mapping.query.where(by_key)
         rows: Sequence[Row] = self._execute(statement, {"key": key}).mappings().all()
         for row in rows:
-            self._read_at(row[self._key.name], row["version"])
+            self._read_at(row[self._key.name], row)
         return [self._mapping.to_domain(row) for row in rows]
 
     def add(self, item: T) -> T:
@@ -189,14 +205,15 @@ class SqlRepository(Store, Generic[T]):
         if key in (0, None):
             del row[self._key.name]
             inserted = self._write(self._statements.insert, row).mappings().one()
-            key, version = inserted[self._key.name], inserted["version"]
+            key = inserted[self._key.name]
             item = _keyed(item, self._key.name, key)
+            self._wrote(key, inserted)
         else:
             upserted = upsert(self._link(), self._table, row, [self._key.name])
-            version = self._write(upserted).scalar_one()
+            self._versions[key] = self._write(upserted).scalar_one()
+            self._stamps.pop(key, None)
             if isinstance(key, int):
                 advance_identity(self._link(), self._table, key)
-        self._versions[key] = version
         self._write_children(item)
         self._keep(key, item)
         return item
@@ -235,7 +252,7 @@ class SqlRepository(Store, Generic[T]):
             rows: Sequence[Row] = self._execute(statement, {"keys": missing}).mappings().all()
             for row in rows:
                 key = row[self._key.name]
-                self._read_at(key, row["version"])
+                self._read_at(key, row)
                 item = found[key] = self._mapping.to_domain(row)
                 self._keep(key, item)
         return found
@@ -267,16 +284,17 @@ class SqlRepository(Store, Generic[T]):
             statement = self._statements.update
         else:
             statement, values[READ] = self._statements.update_read, read
-        version = self._write(statement, values).scalar_one_or_none()
-        if version is None:
+        written = self._write(statement, values).mappings().first()
+        if written is None:
             self._refuse_save(key)
-        self._versions[key] = version
+        self._wrote(key, written)
         self._write_children(item)
         self._keep(key, item)
 
     def _refuse_save(self, key: Any) -> NoReturn:
         name = self._mapping.name
         self._versions.pop(key, None)
+        self._stamps.pop(key, None)
         self.get(key)  # NotFound if the row is gone
         raise InvalidTransition(
             f"{name} {key} was changed by another transaction since it was read; try again",

@@ -33,6 +33,7 @@ from parity.adapters.sql.repositories import Link, Store
 from parity.adapters.sql.statements import advance_identity, allocate_ids, insert_many
 from parity.domain.availability import SlotQuery
 from parity.domain.errors import NotFound, SlotUnavailable
+from parity.domain.ports import RecordStamp
 from parity.domain.schedule import Slot, SlotStatus
 from parity.domain.workforce import REMOTE_MODALITIES, Clinician
 
@@ -200,10 +201,21 @@ class SqlSlots(Store):
     def __init__(self, link: Link) -> None:
         super().__init__(link)
         self._kept: dict[int, Slot] = {}
+        self._stamps: dict[int, RecordStamp] = {}
 
     def forget(self) -> None:
-        """Drop the slots kept so far (a new transaction starts)."""
+        """Drop the slots and stamps kept so far (a new transaction starts)."""
         self._kept.clear()
+        self._stamps.clear()
+
+    def known_stamps(self, keys: Iterable[Any]) -> dict[Any, RecordStamp]:
+        """The stamps of the slots this transaction read or moved, as it last saw them
+        (`SqlRepository.known_stamps`)."""
+        return {key: self._stamps[key] for key in keys if key in self._stamps}
+
+    def _seen(self, row: Any) -> Slot:
+        self._stamps[row["id"]] = RecordStamp(row["version"], row["last_updated"])
+        return slot_to_domain(row)
 
     def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
         """Insert slots in bulk, giving each new one its id.
@@ -244,7 +256,7 @@ class SqlSlots(Store):
         if row is None:
             self._kept.pop(slot_id, None)
             raise NotFound(f"slot {slot_id} not found", resource="Slot", id=slot_id)
-        return self._keep(slot_to_domain(row))
+        return self._keep(self._seen(row))
 
     def _keep(self, slot: Slot) -> Slot:
         self._kept[slot.id] = copy(slot)
@@ -266,7 +278,7 @@ class SqlSlots(Store):
 
     def _fresh_rows(self, rows: Iterable[Any]) -> list[Slot]:
         """Slots read afresh by a search: a kept copy of an older state of one goes."""
-        slots = [slot_to_domain(row) for row in rows]
+        slots = [self._seen(row) for row in rows]
         if self._kept:
             for slot in slots:
                 self._kept.pop(slot.id, None)
@@ -307,7 +319,7 @@ class SqlSlots(Store):
             raise SlotUnavailable(
                 f"slot {slot_id} is not {wanted} ({current.status})", slot=slot_id
             )
-        return self._keep(slot_to_domain(row))
+        return self._keep(self._seen(row))
 
     def release(self, slot_id: int) -> None:
         row = self._execute(RELEASE, {"slot_id": slot_id}).mappings().first()
@@ -315,7 +327,7 @@ class SqlSlots(Store):
             self._kept.pop(slot_id, None)
             self._fresh(slot_id)  # NotFound for an unknown slot; a free one stays free
         else:
-            self._keep(slot_to_domain(row))
+            self._keep(self._seen(row))
 
     def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]:
         values = {"clinician_id": clinician_id, "start": start, "end": end}

@@ -30,7 +30,7 @@ from parity.adapters.sql.security import (
     SqlUsers,
 )
 from parity.adapters.sql.slots import SqlSlots
-from parity.adapters.sql.stamps import SqlStamps
+from parity.adapters.sql.stamps import Seen, SqlStamps
 from parity.domain.audit import write_pending
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
 from parity.domain.corrective import Action, Finding
@@ -158,7 +158,13 @@ class SqlUnitOfWork:
 
     @cached_property
     def stamps(self) -> SqlStamps:  # ADR 0015: versionId and lastUpdated
-        return SqlStamps(self._current)
+        return SqlStamps(self._current, self._seen)
+
+    def _seen(self, kind: str) -> Seen | None:
+        """The repository of `kind` (`stamps.KINDS` names them as the attributes here), if
+        this unit of work has made it: it knows the stamps of what it read and wrote."""
+        found = vars(self).get(kind)
+        return found if isinstance(found, SqlRepository | SqlSlots) else None
 
     def _current(self) -> Connection:
         if self._connection is None:
