@@ -16,6 +16,7 @@ from parity.domain.errors import NotFound
 from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope
 from parity.entrypoints.api import inputs, versions
+from parity.entrypoints.api.calls import Caller
 from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
 from parity.entrypoints.api.query_params import BasedOn, Ids, PatientRef, PractitionerRef
 from parity.entrypoints.api.responses import FhirResponse
@@ -115,27 +116,21 @@ def search_appointments(
 
 
 @router.post("/Appointment/{appointment_id}/$cancel", summary="Cancel a visit or release a hold")
-def cancel(
-    request: Request,
-    appointment_id: str,
-    body: ParametersBody,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-) -> FhirResponse:
+def cancel(appointment_id: str, body: ParametersBody, call: Caller) -> FhirResponse:
     """Cancel a booked visit, recording who cancelled (`cancelled-by` member or clinic, with
     a `reason`; a clinic cancellation needs one): a clinic cancellation re-opens the request
     with its original deadline and counts against the plan. On `hold-{n}`, release the hold
     (or, once booked, cancel its visit). `If-Match` with an older version: 412."""
     params = inputs.read(body, inputs.CANCEL)
     found = inputs.appointment_id(appointment_id)
+    context, scope = call.context, call.scope
     # the caller's record or NotFound, at the caller's version (If-Match), and the change:
     # one transaction (api/versions.py)
 
     def current(joined: UnitOfWork) -> fhir.Json:
         return appointment_resource(context, joined, scope, appointment_id)
 
-    with versions.changing(request, uow, current) as joined:
+    with versions.changing(call.http, call.uow, current) as joined:
         if isinstance(found, inputs.HoldId):
             done = _cancel_hold(found.hold_id, params, context, joined, scope)
             return versions.versioned(joined, done)
@@ -147,11 +142,11 @@ def cancel(
         cmd = _cancellation(found.appointment_id, params)
         cancelled = cancel_and_tell(cmd, joined, context.clock, context.policy)
         visit = queries.visit(joined, scope, found.appointment_id)
-        body = versions.stamped(joined, visit_resource(visit))
+        answer = versions.stamped(joined, visit_resource(visit))
         joined.commit()
         if context.policy.waitlist.enabled:
             after_cancellation(cancelled, joined, context.clock, context.policy)
-        return FhirResponse(body)
+        return FhirResponse(answer)
 
 
 def _cancel_hold(
