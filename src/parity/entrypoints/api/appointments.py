@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from parity.adapters import fhir
 from parity.domain.care import AppointmentStatus
@@ -17,7 +17,7 @@ from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope
 from parity.entrypoints.api import inputs, versions
 from parity.entrypoints.api.calls import Caller
-from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
+from parity.entrypoints.api.context import ApiContext, Context, Page, Uow
 from parity.entrypoints.api.query_params import BasedOn, Ids, PatientRef, PractitionerRef
 from parity.entrypoints.api.responses import FhirResponse
 from parity.entrypoints.api.schemas import ParametersBody
@@ -81,11 +81,7 @@ def read_appointment(appointment_id: str, context: Context, uow: Uow, scope: Sco
 
 @router.get("/Appointment", summary="Search visits by patient, practitioner or request")
 def search_appointments(
-    request: Request,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-    base: Base,
+    call: Caller,
     page: Page,
     patient: PatientRef = None,
     practitioner: PractitionerRef = None,
@@ -98,7 +94,8 @@ def search_appointments(
 ) -> FhirResponse:
     """`_id` alone reads each id (a visit, a hold or a proposal); with other parameters it
     narrows their search."""
-    with versions.reading(uow) as uow:
+    request, context, scope, base = call.http, call.context, call.scope, call.base
+    with versions.reading(call.uow) as uow:
         if ids is not None and not (patient or practitioner or based_on or date or status):
             read = read_each(
                 tokens([ids]), lambda key: appointment_resource(context, uow, scope, key)

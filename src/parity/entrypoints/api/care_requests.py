@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from parity.adapters import fhir
 from parity.domain import ids
@@ -16,7 +16,7 @@ from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope
 from parity.entrypoints.api import inputs, versions
 from parity.entrypoints.api.calls import Call, Caller
-from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
+from parity.entrypoints.api.context import ApiContext, Context, Page, Uow
 from parity.entrypoints.api.query_params import Ids, PatientRef
 from parity.entrypoints.api.responses import FhirResponse
 from parity.entrypoints.api.schemas import ParametersBody
@@ -68,11 +68,7 @@ def read_request(request_id: str, context: Context, uow: Uow, scope: Scope) -> F
 
 @router.get("/ServiceRequest", summary="A member's requests, or the work queue by status")
 def search_requests(
-    request: Request,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-    base: Base,
+    call: Caller,
     page: Page,
     patient: PatientRef = None,
     status: Annotated[
@@ -83,7 +79,8 @@ def search_requests(
     """Soonest effective deadline first: `status=active` is the scheduler's work queue.
     `_id` alone reads each request in the caller's scope; with other parameters it narrows
     their search."""
-    with versions.reading(uow) as uow:
+    request, context, scope, base = call.http, call.context, call.scope, call.base
+    with versions.reading(call.uow) as uow:
         if ids is not None and not (patient or status):
             read = read_each(tokens([ids]), lambda key: read_resource(context, uow, scope, key))
             return versions.search(uow, request, base, read, lambda r: r, page)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from parity.adapters import fhir
 from parity.domain import ids
@@ -19,7 +19,7 @@ from parity.entrypoints.api import inputs, versions
 from parity.entrypoints.api.appointments import visit_resource
 from parity.entrypoints.api.calls import Call, Caller
 from parity.entrypoints.api.care_requests import referral_citation
-from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
+from parity.entrypoints.api.context import ApiContext, Context, Page, Uow
 from parity.entrypoints.api.query_params import BasedOn, Ids, PatientRef
 from parity.entrypoints.api.responses import FhirResponse, bundle, entry
 from parity.entrypoints.api.schemas import ParametersBody, ParametersIn
@@ -88,11 +88,7 @@ def read_task(task_id: str, context: Context, uow: Uow, scope: Scope) -> FhirRes
 
 @router.get("/Task", summary="The evidence of a request or of a member")
 def search_tasks(
-    request: Request,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-    base: Base,
+    call: Caller,
     page: Page,
     based_on: BasedOn = None,
     patient: PatientRef = None,
@@ -111,7 +107,8 @@ def search_tasks(
     """`_id` alone reads each Task in the caller's scope; with other parameters it narrows
     their search. `code=clinical-exception-to-do` with `practitioner`: that clinician's
     to-dos, of the members in the caller's scope."""
-    with versions.reading(uow) as uow:
+    request, context, scope, base = call.http, call.context, call.scope, call.base
+    with versions.reading(call.uow) as uow:
         if ids is not None and not (based_on or patient or code):
             read = read_each(tokens([ids]), lambda key: task_resource(context, uow, scope, key))
             return versions.search(uow, request, base, read, lambda task: task, page)
