@@ -36,35 +36,33 @@ class UnknownParameter(InvalidInput):
 
 
 def pruned(value: Any) -> Any:
-    """`value` without empty arrays, objects and strings (and None), at any depth. Loops
-    rather than comprehensions testing membership in a tuple of empties: it walks every
-    FHIR body (docs/adr/0017-booking-api-speed.md)."""
+    """`value` without empty arrays, objects and strings (and None), at any depth. Loops,
+    the test of each item inline (no call per item, no membership test against a tuple of
+    empties): it walks every FHIR body (docs/adr/0017-booking-api-speed.md)."""
     if isinstance(value, dict):
         kept: dict[Any, Any] = {}
         for key, item in value.items():
-            item = _kept(item)
-            if item is not _GONE:
+            if isinstance(item, _NESTED):
+                item = pruned(item)
+                if item:
+                    kept[key] = item
+            elif item is not None and item != "":
                 kept[key] = item
         return kept
     if isinstance(value, list):
         items: list[Any] = []
         for item in value:
-            item = _kept(item)
-            if item is not _GONE:
+            if isinstance(item, _NESTED):
+                item = pruned(item)
+                if item:
+                    items.append(item)
+            elif item is not None and item != "":
                 items.append(item)
         return items
     return value
 
 
-_GONE = object()
-
-
-def _kept(item: Any) -> Any:
-    """`item` pruned, or `_GONE` when nothing of it is left."""
-    if isinstance(item, dict | list):
-        item = pruned(item)
-        return item if item else _GONE
-    return _GONE if item is None or item == "" else item
+_NESTED = (dict, list)
 
 
 class FhirResponse(JSONResponse):
