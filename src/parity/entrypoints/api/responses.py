@@ -40,26 +40,34 @@ def pruned(value: Any) -> Any:
     the test of each item inline (no call per item, no membership test against a tuple of
     empties): it walks every FHIR body (docs/adr/0017-booking-api-speed.md)."""
     if isinstance(value, dict):
-        kept: dict[Any, Any] = {}
-        for key, item in value.items():
-            if isinstance(item, _NESTED):
-                item = pruned(item)
-                if item:
-                    kept[key] = item
-            elif item is not None and item != "":
-                kept[key] = item
-        return kept
+        return _pruned_dict(value)
     if isinstance(value, list):
-        items: list[Any] = []
-        for item in value:
-            if isinstance(item, _NESTED):
-                item = pruned(item)
-                if item:
-                    items.append(item)
-            elif item is not None and item != "":
-                items.append(item)
-        return items
+        return _pruned_list(value)
     return value
+
+
+def _pruned_dict(value: dict[Any, Any]) -> dict[Any, Any]:
+    kept: dict[Any, Any] = {}
+    for key, item in value.items():
+        if isinstance(item, _NESTED):
+            item = _pruned_dict(item) if isinstance(item, dict) else _pruned_list(item)
+            if item:
+                kept[key] = item
+        elif item is not None and item != "":
+            kept[key] = item
+    return kept
+
+
+def _pruned_list(value: list[Any]) -> list[Any]:
+    kept: list[Any] = []
+    for item in value:
+        if isinstance(item, _NESTED):
+            item = _pruned_dict(item) if isinstance(item, dict) else _pruned_list(item)
+            if item:
+                kept.append(item)
+        elif item is not None and item != "":
+            kept.append(item)
+    return kept
 
 
 _NESTED = (dict, list)
