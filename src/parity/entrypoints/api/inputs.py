@@ -59,26 +59,19 @@ def read(body: ParametersIn | None, allowed: frozenset[str]) -> Parameters:
     return Parameters.of(body.as_json() if body is not None else {}, allowed)
 
 
-# What a Parameters resource may hold besides its parameters (R4 Resource, Parameters).
-PARAMETERS_ELEMENTS = frozenset(
-    {"resourceType", "id", "meta", "implicitRules", "language", "parameter"}
-)
-
-
 def read_only_body(query: Iterable[str], body: ParametersIn, allowed: frozenset[str]) -> Parameters:
-    """`read` for an operation whose parameters all come in its body: a query parameter
-    (but `_format`) or an element no Parameters resource has would otherwise be ignored
-    silently; it is refused with 400, as an unknown search parameter is
-    (`responses.UnknownParameter`)."""
-    found = body.as_json()
-    unknown = sorted({*query} - {"_format"}) + sorted(set(found) - PARAMETERS_ELEMENTS)
+    """`read` for an operation whose parameters all come in its body: a parameter sent in
+    the query string instead (but `_format`) would otherwise be ignored silently; it is
+    refused with 400, as an unknown search parameter is (`responses.UnknownParameter`). An
+    unknown name in the body is refused by `Parameters.of` (422, naming the known ones)."""
+    unknown = sorted({*query} - {"_format"})
     if unknown:
         known = ", ".join(sorted(allowed))
         raise UnknownParameter(
-            f"unknown parameter(s) {', '.join(unknown)}: send the operation's parameters "
-            f"in the Parameters body ({known})"
+            f"unknown parameter(s) {', '.join(unknown)} in the query: send the operation's "
+            f"parameters in the Parameters body ({known})"
         )
-    return Parameters.of(found, allowed)
+    return read(body, allowed)
 
 
 def choice(kind: type[E], text: str, name: str) -> E:
