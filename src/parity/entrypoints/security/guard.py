@@ -145,9 +145,9 @@ async def _identify_quietly(
     route that touches records the deny list is asked by its first unit of work (`defer`)."""
     try:
         found = identify(request, security)
-        checked = found.principal is not None and found.token_id is not None
-        if checked and not (defer and revocation.defer_check(found.token_id)):
-            await run_in_threadpool(revocation.refuse_revoked, request, found.token_id)
+        jti = found.token_id if found.principal is not None else None
+        if jti is not None and not (defer and revocation.defer_check(jti)):
+            await run_in_threadpool(revocation.refuse_revoked, request, jti)
         return found
     except NotAuthenticated:
         if public:
