@@ -82,8 +82,8 @@ def find(body: ParametersBody, call: Caller) -> FhirResponse:
         return capacity.find(call.http, params, context, call.uow, call.base)
     asked = inputs.find_inputs(params, context.tz)
     # One transaction for the request (opened, or read), its proposals and their stamps; a
-    # request opened here is committed with them: docs/adr/0017-booking-api-speed.md.
-    with versions.reading(call.uow) as joined:
+    # request opened here is committed as the block ends: docs/adr/0017-booking-api-speed.md.
+    with versions.reading(call.uow, commit=asked.request_id is None) as joined:
         care = _care_request(params, asked, context, joined, scope)
         if care.status is not RequestStatus.OPEN:
             raise InvalidTransition(f"request {care.id} is {care.status}, not open")
@@ -93,8 +93,6 @@ def find(body: ParametersBody, call: Caller) -> FhirResponse:
         *matches, included = versions.stamp_each(
             joined, [*proposed, request_resource(context, care)]
         )
-        if asked.request_id is None:
-            joined.commit()  # the request opened here
     others = [(included, "include")]
     if not matches:
         others.append((_nothing_timely(care), "outcome"))

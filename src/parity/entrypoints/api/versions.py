@@ -100,11 +100,15 @@ def versioned(uow: UnitOfWork, body: Json) -> FhirResponse:
 
 
 @contextmanager
-def reading(uow: UnitOfWork) -> Iterator[UnitOfWork]:
+def reading(uow: UnitOfWork, commit: bool = False) -> Iterator[UnitOfWork]:
     """One transaction for a whole search: the queries, and the stamps of what they found,
-    so a page's versions are those of the content it shows."""
+    so a page's versions are those of the content it shows. With `commit` (a `$find` that
+    opens its request) what the block wrote is committed as it ends without an error, in
+    that same transaction (docs/adr/0017-booking-api-speed.md)."""
     with uow:
         yield cast(UnitOfWork, Joined(uow))
+        if commit:
+            uow.commit()
 
 
 def read(uow: UnitOfWork, render: Render) -> FhirResponse:
