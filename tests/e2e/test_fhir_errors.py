@@ -413,3 +413,20 @@ def test_an_unexpected_error_is_a_500_outcome_that_reveals_nothing(region: Regio
     found = issue(validate(response.json()))
     assert found["code"] == "exception"
     assert "hunter2" not in response.text
+
+
+def test_find_refuses_a_query_parameter_with_400(api: FhirClient) -> None:
+    # A $find takes its parameters in the body; one in the query was ignored silently.
+    body = {"resourceType": "Parameters", "parameter": [ADA]}
+    in_query = api.http.post(f"{FIND}?visit-type=initial", json=body)
+    assert in_query.status_code == 400
+    found = issue(validate(in_query.json()))
+    assert found["diagnostics"].startswith("unknown-parameter: ")
+    assert "visit-type" in found["diagnostics"]
+
+
+def test_find_still_takes_format_in_the_query(api: FhirClient) -> None:
+    body = {"resourceType": "Parameters", "parameter": [ADA]}
+    response = api.http.post(f"{FIND}?_format=json", json=body)
+    assert response.status_code == 200
+    assert response.json()["resourceType"] == "Bundle"

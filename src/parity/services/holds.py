@@ -29,20 +29,25 @@ class HoldSlot:
 
 def hold_slot(cmd: HoldSlot, uow: UnitOfWork, clock: Clock, policy: Policy) -> Hold:
     """Set a slot aside for a request; the slot is busy-tentative until booked or expired."""
-    now = clock.now()
     with uow:
-        expire_holds(uow, now)
-        request = uow.requests.get(cmd.request_id)
-        if request.status is not RequestStatus.OPEN:
-            raise InvalidTransition(f"request {request.id} is {request.status}, not open")
-        slot = uow.slots.get(cmd.slot_id)
-        check_slot_fits(request, slot, uow, policy, now)
-        uow.slots.take(slot.id, SlotStatus.HELD)
-        hold = uow.holds.add(
-            Hold(request_id=request.id, slot_id=slot.id, held_at=now, expires_at=now + cmd.hold_for)
-        )
+        hold = hold_slot_in(cmd, uow, clock, policy)
         uow.commit()
     return hold
+
+
+def hold_slot_in(cmd: HoldSlot, uow: UnitOfWork, clock: Clock, policy: Policy) -> Hold:
+    """`hold_slot` inside the caller's transaction, which commits it."""
+    now = clock.now()
+    expire_holds(uow, now)
+    request = uow.requests.get(cmd.request_id)
+    if request.status is not RequestStatus.OPEN:
+        raise InvalidTransition(f"request {request.id} is {request.status}, not open")
+    slot = uow.slots.get(cmd.slot_id)
+    check_slot_fits(request, slot, uow, policy, now)
+    uow.slots.take(slot.id, SlotStatus.HELD)
+    return uow.holds.add(
+        Hold(request_id=request.id, slot_id=slot.id, held_at=now, expires_at=now + cmd.hold_for)
+    )
 
 
 def expire_holds(uow: UnitOfWork, now: datetime) -> int:
@@ -69,25 +74,32 @@ class BookHold:
 def book_hold(cmd: BookHold, uow: UnitOfWork, clock: Clock, policy: Policy) -> Decision:
     """Turn a live hold into a booking; with `cancelled_appointment_id`, a reschedule:
     the old visit is cancelled (by the member) in the same transaction."""
-    now = clock.now()
     with uow:
-        hold = uow.holds.get(cmd.hold_id)
-        if not hold.is_live(now):
-            raise SlotUnavailable(f"hold {hold.id} is {hold.status} or has expired", hold=hold.id)
-        if cmd.cancelled_appointment_id is not None:
-            _same_member(uow, hold, cmd.cancelled_appointment_id)
-            cancel_in(
-                CancelAppointment(cmd.cancelled_appointment_id, CancelledBy.MEMBER, "rescheduled"),
-                uow,
-                clock,
-            )
-        request = uow.requests.get(hold.request_id)
-        slot = uow.slots.get(hold.slot_id)
-        acceptance = Acceptance(cmd.accepted_by, {"hold": hold.id}, cmd.channel)
-        decision = book_held_slot(request, slot, acceptance, uow, now, policy)
-        hold.end(HoldStatus.BOOKED)
-        uow.holds.save(hold)
+        decision = book_hold_in(cmd, uow, clock, policy)
         uow.commit()
+    return decision
+
+
+def book_hold_in(cmd: BookHold, uow: UnitOfWork, clock: Clock, policy: Policy) -> Decision:
+    """`book_hold` inside the caller's transaction, which commits it (the API answers from
+    the records it wrote before committing: docs/adr/0017-booking-api-speed.md)."""
+    now = clock.now()
+    hold = uow.holds.get(cmd.hold_id)
+    if not hold.is_live(now):
+        raise SlotUnavailable(f"hold {hold.id} is {hold.status} or has expired", hold=hold.id)
+    if cmd.cancelled_appointment_id is not None:
+        _same_member(uow, hold, cmd.cancelled_appointment_id)
+        cancel_in(
+            CancelAppointment(cmd.cancelled_appointment_id, CancelledBy.MEMBER, "rescheduled"),
+            uow,
+            clock,
+        )
+    request = uow.requests.get(hold.request_id)
+    slot = uow.slots.get(hold.slot_id)
+    acceptance = Acceptance(cmd.accepted_by, {"hold": hold.id}, cmd.channel)
+    decision = book_held_slot(request, slot, acceptance, uow, now, policy)
+    hold.end(HoldStatus.BOOKED)
+    uow.holds.save(hold)
     return decision
 
 

@@ -38,14 +38,23 @@ def cancel_appointment(
     waitlist and is offered the best timely slot, and the freed slot is offered to the
     request that needs it most.
     """
-    outreach = policy is not None and policy.waitlist.enabled
     with uow:
-        appointment = cancel_in(cmd, uow, clock)
-        if policy is not None and outreach:
-            _tell_and_requeue(appointment, cmd.by, uow, clock.now(), policy)
+        appointment = cancel_and_tell(cmd, uow, clock, policy)
         uow.commit()
-    if policy is not None and outreach:
+    if policy is not None and policy.waitlist.enabled:
         after_cancellation(appointment, uow, clock, policy)
+    return appointment
+
+
+def cancel_and_tell(
+    cmd: CancelAppointment, uow: UnitOfWork, clock: Clock, policy: Policy | None = None
+) -> Appointment:
+    """The cancellation and its message (and a clinic-cancelled request requeued) inside the
+    caller's transaction; the caller commits, then calls `after_cancellation` when the
+    waitlist is on (the API answers before committing: docs/adr/0017-booking-api-speed.md)."""
+    appointment = cancel_in(cmd, uow, clock)
+    if policy is not None and policy.waitlist.enabled:
+        _tell_and_requeue(appointment, cmd.by, uow, clock.now(), policy)
     return appointment
 
 

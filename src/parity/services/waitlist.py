@@ -154,12 +154,18 @@ def offer_freed_slot(
 def _offer_in(
     slot_id: int, uow: UnitOfWork, now: datetime, policy: Policy, exclude_request: int
 ) -> Offer | None:
+    # Who waits first: when nobody does (the common case) the slot is not read at all.
+    entries = [
+        entry
+        for entry in uow.waitlist.where(status=WaitStatus.WAITING)
+        if entry.request_id != exclude_request
+    ]
+    if not entries:
+        return None
     slot = uow.slots.get(slot_id)
     if slot.status is not SlotStatus.FREE:
         return None
-    for entry in ranked(list(uow.waitlist.where(status=WaitStatus.WAITING)), now):
-        if entry.request_id == exclude_request:
-            continue
+    for entry in ranked(entries, now):
         request = _still_waiting(entry, uow, now)
         if request is not None and _suits(entry, request, slot, uow, policy, now):
             return offer_to(entry, request, slot, uow, now, policy)

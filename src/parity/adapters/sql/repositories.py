@@ -9,6 +9,7 @@ cannot silently lose one update: the second is refused with `InvalidTransition`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Generic, NoReturn, TypeVar
@@ -42,6 +43,7 @@ from parity.adapters.sql.mapping import (
 )
 from parity.adapters.sql.statements import advance_identity, upsert
 from parity.domain.errors import InvalidTransition, NotFound
+from parity.domain.ports import RecordStamp
 from parity.domain.schedule import IpcWeek, ProtectedTime
 from parity.domain.workforce import Clinician
 
@@ -52,6 +54,9 @@ Link = Callable[[], Connection]
 GUARDED = frozenset({"appointments", "slots", "protected_times"})
 _BY_KEY: dict[int, Select[Any]] = {}  # by id() of the RecordMapping (module constants)
 _BY_KEYS: dict[int, Select[Any]] = {}
+# A search's records are kept for the transaction when it finds this few (a lookup by a
+# unique column, e.g. a member by id for a message); a long list is not copied.
+FEW = 4
 
 
 class Store:
@@ -105,14 +110,15 @@ def _writes(table: Table, key_name: str) -> Writes:
     found = _WRITES.get(table.name)
     if found is None:
         key, version = table.c[key_name], table.c.version
+        stamp = [version, table.c.last_updated] if "last_updated" in table.c else [version]
         update_any = (
             update(table)
             .where(key == bindparam(KEY, type_=key.type))
             .values(version=version + 1)
-            .returning(version)
+            .returning(*stamp)
         )
         found = _WRITES[table.name] = Writes(
-            insert(table).returning(key, version),
+            insert(table).returning(key, *stamp),
             update_any,
             update_any.where(version == bindparam(READ, type_=version.type)),
         )
@@ -120,7 +126,14 @@ def _writes(table: Table, key_name: str) -> Writes:
 
 
 class SqlRepository(Store, Generic[T]):
-    """A table of records of one kind, keyed by `mapping.key`."""
+    """A table of records of one kind, keyed by `mapping.key`.
+
+    A record read (or written) by key is kept until the transaction ends, so a unit of work
+    that reads the same request or hold again (a `$book` checks, books, then answers) asks
+    the database once (docs/adr/0017-booking-api-speed.md). It is what this transaction
+    saw or wrote: a `save` still names the version it was read at, so a change another
+    transaction committed meanwhile is refused, never overwritten. Callers get a copy of a
+    mutable record, so a change they do not save is not kept."""
 
     def __init__(self, link: Link, mapping: RecordMapping[T]) -> None:
         super().__init__(link)
@@ -129,6 +142,7 @@ class SqlRepository(Store, Generic[T]):
         self._key = mapping.table.c[mapping.key]
         self._versions: dict[Any, int] = {}
         self._kept: dict[Any, T] = {}
+        self._stamps: dict[Any, RecordStamp] = {}
         self._write = self._guarded if mapping.table.name in GUARDED else self._execute
         self._statements = _writes(mapping.table, mapping.key)
 
@@ -136,13 +150,40 @@ class SqlRepository(Store, Generic[T]):
         """Drop the versions and records read so far (a new transaction starts)."""
         self._versions.clear()
         self._kept.clear()
+        self._stamps.clear()
 
     def _load(self, *criteria: ColumnElement[bool]) -> list[T]:
         query = self._mapping.query.where(*criteria).order_by(self._key)
         rows: Sequence[Row] = self._execute(query).mappings().all()
+        found = []
         for row in rows:
-            self._versions[row[self._key.name]] = row["version"]
-        return [self._mapping.to_domain(row) for row in rows]
+            key = row[self._key.name]
+            self._read_at(key, row)
+            found.append(item := self._mapping.to_domain(row))
+            if len(rows) <= FEW:
+                self._keep(key, item)
+        return found
+
+    def _read_at(self, key: Any, row: Row) -> None:
+        """The row of `key` was read afresh: its version and stamp are noted, and a kept copy
+        of an older state goes."""
+        self._versions[key] = row["version"]
+        self._stamps[key] = RecordStamp(row["version"], row.get("last_updated"))
+        if not self._mapping.immutable:
+            self._kept.pop(key, None)
+
+    def known_stamps(self, keys: Iterable[Any]) -> dict[Any, RecordStamp]:
+        """The stamps of the records of `keys` this transaction read or wrote, as it last
+        saw them: the answer a stamp query would give for them (their rendered content is
+        what was read), without the query (docs/adr/0017-booking-api-speed.md)."""
+        return {key: self._stamps[key] for key in keys if key in self._stamps}
+
+    def _wrote(self, key: Any, written: Row) -> None:
+        self._versions[key] = written["version"]
+        self._stamps[key] = RecordStamp(written["version"], written.get("last_updated"))
+
+    def _keep(self, key: Any, item: T) -> None:
+        self._kept[key] = item if self._mapping.immutable else copy(item)
 
     def _load_by_key(self, key: Any) -> list[T]:
         """`_load(key == value)` through one prebuilt statement per table: building the
@@ -154,7 +195,7 @@ class SqlRepository(Store, Generic[T]):
             statement = _BY_KEY[id(self._mapping)] = self._mapping.query.where(by_key)
         rows: Sequence[Row] = self._execute(statement, {"key": key}).mappings().all()
         for row in rows:
-            self._versions[row[self._key.name]] = row["version"]
+            self._read_at(row[self._key.name], row)
         return [self._mapping.to_domain(row) for row in rows]
 
     def add(self, item: T) -> T:
@@ -164,20 +205,23 @@ class SqlRepository(Store, Generic[T]):
         if key in (0, None):
             del row[self._key.name]
             inserted = self._write(self._statements.insert, row).mappings().one()
-            key, version = inserted[self._key.name], inserted["version"]
+            key = inserted[self._key.name]
             item = _keyed(item, self._key.name, key)
+            self._wrote(key, inserted)
         else:
             upserted = upsert(self._link(), self._table, row, [self._key.name])
-            version = self._write(upserted).scalar_one()
+            self._versions[key] = self._write(upserted).scalar_one()
+            self._stamps.pop(key, None)
             if isinstance(key, int):
                 advance_identity(self._link(), self._table, key)
-        self._versions[key] = version
         self._write_children(item)
+        self._keep(key, item)
         return item
 
     def get(self, key: Any) -> T:
-        if key in self._kept:
-            return self._kept[key]
+        kept = self._kept.get(key)
+        if kept is not None:
+            return kept if self._mapping.immutable else copy(kept)
         if isinstance(self._key.type, Integer) and not isinstance(key, int):
             found = []
         else:
@@ -185,19 +229,18 @@ class SqlRepository(Store, Generic[T]):
         if not found:
             name = self._mapping.name
             raise NotFound(f"{name} {key} not found", resource=name, id=key)
-        if self._mapping.immutable:
-            self._kept[key] = found[0]
+        self._keep(key, found[0])
         return found[0]
 
     def list(self) -> Sequence[T]:
         return self._load()
 
     def many(self, keys: Iterable[Any]) -> dict[Any, T]:
-        """The records of `keys` in one query (those read before in this transaction, of an
-        immutable kind, from memory): a `$find` names up to twenty proposals' clinicians
+        """The records of `keys` in one query (those read before in this transaction from
+        memory): a `$find` names up to twenty proposals' clinicians
         (docs/adr/0017-booking-api-speed.md)."""
         wanted = set(keys)
-        found = {key: self._kept[key] for key in wanted if key in self._kept}
+        found = {key: self.get(key) for key in wanted if key in self._kept}
         missing = sorted(wanted - found.keys(), key=str)
         if isinstance(self._key.type, Integer):
             missing = [key for key in missing if isinstance(key, int)]
@@ -209,16 +252,19 @@ class SqlRepository(Store, Generic[T]):
             rows: Sequence[Row] = self._execute(statement, {"keys": missing}).mappings().all()
             for row in rows:
                 key = row[self._key.name]
-                self._versions[key] = row["version"]
+                self._read_at(key, row)
                 item = found[key] = self._mapping.to_domain(row)
-                if self._mapping.immutable:
-                    self._kept[key] = item
+                self._keep(key, item)
         return found
 
     def where(self, **criteria: Any) -> Sequence[T]:
         unknown = sorted(set(criteria) - set(self._table.c.keys()))
         if unknown:
             raise ValueError(f"{self._mapping.name} cannot be searched by {', '.join(unknown)}")
+        if len(criteria) == 1 and self._key.name in criteria:
+            kept = criteria[self._key.name]
+            if kept in self._kept:
+                return [self.get(kept)]
         return self._load(*(self._table.c[name] == value for name, value in criteria.items()))
 
     def due(self, field: str, moment: Any, **criteria: Any) -> Sequence[T]:
@@ -238,15 +284,17 @@ class SqlRepository(Store, Generic[T]):
             statement = self._statements.update
         else:
             statement, values[READ] = self._statements.update_read, read
-        version = self._write(statement, values).scalar_one_or_none()
-        if version is None:
+        written = self._write(statement, values).mappings().first()
+        if written is None:
             self._refuse_save(key)
-        self._versions[key] = version
+        self._wrote(key, written)
         self._write_children(item)
+        self._keep(key, item)
 
     def _refuse_save(self, key: Any) -> NoReturn:
         name = self._mapping.name
         self._versions.pop(key, None)
+        self._stamps.pop(key, None)
         self.get(key)  # NotFound if the row is gone
         raise InvalidTransition(
             f"{name} {key} was changed by another transaction since it was read; try again",

@@ -17,6 +17,7 @@ loser gets `SlotUnavailable`, never a second booking.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from copy import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -28,10 +29,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from parity.adapters.sql import tables
 from parity.adapters.sql.errors import translated
 from parity.adapters.sql.mapping import slot_to_domain, slot_to_row
-from parity.adapters.sql.repositories import Store
+from parity.adapters.sql.repositories import Link, Store
 from parity.adapters.sql.statements import advance_identity, allocate_ids, insert_many
 from parity.domain.availability import SlotQuery
 from parity.domain.errors import NotFound, SlotUnavailable
+from parity.domain.ports import RecordStamp
 from parity.domain.schedule import Slot, SlotStatus
 from parity.domain.workforce import REMOTE_MODALITIES, Clinician
 
@@ -187,10 +189,34 @@ RELEASE = (
     update(SLOTS)
     .where(SLOTS.c.id == bindparam("slot_id"), SLOTS.c.status != SlotStatus.FREE)
     .values(status=SlotStatus.FREE)
+    .returning(*SLOTS.c)
 )
 
 
 class SqlSlots(Store):
+    """Slots. A slot read by id, or moved, is kept until the transaction ends, as the
+    repositories keep their records (`SqlRepository`): a `$book` reads its slot once. Every
+    move is still a conditional UPDATE, so a kept copy never books a slot taken meanwhile."""
+
+    def __init__(self, link: Link) -> None:
+        super().__init__(link)
+        self._kept: dict[int, Slot] = {}
+        self._stamps: dict[int, RecordStamp] = {}
+
+    def forget(self) -> None:
+        """Drop the slots and stamps kept so far (a new transaction starts)."""
+        self._kept.clear()
+        self._stamps.clear()
+
+    def known_stamps(self, keys: Iterable[Any]) -> dict[Any, RecordStamp]:
+        """The stamps of the slots this transaction read or moved, as it last saw them
+        (`SqlRepository.known_stamps`)."""
+        return {key: self._stamps[key] for key in keys if key in self._stamps}
+
+    def _seen(self, row: Any) -> Slot:
+        self._stamps[row["id"]] = RecordStamp(row["version"], row["last_updated"])
+        return slot_to_domain(row)
+
     def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
         """Insert slots in bulk, giving each new one its id.
 
@@ -220,10 +246,21 @@ class SqlSlots(Store):
             insert_many(self._link(), SLOTS, rows)
 
     def get(self, slot_id: int) -> Slot:
+        kept = self._kept.get(slot_id)
+        if kept is not None:
+            return copy(kept)
+        return self._fresh(slot_id)
+
+    def _fresh(self, slot_id: int) -> Slot:
         row = self._execute(BY_ID, {"slot_id": slot_id}).mappings().first()
         if row is None:
+            self._kept.pop(slot_id, None)
             raise NotFound(f"slot {slot_id} not found", resource="Slot", id=slot_id)
-        return slot_to_domain(row)
+        return self._keep(self._seen(row))
+
+    def _keep(self, slot: Slot) -> Slot:
+        self._kept[slot.id] = copy(slot)
+        return slot
 
     def earliest(self, query: SlotQuery) -> Slot | None:
         found = self.candidates(query, 1)
@@ -237,7 +274,15 @@ class SqlSlots(Store):
             return []
         statement = search_statement(shape_of(query, among))
         found = self._execute(statement, search_values(query, among, limit))
-        return [slot_to_domain(row) for row in found.mappings()]
+        return self._fresh_rows(found.mappings())
+
+    def _fresh_rows(self, rows: Iterable[Any]) -> list[Slot]:
+        """Slots read afresh by a search: a kept copy of an older state of one goes."""
+        slots = [self._seen(row) for row in rows]
+        if self._kept:
+            for slot in slots:
+                self._kept.pop(slot.id, None)
+        return slots
 
     def _small_pool(self, query: SlotQuery) -> list[str] | None:
         """On SQLite, the matching clinicians when they are few, else None.
@@ -270,19 +315,23 @@ class SqlSlots(Store):
         values = {"slot_id": slot_id, "old": old, "new": new}
         row = self._execute(MOVE, values).mappings().first()
         if row is None:
-            current = self.get(slot_id)
+            current = self._fresh(slot_id)
             raise SlotUnavailable(
                 f"slot {slot_id} is not {wanted} ({current.status})", slot=slot_id
             )
-        return slot_to_domain(row)
+        return self._keep(self._seen(row))
 
     def release(self, slot_id: int) -> None:
-        if self._execute(RELEASE, {"slot_id": slot_id}).rowcount == 0:
-            self.get(slot_id)  # NotFound for an unknown slot; a free one stays free
+        row = self._execute(RELEASE, {"slot_id": slot_id}).mappings().first()
+        if row is None:
+            self._kept.pop(slot_id, None)
+            self._fresh(slot_id)  # NotFound for an unknown slot; a free one stays free
+        else:
+            self._keep(self._seen(row))
 
     def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]:
         values = {"clinician_id": clinician_id, "start": start, "end": end}
-        return [slot_to_domain(row) for row in self._execute(FOR_CLINICIAN, values).mappings()]
+        return self._fresh_rows(self._execute(FOR_CLINICIAN, values).mappings())
 
     def free_between(self, start: datetime, end: datetime) -> list[Slot]:
         statement = (
@@ -290,7 +339,7 @@ class SqlSlots(Store):
             .where(SLOTS.c.status == SlotStatus.FREE, SLOTS.c.start >= start, SLOTS.c.start < end)
             .order_by(SLOTS.c.start, SLOTS.c.id)
         )
-        return [slot_to_domain(row) for row in self._execute(statement).mappings()]
+        return self._fresh_rows(self._execute(statement).mappings())
 
     def count(self) -> int:
         return int(self._execute(select(func.count()).select_from(SLOTS)).scalar_one())

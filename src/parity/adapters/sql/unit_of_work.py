@@ -8,7 +8,6 @@ callers each use their own (they are cheap: the engine pools connections).
 from __future__ import annotations
 
 from functools import cached_property
-from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine
@@ -31,7 +30,7 @@ from parity.adapters.sql.security import (
     SqlUsers,
 )
 from parity.adapters.sql.slots import SqlSlots
-from parity.adapters.sql.stamps import SqlStamps
+from parity.adapters.sql.stamps import Seen, SqlStamps
 from parity.domain.audit import write_pending
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
 from parity.domain.corrective import Action, Finding
@@ -159,16 +158,23 @@ class SqlUnitOfWork:
 
     @cached_property
     def stamps(self) -> SqlStamps:  # ADR 0015: versionId and lastUpdated
-        return SqlStamps(self._current)
+        return SqlStamps(self._current, self._seen)
+
+    def _seen(self, kind: str) -> Seen | None:
+        """The repository of `kind` (`stamps.KINDS` names them as the attributes here), if
+        this unit of work has made it: it knows the stamps of what it read and wrote."""
+        found = vars(self).get(kind)
+        return found if isinstance(found, SqlRepository | SqlSlots) else None
 
     def _current(self) -> Connection:
         if self._connection is None:
             raise RuntimeError("use the unit of work inside `with uow:`")
         return self._connection
 
-    def _repositories(self) -> list[SqlRepository[object]]:
-        """The repositories made so far (cached_property keeps them in the instance)."""
-        return [r for r in vars(self).values() if isinstance(r, SqlRepository)]
+    def _repositories(self) -> list[SqlRepository[object] | SqlSlots]:
+        """The repositories made so far (cached_property keeps them in the instance) that
+        keep what they read until the transaction ends."""
+        return [r for r in vars(self).values() if isinstance(r, SqlRepository | SqlSlots)]
 
     def __enter__(self) -> Self:
         if self._connection is not None:
@@ -184,12 +190,8 @@ class SqlUnitOfWork:
             raise
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
+        """Roll back whatever was not committed, and give the connection back."""
         connection, self._connection = self._connection, None
         if connection is not None:
             try:

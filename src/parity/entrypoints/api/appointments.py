@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from parity.adapters import fhir
 from parity.domain.care import AppointmentStatus
@@ -16,7 +16,8 @@ from parity.domain.errors import NotFound
 from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope
 from parity.entrypoints.api import inputs, versions
-from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
+from parity.entrypoints.api.calls import Caller
+from parity.entrypoints.api.context import ApiContext, Context, Page, Uow
 from parity.entrypoints.api.query_params import BasedOn, Ids, PatientRef, PractitionerRef
 from parity.entrypoints.api.responses import FhirResponse
 from parity.entrypoints.api.schemas import ParametersBody
@@ -24,7 +25,12 @@ from parity.entrypoints.api.search import int_ref, read_each, ref, statuses, tok
 from parity.entrypoints.security.scope import Scope
 from parity.services import queries
 from parity.services.holds import booking_of, release_hold
-from parity.services.visits import CancelAppointment, cancel_appointment
+from parity.services.visits import (
+    CancelAppointment,
+    after_cancellation,
+    cancel_and_tell,
+    cancel_appointment,
+)
 
 router = APIRouter(tags=["Appointments"])
 
@@ -75,11 +81,7 @@ def read_appointment(appointment_id: str, context: Context, uow: Uow, scope: Sco
 
 @router.get("/Appointment", summary="Search visits by patient, practitioner or request")
 def search_appointments(
-    request: Request,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-    base: Base,
+    call: Caller,
     page: Page,
     patient: PatientRef = None,
     practitioner: PractitionerRef = None,
@@ -92,7 +94,8 @@ def search_appointments(
 ) -> FhirResponse:
     """`_id` alone reads each id (a visit, a hold or a proposal); with other parameters it
     narrows their search."""
-    with versions.reading(uow) as uow:
+    request, context, scope, base = call.http, call.context, call.scope, call.base
+    with versions.reading(call.uow) as uow:
         if ids is not None and not (patient or practitioner or based_on or date or status):
             read = read_each(
                 tokens([ids]), lambda key: appointment_resource(context, uow, scope, key)
@@ -110,35 +113,37 @@ def search_appointments(
 
 
 @router.post("/Appointment/{appointment_id}/$cancel", summary="Cancel a visit or release a hold")
-def cancel(
-    request: Request,
-    appointment_id: str,
-    body: ParametersBody,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-) -> FhirResponse:
+def cancel(appointment_id: str, body: ParametersBody, call: Caller) -> FhirResponse:
     """Cancel a booked visit, recording who cancelled (`cancelled-by` member or clinic, with
     a `reason`; a clinic cancellation needs one): a clinic cancellation re-opens the request
     with its original deadline and counts against the plan. On `hold-{n}`, release the hold
     (or, once booked, cancel its visit). `If-Match` with an older version: 412."""
     params = inputs.read(body, inputs.CANCEL)
     found = inputs.appointment_id(appointment_id)
+    context, scope = call.context, call.scope
     # the caller's record or NotFound, at the caller's version (If-Match), and the change:
     # one transaction (api/versions.py)
 
     def current(joined: UnitOfWork) -> fhir.Json:
         return appointment_resource(context, joined, scope, appointment_id)
 
-    with versions.changing(request, uow, current) as joined:
+    with versions.changing(call.http, call.uow, current) as joined:
         if isinstance(found, inputs.HoldId):
             done = _cancel_hold(found.hold_id, params, context, joined, scope)
             return versions.versioned(joined, done)
         if not isinstance(found, inputs.VisitId):
             raise NotFound(f"Appointment {appointment_id} not found", resource="Appointment")
-        _cancel_visit(found.appointment_id, params, context, joined)
+        # The answer is read (from what the cancellation wrote) and stamped before the
+        # commit; the freed slot goes to the waitlist after it, as before
+        # (docs/adr/0017-booking-api-speed.md).
+        cmd = _cancellation(found.appointment_id, params)
+        cancelled = cancel_and_tell(cmd, joined, context.clock, context.policy)
         visit = queries.visit(joined, scope, found.appointment_id)
-        return versions.versioned(joined, visit_resource(visit))
+        answer = versions.stamped(joined, visit_resource(visit))
+        joined.commit()
+        if context.policy.waitlist.enabled:
+            after_cancellation(cancelled, joined, context.clock, context.policy)
+        return FhirResponse(answer)
 
 
 def _cancel_hold(
@@ -157,10 +162,13 @@ def _cancel_hold(
     return hold_resource(context, uow, scope, hold_id)
 
 
+def _cancellation(appointment_id: int, params: fhir.Parameters) -> CancelAppointment:
+    return CancelAppointment(
+        appointment_id, inputs.cancelled_by(params), params.text("reason") or ""
+    )
+
+
 def _cancel_visit(
     appointment_id: int, params: fhir.Parameters, context: ApiContext, uow: UnitOfWork
 ) -> None:
-    cmd = CancelAppointment(
-        appointment_id, inputs.cancelled_by(params), params.text("reason") or ""
-    )
-    cancel_appointment(cmd, uow, context.clock, context.policy)
+    cancel_appointment(_cancellation(appointment_id, params), uow, context.clock, context.policy)

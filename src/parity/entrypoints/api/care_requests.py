@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from parity.adapters import fhir
 from parity.domain import ids
@@ -15,7 +15,8 @@ from parity.domain.care import CareRequest, Channel, RequestStatus
 from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope
 from parity.entrypoints.api import inputs, versions
-from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
+from parity.entrypoints.api.calls import Call, Caller
+from parity.entrypoints.api.context import ApiContext, Context, Page, Uow
 from parity.entrypoints.api.query_params import Ids, PatientRef
 from parity.entrypoints.api.responses import FhirResponse
 from parity.entrypoints.api.schemas import ParametersBody
@@ -67,11 +68,7 @@ def read_request(request_id: str, context: Context, uow: Uow, scope: Scope) -> F
 
 @router.get("/ServiceRequest", summary="A member's requests, or the work queue by status")
 def search_requests(
-    request: Request,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-    base: Base,
+    call: Caller,
     page: Page,
     patient: PatientRef = None,
     status: Annotated[
@@ -82,7 +79,8 @@ def search_requests(
     """Soonest effective deadline first: `status=active` is the scheduler's work queue.
     `_id` alone reads each request in the caller's scope; with other parameters it narrows
     their search."""
-    with versions.reading(uow) as uow:
+    request, context, scope, base = call.http, call.context, call.scope, call.base
+    with versions.reading(call.uow) as uow:
         if ids is not None and not (patient or status):
             read = read_each(tokens([ids]), lambda key: read_resource(context, uow, scope, key))
             return versions.search(uow, request, base, read, lambda r: r, page)
@@ -96,129 +94,100 @@ def search_requests(
     "/ServiceRequest/{request_id}/$clinical-exception", summary="Document a clinical exception"
 )
 def clinical_exception(
-    http: Request,
-    request_id: str,
-    body: ParametersBody,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-    who: Who,
+    request_id: str, body: ParametersBody, call: Caller, who: Who
 ) -> FhirResponse:
     """28 CCR §1300.67.2.2(c)(5)(G): the signed-in treating or referring clinician notes
     that a longer wait will not harm the member (`reason`) and until when
     (`extended-deadline`); author, role and time come from the session and the server.
     After the legal deadline it is kept as a late determination. Returns the Task."""
     params = inputs.read(body, inputs.EXCEPTION)
-    with _changing(http, context, uow, scope, request_id) as (joined, asked):
+    with _changing(call, request_id) as (joined, asked):
         cmd = RecordClinicalException(
             asked.id,
             who,
             params.required("reason"),
-            inputs.deadline(params, "extended-deadline", context.tz),
+            inputs.deadline(params, "extended-deadline", call.context.tz),
         )
-        found = record_clinical_exception(cmd, joined, context.clock)
-        excepted = queries.care_request(joined, scope, found.request_id)
+        found = record_clinical_exception(cmd, joined, call.context.clock)
+        excepted = queries.care_request(joined, call.scope, found.request_id)
         return versions.versioned(joined, fhir.exception_task(found, excepted))
 
 
 @router.post("/ServiceRequest/{request_id}/$refer", summary="Refer out of network")
-def refer(
-    http: Request,
-    request_id: str,
-    body: ParametersBody,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-    who: Who,
-) -> FhirResponse:
+def refer(request_id: str, body: ParametersBody, call: Caller, who: Who) -> FhirResponse:
     """SB 855: when the network cannot offer timely care, arrange out-of-network care at
     in-network cost sharing (`reason`; `outside-provider` and `appointment` when known).
     The signed-in caller is recorded as who arranged it. Returns the referral Task."""
     params = inputs.read(body, inputs.REFER)
     appointment = params.text("appointment")
-    with _changing(http, context, uow, scope, request_id) as (joined, asked):
+    with _changing(call, request_id) as (joined, asked):
         cmd = ReferOutOfNetwork(
             asked.id,
             params.required("reason"),
             who.subject,
             params.text("outside-provider") or "",
-            None if appointment is None else fhir.parse_datetime(appointment, context.tz)[0],
+            None if appointment is None else fhir.parse_datetime(appointment, call.context.tz)[0],
         )
-        found = refer_out_of_network(cmd, joined, context.clock)
-        referred = queries.care_request(joined, scope, found.request_id)
-        task = fhir.referral_task(found, referred, referral_citation(context))
+        found = refer_out_of_network(cmd, joined, call.context.clock)
+        referred = queries.care_request(joined, call.scope, found.request_id)
+        task = fhir.referral_task(found, referred, referral_citation(call.context))
         return versions.versioned(joined, task)
 
 
 @router.post("/ServiceRequest/{request_id}/$withdraw", summary="The member withdraws a request")
-def withdraw(
-    http: Request, request_id: str, context: Context, uow: Uow, scope: Scope, who: Who
-) -> FhirResponse:
+def withdraw(request_id: str, call: Caller, who: Who) -> FhirResponse:
     """Close an open request at the member's wish (recorded under the signed-in caller, now).
     Withdrawn before its deadline it is not counted against the plan."""
-    with _changing(http, context, uow, scope, request_id) as (joined, asked):
-        found = withdraw_request(WithdrawRequest(asked.id, who.subject), joined, context.clock)
-        return versions.versioned(joined, request_resource(context, found))
+    with _changing(call, request_id) as (joined, asked):
+        found = withdraw_request(WithdrawRequest(asked.id, who.subject), joined, call.context.clock)
+        return versions.versioned(joined, request_resource(call.context, found))
 
 
 @router.post("/ServiceRequest/{request_id}/$prefer-later", summary="The member's own later date")
-def prefer_later(
-    http: Request,
-    request_id: str,
-    body: ParametersBody,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-    who: Who,
-) -> FhirResponse:
+def prefer_later(request_id: str, body: ParametersBody, call: Caller, who: Who) -> FhirResponse:
     """Record that the member asks for a date after the one offered (`date`): kept as
     evidence, compliant, and the request is booked from that date (never referred out "for
     no capacity" because of it)."""
     params = inputs.read(body, inputs.PREFER)
-    start = fhir.parse_datetime(params.required("date"), context.tz)[0]
-    with _changing(http, context, uow, scope, request_id) as (joined, asked):
-        found = prefer_later_date(PreferLater(asked.id, start, who.subject), joined, context.clock)
-        return versions.versioned(joined, request_resource(context, found))
+    start = fhir.parse_datetime(params.required("date"), call.context.tz)[0]
+    with _changing(call, request_id) as (joined, asked):
+        found = prefer_later_date(
+            PreferLater(asked.id, start, who.subject), joined, call.context.clock
+        )
+        return versions.versioned(joined, request_resource(call.context, found))
 
 
 @router.post("/ServiceRequest/{request_id}/$offer", summary="Offer a slot (kept as evidence)")
-def offer(
-    http: Request,
-    request_id: str,
-    body: ParametersBody,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-    who: Who,
-) -> FhirResponse:
+def offer(request_id: str, body: ParametersBody, call: Caller, who: Who) -> FhirResponse:
     """Offer the member a slot (`slot` = Slot/{id}) through `channel` (phone, portal, sms,
     email, in-person, letter) and hold it for them; the signed-in caller is recorded as who
     offered it. The answer is given with Task/offer-{n}/$accept or $decline. Returns the
     offer Task."""
     params = inputs.read(body, inputs.OFFER)
     channel = inputs.choice(Channel, params.required("channel"), "channel")
-    with _changing(http, context, uow, scope, request_id) as (joined, asked):
-        slot = queries.bookable_slot(joined, scope, int_ref(params.required("slot"), "Slot") or 0)
+    with _changing(call, request_id) as (joined, asked):
+        slot = queries.bookable_slot(
+            joined, call.scope, int_ref(params.required("slot"), "Slot") or 0
+        )
         made = make_offer(
             MakeOffer(asked.id, slot.id, who.subject, channel),
             joined,
-            context.clock,
-            context.policy,
+            call.context.clock,
+            call.context.policy,
         )
-        return versions.versioned(joined, fhir.offer_task(*queries.offer(joined, scope, made.id)))
+        return versions.versioned(
+            joined, fhir.offer_task(*queries.offer(joined, call.scope, made.id))
+        )
 
 
 @contextmanager
-def _changing(
-    http: Request, context: ApiContext, uow: UnitOfWork, scope: MemberScope, request_id: str
-) -> Iterator[tuple[UnitOfWork, CareRequest]]:
+def _changing(call: Call, request_id: str) -> Iterator[tuple[UnitOfWork, CareRequest]]:
     """One transaction changing the ServiceRequest at `request_id` (`If-Match` checked on
     it): the joined unit of work and the request, read in the caller's scope."""
-    with versions.changing(http, uow, _current(context, scope, request_id)) as joined:
-        yield (
-            joined,
-            queries.care_request(joined, scope, ids.path_number(request_id, "ServiceRequest")),
-        )
+    current = _current(call.context, call.scope, request_id)
+    with versions.changing(call.http, call.uow, current) as joined:
+        number = ids.path_number(request_id, "ServiceRequest")
+        yield joined, queries.care_request(joined, call.scope, number)
 
 
 def _current(context: ApiContext, scope: MemberScope, request_id: str) -> versions.Render:

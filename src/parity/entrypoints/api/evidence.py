@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from parity.adapters import fhir
 from parity.domain import ids
@@ -17,8 +17,9 @@ from parity.domain.scope import MemberScope
 from parity.domain.users import Principal, Role
 from parity.entrypoints.api import inputs, versions
 from parity.entrypoints.api.appointments import visit_resource
+from parity.entrypoints.api.calls import Call, Caller
 from parity.entrypoints.api.care_requests import referral_citation
-from parity.entrypoints.api.context import ApiContext, Base, Context, Page, Uow
+from parity.entrypoints.api.context import ApiContext, Context, Page, Uow
 from parity.entrypoints.api.query_params import BasedOn, Ids, PatientRef
 from parity.entrypoints.api.responses import FhirResponse, bundle, entry
 from parity.entrypoints.api.schemas import ParametersBody, ParametersIn
@@ -87,11 +88,7 @@ def read_task(task_id: str, context: Context, uow: Uow, scope: Scope) -> FhirRes
 
 @router.get("/Task", summary="The evidence of a request or of a member")
 def search_tasks(
-    request: Request,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-    base: Base,
+    call: Caller,
     page: Page,
     based_on: BasedOn = None,
     patient: PatientRef = None,
@@ -110,7 +107,8 @@ def search_tasks(
     """`_id` alone reads each Task in the caller's scope; with other parameters it narrows
     their search. `code=clinical-exception-to-do` with `practitioner`: that clinician's
     to-dos, of the members in the caller's scope."""
-    with versions.reading(uow) as uow:
+    request, context, scope, base = call.http, call.context, call.scope, call.base
+    with versions.reading(call.uow) as uow:
         if ids is not None and not (based_on or patient or code):
             read = read_each(tokens([ids]), lambda key: task_resource(context, uow, scope, key))
             return versions.search(uow, request, base, read, lambda task: task, page)
@@ -148,14 +146,7 @@ def _offer_id(task_id: str) -> int:
 
 
 def _answer(
-    request: Request,
-    task_id: str,
-    accept: bool,
-    body: ParametersIn,
-    context: ApiContext,
-    uow: UnitOfWork,
-    scope: MemberScope,
-    who: Principal,
+    task_id: str, accept: bool, body: ParametersIn, call: Call, who: Principal
 ) -> Decision | None:
     """Record the member's answer under the signed-in caller: a member answers for
     themselves through the portal; staff say how the member answered (`channel`) and, for
@@ -163,20 +154,18 @@ def _answer(
     params = inputs.read(body, inputs.ANSWER)
     # the caller's offer (or NotFound), at the version the caller saw (412 when stale),
     # checked in the transaction that records the answer (api/versions.py)
-    with versions.changing(request, uow, lambda u: task_resource(context, u, scope, task_id)) as j:
-        return _record_answer(task_id, accept, params, context, j, scope, who)
+    with versions.changing(call.http, call.uow, _task(call, task_id)) as joined:
+        return _record_answer(task_id, accept, params, call.joined(joined), who)
+
+
+def _task(call: Call, task_id: str) -> versions.Render:
+    return lambda uow: task_resource(call.context, uow, call.scope, task_id)
 
 
 def _record_answer(
-    task_id: str,
-    accept: bool,
-    params: fhir.Parameters,
-    context: ApiContext,
-    uow: UnitOfWork,
-    scope: MemberScope,
-    who: Principal,
+    task_id: str, accept: bool, params: fhir.Parameters, call: Call, who: Principal
 ) -> Decision | None:
-    offered, _ = queries.offer(uow, scope, _offer_id(task_id))
+    offered, _ = queries.offer(call.uow, call.scope, _offer_id(task_id))
     member = who.role is Role.MEMBER
     channel = params.text("channel") or ("portal" if member else None)
     if channel is None:
@@ -184,43 +173,28 @@ def _record_answer(
     via = inputs.choice(Channel, channel, "channel")
     note = params.text("note") or ""
     cmd = AnswerOffer(offered.id, accept, who.subject, via, note, by_staff=not member)
-    answer = answer_offer(cmd, uow, context.clock, context.policy)
+    answer = answer_offer(cmd, call.uow, call.context.clock, call.context.policy)
     return answer if isinstance(answer, Decision) else None
 
 
 @router.post("/Task/{task_id}/$accept", summary="Accept an offer: book it")
-def accept_offer(
-    request: Request,
-    task_id: str,
-    body: ParametersBody,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-    base: Base,
-    who: Who,
-) -> FhirResponse:
+def accept_offer(task_id: str, body: ParametersBody, call: Caller, who: Who) -> FhirResponse:
     """Book the offered slot; the signed-in caller is recorded as who recorded the
     acceptance, `channel` how it came. Returns a Bundle with the booked Appointment and the
     accepted offer Task."""
-    decision = _answer(request, task_id, True, body, context, uow, scope, who)
-    answered = [task_resource(context, uow, scope, task_id)]
+    decision = _answer(task_id, True, body, call, who)
+    answered = [_task(call, task_id)(call.uow)]
     if decision is not None and decision.appointment_id is not None:
-        answered.insert(0, visit_resource(queries.visit(uow, scope, decision.appointment_id)))
-    return bundle("collection", [entry(base, r) for r in versions.stamp_each(uow, answered)])
+        visit = queries.visit(call.uow, call.scope, decision.appointment_id)
+        answered.insert(0, visit_resource(visit))
+    stamped = versions.stamp_each(call.uow, answered)
+    return bundle("collection", [entry(call.base, r) for r in stamped])
 
 
 @router.post("/Task/{task_id}/$decline", summary="Decline an offer (kept as evidence)")
-def decline_offer(
-    request: Request,
-    task_id: str,
-    body: ParametersBody,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-    who: Who,
-) -> FhirResponse:
+def decline_offer(task_id: str, body: ParametersBody, call: Caller, who: Who) -> FhirResponse:
     """Record that the member declined (recorded by the signed-in caller, now, through
     `channel`; staff add the contact `note`) and free the slot. A timely offer declined
     counts as compliant; the request stays open for a later booking."""
-    _answer(request, task_id, False, body, context, uow, scope, who)
-    return versions.read(uow, lambda u: task_resource(context, u, scope, task_id))
+    _answer(task_id, False, body, call, who)
+    return versions.read(call.uow, _task(call, task_id))

@@ -4,6 +4,7 @@ name; this module knows which operation takes which parameter and builds the com
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -23,6 +24,7 @@ from parity.domain.errors import InvalidInput
 from parity.domain.members import Member
 from parity.domain.standards import VisitType
 from parity.domain.workforce import PROVIDER_CLASS_OF, Discipline, Modality, ProviderClass
+from parity.entrypoints.api.responses import UnknownParameter
 from parity.entrypoints.api.schemas import ParametersIn
 from parity.entrypoints.api.search import int_ref, ref, tokens
 from parity.services.requests import RequestCare
@@ -55,6 +57,21 @@ CANCELLED_BY = {
 
 def read(body: ParametersIn | None, allowed: frozenset[str]) -> Parameters:
     return Parameters.of(body.as_json() if body is not None else {}, allowed)
+
+
+def read_only_body(query: Iterable[str], body: ParametersIn, allowed: frozenset[str]) -> Parameters:
+    """`read` for an operation whose parameters all come in its body: a parameter sent in
+    the query string instead (but `_format`) would otherwise be ignored silently; it is
+    refused with 400, as an unknown search parameter is (`responses.UnknownParameter`). An
+    unknown name in the body is refused by `Parameters.of` (422, naming the known ones)."""
+    unknown = sorted({*query} - {"_format"})
+    if unknown:
+        known = ", ".join(sorted(allowed))
+        raise UnknownParameter(
+            f"unknown parameter(s) {', '.join(unknown)} in the query: send the operation's "
+            f"parameters in the Parameters body ({known})"
+        )
+    return read(body, allowed)
 
 
 def choice(kind: type[E], text: str, name: str) -> E:

@@ -9,10 +9,10 @@ client asked `Prefer: handling=strict` (docs/adr/0015-fhir-conformance.md).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 import orjson
@@ -23,7 +23,6 @@ from parity.adapters.fhir import Json, concept
 from parity.domain.errors import InvalidInput
 from parity.entrypoints.api.context import Paging
 
-T = TypeVar("T")
 FHIR_JSON = "application/fhir+json"
 # Result parameters every search understands (R4 3.1.1.5.7, and `_format`).
 RESULT_PARAMETERS = frozenset({"_count", "_offset", "_format", "_total"})
@@ -37,35 +36,41 @@ class UnknownParameter(InvalidInput):
 
 
 def pruned(value: Any) -> Any:
-    """`value` without empty arrays, objects and strings (and None), at any depth. Loops
-    rather than comprehensions testing membership in a tuple of empties: it runs twice on
-    every FHIR body (docs/adr/0017-booking-api-speed.md)."""
+    """`value` without empty arrays, objects and strings (and None), at any depth. Loops,
+    the test of each item inline (no call per item, no membership test against a tuple of
+    empties): it walks every FHIR body (docs/adr/0017-booking-api-speed.md)."""
     if isinstance(value, dict):
-        kept: dict[Any, Any] = {}
-        for key, item in value.items():
-            item = _kept(item)
-            if item is not _GONE:
-                kept[key] = item
-        return kept
+        return _pruned_dict(value)
     if isinstance(value, list):
-        items: list[Any] = []
-        for item in value:
-            item = _kept(item)
-            if item is not _GONE:
-                items.append(item)
-        return items
+        return _pruned_list(value)
     return value
 
 
-_GONE = object()
+def _pruned_dict(value: dict[Any, Any]) -> dict[Any, Any]:
+    kept: dict[Any, Any] = {}
+    for key, item in value.items():
+        if isinstance(item, _NESTED):
+            item = _pruned_dict(item) if isinstance(item, dict) else _pruned_list(item)
+            if item:
+                kept[key] = item
+        elif item is not None and item != "":
+            kept[key] = item
+    return kept
 
 
-def _kept(item: Any) -> Any:
-    """`item` pruned, or `_GONE` when nothing of it is left."""
-    if isinstance(item, dict | list):
-        item = pruned(item)
-        return item if item else _GONE
-    return _GONE if item is None or item == "" else item
+def _pruned_list(value: list[Any]) -> list[Any]:
+    kept: list[Any] = []
+    for item in value:
+        if isinstance(item, _NESTED):
+            item = _pruned_dict(item) if isinstance(item, dict) else _pruned_list(item)
+            if item:
+                kept.append(item)
+        elif item is not None and item != "":
+            kept.append(item)
+    return kept
+
+
+_NESTED = (dict, list)
 
 
 class FhirResponse(JSONResponse):
@@ -77,15 +82,14 @@ class FhirResponse(JSONResponse):
     def __init__(
         self, content: Any, status_code: int = 200, headers: Mapping[str, str] | None = None
     ) -> None:
-        if isinstance(content, dict):
-            content = pruned(content)
+        content = pruned(content)  # once, here: `render` gets it pruned (docs/adr/0017)
         super().__init__(content, status_code, {**_version_headers(content), **(headers or {})})
 
     def render(self, content: Any) -> bytes:
         """orjson, several times faster than the standard encoder on a Bundle of proposals
-        (docs/adr/0017-booking-api-speed.md); compact UTF-8 like Starlette's. Empty values
-        are pruned first: R4 forbids empty arrays and objects."""
-        return orjson.dumps(pruned(content), option=orjson.OPT_NON_STR_KEYS)
+        (docs/adr/0017-booking-api-speed.md); compact UTF-8 like Starlette's. The content
+        comes pruned of empty values from `__init__`: R4 forbids empty arrays and objects."""
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
 
 
 def _version_headers(content: Any) -> dict[str, str]:
@@ -178,25 +182,6 @@ def searchset(request: Request, entries: list[Json], total: int, paging: Paging)
         "entry": entries,
     }
     return FhirResponse(found)
-
-
-def search_results(
-    request: Request,
-    base: str,
-    items: Sequence[T],
-    to_fhir: Callable[[T], Json],
-    paging: Paging,
-    ids: str | None = None,
-) -> FhirResponse:
-    """A `searchset` Bundle of one page of `items` (mapped only for that page), or of those
-    whose id is one of the comma-separated `ids` (`_id` with other parameters)."""
-    if ids is not None:
-        wanted = {i.strip() for i in ids.split(",")}
-        mapped = [r for r in map(to_fhir, items) if r.get("id") in wanted]
-        return search_results(request, base, mapped, lambda r: r, paging)
-    page = items[paging.offset : paging.offset + paging.count]
-    entries = [entry(base, to_fhir(item), "match") for item in page]
-    return searchset(request, entries, len(items), paging)
 
 
 def _links(request: Request, paging: Paging, total: int) -> list[Json]:

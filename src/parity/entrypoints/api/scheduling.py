@@ -3,7 +3,7 @@ slot aside for a while, `$book` books (and, with `cancelled-appt-id`, reschedule
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from parity.adapters import fhir
 from parity.domain.care import CareRequest, Channel, Decision, RequestStatus
@@ -16,17 +16,17 @@ from parity.entrypoints.api.appointments import (
     appointment_resource,
     visit_resource,
 )
+from parity.entrypoints.api.calls import Call, Caller
 from parity.entrypoints.api.care_requests import request_resource
-from parity.entrypoints.api.context import ApiContext, Base, Context, Uow
+from parity.entrypoints.api.context import ApiContext
 from parity.entrypoints.api.responses import FhirResponse, operation_result, outcome
 from parity.entrypoints.api.schemas import OptionalParametersBody, ParametersBody
 from parity.entrypoints.api.search import ref
 from parity.entrypoints.api.signed_in import Who
-from parity.entrypoints.security.scope import Scope
 from parity.services import queries
-from parity.services.booking import BookRequest, Proposal, book_request, find_proposals
-from parity.services.holds import BookHold, HoldSlot, book_hold, hold_slot
-from parity.services.requests import open_request
+from parity.services.booking import BookRequest, Proposal, book_in, find_proposals
+from parity.services.holds import BookHold, HoldSlot, book_hold_in, hold_slot_in
+from parity.services.requests import new_request
 from parity.services.reschedule import Reschedule, reschedule
 
 router = APIRouter(tags=["Scheduling"])
@@ -54,7 +54,7 @@ def _care_request(
         if prior.member_id != member.id:
             raise InvalidInput(f"Appointment/{prior.id} is not Patient/{member.id}'s")
     cmd = inputs.request_care(params, member, prior, asked.window.start)
-    return open_request(cmd, uow, context.clock, context.policy)
+    return new_request(cmd, uow, context.clock, context.policy)
 
 
 def _nothing_timely(request: CareRequest) -> fhir.Json:
@@ -70,26 +70,20 @@ def _nothing_timely(request: CareRequest) -> fhir.Json:
 
 
 @router.post("/Appointment/$find", summary="Ranked timely proposals for a member")
-def find(
-    request: Request,
-    body: ParametersBody,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-    base: Base,
-) -> FhirResponse:
+def find(body: ParametersBody, call: Caller) -> FhirResponse:
     """A searchset Bundle of `proposed` Appointments, best first (same clinician for a
     follow-up, then earliest), all before the request's legal deadline; the request is
     included. Nothing timely: no matches and an OperationOutcome saying to refer out."""
-    params = inputs.read(body, inputs.FIND)
+    context, scope = call.context, call.scope
+    params = inputs.read_only_body(call.http.query_params, body, inputs.FIND)
     if params.text("patient-reference") is None:
         if scope.reach in (Reach.SELF, Reach.NOBODY) or scope.deidentified:
             raise Forbidden("a member looks for times for themselves: name the patient")
-        return capacity.find(request, params, context, uow, base)
+        return capacity.find(call.http, params, context, call.uow, call.base)
     asked = inputs.find_inputs(params, context.tz)
-    # One transaction for the request, its proposals and their stamps (opening a request
-    # commits it and goes on in a fresh one): docs/adr/0017-booking-api-speed.md.
-    with versions.reading(uow) as joined:
+    # One transaction for the request (opened, or read), its proposals and their stamps; a
+    # request opened here is committed as the block ends: docs/adr/0017-booking-api-speed.md.
+    with versions.reading(call.uow, commit=asked.request_id is None) as joined:
         care = _care_request(params, asked, context, joined, scope)
         if care.status is not RequestStatus.OPEN:
             raise InvalidTransition(f"request {care.id} is {care.status}, not open")
@@ -102,7 +96,7 @@ def find(
     others = [(included, "include")]
     if not matches:
         others.append((_nothing_timely(care), "outcome"))
-    return operation_result(request, base, matches, others)
+    return operation_result(call.http, call.base, matches, others)
 
 
 def _proposed(
@@ -115,68 +109,58 @@ def _proposed(
     ]
 
 
+Target = inputs.ProposalId | inputs.HoldId
+
+
 @router.post("/Appointment/$hold", summary="Hold a proposed appointment for a while")
-def hold(
-    request: Request,
-    body: ParametersBody,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-    base: Base,
-) -> FhirResponse:
+def hold(body: ParametersBody, call: Caller) -> FhirResponse:
     """`appt-id` (proposal-{request}-{slot}) or `appt-resource` (a proposed Appointment):
     the slot becomes busy-tentative and the Appointment `pending` until the hold expires."""
     target = inputs.target(inputs.read(body, inputs.HOLD))
-    with versions.changing(request, uow, _current(context, scope, target)) as joined:
-        return _held(request, target, context, joined, scope, base)
+    with versions.changing(call.http, call.uow, _current(call, target)) as joined:
+        return _held(target, call.joined(joined))
 
 
 @router.post("/Appointment/{appointment_id}/$hold", summary="Hold this proposed appointment")
 def hold_instance(
-    request: Request,
-    appointment_id: str,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-    base: Base,
-    body: OptionalParametersBody = None,
+    appointment_id: str, call: Caller, body: OptionalParametersBody = None
 ) -> FhirResponse:
     """As `$hold`, the proposal named by the path (Argonaut's instance-level form)."""
     inputs.read(body, frozenset())
+    target = _target(appointment_id, "a proposal")
+    with versions.changing(call.http, call.uow, _current(call, target)) as joined:
+        return _held(target, call.joined(joined))
+
+
+def _target(appointment_id: str, kind: str) -> Target:
+    """The proposal or hold a path names, or `InvalidInput` naming what was expected."""
     target = inputs.appointment_id(appointment_id)
     if not isinstance(target, inputs.ProposalId | inputs.HoldId):
-        raise InvalidInput(f"Appointment/{appointment_id} is not a proposal")
-    with versions.changing(request, uow, _current(context, scope, target)) as joined:
-        return _held(request, target, context, joined, scope, base)
+        raise InvalidInput(f"Appointment/{appointment_id} is not {kind}")
+    return target
 
 
-def _held(
-    request: Request,
-    target: inputs.ProposalId | inputs.HoldId,
-    context: ApiContext,
-    uow: UnitOfWork,
-    scope: MemberScope,
-    base: str,
-) -> FhirResponse:
+def _held(target: Target, call: Call) -> FhirResponse:
     if isinstance(target, inputs.HoldId):
         raise InvalidTransition(f"hold-{target.hold_id} is already a hold; $book it")
     # The caller's checks read the slot and the request the hold is made against, in its
     # transaction; a hold changes neither's times, clinician or needs, and the new hold is
     # pending and booked as nothing yet, so the answer is rendered from what is at hand,
-    # not read again (docs/adr/0017-booking-api-speed.md). Only the stamps are read after.
+    # not read again (docs/adr/0017-booking-api-speed.md). Its stamps are read before the
+    # commit: one transaction.
+    uow, scope, context = call.uow, call.scope, call.context
     slot = queries.bookable_slot(uow, scope, target.slot_id)
     care = queries.care_request(uow, scope, target.request_id)
     clinician = queries.clinician(uow, slot.clinician_id)
-    made = hold_slot(HoldSlot(care.id, slot.id), uow, context.clock, context.policy)
+    made = hold_slot_in(HoldSlot(care.id, slot.id), uow, context.clock, context.policy)
     pending = fhir.held_appointment(made, care, slot, clinician, context.clock.now(), None)
     held = versions.stamp_each(uow, [pending])
+    uow.commit()
     note = outcome("information", "informational", f"held until {fhir.instant(made.expires_at)}")
-    return operation_result(request, base, held, [(note, "outcome")])
+    return operation_result(call.http, call.base, held, [(note, "outcome")])
 
 
-def _check_target(
-    target: inputs.ProposalId | inputs.HoldId, uow: UnitOfWork, scope: MemberScope
-) -> str:
+def _check_target(target: Target, uow: UnitOfWork, scope: MemberScope) -> str:
     """The member a hold or proposal books for, after checking that its request (and, for
     a proposal, its slot) are the caller's to book; `NotFound` otherwise."""
     if isinstance(target, inputs.HoldId):
@@ -185,122 +169,91 @@ def _check_target(
     return queries.care_request(uow, scope, target.request_id).member_id
 
 
-def _check_patient(
-    params: fhir.Parameters,
-    target: inputs.ProposalId | inputs.HoldId,
-    uow: UnitOfWork,
-    scope: MemberScope,
-) -> int | None:
+def _check_patient(params: fhir.Parameters, target: Target, call: Call) -> int | None:
     """The visit a reschedule cancels, after checking it, and `patient-id`, are the member's
     the booking is for, and that member is in the caller's scope."""
-    member_id = _check_target(target, uow, scope)
+    member_id = _check_target(target, call.uow, call.scope)
     patient = ref(params.text("patient-id"), "Patient")
     if patient is not None and patient != member_id:
         raise InvalidInput(f"patient-id {patient} is not the patient of this appointment")
     cancelled = inputs.cancelled_appointment(params)
-    visit = None if cancelled is None else queries.visit(uow, scope, cancelled)
+    visit = None if cancelled is None else queries.visit(call.uow, call.scope, cancelled)
     if visit is not None and visit.appointment.member_id != member_id:
         raise InvalidInput(f"cancelled-appt-id {cancelled} is another patient's appointment")
     return cancelled
 
 
-def _book(
-    target: inputs.ProposalId | inputs.HoldId,
-    params: fhir.Parameters,
-    context: ApiContext,
-    uow: UnitOfWork,
-    scope: MemberScope,
-    who: Principal,
-) -> Decision:
+def _book(target: Target, params: fhir.Parameters, call: Call, who: Principal) -> Decision:
+    """Book in the route's transaction, left open for the answer to be read and stamped
+    in it (a reschedule by a proposal commits on its own)."""
     # The acceptance is recorded under the signed-in caller, through `channel` (the API is
     # the portal unless staff say they booked by phone, in person...).
     by = who.subject
     channel = inputs.choice(Channel, params.text("channel") or "portal", "channel")
-    cancelled = _check_patient(params, target, uow, scope)
-    clock, policy = context.clock, context.policy
+    cancelled = _check_patient(params, target, call)
+    uow, clock, policy = call.uow, call.context.clock, call.context.policy
     if isinstance(target, inputs.HoldId):
-        return book_hold(BookHold(target.hold_id, by, cancelled, channel), uow, clock, policy)
+        return book_hold_in(BookHold(target.hold_id, by, cancelled, channel), uow, clock, policy)
     if cancelled is None:
         cmd = BookRequest(target.request_id, target.slot_id, by, channel)
-        return book_request(cmd, uow, clock, policy)
+        return book_in(cmd, uow, clock, policy)
     moved = Reschedule(target.request_id, target.slot_id, cancelled, by, channel)
     return reschedule(moved, uow, clock, policy)
 
 
-def _booked(
-    request: Request,
-    target: inputs.ProposalId | inputs.HoldId,
-    params: fhir.Parameters,
-    context: ApiContext,
-    uow: UnitOfWork,
-    scope: MemberScope,
-    base: str,
-    who: Principal,
-) -> FhirResponse:
-    decision = _book(target, params, context, uow, scope, who)
+def _booked(target: Target, params: fhir.Parameters, call: Call, who: Principal) -> FhirResponse:
+    decision = _book(target, params, call, who)
+    uow, scope = call.uow, call.scope
     if decision.appointment_id is None:
+        uow.commit()  # a referral or a wait is recorded all the same
         raise InvalidTransition(f"request {decision.request_id} was {decision.action}, not booked")
+    # The booked visit, its request and slot are those this transaction just wrote (the
+    # unit of work keeps them and their stamps): the answer costs no second transaction
+    # (docs/adr/0017-booking-api-speed.md).
     matches = [visit_resource(queries.visit(uow, scope, decision.appointment_id))]
     cancelled = inputs.cancelled_appointment(params)
     if cancelled is not None:
         matches.append(visit_resource(queries.visit(uow, scope, cancelled)))
+    stamped = versions.stamp_each(uow, matches)
+    uow.commit()
     timely = "timely" if decision.timely else "after the deadline"
     message = (
         f"booked Appointment/{decision.appointment_id}: {timely} under {decision.standard} "
         f"(deadline {fhir.instant(decision.deadline)}; {decision.citation})"
     )
     note = outcome("information", "informational", message)
-    return operation_result(request, base, versions.stamp_each(uow, matches), [(note, "outcome")])
+    return operation_result(call.http, call.base, stamped, [(note, "outcome")])
 
 
 @router.post("/Appointment/$book", summary="Book a hold or a proposal (or reschedule)")
-def book(
-    request: Request,
-    body: ParametersBody,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-    base: Base,
-    who: Who,
-) -> FhirResponse:
+def book(body: ParametersBody, call: Caller, who: Who) -> FhirResponse:
     """`appt-id`/`appt-resource`: a hold (hold-{n}) or a proposal (proposal-{r}-{s}), the
     server re-checking availability and protected time. `cancelled-appt-id`: cancel that
     visit (by the member) and book in one transaction. Returns the booked Appointment, the
     cancelled one if any, and an OperationOutcome."""
     params = inputs.read(body, inputs.BOOK)
     target = inputs.target(params)
-    with versions.changing(request, uow, _current(context, scope, target)) as joined:
-        return _booked(request, target, params, context, joined, scope, base, who)
+    with versions.changing(call.http, call.uow, _current(call, target)) as joined:
+        return _booked(target, params, call.joined(joined), who)
 
 
 @router.post("/Appointment/{appointment_id}/$book", summary="Book this hold or proposal")
 def book_instance(
-    request: Request,
-    appointment_id: str,
-    context: Context,
-    uow: Uow,
-    scope: Scope,
-    base: Base,
-    who: Who,
-    body: OptionalParametersBody = None,
+    appointment_id: str, call: Caller, who: Who, body: OptionalParametersBody = None
 ) -> FhirResponse:
     """As `$book`, the appointment named by the path (`cancelled-appt-id` and the others
     are optional parameters)."""
     params = inputs.read(body, inputs.BOOK - inputs.HOLD)
-    target = inputs.appointment_id(appointment_id)
-    if not isinstance(target, inputs.ProposalId | inputs.HoldId):
-        raise InvalidInput(f"Appointment/{appointment_id} is not a proposal or a hold")
-    with versions.changing(request, uow, _current(context, scope, target)) as joined:
-        return _booked(request, target, params, context, joined, scope, base, who)
+    target = _target(appointment_id, "a proposal or a hold")
+    with versions.changing(call.http, call.uow, _current(call, target)) as joined:
+        return _booked(target, params, call.joined(joined), who)
 
 
-def _current(
-    context: ApiContext, scope: MemberScope, target: inputs.ProposalId | inputs.HoldId
-) -> versions.Render:
+def _current(call: Call, target: Target) -> versions.Render:
     """How to read the Appointment an operation changes (its version is what `If-Match`
     names): the hold, or the proposal."""
     if isinstance(target, inputs.HoldId):
         key = f"hold-{target.hold_id}"
     else:
         key = fhir.proposal_id(target.request_id, target.slot_id)
-    return lambda uow: appointment_resource(context, uow, scope, key)
+    return lambda uow: appointment_resource(call.context, uow, call.scope, key)

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 
 from fastapi import Request
@@ -28,7 +27,7 @@ from parity.adapters.fhir import versions as fhir_versions
 from parity.domain.errors import ParityError
 from parity.domain.ports import RecordStamp, UnitOfWork
 from parity.entrypoints.api.context import Paging
-from parity.entrypoints.api.responses import FhirResponse, pruned, search_results
+from parity.entrypoints.api.responses import FhirResponse, entry, pruned, searchset
 
 T = TypeVar("T")
 Render = Callable[[UnitOfWork], Json]
@@ -57,12 +56,7 @@ class Joined:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
         if exc_type is not None:
             self._restart()
 
@@ -106,11 +100,15 @@ def versioned(uow: UnitOfWork, body: Json) -> FhirResponse:
 
 
 @contextmanager
-def reading(uow: UnitOfWork) -> Iterator[UnitOfWork]:
+def reading(uow: UnitOfWork, commit: bool = False) -> Iterator[UnitOfWork]:
     """One transaction for a whole search: the queries, and the stamps of what they found,
-    so a page's versions are those of the content it shows."""
+    so a page's versions are those of the content it shows. With `commit` (a `$find` that
+    opens its request) what the block wrote is committed as it ends without an error, in
+    that same transaction (docs/adr/0017-booking-api-speed.md)."""
     with uow:
         yield cast(UnitOfWork, Joined(uow))
+        if commit:
+            uow.commit()
 
 
 def read(uow: UnitOfWork, render: Render) -> FhirResponse:
@@ -129,22 +127,31 @@ def search(
     paging: Paging,
     ids: str | None = None,
 ) -> FhirResponse:
-    """`responses.search_results` with each resource of the page stamped (one stamp query
-    per kind of record for the whole page)."""
-    shown = items if ids is not None else items[paging.offset : paging.offset + paging.count]
-    rendered = [pruned(to_fhir(item)) for item in shown]
+    """A `searchset` Bundle of one page of `items` (rendered and stamped only for that
+    page: one stamp query per kind of record), or of those whose id is one of the
+    comma-separated `ids` (`_id` with other parameters)."""
+    if ids is not None:
+        wanted = {i.strip() for i in ids.split(",")}
+        found: Sequence[Any] = [r for r in map(to_fhir, items) if r.get("id") in wanted]
+        render: Callable[[Any], Json] = _same
+    else:
+        found, render = items, to_fhir
+    rendered = [
+        pruned(render(item)) for item in found[paging.offset : paging.offset + paging.count]
+    ]
     stamps = _stamps(uow, rendered)
-    by_item = {
-        id(item): fhir_versions.stamped(r, stamps) for item, r in zip(shown, rendered, strict=True)
-    }
-    return search_results(
-        request, base, items, lambda item: by_item.get(id(item)) or to_fhir(item), paging, ids
-    )
+    entries = [entry(base, fhir_versions.stamped(r, stamps), "match") for r in rendered]
+    return searchset(request, entries, len(found), paging)
+
+
+def _same(resource: Json) -> Json:
+    return resource
 
 
 def stamp_each(uow: UnitOfWork, resources: Sequence[Json]) -> list[Json]:
-    stamps = _stamps(uow, [pruned(r) for r in resources])
-    return [fhir_versions.stamped(pruned(r), stamps) for r in resources]
+    rendered = [pruned(r) for r in resources]  # once: it walks every element
+    stamps = _stamps(uow, rendered)
+    return [fhir_versions.stamped(r, stamps) for r in rendered]
 
 
 @contextmanager

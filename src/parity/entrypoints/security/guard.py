@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.routing import iter_route_contexts
@@ -23,6 +25,7 @@ from parity.entrypoints.security import inputs, revocation
 from parity.entrypoints.security.context import SESSION_COOKIE, Security, from_request
 from parity.entrypoints.security.matrix import Owner, access_for
 from parity.entrypoints.security.passage import DENIED, PASSAGE_KEY, Passage
+from parity.entrypoints.security.tokens import principal_from_claims
 from parity.services import audit
 
 CSRF_FIELD = "csrf_token"
@@ -51,16 +54,41 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def identify(request: Request, security: Security) -> tuple[Principal | None, str | None]:
-    """The caller and, for a session cookie, the session's id (for its CSRF token)."""
+@dataclass(frozen=True, slots=True)
+class Identified:
+    """The caller, the session id of a page cookie (for its CSRF token), and the id of a
+    token of our own (what signing out puts on the deny list), from one decoding of the
+    token (docs/adr/0017-booking-api-speed.md)."""
+
+    principal: Principal | None = None
+    session: str | None = None
+    token_id: str | None = None
+
+
+def _own_claims(security: Security, token: str) -> dict[str, Any] | None:
+    try:
+        return security.tokens.claims(token)
+    except NotAuthenticated:
+        return None
+
+
+def identify(request: Request, security: Security) -> Identified:
+    """Who sent the request: a bearer token (ours, or an external issuer's), else the
+    session cookie (always ours); `NotAuthenticated` for a token that does not verify."""
     token = _bearer(request)
-    if token is not None:
-        return security.verifier.verify(token), None
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
-        return None, None
-    claims = security.tokens.claims(cookie)
-    return security.tokens.verify(cookie), str(claims.get("jti", ""))
+    cookie = None if token is not None else request.cookies.get(SESSION_COOKIE) or None
+    sent = token or cookie
+    if sent is None:
+        return Identified()
+    claims = _own_claims(security, sent)
+    if claims is None:
+        if token is None:
+            security.tokens.claims(sent)  # a cookie is ours or refused, with the reason
+        return Identified(security.verifier.verify(sent))
+    jti = claims.get("jti")
+    token_id = jti if isinstance(jti, str) and isinstance(claims.get("exp"), int | float) else None
+    session = None if token is not None else str(claims.get("jti", ""))
+    return Identified(principal_from_claims(claims), session, token_id)
 
 
 async def _form_token(request: Request) -> str:
@@ -89,7 +117,8 @@ async def authorise(request: Request) -> None:
     passage.access = access or DENIED
     public = access is not None and access.public
     defer = access is not None and not public and access.record is not None
-    who, session = await _identify_quietly(request, security, public, defer)
+    found = await _identify_quietly(request, security, public, defer)
+    who, session = found.principal, found.session
     passage.principal = request.state.principal = who
     request.state.csrf = csrf_token(security.config.secret, session) if session else ""
     if access is None:
@@ -111,17 +140,18 @@ async def authorise(request: Request) -> None:
 
 async def _identify_quietly(
     request: Request, security: Security, public: bool, defer: bool
-) -> tuple[Principal | None, str | None]:
+) -> Identified:
     """On a public route a stale, signed-out cookie or token is ignored, not refused. On a
     route that touches records the deny list is asked by its first unit of work (`defer`)."""
     try:
-        identified = identify(request, security)
-        if identified[0] is not None and not (defer and revocation.defer_check(request)):
-            await run_in_threadpool(revocation.refuse_revoked, request)
-        return identified
+        found = identify(request, security)
+        jti = found.token_id if found.principal is not None else None
+        if jti is not None and not (defer and revocation.defer_check(jti)):
+            await run_in_threadpool(revocation.refuse_revoked, request, jti)
+        return found
     except NotAuthenticated:
         if public:
-            return None, None
+            return Identified()
         raise
 
 

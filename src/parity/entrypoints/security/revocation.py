@@ -31,30 +31,26 @@ def _local_claims(security: Security, token: str) -> tuple[str, datetime] | None
     return jti, datetime.fromtimestamp(expires, tz=UTC)
 
 
-def refuse_revoked(request: Request) -> None:
-    """`NotAuthenticated` when the request's token was signed out (blocking: a thread)."""
-    token = _token(request)
-    claims = None if token is None else _local_claims(from_request(request), token)
-    if claims is None:
-        return
+def refuse_revoked(request: Request, jti: str) -> None:
+    """`NotAuthenticated` when the request's token (`jti`, decoded by the guard) was signed
+    out (blocking: a thread)."""
     uow = request.app.state.parity.uow_factory()
     with uow:
-        revoked = uow.revoked_tokens.is_revoked(claims[0])
+        revoked = uow.revoked_tokens.is_revoked(jti)
     if revoked:
         raise NotAuthenticated(SIGNED_OUT)
 
 
-def defer_check(request: Request) -> bool:
-    """Leave the deny-list check to the request's first unit of work (its own first
-    statement, in its transaction: docs/adr/0017-booking-api-speed.md); False when the
-    request has nowhere to leave it (no audit trail around it), and the caller checks now.
-    Only for routes that touch records: they all open a unit of work before answering."""
+def defer_check(jti: str | None) -> bool:
+    """Leave the deny-list check of token `jti` to the request's first unit of work (its
+    own first statement, in its transaction: docs/adr/0017-booking-api-speed.md); False
+    when the request has nowhere to leave it (no audit trail around it), and the caller
+    checks now. Only for routes that touch records: they all open a unit of work before
+    answering."""
     check = TOKEN_CHECK.get()
     if check is None:
         return False
-    token = _token(request)
-    found = None if token is None else _local_claims(from_request(request), token)
-    check.jti = None if found is None else found[0]
+    check.jti = jti
     return True
 
 
