@@ -64,6 +64,21 @@ def test_forgetting_the_past_drops_its_slots_and_keeps_the_rest_bookable(region:
     assert slots.take(after[0].id).id == after[0].id
 
 
+def test_forgotten_slots_keep_no_stamp_and_the_rest_keep_theirs(region: Region) -> None:
+    slots = region.uow.slots
+    second_week = datetime.combine(FIRST_WEEK + timedelta(weeks=1), time(0), tzinfo=LOS_ANGELES)
+    before = slots.for_clinician("ana", second_week - timedelta(weeks=1), second_week)
+    after = slots.for_clinician("ana", second_week, second_week + timedelta(weeks=1))
+    ids = [s.id for s in (*before, *after)]
+    assert set(region.uow.stamps.of("slots", ids)) == set(ids)
+
+    slots.forget_before(second_week)
+
+    kept = region.uow.stamps.of("slots", ids)
+    assert set(kept) == {s.id for s in after}
+    assert all(stamp.version == 1 for stamp in kept.values())
+
+
 def test_a_simulated_run_keeps_no_slot_from_before_the_last_two_weeks() -> None:
     contract = load_contract("socal-2025")
     policy = Policy(load_rules(), contract)

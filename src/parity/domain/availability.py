@@ -233,6 +233,22 @@ class AvailabilityIndex:
         self._slots.pop(slot_id, None)
         self._pools.pop(slot_id, None)
 
+    def forget_before(self, slot_ids: Iterable[int], oldest: int, instant: int) -> None:
+        """Drop slots that start before `instant` (epoch seconds; the oldest at `oldest`)
+        and every bucket of the UTC days wholly before it: only the keys of the day
+        `instant` falls in are taken out one by one."""
+        if self._pending:
+            self._settle()
+        cut_day = instant // DAY_SECONDS
+        for slot_id in slot_ids:
+            slot = self._slots.get(slot_id)
+            if slot is not None and _epoch(slot.start) // DAY_SECONDS >= cut_day:
+                self.take(slot_id)  # on the day `instant` falls in: its bucket stays
+            self._free.discard(slot_id)
+            self._slots.pop(slot_id, None)
+            self._pools.pop(slot_id, None)
+        self.forget_days(oldest // DAY_SECONDS, cut_day)
+
     def forget_days(self, first_day: int, until_day: int) -> None:
         """Drop every pool's buckets for UTC days `first_day` to `until_day` (exclusive):
         after their slots are forgotten, a long run keeps no empty past buckets."""

@@ -71,10 +71,12 @@ class Simulation(EpisodeFlow):
         self.demand: Demand = demand_from(
             region.spec.demand, region.spec.workforce, region.member_count
         )
-        # The in-memory store by default; `parity demo` passes the configured database.
-        self.uow: UnitOfWork = uow if uow is not None else MemoryUnitOfWork()
-        self.live_reads = isinstance(self.uow, MemoryUnitOfWork)
         self.clock = SimulatedClock(self._at(config.start, time(0, 0)))
+        # The in-memory store by default; `parity demo` passes the configured database. Its
+        # records are dated by the simulated clock (not the machine's: no system call and no
+        # new datetime per write).
+        self.uow: UnitOfWork = uow if uow is not None else MemoryUnitOfWork(self.clock)
+        self.live_reads = isinstance(self.uow, MemoryUnitOfWork)
         self.queue = EventQueue()
         self.episodes: dict[int, Episode] = {}
         self.registered: set[str] = set()
