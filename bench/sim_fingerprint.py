@@ -74,6 +74,7 @@ def engine_run(booking: BookingPolicy, scale: float, weeks: int) -> dict[str, ob
         "errors": run.errors,
         "visit_hours": run.visit_hours,
         "measured_visit_hours": run.measured_visit_hours,
+        "episodes_seen": len(run.episodes_seen),
         "decisions_digest": simulation.digest.hexdigest(),
     }
 

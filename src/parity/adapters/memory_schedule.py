@@ -10,7 +10,7 @@ from functools import partial
 
 from parity.adapters.memory_stamps import Stamped
 from parity.adapters.memory_undo import UndoLog
-from parity.domain.availability import DAY_SECONDS, AvailabilityIndex, SlotQuery
+from parity.domain.availability import AvailabilityIndex, SlotQuery
 from parity.domain.errors import NotFound, SlotUnavailable
 from parity.domain.schedule import (
     IpcWeek,

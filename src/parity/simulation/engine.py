@@ -64,7 +64,7 @@ class Simulation(EpisodeFlow):
         uow: UnitOfWork | None = None,
     ) -> None:
         self.region = region
-        self.policy = policy_for(config.booking, region.spec, policy)
+        self.policy = policy_for(config.booking, region.spec, self._own_policy(policy))
         self.config = config
         self.tz = policy.rules.timezone
         self.streams = streams_for(config.seed)
@@ -96,6 +96,14 @@ class Simulation(EpisodeFlow):
         self._current: Episode | None = None
         self.release_hours = float(region.spec.workforce["urgent_release_hours"])
         self.urgent_holds = UrgentHolds((c.id for c in region.clinicians), self.tz)
+        self._prepare()
+
+    def _own_policy(self, policy: Policy) -> Policy:
+        """The policy a kind of simulation runs under (the waitlist's switches it on)."""
+        return policy
+
+    def _prepare(self) -> None:
+        """A kind of simulation's own state, set once the engine's is (staffing, waitlist)."""
 
     def _at(self, day: date, clock_time: time) -> datetime:
         return datetime.combine(day, clock_time, tzinfo=self.tz).astimezone(UTC)
@@ -237,7 +245,8 @@ class Simulation(EpisodeFlow):
         if self.config.register_members and member.id not in self.registered:
             register_member(member, self.uow)  # so the API can show the member as a Patient
             self.registered.add(member.id)
-        episode = Episode(member, planned, cadence)
+        self.run_state.episodes_begun += 1
+        episode = Episode(member, planned, cadence, serial=self.run_state.episodes_begun)
         self._open_first_visit(episode, visit, provider_class, prior_auth)
 
     def _open_first_visit(
@@ -274,7 +283,7 @@ class Simulation(EpisodeFlow):
             self.run_state.gave_up += gave_up
             return
         remaining = max(1, episode.sessions_planned - episode.sessions_done)
-        self.run_state.episodes_seen.add(id(episode))
+        self.run_state.episodes_seen.add(episode.serial)
         self.run_state.outside_episodes += 1
         self.run_state.outside_sessions += remaining * (1 - self.demand.no_show_follow_up)
 
