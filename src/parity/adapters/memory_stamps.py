@@ -36,10 +36,7 @@ class Stamped:
         stamps = self._stamps
         prior = stamps.get(key)
         now = self._changes.clock.now()
-        if prior is None:
-            stamps[key] = now
-        else:
-            stamps[key] = (prior[0] + 1, now) if isinstance(prior, tuple) else (2, now)
+        stamps[key] = now if prior is None else next_stamp(prior, now)
         self._changes.push(partial(self._restore, key, prior))
 
     def _restore(self, key: Any, prior: Stamp | None) -> None:
@@ -53,6 +50,11 @@ class Stamped:
 
 
 Stamp = datetime | tuple[int, datetime]
+
+
+def next_stamp(prior: Stamp, now: datetime) -> Stamp:
+    """The stamp after one more write, at `now`."""
+    return (prior[0] + 1, now) if isinstance(prior, tuple) else (2, now)
 
 
 def _stamp(value: Stamp) -> RecordStamp:
