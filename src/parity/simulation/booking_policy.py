@@ -27,8 +27,9 @@ from parity.domain.calendar import end_of_local_day, local_date
 from parity.domain.care import Appointment, CareRequest, Course, Decision
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import BlockKind
-from parity.domain.standards import VisitType
+from parity.domain.standards import AccessStandard, VisitType
 from parity.domain.users import Principal, Role
+from parity.domain.workforce import ProviderClass
 from parity.services.booking import BookRequest, book_request
 from parity.services.courses import follow_up_request
 from parity.services.policy import Policy
@@ -133,6 +134,7 @@ class ParityBooker:
         self.behaviour = behaviour
         self.rng = rng
         self.documents: dict[int, bool] = {}  # course id -> its clinician documents exceptions
+        self._standards: dict[ProviderClass, AccessStandard] = {}
         self.exceptions = 0
 
     def new_week(self) -> None:
@@ -167,7 +169,10 @@ class ParityBooker:
 
     def _deadline(self, course: Course, clock_start: datetime) -> datetime:
         rules = self.host.policy.rules
-        standard = rules.standard_for(VisitType.FOLLOW_UP, course.provider_class)
+        standard = self._standards.get(course.provider_class)
+        if standard is None:  # looked up once per class: the rule file does not change
+            standard = rules.standard_for(VisitType.FOLLOW_UP, course.provider_class)
+            self._standards[course.provider_class] = standard
         return rules.deadline(standard, clock_start)
 
     def _documents(self, course: Course) -> bool:
