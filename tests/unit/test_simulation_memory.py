@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, date, datetime, time, timedelta
 
 from unit_support import FIRST_WEEK, LOS_ANGELES, Region
@@ -12,6 +13,7 @@ from parity.domain.errors import NotFound
 from parity.domain.schedule import BlockKind
 from parity.domain.workforce import Modality, ProviderClass
 from parity.services.policy import Policy
+from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.engine import Simulation, SimulationConfig
 from parity.simulation.region import build_region
 
@@ -98,3 +100,19 @@ def test_a_simulated_run_keeps_no_slot_from_before_the_last_two_weeks() -> None:
     assert starts
     assert min(starts) >= kept_from
     assert run.bookings > 0
+
+
+def test_a_simulated_run_leaves_no_cyclic_garbage_for_the_paused_collector() -> None:
+    contract = load_contract("socal-2025")
+    policy = Policy(load_rules(), contract)
+    region = build_region(load_region("demo"), contract, 0.5, seed=4)
+    for booking in BookingPolicy:
+        config = SimulationConfig(
+            weeks=3, warmup_weeks=1, start=date(2026, 3, 2), seed=4, booking=booking
+        )
+        simulation = Simulation(region, policy, config)
+        gc.collect()
+        run = simulation.run()
+        assert gc.isenabled()  # the run hands the collector back
+        assert run.decisions > 0
+        assert gc.collect() == 0  # nothing the run made needed the collector

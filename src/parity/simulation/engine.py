@@ -43,7 +43,7 @@ from parity.simulation.events import (
 )
 from parity.simulation.region import SyntheticRegion
 from parity.simulation.run_state import Episode, SimulationConfig, SimulationRun
-from parity.simulation.runtime import settle_heap
+from parity.simulation.runtime import collector_paused
 from parity.simulation.steady import free_slots_left, lay_leave
 from parity.simulation.streams import streams_for
 from parity.simulation.urgent_holds import UrgentHolds
@@ -135,7 +135,15 @@ class Simulation(EpisodeFlow):
         day's first instant, before its weeks are laid and its arrivals drawn. With
         `settle`, the warm-up grows until the weekly load is flat (steady.py)."""
         self.setup()
-        settle_heap()
+        with collector_paused():
+            self._run_days(on_day, before_day)
+        return self.run_state
+
+    def _run_days(
+        self,
+        on_day: Callable[[int, int], None] | None,
+        before_day: Callable[[date], None] | None,
+    ) -> None:
         day = self.config.start
         while day < self.config.end:
             if before_day is not None:
@@ -151,7 +159,6 @@ class Simulation(EpisodeFlow):
             day += timedelta(days=1)
             if on_day is not None:
                 on_day((day - self.config.start).days, (self.config.end - self.config.start).days)
-        return self.run_state
 
     def _new_week(self, day: date) -> None:
         if day > self.config.start:
