@@ -15,7 +15,9 @@ OLDER_THRESHOLDS = (50, 100)
 
 def settle_heap() -> None:
     """Move everything built so far (the region, its slots) out of the collector's way and
-    collect young objects less often. Call once, after setup, before the long loop."""
+    collect young objects less often. Call once, after setup, before the long loop. What
+    an earlier run froze is looked at again first, so its garbage does not outlive it."""
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG_THRESHOLD, *OLDER_THRESHOLDS)
@@ -32,5 +34,8 @@ def collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        # Frozen first: else the first allocation after `enable` would examine every
+        # record the run made, all counted as young (seconds at full scale).
+        gc.freeze()
         if was_enabled:
             gc.enable()
