@@ -2,7 +2,8 @@
 and the Monte Carlo speed-up on two local Dask workers.
 
   year     the full Southern California region (4.8 M members, ~2,400 clinicians) through
-           the real booking services for `--weeks` simulated weeks on one core;
+           the real booking services for `--weeks` simulated weeks on one core, and in the
+           same run the plain SimPy model below (its floor per decision) with the ratio;
   simpy    the same booking rules written plainly as a SimPy model (processes for arrivals
            and episodes, a sorted list of free slots per clinician, a scan over the
            clinicians who match), run side by side with the engine on the same region and
@@ -56,7 +57,7 @@ from parity.simulation.region import SyntheticRegion, build_region
 from parity.simulation.scenario_run import RunSettings
 from parity.simulation.scenarios import load_scenario
 
-console = Console()
+console = Console(width=150)  # tables stay readable in a log file
 START = date(2026, 1, 5)
 HORIZON_WEEKS = HORIZON_WEEKS_AHEAD  # the engine's horizon (ADR 0014)
 # The slack a documented exception allows past a long cadence (regions/*.toml [parity]).
@@ -103,6 +104,15 @@ def in_own_process(target: Callable[[float, int], Timing], scale: float, weeks: 
     """Run one model in a fresh process, so its peak memory is its own."""
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         return pool.submit(_measured, target, scale, weeks).result()
+
+
+def side_by_side(runs: list[tuple[Callable[[float, int], Timing], float, int]]) -> list[Timing]:
+    """Run models at once, each in a fresh process of its own (its own peak memory and CPU
+    time); the wall clock is the longest one's."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(len(runs), mp_context=context) as pool:
+        futures = [pool.submit(_measured, target, scale, weeks) for target, scale, weeks in runs]
+        return [future.result() for future in futures]
 
 
 def _measured(target: Callable[[float, int], Timing], scale: float, weeks: int) -> Timing:
@@ -303,23 +313,30 @@ def run_simpy(scale: float, weeks: int) -> Timing:
     return watch.stop(model.bookings, model.decisions)
 
 
-def part_year(weeks: int) -> None:
-    timing = in_own_process(run_engine, 1.0, weeks)
-    table = Table(
-        title=f"Full region (scale 1.0) through the booking services, {weeks} weeks, one core"
-    )
-    columns = ("wall s", "CPU s", "bookings", "decisions", "decisions/CPU s", "CPU s per year")
-    for column in (*columns, "peak memory"):
+def part_year(weeks: int, simpy_weeks: int, simpy_scale: float) -> None:
+    """The full region for `weeks` weeks, and in the same run the plain SimPy model (its
+    floor per decision, over `simpy_weeks` weeks at `simpy_scale`) with the ratio."""
+    timing, floor = side_by_side([(run_engine, 1.0, weeks), (run_simpy, simpy_scale, simpy_weeks)])
+    table = Table(title="Full region (scale 1.0) through the booking services, one core")
+    columns = ("model", "scale", "weeks", "wall s", "CPU s", "decisions", "µs/decision")
+    for column in (*columns, "CPU s per year", "peak memory"):
         table.add_column(column, justify="right")
-    table.add_row(
-        f"{timing.wall_seconds:,.1f}",
-        f"{timing.cpu_seconds:,.1f}",
-        f"{timing.bookings:,}",
-        f"{timing.decisions:,}",
-        f"{timing.decisions / timing.cpu_seconds:,.0f}",
-        f"{timing.cpu_seconds * 52 / weeks:,.0f}",
-        f"{timing.peak_gb:.2f} GB",
+    rows = (
+        ("Parity engine (services)", 1.0, weeks, timing),
+        ("SimPy, plain", simpy_scale, simpy_weeks, floor),
     )
+    for name, scale, ran, row in rows:
+        table.add_row(
+            name,
+            f"{scale:g}",
+            str(ran),
+            f"{row.wall_seconds:,.1f}",
+            f"{row.cpu_seconds:,.1f}",
+            f"{row.decisions:,}",
+            f"{per_decision_us(row):,.0f}",
+            f"{row.cpu_seconds * 52 / ran:,.0f}",
+            f"{row.peak_gb:.2f} GB",
+        )
     console.print(table)
     fast = timing.cpu_seconds * 52 / weeks <= YEAR_GOAL_CPU_SECONDS
     small = timing.peak_gb <= YEAR_GOAL_GB
@@ -328,6 +345,14 @@ def part_year(weeks: int) -> None:
         f"[bold]{'met' if fast else 'NOT met'}[/]; in <= {YEAR_GOAL_GB:g} GB: "
         f"[bold]{'met' if small else 'NOT met'}[/]"
     )
+    console.print(
+        f"CPU time per decision, SimPy plain / engine: "
+        f"[bold]{per_decision_us(floor) / per_decision_us(timing):.2f}x[/]"
+    )
+
+
+def per_decision_us(timing: Timing) -> float:
+    return timing.cpu_seconds / timing.decisions * 1e6 if timing.decisions else 0.0
 
 
 YEAR_GOAL_CPU_SECONDS = 60
@@ -340,7 +365,7 @@ def part_simpy(weeks: int, scale: float) -> None:
     table = Table(
         title=f"Same region (x{scale:g}) and demand, {weeks} weeks: engine vs plain SimPy"
     )
-    columns = ("model", "wall s", "CPU s", "bookings", "decisions", "decisions/CPU s", "peak GB")
+    columns = ("model", "wall s", "CPU s", "bookings", "decisions", "µs/decision", "peak GB")
     for column in columns:
         table.add_column(column, justify="right")
     for name, timing in (("Parity engine (services)", engine), ("SimPy, plain", plain)):
@@ -350,7 +375,7 @@ def part_simpy(weeks: int, scale: float) -> None:
             f"{timing.cpu_seconds:,.1f}",
             f"{timing.bookings:,}",
             f"{timing.decisions:,}",
-            f"{timing.decisions / timing.cpu_seconds:,.0f}",
+            f"{per_decision_us(timing):,.0f}",
             f"{timing.peak_gb:.2f}",
         )
     console.print(table)
@@ -402,7 +427,7 @@ def main() -> None:
     if args.part in ("dask", "all"):
         part_dask(args.runs)
     if args.part in ("year", "all"):
-        part_year(args.weeks)
+        part_year(args.weeks, args.simpy_weeks, args.simpy_scale)
 
 
 if __name__ == "__main__":  # Dask's local cluster starts worker processes that import this

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import Any, Generic, TypeVar
 
-from parity.adapters.memory_stamps import Stamped
+from parity.adapters.memory_stamps import Stamp, Stamped, next_stamp
 from parity.adapters.memory_undo import UndoLog
 from parity.domain.errors import NotFound
 
@@ -40,22 +40,30 @@ class MemoryRepository(Stamped, Generic[T]):
         self._items[key] = item
         for field, index in self._indexes.items():
             _file(index, getattr(item, field), item)
-        self._log.added(item, partial(self._remove, key, item))
-        self.bump(key)
+        # One undo entry takes the record out and restores its stamp (`Stamped.bump`).
+        stamps = self._stamps
+        prior = stamps.get(key)
+        self._log.added(item, partial(self._remove, key, item, prior))
+        now = self._log.clock.now()
+        stamps[key] = now if prior is None else next_stamp(prior, now)
         return item
 
-    def _remove(self, key: Any, item: T) -> None:
+    def _remove(self, key: Any, item: T, stamp: Stamp | None = None) -> None:
         self._items.pop(key, None)
         for field, index in self._indexes.items():
             _unfile(index, getattr(item, field), item)
+        self._restore(key, stamp)
 
     def get(self, key: Any) -> T:
         try:
             item = self._items[key]
         except KeyError:
             raise NotFound(f"{self._name} {key} not found", resource=self._name, id=key) from None
-        if self._log.active:  # outside a transaction (a live read) there is nothing to undo
-            self._log.touch(item)
+        log = self._log
+        # Outside a transaction (a live read) there is nothing to undo; inside, a record
+        # is remembered once.
+        if log.active and id(item) not in log.touched:
+            log.snapshot(item)
         return item
 
     def list(self) -> Sequence[T]:
@@ -81,9 +89,15 @@ class MemoryRepository(Stamped, Generic[T]):
             pool = [] if filed is None else filed if isinstance(filed, list) else [filed]
         else:
             pool = self._items.values()
-        found = [i for i in pool if all(getattr(i, f) == v for f, v in criteria.items())]
-        for item in found:
-            self._log.touch(item)
+        if len(criteria) == 1 and (indexed or self._key in criteria):
+            found = list(pool)  # the one criterion is the index's own: every item matches
+        else:
+            found = [i for i in pool if all(getattr(i, f) == v for f, v in criteria.items())]
+        log = self._log
+        if log.active:
+            for item in found:
+                if id(item) not in log.touched:
+                    log.snapshot(item)
         return found
 
     def due(self, field: str, moment: Any, **criteria: Any) -> Sequence[T]:

@@ -10,7 +10,7 @@ from functools import partial
 
 from parity.adapters.memory_stamps import Stamped
 from parity.adapters.memory_undo import UndoLog
-from parity.domain.availability import DAY_SECONDS, AvailabilityIndex, SlotQuery
+from parity.domain.availability import AvailabilityIndex, SlotQuery
 from parity.domain.errors import NotFound, SlotUnavailable
 from parity.domain.schedule import (
     IpcWeek,
@@ -32,7 +32,7 @@ class MemorySlots(Stamped):
 
     def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
         batch = list(slots)
-        added = (1, self._log.clock.now())  # one write per slot, as in SQL
+        added = self._log.clock.now()  # one write per slot, as in SQL (memory_stamps.py)
         for slot in batch:
             slot.id = slot.id or self._next_id
             self._next_id = max(self._next_id, slot.id + 1)
@@ -140,21 +140,20 @@ class MemorySlots(Stamped):
         """Drop every slot that starts before `instant`, free or not, from the store and the
         index; returns how many. For long in-memory runs (the simulator), outside any
         transaction and only for a past nothing will book or read again: not undoable."""
-        forgotten = 0
+        gone: list[int] = []
         oldest: datetime | None = None
         for entries in self._by_clinician.values():
             cut = bisect_left(entries, (instant, 0))
             if cut and (oldest is None or entries[0][0] < oldest):
                 oldest = entries[0][0]
-            for _, slot_id in entries[:cut]:
-                self.index.forget(slot_id)
-                del self._slots[slot_id]
+            gone.extend(slot_id for _, slot_id in entries[:cut])
             del entries[:cut]
-            forgotten += cut
         if oldest is not None:
-            first_day = int(oldest.timestamp()) // DAY_SECONDS
-            self.index.forget_days(first_day, int(instant.timestamp()) // DAY_SECONDS)
-        return forgotten
+            self.index.forget_before(gone, int(oldest.timestamp()), int(instant.timestamp()))
+        for slot_id in gone:
+            del self._slots[slot_id]
+            self._stamps.pop(slot_id, None)  # a forgotten slot keeps no stamp either
+        return len(gone)
 
 
 class MemoryProtectedTime:

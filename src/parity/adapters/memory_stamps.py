@@ -27,23 +27,38 @@ class Stamped:
 
     def __init__(self, log: ChangeLog) -> None:
         self._changes = log
-        # (writes, last written) by key: plain tuples, as the simulator writes in a hot loop
-        self._stamps: dict[Any, tuple[int, datetime]] = {}
+        # By key: the time of the one write of a record written once (most of a long
+        # simulation's records), else (writes, last written); plain values, as the simulator
+        # writes in a hot loop and keeps millions of them.
+        self._stamps: dict[Any, Stamp] = {}
 
     def bump(self, key: Any) -> None:
         stamps = self._stamps
         prior = stamps.get(key)
-        stamps[key] = (prior[0] + 1 if prior is not None else 1, self._changes.clock.now())
+        now = self._changes.clock.now()
+        stamps[key] = now if prior is None else next_stamp(prior, now)
         self._changes.push(partial(self._restore, key, prior))
 
-    def _restore(self, key: Any, prior: tuple[int, datetime] | None) -> None:
+    def _restore(self, key: Any, prior: Stamp | None) -> None:
         if prior is None:
             del self._stamps[key]
         else:
             self._stamps[key] = prior
 
     def stamps(self, keys: Iterable[Any]) -> dict[Any, RecordStamp]:
-        return {k: RecordStamp(*self._stamps[k]) for k in keys if k in self._stamps}
+        return {k: _stamp(self._stamps[k]) for k in keys if k in self._stamps}
+
+
+Stamp = datetime | tuple[int, datetime]
+
+
+def next_stamp(prior: Stamp, now: datetime) -> Stamp:
+    """The stamp after one more write, at `now`."""
+    return (prior[0] + 1, now) if isinstance(prior, tuple) else (2, now)
+
+
+def _stamp(value: Stamp) -> RecordStamp:
+    return RecordStamp(*value) if isinstance(value, tuple) else RecordStamp(1, value)
 
 
 class MemoryStamps:

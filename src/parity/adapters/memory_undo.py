@@ -23,7 +23,7 @@ class UndoLog:
         self.clock: Clock = clock or SystemClock()
         self.entries: list[Undo] = []
         self.active = False
-        self._touched: set[int] = set()
+        self.touched: set[int] = set()
 
     def push(self, undo: Undo) -> None:
         self.entries.append(undo)
@@ -31,16 +31,20 @@ class UndoLog:
     def added(self, item: object, undo: Undo) -> None:
         """Log a record's addition; it needs no snapshot, as a rollback removes it."""
         self.entries.append(undo)
-        self._touched.add(id(item))
+        self.touched.add(id(item))
 
     def touch(self, item: object) -> None:
         """Remember a mutable record's fields the first time a transaction reads it, so a
         rollback restores changes made to the live object as well as additions."""
-        if not self.active or id(item) in self._touched:
-            return
+        if self.active and id(item) not in self.touched:
+            self.snapshot(item)
+
+    def snapshot(self, item: object) -> None:
+        """`touch` once its caller has checked the transaction is open and the record not
+        yet remembered (the repositories' hot path checks inline)."""
+        self.touched.add(id(item))  # frozen records too: a second read skips the look-up
         read = _field_reader(type(item))
         if read is not None:
-            self._touched.add(id(item))
             self.entries.append(partial(_restore, item, read.names, read(item)))
 
     def begin(self) -> None:
@@ -48,13 +52,18 @@ class UndoLog:
         self.active = True
 
     def unwind(self) -> None:
-        while self.entries:
-            self.entries.pop()()
+        entries = self.entries
+        while entries:
+            entries.pop()()
         self.clear()
 
     def clear(self) -> None:
-        self.entries.clear()
-        self._touched.clear()
+        # Each transaction ends here twice (commit, then leaving the block): clear only
+        # what holds something.
+        if self.entries:
+            self.entries.clear()
+        if self.touched:
+            self.touched.clear()
         self.active = False
 
 

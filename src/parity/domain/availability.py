@@ -107,14 +107,16 @@ def serving(wants: Wants, slot: Placed, clinician: Clinician) -> Serving | None:
 
 
 def _pools_of(slot: Slot, clinician: Clinician) -> list[PoolKey]:
-    """Every pool a query finds `slot` in: one per (modality, area) `serving` accepts."""
-    pools: list[PoolKey] = []
+    """Every pool a query finds `slot` in: one per (modality, area) `serving` accepts; the
+    clinician's own pools first (one per modality), then the pools shared by clinicians."""
+    own: list[PoolKey] = []
+    shared: list[PoolKey] = []
     for modality in clinician.modalities:
         area = area_of(modality, slot.clinic_id)
-        pools.append(("clinician", clinician.id, slot.kind, modality, area))
+        own.append(("clinician", clinician.id, slot.kind, modality, area))
         for language in clinician.languages:
-            pools.append((slot.kind, clinician.provider_class, language, modality, area))
-    return pools
+            shared.append((slot.kind, clinician.provider_class, language, modality, area))
+    return own + shared
 
 
 def _epoch(instant: datetime) -> int:
@@ -163,6 +165,7 @@ class AvailabilityIndex:
         bucket once instead of inserting into it key by key.
         """
         pools_at: dict[tuple[BlockKind, str], list[Days]] = {}
+        owned = len(clinician.modalities)  # the first pools of each slot (`_pools_of`)
         fresh: dict[tuple[BlockKind, str, int], list[int]] = {}
         for slot in slots:
             if not 0 < slot.id <= ID_MASK:
@@ -180,7 +183,10 @@ class AvailabilityIndex:
                 fresh.setdefault((*place, day), []).append((start << ID_BITS) | slot.id)
         pending = self._pending
         for (kind, clinic_id, day), keys in fresh.items():
-            for days in pools_at[(kind, clinic_id)]:
+            for n, days in enumerate(pools_at[(kind, clinic_id)]):
+                if n < owned and day not in days and (id(days), day) not in pending:
+                    days[day] = array("q", sorted(keys))  # the clinician's own: file it now
+                    continue
                 waiting = pending.get((id(days), day))
                 if waiting is None:
                     pending[(id(days), day)] = (days, keys[:])
@@ -232,6 +238,22 @@ class AvailabilityIndex:
         self.take(slot_id)
         self._slots.pop(slot_id, None)
         self._pools.pop(slot_id, None)
+
+    def forget_before(self, slot_ids: Iterable[int], oldest: int, instant: int) -> None:
+        """Drop slots that start before `instant` (epoch seconds; the oldest at `oldest`)
+        and every bucket of the UTC days wholly before it: only the keys of the day
+        `instant` falls in are taken out one by one."""
+        if self._pending:
+            self._settle()
+        cut_day = instant // DAY_SECONDS
+        for slot_id in slot_ids:
+            slot = self._slots.get(slot_id)
+            if slot is not None and _epoch(slot.start) // DAY_SECONDS >= cut_day:
+                self.take(slot_id)  # on the day `instant` falls in: its bucket stays
+            self._free.discard(slot_id)
+            self._slots.pop(slot_id, None)
+            self._pools.pop(slot_id, None)
+        self.forget_days(oldest // DAY_SECONDS, cut_day)
 
     def forget_days(self, first_day: int, until_day: int) -> None:
         """Drop every pool's buckets for UTC days `first_day` to `until_day` (exclusive):

@@ -16,18 +16,20 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from parity.adapters.rules_files import RegionSpec
 from parity.domain.calendar import end_of_local_day, local_date
 from parity.domain.care import Appointment, CareRequest, Course, Decision
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import BlockKind
-from parity.domain.standards import VisitType
+from parity.domain.standards import AccessStandard, VisitType
 from parity.domain.users import Principal, Role
+from parity.domain.workforce import ProviderClass
 from parity.services.booking import BookRequest, book_request
 from parity.services.courses import follow_up_request
 from parity.services.policy import Policy
@@ -66,24 +68,21 @@ class ParityBehaviour:
     window_cap_days: int
 
 
+Behaviour = TypeVar("Behaviour", StatusQuoBehaviour, ParityBehaviour)
+_CONVERT: dict[str, Callable[[Any], Any]] = {"float": float, "int": int, "bool": bool}
+
+
+def _behaviour(kind: type[Behaviour], table: Mapping[str, Any]) -> Behaviour:
+    """A behaviour read from its region table: each field by its name, as its type."""
+    return kind(**{f.name: _CONVERT[str(f.type)](table[f.name]) for f in fields(kind)})
+
+
 def status_quo_behaviour(spec: RegionSpec) -> StatusQuoBehaviour:
-    table = spec.status_quo
-    return StatusQuoBehaviour(
-        float(table["outside_episodes_per_week_per_fte"]),
-        int(table["outside_wait_business_days"]),
-        float(table["give_up_business_days"]),
-        bool(table["intakes_in_follow_up_slots"]),
-        bool(table["outside_courses_after_intake"]),
-    )
+    return _behaviour(StatusQuoBehaviour, spec.status_quo)
 
 
 def parity_behaviour(spec: RegionSpec) -> ParityBehaviour:
-    table = spec.parity
-    return ParityBehaviour(
-        float(table["exception_rate"]),
-        int(table["exception_slack_business_days"]),
-        int(table["window_cap_days"]),
-    )
+    return _behaviour(ParityBehaviour, spec.parity)
 
 
 class Host(Protocol):
@@ -105,6 +104,28 @@ class Host(Protocol):
     def track(self, request_id: int) -> None: ...
 
 
+def next_visit(
+    course: Course, prior: Appointment, rescheduled_at: datetime | None
+) -> tuple[datetime, datetime]:
+    """The next visit's clock start and the time it is wanted: after a member's
+    reschedule, now for both; else the prior visit, and a cadence after it."""
+    if rescheduled_at is not None:
+        return rescheduled_at, rescheduled_at
+    return prior.start, prior.start + timedelta(days=course.cadence_days)
+
+
+def open_follow_up(
+    host: Host, course: Course, prior: Appointment, when: tuple[datetime, datetime]
+) -> CareRequest:
+    """Open the course's next request (clock start, wanted from), tracked to its episode."""
+    clock_start, wanted = when
+    request = open_request(
+        follow_up_request(course, prior, wanted, clock_start), host.uow, host.clock, host.policy
+    )
+    host.track(request.id)
+    return request
+
+
 class ParityBooker:
     """Parity's own rules: a timely slot or an out-of-network referral, never a late booking."""
 
@@ -113,6 +134,7 @@ class ParityBooker:
         self.behaviour = behaviour
         self.rng = rng
         self.documents: dict[int, bool] = {}  # course id -> its clinician documents exceptions
+        self._standards: dict[ProviderClass, AccessStandard] = {}
         self.exceptions = 0
 
     def new_week(self) -> None:
@@ -130,17 +152,13 @@ class ParityBooker:
         self, course: Course, prior: Appointment, rescheduled_at: datetime | None
     ) -> Decision | None:
         host = self.host
-        clock_start = rescheduled_at or prior.start
-        wanted = rescheduled_at or prior.start + timedelta(days=course.cadence_days)
+        clock_start, wanted = next_visit(course, prior, rescheduled_at)
         deadline = self._deadline(course, clock_start)
         document = wanted > deadline and self._documents(course)
         if wanted > deadline and not document:
             # Offered inside the window until a clinician documents an exception.
             wanted = max(clock_start, min(wanted, prior.start + self._cap))
-        request = open_request(
-            follow_up_request(course, prior, wanted, clock_start), host.uow, host.clock, host.policy
-        )
-        host.track(request.id)
+        request = open_follow_up(host, course, prior, (clock_start, wanted))
         if document:
             self._document(course, request, wanted)
         return book_request(BookRequest(request.id), host.uow, host.clock, host.policy)
@@ -151,7 +169,10 @@ class ParityBooker:
 
     def _deadline(self, course: Course, clock_start: datetime) -> datetime:
         rules = self.host.policy.rules
-        standard = rules.standard_for(VisitType.FOLLOW_UP, course.provider_class)
+        standard = self._standards.get(course.provider_class)
+        if standard is None:  # looked up once per class: the rule file does not change
+            standard = rules.standard_for(VisitType.FOLLOW_UP, course.provider_class)
+            self._standards[course.provider_class] = standard
         return rules.deadline(standard, clock_start)
 
     def _documents(self, course: Course) -> bool:
@@ -213,13 +234,9 @@ class StatusQuoBooker:
     def follow_up(
         self, course: Course, prior: Appointment, rescheduled_at: datetime | None
     ) -> Decision | None:
-        host = self.host
-        clock_start = rescheduled_at or prior.start
-        wanted = rescheduled_at or prior.start + timedelta(days=course.cadence_days)
-        request = open_request(
-            follow_up_request(course, prior, wanted, clock_start), host.uow, host.clock, host.policy
+        request = open_follow_up(
+            self.host, course, prior, next_visit(course, prior, rescheduled_at)
         )
-        host.track(request.id)
         if self._after_intake(course, rescheduled_at) and self._late(request):
             self.outside_places -= 1
             return self._refer(request.id, "course placed with an outside therapist after intake")

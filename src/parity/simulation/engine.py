@@ -43,7 +43,7 @@ from parity.simulation.events import (
 )
 from parity.simulation.region import SyntheticRegion
 from parity.simulation.run_state import Episode, SimulationConfig, SimulationRun
-from parity.simulation.runtime import settle_heap
+from parity.simulation.runtime import collector_paused
 from parity.simulation.steady import free_slots_left, lay_leave
 from parity.simulation.streams import streams_for
 from parity.simulation.urgent_holds import UrgentHolds
@@ -64,17 +64,19 @@ class Simulation(EpisodeFlow):
         uow: UnitOfWork | None = None,
     ) -> None:
         self.region = region
-        self.policy = policy_for(config.booking, region.spec, policy)
+        self.policy = policy_for(config.booking, region.spec, self._own_policy(policy))
         self.config = config
         self.tz = policy.rules.timezone
         self.streams = streams_for(config.seed)
         self.demand: Demand = demand_from(
             region.spec.demand, region.spec.workforce, region.member_count
         )
-        # The in-memory store by default; `parity demo` passes the configured database.
-        self.uow: UnitOfWork = uow if uow is not None else MemoryUnitOfWork()
-        self.live_reads = isinstance(self.uow, MemoryUnitOfWork)
         self.clock = SimulatedClock(self._at(config.start, time(0, 0)))
+        # The in-memory store by default; `parity demo` passes the configured database. Its
+        # records are dated by the simulated clock (not the machine's: no system call and no
+        # new datetime per write).
+        self.uow: UnitOfWork = uow if uow is not None else MemoryUnitOfWork(self.clock)
+        self.live_reads = isinstance(self.uow, MemoryUnitOfWork)
         self.queue = EventQueue()
         self.episodes: dict[int, Episode] = {}
         self.registered: set[str] = set()
@@ -94,6 +96,14 @@ class Simulation(EpisodeFlow):
         self._current: Episode | None = None
         self.release_hours = float(region.spec.workforce["urgent_release_hours"])
         self.urgent_holds = UrgentHolds((c.id for c in region.clinicians), self.tz)
+        self._prepare()
+
+    def _own_policy(self, policy: Policy) -> Policy:
+        """The policy a kind of simulation runs under (the waitlist's switches it on)."""
+        return policy
+
+    def _prepare(self) -> None:
+        """A kind of simulation's own state, set once the engine's is (staffing, waitlist)."""
 
     def _at(self, day: date, clock_time: time) -> datetime:
         return datetime.combine(day, clock_time, tzinfo=self.tz).astimezone(UTC)
@@ -125,7 +135,15 @@ class Simulation(EpisodeFlow):
         day's first instant, before its weeks are laid and its arrivals drawn. With
         `settle`, the warm-up grows until the weekly load is flat (steady.py)."""
         self.setup()
-        settle_heap()
+        with collector_paused():
+            self._run_days(on_day, before_day)
+        return self.run_state
+
+    def _run_days(
+        self,
+        on_day: Callable[[int, int], None] | None,
+        before_day: Callable[[date], None] | None,
+    ) -> None:
         day = self.config.start
         while day < self.config.end:
             if before_day is not None:
@@ -141,7 +159,6 @@ class Simulation(EpisodeFlow):
             day += timedelta(days=1)
             if on_day is not None:
                 on_day((day - self.config.start).days, (self.config.end - self.config.start).days)
-        return self.run_state
 
     def _new_week(self, day: date) -> None:
         if day > self.config.start:
@@ -235,7 +252,8 @@ class Simulation(EpisodeFlow):
         if self.config.register_members and member.id not in self.registered:
             register_member(member, self.uow)  # so the API can show the member as a Patient
             self.registered.add(member.id)
-        episode = Episode(member, planned, cadence)
+        self.run_state.episodes_begun += 1
+        episode = Episode(member, planned, cadence, serial=self.run_state.episodes_begun)
         self._open_first_visit(episode, visit, provider_class, prior_auth)
 
     def _open_first_visit(
@@ -272,7 +290,7 @@ class Simulation(EpisodeFlow):
             self.run_state.gave_up += gave_up
             return
         remaining = max(1, episode.sessions_planned - episode.sessions_done)
-        self.run_state.episodes_seen.add(id(episode))
+        self.run_state.episodes_seen.add(episode.serial)
         self.run_state.outside_episodes += 1
         self.run_state.outside_sessions += remaining * (1 - self.demand.no_show_follow_up)
 

@@ -50,42 +50,31 @@ class EpisodeFlow:
     ) -> None:
         raise NotImplementedError
 
-    def _still_booked(self, appointment_id: int) -> bool:
-        """A visit a departure or a strike already cancelled has nothing left to cancel."""
+    def _cancel(self, appointment_id: int, by: CancelledBy, reason: str) -> Appointment | None:
+        """Cancel a visit still booked; None when a departure or a strike already did."""
         appointment = self._read(lambda uow: uow.appointments.get(appointment_id))
-        return appointment.status is AppointmentStatus.BOOKED
+        if appointment.status is not AppointmentStatus.BOOKED:
+            return None
+        return cancel_appointment(
+            CancelAppointment(appointment_id, by, reason), self.uow, self.clock
+        )
 
     def _on_clinic_cancel(self, appointment_id: int) -> None:
-        if not self._still_booked(appointment_id):
-            return
-        cancelled = cancel_appointment(
-            CancelAppointment(appointment_id, CancelledBy.CLINIC, "clinician unavailable"),
-            self.uow,
-            self.clock,
-        )
-        # The request re-opens with its original deadline; rebook it at once.
-        self._after(self.booker.rebook(cancelled.request_id))
+        cancelled = self._cancel(appointment_id, CancelledBy.CLINIC, "clinician unavailable")
+        if cancelled is not None:
+            # The request re-opens with its original deadline; rebook it at once.
+            self._after(self.booker.rebook(cancelled.request_id))
 
     def _on_give_up(self, appointment_id: int) -> None:
         """The member stops waiting: the visit is cancelled and the episode ends."""
-        if not self._still_booked(appointment_id):
-            return
-        cancel_appointment(
-            CancelAppointment(appointment_id, CancelledBy.MEMBER, "gave up waiting"),
-            self.uow,
-            self.clock,
-        )
-        self.run_state.gave_up += self.measuring
+        if self._cancel(appointment_id, CancelledBy.MEMBER, "gave up waiting") is not None:
+            self.run_state.gave_up += self.measuring
 
     def _on_member_cancel(self, appointment_id: int) -> None:
-        if not self._still_booked(appointment_id):
-            return
-        cancelled = cancel_appointment(
-            CancelAppointment(appointment_id, CancelledBy.MEMBER, "member rescheduled"),
-            self.uow,
-            self.clock,
-        )
-        self._continue(cancelled, rescheduled=True)
+        cancelled = self._cancel(appointment_id, CancelledBy.MEMBER, "member rescheduled")
+        if cancelled is not None:
+            self._continue(cancelled, rescheduled=True)
+            self._done_with(cancelled.request_id)
 
     def _on_visit(self, appointment_id: int) -> None:
         appointment = self._read(lambda uow: uow.appointments.get(appointment_id))
@@ -105,8 +94,14 @@ class EpisodeFlow:
         if self.measuring:
             self.run_state.in_network_sessions += attended
             if episode is not None:
-                self.run_state.episodes_seen.add(id(episode))
+                self.run_state.episodes_seen.add(episode.serial)
         self._continue(closed, rescheduled=False, attended=attended)
+        self._done_with(appointment.request_id)
+
+    def _done_with(self, request_id: int) -> None:
+        """A request whose visit was held, or that its member withdrew, is never looked up
+        again (its next visit is a request of its own): a year would keep millions."""
+        self.episodes.pop(request_id, None)
 
     def _continue(self, appointment: Appointment, rescheduled: bool, attended: bool = True) -> None:
         """After a visit or a member cancellation: the next visit of the episode, if any."""

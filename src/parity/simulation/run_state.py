@@ -12,13 +12,14 @@ from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.steady import WeeklyLoad
 
 
-@dataclass
+@dataclass(slots=True)
 class Episode:
     member: Member
     sessions_planned: int
     cadence_days: int
     course_id: int | None = None
     sessions_done: int = 0
+    serial: int = 0  # the run's count of episodes when it began: its name in `episodes_seen`
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ class SimulationRun:
     # The steady-state check made when the warm-up ended (steady.py).
     steady_state: bool = False
     steady_check: str = "not checked"
-    episodes_seen: set[int] = field(default_factory=set)
+    episodes_seen: set[int] = field(default_factory=set)  # their serial numbers
+    episodes_begun: int = 0
     starts_per_week: float = 0.0
     visit_hours: float = 0.0  # booked direct-care hours held (attended or not)
     measured_visit_hours: float = 0.0

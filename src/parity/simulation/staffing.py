@@ -13,10 +13,8 @@ from datetime import date, datetime, timedelta
 
 from parity.domain.care import Appointment, Decision
 from parity.domain.errors import ParityError
-from parity.domain.ports import UnitOfWork
 from parity.domain.schedule import WeeklyTemplate
 from parity.domain.workforce import Clinician
-from parity.services.policy import Policy
 from parity.services.schedules import register_clinician
 from parity.services.workforce import (
     Absence,
@@ -26,22 +24,14 @@ from parity.services.workforce import (
     clinicians_leave,
     transfer_course,
 )
-from parity.simulation.engine import Simulation, SimulationConfig
-from parity.simulation.region import SyntheticRegion
+from parity.simulation.engine import Simulation
 from parity.simulation.steady import lay_leave
 
 
 class StaffedSimulation(Simulation):
-    def __init__(
-        self,
-        region: SyntheticRegion,
-        policy: Policy,
-        config: SimulationConfig,
-        uow: UnitOfWork | None = None,
-    ) -> None:
-        super().__init__(region, policy, config, uow)
+    def _prepare(self) -> None:
         # Who is employed now: the engine lays weeks for these clinicians only.
-        self.staff = {c.id for c in region.clinicians}
+        self.staff = {c.id for c in self.region.clinicians}
         self.roster = self.staff
         self.departed: set[str] = set()
         # Out-of-network referral -> the sessions of its episode still to come.

@@ -18,14 +18,11 @@ from datetime import date
 
 from parity.adapters.message_files import load_outreach, messages_file
 from parity.domain.care import CancelledBy
-from parity.domain.ports import UnitOfWork
 from parity.services.offers import AnswerOffer, respond_to_offer
 from parity.services.policy import Policy
-from parity.services.visits import CancelAppointment, cancel_appointment
 from parity.services.waitlist import offer_freed_slot
 from parity.services.waitlist_sweep import refer_overdue
-from parity.simulation.engine import Simulation, SimulationConfig, SimulationRun
-from parity.simulation.region import SyntheticRegion
+from parity.simulation.engine import Simulation, SimulationRun
 
 SIMULATED_MEMBER = "member (simulated)"
 
@@ -43,16 +40,12 @@ def waitlist_policy(policy: Policy) -> Policy:
 
 
 class WaitlistSimulation(Simulation):
-    def __init__(
-        self,
-        region: SyntheticRegion,
-        policy: Policy,
-        config: SimulationConfig,
-        uow: UnitOfWork | None = None,
-    ) -> None:
-        super().__init__(region, waitlist_policy(policy), config, uow)
+    def _own_policy(self, policy: Policy) -> Policy:
+        return waitlist_policy(policy)
+
+    def _prepare(self) -> None:
         # Its own stream, so answering offers does not shift the engine's draws.
-        self.answers = random.Random(config.seed + 1)
+        self.answers = random.Random(self.config.seed + 1)
         self.accept_share = accept_share()
         self.offers_made = 0
         self.offers_accepted = 0
@@ -73,13 +66,9 @@ class WaitlistSimulation(Simulation):
     def _on_member_cancel(self, appointment_id: int) -> None:
         """As the engine's, except that the freed slot goes to the waitlist before the
         cancelling member books again (they asked for another time, not this one)."""
-        if not self._still_booked(appointment_id):
+        cancelled = self._cancel(appointment_id, CancelledBy.MEMBER, "member rescheduled")
+        if cancelled is None:
             return
-        cancelled = cancel_appointment(
-            CancelAppointment(appointment_id, CancelledBy.MEMBER, "member rescheduled"),
-            self.uow,
-            self.clock,
-        )
         self._offer_freed(cancelled.slot_id, cancelled.request_id)
         self._continue(cancelled, rescheduled=True)
 
