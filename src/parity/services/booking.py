@@ -143,9 +143,8 @@ def book_in(cmd: BookRequest, uow: UnitOfWork, clock: Clock, policy: Policy) -> 
                 return wait_for_slot(request, considered, uow, now, policy)
             return refer(request, considered, uow, clock, policy)
         slot = found
-    return book_slot(
-        request, slot, Acceptance(cmd.accepted_by, considered, cmd.channel), uow, now, policy
-    )
+    acceptance = Acceptance(cmd.accepted_by, considered, cmd.channel)
+    return book_slot(Booking(request, slot, acceptance, uow, now, policy))
 
 
 def check_slot_fits(
@@ -216,49 +215,41 @@ class Acceptance:
     channel: Channel = Channel.PORTAL
 
 
-def book_slot(
-    request: CareRequest,
-    slot: Slot,
-    acceptance: Acceptance,
-    uow: UnitOfWork,
-    now: datetime,
-    policy: Policy,
-) -> Decision:
-    """Book a free `slot` for `request`, chosen while the member was there: the offer and
-    its acceptance are one interaction, recorded under whoever recorded it."""
-    _refuse_protected_time(slot, uow)
-    uow.slots.take(slot.id)
-    _record_accepted_offer(request, slot, acceptance, uow, now)
-    return _record_booking(request, slot, acceptance, uow, now, policy)
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """A slot about to be booked for a request: accepted by whom, in which unit of work,
+    when, and under which rules. The three ways a slot is booked take one of these."""
+
+    request: CareRequest
+    slot: Slot
+    acceptance: Acceptance
+    uow: UnitOfWork
+    now: datetime
+    policy: Policy
 
 
-def book_held_slot(
-    request: CareRequest,
-    slot: Slot,
-    acceptance: Acceptance,
-    uow: UnitOfWork,
-    now: datetime,
-    policy: Policy,
-) -> Decision:
-    """Book the slot a hold set aside for `request`; the acceptance is recorded now."""
-    _refuse_protected_time(slot, uow)
-    uow.slots.confirm(slot.id)
-    _record_accepted_offer(request, slot, acceptance, uow, now)
-    return _record_booking(request, slot, acceptance, uow, now, policy)
+def book_slot(booking: Booking) -> Decision:
+    """Book a free slot, chosen while the member was there: the offer and its acceptance
+    are one interaction, recorded under whoever recorded it."""
+    _refuse_protected_time(booking.slot, booking.uow)
+    booking.uow.slots.take(booking.slot.id)
+    _record_accepted_offer(booking)
+    return _record_booking(booking)
 
 
-def book_offered_slot(
-    request: CareRequest,
-    slot: Slot,
-    acceptance: Acceptance,
-    uow: UnitOfWork,
-    now: datetime,
-    policy: Policy,
-) -> Decision:
+def book_held_slot(booking: Booking) -> Decision:
+    """Book the slot a hold set aside for the request; the acceptance is recorded now."""
+    _refuse_protected_time(booking.slot, booking.uow)
+    booking.uow.slots.confirm(booking.slot.id)
+    _record_accepted_offer(booking)
+    return _record_booking(booking)
+
+
+def book_offered_slot(booking: Booking) -> Decision:
     """Book the held slot of an offer the member has accepted (its answer already recorded)."""
-    _refuse_protected_time(slot, uow)
-    uow.slots.confirm(slot.id)
-    return _record_booking(request, slot, acceptance, uow, now, policy)
+    _refuse_protected_time(booking.slot, booking.uow)
+    booking.uow.slots.confirm(booking.slot.id)
+    return _record_booking(booking)
 
 
 def _refuse_protected_time(slot: Slot, uow: UnitOfWork) -> None:
@@ -269,33 +260,27 @@ def _refuse_protected_time(slot: Slot, uow: UnitOfWork) -> None:
         )
 
 
-def _record_accepted_offer(
-    request: CareRequest, slot: Slot, acceptance: Acceptance, uow: UnitOfWork, now: datetime
-) -> None:
+def _record_accepted_offer(booking: Booking) -> None:
     """The offer and its acceptance: one interaction, so one record written once."""
+    request, slot, acceptance = booking.request, booking.slot, booking.acceptance
     offer = Offer(
         request_id=request.id,
         slot_id=slot.id,
         clinician_id=slot.clinician_id,
         slot_start=slot.start,
-        offered_at=now,
+        offered_at=booking.now,
         timely=slot.start <= request.effective_deadline,
         channel=acceptance.channel,
         offered_by=acceptance.by,
     )
-    offer.respond(OfferResponse.ACCEPTED, acceptance.by, now, acceptance.channel)
-    uow.offers.add(offer)
+    offer.respond(OfferResponse.ACCEPTED, acceptance.by, booking.now, acceptance.channel)
+    booking.uow.offers.add(offer)
 
 
-def _record_booking(
-    request: CareRequest,
-    slot: Slot,
-    acceptance: Acceptance,
-    uow: UnitOfWork,
-    now: datetime,
-    policy: Policy,
-) -> Decision:
+def _record_booking(booking: Booking) -> Decision:
     """The appointment, the request booked, its follow-ups re-anchored, and the decision."""
+    request, slot, acceptance = booking.request, booking.slot, booking.acceptance
+    uow, now, policy = booking.uow, booking.now, booking.policy
     appointment = Appointment(
         request_id=request.id,
         member_id=request.member_id,

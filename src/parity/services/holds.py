@@ -13,7 +13,7 @@ from parity.domain.errors import InvalidInput, InvalidTransition, SlotUnavailabl
 from parity.domain.holds import Hold, HoldStatus
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import SlotStatus
-from parity.services.booking import Acceptance, book_held_slot, check_slot_fits
+from parity.services.booking import Acceptance, Booking, book_held_slot, check_slot_fits
 from parity.services.policy import Policy
 from parity.services.visits import CancelAppointment, cancel_in
 
@@ -97,7 +97,7 @@ def book_hold_in(cmd: BookHold, uow: UnitOfWork, clock: Clock, policy: Policy) -
     request = uow.requests.get(hold.request_id)
     slot = uow.slots.get(hold.slot_id)
     acceptance = Acceptance(cmd.accepted_by, {"hold": hold.id}, cmd.channel)
-    decision = book_held_slot(request, slot, acceptance, uow, now, policy)
+    decision = book_held_slot(Booking(request, slot, acceptance, uow, now, policy))
     hold.end(HoldStatus.BOOKED)
     uow.holds.save(hold)
     return decision

@@ -27,7 +27,7 @@ from parity.domain.messages import MessageKind
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import SlotStatus
 from parity.domain.waitlist import WaitStatus
-from parity.services.booking import Acceptance, book_offered_slot, check_slot_fits
+from parity.services.booking import Acceptance, Booking, book_offered_slot, check_slot_fits
 from parity.services.outbox import queue_about_slot
 from parity.services.policy import Policy
 from parity.services.visits import CancelAppointment, cancel_in
@@ -179,7 +179,7 @@ def _accept(
     offer.respond(OfferResponse.ACCEPTED, cmd.by, now, cmd.channel, cmd.note.strip())
     uow.offers.save(offer)
     acceptance = Acceptance(cmd.by, {"offer": offer.id}, cmd.channel)
-    decision = book_offered_slot(request, slot, acceptance, uow, now, policy)
+    decision = book_offered_slot(Booking(request, slot, acceptance, uow, now, policy))
     entry = open_entry(uow, request.id)
     if entry is not None:
         entry.close(WaitStatus.DONE, now)

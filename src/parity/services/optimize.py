@@ -29,7 +29,7 @@ from parity.optimizer import (
     config_from_dict,
     solve,
 )
-from parity.services.booking import Acceptance, book_slot
+from parity.services.booking import Acceptance, Booking, book_slot
 from parity.services.policy import Policy
 from parity.services.requests import create_referral
 from parity.services.slot_search import slot_query
@@ -200,7 +200,7 @@ def optimize_queue(
             request = uow.requests.get(move["request"])
             slot = uow.slots.get(move["slot"])
             acceptance = Acceptance("optimizer", {"optimizer": {"bound": solution.bound}})
-            book_slot(request, slot, acceptance, uow, now, policy)
+            book_slot(Booking(request, slot, acceptance, uow, now, policy))
         for left in plan.unplaced:
             request = uow.requests.get(left["request"])
             create_referral(request, left["reason"], {"optimizer": left}, uow, clock)

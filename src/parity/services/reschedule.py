@@ -22,6 +22,7 @@ from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import Slot, SlotStatus
 from parity.services.booking import (
     Acceptance,
+    Booking,
     BookRequest,
     book_held_slot,
     book_in,
@@ -132,6 +133,6 @@ def reschedule(cmd: Reschedule, uow: UnitOfWork, clock: Clock, policy: Policy) -
             clock,
         )
         acceptance = Acceptance(cmd.accepted_by, {"requested_slot": slot.id}, cmd.channel)
-        decision = book_held_slot(request, slot, acceptance, uow, now, policy)
+        decision = book_held_slot(Booking(request, slot, acceptance, uow, now, policy))
         uow.commit()
     return decision

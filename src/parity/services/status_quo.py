@@ -18,7 +18,7 @@ from parity.domain.errors import InvalidTransition
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import BlockKind, Slot, SlotStatus
 from parity.domain.standards import VisitType
-from parity.services.booking import Acceptance, book_slot
+from parity.services.booking import Acceptance, Booking, book_slot
 from parity.services.policy import Policy
 
 
@@ -83,7 +83,9 @@ def book_earliest(
         if slot is None:
             return None
         considered = {"earliest_in_network": slot.id, "policy": "status-quo"}
-        decision = book_slot(request, slot, Acceptance("member", considered), uow, now, policy)
+        decision = book_slot(
+            Booking(request, slot, Acceptance("member", considered), uow, now, policy)
+        )
         uow.commit()
     return decision
 

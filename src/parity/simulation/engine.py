@@ -259,21 +259,10 @@ class Simulation(EpisodeFlow):
     def _open_first_visit(
         self, episode: Episode, visit: VisitType, provider_class: ProviderClass, prior_auth: bool
     ) -> None:
-        member = episode.member
-        request = open_request(
-            RequestCare(
-                member.id,
-                visit,
-                provider_class,
-                member.language,
-                member.modalities,
-                member.clinic_id,
-                prior_authorization=prior_auth,
-            ),
-            self.uow,
-            self.clock,
-            self.policy,
+        asked = RequestCare.of_member(
+            episode.member, visit, provider_class, prior_authorization=prior_auth
         )
+        request = open_request(asked, self.uow, self.clock, self.policy)
         self.episodes[request.id] = episode
         self._after(self.booker.first(request))
 
