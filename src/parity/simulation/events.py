@@ -11,9 +11,10 @@ import heapq
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+from parity.domain.calendar import EPOCH
+
 ONE_MICROSECOND = timedelta(microseconds=1)
 DAY_MICROSECONDS = 86_400_000_000
 

@@ -25,7 +25,6 @@ V2_APPOINTMENT_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0276"
 CANCELLATION_REASON = "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason"
 # R4 core's time zone extension (the `timezone` one is not in R4).
 TIMEZONE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/tz-code"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 LANGUAGE_TAGS = {"english": "en", "spanish": "es", "vietnamese": "vi", "chinese": "zh"}
 VISIT_TITLES = {

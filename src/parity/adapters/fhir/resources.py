@@ -21,7 +21,6 @@ from parity.adapters.fhir.common import (
     CANCELLATION_REASON,
     CANCELLED_BY_CODES,
     CODES,
-    EPOCH,
     MEMBER_NUMBER,
     REQUEST_STATUS,
     TIMEZONE_EXTENSION,
@@ -36,6 +35,7 @@ from parity.adapters.fhir.common import (
     reference,
 )
 from parity.domain.availability import serving
+from parity.domain.calendar import EPOCH
 from parity.domain.care import (
     Appointment,
     CancelledBy,

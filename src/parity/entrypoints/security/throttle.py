@@ -22,8 +22,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from parity.domain.calendar import EPOCH
 from parity.domain.ports import UnitOfWork
 from parity.domain.users import TooManyAttempts
 
@@ -31,7 +32,6 @@ WINDOW = timedelta(minutes=15)
 LIMITS = {"pair": 5, "address": 20, "user": 100}
 IN_FLIGHT = 4  # argon2 checks at once, per process
 WAIT_SECONDS = 10.0
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def keys_for(username: str, address: str) -> list[str]:
