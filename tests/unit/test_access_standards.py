@@ -296,3 +296,29 @@ def test_a_rule_file_without_a_sound_survey_method_is_refused(
     said = f"missing key '{key}'" if value is None else f"{key} must be a whole number >= 1"
     with pytest.raises(RuleFileError, match=said):
         load_rules(str(broken))
+
+
+def test_the_window_after_a_members_own_later_date_comes_from_the_rule_file() -> None:
+    packaged = (data_dir("standards") / "california.toml").read_text("utf-8")
+    table = packaged.split("[member_preference]", 1)[1].split("\n[", 1)[0]
+    written = re.search(r"^search_days = (\d+)$", table, re.M)
+    assert written is not None
+    assert load_rules("california").preference_search_days == int(written.group(1))
+
+
+@pytest.mark.parametrize("value", [None, 0])
+def test_a_rule_file_without_a_sound_preference_window_is_refused(
+    tmp_path: Path, value: int | None
+) -> None:
+    packaged = (data_dir("standards") / "california.toml").read_text("utf-8")
+    kept = [line for line in packaged.splitlines() if not line.startswith("search_days =")]
+    if value is not None:
+        kept = [
+            line.replace("[member_preference]", f"[member_preference]\nsearch_days = {value}")
+            for line in kept
+        ]
+    broken = tmp_path / "broken.toml"
+    broken.write_text("\n".join(kept), "utf-8")
+    said = "missing key 'search_days'" if value is None else "search_days must be a whole number"
+    with pytest.raises(RuleFileError, match=said):
+        load_rules(str(broken))

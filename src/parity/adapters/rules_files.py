@@ -172,6 +172,7 @@ def load_rules(
         survey_time=str(monitoring.get("survey_time", "10:00")),
         survey_horizon_days=_positive(monitoring, "survey_horizon_days", path),
         minimum_survey_answers=_positive(monitoring, "minimum_survey_answers", path),
+        preference_search_days=_positive(data.get("member_preference", {}), "search_days", path),
     )
 
 

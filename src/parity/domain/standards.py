@@ -115,6 +115,9 @@ class RuleSet:
     survey_time: str = "10:00"
     survey_horizon_days: int = field(kw_only=True)
     minimum_survey_answers: int = field(kw_only=True)
+    # How many days after a member's own later date the engine looks for a time for them
+    # (the rule file's [member_preference]).
+    preference_search_days: int = field(kw_only=True)
 
     def threshold(self, standard_class: str) -> float:
         """The monitoring threshold of a class of appointments: "urgent", or non-urgent

@@ -9,15 +9,13 @@ from parity.domain.availability import SlotQuery
 from parity.domain.care import CareRequest
 from parity.services.policy import Policy
 
-# How far past the member's own later date the engine looks for a time for them.
-PREFERENCE_HORIZON = timedelta(days=28)
 
-
-def search_until(request: CareRequest) -> datetime:
+def search_until(request: CareRequest, policy: Policy) -> datetime:
     """The last start the engine looks at: the (effective) deadline, or, when the member
-    asked for a later date themselves, a window from that date."""
+    asked for a later date themselves, the rule file's window from that date."""
     if request.member_preferred_from is not None:
-        return max(request.effective_deadline, request.member_preferred_from + PREFERENCE_HORIZON)
+        window = timedelta(days=policy.rules.preference_search_days)
+        return max(request.effective_deadline, request.member_preferred_from + window)
     return request.effective_deadline
 
 
@@ -31,6 +29,6 @@ def slot_query(
         modalities=request.modalities,
         clinic_id=request.clinic_id,
         not_before=max(now + policy.min_notice, request.not_before),
-        not_after=search_until(request),
+        not_after=search_until(request, policy),
         clinician_id=clinician_id,
     )
