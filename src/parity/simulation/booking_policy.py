@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, get_type_hints
 
 from parity.adapters.rules_files import RegionSpec
 from parity.domain.calendar import end_of_local_day, local_date
@@ -69,12 +69,12 @@ class ParityBehaviour:
 
 
 Behaviour = TypeVar("Behaviour", StatusQuoBehaviour, ParityBehaviour)
-_CONVERT: dict[str, Callable[[Any], Any]] = {"float": float, "int": int, "bool": bool}
 
 
 def _behaviour(kind: type[Behaviour], table: Mapping[str, Any]) -> Behaviour:
     """A behaviour read from its region table: each field by its name, as its type."""
-    return kind(**{f.name: _CONVERT[str(f.type)](table[f.name]) for f in fields(kind)})
+    types = get_type_hints(kind)
+    return kind(**{f.name: types[f.name](table[f.name]) for f in fields(kind)})
 
 
 def status_quo_behaviour(spec: RegionSpec) -> StatusQuoBehaviour:

@@ -257,10 +257,13 @@ class SqlRepository(Store, Generic[T]):
                 self._keep(key, item)
         return found
 
-    def where(self, **criteria: Any) -> Sequence[T]:
-        unknown = sorted(set(criteria) - set(self._table.c.keys()))
+    def _searchable(self, names: Iterable[str]) -> None:
+        unknown = sorted(set(names) - set(self._table.c.keys()))
         if unknown:
             raise ValueError(f"{self._mapping.name} cannot be searched by {', '.join(unknown)}")
+
+    def where(self, **criteria: Any) -> Sequence[T]:
+        self._searchable(criteria)
         if len(criteria) == 1 and self._key.name in criteria:
             kept = criteria[self._key.name]
             if kept in self._kept:
@@ -268,9 +271,7 @@ class SqlRepository(Store, Generic[T]):
         return self._load(*(self._table.c[name] == value for name, value in criteria.items()))
 
     def due(self, field: str, moment: Any, **criteria: Any) -> Sequence[T]:
-        unknown = sorted(({field} | set(criteria)) - set(self._table.c.keys()))
-        if unknown:
-            raise ValueError(f"{self._mapping.name} cannot be searched by {', '.join(unknown)}")
+        self._searchable([field, *criteria])
         equal = (self._table.c[name] == value for name, value in criteria.items())
         return self._load(self._table.c[field] <= moment, *equal)
 
