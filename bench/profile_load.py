@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -61,7 +62,7 @@ def profile(url: str, args: argparse.Namespace, out: Path) -> None:
         pid = _server_pid(base)
         spy = subprocess.Popen(
             [
-                BIN / "py-spy",
+                _py_spy(),
                 "record",
                 "--pid",
                 str(pid),
@@ -84,6 +85,15 @@ def profile(url: str, args: argparse.Namespace, out: Path) -> None:
     console.print(
         f"{figures['requests']:,} requests, {figures['cpu ms/request']:.1f} ms server CPU each"
     )
+
+
+def _py_spy() -> str:
+    """py-spy beside this Python, else the one on PATH."""
+    beside = BIN / "py-spy"
+    found = str(beside) if beside.exists() else shutil.which("py-spy")
+    if found is None:
+        raise SystemExit("py-spy not found: pip install py-spy")
+    return found
 
 
 def _server_pid(base: str) -> int:
