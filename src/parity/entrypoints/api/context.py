@@ -33,11 +33,16 @@ class ApiContext:
         return self.policy.rules.timezone
 
 
-async def _context(request: Request) -> ApiContext:
+def context_of(request: Request) -> ApiContext:
+    """The context `create_app` put on the app."""
     context = request.app.state.parity
     if not isinstance(context, ApiContext):
         raise TypeError("the app was not built by create_app")
     return context
+
+
+async def _context(request: Request) -> ApiContext:
+    return context_of(request)
 
 
 Context = Annotated[ApiContext, Depends(_context)]

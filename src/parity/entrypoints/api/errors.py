@@ -10,6 +10,7 @@ is `issue[0].details.coding[0].code`, and `diagnostics` starts with it:
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -100,10 +101,24 @@ def unexpected(_: Request, error: Exception) -> FhirResponse:
     return FhirResponse(body, status_code=500)
 
 
+Handler = Callable[[Request, Exception], FhirResponse]
+
+
+def _on_loop(handler: Handler) -> Callable[[Request, Exception], Awaitable[FhirResponse]]:
+    """The handler as a coroutine: Starlette runs a plain `def` handler in a worker thread,
+    a hop per refusal (a 409 is an everyday answer of `$hold` and `$book`); none of them
+    blocks (docs/adr/0017-booking-api-speed.md)."""
+
+    async def handle(request: Request, error: Exception) -> FhirResponse:
+        return handler(request, error)
+
+    return handle
+
+
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(ParityError, parity_error)
-    app.add_exception_handler(RequestValidationError, invalid_request)
-    app.add_exception_handler(HTTPException, http_error)
-    app.add_exception_handler(DBAPIError, database_error)
-    app.add_exception_handler(PoolTimeout, database_unavailable)
-    app.add_exception_handler(Exception, unexpected)
+    app.add_exception_handler(ParityError, _on_loop(parity_error))
+    app.add_exception_handler(RequestValidationError, _on_loop(invalid_request))
+    app.add_exception_handler(HTTPException, _on_loop(http_error))
+    app.add_exception_handler(DBAPIError, _on_loop(database_error))
+    app.add_exception_handler(PoolTimeout, _on_loop(database_unavailable))
+    app.add_exception_handler(Exception, _on_loop(unexpected))

@@ -10,7 +10,7 @@ from parity.domain.care import CareRequest, Channel, Decision, RequestStatus
 from parity.domain.errors import InvalidInput, InvalidTransition
 from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope, Reach
-from parity.domain.users import Forbidden, Principal
+from parity.domain.users import Forbidden
 from parity.entrypoints.api import capacity, inputs, versions
 from parity.entrypoints.api.appointments import (
     appointment_resource,
@@ -19,10 +19,9 @@ from parity.entrypoints.api.appointments import (
 from parity.entrypoints.api.calls import Call, Caller
 from parity.entrypoints.api.care_requests import request_resource
 from parity.entrypoints.api.context import ApiContext
-from parity.entrypoints.api.responses import FhirResponse, operation_result, outcome
+from parity.entrypoints.api.responses import FhirResponse, operation_result, outcome, pruned
 from parity.entrypoints.api.schemas import OptionalParametersBody, ParametersBody
 from parity.entrypoints.api.search import ref
-from parity.entrypoints.api.signed_in import Who
 from parity.services import queries
 from parity.services.booking import BookRequest, Proposal, book_in, find_proposals
 from parity.services.holds import BookHold, HoldSlot, book_hold_in, hold_slot_in
@@ -90,13 +89,14 @@ def find(body: ParametersBody, call: Caller) -> FhirResponse:
         proposals = find_proposals(care.id, joined, context.clock, context.policy, asked.limit)
         proposals = [p for p in proposals if asked.window.holds(p.slot.start)]
         proposed = _proposed(proposals, care, joined, scope)
+        # The proposals are rendered without empty values; the request is pruned alone.
         *matches, included = versions.stamp_each(
-            joined, [*proposed, request_resource(context, care)]
+            joined, [*proposed, pruned(request_resource(context, care))], clean=True
         )
     others = [(included, "include")]
     if not matches:
         others.append((_nothing_timely(care), "outcome"))
-    return operation_result(call.http, call.base, matches, others)
+    return operation_result(call.http, call.base, matches, others, clean=True)
 
 
 def _proposed(
@@ -154,10 +154,10 @@ def _held(target: Target, call: Call) -> FhirResponse:
     clinician = queries.clinician(uow, slot.clinician_id)
     made = hold_slot_in(HoldSlot(care.id, slot.id), uow, context.clock, context.policy)
     pending = fhir.held_appointment(made, care, slot, clinician, context.clock.now(), None)
-    held = versions.stamp_each(uow, [pending])
+    held = versions.stamp_each(uow, [pending], clean=True)
     uow.commit()
     note = outcome("information", "informational", f"held until {fhir.instant(made.expires_at)}")
-    return operation_result(call.http, call.base, held, [(note, "outcome")])
+    return operation_result(call.http, call.base, held, [(note, "outcome")], clean=True)
 
 
 def _check_target(target: Target, uow: UnitOfWork, scope: MemberScope) -> str:
@@ -183,12 +183,12 @@ def _check_patient(params: fhir.Parameters, target: Target, call: Call) -> int |
     return cancelled
 
 
-def _book(target: Target, params: fhir.Parameters, call: Call, who: Principal) -> Decision:
+def _book(target: Target, params: fhir.Parameters, call: Call) -> Decision:
     """Book in the route's transaction, left open for the answer to be read and stamped
     in it (a reschedule by a proposal commits on its own)."""
     # The acceptance is recorded under the signed-in caller, through `channel` (the API is
     # the portal unless staff say they booked by phone, in person...).
-    by = who.subject
+    by = call.signed_in().subject
     channel = inputs.choice(Channel, params.text("channel") or "portal", "channel")
     cancelled = _check_patient(params, target, call)
     uow, clock, policy = call.uow, call.context.clock, call.context.policy
@@ -201,8 +201,8 @@ def _book(target: Target, params: fhir.Parameters, call: Call, who: Principal) -
     return reschedule(moved, uow, clock, policy)
 
 
-def _booked(target: Target, params: fhir.Parameters, call: Call, who: Principal) -> FhirResponse:
-    decision = _book(target, params, call, who)
+def _booked(target: Target, params: fhir.Parameters, call: Call) -> FhirResponse:
+    decision = _book(target, params, call)
     uow, scope = call.uow, call.scope
     if decision.appointment_id is None:
         uow.commit()  # a referral or a wait is recorded all the same
@@ -214,7 +214,7 @@ def _booked(target: Target, params: fhir.Parameters, call: Call, who: Principal)
     cancelled = inputs.cancelled_appointment(params)
     if cancelled is not None:
         matches.append(visit_resource(queries.visit(uow, scope, cancelled)))
-    stamped = versions.stamp_each(uow, matches)
+    stamped = versions.stamp_each(uow, matches, clean=True)
     uow.commit()
     timely = "timely" if decision.timely else "after the deadline"
     message = (
@@ -222,11 +222,11 @@ def _booked(target: Target, params: fhir.Parameters, call: Call, who: Principal)
         f"(deadline {fhir.instant(decision.deadline)}; {decision.citation})"
     )
     note = outcome("information", "informational", message)
-    return operation_result(call.http, call.base, stamped, [(note, "outcome")])
+    return operation_result(call.http, call.base, stamped, [(note, "outcome")], clean=True)
 
 
 @router.post("/Appointment/$book", summary="Book a hold or a proposal (or reschedule)")
-def book(body: ParametersBody, call: Caller, who: Who) -> FhirResponse:
+def book(body: ParametersBody, call: Caller) -> FhirResponse:
     """`appt-id`/`appt-resource`: a hold (hold-{n}) or a proposal (proposal-{r}-{s}), the
     server re-checking availability and protected time. `cancelled-appt-id`: cancel that
     visit (by the member) and book in one transaction. Returns the booked Appointment, the
@@ -234,19 +234,19 @@ def book(body: ParametersBody, call: Caller, who: Who) -> FhirResponse:
     params = inputs.read(body, inputs.BOOK)
     target = inputs.target(params)
     with versions.changing(call.http, call.uow, _current(call, target)) as joined:
-        return _booked(target, params, call.joined(joined), who)
+        return _booked(target, params, call.joined(joined))
 
 
 @router.post("/Appointment/{appointment_id}/$book", summary="Book this hold or proposal")
 def book_instance(
-    appointment_id: str, call: Caller, who: Who, body: OptionalParametersBody = None
+    appointment_id: str, call: Caller, body: OptionalParametersBody = None
 ) -> FhirResponse:
     """As `$book`, the appointment named by the path (`cancelled-appt-id` and the others
     are optional parameters)."""
     params = inputs.read(body, inputs.BOOK - inputs.HOLD)
     target = _target(appointment_id, "a proposal or a hold")
     with versions.changing(call.http, call.uow, _current(call, target)) as joined:
-        return _booked(target, params, call.joined(joined), who)
+        return _booked(target, params, call.joined(joined))
 
 
 def _current(call: Call, target: Target) -> versions.Render:
