@@ -270,25 +270,29 @@ def _visit(
     modality: Modality | None,
     patient: str,
 ) -> Json:
-    return {
-        "resourceType": "Appointment",
-        "id": key,
-        "status": status,
-        "serviceType": [concept("modality", modality)] if modality is not None else None,
-        "specialty": [concept("provider-class", request.provider_class)],
-        "appointmentType": {"coding": _visit_types(request.visit)},
-        "start": instant(found.start),
-        "end": instant(found.end),
-        "minutesDuration": found.duration_minutes,
-        "slot": [reference("Slot", found.id)],
-        "basedOn": [reference("ServiceRequest", request.id)],
-        "participant": _participants(
-            request.member_id, found.clinician_id, found.clinic_id, patient
-        ),
-        "requestedPeriod": [
-            {"start": instant(request.not_before), "end": instant(request.effective_deadline)}
-        ],
-    }
+    """An Appointment's common elements, without an empty one: the scheduling operations
+    answer it unpruned (docs/adr/0017-booking-api-speed.md)."""
+    visit: Json = {"resourceType": "Appointment", "id": key, "status": status}
+    if modality is not None:
+        visit["serviceType"] = [concept("modality", modality)]
+    visit.update(
+        {
+            "specialty": [concept("provider-class", request.provider_class)],
+            "appointmentType": {"coding": _visit_types(request.visit)},
+            "start": instant(found.start),
+            "end": instant(found.end),
+            "minutesDuration": found.duration_minutes,
+            "slot": [reference("Slot", found.id)],
+            "basedOn": [reference("ServiceRequest", request.id)],
+            "participant": _participants(
+                request.member_id, found.clinician_id, found.clinic_id, patient
+            ),
+            "requestedPeriod": [
+                {"start": instant(request.not_before), "end": instant(request.effective_deadline)}
+            ],
+        }
+    )
+    return visit
 
 
 def modality_for(request: CareRequest, found: Slot, clinician: Clinician) -> Modality | None:
@@ -314,7 +318,7 @@ def proposed_appointment(
     timely = found.start <= request.effective_deadline
     proposed["comment"] = f"Proposed: {reason}"
     proposed["extension"] = [
-        extension("proposal-reason", valueString=reason),
+        *([extension("proposal-reason", valueString=reason)] if reason else []),
         extension("timely", valueBoolean=timely),
     ]
     return proposed

@@ -139,11 +139,11 @@ def cancel(appointment_id: str, body: ParametersBody, call: Caller) -> FhirRespo
         cmd = _cancellation(found.appointment_id, params)
         cancelled = cancel_and_tell(cmd, joined, context.clock, context.policy)
         visit = queries.visit(joined, scope, found.appointment_id)
-        answer = versions.stamped(joined, visit_resource(visit))
+        answer = versions.stamped(joined, visit_resource(visit), clean=True)
         joined.commit()
         if context.policy.waitlist.enabled:
             after_cancellation(cancelled, joined, context.clock, context.policy)
-        return FhirResponse(answer)
+        return FhirResponse(answer, clean=True)  # a visit has no empty value: fhir._visit
 
 
 def _cancel_hold(

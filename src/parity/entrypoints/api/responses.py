@@ -75,14 +75,22 @@ _NESTED = (dict, list)
 
 class FhirResponse(JSONResponse):
     """A FHIR JSON body, pruned; a single resource stamped with its version (api/versions.py)
-    also answers with `ETag` and `Last-Modified` (docs/adr/0015)."""
+    also answers with `ETag` and `Last-Modified` (docs/adr/0015). `clean`: the body was
+    built without empty values (the scheduling operations' answers), and is not walked
+    again (docs/adr/0017-booking-api-speed.md)."""
 
     media_type = FHIR_JSON
 
     def __init__(
-        self, content: Any, status_code: int = 200, headers: Mapping[str, str] | None = None
+        self,
+        content: Any,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        *,
+        clean: bool = False,
     ) -> None:
-        content = pruned(content)  # once, here: `render` gets it pruned (docs/adr/0017)
+        if not clean:
+            content = pruned(content)  # once, here: `render` gets it pruned
         super().__init__(content, status_code, {**_version_headers(content), **(headers or {})})
 
     def render(self, content: Any) -> bytes:
@@ -132,11 +140,17 @@ def bundle(kind: str, entries: list[Json], total: int | None = None) -> FhirResp
 
 
 def operation_result(
-    request: Request, base: str, matches: list[Json], others: list[tuple[Json, str]]
+    request: Request,
+    base: str,
+    matches: list[Json],
+    others: list[tuple[Json, str]],
+    *,
+    clean: bool = False,
 ) -> FhirResponse:
     """The Bundle a scheduling operation answers, as the Argonaut IG shows it: a
     `searchset` whose `total` counts the Appointments (`match`), with what is included
-    (`include`) and an OperationOutcome (`outcome`), and a self link to the operation."""
+    (`include`) and an OperationOutcome (`outcome`), and a self link to the operation.
+    `clean`: the resources come without empty values (the Bundle around them has none)."""
     entries = [entry(base, found, "match") for found in matches]
     entries += [entry(base, found, mode) for found, mode in others]
     body: Json = {
@@ -146,7 +160,7 @@ def operation_result(
         "link": [{"relation": "self", "url": str(request.url)}],
         "entry": entries,
     }
-    return FhirResponse(body)
+    return FhirResponse(body, clean=clean)
 
 
 def known_parameters(request: Request) -> frozenset[str]:

@@ -89,9 +89,10 @@ def _stamps(
     return found
 
 
-def stamped(uow: UnitOfWork, body: Json) -> Json:
-    """A resource, or a Bundle's resources, with `meta.versionId` and `meta.lastUpdated`."""
-    body = pruned(body)
+def stamped(uow: UnitOfWork, body: Json, clean: bool = False) -> Json:
+    """A resource, or a Bundle's resources, with `meta.versionId` and `meta.lastUpdated`;
+    pruned of empty values first unless it was built without any (`clean`)."""
+    body = body if clean else pruned(body)
     return fhir_versions.stamp_all(body, _stamps(uow, fhir_versions.resources_in(body)))
 
 
@@ -148,8 +149,10 @@ def _same(resource: Json) -> Json:
     return resource
 
 
-def stamp_each(uow: UnitOfWork, resources: Sequence[Json]) -> list[Json]:
-    rendered = [pruned(r) for r in resources]  # once: it walks every element
+def stamp_each(uow: UnitOfWork, resources: Sequence[Json], clean: bool = False) -> list[Json]:
+    """The resources stamped, each pruned of empty values first unless they were built
+    without any (`clean`: the scheduling operations' Appointments; docs/adr/0017)."""
+    rendered = list(resources) if clean else [pruned(r) for r in resources]
     stamps = _stamps(uow, rendered)
     return [fhir_versions.stamped(r, stamps) for r in rendered]
 
@@ -161,7 +164,7 @@ def changing(request: Request, uow: UnitOfWork, current: Render) -> Iterator[Uni
     the block, all in one transaction. 412 when the caller's version is not current."""
     with uow:
         joined = cast(UnitOfWork, Joined(uow))
-        resource = pruned(current(joined))
+        resource = current(joined)  # read for its scope and stamps; never answered
         asked = request.headers.get("if-match")
         if asked is not None:
             stamp = fhir_versions.stamp_of(resource, _stamps(joined, [resource], lock=True))
