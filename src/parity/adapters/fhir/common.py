@@ -4,6 +4,7 @@ builders of instants, references, concepts and extensions (pure functions)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from parity.domain.care import (
@@ -55,8 +56,12 @@ OFFER_STATUS = {
 CANCELLED_BY_CODES = {CancelledBy.MEMBER: "pat", CancelledBy.CLINIC: "prov"}
 
 
+@lru_cache(maxsize=4096)
 def instant(moment: datetime) -> str:
-    """An aware datetime as a FHIR instant in UTC, whatever zone the store returned it in."""
+    """An aware datetime as a FHIR instant in UTC, whatever zone the store returned it in.
+    Remembered (a pure function of the instant: equal datetimes are the same instant): a
+    Bundle of 20 proposals renders some 120, mostly the same slot times and request
+    deadlines again (docs/adr/0017-booking-api-speed.md)."""
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
