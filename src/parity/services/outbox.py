@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from parity.domain.members import Member
 from parity.domain.messages import ChannelKind, Message, MessageKind, first_name
 from parity.domain.ports import UnitOfWork
 from parity.domain.schedule import Slot
@@ -30,6 +31,11 @@ def slot_context(uow: UnitOfWork, member_name: str, slot: Slot, tz: ZoneInfo) ->
     }
 
 
+def _contact(member: Member) -> tuple[ChannelKind, str]:
+    """E-mail when the member has an address, otherwise SMS (empty: no way to reach them)."""
+    return (ChannelKind.EMAIL, member.email) if member.email else (ChannelKind.SMS, member.phone)
+
+
 def queue_message(
     uow: UnitOfWork,
     key: str,
@@ -42,13 +48,11 @@ def queue_message(
     """Record a message for a member (once per `key`); e-mail when the member has an
     address, otherwise SMS."""
     members = uow.members.where(id=member_id)
-    if not members or uow.messages.where(key=key):
+    if not members:
         return None
     member = members[0]
-    channel, address = (
-        (ChannelKind.EMAIL, member.email) if member.email else (ChannelKind.SMS, member.phone)
-    )
-    if not address:
+    channel, address = _contact(member)
+    if not address or uow.messages.where(key=key):
         return None
     full = {"first_name": first_name(member.name), **context}
     message = Message(key, member_id, kind, channel, address, full, now, due_at or now)
@@ -67,7 +71,7 @@ def queue_about_slot(
 ) -> Message | None:
     """A message about one visit time (offer, confirmation, cancellation)."""
     members = uow.members.where(id=member_id)
-    if not members:
-        return None
+    if not members or not _contact(members[0])[1]:
+        return None  # nobody to tell: the clinic and the outbox are not read
     context = slot_context(uow, members[0].name, slot, tz) | (extra or {})
     return queue_message(uow, key, member_id, kind, context, now)
