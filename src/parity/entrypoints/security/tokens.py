@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 
 import jwt
@@ -63,6 +64,7 @@ def _text(value: Any) -> str | None:
 
 
 CLOCK_SKEW = timedelta(seconds=60)
+VERIFIED_TOKENS = 4096  # tokens whose signature a process remembers having verified
 
 
 def _check_lifetime(claims: Mapping[str, Any], now: datetime, longest: timedelta) -> None:
@@ -88,6 +90,11 @@ class LocalTokens:
         self.lifetime = lifetime
         self.issuer = issuer
         self.audience = audience
+        # A token's signature, issuer and audience verify the same way every time: each
+        # is verified once per process (a bounded memo of the verified claims; a token
+        # that fails is not kept). Its lifetime is still checked on every request, on our
+        # clock, and the deny list asked (docs/adr/0017-booking-api-speed.md).
+        self._verified = lru_cache(maxsize=VERIFIED_TOKENS)(self._verify_signature)
 
     def issue(self, who: Principal) -> Issued:
         now = self._clock.now()
@@ -110,6 +117,11 @@ class LocalTokens:
 
     def claims(self, token: str) -> dict[str, Any]:
         """The verified claims: signature, issuer, audience, then expiry on our clock."""
+        claims = dict(self._verified(token))  # a copy: the memo's own stays as verified
+        _check_lifetime(claims, self._clock.now(), self.lifetime)
+        return claims
+
+    def _verify_signature(self, token: str) -> dict[str, Any]:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -121,7 +133,6 @@ class LocalTokens:
             )
         except jwt.InvalidTokenError as error:
             raise NotAuthenticated(f"the token is not valid ({type(error).__name__})") from None
-        _check_lifetime(claims, self._clock.now(), self.lifetime)
         return claims
 
     def verify(self, token: str) -> Principal:
