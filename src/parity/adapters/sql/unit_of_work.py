@@ -50,6 +50,7 @@ class SqlUnitOfWork:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._open = False
         self._connection: Connection | None = None
 
     @cached_property
@@ -167,8 +168,13 @@ class SqlUnitOfWork:
         return found if isinstance(found, SqlRepository | SqlSlots) else None
 
     def _current(self) -> Connection:
+        """The block's connection, taken from the pool by its first statement: a block
+        that runs none (a route's transaction restarted after its commit, with nothing
+        left to do) never takes one (docs/adr/0017-booking-api-speed.md)."""
         if self._connection is None:
-            raise RuntimeError("use the unit of work inside `with uow:`")
+            if not self._open:
+                raise RuntimeError("use the unit of work inside `with uow:`")
+            self._connection = self.engine.connect()
         return self._connection
 
     def _repositories(self) -> list[SqlRepository[object] | SqlSlots]:
@@ -177,12 +183,12 @@ class SqlUnitOfWork:
         return [r for r in vars(self).values() if isinstance(r, SqlRepository | SqlSlots)]
 
     def __enter__(self) -> Self:
-        if self._connection is not None:
+        if self._open:
             raise RuntimeError("this unit of work is already open")
         for repository in self._repositories():
             repository.forget()
-        # The transaction begins with the first statement (SQLAlchemy's autobegin).
-        self._connection = self.engine.connect()
+        # The connection, and its transaction, begin with the first statement.
+        self._open = True
         try:
             check_token(self.revoked_tokens)  # a signed-out token reads and writes nothing
         except BaseException:
@@ -192,7 +198,7 @@ class SqlUnitOfWork:
 
     def __exit__(self, *exc_info: object) -> None:
         """Roll back whatever was not committed, and give the connection back."""
-        connection, self._connection = self._connection, None
+        connection, self._connection, self._open = self._connection, None, False
         if connection is not None:
             try:
                 connection.rollback()
@@ -201,10 +207,16 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         write_pending(self.audit_events)  # a change and its audit event: one transaction
-        self._current().commit()
+        if self._connection is not None:  # none: the block read and wrote nothing
+            self._connection.commit()
+        elif not self._open:
+            raise RuntimeError("use the unit of work inside `with uow:`")
 
     def rollback(self) -> None:
-        self._current().rollback()
+        if self._connection is not None:
+            self._connection.rollback()
+        elif not self._open:
+            raise RuntimeError("use the unit of work inside `with uow:`")
 
 
 def unit_of_work(engine: Engine) -> UnitOfWork:
