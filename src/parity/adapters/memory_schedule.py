@@ -117,13 +117,11 @@ class MemorySlots(Stamped):
 
     def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]:
         entries = self._by_clinician.get(clinician_id, [])
+        # Both ends by bisection: slicing to the end would copy the whole horizon laid ahead.
         first = bisect_left(entries, (start, 0))
-        found: list[Slot] = []
-        for slot_start, slot_id in entries[first:]:
-            if slot_start >= end:
-                break
-            found.append(self._slots[slot_id])
-        return found
+        last = bisect_left(entries, (end, 0), first)
+        slots = self._slots
+        return [slots[slot_id] for _, slot_id in entries[first:last]]
 
     def free_between(self, start: datetime, end: datetime) -> list[Slot]:
         found = [
