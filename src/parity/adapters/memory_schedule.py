@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 
 from parity.adapters.memory_stamps import Stamped
@@ -117,9 +117,11 @@ class MemorySlots(Stamped):
 
     def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]:
         entries = self._by_clinician.get(clinician_id, [])
-        # Both ends by bisection: slicing to the end would copy the whole horizon laid ahead.
-        first = bisect_left(entries, (start, 0))
-        last = bisect_left(entries, (end, 0), first)
+        # Both ends by bisection (slicing to the end would copy the whole horizon laid
+        # ahead), in UTC like the starts filed: comparing instants of two zones asks each
+        # for its offset.
+        first = bisect_left(entries, (start.astimezone(UTC), 0))
+        last = bisect_left(entries, (end.astimezone(UTC), 0), first)
         slots = self._slots
         return [slots[slot_id] for _, slot_id in entries[first:last]]
 

@@ -137,6 +137,9 @@ class AvailabilityIndex:
         self._free: set[int] = set()
         # Keys filed by `add_many` and not yet merged into their buckets, per (pool, day).
         self._pending: dict[tuple[int, int], tuple[Days, list[int]]] = {}
+        # A query's pools by what defines them (the booking engine asks the same few again
+        # and again); forgotten whenever a pool is first made.
+        self._query_pools: dict[tuple[object, ...], list[Days]] = {}
 
     def __len__(self) -> int:
         return len(self._free)
@@ -145,7 +148,12 @@ class AvailabilityIndex:
         return slot_id in self._free
 
     def _days_of(self, slot: Slot, clinician: Clinician) -> list[Days]:
-        return [self._buckets.setdefault(pool, {}) for pool in _pools_of(slot, clinician)]
+        buckets = self._buckets
+        known = len(buckets)
+        found = [buckets.setdefault(pool, {}) for pool in _pools_of(slot, clinician)]
+        if len(buckets) != known:
+            self._query_pools.clear()  # a new pool: a query may now find it
+        return found
 
     def add(self, slot: Slot, clinician: Clinician) -> None:
         """File a free slot (its `id` must already be set and fit in 24 bits)."""
@@ -184,14 +192,14 @@ class AvailabilityIndex:
         pending = self._pending
         for (kind, clinic_id, day), keys in fresh.items():
             for n, days in enumerate(pools_at[(kind, clinic_id)]):
-                if n < owned and day not in days and (id(days), day) not in pending:
-                    days[day] = array("q", sorted(keys))  # the clinician's own: file it now
-                    continue
-                waiting = pending.get((id(days), day))
-                if waiting is None:
-                    pending[(id(days), day)] = (days, keys[:])
-                else:
+                at = (id(days), day)
+                waiting = pending.get(at)
+                if waiting is not None:
                     waiting[1].extend(keys)
+                elif n < owned and day not in days:
+                    days[day] = array("q", sorted(keys))  # the clinician's own: file it now
+                else:
+                    pending[at] = (days, keys[:])
 
     def _settle(self) -> None:
         """File the keys `add_many` left pending, one sorted batch per bucket."""
@@ -269,8 +277,19 @@ class AvailabilityIndex:
     def _query_days(self, query: SlotQuery) -> list[Days]:
         if self._pending:
             self._settle()
-        found = [self._buckets.get(pool) for pool in query.pools()]
-        return [days for days in found if days]
+        defined = (
+            query.kinds,
+            query.provider_class,
+            query.language,
+            query.modalities,
+            query.clinic_id,
+            query.clinician_id,
+        )
+        pools = self._query_pools.get(defined)
+        if pools is None:
+            found = [self._buckets.get(pool) for pool in query.pools()]
+            pools = self._query_pools[defined] = [days for days in found if days is not None]
+        return [days for days in pools if days]
 
     def earliest(self, query: SlotQuery) -> Slot | None:
         """The earliest free slot matching `query` that starts inside its window."""
