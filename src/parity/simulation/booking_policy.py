@@ -30,17 +30,23 @@ from parity.domain.schedule import BlockKind
 from parity.domain.standards import AccessStandard, VisitType
 from parity.domain.users import Principal, Role
 from parity.domain.workforce import ProviderClass
-from parity.services.booking import BookRequest, book_request
+from parity.services.booking import BookRequest, book_in, book_request
 from parity.services.courses import follow_up_request
 from parity.services.policy import Policy
 from parity.services.requests import (
     RecordClinicalException,
     ReferOutOfNetwork,
-    open_request,
-    record_clinical_exception,
+    document_exception,
+    new_request,
     refer_out_of_network,
 )
-from parity.services.status_quo import BookEarliest, book_earliest, find_earliest
+from parity.services.status_quo import (
+    BookEarliest,
+    book_earliest,
+    book_earliest_in,
+    earliest_in_network,
+    find_earliest,
+)
 
 HORIZON_WEEKS_AHEAD = 26
 
@@ -117,13 +123,14 @@ def next_visit(
 def open_follow_up(
     host: Host, course: Course, prior: Appointment, when: tuple[datetime, datetime]
 ) -> CareRequest:
-    """Open the course's next request (clock start, wanted from), tracked to its episode."""
+    """Open the course's next request (clock start, wanted from) inside the caller's
+    transaction. A follow-up is opened and booked in one unit of work: the same records,
+    stamps and ids as two, without a second transaction and its snapshot of the request
+    (ADR 0014, speed, third pass); the caller tracks it once committed."""
     clock_start, wanted = when
-    request = open_request(
+    return new_request(
         follow_up_request(course, prior, wanted, clock_start), host.uow, host.clock, host.policy
     )
-    host.track(request.id)
-    return request
 
 
 class ParityBooker:
@@ -158,10 +165,16 @@ class ParityBooker:
         if wanted > deadline and not document:
             # Offered inside the window until a clinician documents an exception.
             wanted = max(clock_start, min(wanted, prior.start + self._cap))
-        request = open_follow_up(host, course, prior, (clock_start, wanted))
-        if document:
-            self._document(course, request, wanted)
-        return book_request(BookRequest(request.id), host.uow, host.clock, host.policy)
+        uow = host.uow
+        with uow:
+            request = open_follow_up(host, course, prior, (clock_start, wanted))
+            if document:
+                self._document(course, request, wanted)
+            decision = book_in(BookRequest(request.id), uow, host.clock, host.policy)
+            uow.commit()
+        host.track(request.id)
+        self.exceptions += document
+        return decision
 
     @property
     def _cap(self) -> timedelta:
@@ -182,7 +195,8 @@ class ParityBooker:
 
     def _document(self, course: Course, request: CareRequest, wanted: datetime) -> None:
         """The treating clinician records, under their own name, that the longer wait of the
-        course's cadence will not harm the member (28 CCR §1300.67.2.2(c)(5)(G))."""
+        course's cadence will not harm the member (28 CCR §1300.67.2.2(c)(5)(G)), inside the
+        follow-up's transaction."""
         host = self.host
         tz = host.policy.rules.timezone
         due = host.policy.rules.calendar.add_business_days(
@@ -192,12 +206,11 @@ class ParityBooker:
         # The simulated clinician signs in as themselves: the service checks they treat
         # the member, exactly as it does for a real therapist's session.
         clinician = Principal(course.clinician_id, Role.THERAPIST, clinician_id=course.clinician_id)
-        record_clinical_exception(
+        document_exception(
             RecordClinicalException(request.id, clinician, reason, end_of_local_day(due, tz)),
             host.uow,
             host.clock,
         )
-        self.exceptions += 1
 
 
 class StatusQuoBooker:
@@ -234,13 +247,21 @@ class StatusQuoBooker:
     def follow_up(
         self, course: Course, prior: Appointment, rescheduled_at: datetime | None
     ) -> Decision | None:
-        request = open_follow_up(
-            self.host, course, prior, next_visit(course, prior, rescheduled_at)
-        )
-        if self._after_intake(course, rescheduled_at) and self._late(request):
+        host = self.host
+        uow, decision = host.uow, None
+        with uow:
+            request = open_follow_up(host, course, prior, next_visit(course, prior, rescheduled_at))
+            outside = self._after_intake(course, rescheduled_at) and self._late_in(request)
+            if not outside:
+                decision = book_earliest_in(
+                    BookEarliest(request.id, self.horizon), uow, host.clock, host.policy
+                )
+            uow.commit()
+        host.track(request.id)
+        if outside:
             self.outside_places -= 1
             return self._refer(request.id, "course placed with an outside therapist after intake")
-        return self._book_late(request.id, request.effective_deadline)
+        return self._booked_late(request.id, request.effective_deadline, decision)
 
     def _after_intake(self, course: Course, rescheduled_at: datetime | None) -> bool:
         """The course's first follow-up, asked for after the intake visit, with an outside
@@ -260,11 +281,26 @@ class StatusQuoBooker:
         )
         return slot is None or slot.start > request.effective_deadline
 
+    def _late_in(self, request: CareRequest) -> bool:
+        """`_late` inside the caller's transaction."""
+        host = self.host
+        now = host.clock.now()
+        slot = earliest_in_network(request, host.uow, host.policy, now, self.horizon)
+        return slot is None or slot.start > request.effective_deadline
+
     def _book_late(self, request_id: int, deadline: datetime) -> Decision | None:
         host = self.host
         decision = book_earliest(
             BookEarliest(request_id, self.horizon), host.uow, host.clock, host.policy
         )
+        return self._booked_late(request_id, deadline, decision)
+
+    def _booked_late(
+        self, request_id: int, deadline: datetime, decision: Decision | None
+    ) -> Decision | None:
+        """After the earliest booking: referred when the horizon held nothing; a member
+        offered a late visit may give up while waiting."""
+        host = self.host
         if decision is None:  # nothing at all within the horizon
             return self._refer(request_id, "no in-network slot within the booking horizon")
         starts, appointment_id = decision.starts_at, decision.appointment_id
