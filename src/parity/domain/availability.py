@@ -186,7 +186,7 @@ class AvailabilityIndex:
             self._pools[slot.id] = pools
             if slot.status is SlotStatus.FREE and slot.id not in self._free:
                 self._free.add(slot.id)
-                start = _epoch(slot.start)
+                start = int(slot.start.timestamp())  # `_epoch`, inline in a hot loop
                 day = start // DAY_SECONDS
                 fresh.setdefault((*place, day), []).append((start << ID_BITS) | slot.id)
         pending = self._pending
@@ -271,7 +271,7 @@ class AvailabilityIndex:
                 days.pop(day, None)
 
     def _key(self, slot_id: int) -> tuple[int, int]:
-        start = _epoch(self._slots[slot_id].start)
+        start = int(self._slots[slot_id].start.timestamp())  # `_epoch`, inline
         return (start << ID_BITS) | slot_id, start // DAY_SECONDS
 
     def _query_days(self, query: SlotQuery) -> list[Days]:

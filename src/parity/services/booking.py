@@ -298,22 +298,27 @@ def _record_booking(booking: Booking) -> Decision:
     uow.requests.save(request)
     reanchor_follow_ups(request, appointment, uow, policy)
     standard = policy.rules.standard(request.standard)
+    deadline = request.effective_deadline
+    # Positional: a frozen record's keyword call costs twice its positional one, and the
+    # simulator makes one per booking (ADR 0014, speed, third pass). In field order.
+    explanation = Explanation(
+        standard.name,  # rule
+        acceptance.considered,  # considered
+        standard.limit_text,  # limit
+        request.clock_start,  # clock_start
+    )
     return Decision(
-        request_id=request.id,
-        action=Action.BOOKED,
-        standard=standard.name,
-        citation=standard.citation,
-        deadline=request.effective_deadline,
-        explanation=Explanation(
-            rule=standard.name,
-            limit=standard.limit_text,
-            considered=acceptance.considered,
-            clock_start=request.clock_start,
-        ),
-        timely=slot.start <= request.effective_deadline,
-        slot_id=slot.id,
-        appointment_id=appointment.id,
-        starts_at=slot.start,
+        request.id,  # request_id
+        Action.BOOKED,  # action
+        standard.name,  # standard
+        standard.citation,  # citation
+        deadline,  # deadline
+        explanation,  # explanation
+        slot.start <= deadline,  # timely
+        slot.id,  # slot_id
+        appointment.id,  # appointment_id
+        None,  # referral_id
+        slot.start,  # starts_at
     )
 
 
