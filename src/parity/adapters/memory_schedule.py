@@ -33,19 +33,28 @@ class MemorySlots(Stamped):
     def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
         batch = list(slots)
         added = self._log.clock.now()  # one write per slot, as in SQL (memory_stamps.py)
-        for slot in batch:
-            slot.id = slot.id or self._next_id
-            self._next_id = max(self._next_id, slot.id + 1)
-            self._slots[slot.id] = slot
-            self._stamps[slot.id] = added
+        next_id, known, stamps = self._next_id, self._slots, self._stamps
+        for slot in batch:  # once per slot laid: locals, no calls
+            slot_id = slot.id
+            if not slot_id:
+                slot_id = slot.id = next_id
+            if slot_id >= next_id:
+                next_id = slot_id + 1
+            known[slot_id] = slot
+            stamps[slot_id] = added
+        self._next_id = next_id
         self._file_by_clinician(batch)
         self.index.add_many(batch, clinician)
         self._log.push(partial(self._drop_many, batch))
 
     def _file_by_clinician(self, batch: list[Slot]) -> None:
-        for clinician_id in {slot.clinician_id for slot in batch}:
+        clinicians = {slot.clinician_id for slot in batch}
+        for clinician_id in clinicians:
             entries = self._by_clinician[clinician_id]
-            new = sorted((s.start, s.id) for s in batch if s.clinician_id == clinician_id)
+            if len(clinicians) == 1:  # the usual batch: one clinician's week
+                new = sorted([(s.start, s.id) for s in batch])
+            else:
+                new = sorted((s.start, s.id) for s in batch if s.clinician_id == clinician_id)
             ordered = not entries or entries[-1] < new[0]  # a later week: append in order
             entries.extend(new)
             if not ordered:

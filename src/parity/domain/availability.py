@@ -174,30 +174,42 @@ class AvailabilityIndex:
         """
         pools_at: dict[tuple[BlockKind, str], list[Days]] = {}
         owned = len(clinician.modalities)  # the first pools of each slot (`_pools_of`)
-        fresh: dict[tuple[BlockKind, str, int], list[int]] = {}
+        fresh: dict[tuple[tuple[BlockKind, str], int], list[int]] = {}
+        # Locals: this loop runs once per slot laid, the bulk of laying a week.
+        known, pools_of, free = self._slots, self._pools, self._free
+        is_free = SlotStatus.FREE
         for slot in slots:
-            if not 0 < slot.id <= ID_MASK:
-                raise ValueError(f"slot id {slot.id} out of range for the index")
+            slot_id = slot.id
+            if not 0 < slot_id <= ID_MASK:
+                raise ValueError(f"slot id {slot_id} out of range for the index")
             place = (slot.kind, slot.clinic_id)
             pools = pools_at.get(place)
             if pools is None:
                 pools = pools_at[place] = self._days_of(slot, clinician)
-            self._slots[slot.id] = slot
-            self._pools[slot.id] = pools
-            if slot.status is SlotStatus.FREE and slot.id not in self._free:
-                self._free.add(slot.id)
+            known[slot_id] = slot
+            pools_of[slot_id] = pools
+            if slot.status is is_free and slot_id not in free:
+                free.add(slot_id)
                 start = int(slot.start.timestamp())  # `_epoch`, inline in a hot loop
-                day = start // DAY_SECONDS
-                fresh.setdefault((*place, day), []).append((start << ID_BITS) | slot.id)
+                filed = fresh.get((place, start // DAY_SECONDS))
+                if filed is None:
+                    fresh[(place, start // DAY_SECONDS)] = [(start << ID_BITS) | slot_id]
+                else:
+                    filed.append((start << ID_BITS) | slot_id)
         pending = self._pending
-        for (kind, clinic_id, day), keys in fresh.items():
-            for n, days in enumerate(pools_at[(kind, clinic_id)]):
+        for (place, day), keys in fresh.items():
+            ordered: array[int] | None = None
+            for n, days in enumerate(pools_at[place]):
                 at = (id(days), day)
                 waiting = pending.get(at)
                 if waiting is not None:
                     waiting[1].extend(keys)
                 elif n < owned and day not in days:
-                    days[day] = array("q", sorted(keys))  # the clinician's own: file it now
+                    # The clinician's own: filed now, each pool a copy of one sorted array
+                    # (copying an array is a memory copy; building one converts each key).
+                    if ordered is None:
+                        ordered = array("q", sorted(keys))
+                    days[day] = ordered[:]
                 else:
                     pending[at] = (days, keys[:])
 
