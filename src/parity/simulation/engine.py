@@ -21,7 +21,7 @@ from parity.domain.standards import VisitType
 from parity.domain.workforce import ProviderClass
 from parity.services.members import register_member
 from parity.services.policy import Policy
-from parity.services.requests import RequestCare, open_request
+from parity.services.requests import RequestCare
 from parity.services.schedules import materialise, register_clinician, register_clinics
 from parity.services.status_quo import ReleaseUrgentHolds, release_urgent_holds
 from parity.simulation.booking_policy import (
@@ -262,9 +262,8 @@ class Simulation(EpisodeFlow):
         asked = RequestCare.of_member(
             episode.member, visit, provider_class, prior_authorization=prior_auth
         )
-        request = open_request(asked, self.uow, self.clock, self.policy)
-        self.episodes[request.id] = episode
-        self._after(self.booker.first(request))
+        self._current = episode  # the booker opens the request and tracks it to the episode
+        self._after(self.booker.open_first(asked))
 
     @property
     def measuring(self) -> bool:
