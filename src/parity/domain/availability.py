@@ -135,8 +135,9 @@ class AvailabilityIndex:
         self._slots: dict[int, Slot] = {}
         self._pools: dict[int, list[Days]] = {}
         self._free: set[int] = set()
-        # Keys filed by `add_many` and not yet merged into their buckets, per (pool, day).
-        self._pending: dict[tuple[int, int], tuple[Days, list[int]]] = {}
+        # Keys filed by `add_many` and not yet merged into their buckets: per pool (by the
+        # id of its day table), that table and its pending keys by day.
+        self._pending: dict[int, tuple[Days, dict[int, list[int]]]] = {}
         # A query's pools by what defines them (the booking engine asks the same few again
         # and again); forgotten whenever a pool is first made.
         self._query_pools: dict[tuple[object, ...], list[Days]] = {}
@@ -174,7 +175,7 @@ class AvailabilityIndex:
         """
         pools_at: dict[tuple[BlockKind, str], list[Days]] = {}
         owned = len(clinician.modalities)  # the first pools of each slot (`_pools_of`)
-        fresh: dict[tuple[tuple[BlockKind, str], int], list[int]] = {}
+        fresh: dict[tuple[BlockKind, str], dict[int, list[int]]] = {}  # place, day: keys
         # Locals: this loop runs once per slot laid, the bulk of laying a week.
         known, pools_of, free = self._slots, self._pools, self._free
         is_free = SlotStatus.FREE
@@ -191,39 +192,54 @@ class AvailabilityIndex:
             if slot.status is is_free and slot_id not in free:
                 free.add(slot_id)
                 start = int(slot.start.timestamp())  # `_epoch`, inline in a hot loop
-                filed = fresh.get((place, start // DAY_SECONDS))
+                by_day = fresh.get(place)
+                if by_day is None:
+                    by_day = fresh[place] = {}
+                filed = by_day.get(start // DAY_SECONDS)
                 if filed is None:
-                    fresh[(place, start // DAY_SECONDS)] = [(start << ID_BITS) | slot_id]
+                    by_day[start // DAY_SECONDS] = [(start << ID_BITS) | slot_id]
                 else:
                     filed.append((start << ID_BITS) | slot_id)
+        for place, by_day in fresh.items():
+            self._file_pending(pools_at[place], by_day, owned)
+
+    def _file_pending(self, pools: list[Days], by_day: dict[int, list[int]], owned: int) -> None:
+        """File one place's fresh keys by day into its pools: the clinician's own pools
+        (the first `owned`) at once when their day is new, each a copy of one sorted array
+        (copying an array is a memory copy; building one converts each key); the rest wait
+        in `_pending` for one sorted merge per bucket."""
         pending = self._pending
-        for (place, day), keys in fresh.items():
-            ordered: array[int] | None = None
-            for n, days in enumerate(pools_at[place]):
-                at = (id(days), day)
-                waiting = pending.get(at)
-                if waiting is not None:
-                    waiting[1].extend(keys)
+        ordered: dict[int, array[int]] = {}
+        for n, days in enumerate(pools):
+            waiting = pending.get(id(days))
+            waiting_days = None if waiting is None else waiting[1]
+            for day, keys in by_day.items():
+                filed = None if waiting_days is None else waiting_days.get(day)
+                if filed is not None:
+                    filed.extend(keys)
                 elif n < owned and day not in days:
-                    # The clinician's own: filed now, each pool a copy of one sorted array
-                    # (copying an array is a memory copy; building one converts each key).
-                    if ordered is None:
-                        ordered = array("q", sorted(keys))
-                    days[day] = ordered[:]
+                    own = ordered.get(day)
+                    if own is None:
+                        own = ordered[day] = array("q", sorted(keys))
+                    days[day] = own[:]
                 else:
-                    pending[at] = (days, keys[:])
+                    if waiting_days is None:
+                        waiting_days = {}
+                        pending[id(days)] = (days, waiting_days)
+                    waiting_days[day] = keys[:]
 
     def _settle(self) -> None:
         """File the keys `add_many` left pending, one sorted batch per bucket."""
-        for (_, day), (days, keys) in self._pending.items():
-            keys.sort()
-            bucket = days.get(day)
-            if bucket is None:
-                days[day] = array("q", keys)
-            elif not bucket or bucket[-1] < keys[0]:
-                bucket.extend(keys)  # the usual case: a new week's keys come after the rest
-            else:
-                days[day] = array("q", sorted((*bucket, *keys)))
+        for days, waiting in self._pending.values():
+            for day, keys in waiting.items():
+                keys.sort()
+                bucket = days.get(day)
+                if bucket is None:
+                    days[day] = array("q", keys)
+                elif not bucket or bucket[-1] < keys[0]:
+                    bucket.extend(keys)  # the usual case: a new week's keys come after the rest
+                else:
+                    days[day] = array("q", sorted((*bucket, *keys)))
         self._pending.clear()
 
     def take(self, slot_id: int) -> None:
