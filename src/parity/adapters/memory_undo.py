@@ -50,7 +50,8 @@ class UndoLog:
             self.entries.append(partial(_restore, item, names, get(item)))
 
     def begin(self) -> None:
-        self.clear()
+        if self.entries or self.touched:  # the last transaction ended cleared: usually empty
+            self.clear()
         self.active = True
 
     def unwind(self) -> None:

@@ -246,10 +246,12 @@ class AvailabilityIndex:
         """Remove a slot from the free pools (booked, held or withdrawn)."""
         if self._pending:
             self._settle()
-        if slot_id not in self._free:
+        free = self._free
+        if slot_id not in free:
             return
-        self._free.discard(slot_id)
-        key, day = self._key(slot_id)
+        free.remove(slot_id)
+        start = int(self._slots[slot_id].start.timestamp())  # `_key`, inline: once a booking
+        key, day = (start << ID_BITS) | slot_id, start // DAY_SECONDS
         for days in self._pools[slot_id]:
             bucket = days[day]
             del bucket[bisect_left(bucket, key)]

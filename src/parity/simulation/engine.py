@@ -94,6 +94,8 @@ class Simulation(EpisodeFlow):
         fte = sum(c.fte for c in region.clinicians)
         self.booker = booker_for(config.booking, self, region.spec, rng, fte)
         self._current: Episode | None = None
+        self._measured_config: SimulationConfig | None = None
+        self._measure_at = self.clock.now()
         self.release_hours = float(region.spec.workforce["urgent_release_hours"])
         self.urgent_holds = UrgentHolds((c.id for c in region.clinicians), self.tz)
         self._prepare()
@@ -267,7 +269,11 @@ class Simulation(EpisodeFlow):
 
     @property
     def measuring(self) -> bool:
-        return self.clock.now() >= self._at(self.config.measure_from, time(0, 0))
+        config = self.config  # replaced when the warm-up is extended: its instant is kept
+        if self._measured_config is not config:
+            self._measured_config = config
+            self._measure_at = self._at(config.measure_from, time(0, 0))
+        return self.clock.now() >= self._measure_at
 
     def count_outside(self, request_id: int, gave_up: bool = False) -> None:
         """An episode (or what was left of it) went to an outside therapist."""
