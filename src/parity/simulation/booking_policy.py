@@ -171,7 +171,6 @@ class ParityBooker:
     def follow_up(
         self, course: Course, prior: Appointment, rescheduled_at: datetime | None
     ) -> Decision | None:
-        host = self.host
         clock_start, wanted = next_visit(course, prior, rescheduled_at)
         deadline = self._deadline(course, clock_start)
         document = wanted > deadline and self._documents(course)
