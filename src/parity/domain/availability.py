@@ -141,6 +141,10 @@ class AvailabilityIndex:
         # A query's pools by what defines them (the booking engine asks the same few again
         # and again); forgotten whenever a pool is first made.
         self._query_pools: dict[tuple[object, ...], list[Days]] = {}
+        # A clinician's pools for a kind of slot at a clinic, with the clinician record
+        # they were worked out from (a changed record is a new object: worked out again).
+        # Laying a week and releasing holds ask for the same ones every time.
+        self._place_pools: dict[tuple[str, BlockKind, str], tuple[Clinician, list[Days]]] = {}
 
     def __len__(self) -> int:
         return len(self._free)
@@ -149,11 +153,16 @@ class AvailabilityIndex:
         return slot_id in self._free
 
     def _days_of(self, slot: Slot, clinician: Clinician) -> list[Days]:
+        place = (clinician.id, slot.kind, slot.clinic_id)
+        kept = self._place_pools.get(place)
+        if kept is not None and kept[0] is clinician:  # the same record: the same pools
+            return kept[1]
         buckets = self._buckets
         known = len(buckets)
         found = [buckets.setdefault(pool, {}) for pool in _pools_of(slot, clinician)]
         if len(buckets) != known:
             self._query_pools.clear()  # a new pool: a query may now find it
+        self._place_pools[place] = (clinician, found)
         return found
 
     def add(self, slot: Slot, clinician: Clinician) -> None:
