@@ -50,7 +50,6 @@ class SyntheticRegion:
         accepted = _ACCEPTS[modality]
         return Member(f"m{k}", f"Member {k}", clinic.id, language, accepted)
 
-
     @cached_property
     def _member_draws(
         self,
