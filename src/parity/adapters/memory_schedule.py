@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 
 from parity.adapters.memory_stamps import Stamped
@@ -33,19 +33,28 @@ class MemorySlots(Stamped):
     def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
         batch = list(slots)
         added = self._log.clock.now()  # one write per slot, as in SQL (memory_stamps.py)
-        for slot in batch:
-            slot.id = slot.id or self._next_id
-            self._next_id = max(self._next_id, slot.id + 1)
-            self._slots[slot.id] = slot
-            self._stamps[slot.id] = added
+        next_id, known, stamps = self._next_id, self._slots, self._stamps
+        for slot in batch:  # once per slot laid: locals, no calls
+            slot_id = slot.id
+            if not slot_id:
+                slot_id = slot.id = next_id
+            if slot_id >= next_id:
+                next_id = slot_id + 1
+            known[slot_id] = slot
+            stamps[slot_id] = added
+        self._next_id = next_id
         self._file_by_clinician(batch)
         self.index.add_many(batch, clinician)
         self._log.push(partial(self._drop_many, batch))
 
     def _file_by_clinician(self, batch: list[Slot]) -> None:
-        for clinician_id in {slot.clinician_id for slot in batch}:
+        clinicians = {slot.clinician_id for slot in batch}
+        for clinician_id in clinicians:
             entries = self._by_clinician[clinician_id]
-            new = sorted((s.start, s.id) for s in batch if s.clinician_id == clinician_id)
+            if len(clinicians) == 1:  # the usual batch: one clinician's week
+                new = sorted([(s.start, s.id) for s in batch])
+            else:
+                new = sorted((s.start, s.id) for s in batch if s.clinician_id == clinician_id)
             ordered = not entries or entries[-1] < new[0]  # a later week: append in order
             entries.extend(new)
             if not ordered:
@@ -117,13 +126,13 @@ class MemorySlots(Stamped):
 
     def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]:
         entries = self._by_clinician.get(clinician_id, [])
-        first = bisect_left(entries, (start, 0))
-        found: list[Slot] = []
-        for slot_start, slot_id in entries[first:]:
-            if slot_start >= end:
-                break
-            found.append(self._slots[slot_id])
-        return found
+        # Both ends by bisection (slicing to the end would copy the whole horizon laid
+        # ahead), in UTC like the starts filed: comparing instants of two zones asks each
+        # for its offset.
+        first = bisect_left(entries, (start.astimezone(UTC), 0))
+        last = bisect_left(entries, (end.astimezone(UTC), 0), first)
+        slots = self._slots
+        return [slots[slot_id] for _, slot_id in entries[first:last]]
 
     def free_between(self, start: datetime, end: datetime) -> list[Slot]:
         found = [

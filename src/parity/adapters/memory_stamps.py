@@ -35,9 +35,15 @@ class Stamped:
     def bump(self, key: Any) -> None:
         stamps = self._stamps
         prior = stamps.get(key)
-        now = self._changes.clock.now()
-        stamps[key] = now if prior is None else next_stamp(prior, now)
-        self._changes.push(partial(self._restore, key, prior))
+        changes = self._changes
+        now = changes.clock.now()
+        if prior is None:
+            stamps[key] = now
+        elif type(prior) is tuple:  # `next_stamp`, inline: a write of most services
+            stamps[key] = (prior[0] + 1, now)
+        else:
+            stamps[key] = (2, now)
+        changes.push(partial(self._restore, key, prior))
 
     def _restore(self, key: Any, prior: Stamp | None) -> None:
         if prior is None:

@@ -43,12 +43,15 @@ class UndoLog:
         """`touch` once its caller has checked the transaction is open and the record not
         yet remembered (the repositories' hot path checks inline)."""
         self.touched.add(id(item))  # frozen records too: a second read skips the look-up
-        read = _field_reader(type(item))
+        kind = type(item)
+        read = _READERS[kind] if kind in _READERS else _field_reader(kind)
         if read is not None:
-            self.entries.append(partial(_restore, item, read.names, read(item)))
+            names, get = read  # inline: a snapshot is taken for most records a service reads
+            self.entries.append(partial(_restore, item, names, get(item)))
 
     def begin(self) -> None:
-        self.clear()
+        if self.entries or self.touched:  # the last transaction ended cleared: usually empty
+            self.clear()
         self.active = True
 
     def unwind(self) -> None:
@@ -67,18 +70,9 @@ class UndoLog:
         self.active = False
 
 
-class _FieldReader:
-    """Reads a mutable dataclass's fields in one C call (`attrgetter`), for snapshots."""
-
-    def __init__(self, names: tuple[str, ...]) -> None:
-        self.names = names
-        self._get = attrgetter(*names, names[0])  # two names at least: always a tuple
-
-    def __call__(self, item: object) -> tuple[Any, ...]:
-        values: tuple[Any, ...] = self._get(item)
-        return values
-
-
+# A mutable dataclass's field names and a reader of all their values in one C call
+# (`attrgetter` of two names at least, so it always returns a tuple), for snapshots.
+_FieldReader = tuple[tuple[str, ...], Callable[[object], tuple[Any, ...]]]
 _READERS: dict[type, _FieldReader | None] = {}
 
 
@@ -90,7 +84,7 @@ def _field_reader(kind: type) -> _FieldReader | None:
         params = getattr(kind, "__dataclass_params__", None)
         mutable = params is not None and not params.frozen and is_dataclass(kind)
         names = tuple(f.name for f in fields(kind)) if mutable else ()
-        reader = _READERS[kind] = _FieldReader(names) if names else None
+        reader = _READERS[kind] = (names, attrgetter(*names, names[0])) if names else None
         return reader
 
 

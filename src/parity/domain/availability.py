@@ -135,8 +135,16 @@ class AvailabilityIndex:
         self._slots: dict[int, Slot] = {}
         self._pools: dict[int, list[Days]] = {}
         self._free: set[int] = set()
-        # Keys filed by `add_many` and not yet merged into their buckets, per (pool, day).
-        self._pending: dict[tuple[int, int], tuple[Days, list[int]]] = {}
+        # Keys filed by `add_many` and not yet merged into their buckets: per pool (by the
+        # id of its day table), that table and its pending keys by day.
+        self._pending: dict[int, tuple[Days, dict[int, list[int]]]] = {}
+        # A query's pools by what defines them (the booking engine asks the same few again
+        # and again); forgotten whenever a pool is first made.
+        self._query_pools: dict[tuple[object, ...], list[Days]] = {}
+        # A clinician's pools for a kind of slot at a clinic, with the clinician record
+        # they were worked out from (a changed record is a new object: worked out again).
+        # Laying a week and releasing holds ask for the same ones every time.
+        self._place_pools: dict[tuple[str, BlockKind, str], tuple[Clinician, list[Days]]] = {}
 
     def __len__(self) -> int:
         return len(self._free)
@@ -145,7 +153,17 @@ class AvailabilityIndex:
         return slot_id in self._free
 
     def _days_of(self, slot: Slot, clinician: Clinician) -> list[Days]:
-        return [self._buckets.setdefault(pool, {}) for pool in _pools_of(slot, clinician)]
+        place = (clinician.id, slot.kind, slot.clinic_id)
+        kept = self._place_pools.get(place)
+        if kept is not None and kept[0] is clinician:  # the same record: the same pools
+            return kept[1]
+        buckets = self._buckets
+        known = len(buckets)
+        found = [buckets.setdefault(pool, {}) for pool in _pools_of(slot, clinician)]
+        if len(buckets) != known:
+            self._query_pools.clear()  # a new pool: a query may now find it
+        self._place_pools[place] = (clinician, found)
+        return found
 
     def add(self, slot: Slot, clinician: Clinician) -> None:
         """File a free slot (its `id` must already be set and fit in 24 bits)."""
@@ -166,54 +184,83 @@ class AvailabilityIndex:
         """
         pools_at: dict[tuple[BlockKind, str], list[Days]] = {}
         owned = len(clinician.modalities)  # the first pools of each slot (`_pools_of`)
-        fresh: dict[tuple[BlockKind, str, int], list[int]] = {}
+        fresh: dict[tuple[BlockKind, str], dict[int, list[int]]] = {}  # place, day: keys
+        # Locals: this loop runs once per slot laid, the bulk of laying a week.
+        known, pools_of, free = self._slots, self._pools, self._free
+        is_free = SlotStatus.FREE
         for slot in slots:
-            if not 0 < slot.id <= ID_MASK:
-                raise ValueError(f"slot id {slot.id} out of range for the index")
+            slot_id = slot.id
+            if not 0 < slot_id <= ID_MASK:
+                raise ValueError(f"slot id {slot_id} out of range for the index")
             place = (slot.kind, slot.clinic_id)
             pools = pools_at.get(place)
             if pools is None:
                 pools = pools_at[place] = self._days_of(slot, clinician)
-            self._slots[slot.id] = slot
-            self._pools[slot.id] = pools
-            if slot.status is SlotStatus.FREE and slot.id not in self._free:
-                self._free.add(slot.id)
-                start = _epoch(slot.start)
-                day = start // DAY_SECONDS
-                fresh.setdefault((*place, day), []).append((start << ID_BITS) | slot.id)
-        pending = self._pending
-        for (kind, clinic_id, day), keys in fresh.items():
-            for n, days in enumerate(pools_at[(kind, clinic_id)]):
-                if n < owned and day not in days and (id(days), day) not in pending:
-                    days[day] = array("q", sorted(keys))  # the clinician's own: file it now
-                    continue
-                waiting = pending.get((id(days), day))
-                if waiting is None:
-                    pending[(id(days), day)] = (days, keys[:])
+            known[slot_id] = slot
+            pools_of[slot_id] = pools
+            if slot.status is is_free and slot_id not in free:
+                free.add(slot_id)
+                start = int(slot.start.timestamp())  # `_epoch`, inline in a hot loop
+                by_day = fresh.get(place)
+                if by_day is None:
+                    by_day = fresh[place] = {}
+                filed = by_day.get(start // DAY_SECONDS)
+                if filed is None:
+                    by_day[start // DAY_SECONDS] = [(start << ID_BITS) | slot_id]
                 else:
-                    waiting[1].extend(keys)
+                    filed.append((start << ID_BITS) | slot_id)
+        for place, by_day in fresh.items():
+            self._file_pending(pools_at[place], by_day, owned)
+
+    def _file_pending(self, pools: list[Days], by_day: dict[int, list[int]], owned: int) -> None:
+        """File one place's fresh keys by day into its pools: the clinician's own pools
+        (the first `owned`) at once when their day is new, each a copy of one sorted array
+        (copying an array is a memory copy; building one converts each key); the rest wait
+        in `_pending` for one sorted merge per bucket."""
+        pending = self._pending
+        ordered: dict[int, array[int]] = {}
+        for n, days in enumerate(pools):
+            waiting = pending.get(id(days))
+            waiting_days = None if waiting is None else waiting[1]
+            for day, keys in by_day.items():
+                filed = None if waiting_days is None else waiting_days.get(day)
+                if filed is not None:
+                    filed.extend(keys)
+                elif n < owned and day not in days:
+                    own = ordered.get(day)
+                    if own is None:
+                        own = ordered[day] = array("q", sorted(keys))
+                    days[day] = own[:]
+                else:
+                    if waiting_days is None:
+                        waiting_days = {}
+                        pending[id(days)] = (days, waiting_days)
+                    waiting_days[day] = keys[:]
 
     def _settle(self) -> None:
         """File the keys `add_many` left pending, one sorted batch per bucket."""
-        for (_, day), (days, keys) in self._pending.items():
-            keys.sort()
-            bucket = days.get(day)
-            if bucket is None:
-                days[day] = array("q", keys)
-            elif not bucket or bucket[-1] < keys[0]:
-                bucket.extend(keys)  # the usual case: a new week's keys come after the rest
-            else:
-                days[day] = array("q", sorted((*bucket, *keys)))
+        for days, waiting in self._pending.values():
+            for day, keys in waiting.items():
+                keys.sort()
+                bucket = days.get(day)
+                if bucket is None:
+                    days[day] = array("q", keys)
+                elif not bucket or bucket[-1] < keys[0]:
+                    bucket.extend(keys)  # the usual case: a new week's keys come after the rest
+                else:
+                    days[day] = array("q", sorted((*bucket, *keys)))
         self._pending.clear()
 
     def take(self, slot_id: int) -> None:
         """Remove a slot from the free pools (booked, held or withdrawn)."""
         if self._pending:
             self._settle()
-        if slot_id not in self._free:
+        free = self._free
+        if slot_id not in free:
             return
-        self._free.discard(slot_id)
-        key, day = self._key(slot_id)
+        free.remove(slot_id)
+        start = int(self._slots[slot_id].start.timestamp())  # `_key`, inline: once a booking
+        key, day = (start << ID_BITS) | slot_id, start // DAY_SECONDS
         for days in self._pools[slot_id]:
             bucket = days[day]
             del bucket[bisect_left(bucket, key)]
@@ -263,14 +310,25 @@ class AvailabilityIndex:
                 days.pop(day, None)
 
     def _key(self, slot_id: int) -> tuple[int, int]:
-        start = _epoch(self._slots[slot_id].start)
+        start = int(self._slots[slot_id].start.timestamp())  # `_epoch`, inline
         return (start << ID_BITS) | slot_id, start // DAY_SECONDS
 
     def _query_days(self, query: SlotQuery) -> list[Days]:
         if self._pending:
             self._settle()
-        found = [self._buckets.get(pool) for pool in query.pools()]
-        return [days for days in found if days]
+        defined = (
+            query.kinds,
+            query.provider_class,
+            query.language,
+            query.modalities,
+            query.clinic_id,
+            query.clinician_id,
+        )
+        pools = self._query_pools.get(defined)
+        if pools is None:
+            found = [self._buckets.get(pool) for pool in query.pools()]
+            pools = self._query_pools[defined] = [days for days in found if days is not None]
+        return [days for days in pools if days]
 
     def earliest(self, query: SlotQuery) -> Slot | None:
         """The earliest free slot matching `query` that starts inside its window."""

@@ -118,6 +118,15 @@ class RuleSet:
     # How many days after a member's own later date the engine looks for a time for them
     # (the rule file's [member_preference]).
     preference_search_days: int = field(kw_only=True)
+    # Look-ups the booking engine repeats for every request (the standard that governs a
+    # follow-up on a date, a business-day deadline from a local date): the rule file does
+    # not change, so each answer is kept once found.
+    _follow_ups: dict[tuple[ProviderClass, date | None], AccessStandard] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _deadlines: dict[tuple[int, date], datetime] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def threshold(self, standard_class: str) -> float:
         """The monitoring threshold of a class of appointments: "urgent", or non-urgent
@@ -154,6 +163,12 @@ class RuleSet:
     def follow_up_standard(self, provider_class: ProviderClass, on: date | None) -> AccessStandard:
         """The follow-up standard the rule file names for this provider class on this date:
         the law's (SB 221) where it applies, else the plan-policy figure the file gives."""
+        found = self._follow_ups.get((provider_class, on))
+        if found is None:
+            found = self._follow_ups[(provider_class, on)] = self._follow_up(provider_class, on)
+        return found
+
+    def _follow_up(self, provider_class: ProviderClass, on: date | None) -> AccessStandard:
         fitting = [
             s
             for s in self.standards.values()
@@ -169,7 +184,17 @@ class RuleSet:
         return min(fitting, key=lambda s: (s.plan_policy, s.name))
 
     def deadline(self, standard: AccessStandard, clock_start: datetime) -> datetime:
-        return standard.deadline_for(clock_start, self.calendar, self.timezone)
+        if standard.limit_business_days is None or clock_start.tzinfo is None:
+            return standard.deadline_for(clock_start, self.calendar, self.timezone)
+        # A business-day limit ends on a day fixed by its count and the clock start's local
+        # date alone.
+        key = (standard.limit_business_days, local_date(clock_start, self.timezone))
+        found = self._deadlines.get(key)
+        if found is None:
+            found = self._deadlines[key] = standard.deadline_for(
+                clock_start, self.calendar, self.timezone
+            )
+        return found
 
     def reoffer_by(self, cancelled_at: datetime) -> datetime:
         """After a clinic cancellation, the last instant a new offer is prompt: the end of

@@ -175,27 +175,35 @@ def plan_week(
         if e.clinician_id == clinician.id and overlaps(e.start, e.end, week_begins, week_ends)
     ]
     offset = week_begins.utcoffset()
-    if mine or offset != week_ends.utcoffset():
-        # Leave, extra hours or a DST change make the week its own; lay it from scratch.
+    if offset != week_ends.utcoffset():
+        # A DST change makes the week its own; lay it from scratch.
         return _lay_week(
             _WeekBuilder(clinician, tz, mine), template, contract, calendar, week_start
         )
     closed = tuple(week_start + timedelta(days=d) in calendar.holidays for d in range(7))
-    key = (clinician, template, contract, str(tz), offset, closed)
     begins = week_begins.astimezone(UTC)
+    # Leave, admin time and extra hours shape the week by where they fall in it: the same
+    # exceptions at the same places of the week lay the same week (a simulated year gives
+    # every clinician whole weeks of leave).
+    placed = tuple(
+        (e.kind, e.start - begins, e.end - begins, e.clinic_id, e.slot_kind, e.slot_minutes)
+        for e in mine
+    )
+    key = (clinician, template, contract, str(tz), offset, closed, placed)
     shape = _SHAPES.get(key)
     if shape is not None:
         return shape.lay(clinician.id, week_start, begins)
-    plan = _lay_week(_WeekBuilder(clinician, tz, []), template, contract, calendar, week_start)
+    plan = _lay_week(_WeekBuilder(clinician, tz, mine), template, contract, calendar, week_start)
     if len(_SHAPES) >= SHAPE_CACHE_LIMIT:
         _SHAPES.clear()
     _SHAPES[key] = _WeekShape.of(plan, begins)
     return plan
 
 
-# Without leave or a DST change, a clinician's week is the same shape every week, shifted:
-# it depends only on the template, the clinician, the contract, the zone's UTC offset and
-# which days are holidays. Laying it from a remembered shape is several times cheaper.
+# Without a DST change, a clinician's week is the same shape every week, shifted: it
+# depends only on the template, the clinician, the contract, the zone's UTC offset, which
+# days are holidays and where the week's exceptions fall. Laying it from a remembered
+# shape is several times cheaper.
 SHAPE_CACHE_LIMIT = 50_000
 
 

@@ -263,15 +263,18 @@ def _refuse_protected_time(slot: Slot, uow: UnitOfWork) -> None:
 def _record_accepted_offer(booking: Booking) -> None:
     """The offer and its acceptance: one interaction, so one record written once."""
     request, slot, acceptance = booking.request, booking.slot, booking.acceptance
-    offer = Offer(
-        request_id=request.id,
-        slot_id=slot.id,
-        clinician_id=slot.clinician_id,
-        slot_start=slot.start,
-        offered_at=booking.now,
-        timely=slot.start <= request.effective_deadline,
-        channel=acceptance.channel,
-        offered_by=acceptance.by,
+    offer = Offer(  # positional, in field order: one per booking (ADR 0014, speed)
+        request.id,  # request_id
+        slot.id,  # slot_id
+        slot.clinician_id,  # clinician_id
+        slot.start,  # slot_start
+        booking.now,  # offered_at
+        slot.start <= request.effective_deadline,  # timely
+        OfferResponse.PENDING,  # response, until `respond` below
+        None,  # responded_by
+        None,  # responded_at
+        acceptance.channel,  # channel
+        acceptance.by,  # offered_by
     )
     offer.respond(OfferResponse.ACCEPTED, acceptance.by, booking.now, acceptance.channel)
     booking.uow.offers.add(offer)
@@ -281,39 +284,44 @@ def _record_booking(booking: Booking) -> Decision:
     """The appointment, the request booked, its follow-ups re-anchored, and the decision."""
     request, slot, acceptance = booking.request, booking.slot, booking.acceptance
     uow, now, policy = booking.uow, booking.now, booking.policy
-    appointment = Appointment(
-        request_id=request.id,
-        member_id=request.member_id,
-        clinician_id=slot.clinician_id,
-        clinic_id=slot.clinic_id,
-        slot_id=slot.id,
-        start=slot.start,
-        end=slot.end,
-        visit=request.visit,
-        modality=_serving(request, slot, uow).modality,
-        booked_at=now,
+    appointment = Appointment(  # positional, in field order: one per booking
+        request.id,  # request_id
+        request.member_id,  # member_id
+        slot.clinician_id,  # clinician_id
+        slot.clinic_id,  # clinic_id
+        slot.id,  # slot_id
+        slot.start,  # start
+        slot.end,  # end
+        request.visit,  # visit
+        _serving(request, slot, uow).modality,  # modality
+        now,  # booked_at
     )
     uow.appointments.add(appointment)
     request.status = RequestStatus.BOOKED
     uow.requests.save(request)
     reanchor_follow_ups(request, appointment, uow, policy)
     standard = policy.rules.standard(request.standard)
+    deadline = request.effective_deadline
+    # Positional: a frozen record's keyword call costs twice its positional one, and the
+    # simulator makes one per booking (ADR 0014, speed, third pass). In field order.
+    explanation = Explanation(
+        standard.name,  # rule
+        acceptance.considered,  # considered
+        standard.limit_text,  # limit
+        request.clock_start,  # clock_start
+    )
     return Decision(
-        request_id=request.id,
-        action=Action.BOOKED,
-        standard=standard.name,
-        citation=standard.citation,
-        deadline=request.effective_deadline,
-        explanation=Explanation(
-            rule=standard.name,
-            limit=standard.limit_text,
-            considered=acceptance.considered,
-            clock_start=request.clock_start,
-        ),
-        timely=slot.start <= request.effective_deadline,
-        slot_id=slot.id,
-        appointment_id=appointment.id,
-        starts_at=slot.start,
+        request.id,  # request_id
+        Action.BOOKED,  # action
+        standard.name,  # standard
+        standard.citation,  # citation
+        deadline,  # deadline
+        explanation,  # explanation
+        slot.start <= deadline,  # timely
+        slot.id,  # slot_id
+        appointment.id,  # appointment_id
+        None,  # referral_id
+        slot.start,  # starts_at
     )
 
 

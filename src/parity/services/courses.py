@@ -89,18 +89,21 @@ def follow_up_request(
     """The next visit of a course: the modality of the course so far first, then whatever
     else the member accepts; the SB 221 clock from `clock_start`."""
     modalities = (prior.modality, *(m for m in course.modalities if m is not prior.modality))
+    # Positional, in field order: one per simulated follow-up (ADR 0014, speed).
     return RequestCare(
-        member_id=course.member_id,
-        visit=VisitType.FOLLOW_UP,
-        provider_class=course.provider_class,
-        language=course.language,
-        modalities=modalities,
-        clinic_id=course.clinic_id,
-        preferred_clinician_id=course.clinician_id,
-        prior_appointment_start=clock_start,
-        not_before=not_before,
-        course_id=course.id,
-        prior_appointment_id=prior.id,
+        course.member_id,  # member_id
+        VisitType.FOLLOW_UP,  # visit
+        course.provider_class,  # provider_class
+        course.language,  # language
+        modalities,  # modalities
+        course.clinic_id,  # clinic_id
+        None,  # requested_at
+        course.clinician_id,  # preferred_clinician_id
+        False,  # prior_authorization
+        clock_start,  # prior_appointment_start
+        not_before,  # not_before
+        course.id,  # course_id
+        prior.id,  # prior_appointment_id
     )
 
 

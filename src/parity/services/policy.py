@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 
 from parity.adapters.message_files import default_message_rules, default_waitlist_rules
 from parity.domain.contract import ContractTerms
@@ -32,4 +33,9 @@ class Policy:
     messages: MessageRules = field(default_factory=default_message_rules)
 
     def kinds_for(self, visit: VisitType) -> tuple[BlockKind, ...]:
-        return dict(self.slot_kinds)[visit]
+        return self._kinds[visit]
+
+    @cached_property
+    def _kinds(self) -> dict[VisitType, tuple[BlockKind, ...]]:
+        """`slot_kinds` by visit, built once (the booking engine asks for every request)."""
+        return dict(self.slot_kinds)

@@ -22,13 +22,14 @@ def search_until(request: CareRequest, policy: Policy) -> datetime:
 def slot_query(
     request: CareRequest, policy: Policy, now: datetime, clinician_id: str | None
 ) -> SlotQuery:
+    # Positional, in field order: asked once or twice per booking (ADR 0014, speed).
     return SlotQuery(
-        kinds=policy.kinds_for(request.visit),
-        provider_class=request.provider_class,
-        language=request.language,
-        modalities=request.modalities,
-        clinic_id=request.clinic_id,
-        not_before=max(now + policy.min_notice, request.not_before),
-        not_after=search_until(request, policy),
-        clinician_id=clinician_id,
+        policy.kinds_for(request.visit),  # kinds
+        request.provider_class,  # provider_class
+        request.language,  # language
+        request.modalities,  # modalities
+        request.clinic_id,  # clinic_id
+        max(now + policy.min_notice, request.not_before),  # not_before
+        search_until(request, policy),  # not_after
+        clinician_id,  # clinician_id
     )

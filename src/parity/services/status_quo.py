@@ -75,19 +75,26 @@ def book_earliest(
     """Book the earliest in-network slot even when it is late; None when the horizon holds
     no slot at all. A late booking's offer is recorded with `timely = False`."""
     with uow:
-        request = uow.requests.get(cmd.request_id)
-        if request.status is not RequestStatus.OPEN:
-            raise InvalidTransition(f"request {request.id} is {request.status}, not open")
-        now = clock.now()
-        slot = earliest_in_network(request, uow, policy, now, cmd.horizon)
-        if slot is None:
+        decision = book_earliest_in(cmd, uow, clock, policy)
+        if decision is None:
             return None
-        considered = {"earliest_in_network": slot.id, "policy": "status-quo"}
-        decision = book_slot(
-            Booking(request, slot, Acceptance("member", considered), uow, now, policy)
-        )
         uow.commit()
     return decision
+
+
+def book_earliest_in(
+    cmd: BookEarliest, uow: UnitOfWork, clock: Clock, policy: Policy
+) -> Decision | None:
+    """`book_earliest` inside the caller's transaction."""
+    request = uow.requests.get(cmd.request_id)
+    if request.status is not RequestStatus.OPEN:
+        raise InvalidTransition(f"request {request.id} is {request.status}, not open")
+    now = clock.now()
+    slot = earliest_in_network(request, uow, policy, now, cmd.horizon)
+    if slot is None:
+        return None
+    considered = {"earliest_in_network": slot.id, "policy": "status-quo"}
+    return book_slot(Booking(request, slot, Acceptance("member", considered), uow, now, policy))
 
 
 @dataclass(frozen=True, slots=True)

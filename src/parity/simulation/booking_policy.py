@@ -30,17 +30,23 @@ from parity.domain.schedule import BlockKind
 from parity.domain.standards import AccessStandard, VisitType
 from parity.domain.users import Principal, Role
 from parity.domain.workforce import ProviderClass
-from parity.services.booking import BookRequest, book_request
+from parity.services.booking import BookRequest, book_in, book_request
 from parity.services.courses import follow_up_request
 from parity.services.policy import Policy
 from parity.services.requests import (
     RecordClinicalException,
     ReferOutOfNetwork,
-    open_request,
-    record_clinical_exception,
+    RequestCare,
+    document_exception,
+    new_request,
     refer_out_of_network,
 )
-from parity.services.status_quo import BookEarliest, book_earliest, find_earliest
+from parity.services.status_quo import (
+    BookEarliest,
+    book_earliest,
+    book_earliest_in,
+    earliest_in_network,
+)
 
 HORIZON_WEEKS_AHEAD = 26
 
@@ -114,16 +120,13 @@ def next_visit(
     return prior.start, prior.start + timedelta(days=course.cadence_days)
 
 
-def open_follow_up(
-    host: Host, course: Course, prior: Appointment, when: tuple[datetime, datetime]
-) -> CareRequest:
-    """Open the course's next request (clock start, wanted from), tracked to its episode."""
+def asked_next(course: Course, prior: Appointment, when: tuple[datetime, datetime]) -> RequestCare:
+    """The course's next request (clock start, wanted from). A booker opens and books a
+    request in one unit of work: the same records, stamps and ids as two, without a second
+    transaction and its snapshot of the request (ADR 0014, speed, third pass); it tracks
+    the request to its episode once committed."""
     clock_start, wanted = when
-    request = open_request(
-        follow_up_request(course, prior, wanted, clock_start), host.uow, host.clock, host.policy
-    )
-    host.track(request.id)
-    return request
+    return follow_up_request(course, prior, wanted, clock_start)
 
 
 class ParityBooker:
@@ -140,9 +143,26 @@ class ParityBooker:
     def new_week(self) -> None:
         """Nothing to reset: the law's outside capacity is not limited."""
 
-    def first(self, request: CareRequest) -> Decision | None:
+    def open_first(self, asked: RequestCare) -> Decision | None:
+        """Open an episode's first request and book it, in one unit of work."""
+        return self._open_and_book(asked, None)
+
+    def _open_and_book(
+        self, asked: RequestCare, documented: tuple[Course, datetime] | None
+    ) -> Decision | None:
+        """Open the request, record the clinician's exception when `documented` (its
+        course and the time wanted), and book it: one unit of work."""
         host = self.host
-        return book_request(BookRequest(request.id), host.uow, host.clock, host.policy)
+        uow = host.uow
+        with uow:
+            request = new_request(asked, uow, host.clock, host.policy)
+            if documented is not None:
+                self._document(*documented, request)
+            decision = book_in(BookRequest(request.id), uow, host.clock, host.policy)
+            uow.commit()
+        host.track(request.id)
+        self.exceptions += documented is not None
+        return decision
 
     def rebook(self, request_id: int) -> Decision | None:
         host = self.host
@@ -151,17 +171,14 @@ class ParityBooker:
     def follow_up(
         self, course: Course, prior: Appointment, rescheduled_at: datetime | None
     ) -> Decision | None:
-        host = self.host
         clock_start, wanted = next_visit(course, prior, rescheduled_at)
         deadline = self._deadline(course, clock_start)
         document = wanted > deadline and self._documents(course)
         if wanted > deadline and not document:
             # Offered inside the window until a clinician documents an exception.
             wanted = max(clock_start, min(wanted, prior.start + self._cap))
-        request = open_follow_up(host, course, prior, (clock_start, wanted))
-        if document:
-            self._document(course, request, wanted)
-        return book_request(BookRequest(request.id), host.uow, host.clock, host.policy)
+        asked = asked_next(course, prior, (clock_start, wanted))
+        return self._open_and_book(asked, (course, wanted) if document else None)
 
     @property
     def _cap(self) -> timedelta:
@@ -180,9 +197,10 @@ class ParityBooker:
             self.documents[course.id] = self.rng.random() < self.behaviour.exception_rate
         return self.documents[course.id]
 
-    def _document(self, course: Course, request: CareRequest, wanted: datetime) -> None:
+    def _document(self, course: Course, wanted: datetime, request: CareRequest) -> None:
         """The treating clinician records, under their own name, that the longer wait of the
-        course's cadence will not harm the member (28 CCR §1300.67.2.2(c)(5)(G))."""
+        course's cadence will not harm the member (28 CCR §1300.67.2.2(c)(5)(G)), inside the
+        follow-up's transaction."""
         host = self.host
         tz = host.policy.rules.timezone
         due = host.policy.rules.calendar.add_business_days(
@@ -192,12 +210,11 @@ class ParityBooker:
         # The simulated clinician signs in as themselves: the service checks they treat
         # the member, exactly as it does for a real therapist's session.
         clinician = Principal(course.clinician_id, Role.THERAPIST, clinician_id=course.clinician_id)
-        record_clinical_exception(
+        document_exception(
             RecordClinicalException(request.id, clinician, reason, end_of_local_day(due, tz)),
             host.uow,
             host.clock,
         )
-        self.exceptions += 1
 
 
 class StatusQuoBooker:
@@ -217,13 +234,11 @@ class StatusQuoBooker:
         """Outside places are a weekly flow: unused places do not carry over."""
         self.outside_places = self.per_week
 
-    def first(self, request: CareRequest) -> Decision | None:
-        if self.outside_places >= 1 and self._late(request):
-            self.outside_places -= 1
-            return self._refer(
-                request.id, "no timely in-network slot: placed with an outside therapist"
-            )
-        return self._book_late(request.id, request.effective_deadline)
+    def open_first(self, asked: RequestCare) -> Decision | None:
+        """Open an episode's first request and book it; sent to an outside therapist when
+        it would be late and the week has an outside place left."""
+        reason = "no timely in-network slot: placed with an outside therapist"
+        return self._open_and_book(asked, self.outside_places >= 1, reason)
 
     def rebook(self, request_id: int) -> Decision | None:
         host = self.host
@@ -234,13 +249,30 @@ class StatusQuoBooker:
     def follow_up(
         self, course: Course, prior: Appointment, rescheduled_at: datetime | None
     ) -> Decision | None:
-        request = open_follow_up(
-            self.host, course, prior, next_visit(course, prior, rescheduled_at)
-        )
-        if self._after_intake(course, rescheduled_at) and self._late(request):
+        asked = asked_next(course, prior, next_visit(course, prior, rescheduled_at))
+        reason = "course placed with an outside therapist after intake"
+        return self._open_and_book(asked, self._after_intake(course, rescheduled_at), reason)
+
+    def _open_and_book(
+        self, asked: RequestCare, may_go_outside: bool, reason: str
+    ) -> Decision | None:
+        """Open the request and book the earliest slot, late or not, in one unit of work;
+        or, when it `may_go_outside` and would be late, send it out once it is opened."""
+        host = self.host
+        uow, decision = host.uow, None
+        with uow:
+            request = new_request(asked, uow, host.clock, host.policy)
+            outside = may_go_outside and self._late(request)
+            if not outside:
+                decision = book_earliest_in(
+                    BookEarliest(request.id, self.horizon), uow, host.clock, host.policy
+                )
+            uow.commit()
+        host.track(request.id)
+        if outside:
             self.outside_places -= 1
-            return self._refer(request.id, "course placed with an outside therapist after intake")
-        return self._book_late(request.id, request.effective_deadline)
+            return self._refer(request.id, reason)
+        return self._booked_late(request.id, request.effective_deadline, decision)
 
     def _after_intake(self, course: Course, rescheduled_at: datetime | None) -> bool:
         """The course's first follow-up, asked for after the intake visit, with an outside
@@ -254,10 +286,11 @@ class StatusQuoBooker:
         )
 
     def _late(self, request: CareRequest) -> bool:
+        """The earliest in-network slot is past the deadline, or there is none (a read
+        inside the caller's transaction)."""
         host = self.host
-        slot = find_earliest(
-            BookEarliest(request.id, self.horizon), host.uow, host.clock, host.policy
-        )
+        now = host.clock.now()
+        slot = earliest_in_network(request, host.uow, host.policy, now, self.horizon)
         return slot is None or slot.start > request.effective_deadline
 
     def _book_late(self, request_id: int, deadline: datetime) -> Decision | None:
@@ -265,6 +298,14 @@ class StatusQuoBooker:
         decision = book_earliest(
             BookEarliest(request_id, self.horizon), host.uow, host.clock, host.policy
         )
+        return self._booked_late(request_id, deadline, decision)
+
+    def _booked_late(
+        self, request_id: int, deadline: datetime, decision: Decision | None
+    ) -> Decision | None:
+        """After the earliest booking: referred when the horizon held nothing; a member
+        offered a late visit may give up while waiting."""
+        host = self.host
         if decision is None:  # nothing at all within the horizon
             return self._refer(request_id, "no in-network slot within the booking horizon")
         starts, appointment_id = decision.starts_at, decision.appointment_id

@@ -21,7 +21,7 @@ from parity.domain.standards import VisitType
 from parity.domain.workforce import ProviderClass
 from parity.services.members import register_member
 from parity.services.policy import Policy
-from parity.services.requests import RequestCare, open_request
+from parity.services.requests import RequestCare
 from parity.services.schedules import materialise, register_clinician, register_clinics
 from parity.services.status_quo import ReleaseUrgentHolds, release_urgent_holds
 from parity.simulation.booking_policy import (
@@ -94,6 +94,8 @@ class Simulation(EpisodeFlow):
         fte = sum(c.fte for c in region.clinicians)
         self.booker = booker_for(config.booking, self, region.spec, rng, fte)
         self._current: Episode | None = None
+        self._measured_config: SimulationConfig | None = None
+        self._measure_at = self.clock.now()
         self.release_hours = float(region.spec.workforce["urgent_release_hours"])
         self.urgent_holds = UrgentHolds((c.id for c in region.clinicians), self.tz)
         self._prepare()
@@ -262,13 +264,16 @@ class Simulation(EpisodeFlow):
         asked = RequestCare.of_member(
             episode.member, visit, provider_class, prior_authorization=prior_auth
         )
-        request = open_request(asked, self.uow, self.clock, self.policy)
-        self.episodes[request.id] = episode
-        self._after(self.booker.first(request))
+        self._current = episode  # the booker opens the request and tracks it to the episode
+        self._after(self.booker.open_first(asked))
 
     @property
     def measuring(self) -> bool:
-        return self.clock.now() >= self._at(self.config.measure_from, time(0, 0))
+        config = self.config  # replaced when the warm-up is extended: its instant is kept
+        if self._measured_config is not config:
+            self._measured_config = config
+            self._measure_at = self._at(config.measure_from, time(0, 0))
+        return self.clock.now() >= self._measure_at
 
     def count_outside(self, request_id: int, gave_up: bool = False) -> None:
         """An episode (or what was left of it) went to an outside therapist."""

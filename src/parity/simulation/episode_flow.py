@@ -86,12 +86,13 @@ class EpisodeFlow:
         closed = close_visit(appointment_id, attended, self.uow)
         self.run_state.load.visit_held()
         hours = (appointment.end - appointment.start).total_seconds() / 3600
+        measuring = self.measuring  # the clock stands still during an event
         self.run_state.visit_hours += hours
-        self.run_state.measured_visit_hours += hours * self.measuring
+        self.run_state.measured_visit_hours += hours * measuring
         episode = self.episodes.get(appointment.request_id)
         if attended and episode is not None:
             episode.sessions_done += 1
-        if self.measuring:
+        if measuring:
             self.run_state.in_network_sessions += attended
             if episode is not None:
                 self.run_state.episodes_seen.add(episode.serial)

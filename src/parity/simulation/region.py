@@ -12,6 +12,8 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 from datetime import time
+from functools import cached_property
+from itertools import accumulate
 
 from parity.adapters.rules_files import RegionSpec
 from parity.domain.contract import ContractTerms
@@ -38,14 +40,32 @@ class SyntheticRegion:
     def member(self, k: int) -> Member:
         """Member `k`, the same every time for the same seed."""
         rng = random.Random(self.seed * 1_000_003 + k)
-        clinic = rng.choices(self.clinics, self.clinic_weights)[0]
-        language = _draw(rng, self.spec.demand["language_shares"])
+        clinics, languages, modalities = self._member_draws
+        clinic = rng.choices(self.clinics, cum_weights=clinics)[0]
+        language = rng.choices(languages[0], cum_weights=languages[1])[0]
         # Members whose language no clinician is hired for are served in English with an
         # interpreter; Spanish speakers ask for a Spanish-speaking clinician.
         language = "spanish" if language == "spanish" else "english"
-        modality = Modality(_draw(rng, self.spec.demand["modality_shares"]))
+        modality = Modality(rng.choices(modalities[0], cum_weights=modalities[1])[0])
         accepted = _ACCEPTS[modality]
         return Member(f"m{k}", f"Member {k}", clinic.id, language, accepted)
+
+    @cached_property
+    def _member_draws(
+        self,
+    ) -> tuple[list[float], tuple[list[str], list[float]], tuple[list[str], list[float]]]:
+        """The cumulative weights `member` draws clinic, language and modality from, summed
+        once (`choices` sums the weights it is given the same way on every call, so the
+        draws are the same; one member is made per arrival)."""
+        return (
+            list(accumulate(self.clinic_weights)),
+            _cumulative(self.spec.demand["language_shares"]),
+            _cumulative(self.spec.demand["modality_shares"]),
+        )
+
+
+def _cumulative(shares: dict[str, float]) -> tuple[list[str], list[float]]:
+    return list(shares), list(accumulate(shares.values()))
 
 
 _ACCEPTS = {
