@@ -45,16 +45,19 @@ def test_a_forgotten_record_leaves_no_index_entry_nor_stamp(region: Region) -> N
     uow = region.uow
     with uow:
         first, second = uow.requests.add(_request("m1")), uow.requests.add(_request("m1"))
-        offer = uow.offers.add(Offer(first.id, 1, "ana", AT, AT, timely=True))
+        for slot in (1, 2):
+            uow.offers.add(Offer(first.id, slot, "ana", AT, AT, timely=True))
+        kept = uow.offers.add(Offer(second.id, 3, "ana", AT, AT, timely=True))
         uow.commit()
 
     uow.requests.forget((first,))
-    uow.offers.forget((offer,))
+    uow.offers.forget_filed("request_id", first.id)
 
     with pytest.raises(NotFound):
         uow.requests.get(first.id)
     assert uow.requests.where(member_id="m1") == [second]
     assert uow.offers.where(request_id=first.id) == []
+    assert uow.offers.list() == [kept]
     assert set(uow.stamps.of("requests", [first.id, second.id])) == {second.id}
     with uow:
         third = uow.requests.add(_request("m2"))

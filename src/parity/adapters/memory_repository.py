@@ -71,6 +71,20 @@ class MemoryRepository(Stamped, Generic[T]):
             for field, index in self._indexes.items():
                 _unfile(index, getattr(item, field), item)
 
+    def forget_filed(self, field: str, value: Any) -> None:
+        """`forget` every record with one value of an indexed field (all of a request's
+        offers): that value's entry goes at once."""
+        filed = self._indexes[field].pop(value, None)
+        if filed is None:
+            return
+        others = [(f, index) for f, index in self._indexes.items() if f != field]
+        for item in filed if isinstance(filed, list) else (filed,):
+            key = getattr(item, self._key)
+            del self._items[key]
+            self._stamps.pop(key, None)
+            for other, index in others:
+                _unfile(index, getattr(item, other), item)
+
     def get(self, key: Any) -> T:
         try:
             item = self._items[key]

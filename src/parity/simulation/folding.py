@@ -171,7 +171,7 @@ def _fold_if_finished(
 ) -> bool:
     before, as_of = instants
     visits = uow.appointments.filed("request_id", request.id)
-    last = max((a.end for a in visits), default=None)
+    last = visits[0].end if len(visits) == 1 else max((a.end for a in visits), default=None)
     if last is not None and last >= before:
         # Its last visit (booked or not) ended too recently or is still to come.
         folded.look_again[request.id] = last + FINISHED_FOR
@@ -198,8 +198,8 @@ def _fold_if_finished(
     count_request(folded.day(day, GROUPS[request.standard]), request.id, outcome, wait)
     _fold_visits(uow, folded, evidence, rules)
     uow.requests.forget((request,))
-    uow.offers.forget(offers)
-    uow.appointments.forget(visits)
+    uow.offers.forget_filed("request_id", request.id)
+    uow.appointments.forget_filed("request_id", request.id)
     return True
 
 
