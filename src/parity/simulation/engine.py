@@ -178,7 +178,14 @@ class Simulation(EpisodeFlow):
             # full region would otherwise keep ~5 million of them (steady.py reads last week).
             self.uow.slots.forget_before(self._at(day - KEEP_PAST, time(0, 0)))
             if self.forgets:
-                fold_finished(self.uow, self.policy.rules, self.clock.now())
+                self._forget_finished()
+
+    def _forget_finished(self) -> None:
+        """Count finished requests and forget them (folding.py), with their episodes: a
+        request is looked up by id only while it is being booked or its visit is due."""
+        assert isinstance(self.uow, MemoryUnitOfWork)
+        for request_id in fold_finished(self.uow, self.policy.rules, self.clock.now()):
+            self.episodes.pop(request_id, None)
 
     def _maybe_extend_warmup(self) -> None:
         """At the end of the warm-up: extend it four weeks if the load is still moving."""

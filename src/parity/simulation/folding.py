@@ -139,14 +139,14 @@ def count_request(
         first[wait] = min(first.get(wait, request_id), request_id)
 
 
-def fold_finished(uow: MemoryUnitOfWork, rules: RuleSet, now: datetime) -> int:
+def fold_finished(uow: MemoryUnitOfWork, rules: RuleSet, now: datetime) -> list[int]:
     """Fold every finished request into the store's figures and forget its records (a
-    pass over the requests made more than two weeks ago); returns how many."""
+    pass over the requests made more than two weeks ago); returns their ids."""
     folded = uow.folded if isinstance(uow.folded, Folded) else Folded()
     uow.folded = folded
     before, as_of = now - FINISHED_FOR, now - CLASSIFIED_BEFORE
     look_again = folded.look_again
-    done = 0
+    forgotten: list[int] = []
     for request in uow.requests.list():
         if request.requested_at >= before:
             break  # made in order: the rest are newer
@@ -157,9 +157,10 @@ def fold_finished(uow: MemoryUnitOfWork, rules: RuleSet, now: datetime) -> int:
             if later > now:
                 continue
             del look_again[request.id]
-        done += _fold_if_finished(uow, folded, request, (before, as_of), rules)
-    folded.forgotten_requests += done
-    return done
+        if _fold_if_finished(uow, folded, request, (before, as_of), rules):
+            forgotten.append(request.id)
+    folded.forgotten_requests += len(forgotten)
+    return forgotten
 
 
 def _fold_if_finished(
