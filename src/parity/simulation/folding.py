@@ -7,7 +7,7 @@ the local day it was made or its visit took place, and its records are dropped; 
 readers add these counts to what the store still holds.
 
 A request can change no more when it is not open, no offer of it awaits an answer, and its
-visits took place (or were cancelled) two weeks ago. Its outcome is taken as of a week
+visits took place (or were cancelled) a week ago. Its outcome is taken as of a week
 before now: a request whose outcome is decided at an instant keeps it at every later
 instant (only "pending" turns into something else), and every reader classifies as of the
 run's end or a week before it at the earliest (a scenario's last month ends in the run's
@@ -41,9 +41,9 @@ from parity.domain.ports import UnitOfWork
 from parity.domain.standards import RuleSet
 from parity.simulation.groups import GROUPS
 
-# Visits that ended this long ago have no event left in the queue and no reader but the
-# figures (the slots they took are forgotten after as long: engine.KEEP_PAST).
-FINISHED_FOR = timedelta(weeks=2)
+# Visits that ended this long ago have no event left in the queue (a visit's events fall
+# before it starts) and no reader but the figures.
+FINISHED_FOR = timedelta(weeks=1)
 # Outcomes are taken this long before now (a scenario's last month may end up to a week
 # before the run does).
 CLASSIFIED_BEFORE = timedelta(days=8)
@@ -141,7 +141,7 @@ def count_request(
 
 def fold_finished(uow: MemoryUnitOfWork, rules: RuleSet, now: datetime) -> list[int]:
     """Fold every finished request into the store's figures and forget its records (a
-    pass over the requests made more than two weeks ago); returns their ids."""
+    pass over the requests made more than a week ago); returns their ids."""
     folded = uow.folded if isinstance(uow.folded, Folded) else Folded()
     uow.folded = folded
     before, as_of = now - FINISHED_FOR, now - CLASSIFIED_BEFORE
