@@ -15,6 +15,7 @@ Every timing is printed twice: wall-clock seconds and the process's CPU seconds
 (`time.process_time()`). The machine is shared, so the "one core" goal is judged on CPU time.
 
 Run: .venv/bin/python bench/bench_simulation.py [--part year|simpy|dask|all] [--weeks 52]
+     [--keep-records]
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from collections.abc import Callable, Generator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 import simpy
@@ -120,10 +122,13 @@ def _measured(target: Callable[[float, int], Timing], scale: float, weeks: int) 
     return replace(timing, peak_gb=peak_memory_gb())
 
 
-def run_engine(scale: float, weeks: int) -> Timing:
-    """Time, bookings and decisions for `weeks` weeks through the booking services."""
+def run_engine(scale: float, weeks: int, forget: bool = True) -> Timing:
+    """Time, bookings and decisions for `weeks` weeks through the booking services; with
+    `forget` off, the store keeps every finished request to the end (ADR 0014)."""
     region, policy = _setting(scale)
-    config = SimulationConfig(weeks=weeks, warmup_weeks=0, start=START, seed=7)
+    config = SimulationConfig(
+        weeks=weeks, warmup_weeks=0, start=START, seed=7, forget_finished=forget
+    )
     simulation = Simulation(region, policy, config)
     watch = Stopwatch()
     with _progress(f"engine x{scale:g}, {weeks} weeks") as progress:
@@ -313,10 +318,11 @@ def run_simpy(scale: float, weeks: int) -> Timing:
     return watch.stop(model.bookings, model.decisions)
 
 
-def part_year(weeks: int, simpy_weeks: int, simpy_scale: float) -> None:
+def part_year(weeks: int, simpy_weeks: int, simpy_scale: float, keep_records: bool) -> None:
     """The full region for `weeks` weeks, and in the same run the plain SimPy model (its
     floor per decision, over `simpy_weeks` weeks at `simpy_scale`) with the ratio."""
-    timing, floor = side_by_side([(run_engine, 1.0, weeks), (run_simpy, simpy_scale, simpy_weeks)])
+    engine = partial(run_engine, forget=not keep_records)
+    timing, floor = side_by_side([(engine, 1.0, weeks), (run_simpy, simpy_scale, simpy_weeks)])
     table = Table(title="Full region (scale 1.0) through the booking services, one core")
     columns = ("model", "scale", "weeks", "wall s", "CPU s", "decisions", "µs/decision")
     for column in (*columns, "CPU s per year", "peak memory"):
@@ -421,13 +427,18 @@ def main() -> None:
     parser.add_argument("--simpy-weeks", type=int, default=4)
     parser.add_argument("--simpy-scale", type=float, default=1.0)
     parser.add_argument("--runs", type=int, default=6, help="replications for the Dask part")
+    parser.add_argument(
+        "--keep-records",
+        action="store_true",
+        help="keep every finished request to the run's end (the memory before ADR 0014's third pass)",
+    )
     args = parser.parse_args()
     if args.part in ("simpy", "all"):
         part_simpy(args.simpy_weeks, args.simpy_scale)
     if args.part in ("dask", "all"):
         part_dask(args.runs)
     if args.part in ("year", "all"):
-        part_year(args.weeks, args.simpy_weeks, args.simpy_scale)
+        part_year(args.weeks, args.simpy_weeks, args.simpy_scale, args.keep_records)
 
 
 if __name__ == "__main__":  # Dask's local cluster starts worker processes that import this

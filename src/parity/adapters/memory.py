@@ -73,6 +73,9 @@ class MemoryUnitOfWork:
         self.member_search = MemoryMemberSearch(self.members, self.appointments, self.courses)
         self.audit_reader = MemoryAuditReader(self.audit_events)
         self.commits = 0
+        # What a long simulation counted from the records it then forgot (its own type:
+        # simulation/folding.py); the run's end-of-run figures add it to what is still here.
+        self.folded: object | None = None
         self._add_waitlist_and_messages(log)
 
     # -- the waitlist and the messages outbox (ADR 0009) --

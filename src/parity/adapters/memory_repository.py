@@ -54,6 +54,37 @@ class MemoryRepository(Stamped, Generic[T]):
             _unfile(index, getattr(item, field), item)
         self._restore(key, stamp)
 
+    def filed(self, field: str, value: Any) -> Sequence[T]:
+        """The records with one value of an indexed field, in the order they were filed,
+        for a reader outside any transaction (nothing is remembered for an undo)."""
+        found = self._indexes[field].get(value)
+        return () if found is None else tuple(found) if isinstance(found, list) else (found,)
+
+    def forget(self, items: Iterable[T]) -> None:
+        """Drop records nothing will read again, with their index entries and stamps: a
+        long simulation's finished requests (docs/adr/0014). Outside a transaction only,
+        as nothing undoes it."""
+        for item in items:
+            key = getattr(item, self._key)
+            del self._items[key]
+            self._stamps.pop(key, None)
+            for field, index in self._indexes.items():
+                _unfile(index, getattr(item, field), item)
+
+    def forget_filed(self, field: str, value: Any) -> None:
+        """`forget` every record with one value of an indexed field (all of a request's
+        offers): that value's entry goes at once."""
+        filed = self._indexes[field].pop(value, None)
+        if filed is None:
+            return
+        others = [(f, index) for f, index in self._indexes.items() if f != field]
+        for item in filed if isinstance(filed, list) else (filed,):
+            key = getattr(item, self._key)
+            del self._items[key]
+            self._stamps.pop(key, None)
+            for other, index in others:
+                _unfile(index, getattr(item, other), item)
+
     def get(self, key: Any) -> T:
         try:
             item = self._items[key]

@@ -41,6 +41,7 @@ from parity.simulation.events import (
     MemberCancel,
     VisitDue,
 )
+from parity.simulation.folding import fold_finished
 from parity.simulation.region import SyntheticRegion
 from parity.simulation.run_state import Episode, SimulationConfig, SimulationRun
 from parity.simulation.runtime import collector_paused
@@ -77,6 +78,11 @@ class Simulation(EpisodeFlow):
         # new datetime per write).
         self.uow: UnitOfWork = uow if uow is not None else MemoryUnitOfWork(self.clock)
         self.live_reads = isinstance(self.uow, MemoryUnitOfWork)
+        # A long run on the in-memory store counts finished requests and forgets them
+        # (folding.py); the waitlist's sweeps read requests of their own, so it keeps all.
+        self.forgets = (
+            self.live_reads and config.forget_finished and not self.policy.waitlist.enabled
+        )
         self.queue = EventQueue()
         self.episodes: dict[int, Episode] = {}
         self.registered: set[str] = set()
@@ -173,6 +179,15 @@ class Simulation(EpisodeFlow):
             # Slots from before last week are never booked or read again: a year of the
             # full region would otherwise keep ~5 million of them (steady.py reads last week).
             self.uow.slots.forget_before(self._at(day - KEEP_PAST, time(0, 0)))
+            if self.forgets:
+                self._forget_finished()
+
+    def _forget_finished(self) -> None:
+        """Count finished requests and forget them (folding.py), with their episodes: a
+        request is looked up by id only while it is being booked or its visit is due."""
+        assert isinstance(self.uow, MemoryUnitOfWork)
+        for request_id in fold_finished(self.uow, self.policy.rules, self.clock.now()):
+            self.episodes.pop(request_id, None)
 
     def _maybe_extend_warmup(self) -> None:
         """At the end of the warm-up: extend it four weeks if the load is still moving."""

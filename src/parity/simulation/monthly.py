@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from parity.adapters.memory import MemoryUnitOfWork
 from parity.domain.calendar import local_date
 from parity.domain.care import (
     Appointment,
@@ -30,11 +28,12 @@ from parity.domain.compliance import (
     VIOLATIONS,
     RequestEvidence,
     classify,
-    first_offer,
 )
 from parity.domain.ports import UnitOfWork
 from parity.domain.standards import RuleSet
-from parity.simulation.summary import GROUPS
+from parity.simulation.folding import Folded, folded_of, wait_business_days
+from parity.simulation.groups import GROUPS
+from parity.simulation.summary import reading
 
 ACCESS_GROUPS = ("urgent", "initial", "follow-up")
 
@@ -99,22 +98,47 @@ def percentile(histogram: Counter[int], share: float) -> float | None:
     return float(max(histogram))
 
 
-def reading(uow: UnitOfWork) -> AbstractContextManager[object]:
-    """A read-only transaction; the in-memory store's live records need none (see
-    `Simulation._read`)."""
-    return nullcontext() if isinstance(uow, MemoryUnitOfWork) else uow
-
-
 def record_access(uow: UnitOfWork, months: dict[str, Month], rules: RuleSet, end: datetime) -> None:
     """Classify every request made in the months and total them by group, by the one
     definition of a violation (domain/compliance.py), with the rule file's promptness for
-    a re-offer after a clinic cancellation."""
+    a re-offer after a clinic cancellation; with the requests the in-memory store counted
+    before forgetting them (folding.py)."""
+    # By month and group, each wait's first request: waits are listed in that order.
+    first: defaultdict[tuple[str, str], dict[int, int]] = defaultdict(dict)
     with reading(uow):
         evidence = _evidence_by_request(uow)
         for request in uow.requests.list():
-            month = months.get(month_key(local_date(request.requested_at, rules.timezone)))
-            if month is not None:
-                _count(month, evidence(request), rules, end)
+            key = month_key(local_date(request.requested_at, rules.timezone))
+            month = months.get(key)
+            counted = None if month is None else _count(month, evidence(request), rules, end)
+            if counted is not None:
+                first[key, counted[0]].setdefault(counted[1], request.id)
+    folded = folded_of(uow)
+    if folded is not None:
+        _add_folded_access(months, folded, first)
+        for (key, group), order in first.items():
+            access = months[key].access[group]
+            access.waits = Counter(dict(sorted(access.waits.items(), key=lambda w: order[w[0]])))
+
+
+def _add_folded_access(
+    months: dict[str, Month], folded: Folded, first: defaultdict[tuple[str, str], dict[int, int]]
+) -> None:
+    """The decided requests the in-memory store counted before forgetting them."""
+    for day, by_group in folded.requests.items():
+        key = month_key(day)
+        month = months.get(key)
+        if month is None:
+            continue
+        for group, counts in by_group.items():
+            access = month.access[group]
+            access.decided += counts.decided
+            access.compliant += counts.compliant
+            access.violations += counts.violations
+            access.waits.update(counts.waits_business_days)
+            order = first[key, group]
+            for wait, request_id in counts.first_ids_by_wait.items():
+                order[wait] = min(order.get(wait, request_id), request_id)
 
 
 def _evidence_by_request(uow: UnitOfWork) -> Callable[[CareRequest], RequestEvidence]:
@@ -137,20 +161,23 @@ def _evidence_by_request(uow: UnitOfWork) -> Callable[[CareRequest], RequestEvid
     )
 
 
-def _count(month: Month, evidence: RequestEvidence, rules: RuleSet, end: datetime) -> None:
-    tz, calendar = rules.timezone, rules.calendar
+def _count(
+    month: Month, evidence: RequestEvidence, rules: RuleSet, end: datetime
+) -> tuple[str, int] | None:
+    """Count one request in its month; the group and the wait, when one was counted."""
     outcome = classify(evidence, end, rules.reoffer_by)
     if outcome in UNDECIDED:
-        return
-    request = evidence.request
-    access = month.access[GROUPS[request.standard]]
+        return None
+    group = GROUPS[evidence.request.standard]
+    access = month.access[group]
     access.decided += 1
     access.compliant += outcome in COMPLIANT
     access.violations += outcome in VIOLATIONS
-    offer = first_offer(evidence.offers)
-    if offer is not None:
-        start, offered = local_date(request.clock_start, tz), local_date(offer.slot_start, tz)
-        access.waits[calendar.business_days_between(start, offered)] += 1
+    wait = wait_business_days(evidence, rules)
+    if wait is None:
+        return None
+    access.waits[wait] += 1
+    return group, wait
 
 
 def record_visits_and_referrals(
@@ -173,6 +200,14 @@ def record_visits_and_referrals(
             if month is not None:
                 month.referrals += 1
                 month.referred_sessions += referred_sessions.get(referral.request_id, 1)
+        folded = folded_of(uow)
+        for day, visits in folded.visits.items() if folded is not None else ():
+            month = months.get(month_key(day))
+            if month is not None:
+                month.appointments_delivered += visits.fulfilled.total()
+                month.external_sessions += sum(
+                    times for clinician, times in visits.fulfilled.items() if is_external(clinician)
+                )
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,9 @@ class SimulationConfig:
     # Extend the warm-up four weeks at a time until the load is flat (steady.py).
     settle: bool = False
     max_warmup_weeks: int = 156
+    # On the in-memory store, count finished requests as the run goes and forget their
+    # records (folding.py): the figures are the same either way, the memory is not.
+    forget_finished: bool = True
 
     @property
     def measure_from(self) -> date:

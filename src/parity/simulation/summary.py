@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from statistics import median, quantiles
 
-from parity.domain.calendar import local_date
+from parity.adapters.memory import MemoryUnitOfWork
 from parity.domain.care import AppointmentStatus, CareRequest
 from parity.domain.compliance import (
     COMPLIANT,
@@ -16,22 +17,12 @@ from parity.domain.compliance import (
     Outcome,
     RequestEvidence,
     classify,
-    first_offer,
 )
 from parity.domain.ports import UnitOfWork
 from parity.services.policy import Policy
 from parity.simulation.engine import SimulationConfig
-
-GROUPS = {
-    "urgent": "urgent",
-    "urgent-prior-auth": "urgent",
-    "initial-therapy": "initial",
-    "initial-psychiatry": "initial",
-    "follow-up-therapy": "follow-up",
-    # Plan-policy follow-up standards (psychiatrists; before SB 221): see the rule file.
-    "follow-up-psychiatry": "follow-up",
-    "follow-up-therapy-before-sb221": "follow-up",
-}
+from parity.simulation.folding import Folded, folded_of, wait_business_days
+from parity.simulation.groups import GROUPS
 
 
 @dataclass
@@ -137,47 +128,100 @@ def _evidence(uow: UnitOfWork, request: CareRequest) -> RequestEvidence:
 
 
 def summarise(uow: UnitOfWork, policy: Policy, config: SimulationConfig, members: int) -> Summary:
-    """Classify every request made in the measured window and total the run."""
-    with uow:
+    """Classify every request made in the measured window and total the run, with what
+    the in-memory store counted before forgetting finished requests (folding.py)."""
+    with reading(uow):
         return _summarise(uow, policy, config, members)
+
+
+def reading(uow: UnitOfWork) -> AbstractContextManager[object]:
+    """A read-only transaction; the in-memory store's live records need none (see
+    `Simulation._read`), and one would snapshot every record the reader touches."""
+    return nullcontext() if isinstance(uow, MemoryUnitOfWork) else uow
 
 
 def _summarise(uow: UnitOfWork, policy: Policy, config: SimulationConfig, members: int) -> Summary:
     start, end = _window(config, policy)
-    tz, calendar = policy.rules.timezone, policy.rules.calendar
     groups = {name: GroupSummary(name) for name in ("urgent", "initial", "follow-up")}
+    # The first request with each outcome, by group: outcomes are listed in that order.
+    first_ids: dict[str, dict[str, int]] = {name: {} for name in groups}
     for request in uow.requests.list():
         if not start <= request.requested_at < end:
             continue
-        group = groups[GROUPS[request.standard]]
+        name = GROUPS[request.standard]
         evidence = _evidence(uow, request)
         outcome = classify(evidence, end, policy.rules.reoffer_by)
-        group.requests += 1
-        group.outcomes[outcome.value] += 1
-        if outcome in UNDECIDED:
+        first_ids[name].setdefault(outcome.value, request.id)
+        wait = None if outcome in UNDECIDED else wait_business_days(evidence, policy.rules)
+        _add(groups[name], outcome, wait)
+    folded = folded_of(uow)
+    if folded is not None:
+        _add_folded(groups, first_ids, folded, (config.measure_from, config.end))
+    for name, group in groups.items():
+        order = first_ids[name]
+        group.outcomes = defaultdict(int, sorted(group.outcomes.items(), key=lambda o: order[o[0]]))
+    visits = (0, 0, 0) if folded is None else _folded_visits(folded, config)
+    return _totals(uow, groups, (start, end), members, visits)
+
+
+def _add(group: GroupSummary, outcome: Outcome, wait: int | None) -> None:
+    """Count one request (and, when it is decided, its wait)."""
+    group.requests += 1
+    group.outcomes[outcome.value] += 1
+    if outcome in UNDECIDED:
+        return
+    group.decided += 1
+    group.compliant += outcome in COMPLIANT
+    group.referred += outcome is Outcome.REFERRED
+    group.violations += outcome in VIOLATIONS
+    if wait is not None:
+        group.waits_business_days.append(wait)
+
+
+def _add_folded(
+    groups: dict[str, GroupSummary],
+    first_ids: dict[str, dict[str, int]],
+    folded: Folded,
+    days: tuple[date, date],
+) -> None:
+    """Add the requests made in the window's local days that the store forgot."""
+    for day, by_group in folded.requests.items():
+        if not days[0] <= day < days[1]:
             continue
-        group.decided += 1
-        group.compliant += outcome in COMPLIANT
-        group.referred += outcome is Outcome.REFERRED
-        group.violations += outcome in VIOLATIONS
-        offer = first_offer(evidence.offers)
-        if offer is not None:
-            group.waits_business_days.append(
-                calendar.business_days_between(
-                    local_date(request.clock_start, tz), local_date(offer.slot_start, tz)
-                )
-            )
-    return _totals(uow, groups, start, end, members)
+        for name, counts in by_group.items():
+            group = groups[name]
+            group.requests += counts.requests
+            group.decided += counts.decided
+            group.compliant += counts.compliant
+            group.referred += counts.referred
+            group.violations += counts.violations
+            for value, times in counts.outcomes.items():
+                group.outcomes[value] += times
+                seen = first_ids[name].get(value, counts.first_ids[value])
+                first_ids[name][value] = min(seen, counts.first_ids[value])
+            group.waits_business_days.extend(counts.waits_business_days.elements())
+
+
+def _folded_visits(folded: Folded, config: SimulationConfig) -> tuple[int, int, int]:
+    """Forgotten visits: attended and missed in the window's local days, and (whatever
+    their day) those in protected time."""
+    delivered = no_shows = 0
+    for day, visits in folded.visits.items():
+        if config.measure_from <= day < config.end:
+            delivered += visits.fulfilled.total()
+            no_shows += visits.no_shows
+    return delivered, no_shows, folded.in_protected
 
 
 def _totals(
     uow: UnitOfWork,
     groups: dict[str, GroupSummary],
-    start: datetime,
-    end: datetime,
+    window: tuple[datetime, datetime],
     members: int,
+    forgotten: tuple[int, int, int],
 ) -> Summary:
-    delivered = no_shows = in_protected = 0
+    start, end = window
+    delivered, no_shows, in_protected = forgotten
     for appointment in uow.appointments.list():
         if appointment.status is AppointmentStatus.CANCELLED:
             continue

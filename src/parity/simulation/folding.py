@@ -1,0 +1,219 @@
+"""A long run's finished requests, folded into its figures and then forgotten (ADR 0014).
+
+The in-memory store would otherwise keep every request, offer and appointment of a year
+(~1.3 KB a decision: 3.5 GB for the full region). Once a request can change no more, what
+the end-of-run readers take from it (the summary, the monthly figures) is counted here, by
+the local day it was made or its visit took place, and its records are dropped; those
+readers add these counts to what the store still holds.
+
+A request can change no more when it is not open, no offer of it awaits an answer, and its
+visits took place (or were cancelled) a week ago. Its outcome is taken as of a week
+before now: a request whose outcome is decided at an instant keeps it at every later
+instant (only "pending" turns into something else), and every reader classifies as of the
+run's end or a week before it at the earliest (a scenario's last month ends in the run's
+last week). Referrals and clinical exceptions are few and stay in the store.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from parity.adapters.memory import MemoryUnitOfWork
+from parity.domain.calendar import local_date
+from parity.domain.care import (
+    AppointmentStatus,
+    CareRequest,
+    OfferResponse,
+    RequestStatus,
+)
+from parity.domain.compliance import (
+    COMPLIANT,
+    UNDECIDED,
+    VIOLATIONS,
+    Outcome,
+    RequestEvidence,
+    classify,
+    first_offer,
+)
+from parity.domain.ports import UnitOfWork
+from parity.domain.standards import RuleSet
+from parity.simulation.groups import GROUPS
+
+# Visits that ended this long ago have no event left in the queue (a visit's events fall
+# before it starts) and no reader but the figures.
+FINISHED_FOR = timedelta(weeks=1)
+# Outcomes are taken this long before now (a scenario's last month may end up to a week
+# before the run does).
+CLASSIFIED_BEFORE = timedelta(days=8)
+
+
+@dataclass
+class RequestCounts:
+    """The requests of one group of standards made on one local day."""
+
+    requests: int = 0
+    decided: int = 0
+    compliant: int = 0
+    referred: int = 0
+    violations: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    # The first request (lowest id) with each outcome: the summary lists outcomes in the
+    # order the requests first showed them.
+    first_ids: dict[str, int] = field(default_factory=dict)
+    waits_business_days: Counter[int] = field(default_factory=Counter)
+    # And the first with each wait (the monthly figures list waits in that order).
+    first_ids_by_wait: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class VisitCounts:
+    """The visits of one local day: attended ones by clinician, and no-shows."""
+
+    fulfilled: Counter[str] = field(default_factory=Counter)
+    no_shows: int = 0
+
+
+@dataclass
+class Folded:
+    """What the forgotten records contribute to the end-of-run figures."""
+
+    requests: dict[date, dict[str, RequestCounts]] = field(default_factory=dict)
+    visits: dict[date, VisitCounts] = field(default_factory=dict)
+    # Visits (not cancelled) that overlapped protected time, whatever their day.
+    in_protected: int = 0
+    forgotten_requests: int = 0
+    # Requests with a visit still to come, by id: when to look at them again.
+    look_again: dict[int, datetime] = field(default_factory=dict)
+
+    def day(self, day: date, group: str) -> RequestCounts:
+        by_group = self.requests.get(day)
+        if by_group is None:
+            by_group = self.requests[day] = {}
+        counts = by_group.get(group)
+        if counts is None:
+            counts = by_group[group] = RequestCounts()
+        return counts
+
+    def visits_on(self, day: date) -> VisitCounts:
+        counts = self.visits.get(day)
+        if counts is None:
+            counts = self.visits[day] = VisitCounts()
+        return counts
+
+
+def folded_of(uow: UnitOfWork) -> Folded | None:
+    """The store's folded figures; None when nothing was forgotten (or not in memory)."""
+    found = uow.folded if isinstance(uow, MemoryUnitOfWork) else None
+    return found if isinstance(found, Folded) else None
+
+
+def wait_business_days(evidence: RequestEvidence, rules: RuleSet) -> int | None:
+    """Business days from the clock start to the earliest time offered (None: no offer)."""
+    offer = first_offer(evidence.offers)
+    if offer is None:
+        return None
+    tz = rules.timezone
+    start, offered = local_date(evidence.request.clock_start, tz), local_date(offer.slot_start, tz)
+    return rules.calendar.business_days_between(start, offered)
+
+
+def count_request(
+    counts: RequestCounts, request_id: int, outcome: Outcome, wait: int | None
+) -> None:
+    counts.requests += 1
+    counts.outcomes[outcome.value] += 1
+    counts.first_ids[outcome.value] = min(
+        counts.first_ids.get(outcome.value, request_id), request_id
+    )
+    if outcome in UNDECIDED:
+        return
+    counts.decided += 1
+    counts.compliant += outcome in COMPLIANT
+    counts.referred += outcome is Outcome.REFERRED
+    counts.violations += outcome in VIOLATIONS
+    if wait is not None:
+        counts.waits_business_days[wait] += 1
+        first = counts.first_ids_by_wait
+        first[wait] = min(first.get(wait, request_id), request_id)
+
+
+def fold_finished(uow: MemoryUnitOfWork, rules: RuleSet, now: datetime) -> list[int]:
+    """Fold every finished request into the store's figures and forget its records (a
+    pass over the requests made more than a week ago); returns their ids."""
+    folded = uow.folded if isinstance(uow.folded, Folded) else Folded()
+    uow.folded = folded
+    before, as_of = now - FINISHED_FOR, now - CLASSIFIED_BEFORE
+    look_again = folded.look_again
+    forgotten: list[int] = []
+    for request in uow.requests.list():
+        if request.requested_at >= before:
+            break  # made in order: the rest are newer
+        if request.status is RequestStatus.OPEN:
+            continue
+        later = look_again.get(request.id)
+        if later is not None:
+            if later > now:
+                continue
+            del look_again[request.id]
+        if _fold_if_finished(uow, folded, request, (before, as_of), rules):
+            forgotten.append(request.id)
+    folded.forgotten_requests += len(forgotten)
+    return forgotten
+
+
+def _fold_if_finished(
+    uow: MemoryUnitOfWork,
+    folded: Folded,
+    request: CareRequest,
+    instants: tuple[datetime, datetime],
+    rules: RuleSet,
+) -> bool:
+    before, as_of = instants
+    visits = uow.appointments.filed("request_id", request.id)
+    last = visits[0].end if len(visits) == 1 else max((a.end for a in visits), default=None)
+    if last is not None and last >= before:
+        # Its last visit (booked or not) ended too recently or is still to come.
+        folded.look_again[request.id] = last + FINISHED_FOR
+        return False
+    if any(a.status is AppointmentStatus.BOOKED for a in visits):
+        return False
+    offers = uow.offers.filed("request_id", request.id)
+    if any(o.response is OfferResponse.PENDING for o in offers):
+        return False
+    referrals = uow.referrals.filed("request_id", request.id)
+    exceptions = uow.clinical_exceptions.filed("request_id", request.id)
+    evidence = RequestEvidence(
+        request,
+        offers,
+        visits,
+        referrals[0] if referrals else None,
+        exceptions[0] if exceptions else None,
+    )
+    outcome = classify(evidence, as_of, rules.reoffer_by)
+    if outcome is Outcome.PENDING:
+        return False
+    day = local_date(request.requested_at, rules.timezone)
+    wait = None if outcome in UNDECIDED else wait_business_days(evidence, rules)
+    count_request(folded.day(day, GROUPS[request.standard]), request.id, outcome, wait)
+    _fold_visits(uow, folded, evidence, rules)
+    uow.requests.forget((request,))
+    uow.offers.forget_filed("request_id", request.id)
+    uow.appointments.forget_filed("request_id", request.id)
+    return True
+
+
+def _fold_visits(
+    uow: MemoryUnitOfWork, folded: Folded, evidence: RequestEvidence, rules: RuleSet
+) -> None:
+    for visit in evidence.appointments:
+        if visit.status is AppointmentStatus.CANCELLED:
+            continue
+        if uow.protected.overlapping(visit.clinician_id, visit.start, visit.end):
+            folded.in_protected += 1
+        counts = folded.visits_on(local_date(visit.start, rules.timezone))
+        if visit.status is AppointmentStatus.FULFILLED:
+            counts.fulfilled[visit.clinician_id] += 1
+        elif visit.status is AppointmentStatus.NOSHOW:
+            counts.no_shows += 1
