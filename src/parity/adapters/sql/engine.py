@@ -20,6 +20,8 @@ from typing import Any
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from parity.adapters.sql.cursors import DescribedOnce
+
 DEFAULT_DATABASE_URL = "sqlite:///var/parity.db"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 # PostgreSQL pool, per process. No pre-ping: it cost a round trip on every checkout (about
@@ -65,6 +67,8 @@ def engine_from_url(url: str | URL, **options: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, options)
     options.setdefault("isolation_level", "READ COMMITTED")
+    # Result columns described once per shape (cursors.py, docs/adr/0017).
+    options["connect_args"] = {"cursor_factory": DescribedOnce, **options.get("connect_args", {})}
     for name, value in POSTGRES_POOL.items():
         options.setdefault(name, value)
     return create_engine(parsed, **options)
