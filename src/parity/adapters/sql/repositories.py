@@ -28,10 +28,11 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from parity.adapters.sql import tables
-from parity.adapters.sql.errors import translated
+from parity.adapters.sql.errors import rule_broken, translated
 from parity.adapters.sql.mapping import (
     RecordMapping,
     Row,
@@ -66,8 +67,15 @@ class Store:
         self._link = link
 
     def _execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
-        with translated():
+        # `translated()` written out: no generator set up and torn down around every
+        # statement of the adapter (docs/adr/0017-booking-api-speed.md).
+        try:
             return self._link().execute(statement, parameters)
+        except IntegrityError as error:
+            rule = rule_broken(error)
+            if rule is None:
+                raise
+            raise rule from error
 
     def _guarded(self, statement: Executable, parameters: Any = None) -> Result[Any]:
         """Run a write the schema may refuse (a booking rule) inside a savepoint, so a
@@ -145,6 +153,11 @@ class SqlRepository(Store, Generic[T]):
         self._stamps: dict[Any, RecordStamp] = {}
         self._write = self._guarded if mapping.table.name in GUARDED else self._execute
         self._statements = _writes(mapping.table, mapping.key)
+        # Reads come back as plain rows (tuples), picked by position (docs/adr/0017).
+        self._build = mapping.builder()
+        columns = list(mapping.query.selected_columns.keys())
+        self._at_key, self._at_version = columns.index(mapping.key), columns.index("version")
+        self._at_stamp = columns.index("last_updated") if "last_updated" in columns else None
 
     def forget(self) -> None:
         """Drop the versions and records read so far (a new transaction starts)."""
@@ -154,21 +167,22 @@ class SqlRepository(Store, Generic[T]):
 
     def _load(self, *criteria: ColumnElement[bool]) -> list[T]:
         query = self._mapping.query.where(*criteria).order_by(self._key)
-        rows: Sequence[Row] = self._execute(query).mappings().all()
+        rows = self._execute(query).all()
         found = []
         for row in rows:
-            key = row[self._key.name]
+            key = row[self._at_key]
             self._read_at(key, row)
-            found.append(item := self._mapping.to_domain(row))
+            found.append(item := self._build(row))
             if len(rows) <= FEW:
                 self._keep(key, item)
         return found
 
-    def _read_at(self, key: Any, row: Row) -> None:
-        """The row of `key` was read afresh: its version and stamp are noted, and a kept copy
-        of an older state goes."""
-        self._versions[key] = row["version"]
-        self._stamps[key] = RecordStamp(row["version"], row.get("last_updated"))
+    def _read_at(self, key: Any, row: Any) -> None:
+        """The row of `key` (a plain row of the mapping's query) was read afresh: its version
+        and stamp are noted, and a kept copy of an older state goes."""
+        version = self._versions[key] = row[self._at_version]
+        updated = None if self._at_stamp is None else row[self._at_stamp]
+        self._stamps[key] = RecordStamp(version, updated)
         if not self._mapping.immutable:
             self._kept.pop(key, None)
 
@@ -193,10 +207,10 @@ class SqlRepository(Store, Generic[T]):
         if statement is None:
             by_key = self._key == bindparam("key")
             statement = _BY_KEY[id(self._mapping)] = self._mapping.query.where(by_key)
-        rows: Sequence[Row] = self._execute(statement, {"key": key}).mappings().all()
+        rows = self._execute(statement, {"key": key}).all()
         for row in rows:
-            self._read_at(row[self._key.name], row)
-        return [self._mapping.to_domain(row) for row in rows]
+            self._read_at(row[self._at_key], row)
+        return [self._build(row) for row in rows]
 
     def add(self, item: T) -> T:
         row = self._mapping.to_row(item)
@@ -249,11 +263,10 @@ class SqlRepository(Store, Generic[T]):
             if statement is None:
                 by_keys = self._key.in_(bindparam("keys", expanding=True))
                 statement = _BY_KEYS[id(self._mapping)] = self._mapping.query.where(by_keys)
-            rows: Sequence[Row] = self._execute(statement, {"keys": missing}).mappings().all()
-            for row in rows:
-                key = row[self._key.name]
+            for row in self._execute(statement, {"keys": missing}).all():
+                key = row[self._at_key]
                 self._read_at(key, row)
-                item = found[key] = self._mapping.to_domain(row)
+                item = found[key] = self._build(row)
                 self._keep(key, item)
         return found
 
@@ -345,7 +358,7 @@ class SqlProtectedTime(Store):
             "start": start,
             "end": end,
         }
-        rows = self._execute(OVERLAPPING, values).mappings()
+        rows = self._execute(OVERLAPPING, values)  # plain rows, by position (mapping.py)
         return [protected_time_to_domain(row) for row in rows]
 
 

@@ -41,6 +41,9 @@ SLOTS = tables.slots
 ONE_SECOND = timedelta(seconds=1)
 # Up to this many matching clinicians, a search reads their slots rather than all slots.
 SMALL_POOL = 32
+# Every statement here reads whole slot rows, in the table's column order; they are read as
+# plain tuples, by position (mapping.to_domain_by_position, docs/adr/0017).
+_ID, _VERSION, _LAST_UPDATED = (SLOTS.c.keys().index(n) for n in ("id", "version", "last_updated"))
 
 
 def _whole_second(instant: datetime) -> datetime:
@@ -214,7 +217,7 @@ class SqlSlots(Store):
         return {key: self._stamps[key] for key in keys if key in self._stamps}
 
     def _seen(self, row: Any) -> Slot:
-        self._stamps[row["id"]] = RecordStamp(row["version"], row["last_updated"])
+        self._stamps[row[_ID]] = RecordStamp(row[_VERSION], row[_LAST_UPDATED])
         return slot_to_domain(row)
 
     def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
@@ -252,7 +255,7 @@ class SqlSlots(Store):
         return self._fresh(slot_id)
 
     def _fresh(self, slot_id: int) -> Slot:
-        row = self._execute(BY_ID, {"slot_id": slot_id}).mappings().first()
+        row = self._execute(BY_ID, {"slot_id": slot_id}).first()
         if row is None:
             self._kept.pop(slot_id, None)
             raise NotFound(f"slot {slot_id} not found", resource="Slot", id=slot_id)
@@ -274,7 +277,7 @@ class SqlSlots(Store):
             return []
         statement = search_statement(shape_of(query, among))
         found = self._execute(statement, search_values(query, among, limit))
-        return self._fresh_rows(found.mappings())
+        return self._fresh_rows(found)
 
     def _fresh_rows(self, rows: Iterable[Any]) -> list[Slot]:
         """Slots read afresh by a search: a kept copy of an older state of one goes."""
@@ -313,7 +316,7 @@ class SqlSlots(Store):
     def _move(self, slot_id: int, old: SlotStatus, new: SlotStatus, wanted: str) -> Slot:
         """Move a slot from `old` to `new` in one conditional UPDATE, or refuse."""
         values = {"slot_id": slot_id, "old": old, "new": new}
-        row = self._execute(MOVE, values).mappings().first()
+        row = self._execute(MOVE, values).first()
         if row is None:
             current = self._fresh(slot_id)
             raise SlotUnavailable(
@@ -322,7 +325,7 @@ class SqlSlots(Store):
         return self._keep(self._seen(row))
 
     def release(self, slot_id: int) -> None:
-        row = self._execute(RELEASE, {"slot_id": slot_id}).mappings().first()
+        row = self._execute(RELEASE, {"slot_id": slot_id}).first()
         if row is None:
             self._kept.pop(slot_id, None)
             self._fresh(slot_id)  # NotFound for an unknown slot; a free one stays free
@@ -331,7 +334,7 @@ class SqlSlots(Store):
 
     def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]:
         values = {"clinician_id": clinician_id, "start": start, "end": end}
-        return self._fresh_rows(self._execute(FOR_CLINICIAN, values).mappings())
+        return self._fresh_rows(self._execute(FOR_CLINICIAN, values))
 
     def free_between(self, start: datetime, end: datetime) -> list[Slot]:
         statement = (
@@ -339,7 +342,7 @@ class SqlSlots(Store):
             .where(SLOTS.c.status == SlotStatus.FREE, SLOTS.c.start >= start, SLOTS.c.start < end)
             .order_by(SLOTS.c.start, SLOTS.c.id)
         )
-        return self._fresh_rows(self._execute(statement).mappings())
+        return self._fresh_rows(self._execute(statement))
 
     def count(self) -> int:
         return int(self._execute(select(func.count()).select_from(SLOTS)).scalar_one())
