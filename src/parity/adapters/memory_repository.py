@@ -80,7 +80,7 @@ class MemoryRepository(Stamped, Generic[T]):
             return
         stored, stamps, name = self._items, self._stamps, self._key
         others = [(f, index) for f, index in self._indexes.items() if f != field]
-        for item in filed if type(filed) is list else (filed,):
+        for item in filed if isinstance(filed, list) else (filed,):
             key = getattr(item, name)
             del stored[key]
             stamps.pop(key, None)
