@@ -64,12 +64,13 @@ class MemoryRepository(Stamped, Generic[T]):
         """Drop records nothing will read again, with their index entries and stamps: a
         long simulation's finished requests (docs/adr/0014). Outside a transaction only,
         as nothing undoes it."""
+        stored, stamps, indexes = self._items, self._stamps, self._indexes.items()
         for item in items:
             key = getattr(item, self._key)
-            del self._items[key]
-            self._stamps.pop(key, None)
-            for field, index in self._indexes.items():
-                _unfile(index, getattr(item, field), item)
+            del stored[key]
+            stamps.pop(key, None)
+            for field, index in indexes:
+                _unfile_oldest(index, getattr(item, field), item)
 
     def forget_filed(self, field: str, value: Any) -> None:
         """`forget` every record with one value of an indexed field (all of a request's
@@ -77,13 +78,14 @@ class MemoryRepository(Stamped, Generic[T]):
         filed = self._indexes[field].pop(value, None)
         if filed is None:
             return
+        stored, stamps, name = self._items, self._stamps, self._key
         others = [(f, index) for f, index in self._indexes.items() if f != field]
         for item in filed if isinstance(filed, list) else (filed,):
-            key = getattr(item, self._key)
-            del self._items[key]
-            self._stamps.pop(key, None)
+            key = getattr(item, name)
+            del stored[key]
+            stamps.pop(key, None)
             for other, index in others:
-                _unfile(index, getattr(item, other), item)
+                _unfile_oldest(index, getattr(item, other), item)
 
     def get(self, key: Any) -> T:
         try:
@@ -176,3 +178,17 @@ def _unfile(index: dict[Any, T | list[T]], value: Any, item: T) -> None:
         del index[value]
     else:
         raise ValueError(f"{item!r} is not filed under {value!r}")
+
+
+def _unfile_oldest(index: dict[Any, T | list[T]], value: Any, item: T) -> None:
+    """`_unfile` for a record being forgotten: usually the one filed under its value, or
+    the first of several (the oldest are forgotten first)."""
+    filed = index.get(value)
+    if filed is item:
+        del index[value]
+    elif type(filed) is list and filed[0] is item:
+        del filed[0]
+        if not filed:
+            del index[value]
+    else:
+        _unfile(index, value, item)

@@ -119,14 +119,41 @@ def wait_business_days(evidence: RequestEvidence, rules: RuleSet) -> int | None:
     return rules.calendar.business_days_between(start, offered)
 
 
+class _Waits:
+    """`wait_business_days` for one week's fold: the count for each pair of local dates is
+    worked out once (a week's pairs are a few hundred; the full region's requests ~100,000)."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self._tz = rules.timezone
+        self._between = rules.calendar.business_days_between
+        self._counts: dict[tuple[date, date], int] = {}
+
+    def of(self, evidence: RequestEvidence) -> int | None:
+        offers = evidence.offers
+        offer = offers[0] if len(offers) == 1 else first_offer(offers)
+        if offer is None:
+            return None
+        tz = self._tz  # `local_date`, inline
+        pair = (
+            evidence.request.clock_start.astimezone(tz).date(),
+            offer.slot_start.astimezone(tz).date(),
+        )
+        count = self._counts.get(pair)
+        if count is None:
+            count = self._counts[pair] = self._between(*pair)
+        return count
+
+
 def count_request(
     counts: RequestCounts, request_id: int, outcome: Outcome, wait: int | None
 ) -> None:
+    value = outcome.value
     counts.requests += 1
-    counts.outcomes[outcome.value] += 1
-    counts.first_ids[outcome.value] = min(
-        counts.first_ids.get(outcome.value, request_id), request_id
-    )
+    counts.outcomes[value] += 1
+    first_ids = counts.first_ids
+    earlier = first_ids.get(value)
+    if earlier is None or request_id < earlier:
+        first_ids[value] = request_id
     if outcome in UNDECIDED:
         return
     counts.decided += 1
@@ -136,7 +163,9 @@ def count_request(
     if wait is not None:
         counts.waits_business_days[wait] += 1
         first = counts.first_ids_by_wait
-        first[wait] = min(first.get(wait, request_id), request_id)
+        earlier = first.get(wait)
+        if earlier is None or request_id < earlier:
+            first[wait] = request_id
 
 
 def fold_finished(uow: MemoryUnitOfWork, rules: RuleSet, now: datetime) -> list[int]:
@@ -144,8 +173,9 @@ def fold_finished(uow: MemoryUnitOfWork, rules: RuleSet, now: datetime) -> list[
     pass over the requests made more than a week ago); returns their ids."""
     folded = uow.folded if isinstance(uow.folded, Folded) else Folded()
     uow.folded = folded
-    before, as_of = now - FINISHED_FOR, now - CLASSIFIED_BEFORE
+    before = now - FINISHED_FOR
     look_again = folded.look_again
+    fold = _Fold(uow, folded, rules, now)
     forgotten: list[int] = []
     for request in uow.requests.list():
         if request.requested_at >= before:
@@ -157,51 +187,60 @@ def fold_finished(uow: MemoryUnitOfWork, rules: RuleSet, now: datetime) -> list[
             if later > now:
                 continue
             del look_again[request.id]
-        if _fold_if_finished(uow, folded, request, (before, as_of), rules):
+        if fold.if_finished(request):
             forgotten.append(request.id)
     folded.forgotten_requests += len(forgotten)
     return forgotten
 
 
-def _fold_if_finished(
-    uow: MemoryUnitOfWork,
-    folded: Folded,
-    request: CareRequest,
-    instants: tuple[datetime, datetime],
-    rules: RuleSet,
-) -> bool:
-    before, as_of = instants
-    visits = uow.appointments.filed("request_id", request.id)
-    last = visits[0].end if len(visits) == 1 else max((a.end for a in visits), default=None)
-    if last is not None and last >= before:
-        # Its last visit (booked or not) ended too recently or is still to come.
-        folded.look_again[request.id] = last + FINISHED_FOR
-        return False
-    if any(a.status is AppointmentStatus.BOOKED for a in visits):
-        return False
-    offers = uow.offers.filed("request_id", request.id)
-    if any(o.response is OfferResponse.PENDING for o in offers):
-        return False
-    referrals = uow.referrals.filed("request_id", request.id)
-    exceptions = uow.clinical_exceptions.filed("request_id", request.id)
-    evidence = RequestEvidence(
-        request,
-        offers,
-        visits,
-        referrals[0] if referrals else None,
-        exceptions[0] if exceptions else None,
-    )
-    outcome = classify(evidence, as_of, rules.reoffer_by)
-    if outcome is Outcome.PENDING:
-        return False
-    day = local_date(request.requested_at, rules.timezone)
-    wait = None if outcome in UNDECIDED else wait_business_days(evidence, rules)
-    count_request(folded.day(day, GROUPS[request.standard]), request.id, outcome, wait)
-    _fold_visits(uow, folded, evidence, rules)
-    uow.requests.forget((request,))
-    uow.offers.forget_filed("request_id", request.id)
-    uow.appointments.forget_filed("request_id", request.id)
-    return True
+class _Fold:
+    """One week's pass: what every request it looks at needs, looked up once."""
+
+    def __init__(self, uow: MemoryUnitOfWork, folded: Folded, rules: RuleSet, now: datetime):
+        self.uow, self.folded, self.rules = uow, folded, rules
+        self.before, self.as_of = now - FINISHED_FOR, now - CLASSIFIED_BEFORE
+        self.tz = rules.timezone
+        self.waits = _Waits(rules)
+
+    def if_finished(self, request: CareRequest) -> bool:
+        uow, folded = self.uow, self.folded
+        request_id = request.id
+        visits = uow.appointments.filed("request_id", request_id)
+        if visits:
+            last = visits[0].end if len(visits) == 1 else max(a.end for a in visits)
+            if last >= self.before:
+                # Its last visit (booked or not) ended too recently or is still to come.
+                folded.look_again[request_id] = last + FINISHED_FOR
+                return False
+            if any(a.status is AppointmentStatus.BOOKED for a in visits):
+                return False
+        offers = uow.offers.filed("request_id", request_id)
+        if any(o.response is OfferResponse.PENDING for o in offers):
+            return False
+        referrals = uow.referrals.filed("request_id", request_id)
+        exceptions = uow.clinical_exceptions.filed("request_id", request_id)
+        evidence = RequestEvidence(
+            request,
+            offers,
+            visits,
+            referrals[0] if referrals else None,
+            exceptions[0] if exceptions else None,
+        )
+        rules = self.rules
+        outcome = classify(evidence, self.as_of, rules.reoffer_by)
+        if outcome is Outcome.PENDING:
+            return False
+        day = request.requested_at.astimezone(self.tz).date()  # `local_date`, inline
+        wait = None if outcome in UNDECIDED else self.waits.of(evidence)
+        count_request(folded.day(day, GROUPS[request.standard]), request_id, outcome, wait)
+        if visits:
+            _fold_visits(uow, folded, evidence, rules)
+        uow.requests.forget((request,))
+        if offers:
+            uow.offers.forget_filed("request_id", request_id)
+        if visits:
+            uow.appointments.forget_filed("request_id", request_id)
+        return True
 
 
 def _fold_visits(
