@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# The groups, in the order the figures list them.
+GROUP_NAMES = ("urgent", "initial", "follow-up")
+
 GROUPS = {
     "urgent": "urgent",
     "urgent-prior-auth": "urgent",

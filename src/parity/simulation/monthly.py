@@ -23,19 +23,20 @@ from parity.domain.care import (
     Referral,
 )
 from parity.domain.compliance import (
-    COMPLIANT,
     UNDECIDED,
-    VIOLATIONS,
     RequestEvidence,
     classify,
 )
 from parity.domain.ports import UnitOfWork
 from parity.domain.standards import RuleSet
-from parity.simulation.folding import Folded, folded_of, wait_business_days
-from parity.simulation.groups import GROUPS
+from parity.simulation.folding import (
+    RequestCounts,
+    count_request,
+    folded_of,
+    wait_business_days,
+)
+from parity.simulation.groups import GROUP_NAMES, GROUPS
 from parity.simulation.summary import reading
-
-ACCESS_GROUPS = ("urgent", "initial", "follow-up")
 
 
 @dataclass
@@ -68,7 +69,7 @@ class Month:
     external_sessions: int = 0
     referrals: int = 0
     referred_sessions: int = 0
-    access: dict[str, Access] = field(default_factory=lambda: {g: Access() for g in ACCESS_GROUPS})
+    access: dict[str, Access] = field(default_factory=lambda: {g: Access() for g in GROUP_NAMES})
 
 
 def month_key(day: date) -> str:
@@ -102,43 +103,38 @@ def record_access(uow: UnitOfWork, months: dict[str, Month], rules: RuleSet, end
     """Classify every request made in the months and total them by group, by the one
     definition of a violation (domain/compliance.py), with the rule file's promptness for
     a re-offer after a clinic cancellation; with the requests the in-memory store counted
-    before forgetting them (folding.py)."""
-    # By month and group, each wait's first request: waits are listed in that order.
-    first: defaultdict[tuple[str, str], dict[int, int]] = defaultdict(dict)
+    before forgetting them (folding.py), which are counted the same way."""
+    live: defaultdict[str, dict[str, RequestCounts]] = defaultdict(
+        lambda: {name: RequestCounts() for name in GROUP_NAMES}
+    )
     with reading(uow):
         evidence = _evidence_by_request(uow)
         for request in uow.requests.list():
             key = month_key(local_date(request.requested_at, rules.timezone))
-            month = months.get(key)
-            counted = None if month is None else _count(month, evidence(request), rules, end)
-            if counted is not None:
-                first[key, counted[0]].setdefault(counted[1], request.id)
+            if key in months:
+                counts = live[key][GROUPS[request.standard]]
+                _count(counts, request.id, evidence(request), rules, end)
+    counted = list(live.items())
     folded = folded_of(uow)
     if folded is not None:
-        _add_folded_access(months, folded, first)
-        for (key, group), order in first.items():
-            access = months[key].access[group]
-            access.waits = Counter(dict(sorted(access.waits.items(), key=lambda w: order[w[0]])))
-
-
-def _add_folded_access(
-    months: dict[str, Month], folded: Folded, first: defaultdict[tuple[str, str], dict[int, int]]
-) -> None:
-    """The decided requests the in-memory store counted before forgetting them."""
-    for day, by_group in folded.requests.items():
-        key = month_key(day)
+        counted += [(month_key(day), by_group) for day, by_group in folded.requests.items()]
+    # By month and group, each wait's first request: waits are listed in that order.
+    first: defaultdict[tuple[str, str], dict[int, int]] = defaultdict(dict)
+    for key, by_group in counted:
         month = months.get(key)
         if month is None:
             continue
         for group, counts in by_group.items():
-            access = month.access[group]
-            access.decided += counts.decided
-            access.compliant += counts.compliant
-            access.violations += counts.violations
+            access = Access(counts.decided, counts.compliant, counts.violations)
             access.waits.update(counts.waits_business_days)
+            month.access[group].add(access)
             order = first[key, group]
             for wait, request_id in counts.first_ids_by_wait.items():
                 order[wait] = min(order.get(wait, request_id), request_id)
+    if folded is not None:
+        for (key, group), order in first.items():
+            access = months[key].access[group]
+            access.waits = Counter(dict(sorted(access.waits.items(), key=lambda w: order[w[0]])))
 
 
 def _evidence_by_request(uow: UnitOfWork) -> Callable[[CareRequest], RequestEvidence]:
@@ -162,22 +158,12 @@ def _evidence_by_request(uow: UnitOfWork) -> Callable[[CareRequest], RequestEvid
 
 
 def _count(
-    month: Month, evidence: RequestEvidence, rules: RuleSet, end: datetime
-) -> tuple[str, int] | None:
-    """Count one request in its month; the group and the wait, when one was counted."""
+    counts: RequestCounts, request_id: int, evidence: RequestEvidence, rules: RuleSet, end: datetime
+) -> None:
+    """Count one request as of `end`, and its wait when it is decided."""
     outcome = classify(evidence, end, rules.reoffer_by)
-    if outcome in UNDECIDED:
-        return None
-    group = GROUPS[evidence.request.standard]
-    access = month.access[group]
-    access.decided += 1
-    access.compliant += outcome in COMPLIANT
-    access.violations += outcome in VIOLATIONS
-    wait = wait_business_days(evidence, rules)
-    if wait is None:
-        return None
-    access.waits[wait] += 1
-    return group, wait
+    wait = None if outcome in UNDECIDED else wait_business_days(evidence, rules)
+    count_request(counts, request_id, outcome, wait)
 
 
 def record_visits_and_referrals(

@@ -5,24 +5,23 @@ from __future__ import annotations
 from collections import defaultdict
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from statistics import median, quantiles
 
 from parity.adapters.memory import MemoryUnitOfWork
 from parity.domain.care import AppointmentStatus, CareRequest
-from parity.domain.compliance import (
-    COMPLIANT,
-    UNDECIDED,
-    VIOLATIONS,
-    Outcome,
-    RequestEvidence,
-    classify,
-)
+from parity.domain.compliance import UNDECIDED, RequestEvidence, classify
 from parity.domain.ports import UnitOfWork
 from parity.services.policy import Policy
 from parity.simulation.engine import SimulationConfig
-from parity.simulation.folding import Folded, folded_of, wait_business_days
-from parity.simulation.groups import GROUPS
+from parity.simulation.folding import (
+    Folded,
+    RequestCounts,
+    count_request,
+    folded_of,
+    wait_business_days,
+)
+from parity.simulation.groups import GROUP_NAMES, GROUPS
 
 
 @dataclass
@@ -142,21 +141,25 @@ def reading(uow: UnitOfWork) -> AbstractContextManager[object]:
 
 def _summarise(uow: UnitOfWork, policy: Policy, config: SimulationConfig, members: int) -> Summary:
     start, end = _window(config, policy)
-    groups = {name: GroupSummary(name) for name in ("urgent", "initial", "follow-up")}
-    # The first request with each outcome, by group: outcomes are listed in that order.
-    first_ids: dict[str, dict[str, int]] = {name: {} for name in groups}
+    names = GROUP_NAMES
+    # The records still in the store are counted the way the store counted the ones it
+    # forgot (folding.count_request); both are then added to the groups alike.
+    live = {name: RequestCounts() for name in names}
     for request in uow.requests.list():
         if not start <= request.requested_at < end:
             continue
-        name = GROUPS[request.standard]
         evidence = _evidence(uow, request)
         outcome = classify(evidence, end, policy.rules.reoffer_by)
-        first_ids[name].setdefault(outcome.value, request.id)
         wait = None if outcome in UNDECIDED else wait_business_days(evidence, policy.rules)
-        _add(groups[name], outcome, wait)
+        count_request(live[GROUPS[request.standard]], request.id, outcome, wait)
     folded = folded_of(uow)
-    if folded is not None:
-        _add_folded(groups, first_ids, folded, (config.measure_from, config.end))
+    counted = [live, *_folded_days(folded, config)]
+    groups = {name: GroupSummary(name) for name in names}
+    # The first request with each outcome, by group: outcomes are listed in that order.
+    first_ids: dict[str, dict[str, int]] = {name: {} for name in names}
+    for by_group in counted:
+        for name, counts in by_group.items():
+            _add(groups[name], first_ids[name], counts)
     for name, group in groups.items():
         order = first_ids[name]
         group.outcomes = defaultdict(int, sorted(group.outcomes.items(), key=lambda o: order[o[0]]))
@@ -164,42 +167,26 @@ def _summarise(uow: UnitOfWork, policy: Policy, config: SimulationConfig, member
     return _totals(uow, groups, (start, end), members, visits)
 
 
-def _add(group: GroupSummary, outcome: Outcome, wait: int | None) -> None:
-    """Count one request (and, when it is decided, its wait)."""
-    group.requests += 1
-    group.outcomes[outcome.value] += 1
-    if outcome in UNDECIDED:
-        return
-    group.decided += 1
-    group.compliant += outcome in COMPLIANT
-    group.referred += outcome is Outcome.REFERRED
-    group.violations += outcome in VIOLATIONS
-    if wait is not None:
-        group.waits_business_days.append(wait)
+def _folded_days(folded: Folded | None, config: SimulationConfig) -> list[dict[str, RequestCounts]]:
+    """The counts of forgotten requests made in the window's local days, by group."""
+    if folded is None:
+        return []
+    window = config.measure_from, config.end
+    return [by_group for day, by_group in folded.requests.items() if window[0] <= day < window[1]]
 
 
-def _add_folded(
-    groups: dict[str, GroupSummary],
-    first_ids: dict[str, dict[str, int]],
-    folded: Folded,
-    days: tuple[date, date],
-) -> None:
-    """Add the requests made in the window's local days that the store forgot."""
-    for day, by_group in folded.requests.items():
-        if not days[0] <= day < days[1]:
-            continue
-        for name, counts in by_group.items():
-            group = groups[name]
-            group.requests += counts.requests
-            group.decided += counts.decided
-            group.compliant += counts.compliant
-            group.referred += counts.referred
-            group.violations += counts.violations
-            for value, times in counts.outcomes.items():
-                group.outcomes[value] += times
-                seen = first_ids[name].get(value, counts.first_ids[value])
-                first_ids[name][value] = min(seen, counts.first_ids[value])
-            group.waits_business_days.extend(counts.waits_business_days.elements())
+def _add(group: GroupSummary, first_ids: dict[str, int], counts: RequestCounts) -> None:
+    """Add one set of counted requests to their group."""
+    group.requests += counts.requests
+    group.decided += counts.decided
+    group.compliant += counts.compliant
+    group.referred += counts.referred
+    group.violations += counts.violations
+    for value, times in counts.outcomes.items():
+        group.outcomes[value] += times
+        seen = first_ids.get(value, counts.first_ids[value])
+        first_ids[value] = min(seen, counts.first_ids[value])
+    group.waits_business_days.extend(counts.waits_business_days.elements())
 
 
 def _folded_visits(folded: Folded, config: SimulationConfig) -> tuple[int, int, int]:
