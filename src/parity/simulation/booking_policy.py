@@ -80,9 +80,7 @@ Behaviour = TypeVar("Behaviour", StatusQuoBehaviour, ParityBehaviour)
 def _behaviour(kind: type[Behaviour], table: Mapping[str, Any]) -> Behaviour:
     """A behaviour read from its region table: each field by its name, as its type."""
     types = get_type_hints(kind)
-    # Named, not returned at once: mypyc's type check sees the call as Any (ADR 0018).
-    behaviour: Behaviour = kind(**{f.name: types[f.name](table[f.name]) for f in fields(kind)})
-    return behaviour
+    return kind(**{f.name: types[f.name](table[f.name]) for f in fields(kind)})
 
 
 def status_quo_behaviour(spec: RegionSpec) -> StatusQuoBehaviour:

@@ -12,11 +12,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar, assert_never
 
-try:
-    from mypy_extensions import mypyc_attr
-except ImportError:  # a pure-Python install without mypy (ADR 0018)
-    from parity.mypyc_attr import mypyc_attr
-
 from parity.adapters.clock import SimulatedClock
 from parity.adapters.memory import MemoryUnitOfWork
 from parity.domain.care import Decision
@@ -61,8 +56,6 @@ KEEP_PAST = timedelta(weeks=2)
 __all__ = ["HORIZON_WEEKS_AHEAD", "Episode", "Simulation", "SimulationConfig", "SimulationRun"]
 
 
-# Subclassed by benches and tests, which mypyc does not compile (ADR 0018).
-@mypyc_attr(allow_interpreted_subclasses=True)
 class Simulation(EpisodeFlow):
     def __init__(
         self,

@@ -10,11 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-try:
-    from mypy_extensions import mypyc_attr
-except ImportError:  # a pure-Python install without mypy (ADR 0018)
-    from parity.mypyc_attr import mypyc_attr
-
 from parity.adapters.clock import SimulatedClock
 from parity.domain.care import Appointment, AppointmentStatus, CancelledBy, Course, Decision
 from parity.domain.ports import UnitOfWork
@@ -30,8 +25,6 @@ from parity.simulation.streams import Streams
 T = TypeVar("T")
 
 
-# The engine's base; benches and tests subclass the engine uncompiled (ADR 0018).
-@mypyc_attr(allow_interpreted_subclasses=True)
 class EpisodeFlow:
     uow: UnitOfWork
     clock: SimulatedClock
