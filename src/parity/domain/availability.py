@@ -18,7 +18,7 @@ lost it. A query therefore finds exactly the free slots, as if every pool were k
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,14 +49,15 @@ class _Feed:
 
 class Pool(dict[int, "array[int]"]):
     """One pool's keys by UTC day (days since the epoch), each array sorted: the days a
-    query has read (taken keys it has not met yet among them); and the feeds the other
-    days are read from."""
+    query has read (taken keys it has not met yet among them); and, for the other days,
+    the feeds' arrays of keys a bucket will be made from (each fed array once: a later
+    batch of the same feed and day extends it in place)."""
 
-    __slots__ = ("feeds",)
+    __slots__ = ("waiting",)
 
     def __init__(self) -> None:
         super().__init__()
-        self.feeds: list[_Feed] = []
+        self.waiting: dict[int, list[array[int]]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,8 +202,6 @@ class AvailabilityIndex:
             if len(buckets) != known:
                 self._query_pools.clear()  # a new pool: a query may now find it
             feed = self._feeds_by_pools[(place, keys)] = _Feed(pools)
-            for pool in pools:
-                pool.feeds.append(feed)
             self._feeds.append(feed)
         self._place_feeds[place] = (clinician, feed)
         return feed
@@ -300,8 +299,10 @@ class AvailabilityIndex:
         `until_day` (exclusive): after their slots are forgotten, a long run keeps no past."""
         days = range(first_day, until_day)
         for pool in self._buckets.values():
+            waiting = pool.waiting
             for day in days:
                 pool.pop(day, None)
+                waiting.pop(day, None)
         for feed in self._feeds:
             for day in days:
                 feed.days.pop(day, None)
@@ -402,22 +403,28 @@ def _feed(feed: _Feed, by_day: dict[int, list[int]]) -> None:
     for day, keys in by_day.items():
         fed = days.get(day)
         if fed is None:
-            days[day] = array("q", keys)
+            fed = days[day] = array("q", keys)
+            new = True
         else:
-            fed.extend(keys)
+            fed.extend(keys)  # the pools waiting on this array see the keys
+            new = False
         for pool in feed.pools:
             bucket = pool.get(day)
             if bucket is not None:
                 _merge(pool, day, bucket, keys)
+            elif new:
+                waiting = pool.waiting.get(day)
+                if waiting is None:
+                    pool.waiting[day] = [fed]
+                else:
+                    waiting.append(fed)
 
 
 def _read(pool: Pool, day: int) -> array[int]:
     """A pool's bucket for a day no query has read: its feeds' keys of the day, sorted."""
     keys: list[int] = []
-    for feed in pool.feeds:
-        fed = feed.days.get(day)
-        if fed:
-            keys.extend(fed)
+    for fed in pool.waiting.pop(day, ()):
+        keys.extend(fed)
     keys.sort()
     bucket = pool[day] = array("q", keys)
     return bucket
@@ -427,6 +434,9 @@ def _merge(pool: Pool, day: int, bucket: array[int], keys: list[int]) -> None:
     """Add keys laid after a read made the pool's bucket for the day."""
     keys = sorted(keys)
     if not bucket or bucket[-1] < keys[0]:
-        bucket.extend(keys)  # the usual case: later keys come after the rest
+        bucket.extend(keys)  # later keys come after the rest
+    elif len(keys) * 16 < len(bucket):
+        for key in keys:  # a few among many (a day's released holds): one move each
+            insort(bucket, key)
     else:
         pool[day] = array("q", sorted((*bucket, *keys)))
