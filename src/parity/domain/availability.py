@@ -49,15 +49,14 @@ class _Feed:
 
 class Pool(dict[int, "array[int]"]):
     """One pool's keys by UTC day (days since the epoch), each array sorted: the days a
-    query has read (taken keys it has not met yet among them); and, for the other days,
-    the feeds' arrays of keys a bucket will be made from (each fed array once: a later
-    batch of the same feed and day extends it in place)."""
+    query has read (taken keys it has not met yet among them); and the feeds the other
+    days are read from."""
 
-    __slots__ = ("waiting",)
+    __slots__ = ("feeds",)
 
     def __init__(self) -> None:
         super().__init__()
-        self.waiting: dict[int, list[array[int]]] = {}
+        self.feeds: list[_Feed] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +201,8 @@ class AvailabilityIndex:
             if len(buckets) != known:
                 self._query_pools.clear()  # a new pool: a query may now find it
             feed = self._feeds_by_pools[(place, keys)] = _Feed(pools)
+            for pool in pools:
+                pool.feeds.append(feed)
             self._feeds.append(feed)
         self._place_feeds[place] = (clinician, feed)
         return feed
@@ -299,10 +300,8 @@ class AvailabilityIndex:
         `until_day` (exclusive): after their slots are forgotten, a long run keeps no past."""
         days = range(first_day, until_day)
         for pool in self._buckets.values():
-            waiting = pool.waiting
             for day in days:
                 pool.pop(day, None)
-                waiting.pop(day, None)
         for feed in self._feeds:
             for day in days:
                 feed.days.pop(day, None)
@@ -403,28 +402,22 @@ def _feed(feed: _Feed, by_day: dict[int, list[int]]) -> None:
     for day, keys in by_day.items():
         fed = days.get(day)
         if fed is None:
-            fed = days[day] = array("q", keys)
-            new = True
+            days[day] = array("q", keys)
         else:
-            fed.extend(keys)  # the pools waiting on this array see the keys
-            new = False
+            fed.extend(keys)
         for pool in feed.pools:
             bucket = pool.get(day)
             if bucket is not None:
                 _merge(pool, day, bucket, keys)
-            elif new:
-                waiting = pool.waiting.get(day)
-                if waiting is None:
-                    pool.waiting[day] = [fed]
-                else:
-                    waiting.append(fed)
 
 
 def _read(pool: Pool, day: int) -> array[int]:
     """A pool's bucket for a day no query has read: its feeds' keys of the day, sorted."""
     keys: list[int] = []
-    for fed in pool.waiting.pop(day, ()):
-        keys.extend(fed)
+    for feed in pool.feeds:
+        fed = feed.days.get(day)
+        if fed:
+            keys.extend(fed)
     keys.sort()
     bucket = pool[day] = array("q", keys)
     return bucket
