@@ -19,6 +19,7 @@ from parity.adapters.rules_files import data_dir, load_rules
 from parity.domain.errors import RuleFileError, UnknownStandard
 from parity.domain.standards import ClockStart, RuleSet, VisitType
 from parity.domain.workforce import ProviderClass
+from parity.simulation.groups import GROUP_NAMES
 
 LA = ZoneInfo("America/Los_Angeles")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -320,5 +321,36 @@ def test_a_rule_file_without_a_sound_preference_window_is_refused(
     broken = tmp_path / "broken.toml"
     broken.write_text("\n".join(kept), "utf-8")
     said = "missing key 'search_days'" if value is None else "search_days must be a whole number"
+    with pytest.raises(RuleFileError, match=said):
+        load_rules(str(broken))
+
+
+@pytest.mark.parametrize("jurisdiction", ["california", "example-other-state"])
+def test_every_standard_has_the_report_group_its_urgency_and_visit_give(
+    jurisdiction: str,
+) -> None:
+    """The figures count each request under its standard's group (the rule file's
+    report_group): an urgent standard is urgent, a routine one goes by its visit."""
+    assert GROUP_NAMES == ("urgent", "initial", "follow-up")  # the order figures list them
+    rules = load_rules(jurisdiction)
+    assert rules.standards
+    for standard in rules.standards.values():
+        expected = "urgent" if standard.urgency == "urgent" else standard.visit
+        assert standard.report_group == expected, standard.name
+        assert standard.report_group in GROUP_NAMES
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [(None, "missing key 'report_group'"), ('report_group = "routine"', "not one of")],
+)
+def test_a_standard_without_a_known_report_group_is_refused(
+    tmp_path: Path, line: str | None, said: str
+) -> None:
+    packaged = (data_dir("standards") / "california.toml").read_text("utf-8")
+    first = 'report_group = "urgent"'
+    assert first in packaged
+    broken = tmp_path / "broken.toml"
+    broken.write_text(packaged.replace(first, line or "", 1), "utf-8")
     with pytest.raises(RuleFileError, match=said):
         load_rules(str(broken))

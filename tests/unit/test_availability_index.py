@@ -396,3 +396,90 @@ def test_the_index_finds_a_slot_exactly_when_serving_accepts_it(
                     and q.language in who.languages
                 )
             assert (s.id in listed) == (eligible and serving(q, s, who) is not None)
+
+
+# Operations in any order: a read makes a pool's day bucket and drops the taken keys it
+# meets, so reads interleaved with laying, taking, releasing and forgetting must still
+# find exactly the free slots (the lazy filing and taking, ADR 0014, fifth pass).
+OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("lay"), st.integers(0, 3)),
+        st.tuples(st.just("take"), st.integers(1, 40)),
+        st.tuples(st.just("release"), st.integers(1, 40)),
+        st.tuples(st.just("forget"), st.integers(1, 40)),
+        st.tuples(st.just("read"), st.integers(0, 4)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    slots=random_slots(),
+    operations=OPERATIONS,
+    queries=st.lists(random_queries(), min_size=5, max_size=5),
+)
+def test_reads_between_any_other_moves_agree_with_a_brute_force_scan(
+    slots: list[Slot], operations: list[tuple[str, int]], queries: list[SlotQuery]
+) -> None:
+    index = AvailabilityIndex()
+    batches = [slots[n::4] for n in range(4)]  # laid in four batches, in any order
+    laid: dict[int, Slot] = {}
+    free: dict[int, Slot] = {}
+    for operation, n in operations:
+        if operation == "lay" and not any(s.id in laid for s in batches[n]):
+            for who in CLINICIANS.values():
+                index.add_many([s for s in batches[n] if s.clinician_id == who.id], who)
+            laid.update((s.id, s) for s in batches[n])
+            free.update((s.id, s) for s in batches[n])
+        elif operation == "take" and n in laid:
+            index.take(n)
+            free.pop(n, None)
+        elif operation == "release" and n in laid:
+            index.release(n)
+            free[n] = laid[n]
+        elif operation == "forget" and n in laid:
+            index.forget(n)
+            del laid[n]
+            free.pop(n, None)
+        elif operation == "read":
+            q = queries[n]
+            found = index.earliest(q)
+            expected = brute_force_earliest(list(free.values()), q)
+            assert (found.id if found else None) == (expected.id if expected else None)
+    assert len(index) == len(free)
+    for q in queries:
+        expected_ids = [
+            s.id
+            for s in sorted(
+                (s for s in free.values() if matches(s, q)), key=lambda s: (s.start, s.id)
+            )
+        ]
+        assert [s.id for s in index.iter_free(q, per_day=1000)] == expected_ids
+        found = index.earliest(q)
+        assert (found.id if found else None) == (expected_ids[0] if expected_ids else None)
+
+
+def test_a_slot_released_after_a_read_dropped_it_is_found_again() -> None:
+    first = slot(1, ANA, "north", 24, BlockKind.INTAKE)
+    second = slot(2, ANA, "north", 26, BlockKind.INTAKE)
+    index = AvailabilityIndex()
+    index.add_many([first, second], ANA)
+    assert index.earliest(query()) is first  # the read makes the day's buckets
+    index.take(first.id)
+    assert index.earliest(query()) is second  # and this one drops the taken key
+    assert index.earliest(query(clinician_id="ana")) is second
+    index.release(first.id)
+    assert index.earliest(query()) is first
+    assert index.earliest(query(clinician_id="ana")) is first
+    assert [s.id for s in index.iter_free(query())] == [1, 2]
+
+
+def test_a_slot_laid_after_a_read_of_its_day_is_found() -> None:
+    later = slot(1, ANA, "north", 30, BlockKind.INTAKE)
+    index = AvailabilityIndex()
+    index.add_many([later], ANA)
+    assert index.earliest(query()) is later
+    earlier = slot(2, ANA, "north", 25, BlockKind.INTAKE)
+    index.add_many([earlier], ANA)  # the day's buckets exist already: it joins them
+    assert index.earliest(query()) is earlier

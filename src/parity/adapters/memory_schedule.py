@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from functools import partial
 
@@ -184,6 +184,23 @@ class MemoryProtectedTime:
         position = self._blocks[block.clinician_id].index(block)
         del self._starts[block.clinician_id][position]
         del self._blocks[block.clinician_id][position]
+
+    def forget_ended(self, instant: datetime, keep: Callable[[ProtectedTime], bool]) -> int:
+        """Drop every block that ended by `instant`, unless `keep` says something may still
+        ask about it; returns how many went. For long in-memory runs (the simulator), as
+        `MemorySlots.forget_before`: outside any transaction, not undoable."""
+        gone = 0
+        for clinician_id, blocks in self._blocks.items():
+            ended = 0  # one clinician's blocks never overlap: by start is also by end
+            while ended < len(blocks) and blocks[ended].end <= instant:
+                ended += 1
+            if not ended:
+                continue
+            kept = [block for block in blocks[:ended] if keep(block)]
+            gone += ended - len(kept)
+            blocks[:ended] = kept
+            self._starts[clinician_id][:ended] = [block.start for block in kept]
+        return gone
 
     def overlapping(self, clinician_id: str, start: datetime, end: datetime) -> list[ProtectedTime]:
         starts = self._starts.get(clinician_id)

@@ -131,11 +131,23 @@ def _standard(entry: dict[str, Any], path: Path) -> AccessStandard:
             limit_business_days=entry.get("limit_business_days"),
             limit_minutes=entry.get("limit_minutes"),
             plan_policy=bool(entry.get("plan_policy", False)),
+            report_group=_report_group(entry, path),
         )
     except ValueError as error:
         raise RuleFileError(
             f"{path}: standard {entry.get('name')!r}: {error}", path=str(path)
         ) from error
+
+
+# The groups a report counts requests under, in the order the figures list them.
+REPORT_GROUPS = ("urgent", "initial", "follow-up")
+
+
+def _report_group(entry: dict[str, Any], path: Path) -> str:
+    group = str(_need(entry, "report_group", path))
+    if group not in REPORT_GROUPS:
+        raise ValueError(f"report_group {group!r} is not one of {', '.join(REPORT_GROUPS)}")
+    return group
 
 
 def load_rules(

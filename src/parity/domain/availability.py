@@ -5,8 +5,14 @@ language, modality, area), where the area is the clinic for in-person visits and
 region for video and phone. Each pool is split into UTC-day buckets of sorted integer keys
 (start second << 24 | slot id), so a query looks at most one bucket per pool per day of its
 window and never scans clinicians. A per-clinician pool answers continuity-of-care queries
-("the same therapist, if they have a timely slot"). Taking a slot removes its keys; freeing
-it puts them back, so the index holds exactly the free slots.
+("the same therapist, if they have a timely slot").
+
+Both the filing and the taking are lazy (docs/adr/0014, speed, fifth pass). A laid slot's
+key goes once into its feed (one clinician's slots of one kind at one clinic, by day); a
+pool's bucket for a day is made from its feeds the first time a query reads that day, as
+most pool-days are never read. Taking a slot only marks it taken; a read skips a taken key
+and drops it from the bucket it read, and freeing a slot puts its key back where a bucket
+lost it. A query therefore finds exactly the free slots, as if every pool were kept exact.
 """
 
 from __future__ import annotations
@@ -27,8 +33,30 @@ DAY_SECONDS = 86_400
 REGION = "*"
 
 PoolKey = tuple[str, ...]
-# One pool's free keys, per UTC day (days since the epoch), each array sorted.
-Days = dict[int, "array[int]"]
+
+
+class _Feed:
+    """The keys of one place's slots (a clinician's slots of one kind at one clinic), by
+    UTC day, and the pools they are filed under: a pool reads a day's keys from its
+    feeds when a query first reaches that day."""
+
+    __slots__ = ("days", "pools")
+
+    def __init__(self, pools: list[Pool]) -> None:
+        self.pools = pools
+        self.days: dict[int, array[int]] = {}
+
+
+class Pool(dict[int, "array[int]"]):
+    """One pool's keys by UTC day (days since the epoch), each array sorted: the days a
+    query has read (taken keys it has not met yet among them); and the feeds the other
+    days are read from."""
+
+    __slots__ = ("feeds",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.feeds: list[_Feed] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,25 +154,27 @@ def _epoch(instant: datetime) -> int:
 class AvailabilityIndex:
     """An in-memory index of free slots; pure data structure, no I/O.
 
-    Buckets live in two levels, pool then UTC day, and each slot remembers its pools'
-    day tables, so taking or releasing a slot hashes no pool key at all.
+    Each slot remembers its feed, and so its pools, so taking or releasing a slot hashes
+    no pool key at all.
     """
 
     def __init__(self) -> None:
-        self._buckets: dict[PoolKey, Days] = {}
+        self._buckets: dict[PoolKey, Pool] = {}
         self._slots: dict[int, Slot] = {}
-        self._pools: dict[int, list[Days]] = {}
+        self._feed: dict[int, _Feed] = {}
+        self._feeds: list[_Feed] = []
         self._free: set[int] = set()
-        # Keys filed by `add_many` and not yet merged into their buckets: per pool (by the
-        # id of its day table), that table and its pending keys by day.
-        self._pending: dict[int, tuple[Days, dict[int, list[int]]]] = {}
         # A query's pools by what defines them (the booking engine asks the same few again
         # and again); forgotten whenever a pool is first made.
-        self._query_pools: dict[tuple[object, ...], list[Days]] = {}
-        # A clinician's pools for a kind of slot at a clinic, with the clinician record
-        # they were worked out from (a changed record is a new object: worked out again).
-        # Laying a week and releasing holds ask for the same ones every time.
-        self._place_pools: dict[tuple[str, BlockKind, str], tuple[Clinician, list[Days]]] = {}
+        self._query_pools: dict[tuple[object, ...], list[Pool]] = {}
+        # A clinician's feed for a kind of slot at a clinic, with the clinician record it
+        # was worked out from (a changed record is a new object: worked out again, and the
+        # feed of the same pools found by their keys). Laying a week and releasing holds
+        # ask for the same ones every time.
+        self._place_feeds: dict[tuple[str, BlockKind, str], tuple[Clinician, _Feed]] = {}
+        self._feeds_by_pools: dict[
+            tuple[tuple[str, BlockKind, str], tuple[PoolKey, ...]], _Feed
+        ] = {}
 
     def __len__(self) -> int:
         return len(self._free)
@@ -152,170 +182,135 @@ class AvailabilityIndex:
     def __contains__(self, slot_id: int) -> bool:
         return slot_id in self._free
 
-    def _days_of(self, slot: Slot, clinician: Clinician) -> list[Days]:
+    def _feed_of(self, slot: Slot, clinician: Clinician) -> _Feed:
         place = (clinician.id, slot.kind, slot.clinic_id)
-        kept = self._place_pools.get(place)
+        kept = self._place_feeds.get(place)
         if kept is not None and kept[0] is clinician:  # the same record: the same pools
             return kept[1]
-        buckets = self._buckets
-        known = len(buckets)
-        found = [buckets.setdefault(pool, {}) for pool in _pools_of(slot, clinician)]
-        if len(buckets) != known:
-            self._query_pools.clear()  # a new pool: a query may now find it
-        self._place_pools[place] = (clinician, found)
-        return found
+        keys = tuple(_pools_of(slot, clinician))
+        feed = self._feeds_by_pools.get((place, keys))
+        if feed is None:
+            buckets = self._buckets
+            known = len(buckets)
+            pools = []
+            for key in keys:
+                pool = buckets.get(key)
+                if pool is None:
+                    pool = buckets[key] = Pool()
+                pools.append(pool)
+            if len(buckets) != known:
+                self._query_pools.clear()  # a new pool: a query may now find it
+            feed = self._feeds_by_pools[(place, keys)] = _Feed(pools)
+            for pool in pools:
+                pool.feeds.append(feed)
+            self._feeds.append(feed)
+        self._place_feeds[place] = (clinician, feed)
+        return feed
 
     def add(self, slot: Slot, clinician: Clinician) -> None:
-        """File a free slot (its `id` must already be set and fit in 24 bits)."""
-        if not 0 < slot.id <= ID_MASK:
-            raise ValueError(f"slot id {slot.id} out of range for the index")
-        self._slots[slot.id] = slot
-        self._pools[slot.id] = self._days_of(slot, clinician)
+        """File a slot as free (its `id` must already be set and fit in 24 bits)."""
+        self.add_many((slot,), clinician)
         self.release(slot.id)
 
     def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
-        """File a batch of one clinician's slots (a laid week): free ones go into their
-        pools, others are only remembered so a later release can put them back.
-
-        Equivalent to `add` then `take` per slot, but each slot's pools are computed once
-        per (kind, clinic), and keys wait in a pending list until the next read or move
-        files them all at once: laying a week for every clinician then sorts each regional
-        bucket once instead of inserting into it key by key.
-        """
-        pools_at: dict[tuple[BlockKind, str], list[Days]] = {}
-        owned = len(clinician.modalities)  # the first pools of each slot (`_pools_of`)
-        fresh: dict[tuple[BlockKind, str], dict[int, list[int]]] = {}  # place, day: keys
+        """File a batch of one clinician's slots (a laid week): every key goes into its
+        feed, free or not (a later release only marks it free again); free slots are
+        marked free. Only the pools that have already read a day the batch fills (a
+        query reached it before it was laid) are given their keys now."""
+        feeds_at: dict[tuple[BlockKind, str], _Feed] = {}
+        filled: dict[int, tuple[_Feed, dict[int, list[int]]]] = {}
         # Locals: this loop runs once per slot laid, the bulk of laying a week.
-        known, pools_of, free = self._slots, self._pools, self._free
+        known, feed_of, free = self._slots, self._feed, self._free
         is_free = SlotStatus.FREE
         for slot in slots:
             slot_id = slot.id
             if not 0 < slot_id <= ID_MASK:
                 raise ValueError(f"slot id {slot_id} out of range for the index")
             place = (slot.kind, slot.clinic_id)
-            pools = pools_at.get(place)
-            if pools is None:
-                pools = pools_at[place] = self._days_of(slot, clinician)
+            feed = feeds_at.get(place)
+            if feed is None:
+                feed = feeds_at[place] = self._feed_of(slot, clinician)
+                filled[id(feed)] = (feed, {})
             known[slot_id] = slot
-            pools_of[slot_id] = pools
-            if slot.status is is_free and slot_id not in free:
+            feed_of[slot_id] = feed
+            if slot.status is is_free:
                 free.add(slot_id)
-                start = int(slot.start.timestamp())  # `_epoch`, inline in a hot loop
-                by_day = fresh.get(place)
-                if by_day is None:
-                    by_day = fresh[place] = {}
-                filed = by_day.get(start // DAY_SECONDS)
-                if filed is None:
-                    by_day[start // DAY_SECONDS] = [(start << ID_BITS) | slot_id]
-                else:
-                    filed.append((start << ID_BITS) | slot_id)
-        for place, by_day in fresh.items():
-            self._file_pending(pools_at[place], by_day, owned)
-
-    def _file_pending(self, pools: list[Days], by_day: dict[int, list[int]], owned: int) -> None:
-        """File one place's fresh keys by day into its pools: the clinician's own pools
-        (the first `owned`) at once when their day is new, each a copy of one sorted array
-        (copying an array is a memory copy; building one converts each key); the rest wait
-        in `_pending` for one sorted merge per bucket."""
-        pending = self._pending
-        ordered: dict[int, array[int]] = {}
-        for n, days in enumerate(pools):
-            waiting = pending.get(id(days))
-            waiting_days = None if waiting is None else waiting[1]
-            for day, keys in by_day.items():
-                filed = None if waiting_days is None else waiting_days.get(day)
-                if filed is not None:
-                    filed.extend(keys)
-                elif n < owned and day not in days:
-                    own = ordered.get(day)
-                    if own is None:
-                        own = ordered[day] = array("q", sorted(keys))
-                    days[day] = own[:]
-                else:
-                    if waiting_days is None:
-                        waiting_days = {}
-                        pending[id(days)] = (days, waiting_days)
-                    waiting_days[day] = keys[:]
-
-    def _settle(self) -> None:
-        """File the keys `add_many` left pending, one sorted batch per bucket."""
-        for days, waiting in self._pending.values():
-            for day, keys in waiting.items():
-                keys.sort()
-                bucket = days.get(day)
-                if bucket is None:
-                    days[day] = array("q", keys)
-                elif not bucket or bucket[-1] < keys[0]:
-                    bucket.extend(keys)  # the usual case: a new week's keys come after the rest
-                else:
-                    days[day] = array("q", sorted((*bucket, *keys)))
-        self._pending.clear()
+            start = int(slot.start.timestamp())  # `_epoch`, inline in a hot loop
+            day, key = start // DAY_SECONDS, (start << ID_BITS) | slot_id
+            by_day = filled[id(feed)][1]
+            keys = by_day.get(day)
+            if keys is None:
+                by_day[day] = [key]
+            else:
+                keys.append(key)
+        for feed, by_day in filled.values():
+            _feed(feed, by_day)
 
     def take(self, slot_id: int) -> None:
-        """Remove a slot from the free pools (booked, held or withdrawn)."""
-        if self._pending:
-            self._settle()
-        free = self._free
-        if slot_id not in free:
-            return
-        free.remove(slot_id)
-        start = int(self._slots[slot_id].start.timestamp())  # `_key`, inline: once a booking
-        key, day = (start << ID_BITS) | slot_id, start // DAY_SECONDS
-        for days in self._pools[slot_id]:
-            bucket = days[day]
-            del bucket[bisect_left(bucket, key)]
+        """Mark a slot taken (booked, held or withdrawn): no query finds it until released."""
+        self._free.discard(slot_id)
 
     def release(self, slot_id: int) -> None:
-        """Put a slot back into its pools (a cancellation or an expired hold)."""
-        if self._pending:
-            self._settle()
-        if slot_id in self._free:
+        """Free a slot again (a cancellation or an expired hold): its key goes back into
+        any bucket a read dropped it from."""
+        free = self._free
+        if slot_id in free:
             return
-        self._free.add(slot_id)
+        free.add(slot_id)
         key, day = self._key(slot_id)
-        for days in self._pools[slot_id]:
-            bucket = days.get(day)
-            if bucket is None:
-                days[day] = array("q", [key])
-            else:
-                insort(bucket, key)
+        for pool in self._feed[slot_id].pools:
+            bucket = pool.get(day)
+            if bucket is not None:
+                index = bisect_left(bucket, key)
+                if index == len(bucket) or bucket[index] != key:
+                    bucket.insert(index, key)
 
     def forget(self, slot_id: int) -> None:
-        """Drop a slot entirely (e.g. it lies in the past)."""
-        self.take(slot_id)
-        self._slots.pop(slot_id, None)
-        self._pools.pop(slot_id, None)
+        """Drop a slot entirely (its laying undone): its key goes from its feed and from
+        every bucket that holds it."""
+        self._free.discard(slot_id)
+        if slot_id not in self._slots:
+            return
+        key, day = self._key(slot_id)
+        feed = self._feed.pop(slot_id)
+        del self._slots[slot_id]
+        fed = feed.days.get(day)
+        if fed is not None and key in fed:
+            fed.remove(key)
+        for pool in feed.pools:
+            bucket = pool.get(day)
+            if bucket:
+                index = bisect_left(bucket, key)
+                if index < len(bucket) and bucket[index] == key:
+                    del bucket[index]
 
     def forget_before(self, slot_ids: Iterable[int], oldest: int, instant: int) -> None:
         """Drop slots that start before `instant` (epoch seconds; the oldest at `oldest`)
-        and every bucket of the UTC days wholly before it: only the keys of the day
-        `instant` falls in are taken out one by one."""
-        if self._pending:
-            self._settle()
-        cut_day = instant // DAY_SECONDS
+        and every bucket and feed of the UTC days wholly before it: the keys left on the
+        day `instant` falls in are of slots no longer free, which reads skip."""
+        free, known, feed_of = self._free, self._slots, self._feed
         for slot_id in slot_ids:
-            slot = self._slots.get(slot_id)
-            if slot is not None and _epoch(slot.start) // DAY_SECONDS >= cut_day:
-                self.take(slot_id)  # on the day `instant` falls in: its bucket stays
-            self._free.discard(slot_id)
-            self._slots.pop(slot_id, None)
-            self._pools.pop(slot_id, None)
-        self.forget_days(oldest // DAY_SECONDS, cut_day)
+            free.discard(slot_id)
+            known.pop(slot_id, None)
+            feed_of.pop(slot_id, None)
+        self.forget_days(oldest // DAY_SECONDS, instant // DAY_SECONDS)
 
     def forget_days(self, first_day: int, until_day: int) -> None:
-        """Drop every pool's buckets for UTC days `first_day` to `until_day` (exclusive):
-        after their slots are forgotten, a long run keeps no empty past buckets."""
-        for days in self._buckets.values():
-            for day in range(first_day, until_day):
-                days.pop(day, None)
+        """Drop every pool's buckets and every feed's keys for UTC days `first_day` to
+        `until_day` (exclusive): after their slots are forgotten, a long run keeps no past."""
+        days = range(first_day, until_day)
+        for pool in self._buckets.values():
+            for day in days:
+                pool.pop(day, None)
+        for feed in self._feeds:
+            for day in days:
+                feed.days.pop(day, None)
 
     def _key(self, slot_id: int) -> tuple[int, int]:
         start = int(self._slots[slot_id].start.timestamp())  # `_epoch`, inline
         return (start << ID_BITS) | slot_id, start // DAY_SECONDS
 
-    def _query_days(self, query: SlotQuery) -> list[Days]:
-        if self._pending:
-            self._settle()
+    def _query_days(self, query: SlotQuery) -> list[Pool]:
         defined = (
             query.kinds,
             query.provider_class,
@@ -327,8 +322,8 @@ class AvailabilityIndex:
         pools = self._query_pools.get(defined)
         if pools is None:
             found = [self._buckets.get(pool) for pool in query.pools()]
-            pools = self._query_pools[defined] = [days for days in found if days is not None]
-        return [days for days in pools if days]
+            pools = self._query_pools[defined] = [pool for pool in found if pool is not None]
+        return pools
 
     def earliest(self, query: SlotQuery) -> Slot | None:
         """The earliest free slot matching `query` that starts inside its window."""
@@ -338,26 +333,38 @@ class AvailabilityIndex:
         low_key = low << ID_BITS
         high_key = ((high + 1) << ID_BITS) - 1
         first = low // DAY_SECONDS
+        free = self._free
         best = self._earliest_on(pools, first, low_key, high_key)
         for day in range(first + 1, high // DAY_SECONDS + 1):
             if best <= high_key:
                 break
-            # Every key of a later day is past `low`: a bucket's first key is its earliest.
-            for days in pools:
-                bucket = days.get(day)
+            # Every key of a later day is past `low`: a bucket's first free key is its earliest.
+            for pool in pools:
+                bucket = pool.get(day)
+                if bucket is None:
+                    bucket = _read(pool, day)
+                while bucket and bucket[0] & ID_MASK not in free:
+                    del bucket[0]  # taken since filed: dropped as it is met
                 if bucket and bucket[0] < best:
                     best = bucket[0]
         return self._slots[best & ID_MASK] if best <= high_key else None
 
-    @staticmethod
-    def _earliest_on(pools: list[Days], day: int, low_key: int, high_key: int) -> int:
+    def _earliest_on(self, pools: list[Pool], day: int, low_key: int, high_key: int) -> int:
         best = high_key + 1
-        for days in pools:
-            bucket = days.get(day)
+        free = self._free
+        for pool in pools:
+            bucket = pool.get(day)
+            if bucket is None:
+                bucket = _read(pool, day)
             if bucket:
                 index = bisect_left(bucket, low_key)
-                if index < len(bucket) and bucket[index] < best:
-                    best = bucket[index]
+                while index < len(bucket):
+                    key = bucket[index]
+                    if key & ID_MASK in free:
+                        if key < best:
+                            best = key
+                        break
+                    del bucket[index]  # taken since filed: dropped as it is met
         return best
 
     def iter_free(self, query: SlotQuery, per_day: int = 64) -> Iterator[Slot]:
@@ -367,12 +374,62 @@ class AvailabilityIndex:
         high = _epoch(query.not_after)
         low_key = low << ID_BITS
         high_key = ((high + 1) << ID_BITS) - 1
+        free = self._free
         for day in range(low // DAY_SECONDS, high // DAY_SECONDS + 1):
             keys: set[int] = set()
-            for days in pools:
-                bucket = days.get(day)
-                if bucket:
-                    index = bisect_left(bucket, low_key)
-                    keys.update(k for k in bucket[index : index + per_day] if k <= high_key)
+            for pool in pools:
+                bucket = pool.get(day)
+                if bucket is None:
+                    bucket = _read(pool, day)
+                index, found = bisect_left(bucket, low_key), 0
+                while index < len(bucket) and found < per_day:
+                    key = bucket[index]
+                    if key & ID_MASK not in free:
+                        del bucket[index]  # taken since filed: dropped as it is met
+                        continue
+                    if key <= high_key:
+                        keys.add(key)
+                    found += 1
+                    index += 1
             for key in sorted(keys):
                 yield self._slots[key & ID_MASK]
+
+
+def _feed(feed: _Feed, by_day: dict[int, list[int]]) -> None:
+    """Add a batch's keys to their feed; a pool that has already read one of their days
+    takes them now."""
+    days = feed.days
+    for day, keys in by_day.items():
+        fed = days.get(day)
+        if fed is None:
+            days[day] = array("q", keys)
+        else:
+            fed.extend(keys)
+        for pool in feed.pools:
+            bucket = pool.get(day)
+            if bucket is not None:
+                _merge(pool, day, bucket, keys)
+
+
+def _read(pool: Pool, day: int) -> array[int]:
+    """A pool's bucket for a day no query has read: its feeds' keys of the day, sorted."""
+    keys: list[int] = []
+    for feed in pool.feeds:
+        fed = feed.days.get(day)
+        if fed:
+            keys.extend(fed)
+    keys.sort()
+    bucket = pool[day] = array("q", keys)
+    return bucket
+
+
+def _merge(pool: Pool, day: int, bucket: array[int], keys: list[int]) -> None:
+    """Add keys laid after a read made the pool's bucket for the day."""
+    keys = sorted(keys)
+    if not bucket or bucket[-1] < keys[0]:
+        bucket.extend(keys)  # later keys come after the rest
+    elif len(keys) * 16 < len(bucket):
+        for key in keys:  # a few among many (a day's released holds): one move each
+            insort(bucket, key)
+    else:
+        pool[day] = array("q", sorted((*bucket, *keys)))

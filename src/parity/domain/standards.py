@@ -52,6 +52,9 @@ class AccessStandard:
     # A plan's own figure where the law sets none: tracked and reported, never counted as
     # a violation of the law (docs/adr/0013-evidence-a-regulator-accepts.md).
     plan_policy: bool = False
+    # The group a report counts the standard's requests under (the rule file's
+    # report_group: urgent, initial or follow-up).
+    report_group: str = field(kw_only=True)
 
     def __post_init__(self) -> None:
         limits = [self.limit_hours, self.limit_business_days, self.limit_minutes]

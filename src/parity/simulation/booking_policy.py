@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -129,6 +129,23 @@ def asked_next(course: Course, prior: Appointment, when: tuple[datetime, datetim
     return follow_up_request(course, prior, wanted, clock_start)
 
 
+Booked = TypeVar("Booked")
+
+
+def open_and_book(
+    host: Host, asked: RequestCare, book: Callable[[CareRequest], Booked]
+) -> tuple[CareRequest, Booked]:
+    """Open the request and `book` it in the same unit of work, commit, and track the
+    request to its episode: each booker's frame around its own way of booking."""
+    uow = host.uow
+    with uow:
+        request = new_request(asked, uow, host.clock, host.policy)
+        booked = book(request)
+        uow.commit()
+    host.track(request.id)
+    return request, booked
+
+
 class ParityBooker:
     """Parity's own rules: a timely slot or an out-of-network referral, never a late booking."""
 
@@ -153,14 +170,13 @@ class ParityBooker:
         """Open the request, record the clinician's exception when `documented` (its
         course and the time wanted), and book it: one unit of work."""
         host = self.host
-        uow = host.uow
-        with uow:
-            request = new_request(asked, uow, host.clock, host.policy)
+
+        def book(request: CareRequest) -> Decision | None:
             if documented is not None:
                 self._document(*documented, request)
-            decision = book_in(BookRequest(request.id), uow, host.clock, host.policy)
-            uow.commit()
-        host.track(request.id)
+            return book_in(BookRequest(request.id), host.uow, host.clock, host.policy)
+
+        decision = open_and_book(host, asked, book)[1]
         self.exceptions += documented is not None
         return decision
 
@@ -259,16 +275,14 @@ class StatusQuoBooker:
         """Open the request and book the earliest slot, late or not, in one unit of work;
         or, when it `may_go_outside` and would be late, send it out once it is opened."""
         host = self.host
-        uow, decision = host.uow, None
-        with uow:
-            request = new_request(asked, uow, host.clock, host.policy)
-            outside = may_go_outside and self._late(request)
-            if not outside:
-                decision = book_earliest_in(
-                    BookEarliest(request.id, self.horizon), uow, host.clock, host.policy
-                )
-            uow.commit()
-        host.track(request.id)
+
+        def book(request: CareRequest) -> tuple[bool, Decision | None]:
+            if may_go_outside and self._late(request):
+                return True, None
+            earliest = BookEarliest(request.id, self.horizon)
+            return False, book_earliest_in(earliest, host.uow, host.clock, host.policy)
+
+        request, (outside, decision) = open_and_book(host, asked, book)
         if outside:
             self.outside_places -= 1
             return self._refer(request.id, reason)

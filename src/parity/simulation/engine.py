@@ -17,6 +17,7 @@ from parity.adapters.memory import MemoryUnitOfWork
 from parity.domain.care import Decision
 from parity.domain.errors import ParityError
 from parity.domain.ports import UnitOfWork
+from parity.domain.schedule import ProtectedTime
 from parity.domain.standards import VisitType
 from parity.domain.workforce import ProviderClass
 from parity.services.members import register_member
@@ -53,6 +54,7 @@ T = TypeVar("T")
 OPEN_HOURS = (time(7, 0), time(19, 0))
 ARRIVAL = Arrival()
 KEEP_PAST = timedelta(weeks=2)
+EVER = datetime(1970, 1, 1, tzinfo=UTC)
 __all__ = ["HORIZON_WEEKS_AHEAD", "Episode", "Simulation", "SimulationConfig", "SimulationRun"]
 
 
@@ -102,6 +104,7 @@ class Simulation(EpisodeFlow):
         self._current: Episode | None = None
         self._measured_config: SimulationConfig | None = None
         self._measure_at = self.clock.now()
+        self._forgot_before: datetime | None = None  # the slots' horizon, once forgotten
         self.release_hours = float(region.spec.workforce["urgent_release_hours"])
         self.urgent_holds = UrgentHolds((c.id for c in region.clinicians), self.tz)
         self._prepare()
@@ -178,9 +181,35 @@ class Simulation(EpisodeFlow):
         if isinstance(self.uow, MemoryUnitOfWork):
             # Slots from before last week are never booked or read again: a year of the
             # full region would otherwise keep ~5 million of them (steady.py reads last week).
-            self.uow.slots.forget_before(self._at(day - KEEP_PAST, time(0, 0)))
+            horizon = self._at(day - KEEP_PAST, time(0, 0))
+            self._forget_protected(self.uow, horizon)
+            self.uow.slots.forget_before(horizon)
+            self._forgot_before = horizon
             if self.forgets:
                 self._forget_finished()
+
+    def _forget_protected(self, uow: MemoryUnitOfWork, horizon: datetime) -> None:
+        """Forget the protected blocks that ended before the slots' horizon (~50 MB a year
+        of the full region), but any a visit overlaps: the end-of-run figures and the
+        folding count the visits booked into protected time, and must count the same.
+        Checked while the slots of the weeks going are still known. A block that began
+        before the slots forgotten last time cannot be checked, so it stays; a slot lies
+        inside one local day (as a template lays it) and the horizon is a local midnight,
+        so no slot already forgotten reaches a block that began after it."""
+        appointed = uow.appointments.filed
+        earlier = self._forgot_before
+        slots = uow.slots
+
+        def keep(block: ProtectedTime) -> bool:
+            if earlier is not None and block.start < earlier:
+                return True
+            since = earlier if earlier is not None else EVER
+            return any(
+                slot.end > block.start and appointed("slot_id", slot.id)
+                for slot in slots.for_clinician(block.clinician_id, since, block.end)
+            )
+
+        uow.protected.forget_ended(horizon, keep)
 
     def _forget_finished(self) -> None:
         """Count finished requests and forget them (folding.py), with their episodes: a

@@ -39,7 +39,6 @@ from parity.domain.compliance import (
 )
 from parity.domain.ports import UnitOfWork
 from parity.domain.standards import RuleSet
-from parity.simulation.groups import GROUPS
 
 # Visits that ended this long ago have no event left in the queue (a visit's events fall
 # before it starts) and no reader but the figures.
@@ -232,7 +231,12 @@ class _Fold:
             return False
         day = request.requested_at.astimezone(self.tz).date()  # `local_date`, inline
         wait = None if outcome in UNDECIDED else self.waits.of(evidence)
-        count_request(folded.day(day, GROUPS[request.standard]), request_id, outcome, wait)
+        count_request(
+            folded.day(day, rules.standards[request.standard].report_group),
+            request_id,
+            outcome,
+            wait,
+        )
         if visits:
             _fold_visits(uow, folded, evidence, rules)
         uow.requests.forget((request,))

@@ -1,17 +1,9 @@
-"""The groups of access standards the run's figures are reported by."""
+"""The groups of access standards the run's figures are reported by: each standard's
+group is the rule file's `report_group` (AccessStandard.report_group)."""
 
 from __future__ import annotations
 
-# The groups, in the order the figures list them.
-GROUP_NAMES = ("urgent", "initial", "follow-up")
+from parity.adapters.rules_files import REPORT_GROUPS
 
-GROUPS = {
-    "urgent": "urgent",
-    "urgent-prior-auth": "urgent",
-    "initial-therapy": "initial",
-    "initial-psychiatry": "initial",
-    "follow-up-therapy": "follow-up",
-    # Plan-policy follow-up standards (psychiatrists; before SB 221): see the rule file.
-    "follow-up-psychiatry": "follow-up",
-    "follow-up-therapy-before-sb221": "follow-up",
-}
+# The groups, in the order the figures list them.
+GROUP_NAMES = REPORT_GROUPS

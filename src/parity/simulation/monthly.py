@@ -35,7 +35,7 @@ from parity.simulation.folding import (
     folded_of,
     wait_business_days,
 )
-from parity.simulation.groups import GROUP_NAMES, GROUPS
+from parity.simulation.groups import GROUP_NAMES
 from parity.simulation.summary import reading
 
 
@@ -112,7 +112,7 @@ def record_access(uow: UnitOfWork, months: dict[str, Month], rules: RuleSet, end
         for request in uow.requests.list():
             key = month_key(local_date(request.requested_at, rules.timezone))
             if key in months:
-                counts = live[key][GROUPS[request.standard]]
+                counts = live[key][rules.standards[request.standard].report_group]
                 _count(counts, request.id, evidence(request), rules, end)
     counted = list(live.items())
     folded = folded_of(uow)

@@ -21,7 +21,7 @@ from parity.simulation.folding import (
     folded_of,
     wait_business_days,
 )
-from parity.simulation.groups import GROUP_NAMES, GROUPS
+from parity.simulation.groups import GROUP_NAMES
 
 
 @dataclass
@@ -151,7 +151,9 @@ def _summarise(uow: UnitOfWork, policy: Policy, config: SimulationConfig, member
         evidence = _evidence(uow, request)
         outcome = classify(evidence, end, policy.rules.reoffer_by)
         wait = None if outcome in UNDECIDED else wait_business_days(evidence, policy.rules)
-        count_request(live[GROUPS[request.standard]], request.id, outcome, wait)
+        count_request(
+            live[policy.rules.standards[request.standard].report_group], request.id, outcome, wait
+        )
     folded = folded_of(uow)
     counted = [live, *_folded_days(folded, config)]
     groups = {name: GroupSummary(name) for name in names}
