@@ -225,3 +225,35 @@ def test_a_cancellation_needs_no_savepoint_a_booking_does(region: Region, engine
     assert any(s.startswith("UPDATE appointments") for s in seen)
     with uow:
         assert uow.appointments.get(decision.appointment_id).status.value == "cancelled"
+
+
+def test_a_restart_begins_a_new_transaction_on_the_same_connection(
+    region: Region, engine: Engine
+) -> None:
+    uow = region.uow
+    assert isinstance(uow, SqlUnitOfWork)
+    request_id = _request(region)
+    checkouts: list[object] = []
+
+    def checked_out(*args: object) -> None:
+        checkouts.append(args)
+
+    event.listen(engine, "checkout", checked_out)
+    try:
+        with uow:
+            before = uow.requests.get(request_id)
+            uow.restart()  # SQLite holds its writer lock until the transaction ends
+            other = SqlUnitOfWork(engine)
+            with other:
+                changed = other.requests.get(request_id)
+                changed.claimed_by = "someone"
+                other.requests.save(changed)
+                other.commit()
+            with statements(engine) as seen:
+                after = uow.requests.get(request_id)  # read afresh, in a new transaction
+            assert len(seen) == 1
+    finally:
+        event.remove(engine, "checkout", checked_out)
+    assert before.claimed_by == ""
+    assert after.claimed_by == "someone"
+    assert len(checkouts) == 2  # this block's one connection, and the other's

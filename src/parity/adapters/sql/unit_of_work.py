@@ -246,6 +246,32 @@ class SqlUnitOfWork:
             return
         self._release()
 
+    def restart(self) -> None:
+        """End the block's transaction, rolling back what it left uncommitted, and go on in
+        a new one on the same connection: what `__exit__` then `__enter__` do, without
+        giving the connection back to the pool and taking one again (a route's transaction
+        restarted after its commit, e.g. `$cancel`'s waitlist offer after the cancellation;
+        docs/adr/0017-booking-api-speed.md, seventh round)."""
+        if not self._open:
+            raise RuntimeError("use the unit of work inside `with uow:`")
+        if self._check_pending and _token_to_check():
+            self._current()  # as `__exit__`: a block that ran nothing still asks the deny list
+        connection = self._connection
+        if connection is not None:
+            if connection.invalidated:  # lost: the next statement takes a fresh one
+                self._connection = None
+                connection.close()
+            else:
+                try:
+                    connection.rollback()
+                except BaseException:
+                    self._connection = None
+                    connection.close()
+                    raise
+        for repository in self._repositories():
+            repository.forget()
+        self._check_pending = True
+
     def _release(self) -> None:
         self._check_pending = False
         connection, self._connection, self._open = self._connection, None, False

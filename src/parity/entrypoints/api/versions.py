@@ -68,6 +68,10 @@ class Joined:
         self._restart()
 
     def _restart(self) -> None:
+        restart = getattr(self._uow, "restart", None)
+        if restart is not None:  # a SQL unit of work keeps its connection (adapters/sql)
+            restart()
+            return
         self._uow.__exit__(None, None, None)  # rolls back anything left
         self._uow.__enter__()
 
