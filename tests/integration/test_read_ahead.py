@@ -13,18 +13,23 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from conftest import _fresh_schema
 from sql_support import Region, initial_request
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
+from test_database_outage import api_on, unavailable
 
-from parity.adapters.sql import SqlUnitOfWork
+from parity.adapters.sql import SqlUnitOfWork, engine_from_url, upgrade
 from parity.domain.members import Member
 from parity.domain.revocation import TOKEN_CHECK, TokenCheck
 from parity.domain.schedule import Slot, SlotStatus
 from parity.domain.users import NotAuthenticated
 from parity.services.booking import BookRequest, book_request, find_proposals
 from parity.services.holds import HoldSlot, hold_slot
+from parity.services.policy import Policy
 from parity.services.requests import open_request
 from parity.services.visits import CancelAppointment, cancel_appointment
+
+KILLABLE = "parity-read-ahead-test"
 
 
 @contextmanager
@@ -257,3 +262,34 @@ def test_a_restart_begins_a_new_transaction_on_the_same_connection(
     assert before.claimed_by == ""
     assert after.claimed_by == "someone"
     assert len(checkouts) == 2  # this block's one connection, and the other's
+
+
+@pytest.fixture
+def killable(postgres_admin: Engine) -> Iterator[Engine]:
+    for url in _fresh_schema(postgres_admin):
+        engine = engine_from_url(url, connect_args={"application_name": KILLABLE})
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_under_a_read_ahead_is_a_503_not_a_500(
+    killable: Engine, postgres_admin: Engine, policy: Policy
+) -> None:
+    """The read-ahead is the call's first statement and carries the deny-list check; when
+    the connection under it is gone the call is the outage's 503, as any other statement's
+    (the check is not asked again on the dead connection as the block unwinds)."""
+    with api_on(killable, policy) as api:
+        assert api.get("/Practitioner").status_code == 200  # a pooled connection now
+        with postgres_admin.connect() as admin:
+            admin.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = :name"
+                ),
+                {"name": KILLABLE},
+            )
+        cancel = {"resourceType": "Parameters", "parameter": []}
+        unavailable(api.post("/Appointment/12345/$cancel", json=cancel))
+        assert api.post("/Appointment/12345/$cancel", json=cancel).status_code == 404

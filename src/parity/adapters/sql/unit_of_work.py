@@ -234,13 +234,19 @@ class SqlUnitOfWork:
         self._check_pending = True
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None = None, *rest: object) -> None:
         """Roll back whatever was not committed, and give the connection back; a block that
         ran no statement still asks the deny list, so a signed-out token is refused as
-        before, whatever else went wrong."""
+        before, whatever else went wrong (if the database cannot answer while the block is
+        already failing, the block's own error stands)."""
         if self._check_pending and self._open and _token_to_check():
             try:
                 self._current()  # asks it, then nothing else
+            except NotAuthenticated:
+                raise
+            except Exception:
+                if exc_type is None:
+                    raise
             finally:
                 self._release()
             return
