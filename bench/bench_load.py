@@ -17,8 +17,13 @@ request and p50/p99 latency for find, hold, book and cancel next to the floor's,
 the ratios; throughput, bookings/s, 409s and errors; and Parity's invariants, checked
 with independent SQL afterwards (bench_soak.py uses the same checks).
 
+Then, on each server, a free-running phase (--free-seconds a mix): the same rounds and
+mixes with no barrier, the clients in separate processes on a light HTTP client, printing
+requests/s and bookings/s for Parity and the floor side by side (the lockstep phase caps
+throughput at the slowest client of each step).
+
 Run: .venv/bin/python bench/bench_load.py [--clients 32] [--rounds 25] [--db sqlite,postgres]
-     [--workers 2] [--mix uncontended,contended] [--json FILE]. Server CPU per request is
+     [--workers 2] [--mix uncontended,contended] [--free-seconds 20] [--json FILE]. Server CPU per request is
      the figure to compare on a shared machine, where wall-clock latency depends on what
      else runs; docs/adr/0017-booking-api-speed.md records the figures.
 """
@@ -26,7 +31,9 @@ Run: .venv/bin/python bench/bench_load.py [--clients 32] [--rounds 25] [--db sql
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
+import multiprocessing
 import os
 import random
 import statistics
@@ -38,6 +45,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from rich.console import Console
@@ -297,9 +305,199 @@ def figures(tally: Tally, elapsed: float) -> dict[str, Any]:
     }
 
 
+# -- the free-running phase: no barrier, clients in processes of their own ---------------
+#
+# The lockstep phase above attributes CPU to each operation, but every step waits for the
+# slowest client, so it cannot say how many bookings a server makes when nobody waits. Here
+# the same rounds of the same mixes run free: each client goes on to its next call as soon
+# as it has its answer. The clients are spread over a few processes and speak HTTP/1.1
+# through the standard library's `http.client` (one kept-alive connection each), a small
+# fraction of httpx's CPU per request, so the client side does not starve the server on a
+# 2-core machine. Server CPU per request here is over all operations together.
+
+FREE_PROCESSES = 4
+
+
+class _Caller:
+    """One client's kept-alive connection; JSON in, (status, JSON or None) out."""
+
+    def __init__(self, host: str, port: int, auth: dict[str, str]) -> None:
+        self.host, self.port = host, port
+        self.headers = {"Content-Type": "application/fhir+json", **auth}
+        self.connection = http.client.HTTPConnection(host, port, timeout=30)
+
+    def post(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        payload = json.dumps(body).encode()
+        for attempt in (1, 2):
+            try:
+                self.connection.request("POST", path, payload, self.headers)
+                response = self.connection.getresponse()
+                data = response.read()
+                break
+            except (http.client.HTTPException, OSError):
+                self.connection.close()  # the server closed a kept-alive connection
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                if attempt == 2:
+                    raise
+        status = response.status
+        return status, (json.loads(data) if status < 300 and data else None)
+
+
+def _free_client(
+    host: str,
+    port: int,
+    auth: dict[str, str],
+    mix: str,
+    index: int,
+    clients: int,
+    until: float,
+    out: dict[str, Any],
+) -> None:
+    rng = random.Random(index)
+    caller = _Caller(host, port, auth)
+    latency: defaultdict[str, list[float]] = defaultdict(list)
+    booked = conflicts = 0
+    errors: list[str] = []
+
+    def timed(name: str, path: str, body: dict[str, Any]) -> Any:
+        nonlocal conflicts
+        started = time.perf_counter()
+        try:
+            status, answer = caller.post(path, body)
+        except (http.client.HTTPException, OSError) as error:
+            errors.append(f"{name}: {error!r}")
+            return None
+        latency[name].append(time.perf_counter() - started)
+        if status == 409:
+            conflicts += 1
+        elif status >= 300:
+            errors.append(f"{name}: {status}")
+        return answer
+
+    number = 0
+    while time.time() < until:
+        if mix == "uncontended":
+            member, best_share = f"b{(number * clients + index) % MEMBERS}", 0.0
+        else:
+            member, best_share = f"b{rng.randrange(MEMBERS)}", 0.5
+        number += 1
+        booked += _free_round(timed, rng, member, mix, best_share)
+    out.update(latency=dict(latency), booked=booked, conflicts=conflicts, errors=errors)
+
+
+def _free_round(
+    timed: Callable[[str, str, dict[str, Any]], Any],
+    rng: random.Random,
+    member: str,
+    mix: str,
+    best_share: float,
+) -> int:
+    """find -> (hold ->) book -> cancel, each call as soon as the last answered; 1 if
+    it booked."""
+    body = parameters(patient_reference=f"Patient/{member}", _count=MIXES[mix])
+    answer = timed("find", "/Appointment/$find", body)
+    proposals = [
+        e["resource"]["id"]
+        for e in (answer or {}).get("entry", [])
+        if e["resource"]["resourceType"] == "Appointment"
+    ]
+    if not proposals:
+        return 0
+    target = proposals[0] if rng.random() < best_share else rng.choice(proposals)
+    if rng.random() < HOLD_SHARE:
+        target = _first_id(timed("hold", "/Appointment/$hold", parameters(appt_id=target)))
+    if target is None:
+        return 0
+    visit = _first_id(timed("book", "/Appointment/$book", parameters(appt_id=target)))
+    if visit is None:
+        return 0
+    cancel = parameters(cancelled_by="member", reason="bench")
+    timed("cancel", f"/Appointment/{visit}/$cancel", cancel)
+    return 1
+
+
+def _free_process(
+    base: str,
+    auth: dict[str, str],
+    mix: str,
+    indexes: list[int],
+    clients: int,
+    seconds: float,
+    start: Any,
+    results: Any,
+) -> None:
+    """A process of free-running clients (threads), started together with the others."""
+    parsed = urlsplit(base)
+    host, port = parsed.hostname or "127.0.0.1", parsed.port or 80
+    start.wait()
+    until = time.time() + seconds
+    outs: list[dict[str, Any]] = [{} for _ in indexes]
+    threads = [
+        threading.Thread(target=_free_client, args=(host, port, auth, mix, i, clients, until, out))
+        for i, out in zip(indexes, outs, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results.put(outs)
+
+
+def free_load(
+    base: str, cpu: Callable[[], float], mix: str, clients: int, seconds: float
+) -> dict[str, Any]:
+    """`clients` free-running clients in FREE_PROCESSES processes for `seconds`."""
+    context = multiprocessing.get_context("fork")
+    processes = min(FREE_PROCESSES, clients)
+    start, results = context.Barrier(processes + 1), context.Queue()
+    workers = [
+        context.Process(
+            target=_free_process,
+            args=(
+                base,
+                dict(AUTH),
+                mix,
+                list(range(p, clients, processes)),
+                clients,
+                seconds,
+                start,
+                results,
+            ),
+        )
+        for p in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    start.wait()
+    began, cpu_before = time.perf_counter(), cpu()
+    outs = [out for _ in workers for out in results.get(timeout=seconds + 120)]
+    elapsed, cpu_seconds = time.perf_counter() - began, cpu() - cpu_before
+    for worker in workers:
+        worker.join()
+    latency: defaultdict[str, list[float]] = defaultdict(list)
+    for out in outs:
+        for op, values in out["latency"].items():
+            latency[op].extend(values)
+    requests = sum(len(v) for v in latency.values())
+    booked = sum(out["booked"] for out in outs)
+    return {
+        "seconds": elapsed,
+        "requests": requests,
+        "requests/s": requests / elapsed,
+        "bookings/s": booked / elapsed,
+        "booked": booked,
+        "conflicts": sum(out["conflicts"] for out in outs),
+        "errors": [e for out in outs for e in out["errors"]],
+        "cpu ms/request": cpu_seconds * 1000 / max(1, requests),
+        "count": {op: len(v) for op, v in latency.items()},
+        "p50 ms": {op: pct(v, 50) for op, v in latency.items()},
+        "p99 ms": {op: pct(v, 99) for op, v in latency.items()},
+    }
+
+
 def run(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     """Both servers, every mix, on one database; Parity's invariants after its runs."""
-    result: dict[str, Any] = {"database": name, "parity": {}, "floor": {}}
+    result: dict[str, Any] = {"database": name, "parity": {}, "floor": {}, "free": {}}
     with tempfile.TemporaryDirectory() as tmp:
         console.print(f"[bold]{name}[/]: loading the demo region and {MEMBERS:,} members")
         prepare(url, Path(tmp))
@@ -308,6 +506,10 @@ def run(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         with serve(url, free_port(), args.workers) as (base, cpu):
             for mix in args.mix.split(","):
                 result[label][mix] = load(base, cpu, mix, args.clients, args.rounds)
+            if args.free_seconds > 0:
+                for mix in args.mix.split(","):
+                    free = free_load(base, cpu, mix, args.clients, args.free_seconds)
+                    result["free"].setdefault(mix, {})[label] = free
         if label == "parity":
             result["invariants"] = invariants(url)
     return result
@@ -359,10 +561,46 @@ def _latency(figures: dict[str, Any], op: str) -> str:
     return f"{figures['p50 ms'][op]:.0f} / {figures['p99 ms'][op]:.0f}"
 
 
+def show_free(result: dict[str, Any], clients: int, seconds: float) -> None:
+    """The free-running phase, Parity and the floor side by side, per mix."""
+    if not result["free"]:
+        return
+    table = Table(
+        title=f"{result['database']}, free-running: {clients} clients, {seconds:.0f} s a mix, "
+        f"no barrier ({FREE_PROCESSES} client processes)"
+    )
+    for column in ("mix", "server", "requests/s", "bookings/s", "CPU ms/request"):
+        table.add_column(column, justify="right")
+    for column in ("p99 find/hold/book/cancel ms", "409s", "errors"):
+        table.add_column(column, justify="right")
+    for mix, servers in result["free"].items():
+        for label in ("parity", "floor"):
+            r = servers.get(label)
+            if r is None:
+                continue
+            p99 = " / ".join(f"{r['p99 ms'][op]:.0f}" if op in r["p99 ms"] else "-" for op in OPS)
+            table.add_row(
+                mix,
+                "Parity" if label == "parity" else "floor",
+                f"{r['requests/s']:.0f}",
+                f"{r['bookings/s']:.1f}",
+                f"{r['cpu ms/request']:.1f}",
+                p99,
+                f"{r['conflicts']:,}",
+                f"{len(r['errors'])}",
+            )
+    console.print(table)
+    for mix, servers in result["free"].items():
+        for label, r in servers.items():
+            for error in r["errors"][:3]:
+                console.print(f"[red]{label} {mix} free-running error:[/] {error}")
+
+
 def show(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
     for result in results:
         for mix in args.mix.split(","):
             show_mix(result, mix, args.clients)
+        show_free(result, args.clients, args.free_seconds)
         found = result["invariants"]
         half = sum(found[k] for k in HALF_WRITTEN)
         console.print(
@@ -387,6 +625,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--mix", default="uncontended,contended")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--free-seconds",
+        type=float,
+        default=20,
+        help="seconds of each mix's free-running phase (no barrier); 0 skips it",
+    )
     args = parser.parse_args()
     results = []
     for name in args.db.split(","):

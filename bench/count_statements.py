@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from bench_load import parameters
 from servers import bearer, drop_postgres, postgres_url, prepare
 
-console = Console(width=140)
+console = Console(width=200)
 
 
 class Counts:
@@ -47,7 +47,7 @@ class Counts:
     def statement(self, conn: Any, cursor: Any, sql: str, *rest: Any) -> None:
         if self.current:
             self.statements[self.current] += 1
-            self.seen.setdefault(self.current, []).append(" ".join(sql.split())[:110])
+            self.seen.setdefault(self.current, []).append(" ".join(sql.split())[:160])
 
     def begin(self, conn: Connection) -> None:
         if self.current:

@@ -53,6 +53,11 @@ Link = Callable[[], Connection]
 # Tables whose writes the schema may refuse (one live booking per slot and request, nothing
 # booked in protected time); see migrations/versions/r0002.
 GUARDED = frozenset({"appointments", "slots", "protected_times"})
+# The rows of a guarded table the schema can refuse, when not all: an appointment only
+# when it is written `booked` (the unique indexes are partial on status = 'booked' and the
+# protected-time trigger fires WHEN NEW.status = 'booked'). Writing any other row needs no
+# savepoint: nothing can refuse it (docs/adr/0017-booking-api-speed.md, seventh round).
+REFUSABLE_WHEN: dict[str, tuple[str, str]] = {"appointments": ("status", "booked")}
 _BY_KEY: dict[int, Select[Any]] = {}  # by id() of the RecordMapping (module constants)
 _BY_KEYS: dict[int, Select[Any]] = {}
 # A search's records are kept for the transaction when it finds this few (a lookup by a
@@ -151,13 +156,25 @@ class SqlRepository(Store, Generic[T]):
         self._versions: dict[Any, int] = {}
         self._kept: dict[Any, T] = {}
         self._stamps: dict[Any, RecordStamp] = {}
-        self._write = self._guarded if mapping.table.name in GUARDED else self._execute
+        self._guard = mapping.table.name in GUARDED
+        self._refusable_when = REFUSABLE_WHEN.get(mapping.table.name)
         self._statements = _writes(mapping.table, mapping.key)
         # Reads come back as plain rows (tuples), picked by position (docs/adr/0017).
         self._build = mapping.builder()
-        columns = list(mapping.query.selected_columns.keys())
+        columns = self._columns = list(mapping.query.selected_columns.keys())
         self._at_key, self._at_version = columns.index(mapping.key), columns.index("version")
         self._at_stamp = columns.index("last_updated") if "last_updated" in columns else None
+
+    def _write(
+        self, row: dict[str, Any], statement: Executable, parameters: Any = None
+    ) -> Result[Any]:
+        """Write `row` by `statement`: in a savepoint when the schema may refuse it
+        (`Store._guarded`), else as any statement."""
+        if self._guard:
+            when = self._refusable_when
+            if when is None or row.get(when[0]) == when[1]:
+                return self._guarded(statement, parameters)
+        return self._execute(statement, parameters)
 
     def forget(self) -> None:
         """Drop the versions and records read so far (a new transaction starts)."""
@@ -185,6 +202,21 @@ class SqlRepository(Store, Generic[T]):
         self._stamps[key] = RecordStamp(version, updated)
         if not self._mapping.immutable:
             self._kept.pop(key, None)
+
+    def note_read(self, values: Sequence[Any]) -> None:
+        """A row of this repository's query read by another statement of this transaction
+        (`SqlUnitOfWork.read_ahead`): noted and kept as if `get` had read it; nothing when
+        its key is NULL (an outer join found no record)."""
+        key = values[self._at_key]
+        if key is None:
+            return
+        self._read_at(key, values)
+        if self._mapping.from_tuple is not None:
+            item = self._mapping.from_tuple(values)
+        else:
+            named: Any = dict(zip(self._columns, values, strict=True))
+            item = self._mapping.to_domain(named)
+        self._keep(key, item)
 
     def known_stamps(self, keys: Iterable[Any]) -> dict[Any, RecordStamp]:
         """The stamps of the records of `keys` this transaction read or wrote, as it last
@@ -218,13 +250,13 @@ class SqlRepository(Store, Generic[T]):
         self._kept.pop(key, None)
         if key in (0, None):
             del row[self._key.name]
-            inserted = self._write(self._statements.insert, row).mappings().one()
+            inserted = self._write(row, self._statements.insert, row).mappings().one()
             key = inserted[self._key.name]
             item = _keyed(item, self._key.name, key)
             self._wrote(key, inserted)
         else:
             upserted = upsert(self._link(), self._table, row, [self._key.name])
-            self._versions[key] = self._write(upserted).scalar_one()
+            self._versions[key] = self._write(row, upserted).scalar_one()
             self._stamps.pop(key, None)
             if isinstance(key, int):
                 advance_identity(self._link(), self._table, key)
@@ -298,7 +330,7 @@ class SqlRepository(Store, Generic[T]):
             statement = self._statements.update
         else:
             statement, values[READ] = self._statements.update_read, read
-        written = self._write(statement, values).mappings().first()
+        written = self._write(row, statement, values).mappings().first()
         if written is None:
             self._refuse_save(key)
         self._wrote(key, written)

@@ -16,7 +16,7 @@ loser gets `SlotUnavailable`, never a second booking.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -260,6 +260,13 @@ class SqlSlots(Store):
             self._kept.pop(slot_id, None)
             raise NotFound(f"slot {slot_id} not found", resource="Slot", id=slot_id)
         return self._keep(self._seen(row))
+
+    def note_read(self, values: Sequence[Any]) -> None:
+        """A slot row read by another statement of this transaction
+        (`SqlUnitOfWork.read_ahead`), kept as if `get` had read it; nothing when its id is
+        NULL (an outer join found no slot)."""
+        if values[_ID] is not None:
+            self._keep(self._seen(values))
 
     def _keep(self, slot: Slot) -> Slot:
         self._kept[slot.id] = copy(slot)

@@ -8,11 +8,11 @@ callers each use their own (they are cheap: the engine pools connections).
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
 
-from parity.adapters.sql import mapping
+from parity.adapters.sql import mapping, read_ahead
 from parity.adapters.sql.audit_search import SqlAuditReader
 from parity.adapters.sql.member_search import SqlMemberSearch
 from parity.adapters.sql.repositories import (
@@ -38,8 +38,9 @@ from parity.domain.holds import Hold
 from parity.domain.members import Member
 from parity.domain.messages import Message
 from parity.domain.ports import UnitOfWork
-from parity.domain.revocation import check_token
+from parity.domain.revocation import SIGNED_OUT, TOKEN_CHECK, check_token
 from parity.domain.schedule import AvailabilityException, WeeklyTemplate
+from parity.domain.users import NotAuthenticated
 from parity.domain.waitlist import WaitlistEntry
 from parity.domain.workforce import Clinic
 
@@ -52,6 +53,9 @@ class SqlUnitOfWork:
         self.engine = engine
         self._open = False
         self._connection: Connection | None = None
+        # The request's token is checked against the deny list before the block's first
+        # statement (or by it: `read_ahead`), or as the block ends if it ran none.
+        self._check_pending = False
 
     @cached_property
     def clinics(self) -> SqlRepository[Clinic]:
@@ -175,7 +179,44 @@ class SqlUnitOfWork:
             if not self._open:
                 raise RuntimeError("use the unit of work inside `with uow:`")
             self._connection = self.engine.connect()
+        if self._check_pending:
+            self._check_pending = False
+            check_token(self.revoked_tokens)  # a signed-out token reads and writes nothing
         return self._connection
+
+    def read_ahead(self, kind: str, key: Any, request: int | None = None) -> None:
+        """Read the records a call of `kind` (`read_ahead.PARTS`) is about to read by key,
+        in one statement, into their repositories, which keep them for the transaction as
+        if they had read them (docs/adr/0017-booking-api-speed.md, seventh round). When it
+        is the block's first statement it also asks the deny list. Nothing found: nothing
+        kept, and the repositories read as before."""
+        check = TOKEN_CHECK.get() if self._check_pending else None
+        asking = _token_to_check()
+        if self._check_pending and not asking:
+            self._check_pending = False  # nothing to check for this request
+        found = read_ahead.shape(kind, asking)
+        values: dict[str, Any] = {"key": key}
+        if kind == read_ahead.PROPOSAL:
+            values["request"] = request
+        if asking:
+            assert check is not None
+            values["jti"] = check.jti
+            self._check_pending = False  # this statement asks it
+        try:
+            row = self._current().execute(found.statement, values).first()
+        except BaseException:
+            self._check_pending = self._check_pending or asking
+            raise
+        if row is None:
+            self._check_pending = asking  # not asked after all: the next statement asks
+            return
+        if asking:
+            assert check is not None
+            check.done = True
+            if row[-1]:
+                raise NotAuthenticated(SIGNED_OUT)
+        for part, start, stop in found.spans:
+            getattr(self, part).note_read(row[start:stop])
 
     def _repositories(self) -> list[SqlRepository[object] | SqlSlots]:
         """The repositories made so far (cached_property keeps them in the instance) that
@@ -187,17 +228,58 @@ class SqlUnitOfWork:
             raise RuntimeError("this unit of work is already open")
         for repository in self._repositories():
             repository.forget()
-        # The connection, and its transaction, begin with the first statement.
+        # The connection, and its transaction, begin with the first statement, and the
+        # deny-list check of the request's token comes before it (`_current`).
         self._open = True
-        try:
-            check_token(self.revoked_tokens)  # a signed-out token reads and writes nothing
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
+        self._check_pending = True
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        """Roll back whatever was not committed, and give the connection back."""
+    def __exit__(self, exc_type: type[BaseException] | None = None, *rest: object) -> None:
+        """Roll back whatever was not committed, and give the connection back; a block that
+        ran no statement still asks the deny list, so a signed-out token is refused as
+        before, whatever else went wrong (if the database cannot answer while the block is
+        already failing, the block's own error stands)."""
+        if self._check_pending and self._open and _token_to_check():
+            try:
+                self._current()  # asks it, then nothing else
+            except NotAuthenticated:
+                raise
+            except Exception:
+                if exc_type is None:
+                    raise
+            finally:
+                self._release()
+            return
+        self._release()
+
+    def restart(self) -> None:
+        """End the block's transaction, rolling back what it left uncommitted, and go on in
+        a new one on the same connection: what `__exit__` then `__enter__` do, without
+        giving the connection back to the pool and taking one again (a route's transaction
+        restarted after its commit, e.g. `$cancel`'s waitlist offer after the cancellation;
+        docs/adr/0017-booking-api-speed.md, seventh round)."""
+        if not self._open:
+            raise RuntimeError("use the unit of work inside `with uow:`")
+        if self._check_pending and _token_to_check():
+            self._current()  # as `__exit__`: a block that ran nothing still asks the deny list
+        connection = self._connection
+        if connection is not None:
+            if connection.invalidated:  # lost: the next statement takes a fresh one
+                self._connection = None
+                connection.close()
+            else:
+                try:
+                    connection.rollback()
+                except BaseException:
+                    self._connection = None
+                    connection.close()
+                    raise
+        for repository in self._repositories():
+            repository.forget()
+        self._check_pending = True
+
+    def _release(self) -> None:
+        self._check_pending = False
         connection, self._connection, self._open = self._connection, None, False
         if connection is not None:
             try:
@@ -217,6 +299,12 @@ class SqlUnitOfWork:
             self._connection.rollback()
         elif not self._open:
             raise RuntimeError("use the unit of work inside `with uow:`")
+
+
+def _token_to_check() -> bool:
+    """Whether the current request names a token no unit of work has checked yet."""
+    check = TOKEN_CHECK.get()
+    return check is not None and not check.done and check.jti is not None
 
 
 def unit_of_work(engine: Engine) -> UnitOfWork:

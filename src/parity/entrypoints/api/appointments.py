@@ -125,6 +125,12 @@ def cancel(appointment_id: str, body: ParametersBody, call: Caller) -> FhirRespo
     # one transaction (api/versions.py)
 
     def current(joined: UnitOfWork) -> fhir.Json:
+        # The visit (or hold) and its records in one statement, with the deny-list check
+        # (docs/adr/0017-booking-api-speed.md, seventh round).
+        if isinstance(found, inputs.VisitId):
+            versions.read_ahead(joined, "visit", found.appointment_id)
+        elif isinstance(found, inputs.HoldId):
+            versions.read_ahead(joined, "hold", found.hold_id)
         return appointment_resource(context, joined, scope, appointment_id)
 
     with versions.changing(call.http, call.uow, current) as joined:

@@ -41,6 +41,7 @@ def _care_request(
     """The request `$find` searches for: the one named, or a new one opened now (its clock
     starts at this call; pass `service-request` to search again for the same request). The
     patient, the request and the prior visit must all be in the caller's scope."""
+    versions.read_ahead(uow, "member", asked.member_id)  # and the clinic a new request names
     member = queries.member(uow, scope, asked.member_id)
     if asked.request_id is not None:
         request = queries.care_request(uow, scope, asked.request_id)
@@ -254,6 +255,15 @@ def _current(call: Call, target: Target) -> versions.Render:
     names): the hold, or the proposal."""
     if isinstance(target, inputs.HoldId):
         key = f"hold-{target.hold_id}"
+        ahead: tuple[str, int, int | None] = ("hold", target.hold_id, None)
     else:
         key = fhir.proposal_id(target.request_id, target.slot_id)
-    return lambda uow: appointment_resource(call.context, uow, call.scope, key)
+        ahead = ("proposal", target.slot_id, target.request_id)
+
+    def render(uow: UnitOfWork) -> fhir.Json:
+        # The target's records in one statement, with the deny-list check
+        # (docs/adr/0017-booking-api-speed.md, seventh round).
+        versions.read_ahead(uow, *ahead)
+        return appointment_resource(call.context, uow, call.scope, key)
+
+    return render

@@ -68,8 +68,22 @@ class Joined:
         self._restart()
 
     def _restart(self) -> None:
+        restart = getattr(self._uow, "restart", None)
+        if restart is not None:  # a SQL unit of work keeps its connection (adapters/sql)
+            restart()
+            return
         self._uow.__exit__(None, None, None)  # rolls back anything left
         self._uow.__enter__()
+
+
+def read_ahead(uow: UnitOfWork, kind: str, key: Any, request: int | None = None) -> None:
+    """Let a SQL unit of work read, in one statement, the records a call is about to read
+    by key one statement each (`visit`, `hold`, `proposal` with its request, `member`); the
+    queries then find them read (adapters/sql/read_ahead.py). Other units of work read as
+    they always do."""
+    ahead = getattr(uow, "read_ahead", None)
+    if ahead is not None:
+        ahead(kind, key, request)
 
 
 def _stamps(

@@ -1,0 +1,131 @@
+"""Reading ahead: the records a scheduling call is about to read by key, in one statement.
+
+A `$cancel` reads its visit, then the visit's request, its slot and (to tell them) its
+member; a `$book` of a hold
+the hold, its request, its slot and the slot's clinician; a `$hold` the proposal's
+request, slot and clinician; a `$find` the member and the member's clinic. Each read by
+key is a statement of its own (~85 µs of SQLAlchemy and psycopg CPU, and a round trip).
+`SqlUnitOfWork.read_ahead` reads them in one joined SELECT and hands each record to its
+repository as if that repository had read it by key in this transaction: the repositories
+keep it (and its stamp) until the transaction ends, exactly as they keep what they read
+themselves (docs/adr/0017-booking-api-speed.md, seventh round).
+
+Nothing else changes: the services and queries still ask their repositories, which answer
+from what this transaction read; the scope checks run on those records as before; every
+write still checks the version it read (`save`) or the slot's status (conditional UPDATE).
+Under READ COMMITTED reading the request in the same statement as the slot instead of
+in the next is one of the orders the transaction could have read them in anyway.
+
+The deny-list check of the request's token (docs/adr/0012), which a unit of work runs
+before its first statement, rides in the same statement when the read-ahead is that first
+statement: a column `EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = :jti)`, read before
+any record of the row is used; a signed-out token's call ends there, having kept nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Integer, Select, String, bindparam, exists, select
+from sqlalchemy.sql import FromClause
+from sqlalchemy.sql.elements import ColumnElement
+
+from parity.adapters.sql import mapping, tables
+from parity.adapters.sql.mapping import RecordMapping
+
+# What a read-ahead names, and the repository attribute of the unit of work each part of its
+# row goes to ("slots" is `SqlSlots`, the others `SqlRepository`).
+VISIT, HOLD, PROPOSAL, MEMBER = "visit", "hold", "proposal", "member"
+PARTS: dict[str, tuple[str, ...]] = {
+    VISIT: ("appointments", "requests", "slots", "members"),
+    HOLD: ("holds", "requests", "slots", "clinicians"),
+    PROPOSAL: ("requests", "slots", "clinicians"),
+    MEMBER: ("members", "clinics"),
+}
+MAPPINGS: dict[str, RecordMapping[Any]] = {
+    "appointments": mapping.APPOINTMENTS,
+    "requests": mapping.REQUESTS,
+    "holds": mapping.HOLDS,
+    "clinicians": mapping.CLINICIANS,
+    "members": mapping.MEMBERS,
+    "clinics": mapping.CLINICS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """A prebuilt read-ahead: its statement, and each part's columns (start, stop) in its
+    row; the deny-list column, when asked, is the last."""
+
+    statement: Select[Any]
+    spans: tuple[tuple[str, int, int], ...]
+
+
+def _columns(part: str) -> list[Any]:
+    if part == "slots":
+        return list(tables.slots.c)
+    return list(MAPPINGS[part].query.selected_columns)
+
+
+def _from(kind: str) -> tuple[FromClause, ColumnElement[bool]]:
+    """The joined tables of `kind` and the condition naming the first record's key."""
+    a, r, s, h = tables.appointments, tables.care_requests, tables.slots, tables.holds
+    c, m, k = tables.clinicians, tables.members, tables.clinics
+    if kind == VISIT:
+        joined = (
+            a.outerjoin(r, r.c.id == a.c.request_id)
+            .outerjoin(s, s.c.id == a.c.slot_id)
+            .outerjoin(m, m.c.id == a.c.member_id)
+        )
+        return joined, a.c.id == bindparam("key", type_=Integer)
+    if kind == HOLD:
+        joined = (
+            h.outerjoin(r, r.c.id == h.c.request_id)
+            .outerjoin(s, s.c.id == h.c.slot_id)
+            .outerjoin(c, c.c.id == s.c.clinician_id)
+        )
+        return joined, h.c.id == bindparam("key", type_=Integer)
+    if kind == PROPOSAL:
+        joined = s.outerjoin(c, c.c.id == s.c.clinician_id).outerjoin(
+            r, r.c.id == bindparam("request", type_=Integer)
+        )
+        return joined, s.c.id == bindparam("key", type_=Integer)
+    if kind == MEMBER:
+        joined = m.outerjoin(k, k.c.id == m.c.clinic_id)
+        return joined, m.c.id == bindparam("key", type_=String)
+    raise ValueError(f"no read-ahead of {kind!r}")
+
+
+def _order(kind: str) -> tuple[str, ...]:
+    """The parts in the order of the statement's columns (the FROM's first table first)."""
+    if kind == PROPOSAL:
+        return ("slots", "clinicians", "requests")
+    return PARTS[kind]
+
+
+def _build(kind: str, check: bool) -> Shape:
+    spans: list[tuple[str, int, int]] = []
+    columns: list[Any] = []
+    for part in _order(kind):
+        part_columns = _columns(part)
+        spans.append((part, len(columns), len(columns) + len(part_columns)))
+        columns.extend(part_columns)
+    if check:
+        revoked = tables.revoked_tokens
+        denied = exists().where(revoked.c.jti == bindparam("jti", type_=String))
+        columns.append(denied.label("token_revoked"))
+    joined, keyed = _from(kind)
+    return Shape(select(*columns).select_from(joined).where(keyed), tuple(spans))
+
+
+_SHAPES: dict[tuple[str, bool], Shape] = {}
+
+
+def shape(kind: str, check: bool) -> Shape:
+    """The prebuilt statement of a read-ahead of `kind`, with the deny-list column or not
+    (built once per process; the values are bound at execution)."""
+    found = _SHAPES.get((kind, check))
+    if found is None:
+        found = _SHAPES[(kind, check)] = _build(kind, check)
+    return found
