@@ -1,0 +1,147 @@
+"""Prebuilt statements run with less of SQLAlchemy's execution machinery, on PostgreSQL.
+
+`Connection.execute` on a compiled-and-cached statement still builds its parameters
+(`construct_params`), an execution context for the compiled form (`_init_compiled`) and a
+result with per-column processors, ~85 µs per statement where psycopg's own cursor needs
+~60 (docs/adr/0017-booking-api-speed.md, sixth and eighth rounds). Here a prebuilt
+statement is compiled once per dialect to its SQL text, its bind conversions and its
+result conversions (SQLAlchemy's own processors for the statement's types: enums, UTC
+datetimes, JSON), and run with `Connection.exec_driver_sql` on the same connection and
+transaction: SQLAlchemy still fires its cursor events, translates a driver error into its
+own (an `IntegrityError` stays one) and invalidates the pool on a lost connection, as for
+any statement. Only the text and the conversions are remembered, never a value or a row.
+
+Anything this cannot run exactly as `execute` would falls back to `execute`: SQLite (its
+engine begins each transaction itself), lists of parameters, expanding or literal-execute
+parameters (an `IN` list), and statements whose columns take Python-side defaults
+(values computed by the server, e.g. `version + 1`, need nothing of the client).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Connection, Dialect, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Processor = Callable[[Any], Any] | None
+# Statements remembered per dialect: the API's prebuilt ones are a few dozen shapes; a
+# dialect that sees more (ad hoc statements) starts over rather than grow without bound.
+KEPT = 512
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A statement compiled for one dialect and one set of parameter names."""
+
+    statement: Executable  # held so that its id() is not reused while this is kept
+    sql: str
+    binds: tuple[tuple[str, Processor], ...]  # every bound name, with its conversion
+    defaults: tuple[tuple[str, Any], ...]  # values bound in the statement itself
+    types: tuple[Any, ...]  # the result columns' types
+    # The result columns' conversions, set at the first run from the driver's type codes
+    # (a numeric's conversion depends on the PostgreSQL type it comes back as), as
+    # SQLAlchemy's own result set-up does; None when no column needs one.
+    results: tuple[Processor, ...] | None = None
+    described: bool = False
+
+
+_PREPARED: WeakKeyDictionary[Dialect, dict[tuple[int, tuple[str, ...]], Prepared | None]] = (
+    WeakKeyDictionary()
+)
+
+
+def _prepare(dialect: Dialect, statement: Executable, names: tuple[str, ...]) -> Prepared | None:
+    compiled = statement.compile(dialect=dialect, column_keys=list(names))  # type: ignore[attr-defined]
+    if not isinstance(compiled, SQLCompiler):
+        return None
+    if (
+        compiled.post_compile_params
+        or any(bind.key in names for bind in compiled.literal_execute_params)
+        or compiled.insert_prefetch
+        or compiled.update_prefetch
+        or compiled.escaped_bind_names
+        or compiled.positional
+    ):
+        return None
+    processors: dict[str, Any] = dict(compiled._bind_processors)
+    if any(not callable(p) for p in processors.values()):
+        return None  # a tuple's per-element processors: left to `execute`
+    defaults = compiled.construct_params(_check=False)
+    sql = compiled.string
+    if compiled.literal_execute_params:
+        # Values fixed in the statement itself (a `string_agg` separator), rendered once
+        # as SQLAlchemy renders them at every execution.
+        expanded = compiled.construct_expanded_state(defaults)
+        sql = expanded.statement
+        defaults = {name: defaults.get(name) for name in expanded.parameters}
+    binds = tuple((name, processors.get(name)) for name in defaults)
+    bound = tuple(
+        (name, value) for name, value in defaults.items() if name not in names and value is not None
+    )
+    types = tuple(type_ for _key, _name, _objects, type_ in compiled._result_columns)
+    return Prepared(statement, sql, binds, bound, types)
+
+
+def prepared(
+    connection: Connection, statement: Executable, names: tuple[str, ...]
+) -> Prepared | None:
+    """The statement compiled for the connection's dialect, or None where it must go
+    through `execute` (see the module's note)."""
+    dialect = connection.dialect
+    kept = _PREPARED.get(dialect)
+    if kept is None:
+        kept = _PREPARED[dialect] = {}
+    key = (id(statement), names)
+    if key in kept:
+        found = kept[key]
+        if found is None or found.statement is statement:
+            return found
+    if len(kept) >= KEPT:
+        kept.clear()
+    found = kept[key] = _prepare(dialect, statement, names)
+    return found
+
+
+def rows(
+    connection: Connection, statement: Executable, parameters: Mapping[str, Any] | None = None
+) -> list[Any]:
+    """All rows of `statement` (tuples, converted as `execute` would convert them)."""
+    values = parameters or {}
+    if connection.dialect.name != "postgresql" or not isinstance(values, Mapping):
+        return list(connection.execute(statement, parameters).all())
+    found = prepared(connection, statement, tuple(values))
+    if found is None:
+        return list(connection.execute(statement, parameters).all())
+    bound: dict[str, Any] = dict(found.defaults)
+    bound.update(values)
+    for name, process in found.binds:
+        if process is not None:
+            bound[name] = process(bound.get(name))
+        elif name not in bound:
+            bound[name] = None
+    result = connection.exec_driver_sql(found.sql, bound)
+    if not result.returns_rows:
+        result.close()
+        return []
+    cursor = result.cursor
+    if not found.described:
+        described = cursor.description or ()
+        made = tuple(
+            type_._cached_result_processor(connection.dialect, column[1])
+            for type_, column in zip(found.types, described, strict=True)
+        )
+        found.results = made if any(p is not None for p in made) else None
+        found.described = True
+    raw = cursor.fetchall()
+    result.close()
+    processors = found.results
+    if processors is None:
+        return list(raw)
+    return [
+        tuple([v if p is None else p(v) for p, v in zip(processors, row, strict=True)])
+        for row in raw
+    ]
