@@ -25,6 +25,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Dialect, Executable
+from sqlalchemy.engine.util import TransactionalContext
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any] | None
@@ -123,21 +124,25 @@ def rows(
             bound[name] = process(bound.get(name))
         elif name not in bound:
             bound[name] = None
-    result = connection.exec_driver_sql(found.sql, bound)
-    if not result.returns_rows:
-        result.close()
-        return []
-    cursor = result.cursor
-    if not found.described:
-        described = cursor.description or ()
-        made = tuple(
-            type_._cached_result_processor(connection.dialect, column[1])
-            for type_, column in zip(found.types, described, strict=True)
-        )
-        found.results = made if any(p is not None for p in made) else None
-        found.described = True
-    raw = cursor.fetchall()
-    result.close()
+    cursor = _cursor(connection)
+    try:
+        # SQLAlchemy's own step for a statement on a cursor: its cursor events, then the
+        # driver's execute; a driver error is translated (and a lost connection
+        # invalidates the pool) by `_handle_dbapi_exception`, as under `execute`.
+        connection._cursor_execute(cursor, found.sql, bound)
+        if not found.types:
+            return []
+        if not found.described:
+            described = cursor.description or ()
+            made = tuple(
+                type_._cached_result_processor(connection.dialect, column[1])
+                for type_, column in zip(found.types, described, strict=True)
+            )
+            found.results = made if any(p is not None for p in made) else None
+            found.described = True
+        raw = cursor.fetchall()
+    finally:
+        cursor.close()
     processors = found.results
     if processors is None:
         return list(raw)
@@ -145,3 +150,24 @@ def rows(
         tuple([v if p is None else p(v) for p, v in zip(processors, row, strict=True)])
         for row in raw
     ]
+
+
+def _cursor(connection: Connection) -> Any:
+    """A DBAPI cursor of the connection, in its transaction: what `Connection.execute` does
+    before it runs a statement (SQLAlchemy 2.1's `_execute_context`), without the
+    execution context. A connection invalidated, a transaction that failed and must be
+    rolled back, or a transaction's context manager already closed raise as there."""
+    dbapi_connection = connection.connection  # revalidated, or SQLAlchemy's error
+    if (connection._transaction is not None and not connection._transaction.is_active) or (
+        connection._nested_transaction is not None and not connection._nested_transaction.is_active
+    ):
+        connection._invalid_transaction()
+    elif connection._trans_context_manager:
+        TransactionalContext._trans_ctx_check(connection)
+    if connection._transaction is None:
+        connection._autobegin()
+    try:
+        return dbapi_connection.cursor()
+    except BaseException as error:
+        connection._handle_dbapi_exception(error, "", None, None, None)
+        raise
