@@ -143,3 +143,28 @@ def test_a_connection_lost_under_a_direct_statement_is_invalidated(
         with pytest.raises(DBAPIError) as lost:
             direct.rows(connection, BY_ID, {"slot_id": 1})
         assert lost.value.connection_invalidated
+
+
+def test_a_statement_after_a_failed_one_is_refused_as_execute_refuses_it(
+    engine: Engine, region: Region
+) -> None:
+    """A transaction a statement failed in must be rolled back first: on PostgreSQL the
+    server refuses the next statement, and the refusal is SQLAlchemy's error either way."""
+    refusals = []
+    for run in (
+        lambda c: c.execute(BY_ID, {"slot_id": 1}).all(),
+        lambda c: direct.rows(c, BY_ID, {"slot_id": 1}),
+    ):
+        with engine.connect() as connection:
+            with pytest.raises(DBAPIError):
+                connection.execute(text("SELECT * FROM no_such_table"))
+            if engine.dialect.name == "sqlite":
+                assert run(connection)  # SQLite's transaction goes on
+                continue
+            with pytest.raises(DBAPIError) as refused:
+                run(connection)
+            refusals.append(type(refused.value))
+            connection.rollback()
+            assert run(connection)  # after the rollback, read again
+    assert len(refusals) in (0, 2)
+    assert len(set(refusals)) <= 1

@@ -2,19 +2,26 @@
 
 `Connection.execute` on a compiled-and-cached statement still builds its parameters
 (`construct_params`), an execution context for the compiled form (`_init_compiled`) and a
-result with per-column processors, ~85 µs per statement where psycopg's own cursor needs
-~60 (docs/adr/0017-booking-api-speed.md, sixth and eighth rounds). Here a prebuilt
-statement is compiled once per dialect to its SQL text, its bind conversions and its
-result conversions (SQLAlchemy's own processors for the statement's types: enums, UTC
-datetimes, JSON), and run with `Connection.exec_driver_sql` on the same connection and
-transaction: SQLAlchemy still fires its cursor events, translates a driver error into its
-own (an `IntegrityError` stays one) and invalidates the pool on a lost connection, as for
-any statement. Only the text and the conversions are remembered, never a value or a row.
+result with per-column processors: ~85 µs or more per statement where psycopg's own
+cursor needs ~60 (docs/adr/0017-booking-api-speed.md, sixth and eighth rounds). Here a
+prebuilt statement is compiled once per dialect (and set of parameter names) to its SQL
+text, its bind conversions and its result conversions (SQLAlchemy's own processors for the
+statement's types: enums, UTC datetimes, JSON, numerics), and run on a DBAPI cursor of the
+same connection, in its transaction, through SQLAlchemy's `Connection._cursor_execute`:
+the cursor events fire (bench/count_statements.py counts them), a driver error is
+translated into SQLAlchemy's (an `IntegrityError` stays one) and a lost connection
+invalidates the pool, exactly as under `execute`. The steps `execute` takes before that
+(the connection revalidated, a failed transaction refused, the transaction begun) are
+taken here too (`_cursor`). These are SQLAlchemy 2.1 internals: an upgrade must pass
+tests/integration/test_direct_statements.py. Only the text and the conversions are
+remembered, never a value or a row.
 
-Anything this cannot run exactly as `execute` would falls back to `execute`: SQLite (its
+Anything this cannot run exactly as `execute` would goes through `execute`: SQLite (its
 engine begins each transaction itself), lists of parameters, expanding or literal-execute
-parameters (an `IN` list), and statements whose columns take Python-side defaults
-(values computed by the server, e.g. `version + 1`, need nothing of the client).
+parameters named by the caller (an `IN` list), escaped bind names, and statements whose
+columns take Python-side defaults (values computed by the server, e.g. `version + 1`, need
+nothing of the client). `Connection.exec_driver_sql` was tried first and cost more than
+`execute` (its result set-up from the cursor's description, every time).
 """
 
 from __future__ import annotations
