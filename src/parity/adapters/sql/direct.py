@@ -50,6 +50,9 @@ class Prepared:
     binds: tuple[tuple[str, Processor], ...]  # every bound name, with its conversion
     defaults: tuple[tuple[str, Any], ...]  # values bound in the statement itself
     types: tuple[Any, ...]  # the result columns' types
+    # Columns whose value the client computes at each execution (a default or onupdate
+    # given as a Python callable or constant, e.g. `last_updated`), by bind name.
+    prefetch: tuple[tuple[str, Callable[[], Any]], ...] = ()
     # The result columns' conversions, set at the first run from the driver's type codes
     # (a numeric's conversion depends on the PostgreSQL type it comes back as), as
     # SQLAlchemy's own result set-up does; None when no column needs one.
@@ -69,8 +72,6 @@ def _prepare(dialect: Dialect, statement: Executable, names: tuple[str, ...]) ->
     if (
         compiled.post_compile_params
         or any(bind.key in names for bind in compiled.literal_execute_params)
-        or compiled.insert_prefetch
-        or compiled.update_prefetch
         or compiled.escaped_bind_names
         or compiled.positional
     ):
@@ -91,7 +92,31 @@ def _prepare(dialect: Dialect, statement: Executable, names: tuple[str, ...]) ->
         (name, value) for name, value in defaults.items() if name not in names and value is not None
     )
     types = tuple(type_ for _key, _name, _objects, type_ in compiled._result_columns)
-    return Prepared(statement, sql, binds, bound, types)
+    prefetch = []
+    for columns, which in (
+        (compiled.insert_prefetch, "default"),
+        (compiled.update_prefetch, "onupdate"),
+    ):
+        for column in columns:
+            made = _client_default(getattr(column, which))
+            if made is None or column.key not in defaults:
+                return None
+            prefetch.append((column.key, made))
+    return Prepared(statement, sql, binds, bound, types, tuple(prefetch))
+
+
+def _client_default(default: Any) -> Callable[[], Any] | None:
+    """How the client computes a column's default as `execute` does (a callable's value,
+    or a constant), or None for any other kind (left to `execute`)."""
+    if default is None:
+        return None
+    if default.is_callable:
+        # SQLAlchemy wraps a callable that takes no argument to take the execution
+        # context; Parity's defaults (`tables.common._now`) take none.
+        return lambda: default.arg(None)
+    if default.is_scalar:
+        return lambda: default.arg
+    return None
 
 
 def prepared(
@@ -126,6 +151,8 @@ def rows(
         return list(connection.execute(statement, parameters).all())
     bound: dict[str, Any] = dict(found.defaults)
     bound.update(values)
+    for name, make in found.prefetch:
+        bound[name] = make()
     for name, process in found.binds:
         if process is not None:
             bound[name] = process(bound.get(name))
