@@ -39,6 +39,7 @@ Processor = Callable[[Any], Any] | None
 # Statements remembered per dialect: the API's prebuilt ones are a few dozen shapes; a
 # dialect that sees more (ad hoc statements) starts over rather than grow without bound.
 KEPT = 512
+_UNSEEN = object()
 
 
 @dataclass(slots=True)
@@ -129,14 +130,13 @@ def prepared(
     if kept is None:
         kept = _PREPARED[dialect] = {}
     key = (id(statement), names)
-    if key in kept:
-        found = kept[key]
-        if found is None or found.statement is statement:
-            return found
+    found = kept.get(key, _UNSEEN)  # one lookup: another thread may clear `kept`
+    if found is None or (isinstance(found, Prepared) and found.statement is statement):
+        return found
     if len(kept) >= KEPT:
         kept.clear()
-    found = kept[key] = _prepare(dialect, statement, names)
-    return found
+    made = kept[key] = _prepare(dialect, statement, names)
+    return made
 
 
 def rows(
