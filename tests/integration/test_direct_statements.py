@@ -14,7 +14,7 @@ import pytest
 from conftest import _fresh_schema
 from sql_support import FIRST_WEEK, Region, at
 from sqlalchemy import Engine, event, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 
 from parity.adapters.sql import direct, engine_from_url, read_ahead, tables, upgrade
 from parity.adapters.sql.repositories import _BY_KEY
@@ -57,6 +57,17 @@ def test_bound_instants_and_enums_are_converted_as_execute_converts_them(
     expected = _executed(engine, FOR_CLINICIAN, values)
     assert len(expected) > 3  # ana's follow-ups and intakes of the first week
     assert _direct(engine, FOR_CLINICIAN, values) == expected
+
+
+def test_a_statement_missing_a_value_it_requires_is_refused_as_execute_refuses_it(
+    engine: Engine, region: Region
+) -> None:
+    # FOR_CLINICIAN names a clinician and a window; a caller that leaves the window's end
+    # out must not have it sent as NULL (which would find nothing, silently).
+    values = {"clinician_id": "ana", "start": at(FIRST_WEEK, 0)}
+    for run in (_executed, _direct):
+        with pytest.raises(StatementError, match="A value is required for bind parameter"):
+            run(engine, FOR_CLINICIAN, values)
 
 
 def test_each_records_read_by_key_is_the_row_execute_reads(engine: Engine, region: Region) -> None:

@@ -18,7 +18,8 @@ remembered, never a value or a row.
 
 Anything this cannot run exactly as `execute` would goes through `execute`: SQLite (its
 engine begins each transaction itself), lists of parameters, expanding or literal-execute
-parameters named by the caller (an `IN` list), escaped bind names, and statements whose
+parameters named by the caller (an `IN` list), escaped bind names, a statement missing a
+value it requires (so `execute` refuses it as ever), and statements whose
 columns take Python-side defaults (values computed by the server, e.g. `version + 1`, need
 nothing of the client). `Connection.exec_driver_sql` was tried first and cost more than
 `execute` (its result set-up from the cursor's description, every time).
@@ -77,6 +78,8 @@ def _prepare(dialect: Dialect, statement: Executable, names: tuple[str, ...]) ->
         or compiled.positional
     ):
         return None
+    if any(bind.required and name not in names for name, bind in compiled.binds.items()):
+        return None  # a value the caller left out: `execute` refuses it, as it should
     processors: dict[str, Any] = dict(compiled._bind_processors)
     if any(not callable(p) for p in processors.values()):
         return None  # a tuple's per-element processors: left to `execute`
