@@ -110,7 +110,9 @@ class RecordMapping(Generic[T]):
         if self.from_tuple is not None:
             return self.from_tuple
         to_domain = self.to_domain
-        return lambda row: to_domain(row._mapping)
+        # By name from any row of `query`, a plain tuple too (`direct.rows`).
+        names = list(self.query.selected_columns.keys())
+        return lambda row: to_domain(dict(zip(names, row, strict=True)))  # type: ignore[arg-type]
 
 
 def is_frozen(kind: type) -> bool:

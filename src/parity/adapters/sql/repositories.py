@@ -8,7 +8,7 @@ cannot silently lose one update: the second is refused with `InvalidTransition`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -31,11 +31,10 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
-from parity.adapters.sql import tables
+from parity.adapters.sql import direct, tables
 from parity.adapters.sql.errors import rule_broken, translated
 from parity.adapters.sql.mapping import (
     RecordMapping,
-    Row,
     clinician_children,
     from_domain,
     ipc_week_to_domain,
@@ -82,6 +81,18 @@ class Store:
                 raise
             raise rule from error
 
+    def _rows(self, statement: Executable, parameters: Any = None) -> list[Any]:
+        """All rows of a prebuilt statement, as plain tuples, through `direct.rows` (less
+        SQLAlchemy machinery on PostgreSQL; docs/adr/0017-booking-api-speed.md, eighth
+        round); refusals translated as `_execute` does."""
+        try:
+            return direct.rows(self._link(), statement, parameters)
+        except IntegrityError as error:
+            rule = rule_broken(error)
+            if rule is None:
+                raise
+            raise rule from error
+
     def _guarded(self, statement: Executable, parameters: Any = None) -> Result[Any]:
         """Run a write the schema may refuse (a booking rule) inside a savepoint, so a
         refusal undoes only this statement and the transaction stays usable, as in memory;
@@ -90,6 +101,12 @@ class Store:
             result = self._link().execute(statement, parameters)
             # Read RETURNING rows before the savepoint is released.
             return result.freeze()() if result.returns_rows else result
+
+    def _guarded_rows(self, statement: Executable, parameters: Any = None) -> list[Any]:
+        """`_guarded` through `direct.rows`: its rows (read before the savepoint is
+        released), as plain tuples."""
+        with translated(), self._link().begin_nested():
+            return direct.rows(self._link(), statement, parameters)
 
 
 def _keyed(item: T, key: str, value: Any) -> T:
@@ -114,6 +131,8 @@ class Writes:
     insert: Executable
     update: Executable
     update_read: Executable
+    inserted: tuple[str, ...]  # the names of the INSERT's RETURNING columns
+    updated: tuple[str, ...]  # the UPDATEs'
 
 
 _WRITES: dict[str, Writes] = {}
@@ -134,6 +153,8 @@ def _writes(table: Table, key_name: str) -> Writes:
             insert(table).returning(key, *stamp),
             update_any,
             update_any.where(version == bindparam(READ, type_=version.type)),
+            (key.name, *(c.name for c in stamp)),
+            tuple(c.name for c in stamp),
         )
     return found
 
@@ -175,6 +196,16 @@ class SqlRepository(Store, Generic[T]):
             if when is None or row.get(when[0]) == when[1]:
                 return self._guarded(statement, parameters)
         return self._execute(statement, parameters)
+
+    def _write_rows(
+        self, row: dict[str, Any], statement: Executable, parameters: Any = None
+    ) -> list[Any]:
+        """`_write` through `direct.rows`: the RETURNING rows, as plain tuples."""
+        if self._guard:
+            when = self._refusable_when
+            if when is None or row.get(when[0]) == when[1]:
+                return self._guarded_rows(statement, parameters)
+        return self._rows(statement, parameters)
 
     def forget(self) -> None:
         """Drop the versions and records read so far (a new transaction starts)."""
@@ -224,7 +255,7 @@ class SqlRepository(Store, Generic[T]):
         what was read), without the query (docs/adr/0017-booking-api-speed.md)."""
         return {key: self._stamps[key] for key in keys if key in self._stamps}
 
-    def _wrote(self, key: Any, written: Row) -> None:
+    def _wrote(self, key: Any, written: Mapping[str, Any]) -> None:
         self._versions[key] = written["version"]
         self._stamps[key] = RecordStamp(written["version"], written.get("last_updated"))
 
@@ -239,7 +270,7 @@ class SqlRepository(Store, Generic[T]):
         if statement is None:
             by_key = self._key == bindparam("key")
             statement = _BY_KEY[id(self._mapping)] = self._mapping.query.where(by_key)
-        rows = self._execute(statement, {"key": key}).all()
+        rows = self._rows(statement, {"key": key})
         for row in rows:
             self._read_at(row[self._at_key], row)
         return [self._build(row) for row in rows]
@@ -250,7 +281,8 @@ class SqlRepository(Store, Generic[T]):
         self._kept.pop(key, None)
         if key in (0, None):
             del row[self._key.name]
-            inserted = self._write(row, self._statements.insert, row).mappings().one()
+            (returned,) = self._write_rows(row, self._statements.insert, row)
+            inserted = dict(zip(self._statements.inserted, returned, strict=True))
             key = inserted[self._key.name]
             item = _keyed(item, self._key.name, key)
             self._wrote(key, inserted)
@@ -295,7 +327,7 @@ class SqlRepository(Store, Generic[T]):
             if statement is None:
                 by_keys = self._key.in_(bindparam("keys", expanding=True))
                 statement = _BY_KEYS[id(self._mapping)] = self._mapping.query.where(by_keys)
-            for row in self._execute(statement, {"keys": missing}).all():
+            for row in self._rows(statement, {"keys": missing}):
                 key = row[self._at_key]
                 self._read_at(key, row)
                 item = found[key] = self._build(row)
@@ -330,9 +362,10 @@ class SqlRepository(Store, Generic[T]):
             statement = self._statements.update
         else:
             statement, values[READ] = self._statements.update_read, read
-        written = self._write(row, statement, values).mappings().first()
-        if written is None:
+        returned = self._write_rows(row, statement, values)
+        if not returned:
             self._refuse_save(key)
+        written = dict(zip(self._statements.updated, returned[0], strict=True))
         self._wrote(key, written)
         self._write_children(item)
         self._keep(key, item)

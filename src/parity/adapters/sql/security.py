@@ -47,7 +47,7 @@ class SqlAuditTrail(Store):
         row: dict[str, Any] = {name: getattr(event, name) for name in _EVENT_COLUMNS}
         members = sorted(set(event.member_ids))
         if self._link().dialect.name == "postgresql":
-            key = self._execute(_APPEND_WITH_MEMBERS, {**row, "members": members}).scalar_one()
+            ((key,),) = self._rows(_APPEND_WITH_MEMBERS, {**row, "members": members})
             return replace(event, id=key)
         key = self._execute(_APPEND, row).scalar_one()
         if members:

@@ -255,7 +255,7 @@ class SqlSlots(Store):
         return self._fresh(slot_id)
 
     def _fresh(self, slot_id: int) -> Slot:
-        row = self._execute(BY_ID, {"slot_id": slot_id}).first()
+        row = next(iter(self._rows(BY_ID, {"slot_id": slot_id})), None)
         if row is None:
             self._kept.pop(slot_id, None)
             raise NotFound(f"slot {slot_id} not found", resource="Slot", id=slot_id)
@@ -283,7 +283,7 @@ class SqlSlots(Store):
         if among == []:
             return []
         statement = search_statement(shape_of(query, among))
-        found = self._execute(statement, search_values(query, among, limit))
+        found = self._rows(statement, search_values(query, among, limit))
         return self._fresh_rows(found)
 
     def _fresh_rows(self, rows: Iterable[Any]) -> list[Slot]:
@@ -323,7 +323,7 @@ class SqlSlots(Store):
     def _move(self, slot_id: int, old: SlotStatus, new: SlotStatus, wanted: str) -> Slot:
         """Move a slot from `old` to `new` in one conditional UPDATE, or refuse."""
         values = {"slot_id": slot_id, "old": old, "new": new}
-        row = self._execute(MOVE, values).first()
+        row = next(iter(self._rows(MOVE, values)), None)
         if row is None:
             current = self._fresh(slot_id)
             raise SlotUnavailable(
@@ -332,7 +332,7 @@ class SqlSlots(Store):
         return self._keep(self._seen(row))
 
     def release(self, slot_id: int) -> None:
-        row = self._execute(RELEASE, {"slot_id": slot_id}).first()
+        row = next(iter(self._rows(RELEASE, {"slot_id": slot_id})), None)
         if row is None:
             self._kept.pop(slot_id, None)
             self._fresh(slot_id)  # NotFound for an unknown slot; a free one stays free
@@ -341,7 +341,7 @@ class SqlSlots(Store):
 
     def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]:
         values = {"clinician_id": clinician_id, "start": start, "end": end}
-        return self._fresh_rows(self._execute(FOR_CLINICIAN, values))
+        return self._fresh_rows(self._rows(FOR_CLINICIAN, values))
 
     def free_between(self, start: datetime, end: datetime) -> list[Slot]:
         statement = (

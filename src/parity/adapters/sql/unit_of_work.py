@@ -12,7 +12,7 @@ from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
 
-from parity.adapters.sql import mapping, read_ahead
+from parity.adapters.sql import direct, mapping, read_ahead
 from parity.adapters.sql.audit_search import SqlAuditReader
 from parity.adapters.sql.member_search import SqlMemberSearch
 from parity.adapters.sql.repositories import (
@@ -203,7 +203,7 @@ class SqlUnitOfWork:
             values["jti"] = check.jti
             self._check_pending = False  # this statement asks it
         try:
-            row = self._current().execute(found.statement, values).first()
+            row = next(iter(direct.rows(self._current(), found.statement, values)), None)
         except BaseException:
             self._check_pending = self._check_pending or asking
             raise

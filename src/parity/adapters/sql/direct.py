@@ -1,0 +1,210 @@
+"""Prebuilt statements run with less of SQLAlchemy's execution machinery, on PostgreSQL.
+
+`Connection.execute` on a compiled-and-cached statement still builds its parameters
+(`construct_params`), an execution context for the compiled form (`_init_compiled`) and a
+result with per-column processors: ~85 µs or more per statement where psycopg's own
+cursor needs ~60 (docs/adr/0017-booking-api-speed.md, sixth and eighth rounds). Here a
+prebuilt statement is compiled once per dialect (and set of parameter names) to its SQL
+text, its bind conversions and its result conversions (SQLAlchemy's own processors for the
+statement's types: enums, UTC datetimes, JSON, numerics), and run on a DBAPI cursor of the
+same connection, in its transaction, through SQLAlchemy's `Connection._cursor_execute`:
+the cursor events fire (bench/count_statements.py counts them), a driver error is
+translated into SQLAlchemy's (an `IntegrityError` stays one) and a lost connection
+invalidates the pool, exactly as under `execute`. The steps `execute` takes before that
+(the connection revalidated, a failed transaction refused, the transaction begun) are
+taken here too (`_cursor`). These are SQLAlchemy 2.1 internals: an upgrade must pass
+tests/integration/test_direct_statements.py. Only the text and the conversions are
+remembered, never a value or a row.
+
+Anything this cannot run exactly as `execute` would goes through `execute`: SQLite (its
+engine begins each transaction itself), lists of parameters, expanding or literal-execute
+parameters named by the caller (an `IN` list), escaped bind names, a statement missing a
+value it requires (so `execute` refuses it as ever), and statements whose
+columns take Python-side defaults (values computed by the server, e.g. `version + 1`, need
+nothing of the client). `Connection.exec_driver_sql` was tried first and cost more than
+`execute` (its result set-up from the cursor's description, every time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Connection, Dialect, Executable
+from sqlalchemy.engine.util import TransactionalContext
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Processor = Callable[[Any], Any] | None
+# Statements remembered per dialect: the API's prebuilt ones are a few dozen shapes; a
+# dialect that sees more (ad hoc statements) starts over rather than grow without bound.
+KEPT = 512
+_UNSEEN = object()
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A statement compiled for one dialect and one set of parameter names."""
+
+    statement: Executable  # held so that its id() is not reused while this is kept
+    sql: str
+    binds: tuple[tuple[str, Processor], ...]  # every bound name, with its conversion
+    defaults: tuple[tuple[str, Any], ...]  # values bound in the statement itself
+    types: tuple[Any, ...]  # the result columns' types
+    # Columns whose value the client computes at each execution (a default or onupdate
+    # given as a Python callable or constant, e.g. `last_updated`), by bind name.
+    prefetch: tuple[tuple[str, Callable[[], Any]], ...] = ()
+    # The result columns' conversions, set at the first run from the driver's type codes
+    # (a numeric's conversion depends on the PostgreSQL type it comes back as), as
+    # SQLAlchemy's own result set-up does; None when no column needs one.
+    results: tuple[Processor, ...] | None = None
+    described: bool = False
+
+
+_PREPARED: WeakKeyDictionary[Dialect, dict[tuple[int, tuple[str, ...]], Prepared | None]] = (
+    WeakKeyDictionary()
+)
+
+
+def _prepare(dialect: Dialect, statement: Executable, names: tuple[str, ...]) -> Prepared | None:
+    compiled = statement.compile(dialect=dialect, column_keys=list(names))  # type: ignore[attr-defined]
+    if not isinstance(compiled, SQLCompiler):
+        return None
+    if (
+        compiled.post_compile_params
+        or any(bind.key in names for bind in compiled.literal_execute_params)
+        or compiled.escaped_bind_names
+        or compiled.positional
+    ):
+        return None
+    if any(bind.required and name not in names for name, bind in compiled.binds.items()):
+        return None  # a value the caller left out: `execute` refuses it, as it should
+    processors: dict[str, Any] = dict(compiled._bind_processors)
+    if any(not callable(p) for p in processors.values()):
+        return None  # a tuple's per-element processors: left to `execute`
+    defaults = compiled.construct_params(_check=False)
+    sql = compiled.string
+    if compiled.literal_execute_params:
+        # Values fixed in the statement itself (a `string_agg` separator), rendered once
+        # as SQLAlchemy renders them at every execution.
+        expanded = compiled.construct_expanded_state(defaults)
+        sql = expanded.statement
+        defaults = {name: defaults.get(name) for name in expanded.parameters}
+    binds = tuple((name, processors.get(name)) for name in defaults)
+    bound = tuple(
+        (name, value) for name, value in defaults.items() if name not in names and value is not None
+    )
+    types = tuple(type_ for _key, _name, _objects, type_ in compiled._result_columns)
+    prefetch = []
+    for columns, which in (
+        (compiled.insert_prefetch, "default"),
+        (compiled.update_prefetch, "onupdate"),
+    ):
+        for column in columns:
+            made = _client_default(getattr(column, which))
+            if made is None or column.key not in defaults:
+                return None
+            prefetch.append((column.key, made))
+    return Prepared(statement, sql, binds, bound, types, tuple(prefetch))
+
+
+def _client_default(default: Any) -> Callable[[], Any] | None:
+    """How the client computes a column's default as `execute` does (a callable's value,
+    or a constant), or None for any other kind (left to `execute`)."""
+    if default is None:
+        return None
+    if default.is_callable:
+        # SQLAlchemy wraps a callable that takes no argument to take the execution
+        # context; Parity's defaults (`tables.common._now`) take none.
+        return lambda: default.arg(None)
+    if default.is_scalar:
+        return lambda: default.arg
+    return None
+
+
+def prepared(
+    connection: Connection, statement: Executable, names: tuple[str, ...]
+) -> Prepared | None:
+    """The statement compiled for the connection's dialect, or None where it must go
+    through `execute` (see the module's note)."""
+    dialect = connection.dialect
+    kept = _PREPARED.get(dialect)
+    if kept is None:
+        kept = _PREPARED[dialect] = {}
+    key = (id(statement), names)
+    found = kept.get(key, _UNSEEN)  # one lookup: another thread may clear `kept`
+    if found is None or (isinstance(found, Prepared) and found.statement is statement):
+        return found
+    if len(kept) >= KEPT:
+        kept.clear()
+    made = kept[key] = _prepare(dialect, statement, names)
+    return made
+
+
+def rows(
+    connection: Connection, statement: Executable, parameters: Mapping[str, Any] | None = None
+) -> list[Any]:
+    """All rows of `statement` (tuples, converted as `execute` would convert them)."""
+    values = parameters or {}
+    if connection.dialect.name != "postgresql" or not isinstance(values, Mapping):
+        return list(connection.execute(statement, parameters).all())
+    found = prepared(connection, statement, tuple(values))
+    if found is None:
+        return list(connection.execute(statement, parameters).all())
+    bound: dict[str, Any] = dict(found.defaults)
+    bound.update(values)
+    for name, make in found.prefetch:
+        bound[name] = make()
+    for name, process in found.binds:
+        if process is not None:
+            bound[name] = process(bound.get(name))
+        elif name not in bound:
+            bound[name] = None
+    cursor = _cursor(connection)
+    try:
+        # SQLAlchemy's own step for a statement on a cursor: its cursor events, then the
+        # driver's execute; a driver error is translated (and a lost connection
+        # invalidates the pool) by `_handle_dbapi_exception`, as under `execute`.
+        connection._cursor_execute(cursor, found.sql, bound)
+        if not found.types:
+            return []
+        if not found.described:
+            described = cursor.description or ()
+            made = tuple(
+                type_._cached_result_processor(connection.dialect, column[1])
+                for type_, column in zip(found.types, described, strict=True)
+            )
+            found.results = made if any(p is not None for p in made) else None
+            found.described = True
+        raw = cursor.fetchall()
+    finally:
+        cursor.close()
+    processors = found.results
+    if processors is None:
+        return list(raw)
+    return [
+        tuple([v if p is None else p(v) for p, v in zip(processors, row, strict=True)])
+        for row in raw
+    ]
+
+
+def _cursor(connection: Connection) -> Any:
+    """A DBAPI cursor of the connection, in its transaction: what `Connection.execute` does
+    before it runs a statement (SQLAlchemy 2.1's `_execute_context`), without the
+    execution context. A connection invalidated, a transaction that failed and must be
+    rolled back, or a transaction's context manager already closed raise as there."""
+    dbapi_connection = connection.connection  # revalidated, or SQLAlchemy's error
+    if (connection._transaction is not None and not connection._transaction.is_active) or (
+        connection._nested_transaction is not None and not connection._nested_transaction.is_active
+    ):
+        connection._invalid_transaction()
+    elif connection._trans_context_manager:
+        TransactionalContext._trans_ctx_check(connection)
+    if connection._transaction is None:
+        connection._autobegin()
+    try:
+        return dbapi_connection.cursor()
+    except BaseException as error:
+        connection._handle_dbapi_exception(error, "", None, None, None)
+        raise
