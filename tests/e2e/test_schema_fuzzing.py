@@ -40,6 +40,10 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+# The module counts the cases it sent across all its tests: they run in one test process
+# (docs/adr/0019-two-test-processes.md).
+pytestmark = pytest.mark.xdist_group("schema-fuzzing")
+
 sent: list[str] = []
 
 
