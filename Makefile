@@ -60,10 +60,16 @@ define ensure_chromium
 	fi
 endef
 
-# pytest's exit code 5 (no test collected) is deliberately left a failure.
-test: venv  ## Run the test suite (installs Chromium for the browser tests when root).
+# pytest's exit code 5 (no test collected) is deliberately left a failure. The suite runs
+# in TEST_PROCESSES processes (pytest-xdist); tests marked with one xdist_group run in one
+# of them; the schema fuzzing runs alone afterwards, as xdist cannot share out its tests
+# (docs/adr/0019-two-test-processes.md).
+TEST_PROCESSES ?= 2
+FUZZING = tests/e2e/test_schema_fuzzing.py
+test: venv  ## Run the test suite in two processes (installs Chromium for the browser tests when root).
 	$(ensure_chromium)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_PROCESSES) --dist loadgroup --ignore=$(FUZZING)
+	$(BIN)/pytest -q -p no:xdist $(FUZZING)
 
 lint: venv  ## Check formatting and lint rules (ruff).
 	$(BIN)/ruff format --check $(CODE_DIRS)

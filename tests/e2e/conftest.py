@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conformance_gate import CHECKED, EVALUATED, SchemaGate
+from conformance_gate import SchemaGate
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from fhir_support import FhirClient, Region, auth_headers, build
@@ -36,16 +36,6 @@ def app(region: Region) -> Iterator[FastAPI]:
     made.add_middleware(SchemaGate, failures=failures)
     yield made
     assert failures == [], "bodies that break the FHIR R4 schema:\n" + "\n".join(failures[:20])
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """The conformance gate's counts: resources checked against the R4 schema, by type."""
-    if CHECKED:
-        counts = ", ".join(f"{kind} {n:,}" for kind, n in sorted(CHECKED.items()))
-        total = sum(CHECKED.values())
-        terminalreporter.write_line(f"FHIR R4 schema gate: {total:,} resources valid ({counts})")
-        rules = ", ".join(f"{key} {n:,}" for key, n in sorted(EVALUATED.items()))
-        terminalreporter.write_line(f"FHIRPath invariants held: {rules}")
 
 
 @pytest.fixture

@@ -40,6 +40,10 @@ from parity.entrypoints.security import issue_token
 from parity.entrypoints.security.matrix import API, PAGES
 from parity.services.policy import Policy
 
+# One staged region serves the whole module: its tests run in one test process
+# (docs/adr/0019-two-test-processes.md).
+pytestmark = pytest.mark.xdist_group("access-oracle")
+
 POSTGRES_URL = os.environ.get(
     "PARITY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )

@@ -6,6 +6,9 @@ The API runs over the in-memory demo region (fhir_support.py), one fresh region 
 operation, so a generated `$apply` or `$book` cannot starve the next operation's cases.
 The number of cases actually sent is counted and, at the end of the module, must be at
 least 1,000 (docs/adr/0008); every role is fuzzed, not only the admin (docs/adr/0012).
+`make test` runs this module in a process of its own, after the rest: schemathesis gives
+each operation's test the same node id, which pytest-xdist cannot share out
+(docs/adr/0019-two-test-processes.md).
 """
 
 from __future__ import annotations

@@ -18,6 +18,10 @@ from parity.domain.care import Course
 from parity.domain.members import Member
 from parity.domain.scope import EVERYONE, MemberScope, Reach
 
+# Tests that hold many PostgreSQL connections at once run in one test process, one after
+# another, so two processes never add up past the server's 100 (docs/adr/0019-two-test-processes.md).
+pytestmark = pytest.mark.xdist_group("many-connections")
+
 T0 = datetime(2026, 6, 1, 17, tzinfo=UTC)
 
 

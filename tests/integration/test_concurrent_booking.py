@@ -31,6 +31,10 @@ from parity.services.booking import BookRequest, book_in, book_request
 from parity.services.holds import BookHold, HoldSlot, book_hold, hold_slot
 from parity.services.requests import open_request
 
+# Tests that hold many PostgreSQL connections at once run in one test process, one after
+# another, so two processes never add up past the server's 100 (docs/adr/0019-two-test-processes.md).
+pytestmark = pytest.mark.xdist_group("many-connections")
+
 WORKERS = 48
 FIRST_WEDNESDAY = date(2026, 6, 3)
 SECOND_MONDAY = date(2026, 6, 8)

@@ -31,6 +31,10 @@ from parity.entrypoints.cli.deployment import load_demo
 from parity.services.imports import COLUMNS, import_rows
 
 MEMBERS = 400
+# Tests that hold many PostgreSQL connections at once run in one test process, one after
+# another, so two processes never add up past the server's 100 (docs/adr/0019-two-test-processes.md).
+pytestmark = pytest.mark.xdist_group("many-connections")
+
 CLIENTS = 8
 ACKNOWLEDGED_BEFORE_KILL = 12
 

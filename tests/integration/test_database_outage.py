@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import _fresh_schema
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from conftest import _fresh_schema
 from parity.adapters.clock import SystemClock
 from parity.adapters.sql import SqlUnitOfWork, engine_from_url, upgrade
 from parity.domain.users import Principal, Role

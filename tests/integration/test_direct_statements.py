@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import _fresh_schema
 from sql_support import FIRST_WEEK, Region, at
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.exc import DBAPIError, StatementError
 
+from conftest import _fresh_schema
 from parity.adapters.sql import direct, engine_from_url, read_ahead, tables, upgrade
 from parity.adapters.sql.repositories import _BY_KEY
 from parity.adapters.sql.slots import BY_ID, FOR_CLINICIAN, MOVE, SLOTS

@@ -10,6 +10,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import pytest
 from sql_support import Region, initial_request
 from sqlalchemy import Engine
 from starlette.requests import Request
@@ -22,6 +23,10 @@ from parity.domain.scope import EVERYONE
 from parity.entrypoints.api.versions import PreconditionFailed, changing
 from parity.services import queries
 from parity.services.requests import PreferLater, open_request, prefer_later_date
+
+# Tests that hold many PostgreSQL connections at once run in one test process, one after
+# another, so two processes never add up past the server's 100 (docs/adr/0019-two-test-processes.md).
+pytestmark = pytest.mark.xdist_group("many-connections")
 
 WORKERS = 8
 

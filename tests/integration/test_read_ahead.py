@@ -13,11 +13,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import _fresh_schema
 from sql_support import Region, initial_request
 from sqlalchemy import Engine, event, text
 from test_database_outage import api_on, unavailable
 
+from conftest import _fresh_schema
 from parity.adapters.sql import SqlUnitOfWork, engine_from_url, upgrade
 from parity.domain.members import Member
 from parity.domain.revocation import TOKEN_CHECK, TokenCheck

@@ -22,6 +22,10 @@ from parity.simulation.scenario_run import (
 )
 from parity.simulation.scenarios import Scenario, load_scenario
 
+# One set of demo runs serves the whole module: its tests run in one test process
+# (docs/adr/0019-two-test-processes.md).
+pytestmark = pytest.mark.xdist_group("scenario-runs")
+
 Results = tuple[list[Scenario], list[ReplicationResult]]
 THREE = ("socal-union-2024", "socal-employer-2024", "socal-2025")
 TINY = RunSettings(years=1, scale=0.4, warmup_weeks=2)
