@@ -103,10 +103,11 @@ def close_visit(appointment_id: int, attended: bool, uow: UnitOfWork) -> Appoint
         appointment = uow.appointments.get(appointment_id)
         appointment.close(AppointmentStatus.FULFILLED if attended else AppointmentStatus.NOSHOW)
         uow.appointments.save(appointment)
-        course_id = uow.requests.get(appointment.request_id).course_id
-        if attended and course_id is not None:
-            course = uow.courses.get(course_id)
-            course.sessions_done += 1
-            uow.courses.save(course)
+        if attended:  # only a kept visit counts, so only then is its course looked up
+            course_id = uow.requests.get(appointment.request_id).course_id
+            if course_id is not None:
+                course = uow.courses.get(course_id)
+                course.sessions_done += 1
+                uow.courses.save(course)
         uow.commit()
     return appointment
