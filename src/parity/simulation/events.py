@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from parity.domain.calendar import EPOCH
+from parity.domain.records import quick_init
 
 ONE_MICROSECOND = timedelta(microseconds=1)
 DAY_MICROSECONDS = 86_400_000_000
@@ -24,6 +25,7 @@ class Arrival:
     """A member calls for care: a new episode starts."""
 
 
+@quick_init  # built once or more per booking decision (ADR 0014, sixth pass)
 @dataclass(frozen=True, slots=True)
 class VisitDue:
     """A booked visit's start: the member comes or does not."""
@@ -31,6 +33,7 @@ class VisitDue:
     appointment_id: int
 
 
+@quick_init  # built once or more per booking decision (ADR 0014, sixth pass)
 @dataclass(frozen=True, slots=True)
 class ClinicCancel:
     """The clinic cancels a booked visit (the clinician is unavailable)."""
@@ -38,6 +41,7 @@ class ClinicCancel:
     appointment_id: int
 
 
+@quick_init  # built once or more per booking decision (ADR 0014, sixth pass)
 @dataclass(frozen=True, slots=True)
 class MemberCancel:
     """The member cancels a booked visit and asks for another time."""
@@ -45,6 +49,7 @@ class MemberCancel:
     appointment_id: int
 
 
+@quick_init  # built once or more per booking decision (ADR 0014, sixth pass)
 @dataclass(frozen=True, slots=True)
 class GiveUp:
     """The member stops waiting for a late visit; the episode ends."""
