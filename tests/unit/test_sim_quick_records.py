@@ -68,6 +68,20 @@ def test_a_quick_record_stays_frozen_and_refuses_wrong_arguments() -> None:
     assert _values(quick) == (1, "x", (), None)
 
 
+def test_a_default_factory_makes_a_new_value_for_each_record_left_to_it() -> None:
+    @quick_init
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Made:
+        a: int
+        b: list[int] = dataclasses.field(default_factory=list)
+
+    first, second, given = Made(1), Made(2), Made(3, [4])
+    assert first.b == []
+    assert second.b == []
+    assert first.b is not second.b
+    assert given.b == [4]
+
+
 def test_a_subclass_is_built_its_own_way_and_keeps_its_class() -> None:
     @dataclasses.dataclass(frozen=True)
     class Wider(Quick):
@@ -90,8 +104,8 @@ def test_shapes_it_cannot_build_are_refused_when_the_class_is_defined() -> None:
 
         @quick_init
         @dataclasses.dataclass(frozen=True, slots=True)
-        class Factory:
-            a: list[int] = dataclasses.field(default_factory=list)
+        class KeywordOnly:
+            a: int = dataclasses.field(kw_only=True)
 
     with pytest.raises(TypeError, match="__post_init__"):
 

@@ -16,12 +16,14 @@ from dataclasses import MISSING, fields
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+_UNSET = object()  # a field left to its default factory
 
 
 def quick_init(cls: type[T]) -> type[T]:
     """Replace a frozen slotted dataclass's `__init__` (see the module docstring). Only the
-    plain shape is accepted: a direct subclass of `object`, positional fields with plain
-    defaults, no `__post_init__`; anything else is refused when the class is defined."""
+    plain shape is accepted: a direct subclass of `object`, positional fields (with or
+    without a default or a default factory), no `__post_init__`; anything else is refused
+    when the class is defined."""
     params = getattr(cls, "__dataclass_params__", None)
     slots = cls.__dict__.get("__slots__")
     if params is None or not params.frozen or slots is None or cls.__bases__ != (object,):
@@ -37,19 +39,29 @@ def quick_init(cls: type[T]) -> type[T]:
         "_generated": cls.__init__,
         "_set": object.__setattr__,
     }
+    made = ""  # each field whose default a factory makes: a new value per record
     for field in fields(cls):  # type: ignore[arg-type]
-        if not field.init or field.kw_only or field.default_factory is not MISSING:
+        if not field.init or field.kw_only:
             raise TypeError(f"{cls.__name__}.{field.name}: quick_init takes plain fields only")
         names.append(field.name)
-        if field.default is MISSING:
+        if field.default_factory is not MISSING:
+            # As `dataclasses` does: a marker default, replaced by a new value each call.
+            scope[f"_factory_{field.name}"] = field.default_factory
+            signature.append(f"{field.name}=_unset")
+            made += (
+                f"    if {field.name} is _unset:\n        {field.name} = _factory_{field.name}()\n"
+            )
+        elif field.default is MISSING:
             signature.append(field.name)
         else:
             scope[f"_default_{field.name}"] = field.default
             signature.append(f"{field.name}=_default_{field.name}")
+    scope["_unset"] = _UNSET
     arguments = ", ".join(names)
     stores = "".join(f"    self.{name} = {name}\n" for name in names)
     source = (
         f"def __init__(self, {', '.join(signature)}):\n"
+        f"{made}"
         "    if type(self) is not _class:  # a subclass: its own layout, the generated way\n"
         f"        _generated(self, {arguments})\n"
         "        return\n"
