@@ -124,6 +124,17 @@ class MemoryRepository(Stamped, Generic[T]):
         return found
 
     def where(self, **criteria: Any) -> Sequence[T]:
+        if len(criteria) == 1:  # one indexed field (a booking asks for a request's visits)
+            ((field, value),) = criteria.items()
+            index = self._indexes.get(field)
+            if index is not None:
+                filed = index.get(value)
+                if filed is None:
+                    return []
+                return self._remembered(list(filed) if isinstance(filed, list) else [filed])
+        return self._remembered(self._matching(criteria))
+
+    def _matching(self, criteria: dict[str, Any]) -> Sequence[T]:
         indexed = [f for f in criteria if f in self._indexes]
         pool: Iterable[T]
         if self._key in criteria:  # the key itself: one dict lookup, not a scan
@@ -135,13 +146,16 @@ class MemoryRepository(Stamped, Generic[T]):
         else:
             pool = self._items.values()
         if len(criteria) == 1 and (indexed or self._key in criteria):
-            found = list(pool)  # the one criterion is the index's own: every item matches
-        else:
-            found = [i for i in pool if all(getattr(i, f) == v for f, v in criteria.items())]
+            return list(pool)  # the one criterion is the index's own: every item matches
+        return [i for i in pool if all(getattr(i, f) == v for f, v in criteria.items())]
+
+    def _remembered(self, found: Sequence[T]) -> Sequence[T]:
+        """`found`, each record remembered for an undo (inside a transaction)."""
         log = self._log
         if log.active:
+            touched = log.touched
             for item in found:
-                if id(item) not in log.touched:
+                if id(item) not in touched:
                     log.snapshot(item)
         return found
 
