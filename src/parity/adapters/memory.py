@@ -41,8 +41,10 @@ from parity.domain.workforce import Clinic, Clinician
 class MemoryUnitOfWork:
     """Holds the whole store in memory; each `with` block is one transaction."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
-        self._log = UndoLog(clock)
+    def __init__(self, clock: Clock | None = None, stamps: bool = True) -> None:
+        # `stamps=False`: a store whose record stamps nobody reads (a simulation's own,
+        # docs/adr/0014, sixth pass) writes none; `stamps.of` refuses it.
+        self._log = UndoLog(clock, stamps)
         log = self._log
         self.clinics = MemoryRepository[Clinic](log, "Clinic")
         self.clinicians = MemoryRepository[Clinician](log, "Clinician")

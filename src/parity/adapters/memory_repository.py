@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import partial
 from typing import Any, Generic, TypeVar
 
-from parity.adapters.memory_stamps import Stamp, Stamped, next_stamp
+from parity.adapters.memory_stamps import Stamp, Stamped, next_stamp, unstamp
 from parity.adapters.memory_undo import UndoLog
 from parity.domain.errors import NotFound
 
@@ -35,24 +34,37 @@ class MemoryRepository(Stamped, Generic[T]):
         if key in (0, None):
             key = self._next_id
             setattr(item, self._key, key)
-        if isinstance(key, int):
-            self._next_id = max(self._next_id, key + 1)
+        if isinstance(key, int) and key >= self._next_id:
+            self._next_id = key + 1
         self._items[key] = item
-        for field, index in self._indexes.items():
-            _file(index, getattr(item, field), item)
-        # One undo entry takes the record out and restores its stamp (`Stamped.bump`).
-        stamps = self._stamps
-        prior = stamps.get(key)
-        self._log.added(item, partial(self._remove, key, item, prior))
-        now = self._log.clock.now()
-        stamps[key] = now if prior is None else next_stamp(prior, now)
+        for field, index in self._indexes.items():  # `_file`, inline: once per record added
+            value = getattr(item, field)
+            filed = index.get(value)
+            if filed is None:
+                index[value] = item
+            elif isinstance(filed, list):
+                filed.append(item)
+            else:
+                index[value] = [filed, item]
+        log = self._log
+        prior = None
+        if self._stamped:
+            stamps = self._stamps
+            prior = stamps.get(key)
+            now = log.clock.now()
+            stamps[key] = now if prior is None else next_stamp(prior, now)
+        # One undo entry takes the record out and restores its stamp; `UndoLog.added`,
+        # inline (a record added needs no snapshot).
+        log.entries.append((_unadd, self, key, item, prior))
+        log.touched.add(id(item))
         return item
 
     def _remove(self, key: Any, item: T, stamp: Stamp | None = None) -> None:
         self._items.pop(key, None)
         for field, index in self._indexes.items():
             _unfile(index, getattr(item, field), item)
-        self._restore(key, stamp)
+        if self._stamped:
+            unstamp(self._stamps, key, stamp)
 
     def filed(self, field: str, value: Any) -> Sequence[T]:
         """The records with one value of an indexed field, in the order they were filed,
@@ -112,6 +124,17 @@ class MemoryRepository(Stamped, Generic[T]):
         return found
 
     def where(self, **criteria: Any) -> Sequence[T]:
+        if len(criteria) == 1:  # one indexed field (a booking asks for a request's visits)
+            ((field, value),) = criteria.items()
+            index = self._indexes.get(field)
+            if index is not None:
+                filed = index.get(value)
+                if filed is None:
+                    return []
+                return self._remembered(list(filed) if isinstance(filed, list) else [filed])
+        return self._remembered(self._matching(criteria))
+
+    def _matching(self, criteria: dict[str, Any]) -> Sequence[T]:
         indexed = [f for f in criteria if f in self._indexes]
         pool: Iterable[T]
         if self._key in criteria:  # the key itself: one dict lookup, not a scan
@@ -123,13 +146,16 @@ class MemoryRepository(Stamped, Generic[T]):
         else:
             pool = self._items.values()
         if len(criteria) == 1 and (indexed or self._key in criteria):
-            found = list(pool)  # the one criterion is the index's own: every item matches
-        else:
-            found = [i for i in pool if all(getattr(i, f) == v for f, v in criteria.items())]
+            return list(pool)  # the one criterion is the index's own: every item matches
+        return [i for i in pool if all(getattr(i, f) == v for f, v in criteria.items())]
+
+    def _remembered(self, found: Sequence[T]) -> Sequence[T]:
+        """`found`, each record remembered for an undo (inside a transaction)."""
         log = self._log
         if log.active:
+            touched = log.touched
             for item in found:
-                if id(item) not in log.touched:
+                if id(item) not in touched:
                     log.snapshot(item)
         return found
 
@@ -143,17 +169,23 @@ class MemoryRepository(Stamped, Generic[T]):
         stored = self._items.get(key)
         if stored is None:
             return
-        self.bump(key)
+        if self._stamped:
+            self.bump(key)
         if stored is item:
             return
         self._swap(key, stored, item)
-        self._log.push(partial(self._swap, key, item, stored))
+        self._log.push((self._swap, key, item, stored))
 
     def _swap(self, key: Any, old: T, new: T) -> None:
         self._items[key] = new
         for field, index in self._indexes.items():
             _unfile(index, getattr(old, field), old)
             _file(index, getattr(new, field), new)
+
+
+def _unadd(repository: MemoryRepository[Any], key: Any, item: Any, stamp: Stamp | None) -> None:
+    """Undo `MemoryRepository.add`."""
+    repository._remove(key, item, stamp)
 
 
 def _file(index: dict[Any, T | list[T]], value: Any, item: T) -> None:

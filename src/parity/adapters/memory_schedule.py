@@ -6,7 +6,6 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
-from functools import partial
 
 from parity.adapters.memory_stamps import Stamped
 from parity.adapters.memory_undo import UndoLog
@@ -32,8 +31,7 @@ class MemorySlots(Stamped):
 
     def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
         batch = list(slots)
-        added = self._log.clock.now()  # one write per slot, as in SQL (memory_stamps.py)
-        next_id, known, stamps = self._next_id, self._slots, self._stamps
+        next_id, known = self._next_id, self._slots
         for slot in batch:  # once per slot laid: locals, no calls
             slot_id = slot.id
             if not slot_id:
@@ -41,11 +39,12 @@ class MemorySlots(Stamped):
             if slot_id >= next_id:
                 next_id = slot_id + 1
             known[slot_id] = slot
-            stamps[slot_id] = added
         self._next_id = next_id
+        if self._stamped:  # one write per slot, as in SQL (memory_stamps.py)
+            self._stamps.update(dict.fromkeys([slot.id for slot in batch], self._log.clock.now()))
         self._file_by_clinician(batch)
         self.index.add_many(batch, clinician)
-        self._log.push(partial(self._drop_many, batch))
+        self._log.push((self._drop_many, batch))
 
     def _file_by_clinician(self, batch: list[Slot]) -> None:
         clinicians = {slot.clinician_id for slot in batch}
@@ -67,6 +66,7 @@ class MemorySlots(Stamped):
     def _drop(self, slot: Slot) -> None:
         self.index.forget(slot.id)
         self._slots.pop(slot.id, None)
+        self._stamps.pop(slot.id, None)  # its laying undone: no stamp of a slot not laid
         self._by_clinician[slot.clinician_id].remove((slot.start, slot.id))
 
     def get(self, slot_id: int) -> Slot:
@@ -94,8 +94,9 @@ class MemorySlots(Stamped):
             raise SlotUnavailable(f"slot {slot_id} is not free ({slot.status})", slot=slot_id)
         self.index.take(slot_id)
         slot.status = status
-        self._log.push(partial(self._free, slot))
-        self.bump(slot_id)
+        self._log.push((self._free, slot))
+        if self._stamped:
+            self.bump(slot_id)
         return slot
 
     def confirm(self, slot_id: int) -> Slot:
@@ -103,8 +104,9 @@ class MemorySlots(Stamped):
         if slot.status is not SlotStatus.HELD:
             raise SlotUnavailable(f"slot {slot_id} is not held ({slot.status})", slot=slot_id)
         slot.status = SlotStatus.BUSY
-        self._log.push(partial(setattr, slot, "status", SlotStatus.HELD))
-        self.bump(slot_id)
+        self._log.push((setattr, slot, "status", SlotStatus.HELD))
+        if self._stamped:
+            self.bump(slot_id)
         return slot
 
     def _free(self, slot: Slot) -> None:
@@ -117,8 +119,9 @@ class MemorySlots(Stamped):
             return
         previous = slot.status
         self._free(slot)
-        self._log.push(partial(self._retake, slot, previous))
-        self.bump(slot_id)
+        self._log.push((self._retake, slot, previous))
+        if self._stamped:
+            self.bump(slot_id)
 
     def _retake(self, slot: Slot, status: SlotStatus) -> None:
         self.index.take(slot.id)
@@ -178,7 +181,7 @@ class MemoryProtectedTime:
             position = bisect_right(self._starts[block.clinician_id], block.start)
             self._starts[block.clinician_id].insert(position, block.start)
             self._blocks[block.clinician_id].insert(position, block)
-            self._log.push(partial(self._remove, block))
+            self._log.push((self._remove, block))
 
     def _remove(self, block: ProtectedTime) -> None:
         position = self._blocks[block.clinician_id].index(block)
@@ -222,11 +225,17 @@ class MemoryIpcLedger:
 
     def record(self, week: IpcWeek) -> None:
         key = (week.clinician_id, week.week_start)
+        prior = self._weeks.get(key)
         self._weeks[key] = week
-        self._log.push(partial(self._forget, key))
+        self._log.push((self._restore, key, prior))
 
-    def _forget(self, key: tuple[str, date]) -> None:
-        self._weeks.pop(key, None)
+    def _restore(self, key: tuple[str, date], prior: IpcWeek | None) -> None:
+        """Undo `record`: the week's line before it, or none (a line recorded again is
+        put back as it was, not dropped)."""
+        if prior is None:
+            self._weeks.pop(key, None)
+        else:
+            self._weeks[key] = prior
 
     def weeks(self, start: date | None = None, end: date | None = None) -> list[IpcWeek]:
         return [

@@ -5,22 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields, is_dataclass
-from functools import partial
 from operator import attrgetter
 from typing import Any
 
 from parity.adapters.clock import SystemClock
 from parity.domain.ports import Clock
 
-Undo = Callable[[], None]
+# An undo entry: a callable of no arguments, or, on the hot paths, a tuple of a function
+# and its arguments. A tuple is one small object where a `functools.partial` is two and
+# costs several times as much to make, and nearly every transaction of a simulation
+# commits, so most entries are made only to be dropped (docs/adr/0014, sixth pass).
+Undo = Callable[[], None] | tuple[Any, ...]
 
 
 class UndoLog:
-    """Undo entries, newest first, plus first-touch snapshots of mutable records; and the
-    clock that dates each record's changes (`RecordStamp`, docs/adr/0015)."""
+    """Undo entries, oldest first, plus first-touch snapshots of mutable records; and the
+    clock that dates each record's changes (`RecordStamp`, docs/adr/0015). `stamps`: the
+    store keeps those stamps (a simulation's own store, whose stamps nobody reads, does not)."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, clock: Clock | None = None, stamps: bool = True) -> None:
         self.clock: Clock = clock or SystemClock()
+        self.stamps = stamps
         self.entries: list[Undo] = []
         self.active = False
         self.touched: set[int] = set()
@@ -47,7 +52,7 @@ class UndoLog:
         read = _READERS[kind] if kind in _READERS else _field_reader(kind)
         if read is not None:
             names, get = read  # inline: a snapshot is taken for most records a service reads
-            self.entries.append(partial(_restore, item, names, get(item)))
+            self.entries.append((_restore, item, names, get(item)))
 
     def begin(self) -> None:
         if self.entries or self.touched:  # the last transaction ended cleared: usually empty
@@ -57,7 +62,11 @@ class UndoLog:
     def unwind(self) -> None:
         entries = self.entries
         while entries:
-            entries.pop()()
+            undo = entries.pop()
+            if type(undo) is tuple:
+                undo[0](*undo[1:])
+            else:
+                undo()  # type: ignore[operator]
         self.clear()
 
     def clear(self) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import partial
 
 from parity.adapters.memory_undo import UndoLog
 from parity.domain.audit import AuditEvent, AuditSearch
@@ -26,7 +25,7 @@ class MemoryUsers:
             raise InvalidInput(f"user {user.username!r} already exists")
         user.id = len(self._by_name) + 1
         self._by_name[user.username] = user
-        self._log.push(partial(self._forget, user.username))
+        self._log.push((self._forget, user.username))
         return user
 
     def _forget(self, username: str) -> None:

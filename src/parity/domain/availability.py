@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from parity.domain.records import quick_init
 from parity.domain.schedule import BlockKind, Slot, SlotStatus
 from parity.domain.workforce import REMOTE_MODALITIES, Clinician, Modality, ProviderClass
 
@@ -59,6 +60,7 @@ class Pool(dict[int, "array[int]"]):
         self.feeds: list[_Feed] = []
 
 
+@quick_init  # built once or more per booking decision (ADR 0014, sixth pass)
 @dataclass(frozen=True, slots=True)
 class SlotQuery:
     """What a request can accept, and the window its visit must start in."""
@@ -106,6 +108,7 @@ class Placed(Protocol):
     def clinic_id(self) -> str: ...
 
 
+@quick_init  # built once or more per booking decision (ADR 0014, sixth pass)
 @dataclass(frozen=True, slots=True)
 class Serving:
     """How a slot serves a request: the visit's modality and the area it is held for

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from parity.domain.errors import InvalidTransition
+from parity.domain.records import quick_init
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Modality, ProviderClass
 
@@ -279,6 +280,7 @@ class Cause(StrEnum):
 Considered = Mapping[str, object]
 
 
+@quick_init  # built once or more per booking decision (ADR 0014, sixth pass)
 @dataclass(frozen=True, slots=True)
 class Explanation:
     """Why the engine decided as it did. Fields a decision does not use stay empty and are
@@ -311,6 +313,7 @@ class Explanation:
         return found
 
 
+@quick_init  # built once or more per booking decision (ADR 0014, sixth pass)
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What the booking engine did with a request and why, machine-readable. `timely`:

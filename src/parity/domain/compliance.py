@@ -27,6 +27,7 @@ from parity.domain.care import (
     OfferResponse,
     Referral,
 )
+from parity.domain.records import quick_init
 
 
 class Outcome(StrEnum):
@@ -59,6 +60,7 @@ VIOLATIONS = frozenset({Outcome.LATE, Outcome.CLINIC_CANCELLED})
 Promptness = Callable[[datetime], datetime]
 
 
+@quick_init  # one per request a long run folds (ADR 0014, sixth pass)
 @dataclass(frozen=True, slots=True)
 class RequestEvidence:
     """Everything recorded about one request, enough to classify it. `delivered_offers`

@@ -32,6 +32,7 @@ from parity.domain.errors import (
     SlotUnavailable,
 )
 from parity.domain.ports import Clock, UnitOfWork
+from parity.domain.records import quick_init
 from parity.domain.schedule import Slot
 from parity.domain.standards import VisitType
 from parity.services.follow_ups import reanchor_follow_ups
@@ -48,6 +49,7 @@ class Proposal:
     timely: bool
 
 
+@quick_init  # built once or more per booking decision (ADR 0014, sixth pass)
 @dataclass(frozen=True, slots=True)
 class BookRequest:
     """Book a request now: an offer made and accepted in one interaction. `accepted_by` is
@@ -205,6 +207,7 @@ def _serving(request: CareRequest, slot: Slot, uow: UnitOfWork) -> Serving:
     return found
 
 
+@quick_init  # built once or more per booking decision (ADR 0014, sixth pass)
 @dataclass(frozen=True, slots=True)
 class Acceptance:
     """Who accepted a slot for a request (the member, or staff recording it), through which
@@ -215,6 +218,7 @@ class Acceptance:
     channel: Channel = Channel.PORTAL
 
 
+@quick_init  # built once or more per booking decision (ADR 0014, sixth pass)
 @dataclass(frozen=True, slots=True)
 class Booking:
     """A slot about to be booked for a request: accepted by whom, in which unit of work,

@@ -16,12 +16,14 @@ from parity.domain.care import (
 from parity.domain.errors import InvalidInput, InvalidTransition
 from parity.domain.members import Member
 from parity.domain.ports import Clock, UnitOfWork
+from parity.domain.records import quick_init
 from parity.domain.standards import VisitType
 from parity.domain.users import Forbidden, Principal, Role
 from parity.domain.workforce import Modality, ProviderClass
 from parity.services.policy import Policy
 
 
+@quick_init  # built once or more per booking decision (ADR 0014, sixth pass)
 @dataclass(frozen=True, slots=True)
 class RequestCare:
     member_id: str

@@ -77,8 +77,10 @@ class Simulation(EpisodeFlow):
         self.clock = SimulatedClock(self._at(config.start, time(0, 0)))
         # The in-memory store by default; `parity demo` passes the configured database. Its
         # records are dated by the simulated clock (not the machine's: no system call and no
-        # new datetime per write).
-        self.uow: UnitOfWork = uow if uow is not None else MemoryUnitOfWork(self.clock)
+        # new datetime per write), and carry no stamps, which only the API reads.
+        self.uow: UnitOfWork = (
+            uow if uow is not None else MemoryUnitOfWork(self.clock, stamps=False)
+        )
         self.live_reads = isinstance(self.uow, MemoryUnitOfWork)
         # A long run on the in-memory store counts finished requests and forgets them
         # (folding.py); the waitlist's sweeps read requests of their own, so it keeps all.
