@@ -86,7 +86,8 @@ def test_each_records_read_by_key_is_the_row_execute_reads(engine: Engine, regio
 
 
 def test_a_read_ahead_is_the_row_execute_reads(engine: Engine, region: Region) -> None:
-    found = read_ahead.shape(read_ahead.PROPOSAL, False)
+    uow: Any = region.uow
+    found = read_ahead.shape(read_ahead.PROPOSAL, False, uow.read_columns)
     values = {"key": 1, "request": 0}
     expected = _executed(engine, found.statement, values)
     assert len(expected) == 1

@@ -234,6 +234,10 @@ class SqlRepository(Store, Generic[T]):
         if not self._mapping.immutable:
             self._kept.pop(key, None)
 
+    def read_columns(self) -> list[Any]:
+        """The columns of a row `note_read` takes, in order: the mapping's query's."""
+        return list(self._mapping.query.selected_columns)
+
     def note_read(self, values: Sequence[Any]) -> None:
         """A row of this repository's query read by another statement of this transaction
         (`SqlUnitOfWork.read_ahead`): noted and kept as if `get` had read it; nothing when

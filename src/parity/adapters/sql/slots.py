@@ -261,6 +261,10 @@ class SqlSlots(Store):
             raise NotFound(f"slot {slot_id} not found", resource="Slot", id=slot_id)
         return self._keep(self._seen(row))
 
+    def read_columns(self) -> list[Any]:
+        """The columns of a row `note_read` takes, in order: the slots table's."""
+        return list(SLOTS.c)
+
     def note_read(self, values: Sequence[Any]) -> None:
         """A slot row read by another statement of this transaction
         (`SqlUnitOfWork.read_ahead`), kept as if `get` had read it; nothing when its id is

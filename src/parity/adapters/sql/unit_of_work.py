@@ -7,6 +7,7 @@ callers each use their own (they are cheap: the engine pools connections).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Self
@@ -218,7 +219,7 @@ class SqlUnitOfWork:
         is the block's first statement it also asks the deny list. Nothing found: nothing
         kept, and the repositories read as before."""
         check = self._token.take()
-        found = read_ahead.shape(kind, check is not None)
+        found = read_ahead.shape(kind, check is not None, self.read_columns)
         values: dict[str, Any] = {"key": key}
         if kind == read_ahead.PROPOSAL:
             values["request"] = request
@@ -238,6 +239,11 @@ class SqlUnitOfWork:
                 raise NotAuthenticated(SIGNED_OUT)
         for part, start, stop in found.spans:
             getattr(self, part).note_read(row[start:stop])
+
+    def read_columns(self, part: str) -> Sequence[Any]:
+        """The columns of a row the repository `part` takes (`note_read`)."""
+        repository: SqlRepository[Any] | SqlSlots = getattr(self, part)
+        return repository.read_columns()
 
     def _repositories(self) -> list[SqlRepository[object] | SqlSlots]:
         """The repositories made so far (cached_property keeps them in the instance) that
