@@ -70,6 +70,27 @@ def test_a_statement_missing_a_value_it_requires_is_refused_as_execute_refuses_i
             run(engine, FOR_CLINICIAN, values)
 
 
+def test_one_statement_run_with_different_names_is_prepared_for_each(
+    engine: Engine, region: Region
+) -> None:
+    # FOR_CLINICIAN with a window and without one: each set of names keeps its own form,
+    # in either order, so a refusal for the one never stands for the other.
+    values = {
+        "clinician_id": "ana",
+        "start": at(FIRST_WEEK, 0),
+        "end": at(FIRST_WEEK + timedelta(days=7), 0),
+    }
+    partial = {"clinician_id": "ana", "start": values["start"]}
+    expected = _executed(engine, FOR_CLINICIAN, values)
+    assert expected
+    for _ in range(2):
+        assert _direct(engine, FOR_CLINICIAN, values) == expected
+        with pytest.raises(StatementError, match="A value is required for bind parameter"):
+            _direct(engine, FOR_CLINICIAN, partial)
+    reordered = dict(reversed(values.items()))
+    assert _direct(engine, FOR_CLINICIAN, reordered) == expected
+
+
 def test_each_records_read_by_key_is_the_row_execute_reads(engine: Engine, region: Region) -> None:
     uow: Any = region.uow
     with uow:

@@ -40,14 +40,12 @@ Processor = Callable[[Any], Any] | None
 # Statements remembered per dialect: the API's prebuilt ones are a few dozen shapes; a
 # dialect that sees more (ad hoc statements) starts over rather than grow without bound.
 KEPT = 512
-_UNSEEN = object()
 
 
 @dataclass(slots=True)
 class Prepared:
     """A statement compiled for one dialect and one set of parameter names."""
 
-    statement: Executable  # held so that its id() is not reused while this is kept
     sql: str
     binds: tuple[tuple[str, Processor], ...]  # every bound name, with its conversion
     defaults: tuple[tuple[str, Any], ...]  # values bound in the statement itself
@@ -62,9 +60,20 @@ class Prepared:
     described: bool = False
 
 
-_PREPARED: WeakKeyDictionary[Dialect, dict[tuple[int, tuple[str, ...]], Prepared | None]] = (
-    WeakKeyDictionary()
-)
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """A statement as run with one set of parameter names: prepared, or None (`execute`)."""
+
+    statement: Executable  # held so that its id() is not reused while this is kept
+    names: frozenset[str]
+    prepared: Prepared | None
+
+
+# Per dialect: the variants of each statement seen, by id(statement) (one, for the
+# prebuilt statements, which are always run with the same names); None for a dialect
+# that runs everything through `execute` (SQLite).
+Kept = dict[int, tuple[Variant, ...]]
+_KEPT: WeakKeyDictionary[Dialect, Kept | None] = WeakKeyDictionary()
 
 
 def _prepare(dialect: Dialect, statement: Executable, names: tuple[str, ...]) -> Prepared | None:
@@ -106,7 +115,7 @@ def _prepare(dialect: Dialect, statement: Executable, names: tuple[str, ...]) ->
             if made is None or column.key not in defaults:
                 return None
             prefetch.append((column.key, made))
-    return Prepared(statement, sql, binds, bound, types, tuple(prefetch))
+    return Prepared(sql, binds, bound, types, tuple(prefetch))
 
 
 def _client_default(default: Any) -> Callable[[], Any] | None:
@@ -124,21 +133,28 @@ def _client_default(default: Any) -> Callable[[], Any] | None:
 
 
 def prepared(
-    connection: Connection, statement: Executable, names: tuple[str, ...]
+    connection: Connection, statement: Executable, values: Mapping[str, Any]
 ) -> Prepared | None:
-    """The statement compiled for the connection's dialect, or None where it must go
-    through `execute` (see the module's note)."""
+    """The statement compiled for the connection's dialect and the names of `values`, or
+    None where it must go through `execute` (see the module's note). Found by one lookup of
+    the dialect and one of the statement; compiled once for each."""
     dialect = connection.dialect
-    kept = _PREPARED.get(dialect)
+    try:
+        kept = _KEPT[dialect]
+    except KeyError:
+        kept = _KEPT[dialect] = {} if dialect.name == "postgresql" else None
     if kept is None:
-        kept = _PREPARED[dialect] = {}
-    key = (id(statement), names)
-    found = kept.get(key, _UNSEEN)  # one lookup: another thread may clear `kept`
-    if found is None or (isinstance(found, Prepared) and found.statement is statement):
-        return found
+        return None
+    variants = kept.get(id(statement), ())  # one lookup: another thread may clear `kept`
+    for variant in variants:
+        if variant.statement is statement and values.keys() == variant.names:
+            return variant.prepared
     if len(kept) >= KEPT:
         kept.clear()
-    made = kept[key] = _prepare(dialect, statement, names)
+    names = tuple(values)
+    made = _prepare(dialect, statement, names)
+    fresh = Variant(statement, frozenset(names), made)
+    kept[id(statement)] = (*(v for v in variants if v.statement is statement), fresh)
     return made
 
 
@@ -147,9 +163,7 @@ def rows(
 ) -> list[Any]:
     """All rows of `statement` (tuples, converted as `execute` would convert them)."""
     values = parameters or {}
-    if connection.dialect.name != "postgresql" or not isinstance(values, Mapping):
-        return list(connection.execute(statement, parameters).all())
-    found = prepared(connection, statement, tuple(values))
+    found = prepared(connection, statement, values) if isinstance(values, Mapping) else None
     if found is None:
         return list(connection.execute(statement, parameters).all())
     bound: dict[str, Any] = dict(found.defaults)

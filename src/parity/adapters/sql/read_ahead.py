@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Integer, Select, String, bindparam, exists, select
@@ -51,11 +52,12 @@ Columns = Callable[[str], Sequence[Any]]
 
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """A prebuilt read-ahead: its statement, and each part's columns (start, stop) in its
+    """A prebuilt read-ahead: its statement, and for each part the unit of work's
+    repository's `note_read` (found from the unit of work) and the part's columns in the
     row; the deny-list column, when asked, is the last."""
 
     statement: Select[Any]
-    spans: tuple[tuple[str, int, int], ...]
+    readers: tuple[tuple[Callable[[Any], Callable[[Sequence[Any]], None]], slice], ...]
 
 
 def _from(kind: str) -> tuple[FromClause, ColumnElement[bool]]:
@@ -88,18 +90,19 @@ def _from(kind: str) -> tuple[FromClause, ColumnElement[bool]]:
 
 
 def _build(kind: str, check: bool, columns_of: Columns) -> Shape:
-    spans: list[tuple[str, int, int]] = []
+    readers: list[tuple[Callable[[Any], Callable[[Sequence[Any]], None]], slice]] = []
     columns: list[Any] = []
     for part in PARTS[kind]:
         part_columns = columns_of(part)
-        spans.append((part, len(columns), len(columns) + len(part_columns)))
+        span = slice(len(columns), len(columns) + len(part_columns))
+        readers.append((attrgetter(f"{part}.note_read"), span))
         columns.extend(part_columns)
     if check:
         revoked = tables.revoked_tokens
         denied = exists().where(revoked.c.jti == bindparam("jti", type_=String))
         columns.append(denied.label("token_revoked"))
     joined, keyed = _from(kind)
-    return Shape(select(*columns).select_from(joined).where(keyed), tuple(spans))
+    return Shape(select(*columns).select_from(joined).where(keyed), tuple(readers))
 
 
 _SHAPES: dict[tuple[str, bool], Shape] = {}

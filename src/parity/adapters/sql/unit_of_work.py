@@ -237,8 +237,8 @@ class SqlUnitOfWork:
             check.done = True
             if row[-1]:
                 raise NotAuthenticated(SIGNED_OUT)
-        for part, start, stop in found.spans:
-            getattr(self, part).note_read(row[start:stop])
+        for note_read, span in found.readers:
+            note_read(self)(row[span])
 
     def read_columns(self, part: str) -> Sequence[Any]:
         """The columns of a row the repository `part` takes (`note_read`)."""
