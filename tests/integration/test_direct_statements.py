@@ -70,6 +70,16 @@ def test_a_statement_missing_a_value_it_requires_is_refused_as_execute_refuses_i
             run(engine, FOR_CLINICIAN, values)
 
 
+def test_a_value_its_type_refuses_is_refused_as_execute_refuses_it(
+    engine: Engine, region: Region
+) -> None:
+    naive = datetime(2026, 6, 1, 9)  # noqa: DTZ001 - the point of the test
+    values = {"clinician_id": "ana", "start": naive, "end": naive + timedelta(days=1)}
+    for run in (_executed, _direct):
+        with pytest.raises(StatementError, match="naive"):
+            run(engine, FOR_CLINICIAN, values)
+
+
 def test_one_statement_run_with_different_names_is_prepared_for_each(
     engine: Engine, region: Region
 ) -> None:

@@ -166,15 +166,12 @@ def rows(
     found = prepared(connection, statement, values) if isinstance(values, Mapping) else None
     if found is None:
         return list(connection.execute(statement, parameters).all())
-    bound: dict[str, Any] = dict(found.defaults)
-    bound.update(values)
-    for name, make in found.prefetch:
-        bound[name] = make()
-    for name, process in found.binds:
-        if process is not None:
-            bound[name] = process(bound.get(name))
-        elif name not in bound:
-            bound[name] = None
+    try:
+        bound = _bound(found, values)
+    except Exception as error:
+        # A value its type refuses (a naive instant): SQLAlchemy's `StatementError`, as
+        # `execute` raises it while it builds its parameters.
+        connection._handle_dbapi_exception(error, found.sql, dict(values), None, None)
     cursor = _cursor(connection)
     try:
         # SQLAlchemy's own step for a statement on a cursor: its cursor events, then the
@@ -201,6 +198,21 @@ def rows(
         tuple([v if p is None else p(v) for p, v in zip(processors, row, strict=True)])
         for row in raw
     ]
+
+
+def _bound(found: Prepared, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values to send: the statement's own, the caller's, the client-side defaults,
+    each converted by its type's bind processor."""
+    bound: dict[str, Any] = dict(found.defaults)
+    bound.update(values)
+    for name, make in found.prefetch:
+        bound[name] = make()
+    for name, process in found.binds:
+        if process is not None:
+            bound[name] = process(bound.get(name))
+        elif name not in bound:
+            bound[name] = None
+    return bound
 
 
 def _cursor(connection: Connection) -> Any:
