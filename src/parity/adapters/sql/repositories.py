@@ -41,7 +41,7 @@ from parity.adapters.sql.mapping import (
     is_frozen,
     protected_time_to_domain,
 )
-from parity.adapters.sql.statements import advance_identity, upsert
+from parity.adapters.sql.statements import advance_identity, one_of, upsert
 from parity.domain.errors import InvalidTransition, NotFound
 from parity.domain.ports import RecordStamp
 from parity.domain.schedule import IpcWeek, ProtectedTime
@@ -58,7 +58,7 @@ GUARDED = frozenset({"appointments", "slots", "protected_times"})
 # savepoint: nothing can refuse it (docs/adr/0017-booking-api-speed.md, seventh round).
 REFUSABLE_WHEN: dict[str, tuple[str, str]] = {"appointments": ("status", "booked")}
 _BY_KEY: dict[int, Select[Any]] = {}  # by id() of the RecordMapping (module constants)
-_BY_KEYS: dict[int, Select[Any]] = {}
+_BY_KEYS: dict[tuple[int, bool], Select[Any]] = {}
 # Searches by equal columns (and a due column), one statement per mapping and shape; their
 # bound names carry a prefix, apart from any column's, and the due moment has its own.
 _SEARCHES: dict[tuple[int, str | None, tuple[str, ...]], Select[Any]] = {}
@@ -367,10 +367,12 @@ class SqlRepository(Store, Generic[T]):
         if isinstance(self._key.type, Integer):
             missing = [key for key in missing if isinstance(key, int)]
         if missing:
-            statement = _BY_KEYS.get(id(self._mapping))
+            arrays = self._link().dialect.name == "postgresql"  # `statements.one_of`
+            statement = _BY_KEYS.get((id(self._mapping), arrays))
             if statement is None:
-                by_keys = self._key.in_(bindparam("keys", expanding=True))
-                statement = _BY_KEYS[id(self._mapping)] = self._mapping.query.where(by_keys)
+                by_keys = one_of(self._key, "keys", arrays)
+                statement = self._mapping.query.where(by_keys)
+                _BY_KEYS[(id(self._mapping), arrays)] = statement
             for row in self._rows(statement, {"keys": missing}):
                 key = row[self._at_key]
                 self._read_at(key, row)
