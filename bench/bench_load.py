@@ -53,7 +53,6 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import create_engine
 
-from parity.adapters.sql import invariants as sql_invariants
 from parity.adapters.sql.engine import normalised_url
 from servers import (
     MEMBERS,
@@ -211,6 +210,8 @@ def client_loop(
 
 def invariants(url: str) -> dict[str, int]:
     """Parity's invariants on the database at `url` (adapters/sql/invariants.py)."""
+    from parity.adapters.sql import invariants as sql_invariants  # see `show`
+
     engine = create_engine(normalised_url(url))
     try:
         with engine.connect() as connection:
@@ -563,6 +564,10 @@ def show_free(result: dict[str, Any], clients: int, seconds: float) -> None:
 
 
 def show(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    # Imported here, not at the top: count_statements.py imports this module's helpers
+    # and may run them against an older tree's code (PYTHONPATH), which lacks it.
+    from parity.adapters.sql import invariants as sql_invariants
+
     for result in results:
         for mix in args.mix.split(","):
             show_mix(result, mix, args.clients)

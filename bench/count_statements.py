@@ -8,13 +8,19 @@ book -> cancel, counting what SQLAlchemy sends per call (the first member's roun
 warms up) and this process's CPU per call (the app and the test client: compare two runs
 of this script, not with bench_load). With --show it prints each call's statements.
 
+With --repeat N the members' rounds run N times and the CPU column is the median of the N
+repeats' CPU per call (the lowest and highest in brackets), which a shared machine's noise
+moves less than one repeat.
+
 Run: .venv/bin/python bench/count_statements.py [--db postgres|sqlite] [--members 5] [--show]
+     [--repeat 1]. Another tree's code with this script: PYTHONPATH=<tree>/src.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 from collections import Counter
@@ -99,6 +105,7 @@ def main() -> None:
     parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--members", type=int, default=30)
     parser.add_argument("--show", action="store_true", help="print each call's statements")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of --members, CPU median")
     args = parser.parse_args()
     sqlite = args.db == "sqlite"
     url = f"sqlite:///{tempfile.mkdtemp()}/count.db" if sqlite else postgres_url()
@@ -114,8 +121,18 @@ def main() -> None:
         event.listen(Engine, "rollback", counts.end)
         from parity.entrypoints.api.asgi import create
 
+        per_repeat: list[dict[str, float]] = []
         with TestClient(create(), headers=headers) as client:
-            rounds(client, counts, args.members)
+            for _ in range(args.repeat):
+                calls, cpu = Counter(counts.calls), Counter(counts.cpu)
+                rounds(client, counts, args.members)
+                per_repeat.append(
+                    {
+                        name: (counts.cpu[name] - cpu[name]) / (counts.calls[name] - calls[name])
+                        for name in counts.calls
+                    }
+                )
+
     finally:
         if not sqlite:
             drop_postgres(url)
@@ -123,11 +140,13 @@ def main() -> None:
     for column in ("call", "statements", "transactions", "CPU ms (this process)"):
         table.add_column(column, justify="right")
     for name, calls in counts.calls.items():
+        each = [1000 * repeat[name] for repeat in per_repeat]
+        spread = f" ({min(each):.2f}-{max(each):.2f})" if len(each) > 1 else ""
         table.add_row(
             name,
             f"{counts.statements[name] / calls:.1f}",
             f"{counts.transactions[name] / calls:.1f}",
-            f"{1000 * counts.cpu[name] / calls:.2f}",
+            f"{statistics.median(each):.2f}{spread}",
         )
     console.print(table)
     if args.show:
