@@ -12,8 +12,13 @@ With --repeat N the members' rounds run N times and the CPU column is the median
 repeats' CPU per call (the lowest and highest in brackets), which a shared machine's noise
 moves less than one repeat.
 
+Two trees side by side, their repeats taking turns (a shared machine's load then weighs on
+both alike): start one run with `--turns FILE --side 0` and another with `--side 1` and the
+other tree's code (PYTHONPATH=<tree>/src); each runs a repeat when FILE names its side,
+then hands the turn over.
+
 Run: .venv/bin/python bench/count_statements.py [--db postgres|sqlite] [--members 5] [--show]
-     [--repeat 1]. Another tree's code with this script: PYTHONPATH=<tree>/src.
+     [--repeat 1] [--turns FILE --side 0|1].
 """
 
 from __future__ import annotations
@@ -100,12 +105,25 @@ def rounds(client: TestClient, counts: Counts, members: int) -> None:
         call("cancel", f"/Appointment/{booked}/$cancel", cancel, warm)
 
 
+def _wait_turn(turns: Path | None, side: int) -> None:
+    """Until `turns` names `side` (at once without --turns)."""
+    while turns is not None and (not turns.exists() or turns.read_text().strip() != str(side)):
+        time.sleep(0.05)
+
+
+def _hand_over(turns: Path | None, side: int) -> None:
+    if turns is not None:
+        turns.write_text(str(1 - side))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--members", type=int, default=30)
     parser.add_argument("--show", action="store_true", help="print each call's statements")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of --members, CPU median")
+    parser.add_argument("--turns", type=Path, help="a file two runs take turns by")
+    parser.add_argument("--side", type=int, choices=(0, 1), default=0)
     args = parser.parse_args()
     sqlite = args.db == "sqlite"
     url = f"sqlite:///{tempfile.mkdtemp()}/count.db" if sqlite else postgres_url()
@@ -124,8 +142,10 @@ def main() -> None:
         per_repeat: list[dict[str, float]] = []
         with TestClient(create(), headers=headers) as client:
             for _ in range(args.repeat):
+                _wait_turn(args.turns, args.side)
                 calls, cpu = Counter(counts.calls), Counter(counts.cpu)
                 rounds(client, counts, args.members)
+                _hand_over(args.turns, args.side)
                 per_repeat.append(
                     {
                         name: (counts.cpu[name] - cpu[name]) / (counts.calls[name] - calls[name])
