@@ -169,6 +169,44 @@ def killable(postgres_admin: Engine) -> Iterator[Engine]:
 
 
 @pytest.mark.postgres
+def _move_then_fail(connection: Any, values: dict[str, Any]) -> None:
+    with direct.savepoint(connection):
+        assert direct.rows(connection, MOVE, values)
+        connection.execute(text("SELECT * FROM no_such_table"))
+
+
+def test_a_failure_in_a_savepoint_undoes_only_the_savepoints_work(
+    engine: Engine, region: Region
+) -> None:
+    seen: list[str] = []
+
+    def note(conn: object, cursor: object, sql: str, *rest: object) -> None:
+        seen.append(sql.split()[0])
+
+    def moved(slot_id: int) -> dict[str, Any]:
+        return {"slot_id": slot_id, "old": SlotStatus.FREE, "new": SlotStatus.BUSY}
+
+    status = select(SLOTS.c.id, SLOTS.c.status).where(SLOTS.c.id.in_([1, 2])).order_by(SLOTS.c.id)
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        with engine.connect() as connection:
+            assert direct.rows(connection, MOVE, moved(1))
+            with pytest.raises(DBAPIError):
+                _move_then_fail(connection, moved(2))
+            # the savepoint's move is undone, the one before it kept, the transaction usable
+            after = list(connection.execute(status))
+            assert after == [(1, SlotStatus.BUSY), (2, SlotStatus.FREE)]
+            with direct.savepoint(connection):
+                assert direct.rows(connection, MOVE, moved(2))
+            assert list(connection.execute(status))[1] == (2, SlotStatus.BUSY)
+            connection.rollback()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert seen.count("SAVEPOINT") == 2
+    assert seen.count("RELEASE") == 1
+    assert seen.count("ROLLBACK") == 1  # to the savepoint: the transaction went on
+
+
 def test_a_connection_lost_under_a_direct_statement_is_invalidated(
     killable: Engine, postgres_admin: Engine
 ) -> None:

@@ -101,7 +101,7 @@ class Store:
         """Run a write the schema may refuse (a booking rule) inside a savepoint, so a
         refusal undoes only this statement and the transaction stays usable, as in memory;
         PostgreSQL would otherwise abort the whole transaction."""
-        with translated(), self._link().begin_nested():
+        with translated(), direct.savepoint(self._link()):
             result = self._link().execute(statement, parameters)
             # Read RETURNING rows before the savepoint is released.
             return result.freeze()() if result.returns_rows else result
@@ -109,7 +109,7 @@ class Store:
     def _guarded_rows(self, statement: Executable, parameters: Any = None) -> list[Any]:
         """`_guarded` through `direct.rows`: its rows (read before the savepoint is
         released), as plain tuples."""
-        with translated(), self._link().begin_nested():
+        with translated(), direct.savepoint(self._link()):
             return direct.rows(self._link(), statement, parameters)
 
 
