@@ -168,7 +168,6 @@ def killable(postgres_admin: Engine) -> Iterator[Engine]:
         engine.dispose()
 
 
-@pytest.mark.postgres
 def _move_then_fail(connection: Any, values: dict[str, Any]) -> None:
     with direct.savepoint(connection):
         assert direct.rows(connection, MOVE, values)
@@ -207,6 +206,36 @@ def test_a_failure_in_a_savepoint_undoes_only_the_savepoints_work(
     assert seen.count("ROLLBACK") == 1  # to the savepoint: the transaction went on
 
 
+def _kill(admin: Engine) -> None:
+    with admin.connect() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = :name"
+            ),
+            {"name": KILLABLE},
+        )
+
+
+def _lost_in_a_savepoint(connection: Any, admin: Engine) -> None:
+    with direct.savepoint(connection):
+        _kill(admin)
+        direct.rows(connection, BY_ID, {"slot_id": 1})
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_in_a_savepoint_is_the_lost_connections_error(
+    killable: Engine, postgres_admin: Engine
+) -> None:
+    with killable.connect() as connection:
+        assert direct.rows(connection, BY_ID, {"slot_id": 1}) == []
+        with pytest.raises(DBAPIError) as lost:
+            _lost_in_a_savepoint(connection, postgres_admin)
+        assert lost.value.connection_invalidated
+        assert connection.invalidated
+
+
+@pytest.mark.postgres
 def test_a_connection_lost_under_a_direct_statement_is_invalidated(
     killable: Engine, postgres_admin: Engine
 ) -> None:

@@ -227,7 +227,10 @@ def savepoint(connection: Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        _run(connection, f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+        # As SQLAlchemy's nested transaction: a connection lost meanwhile (invalidated)
+        # has nothing left to roll back, and the block's own error stands.
+        if connection._still_open_and_dbapi_connection_is_valid:
+            _run(connection, f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
         raise
     _run(connection, f"RELEASE SAVEPOINT {SAVEPOINT}")
 
