@@ -51,7 +51,7 @@ import httpx
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from parity.adapters.sql.engine import normalised_url
 from servers import (
@@ -208,49 +208,16 @@ def client_loop(
             advance()
 
 
-INVARIANTS = {
-    "double bookings": """
-        SELECT count(*) FROM (SELECT slot_id FROM appointments WHERE status = 'booked'
-                              GROUP BY slot_id HAVING count(*) > 1) AS doubled""",
-    "bookings in protected time": """
-        SELECT count(*) FROM appointments a JOIN protected_times p
-          ON p.clinician_id = a.clinician_id AND p.start < a."end" AND a.start < p."end"
-         WHERE a.status <> 'cancelled'""",
-    "booked, slot not busy": """
-        SELECT count(*) FROM appointments a JOIN slots s ON s.id = a.slot_id
-         WHERE a.status = 'booked' AND s.status <> 'busy'""",
-    "busy slot, no live appointment": """
-        SELECT count(*) FROM slots s WHERE s.status = 'busy' AND NOT EXISTS (
-            SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.status <> 'cancelled')
-          AND NOT EXISTS (
-            SELECT 1 FROM availability_exceptions x
-             WHERE x.clinician_id = s.clinician_id AND x.kind = 'pto'
-               AND x.withdrawn_at IS NULL AND x.start <= s.start AND s."end" <= x."end")
-          AND NOT EXISTS (
-            SELECT 1 FROM slots r WHERE r.clinician_id = s.clinician_id
-               AND r.start = s.start AND r.id <> s.id AND s.kind = 'urgent')""",
-    "held slot, no active hold": """
-        SELECT count(*) FROM slots s WHERE s.status = 'busy-tentative' AND NOT EXISTS (
-            SELECT 1 FROM holds h WHERE h.slot_id = s.id AND h.status = 'active')""",
-}
-
-
-HALF_WRITTEN = (
-    "booked, slot not busy",
-    "busy slot, no live appointment",
-    "held slot, no active hold",
-)
-
-
 def invariants(url: str) -> dict[str, int]:
+    """Parity's invariants on the database at `url` (adapters/sql/invariants.py)."""
+    from parity.adapters.sql import invariants as sql_invariants  # see `show`
+
     engine = create_engine(normalised_url(url))
-    with engine.connect() as connection:
-        found = {
-            name: int(connection.execute(text(sql)).scalar_one())
-            for name, sql in INVARIANTS.items()
-        }
-    engine.dispose()
-    return found
+    try:
+        with engine.connect() as connection:
+            return sql_invariants.broken(connection)
+    finally:
+        engine.dispose()
 
 
 def load(
@@ -597,15 +564,20 @@ def show_free(result: dict[str, Any], clients: int, seconds: float) -> None:
 
 
 def show(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    # Imported here, not at the top: count_statements.py imports this module's helpers
+    # and may run them against an older tree's code (PYTHONPATH), which lacks it.
+    from parity.adapters.sql import invariants as sql_invariants
+
     for result in results:
         for mix in args.mix.split(","):
             show_mix(result, mix, args.clients)
         show_free(result, args.clients, args.free_seconds)
         found = result["invariants"]
-        half = sum(found[k] for k in HALF_WRITTEN)
+        half = sql_invariants.half_written(found)
         console.print(
-            f"  Parity on {result['database']}: {found['double bookings']} double bookings, "
-            f"{found['bookings in protected time']} bookings in protected time, "
+            f"  Parity on {result['database']}: {found[sql_invariants.DOUBLE_BOOKINGS]} "
+            f"double bookings, {found[sql_invariants.IN_PROTECTED_TIME]} bookings in "
+            "protected time, "
             f"{half} half-written rows"
         )
         for label in ("parity", "floor"):

@@ -8,13 +8,24 @@ book -> cancel, counting what SQLAlchemy sends per call (the first member's roun
 warms up) and this process's CPU per call (the app and the test client: compare two runs
 of this script, not with bench_load). With --show it prints each call's statements.
 
+With --repeat N the members' rounds run N times and the CPU column is the median of the N
+repeats' CPU per call (the lowest and highest in brackets), which a shared machine's noise
+moves less than one repeat.
+
+Two trees side by side, their repeats taking turns (a shared machine's load then weighs on
+both alike): start one run with `--turns FILE --side 0` and another with `--side 1` and the
+other tree's code (PYTHONPATH=<tree>/src); each runs a repeat when FILE names its side,
+then hands the turn over.
+
 Run: .venv/bin/python bench/count_statements.py [--db postgres|sqlite] [--members 5] [--show]
+     [--repeat 1] [--turns FILE --side 0|1].
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 from collections import Counter
@@ -94,11 +105,25 @@ def rounds(client: TestClient, counts: Counts, members: int) -> None:
         call("cancel", f"/Appointment/{booked}/$cancel", cancel, warm)
 
 
+def _wait_turn(turns: Path | None, side: int) -> None:
+    """Until `turns` names `side` (at once without --turns)."""
+    while turns is not None and (not turns.exists() or turns.read_text().strip() != str(side)):
+        time.sleep(0.05)
+
+
+def _hand_over(turns: Path | None, side: int) -> None:
+    if turns is not None:
+        turns.write_text(str(1 - side))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--members", type=int, default=30)
     parser.add_argument("--show", action="store_true", help="print each call's statements")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of --members, CPU median")
+    parser.add_argument("--turns", type=Path, help="a file two runs take turns by")
+    parser.add_argument("--side", type=int, choices=(0, 1), default=0)
     args = parser.parse_args()
     sqlite = args.db == "sqlite"
     url = f"sqlite:///{tempfile.mkdtemp()}/count.db" if sqlite else postgres_url()
@@ -114,8 +139,20 @@ def main() -> None:
         event.listen(Engine, "rollback", counts.end)
         from parity.entrypoints.api.asgi import create
 
+        per_repeat: list[dict[str, float]] = []
         with TestClient(create(), headers=headers) as client:
-            rounds(client, counts, args.members)
+            for _ in range(args.repeat):
+                _wait_turn(args.turns, args.side)
+                calls, cpu = Counter(counts.calls), Counter(counts.cpu)
+                rounds(client, counts, args.members)
+                _hand_over(args.turns, args.side)
+                per_repeat.append(
+                    {
+                        name: (counts.cpu[name] - cpu[name]) / (counts.calls[name] - calls[name])
+                        for name in counts.calls
+                    }
+                )
+
     finally:
         if not sqlite:
             drop_postgres(url)
@@ -123,11 +160,13 @@ def main() -> None:
     for column in ("call", "statements", "transactions", "CPU ms (this process)"):
         table.add_column(column, justify="right")
     for name, calls in counts.calls.items():
+        each = [1000 * repeat[name] for repeat in per_repeat]
+        spread = f" ({min(each):.2f}-{max(each):.2f})" if len(each) > 1 else ""
         table.add_row(
             name,
             f"{counts.statements[name] / calls:.1f}",
             f"{counts.transactions[name] / calls:.1f}",
-            f"{1000 * counts.cpu[name] / calls:.2f}",
+            f"{statistics.median(each):.2f}{spread}",
         )
     console.print(table)
     if args.show:

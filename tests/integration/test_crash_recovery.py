@@ -24,6 +24,7 @@ from served import Server
 from sqlalchemy import bindparam, create_engine, text
 
 from parity.adapters.csv_rows import read_rows
+from parity.adapters.sql import invariants
 from parity.adapters.sql.engine import normalised_url
 from parity.bootstrap import build_runtime
 from parity.config import Settings
@@ -97,39 +98,6 @@ def client_loop(base: str, headers: dict[str, str], seed: int, run: Run) -> None
                 run.record(booked)
 
 
-CHECKS = {
-    "double bookings": """
-        SELECT count(*) FROM (SELECT slot_id FROM appointments WHERE status = 'booked'
-                              GROUP BY slot_id HAVING count(*) > 1) AS doubled""",
-    "bookings in protected time": """
-        SELECT count(*) FROM appointments a JOIN protected_times p
-          ON p.clinician_id = a.clinician_id AND p.start < a."end" AND a.start < p."end"
-         WHERE a.status <> 'cancelled'""",
-    "booked appointments whose slot is not busy": """
-        SELECT count(*) FROM appointments a JOIN slots s ON s.id = a.slot_id
-         WHERE a.status = 'booked' AND s.status <> 'busy'""",
-    "busy slots without a live appointment": """
-        SELECT count(*) FROM slots s WHERE s.status = 'busy' AND NOT EXISTS (
-            SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.status <> 'cancelled')
-          AND NOT EXISTS (
-            SELECT 1 FROM availability_exceptions x
-             WHERE x.clinician_id = s.clinician_id AND x.kind = 'pto'
-               AND x.withdrawn_at IS NULL AND x.start <= s.start AND s."end" <= x."end")
-          AND NOT EXISTS (
-            SELECT 1 FROM slots r WHERE r.clinician_id = s.clinician_id
-               AND r.start = s.start AND r.id <> s.id AND s.kind = 'urgent')""",
-    "held slots without an active hold": """
-        SELECT count(*) FROM slots s WHERE s.status = 'busy-tentative' AND NOT EXISTS (
-            SELECT 1 FROM holds h WHERE h.slot_id = s.id AND h.status = 'active')""",
-    "active holds whose slot is not held": """
-        SELECT count(*) FROM holds h JOIN slots s ON s.id = h.slot_id
-         WHERE h.status = 'active' AND s.status <> 'busy-tentative'""",
-    "booked requests without their booked appointment": """
-        SELECT count(*) FROM care_requests r WHERE r.status = 'booked' AND NOT EXISTS (
-            SELECT 1 FROM appointments a WHERE a.request_id = r.id AND a.status <> 'cancelled')""",
-}
-
-
 BOOKED_AMONG = text("SELECT id FROM appointments WHERE status = 'booked' AND id IN :ids")
 
 
@@ -139,10 +107,7 @@ def broken_invariants(url: str, acknowledged: set[int]) -> dict[str, int]:
     engine = create_engine(normalised_url(url))
     try:
         with engine.connect() as connection:
-            found = {
-                name: int(connection.execute(text(sql)).scalar_one())
-                for name, sql in CHECKS.items()
-            }
+            found = invariants.broken(connection)
             query = BOOKED_AMONG.bindparams(bindparam("ids", expanding=True))
             there = set(connection.execute(query, {"ids": sorted(acknowledged)}).scalars())
     finally:

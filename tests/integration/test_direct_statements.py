@@ -70,6 +70,37 @@ def test_a_statement_missing_a_value_it_requires_is_refused_as_execute_refuses_i
             run(engine, FOR_CLINICIAN, values)
 
 
+def test_a_value_its_type_refuses_is_refused_as_execute_refuses_it(
+    engine: Engine, region: Region
+) -> None:
+    naive = datetime(2026, 6, 1, 9)  # noqa: DTZ001 - the point of the test
+    values = {"clinician_id": "ana", "start": naive, "end": naive + timedelta(days=1)}
+    for run in (_executed, _direct):
+        with pytest.raises(StatementError, match="naive"):
+            run(engine, FOR_CLINICIAN, values)
+
+
+def test_one_statement_run_with_different_names_is_prepared_for_each(
+    engine: Engine, region: Region
+) -> None:
+    # FOR_CLINICIAN with a window and without one: each set of names keeps its own form,
+    # in either order, so a refusal for the one never stands for the other.
+    values = {
+        "clinician_id": "ana",
+        "start": at(FIRST_WEEK, 0),
+        "end": at(FIRST_WEEK + timedelta(days=7), 0),
+    }
+    partial = {"clinician_id": "ana", "start": values["start"]}
+    expected = _executed(engine, FOR_CLINICIAN, values)
+    assert expected
+    for _ in range(2):
+        assert _direct(engine, FOR_CLINICIAN, values) == expected
+        with pytest.raises(StatementError, match="A value is required for bind parameter"):
+            _direct(engine, FOR_CLINICIAN, partial)
+    reordered = dict(reversed(values.items()))
+    assert _direct(engine, FOR_CLINICIAN, reordered) == expected
+
+
 def test_each_records_read_by_key_is_the_row_execute_reads(engine: Engine, region: Region) -> None:
     uow: Any = region.uow
     with uow:
@@ -86,7 +117,8 @@ def test_each_records_read_by_key_is_the_row_execute_reads(engine: Engine, regio
 
 
 def test_a_read_ahead_is_the_row_execute_reads(engine: Engine, region: Region) -> None:
-    found = read_ahead.shape(read_ahead.PROPOSAL, False)
+    uow: Any = region.uow
+    found = read_ahead.shape(read_ahead.PROPOSAL, False, uow.read_columns)
     values = {"key": 1, "request": 0}
     expected = _executed(engine, found.statement, values)
     assert len(expected) == 1
@@ -134,6 +166,73 @@ def killable(postgres_admin: Engine) -> Iterator[Engine]:
         upgrade(engine)
         yield engine
         engine.dispose()
+
+
+def _move_then_fail(connection: Any, values: dict[str, Any]) -> None:
+    with direct.savepoint(connection):
+        assert direct.rows(connection, MOVE, values)
+        connection.execute(text("SELECT * FROM no_such_table"))
+
+
+def test_a_failure_in_a_savepoint_undoes_only_the_savepoints_work(
+    engine: Engine, region: Region
+) -> None:
+    seen: list[str] = []
+
+    def note(conn: object, cursor: object, sql: str, *rest: object) -> None:
+        seen.append(sql.split()[0])
+
+    def moved(slot_id: int) -> dict[str, Any]:
+        return {"slot_id": slot_id, "old": SlotStatus.FREE, "new": SlotStatus.BUSY}
+
+    status = select(SLOTS.c.id, SLOTS.c.status).where(SLOTS.c.id.in_([1, 2])).order_by(SLOTS.c.id)
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        with engine.connect() as connection:
+            assert direct.rows(connection, MOVE, moved(1))
+            with pytest.raises(DBAPIError):
+                _move_then_fail(connection, moved(2))
+            # the savepoint's move is undone, the one before it kept, the transaction usable
+            after = list(connection.execute(status))
+            assert after == [(1, SlotStatus.BUSY), (2, SlotStatus.FREE)]
+            with direct.savepoint(connection):
+                assert direct.rows(connection, MOVE, moved(2))
+            assert list(connection.execute(status))[1] == (2, SlotStatus.BUSY)
+            connection.rollback()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert seen.count("SAVEPOINT") == 2
+    assert seen.count("RELEASE") == 1
+    assert seen.count("ROLLBACK") == 1  # to the savepoint: the transaction went on
+
+
+def _kill(admin: Engine) -> None:
+    with admin.connect() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = :name"
+            ),
+            {"name": KILLABLE},
+        )
+
+
+def _lost_in_a_savepoint(connection: Any, admin: Engine) -> None:
+    with direct.savepoint(connection):
+        _kill(admin)
+        direct.rows(connection, BY_ID, {"slot_id": 1})
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_in_a_savepoint_is_the_lost_connections_error(
+    killable: Engine, postgres_admin: Engine
+) -> None:
+    with killable.connect() as connection:
+        assert direct.rows(connection, BY_ID, {"slot_id": 1}) == []
+        with pytest.raises(DBAPIError) as lost:
+            _lost_in_a_savepoint(connection, postgres_admin)
+        assert lost.value.connection_invalidated
+        assert connection.invalidated
 
 
 @pytest.mark.postgres

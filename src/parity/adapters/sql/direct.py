@@ -27,7 +27,8 @@ nothing of the client). `Connection.exec_driver_sql` was tried first and cost mo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -40,14 +41,12 @@ Processor = Callable[[Any], Any] | None
 # Statements remembered per dialect: the API's prebuilt ones are a few dozen shapes; a
 # dialect that sees more (ad hoc statements) starts over rather than grow without bound.
 KEPT = 512
-_UNSEEN = object()
 
 
 @dataclass(slots=True)
 class Prepared:
     """A statement compiled for one dialect and one set of parameter names."""
 
-    statement: Executable  # held so that its id() is not reused while this is kept
     sql: str
     binds: tuple[tuple[str, Processor], ...]  # every bound name, with its conversion
     defaults: tuple[tuple[str, Any], ...]  # values bound in the statement itself
@@ -62,9 +61,20 @@ class Prepared:
     described: bool = False
 
 
-_PREPARED: WeakKeyDictionary[Dialect, dict[tuple[int, tuple[str, ...]], Prepared | None]] = (
-    WeakKeyDictionary()
-)
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """A statement as run with one set of parameter names: prepared, or None (`execute`)."""
+
+    statement: Executable  # held so that its id() is not reused while this is kept
+    names: frozenset[str]
+    prepared: Prepared | None
+
+
+# Per dialect: the variants of each statement seen, by id(statement) (one, for the
+# prebuilt statements, which are always run with the same names); None for a dialect
+# that runs everything through `execute` (SQLite).
+Kept = dict[int, tuple[Variant, ...]]
+_KEPT: WeakKeyDictionary[Dialect, Kept | None] = WeakKeyDictionary()
 
 
 def _prepare(dialect: Dialect, statement: Executable, names: tuple[str, ...]) -> Prepared | None:
@@ -106,7 +116,7 @@ def _prepare(dialect: Dialect, statement: Executable, names: tuple[str, ...]) ->
             if made is None or column.key not in defaults:
                 return None
             prefetch.append((column.key, made))
-    return Prepared(statement, sql, binds, bound, types, tuple(prefetch))
+    return Prepared(sql, binds, bound, types, tuple(prefetch))
 
 
 def _client_default(default: Any) -> Callable[[], Any] | None:
@@ -123,22 +133,36 @@ def _client_default(default: Any) -> Callable[[], Any] | None:
     return None
 
 
+def _kept_for(dialect: Dialect) -> Kept | None:
+    """The statements kept for `dialect`, or None when it runs everything through
+    `execute` (only PostgreSQL takes the cursor path)."""
+    try:
+        return _KEPT[dialect]
+    except KeyError:
+        kept = _KEPT[dialect] = {} if dialect.name == "postgresql" else None
+        return kept
+
+
 def prepared(
-    connection: Connection, statement: Executable, names: tuple[str, ...]
+    connection: Connection, statement: Executable, values: Mapping[str, Any]
 ) -> Prepared | None:
-    """The statement compiled for the connection's dialect, or None where it must go
-    through `execute` (see the module's note)."""
+    """The statement compiled for the connection's dialect and the names of `values`, or
+    None where it must go through `execute` (see the module's note). Found by one lookup of
+    the dialect and one of the statement; compiled once for each."""
     dialect = connection.dialect
-    kept = _PREPARED.get(dialect)
+    kept = _kept_for(dialect)
     if kept is None:
-        kept = _PREPARED[dialect] = {}
-    key = (id(statement), names)
-    found = kept.get(key, _UNSEEN)  # one lookup: another thread may clear `kept`
-    if found is None or (isinstance(found, Prepared) and found.statement is statement):
-        return found
+        return None
+    variants = kept.get(id(statement), ())  # one lookup: another thread may clear `kept`
+    for variant in variants:
+        if variant.statement is statement and values.keys() == variant.names:
+            return variant.prepared
     if len(kept) >= KEPT:
         kept.clear()
-    made = kept[key] = _prepare(dialect, statement, names)
+    names = tuple(values)
+    made = _prepare(dialect, statement, names)
+    fresh = Variant(statement, frozenset(names), made)
+    kept[id(statement)] = (*(v for v in variants if v.statement is statement), fresh)
     return made
 
 
@@ -147,20 +171,15 @@ def rows(
 ) -> list[Any]:
     """All rows of `statement` (tuples, converted as `execute` would convert them)."""
     values = parameters or {}
-    if connection.dialect.name != "postgresql" or not isinstance(values, Mapping):
-        return list(connection.execute(statement, parameters).all())
-    found = prepared(connection, statement, tuple(values))
+    found = prepared(connection, statement, values) if isinstance(values, Mapping) else None
     if found is None:
         return list(connection.execute(statement, parameters).all())
-    bound: dict[str, Any] = dict(found.defaults)
-    bound.update(values)
-    for name, make in found.prefetch:
-        bound[name] = make()
-    for name, process in found.binds:
-        if process is not None:
-            bound[name] = process(bound.get(name))
-        elif name not in bound:
-            bound[name] = None
+    try:
+        bound = _bound(found, values)
+    except Exception as error:
+        # A value its type refuses (a naive instant): SQLAlchemy's `StatementError`, as
+        # `execute` raises it while it builds its parameters.
+        connection._handle_dbapi_exception(error, found.sql, dict(values), None, None)
     cursor = _cursor(connection)
     try:
         # SQLAlchemy's own step for a statement on a cursor: its cursor events, then the
@@ -187,6 +206,57 @@ def rows(
         tuple([v if p is None else p(v) for p, v in zip(processors, row, strict=True)])
         for row in raw
     ]
+
+
+# The guarded writes' savepoint (one at a time: they do not nest).
+SAVEPOINT = "parity_guard"
+
+
+@contextmanager
+def savepoint(connection: Connection) -> Iterator[None]:
+    """The block in a savepoint of the connection's transaction, rolled back to if the
+    block raises, released if not: what `Connection.begin_nested()` does, its three
+    statements on the cursor path on PostgreSQL (~100 µs for the pair where SQLAlchemy's
+    nested transaction takes ~300; docs/adr/0017-booking-api-speed.md, ninth round). The
+    cursor events see them; elsewhere (SQLite) it is `begin_nested()` itself."""
+    if _kept_for(connection.dialect) is None:
+        with connection.begin_nested():
+            yield
+        return
+    _run(connection, f"SAVEPOINT {SAVEPOINT}")
+    try:
+        yield
+    except BaseException:
+        # As SQLAlchemy's nested transaction: a connection lost meanwhile (invalidated)
+        # has nothing left to roll back, and the block's own error stands.
+        if connection._still_open_and_dbapi_connection_is_valid:
+            _run(connection, f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+        raise
+    _run(connection, f"RELEASE SAVEPOINT {SAVEPOINT}")
+
+
+def _run(connection: Connection, sql: str) -> None:
+    """A statement of no parameters and no rows, on the cursor path."""
+    cursor = _cursor(connection)
+    try:
+        connection._cursor_execute(cursor, sql, ())
+    finally:
+        cursor.close()
+
+
+def _bound(found: Prepared, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values to send: the statement's own, the caller's, the client-side defaults,
+    each converted by its type's bind processor."""
+    bound: dict[str, Any] = dict(found.defaults)
+    bound.update(values)
+    for name, make in found.prefetch:
+        bound[name] = make()
+    for name, process in found.binds:
+        if process is not None:
+            bound[name] = process(bound.get(name))
+        elif name not in bound:
+            bound[name] = None
+    return bound
 
 
 def _cursor(connection: Connection) -> Any:

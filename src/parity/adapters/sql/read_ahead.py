@@ -24,48 +24,40 @@ any record of the row is used; a signed-out token's call ends there, having kept
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Integer, Select, String, bindparam, exists, select
 from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.elements import ColumnElement
 
-from parity.adapters.sql import mapping, tables
-from parity.adapters.sql.mapping import RecordMapping
+from parity.adapters.sql import tables
 
 # What a read-ahead names, and the repository attribute of the unit of work each part of its
-# row goes to ("slots" is `SqlSlots`, the others `SqlRepository`).
+# row goes to ("slots" is `SqlSlots`, the others `SqlRepository`), in the order of the
+# statement's columns (the FROM's first table first).
 VISIT, HOLD, PROPOSAL, MEMBER = "visit", "hold", "proposal", "member"
 PARTS: dict[str, tuple[str, ...]] = {
     VISIT: ("appointments", "requests", "slots", "members"),
     HOLD: ("holds", "requests", "slots", "clinicians"),
-    PROPOSAL: ("requests", "slots", "clinicians"),
+    PROPOSAL: ("slots", "clinicians", "requests"),
     MEMBER: ("members", "clinics"),
 }
-MAPPINGS: dict[str, RecordMapping[Any]] = {
-    "appointments": mapping.APPOINTMENTS,
-    "requests": mapping.REQUESTS,
-    "holds": mapping.HOLDS,
-    "clinicians": mapping.CLINICIANS,
-    "members": mapping.MEMBERS,
-    "clinics": mapping.CLINICS,
-}
+# The columns of a part's row, in order: its repository's own (`read_columns`), the row its
+# `note_read` takes, so the statement and the repositories have one source.
+Columns = Callable[[str], Sequence[Any]]
 
 
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """A prebuilt read-ahead: its statement, and each part's columns (start, stop) in its
+    """A prebuilt read-ahead: its statement, and for each part the unit of work's
+    repository's `note_read` (found from the unit of work) and the part's columns in the
     row; the deny-list column, when asked, is the last."""
 
     statement: Select[Any]
-    spans: tuple[tuple[str, int, int], ...]
-
-
-def _columns(part: str) -> list[Any]:
-    if part == "slots":
-        return list(tables.slots.c)
-    return list(MAPPINGS[part].query.selected_columns)
+    readers: tuple[tuple[Callable[[Any], Callable[[Sequence[Any]], None]], slice], ...]
 
 
 def _from(kind: str) -> tuple[FromClause, ColumnElement[bool]]:
@@ -97,35 +89,30 @@ def _from(kind: str) -> tuple[FromClause, ColumnElement[bool]]:
     raise ValueError(f"no read-ahead of {kind!r}")
 
 
-def _order(kind: str) -> tuple[str, ...]:
-    """The parts in the order of the statement's columns (the FROM's first table first)."""
-    if kind == PROPOSAL:
-        return ("slots", "clinicians", "requests")
-    return PARTS[kind]
-
-
-def _build(kind: str, check: bool) -> Shape:
-    spans: list[tuple[str, int, int]] = []
+def _build(kind: str, check: bool, columns_of: Columns) -> Shape:
+    readers: list[tuple[Callable[[Any], Callable[[Sequence[Any]], None]], slice]] = []
     columns: list[Any] = []
-    for part in _order(kind):
-        part_columns = _columns(part)
-        spans.append((part, len(columns), len(columns) + len(part_columns)))
+    for part in PARTS[kind]:
+        part_columns = columns_of(part)
+        span = slice(len(columns), len(columns) + len(part_columns))
+        readers.append((attrgetter(f"{part}.note_read"), span))
         columns.extend(part_columns)
     if check:
         revoked = tables.revoked_tokens
         denied = exists().where(revoked.c.jti == bindparam("jti", type_=String))
         columns.append(denied.label("token_revoked"))
     joined, keyed = _from(kind)
-    return Shape(select(*columns).select_from(joined).where(keyed), tuple(spans))
+    return Shape(select(*columns).select_from(joined).where(keyed), tuple(readers))
 
 
 _SHAPES: dict[tuple[str, bool], Shape] = {}
 
 
-def shape(kind: str, check: bool) -> Shape:
-    """The prebuilt statement of a read-ahead of `kind`, with the deny-list column or not
-    (built once per process; the values are bound at execution)."""
+def shape(kind: str, check: bool, columns_of: Columns) -> Shape:
+    """The prebuilt statement of a read-ahead of `kind`, with the deny-list column or not,
+    each part's columns those `columns_of` names (the repositories': the same for every
+    unit of work, so built once per process; the values are bound at execution)."""
     found = _SHAPES.get((kind, check))
     if found is None:
-        found = _SHAPES[(kind, check)] = _build(kind, check)
+        found = _SHAPES[(kind, check)] = _build(kind, check, columns_of)
     return found

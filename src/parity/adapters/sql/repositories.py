@@ -41,7 +41,7 @@ from parity.adapters.sql.mapping import (
     is_frozen,
     protected_time_to_domain,
 )
-from parity.adapters.sql.statements import advance_identity, upsert
+from parity.adapters.sql.statements import advance_identity, one_of, upsert
 from parity.domain.errors import InvalidTransition, NotFound
 from parity.domain.ports import RecordStamp
 from parity.domain.schedule import IpcWeek, ProtectedTime
@@ -58,7 +58,11 @@ GUARDED = frozenset({"appointments", "slots", "protected_times"})
 # savepoint: nothing can refuse it (docs/adr/0017-booking-api-speed.md, seventh round).
 REFUSABLE_WHEN: dict[str, tuple[str, str]] = {"appointments": ("status", "booked")}
 _BY_KEY: dict[int, Select[Any]] = {}  # by id() of the RecordMapping (module constants)
-_BY_KEYS: dict[int, Select[Any]] = {}
+_BY_KEYS: dict[tuple[int, bool], Select[Any]] = {}
+# Searches by equal columns (and a due column), one statement per mapping and shape; their
+# bound names carry a prefix, apart from any column's, and the due moment has its own.
+_SEARCHES: dict[tuple[int, str | None, tuple[str, ...]], Select[Any]] = {}
+SEARCHED, DUE = "searched_", "due_moment"
 # A search's records are kept for the transaction when it finds this few (a lookup by a
 # unique column, e.g. a member by id for a message); a long list is not copied.
 FEW = 4
@@ -97,7 +101,7 @@ class Store:
         """Run a write the schema may refuse (a booking rule) inside a savepoint, so a
         refusal undoes only this statement and the transaction stays usable, as in memory;
         PostgreSQL would otherwise abort the whole transaction."""
-        with translated(), self._link().begin_nested():
+        with translated(), direct.savepoint(self._link()):
             result = self._link().execute(statement, parameters)
             # Read RETURNING rows before the savepoint is released.
             return result.freeze()() if result.returns_rows else result
@@ -105,7 +109,7 @@ class Store:
     def _guarded_rows(self, statement: Executable, parameters: Any = None) -> list[Any]:
         """`_guarded` through `direct.rows`: its rows (read before the savepoint is
         released), as plain tuples."""
-        with translated(), self._link().begin_nested():
+        with translated(), direct.savepoint(self._link()):
             return direct.rows(self._link(), statement, parameters)
 
 
@@ -157,6 +161,18 @@ def _writes(table: Table, key_name: str) -> Writes:
             tuple(c.name for c in stamp),
         )
     return found
+
+
+def _search_statement(
+    mapping: RecordMapping[Any], due: str | None, equal: tuple[str, ...]
+) -> Select[Any]:
+    """`mapping`'s query where each column of `equal` is bound, and `due` at or before the
+    due moment, by key."""
+    columns = mapping.table.c
+    clauses = [columns[name] == bindparam(f"{SEARCHED}{name}") for name in equal]
+    if due is not None:
+        clauses.append(columns[due] <= bindparam(f"{SEARCHED}{DUE}", type_=columns[due].type))
+    return mapping.query.where(*clauses).order_by(columns[mapping.key])
 
 
 class SqlRepository(Store, Generic[T]):
@@ -215,7 +231,31 @@ class SqlRepository(Store, Generic[T]):
 
     def _load(self, *criteria: ColumnElement[bool]) -> list[T]:
         query = self._mapping.query.where(*criteria).order_by(self._key)
-        rows = self._execute(query).all()
+        return self._found(self._execute(query).all())
+
+    def _search(self, due: str | None, criteria: Mapping[str, Any]) -> list[T]:
+        """The records whose columns equal `criteria` (and whose `due` column is at or
+        before `criteria[DUE]`), by key, through one prebuilt statement per shape on
+        `direct.rows` (docs/adr/0017-booking-api-speed.md, ninth round). A None asked for
+        means IS NULL, which a bound `=` would never match, so such a search goes through
+        `_load` as before."""
+        equal = tuple(name for name in criteria if name != DUE)
+        if any(criteria[name] is None for name in equal):
+            columns = self._table.c
+            clauses = [columns[name] == criteria[name] for name in equal]
+            if due is not None:
+                clauses.append(columns[due] <= criteria[DUE])
+            return self._load(*clauses)
+        shape = (id(self._mapping), due, equal)
+        statement = _SEARCHES.get(shape)
+        if statement is None:
+            statement = _SEARCHES[shape] = _search_statement(self._mapping, due, equal)
+        values = {f"{SEARCHED}{name}": value for name, value in criteria.items()}
+        return self._found(self._rows(statement, values))
+
+    def _found(self, rows: Sequence[Any]) -> list[T]:
+        """The records of plain rows of the mapping's query, read afresh: noted, and kept
+        when few (`FEW`)."""
         found = []
         for row in rows:
             key = row[self._at_key]
@@ -233,6 +273,10 @@ class SqlRepository(Store, Generic[T]):
         self._stamps[key] = RecordStamp(version, updated)
         if not self._mapping.immutable:
             self._kept.pop(key, None)
+
+    def read_columns(self) -> list[Any]:
+        """The columns of a row `note_read` takes, in order: the mapping's query's."""
+        return list(self._mapping.query.selected_columns)
 
     def note_read(self, values: Sequence[Any]) -> None:
         """A row of this repository's query read by another statement of this transaction
@@ -311,7 +355,7 @@ class SqlRepository(Store, Generic[T]):
         return found[0]
 
     def list(self) -> Sequence[T]:
-        return self._load()
+        return self._search(None, {})
 
     def many(self, keys: Iterable[Any]) -> dict[Any, T]:
         """The records of `keys` in one query (those read before in this transaction from
@@ -323,10 +367,12 @@ class SqlRepository(Store, Generic[T]):
         if isinstance(self._key.type, Integer):
             missing = [key for key in missing if isinstance(key, int)]
         if missing:
-            statement = _BY_KEYS.get(id(self._mapping))
+            arrays = self._link().dialect.name == "postgresql"  # `statements.one_of`
+            statement = _BY_KEYS.get((id(self._mapping), arrays))
             if statement is None:
-                by_keys = self._key.in_(bindparam("keys", expanding=True))
-                statement = _BY_KEYS[id(self._mapping)] = self._mapping.query.where(by_keys)
+                by_keys = one_of(self._key, "keys", arrays)
+                statement = self._mapping.query.where(by_keys)
+                _BY_KEYS[(id(self._mapping), arrays)] = statement
             for row in self._rows(statement, {"keys": missing}):
                 key = row[self._at_key]
                 self._read_at(key, row)
@@ -345,12 +391,11 @@ class SqlRepository(Store, Generic[T]):
             kept = criteria[self._key.name]
             if kept in self._kept:
                 return [self.get(kept)]
-        return self._load(*(self._table.c[name] == value for name, value in criteria.items()))
+        return self._search(None, criteria)
 
     def due(self, field: str, moment: Any, **criteria: Any) -> Sequence[T]:
         self._searchable([field, *criteria])
-        equal = (self._table.c[name] == value for name, value in criteria.items())
-        return self._load(self._table.c[field] <= moment, *equal)
+        return self._search(field, {**criteria, DUE: moment})
 
     def save(self, item: T) -> None:
         row = self._mapping.to_row(item)
@@ -423,7 +468,7 @@ class SqlProtectedTime(Store):
             "start": start,
             "end": end,
         }
-        rows = self._execute(OVERLAPPING, values)  # plain rows, by position (mapping.py)
+        rows = self._rows(OVERLAPPING, values)  # plain rows, by position (mapping.py)
         return [protected_time_to_domain(row) for row in rows]
 
 

@@ -30,7 +30,7 @@ from parity.adapters.sql import tables
 from parity.adapters.sql.errors import translated
 from parity.adapters.sql.mapping import slot_to_domain, slot_to_row
 from parity.adapters.sql.repositories import Link, Store
-from parity.adapters.sql.statements import advance_identity, allocate_ids, insert_many
+from parity.adapters.sql.statements import advance_identity, allocate_ids, insert_many, one_of
 from parity.domain.availability import SlotQuery
 from parity.domain.errors import NotFound, SlotUnavailable
 from parity.domain.ports import RecordStamp
@@ -73,30 +73,30 @@ def shape_of(query: SlotQuery, among: list[str] | None) -> Shape:
     )
 
 
-def _reachable(shape: Shape) -> ColumnElement[bool]:
+def _reachable(shape: Shape, arrays: bool) -> ColumnElement[bool]:
     """The clinician offers one of the query's modalities, and in-person slots are at the
     member's clinic."""
     offered = tables.clinician_modalities
     options: list[ColumnElement[bool]] = []
     if shape.remote:
-        options.append(offered.c.modality.in_(bindparam("remote", expanding=True)))
+        options.append(one_of(offered.c.modality, "remote", arrays))
     if shape.local:
         options.append(
             and_(
-                offered.c.modality.in_(bindparam("local", expanding=True)),
+                one_of(offered.c.modality, "local", arrays),
                 SLOTS.c.clinic_id == bindparam("clinic_id"),
             )
         )
     return exists().where(offered.c.clinician_id == SLOTS.c.clinician_id, or_(*options))
 
 
-def _suitable(shape: Shape) -> list[ColumnElement[bool]]:
+def _suitable(shape: Shape, arrays: bool) -> list[ColumnElement[bool]]:
     """Who may take the slot: the named clinician, the few clinicians already found to
     match (`among`), or anyone of the class and language."""
     if shape.named:
         return [SLOTS.c.clinician_id == bindparam("clinician_id")]
     if shape.among:
-        return [SLOTS.c.clinician_id.in_(bindparam("among", expanding=True))]
+        return [one_of(SLOTS.c.clinician_id, "among", arrays)]
     clinicians, languages = tables.clinicians, tables.clinician_languages
     return [
         exists().where(
@@ -111,15 +111,16 @@ def _suitable(shape: Shape) -> list[ColumnElement[bool]]:
 
 
 @cache
-def search_statement(shape: Shape) -> Select[Any]:
-    """The earliest free slots of a search of this shape, `limit` of them."""
+def search_statement(shape: Shape, arrays: bool = False) -> Select[Any]:
+    """The earliest free slots of a search of this shape, `limit` of them; its lists bound
+    as arrays with `arrays` (PostgreSQL; `statements.one_of`)."""
     clauses = [
         SLOTS.c.status == SlotStatus.FREE,
-        SLOTS.c.kind.in_(bindparam("kinds", expanding=True)),
+        one_of(SLOTS.c.kind, "kinds", arrays),
         SLOTS.c.start >= bindparam("not_before"),
         SLOTS.c.start < bindparam("not_after"),
-        *_suitable(shape),
-        _reachable(shape),
+        *_suitable(shape, arrays),
+        _reachable(shape, arrays),
     ]
     if not shape.remote:
         # Implied by _reachable, but stated at the top so the free-slots-by-clinic index
@@ -261,6 +262,10 @@ class SqlSlots(Store):
             raise NotFound(f"slot {slot_id} not found", resource="Slot", id=slot_id)
         return self._keep(self._seen(row))
 
+    def read_columns(self) -> list[Any]:
+        """The columns of a row `note_read` takes, in order: the slots table's."""
+        return list(SLOTS.c)
+
     def note_read(self, values: Sequence[Any]) -> None:
         """A slot row read by another statement of this transaction
         (`SqlUnitOfWork.read_ahead`), kept as if `get` had read it; nothing when its id is
@@ -282,7 +287,8 @@ class SqlSlots(Store):
         among = self._small_pool(query)
         if among == []:
             return []
-        statement = search_statement(shape_of(query, among))
+        arrays = self._link().dialect.name == "postgresql"
+        statement = search_statement(shape_of(query, among), arrays)
         found = self._rows(statement, search_values(query, among, limit))
         return self._fresh_rows(found)
 

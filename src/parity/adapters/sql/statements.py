@@ -1,13 +1,26 @@
-"""The few statements that differ by dialect: upserts and identity sequences."""
+"""The few statements that differ by dialect: upserts, identity sequences and lists of
+values."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Table, func, insert, select
+from sqlalchemy import ARRAY, Connection, Executable, Table, any_, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
+
+
+def one_of(column: ColumnElement[Any], name: str, arrays: bool) -> ColumnElement[bool]:
+    """`column` equal to one of the list bound as `name`: `IN (...)`, its values expanded
+    at each execution (SQLite), or with `arrays` (PostgreSQL) `= ANY(:name)`, one bound
+    array, so the statement's text is the same for any length and `direct.rows` runs it
+    on the cursor path (docs/adr/0017-booking-api-speed.md, ninth round). An empty list
+    matches nothing either way."""
+    if arrays:
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def upsert(

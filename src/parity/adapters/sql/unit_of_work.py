@@ -7,6 +7,8 @@ callers each use their own (they are cheap: the engine pools connections).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Self
 
@@ -38,11 +40,40 @@ from parity.domain.holds import Hold
 from parity.domain.members import Member
 from parity.domain.messages import Message
 from parity.domain.ports import UnitOfWork
-from parity.domain.revocation import SIGNED_OUT, TOKEN_CHECK, check_token
+from parity.domain.revocation import SIGNED_OUT, TOKEN_CHECK, TokenCheck, check_token
 from parity.domain.schedule import AvailabilityException, WeeklyTemplate
 from parity.domain.users import NotAuthenticated
 from parity.domain.waitlist import WaitlistEntry
 from parity.domain.workforce import Clinic
+
+
+@dataclass(slots=True)
+class PendingCheck:
+    """The request's token, to be checked against the deny list (docs/adr/0012) before a
+    transaction's first statement, or by it (`SqlUnitOfWork.read_ahead`), or as the block
+    ends if it ran none (docs/adr/0017-booking-api-speed.md, seventh round). Armed as each
+    transaction begins; whichever statement goes first takes it."""
+
+    armed: bool = False
+
+    def take(self) -> TokenCheck | None:
+        """The check the next statement must ask, if the request has one left to ask; no
+        longer pending either way."""
+        if not self.armed:
+            return None
+        self.armed = False
+        check = TOKEN_CHECK.get()
+        return check if check is not None and not check.done and check.jti is not None else None
+
+    def give_back(self, check: TokenCheck | None) -> None:
+        """A statement that was to ask `check` did not (it failed, or found nothing): the
+        next one asks it."""
+        if check is not None:
+            self.armed = True
+
+    def waiting(self) -> bool:
+        """Whether a check is pending that no statement has asked yet."""
+        return self.armed and _token_to_check()
 
 
 class SqlUnitOfWork:
@@ -53,9 +84,7 @@ class SqlUnitOfWork:
         self.engine = engine
         self._open = False
         self._connection: Connection | None = None
-        # The request's token is checked against the deny list before the block's first
-        # statement (or by it: `read_ahead`), or as the block ends if it ran none.
-        self._check_pending = False
+        self._token = PendingCheck()
 
     @cached_property
     def clinics(self) -> SqlRepository[Clinic]:
@@ -179,8 +208,7 @@ class SqlUnitOfWork:
             if not self._open:
                 raise RuntimeError("use the unit of work inside `with uow:`")
             self._connection = self.engine.connect()
-        if self._check_pending:
-            self._check_pending = False
+        if self._token.take() is not None:
             check_token(self.revoked_tokens)  # a signed-out token reads and writes nothing
         return self._connection
 
@@ -190,33 +218,32 @@ class SqlUnitOfWork:
         if they had read them (docs/adr/0017-booking-api-speed.md, seventh round). When it
         is the block's first statement it also asks the deny list. Nothing found: nothing
         kept, and the repositories read as before."""
-        check = TOKEN_CHECK.get() if self._check_pending else None
-        asking = _token_to_check()
-        if self._check_pending and not asking:
-            self._check_pending = False  # nothing to check for this request
-        found = read_ahead.shape(kind, asking)
+        check = self._token.take()
+        found = read_ahead.shape(kind, check is not None, self.read_columns)
         values: dict[str, Any] = {"key": key}
         if kind == read_ahead.PROPOSAL:
             values["request"] = request
-        if asking:
-            assert check is not None
+        if check is not None:
             values["jti"] = check.jti
-            self._check_pending = False  # this statement asks it
         try:
             row = next(iter(direct.rows(self._current(), found.statement, values)), None)
         except BaseException:
-            self._check_pending = self._check_pending or asking
+            self._token.give_back(check)
             raise
         if row is None:
-            self._check_pending = asking  # not asked after all: the next statement asks
+            self._token.give_back(check)  # not asked after all: the next statement asks
             return
-        if asking:
-            assert check is not None
+        if check is not None:
             check.done = True
             if row[-1]:
                 raise NotAuthenticated(SIGNED_OUT)
-        for part, start, stop in found.spans:
-            getattr(self, part).note_read(row[start:stop])
+        for note_read, span in found.readers:
+            note_read(self)(row[span])
+
+    def read_columns(self, part: str) -> Sequence[Any]:
+        """The columns of a row the repository `part` takes (`note_read`)."""
+        repository: SqlRepository[Any] | SqlSlots = getattr(self, part)
+        return repository.read_columns()
 
     def _repositories(self) -> list[SqlRepository[object] | SqlSlots]:
         """The repositories made so far (cached_property keeps them in the instance) that
@@ -226,31 +253,39 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         if self._open:
             raise RuntimeError("this unit of work is already open")
-        for repository in self._repositories():
-            repository.forget()
-        # The connection, and its transaction, begin with the first statement, and the
-        # deny-list check of the request's token comes before it (`_current`).
         self._open = True
-        self._check_pending = True
+        self._begin()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None = None, *rest: object) -> None:
-        """Roll back whatever was not committed, and give the connection back; a block that
-        ran no statement still asks the deny list, so a signed-out token is refused as
-        before, whatever else went wrong (if the database cannot answer while the block is
-        already failing, the block's own error stands)."""
-        if self._check_pending and self._open and _token_to_check():
-            try:
-                self._current()  # asks it, then nothing else
-            except NotAuthenticated:
-                raise
-            except Exception:
-                if exc_type is None:
-                    raise
-            finally:
-                self._release()
+    def _begin(self) -> None:
+        """A new transaction: nothing read yet. Its connection, and the transaction on it,
+        begin with the first statement, and the deny-list check of the request's token
+        comes before it (`_current`)."""
+        for repository in self._repositories():
+            repository.forget()
+        self._token.armed = True
+
+    def _ask_unasked(self, failing: bool) -> None:
+        """A block that ran no statement still asks the deny list as it ends, so a
+        signed-out token is refused as before, whatever else went wrong (if the database
+        cannot answer while the block is already `failing`, the block's own error stands)."""
+        if not (self._open and self._token.waiting()):
             return
-        self._release()
+        try:
+            self._current()  # asks it, then nothing else
+        except NotAuthenticated:
+            raise
+        except Exception:
+            if not failing:
+                raise
+
+    def __exit__(self, exc_type: type[BaseException] | None = None, *rest: object) -> None:
+        """Roll back whatever was not committed, and give the connection back (after
+        `_ask_unasked`)."""
+        try:
+            self._ask_unasked(failing=exc_type is not None)
+        finally:
+            self._release()
 
     def restart(self) -> None:
         """End the block's transaction, rolling back what it left uncommitted, and go on in
@@ -260,8 +295,7 @@ class SqlUnitOfWork:
         docs/adr/0017-booking-api-speed.md, seventh round)."""
         if not self._open:
             raise RuntimeError("use the unit of work inside `with uow:`")
-        if self._check_pending and _token_to_check():
-            self._current()  # as `__exit__`: a block that ran nothing still asks the deny list
+        self._ask_unasked(failing=False)
         connection = self._connection
         if connection is not None:
             if connection.invalidated:  # lost: the next statement takes a fresh one
@@ -274,12 +308,10 @@ class SqlUnitOfWork:
                     self._connection = None
                     connection.close()
                     raise
-        for repository in self._repositories():
-            repository.forget()
-        self._check_pending = True
+        self._begin()
 
     def _release(self) -> None:
-        self._check_pending = False
+        self._token.armed = False
         connection, self._connection, self._open = self._connection, None, False
         if connection is not None:
             try:
