@@ -29,7 +29,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.elements import ColumnElement
 
 from parity.adapters.sql import direct, tables
 from parity.adapters.sql.errors import rule_broken, translated
@@ -61,7 +60,7 @@ _BY_KEY: dict[int, Select[Any]] = {}  # by id() of the RecordMapping (module con
 _BY_KEYS: dict[tuple[int, bool], Select[Any]] = {}
 # Searches by equal columns (and a due column), one statement per mapping and shape; their
 # bound names carry a prefix, apart from any column's, and the due moment has its own.
-_SEARCHES: dict[tuple[int, str | None, tuple[str, ...]], Select[Any]] = {}
+_SEARCHES: dict[tuple[int, str | None, tuple[str, ...], tuple[str, ...]], Select[Any]] = {}
 SEARCHED, DUE = "searched_", "due_moment"
 # A search's records are kept for the transaction when it finds this few (a lookup by a
 # unique column, e.g. a member by id for a message); a long list is not copied.
@@ -164,12 +163,16 @@ def _writes(table: Table, key_name: str) -> Writes:
 
 
 def _search_statement(
-    mapping: RecordMapping[Any], due: str | None, equal: tuple[str, ...]
+    mapping: RecordMapping[Any],
+    due: str | None,
+    equal: tuple[str, ...],
+    null: tuple[str, ...] = (),
 ) -> Select[Any]:
-    """`mapping`'s query where each column of `equal` is bound, and `due` at or before the
-    due moment, by key."""
+    """`mapping`'s query where each column of `equal` is bound, each of `null` IS NULL (a
+    bound `=` never matches NULL), and `due` at or before the due moment, by key."""
     columns = mapping.table.c
     clauses = [columns[name] == bindparam(f"{SEARCHED}{name}") for name in equal]
+    clauses += [columns[name].is_(None) for name in null]
     if due is not None:
         clauses.append(columns[due] <= bindparam(f"{SEARCHED}{DUE}", type_=columns[due].type))
     return mapping.query.where(*clauses).order_by(columns[mapping.key])
@@ -202,25 +205,28 @@ class SqlRepository(Store, Generic[T]):
         self._at_key, self._at_version = columns.index(mapping.key), columns.index("version")
         self._at_stamp = columns.index("last_updated") if "last_updated" in columns else None
 
+    def _refusable(self, row: dict[str, Any]) -> bool:
+        """Whether the schema may refuse writing `row` (`GUARDED`, `REFUSABLE_WHEN`)."""
+        if not self._guard:
+            return False
+        when = self._refusable_when
+        return when is None or row.get(when[0]) == when[1]
+
     def _write(
         self, row: dict[str, Any], statement: Executable, parameters: Any = None
     ) -> Result[Any]:
         """Write `row` by `statement`: in a savepoint when the schema may refuse it
         (`Store._guarded`), else as any statement."""
-        if self._guard:
-            when = self._refusable_when
-            if when is None or row.get(when[0]) == when[1]:
-                return self._guarded(statement, parameters)
+        if self._refusable(row):
+            return self._guarded(statement, parameters)
         return self._execute(statement, parameters)
 
     def _write_rows(
         self, row: dict[str, Any], statement: Executable, parameters: Any = None
     ) -> list[Any]:
         """`_write` through `direct.rows`: the RETURNING rows, as plain tuples."""
-        if self._guard:
-            when = self._refusable_when
-            if when is None or row.get(when[0]) == when[1]:
-                return self._guarded_rows(statement, parameters)
+        if self._refusable(row):
+            return self._guarded_rows(statement, parameters)
         return self._rows(statement, parameters)
 
     def forget(self) -> None:
@@ -229,28 +235,21 @@ class SqlRepository(Store, Generic[T]):
         self._kept.clear()
         self._stamps.clear()
 
-    def _load(self, *criteria: ColumnElement[bool]) -> list[T]:
-        query = self._mapping.query.where(*criteria).order_by(self._key)
-        return self._found(self._execute(query).all())
-
     def _search(self, due: str | None, criteria: Mapping[str, Any]) -> list[T]:
         """The records whose columns equal `criteria` (and whose `due` column is at or
         before `criteria[DUE]`), by key, through one prebuilt statement per shape on
         `direct.rows` (docs/adr/0017-booking-api-speed.md, ninth round). A None asked for
-        means IS NULL, which a bound `=` would never match, so such a search goes through
-        `_load` as before."""
-        equal = tuple(name for name in criteria if name != DUE)
-        if any(criteria[name] is None for name in equal):
-            columns = self._table.c
-            clauses = [columns[name] == criteria[name] for name in equal]
-            if due is not None:
-                clauses.append(columns[due] <= criteria[DUE])
-            return self._load(*clauses)
-        shape = (id(self._mapping), due, equal)
+        means IS NULL, which a bound `=` would never match: such a column is its own part
+        of the shape."""
+        equal = tuple(name for name in criteria if name != DUE and criteria[name] is not None)
+        null = tuple(name for name in criteria if name != DUE and criteria[name] is None)
+        shape = (id(self._mapping), due, equal, null)
         statement = _SEARCHES.get(shape)
         if statement is None:
-            statement = _SEARCHES[shape] = _search_statement(self._mapping, due, equal)
-        values = {f"{SEARCHED}{name}": value for name, value in criteria.items()}
+            statement = _SEARCHES[shape] = _search_statement(self._mapping, due, equal, null)
+        values = {f"{SEARCHED}{name}": criteria[name] for name in equal}
+        if due is not None:
+            values[f"{SEARCHED}{DUE}"] = criteria[DUE]
         return self._found(self._rows(statement, values))
 
     def _found(self, rows: Sequence[Any]) -> list[T]:
@@ -307,7 +306,7 @@ class SqlRepository(Store, Generic[T]):
         self._kept[key] = item if self._mapping.immutable else copy(item)
 
     def _load_by_key(self, key: Any) -> list[T]:
-        """`_load(key == value)` through one prebuilt statement per table: building the
+        """The records of one key, through one prebuilt statement per table: building the
         statement and its cache key on every read cost more CPU than the read itself
         (docs/adr/0017-booking-api-speed.md)."""
         statement = _BY_KEY.get(id(self._mapping))
