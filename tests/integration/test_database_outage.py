@@ -4,6 +4,7 @@ another writer past the busy timeout."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +20,9 @@ from parity.entrypoints.api import create_app
 from parity.entrypoints.security import issue_token
 from parity.services.policy import Policy
 
-APPLICATION = "parity-outage-test"
+# The connections a test kills are named after its process: the suite runs in two
+# (docs/adr/0019-two-test-processes.md), and one must not kill the other's.
+APPLICATION = f"parity-outage-test-{os.getpid()}"
 
 
 def api_on(engine: Engine, policy: Policy) -> TestClient:

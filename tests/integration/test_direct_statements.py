@@ -6,6 +6,7 @@ a connection lost under it is SQLAlchemy's invalidated `DBAPIError`, as for `exe
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,7 +22,9 @@ from parity.adapters.sql.repositories import _BY_KEY
 from parity.adapters.sql.slots import BY_ID, FOR_CLINICIAN, MOVE, SLOTS
 from parity.domain.schedule import BlockKind, SlotStatus
 
-KILLABLE = "parity-direct-test"
+# The connections a test kills are named after its process: the suite runs in two
+# (docs/adr/0019-two-test-processes.md), and one must not kill the other's.
+KILLABLE = f"parity-direct-test-{os.getpid()}"
 
 
 def _executed(engine: Engine, statement: Any, values: dict[str, Any]) -> list[tuple[Any, ...]]:

@@ -7,6 +7,7 @@ nothing in the schema can refuse) is written without a savepoint, a booked one w
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -29,7 +30,9 @@ from parity.services.policy import Policy
 from parity.services.requests import open_request
 from parity.services.visits import CancelAppointment, cancel_appointment
 
-KILLABLE = "parity-read-ahead-test"
+# The connections a test kills are named after its process: the suite runs in two
+# (docs/adr/0019-two-test-processes.md), and one must not kill the other's.
+KILLABLE = f"parity-read-ahead-test-{os.getpid()}"
 
 
 @contextmanager
