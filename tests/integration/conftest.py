@@ -119,7 +119,11 @@ def _emptied(engine: Engine) -> Engine:
 def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated database holding no rows, ids starting at 1."""
     if backend == "postgres":
-        yield _emptied(request.getfixturevalue("postgres_engine"))
+        shared = _emptied(request.getfixturevalue("postgres_engine"))
+        yield shared
+        # A race test leaves dozens of idle connections in the pool; close them, so the
+        # test processes together stay under the server's max_connections (ADR 0019).
+        shared.dispose()
         return
     path = tmp_path / "parity.db"
     shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
