@@ -46,6 +46,13 @@ class Runtime:
         with self.uow() as uow:
             return not uow.clinics.list()
 
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the engine's connections (the pool); the runtime is not used again."""
+        self.engine.dispose()
+
 
 def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     """Connect to the configured database (SQLite file by default) and bring its schema up

@@ -95,18 +95,18 @@ def demo(
     ] = 40,
 ) -> None:
     """Load a simulated region with N weeks of history into the configured database."""
-    runtime = open_runtime()
-    if reset:
-        downgrade(runtime.engine)
-        upgrade(runtime.engine)
-    elif not runtime.is_empty():
-        raise fail("the database already holds a region; add --reset to replace it")
-    try:
-        load_demo(
-            runtime, weeks=weeks, scale=scale, region=region, contract=contract, backlog=backlog
-        )
-    except ParityError as error:
-        raise fail(error.message) from None
+    with open_runtime() as runtime:
+        if reset:
+            downgrade(runtime.engine)
+            upgrade(runtime.engine)
+        elif not runtime.is_empty():
+            raise fail("the database already holds a region; add --reset to replace it")
+        try:
+            load_demo(
+                runtime, weeks=weeks, scale=scale, region=region, contract=contract, backlog=backlog
+            )
+        except ParityError as error:
+            raise fail(error.message) from None
 
 
 def serve(
@@ -120,25 +120,25 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the FHIR R4 API (OpenAPI docs at /docs)."""
-    runtime = open_runtime()
-    if load_demo_data and runtime.is_empty():
-        contract = runtime.settings.contract
-        load_demo(runtime, weeks=4, scale=1.0, region="demo", contract=contract, backlog=40)
-    console.print(
-        f"Parity FHIR API on [bold]http://{host}:{port}/[/]  (docs: http://{host}:{port}/docs)"
-    )
-    try:
-        security = SecurityConfig.from_settings(runtime.settings)
-        proxies = uvicorn_proxy_options(runtime.settings)  # X-Forwarded-For: ADR 0012
-    except ValueError as error:
-        raise fail(str(error)) from None
-    if workers == 1:
-        links = build_links(security.secret, runtime.policy)
-        app = create_app(runtime.uow, runtime.policy, runtime.clock, security, links)
-        asgi.settle()
-        uvicorn.run(app, host=host, port=port, **SERVER_OPTIONS, **proxies)
-    else:
-        _serve_in_workers(runtime, host, port, workers, proxies)
+    with open_runtime() as runtime:
+        if load_demo_data and runtime.is_empty():
+            contract = runtime.settings.contract
+            load_demo(runtime, weeks=4, scale=1.0, region="demo", contract=contract, backlog=40)
+        console.print(
+            f"Parity FHIR API on [bold]http://{host}:{port}/[/]  (docs: http://{host}:{port}/docs)"
+        )
+        try:
+            security = SecurityConfig.from_settings(runtime.settings)
+            proxies = uvicorn_proxy_options(runtime.settings)  # X-Forwarded-For: ADR 0012
+        except ValueError as error:
+            raise fail(str(error)) from None
+        if workers == 1:
+            links = build_links(security.secret, runtime.policy)
+            app = create_app(runtime.uow, runtime.policy, runtime.clock, security, links)
+            asgi.settle()
+            uvicorn.run(app, host=host, port=port, **SERVER_OPTIONS, **proxies)
+        else:
+            _serve_in_workers(runtime, host, port, workers, proxies)
 
 
 def _serve_in_workers(
@@ -171,12 +171,14 @@ def import_file(
     """Import clinics, clinicians, templates or members from CSV: all rows or none."""
     if kind not in COLUMNS:
         raise fail(f"unknown import {kind!r}; one of {IMPORT_KINDS}")
-    runtime = open_runtime()
-    try:
-        result = import_rows(kind, read_rows(path, COLUMNS[kind]), runtime.uow(), runtime.policy)
-    except ParityError as error:
-        raise fail(f"{path}: {error.message}") from None
-    console.print(f"imported {result.imported} {kind} from {path}")
+    with open_runtime() as runtime:
+        try:
+            result = import_rows(
+                kind, read_rows(path, COLUMNS[kind]), runtime.uow(), runtime.policy
+            )
+        except ParityError as error:
+            raise fail(f"{path}: {error.message}") from None
+        console.print(f"imported {result.imported} {kind} from {path}")
 
 
 def register(app: typer.Typer) -> None:

@@ -78,25 +78,27 @@ def optimize(
 ) -> None:
     """Preview (or --apply) the batch optimizer on the open queue, with its exact bound."""
     window = _horizon(from_, horizon)
-    runtime = open_runtime()
-    try:
-        with console.status("solving"):
-            plan = optimize_queue(
-                window,
-                runtime.uow(),
-                runtime.clock,
-                runtime.policy,
-                apply=do_apply,
-                time_limit=time_limit,
+    with open_runtime() as runtime:
+        try:
+            with console.status("solving"):
+                plan = optimize_queue(
+                    window,
+                    runtime.uow(),
+                    runtime.clock,
+                    runtime.policy,
+                    apply=do_apply,
+                    time_limit=time_limit,
+                )
+        except ParityError as error:
+            raise fail(f"{error.message} (nothing was changed)") from None
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {"summary": plan.summary(), "moves": plan.moves, "unplaced": plan.unplaced}
+                )
             )
-    except ParityError as error:
-        raise fail(f"{error.message} (nothing was changed)") from None
-    if as_json:
-        typer.echo(
-            json.dumps({"summary": plan.summary(), "moves": plan.moves, "unplaced": plan.unplaced})
-        )
-        return
-    _show(plan)
+            return
+        _show(plan)
 
 
 def register(app: typer.Typer) -> None:

@@ -64,7 +64,8 @@ def report(
         raise fail(f"--format must be one of {', '.join(WRITERS)}, got {format_!r}")
     window = _window(from_, to)
     try:
-        built = _report(open_runtime(), window)
+        with open_runtime() as runtime:
+            built = _report(runtime, window)
     except ParityError as error:
         raise fail(error.message) from None
     text = WRITERS[format_](built)
@@ -75,11 +76,13 @@ def report(
         console.print(f"wrote {format_} report for {len(built.rows):,} requests to {output}")
         _print_rates(built)
     if evidence is not None:
-        runtime = open_runtime()
-        documents = evidence_documents(runtime.uow(), runtime.policy, window, built.generated_at)
-        write = evidence_json if evidence.suffix == ".json" else evidence_csv
-        evidence.write_text(write(documents), encoding="utf-8")
-        console.print(f"wrote per-request evidence to {evidence}")
+        with open_runtime() as runtime:
+            documents = evidence_documents(
+                runtime.uow(), runtime.policy, window, built.generated_at
+            )
+            write = evidence_json if evidence.suffix == ".json" else evidence_csv
+            evidence.write_text(write(documents), encoding="utf-8")
+            console.print(f"wrote per-request evidence to {evidence}")
 
 
 def _print_rates(built: ComplianceReport) -> None:
@@ -111,14 +114,14 @@ def plan_detect(
 ) -> None:
     """Open findings for every network × class × measurement year whose survey rate is
     below the threshold."""
-    runtime = open_runtime()
-    built = _report(runtime, _window(from_, to))
-    created = detect_findings(built.survey, runtime.uow(), runtime.policy, runtime.clock)
-    console.print(f"{len(created)} new finding(s)")
-    for finding in created:
-        console.print(
-            f"  #{finding.id} {finding.scope}: {finding.value:.1%} < {finding.threshold:.0%}"
-        )
+    with open_runtime() as runtime:
+        built = _report(runtime, _window(from_, to))
+        created = detect_findings(built.survey, runtime.uow(), runtime.policy, runtime.clock)
+        console.print(f"{len(created)} new finding(s)")
+        for finding in created:
+            console.print(
+                f"  #{finding.id} {finding.scope}: {finding.value:.1%} < {finding.threshold:.0%}"
+            )
 
 
 @plan_app.command("show")
@@ -127,7 +130,8 @@ def plan_show(
     to: Annotated[str, typer.Option(help="trend to (ISO date)")] = "2100-01-01",
 ) -> None:
     """Every finding with its actions (overdue flagged) and its metric's trend."""
-    built = _report(open_runtime(), _window(from_, to))
+    with open_runtime() as runtime:
+        built = _report(runtime, _window(from_, to))
     table = Table(title="Corrective-action plan")
     for column in ("finding", "scope", "value", "status", "actions", "trend"):
         table.add_column(column)
@@ -157,18 +161,18 @@ def plan_add_action(
     due: Annotated[str, typer.Option(help="due date (ISO)")],
 ) -> None:
     """Add an action to a finding."""
-    runtime = open_runtime()
-    try:
-        action = add_action(
-            AddAction(finding, description, owner, date.fromisoformat(due)),
-            runtime.uow(),
-            runtime.clock,
-        )
-    except ValueError:
-        raise fail(f"--due must be an ISO date, got {due!r}") from None
-    except ParityError as error:
-        raise fail(error.message) from None
-    console.print(f"action #{action.id} added to finding #{finding}")
+    with open_runtime() as runtime:
+        try:
+            action = add_action(
+                AddAction(finding, description, owner, date.fromisoformat(due)),
+                runtime.uow(),
+                runtime.clock,
+            )
+        except ValueError:
+            raise fail(f"--due must be an ISO date, got {due!r}") from None
+        except ParityError as error:
+            raise fail(error.message) from None
+        console.print(f"action #{action.id} added to finding #{finding}")
 
 
 @plan_app.command("move")
@@ -177,14 +181,16 @@ def plan_move(
     status: Annotated[str, typer.Option(help="planned, in-progress, done or cancelled")],
 ) -> None:
     """Change an action's status."""
-    runtime = open_runtime()
-    try:
-        moved = move_action(action, ActionStatus(status), runtime.uow(), runtime.clock)
-    except ValueError:
-        raise fail(f"--status must be one of {', '.join(s.value for s in ActionStatus)}") from None
-    except ParityError as error:
-        raise fail(error.message) from None
-    console.print(f"action #{moved.id} is now {moved.status}")
+    with open_runtime() as runtime:
+        try:
+            moved = move_action(action, ActionStatus(status), runtime.uow(), runtime.clock)
+        except ValueError:
+            raise fail(
+                f"--status must be one of {', '.join(s.value for s in ActionStatus)}"
+            ) from None
+        except ParityError as error:
+            raise fail(error.message) from None
+        console.print(f"action #{moved.id} is now {moved.status}")
 
 
 def register(app: typer.Typer) -> None:

@@ -3,7 +3,6 @@ default), opening the deployment's runtime, and a bar counting jobs done."""
 
 from __future__ import annotations
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -20,18 +19,15 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def open_runtime() -> Runtime:
-    """The deployment's runtime; its connections close when the command ends, so a command
-    run in a long-lived process (a test, a notebook) leaves none open behind it."""
+    """The deployment's runtime, for `with open_runtime() as runtime:`; its connections
+    close when the block ends, so a command run in a long-lived process (a test, a job
+    runner) leaves none open behind it."""
     try:
-        runtime = build_runtime(Settings.from_env())
+        return build_runtime(Settings.from_env())
     except ValueError as error:
         raise fail(str(error)) from None
     except Exception as error:  # a database that cannot be reached or migrated
         raise fail(f"cannot open the database: {error}") from None
-    context = click.get_current_context(silent=True)
-    if context is not None:
-        context.call_on_close(runtime.engine.dispose)
-    return runtime
 
 
 def counted(label: str) -> Progress:

@@ -51,15 +51,17 @@ def add(
 ) -> None:
     """Add a local user; the password is asked for (hidden) unless PARITY_USER_PASSWORD or
     --password-file gives it."""
-    runtime = open_runtime()
-    cmd = users.AddUser(
-        username, role, _password(password_file), member, clinician, tuple(clinic or ())
-    )
-    try:
-        added = users.add_user(cmd, runtime.uow(), runtime.clock, Argon2Passwords(), refuse_weak)
-    except ParityError as error:
-        raise fail(error.message) from None
-    console.print(f"added {added.role} user [bold]{added.username}[/]")
+    with open_runtime() as runtime:
+        cmd = users.AddUser(
+            username, role, _password(password_file), member, clinician, tuple(clinic or ())
+        )
+        try:
+            added = users.add_user(
+                cmd, runtime.uow(), runtime.clock, Argon2Passwords(), refuse_weak
+            )
+        except ParityError as error:
+            raise fail(error.message) from None
+        console.print(f"added {added.role} user [bold]{added.username}[/]")
 
 
 def _links(user: User) -> str:
@@ -73,7 +75,9 @@ def _links(user: User) -> str:
 def list_all() -> None:
     """Every user with role and links (never a password or hash)."""
     table = Table("user", "role", "links", "active", "created")
-    for user in users.list_users(open_runtime().uow()):
+    with open_runtime() as runtime:
+        found = users.list_users(runtime.uow())
+    for user in found:
         created = user.created_at.strftime("%Y-%m-%d %H:%M")
         table.add_row(user.username, user.role.value, _links(user), str(user.active), created)
     console.print(table)
@@ -90,11 +94,11 @@ def token_for(runtime: Runtime, username: str) -> str:
 @app.command("token")
 def token(username: Annotated[str, typer.Argument(help="an existing user")]) -> None:
     """Print a bearer token for USER (scripts and benchmarks): `-H "Authorization: Bearer …"`."""
-    runtime = open_runtime()
-    try:
-        print(token_for(runtime, username))
-    except (ParityError, ValueError) as error:
-        raise fail(getattr(error, "message", str(error))) from None
+    with open_runtime() as runtime:
+        try:
+            print(token_for(runtime, username))
+        except (ParityError, ValueError) as error:
+            raise fail(getattr(error, "message", str(error))) from None
 
 
 # -- the demo's accounts -------------------------------------------------------------------------

@@ -31,23 +31,23 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 @waitlist_app.command("show")
 def show() -> None:
     """The open waitlist, ranked: clinic-cancelled first, then least time to the deadline."""
-    runtime = open_runtime()
-    ranked = ranked_waitlist(runtime.uow(), runtime.clock)
-    tz = runtime.policy.rules.timezone
-    table = Table(title=f"Waitlist ({len(ranked)} open)")
-    for column in ("rank", "request", "member", "standard", "deadline", "reason", "status"):
-        table.add_column(column)
-    for rank, entry in enumerate(ranked, 1):
-        table.add_row(
-            str(rank),
-            str(entry.request_id),
-            entry.member_id,
-            entry.standard,
-            f"{entry.deadline.astimezone(tz):%a %Y-%m-%d %H:%M}",
-            entry.reason.value + (" (head of line)" if entry.head_of_line else ""),
-            entry.status.value,
-        )
-    console.print(table)
+    with open_runtime() as runtime:
+        ranked = ranked_waitlist(runtime.uow(), runtime.clock)
+        tz = runtime.policy.rules.timezone
+        table = Table(title=f"Waitlist ({len(ranked)} open)")
+        for column in ("rank", "request", "member", "standard", "deadline", "reason", "status"):
+            table.add_column(column)
+        for rank, entry in enumerate(ranked, 1):
+            table.add_row(
+                str(rank),
+                str(entry.request_id),
+                entry.member_id,
+                entry.standard,
+                f"{entry.deadline.astimezone(tz):%a %Y-%m-%d %H:%M}",
+                entry.reason.value + (" (head of line)" if entry.head_of_line else ""),
+                entry.status.value,
+            )
+        console.print(table)
 
 
 def _preferences(
@@ -84,36 +84,36 @@ def join(
 ) -> None:
     """Put a request on the waitlist (an open one waits for a timely slot, a booked one
     for an earlier time)."""
-    runtime = open_runtime()
-    wanted = _preferences(weekday, earliest, latest, clinician, modality, clinic)
-    try:
-        entry = join_waitlist(JoinWaitlist(request_id, wanted), runtime.uow(), runtime.clock)
-    except ParityError as error:
-        raise fail(error.message) from None
-    console.print(f"request {request_id} is on the waitlist ({entry.reason.value})")
+    with open_runtime() as runtime:
+        wanted = _preferences(weekday, earliest, latest, clinician, modality, clinic)
+        try:
+            entry = join_waitlist(JoinWaitlist(request_id, wanted), runtime.uow(), runtime.clock)
+        except ParityError as error:
+            raise fail(error.message) from None
+        console.print(f"request {request_id} is on the waitlist ({entry.reason.value})")
 
 
 @waitlist_app.command("leave")
 def leave(request_id: Annotated[int, typer.Argument(help="the care request")]) -> None:
     """Take a request off the waitlist."""
-    runtime = open_runtime()
-    try:
-        leave_waitlist(request_id, runtime.uow(), runtime.clock)
-    except ParityError as error:
-        raise fail(error.message) from None
-    console.print(f"request {request_id} left the waitlist")
+    with open_runtime() as runtime:
+        try:
+            leave_waitlist(request_id, runtime.uow(), runtime.clock)
+        except ParityError as error:
+            raise fail(error.message) from None
+        console.print(f"request {request_id} left the waitlist")
 
 
 @waitlist_app.command("sweep")
 def sweep() -> None:
     """Expire unanswered offers (their slots go to the next request) and refer out of
     network any request still waiting near its deadline. Run it every few minutes."""
-    runtime = open_runtime()
-    result = sweep_waitlist(runtime.uow(), runtime.clock, runtime.policy)
-    console.print(
-        f"offers expired {result.expired}, offered again {result.offered_again}, "
-        f"referred out of network {result.referred}"
-    )
+    with open_runtime() as runtime:
+        result = sweep_waitlist(runtime.uow(), runtime.clock, runtime.policy)
+        console.print(
+            f"offers expired {result.expired}, offered again {result.offered_again}, "
+            f"referred out of network {result.referred}"
+        )
 
 
 @messages_app.command("send-due")
@@ -124,27 +124,31 @@ def send(
 ) -> None:
     """Queue reminders that have come due, then send every due message (e-mail through
     PARITY_SMTP_HOST, SMS to PARITY_SMS_DIR); failures are kept and retried next run."""
-    runtime = open_runtime()
-    channels = build_channels(runtime.settings, console_sms)
-    try:
-        secret = SecurityConfig.from_settings(runtime.settings).secret
-    except ValueError as error:
-        raise fail(str(error)) from None
-    links = build_links(secret, runtime.policy)
+    with open_runtime() as runtime:
+        channels = build_channels(runtime.settings, console_sms)
+        try:
+            secret = SecurityConfig.from_settings(runtime.settings).secret
+        except ValueError as error:
+            raise fail(str(error)) from None
+        links = build_links(secret, runtime.policy)
 
-    def values(message: Message) -> dict[str, str]:
-        offer = message.context.get("offer_id")
-        return {"link": links.url(runtime.settings.public_url, int(offer))} if offer else {}
+        def values(message: Message) -> dict[str, str]:
+            offer = message.context.get("offer_id")
+            return {"link": links.url(runtime.settings.public_url, int(offer))} if offer else {}
 
-    columns = (SpinnerColumn(), TextColumn("[bold]sending due messages[/]"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        progress.add_task("send", total=None)
-        result = send_due(runtime.uow(), channels, runtime.clock, runtime.policy, values)
-    console.print(
-        f"reminders queued {result.reminders_queued}, sent {result.sent}, failed {result.failed}"
-    )
-    if result.failed:
-        raise typer.Exit(1)
+        columns = (
+            SpinnerColumn(),
+            TextColumn("[bold]sending due messages[/]"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console, transient=True) as progress:
+            progress.add_task("send", total=None)
+            result = send_due(runtime.uow(), channels, runtime.clock, runtime.policy, values)
+        console.print(
+            f"reminders queued {result.reminders_queued}, sent {result.sent}, failed {result.failed}"
+        )
+        if result.failed:
+            raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
