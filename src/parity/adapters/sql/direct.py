@@ -143,6 +143,13 @@ def _kept_for(dialect: Dialect) -> Kept | None:
         return kept
 
 
+def takes_cursor_path(connection: Connection) -> bool:
+    """Whether prebuilt statements run on the cursor path on this connection (PostgreSQL).
+    Searches bind their lists as one array there (`statements.one_of`), since an expanding
+    `IN` list would send them back through `execute`: the one place the dialect decides."""
+    return _kept_for(connection.dialect) is not None
+
+
 def prepared(
     connection: Connection, statement: Executable, values: Mapping[str, Any]
 ) -> Prepared | None:

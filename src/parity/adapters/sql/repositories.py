@@ -366,7 +366,7 @@ class SqlRepository(Store, Generic[T]):
         if isinstance(self._key.type, Integer):
             missing = [key for key in missing if isinstance(key, int)]
         if missing:
-            arrays = self._link().dialect.name == "postgresql"  # `statements.one_of`
+            arrays = direct.takes_cursor_path(self._link())
             statement = _BY_KEYS.get((id(self._mapping), arrays))
             if statement is None:
                 by_keys = one_of(self._key, "keys", arrays)

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Integer, Select, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from parity.adapters.sql import tables
+from parity.adapters.sql import direct, tables
 from parity.adapters.sql.errors import translated
 from parity.adapters.sql.mapping import slot_to_domain, slot_to_row
 from parity.adapters.sql.repositories import Link, Store
@@ -287,7 +287,7 @@ class SqlSlots(Store):
         among = self._small_pool(query)
         if among == []:
             return []
-        arrays = self._link().dialect.name == "postgresql"
+        arrays = direct.takes_cursor_path(self._link())
         statement = search_statement(shape_of(query, among), arrays)
         found = self._rows(statement, search_values(query, among, limit))
         return self._fresh_rows(found)
