@@ -180,7 +180,8 @@ def rows(
     values = parameters or {}
     found = prepared(connection, statement, values) if isinstance(values, Mapping) else None
     if found is None:
-        return list(connection.execute(statement, parameters).all())
+        result = connection.execute(statement, parameters)
+        return list(result.all()) if result.returns_rows else []
     try:
         bound = _bound(found, values)
     except Exception as error:

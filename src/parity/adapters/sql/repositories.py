@@ -19,7 +19,6 @@ from sqlalchemy import (
     CursorResult,
     Executable,
     Integer,
-    Result,
     Select,
     Table,
     bindparam,
@@ -96,18 +95,11 @@ class Store:
                 raise
             raise rule from error
 
-    def _guarded(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+    def _guarded(self, statement: Executable, parameters: Any = None) -> list[Any]:
         """Run a write the schema may refuse (a booking rule) inside a savepoint, so a
         refusal undoes only this statement and the transaction stays usable, as in memory;
-        PostgreSQL would otherwise abort the whole transaction."""
-        with translated(), direct.savepoint(self._link()):
-            result = self._link().execute(statement, parameters)
-            # Read RETURNING rows before the savepoint is released.
-            return result.freeze()() if result.returns_rows else result
-
-    def _guarded_rows(self, statement: Executable, parameters: Any = None) -> list[Any]:
-        """`_guarded` through `direct.rows`: its rows (read before the savepoint is
-        released), as plain tuples."""
+        PostgreSQL would otherwise abort the whole transaction. Its RETURNING rows (read
+        before the savepoint is released), as plain tuples, through `direct.rows`."""
         with translated(), direct.savepoint(self._link()):
             return direct.rows(self._link(), statement, parameters)
 
@@ -214,19 +206,11 @@ class SqlRepository(Store, Generic[T]):
 
     def _write(
         self, row: dict[str, Any], statement: Executable, parameters: Any = None
-    ) -> Result[Any]:
-        """Write `row` by `statement`: in a savepoint when the schema may refuse it
-        (`Store._guarded`), else as any statement."""
+    ) -> list[Any]:
+        """Write `row` by `statement`, its RETURNING rows as plain tuples: in a savepoint
+        when the schema may refuse it (`Store._guarded`), else as any statement."""
         if self._refusable(row):
             return self._guarded(statement, parameters)
-        return self._execute(statement, parameters)
-
-    def _write_rows(
-        self, row: dict[str, Any], statement: Executable, parameters: Any = None
-    ) -> list[Any]:
-        """`_write` through `direct.rows`: the RETURNING rows, as plain tuples."""
-        if self._refusable(row):
-            return self._guarded_rows(statement, parameters)
         return self._rows(statement, parameters)
 
     def forget(self) -> None:
@@ -324,14 +308,15 @@ class SqlRepository(Store, Generic[T]):
         self._kept.pop(key, None)
         if key in (0, None):
             del row[self._key.name]
-            (returned,) = self._write_rows(row, self._statements.insert, row)
+            (returned,) = self._write(row, self._statements.insert, row)
             inserted = dict(zip(self._statements.inserted, returned, strict=True))
             key = inserted[self._key.name]
             item = _keyed(item, self._key.name, key)
             self._wrote(key, inserted)
         else:
-            upserted = upsert(self._link(), self._table, row, [self._key.name])
-            self._versions[key] = self._write(row, upserted).scalar_one()
+            link = self._link()
+            upserted = upsert(link.dialect.name, self._table, tuple(row), (self._key.name,))
+            ((self._versions[key],),) = self._write(row, upserted, row)
             self._stamps.pop(key, None)
             if isinstance(key, int):
                 advance_identity(self._link(), self._table, key)
@@ -406,7 +391,7 @@ class SqlRepository(Store, Generic[T]):
             statement = self._statements.update
         else:
             statement, values[READ] = self._statements.update_read, read
-        returned = self._write_rows(row, statement, values)
+        returned = self._write(row, statement, values)
         if not returned:
             self._refuse_save(key)
         written = dict(zip(self._statements.updated, returned[0], strict=True))
@@ -474,8 +459,9 @@ class SqlProtectedTime(Store):
 class SqlIpcLedger(Store):
     def record(self, week: IpcWeek) -> None:
         """Write the ledger line of a clinician-week, replacing an earlier one."""
-        keys = ["clinician_id", "week_start"]
-        self._execute(upsert(self._link(), tables.ipc_weeks, from_domain(week), keys))
+        keys = ("clinician_id", "week_start")
+        row = from_domain(week)
+        self._rows(upsert(self._link().dialect.name, tables.ipc_weeks, tuple(row), keys), row)
 
     def weeks(self, start: date | None = None, end: date | None = None) -> list[IpcWeek]:
         ledger = tables.ipc_weeks
