@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from parity.entrypoints.cli.app import app
@@ -72,3 +75,58 @@ def test_simulate_prints_a_json_summary_with_the_ipc_ledger() -> None:
     assert body["ipc_kept_share"] == 1.0
     assert body["bookings_in_protected_time"] == 0
     assert set(body["groups"]) == {"urgent", "initial", "follow-up"}
+
+
+def plain(output: str) -> str:
+    """The words of an error panel, its borders and line wraps gone."""
+    return " ".join(re.sub("[│╭╮╰╯─]", " ", output).split())
+
+
+BAD_NUMBERS = ["99999999999999999999", "9223372036854775808", "007", "12x", "1e5", "+3", " 4"]
+NUMBERED = [
+    ["waitlist", "join", "{}"],
+    ["waitlist", "leave", "{}"],
+    ["plan", "add-action", "{}", "--description", "d", "--owner", "o", "--due", "2027-01-01"],
+    ["plan", "move", "{}", "--status", "done"],
+]
+
+
+@pytest.mark.parametrize("bad", BAD_NUMBERS)
+@pytest.mark.parametrize("command", NUMBERED, ids=lambda c: " ".join(c[:2]))
+def test_a_record_number_no_column_can_hold_is_a_usage_error(
+    command: list[str], bad: str, tmp_path: Path
+) -> None:
+    # 2**63 - 1 is the largest id a signed 64-bit column holds; the parse refuses anything
+    # above it, and any spelling but plain digits, before the database is opened.
+    database = tmp_path / "never-opened.db"
+    args = [part.format(bad) for part in command]
+    result = runner.invoke(app, args, env={"PARITY_DATABASE_URL": f"sqlite:///{database}"})
+    assert result.exit_code == 2, result.output
+    assert "whole numbers written plainly" in plain(result.output)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not database.exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["simulate", "--region", "demo", "--weeks", "1"],
+        ["calibrate", "--region", "demo"],
+        ["scenarios", "compare", "socal-2025", "socal-union-2024"],
+        ["scenarios", "tornado", "socal-2025", "socal-union-2024"],
+    ],
+    ids=lambda c: " ".join(c[:2]),
+)
+def test_a_negative_seed_is_a_usage_error(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--seed", "-1"])
+    assert result.exit_code == 2, result.output
+    assert "--seed" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_an_unknown_jurisdiction_is_named_as_one() -> None:
+    result = runner.invoke(
+        app, ["deadline", "--standard", "urgent", "--from", "2026-01-01", "--jurisdiction", "x"]
+    )
+    assert result.exit_code == 2
+    assert "no jurisdiction named 'x'" in result.stderr

@@ -38,7 +38,12 @@ def resolve(kind: str, name_or_path: str) -> Path:
     if packaged.exists():
         return packaged
     known = ", ".join(sorted(p.stem for p in data_dir(kind).glob("*.toml")))
-    raise RuleFileError(f"no {kind[:-1]} named {name_or_path!r}; known: {known}", name=name_or_path)
+    noun = WHAT_IS_NAMED.get(kind, kind[:-1])
+    raise RuleFileError(f"no {noun} named {name_or_path!r}; known: {known}", name=name_or_path)
+
+
+# What a name on the command line or in settings names, by the data folder holding them.
+WHAT_IS_NAMED = {"standards": "jurisdiction", "calendars": "calendar"}
 
 
 def read_toml(path: Path) -> dict[str, Any]:

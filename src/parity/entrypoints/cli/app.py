@@ -100,7 +100,7 @@ def simulate(
         int, typer.Option(min=0, max=104, help="weeks simulated before measuring (steady caseload)")
     ] = 26,
     start: Annotated[str, typer.Option(help="first simulated Monday (ISO date)")] = "2026-01-05",
-    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 7,
     policy: Annotated[
         BookingPolicy,
         typer.Option(help="status-quo: the plan's practice before Parity; parity: Parity's rules"),

@@ -13,7 +13,7 @@ from rich.table import Table
 from parity.bootstrap import Runtime
 from parity.domain.corrective import ActionStatus
 from parity.domain.errors import ParityError
-from parity.entrypoints.cli.terminal import fail, open_runtime
+from parity.entrypoints.cli.terminal import fail, open_runtime, record_number
 from parity.entrypoints.reports.compliance import (
     evidence_csv,
     evidence_json,
@@ -155,7 +155,9 @@ def plan_show(
 
 @plan_app.command("add-action")
 def plan_add_action(
-    finding: Annotated[int, typer.Argument(help="finding number")],
+    finding: Annotated[
+        int, typer.Argument(parser=record_number, metavar="FINDING", help="finding number")
+    ],
     description: Annotated[str, typer.Option(help="what will be done")],
     owner: Annotated[str, typer.Option(help="who owns it")],
     due: Annotated[str, typer.Option(help="due date (ISO)")],
@@ -177,7 +179,9 @@ def plan_add_action(
 
 @plan_app.command("move")
 def plan_move(
-    action: Annotated[int, typer.Argument(help="action number")],
+    action: Annotated[
+        int, typer.Argument(parser=record_number, metavar="ACTION", help="action number")
+    ],
     status: Annotated[str, typer.Option(help="planned, in-progress, done or cancelled")],
 ) -> None:
     """Change an action's status."""

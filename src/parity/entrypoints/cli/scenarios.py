@@ -58,7 +58,9 @@ def compare(
         float, typer.Option(min=0.001, max=1.0, help="share of the region simulated")
     ] = 0.01,
     warmup: Annotated[int, typer.Option(min=0, max=104, help="weeks before the start")] = 13,
-    seed: Annotated[int, typer.Option(help="base seed; replication i's seed derives from it")] = 7,
+    seed: Annotated[
+        int, typer.Option(min=0, help="base seed; replication i's seed derives from it")
+    ] = 7,
     workers: Annotated[
         int, typer.Option(min=0, help="local Dask workers (0: run in this process)")
     ] = 2,

@@ -9,6 +9,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from parity.bootstrap import Runtime, build_runtime
 from parity.config import Settings
+from parity.domain import ids
+from parity.domain.errors import InvalidInput
 
 errors = Console(stderr=True)
 
@@ -28,6 +30,16 @@ def open_runtime() -> Runtime:
         raise fail(str(error)) from None
     except Exception as error:  # a database that cannot be reached or migrated
         raise fail(f"cannot open the database: {error}") from None
+
+
+def record_number(text: str) -> int:
+    """A record's number as the API reads it (`ids.number`: plain digits, at most a signed
+    64-bit integer), or click's usage error: a number no column can hold is refused here,
+    before anything looks it up."""
+    try:
+        return ids.number(text, "record")
+    except InvalidInput as error:
+        raise typer.BadParameter(error.message) from None
 
 
 def counted(label: str) -> Progress:

@@ -35,7 +35,7 @@ def tornado(
     runs: Annotated[int, typer.Option(min=2, max=1000, help="paired runs")] = 8,
     scale: Annotated[float, typer.Option(min=0.001, max=1.0)] = 0.01,
     warmup: Annotated[int, typer.Option(min=0, max=104)] = 13,
-    seed: Annotated[int, typer.Option()] = 7,
+    seed: Annotated[int, typer.Option(min=0)] = 7,
     workers: Annotated[int, typer.Option(min=0, help="local Dask workers (0: in process)")] = 2,
     scheduler: Annotated[str | None, typer.Option(help="an existing Dask scheduler")] = None,
     policy: Annotated[BookingPolicy | None, typer.Option(help="booking policy for all")] = None,

@@ -16,7 +16,7 @@ from parity.domain.errors import ParityError
 from parity.domain.messages import Message
 from parity.domain.waitlist import Preferences
 from parity.domain.workforce import Modality
-from parity.entrypoints.cli.terminal import fail, open_runtime
+from parity.entrypoints.cli.terminal import fail, open_runtime, record_number
 from parity.entrypoints.security.context import SecurityConfig
 from parity.services.notifications import send_due
 from parity.services.waitlist import JoinWaitlist, join_waitlist, leave_waitlist, ranked_waitlist
@@ -74,7 +74,12 @@ def _preferences(
 
 @waitlist_app.command("join")
 def join(
-    request_id: Annotated[int, typer.Argument(help="the care request (ServiceRequest id)")],
+    request_id: Annotated[
+        int,
+        typer.Argument(
+            parser=record_number, metavar="REQUEST", help="the care request (ServiceRequest id)"
+        ),
+    ],
     weekday: Annotated[list[str], typer.Option(help="mon..sun; repeat for several")] = [],  # noqa: B006
     earliest: Annotated[str | None, typer.Option(help="local time, e.g. 09:00")] = None,
     latest: Annotated[str | None, typer.Option(help="local time, e.g. 17:00")] = None,
@@ -94,7 +99,11 @@ def join(
 
 
 @waitlist_app.command("leave")
-def leave(request_id: Annotated[int, typer.Argument(help="the care request")]) -> None:
+def leave(
+    request_id: Annotated[
+        int, typer.Argument(parser=record_number, metavar="REQUEST", help="the care request")
+    ],
+) -> None:
     """Take a request off the waitlist."""
     with open_runtime() as runtime:
         try:
