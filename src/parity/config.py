@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///var/parity.db"
 TLS_MODES = ("starttls", "ssl", "none")
@@ -76,9 +77,9 @@ def security_from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "trusted_proxies": env.get("PARITY_TRUSTED_PROXIES", "").strip(),
         "secret_key": env.get("PARITY_SECRET_KEY", ""),
         "token_minutes": int(minutes),
-        "oidc_issuer": env.get("PARITY_OIDC_ISSUER", ""),
+        "oidc_issuer": web_address(env, "PARITY_OIDC_ISSUER", ""),
         "oidc_audience": env.get("PARITY_OIDC_AUDIENCE", ""),
-        "oidc_jwks_url": env.get("PARITY_OIDC_JWKS_URL", ""),
+        "oidc_jwks_url": web_address(env, "PARITY_OIDC_JWKS_URL", ""),
         "oidc_role_claim": env.get("PARITY_OIDC_ROLE_CLAIM", "parity_role"),
     }
 
@@ -91,8 +92,8 @@ def outreach_from_env(env: Mapping[str, str]) -> dict[str, Any]:
     port = env.get("PARITY_SMTP_PORT", str(Settings.smtp_port))
     tls = env.get("PARITY_SMTP_TLS", Settings.smtp_tls).lower()
     switch = env.get("PARITY_WAITLIST", "on").lower()
-    if not port.isdigit():
-        raise ValueError(f"PARITY_SMTP_PORT must be a port number, got {port!r}")
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"PARITY_SMTP_PORT must be a port number (1-65535), got {port!r}")
     if tls not in TLS_MODES:
         raise ValueError(f"PARITY_SMTP_TLS must be one of {', '.join(TLS_MODES)}, got {tls!r}")
     if switch not in ("on", "off"):
@@ -106,5 +107,22 @@ def outreach_from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "smtp_from": env.get("PARITY_SMTP_FROM", Settings.smtp_from),
         "smtp_tls": tls,
         "sms_dir": env.get("PARITY_SMS_DIR", Settings.sms_dir),
-        "public_url": env.get("PARITY_PUBLIC_URL", Settings.public_url),
+        "public_url": web_address(env, "PARITY_PUBLIC_URL", Settings.public_url),
     }
+
+
+def web_address(env: Mapping[str, str], name: str, default: str) -> str:
+    """An http(s) URL with a host (members' offer links, the identity provider's keys), or
+    the default when unset; anything else (`javascript:`, `ftp:`, a bare word) fails at
+    start rather than in a message sent or a sign-in refused later."""
+    value = env.get(name, default).strip()
+    if not value:
+        return value
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - a port out of range or not a number raises here
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{name} must be an http:// or https:// address, got {value[:80]!r}")
+    return value

@@ -49,6 +49,15 @@ def test_the_waitlist_is_on_unless_switched_off() -> None:
         ("PARITY_SMTP_PORT", "smtp", "PARITY_SMTP_PORT must be a port number"),
         ("PARITY_SMTP_TLS", "maybe", "PARITY_SMTP_TLS must be one of"),
         ("PARITY_WAITLIST", "yes", "PARITY_WAITLIST must be on or off"),
+        ("PARITY_SMTP_PORT", "0", "PARITY_SMTP_PORT must be a port number"),
+        ("PARITY_SMTP_PORT", "65536", "PARITY_SMTP_PORT must be a port number"),
+        ("PARITY_PUBLIC_URL", "javascript:alert(1)", "PARITY_PUBLIC_URL must be an http"),
+        ("PARITY_PUBLIC_URL", "parity.example.org", "PARITY_PUBLIC_URL must be an http"),
+        ("PARITY_PUBLIC_URL", "https://", "PARITY_PUBLIC_URL must be an http"),
+        ("PARITY_PUBLIC_URL", "https://plan.example:99999/", "PARITY_PUBLIC_URL must be an http"),
+        ("PARITY_PUBLIC_URL", "https://plan.example:x/", "PARITY_PUBLIC_URL must be an http"),
+        ("PARITY_OIDC_JWKS_URL", "ftp://keys.example/", "PARITY_OIDC_JWKS_URL must be an http"),
+        ("PARITY_OIDC_ISSUER", "file:///etc/passwd", "PARITY_OIDC_ISSUER must be an http"),
     ],
 )
 def test_a_bad_setting_fails_at_start(name: str, value: str, message: str) -> None:
@@ -81,3 +90,10 @@ def test_a_messages_file_missing_a_template_fails_loudly(tmp_path: Path) -> None
     )
     with pytest.raises(RuleFileError, match="confirmation"):
         load_outreach(broken)
+
+
+@pytest.mark.parametrize(
+    "address", ["https://parity.plan.example/", "http://127.0.0.1:8000", "https://[::1]:8443/x"]
+)
+def test_a_web_address_is_kept_as_given(address: str) -> None:
+    assert Settings.from_env({"PARITY_PUBLIC_URL": address}).public_url == address
