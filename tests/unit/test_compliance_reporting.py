@@ -222,3 +222,23 @@ def test_the_report_files_hold_the_same_figures_and_the_html_needs_no_network(
     ):
         assert title in page
     assert page.count('class="plotly-graph-div"') == 4
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example","open")', "+1+1", "-2+3", "@SUM(A1)", "\tx"]
+
+
+@pytest.mark.parametrize("typed", FORMULAS)
+def test_text_a_spreadsheet_would_run_is_written_as_text_in_the_evidence_file(
+    region: Region, typed: str
+) -> None:
+    book_request(BookRequest(_request(region, "m1")), region.uow, region.clock, region.policy)
+    period = Period(date(2026, 5, 25), date(2026, 6, 29))
+    (document,) = evidence_documents(
+        region.uow, region.policy, period, region.clock.now() + timedelta(days=30)
+    )
+    # A clinician's reason as typed (OWASP "CSV Injection": a cell starting with = + - @
+    # or a tab is a formula to Excel, LibreOffice and Google Sheets).
+    document["exception"] = {"author": "c1", "role": "therapist", "reason": typed}
+    (written,) = csv.DictReader(io.StringIO(evidence_csv([document])))
+    assert written["exception_reason"] == "'" + typed
+    assert written["outcome"] == document["outcome"]  # plain text stays as it is

@@ -162,3 +162,41 @@ m2,Bo Kim,north,Kim,Bo,x
         _load(uow, policy, "members", members)
     with uow:
         assert not uow.members.list()
+
+
+LONG = "A" * 301
+UNADDRESSABLE = [
+    ("clinics", "id,name,address\nno rth,N,1 St.\n", "id 'no rth' is not an id"),
+    ("clinics", "id,name,address\n-north,N,1 St.\n", "id '-north' is not an id"),
+    ("clinics", "id,name,address\nnörth,N,1 St.\n", "id 'nörth' is not an id"),
+    ("clinics", f"id,name,address\nwest,{LONG},1 St.\n", "name is longer than 300"),
+    ("members", "id,name,clinic_id\n../../m1,Ana,north\n", "id '../../m1' is not an id"),
+    ("members", "id,name,clinic_id\nm1,Ana,north/../south\n", "clinic_id 'north/../south'"),
+    ("members", 'id,name,clinic_id\nm1,"Ana\nKing",north\n', "name holds a control character"),
+    ("members", "id,name,clinic_id\nm1,Ana\x07,north\n", "name holds a control character"),
+    ("members", f"id,name,clinic_id\nm1,Ana,north\nm{'9' * 64},Ben,north\n", "is not an id"),
+    ("clinicians", "id,name,discipline,fte,clinics\nc1,C,therapist,1,north;north\n", "twice"),
+    ("clinicians", "id,name,discipline,fte,clinics\nc1,C,therapist,1,north;s th\n", "'s th'"),
+    ("templates", "clinician_id,weekday,start,end,kind,clinic_id\nana b,mon,08:00,13:00,ipc,north\n", "'ana b'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "data", "message"), UNADDRESSABLE)
+def test_a_row_naming_what_no_id_can_address_is_refused_with_the_whole_file(
+    policy: Policy, kind: str, data: str, message: str
+) -> None:
+    # An id is what the API can address (1-64 ASCII letters, digits, '.', '_' or '-',
+    # starting with a letter or a digit); a value of a person or a place fits a line.
+    uow = _full(policy)
+    before = {k: len(r.list()) for k, r in (("clinics", uow.clinics), ("members", uow.members))}
+    with pytest.raises(ImportRejected, match=re.escape(message)):
+        _load(uow, policy, kind, data.encode())
+    assert {
+        k: len(r.list()) for k, r in (("clinics", uow.clinics), ("members", uow.members))
+    } == before
+
+
+def test_names_in_any_language_are_kept_as_written(policy: Policy) -> None:
+    uow = _full(policy)
+    _load(uow, policy, "members", "id,name,clinic_id\nm9,José Pérez-Ñúñez,north\n".encode())
+    assert uow.members.get("m9").name == "José Pérez-Ñúñez"

@@ -13,6 +13,7 @@ from datetime import date, time
 from typing import Any
 
 from parity.adapters.csv_rows import CsvRow
+from parity.domain import ids
 from parity.domain.calendar import WEEKDAY_NAMES
 from parity.domain.errors import InvalidInput, NotFound, ParityError
 from parity.domain.members import Member
@@ -28,6 +29,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "members": ("id", "name", "clinic_id"),
 }
 
+# The columns that name a record (its own id or another's): each must be one spelling of an
+# id the API can address (`ids.is_text_id`); `clinics` is a list of them.
+ID_COLUMNS: dict[str, tuple[str, ...]] = {
+    "clinics": ("id",),
+    "clinicians": ("id", "clinics"),
+    "templates": ("clinician_id", "clinic_id"),
+    "members": ("id", "clinic_id"),
+}
+# Any value longer than this, or holding a control character (a line break, a tab), is
+# refused: a name or an address that size is a file error, not a person or a place.
+MAX_VALUE = 300
 
 # FHIR's administrative gender (R4 value set administrative-gender).
 GENDERS = ("male", "female", "other", "unknown")
@@ -142,6 +154,10 @@ def _parse_all(
         if missing:
             problems.append((row.line, f"empty {', '.join(missing)}"))
             continue
+        malformed = _malformed(row.values, kind)
+        if malformed:
+            problems.append((row.line, malformed))
+            continue
         if key and (first := seen.setdefault(row.values[key], row.line)) != row.line:
             problems.append(
                 (row.line, f"duplicate {key} {row.values[key]!r} (first on line {first})")
@@ -152,6 +168,27 @@ def _parse_all(
         except (ValueError, ParityError) as error:
             problems.append((row.line, getattr(error, "message", None) or str(error)))
     return parsed, problems
+
+
+def _malformed(values: dict[str, str], kind: str) -> str | None:
+    """Why a row's values cannot be stored as given, or None: an id of no id's spelling,
+    a value too long or holding a control character, a clinic listed twice."""
+    for column, value in values.items():
+        if len(value) > MAX_VALUE:
+            return f"{column} is longer than {MAX_VALUE} characters"
+        if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value):
+            return f"{column} holds a control character (a line break, a tab)"
+    for column in ID_COLUMNS[kind]:
+        named = _split(values[column]) if column == "clinics" else [values[column]]
+        for value in named:
+            if not ids.is_text_id(value):
+                return (
+                    f"{column} {value[:40]!r} is not an id: 1-64 letters, digits, '.', '_' "
+                    "or '-', starting with a letter or a digit"
+                )
+        if len(set(named)) < len(named):
+            return f"{column} names a clinic twice"
+    return None
 
 
 _PARSERS: dict[str, tuple[Callable[[dict[str, str], UnitOfWork], Any], str]] = {

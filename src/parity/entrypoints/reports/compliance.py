@@ -15,6 +15,7 @@ import plotly.io
 from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
+from parity.entrypoints.reports import cells
 from parity.entrypoints.reports.charts import compliance as compliance_charts
 from parity.services.compliance_report import ComplianceReport
 
@@ -94,7 +95,7 @@ def to_csv(report: ComplianceReport) -> str:
     )
     for metric in report.breakdowns["by_month_standard_clinic_provider"]:
         causes = ";".join(f"{k}={v}" for k, v in sorted(metric["violation_causes"].items()))
-        writer.writerow([*metric["key"], *(metric[c] for c in METRIC_COLUMNS), causes])
+        writer.writerow(cells.row([*metric["key"], *(metric[c] for c in METRIC_COLUMNS), causes]))
     return buffer.getvalue()
 
 
@@ -147,7 +148,7 @@ def evidence_csv(documents: list[dict[str, Any]]) -> str:
     writer = csv.writer(buffer)
     writer.writerow(EVIDENCE_COLUMNS)
     for doc in documents:
-        writer.writerow([_cell(v) for v in _flat(doc).values()])
+        writer.writerow(cells.row(_flat(doc).values()))
     return buffer.getvalue()
 
 
@@ -188,10 +189,6 @@ def _offer_text(o: dict[str, Any]) -> str:
         f"#{o['id']} {o['slot_start']} with {o['clinician']} offered {o['offered_at']} "
         f"via {o['channel']} by {o['offered_by']}: {answer}{note}{delivered}"
     )
-
-
-def _cell(value: Any) -> Any:
-    return "" if value is None else value
 
 
 def to_html(report: ComplianceReport) -> str:

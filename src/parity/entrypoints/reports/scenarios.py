@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
+from parity.entrypoints.reports import cells
 from parity.simulation.outcomes import Band, ScenarioOutcome
 
 COLOURS = ("#2471a3", "#c0392b", "#1e8449", "#8e44ad", "#d68910", "#566573")
@@ -142,7 +143,8 @@ def monthly_csv(outcomes: Sequence[ScenarioOutcome]) -> str:
     for outcome in outcomes:
         for key, bands in outcome.monthly.items():
             for month, b in zip(outcome.months, bands, strict=True):
-                writer.writerow([outcome.scenario.name, month, key, b.mean, b.low, b.high, b.runs])
+                values = [outcome.scenario.name, month, key, b.mean, b.low, b.high, b.runs]
+                writer.writerow(cells.row(values))
     return buffer.getvalue()
 
 
@@ -155,9 +157,8 @@ def summary_csv(outcomes: Sequence[ScenarioOutcome]) -> str:
     for outcome in outcomes:
         for key, b in outcome.life.items():
             d = outcome.versus_first[key]
-            writer.writerow(
-                [outcome.scenario.name, key, b.mean, b.low, b.high, b.runs, d.mean, d.low, d.high]
-            )
+            band = [b.mean, b.low, b.high, b.runs]
+            writer.writerow(cells.row([outcome.scenario.name, key, *band, d.mean, d.low, d.high]))
     return buffer.getvalue()
 
 

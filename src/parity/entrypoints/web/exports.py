@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from parity.domain.errors import InvalidInput
 from parity.entrypoints.api.context import Context
+from parity.entrypoints.reports import cells
 from parity.entrypoints.web.dashboard import report_for
 from parity.entrypoints.web.page import formats
 from parity.entrypoints.web.plan import plan_window
@@ -37,7 +38,7 @@ def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    writer.writerows(cells.row(row) for row in rows)
     disposition = f'attachment; filename="{name}.csv"'
     return Response(
         out.getvalue(),
