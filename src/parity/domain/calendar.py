@@ -69,6 +69,25 @@ def local_instant(wall: datetime, tz: ZoneInfo) -> datetime:
     )
 
 
+class BeyondTime(InvalidInput):
+    """An instant whose UTC form, or the second after it, no date can hold (past the
+    first or the last day of year 1..9999)."""
+
+    rule = "beyond-time"
+
+
+def reachable(moment: datetime, text: str) -> datetime:
+    """`moment` (aware) if it and the second after it are instants a UTC column holds;
+    `BeyondTime` naming `text` otherwise. Every instant read from outside passes here, so
+    no comparison, search or write meets an overflow later."""
+    try:
+        moment.astimezone(UTC)
+        (moment + timedelta(seconds=1)).astimezone(UTC)
+    except OverflowError:
+        raise BeyondTime(f"{text!r} is beyond the dates this server reads", value=text) from None
+    return moment
+
+
 class OutsideCalendar(InvalidInput):
     """A business-day count reaches a year the holiday list does not cover."""
 

@@ -12,7 +12,7 @@ from parity.adapters.fhir.common import (
     Json,
 )
 from parity.domain import ids
-from parity.domain.calendar import local_instant
+from parity.domain.calendar import end_of_local_day, local_instant, reachable
 from parity.domain.errors import InvalidInput
 
 # -- parsing: FHIR inputs to Parity's terms ----------------------------------------------
@@ -24,18 +24,19 @@ MAX_COUNT = 100
 def parse_datetime(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """A FHIR date or dateTime as the [start, end) it covers; without an offset it is
     clinic-local (the law's dates are the clinic's dates). A local time the clocks skipped
-    (spring forward) is refused; one they showed twice (fall back) needs an offset."""
+    (spring forward) is refused; one they showed twice (fall back) needs an offset; one
+    past the ends of the calendar is refused (`calendar.reachable`)."""
     try:
         if len(text) == len("YYYY-MM-DD"):  # a date, not a dateTime
             day = date.fromisoformat(text)
-            start = datetime.combine(day, time(0), tzinfo=tz)
-            return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+            start = reachable(datetime.combine(day, time(0), tzinfo=tz), text)
+            return start, reachable(end_of_local_day(day, tz), text) + timedelta(seconds=1)
         moment = datetime.fromisoformat(text)
-    except (ValueError, OverflowError):
+    except ValueError:
         raise InvalidInput(
             f"{text!r} is not a FHIR date or dateTime (e.g. 2026-06-01T09:00-07:00)"
         ) from None
-    moment = local_instant(moment, tz)
+    moment = reachable(local_instant(moment, tz), text)
     return moment, moment + timedelta(seconds=1)
 
 

@@ -9,13 +9,14 @@ checks are the ones that count.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import Form
 
+from parity.domain.calendar import end_of_local_day, reachable
 from parity.domain.errors import InvalidInput
 
 E = TypeVar("E", bound=Enum)
@@ -52,14 +53,12 @@ def local_moment(value: str, label: str, tz: ZoneInfo) -> datetime:
         instant = datetime.fromisoformat(text(value, label))
     except ValueError:
         raise InvalidInput(f"{label} must be a date and time, got {value!r}") from None
-    if instant.tzinfo is not None:
-        return instant
-    return instant.replace(tzinfo=tz)
+    return reachable(instant if instant.tzinfo else instant.replace(tzinfo=tz), value)
 
 
 def end_of_day(value: str, label: str, tz: ZoneInfo) -> datetime:
     """A date meaning the end of that local day (as a deadline is written)."""
-    return datetime.combine(day(value, label), time(23, 59, 59), tzinfo=tz)
+    return reachable(end_of_local_day(day(value, label), tz), value)
 
 
 def whole(value: str, label: str, low: int, high: int) -> int:
