@@ -4,14 +4,17 @@ later, when the instant is compared, searched or written in UTC."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from typer.testing import CliRunner
 
 from parity.adapters.fhir import parse_datetime
-from parity.domain.calendar import BeyondTime
+from parity.domain.calendar import BeyondTime, BusinessCalendar
 from parity.domain.errors import InvalidInput
+from parity.domain.standards import RuleSet
+from parity.entrypoints.cli.app import app
 from parity.entrypoints.web import forms
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -33,7 +36,7 @@ WITHIN = [
 
 @pytest.mark.parametrize("text", BEYOND)
 def test_a_search_or_operation_instant_past_the_ends_of_time_is_refused(text: str) -> None:
-    with pytest.raises(BeyondTime, match="beyond the dates this server reads"):
+    with pytest.raises(BeyondTime, match="beyond the dates Parity reads"):
         parse_datetime(text, LA)
 
 
@@ -64,3 +67,29 @@ def test_a_form_deadline_on_the_last_day_is_a_message() -> None:
     assert forms.end_of_day("2026-12-08", "extended deadline", LA) == datetime(
         2026, 12, 8, 23, 59, 59, tzinfo=LA
     )
+
+
+def test_a_deadline_past_the_last_date_is_a_refusal_not_an_overflow(rules: RuleSet) -> None:
+    urgent = rules.standard("urgent")
+    with pytest.raises(BeyondTime, match="ends beyond the last date"):
+        rules.deadline(urgent, datetime(9999, 12, 30, 23, tzinfo=LA))
+    assert rules.deadline(urgent, datetime(2040, 1, 1, tzinfo=LA)) == datetime(
+        2040, 1, 3, tzinfo=LA
+    )
+
+
+def test_business_days_past_the_last_date_are_a_refusal() -> None:
+    unbounded = BusinessCalendar("weekdays", frozenset())
+    with pytest.raises(BeyondTime, match="after 9999-12-30"):
+        unbounded.add_business_days(date(9999, 12, 30), 2)
+    with pytest.raises(BeyondTime, match="before 0001-01-02"):
+        unbounded.add_business_days_before(date(1, 1, 2), 2)
+    assert unbounded.add_business_days(date(2026, 12, 4), 1) == date(2026, 12, 7)  # Fri→Mon
+
+
+def test_the_command_line_refuses_a_clock_start_past_the_last_date() -> None:
+    result = CliRunner().invoke(
+        app, ["deadline", "--standard", "urgent", "--from", "9999-12-31T23:00"]
+    )
+    assert result.exit_code == 2
+    assert "beyond the dates Parity reads" in result.stderr

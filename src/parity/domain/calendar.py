@@ -84,7 +84,9 @@ def reachable(moment: datetime, text: str) -> datetime:
         moment.astimezone(UTC)
         (moment + timedelta(seconds=1)).astimezone(UTC)
     except OverflowError:
-        raise BeyondTime(f"{text!r} is beyond the dates this server reads", value=text) from None
+        raise BeyondTime(
+            f"{text!r} is beyond the dates Parity reads (years 1-9999 in UTC)", value=text
+        ) from None
     return moment
 
 
@@ -154,19 +156,29 @@ class BusinessCalendar:
         if count < 0:
             raise ValueError("count must be >= 0")
         current, remaining = day, count
-        while remaining:
-            current -= timedelta(days=1)
-            if self.is_business_day(current):
-                remaining -= 1
+        try:
+            while remaining:
+                current -= timedelta(days=1)
+                if self.is_business_day(current):
+                    remaining -= 1
+        except OverflowError:
+            self._check_covered(current)
+            raise BeyondTime(
+                f"{count} business days before {day} is before the first date"
+            ) from None
         return current
 
     def _walk(self, day: date, count: int) -> date:
         current = day
         remaining = count
-        while remaining:
-            current += timedelta(days=1)
-            if self.is_business_day(current):
-                remaining -= 1
+        try:
+            while remaining:
+                current += timedelta(days=1)
+                if self.is_business_day(current):
+                    remaining -= 1
+        except OverflowError:  # a calendar without year bounds, walked past 9999-12-31
+            self._check_covered(current)
+            raise BeyondTime(f"{count} business days after {day} is beyond the last date") from None
         return current
 
     def business_days_between(self, start: date, end: date) -> int:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from parity.domain.calendar import BusinessCalendar, end_of_local_day, local_date
+from parity.domain.calendar import BeyondTime, BusinessCalendar, end_of_local_day, local_date
 from parity.domain.errors import UnknownStandard
 from parity.domain.workforce import ProviderClass
 
@@ -89,7 +89,10 @@ class AccessStandard:
         # Add real elapsed time on the UTC instant: adding to a local wall-clock time would
         # make 48 h come out as 47 or 49 real hours across a DST change.
         elapsed = timedelta(minutes=float(minutes or 0))
-        return (clock_start.astimezone(UTC) + elapsed).astimezone(tz)
+        try:
+            return (clock_start.astimezone(UTC) + elapsed).astimezone(tz)
+        except OverflowError:
+            raise BeyondTime(f"{self.name} from {clock_start} ends beyond the last date") from None
 
     def applies_on(self, day: date) -> bool:
         return day >= self.effective_from

@@ -15,6 +15,7 @@ from rich.table import Table
 from parity.adapters.rules_files import load_rules
 from parity.bootstrap import build_simulation
 from parity.config import Settings
+from parity.domain.calendar import reachable
 from parity.domain.errors import ParityError
 from parity.entrypoints.cli.calibrate import print_run_figures
 from parity.entrypoints.cli.calibrate import register as register_calibrate_commands
@@ -47,7 +48,7 @@ def _parse_instant(text: str, tz_name: str) -> datetime:
             f"--from must be an ISO date-time such as 2026-11-20T09:30, got {text!r}"
         ) from None
     # A time without an offset is read as clinic-local wall-clock time.
-    return instant if instant.tzinfo else instant.replace(tzinfo=ZoneInfo(tz_name))
+    return reachable(instant if instant.tzinfo else instant.replace(tzinfo=ZoneInfo(tz_name)), text)
 
 
 @app.command()
