@@ -88,7 +88,9 @@ def _blocks(starts: list[int], length: int) -> list[ProtectedTime]:
     return blocks
 
 
-def _overlapping(blocks: list[ProtectedTime], start: datetime, end: datetime) -> list[ProtectedTime]:
+def _overlapping(
+    blocks: list[ProtectedTime], start: datetime, end: datetime
+) -> list[ProtectedTime]:
     return sorted((b for b in blocks if b.start < end and b.end > start), key=lambda b: b.start)
 
 
@@ -129,9 +131,7 @@ def test_protected_time_still_answers_after_blocks_are_forgotten_or_rolled_back(
     instant = MONDAY + timedelta(minutes=cut)
     kept_every_third = {b.start for b in blocks[::6]}
     protected.forget_ended(instant, lambda b: b.start in kept_every_third)
-    left = [
-        b for b in blocks[::2] if b.end > instant or b.start in kept_every_third
-    ]
+    left = [b for b in blocks[::2] if b.end > instant or b.start in kept_every_third]
     whole = (MONDAY - timedelta(days=1), MONDAY + timedelta(days=40))
     assert protected.overlapping(ANA.id, *whole) == left
     for block in blocks:
