@@ -31,6 +31,7 @@ from parity.domain.workforce import REMOTE_MODALITIES, Clinician, Modality, Prov
 ID_BITS = 24
 ID_MASK = (1 << ID_BITS) - 1
 DAY_SECONDS = 86_400
+DEADLINES_KEPT = 4_096  # deadlines whose epoch seconds the index remembers at once
 REGION = "*"
 
 PoolKey = tuple[str, ...]
@@ -178,6 +179,11 @@ class AvailabilityIndex:
         self._feeds_by_pools: dict[
             tuple[tuple[str, BlockKind, str], tuple[PoolKey, ...]], _Feed
         ] = {}
+        # Epoch seconds of the deadlines queries end at, by the instant's identity (with the
+        # instant itself, so an id is never reused while it is kept): the rule file hands
+        # out one deadline object per day and limit, and a zone-aware instant costs ~0.9 µs
+        # to convert (docs/adr/0014, seventh pass).
+        self._deadline_seconds: dict[int, tuple[datetime, int]] = {}
 
     def __len__(self) -> int:
         return len(self._free)
@@ -328,11 +334,22 @@ class AvailabilityIndex:
             pools = self._query_pools[defined] = [pool for pool in found if pool is not None]
         return pools
 
+    def _until(self, instant: datetime) -> int:
+        """`_epoch` of a query's last start, remembered for the same object."""
+        kept = self._deadline_seconds.get(id(instant))
+        if kept is not None and kept[0] is instant:
+            return kept[1]
+        seconds = int(instant.timestamp())
+        if len(self._deadline_seconds) >= DEADLINES_KEPT:
+            self._deadline_seconds.clear()  # a long run's past deadlines: start again
+        self._deadline_seconds[id(instant)] = (instant, seconds)
+        return seconds
+
     def earliest(self, query: SlotQuery) -> Slot | None:
         """The earliest free slot matching `query` that starts inside its window."""
         pools = self._query_days(query)
         low = _epoch(query.not_before)
-        high = _epoch(query.not_after)
+        high = self._until(query.not_after)
         low_key = low << ID_BITS
         high_key = ((high + 1) << ID_BITS) - 1
         first = low // DAY_SECONDS
