@@ -3,7 +3,7 @@ process while bench_load's clients run a mix against it, and the hottest functio
 printed (share of samples in the function and below it, and in the function itself).
 
 Run: .venv/bin/python bench/profile_load.py [--db postgres] [--clients 16] [--rounds 10]
-     [--mix uncontended] [--top 30]. Needs py-spy (`pip install py-spy`; not a project
+     [--mix uncontended] [--top 30] [--native]. Needs py-spy (`pip install py-spy`; not a project
      dependency) and the right to trace the server (root, or ptrace_scope 0). The figures
      before and after each change are in docs/adr/0017-booking-api-speed.md.
 """
@@ -72,8 +72,9 @@ def profile(url: str, args: argparse.Namespace, out: Path) -> None:
                 "250",
                 "--output",
                 str(out),
-                "--nonblocking",
                 "--gil",  # only samples holding the GIL: Python CPU, not waits
+                # C frames (the cyclic collector's among them) need the process paused
+                *(["--native"] if args.native else ["--nonblocking"]),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -128,6 +129,7 @@ def main() -> None:
     parser.add_argument("--mix", default="uncontended", choices=sorted(bench_load.MIXES))
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--raw", type=Path, help="keep py-spy's collapsed stacks here")
+    parser.add_argument("--native", action="store_true", help="sample C frames too (slower)")
     args = parser.parse_args()
     sqlite = args.db == "sqlite"
     url = f"sqlite:///{tempfile.mkdtemp()}/profile.db" if sqlite else postgres_url()

@@ -96,8 +96,13 @@ class FhirResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
         """orjson, several times faster than the standard encoder on a Bundle of proposals
         (docs/adr/0017-booking-api-speed.md); compact UTF-8 like Starlette's. The content
-        comes pruned of empty values from `__init__`: R4 forbids empty arrays and objects."""
-        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+        comes pruned of empty values from `__init__`: R4 forbids empty arrays and objects.
+        Keys are text in every FHIR body, which orjson writes on its fast path; a body with
+        other keys (a number) is written again with them turned to text, as before."""
+        try:
+            return orjson.dumps(content)
+        except TypeError:
+            return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
 
 
 def _version_headers(content: Any) -> dict[str, str]:

@@ -22,6 +22,8 @@ from parity.domain.users import NotAuthenticated, Principal, Role
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["sub", "exp", "iat", "iss", "aud"]
+# Parity's role names, made once: a token's role is mapped on every request.
+ROLES = {role.value: role for role in Role}
 
 
 class TokenVerifier(Protocol):
@@ -45,7 +47,7 @@ def principal_from_claims(
     `clinic_ids` carry the links the row-level rules use."""
     named = claims.get(role_claim)
     names = named if isinstance(named, list) else [named]
-    mapping = role_map or {role.value: role for role in Role}
+    mapping = role_map or ROLES
     roles = [mapping[name] for name in names if isinstance(name, str) and name in mapping]
     if not roles or not isinstance(claims.get("sub"), str):
         raise NotAuthenticated("the token names no Parity role")
