@@ -115,3 +115,15 @@ def test_an_event_is_found_by_id(trail: TestClient) -> None:
     newest = matches(_get(trail, "/AuditEvent", _count=1))[0]
     found = _get(trail, "/AuditEvent", _id=f"{newest['id']},0")
     assert [e["id"] for e in matches(found)] == [newest["id"]]
+
+
+def test_a_date_bound_at_the_ends_of_time_answers_rather_than_fails(trail: TestClient) -> None:
+    # 0001-01-01T00:00+14:00 is in year 0 once in UTC: the bound covers what can be stored
+    # (everything from the first instant on), and the second after 9999-12-31T23:59:59Z
+    # none; neither may overflow into a 500.
+    every = _get(trail, "/AuditEvent", _count=0)["total"]
+    assert every > 0
+    early = _get(trail, "/AuditEvent", date="ge0001-01-01T00:00:00+14:00", _count=0)
+    assert early["total"] == every
+    late = _get(trail, "/AuditEvent", date="gt9999-12-31T23:59:59+00:00", _count=0)
+    assert late["total"] == 0

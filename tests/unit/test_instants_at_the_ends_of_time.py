@@ -1,6 +1,7 @@
-"""Instants read from outside (a search's date, an operation's dateTime, a form's date and
-time) at the ends of what a date can hold: refused with a message, never an overflow
-later, when the instant is compared, searched or written in UTC."""
+"""Instants read from outside at the ends of what a date can hold: a search's bound covers
+what a UTC instant can hold of it (so it finds nothing there); a form's date and time, a
+deadline or a clock start past them is refused with a message. Never an overflow later,
+when the instant is compared, searched or written in UTC."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from parity.adapters.fhir import parse_datetime
-from parity.domain.calendar import BeyondTime, BusinessCalendar
+from parity.domain.calendar import EARLIEST, LATEST, BeyondTime, BusinessCalendar
 from parity.domain.errors import InvalidInput
 from parity.domain.standards import RuleSet
 from parity.entrypoints.cli.app import app
@@ -19,14 +20,14 @@ from parity.entrypoints.web import forms
 
 LA = ZoneInfo("America/Los_Angeles")
 
-# Each needs a year past 9999 or before 1 once it is in UTC, or one second later.
-BEYOND = [
-    "9999-12-31T23:59:59+00:00",  # the second after it is year 10000
-    "9999-12-31T23:59:59+14:00",
-    "0001-01-01T00:00:00+14:00",  # in UTC, the last day of year 0
-    "9999-12-31T20:00:00",  # clinic-local: 04:00 UTC in year 10000
-    "9999-12-31",  # the day's end is year 10000 in UTC
-]
+# Valid FHIR values whose UTC form, or the second after it, is past year 9999 or before
+# year 1: a search bound there covers what a UTC instant can hold (and finds nothing there).
+AT_THE_ENDS = [
+    ("9999-12-31T23:59:59+00:00", datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), LATEST),
+    ("9999-12-31T23:59:59+14:00", datetime(9999, 12, 31, 9, 59, 59, tzinfo=UTC), datetime(9999, 12, 31, 10, tzinfo=UTC)),
+    ("0001-01-01T00:00:00+14:00", EARLIEST, EARLIEST),  # in UTC, the last day of year 0
+    ("9999-12-31T20:00:00", LATEST, LATEST),  # clinic-local: 04:00 UTC in year 10000
+]  # fmt: skip
 WITHIN = [
     ("0001-01-01T00:00:00-08:00", datetime(1, 1, 1, 8, tzinfo=UTC)),
     ("9999-12-30T00:00:00+00:00", datetime(9999, 12, 30, tzinfo=UTC)),
@@ -34,10 +35,12 @@ WITHIN = [
 ]
 
 
-@pytest.mark.parametrize("text", BEYOND)
-def test_a_search_or_operation_instant_past_the_ends_of_time_is_refused(text: str) -> None:
-    with pytest.raises(BeyondTime, match="beyond the dates Parity reads"):
-        parse_datetime(text, LA)
+@pytest.mark.parametrize(("text", "start", "end"), AT_THE_ENDS)
+def test_a_search_bound_at_the_ends_of_time_covers_what_can_be_stored(
+    text: str, start: datetime, end: datetime
+) -> None:
+    low, high = parse_datetime(text, LA)
+    assert (low.astimezone(UTC), high.astimezone(UTC)) == (start, end)
 
 
 @pytest.mark.parametrize(("text", "utc"), WITHIN)
@@ -45,6 +48,11 @@ def test_an_instant_within_them_covers_its_second(text: str, utc: datetime) -> N
     start, end = parse_datetime(text, LA)
     assert start.astimezone(UTC) == utc
     assert end - start == timedelta(seconds=1)
+
+
+def test_the_last_date_is_refused_for_it_has_no_day_after_it() -> None:
+    with pytest.raises(InvalidInput, match="is not a FHIR date"):
+        parse_datetime("9999-12-31", LA)
 
 
 def test_a_date_covers_its_local_day() -> None:

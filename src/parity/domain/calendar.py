@@ -90,6 +90,31 @@ def reachable(moment: datetime, text: str) -> datetime:
     return moment
 
 
+# The first and last instants a UTC date can hold.
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def bounded(moment: datetime, later: int = 0) -> datetime:
+    """`moment` (aware) plus `later` real seconds, held to [EARLIEST, LATEST]: a search
+    bound at the very ends of time covers what can be stored of it instead of overflowing
+    when it is turned to UTC. Within the range it comes back in its own zone."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        return EARLIEST if moment.year < 5000 else LATEST
+    if not later:
+        return moment
+    try:
+        shifted = utc + timedelta(seconds=later)
+    except OverflowError:
+        return LATEST
+    try:
+        return shifted.astimezone(moment.tzinfo)
+    except OverflowError:  # its own zone's wall clock is past year 9999
+        return shifted
+
+
 class OutsideCalendar(InvalidInput):
     """A business-day count reaches a year the holiday list does not cover."""
 

@@ -12,7 +12,7 @@ from parity.adapters.fhir.common import (
     Json,
 )
 from parity.domain import ids
-from parity.domain.calendar import end_of_local_day, local_instant, reachable
+from parity.domain.calendar import bounded, local_instant
 from parity.domain.errors import InvalidInput
 
 # -- parsing: FHIR inputs to Parity's terms ----------------------------------------------
@@ -24,20 +24,23 @@ MAX_COUNT = 100
 def parse_datetime(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """A FHIR date or dateTime as the [start, end) it covers; without an offset it is
     clinic-local (the law's dates are the clinic's dates). A local time the clocks skipped
-    (spring forward) is refused; one they showed twice (fall back) needs an offset; one
-    past the ends of the calendar is refused (`calendar.reachable`)."""
+    (spring forward) is refused; one they showed twice (fall back) needs an offset. A valid
+    dateTime at the very ends of time (`lt0001-01-01T00:00:00+14:00`) covers what a UTC
+    instant can hold of it (`calendar.bounded`), so it finds nothing rather than
+    fails."""
     try:
         if len(text) == len("YYYY-MM-DD"):  # a date, not a dateTime
             day = date.fromisoformat(text)
-            start = reachable(datetime.combine(day, time(0), tzinfo=tz), text)
-            return start, reachable(end_of_local_day(day, tz), text) + timedelta(seconds=1)
+            start = datetime.combine(day, time(0), tzinfo=tz)
+            end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+            return bounded(start), bounded(end)
         moment = datetime.fromisoformat(text)
-    except ValueError:
+    except (ValueError, OverflowError):  # 9999-12-31 as a date: it has no day after it
         raise InvalidInput(
             f"{text!r} is not a FHIR date or dateTime (e.g. 2026-06-01T09:00-07:00)"
         ) from None
-    moment = reachable(local_instant(moment, tz), text)
-    return moment, moment + timedelta(seconds=1)
+    moment = local_instant(moment, tz)
+    return bounded(moment), bounded(moment, later=1)
 
 
 @dataclass(frozen=True, slots=True)
