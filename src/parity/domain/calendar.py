@@ -78,8 +78,9 @@ class BeyondTime(InvalidInput):
 
 def reachable(moment: datetime, text: str) -> datetime:
     """`moment` (aware) if it and the second after it are instants a UTC column holds;
-    `BeyondTime` naming `text` otherwise. Every instant read from outside passes here, so
-    no comparison, search or write meets an overflow later."""
+    `BeyondTime` naming `text` otherwise. A value that is written or computed from (a form's
+    date and time, a deadline, a clock start) passes here, so nothing meets an overflow
+    later; a search's bound is held to the ends instead (`bounded`)."""
     try:
         moment.astimezone(UTC)
         (moment + timedelta(seconds=1)).astimezone(UTC)
