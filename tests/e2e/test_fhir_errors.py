@@ -93,6 +93,8 @@ def test_a_method_the_server_does_not_support_is_a_405_outcome(api: FhirClient) 
         ("/Practitioner", {"_count": "many"}),
         ("/Practitioner", {"_count": "-1"}),
         ("/Practitioner", {"_offset": "x"}),
+        ("/Patient", {"_offset": "99999999999999999999"}),  # past what an SQL OFFSET holds
+        ("/Practitioner", {"_offset": str(2**63)}),
         ("/Slot", {"schedule": "Schedule/c00001", "start": "ne2026-06-01"}),
         ("/Slot", {"schedule": "Schedule/c00001", "start": "ge2026-13-45"}),
         ("/Slot", {"schedule": "Schedule/c00001", "start": "gt9999-12-31"}),
@@ -112,6 +114,13 @@ def test_bad_search_parameters_are_4xx_outcomes(
     response = api.http.get(path, params=params)
     assert 400 <= response.status_code < 500, response.text
     assert issue(validate(response.json()))["severity"] == "error"
+
+
+def test_the_largest_offset_answers_an_empty_page(api: FhirClient) -> None:
+    for path in ("/Patient", "/Practitioner"):
+        page = api.get(path, _offset=str(2**63 - 1))
+        assert page["total"] > 0
+        assert "entry" not in page
 
 
 def test_extreme_but_valid_dates_find_nothing_rather_than_fail(api: FhirClient) -> None:

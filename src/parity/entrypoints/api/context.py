@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Query, Request
 
+from parity.domain.ids import MAX_ID
 from parity.domain.ports import Clock, UnitOfWork
 from parity.services.policy import Policy
 
@@ -75,7 +76,13 @@ async def _paging(
         int, Query(alias="_count", ge=0, le=MAX_COUNT, description="Page size (0: total only)")
     ] = DEFAULT_COUNT,
     offset: Annotated[
-        int, Query(alias="_offset", ge=0, description="First entry of the page (next links)")
+        int,
+        Query(
+            alias="_offset",
+            ge=0,
+            le=MAX_ID,  # what an SQL OFFSET can hold; a larger one is a 400, not an overflow
+            description="First entry of the page (next links)",
+        ),
     ] = 0,
 ) -> Paging:
     return Paging(count, offset)
