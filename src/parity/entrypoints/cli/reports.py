@@ -63,20 +63,19 @@ def report(
     if format_ not in WRITERS:
         raise fail(f"--format must be one of {', '.join(WRITERS)}, got {format_!r}")
     window = _window(from_, to)
-    try:
-        with open_runtime() as runtime:
+    with open_runtime() as runtime:  # one connection pool for the report and its evidence
+        try:
             built = _report(runtime, window)
-    except ParityError as error:
-        raise fail(error.message) from None
-    text = WRITERS[format_](built)
-    if output is None:
-        typer.echo(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {format_} report for {len(built.rows):,} requests to {output}")
-        _print_rates(built)
-    if evidence is not None:
-        with open_runtime() as runtime:
+        except ParityError as error:
+            raise fail(error.message) from None
+        text = WRITERS[format_](built)
+        if output is None:
+            typer.echo(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+            console.print(f"wrote {format_} report for {len(built.rows):,} requests to {output}")
+            _print_rates(built)
+        if evidence is not None:
             documents = evidence_documents(
                 runtime.uow(), runtime.policy, window, built.generated_at
             )
