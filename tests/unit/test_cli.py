@@ -130,3 +130,22 @@ def test_an_unknown_jurisdiction_is_named_as_one() -> None:
     )
     assert result.exit_code == 2
     assert "no jurisdiction named 'x'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["scenarios", "compare", "socal-2025", "socal-union-2024", "--workers", "0"],
+        ["scenarios", "tornado", "socal-2025", "socal-union-2024", "--workers", "0"],
+    ],
+    ids=lambda c: c[1],
+)
+def test_a_long_run_whose_output_cannot_be_written_is_refused_before_it_starts(
+    command: list[str], tmp_path: Path
+) -> None:
+    # A folder where the file goes: refused at once (the runs would take minutes, then fail).
+    result = runner.invoke(app, [*command, "--output", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "it is a folder" in " ".join(result.output.split())
+    assert "replications" not in result.output
+    assert list(tmp_path.iterdir()) == []

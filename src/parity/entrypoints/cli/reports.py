@@ -13,7 +13,13 @@ from rich.table import Table
 from parity.bootstrap import Runtime
 from parity.domain.corrective import ActionStatus
 from parity.domain.errors import ParityError
-from parity.entrypoints.cli.terminal import fail, open_runtime, record_number
+from parity.entrypoints.cli.terminal import (
+    check_writable,
+    fail,
+    open_runtime,
+    record_number,
+    write_file,
+)
 from parity.entrypoints.reports.compliance import (
     evidence_csv,
     evidence_json,
@@ -63,6 +69,7 @@ def report(
     if format_ not in WRITERS:
         raise fail(f"--format must be one of {', '.join(WRITERS)}, got {format_!r}")
     window = _window(from_, to)
+    check_writable(*(path for path in (output, evidence) if path is not None))
     with open_runtime() as runtime:  # one connection pool for the report and its evidence
         try:
             built = _report(runtime, window)
@@ -72,7 +79,7 @@ def report(
         if output is None:
             typer.echo(text)
         else:
-            output.write_text(text, encoding="utf-8")
+            write_file(output, text)
             console.print(f"wrote {format_} report for {len(built.rows):,} requests to {output}")
             _print_rates(built)
         if evidence is not None:
@@ -80,7 +87,7 @@ def report(
                 runtime.uow(), runtime.policy, window, built.generated_at
             )
             write = evidence_json if evidence.suffix == ".json" else evidence_csv
-            evidence.write_text(write(documents), encoding="utf-8")
+            write_file(evidence, write(documents))
             console.print(f"wrote per-request evidence to {evidence}")
 
 

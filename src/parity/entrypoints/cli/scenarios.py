@@ -14,7 +14,7 @@ from rich.table import Table
 
 from parity.adapters.rules_files import data_dir, load_region, load_rules
 from parity.domain.errors import ParityError
-from parity.entrypoints.cli.terminal import counted, fail
+from parity.entrypoints.cli.terminal import check_writable, counted, fail, write_file
 from parity.entrypoints.cli.tornado import register as register_tornado
 from parity.entrypoints.reports.scenarios import monthly_csv, summary_csv, to_html
 from parity.simulation.booking_policy import BookingPolicy
@@ -84,6 +84,7 @@ def compare(
     ] = None,
 ) -> None:
     """Run each scenario `--runs` times and write the HTML report and CSVs."""
+    check_writable(*_files(output))
     scenarios = _load(scenario_files, overrides or [], region)
     if policy is not None:
         scenarios = [replace(s, booking=policy) for s in scenarios]
@@ -157,14 +158,21 @@ def _run_facts(
     }
 
 
+def _files(output: Path) -> tuple[Path, Path, Path]:
+    """The HTML report and the monthly and summary CSVs written beside it."""
+    return (
+        output,
+        output.with_name(f"{output.stem}-monthly.csv"),
+        output.with_name(f"{output.stem}-summary.csv"),
+    )
+
+
 def _write(found: list[ScenarioOutcome], output: Path, facts: dict[str, object]) -> None:
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(to_html(found, facts), encoding="utf-8")
-    monthly = output.with_name(f"{output.stem}-monthly.csv")
-    summary = output.with_name(f"{output.stem}-summary.csv")
-    monthly.write_text(monthly_csv(found), encoding="utf-8")
-    summary.write_text(summary_csv(found), encoding="utf-8")
-    console.print(f"wrote {output}, {monthly} and {summary} ({facts['seconds']} s)")
+    report, monthly, summary = _files(output)
+    write_file(report, to_html(found, facts))
+    write_file(monthly, monthly_csv(found))
+    write_file(summary, summary_csv(found))
+    console.print(f"wrote {report}, {monthly} and {summary} ({facts['seconds']} s)")
 
 
 def _print_headline(found: list[ScenarioOutcome]) -> None:

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from parity.adapters.rules_files import load_region, load_rules
 from parity.domain.errors import ParityError
-from parity.entrypoints.cli.terminal import counted, errors
+from parity.entrypoints.cli.terminal import check_writable, counted, errors, write_file
 from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.break_even import break_even
 from parity.simulation.ipc_hour import weekday_holidays_per_year
@@ -44,6 +44,7 @@ def tornado(
     output: Annotated[Path, typer.Option(help="the chart (SVG)")] = Path("tornado.svg"),
 ) -> None:
     """Re-run a paired comparison with each ESTIMATE halved and increased by half."""
+    check_writable(output)
     try:
         pair = [load_scenario(name, overrides or []) for name in (first, second)]
     except ParityError as error:
@@ -56,8 +57,7 @@ def tornado(
     results = _run(scenarios, RunSettings(years, scale, warmup), runs, seed, workers, scheduler)
     base, found = bars(pair[0], pair[1], assumptions, results, figure)
     label = figure.replace("_", " ")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(_svg(found, base, f"{pair[1].name} - {pair[0].name}: {label}"))
+    write_file(output, _svg(found, base, f"{pair[1].name} - {pair[0].name}: {label}"))
     _print(found, base, label)
     console.print(robustness(base, found, label))
     _print_break_even(pair)
