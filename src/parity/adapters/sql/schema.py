@@ -16,7 +16,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from parity.adapters.sql.engine import database_url_from_env, engine_from_url
 
@@ -50,11 +50,40 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
-    """Migrate down to `revision` (`base` removes every table Parity created)."""
-    with engine.begin() as connection:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+    """Migrate down to `revision` (`base` removes every table Parity created), in one
+    transaction, on a database that holds rows as on an empty one.
+
+    SQLite cannot drop a column in place where a table has constraints, so a step down
+    copies the table and drops the old one; with foreign keys enforced, dropping a table
+    other rows refer to fails. SQLite only switches enforcement outside a transaction: it is
+    off for the migration and on again after it, and a step that stops short of `base` must
+    leave no row referring to a missing one (`PRAGMA foreign_key_check`)."""
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _foreign_keys(connection, enforced=False)
+        try:
+            with connection.begin():
+                config = alembic_config()
+                config.attributes["connection"] = connection
+                command.downgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migrating down broke references: {broken[:5]}")
+        finally:
+            if sqlite:
+                _foreign_keys(connection, enforced=True)
+
+
+def _foreign_keys(connection: Connection, *, enforced: bool) -> None:
+    """Switch SQLite's enforcement on the DBAPI connection itself, outside any transaction
+    (SQLAlchemy would begin one around a statement it runs; SQLite ignores the pragma there)."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
+    finally:
+        cursor.close()
 
 
 def migrate(url: str | None = None) -> None:
