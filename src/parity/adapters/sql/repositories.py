@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from parity.adapters.sql import direct, tables
+from parity.adapters.sql import direct, guarded_insert, tables
 from parity.adapters.sql.errors import rule_broken, translated
 from parity.adapters.sql.mapping import (
     RecordMapping,
@@ -190,6 +190,7 @@ class SqlRepository(Store, Generic[T]):
         self._stamps: dict[Any, RecordStamp] = {}
         self._guard = mapping.table.name in GUARDED
         self._refusable_when = REFUSABLE_WHEN.get(mapping.table.name)
+        self._asks_first = mapping.table.name in guarded_insert.COVERED
         self._statements = _writes(mapping.table, mapping.key)
         # Reads come back as plain rows (tuples), picked by position (docs/adr/0017).
         self._build = mapping.builder()
@@ -308,7 +309,7 @@ class SqlRepository(Store, Generic[T]):
         self._kept.pop(key, None)
         if key in (0, None):
             del row[self._key.name]
-            (returned,) = self._write(row, self._statements.insert, row)
+            returned = self._insert(row)
             inserted = dict(zip(self._statements.inserted, returned, strict=True))
             key = inserted[self._key.name]
             item = _keyed(item, self._key.name, key)
@@ -323,6 +324,20 @@ class SqlRepository(Store, Generic[T]):
         self._write_children(item)
         self._keep(key, item)
         return item
+
+    def _insert(self, row: dict[str, Any]) -> Any:
+        """Insert `row`, its RETURNING row. A row the schema may refuse, of a table whose
+        refusals one statement can ask about (`guarded_insert`), is first offered in that
+        statement, without a savepoint; only when it writes nothing does the INSERT run
+        in its savepoint, to raise the refusal as ever."""
+        if self._asks_first and self._refusable(row):
+            dialect = self._link().dialect.name
+            statement = guarded_insert.unrefused_insert(dialect, self._table, tuple(row))
+            written = self._rows(statement, guarded_insert.parameters(row))
+            if written:
+                return written[0]
+        (returned,) = self._write(row, self._statements.insert, row)
+        return returned
 
     def get(self, key: Any) -> T:
         kept = self._kept.get(key)
