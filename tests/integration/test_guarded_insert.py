@@ -227,3 +227,60 @@ def test_the_insert_asks_about_every_refusal_the_schema_has_for_its_tables(
         found = [(table, sql) for table, sql in connection.execute(triggers) if table in COVERED]
     assert found
     assert all(PROTECTED_TIME in sql for _table, sql in found), found
+
+
+def _searches(seen: list[str]) -> int:
+    return sum(s.startswith("SELECT appointments.") for s in seen)
+
+
+def test_a_first_visit_is_its_requests_only_one_as_the_search_would_say(
+    uow: SqlUnitOfWork, ids: dict[str, int], engine: Engine
+) -> None:
+    with uow:
+        added = uow.appointments.add(
+            _appointment(ids["r1"], ids["s1"], at(WEDNESDAY, 9), at(WEDNESDAY, 10))
+        )
+        with _statements(engine) as seen:
+            answered = uow.appointments.where(request_id=ids["r1"])
+        # PostgreSQL's INSERT said nothing held the request before it: no search
+        assert _searches(seen) == (0 if engine.dialect.name == "postgresql" else 1)
+        assert answered == [added]
+        assert uow.appointments.where(request_id=ids["r2"]) == []
+        uow.commit()
+    with uow:
+        assert uow.appointments.where(request_id=ids["r1"]) == answered
+
+
+def test_a_request_with_an_earlier_visit_is_searched(
+    uow: SqlUnitOfWork, ids: dict[str, int], engine: Engine
+) -> None:
+    with uow:
+        earlier = uow.appointments.add(
+            _appointment(ids["r1"], ids["s1"], at(WEDNESDAY, 9), at(WEDNESDAY, 10))
+        )
+        earlier.status = AppointmentStatus.CANCELLED
+        uow.appointments.save(earlier)
+        uow.commit()
+    with uow:
+        later = uow.appointments.add(
+            _appointment(ids["r1"], ids["s2"], at(WEDNESDAY, 10), at(WEDNESDAY, 11))
+        )
+        with _statements(engine) as seen:
+            found = uow.appointments.where(request_id=ids["r1"])
+        assert _searches(seen) == 1
+        assert [a.id for a in found] == [earlier.id, later.id]
+
+
+def test_a_write_after_the_insert_sends_the_search_to_the_database_again(
+    uow: SqlUnitOfWork, ids: dict[str, int], engine: Engine
+) -> None:
+    with uow:
+        added = uow.appointments.add(
+            _appointment(ids["r1"], ids["s1"], at(WEDNESDAY, 9), at(WEDNESDAY, 10))
+        )
+        added.request_id = ids["r2"]  # moved to the other request
+        uow.appointments.save(added)
+        with _statements(engine) as seen:
+            assert uow.appointments.where(request_id=ids["r1"]) == []
+            assert [a.id for a in uow.appointments.where(request_id=ids["r2"])] == [added.id]
+        assert _searches(seen) == 2

@@ -35,12 +35,18 @@ from parity.adapters.sql import tables
 COVERED = frozenset({"appointments"})
 # The protected-time search's lower bound on a block's start (bound name, apart from columns).
 FROM = "protected_from"
+# On PostgreSQL the INSERT also says whether any row of the table held the row's value of
+# this column before it: a subquery of RETURNING reads the statement's snapshot, which
+# never holds the row the statement writes. A request's first visit finds none, and the
+# repository then knows the request's visits without asking (`SqlRepository.where`).
+ALONE_BY = {"appointments": "request_id"}
 
 
 @cache
 def unrefused_insert(dialect: str, table: Table, columns: tuple[str, ...]) -> Executable:
     """INSERT a row of `columns` (bound by their names) unless the schema would refuse
-    it, RETURNING the key and stamp as `Writes.insert` does: no row when refused. Built
+    it, RETURNING the key and stamp as `Writes.insert` does (then, on PostgreSQL, whether
+    an earlier row shares its `ALONE_BY` column): no row when refused. Built
     once per dialect, table and shape, so `direct.rows` runs it on the cursor path."""
     if dialect == "postgresql":
         statement: postgresql.Insert | sqlite.Insert = postgresql.insert(table)
@@ -59,11 +65,12 @@ def unrefused_insert(dialect: str, table: Table, columns: tuple[str, ...]) -> Ex
         blocks.end > values["start"],
     )
     chosen = select(*values.values()).where(~in_protected_time)
-    stamp = [table.c.version, table.c.last_updated]
+    returned: list[Any] = [table.c.id, table.c.version, table.c.last_updated]
+    if dialect == "postgresql":
+        earlier, column = table.alias("earlier"), ALONE_BY[table.name]
+        returned.append(exists().where(earlier.c[column] == values[column]))
     return (
-        statement.from_select(list(columns), chosen)
-        .on_conflict_do_nothing()
-        .returning(table.c.id, *stamp)
+        statement.from_select(list(columns), chosen).on_conflict_do_nothing().returning(*returned)
     )
 
 

@@ -191,6 +191,10 @@ class SqlRepository(Store, Generic[T]):
         self._guard = mapping.table.name in GUARDED
         self._refusable_when = REFUSABLE_WHEN.get(mapping.table.name)
         self._asks_first = mapping.table.name in guarded_insert.COVERED
+        # (column, value) -> the key of the only row holding that value, known from this
+        # transaction's INSERT of it (`guarded_insert.ALONE_BY`) until it writes again.
+        self._alone_by = guarded_insert.ALONE_BY.get(mapping.table.name)
+        self._alone: dict[tuple[str, Any], Any] = {}
         self._statements = _writes(mapping.table, mapping.key)
         # Reads come back as plain rows (tuples), picked by position (docs/adr/0017).
         self._build = mapping.builder()
@@ -219,6 +223,7 @@ class SqlRepository(Store, Generic[T]):
         self._versions.clear()
         self._kept.clear()
         self._stamps.clear()
+        self._alone.clear()
 
     def _search(self, due: str | None, criteria: Mapping[str, Any]) -> list[T]:
         """The records whose columns equal `criteria` (and whose `due` column is at or
@@ -307,6 +312,7 @@ class SqlRepository(Store, Generic[T]):
         row = self._mapping.to_row(item)
         key = row[self._key.name]
         self._kept.pop(key, None)
+        self._alone.clear()
         if key in (0, None):
             del row[self._key.name]
             returned = self._insert(row)
@@ -335,9 +341,17 @@ class SqlRepository(Store, Generic[T]):
             statement = guarded_insert.unrefused_insert(dialect, self._table, tuple(row))
             written = self._rows(statement, guarded_insert.parameters(row))
             if written:
-                return written[0]
+                return self._note_alone(row, written[0])
         (returned,) = self._write(row, self._statements.insert, row)
         return returned
+
+    def _note_alone(self, row: Mapping[str, Any], returned: Sequence[Any]) -> Sequence[Any]:
+        """The RETURNING row as `Writes.insert` gives it; when it also says that no earlier
+        row shared the row's `ALONE_BY` value, the new row is noted as the only one."""
+        inserted = len(self._statements.inserted)
+        if self._alone_by is not None and len(returned) > inserted and not returned[inserted]:
+            self._alone[(self._alone_by, row[self._alone_by])] = returned[0]
+        return returned[:inserted]
 
     def get(self, key: Any) -> T:
         kept = self._kept.get(key)
@@ -386,10 +400,14 @@ class SqlRepository(Store, Generic[T]):
 
     def where(self, **criteria: Any) -> Sequence[T]:
         self._searchable(criteria)
-        if len(criteria) == 1 and self._key.name in criteria:
-            kept = criteria[self._key.name]
-            if kept in self._kept:
-                return [self.get(kept)]
+        if len(criteria) == 1:
+            ((name, value),) = criteria.items()
+            if name == self._key.name and value in self._kept:
+                return [self.get(value)]
+            if name == self._alone_by and (name, value) in self._alone:
+                # Nothing held it before this transaction's INSERT, which is the last
+                # write here: the answer the search would give, without it.
+                return [self.get(self._alone[(name, value)])]
         return self._search(None, criteria)
 
     def due(self, field: str, moment: Any, **criteria: Any) -> Sequence[T]:
@@ -400,6 +418,7 @@ class SqlRepository(Store, Generic[T]):
         row = self._mapping.to_row(item)
         key = row.pop(self._key.name)
         self._kept.pop(key, None)
+        self._alone.clear()
         read = self._versions.get(key)
         values = {**row, KEY: key}
         if read is None:
