@@ -15,11 +15,14 @@ from datetime import date, datetime
 from typing import Any, Generic, NoReturn, TypeVar
 
 from sqlalchemy import (
+    Boolean,
     Connection,
     CursorResult,
+    Date,
     Executable,
     Integer,
     Select,
+    String,
     Table,
     bindparam,
     delete,
@@ -30,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from parity.adapters.sql import direct, guarded_insert, tables
+from parity.adapters.sql.column_types import ModalityTuple, TextTuple, UtcDateTime
 from parity.adapters.sql.errors import rule_broken, translated
 from parity.adapters.sql.mapping import (
     RecordMapping,
@@ -61,6 +65,10 @@ _BY_KEYS: dict[tuple[int, bool], Select[Any]] = {}
 # bound names carry a prefix, apart from any column's, and the due moment has its own.
 _SEARCHES: dict[tuple[int, str | None, tuple[str, ...], tuple[str, ...]], Select[Any]] = {}
 SEARCHED, DUE = "searched_", "due_moment"
+# Column types whose values are immutable (an enum is a String): a record of a table of
+# only these has nothing its caller could have changed in place on the copy kept for it,
+# so `save` compares the record with that copy and writes only the columns that differ.
+VALUE_TYPES = (Integer, String, Boolean, Date, UtcDateTime, ModalityTuple, TextTuple)
 # A search's records are kept for the transaction when it finds this few (a lookup by a
 # unique column, e.g. a member by id for a message); a long list is not copied.
 FEW = 4
@@ -195,6 +203,7 @@ class SqlRepository(Store, Generic[T]):
         # transaction's INSERT of it (`guarded_insert.ALONE_BY`) until it writes again.
         self._alone_by = guarded_insert.ALONE_BY.get(mapping.table.name)
         self._alone: dict[tuple[str, Any], Any] = {}
+        self._compares = all(isinstance(c.type, VALUE_TYPES) for c in mapping.table.c)
         self._statements = _writes(mapping.table, mapping.key)
         # Reads come back as plain rows (tuples), picked by position (docs/adr/0017).
         self._build = mapping.builder()
@@ -417,10 +426,10 @@ class SqlRepository(Store, Generic[T]):
     def save(self, item: T) -> None:
         row = self._mapping.to_row(item)
         key = row.pop(self._key.name)
-        self._kept.pop(key, None)
+        kept = self._kept.pop(key, None)
         self._alone.clear()
         read = self._versions.get(key)
-        values = {**row, KEY: key}
+        values = {**self._changed(row, kept), KEY: key}
         if read is None:
             statement = self._statements.update
         else:
@@ -432,6 +441,17 @@ class SqlRepository(Store, Generic[T]):
         self._wrote(key, written)
         self._write_children(item)
         self._keep(key, item)
+
+    def _changed(self, row: dict[str, Any], kept: T | None) -> dict[str, Any]:
+        """The columns of `row` to write: those that differ from the copy of the record
+        this transaction read or wrote last (`kept`), or all of them when there is none or
+        its values could have been changed in place (`VALUE_TYPES`). Fewer values to
+        convert and send (docs/adr/0017-booking-api-speed.md, eleventh round); the UPDATE
+        still names the version it read, so what it leaves alone is what it read."""
+        if kept is None or not self._compares:
+            return row
+        before = self._mapping.to_row(kept)
+        return {name: value for name, value in row.items() if before.get(name) != value}
 
     def _refuse_save(self, key: Any) -> NoReturn:
         name = self._mapping.name
