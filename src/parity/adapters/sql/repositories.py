@@ -162,6 +162,52 @@ def _writes(table: Table, key_name: str) -> Writes:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """What a repository takes from its mapping, the same for every unit of work."""
+
+    mapping: RecordMapping[Any]  # held so that its id() is not reused while this is kept
+    key: Any  # the key column
+    statements: Writes
+    build: Callable[[Any], Any]  # the record from a plain row of the mapping's query
+    guard: bool  # `GUARDED`
+    refusable_when: tuple[str, str] | None  # `REFUSABLE_WHEN`
+    asks_first: bool  # `guarded_insert.COVERED`
+    alone_by: str | None  # `guarded_insert.ALONE_BY`
+    compares: bool  # every column of `VALUE_TYPES`
+    columns: list[str]  # the mapping's query's, in order
+    at_key: int
+    at_version: int
+    at_stamp: int | None
+
+
+_LAYOUTS: dict[int, Layout] = {}  # by id() of the RecordMapping (module constants)
+
+
+def _layout(mapping: RecordMapping[Any]) -> Layout:
+    found = _LAYOUTS.get(id(mapping))
+    if found is not None and found.mapping is mapping:
+        return found
+    table, columns = mapping.table, list(mapping.query.selected_columns.keys())
+    found = _LAYOUTS[id(mapping)] = Layout(
+        mapping,
+        table.c[mapping.key],
+        _writes(table, mapping.key),
+        # Reads come back as plain rows (tuples), picked by position (docs/adr/0017).
+        mapping.builder(),
+        table.name in GUARDED,
+        REFUSABLE_WHEN.get(table.name),
+        table.name in guarded_insert.COVERED,
+        guarded_insert.ALONE_BY.get(table.name),
+        all(isinstance(c.type, VALUE_TYPES) for c in table.c),
+        columns,
+        columns.index(mapping.key),
+        columns.index("version"),
+        columns.index("last_updated") if "last_updated" in columns else None,
+    )
+    return found
+
+
 def _search_statement(
     mapping: RecordMapping[Any],
     due: str | None,
@@ -192,24 +238,21 @@ class SqlRepository(Store, Generic[T]):
         super().__init__(link)
         self._mapping = mapping
         self._table = mapping.table
-        self._key = mapping.table.c[mapping.key]
         self._versions: dict[Any, int] = {}
         self._kept: dict[Any, T] = {}
         self._stamps: dict[Any, RecordStamp] = {}
-        self._guard = mapping.table.name in GUARDED
-        self._refusable_when = REFUSABLE_WHEN.get(mapping.table.name)
-        self._asks_first = mapping.table.name in guarded_insert.COVERED
         # (column, value) -> the key of the only row holding that value, known from this
         # transaction's INSERT of it (`guarded_insert.ALONE_BY`) until it writes again.
-        self._alone_by = guarded_insert.ALONE_BY.get(mapping.table.name)
         self._alone: dict[tuple[str, Any], Any] = {}
-        self._compares = all(isinstance(c.type, VALUE_TYPES) for c in mapping.table.c)
-        self._statements = _writes(mapping.table, mapping.key)
-        # Reads come back as plain rows (tuples), picked by position (docs/adr/0017).
-        self._build = mapping.builder()
-        columns = self._columns = list(mapping.query.selected_columns.keys())
-        self._at_key, self._at_version = columns.index(mapping.key), columns.index("version")
-        self._at_stamp = columns.index("last_updated") if "last_updated" in columns else None
+        # What the mapping decides, worked out once per mapping: a unit of work builds its
+        # repositories afresh, one per request (docs/adr/0017, eleventh round).
+        layout = _layout(mapping)
+        self._key, self._statements, self._build = layout.key, layout.statements, layout.build
+        self._guard, self._refusable_when = layout.guard, layout.refusable_when
+        self._asks_first, self._alone_by = layout.asks_first, layout.alone_by
+        self._compares, self._columns = layout.compares, layout.columns
+        self._at_key, self._at_version = layout.at_key, layout.at_version
+        self._at_stamp = layout.at_stamp
 
     def _refusable(self, row: dict[str, Any]) -> bool:
         """Whether the schema may refuse writing `row` (`GUARDED`, `REFUSABLE_WHEN`)."""
