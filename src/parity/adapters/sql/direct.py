@@ -280,7 +280,9 @@ def _cursor(connection: Connection) -> Any:
     # every later one: a new psycopg cursor copies the connection's adapters each time
     # (a read by key, 147 -> 127 µs; docs/adr/0017, eleventh round). A client-side cursor holds no state between statements but the last
     # result (each execute starts over), and a connection is used by one thread at a time.
-    # A connection replaced (invalidated, then reconnected) gets a cursor of its own.
+    # `info` belongs to the DBAPI connection: SQLAlchemy clears it when the pool record
+    # connects again after an invalidation, so a new connection gets a cursor of its own;
+    # the cursor's own connection is checked too, a second guard.
     info = dbapi_connection.info
     kept = info.get(CURSOR)
     if (
