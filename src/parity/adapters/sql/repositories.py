@@ -15,11 +15,14 @@ from datetime import date, datetime
 from typing import Any, Generic, NoReturn, TypeVar
 
 from sqlalchemy import (
+    Boolean,
     Connection,
     CursorResult,
+    Date,
     Executable,
     Integer,
     Select,
+    String,
     Table,
     bindparam,
     delete,
@@ -29,7 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from parity.adapters.sql import direct, tables
+from parity.adapters.sql import direct, guarded_insert, tables
+from parity.adapters.sql.column_types import ModalityTuple, TextTuple, UtcDateTime
 from parity.adapters.sql.errors import rule_broken, translated
 from parity.adapters.sql.mapping import (
     RecordMapping,
@@ -61,6 +65,10 @@ _BY_KEYS: dict[tuple[int, bool], Select[Any]] = {}
 # bound names carry a prefix, apart from any column's, and the due moment has its own.
 _SEARCHES: dict[tuple[int, str | None, tuple[str, ...], tuple[str, ...]], Select[Any]] = {}
 SEARCHED, DUE = "searched_", "due_moment"
+# Column types whose values are immutable (an enum is a String): a record of a table of
+# only these has nothing its caller could have changed in place on the copy kept for it,
+# so `save` compares the record with that copy and writes only the columns that differ.
+VALUE_TYPES = (Integer, String, Boolean, Date, UtcDateTime, ModalityTuple, TextTuple)
 # A search's records are kept for the transaction when it finds this few (a lookup by a
 # unique column, e.g. a member by id for a message); a long list is not copied.
 FEW = 4
@@ -154,6 +162,52 @@ def _writes(table: Table, key_name: str) -> Writes:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """What a repository takes from its mapping, the same for every unit of work."""
+
+    mapping: RecordMapping[Any]  # held so that its id() is not reused while this is kept
+    key: Any  # the key column
+    statements: Writes
+    build: Callable[[Any], Any]  # the record from a plain row of the mapping's query
+    guard: bool  # `GUARDED`
+    refusable_when: tuple[str, str] | None  # `REFUSABLE_WHEN`
+    asks_first: bool  # `guarded_insert.COVERED`
+    alone_by: str | None  # `guarded_insert.ALONE_BY`
+    compares: bool  # every column of `VALUE_TYPES`
+    columns: list[str]  # the mapping's query's, in order
+    at_key: int
+    at_version: int
+    at_stamp: int | None
+
+
+_LAYOUTS: dict[int, Layout] = {}  # by id() of the RecordMapping (module constants)
+
+
+def _layout(mapping: RecordMapping[Any]) -> Layout:
+    found = _LAYOUTS.get(id(mapping))
+    if found is not None and found.mapping is mapping:
+        return found
+    table, columns = mapping.table, list(mapping.query.selected_columns.keys())
+    found = _LAYOUTS[id(mapping)] = Layout(
+        mapping,
+        table.c[mapping.key],
+        _writes(table, mapping.key),
+        # Reads come back as plain rows (tuples), picked by position (docs/adr/0017).
+        mapping.builder(),
+        table.name in GUARDED,
+        REFUSABLE_WHEN.get(table.name),
+        table.name in guarded_insert.COVERED,
+        guarded_insert.ALONE_BY.get(table.name),
+        all(isinstance(c.type, VALUE_TYPES) for c in table.c),
+        columns,
+        columns.index(mapping.key),
+        columns.index("version"),
+        columns.index("last_updated") if "last_updated" in columns else None,
+    )
+    return found
+
+
 def _search_statement(
     mapping: RecordMapping[Any],
     due: str | None,
@@ -184,18 +238,21 @@ class SqlRepository(Store, Generic[T]):
         super().__init__(link)
         self._mapping = mapping
         self._table = mapping.table
-        self._key = mapping.table.c[mapping.key]
         self._versions: dict[Any, int] = {}
         self._kept: dict[Any, T] = {}
         self._stamps: dict[Any, RecordStamp] = {}
-        self._guard = mapping.table.name in GUARDED
-        self._refusable_when = REFUSABLE_WHEN.get(mapping.table.name)
-        self._statements = _writes(mapping.table, mapping.key)
-        # Reads come back as plain rows (tuples), picked by position (docs/adr/0017).
-        self._build = mapping.builder()
-        columns = self._columns = list(mapping.query.selected_columns.keys())
-        self._at_key, self._at_version = columns.index(mapping.key), columns.index("version")
-        self._at_stamp = columns.index("last_updated") if "last_updated" in columns else None
+        # (column, value) -> the key of the only row holding that value, known from this
+        # transaction's INSERT of it (`guarded_insert.ALONE_BY`) until it writes again.
+        self._alone: dict[tuple[str, Any], Any] = {}
+        # What the mapping decides, worked out once per mapping: a unit of work builds its
+        # repositories afresh, one per request (docs/adr/0017, eleventh round).
+        layout = _layout(mapping)
+        self._key, self._statements, self._build = layout.key, layout.statements, layout.build
+        self._guard, self._refusable_when = layout.guard, layout.refusable_when
+        self._asks_first, self._alone_by = layout.asks_first, layout.alone_by
+        self._compares, self._columns = layout.compares, layout.columns
+        self._at_key, self._at_version = layout.at_key, layout.at_version
+        self._at_stamp = layout.at_stamp
 
     def _refusable(self, row: dict[str, Any]) -> bool:
         """Whether the schema may refuse writing `row` (`GUARDED`, `REFUSABLE_WHEN`)."""
@@ -218,6 +275,7 @@ class SqlRepository(Store, Generic[T]):
         self._versions.clear()
         self._kept.clear()
         self._stamps.clear()
+        self._alone.clear()
 
     def _search(self, due: str | None, criteria: Mapping[str, Any]) -> list[T]:
         """The records whose columns equal `criteria` (and whose `due` column is at or
@@ -306,9 +364,10 @@ class SqlRepository(Store, Generic[T]):
         row = self._mapping.to_row(item)
         key = row[self._key.name]
         self._kept.pop(key, None)
+        self._alone.clear()
         if key in (0, None):
             del row[self._key.name]
-            (returned,) = self._write(row, self._statements.insert, row)
+            returned = self._insert(row)
             inserted = dict(zip(self._statements.inserted, returned, strict=True))
             key = inserted[self._key.name]
             item = _keyed(item, self._key.name, key)
@@ -323,6 +382,28 @@ class SqlRepository(Store, Generic[T]):
         self._write_children(item)
         self._keep(key, item)
         return item
+
+    def _insert(self, row: dict[str, Any]) -> Any:
+        """Insert `row`, its RETURNING row. A row the schema may refuse, of a table whose
+        refusals one statement can ask about (`guarded_insert`), is first offered in that
+        statement, without a savepoint; only when it writes nothing does the INSERT run
+        in its savepoint, to raise the refusal as ever."""
+        if self._asks_first and self._refusable(row):
+            dialect = self._link().dialect.name
+            statement = guarded_insert.unrefused_insert(dialect, self._table, tuple(row))
+            written = self._rows(statement, guarded_insert.parameters(row))
+            if written:
+                return self._note_alone(row, written[0])
+        (returned,) = self._write(row, self._statements.insert, row)
+        return returned
+
+    def _note_alone(self, row: Mapping[str, Any], returned: Sequence[Any]) -> Sequence[Any]:
+        """The RETURNING row as `Writes.insert` gives it; when it also says that no earlier
+        row shared the row's `ALONE_BY` value, the new row is noted as the only one."""
+        inserted = len(self._statements.inserted)
+        if self._alone_by is not None and len(returned) > inserted and not returned[inserted]:
+            self._alone[(self._alone_by, row[self._alone_by])] = returned[0]
+        return returned[:inserted]
 
     def get(self, key: Any) -> T:
         kept = self._kept.get(key)
@@ -371,10 +452,14 @@ class SqlRepository(Store, Generic[T]):
 
     def where(self, **criteria: Any) -> Sequence[T]:
         self._searchable(criteria)
-        if len(criteria) == 1 and self._key.name in criteria:
-            kept = criteria[self._key.name]
-            if kept in self._kept:
-                return [self.get(kept)]
+        if len(criteria) == 1:
+            ((name, value),) = criteria.items()
+            if name == self._key.name and value in self._kept:
+                return [self.get(value)]
+            if name == self._alone_by and (name, value) in self._alone:
+                # Nothing held it before this transaction's INSERT, which is the last
+                # write here: the answer the search would give, without it.
+                return [self.get(self._alone[(name, value)])]
         return self._search(None, criteria)
 
     def due(self, field: str, moment: Any, **criteria: Any) -> Sequence[T]:
@@ -384,9 +469,10 @@ class SqlRepository(Store, Generic[T]):
     def save(self, item: T) -> None:
         row = self._mapping.to_row(item)
         key = row.pop(self._key.name)
-        self._kept.pop(key, None)
+        kept = self._kept.pop(key, None)
+        self._alone.clear()
         read = self._versions.get(key)
-        values = {**row, KEY: key}
+        values = {**self._changed(row, kept), KEY: key}
         if read is None:
             statement = self._statements.update
         else:
@@ -398,6 +484,17 @@ class SqlRepository(Store, Generic[T]):
         self._wrote(key, written)
         self._write_children(item)
         self._keep(key, item)
+
+    def _changed(self, row: dict[str, Any], kept: T | None) -> dict[str, Any]:
+        """The columns of `row` to write: those that differ from the copy of the record
+        this transaction read or wrote last (`kept`), or all of them when there is none or
+        its values could have been changed in place (`VALUE_TYPES`). Fewer values to
+        convert and send (docs/adr/0017-booking-api-speed.md, eleventh round); the UPDATE
+        still names the version it read, so what it leaves alone is what it read."""
+        if kept is None or not self._compares:
+            return row
+        before = self._mapping.to_row(kept)
+        return {name: value for name, value in row.items() if before.get(name) != value}
 
     def _refuse_save(self, key: Any) -> NoReturn:
         name = self._mapping.name
