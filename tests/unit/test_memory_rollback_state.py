@@ -116,7 +116,7 @@ def _state(parts: dict[str, Any]) -> dict[str, Any]:
             found[name] = (
                 dict(part._slots),
                 {k: list(v) for k, v in part._by_clinician.items() if v},
-                sorted(part.index._free),
+                part.index.free_ids(),
                 dict(part._stamps),
                 answers,
             )
