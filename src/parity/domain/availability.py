@@ -22,7 +22,7 @@ from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, cast
 
 from parity.domain.records import quick_init
 from parity.domain.schedule import BlockKind, Slot, SlotStatus
@@ -194,6 +194,23 @@ class AvailabilityIndex:
 
     def __contains__(self, slot_id: int) -> bool:
         return 0 < slot_id < len(self._free) and self._free[slot_id] == 1
+
+    def slot(self, slot_id: int) -> Slot | None:
+        """The laid slot with this id, free or not; None: no such slot is laid."""
+        slots = self._slots
+        return slots[slot_id] if 0 < slot_id < len(slots) else None
+
+    def slots_of(self, slot_ids: Iterable[int]) -> list[Slot]:
+        """The laid slots with these ids, in their order (each must be laid)."""
+        slots = self._slots
+        return cast("list[Slot]", [slots[slot_id] for slot_id in slot_ids])
+
+    def laid(self) -> Iterator[Slot]:
+        """Every laid slot, free or not, by id."""
+        return (slot for slot in self._slots if slot is not None)
+
+    def laid_count(self) -> int:
+        return len(self._slots) - self._slots.count(None)
 
     def free_ids(self) -> list[int]:
         """The free slots' ids, in order."""
