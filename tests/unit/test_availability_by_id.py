@@ -17,8 +17,11 @@ from test_availability_index import (
     random_queries,
 )
 
+from parity.adapters.memory_schedule import MemorySlots
+from parity.adapters.memory_undo import UndoLog
 from parity.domain.availability import ID_MASK, AvailabilityIndex, SlotQuery
-from parity.domain.schedule import Slot
+from parity.domain.errors import NotFound
+from parity.domain.schedule import Slot, SlotStatus
 
 # Clusters of ids that grow the lists by a little and by a lot (the largest id the index
 # takes is tried once, below: its lists of 2**24 entries take a while to make).
@@ -137,3 +140,58 @@ def test_slots_forgotten_before_an_instant_leave_the_rest_as_they_were() -> None
         index.release(700)
     index.release(5)
     assert index.free_ids() == [5, 41, 3_000]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    weeks=st.lists(st.lists(st.integers(0, 24 * 7 * 3), min_size=1, max_size=12), max_size=4),
+    taken=st.sets(st.integers(1, 48)),
+    cut_hours=st.integers(0, 24 * 7 * 3),
+    undone=st.booleans(),
+)
+def test_the_slot_store_reads_its_slots_from_the_index_like_a_dict_would(
+    weeks: list[list[int]], taken: set[int], cut_hours: int, undone: bool
+) -> None:
+    log = UndoLog()
+    store = MemorySlots(log)
+    ana = CLINICIANS["ana"]
+    kept: dict[int, Slot] = {}  # what a dict of slots by id would hold
+    for hours in weeks:
+        batch = [
+            Slot(
+                ana.id,
+                "north",
+                MONDAY + timedelta(hours=h),
+                MONDAY + timedelta(hours=h, minutes=50),
+                KINDS[0],
+            )
+            for h in hours
+        ]
+        store.add_many(batch, ana)
+        kept.update((s.id, s) for s in batch)
+    if undone:  # a laying rolled back leaves no slot behind
+        log.begin()
+        store.add_many(
+            [Slot(ana.id, "north", MONDAY, MONDAY + timedelta(minutes=50), KINDS[1])], ana
+        )
+        log.unwind()
+    for slot_id in sorted(taken & kept.keys()):
+        store.take(slot_id)
+    cut = MONDAY + timedelta(hours=cut_hours)
+    assert store.forget_before(cut) == sum(s.start < cut for s in kept.values())
+    kept = {i: s for i, s in kept.items() if s.start >= cut}
+    assert store.count() == len(kept)
+    for slot_id in range(1, 52):
+        if slot_id in kept:
+            assert store.get(slot_id) is kept[slot_id]
+        else:
+            with pytest.raises(NotFound):
+                store.get(slot_id)
+    end = MONDAY + timedelta(weeks=4)
+    expected = sorted(
+        (s for s in kept.values() if s.status is SlotStatus.FREE), key=lambda s: (s.start, s.id)
+    )
+    assert [s.id for s in store.free_between(MONDAY, end)] == [s.id for s in expected]
+    assert [s.id for s in store.for_clinician(ana.id, MONDAY, end)] == [
+        s.id for s in sorted(kept.values(), key=lambda s: (s.start, s.id))
+    ]
