@@ -40,13 +40,15 @@ PoolKey = tuple[str, ...]
 class _Feed:
     """The keys of one place's slots (a clinician's slots of one kind at one clinic), by
     UTC day, and the pools they are filed under: a pool reads a day's keys from its
-    feeds when a query first reaches that day."""
+    feeds when a query first reaches that day. A day with one key holds the bare key:
+    most hold one or two, and an array each was more than half of the index's memory
+    (docs/adr/0014, eighth pass)."""
 
     __slots__ = ("days", "pools")
 
     def __init__(self, pools: list[Pool]) -> None:
         self.pools = pools
-        self.days: dict[int, array[int]] = {}
+        self.days: dict[int, int | array[int]] = {}
 
 
 class Pool(dict[int, "array[int]"]):
@@ -329,7 +331,10 @@ class AvailabilityIndex:
         self._free[slot_id] = 0
         self._feed[slot_id] = self._slots[slot_id] = None
         fed = feed.days.get(day)
-        if fed is not None and key in fed:
+        if isinstance(fed, int):
+            if fed == key:
+                del feed.days[day]
+        elif fed is not None and key in fed:
             fed.remove(key)
         for pool in feed.pools:
             bucket = pool.get(day)
@@ -472,7 +477,9 @@ def _feed(feed: _Feed, by_day: dict[int, list[int]]) -> None:
     for day, keys in by_day.items():
         fed = days.get(day)
         if fed is None:
-            days[day] = array("q", keys)
+            days[day] = keys[0] if len(keys) == 1 else array("q", keys)
+        elif isinstance(fed, int):
+            days[day] = array("q", [fed, *keys])
         else:
             fed.extend(keys)
         for pool in feed.pools:
@@ -486,7 +493,11 @@ def _read(pool: Pool, day: int) -> array[int]:
     keys: list[int] = []
     for feed in pool.feeds:
         fed = feed.days.get(day)
-        if fed:
+        if fed is None:
+            continue
+        if isinstance(fed, int):
+            keys.append(fed)
+        else:
             keys.extend(fed)
     keys.sort()
     bucket = pool[day] = array("q", keys)
