@@ -114,9 +114,9 @@ def _state(parts: dict[str, Any]) -> dict[str, Any]:
                 answers.append(part.earliest(query))
                 answers.append([slot.id for slot in part.candidates(query, 50)])
             found[name] = (
-                dict(part._slots),
+                {slot.id: slot for slot in part.index.laid()},
                 {k: list(v) for k, v in part._by_clinician.items() if v},
-                sorted(part.index._free),
+                part.index.free_ids(),
                 dict(part._stamps),
                 answers,
             )

@@ -31,7 +31,7 @@ def _slot(hours: float, minutes: int = 50) -> Slot:
 
 def _scan(slots: MemorySlots, start: datetime, end: datetime) -> list[int]:
     """A clinician's slots starting in [start, end), by start then id, from every slot."""
-    found = [s for s in slots._slots.values() if start <= s.start < end]
+    found = [s for s in slots.index.laid() if start <= s.start < end]
     return [s.id for s in sorted(found, key=lambda s: (s.start, s.id))]
 
 

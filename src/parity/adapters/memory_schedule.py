@@ -24,21 +24,22 @@ class MemorySlots(Stamped):
     def __init__(self, log: UndoLog) -> None:
         super().__init__(log)
         self._log = log
-        self._slots: dict[int, Slot] = {}
+        # The laid slots by id are the index's (`AvailabilityIndex.slot`): a dict of them
+        # here as well held a second entry for every slot in the horizon (docs/adr/0014,
+        # eighth pass).
         self._by_clinician: defaultdict[str, list[tuple[datetime, int]]] = defaultdict(list)
         self.index = AvailabilityIndex()
         self._next_id = 1
 
     def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
         batch = list(slots)
-        next_id, known = self._next_id, self._slots
+        next_id = self._next_id
         for slot in batch:  # once per slot laid: locals, no calls
             slot_id = slot.id
             if not slot_id:
                 slot_id = slot.id = next_id
             if slot_id >= next_id:
                 next_id = slot_id + 1
-            known[slot_id] = slot
         self._next_id = next_id
         if self._stamped:  # one write per slot, as in SQL (memory_stamps.py)
             self._stamps.update(dict.fromkeys([slot.id for slot in batch], self._log.clock.now()))
@@ -72,15 +73,13 @@ class MemorySlots(Stamped):
 
     def _drop(self, slot: Slot) -> None:
         self.index.forget(slot.id)
-        self._slots.pop(slot.id, None)
         self._stamps.pop(slot.id, None)  # its laying undone: no stamp of a slot not laid
         self._by_clinician[slot.clinician_id].remove((slot.start, slot.id))
 
     def get(self, slot_id: int) -> Slot:
-        try:
-            slot = self._slots[slot_id]
-        except KeyError:
-            raise NotFound(f"slot {slot_id} not found", resource="Slot", id=slot_id) from None
+        slot = self.index.slot(slot_id)
+        if slot is None:
+            raise NotFound(f"slot {slot_id} not found", resource="Slot", id=slot_id)
         # No snapshot: a slot changes only through take/confirm/release, which log their own undo.
         return slot
 
@@ -141,19 +140,16 @@ class MemorySlots(Stamped):
         # for its offset.
         first = bisect_left(entries, (start.astimezone(UTC), 0))
         last = bisect_left(entries, (end.astimezone(UTC), 0), first)
-        slots = self._slots
-        return [slots[slot_id] for _, slot_id in entries[first:last]]
+        return self.index.slots_of([slot_id for _, slot_id in entries[first:last]])
 
     def free_between(self, start: datetime, end: datetime) -> list[Slot]:
         found = [
-            s
-            for s in self._slots.values()
-            if s.status is SlotStatus.FREE and start <= s.start < end
+            s for s in self.index.laid() if s.status is SlotStatus.FREE and start <= s.start < end
         ]
         return sorted(found, key=lambda s: (s.start, s.id))
 
     def count(self) -> int:
-        return len(self._slots)
+        return self.index.laid_count()
 
     def forget_before(self, instant: datetime) -> int:
         """Drop every slot that starts before `instant`, free or not, from the store and the
@@ -170,7 +166,6 @@ class MemorySlots(Stamped):
         if oldest is not None:
             self.index.forget_before(gone, int(oldest.timestamp()), int(instant.timestamp()))
         for slot_id in gone:
-            del self._slots[slot_id]
             self._stamps.pop(slot_id, None)  # a forgotten slot keeps no stamp either
         return len(gone)
 

@@ -22,7 +22,7 @@ from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, cast
 
 from parity.domain.records import quick_init
 from parity.domain.schedule import BlockKind, Slot, SlotStatus
@@ -40,13 +40,15 @@ PoolKey = tuple[str, ...]
 class _Feed:
     """The keys of one place's slots (a clinician's slots of one kind at one clinic), by
     UTC day, and the pools they are filed under: a pool reads a day's keys from its
-    feeds when a query first reaches that day."""
+    feeds when a query first reaches that day. A day with one key holds the bare key:
+    most hold one or two, and an array each was more than half of the index's memory
+    (docs/adr/0014, eighth pass)."""
 
     __slots__ = ("days", "pools")
 
     def __init__(self, pools: list[Pool]) -> None:
         self.pools = pools
-        self.days: dict[int, array[int]] = {}
+        self.days: dict[int, int | array[int]] = {}
 
 
 class Pool(dict[int, "array[int]"]):
@@ -164,10 +166,14 @@ class AvailabilityIndex:
 
     def __init__(self) -> None:
         self._buckets: dict[PoolKey, Pool] = {}
-        self._slots: dict[int, Slot] = {}
-        self._feed: dict[int, _Feed] = {}
+        # By slot id (the stores hand out small consecutive ids): a laid slot, its feed,
+        # and whether it is free (1) or not (0). A query reads one byte a key it meets
+        # where a set of free ids was a hashed table several times the size, read cold
+        # (docs/adr/0014, eighth pass); None and 0 where no slot is laid.
+        self._slots: list[Slot | None] = [None]
+        self._feed: list[_Feed | None] = [None]
+        self._free = bytearray(1)
         self._feeds: list[_Feed] = []
-        self._free: set[int] = set()
         # A query's pools by what defines them (the booking engine asks the same few again
         # and again); forgotten whenever a pool is first made.
         self._query_pools: dict[tuple[object, ...], list[Pool]] = {}
@@ -186,10 +192,41 @@ class AvailabilityIndex:
         self._deadline_seconds: dict[int, tuple[datetime, int]] = {}
 
     def __len__(self) -> int:
-        return len(self._free)
+        return self._free.count(1)
 
     def __contains__(self, slot_id: int) -> bool:
-        return slot_id in self._free
+        return 0 < slot_id < len(self._free) and self._free[slot_id] == 1
+
+    def slot(self, slot_id: int) -> Slot | None:
+        """The laid slot with this id, free or not; None: no such slot is laid."""
+        slots = self._slots
+        return slots[slot_id] if 0 < slot_id < len(slots) else None
+
+    def slots_of(self, slot_ids: Iterable[int]) -> list[Slot]:
+        """The laid slots with these ids, in their order (each must be laid)."""
+        slots = self._slots
+        return cast("list[Slot]", [slots[slot_id] for slot_id in slot_ids])
+
+    def laid(self) -> Iterator[Slot]:
+        """Every laid slot, free or not, by id."""
+        return (slot for slot in self._slots if slot is not None)
+
+    def laid_count(self) -> int:
+        return len(self._slots) - self._slots.count(None)
+
+    def free_ids(self) -> list[int]:
+        """The free slots' ids, in order."""
+        return [slot_id for slot_id, free in enumerate(self._free) if free]
+
+    def _room_for(self, slot_id: int) -> None:
+        """Grow the by-id lists to hold `slot_id` (by half again, at least)."""
+        size = len(self._free)
+        if slot_id < size:
+            return
+        more = max(slot_id + 1 - size, size // 2)
+        self._free.extend(bytes(more))
+        self._slots.extend([None] * more)
+        self._feed.extend([None] * more)
 
     def _feed_of(self, slot: Slot, clinician: Clinician) -> _Feed:
         place = (clinician.id, slot.kind, slot.clinic_id)
@@ -228,13 +265,20 @@ class AvailabilityIndex:
         query reached it before it was laid) are given their keys now."""
         feeds_at: dict[tuple[BlockKind, str], _Feed] = {}
         filled: dict[int, tuple[_Feed, dict[int, list[int]]]] = {}
-        # Locals: this loop runs once per slot laid, the bulk of laying a week.
-        known, feed_of, free = self._slots, self._feed, self._free
-        is_free = SlotStatus.FREE
-        for slot in slots:
+        batch = slots if isinstance(slots, (list, tuple)) else list(slots)
+        top = 0
+        for slot in batch:
             slot_id = slot.id
             if not 0 < slot_id <= ID_MASK:
                 raise ValueError(f"slot id {slot_id} out of range for the index")
+            if slot_id > top:
+                top = slot_id
+        self._room_for(top)
+        # Locals: this loop runs once per slot laid, the bulk of laying a week.
+        known, feed_of, free = self._slots, self._feed, self._free
+        is_free = SlotStatus.FREE
+        for slot in batch:
+            slot_id = slot.id
             place = (slot.kind, slot.clinic_id)
             feed = feeds_at.get(place)
             if feed is None:
@@ -243,7 +287,7 @@ class AvailabilityIndex:
             known[slot_id] = slot
             feed_of[slot_id] = feed
             if slot.status is is_free:
-                free.add(slot_id)
+                free[slot_id] = 1
             start = int(slot.start.timestamp())  # `_epoch`, inline in a hot loop
             day, key = start // DAY_SECONDS, (start << ID_BITS) | slot_id
             by_day = filled[id(feed)][1]
@@ -257,17 +301,19 @@ class AvailabilityIndex:
 
     def take(self, slot_id: int) -> None:
         """Mark a slot taken (booked, held or withdrawn): no query finds it until released."""
-        self._free.discard(slot_id)
+        if 0 < slot_id < len(self._free):
+            self._free[slot_id] = 0
 
     def release(self, slot_id: int) -> None:
         """Free a slot again (a cancellation or an expired hold): its key goes back into
         any bucket a read dropped it from."""
-        free = self._free
-        if slot_id in free:
+        if slot_id in self:
             return
-        free.add(slot_id)
-        key, day = self._key(slot_id)
-        for pool in self._feed[slot_id].pools:
+        key, day = self._key(slot_id)  # a KeyError for a slot never laid
+        self._free[slot_id] = 1
+        feed = self._feed[slot_id]
+        assert feed is not None  # laid: it has a feed
+        for pool in feed.pools:
             bucket = pool.get(day)
             if bucket is not None:
                 index = bisect_left(bucket, key)
@@ -277,14 +323,18 @@ class AvailabilityIndex:
     def forget(self, slot_id: int) -> None:
         """Drop a slot entirely (its laying undone): its key goes from its feed and from
         every bucket that holds it."""
-        self._free.discard(slot_id)
-        if slot_id not in self._slots:
+        if not 0 < slot_id < len(self._free) or self._slots[slot_id] is None:
             return
         key, day = self._key(slot_id)
-        feed = self._feed.pop(slot_id)
-        del self._slots[slot_id]
+        feed = self._feed[slot_id]
+        assert feed is not None  # laid: it has a feed
+        self._free[slot_id] = 0
+        self._feed[slot_id] = self._slots[slot_id] = None
         fed = feed.days.get(day)
-        if fed is not None and key in fed:
+        if isinstance(fed, int):
+            if fed == key:
+                del feed.days[day]
+        elif fed is not None and key in fed:
             fed.remove(key)
         for pool in feed.pools:
             bucket = pool.get(day)
@@ -297,11 +347,11 @@ class AvailabilityIndex:
         """Drop slots that start before `instant` (epoch seconds; the oldest at `oldest`)
         and every bucket and feed of the UTC days wholly before it: the keys left on the
         day `instant` falls in are of slots no longer free, which reads skip."""
-        free, known, feed_of = self._free, self._slots, self._feed
+        free, known, feed_of, size = self._free, self._slots, self._feed, len(self._free)
         for slot_id in slot_ids:
-            free.discard(slot_id)
-            known.pop(slot_id, None)
-            feed_of.pop(slot_id, None)
+            if 0 < slot_id < size:
+                free[slot_id] = 0
+                known[slot_id] = feed_of[slot_id] = None
         self.forget_days(oldest // DAY_SECONDS, instant // DAY_SECONDS)
 
     def forget_days(self, first_day: int, until_day: int) -> None:
@@ -316,7 +366,10 @@ class AvailabilityIndex:
                 feed.days.pop(day, None)
 
     def _key(self, slot_id: int) -> tuple[int, int]:
-        start = int(self._slots[slot_id].start.timestamp())  # `_epoch`, inline
+        slot = self._slots[slot_id] if 0 < slot_id < len(self._slots) else None
+        if slot is None:
+            raise KeyError(slot_id)
+        start = int(slot.start.timestamp())  # `_epoch`, inline
         return (start << ID_BITS) | slot_id, start // DAY_SECONDS
 
     def _query_days(self, query: SlotQuery) -> list[Pool]:
@@ -363,11 +416,11 @@ class AvailabilityIndex:
                 bucket = pool.get(day)
                 if bucket is None:
                     bucket = _read(pool, day)
-                while bucket and bucket[0] & ID_MASK not in free:
+                while bucket and not free[bucket[0] & ID_MASK]:
                     del bucket[0]  # taken since filed: dropped as it is met
                 if bucket and bucket[0] < best:
                     best = bucket[0]
-        return self._slots[best & ID_MASK] if best <= high_key else None
+        return self._slots[best & ID_MASK] if best <= high_key else None  # laid: not None
 
     def _earliest_on(self, pools: list[Pool], day: int, low_key: int, high_key: int) -> int:
         best = high_key + 1
@@ -380,7 +433,7 @@ class AvailabilityIndex:
                 index = bisect_left(bucket, low_key)
                 while index < len(bucket):
                     key = bucket[index]
-                    if key & ID_MASK in free:
+                    if free[key & ID_MASK]:
                         if key < best:
                             best = key
                         break
@@ -404,7 +457,7 @@ class AvailabilityIndex:
                 index, found = bisect_left(bucket, low_key), 0
                 while index < len(bucket) and found < per_day:
                     key = bucket[index]
-                    if key & ID_MASK not in free:
+                    if not free[key & ID_MASK]:
                         del bucket[index]  # taken since filed: dropped as it is met
                         continue
                     if key <= high_key:
@@ -412,7 +465,9 @@ class AvailabilityIndex:
                     found += 1
                     index += 1
             for key in sorted(keys):
-                yield self._slots[key & ID_MASK]
+                slot = self._slots[key & ID_MASK]
+                assert slot is not None  # free: laid
+                yield slot
 
 
 def _feed(feed: _Feed, by_day: dict[int, list[int]]) -> None:
@@ -422,7 +477,9 @@ def _feed(feed: _Feed, by_day: dict[int, list[int]]) -> None:
     for day, keys in by_day.items():
         fed = days.get(day)
         if fed is None:
-            days[day] = array("q", keys)
+            days[day] = keys[0] if len(keys) == 1 else array("q", keys)
+        elif isinstance(fed, int):
+            days[day] = array("q", [fed, *keys])
         else:
             fed.extend(keys)
         for pool in feed.pools:
@@ -436,7 +493,11 @@ def _read(pool: Pool, day: int) -> array[int]:
     keys: list[int] = []
     for feed in pool.feeds:
         fed = feed.days.get(day)
-        if fed:
+        if fed is None:
+            continue
+        if isinstance(fed, int):
+            keys.append(fed)
+        else:
             keys.extend(fed)
     keys.sort()
     bucket = pool[day] = array("q", keys)
