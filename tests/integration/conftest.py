@@ -13,12 +13,12 @@ reachable server the PostgreSQL half is skipped with a loud reason, or fails whe
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pg_schemas import POSTGRES_URL, fresh_schema
 from sql_support import Region, build_region
 from sqlalchemy import Engine, make_url, text
 from sqlalchemy.exc import OperationalError
@@ -28,9 +28,6 @@ from parity.adapters.sql import SqlUnitOfWork, engine_from_url, upgrade
 from parity.adapters.sql.tables import metadata
 from parity.services.policy import Policy
 
-POSTGRES_URL = os.environ.get(
-    "PARITY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 POSTGRES_REQUIRED = os.environ.get("PARITY_REQUIRE_POSTGRES") == "1"
 # Enough connections for the race tests (each worker its own).
 POOL = {"pool_size": 64, "max_overflow": 0, "pool_timeout": 60}
@@ -60,20 +57,6 @@ def postgres_admin() -> Iterator[Engine]:
     engine.dispose()
 
 
-def _fresh_schema(admin: Engine) -> Iterator[str]:
-    """A new schema of our own, as the URL of a database whose search_path starts there."""
-    schema = f"parity_{secrets.token_hex(6)}"
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        base = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-        separator = "&" if "?" in base else "?"
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -85,7 +68,7 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'parity.db'}"
         return
-    yield from _fresh_schema(request.getfixturevalue("postgres_admin"))
+    yield from fresh_schema(request.getfixturevalue("postgres_admin"))
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +84,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_engine(postgres_admin: Engine) -> Iterator[Engine]:
     """One schema migrated once for the run, dropped at its end."""
-    for url in _fresh_schema(postgres_admin):
+    for url in fresh_schema(postgres_admin):
         engine = engine_from_url(url, **POOL)
         upgrade(engine)
         yield engine

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pg_schemas import fresh_schema
 from sqlalchemy import Engine, text
 
-from conftest import _fresh_schema
 from parity.adapters.clock import SystemClock
 from parity.adapters.sql import SqlUnitOfWork, engine_from_url, upgrade
 from parity.domain.users import Principal, Role
@@ -43,7 +43,7 @@ def unavailable(response: Any) -> None:
 
 @pytest.fixture
 def postgres(postgres_admin: Engine) -> Iterator[Engine]:
-    for url in _fresh_schema(postgres_admin):
+    for url in fresh_schema(postgres_admin):
         engine = engine_from_url(url, connect_args={"application_name": APPLICATION})
         upgrade(engine)
         yield engine

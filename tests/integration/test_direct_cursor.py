@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pg_schemas import fresh_schema
 from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import DBAPIError
 
-from conftest import _fresh_schema
 from parity.adapters.sql import direct, engine_from_url, tables, upgrade
 from parity.adapters.sql.slots import BY_ID
 
@@ -23,7 +23,7 @@ KILLABLE = f"parity-cursor-test-{os.getpid()}"
 
 @pytest.fixture
 def killable(postgres_admin: Engine) -> Iterator[Engine]:
-    for url in _fresh_schema(postgres_admin):
+    for url in fresh_schema(postgres_admin):
         engine = engine_from_url(url, connect_args={"application_name": KILLABLE})
         upgrade(engine)
         yield engine

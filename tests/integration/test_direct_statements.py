@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pg_schemas import fresh_schema
 from sql_support import FIRST_WEEK, Region, at
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.exc import DBAPIError, StatementError
 
-from conftest import _fresh_schema
 from parity.adapters.sql import direct, engine_from_url, read_ahead, tables, upgrade
 from parity.adapters.sql.repositories import _BY_KEY
 from parity.adapters.sql.slots import BY_ID, FOR_CLINICIAN, MOVE, SLOTS
@@ -164,7 +164,7 @@ def test_a_slot_move_writes_in_the_connections_transaction_and_is_seen_by_the_ev
 
 @pytest.fixture
 def killable(postgres_admin: Engine) -> Iterator[Engine]:
-    for url in _fresh_schema(postgres_admin):
+    for url in fresh_schema(postgres_admin):
         engine = engine_from_url(url, connect_args={"application_name": KILLABLE})
         upgrade(engine)
         yield engine

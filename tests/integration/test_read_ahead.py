@@ -14,11 +14,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from pg_schemas import fresh_schema
 from sql_support import Region, initial_request
 from sqlalchemy import Engine, event, text
 from test_database_outage import api_on, unavailable
 
-from conftest import _fresh_schema
 from parity.adapters.sql import SqlUnitOfWork, engine_from_url, upgrade
 from parity.domain.members import Member
 from parity.domain.revocation import TOKEN_CHECK, TokenCheck
@@ -274,7 +274,7 @@ def test_a_restart_begins_a_new_transaction_on_the_same_connection(
 
 @pytest.fixture
 def killable(postgres_admin: Engine) -> Iterator[Engine]:
-    for url in _fresh_schema(postgres_admin):
+    for url in fresh_schema(postgres_admin):
         engine = engine_from_url(url, connect_args={"application_name": KILLABLE})
         upgrade(engine)
         yield engine
