@@ -181,30 +181,22 @@ class BusinessCalendar:
         """Return the `count`-th business day strictly before `day` (`day` itself when 0)."""
         if count < 0:
             raise ValueError("count must be >= 0")
+        return self._walk(day, count, backwards=True)
+
+    def _walk(self, day: date, count: int, *, backwards: bool = False) -> date:
+        """The `count`-th business day after (or before) `day`, one day at a time."""
+        step = timedelta(days=-1 if backwards else 1)
         current, remaining = day, count
         try:
             while remaining:
-                current -= timedelta(days=1)
+                current += step
                 if self.is_business_day(current):
                     remaining -= 1
-        except OverflowError:
+        except OverflowError:  # a calendar without year bounds, walked past year 1 or 9999
             self._check_covered(current)
-            raise BeyondTime(
-                f"{count} business days before {day} is before the first date"
-            ) from None
-        return current
-
-    def _walk(self, day: date, count: int) -> date:
-        current = day
-        remaining = count
-        try:
-            while remaining:
-                current += timedelta(days=1)
-                if self.is_business_day(current):
-                    remaining -= 1
-        except OverflowError:  # a calendar without year bounds, walked past 9999-12-31
-            self._check_covered(current)
-            raise BeyondTime(f"{count} business days after {day} is beyond the last date") from None
+            where = "before" if backwards else "after"
+            end = "before the first date" if backwards else "beyond the last date"
+            raise BeyondTime(f"{count} business days {where} {day} is {end}") from None
         return current
 
     def business_days_between(self, start: date, end: date) -> int:
