@@ -36,6 +36,9 @@ def test_a_manager_opens_a_violations_evidence(site: Site, page: Page) -> None:
     page.locator("#frag_violations").get_by_role("button", name="Filter").click()
     row = violations.filter(has_text=f"Evidence #{violation}")
     expect(row).to_contain_text("no offer made")
+    # Clearing the cause and pressing Filter may each swap the table in: let both land
+    # before clicking, or the click can meet a row the second swap takes away.
+    page.wait_for_load_state("networkidle")
 
     row.get_by_role("link", name=f"Evidence #{violation}").click()
     # The evidence view (ADR 0013 rule 9; ADR 0016 links there first): a verdict naming its
