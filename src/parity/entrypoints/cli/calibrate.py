@@ -97,7 +97,8 @@ def _fit(spec: RegionSpec, settings: CalibrationRun, goals: list[Target]) -> Reg
 
 def _table(goals: list[Target], found: dict[str, float | None], title: str) -> Table:
     table = Table(title=f"Calibration: {title}", show_lines=True)
-    for column in ("target", "public figure", "simulated", "met", "source"):
+    table.add_column("target", overflow="fold")
+    for column in ("public figure", "simulated", "met", "source"):
         table.add_column(column)
     for goal in goals:
         value = found.get(goal.name)
@@ -118,7 +119,15 @@ def _range(goal: Target) -> str:
 
 
 def _shown(goal: Target, value: float) -> str:
-    return f"{value:.1%}" if goal.high <= 1.0 else f"{value:.1f}"
+    """The simulated figure with one decimal, or more where one would print a figure on the
+    other side of a bound than the real one (11.96 % shown as "12.0%" beside 12-16 % and
+    "no")."""
+    share = goal.high <= 1.0
+    for decimals in range(1, 6):
+        shown = round(value * 100, decimals) / 100 if share else round(value, decimals)
+        if goal.met(shown) == goal.met(value):
+            break
+    return f"{value:.{decimals}%}" if share else f"{value:.{decimals}f}"
 
 
 def _progress() -> Progress:
