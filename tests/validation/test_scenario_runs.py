@@ -43,6 +43,17 @@ def demo_results() -> Results:
     return scenarios, run_jobs(jobs, TINY, batch_size=1)
 
 
+def test_each_scenario_counts_the_runs_that_began_measuring_from_a_steady_load(
+    demo_results: Results,
+) -> None:
+    scenarios, results = demo_results
+    assert not any(r.steady for r in results)  # two weeks are too few to tell
+    marked = [replace(r, steady=r.replication == 0) for r in results]
+    found = outcomes(scenarios, marked)
+    assert [o.steady_runs for o in found] == [1, 1]
+    assert found[0].unsteady_check == "warm-up too short to check for a steady state"
+
+
 def test_batching_changes_nothing(demo_results: Results) -> None:
     scenarios, results = demo_results
     again = run_jobs(plan_jobs(scenarios, 2, base_seed=11), TINY, batch_size=3)
@@ -125,6 +136,11 @@ def test_compare_writes_the_report_and_fails_cleanly_on_a_bad_scenario(tmp_path:
     assert output.exists()
     assert (tmp_path / "report-monthly.csv").exists()
     assert (tmp_path / "report-summary.csv").read_text().count("socal-2025,") > 10
+    # A one-week warm-up cannot show a steady load: the output says so for every run.
+    said = " ".join(result.output.split())
+    assert "socal-2025: 0 of 2 runs flat when measuring began (warm-up 1 weeks)" in said
+    assert "warm-up too short to check for a steady state" in said
+    assert "0 of 2 flat when measuring began" in output.read_text()
     bad = runner.invoke(app, ["scenarios", "compare", "nope", "--workers", "0"])
     assert bad.exit_code == 2
     assert "no scenario named 'nope'" in bad.output

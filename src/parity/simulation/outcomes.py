@@ -101,6 +101,9 @@ class ScenarioOutcome:
     errors: int
     # The mean paired difference from the first scenario with its 90 % confidence interval.
     paired: dict[str, Band]
+    # Runs whose load was flat when measuring began, and one run's check that was not.
+    steady_runs: int = 0
+    unsteady_check: str = ""
 
 
 def _monthly(results: Sequence[ReplicationResult], prices: Prices) -> dict[str, list[Band]]:
@@ -153,6 +156,8 @@ def outcomes(
                 len(mine),
                 sum(r.errors for r in mine),
                 _difference(lives[scenario.name], first, paired_interval),
+                sum(r.steady for r in mine),
+                next((r.steady_check for r in mine if not r.steady), ""),
             )
         )
     return found

@@ -72,6 +72,9 @@ class ReplicationResult:
     seed: int
     months: tuple[Month, ...]
     errors: int
+    # The steady-state check when measuring began (steady.py): flat or not, and its words.
+    steady: bool = False
+    steady_check: str = "not checked"
 
 
 def pooled_sites(spec: RegionSpec, scale: float, per_site: int) -> RegionSpec:
@@ -165,6 +168,8 @@ class ScenarioRun:
             self.simulation.config.seed,
             tuple(self.months()),
             len(self.simulation.run_state.errors),
+            self.simulation.run_state.steady_state,
+            self.simulation.run_state.steady_check,
         )
 
     def before_day(self, day: date) -> None:

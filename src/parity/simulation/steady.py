@@ -4,6 +4,10 @@ A run that starts from an empty caseload measures a ramp: booked follow-up slots
 rising for a year or more. The engine records, each week, the share of laid slots used and
 the mean lead time of the bookings made; the warm-up is extended four weeks at a time until
 both have levelled off (ADR 0014), and the check is printed with the results.
+
+Levelled off means over half a year, not from one window to the next: with members who wait
+months before giving up, the status-quo lead grows by a few per cent every eight weeks for
+two years and more, a drift that two adjacent windows never show.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from parity.services.policy import Policy
 from parity.services.schedules import AddException, add_availability_exception
 
 WINDOW_WEEKS = 8
-# Two consecutive eight-week means within these bounds count as flat.
+# An eight-week mean and the one that ended this many weeks earlier...
+APART_WEEKS = 16
+# ...within these bounds count as flat.
 FLAT_UTILISATION = 0.02
 FLAT_LEAD_SHARE = 0.05
 
@@ -54,24 +60,28 @@ class WeeklyLoad:
         )
 
     def report(self) -> str:
-        if len(self.utilisation) < 2 * WINDOW_WEEKS:
+        if len(self.utilisation) < WINDOW_WEEKS + APART_WEEKS:
             return "warm-up too short to check for a steady state"
         last, before = _windows(self.utilisation)
         lead_last, lead_before = _windows(self.lead_days)
         verdict = "flat" if self.flat() else "NOT flat"
         return (
-            f"steady-state check ({WINDOW_WEEKS}-week means): slot use {before:.1%} -> "
+            f"steady-state check ({WINDOW_WEEKS}-week means {APART_WEEKS} weeks apart): "
+            f"slot use {before:.1%} -> "
             f"{last:.1%}, booking lead {lead_before:.1f} -> {lead_last:.1f} days: {verdict}"
         )
 
 
 def _windows(series: Sequence[float]) -> tuple[float, float]:
-    return fmean(series[-WINDOW_WEEKS:]), fmean(series[-2 * WINDOW_WEEKS : -WINDOW_WEEKS])
+    """The last eight weeks' mean, and the mean of the eight weeks that ended 16 weeks before."""
+    earlier = series[: len(series) - APART_WEEKS]
+    return fmean(series[-WINDOW_WEEKS:]), fmean(earlier[-WINDOW_WEEKS:])
 
 
 def is_flat(series: Sequence[float], tolerance: float, *, relative: bool) -> bool:
-    """The last two eight-week means differ by less than `tolerance` (a share if relative)."""
-    if len(series) < 2 * WINDOW_WEEKS:
+    """The last eight weeks' mean differs from the mean of the eight weeks that ended 16
+    weeks before by less than `tolerance` (a share of the earlier mean if relative)."""
+    if len(series) < WINDOW_WEEKS + APART_WEEKS:
         return False
     last, before = _windows(series)
     scale = max(abs(before), 1e-9) if relative else 1.0

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -71,13 +72,14 @@ def calibrate(
     console.print(_table(goals, found, f"{region} x{scale:g}, {contract}, seed {seed}"))
     for goal in goals:
         if not goal.met(found.get(goal.name)):
-            console.print(f"[bold red]{goal.name} not reached.[/] {goal.note}".rstrip())
+            console.print(f"[bold red]{goal.name} not reached.[/] {escape(goal.note)}".rstrip())
     print_run_figures(console, simulation.run_state, simulation.config)
     console.print(
         f"booked direct-care hours per FTE-week: {found['booked_hours_per_fte_week'] or 0:.1f} "
         "(the workload the turnover model's reference_direct_hours is set to)"
     )
-    console.print(f"fit on record: {spec.status_quo.get('fit', 'none')}")
+    # The region file's words are printed as written: "[calibration]" is not markup.
+    console.print(f"fit on record: {spec.status_quo.get('fit', 'none')}", markup=False)
 
 
 def _fit(spec: RegionSpec, settings: CalibrationRun, goals: list[Target]) -> RegionSpec:
@@ -107,7 +109,7 @@ def _table(goals: list[Target], found: dict[str, float | None], title: str) -> T
             _range(goal),
             "n/a" if value is None else _shown(goal, value),
             "yes" if goal.met(value) else "[red]no[/]",
-            goal.source,
+            escape(goal.source),
         )
     return table
 

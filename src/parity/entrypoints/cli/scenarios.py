@@ -57,7 +57,9 @@ def compare(
     scale: Annotated[
         float, typer.Option(min=0.001, max=1.0, help="share of the region simulated")
     ] = 0.01,
-    warmup: Annotated[int, typer.Option(min=0, max=104, help="weeks before the start")] = 13,
+    warmup: Annotated[
+        int, typer.Option(min=0, max=156, help="weeks before the start (checked for a steady load)")
+    ] = 13,
     seed: Annotated[
         int, typer.Option(min=0, help="base seed; replication i's seed derives from it")
     ] = 7,
@@ -112,7 +114,27 @@ def compare(
     where = scheduler or (f"{workers} local Dask workers" if workers else "in process")
     _write(found, output, _run_facts(scenarios[0], settings, runs, seed, where, seconds))
     _print_headline(found)
+    _print_steady(found, settings.warmup_weeks)
     _print_paired(found)
+
+
+def _print_steady(found: list[ScenarioOutcome], warmup: int) -> None:
+    """Whether each scenario's runs began measuring from a steady caseload (steady.py)."""
+    for outcome in found:
+        steady, runs = outcome.steady_runs, outcome.runs
+        line = (
+            f"{outcome.scenario.name}: {steady} of {runs} runs flat when measuring began "
+            f"(warm-up {warmup} weeks)"
+        )
+        if steady < runs:
+            line += f"; not flat, e.g.: {outcome.unsteady_check}"
+        console.print(line, markup=False)
+    if any(o.steady_runs < o.runs for o in found):
+        console.print(
+            "Runs that were not flat measure part of the ramp from an empty caseload; "
+            "a longer --warmup lets it fill (the status quo takes about two years).",
+            markup=False,
+        )
 
 
 def _print_paired(found: list[ScenarioOutcome]) -> None:
