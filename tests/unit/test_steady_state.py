@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from parity.simulation.steady import WeeklyLoad, is_flat
+from parity.simulation.booking_policy import BookingPolicy
+from parity.simulation.steady import (
+    APART_WEEKS,
+    STEADY_WARMUP_WEEKS,
+    WINDOW_WEEKS,
+    WeeklyLoad,
+    is_flat,
+    steady_warmup,
+)
 
 
 def weekly(values: list[float]) -> WeeklyLoad:
@@ -41,3 +49,11 @@ def test_utilisation_is_compared_in_points_not_shares() -> None:
     use = [0.90] * 16 + [0.915] * 8
     assert is_flat(use, 0.02, relative=False)
     assert not is_flat([0.90] * 16 + [0.925] * 8, 0.02, relative=False)
+
+
+def test_paired_runs_warm_up_as_long_as_the_slowest_policy_needs() -> None:
+    both = steady_warmup([BookingPolicy.PARITY, BookingPolicy.STATUS_QUO])
+    assert both == STEADY_WARMUP_WEEKS[BookingPolicy.STATUS_QUO]
+    assert steady_warmup([BookingPolicy.PARITY]) == STEADY_WARMUP_WEEKS[BookingPolicy.PARITY]
+    # Long enough for the check itself: two eight-week windows 16 weeks apart.
+    assert min(STEADY_WARMUP_WEEKS.values()) >= WINDOW_WEEKS + APART_WEEKS

@@ -13,7 +13,7 @@ two years and more, a drift that two adjacent windows never show.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import fmean
@@ -24,6 +24,7 @@ from parity.domain.schedule import AvailabilityException, ExceptionKind
 from parity.domain.workforce import Clinician
 from parity.services.policy import Policy
 from parity.services.schedules import AddException, add_availability_exception
+from parity.simulation.booking_policy import BookingPolicy
 
 WINDOW_WEEKS = 8
 # An eight-week mean and the one that ended this many weeks earlier...
@@ -31,6 +32,20 @@ APART_WEEKS = 16
 # ...within these bounds count as flat.
 FLAT_UTILISATION = 0.02
 FLAT_LEAD_SHARE = 0.05
+
+
+# Weeks of warm-up after which a run from an empty caseload measures a level load, by booking
+# policy, at the region's calibration (ADR 0014, "Steady state": a socal x0.05 run levels off
+# by about week 44 under Parity's rules and week 120 under the status quo, whose members wait
+# months before they give up; scenario runs at x0.01, with turnover and hiring, were still
+# filling at week 52 and level at 104). Runs that cannot extend their own warm-up (paired
+# scenario runs share their calendar) start this long before the contract.
+STEADY_WARMUP_WEEKS = {BookingPolicy.PARITY: 104, BookingPolicy.STATUS_QUO: 156}
+
+
+def steady_warmup(policies: Iterable[BookingPolicy]) -> int:
+    """A warm-up long enough for the slowest of `policies` to reach a level load."""
+    return max(STEADY_WARMUP_WEEKS[policy] for policy in policies)
 
 
 @dataclass

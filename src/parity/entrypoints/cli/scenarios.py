@@ -15,6 +15,7 @@ from rich.table import Table
 from parity.adapters.rules_files import data_dir, load_region, load_rules
 from parity.domain.errors import ParityError
 from parity.entrypoints.cli.terminal import check_writable, counted, fail, write_file
+from parity.entrypoints.cli.tornado import WARMUP_HELP
 from parity.entrypoints.cli.tornado import register as register_tornado
 from parity.entrypoints.reports.scenarios import monthly_csv, summary_csv, to_html
 from parity.simulation.booking_policy import BookingPolicy
@@ -23,6 +24,7 @@ from parity.simulation.montecarlo import dask_client, plan_jobs, run_jobs
 from parity.simulation.outcomes import ScenarioOutcome, outcomes
 from parity.simulation.scenario_run import RunSettings, pooled_sites
 from parity.simulation.scenarios import Scenario, load_scenario
+from parity.simulation.steady import steady_warmup
 from parity.simulation.validation import check_queue, poisson_arrivals, recursion_mean_wait
 from parity.simulation.validation_deadline import (
     exact_deadline,
@@ -57,9 +59,7 @@ def compare(
     scale: Annotated[
         float, typer.Option(min=0.001, max=1.0, help="share of the region simulated")
     ] = 0.01,
-    warmup: Annotated[
-        int, typer.Option(min=0, max=156, help="weeks before the start (checked for a steady load)")
-    ] = 13,
+    warmup: Annotated[int | None, typer.Option(min=0, max=156, help=WARMUP_HELP)] = None,
     seed: Annotated[
         int, typer.Option(min=0, help="base seed; replication i's seed derives from it")
     ] = 7,
@@ -90,7 +90,8 @@ def compare(
     scenarios = _load(scenario_files, overrides or [], region)
     if policy is not None:
         scenarios = [replace(s, booking=policy) for s in scenarios]
-    settings = RunSettings(years, scale, warmup, min_per_site)
+    weeks = steady_warmup(s.booking for s in scenarios) if warmup is None else warmup
+    settings = RunSettings(years, scale, weeks, min_per_site)
     jobs = plan_jobs(scenarios, runs, seed)
     started = time.perf_counter()
     with counted("replications") as progress:
@@ -132,7 +133,7 @@ def _print_steady(found: list[ScenarioOutcome], warmup: int) -> None:
     if any(o.steady_runs < o.runs for o in found):
         console.print(
             "Runs that were not flat measure part of the ramp from an empty caseload; "
-            "a longer --warmup lets it fill (the status quo takes about two years).",
+            "a longer --warmup (up to 156 weeks) lets it fill.",
             markup=False,
         )
 

@@ -22,9 +22,14 @@ from parity.simulation.ipc_hour import weekday_holidays_per_year
 from parity.simulation.montecarlo import dask_client, plan_jobs, run_jobs
 from parity.simulation.scenario_run import ReplicationResult, RunSettings
 from parity.simulation.scenarios import Scenario, load_scenario
+from parity.simulation.steady import steady_warmup
 from parity.simulation.tornado import Bar, bars, estimates, robustness, variants
 
 console = Console()
+WARMUP_HELP = (
+    "weeks simulated before the contract starts (default: long enough for a level load, "
+    "104 under Parity's rules, 156 under the status quo)"
+)
 
 
 def tornado(
@@ -34,7 +39,7 @@ def tornado(
     years: Annotated[int, typer.Option(min=1, max=10)] = 1,
     runs: Annotated[int, typer.Option(min=2, max=1000, help="paired runs")] = 8,
     scale: Annotated[float, typer.Option(min=0.001, max=1.0)] = 0.01,
-    warmup: Annotated[int, typer.Option(min=0, max=104)] = 13,
+    warmup: Annotated[int | None, typer.Option(min=0, max=156, help=WARMUP_HELP)] = None,
     seed: Annotated[int, typer.Option(min=0)] = 7,
     workers: Annotated[int, typer.Option(min=0, help="local Dask workers (0: in process)")] = 2,
     scheduler: Annotated[str | None, typer.Option(help="an existing Dask scheduler")] = None,
@@ -54,7 +59,8 @@ def tornado(
         pair = [replace(s, booking=policy) for s in pair]
     assumptions = [a for a in estimates(pair[0]) if _may_move(a.key, figure)][: only or None]
     scenarios = variants(pair[0], pair[1], assumptions, overrides or [])
-    results = _run(scenarios, RunSettings(years, scale, warmup), runs, seed, workers, scheduler)
+    weeks = steady_warmup(s.booking for s in pair) if warmup is None else warmup
+    results = _run(scenarios, RunSettings(years, scale, weeks), runs, seed, workers, scheduler)
     base, found = bars(pair[0], pair[1], assumptions, results, figure)
     label = figure.replace("_", " ")
     write_file(output, _svg(found, base, f"{pair[1].name} - {pair[0].name}: {label}"))
