@@ -171,6 +171,8 @@ def test_the_california_calendar_closes_on_state_holidays(
         (date(2027, 10, 29), "Diwali is elective for state employees (AB 268), offices open"),
         (date(2026, 2, 12), "Lincoln's Birthday was dropped as a paid state holiday in 2009"),
         (date(2028, 2, 15), "Susan B. Anthony Day is commemorative, offices open"),
+        (date(2020, 7, 3), "Independence Day 2020 fell on a Saturday: offices open Friday"),
+        (date(2021, 12, 24), "Christmas 2021 fell on a Saturday: offices open Friday"),
     ],
 )
 def test_the_state_calendar_is_open_where_the_package_closes(
@@ -186,6 +188,9 @@ def test_the_state_calendar_is_open_where_the_package_closes(
         (date(2024, 4, 1), "Cesar Chavez Day on a Sunday is observed on the Monday"),
         (date(2022, 12, 26), "Christmas on a Sunday is observed on the Monday"),
         (date(2030, 11, 29), "the day after Thanksgiving"),
+        (date(2019, 4, 1), "Cesar Chavez Day 2019 on a Sunday is observed on the Monday"),
+        (date(2021, 7, 5), "Independence Day 2021 on a Sunday is observed on the Monday"),
+        (date(2020, 11, 27), "the day after Thanksgiving 2020"),
     ],
 )
 def test_the_state_calendar_observes_sunday_holidays_on_monday(

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from parity.adapters.rules_files import data_dir
+from parity.adapters.rules_files import data_dir, load_rules
 from parity.domain.errors import RuleFileError
+from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.montecarlo import plan_jobs, replication_seed
 from parity.simulation.monthly import percentile
 from parity.simulation.outcomes import band
@@ -19,6 +20,7 @@ from parity.simulation.scenario_run import (
     simulation_config,
 )
 from parity.simulation.scenarios import Scenario, load_scenario
+from parity.simulation.steady import steady_warmup
 from parity.simulation.workforce import PensionPlan
 
 Results = tuple[list[Scenario], list[ReplicationResult]]
@@ -100,6 +102,21 @@ def test_the_run_starts_on_a_monday_and_covers_the_contract() -> None:
     assert config.start <= start - timedelta(weeks=13) < config.start + timedelta(weeks=1)
     assert config.measure_from <= start
     assert config.end >= date(2027, 10, 1)
+
+
+@pytest.mark.parametrize(
+    "name", ["socal-employer-2024", "socal-union-2024", "socal-2025", "socal-strike-2024"]
+)
+def test_the_longest_warm_up_begins_inside_the_business_day_calendar(name: str) -> None:
+    # The status quo's warm-up before a 2024 contract begins in 2021; every deadline the
+    # run counts from its first week needs that year's holidays.
+    scenario = load_scenario(name)
+    weeks = 156  # --warmup's longest, and the status quo's default
+    assert steady_warmup([BookingPolicy.STATUS_QUO]) <= weeks
+    config = simulation_config(scenario.start, date(2027, 10, 1), weeks, 1)
+    calendar = load_rules(scenario.jurisdiction).calendar
+    first = calendar.add_business_days(config.start, 10)
+    assert first > config.start
 
 
 def test_seeds_depend_only_on_the_base_seed_and_the_replication() -> None:
