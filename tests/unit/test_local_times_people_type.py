@@ -5,7 +5,7 @@ refuses it; both were read with the standard-time offset and shifted silently.""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,9 +33,7 @@ def test_a_form_refuses_a_time_the_clocks_showed_twice_unless_it_says_which() ->
 
 
 def test_a_form_reads_an_ordinary_time_on_the_clinic_clock() -> None:
-    assert local_moment("2027-03-14T03:30", "from", LA) == datetime(
-        2027, 3, 14, 10, 30, tzinfo=timezone.utc
-    )
+    assert local_moment("2027-03-14T03:30", "from", LA) == datetime(2027, 3, 14, 10, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("typed", "said"), [(SKIPPED, "skipped"), (TWICE, "happened twice")])
