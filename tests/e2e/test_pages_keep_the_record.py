@@ -133,3 +133,16 @@ def test_leave_typed_from_before_now_is_refused_and_the_visits_under_it_stay(
     kept = region.store.appointments.get(int(visit["id"]))
     assert kept.status is AppointmentStatus.BOOKED
     assert not region.store.availability_exceptions.list()
+
+
+@pytest.mark.parametrize(
+    "path", ["/app/clinicians?day=0001-01-01", "/app/clinicians?day=9999-12-31&clinic=san-diego"]
+)
+def test_a_day_at_the_ends_of_the_calendar_is_refused_on_the_clinicians_page(
+    app: FastAPI, path: str
+) -> None:
+    """The week page bounded its dates (1900-9000); the clinicians' day did not (a 500)."""
+    with signed_in(app, SAM) as client:
+        answer = client.get(path)
+    assert answer.status_code == 422
+    assert "out of range" in answer.text
