@@ -15,6 +15,7 @@ from fhir_support import FhirClient, Region, instant, matches, parameters
 
 from parity.domain.care import AppointmentStatus
 from parity.domain.users import Principal, Role
+from parity.domain.workforce import Modality
 from parity.entrypoints.security import issue_token
 from parity.entrypoints.security.context import SESSION_COOKIE
 
@@ -146,3 +147,16 @@ def test_a_day_at_the_ends_of_the_calendar_is_refused_on_the_clinicians_page(
         answer = client.get(path)
     assert answer.status_code == 422
     assert "out of range" in answer.text
+
+
+def test_a_modality_ticked_many_times_is_stored_once(app: FastAPI, region: Region) -> None:
+    with signed_in(app, ADA) as client:
+        token = csrf(client, "/app/me")
+        form = {"csrf_token": token, "visit": "initial", "provider_class": "therapist"}
+        answer = client.post(
+            "/app/me/requests",
+            data={**form, "language": "english", "modality": ["video"] * 500 + ["phone"]},
+        )
+    assert answer.status_code == 303
+    (made,) = region.store.requests.where(member_id="ada")
+    assert made.modalities == (Modality.VIDEO, Modality.PHONE)
