@@ -31,7 +31,9 @@ def test_a_member_asked_move_cancels_as_the_member_and_books_the_new_slot(region
     first = book(region, "b1")
     ten = _slot_at(region, WED_9 + timedelta(hours=1))
     old, decision = move_visit(
-        MoveVisit(first.slot_id or 0, ten, CancelledBy.MEMBER, "", "scheduler"),
+        MoveVisit(
+            first.slot_id or 0, ten, CancelledBy.MEMBER, "phoned: shift changed", "scheduler"
+        ),
         region.uow,
         region.clock,
         region.policy,
@@ -53,12 +55,12 @@ def test_the_page_offers_the_free_slots_of_the_same_kind_ahead(region: Region) -
     assert [s.start for s in found.slots] == expected
 
 
-@pytest.mark.parametrize("asked_by", [CancelledBy.CLINIC])
+@pytest.mark.parametrize("asked_by", [CancelledBy.CLINIC, CancelledBy.MEMBER])
 def test_a_refused_move_leaves_the_visit_where_it_was(
     region: Region, asked_by: CancelledBy
 ) -> None:
     first, second = book(region, "b1"), book(region, "b2")
-    with pytest.raises(InvalidInput):  # the clinic must say why
+    with pytest.raises(InvalidInput):  # whoever asked, the move says why
         move_visit(
             MoveVisit(
                 first.slot_id or 0, _slot_at(region, WED_9 + timedelta(hours=2)), asked_by, " ", "s"
@@ -69,7 +71,7 @@ def test_a_refused_move_leaves_the_visit_where_it_was(
         )
     with pytest.raises(SlotUnavailable):  # the slot is taken
         move_visit(
-            MoveVisit(first.slot_id or 0, second.slot_id or 0, CancelledBy.MEMBER, "", "s"),
+            MoveVisit(first.slot_id or 0, second.slot_id or 0, CancelledBy.MEMBER, "phoned", "s"),
             region.uow,
             region.clock,
             region.policy,

@@ -32,6 +32,9 @@ def read_rows(source: Path | bytes, required: tuple[str, ...]) -> list[CsvRow]:
         raise InvalidInput(f"the file is not UTF-8 text (byte {error.start})") from None
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     header = [h.strip() for h in reader.fieldnames or []]
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:  # a second column of one name would silently replace the first's values
+        raise InvalidInput(f"line 1: column(s) {', '.join(twice)} named twice in the header")
     missing = [column for column in required if column not in header]
     if missing:
         raise InvalidInput(

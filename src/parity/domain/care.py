@@ -177,8 +177,17 @@ class Appointment:
     id: int = 0
 
     def cancel(self, by: CancelledBy, at: datetime, reason: str) -> None:
+        """Cancel a visit that has not begun. One that has begun happened or was missed: it is
+        closed as kept or a no-show, never cancelled afterwards, which would rewrite the
+        record (a missed visit turned into a member's cancellation, or a visit already given
+        into a clinic cancellation). See docs/adr/0011, twelfth round."""
         if self.status is not AppointmentStatus.BOOKED:
             raise InvalidTransition(f"appointment {self.id} is {self.status}, not booked")
+        if at > self.start:
+            raise InvalidTransition(
+                f"appointment {self.id} began at {self.start.isoformat()}: a visit that has "
+                "begun is recorded as kept or missed, not cancelled"
+            )
         self.status = AppointmentStatus.CANCELLED
         self.cancelled_by = by
         self.cancelled_at = at

@@ -58,6 +58,19 @@ def visits_under(
         return [(a, _member_name(uow, a.member_id)) for a in sorted(found, key=lambda a: a.start)]
 
 
+def check_timing(
+    absence: AvailabilityException, absence_id: int | None, uow: UnitOfWork, clock: Clock
+) -> None:
+    """Refuse, before anything is listed or asked, an absence laid in the past (for a change
+    of `absence_id`, one that moves the start already on record)."""
+    if absence_id is None:
+        _refuse_past(absence, clock)
+        return
+    with uow:
+        old = _standing(uow, absence_id, absence.clinician_id)
+    _refuse_past(absence, clock, kept_start=old.start)
+
+
 def record_absence(
     absence: AvailabilityException, uow: UnitOfWork, policy: Policy, clock: Clock
 ) -> AbsenceChange:
@@ -80,9 +93,9 @@ def change_absence(
 ) -> AbsenceChange:
     """Replace a standing absence by `changed` (same clinician and kind): the old one is
     withdrawn (kept on record), slots it alone held come free, then `changed` is laid."""
-    _refuse_past(changed, clock)
     with uow:
         old = _standing(uow, absence_id, changed.clinician_id)
+        _refuse_past(changed, clock, kept_start=old.start)
         if changed.kind is not old.kind:
             raise InvalidInput(f"absence {absence_id} is {old.kind}, not {changed.kind}")
         freed = _withdraw(uow, old, clock.now())
@@ -105,11 +118,24 @@ def remove_absence(
     return AbsenceChange(old, [], freed_offers, policy.waitlist.enabled)
 
 
-def _refuse_past(absence: AvailabilityException, clock: Clock) -> None:
+def _refuse_past(
+    absence: AvailabilityException, clock: Clock, kept_start: datetime | None = None
+) -> None:
+    """Leave is recorded from now on, never back-dated: an absence starting before the
+    current minute would cancel visits that already happened (or were missed) as clinic
+    cancellations, written after the fact. A change may keep the start already on record
+    (the absence under way shortened or extended). See docs/adr/0011, twelfth round."""
     if absence.kind not in WITHDRAWING:
         raise InvalidInput("only PTO and admin time are recorded here")
-    if absence.end <= clock.now():
+    now = clock.now()
+    if absence.end <= now:
         raise InvalidInput("an absence must end in the future")
+    this_minute = now.replace(second=0, microsecond=0)
+    if absence.start < this_minute and absence.start != kept_start:
+        raise InvalidInput(
+            "an absence cannot start in the past: the visits before now happened or were "
+            "missed and stay on record as they were; start it now or later"
+        )
 
 
 def _standing(uow: UnitOfWork, absence_id: int, clinician_id: str) -> AvailabilityException:

@@ -6,11 +6,14 @@ whole file is valid (one transaction, committed only after every row passed).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
+from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from parity.adapters.csv_rows import CsvRow
 from parity.domain import ids
@@ -40,6 +43,10 @@ ID_COLUMNS: dict[str, tuple[str, ...]] = {
 # Any value longer than this, or holding a control character (a line break, a tab), is
 # refused: a name or an address that size is a file error, not a person or a place.
 MAX_VALUE = 300
+
+# The earliest birth date a member file may give: older is a typing error (0001-01-01, a
+# placeholder), not a member. Later than the import day is refused too.
+EARLIEST_BIRTH = date(1900, 1, 1)
 
 # FHIR's administrative gender (R4 value set administrative-gender).
 GENDERS = ("male", "female", "other", "unknown")
@@ -75,11 +82,34 @@ def _clinic(row: dict[str, str], uow: UnitOfWork) -> Clinic:
         row["id"],
         row["name"],
         row["address"],
-        row.get("timezone") or "America/Los_Angeles",
+        _zone(row.get("timezone") or "America/Los_Angeles"),
         row.get("county", ""),
-        float(row.get("lat") or 0.0),
-        float(row.get("lon") or 0.0),
+        _degrees(row.get("lat") or "0", "lat", 90.0),
+        _degrees(row.get("lon") or "0", "lon", 180.0),
     )
+
+
+def _zone(name: str) -> str:
+    """An IANA time zone the clinic's calendar can be computed in (business days, hours)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"timezone {name[:60]!r} is not an IANA time zone such as America/Los_Angeles"
+        ) from None
+    return name
+
+
+def _degrees(text: str, column: str, limit: float) -> float:
+    """A latitude or longitude: a finite number of degrees within ±`limit` (nan and inf
+    are numbers to `float`, and no database column should hold them)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{column} must be a number of degrees, got {text[:40]!r}") from None
+    if not math.isfinite(value) or abs(value) > limit:
+        raise ValueError(f"{column} must be between -{limit:g} and {limit:g}, got {text[:40]!r}")
+    return value
 
 
 def _clinician(row: dict[str, str], uow: UnitOfWork) -> Clinician:
@@ -100,7 +130,18 @@ def _clinician(row: dict[str, str], uow: UnitOfWork) -> Clinician:
     )
 
 
-def _member(row: dict[str, str], uow: UnitOfWork) -> Member:
+def _born(text: str, today: date | None) -> date | None:
+    """A birth date from 1900 up to the import day (a later one has not happened)."""
+    if not text:
+        return None
+    born = date.fromisoformat(text)
+    if born < EARLIEST_BIRTH or (today is not None and born > today):
+        latest = "today" if today is not None else "now"
+        raise ValueError(f"birth_date {text} is not between {EARLIEST_BIRTH} and {latest}")
+    return born
+
+
+def _member(row: dict[str, str], uow: UnitOfWork, today: date | None = None) -> Member:
     uow.clinics.get(row["clinic_id"])
     modalities = tuple(Modality(m) for m in _split(row.get("modalities", ""))) or (Modality.VIDEO,)
     born = row.get("birth_date")
@@ -113,7 +154,7 @@ def _member(row: dict[str, str], uow: UnitOfWork) -> Member:
         row["clinic_id"],
         row.get("language") or "english",
         modalities,
-        date.fromisoformat(born) if born else None,
+        _born(born or "", today),
         row.get("phone", ""),
         row.get("email", ""),
         # The name parts a look-up searches (docs/adr/0015); without them the one `name`
@@ -140,9 +181,11 @@ def _block(row: dict[str, str], uow: UnitOfWork) -> tuple[str, TemplateBlock]:
 
 
 def _parse_all(
-    rows: list[CsvRow], kind: str, uow: UnitOfWork
+    rows: list[CsvRow], kind: str, uow: UnitOfWork, today: date | None
 ) -> tuple[list[tuple[int, Any]], list[tuple[int, str]]]:
     parse, key = _PARSERS[kind]
+    if kind == "members":
+        parse = partial(_member, today=today)
     parsed: list[tuple[int, Any]] = []
     problems: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
@@ -199,12 +242,15 @@ _PARSERS: dict[str, tuple[Callable[[dict[str, str], UnitOfWork], Any], str]] = {
 }
 
 
-def import_rows(kind: str, rows: list[CsvRow], uow: UnitOfWork, policy: Policy) -> ImportResult:
-    """Validate every row, then store them all in one transaction, or store nothing."""
+def import_rows(
+    kind: str, rows: list[CsvRow], uow: UnitOfWork, policy: Policy, today: date | None = None
+) -> ImportResult:
+    """Validate every row, then store them all in one transaction, or store nothing.
+    `today` (the clinic-local import day) bounds members' birth dates."""
     if kind not in _PARSERS:
         raise InvalidInput(f"unknown import {kind!r}; one of {', '.join(_PARSERS)}")
     with uow:
-        parsed, problems = _parse_all(rows, kind, uow)
+        parsed, problems = _parse_all(rows, kind, uow, today)
         repository = {"clinics": uow.clinics, "clinicians": uow.clinicians, "members": uow.members}
         if kind == "templates":
             problems += _store_templates(parsed, uow, policy)

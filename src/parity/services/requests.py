@@ -217,7 +217,7 @@ class ReferOutOfNetwork:
 
     request_id: int
     reason: str
-    made_by: str = "scheduler"
+    made_by: str  # no default: the evidence names the person who arranged it (ADR 0013)
     outside_provider: str = ""
     appointment_at: datetime | None = None
 
@@ -226,6 +226,8 @@ def refer_out_of_network(cmd: ReferOutOfNetwork, uow: UnitOfWork, clock: Clock) 
     """Arrange out-of-network care at in-network cost sharing (SB 855, H&S §1374.72)."""
     if cmd.appointment_at is not None and cmd.appointment_at.tzinfo is None:
         raise InvalidInput("the outside appointment must carry a time zone")
+    if not cmd.made_by.strip():
+        raise InvalidInput("a referral must say who arranged it")
     with uow:
         request = uow.requests.get(cmd.request_id)
         referral = create_referral(request, cmd.reason, {"by": cmd.made_by}, uow, clock)

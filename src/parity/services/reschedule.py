@@ -82,9 +82,15 @@ def move_visit(
     cmd: MoveVisit, uow: UnitOfWork, clock: Clock, policy: Policy
 ) -> tuple[Appointment, Decision]:
     """Cancel the visit in `cmd.slot_id` and book its request into `cmd.to_slot_id`, both or
-    neither. A clinic-initiated move needs a reason on record."""
+    neither. Every move needs a reason on record: a clinic's, or the contact note that
+    backs "the member asked" when staff record it (as a refusal recorded by staff does,
+    ADR 0013), since a member's move is compliant and a clinic's is not."""
     if cmd.slot_id == cmd.to_slot_id:
         raise InvalidInput("choose a different slot to move the visit to")
+    if not cmd.reason.strip():
+        raise InvalidInput(
+            "say why the visit moves: the clinic's reason, or when and how the member asked"
+        )
     with uow:
         visit = visit_in(uow, cmd.slot_id)
         old = cancel_in(CancelAppointment(visit.id, cmd.asked_by, cmd.reason), uow, clock)

@@ -54,6 +54,7 @@ def join_waitlist(cmd: JoinWaitlist, uow: UnitOfWork, clock: Clock) -> WaitlistE
     one waits for a time earlier than its visit (the member asked for one)."""
     with uow:
         request = uow.requests.get(cmd.request_id)
+        _refuse_unknown_places(cmd.preferences, uow)
         if request.status is RequestStatus.OPEN:
             entry = join_in(request, WaitReason.NO_TIMELY_SLOT, uow, clock.now(), cmd.preferences)
         elif request.status is RequestStatus.BOOKED:
@@ -67,6 +68,23 @@ def join_waitlist(cmd: JoinWaitlist, uow: UnitOfWork, clock: Clock) -> WaitlistE
             )
         uow.commit()
     return entry
+
+
+def _refuse_unknown_places(wanted: Preferences | None, uow: UnitOfWork) -> None:
+    """A preference naming a clinician or clinic that does not exist would wait for a slot
+    that can never come, until the sweep refers the request: refuse it when it is given."""
+    if wanted is None:
+        return
+    for kind, named, repository in (
+        ("clinician", wanted.clinician_id, uow.clinicians),
+        ("clinic", wanted.clinic_id, uow.clinics),
+    ):
+        if named is None:
+            continue
+        try:
+            repository.get(named)
+        except NotFound:
+            raise InvalidInput(f"there is no {kind} {named[:64]!r} to wait for") from None
 
 
 def _booked_start(request: CareRequest, uow: UnitOfWork) -> datetime:

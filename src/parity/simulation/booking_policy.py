@@ -342,7 +342,9 @@ class StatusQuoBooker:
     def _refer(self, request_id: int, reason: str) -> Decision | None:
         """Refer out; the outside therapist has its own wait, which some members give up on."""
         host = self.host
-        referral = refer_out_of_network(ReferOutOfNetwork(request_id, reason), host.uow, host.clock)
+        referral = refer_out_of_network(
+            ReferOutOfNetwork(request_id, reason, "scheduler"), host.uow, host.clock
+        )
         rules = host.policy.rules
         tz = rules.timezone
         first_visit = rules.calendar.add_business_days(

@@ -234,12 +234,17 @@ class History:
         network for Eve (no Vietnamese-speaking clinician), urgent requests, Dee's offer."""
         cruz, dee, eve = NAMED[2], NAMED[3], NAMED[4]
         cancelled = self.book(self.request(cruz, at(date(2026, 5, 20), 9)))
-        self.clock.set(at(date(2026, 5, 26), 9))
+        # The clinic cancels an hour before the visit: a visit that has begun is kept or
+        # missed, never cancelled afterwards (docs/adr/0011, twelfth round).
+        with self.store:
+            visit_start = self.store.appointments.get(cancelled).start
+        self.clock.set(visit_start - timedelta(hours=1))
         cancel_appointment(
             CancelAppointment(cancelled, CancelledBy.CLINIC, "clinician ill"),
             self.store,
             self.clock,
         )
+        self.clock.set(at(date(2026, 5, 26), 9))
         declined = self.request(self.remote_member(), at(date(2026, 6, 1), 9))
         offer = make_offer(
             MakeOffer(declined, self.slot_at("san-diego", BlockKind.INTAKE), "sam", Channel.PHONE),

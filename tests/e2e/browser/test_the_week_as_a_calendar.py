@@ -60,6 +60,7 @@ def test_a_scheduler_moves_a_booked_visit_to_another_slot(site: Site, page: Page
     panel = page.locator("#frag_book")
     expect(panel).to_contain_text("Ada Lovelace")
     chosen = panel.get_by_label("New time").locator("option").first.get_attribute("value")
+    panel.get_by_label("Why, and when and how it was asked").fill("Ada phoned: new work shift")
     panel.get_by_role("button", name="Move the visit").click()
     expect(page.locator(".notice-ok").first).to_contain_text("Moved the visit")
     shoot(page, "week-moved")

@@ -15,7 +15,7 @@ from rich.table import Table
 from parity.adapters.rules_files import load_rules
 from parity.bootstrap import build_simulation
 from parity.config import Settings
-from parity.domain.calendar import reachable
+from parity.domain.calendar import local_instant, reachable
 from parity.domain.errors import ParityError
 from parity.entrypoints.cli.calibrate import print_run_figures
 from parity.entrypoints.cli.calibrate import register as register_calibrate_commands
@@ -47,8 +47,9 @@ def _parse_instant(text: str, tz_name: str) -> datetime:
         raise fail(
             f"--from must be an ISO date-time such as 2026-11-20T09:30, got {text!r}"
         ) from None
-    # A time without an offset is read as clinic-local wall-clock time.
-    return reachable(instant if instant.tzinfo else instant.replace(tzinfo=ZoneInfo(tz_name)), text)
+    # A time without an offset is read as clinic-local wall-clock time; one the clocks
+    # skipped or showed twice is refused (ADR 0013, rule 7), not shifted by an hour.
+    return reachable(local_instant(instant, ZoneInfo(tz_name)), text)
 
 
 @app.command()

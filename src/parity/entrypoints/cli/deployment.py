@@ -173,9 +173,9 @@ def import_file(
         raise fail(f"unknown import {kind!r}; one of {IMPORT_KINDS}")
     with open_runtime() as runtime:
         try:
-            result = import_rows(
-                kind, read_rows(path, COLUMNS[kind]), runtime.uow(), runtime.policy
-            )
+            today = runtime.clock.now().astimezone(runtime.policy.rules.timezone).date()
+            rows = read_rows(path, COLUMNS[kind])
+            result = import_rows(kind, rows, runtime.uow(), runtime.policy, today)
         except ParityError as error:
             raise fail(f"{path}: {error.message}") from None
         console.print(f"imported {result.imported} {kind} from {path}")

@@ -58,6 +58,9 @@ def _preferences(
     modality: str | None,
     clinic: str | None,
 ) -> Preferences:
+    unknown = [d for d in weekday if d.lower()[:3] not in WEEKDAYS or len(d) < 3]
+    if unknown:
+        raise fail(f"--weekday {unknown[0]!r} is not a weekday: one of {', '.join(WEEKDAYS)}")
     try:
         days = tuple(sorted({WEEKDAYS.index(d.lower()[:3]) for d in weekday}))
         return Preferences(
@@ -89,8 +92,10 @@ def join(
 ) -> None:
     """Put a request on the waitlist (an open one waits for a timely slot, a booked one
     for an earlier time)."""
+    wanted = _preferences(
+        weekday, earliest, latest, clinician, modality, clinic
+    )  # before connecting
     with open_runtime() as runtime:
-        wanted = _preferences(weekday, earliest, latest, clinician, modality, clinic)
         try:
             entry = join_waitlist(JoinWaitlist(request_id, wanted), runtime.uow(), runtime.clock)
         except ParityError as error:

@@ -26,6 +26,7 @@ from parity.services.absences import (
     AbsenceChange,
     Rebooking,
     change_absence,
+    check_timing,
     record_absence,
     remove_absence,
     visits_under,
@@ -95,6 +96,8 @@ def absence(
         return post.act(form, _removal(given, context))
     try:
         laid = given.laid(context)
+        changing = ids.number(absence, "absence") if absence else None
+        check_timing(laid, changing, context.uow_factory(), context.clock)
         at_risk = (
             []
             if confirmed

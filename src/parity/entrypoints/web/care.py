@@ -282,7 +282,9 @@ def refer(post: CareForm, reason: Field = "") -> Response:
 
     def action() -> str:
         post.mine()
-        cmd = ReferOutOfNetwork(post.request_id, forms.text(reason, "reason for the referral"))
+        # Arranged by the signed-in user: the evidence names them, never a role's label.
+        who = signed_in(post.request).subject
+        cmd = ReferOutOfNetwork(post.request_id, forms.text(reason, "reason for the referral"), who)
         referral = refer_out_of_network(cmd, post.context.uow_factory(), post.context.clock)
         return f"Referred out of network (referral #{referral.id}) at in-network cost sharing."
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from parity.adapters.rules_files import data_dir
 from parity.domain.errors import InvalidInput
 from parity.entrypoints.reports.charts import Series
 from parity.entrypoints.reports.scenarios import FANS
+from parity.entrypoints.web.routing import CONTROL
 from parity.simulation.montecarlo import plan_jobs, run_jobs
 from parity.simulation.outcomes import ScenarioOutcome, outcomes
 from parity.simulation.scenario_run import RunSettings
@@ -132,27 +134,57 @@ def _headline(compared: list[ScenarioOutcome]) -> list[Headline]:
 MONTHLY_COLUMNS = ("scenario", "month", "metric", "mean", "p5", "p95")
 
 
-def _number(text: str) -> float | None:
-    return float(text) if text.strip() not in ("", "None", "nan") else None
+Point = tuple[str, float | None, float | None, float | None]
+
+
+def _number(text: str, column: str) -> float | None:
+    """A figure as `scenarios compare` writes it: a finite number, or empty / None / nan
+    for a month with no value. inf (or 1e309, which reads as inf) is no figure a chart can
+    draw, and is refused."""
+    if text.strip() in ("", "None", "nan"):
+        return None
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{column} {text[:40]!r} is not a finite number")
+    return value
+
+
+def _point(row: dict[str | None, str | None]) -> tuple[str, str, Point]:
+    """One row's metric, scenario and point; a short or long row, an empty key or a
+    control character is refused (ValueError) as `parity import` refuses them."""
+    if None in row or any(value is None for value in row.values()):
+        raise ValueError("the row has more or fewer values than the header has columns")
+    values = {key: value or "" for key, value in row.items() if key is not None}
+    if any(CONTROL.search(value) for value in values.values()):
+        raise ValueError("a value holds a control character")
+    metric, scenario, month = values["metric"], values["scenario"], values["month"]
+    if not (metric and scenario and month):
+        raise ValueError("metric, scenario and month must not be empty")
+    mean, low, high = (_number(values[c], c) for c in ("mean", "p5", "p95"))
+    return metric, scenario, (month, mean, low, high)
 
 
 def comparison_from_csv(name: str, text: str) -> Comparison:
-    """Read the `*-monthly.csv` that `parity scenarios compare` writes beside its report."""
+    """Read the `*-monthly.csv` that `parity scenarios compare` writes beside its report.
+    A file someone edited or made up is refused with its line, never a 500 (docs/adr/0011,
+    twelfth round)."""
     reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in MONTHLY_COLUMNS if c not in (reader.fieldnames or [])]
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in MONTHLY_COLUMNS if c not in header]
     if missing:
         raise InvalidInput(
             f"{name}: not a scenarios monthly CSV (missing column {', '.join(missing)}); "
             "load the *-monthly.csv written by `parity scenarios compare`"
         )
-    rows: defaultdict[tuple[str, str], list[tuple[str, float | None, float | None, float | None]]]
-    rows = defaultdict(list)
+    if len(set(header)) != len(header):
+        raise InvalidInput(f"{name}, line 1: a column is named twice in the header")
+    rows: defaultdict[tuple[str, str], list[Point]] = defaultdict(list)
     line = 1
     try:
         for row in reader:
             line += 1
-            point = (row["month"], _number(row["mean"]), _number(row["p5"]), _number(row["p95"]))
-            rows[(row["metric"], row["scenario"])].append(point)
+            metric, scenario, point = _point(row)
+            rows[(metric, scenario)].append(point)
     except (ValueError, csv.Error) as error:  # csv.Error: e.g. a field over the size limit
         raise InvalidInput(f"{name}, line {line}: {error}") from None
     scenarios = sorted({scenario for _, scenario in rows})
@@ -169,9 +201,7 @@ def comparison_from_csv(name: str, text: str) -> Comparison:
     return Comparison(f"file: {name}", scenarios, {k: v for k, v in series.items() if v})
 
 
-def _series(
-    scenario: str, points: list[tuple[str, float | None, float | None, float | None]]
-) -> Series:
+def _series(scenario: str, points: list[Point]) -> Series:
     ordered = sorted(points)
     return Series(
         scenario,

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Form
 
-from parity.domain.calendar import end_of_local_day, reachable
+from parity.domain.calendar import end_of_local_day, local_instant, reachable
 from parity.domain.errors import InvalidInput
 
 E = TypeVar("E", bound=Enum)
@@ -48,12 +48,14 @@ def optional_day(value: str, label: str) -> date | None:
 
 
 def local_moment(value: str, label: str, tz: ZoneInfo) -> datetime:
-    """A `datetime-local` value, read on the clinic's wall clock."""
+    """A `datetime-local` value, read on the clinic's wall clock: a time the clocks skipped
+    (spring forward) or showed twice (fall back, without an offset) is refused, as the API
+    and the rules refuse it (ADR 0013, rule 7), never shifted silently by an hour."""
     try:
         instant = datetime.fromisoformat(text(value, label))
     except ValueError:
         raise InvalidInput(f"{label} must be a date and time, got {value!r}") from None
-    return reachable(instant if instant.tzinfo else instant.replace(tzinfo=tz), value)
+    return reachable(local_instant(instant, tz), value)
 
 
 def end_of_day(value: str, label: str, tz: ZoneInfo) -> datetime:

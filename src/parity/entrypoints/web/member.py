@@ -167,7 +167,9 @@ def care_asked(
     """The request a member makes: their own language and clinic; a follow-up names the
     visit it follows (SB 221: its clock starts there, with the same clinician first)."""
     visit = forms.choice(VisitType, values["visit"], "kind of visit")
-    chosen = tuple(forms.choice(Modality, m, "modality") for m in modality)
+    # A repeated box (modality=video twice, or thousands of times in a forged post) is one
+    # choice: the request stores each modality once.
+    chosen = tuple(dict.fromkeys(forms.choice(Modality, m, "modality") for m in modality))
     prior = (
         _prior(context, scope, member, values["prior"]).appointment
         if visit is VisitType.FOLLOW_UP

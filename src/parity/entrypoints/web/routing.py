@@ -4,7 +4,8 @@ OperationOutcome (STYLE.md convention 11: one translation per entry point)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+import re
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -58,6 +59,36 @@ def _problems(error: RequestValidationError) -> str:
     return "; ".join(parts) or "the address or form is not valid"
 
 
+# What no field of a page may hold: C0 control characters but tab, line feed and carriage
+# return (a textarea posts those), and DEL. A NUL byte cannot be stored in PostgreSQL at all
+# (the driver raises, a 500); the others have no business in a name, note or reason and would
+# travel into the evidence and its CSV. See docs/adr/0011, twelfth round.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _control_in(pairs: Iterable[tuple[str, Any]]) -> str | None:
+    """The name of the first field whose name or text value holds a control character."""
+    for key, value in pairs:
+        if CONTROL.search(key) or (isinstance(value, str) and CONTROL.search(value)):
+            return CONTROL.sub("?", key)[:40]
+    return None
+
+
+async def refused_characters(request: Request) -> str | None:
+    """Why the address or the posted form cannot be read as typed text, or None."""
+    named = _control_in(request.query_params.multi_items())
+    content_type = request.headers.get("content-type", "")
+    if named is None and request.method == "POST" and content_type.startswith(FORM_TYPES):
+        named = _control_in((await request.form()).multi_items())
+    if named is None:
+        return None
+    return (
+        f"the field {named!r} holds a control character (such as a NUL byte), which no "
+        "name, note or date may hold: type it again without it"
+    )
+
+
 class PageRoute(APIRoute):
     """An API route whose refusals render as HTML (status 4xx, the rule named)."""
 
@@ -66,6 +97,9 @@ class PageRoute(APIRoute):
 
         async def guarded(request: Request) -> Response:
             try:
+                refused = await refused_characters(request)
+                if refused is not None:
+                    return error_page(request, 400, "invalid-characters", refused)
                 return await handler(request)
             except NotAuthenticated:
                 return to_login(request)

@@ -178,7 +178,7 @@ def clinicians(
     """The clinicians (of a clinic); with a clinic, their day side by side on one hour axis."""
     search = queries.ClinicianSearch(clinic_id=clinic or None)
     clinicians = queries.clinicians(context.uow_factory(), search)
-    shown = day or opening_day(formats(context).today)
+    shown = _plausible(day) or opening_day(formats(context).today)  # the week's own bounds
     page = {
         "title": "Clinicians",
         "nav": "clinicians",
