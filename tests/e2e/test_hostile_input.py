@@ -173,3 +173,45 @@ def test_inconsistent_bodies_are_4xx_outcomes_and_change_nothing(
         issue = refused(http.post(path, json=body))
         assert issue["diagnostics"], (path, body)
         assert snapshot(region) == before, (path, body)
+
+
+CONTROL_REQUESTS = [
+    # A NUL as JSON writes it (\u0000), in a $find's patient reference.
+    ("post", FIND, json.dumps(parameters(patient_reference="Patient/ada\x00")), "json"),
+    # Another control character, escaped in upper case, in a value no rule reads.
+    ("post", FIND, json.dumps(parameters(patient_reference="Patient/ada", comment="\x1b")), "json"),
+    # A raw NUL byte inside a JSON string.
+    ("post", FIND, b'{"resourceType": "Parameters", "parameter": [{"name": "x\x00"}]}', "json"),
+    # The token endpoint's form: a NUL in the user name, percent-encoded.
+    ("post", "/token", "username=ada%00&password=x&grant_type=password", "form"),
+    # A search parameter.
+    ("get", "/Patient?name=ada%00", None, None),
+    ("get", "/Appointment?patient=Patient/ada%7F", None, None),
+]
+TYPES = {"json": "application/fhir+json", "form": "application/x-www-form-urlencoded"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "kind"), CONTROL_REQUESTS, ids=lambda v: str(v)[:30]
+)
+def test_a_control_character_anywhere_in_a_request_is_a_400_and_changes_nothing(
+    http: TestClient, region: Region, method: str, path: str, body: Any, kind: str | None
+) -> None:
+    before = snapshot(region)
+    headers = {"content-type": TYPES[kind]} if kind else {}
+    response = http.request(method.upper(), path, content=body, headers=headers)
+    issue = refused(response, 400)
+    assert "control character" in issue["diagnostics"]
+    assert response.headers["x-content-type-options"] == "nosniff"  # headers still on
+    assert snapshot(region) == before
+
+
+def test_tabs_line_breaks_and_an_escaped_backslash_u_are_ordinary_text(http: TestClient) -> None:
+    headers = {"content-type": "application/fhir+json"}
+    plain = http.post(FIND, content=padded_find(0), headers=headers)
+    body = parameters(patient_reference="Patient/ada")
+    # A tab and a line break, and the six characters \u0000 typed as text (JSON: \\u0000).
+    body["padding"] = "one\ttwo\nthree\r\n" + "\\u0000"
+    typed = http.post(FIND, content=json.dumps(body).encode(), headers=headers)
+    assert b"\\\\u0000" in json.dumps(body).encode()
+    assert offered_slots(typed) == offered_slots(plain) != []
