@@ -174,3 +174,24 @@ def test_a_members_find_shows_their_own_records_and_refuses_another_members(
     assert [r["subject"]["reference"] for r in requests] == ["Patient/ada"]
     with region.uow as uow:
         assert uow.requests.where(member_id="bo") == []  # nothing opened for bo
+
+
+def test_a_capacity_find_reads_no_clinician_on_its_own(region: Region, engine: Engine) -> None:
+    # A scheduler's `$find` without a patient: the earliest free slots, each with its
+    # clinician (services/capacity.py asks for them one by one).
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "specialty", "valueString": "therapist"},
+            {"name": "service-type", "valueString": "video"},
+        ],
+    }
+    with _api(region, engine, Principal("admin", Role.ADMIN)) as api:
+        api.post("/Appointment/$find", json=body)  # warm
+        with statements(engine) as seen:
+            answer = api.post("/Appointment/$find", json=body)
+    assert answer.status_code == 200, answer.text
+    proposed = [e["resource"] for e in answer.json()["entry"] if e["search"]["mode"] == "match"]
+    actors = {p["actor"]["reference"] for r in proposed for p in r["participant"]}
+    assert {"Practitioner/ana", "Practitioner/ben"} <= actors
+    assert not [s for s in seen if s.startswith("SELECT clinicians.id, clinicians.name")]
