@@ -77,6 +77,8 @@ class Variant:
 # that runs everything through `execute` (SQLite).
 Kept = dict[int, tuple[Variant, ...]]
 _KEPT: WeakKeyDictionary[Dialect, Kept | None] = WeakKeyDictionary()
+# The dialect `_kept_for` answered last, and its statements (one dialect kept alive).
+_LAST: tuple[Dialect, Kept | None] | None = None
 
 
 def _prepare(dialect: Dialect, statement: Executable, names: tuple[str, ...]) -> Prepared | None:
@@ -137,12 +139,19 @@ def _client_default(default: Any) -> Callable[[], Any] | None:
 
 def _kept_for(dialect: Dialect) -> Kept | None:
     """The statements kept for `dialect`, or None when it runs everything through
-    `execute` (only PostgreSQL takes the cursor path)."""
+    `execute` (only PostgreSQL takes the cursor path). The last dialect asked is answered
+    by identity: a process serves one engine, and a `WeakKeyDictionary` lookup makes a
+    weak reference every time, several per call (docs/adr/0017, twelfth round)."""
+    global _LAST
+    last = _LAST  # one read: another thread may replace it
+    if last is not None and last[0] is dialect:
+        return last[1]
     try:
-        return _KEPT[dialect]
+        kept = _KEPT[dialect]
     except KeyError:
         kept = _KEPT[dialect] = {} if dialect.name == "postgresql" else None
-        return kept
+    _LAST = (dialect, kept)
+    return kept
 
 
 def takes_cursor_path(connection: Connection) -> bool:
