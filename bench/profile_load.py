@@ -3,7 +3,9 @@ process while bench_load's clients run a mix against it, and the hottest functio
 printed (share of samples in the function and below it, and in the function itself).
 
 Run: .venv/bin/python bench/profile_load.py [--db postgres] [--clients 16] [--rounds 10]
-     [--mix uncontended] [--top 30] [--native]. Needs py-spy (`pip install py-spy`; not a project
+     [--mix uncontended] [--top 30] [--native] [--raw FILE] [--within FUNCTION]
+     [--again FILE]. `--within scheduling.py:find` shares out one operation's samples;
+     `--again FILE` summarises a kept --raw file without running anything. Needs py-spy (`pip install py-spy`; not a project
      dependency) and the right to trace the server (root, or ptrace_scope 0). The figures
      before and after each change are in docs/adr/0017-booking-api-speed.md.
 """
@@ -38,8 +40,10 @@ def _name(frame: str) -> str:
     return f"{path}:{found['function']}"
 
 
-def summarise(raw: str) -> tuple[Counter[str], Counter[str], int]:
-    """Inclusive and self sample counts per function, from py-spy's collapsed stacks."""
+def summarise(raw: str, within: str | None = None) -> tuple[Counter[str], Counter[str], int]:
+    """Inclusive and self sample counts per function, from py-spy's collapsed stacks; with
+    `within`, only the stacks through a function whose name ends with it (one operation,
+    e.g. `scheduling.py:find`), and the frames from that function down."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     total = 0
@@ -48,6 +52,11 @@ def summarise(raw: str) -> tuple[Counter[str], Counter[str], int]:
         if not stack or not count.isdigit():
             continue
         frames = [_name(f) for f in stack.split(";")]
+        if within is not None:
+            entered = [k for k, frame in enumerate(frames) if frame.endswith(within)]
+            if not entered:
+                continue
+            frames = frames[entered[0] :]
         total += int(count)
         own[frames[-1]] += int(count)
         for name in set(frames):
@@ -110,8 +119,13 @@ def _server_pid(base: str) -> int:
     raise RuntimeError(f"no server process on port {port}")
 
 
-def show(raw: str, top: int) -> None:
-    inclusive, own, total = summarise(raw)
+def show(raw: str, top: int, within: str | None = None) -> None:
+    inclusive, own, total = summarise(raw, within)
+    if within is not None:
+        everything = summarise(raw)[2]
+        console.print(
+            f"{within}: {total:,} of {everything:,} samples ({100 * total / everything:.1f} %)"
+        )
     for title, counts in (("in and below", inclusive), ("in itself", own)):
         table = Table(title=f"Share of {total:,} samples spent {title} (top {top})")
         table.add_column("function")
@@ -130,7 +144,14 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--raw", type=Path, help="keep py-spy's collapsed stacks here")
     parser.add_argument("--native", action="store_true", help="sample C frames too (slower)")
+    parser.add_argument(
+        "--within", help="only the samples under this function, e.g. scheduling.py:find"
+    )
+    parser.add_argument("--again", type=Path, help="summarise a kept --raw file; run nothing")
     args = parser.parse_args()
+    if args.again is not None:
+        show(args.again.read_text(), args.top, args.within)
+        return
     sqlite = args.db == "sqlite"
     url = f"sqlite:///{tempfile.mkdtemp()}/profile.db" if sqlite else postgres_url()
     out = args.raw or Path(tempfile.mkdtemp()) / "profile.txt"
@@ -142,7 +163,7 @@ def main() -> None:
     finally:
         if not sqlite:
             drop_postgres(url)
-    show(out.read_text(), args.top)
+    show(out.read_text(), args.top, args.within)
 
 
 if __name__ == "__main__":

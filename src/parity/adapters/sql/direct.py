@@ -27,7 +27,7 @@ nothing of the client). `Connection.exec_driver_sql` was tried first and cost mo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -54,10 +54,12 @@ class Prepared:
     # Columns whose value the client computes at each execution (a default or onupdate
     # given as a Python callable or constant, e.g. `last_updated`), by bind name.
     prefetch: tuple[tuple[str, Callable[[], Any]], ...] = ()
-    # The result columns' conversions, set at the first run from the driver's type codes
-    # (a numeric's conversion depends on the PostgreSQL type it comes back as), as
-    # SQLAlchemy's own result set-up does; None when no column needs one.
-    results: tuple[Processor, ...] | None = None
+    # The result columns that need a conversion, by position, set at the first run from
+    # the driver's type codes (a numeric's conversion depends on the PostgreSQL type it
+    # comes back as), as SQLAlchemy's own result set-up does: a row's other columns are
+    # not visited (docs/adr/0017-booking-api-speed.md, twelfth round). Each with whether a
+    # NULL is converted too: not when the conversion's answer for NULL is NULL.
+    results: tuple[tuple[int, Callable[[Any], Any], bool], ...] = ()
     described: bool = False
 
 
@@ -75,6 +77,8 @@ class Variant:
 # that runs everything through `execute` (SQLite).
 Kept = dict[int, tuple[Variant, ...]]
 _KEPT: WeakKeyDictionary[Dialect, Kept | None] = WeakKeyDictionary()
+# The dialect `_kept_for` answered last, and its statements (one dialect kept alive).
+_LAST: tuple[Dialect, Kept | None] | None = None
 
 
 def _prepare(dialect: Dialect, statement: Executable, names: tuple[str, ...]) -> Prepared | None:
@@ -135,12 +139,19 @@ def _client_default(default: Any) -> Callable[[], Any] | None:
 
 def _kept_for(dialect: Dialect) -> Kept | None:
     """The statements kept for `dialect`, or None when it runs everything through
-    `execute` (only PostgreSQL takes the cursor path)."""
+    `execute` (only PostgreSQL takes the cursor path). The last dialect asked is answered
+    by identity: a process serves one engine, and a `WeakKeyDictionary` lookup makes a
+    weak reference every time, several per call (docs/adr/0017, twelfth round)."""
+    global _LAST
+    last = _LAST  # one read: another thread may replace it
+    if last is not None and last[0] is dialect:
+        return last[1]
     try:
-        return _KEPT[dialect]
+        kept = _KEPT[dialect]
     except KeyError:
         kept = _KEPT[dialect] = {} if dialect.name == "postgresql" else None
-        return kept
+    _LAST = (dialect, kept)
+    return kept
 
 
 def takes_cursor_path(connection: Connection) -> bool:
@@ -196,21 +207,42 @@ def rows(
     if not found.types:
         return []
     if not found.described:
-        described = cursor.description or ()
-        made = tuple(
-            type_._cached_result_processor(connection.dialect, column[1])
-            for type_, column in zip(found.types, described, strict=True)
-        )
-        found.results = made if any(p is not None for p in made) else None
-        found.described = True
+        _describe(found, connection.dialect, cursor.description or ())
     raw = cursor.fetchall()
-    processors = found.results
-    if processors is None:
+    conversions = found.results
+    if not conversions:
         return list(raw)
-    return [
-        tuple([v if p is None else p(v) for p, v in zip(processors, row, strict=True)])
-        for row in raw
-    ]
+    converted = []
+    for row in raw:
+        fields = list(row)
+        for at, convert, nulls in conversions:
+            value = fields[at]
+            if nulls or value is not None:
+                fields[at] = convert(value)
+        converted.append(tuple(fields))
+    return converted
+
+
+def _describe(found: Prepared, dialect: Dialect, described: Sequence[Any]) -> None:
+    """Set the statement's result conversions from the driver's description of its first
+    result (`Prepared.results`). Whether a conversion turns NULL into NULL is asked once,
+    here: SQLAlchemy's and Parity's column types convert by value alone."""
+    results = []
+    for at, (type_, column) in enumerate(zip(found.types, described, strict=True)):
+        convert = type_._cached_result_processor(dialect, column[1])
+        if convert is not None:
+            results.append((at, convert, _converts_null(convert)))
+    found.results = tuple(results)
+    found.described = True
+
+
+def _converts_null(convert: Callable[[Any], Any]) -> bool:
+    """Whether `convert` gives NULL anything but NULL (or refuses it): then every NULL of
+    its column is still handed to it."""
+    try:
+        return convert(None) is not None
+    except Exception:
+        return True
 
 
 # Where a driver connection's cursor is kept, in its pool record's `info`.

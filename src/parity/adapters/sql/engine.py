@@ -71,7 +71,25 @@ def engine_from_url(url: str | URL, **options: Any) -> Engine:
     options["connect_args"] = {"cursor_factory": DescribedOnce, **options.get("connect_args", {})}
     for name, value in POSTGRES_POOL.items():
         options.setdefault(name, value)
-    return create_engine(parsed, **options)
+    engine = create_engine(parsed, **options)
+    event.listen(engine, "connect", _utc_session)
+    return engine
+
+
+def _utc_session(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    """Each PostgreSQL session in UTC. psycopg returns an instant in the session's zone:
+    a server set to `Etc/UTC` (or to any zone) gave a `ZoneInfo`, which `UtcDateTime`
+    then converted again (~3 µs an instant under load; `$find` reads over a hundred);
+    in `UTC` it is `timezone.utc` already, and the conversion is none. Every instant is
+    stored as `timestamptz` and Parity's SQL casts none of them to a local date or text,
+    so no answer changes, only the zone the driver hands over
+    (docs/adr/0017-booking-api-speed.md, twelfth round)."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True  # a SET in a transaction would go with its rollback
+    try:
+        dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    finally:
+        dbapi_connection.autocommit = autocommit
 
 
 def _sqlite_engine(url: URL, options: dict[str, Any]) -> Engine:

@@ -168,16 +168,45 @@ def _split(listed: str | None) -> list[str]:
     return listed.split(",") if listed else []
 
 
-def clinician_to_domain(row: Row) -> Clinician:
+_MODALITIES = {m.value: m for m in Modality}
+# The columns of CLINICIAN_QUERY a clinician is built from, in `_clinician`'s order.
+_CLINICIAN_COLUMNS = ("id", "name", "discipline", "fte", "clinic_ids", "language", "modality")
+
+
+def _clinician(
+    key: str,
+    name: str,
+    discipline: str,
+    fte: float,
+    clinic_ids: tuple[str, ...],
+    languages: str | None,
+    modalities: str | None,
+) -> Clinician:
     return Clinician(
-        id=row["id"],
-        name=row["name"],
-        discipline=Discipline(row["discipline"]),
-        fte=row["fte"],
-        clinic_ids=row["clinic_ids"],
-        languages=frozenset(_split(row["language"])),
-        modalities=frozenset(Modality(m) for m in _split(row["modality"])),
+        key,
+        name,
+        Discipline(discipline),
+        fte,
+        clinic_ids,
+        frozenset(_split(languages)),
+        frozenset([_MODALITIES.get(m) or Modality(m) for m in _split(modalities)]),
     )
+
+
+def clinician_to_domain(row: Row) -> Clinician:
+    return _clinician(*(row[name] for name in _CLINICIAN_COLUMNS))
+
+
+def clinician_by_position(columns: Sequence[str]) -> Callable[[Any], Clinician]:
+    """`clinician_to_domain` from a plain row (a tuple) whose columns are `columns`, picked
+    by position: no mapping made per row (a `$find` reads twenty clinicians with its
+    slots; docs/adr/0017-booking-api-speed.md, twelfth round)."""
+    picked = itemgetter(*(columns.index(name) for name in _CLINICIAN_COLUMNS))
+
+    def build(row: Any) -> Clinician:
+        return _clinician(*picked(row))
+
+    return build
 
 
 CLINICIAN_QUERY = select(
@@ -234,6 +263,7 @@ CLINICIANS = RecordMapping(
     clinician_to_domain,
     CLINICIAN_QUERY,
     immutable=True,
+    from_tuple=clinician_by_position(CLINICIAN_QUERY.selected_columns.keys()),
 )
 MEMBERS = plain("Patient", Member, tables.members)
 HOLDS = plain("Hold", Hold, tables.holds)

@@ -6,7 +6,10 @@ clinician of the request's provider class who speaks its language and offers one
 modalities, where in-person visits stay at the member's clinic and video and phone are
 region-wide; a `clinician_id` narrows to that clinician by kind, modality and area only.
 The index compares whole seconds (epoch keys), so the window is widened to whole seconds
-the same way. Results come in (start, id) order, the index's key order.
+the same way. Results come in (start, id) order, the index's key order. A search reads
+the found slots' clinicians in the same statement, each once, and hands them to the
+clinicians' repository for the transaction (`_with_clinicians`): every caller renders or
+checks a found slot with its clinician (docs/adr/0017-booking-api-speed.md, twelfth round).
 
 Taking a slot is one conditional UPDATE (`... WHERE status = 'free'`): of two transactions
 racing for a slot, PostgreSQL makes the second wait on the row lock and then re-check the
@@ -16,7 +19,7 @@ loser gets `SlotUnavailable`, never a second booking.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,11 +27,12 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Integer, Select, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement
 
 from parity.adapters.sql import direct, tables
 from parity.adapters.sql.errors import translated
-from parity.adapters.sql.mapping import slot_to_domain, slot_to_row
+from parity.adapters.sql.mapping import CLINICIAN_QUERY, slot_to_domain, slot_to_row
 from parity.adapters.sql.repositories import Link, Store
 from parity.adapters.sql.statements import advance_identity, allocate_ids, insert_many, one_of
 from parity.domain.availability import SlotQuery
@@ -44,6 +48,8 @@ SMALL_POOL = 32
 # Every statement here reads whole slot rows, in the table's column order; they are read as
 # plain tuples, by position (mapping.to_domain_by_position, docs/adr/0017).
 _ID, _VERSION, _LAST_UPDATED = (SLOTS.c.keys().index(n) for n in ("id", "version", "last_updated"))
+# A search's rows carry the slot's clinician after the slot's columns (`_with_clinicians`).
+_CLINICIAN = len(SLOTS.c)
 
 
 def _whole_second(instant: datetime) -> datetime:
@@ -126,11 +132,34 @@ def search_statement(shape: Shape, arrays: bool = False) -> Select[Any]:
         # Implied by _reachable, but stated at the top so the free-slots-by-clinic index
         # serves in-person searches.
         clauses.append(SLOTS.c.clinic_id == bindparam("clinic_id"))
-    return (
+    found = (
         select(SLOTS)
         .where(and_(*clauses))
         .order_by(SLOTS.c.start, SLOTS.c.id)
         .limit(bindparam("limit", type_=Integer))
+        .subquery("found")
+    )
+    return _with_clinicians(found)
+
+
+def _with_clinicians(found: Subquery) -> Select[Any]:
+    """The slots `found`, in (start, id) order, each row followed by its clinician's
+    columns (`mapping.CLINICIANS`' query) on the first row of each clinician and NULLs on
+    the others: the caller renders the slots with their clinicians, who are then read in
+    the same statement, and each once (docs/adr/0017-booking-api-speed.md, twelfth round).
+    The window numbers only the rows the LIMIT kept, so the search's plan is unchanged."""
+    first = func.row_number().over(
+        partition_by=found.c.clinician_id, order_by=(found.c.start, found.c.id)
+    )
+    numbered = select(found, first.label("nth")).subquery("numbered")
+    clinicians = tables.clinicians
+    joined = numbered.outerjoin(
+        clinicians, and_(clinicians.c.id == numbered.c.clinician_id, numbered.c.nth == 1)
+    )
+    return (
+        select(*(numbered.c[c.key] for c in SLOTS.c), *CLINICIAN_QUERY.selected_columns)
+        .select_from(joined)
+        .order_by(numbered.c.start, numbered.c.id)
     )
 
 
@@ -202,8 +231,12 @@ class SqlSlots(Store):
     repositories keep their records (`SqlRepository`): a `$book` reads its slot once. Every
     move is still a conditional UPDATE, so a kept copy never books a slot taken meanwhile."""
 
-    def __init__(self, link: Link) -> None:
+    def __init__(self, link: Link, note_clinician: Callable[[Sequence[Any]], None]) -> None:
         super().__init__(link)
+        # The clinicians' repository's `note_read`: a search hands it the clinicians it read
+        # with the slots, which that repository keeps for the transaction as if it had read
+        # them itself (docs/adr/0017-booking-api-speed.md, twelfth round).
+        self._note_clinician = note_clinician
         self._kept: dict[int, Slot] = {}
         self._stamps: dict[int, RecordStamp] = {}
 
@@ -290,6 +323,9 @@ class SqlSlots(Store):
         arrays = direct.takes_cursor_path(self._link())
         statement = search_statement(shape_of(query, among), arrays)
         found = self._rows(statement, search_values(query, among, limit))
+        for row in found:
+            if row[_CLINICIAN] is not None:  # the first slot of its clinician
+                self._note_clinician(row[_CLINICIAN:])
         return self._fresh_rows(found)
 
     def _fresh_rows(self, rows: Iterable[Any]) -> list[Slot]:

@@ -112,7 +112,7 @@ class SqlUnitOfWork:
 
     @cached_property
     def slots(self) -> SqlSlots:
-        return SqlSlots(self._current)
+        return SqlSlots(self._current, lambda row: self.clinicians.note_read(row))
 
     @cached_property
     def protected(self) -> SqlProtectedTime:
