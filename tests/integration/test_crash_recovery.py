@@ -176,22 +176,23 @@ def test_a_killed_server_loses_no_acknowledged_booking_and_leaves_nothing_half_w
 
 
 # The optimizer's `--apply`, in a process of its own that SIGKILLs itself in the middle of
-# writing its plan: after the third booking, before the commit.
+# writing its plan: after the third offer, before the commit.
 KILLED_APPLY = """
 import os, signal, sys
 import parity.services.optimize as optimize
 from parity.entrypoints.cli.app import app
-real, calls = optimize.book_slot, []
-def book_then_die(*args, **kwargs):
+real, calls = optimize.hold_and_offer, []
+def offer_then_die(*args, **kwargs):
     calls.append(real(*args, **kwargs))
     if len(calls) == 3:
         os.kill(os.getpid(), signal.SIGKILL)
     return calls[-1]
-optimize.book_slot = book_then_die
+optimize.hold_and_offer = offer_then_die
 app(["optimize", "--from", sys.argv[1], "--apply", "--time-limit", "2"], prog_name="parity")
 """
 SCHEDULE = {
     "appointments": "SELECT id, slot_id, status FROM appointments ORDER BY id",
+    "offers": "SELECT id, slot_id, response FROM offers ORDER BY id",
     "requests": "SELECT id, status FROM care_requests ORDER BY id",
     "slots taken": "SELECT id, status FROM slots WHERE status <> 'free' ORDER BY id",
     "holds": "SELECT id, status FROM holds ORDER BY id",

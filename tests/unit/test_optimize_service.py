@@ -9,8 +9,8 @@ import pytest
 from unit_support import Region
 
 import parity.services.optimize as optimize_module
-from parity.domain.care import RequestStatus
-from parity.domain.errors import SlotUnavailable
+from parity.domain.care import OfferResponse, RequestStatus
+from parity.domain.errors import InvalidInput, SlotUnavailable
 from parity.domain.schedule import SlotStatus
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Modality, ProviderClass
@@ -66,22 +66,58 @@ def test_a_preview_places_what_it_can_against_the_bound_and_changes_nothing(regi
     assert _state(region) == before
 
 
-def test_apply_books_every_placement_and_refers_the_rest_in_one_step(region: Region) -> None:
+def test_apply_offers_every_placement_and_refers_the_rest_in_one_step(region: Region) -> None:
     ids = _backlog(region)
     plan = optimize_queue(
-        HORIZON, region.uow, region.clock, region.policy, apply=True, time_limit=5
+        HORIZON,
+        region.uow,
+        region.clock,
+        region.policy,
+        apply=True,
+        applied_by="sam.scheduler",
+        time_limit=5,
     )
     assert plan.applied
     with region.uow:
         statuses = {r.id: r.status for r in region.uow.requests.list()}
         appointments = region.uow.appointments.list()
+        offers = region.uow.offers.list()
         referrals = region.uow.referrals.list()
-    assert [statuses[i] for i in ids] == [RequestStatus.BOOKED] * 4 + [RequestStatus.REFERRED]
-    assert {a.slot_id for a in appointments} == {m["slot"] for m in plan.moves}
-    assert [r.request_id for r in referrals] == [ids[-1]]
-    with region.uow:
+        planned = {region.uow.slots.get(m["slot"]).status for m in plan.moves}
         deadlines = {r.id: r.effective_deadline for r in region.uow.requests.list()}
-    assert all(a.start <= deadlines[a.request_id] for a in appointments)
+    # Nobody answered for the members: four offers wait for their answers, nothing is booked.
+    assert appointments == []
+    assert [statuses[i] for i in ids] == [RequestStatus.OPEN] * 4 + [RequestStatus.REFERRED]
+    assert {(o.request_id, o.slot_id) for o in offers} == {
+        (m["request"], m["slot"]) for m in plan.moves
+    }
+    assert all(o.response is OfferResponse.PENDING and o.responded_by is None for o in offers)
+    assert {o.offered_by for o in offers} == {"optimizer, applied by sam.scheduler"}
+    assert planned == {SlotStatus.HELD}  # each held for its member's answer
+    assert all(o.slot_start <= deadlines[o.request_id] and o.timely for o in offers)
+    assert [r.request_id for r in referrals] == [ids[-1]]
+    assert referrals[0].made_by == "optimizer, applied by sam.scheduler"
+
+
+def test_requests_waiting_for_an_answer_are_not_planned_again(region: Region) -> None:
+    _backlog(region)
+    optimize_queue(
+        HORIZON, region.uow, region.clock, region.policy, apply=True, applied_by="sam", time_limit=5
+    )
+    again = optimize_queue(HORIZON, region.uow, region.clock, region.policy, time_limit=5)
+    assert again.open_requests == 0
+    assert again.moves == []
+
+
+def test_applying_a_plan_must_say_who_applies_it(region: Region) -> None:
+    _backlog(region)
+    before = _state(region)
+    for nobody in ("", "   "):
+        with pytest.raises(InvalidInput, match="who applies it"):
+            optimize_queue(
+                HORIZON, region.uow, region.clock, region.policy, apply=True, applied_by=nobody
+            )
+    assert _state(region) == before
 
 
 def test_an_apply_interrupted_midway_leaves_the_schedule_exactly_as_before(
@@ -89,7 +125,7 @@ def test_an_apply_interrupted_midway_leaves_the_schedule_exactly_as_before(
 ) -> None:
     _backlog(region)
     before = _state(region)
-    real = optimize_module.book_slot
+    real = optimize_module.hold_and_offer
     calls = {"n": 0}
 
     def failing_on_the_third(*args: Any, **kwargs: Any) -> Any:
@@ -98,8 +134,16 @@ def test_an_apply_interrupted_midway_leaves_the_schedule_exactly_as_before(
             raise SlotUnavailable("slot taken since the snapshot")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(optimize_module, "book_slot", failing_on_the_third)
+    monkeypatch.setattr(optimize_module, "hold_and_offer", failing_on_the_third)
     with pytest.raises(SlotUnavailable):
-        optimize_queue(HORIZON, region.uow, region.clock, region.policy, apply=True, time_limit=5)
+        optimize_queue(
+            HORIZON,
+            region.uow,
+            region.clock,
+            region.policy,
+            apply=True,
+            applied_by="sam",
+            time_limit=5,
+        )
     assert calls["n"] == 3
     assert _state(region) == before

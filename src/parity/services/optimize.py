@@ -16,7 +16,8 @@ from datetime import date, datetime, time, timedelta
 from importlib import resources
 from typing import Any
 
-from parity.domain.care import AppointmentStatus, CareRequest, RequestStatus
+from parity.domain.care import AppointmentStatus, CareRequest, OfferResponse, RequestStatus
+from parity.domain.errors import InvalidInput
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import ExceptionKind, ProtectedTime
 from parity.optimizer import (
@@ -29,10 +30,10 @@ from parity.optimizer import (
     config_from_dict,
     solve,
 )
-from parity.services.booking import Acceptance, Booking, book_slot
 from parity.services.policy import Policy
 from parity.services.requests import create_referral
 from parity.services.slot_search import slot_query
+from parity.services.waitlist import hold_and_offer
 
 
 def default_weights() -> dict[str, Any]:
@@ -108,7 +109,11 @@ def snapshot(
     """The optimizer's problem: open requests, free slots in the window (through the latest
     deadline), pinned bookings, protected time and PTO. Runs inside the caller's transaction."""
     start, end = _window(uow, policy, horizon)
-    requests = [r for r in uow.requests.list() if r.status is RequestStatus.OPEN]
+    # A request whose offer waits for the member's answer is not planned again.
+    answering = {o.request_id for o in uow.offers.where(response=OfferResponse.PENDING)}
+    requests = [
+        r for r in uow.requests.list() if r.status is RequestStatus.OPEN and r.id not in answering
+    ]
     if requests:
         end = max(end, max(r.effective_deadline for r in requests) + timedelta(days=1))
     slots = uow.slots.free_between(max(start, now), end)
@@ -182,12 +187,18 @@ def optimize_queue(
     policy: Policy,
     *,
     apply: bool = False,
+    applied_by: str = "",
     time_limit: float = 20.0,
     seed: int = 7,
 ) -> Plan:
     """Solve the open queue and say what applying would do, changing nothing; with `apply`,
-    solve and apply in ONE transaction: book every timely placement, refer the rest."""
+    solve and apply in ONE transaction: offer every timely placement to its member (the
+    slot held for their answer) and refer the rest, both recorded as made by the optimizer
+    for `applied_by`, the person who applied the plan. No member is booked without their
+    answer (docs/adr/0004-optimizer-flow-then-cp-sat.md)."""
     now = clock.now()
+    if apply and not applied_by.strip():
+        raise InvalidInput("applying the optimizer's plan must say who applies it")
     if not apply:
         with uow:
             problem, count = snapshot(uow, policy, horizon, now)
@@ -196,14 +207,14 @@ def optimize_queue(
         problem, count = snapshot(uow, policy, horizon, now)
         solution = solve(problem, time_limit=time_limit, seed=seed)
         plan = _plan(problem, solution, horizon, count)
+        made_by = f"optimizer, applied by {applied_by.strip()}"
         for move in plan.moves:
             request = uow.requests.get(move["request"])
             slot = uow.slots.get(move["slot"])
-            acceptance = Acceptance("optimizer", {"optimizer": {"bound": solution.bound}})
-            book_slot(Booking(request, slot, acceptance, uow, now, policy))
+            hold_and_offer(request, slot, made_by, uow, now, policy)
         for left in plan.unplaced:
             request = uow.requests.get(left["request"])
-            create_referral(request, left["reason"], {"optimizer": left}, uow, clock)
+            create_referral(request, left["reason"], {"by": made_by, "optimizer": left}, uow, clock)
         uow.commit()
     plan.applied = True
     return plan

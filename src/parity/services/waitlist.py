@@ -230,10 +230,26 @@ def offer_to(
     """Claim the entry, hold the slot, record the offer and queue the member's message."""
     entry.offered(now)
     uow.waitlist.save(entry)  # refused if another transaction claimed this member first
+    return hold_and_offer(request, slot, WAITLIST, uow, now, policy)
+
+
+def hold_and_offer(
+    request: CareRequest,
+    slot: Slot,
+    offered_by: str,
+    uow: UnitOfWork,
+    now: datetime,
+    policy: Policy,
+) -> Offer:
+    """Hold the slot for the member, record the offer as made by `offered_by` (the process
+    or person who made it), and queue the member's message, whose channel is the offer's.
+    The offer waits for the member's answer; nobody answers for them."""
     uow.slots.take(slot.id, SlotStatus.HELD)  # refused if another offer holds the slot
     timely = slot.start <= request.effective_deadline
     offer = uow.offers.add(
-        Offer(request.id, slot.id, slot.clinician_id, slot.start, now, timely, offered_by=WAITLIST)
+        Offer(
+            request.id, slot.id, slot.clinician_id, slot.start, now, timely, offered_by=offered_by
+        )
     )
     tz = policy.rules.timezone
     hold_until = {"hold_until": local_when(now + policy.waitlist.offer_hold, tz)}

@@ -110,12 +110,16 @@ def test_the_optimizer_previews_the_queue_then_applies_its_plan(site: Site, page
         assert not uow.referrals.where(request_id=site.region.violation_request), "preview only"
     shoot(page, "queue-optimizer")
 
-    panel.get_by_role("button", name="Apply: book").click()
+    panel.get_by_role("button", name="Apply: offer").click()
     expect(panel.locator(".notice-ok")).to_contain_text("Applied the plan")
     with site.uow() as uow:
         follow_up = uow.requests.get(site.region.follow_up_request)
         overdue = uow.requests.get(site.region.violation_request)
-    assert follow_up.status.value == "booked"
+        offered = uow.offers.where(request_id=follow_up.id)
+    # The follow-up is offered to its member, who has not answered: it stays open.
+    assert follow_up.status.value == "open"
+    assert [o.response.value for o in offered] == ["pending"]
+    assert offered[0].offered_by.startswith("optimizer, applied by ")
     assert overdue.status.value == "referred", "no timely slot left: referred, never booked late"
 
 

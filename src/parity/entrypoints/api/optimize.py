@@ -12,6 +12,7 @@ from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope
 from parity.domain.users import Forbidden
 from parity.entrypoints.api.context import Context, Uow
+from parity.entrypoints.api.signed_in import Who
 from parity.entrypoints.security.scope import Scope
 from parity.services import queries, scoping
 from parity.services.optimize import Horizon, Plan, optimize_queue
@@ -54,12 +55,29 @@ def optimize_preview(
     return JSONResponse(_body(plan, uow, scope))
 
 
-@router.post("/optimize/$apply", summary="Book the plan and refer the unplaced, in one transaction")
+@router.post(
+    "/optimize/$apply",
+    summary="Offer the plan's slots to their members and refer the unplaced, in one transaction",
+)
 def optimize_apply(
-    context: Context, uow: Uow, scope: Scope, start: Start, days: Days = 10, limit: Limit = 20
+    context: Context,
+    uow: Uow,
+    scope: Scope,
+    who: Who,
+    start: Start,
+    days: Days = 10,
+    limit: Limit = 20,
 ) -> JSONResponse:
+    """Each placement becomes an offer to its member, the slot held for their answer (given
+    with Task/offer-{n}/$accept or $decline); the caller is recorded as who applied it."""
     whole_region(uow, scope)
     plan = optimize_queue(
-        Horizon(start, days), uow, context.clock, context.policy, apply=True, time_limit=limit
+        Horizon(start, days),
+        uow,
+        context.clock,
+        context.policy,
+        apply=True,
+        applied_by=who.subject,
+        time_limit=limit,
     )
     return JSONResponse(_body(plan, uow, scope))

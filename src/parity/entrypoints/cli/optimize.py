@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import re
 from datetime import date
@@ -59,9 +60,10 @@ def _show(plan: Plan) -> None:
             left.add_row(str(u["request"]), u["member"], u["reason"], u["message"])
         console.print(left)
     console.print(
-        "[bold green]applied[/] in one transaction"
+        "[bold green]applied[/] in one transaction: each placement offered to its member "
+        "(the slot held for their answer), the unplaced referred"
         if plan.applied
-        else "preview only: add --apply to book it"
+        else "preview only: add --apply to offer it"
     )
 
 
@@ -69,8 +71,15 @@ def optimize(
     from_: Annotated[str, typer.Option("--from", help="first day of the horizon (ISO date)")],
     horizon: Annotated[str, typer.Option(help="length in business days, e.g. 10bd")] = "10bd",
     do_apply: Annotated[
-        bool, typer.Option("--apply", help="book the plan (one transaction)")
+        bool,
+        typer.Option(
+            "--apply", help="offer the plan to the members and refer the rest (one transaction)"
+        ),
     ] = False,
+    by: Annotated[
+        str,
+        typer.Option(help="who applies the plan, as the evidence records it (default: your login)"),
+    ] = "",
     time_limit: Annotated[
         float, typer.Option(min=1, max=600, help="seconds for the CP-SAT repair")
     ] = 20.0,
@@ -87,6 +96,7 @@ def optimize(
                     runtime.clock,
                     runtime.policy,
                     apply=do_apply,
+                    applied_by=by or _login(),
                     time_limit=time_limit,
                 )
         except ParityError as error:
@@ -99,6 +109,14 @@ def optimize(
             )
             return
         _show(plan)
+
+
+def _login() -> str:
+    """The operating-system account running the command: who applied the plan."""
+    try:
+        return f"login {getpass.getuser()}"
+    except (OSError, KeyError):  # no USER variable and no password entry for this uid
+        return "the command line"
 
 
 def register(app: typer.Typer) -> None:

@@ -80,13 +80,25 @@ def _plan(plan: optimize.Plan) -> OptimizerPlan:
 
 
 def optimizer_plan(
-    start: date, uow: UnitOfWork, clock: Clock, policy: Policy, *, apply: bool = False
+    start: date,
+    uow: UnitOfWork,
+    clock: Clock,
+    policy: Policy,
+    *,
+    apply: bool = False,
+    applied_by: str = "",
 ) -> OptimizerPlan:
-    """Preview (or, with `apply`, book and refer in one transaction) the optimizer's plan
-    for the open queue from `start`."""
+    """Preview (or, with `apply`, offer and refer in one transaction, recorded as applied
+    by `applied_by`) the optimizer's plan for the open queue from `start`."""
     horizon = optimize.Horizon(start)
     return _plan(
         optimize.optimize_queue(
-            horizon, uow, clock, policy, apply=apply, time_limit=TIME_LIMIT_SECONDS
+            horizon,
+            uow,
+            clock,
+            policy,
+            apply=apply,
+            applied_by=applied_by,
+            time_limit=TIME_LIMIT_SECONDS,
         )
     )

@@ -18,6 +18,7 @@ from parity.domain.waitlist import WaitlistEntry
 from parity.domain.workforce import Modality, ProviderClass
 from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.api.optimize import whole_region
+from parity.entrypoints.api.signed_in import signed_in
 from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web.forms import Field
 from parity.entrypoints.web.optimizer_plan import OptimizerPlan, optimizer_plan
@@ -189,7 +190,12 @@ def _optimized(
         if apply:
             whole_region(context.uow_factory(), caller_scope(request))
         plan = optimizer_plan(
-            today, context.uow_factory(), context.clock, context.policy, apply=apply
+            today,
+            context.uow_factory(),
+            context.clock,
+            context.policy,
+            apply=apply,
+            applied_by=signed_in(request).subject if apply else "",
         )
     except ParityError as error:
         notice = refusal(error, "optimizer")
@@ -197,8 +203,9 @@ def _optimized(
     notices = []
     if plan.applied:
         text = (
-            f"Applied the plan: {len(plan.visits)} visits booked, "
-            f"{len(plan.left_out)} requests referred out of network."
+            f"Applied the plan: {len(plan.visits)} visits offered to their members (each "
+            f"slot held for the member's answer), {len(plan.left_out)} requests referred "
+            "out of network."
         )
         notices.append(Notice("ok", text, "optimizer"))
     return queue_page(request, context, wanted, plan=plan, notices=notices)
@@ -212,8 +219,9 @@ def optimizer_preview(request: Request, context: Context, wanted: Wanted) -> HTM
 
 @router.post("/queue/optimizer/apply")
 def optimizer_apply(request: Request, context: Context, wanted: Wanted) -> HTMLResponse:
-    """Solve again and apply in one transaction: book every timely placement, refer the
-    requests still without a timely slot out of network (SB 855)."""
+    """Solve again and apply in one transaction: offer every timely placement to its member
+    (the slot held for their answer), refer the requests still without a timely slot out of
+    network (SB 855); the signed-in scheduler is recorded as who applied it."""
     return _optimized(request, context, wanted, apply=True)
 
 
