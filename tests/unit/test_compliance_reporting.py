@@ -242,3 +242,27 @@ def test_text_a_spreadsheet_would_run_is_written_as_text_in_the_evidence_file(
     (written,) = csv.DictReader(io.StringIO(evidence_csv([document])))
     assert written["exception_reason"] == "'" + typed
     assert written["outcome"] == document["outcome"]  # plain text stays as it is
+
+
+@pytest.mark.parametrize(
+    ("due", "words"),
+    [
+        (date(1, 1, 1), "before finding"),
+        (date(2026, 5, 1), "before finding"),
+        (date(9999, 12, 31), "more than five years ahead"),
+    ],
+)
+def test_an_action_due_before_its_finding_or_years_ahead_is_refused(
+    region: Region, due: date, words: str
+) -> None:
+    below = SurveyRate("california", 2026, "non-urgent", 12, 4, 0.70)
+    (finding,) = detect_findings([below], region.uow, region.policy, region.clock)
+    with pytest.raises(InvalidInput, match=words):
+        add_action(AddAction(finding.id, "Evening intake", "Lead", due), region.uow, region.clock)
+    with region.uow:
+        assert region.uow.actions.list() == []
+    opened = finding.detected_at.date()
+    made = add_action(
+        AddAction(finding.id, "Evening intake", "Lead", opened), region.uow, region.clock
+    )
+    assert made.due == opened

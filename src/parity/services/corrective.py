@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from parity.domain.corrective import Action, ActionStatus, Finding, FindingStatus, breaches
+from parity.domain.errors import InvalidInput
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.survey import SurveyRate
 from parity.services.policy import Policy
@@ -40,9 +41,26 @@ class AddAction:
     due: date
 
 
+# How far ahead a corrective action may be planned: a plan answers a year's survey.
+FURTHEST_DUE = timedelta(days=5 * 366)
+
+
 def add_action(cmd: AddAction, uow: UnitOfWork, clock: Clock) -> Action:
+    """Plan an action for a finding. It may be due from the day the finding was opened (a
+    day's leeway for the time zones) up to five years from today: an action due before the
+    shortfall was found, or in year 1 or 9999, is a typing mistake, not a plan."""
+    if cmd.due > clock.now().date() + FURTHEST_DUE:
+        raise InvalidInput(
+            f"the due date {cmd.due.isoformat()} is more than five years ahead: check the year"
+        )
     with uow:
-        uow.findings.get(cmd.finding_id)
+        finding = uow.findings.get(cmd.finding_id)
+        opened = finding.detected_at.date()
+        if cmd.due < opened - timedelta(days=1):
+            raise InvalidInput(
+                f"the due date {cmd.due.isoformat()} is before finding {finding.id} was opened "
+                f"({opened.isoformat()}): check the date"
+            )
         action = uow.actions.add(
             Action(
                 cmd.finding_id,

@@ -287,6 +287,8 @@ class History:
         assert not detect_findings(rates, self.store, self.policy, self.clock), rates
         may = Period(date(2026, 5, 1), date(2026, 6, 1))
         rows = evidence_rows(self.store, self.policy, may, self.clock.now())
+        # Opened on the Monday after May, its first action due the next day: overdue now.
+        self.clock.set(at(date(2026, 6, 1), 9))
         found = open_finding(
             "fontana", "non-urgent", may, rows, self.store, self.policy, self.clock
         )
@@ -296,11 +298,12 @@ class History:
                 found.id,
                 "Add two intake blocks a week at Fontana",
                 "Fontana clinic manager",
-                date(2026, 6, 1),
+                date(2026, 6, 2),
             ),
             self.store,
             self.clock,
         )
+        self.clock.set(NOW - timedelta(hours=1))
 
 
 def build(policy: Policy) -> Region:
