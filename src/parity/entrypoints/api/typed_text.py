@@ -18,9 +18,10 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parity.entrypoints.api.responses import FhirResponse, outcome
+from parity.entrypoints.web.routing import CONTROL
 
-# C0 controls but tab (09), line feed (0a) and carriage return (0d); and DEL.
-CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The pages' class of control characters (web/routing.py), searched in bytes.
+CONTROL_BYTES = re.compile(CONTROL.pattern.encode("ascii"))
 # The same as a JSON escape, where the backslash is not itself escaped (`\\u0000` is text).
 CONTROL_ESCAPES = re.compile(rb"(?<!\\)(?:\\\\)*\\u00(?:0[0-8bcef]|1[0-9a-f]|7f)", re.IGNORECASE)
 PAGES = "/app"
