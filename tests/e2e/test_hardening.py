@@ -186,4 +186,4 @@ def test_the_secret_file_lives_in_the_data_directory(
 def test_an_oversized_csv_field_is_refused_as_input() -> None:
     text = "scenario,month,metric,mean,p5,p95\n" + "a," * 5 + '"' + "x" * 200_000 + '"\n'
     with pytest.raises(InvalidInput):
-        comparison_from_csv("huge.csv", text)
+        comparison_from_csv("huge.csv", text.encode())

@@ -15,6 +15,7 @@ HEADER = "scenario,month,metric,mean,p5,p95\n"
 GOOD = "socal-2025,2026-01,follow_up_within_standard,0.61,0.55,0.67\n"
 HOSTILE = [
     ("a short row", HEADER + GOOD + "socal-2025,2026-02\n", "line 3"),
+    ("a row short of its last value", HEADER + GOOD + "socal-2025,2026-02,follow_up_within_standard,1,1\n", "line 3"),
     ("a long row", HEADER + GOOD + "socal-2025,2026-02,follow_up_within_standard,1,1,1,9\n", "line 3"),
     ("infinity", HEADER + "socal-2025,2026-01,follow_up_within_standard,inf,0,1\n", "finite"),
     ("a number past a float", HEADER + "socal-2025,2026-01,follow_up_within_standard,0,1e309,1\n", "finite"),
@@ -30,13 +31,28 @@ def test_a_hostile_comparison_file_is_refused_with_its_line(
     what: str, text: str, said: str
 ) -> None:
     with pytest.raises(InvalidInput) as caught:
-        comparison_from_csv("x-monthly.csv", text)
+        comparison_from_csv("x-monthly.csv", text.encode())
     assert said in caught.value.message, what
 
 
 def test_a_file_as_compare_writes_it_loads() -> None:
     text = HEADER + GOOD + "socal-2025,2026-02,follow_up_within_standard,nan,,None\n"
-    loaded = comparison_from_csv("x-monthly.csv", text)
+    loaded = comparison_from_csv("x-monthly.csv", text.encode())
     assert loaded.scenarios == ["socal-2025"]
     (series,) = loaded.series["follow_up_within_standard"]
     assert series.mean == [0.61, None]
+
+
+def test_a_file_that_is_not_utf8_is_refused_by_name() -> None:
+    body = (HEADER + "s\xe9,2026-01,follow_up_within_standard,0.5,0.4,0.6\n").encode("latin-1")
+    with pytest.raises(InvalidInput) as caught:
+        comparison_from_csv("x-monthly.csv", body)
+    assert caught.value.message.startswith("x-monthly.csv: the file is not UTF-8 text")
+
+
+def test_a_file_of_another_kind_is_named_as_such() -> None:
+    body = b"member_id,name,region\nm1,Ada,north\n"
+    with pytest.raises(InvalidInput) as caught:
+        comparison_from_csv("members.csv", body)
+    assert "not a scenarios monthly CSV" in caught.value.message
+    assert "scenario, month, metric, mean, p5, p95" in caught.value.message

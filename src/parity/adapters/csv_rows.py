@@ -15,8 +15,14 @@ MAX_ROWS = 200_000
 
 @dataclass(frozen=True)
 class CsvRow:
+    """One record: its values keyed by column, the file line it ended on, the values past
+    the header's last column (`extra`), and whether it had fewer values than the header
+    has columns (`short`; the missing ones read as empty)."""
+
     line: int
     values: dict[str, str]
+    extra: tuple[str, ...] = ()
+    short: bool = False
 
 
 def read_rows(source: Path | bytes, required: tuple[str, ...]) -> list[CsvRow]:
@@ -45,11 +51,10 @@ def read_rows(source: Path | bytes, required: tuple[str, ...]) -> list[CsvRow]:
         for record in reader:
             if len(rows) >= MAX_ROWS:
                 raise InvalidInput(f"more than {MAX_ROWS:,} rows; split the file")
-            extra = record.pop(None, None)
-            values = {k.strip(): (v or "").strip() for k, v in record.items() if k is not None}
-            if extra:
-                values["__extra__"] = ",".join(extra)
-            rows.append(CsvRow(reader.line_num, values))
+            extra = tuple(record.pop(None, None) or ())
+            short = any(value is None for value in record.values())
+            values = {k.strip(): (v or "").strip() for k, v in record.items()}
+            rows.append(CsvRow(reader.line_num, values, extra, short))
     except csv.Error as error:
         raise InvalidInput(f"line {reader.line_num}: {error}") from None
     if not rows:

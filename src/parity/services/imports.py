@@ -190,7 +190,7 @@ def _parse_all(
     problems: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
     for row in rows:
-        if "__extra__" in row.values:
+        if row.extra:
             problems.append((row.line, "more values than columns"))
             continue
         missing = [c for c in COLUMNS[kind] if not row.values.get(c)]

@@ -5,13 +5,12 @@ a small Monte Carlo comparison run in this process, and a comparison saved by
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from parity.adapters.csv_rows import read_rows
 from parity.adapters.rules_files import data_dir
 from parity.domain.errors import InvalidInput
 from parity.entrypoints.reports.charts import Series
@@ -149,12 +148,9 @@ def _number(text: str, column: str) -> float | None:
     return value
 
 
-def _point(row: dict[str | None, str | None]) -> tuple[str, str, Point]:
-    """One row's metric, scenario and point; a short or long row, an empty key or a
-    control character is refused (ValueError) as `parity import` refuses them."""
-    if None in row or any(value is None for value in row.values()):
-        raise ValueError("the row has more or fewer values than the header has columns")
-    values = {key: value or "" for key, value in row.items() if key is not None}
+def _point(values: dict[str, str]) -> tuple[str, str, Point]:
+    """One row's metric, scenario and point; an empty key or a control character is
+    refused (ValueError) as `parity import` refuses them."""
     if any(CONTROL.search(value) for value in values.values()):
         raise ValueError("a value holds a control character")
     metric, scenario, month = values["metric"], values["scenario"], values["month"]
@@ -164,32 +160,30 @@ def _point(row: dict[str | None, str | None]) -> tuple[str, str, Point]:
     return metric, scenario, (month, mean, low, high)
 
 
-def comparison_from_csv(name: str, text: str) -> Comparison:
-    """Read the `*-monthly.csv` that `parity scenarios compare` writes beside its report.
-    A file someone edited or made up is refused with its line, never a 500 (docs/adr/0011,
-    twelfth round)."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in MONTHLY_COLUMNS if c not in header]
+def comparison_from_csv(name: str, body: bytes) -> Comparison:
+    """Read the `*-monthly.csv` that `parity scenarios compare` writes beside its report,
+    with the reader `parity import` uses (`adapters/csv_rows.py`): a file someone edited
+    or made up is refused with its line, never a 500 (docs/adr/0011, twelfth round)."""
+    try:
+        records = read_rows(body, ())
+    except InvalidInput as error:
+        raise InvalidInput(f"{name}: {error.message}") from None
+    missing = [c for c in MONTHLY_COLUMNS if c not in records[0].values]
     if missing:
         raise InvalidInput(
             f"{name}: not a scenarios monthly CSV (missing column {', '.join(missing)}); "
             "load the *-monthly.csv written by `parity scenarios compare`"
         )
-    if len(set(header)) != len(header):
-        raise InvalidInput(f"{name}, line 1: a column is named twice in the header")
     rows: defaultdict[tuple[str, str], list[Point]] = defaultdict(list)
-    line = 1
-    try:
-        for row in reader:
-            line += 1
-            metric, scenario, point = _point(row)
-            rows[(metric, scenario)].append(point)
-    except (ValueError, csv.Error) as error:  # csv.Error: e.g. a field over the size limit
-        raise InvalidInput(f"{name}, line {line}: {error}") from None
+    for record in records:
+        try:
+            if record.extra or record.short:
+                raise ValueError("the row has more or fewer values than the header has columns")
+            metric, scenario, point = _point(record.values)
+        except ValueError as error:
+            raise InvalidInput(f"{name}, line {record.line}: {error}") from None
+        rows[(metric, scenario)].append(point)
     scenarios = sorted({scenario for _, scenario in rows})
-    if not scenarios:
-        raise InvalidInput(f"{name}: the file holds no rows")
     series = {
         key: [
             _series(scenario, rows[(key, scenario)])

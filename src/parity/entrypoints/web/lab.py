@@ -191,10 +191,7 @@ def load(
         body = comparison.file.read(MAX_UPLOAD_BYTES + 1)
         if len(body) > MAX_UPLOAD_BYTES:
             raise InvalidInput("the file is larger than 5 MB")
-        loaded = comparisons.comparison_from_csv(comparison.filename, body.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        notice = Notice("error", "the file is not UTF-8 text", "load", "invalid-input")
-        return lab_page(request, context, notices=[notice], status=422)
+        loaded = comparisons.comparison_from_csv(comparison.filename, body)
     except ParityError as error:
         return lab_page(
             request, context, notices=[refusal(error, "load")], status=error.http_status
