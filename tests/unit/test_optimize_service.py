@@ -37,14 +37,21 @@ def _backlog(region: Region) -> list[int]:
     return ids
 
 
-def _state(region: Region) -> tuple[int, int, int, list[RequestStatus]]:
+def _state(region: Region) -> tuple[Any, ...]:
+    """Everything a preview or a failed apply must leave as it was: each slot's status,
+    the visits, offers, referrals and each request's status."""
     uow = region.uow
     with uow:
-        busy = sum(1 for s in uow.slots.free_between(*_all()) if s.status is not SlotStatus.FREE)
+        slots = sorted(
+            (slot.id, slot.status.value)
+            for clinician in uow.clinicians.list()
+            for slot in uow.slots.for_clinician(clinician.id, *_all())
+        )
         return (
+            slots,
             len(uow.appointments.list()),
+            len(uow.offers.list()),
             len(uow.referrals.list()),
-            len(uow.slots.free_between(*_all())) + busy,
             [r.status for r in uow.requests.list()],
         )
 
@@ -68,6 +75,7 @@ def test_a_preview_places_what_it_can_against_the_bound_and_changes_nothing(regi
 
 def test_apply_offers_every_placement_and_refers_the_rest_in_one_step(region: Region) -> None:
     ids = _backlog(region)
+    before = _state(region)
     plan = optimize_queue(
         HORIZON,
         region.uow,
@@ -97,6 +105,10 @@ def test_apply_offers_every_placement_and_refers_the_rest_in_one_step(region: Re
     assert all(o.slot_start <= deadlines[o.request_id] and o.timely for o in offers)
     assert [r.request_id for r in referrals] == [ids[-1]]
     assert referrals[0].made_by == "optimizer, applied by sam.scheduler"
+    # The state the other tests compare sees exactly the four slots now held.
+    held = {m["slot"] for m in plan.moves}
+    changed = set(_state(region)[0]) - set(before[0])
+    assert changed == {(slot, SlotStatus.HELD.value) for slot in held}
 
 
 def test_requests_waiting_for_an_answer_are_not_planned_again(region: Region) -> None:
