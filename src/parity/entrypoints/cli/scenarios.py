@@ -22,9 +22,8 @@ from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.ipc_hour import EMPLOYER_ESTIMATE, first_principles, simulated
 from parity.simulation.montecarlo import dask_client, plan_jobs, run_jobs
 from parity.simulation.outcomes import ScenarioOutcome, outcomes
-from parity.simulation.scenario_run import RunSettings, pooled_sites
+from parity.simulation.scenario_run import RunSettings, paired_warmup, pooled_sites
 from parity.simulation.scenarios import Scenario, load_scenario
-from parity.simulation.steady import steady_warmup
 from parity.simulation.validation import check_queue, poisson_arrivals, recursion_mean_wait
 from parity.simulation.validation_deadline import (
     exact_deadline,
@@ -90,7 +89,7 @@ def compare(
     scenarios = _load(scenario_files, overrides or [], region)
     if policy is not None:
         scenarios = [replace(s, booking=policy) for s in scenarios]
-    weeks = steady_warmup(s.booking for s in scenarios) if warmup is None else warmup
+    weeks = paired_warmup(scenarios) if warmup is None else warmup
     settings = RunSettings(years, scale, weeks, min_per_site)
     jobs = plan_jobs(scenarios, runs, seed)
     started = time.perf_counter()
