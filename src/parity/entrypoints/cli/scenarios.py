@@ -139,7 +139,12 @@ def _print_steady(found: list[ScenarioOutcome], warmup: int) -> None:
 
 def _print_paired(found: list[ScenarioOutcome]) -> None:
     """Each scenario minus the first, run by run: mean and 90 % confidence interval."""
-    from parity.entrypoints.reports.scenarios import HEADLINE, conclusions, show
+    from parity.entrypoints.reports.scenarios import (
+        HEADLINE,
+        conclusions,
+        not_decision_grade,
+        show,
+    )
 
     first = found[0].scenario.name
     table = Table(title=f"Paired difference from {first}: mean [90 % confidence interval]")
@@ -160,6 +165,14 @@ def _print_paired(found: list[ScenarioOutcome]) -> None:
         console.print("[bold]Not settled[/] (more runs or a larger scale may settle them):")
         for line in unsettled:
             console.print(f"  - {line}")
+    split = not_decision_grade(found)
+    if split:
+        console.print(
+            "[bold]Not decision-grade[/] (the runs fall into two groups far apart; "
+            "their mean and its interval describe neither):"
+        )
+        for line in split:
+            console.print(f"  - {line}", markup=False)
 
 
 def _run_facts(
@@ -198,14 +211,14 @@ def _write(found: list[ScenarioOutcome], output: Path, facts: dict[str, object])
 
 
 def _print_headline(found: list[ScenarioOutcome]) -> None:
-    from parity.entrypoints.reports.scenarios import HEADLINE, show
+    from parity.entrypoints.reports.scenarios import HEADLINE, show_life
 
     table = Table(title="Over the contract's life: mean [5th – 95th percentile of runs]")
     table.add_column("figure")
     for outcome in found:
         table.add_column(outcome.scenario.name, justify="right")
     for figure in HEADLINE:
-        table.add_row(figure.label, *(show(o.life[figure.key], figure) for o in found))
+        table.add_row(figure.label, *(show_life(o, figure) for o in found))
     console.print(table)
 
 
