@@ -128,7 +128,7 @@ class ScenarioRun:
         region = scenario_region(scenario)
         self.spec = pooled_sites(region, settings.scale, settings.min_clinicians_per_site)
         self.region: SyntheticRegion = build_region(
-            self.spec, scenario.contract, settings.scale, seed
+            self.spec, scenario.contract, settings.scale, seed, apportion_mix=True
         )
         self.first_days = months_between(scenario.start, settings.years * 12)
         self.end = months_between(self.first_days[-1], 2)[1]
