@@ -74,11 +74,32 @@ def test_a_split_figure_is_said_to_be_not_decision_grade_and_not_called_robust()
     assert lines[0].startswith("socal-union-2024, initial offers within standard")
     assert "2 at 44.0% to 45.0% and 2 at 90.0% to 91.0%" in lines[0]
     assert "not decision-grade at 4 runs" in lines[0]
+    assert "split in two" in lines[0]
     robust, unsettled = conclusions([employer, union])
     assert robust == []
     assert unsettled == []
-    assert show_life(union, INITIAL).endswith("(runs split in two)")
-    assert not show_life(employer, INITIAL).endswith("(runs split in two)")
+    assert show_life(union, INITIAL).endswith("(not decision-grade)")
+    assert not show_life(employer, INITIAL).endswith("(not decision-grade)")
+
+
+def test_runs_spread_over_twice_what_matters_are_not_decision_grade_though_not_split() -> None:
+    # Runs that crossed the tipping point for different lengths of time: no widest gap
+    # stands out (20.7 points beside a 26.8-point spread below it), but they span 47.5.
+    runs: list[float | None] = [0.494, 0.630, 0.762, 0.969]
+    assert split_runs(runs, 0.10) is None
+    employer = _outcome("socal-employer-2024", [0.93, 0.94, 0.935, 0.94], {})
+    union = _outcome(
+        "socal-union-2024", runs, {"initial_within_standard": Band(-0.22, -0.40, -0.04, 4)}
+    )
+    lines = not_decision_grade([employer, union])
+    assert len(lines) == 1
+    assert "the 4 runs spread from 49.4% to 96.9%" in lines[0]
+    assert conclusions([employer, union]) == ([], [])
+    # Spread over less than 20 points: a level, however loose.
+    assert (
+        not_decision_grade([employer, _outcome("socal-union-2024", [0.80, 0.85, 0.90, 0.95], {})])
+        == []
+    )
 
 
 def test_the_html_report_has_a_not_decision_grade_section_only_when_a_figure_splits() -> None:
@@ -89,5 +110,5 @@ def test_the_html_report_has_a_not_decision_grade_section_only_when_a_figure_spl
     run |= {"sites": 3, "warmup": 156, "seed": 7, "workers": "in process", "seconds": 1}
     split = to_html([employer, union], run)
     assert "Not decision-grade" in split
-    assert "(runs split in two)" in split
+    assert "(not decision-grade)" in split
     assert "Not decision-grade" not in to_html([employer, steady], run)

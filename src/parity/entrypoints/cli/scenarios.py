@@ -168,8 +168,8 @@ def _print_paired(found: list[ScenarioOutcome]) -> None:
     split = not_decision_grade(found)
     if split:
         console.print(
-            "[bold]Not decision-grade[/] (the runs fall into two groups far apart; "
-            "their mean and its interval describe neither):"
+            "[bold]Not decision-grade[/] (the runs fall into two groups far apart, or "
+            "spread too widely; their mean and its interval describe no run):"
         )
         for line in split:
             console.print(f"  - {line}", markup=False)

@@ -47,13 +47,33 @@ class Figure:
     def split(self, runs: Sequence[float | None]) -> Split | None:
         return None if self.material is None else split_runs(runs, self.material)
 
+    def verdict(self, runs: Sequence[float | None]) -> str | None:
+        """Plain words when the runs cannot give this figure a level: split in two, or
+        spread over more than twice what matters; None when they can."""
+        split = self.split(runs)
+        present = sorted(float(v) for v in runs if v is not None)
+        if split is not None:
+            return (
+                f"the {len(present)} runs split in two, {_group(split.low, self)} and "
+                f"{_group(split.high, self)}"
+            )
+        if self.material is None or len(present) < 2:
+            return None
+        if present[-1] - present[0] >= WIDE * self.material:
+            return (
+                f"the {len(present)} runs spread from {self.show(present[0])} to "
+                f"{self.show(present[-1])}"
+            )
+        return None
+
 
 # Two groups of runs this far apart are two states, not noise: 10 points of a share within
 # standard (the compliance figures a bargaining table reads; with 4 runs from one normal
 # spread, a gap that wide beside a tight group is rare unless that spread is several points),
-# or 3 business days of a wait.
+# or 3 business days of a wait. Runs spread over twice that, split or not, give no level.
 SHARE_POINTS = 0.10
 WAIT_DAYS = 3.0
+WIDE = 2.0
 
 
 HEADLINE = (
@@ -100,38 +120,36 @@ def show(band: Band, figure: Figure) -> str:
 
 
 def show_life(outcome: ScenarioOutcome, figure: Figure) -> str:
-    """A figure over the contract's life, marked when its runs split in two."""
+    """A figure over the contract's life, marked when its runs give it no level."""
     shown = show(outcome.life[figure.key], figure)
-    return f"{shown} (runs split in two)" if figure.key in _splits(outcome) else shown
+    return f"{shown} (not decision-grade)" if figure.key in _verdicts(outcome) else shown
 
 
-def _splits(outcome: ScenarioOutcome) -> dict[str, Split]:
-    """The headline figures whose runs split in two, for one scenario."""
+def _verdicts(outcome: ScenarioOutcome) -> dict[str, str]:
+    """The headline figures whose runs give them no level, for one scenario, in words."""
     found = {}
     for figure in HEADLINE:
-        split = figure.split(outcome.runs_life.get(figure.key, []))
-        if split is not None:
-            found[figure.key] = split
+        verdict = figure.verdict(outcome.runs_life.get(figure.key, []))
+        if verdict is not None:
+            found[figure.key] = verdict
     return found
 
 
 def not_decision_grade(outcomes: Sequence[ScenarioOutcome]) -> list[str]:
-    """In plain words, the figures whose runs split into two groups far apart: each run
-    settled on one side of a tipping point, so the mean, its band and any paired
-    difference taken from it describe neither side (ADR 0014)."""
+    """In plain words, the figures whose runs split into two groups far apart, or spread
+    over more than twice what matters: runs settled on either side of a tipping point, or
+    crossed it at different times, so the mean, its band and any paired difference taken
+    from it describe no run (ADR 0014)."""
     lines: list[str] = []
     for outcome in outcomes:
+        verdicts = _verdicts(outcome)
         for figure in HEADLINE:
-            split = _splits(outcome).get(figure.key)
-            if split is None:
-                continue
-            runs = len(split.low) + len(split.high)
-            lines.append(
-                f"{outcome.scenario.name}, {figure.label}: the {runs} runs split in two, "
-                f"{_group(split.low, figure)} and {_group(split.high, figure)}; their mean "
-                f"describes neither, so this figure and its differences are not "
-                f"decision-grade at {runs} runs (a tipping point: see ADR 0014)."
-            )
+            if figure.key in verdicts:
+                lines.append(
+                    f"{outcome.scenario.name}, {figure.label}: {verdicts[figure.key]}; their "
+                    f"mean describes no run, so this figure and its differences are not "
+                    f"decision-grade at {outcome.runs} runs (a tipping point: see ADR 0014)."
+                )
     return lines
 
 
@@ -144,14 +162,14 @@ def _group(values: tuple[float, ...], figure: Figure) -> str:
 def conclusions(outcomes: Sequence[ScenarioOutcome]) -> tuple[list[str], list[str]]:
     """In plain words, which paired differences from the first scenario the runs settle
     (their 90 % confidence interval excludes zero) and which they do not. A figure whose
-    runs split in two in either scenario is neither: `not_decision_grade` says so."""
+    runs give it no level in either scenario is neither: `not_decision_grade` says so."""
     first = outcomes[0].scenario.name
-    split_first = _splits(outcomes[0])
+    split_first = _verdicts(outcomes[0])
     robust: list[str] = []
     unsettled: list[str] = []
     for outcome in outcomes[1:]:
         name = outcome.scenario.name
-        split = _splits(outcome)
+        split = _verdicts(outcome)
         for figure in HEADLINE:
             gap = outcome.paired.get(figure.key)
             if gap is None or gap.mean is None or gap.low is None or gap.high is None:
