@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -17,10 +18,10 @@ from parity.simulation.outcomes import band
 from parity.simulation.scenario_run import (
     ReplicationResult,
     RunSettings,
+    paired_warmup,
     simulation_config,
 )
 from parity.simulation.scenarios import Scenario, load_scenario
-from parity.simulation.steady import steady_warmup
 from parity.simulation.workforce import PensionPlan
 
 Results = tuple[list[Scenario], list[ReplicationResult]]
@@ -112,7 +113,7 @@ def test_the_longest_warm_up_begins_inside_the_business_day_calendar(name: str) 
     # run counts from its first week needs that year's holidays.
     scenario = load_scenario(name)
     weeks = 156  # --warmup's longest, and the status quo's default
-    assert steady_warmup([BookingPolicy.STATUS_QUO]) <= weeks
+    assert paired_warmup([replace(scenario, booking=BookingPolicy.STATUS_QUO)]) <= weeks
     config = simulation_config(scenario.start, date(2027, 10, 1), weeks, 1)
     calendar = load_rules(scenario.jurisdiction).calendar
     first = calendar.add_business_days(config.start, 10)

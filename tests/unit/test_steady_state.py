@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import tomllib
+from dataclasses import replace
+
+from parity.adapters.rules_files import data_dir, load_region
 from parity.simulation.booking_policy import BookingPolicy
+from parity.simulation.scenario_run import paired_warmup
+from parity.simulation.scenarios import load_scenario
 from parity.simulation.steady import (
     APART_WEEKS,
-    STEADY_WARMUP_WEEKS,
     WINDOW_WEEKS,
     WeeklyLoad,
     is_flat,
     steady_warmup,
+    warmup_weeks,
 )
 
 
@@ -52,8 +58,36 @@ def test_utilisation_is_compared_in_points_not_shares() -> None:
 
 
 def test_paired_runs_warm_up_as_long_as_the_slowest_policy_needs() -> None:
-    both = steady_warmup([BookingPolicy.PARITY, BookingPolicy.STATUS_QUO])
-    assert both == STEADY_WARMUP_WEEKS[BookingPolicy.STATUS_QUO]
-    assert steady_warmup([BookingPolicy.PARITY]) == STEADY_WARMUP_WEEKS[BookingPolicy.PARITY]
+    # Two made-up warm-ups in the region's behaviour tables, so the figures can only come
+    # from there.
+    socal = load_region("socal")
+    spec = replace(
+        socal,
+        status_quo={**socal.status_quo, "steady_warmup_weeks": 61},
+        parity={**socal.parity, "steady_warmup_weeks": 37},
+    )
+    assert steady_warmup([(spec, BookingPolicy.PARITY), (spec, BookingPolicy.STATUS_QUO)]) == 61
+    assert steady_warmup([(spec, BookingPolicy.PARITY)]) == 37
+
+
+def test_the_warm_up_is_the_region_files_measured_figure() -> None:
+    # Read independently of the loader: the region file's tables as TOML.
+    table = tomllib.loads((data_dir("regions") / "socal.toml").read_text())
+    status_quo = table["status_quo"]["steady_warmup_weeks"]
+    parity = table["parity"]["steady_warmup_weeks"]
+    union = load_scenario("socal-union-2024")
+    employer = load_scenario("socal-employer-2024")
+    assert paired_warmup([union, employer]) == parity
+    mixed = [union, replace(employer, booking=BookingPolicy.STATUS_QUO)]
+    assert paired_warmup(mixed) == max(parity, status_quo)
+    # A scenario's own region override is the figure its runs use.
+    longer = replace(union, region_overrides={"parity.steady_warmup_weeks": parity + 8})
+    assert paired_warmup([longer, employer]) == parity + 8
+
+
+def test_every_regions_warm_up_is_long_enough_to_check() -> None:
     # Long enough for the check itself: two eight-week windows 16 weeks apart.
-    assert min(STEADY_WARMUP_WEEKS.values()) >= WINDOW_WEEKS + APART_WEEKS
+    for name in ("socal", "demo"):
+        spec = load_region(name)
+        for policy in BookingPolicy:
+            assert warmup_weeks(spec, policy) >= WINDOW_WEEKS + APART_WEEKS

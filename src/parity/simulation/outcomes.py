@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from statistics import NormalDist, fmean, stdev
 
@@ -41,6 +41,34 @@ def band(values: Iterable[float | None]) -> Band:
         return Band(None, None, None, 0)
     low, high = np.percentile(present, [LOW, HIGH])
     return Band(fmean(present), float(low), float(high), len(present))
+
+
+@dataclass(frozen=True)
+class Split:
+    """One figure's runs in two groups far apart: the runs below the widest gap between
+    neighbouring runs, and those above it (sorted)."""
+
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+
+    @property
+    def gap(self) -> float:
+        return self.high[0] - self.low[-1]
+
+
+def split_runs(values: Iterable[float | None], material: float) -> Split | None:
+    """The runs split in two when the widest gap between neighbouring runs is at least
+    `material` and wider than twice the spread inside either side: the runs then settle
+    in one of two states (e.g. either side of a tipping point) and their mean describes
+    neither. Three runs at least; None when they do not split."""
+    runs = sorted(float(v) for v in values if v is not None)
+    if len(runs) < 3:
+        return None
+    cut = max(range(1, len(runs)), key=lambda i: runs[i] - runs[i - 1])
+    low, high = tuple(runs[:cut]), tuple(runs[cut:])
+    gap = high[0] - low[-1]
+    spread = max(low[-1] - low[0], high[-1] - high[0])
+    return Split(low, high) if gap >= material and gap > 2 * spread else None
 
 
 def t_quantile(share: float, df: int) -> float:
@@ -104,6 +132,8 @@ class ScenarioOutcome:
     # Runs whose load was flat when measuring began, and one run's check that was not.
     steady_runs: int = 0
     unsteady_check: str = ""
+    # Each figure over the contract's life, run by run (in replication order).
+    runs_life: dict[str, list[float | None]] = field(default_factory=dict)
 
 
 def _monthly(results: Sequence[ReplicationResult], prices: Prices) -> dict[str, list[Band]]:
@@ -158,6 +188,7 @@ def outcomes(
                 _difference(lives[scenario.name], first, paired_interval),
                 sum(r.steady for r in mine),
                 next((r.steady_check for r in mine if not r.steady), ""),
+                {k: [life[k] for life in lives[scenario.name]] for k in lives[scenario.name][0]},
             )
         )
     return found

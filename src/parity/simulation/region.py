@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
 from functools import cached_property
 from itertools import accumulate
+from typing import Any
 
 from parity.adapters.rules_files import RegionSpec
 from parity.domain.contract import ContractTerms
@@ -88,20 +90,38 @@ def clinic_weights(spec: RegionSpec) -> tuple[float, ...]:
 
 
 def build_region(
-    spec: RegionSpec, contract: ContractTerms, scale: float = 1.0, seed: int = 7
+    spec: RegionSpec,
+    contract: ContractTerms,
+    scale: float = 1.0,
+    seed: int = 7,
+    *,
+    apportion_mix: bool = False,
 ) -> SyntheticRegion:
-    """Generate clinicians and their templates for a region at `scale`."""
+    """Generate clinicians and their templates for a region at `scale`.
+
+    Each clinician's discipline, FTE and Spanish speaking are drawn from the region's
+    shares; with `apportion_mix` the region's counts of each are fixed instead (the shares
+    times the clinicians, largest remainders) and only who has which is drawn. Paired
+    scenario runs use it: their replications should differ by chance events, not by how
+    many therapists the plan employs (ADR 0014, "Initial offers at the edge").
+    """
     if not 0 < scale <= 1.0:
         raise ValueError("scale must be in (0, 1]")
     rng = random.Random(seed)
     weights = clinic_weights(spec)
     count = max(len(spec.clinics), round(spec.clinicians * scale))
     homes = _apportion(count, weights)
+    mix = _fixed_mix(rng, spec.workforce, count) if apportion_mix else None
     clinicians: list[Clinician] = []
     templates: list[WeeklyTemplate] = []
     for clinic, n in zip(spec.clinics, homes, strict=True):
         for _ in range(n):
-            clinician = _clinician(rng, spec, clinic, len(clinicians) + 1)
+            number = len(clinicians) + 1
+            clinician = (
+                _clinician(rng, spec, clinic, number)
+                if mix is None
+                else _mixed_clinician(mix[number - 1], clinic, number)
+            )
             clinicians.append(clinician)
             templates.append(weekly_template(clinician, contract, spec.workforce))
     return SyntheticRegion(
@@ -127,6 +147,53 @@ def _apportion(count: int, weights: tuple[float, ...]) -> list[int]:
     for i in order[: max(0, count - sum(base))]:
         base[i] += 1
     return base
+
+
+Mix = tuple[str, float, bool]  # discipline, FTE, speaks Spanish
+
+
+def in_proportion(shares: Sequence[float], count: int) -> list[int]:
+    """Split `count` in proportion to `shares` (which need not sum to 1): each its whole
+    part, then one more to the largest remainders, first listed first on a tie."""
+    total = sum(shares)
+    quotas = [share / total * count for share in shares]
+    counts = [int(q) for q in quotas]
+    order = sorted(range(len(shares)), key=lambda i: counts[i] - quotas[i])
+    for i in order[: count - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def _fixed_mix(rng: random.Random, workforce: dict[str, Any], count: int) -> list[Mix]:
+    """`count` clinicians' discipline, FTE and Spanish, each in the region's proportions,
+    assigned in a seeded random order."""
+    shares: dict[str, float] = workforce["discipline_shares"]
+    spanish = float(workforce.get("spanish_speaking_share", 0.0))
+    columns: list[list[Any]] = []
+    for values, weights in (
+        (list(shares), list(shares.values())),
+        (list(workforce["fte_values"]), list(workforce["fte_shares"])),
+        ([True, False], [spanish, 1 - spanish]),
+    ):
+        column = [
+            v for v, n in zip(values, in_proportion(weights, count), strict=True) for _ in range(n)
+        ]
+        rng.shuffle(column)
+        columns.append(column)
+    return [(str(d), float(f), bool(s)) for d, f, s in zip(*columns, strict=True)]
+
+
+def _mixed_clinician(mix: Mix, clinic: Clinic, number: int) -> Clinician:
+    discipline, fte, spanish = mix
+    return Clinician(
+        id=f"c{number:05d}",
+        name=f"Clinician {number}",
+        discipline=Discipline(discipline),
+        fte=fte,
+        clinic_ids=(clinic.id,),
+        languages=frozenset({"english", "spanish"} if spanish else {"english"}),
+        modalities=frozenset(Modality),
+    )
 
 
 def _clinician(rng: random.Random, spec: RegionSpec, clinic: Clinic, number: int) -> Clinician:

@@ -10,7 +10,7 @@ contracted external clinicians cover part of their hours.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
@@ -35,6 +35,7 @@ from parity.simulation.region import (
 )
 from parity.simulation.scenarios import Scenario
 from parity.simulation.staffing import StaffedSimulation
+from parity.simulation.steady import steady_warmup
 from parity.simulation.workforce import PensionPlan, Post, Workforce, draw_profile
 from parity.simulation.workforce_ledger import Ledger, staffing_by_month
 
@@ -93,6 +94,17 @@ def pooled_sites(spec: RegionSpec, scale: float, per_site: int) -> RegionSpec:
     return replace(spec, clinics=tuple(spec.clinics[i] for i in sorted(largest)))
 
 
+def scenario_region(scenario: Scenario) -> RegionSpec:
+    """The scenario's region with its own `region_overrides`."""
+    return with_overrides(load_region(scenario.region), scenario.region_overrides)
+
+
+def paired_warmup(scenarios: Iterable[Scenario]) -> int:
+    """Weeks of warm-up for paired runs of `scenarios`: the longest their regions measured
+    for the policies they book by (the regions' `steady_warmup_weeks`, ADR 0014)."""
+    return steady_warmup((scenario_region(s), s.booking) for s in scenarios)
+
+
 def simulation_config(
     start: date,
     end: date,
@@ -113,10 +125,10 @@ class ScenarioRun:
     def __init__(self, scenario: Scenario, settings: RunSettings, seed: int) -> None:
         self.scenario = scenario
         self.policy = Policy(load_rules(scenario.jurisdiction), scenario.contract)
-        region = with_overrides(load_region(scenario.region), scenario.region_overrides)
+        region = scenario_region(scenario)
         self.spec = pooled_sites(region, settings.scale, settings.min_clinicians_per_site)
         self.region: SyntheticRegion = build_region(
-            self.spec, scenario.contract, settings.scale, seed
+            self.spec, scenario.contract, settings.scale, seed, apportion_mix=True
         )
         self.first_days = months_between(scenario.start, settings.years * 12)
         self.end = months_between(self.first_days[-1], 2)[1]

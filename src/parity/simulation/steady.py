@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from statistics import fmean
 from zoneinfo import ZoneInfo
 
+from parity.adapters.rules_files import RegionSpec
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import AvailabilityException, ExceptionKind
 from parity.domain.workforce import Clinician
@@ -34,18 +35,23 @@ FLAT_UTILISATION = 0.02
 FLAT_LEAD_SHARE = 0.05
 
 
-# Weeks of warm-up after which a run from an empty caseload measures a level load, by booking
-# policy, at the region's calibration (ADR 0014, "Steady state": a socal x0.05 run levels off
-# by about week 44 under Parity's rules and week 120 under the status quo, whose members wait
-# months before they give up; scenario runs at x0.01, with turnover and hiring, were still
-# filling at week 52 and level at 104). Runs that cannot extend their own warm-up (paired
-# scenario runs share their calendar) start this long before the contract.
-STEADY_WARMUP_WEEKS = {BookingPolicy.PARITY: 104, BookingPolicy.STATUS_QUO: 156}
+# The region file's key, in its `[status_quo]` and `[parity]` tables, for the weeks of
+# warm-up after which a run from an empty caseload measures a level load under that booking
+# policy (measured in ADR 0014, "Steady state"). Runs that cannot extend their own warm-up
+# (paired scenario runs share their calendar) start this long before the contract.
+WARMUP_KEY = "steady_warmup_weeks"
 
 
-def steady_warmup(policies: Iterable[BookingPolicy]) -> int:
-    """A warm-up long enough for the slowest of `policies` to reach a level load."""
-    return max(STEADY_WARMUP_WEEKS[policy] for policy in policies)
+def warmup_weeks(spec: RegionSpec, policy: BookingPolicy) -> int:
+    """The region's measured steady warm-up under `policy` (its booking-behaviour table)."""
+    table = spec.status_quo if policy is BookingPolicy.STATUS_QUO else spec.parity
+    return int(table[WARMUP_KEY])
+
+
+def steady_warmup(runs: Iterable[tuple[RegionSpec, BookingPolicy]]) -> int:
+    """A warm-up long enough for the slowest of `runs` (a region and the policy it books
+    by) to reach a level load."""
+    return max(warmup_weeks(spec, policy) for spec, policy in runs)
 
 
 @dataclass

@@ -22,9 +22,8 @@ from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.ipc_hour import EMPLOYER_ESTIMATE, first_principles, simulated
 from parity.simulation.montecarlo import dask_client, plan_jobs, run_jobs
 from parity.simulation.outcomes import ScenarioOutcome, outcomes
-from parity.simulation.scenario_run import RunSettings, pooled_sites
+from parity.simulation.scenario_run import RunSettings, paired_warmup, pooled_sites
 from parity.simulation.scenarios import Scenario, load_scenario
-from parity.simulation.steady import steady_warmup
 from parity.simulation.validation import check_queue, poisson_arrivals, recursion_mean_wait
 from parity.simulation.validation_deadline import (
     exact_deadline,
@@ -90,7 +89,7 @@ def compare(
     scenarios = _load(scenario_files, overrides or [], region)
     if policy is not None:
         scenarios = [replace(s, booking=policy) for s in scenarios]
-    weeks = steady_warmup(s.booking for s in scenarios) if warmup is None else warmup
+    weeks = paired_warmup(scenarios) if warmup is None else warmup
     settings = RunSettings(years, scale, weeks, min_per_site)
     jobs = plan_jobs(scenarios, runs, seed)
     started = time.perf_counter()
@@ -140,7 +139,12 @@ def _print_steady(found: list[ScenarioOutcome], warmup: int) -> None:
 
 def _print_paired(found: list[ScenarioOutcome]) -> None:
     """Each scenario minus the first, run by run: mean and 90 % confidence interval."""
-    from parity.entrypoints.reports.scenarios import HEADLINE, conclusions, show
+    from parity.entrypoints.reports.scenarios import (
+        HEADLINE,
+        conclusions,
+        not_decision_grade,
+        show,
+    )
 
     first = found[0].scenario.name
     table = Table(title=f"Paired difference from {first}: mean [90 % confidence interval]")
@@ -161,6 +165,14 @@ def _print_paired(found: list[ScenarioOutcome]) -> None:
         console.print("[bold]Not settled[/] (more runs or a larger scale may settle them):")
         for line in unsettled:
             console.print(f"  - {line}")
+    split = not_decision_grade(found)
+    if split:
+        console.print(
+            "[bold]Not decision-grade[/] (the runs fall into two groups far apart, or "
+            "spread too widely; their mean and its interval describe no run):"
+        )
+        for line in split:
+            console.print(f"  - {line}", markup=False)
 
 
 def _run_facts(
@@ -199,14 +211,14 @@ def _write(found: list[ScenarioOutcome], output: Path, facts: dict[str, object])
 
 
 def _print_headline(found: list[ScenarioOutcome]) -> None:
-    from parity.entrypoints.reports.scenarios import HEADLINE, show
+    from parity.entrypoints.reports.scenarios import HEADLINE, show_life
 
     table = Table(title="Over the contract's life: mean [5th – 95th percentile of runs]")
     table.add_column("figure")
     for outcome in found:
         table.add_column(outcome.scenario.name, justify="right")
     for figure in HEADLINE:
-        table.add_row(figure.label, *(show(o.life[figure.key], figure) for o in found))
+        table.add_row(figure.label, *(show_life(o, figure) for o in found))
     console.print(table)
 
 

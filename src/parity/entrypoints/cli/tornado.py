@@ -20,15 +20,15 @@ from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.break_even import break_even
 from parity.simulation.ipc_hour import weekday_holidays_per_year
 from parity.simulation.montecarlo import dask_client, plan_jobs, run_jobs
-from parity.simulation.scenario_run import ReplicationResult, RunSettings
+from parity.simulation.scenario_run import ReplicationResult, RunSettings, paired_warmup
 from parity.simulation.scenarios import Scenario, load_scenario
-from parity.simulation.steady import steady_warmup
 from parity.simulation.tornado import Bar, bars, estimates, robustness, variants
 
 console = Console()
 WARMUP_HELP = (
     "weeks simulated before the contract starts (default: long enough for a level load, "
-    "104 under Parity's rules, 156 under the status quo)"
+    "the region's measured steady_warmup_weeks; socal: 104 under Parity's rules, 156 under "
+    "the status quo)"
 )
 
 
@@ -59,7 +59,7 @@ def tornado(
         pair = [replace(s, booking=policy) for s in pair]
     assumptions = [a for a in estimates(pair[0]) if _may_move(a.key, figure)][: only or None]
     scenarios = variants(pair[0], pair[1], assumptions, overrides or [])
-    weeks = steady_warmup(s.booking for s in pair) if warmup is None else warmup
+    weeks = paired_warmup(pair) if warmup is None else warmup
     results = _run(scenarios, RunSettings(years, scale, weeks), runs, seed, workers, scheduler)
     base, found = bars(pair[0], pair[1], assumptions, results, figure)
     label = figure.replace("_", " ")
