@@ -174,7 +174,9 @@ def stamp_in_place(resource: Json, stamp: RecordStamp | None) -> Json:
 
 
 def _meta(resource: Json, stamp: RecordStamp) -> Json:
-    meta: Json = {**resource.get("meta", {}), "versionId": str(stamp.version)}
+    kept = resource.get("meta")
+    version = str(stamp.version)
+    meta: Json = {"versionId": version} if kept is None else {**kept, "versionId": version}
     if stamp.last_updated is not None:
         meta["lastUpdated"] = instant(stamp.last_updated)
     return meta
