@@ -23,7 +23,8 @@ requests/s and bookings/s for Parity and the floor side by side (the lockstep ph
 throughput at the slowest client of each step).
 
 Run: .venv/bin/python bench/bench_load.py [--clients 32] [--rounds 25] [--db sqlite,postgres]
-     [--workers 2] [--mix uncontended,contended] [--free-seconds 20] [--json FILE]. Server CPU per request is
+     [--workers 2] [--mix uncontended,contended] [--free-seconds 20] [--warm-rounds 0]
+     [--json FILE]. Server CPU per request is
      the figure to compare on a shared machine, where wall-clock latency depends on what
      else runs; docs/adr/0017-booking-api-speed.md records the figures.
 """
@@ -471,6 +472,8 @@ def run(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     AUTH.update(bearer(url))
     for label, serve in (("parity", server), ("floor", floor_server)):
         with serve(url, free_port(), args.workers) as (base, cpu):
+            if args.warm_rounds > 0:  # measured by no figure: each server's one-time costs
+                load(base, cpu, "contended", args.clients, args.warm_rounds)
             for mix in args.mix.split(","):
                 result[label][mix] = load(base, cpu, mix, args.clients, args.rounds)
             if args.free_seconds > 0:
@@ -597,6 +600,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--mix", default="uncontended,contended")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--warm-rounds",
+        type=int,
+        default=0,
+        help="contended rounds each server runs, unmeasured, before the first mix: its "
+        "workers' one-time costs (first connections, statements compiled and prepared) "
+        "then fall outside every figure; 0 (the default) measures them in the first mix",
+    )
     parser.add_argument(
         "--free-seconds",
         type=float,

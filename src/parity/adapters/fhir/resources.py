@@ -14,6 +14,7 @@ Pure functions over dicts: no web framework, no repositories, no clock. Identity
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from parity.adapters.fhir.common import (
@@ -250,48 +251,64 @@ def _visit_types(visit: VisitType) -> list[Json]:
     return codes
 
 
-def _participants(member_id: str, clinician_id: str, clinic_id: str, patient: str) -> list[Json]:
-    return [
-        {"actor": reference("Patient", member_id), "required": "required", "status": patient},
-        {
-            "actor": reference("Practitioner", clinician_id),
+class _FromRequest:
+    """An Appointment's elements that come from its care request alone (and the patient's
+    participation status). Built once per rendering; `proposed_appointments` builds them
+    once for all of a request's proposals, which then share them (docs/adr/0017)."""
+
+    __slots__ = ("appointment_type", "based_on", "patient", "requested", "specialty")
+
+    def __init__(self, request: CareRequest, patient: str) -> None:
+        self.specialty = [concept("provider-class", request.provider_class)]
+        self.appointment_type = {"coding": _visit_types(request.visit)}
+        self.based_on = [reference("ServiceRequest", request.id)]
+        self.patient = {
+            "actor": reference("Patient", request.member_id),
             "required": "required",
-            "status": "accepted",
-        },
-        {"actor": reference("Location", clinic_id), "required": "required", "status": "accepted"},
-    ]
+            "status": patient,
+        }
+        self.requested = [
+            {"start": instant(request.not_before), "end": instant(request.effective_deadline)}
+        ]
+
+
+def _accepted(resource_type: str, key: str) -> Json:
+    return {"actor": reference(resource_type, key), "required": "required", "status": "accepted"}
 
 
 def _visit(
     key: str,
     status: str,
-    request: CareRequest,
+    request: CareRequest | _FromRequest,
     found: Slot,
-    modality: Modality | None,
-    patient: str,
+    service_type: list[Json] | Modality | None,
+    patient: str = "",
+    clinician: Json | None = None,
+    clinic: Json | None = None,
 ) -> Json:
     """An Appointment's common elements, without an empty one: the scheduling operations
-    answer it unpruned (docs/adr/0017-booking-api-speed.md)."""
+    answer it unpruned (docs/adr/0017-booking-api-speed.md). `request` as a `_FromRequest`
+    and `service_type`, `clinician` and `clinic` built already (the participants of the
+    slot's clinician and clinic): parts shared by several Appointments of one answer."""
+    shared = request if isinstance(request, _FromRequest) else _FromRequest(request, patient)
     visit: Json = {"resourceType": "Appointment", "id": key, "status": status}
-    if modality is not None:
-        visit["serviceType"] = [concept("modality", modality)]
-    visit.update(
-        {
-            "specialty": [concept("provider-class", request.provider_class)],
-            "appointmentType": {"coding": _visit_types(request.visit)},
-            "start": instant(found.start),
-            "end": instant(found.end),
-            "minutesDuration": found.duration_minutes,
-            "slot": [reference("Slot", found.id)],
-            "basedOn": [reference("ServiceRequest", request.id)],
-            "participant": _participants(
-                request.member_id, found.clinician_id, found.clinic_id, patient
-            ),
-            "requestedPeriod": [
-                {"start": instant(request.not_before), "end": instant(request.effective_deadline)}
-            ],
-        }
-    )
+    if isinstance(service_type, list):
+        visit["serviceType"] = service_type
+    elif service_type is not None:
+        visit["serviceType"] = [concept("modality", service_type)]
+    visit["specialty"] = shared.specialty
+    visit["appointmentType"] = shared.appointment_type
+    visit["start"] = instant(found.start)
+    visit["end"] = instant(found.end)
+    visit["minutesDuration"] = found.duration_minutes
+    visit["slot"] = [reference("Slot", found.id)]
+    visit["basedOn"] = shared.based_on
+    visit["participant"] = [
+        shared.patient,
+        clinician or _accepted("Practitioner", found.clinician_id),
+        clinic or _accepted("Location", found.clinic_id),
+    ]
+    visit["requestedPeriod"] = shared.requested
     return visit
 
 
@@ -312,16 +329,58 @@ def proposed_appointment(
     request: CareRequest, found: Slot, clinician: Clinician, reason: str
 ) -> Json:
     """A `$find` result: a `proposed` Appointment that says why it is proposed."""
-    modality = modality_for(request, found, clinician)
-    key = proposal_id(request.id, found.id)
-    proposed = _visit(key, "proposed", request, found, modality, "needs-action")
-    timely = found.start <= request.effective_deadline
-    proposed["comment"] = f"Proposed: {reason}"
-    proposed["extension"] = [
-        *([extension("proposal-reason", valueString=reason)] if reason else []),
-        extension("timely", valueBoolean=timely),
-    ]
-    return proposed
+    return proposed_appointments(request, [(found, clinician, reason)])[0]
+
+
+def proposed_appointments(
+    request: CareRequest, proposals: Iterable[tuple[Slot, Clinician, str]]
+) -> list[Json]:
+    """`$find`'s results for one request, in order: each a `proposed` Appointment that says
+    why it is proposed. What several of them hold alike (the request's elements, a
+    modality's serviceType, a clinician's or clinic's participant, a reason's comment and
+    extension) is built once and shared between them: read them, do not change them below
+    their top level (docs/adr/0017-booking-api-speed.md)."""
+    shared = _FromRequest(request, "needs-action")
+    deadline = request.effective_deadline
+    timely = {flag: extension("timely", valueBoolean=flag) for flag in (True, False)}
+    service_types: dict[Modality, list[Json]] = {}
+    clinicians: dict[str, Json] = {}
+    clinics: dict[str, Json] = {}
+    reasons: dict[str, tuple[str, Json | None]] = {}
+    found: list[Json] = []
+    for slot_found, clinician, reason in proposals:
+        modality = modality_for(request, slot_found, clinician)
+        service_type = None if modality is None else service_types.get(modality)
+        if modality is not None and service_type is None:
+            service_type = service_types[modality] = [concept("modality", modality)]
+        practitioner = clinicians.get(slot_found.clinician_id)
+        if practitioner is None:
+            practitioner = clinicians[slot_found.clinician_id] = _accepted(
+                "Practitioner", slot_found.clinician_id
+            )
+        clinic = clinics.get(slot_found.clinic_id)
+        if clinic is None:
+            clinic = clinics[slot_found.clinic_id] = _accepted("Location", slot_found.clinic_id)
+        said = reasons.get(reason)
+        if said is None:
+            said = reasons[reason] = (
+                f"Proposed: {reason}",
+                extension("proposal-reason", valueString=reason) if reason else None,
+            )
+        proposed = _visit(
+            proposal_id(request.id, slot_found.id),
+            "proposed",
+            shared,
+            slot_found,
+            service_type,
+            clinician=practitioner,
+            clinic=clinic,
+        )
+        proposed["comment"] = said[0]
+        on_time = timely[slot_found.start <= deadline]
+        proposed["extension"] = [said[1], on_time] if said[1] is not None else [on_time]
+        found.append(proposed)
+    return found
 
 
 def held_appointment(

@@ -10,7 +10,7 @@ them, and its lastUpdated is the latest of their times (docs/adr/0015).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,12 +51,17 @@ def _number(text: str) -> int | None:
 
 def _referenced(value: Any, resource_type: str) -> list[Part]:
     """The key of the first `{resource_type}/{n}` reference in a list of references."""
+    number = _referenced_number(value, resource_type)
+    return [] if number is None else [(REFERENCED[resource_type], number)]
+
+
+def _referenced_number(value: Any, resource_type: str) -> int | None:
     if isinstance(value, list) and value and isinstance(value[0], dict):
         kind, _, key = str(value[0].get("reference", "")).partition("/")
         number = _number(key)
         if kind == resource_type and kind in REFERENCED and number is not None:
-            return [(REFERENCED[kind], number)]
-    return []
+            return number
+    return None
 
 
 def _booked_as(resource: Json) -> list[Part]:
@@ -76,8 +81,23 @@ def _appointment_parts(key: str, resource: Json) -> list[Part]:
     if kind == "hold" and (number := _number(rest)) is not None:
         return [("holds", number), *request, *_booked_as(resource)]
     if kind == "proposal":
-        return [*request, *_referenced(resource.get("slot"), "Slot")]
+        return proposal_parts(
+            _referenced_number(resource.get("basedOn"), "ServiceRequest"),
+            _referenced_number(resource.get("slot"), "Slot"),
+        )
     return []
+
+
+def proposal_parts(request_id: int | None, slot_id: int | None) -> list[Part]:
+    """A `$find` proposal is read from its request and its slot (those its `basedOn` and
+    `slot` reference): what a route that rendered it passes to `stamp_from` instead of
+    parsing its references again (docs/adr/0017-booking-api-speed.md)."""
+    found: list[Part] = []
+    if request_id is not None:
+        found.append((REFERENCED["ServiceRequest"], request_id))
+    if slot_id is not None:
+        found.append((REFERENCED["Slot"], slot_id))
+    return found
 
 
 def _slot_parts(key: str) -> list[Part]:
@@ -114,11 +134,23 @@ def stamp_of(resource: Json, stamps: Mapping[Part, RecordStamp]) -> RecordStamp 
     if kind == "AuditEvent":  # append-only: written once, at the time it records
         recorded = resource.get("recorded")
         return RecordStamp(1, datetime.fromisoformat(str(recorded).replace("Z", "+00:00")))
-    found = [stamps[p] for p in parts_of(resource) if p in stamps]
-    if not found:
-        return None
-    times = [s.last_updated for s in found if s.last_updated is not None]
-    return RecordStamp(sum(s.version for s in found), max(times, default=None))
+    return stamp_from(parts_of(resource), stamps)
+
+
+def stamp_from(parts: Iterable[Part], stamps: Mapping[Part, RecordStamp]) -> RecordStamp | None:
+    """The stamp of a resource read from these records: the sum of their versions and the
+    latest of their times (those of the records whose stamps are known); None if none is."""
+    version, latest, known = 0, None, False
+    for part in parts:
+        stamp = stamps.get(part)
+        if stamp is None:
+            continue
+        known = True
+        version += stamp.version
+        moment = stamp.last_updated
+        if moment is not None and (latest is None or moment > latest):
+            latest = moment
+    return RecordStamp(version, latest) if known else None
 
 
 def stamped(resource: Json, stamps: Mapping[Part, RecordStamp]) -> Json:
@@ -129,10 +161,25 @@ def stamped(resource: Json, stamps: Mapping[Part, RecordStamp]) -> Json:
     stamp = stamp_of(resource, stamps)
     if stamp is None:
         return resource
-    meta: Json = {**resource.get("meta", {}), "versionId": str(stamp.version)}
+    return {**resource, "meta": _meta(resource, stamp)}
+
+
+def stamp_in_place(resource: Json, stamp: RecordStamp | None) -> Json:
+    """`stamped`'s `meta` set on the resource itself, for one a route has just rendered
+    and owns, whose stamp it computed with `stamp_from` (no copy of the resource; the
+    same keys in the same order as `stamped` gives)."""
+    if stamp is not None:
+        resource["meta"] = _meta(resource, stamp)
+    return resource
+
+
+def _meta(resource: Json, stamp: RecordStamp) -> Json:
+    kept = resource.get("meta")
+    version = str(stamp.version)
+    meta: Json = {"versionId": version} if kept is None else {**kept, "versionId": version}
     if stamp.last_updated is not None:
         meta["lastUpdated"] = instant(stamp.last_updated)
-    return {**resource, "meta": meta}
+    return meta
 
 
 def resources_in(body: Json) -> list[Json]:

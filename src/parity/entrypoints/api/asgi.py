@@ -10,10 +10,11 @@ import gc
 
 from fastapi import FastAPI
 
-from parity.bootstrap import build_links, build_runtime
+from parity.bootstrap import Runtime, build_links, build_runtime
 from parity.config import Settings
 from parity.entrypoints.api.app import create_app
 from parity.entrypoints.security import SecurityConfig
+from parity.entrypoints.security.guard import route_paths
 
 # The cyclic collector's young generation: collect when this many more container objects
 # were made than freed (CPython's default is 700). A call makes and frees thousands (a
@@ -29,8 +30,20 @@ def create() -> FastAPI:
     security = SecurityConfig.from_settings(runtime.settings)
     links = build_links(security.secret, runtime.policy)
     app = create_app(runtime.uow, runtime.policy, runtime.clock, security, links)
+    warm(app, runtime)
     settle()
     return app
+
+
+def warm(app: FastAPI, runtime: Runtime) -> None:
+    """Before the worker serves, what its first calls would each do once, on a caller's
+    time (some 80 ms of CPU, docs/adr/0017-booking-api-speed.md, thirteenth round): the
+    state FastAPI builds for every route, with the guard's table of route templates; and
+    the pool's first connection, with the dialect's first-connect queries and the
+    session's time zone. Nothing read is kept but the connection, back in the pool."""
+    route_paths(app)
+    with runtime.engine.connect():
+        pass
 
 
 def settle() -> None:

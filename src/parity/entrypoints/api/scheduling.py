@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from parity.adapters import fhir
+from parity.adapters.fhir import versions as fhir_versions
 from parity.domain.care import CareRequest, Channel, Decision, RequestStatus
 from parity.domain.errors import InvalidInput, InvalidTransition
 from parity.domain.ports import UnitOfWork
@@ -89,24 +90,31 @@ def find(body: ParametersBody, call: Caller) -> FhirResponse:
             raise InvalidTransition(f"request {care.id} is {care.status}, not open")
         proposals = find_proposals(care.id, joined, context.clock, context.policy, asked.limit)
         proposals = [p for p in proposals if asked.window.holds(p.slot.start)]
-        proposed = _proposed(proposals, care, joined, scope)
         # The proposals are rendered without empty values; the request is pruned alone.
-        *matches, included = versions.stamp_each(
-            joined, [*proposed, pruned(request_resource(context, care))], clean=True
+        shown = pruned(request_resource(context, care))
+        *proposed, included = versions.stamp_rendered(
+            joined,
+            [*_proposed(proposals, care, joined, scope), (shown, fhir_versions.parts_of(shown))],
         )
     others = [(included, "include")]
-    if not matches:
+    if not proposed:
         others.append((_nothing_timely(care), "outcome"))
-    return operation_result(call.http, call.base, matches, others, clean=True)
+    return operation_result(call.http, call.base, proposed, others, clean=True)
 
 
 def _proposed(
     proposals: list[Proposal], request: CareRequest, uow: UnitOfWork, scope: MemberScope
-) -> list[fhir.Json]:
+) -> list[tuple[fhir.Json, list[fhir_versions.Part]]]:
+    """The proposals rendered, each with the records it is read from (its request and its
+    slot), which its stamp is computed from without parsing what was rendered."""
     seen = queries.candidates(uow, scope, request.id, [p.slot for p in proposals])
+    rendered = fhir.proposed_appointments(
+        seen[0].request if seen else request,
+        [(c.slot, c.clinician, p.reason) for c, p in zip(seen, proposals, strict=True)],
+    )
     return [
-        fhir.proposed_appointment(c.request, c.slot, c.clinician, p.reason)
-        for c, p in zip(seen, proposals, strict=True)
+        (resource, fhir_versions.proposal_parts(c.request.id, c.slot.id))
+        for resource, c in zip(rendered, seen, strict=True)
     ]
 
 

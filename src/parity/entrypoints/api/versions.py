@@ -16,7 +16,7 @@ never read first keep working, and every change still passes the domain's own ru
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Self, TypeVar, cast
 
@@ -90,10 +90,17 @@ def _stamps(
     uow: UnitOfWork, resources: Sequence[Json], lock: bool = False
 ) -> dict[fhir_versions.Part, RecordStamp]:
     """The stamps of every record the resources are read from, one query per kind."""
+    return _stamps_of(uow, [p for r in resources for p in fhir_versions.parts_of(r)], lock)
+
+
+def _stamps_of(
+    uow: UnitOfWork, parts: Iterable[fhir_versions.Part], lock: bool = False
+) -> dict[fhir_versions.Part, RecordStamp]:
+    """The stamps of these records, one query per kind (none for those the transaction
+    already read: adapters/sql/stamps.py)."""
     wanted: defaultdict[str, set[Any]] = defaultdict(set)
-    for resource in resources:
-        for kind, key in fhir_versions.parts_of(resource):
-            wanted[kind].add(key)
+    for kind, key in parts:
+        wanted[kind].add(key)
     found: dict[fhir_versions.Part, RecordStamp] = {}
     if not wanted:
         return found
@@ -169,6 +176,20 @@ def stamp_each(uow: UnitOfWork, resources: Sequence[Json], clean: bool = False) 
     rendered = list(resources) if clean else [pruned(r) for r in resources]
     stamps = _stamps(uow, rendered)
     return [fhir_versions.stamped(r, stamps) for r in rendered]
+
+
+def stamp_rendered(
+    uow: UnitOfWork, rendered: Sequence[tuple[Json, Sequence[fhir_versions.Part]]]
+) -> list[Json]:
+    """Resources this call has just rendered (versioned kinds, with an id, no empty
+    values), each with the records it is read from (`fhir_versions.proposal_parts`), so
+    their references are not parsed again: stamped in place by the one rule,
+    `fhir_versions.stamp_from` (docs/adr/0017-booking-api-speed.md)."""
+    stamps = _stamps_of(uow, [p for _, parts in rendered for p in parts])
+    return [
+        fhir_versions.stamp_in_place(resource, fhir_versions.stamp_from(parts, stamps))
+        for resource, parts in rendered
+    ]
 
 
 @contextmanager

@@ -41,12 +41,17 @@ def csrf_token(secret: str, session_id: str) -> str:
 
 def route_template(request: Request) -> str:
     """The matched route's full path template (`/app/requests/{request_id}`)."""
-    app: FastAPI = request.app
+    return route_paths(request.app).get(id(request.scope.get("route")), request.url.path)
+
+
+def route_paths(app: FastAPI) -> dict[int, str]:
+    """Every route's full path template, by route, made at the first call (FastAPI builds
+    each route's state on the way: a served worker calls this before serving)."""
     paths: dict[int, str] | None = getattr(app.state, "route_paths", None)
     if paths is None:
         paths = {id(r.original_route): r.path or "" for r in iter_route_contexts(app.routes)}
         app.state.route_paths = paths
-    return paths.get(id(request.scope.get("route")), request.url.path)
+    return paths
 
 
 def _bearer(request: Request) -> str | None:
