@@ -166,9 +166,8 @@ class Simulation(EpisodeFlow):
                 self._new_week(day)
             if day == self.config.measure_from:
                 self._maybe_extend_warmup()
-            self._release_holds(day)
             self._schedule_arrivals(day)
-            self._drain(self._at(day + timedelta(days=1), time(0, 0)))
+            self._drain_releasing(day)
             day += timedelta(days=1)
             if on_day is not None:
                 on_day((day - self.config.start).days, (self.config.end - self.config.start).days)
@@ -229,12 +228,25 @@ class Simulation(EpisodeFlow):
         self.run_state.steady_state = load.flat()
         self.run_state.steady_check = load.report()
 
-    def _release_holds(self, day: date) -> None:
-        """Unused urgent holds starting within the release window become follow-up slots."""
-        self.clock.set(self._at(day, time(0, 0)))
-        until = self.clock.now() + timedelta(hours=self.release_hours)
-        due = self.urgent_holds.due(until)
-        release_urgent_holds(ReleaseUrgentHolds(until, due), self.uow, self.clock)
+    def _drain_releasing(self, day: date) -> None:
+        """Run the day's events; an urgent hold still free `release_hours` before it starts
+        becomes a follow-up slot at that moment, between the events (the region's rule).
+
+        Releasing once a day at midnight every hold of the next `release_hours` released
+        each hold as many hours early as its hour of the day (a 10:30 hold 10.5 h before,
+        a 13:00 hold 13 h), so the member requests that could take it depended on where a
+        contract's template put it (ADR 0014, the non-monotone initial share)."""
+        lead = timedelta(hours=self.release_hours)
+        end = self._at(day + timedelta(days=1), time(0, 0))
+        while (start := self.urgent_holds.next_start()) is not None and start - lead < end:
+            moment = max(start - lead, self.clock.now())
+            self._drain(moment)
+            self.clock.set(moment)
+            # Every hold whose moment has come (the bound is inclusive).
+            until = moment + lead + timedelta(microseconds=1)
+            due = self.urgent_holds.due(until)
+            release_urgent_holds(ReleaseUrgentHolds(until, due), self.uow, self.clock)
+        self._drain(end)
 
     def lay_weeks(self, day: date, clinician_ids: tuple[str, ...] | None = None) -> None:
         """Keep the rolling horizon laid from `day`: everyone's weeks, the roster's, or

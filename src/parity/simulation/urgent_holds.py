@@ -34,6 +34,10 @@ class UrgentHolds:
                     if slot.kind is BlockKind.URGENT and slot.id is not None:
                         heapq.heappush(self._due, (slot.start, order, slot.id))
 
+    def next_start(self) -> datetime | None:
+        """The start of the earliest hold not yet handed out, if any."""
+        return self._due[0][0] if self._due else None
+
     def due(self, until: datetime) -> tuple[int, ...]:
         """The filed holds starting before `until`, in the order a release scans the
         clinicians (the order they were registered, then start): each is handed out once."""
