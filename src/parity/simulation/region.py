@@ -117,11 +117,8 @@ def build_region(
     for clinic, n in zip(spec.clinics, homes, strict=True):
         for _ in range(n):
             number = len(clinicians) + 1
-            clinician = (
-                _clinician(rng, spec, clinic, number)
-                if mix is None
-                else _mixed_clinician(mix[number - 1], clinic, number)
-            )
+            drawn = _drawn_mix(rng, spec.workforce) if mix is None else mix[number - 1]
+            clinician = _clinician_of(drawn, clinic, number)
             clinicians.append(clinician)
             templates.append(weekly_template(clinician, contract, spec.workforce))
     return SyntheticRegion(
@@ -183,7 +180,7 @@ def _fixed_mix(rng: random.Random, workforce: dict[str, Any], count: int) -> lis
     return [(str(d), float(f), bool(s)) for d, f, s in zip(*columns, strict=True)]
 
 
-def _mixed_clinician(mix: Mix, clinic: Clinic, number: int) -> Clinician:
+def _clinician_of(mix: Mix, clinic: Clinic, number: int) -> Clinician:
     discipline, fte, spanish = mix
     return Clinician(
         id=f"c{number:05d}",
@@ -196,22 +193,12 @@ def _mixed_clinician(mix: Mix, clinic: Clinic, number: int) -> Clinician:
     )
 
 
-def _clinician(rng: random.Random, spec: RegionSpec, clinic: Clinic, number: int) -> Clinician:
-    workforce = spec.workforce
-    discipline = Discipline(_draw(rng, workforce["discipline_shares"]))
+def _drawn_mix(rng: random.Random, workforce: dict[str, Any]) -> Mix:
+    """One clinician's discipline, FTE and Spanish, each drawn from the region's shares."""
+    discipline = _draw(rng, workforce["discipline_shares"])
     fte = rng.choices(workforce["fte_values"], workforce["fte_shares"])[0]
-    languages = {"english"}
-    if rng.random() < workforce.get("spanish_speaking_share", 0.0):
-        languages.add("spanish")
-    return Clinician(
-        id=f"c{number:05d}",
-        name=f"Clinician {number}",
-        discipline=discipline,
-        fte=float(fte),
-        clinic_ids=(clinic.id,),
-        languages=frozenset(languages),
-        modalities=frozenset(Modality),
-    )
+    spanish = rng.random() < workforce.get("spanish_speaking_share", 0.0)
+    return (str(discipline), float(fte), spanish)
 
 
 def _working_days(fte: float) -> list[int]:

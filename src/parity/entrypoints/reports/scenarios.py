@@ -122,7 +122,8 @@ def show(band: Band, figure: Figure) -> str:
 def show_life(outcome: ScenarioOutcome, figure: Figure) -> str:
     """A figure over the contract's life, marked when its runs give it no level."""
     shown = show(outcome.life[figure.key], figure)
-    return f"{shown} (not decision-grade)" if figure.key in _verdicts(outcome) else shown
+    level = figure.verdict(outcome.runs_life.get(figure.key, [])) is None
+    return shown if level else f"{shown} (not decision-grade)"
 
 
 def _verdicts(outcome: ScenarioOutcome) -> dict[str, str]:
