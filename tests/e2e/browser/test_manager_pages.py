@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from browser_support import Site, shoot, sign_in
-from playwright.sync_api import FilePayload, Page, expect
+from playwright.sync_api import FilePayload, Page, Route, expect
 
 CHARTS_DRAWN = ".chart .plot-container"
 
@@ -75,6 +75,31 @@ def test_charts_draw_from_the_plotly_bundle_parity_serves(site: Site, page: Page
     answer = page.request.get(bundle[0])
     assert answer.ok
     assert answer.headers["content-type"].startswith("text/javascript")
+
+
+def test_the_chart_library_is_fetched_while_the_figures_are_still_on_their_way(
+    site: Site, page: Page
+) -> None:
+    """The dashboard paints its chart boxes first and fetches their figures after; the
+    library must not wait for the figures. The figures' answer is held back here until
+    the browser has asked for the library: if it asked only once the figures arrived, it
+    never asks while they are held, and waiting for its request fails."""
+    sign_in(page, site, "manager")
+    held: list[Route] = []
+
+    def hold_the_figures(route: Route) -> None:
+        if route.request.headers.get("x-parity-fragment") == "frag_charts":
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/app/dashboard(\?.*)?$"), hold_the_figures)
+    with page.expect_request(re.compile(r".*/app/static/plotly\.min\.js.*"), timeout=15_000):
+        page.goto(site.url("/app/dashboard"))
+    assert len(held) == 1, "the figures were asked for once, and are still held"
+    expect(page.locator(CHARTS_DRAWN)).to_have_count(0)
+    held[0].continue_()
+    expect(page.locator(CHARTS_DRAWN)).to_have_count(4)
 
 
 def test_the_evidence_of_any_request_opens_by_its_number(site: Site, page: Page) -> None:

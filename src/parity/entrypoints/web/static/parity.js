@@ -6,7 +6,7 @@
  * - An element with data-poll="URL" is refreshed from URL every second until the server
  *   stops marking it (a running scenario comparison).
  * - Charts (.chart[data-figure]) are drawn with the Plotly bundle Parity serves itself,
- *   loaded the first time a page needs it.
+ *   loaded the first time a page shows a chart's box, with or without its figure yet.
  * - An element with data-load="URL" is filled from URL (a fragment, as data-swap) once
  *   the page has painted: the dashboard's chart figures (docs/adr/0017-booking-api-speed.md).
  * - form[data-auto] submits itself when one of its selects changes.
@@ -36,7 +36,12 @@
 
   function drawCharts(root) {
     var boxes = Array.prototype.slice.call(root.querySelectorAll(".chart[data-figure]:not([data-drawn])"));
-    if (!boxes.length) return;
+    if (!boxes.length) {
+      // Frames whose figures come later (data-load): fetch and parse the library meanwhile,
+      // so the figures and the library arrive together rather than one after the other.
+      if (root.querySelector(".chart:not([data-drawn])")) loadPlotly().catch(function () {});
+      return;
+    }
     loadPlotly().then(function (Plotly) {
       boxes.forEach(function (box) {
         var figure = JSON.parse(box.dataset.figure);
