@@ -44,7 +44,10 @@ def calibrate(
     contract: Annotated[str, typer.Option(help="the contract in force")] = "socal-cap-2022",
     scale: Annotated[float, typer.Option(min=0.001, max=1.0, help="share of the region")] = 0.05,
     weeks: Annotated[int, typer.Option(min=4, max=104, help="weeks measured")] = 26,
-    warmup: Annotated[int, typer.Option(min=4, max=156, help="minimum warm-up weeks")] = 104,
+    warmup: Annotated[
+        int,
+        typer.Option(min=4, max=SimulationConfig.max_warmup_weeks, help="minimum warm-up weeks"),
+    ] = 104,
     seed: Annotated[int, typer.Option(min=0, help="random seed")] = 7,
     fit: Annotated[
         bool, typer.Option(help="search members' patience for the follow-up wait target")

@@ -15,7 +15,7 @@ from rich.table import Table
 from parity.adapters.rules_files import data_dir, load_region, load_rules
 from parity.domain.errors import ParityError
 from parity.entrypoints.cli.terminal import check_writable, counted, fail, write_file
-from parity.entrypoints.cli.tornado import WARMUP_HELP
+from parity.entrypoints.cli.tornado import MAX_WARMUP, WARMUP_HELP
 from parity.entrypoints.cli.tornado import register as register_tornado
 from parity.entrypoints.reports.scenarios import monthly_csv, summary_csv, to_html
 from parity.simulation.booking_policy import BookingPolicy
@@ -58,7 +58,7 @@ def compare(
     scale: Annotated[
         float, typer.Option(min=0.001, max=1.0, help="share of the region simulated")
     ] = 0.01,
-    warmup: Annotated[int | None, typer.Option(min=0, max=156, help=WARMUP_HELP)] = None,
+    warmup: Annotated[int | None, typer.Option(min=0, max=MAX_WARMUP, help=WARMUP_HELP)] = None,
     seed: Annotated[
         int, typer.Option(min=0, help="base seed; replication i's seed derives from it")
     ] = 7,
@@ -132,7 +132,7 @@ def _print_steady(found: list[ScenarioOutcome], warmup: int) -> None:
     if any(o.steady_runs < o.runs for o in found):
         console.print(
             "Runs that were not flat measure part of the ramp from an empty caseload; "
-            "a longer --warmup (up to 156 weeks) lets it fill.",
+            f"a longer --warmup (up to {MAX_WARMUP} weeks) lets it fill.",
             markup=False,
         )
 

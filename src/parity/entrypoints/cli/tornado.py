@@ -18,6 +18,7 @@ from parity.domain.errors import ParityError
 from parity.entrypoints.cli.terminal import check_writable, counted, errors, write_file
 from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.break_even import break_even
+from parity.simulation.engine import SimulationConfig
 from parity.simulation.ipc_hour import weekday_holidays_per_year
 from parity.simulation.montecarlo import dask_client, plan_jobs, run_jobs
 from parity.simulation.scenario_run import ReplicationResult, RunSettings, paired_warmup
@@ -25,10 +26,11 @@ from parity.simulation.scenarios import Scenario, load_scenario
 from parity.simulation.tornado import Bar, bars, estimates, robustness, variants
 
 console = Console()
+# The longest warm-up a run accepts: the simulation's own bound on settling.
+MAX_WARMUP = SimulationConfig.max_warmup_weeks
 WARMUP_HELP = (
     "weeks simulated before the contract starts (default: long enough for a level load, "
-    "the region's measured steady_warmup_weeks; socal: 104 under Parity's rules, 156 under "
-    "the status quo)"
+    "the region file's measured steady_warmup_weeks for the scenarios' booking policies)"
 )
 
 
@@ -39,7 +41,7 @@ def tornado(
     years: Annotated[int, typer.Option(min=1, max=10)] = 1,
     runs: Annotated[int, typer.Option(min=2, max=1000, help="paired runs")] = 8,
     scale: Annotated[float, typer.Option(min=0.001, max=1.0)] = 0.01,
-    warmup: Annotated[int | None, typer.Option(min=0, max=156, help=WARMUP_HELP)] = None,
+    warmup: Annotated[int | None, typer.Option(min=0, max=MAX_WARMUP, help=WARMUP_HELP)] = None,
     seed: Annotated[int, typer.Option(min=0)] = 7,
     workers: Annotated[int, typer.Option(min=0, help="local Dask workers (0: in process)")] = 2,
     scheduler: Annotated[str | None, typer.Option(help="an existing Dask scheduler")] = None,
