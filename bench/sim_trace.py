@@ -14,10 +14,12 @@ slot an unused urgent hold became. Counted in the measured window, at each decis
 
 Every run's no-show, cancellation and exception draws come from their own streams in the
 order the events happen (simulation/streams.py), so any change to which visit is booked
-when re-deals them: two trees then differ by that noise as well as by the change.
-`--paired-draws` draws each from a generator seeded by the episode and its n-th visit or
-booking instead, so both trees give the same episode the same draws, and what still differs
-is the change's own doing. (The status quo's give-up draws stay in event order.)
+when re-deals them: two trees then differ by that noise as well as by the change
+(`--discard-no-show-draws 1` shows its size on one tree: the same run with its no-show draws
+dealt one visit later). `--paired-draws` draws each from a generator seeded by the episode
+and its n-th visit or booking instead, so both trees give the same episode the same draws,
+and what still differs is the change's own doing. (The status quo's give-up draws stay in
+event order.)
 """
 
 from __future__ import annotations
@@ -60,10 +62,13 @@ class Traced(Simulation):
 
     origin = "?"
     paired = False
+    discard = 0
 
     def _prepare(self) -> None:
         super()._prepare()
         self.draws: Counter[tuple[str, int]] = Counter()
+        for _ in range(self.discard):  # a placebo: the same run with its no-shows re-dealt
+            self.streams.no_shows.random()
 
     def _seed(self, purpose: str, request_id: int) -> None:
         """With paired draws: seed `purpose`'s stream for the episode's next draw of it."""
@@ -132,6 +137,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         weeks=args.weeks, warmup_weeks=4, start=date(2026, 1, 5), seed=args.seed, booking=booking
     )
     Traced.paired = args.paired_draws
+    Traced.discard = args.discard_no_show_draws
     simulation = Traced(region, policy, config)
     started = timer.process_time()
     result = simulation.run()
@@ -142,6 +148,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         COUNTS[f"group|{name}|requests"] = group["requests"]
         COUNTS[f"group|{name}|referred"] = group["referred_out_of_network"]
         COUNTS[f"group|{name}|within-standard"] = group["outcomes"].get("within-standard", 0)
+        share = group["share_within_standard"]
+        COUNTS[f"group|{name}|share-basis-points"] = round(10_000 * (share or 0.0))
     return dict(sorted(COUNTS.items()))
 
 
@@ -161,6 +169,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.05)
     parser.add_argument("--weeks", type=int, default=22)
     parser.add_argument("--paired-draws", action="store_true")
+    parser.add_argument("--discard-no-show-draws", type=int, default=0)
     parser.add_argument("--compare", nargs="+", metavar="FILE")
     args = parser.parse_args()
     if args.compare:
