@@ -105,6 +105,17 @@ def _build(kind: str, check: bool, columns_of: Columns) -> Shape:
     return Shape(select(*columns).select_from(joined).where(keyed), tuple(readers))
 
 
+def values(kind: str, key: Any, request: int | None, jti: str | None) -> dict[str, Any]:
+    """The bound values of a read-ahead of `kind` (`shape`): the first record's key, the
+    request of a proposal, and the token's id when the deny list is asked (`jti`)."""
+    bound: dict[str, Any] = {"key": key}
+    if kind == PROPOSAL:
+        bound["request"] = request
+    if jti is not None:
+        bound["jti"] = jti
+    return bound
+
+
 _SHAPES: dict[tuple[str, bool], Shape] = {}
 
 

@@ -224,6 +224,32 @@ def _search_statement(
     return mapping.query.where(*clauses).order_by(columns[mapping.key])
 
 
+def search_statement(
+    mapping: RecordMapping[Any],
+    due: str | None,
+    equal: tuple[str, ...],
+    null: tuple[str, ...] = (),
+) -> Select[Any]:
+    """The prebuilt search of `mapping` by this shape (`_search_statement`), built once."""
+    shape = (id(mapping), due, equal, null)
+    statement = _SEARCHES.get(shape)
+    if statement is None:
+        statement = _SEARCHES[shape] = _search_statement(mapping, due, equal, null)
+    return statement
+
+
+def searched_names(due: str | None, equal: tuple[str, ...]) -> tuple[str, ...]:
+    """The bound names of a search by `equal` columns (and a `due` column), in order: each
+    column's value, then the due moment's."""
+    names = tuple(f"{SEARCHED}{name}" for name in equal)
+    return names if due is None else (*names, f"{SEARCHED}{DUE}")
+
+
+def writes_of(mapping: RecordMapping[Any]) -> Writes:
+    """The INSERT and UPDATEs of `mapping`'s table (`Writes`), built once."""
+    return _writes(mapping.table, mapping.key)
+
+
 class SqlRepository(Store, Generic[T]):
     """A table of records of one kind, keyed by `mapping.key`.
 
@@ -285,13 +311,10 @@ class SqlRepository(Store, Generic[T]):
         of the shape."""
         equal = tuple(name for name in criteria if name != DUE and criteria[name] is not None)
         null = tuple(name for name in criteria if name != DUE and criteria[name] is None)
-        shape = (id(self._mapping), due, equal, null)
-        statement = _SEARCHES.get(shape)
-        if statement is None:
-            statement = _SEARCHES[shape] = _search_statement(self._mapping, due, equal, null)
-        values = {f"{SEARCHED}{name}": criteria[name] for name in equal}
-        if due is not None:
-            values[f"{SEARCHED}{DUE}"] = criteria[DUE]
+        statement = search_statement(self._mapping, due, equal, null)
+        picked = equal if due is None else (*equal, DUE)
+        names = searched_names(due, equal)
+        values = {name: criteria[key] for name, key in zip(names, picked, strict=True)}
         return self._found(self._rows(statement, values))
 
     def _found(self, rows: Sequence[Any]) -> list[T]:

@@ -220,11 +220,7 @@ class SqlUnitOfWork:
         kept, and the repositories read as before."""
         check = self._token.take()
         found = read_ahead.shape(kind, check is not None, self.read_columns)
-        values: dict[str, Any] = {"key": key}
-        if kind == read_ahead.PROPOSAL:
-            values["request"] = request
-        if check is not None:
-            values["jti"] = check.jti
+        values = read_ahead.values(kind, key, request, None if check is None else check.jti)
         try:
             row = next(iter(direct.rows(self._current(), found.statement, values)), None)
         except BaseException:
