@@ -251,7 +251,7 @@ class SqlUnitOfWork:
     def _repositories(self) -> list[SqlRepository[object] | SqlSlots | SqlProtectedTime]:
         """The repositories made so far (cached_property keeps them in the instance) that
         keep what they read until the transaction ends."""
-        kept = SqlRepository | SqlSlots | SqlProtectedTime
+        kept = (SqlRepository, SqlSlots, SqlProtectedTime)
         return [r for r in vars(self).values() if isinstance(r, kept)]
 
     def __enter__(self) -> Self:
