@@ -39,12 +39,20 @@ from parity.adapters.sql import tables
 # row goes to ("slots" is `SqlSlots`, the others `SqlRepository`), in the order of the
 # statement's columns (the FROM's first table first).
 VISIT, HOLD, PROPOSAL, MEMBER = "visit", "hold", "proposal", "member"
+# A booking's: a proposal's or a hold's, and whether protected time overlaps the slot, which
+# the booking then asks without a statement of its own (`SqlProtectedTime`;
+# docs/adr/0017-booking-api-speed.md, fourteenth round). On PostgreSQL only (the column's
+# interval arithmetic); elsewhere they are read as the plain kind (`PLAIN`).
+BOOKING_PROPOSAL, BOOKING_HOLD = "booking-proposal", "booking-hold"
 PARTS: dict[str, tuple[str, ...]] = {
     VISIT: ("appointments", "requests", "slots", "members"),
     HOLD: ("holds", "requests", "slots", "clinicians"),
     PROPOSAL: ("slots", "clinicians", "requests"),
     MEMBER: ("members", "clinics"),
+    BOOKING_HOLD: ("holds", "requests", "slots", "clinicians", "protected"),
+    BOOKING_PROPOSAL: ("slots", "clinicians", "requests", "protected"),
 }
+PLAIN = {BOOKING_HOLD: HOLD, BOOKING_PROPOSAL: PROPOSAL}
 # The columns of a part's row, in order: its repository's own (`read_columns`), the row its
 # `note_read` takes, so the statement and the repositories have one source.
 Columns = Callable[[str], Sequence[Any]]
@@ -64,6 +72,7 @@ def _from(kind: str) -> tuple[FromClause, ColumnElement[bool]]:
     """The joined tables of `kind` and the condition naming the first record's key."""
     a, r, s, h = tables.appointments, tables.care_requests, tables.slots, tables.holds
     c, m, k = tables.clinicians, tables.members, tables.clinics
+    kind = PLAIN.get(kind, kind)  # a booking's joins are its plain kind's
     if kind == VISIT:
         joined = (
             a.outerjoin(r, r.c.id == a.c.request_id)
@@ -103,6 +112,17 @@ def _build(kind: str, check: bool, columns_of: Columns) -> Shape:
         columns.append(denied.label("token_revoked"))
     joined, keyed = _from(kind)
     return Shape(select(*columns).select_from(joined).where(keyed), tuple(readers))
+
+
+def values(kind: str, key: Any, request: int | None, jti: str | None) -> dict[str, Any]:
+    """The bound values of a read-ahead of `kind` (`shape`): the first record's key, the
+    request of a proposal, and the token's id when the deny list is asked (`jti`)."""
+    bound: dict[str, Any] = {"key": key}
+    if PLAIN.get(kind, kind) == PROPOSAL:
+        bound["request"] = request
+    if jti is not None:
+        bound["jti"] = jti
+    return bound
 
 
 _SHAPES: dict[tuple[str, bool], Shape] = {}

@@ -16,17 +16,21 @@ from typing import Any, Generic, NoReturn, TypeVar
 
 from sqlalchemy import (
     Boolean,
+    ColumnElement,
     Connection,
     CursorResult,
     Date,
     Executable,
     Integer,
+    Interval,
     Select,
     String,
     Table,
     bindparam,
     delete,
+    exists,
     insert,
+    literal,
     select,
     update,
 )
@@ -224,6 +228,32 @@ def _search_statement(
     return mapping.query.where(*clauses).order_by(columns[mapping.key])
 
 
+def search_statement(
+    mapping: RecordMapping[Any],
+    due: str | None,
+    equal: tuple[str, ...],
+    null: tuple[str, ...] = (),
+) -> Select[Any]:
+    """The prebuilt search of `mapping` by this shape (`_search_statement`), built once."""
+    shape = (id(mapping), due, equal, null)
+    statement = _SEARCHES.get(shape)
+    if statement is None:
+        statement = _SEARCHES[shape] = _search_statement(mapping, due, equal, null)
+    return statement
+
+
+def searched_names(due: str | None, equal: tuple[str, ...]) -> tuple[str, ...]:
+    """The bound names of a search by `equal` columns (and a `due` column), in order: each
+    column's value, then the due moment's."""
+    names = tuple(f"{SEARCHED}{name}" for name in equal)
+    return names if due is None else (*names, f"{SEARCHED}{DUE}")
+
+
+def writes_of(mapping: RecordMapping[Any]) -> Writes:
+    """The INSERT and UPDATEs of `mapping`'s table (`Writes`), built once."""
+    return _writes(mapping.table, mapping.key)
+
+
 class SqlRepository(Store, Generic[T]):
     """A table of records of one kind, keyed by `mapping.key`.
 
@@ -285,13 +315,10 @@ class SqlRepository(Store, Generic[T]):
         of the shape."""
         equal = tuple(name for name in criteria if name != DUE and criteria[name] is not None)
         null = tuple(name for name in criteria if name != DUE and criteria[name] is None)
-        shape = (id(self._mapping), due, equal, null)
-        statement = _SEARCHES.get(shape)
-        if statement is None:
-            statement = _SEARCHES[shape] = _search_statement(self._mapping, due, equal, null)
-        values = {f"{SEARCHED}{name}": criteria[name] for name in equal}
-        if due is not None:
-            values[f"{SEARCHED}{DUE}"] = criteria[DUE]
+        statement = search_statement(self._mapping, due, equal, null)
+        picked = equal if due is None else (*equal, DUE)
+        names = searched_names(due, equal)
+        values = {name: criteria[key] for name, key in zip(names, picked, strict=True)}
         return self._found(self._rows(statement, values))
 
     def _found(self, rows: Sequence[Any]) -> list[T]:
@@ -522,27 +549,90 @@ class SqlClinicians(SqlRepository[Clinician]):
 
 
 _BLOCKS = tables.protected_times
+
+
+def _overlapping(
+    clinician_id: Any, start: Any, end: Any, earliest: Any
+) -> list[ColumnElement[bool]]:
+    """A block of the clinician overlapping [start, end), starting after `earliest` (no
+    block spans more than `tables.MAX_SPAN`, so the index on the start bounds the search):
+    `OVERLAPPING`'s condition, and the booking read-ahead's (`SqlProtectedTime`)."""
+    return [
+        _BLOCKS.c.clinician_id == clinician_id,
+        _BLOCKS.c.start > earliest,
+        _BLOCKS.c.start < end,
+        _BLOCKS.c.end > start,
+    ]
+
+
 OVERLAPPING = (
     select(_BLOCKS)
     .where(
-        _BLOCKS.c.clinician_id == bindparam("clinician_id"),
-        _BLOCKS.c.start > bindparam("earliest", type_=_BLOCKS.c.start.type),
-        _BLOCKS.c.start < bindparam("end", type_=_BLOCKS.c.start.type),
-        _BLOCKS.c.end > bindparam("start", type_=_BLOCKS.c.end.type),
+        *_overlapping(
+            bindparam("clinician_id"),
+            bindparam("start", type_=_BLOCKS.c.end.type),
+            bindparam("end", type_=_BLOCKS.c.start.type),
+            bindparam("earliest", type_=_BLOCKS.c.start.type),
+        )
     )
     .order_by(_BLOCKS.c.start, _BLOCKS.c.id)
+)
+_SLOTS = tables.slots
+# Whether a block of the slot's clinician overlaps the slot: a column of the booking
+# read-aheads (`read_ahead.BOOKING_PROPOSAL`, `BOOKING_HOLD`; PostgreSQL's interval
+# arithmetic), after the slot's clinician, start and end.
+SLOT_IN_PROTECTED_TIME = (
+    exists()
+    .where(
+        *_overlapping(
+            _SLOTS.c.clinician_id,
+            _SLOTS.c.start,
+            _SLOTS.c.end,
+            _SLOTS.c.start - literal(tables.MAX_SPAN, Interval()),
+        )
+    )
+    .label("in_protected_time")
 )
 
 
 class SqlProtectedTime(Store):
+    """Protected time. A booking's read-ahead tells, with its slot, whether any block
+    overlaps the slot (`note_read`); when none did, the booking's own question about that
+    slot is answered from that read, in the same transaction, without a statement of its
+    own (docs/adr/0017-booking-api-speed.md, fourteenth round). A block this transaction
+    adds forgets it. The trigger and the guarded INSERT stay the final guard."""
+
+    def __init__(self, link: Link) -> None:
+        super().__init__(link)
+        self._clear: set[tuple[str, datetime, datetime]] = set()
+
+    def forget(self) -> None:
+        """Nothing known any more (a new transaction starts)."""
+        self._clear.clear()
+
+    def read_columns(self) -> list[Any]:
+        """The columns of a row `note_read` takes: the slot's clinician, start and end, and
+        whether a block overlaps it."""
+        return [_SLOTS.c.clinician_id, _SLOTS.c.start, _SLOTS.c.end, SLOT_IN_PROTECTED_TIME]
+
+    def note_read(self, values: Sequence[Any]) -> None:
+        """A booking read-ahead's row (`read_columns`): a slot no block overlapped."""
+        clinician_id, start, end, overlapped = values
+        if clinician_id is not None and overlapped is False:
+            self._clear.add((clinician_id, start, end))
+
     def add_many(self, blocks: Iterable[ProtectedTime]) -> None:
+        self._clear.clear()
         rows = [from_domain(b) for b in blocks]
         if rows:
             self._guarded(insert(tables.protected_times), rows)
 
     def overlapping(self, clinician_id: str, start: datetime, end: datetime) -> list[ProtectedTime]:
         """Blocks of the clinician that overlap [start, end), by start (one prebuilt
-        statement: every booking and every report row asks, docs/adr/0017)."""
+        statement: every booking and every report row asks, docs/adr/0017); none, without
+        a statement, for a slot this transaction's read-ahead found clear."""
+        if (clinician_id, start, end) in self._clear:
+            return []
         values = {
             "clinician_id": clinician_id,
             "earliest": start - tables.MAX_SPAN,

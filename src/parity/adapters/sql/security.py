@@ -44,10 +44,10 @@ class SqlAuditTrail(Store):
         PostgreSQL one statement (the members' INSERT reads the event's id from a
         data-modifying WITH), on SQLite, which runs in-process, two
         (docs/adr/0017-booking-api-speed.md)."""
-        row: dict[str, Any] = {name: getattr(event, name) for name in _EVENT_COLUMNS}
+        row: dict[str, Any] = {name: getattr(event, name) for name in EVENT_COLUMNS}
         members = sorted(set(event.member_ids))
         if self._link().dialect.name == "postgresql":
-            ((key,),) = self._rows(_APPEND_WITH_MEMBERS, {**row, "members": members})
+            ((key,),) = self._rows(APPEND_WITH_MEMBERS, {**row, "members": members})
             return replace(event, id=key)
         key = self._execute(_APPEND, row).scalar_one()
         if members:
@@ -74,10 +74,10 @@ class SqlAuditTrail(Store):
         return [audit_event_to_domain(row) for row in self._execute(query).mappings()]
 
 
-_EVENT_COLUMNS = tuple(c.name for c in tables.audit_events.c if c.name != "id")
+EVENT_COLUMNS = tuple(c.name for c in tables.audit_events.c if c.name != "id")
 _APPEND = (
     insert(tables.audit_events)
-    .values({name: bindparam(name) for name in _EVENT_COLUMNS})
+    .values({name: bindparam(name) for name in EVENT_COLUMNS})
     .returning(tables.audit_events.c.id)
 )
 
@@ -95,7 +95,7 @@ def _append_with_members() -> Select[Any]:
     return select(event.c.id).add_cte(about)
 
 
-_APPEND_WITH_MEMBERS = _append_with_members()
+APPEND_WITH_MEMBERS = _append_with_members()
 
 
 def audit_event_to_domain(row: Any) -> AuditEvent:

@@ -219,14 +219,17 @@ class SqlUnitOfWork:
         is the block's first statement it also asks the deny list. Nothing found: nothing
         kept, and the repositories read as before."""
         check = self._token.take()
-        found = read_ahead.shape(kind, check is not None, self.read_columns)
-        values: dict[str, Any] = {"key": key}
-        if kind == read_ahead.PROPOSAL:
-            values["request"] = request
-        if check is not None:
-            values["jti"] = check.jti
         try:
-            row = next(iter(direct.rows(self._current(), found.statement, values)), None)
+            connection = self._current()
+        except BaseException:
+            self._token.give_back(check)
+            raise
+        if not direct.takes_cursor_path(connection):
+            kind = read_ahead.PLAIN.get(kind, kind)
+        found = read_ahead.shape(kind, check is not None, self.read_columns)
+        values = read_ahead.values(kind, key, request, None if check is None else check.jti)
+        try:
+            row = next(iter(direct.rows(connection, found.statement, values)), None)
         except BaseException:
             self._token.give_back(check)
             raise
@@ -242,13 +245,14 @@ class SqlUnitOfWork:
 
     def read_columns(self, part: str) -> Sequence[Any]:
         """The columns of a row the repository `part` takes (`note_read`)."""
-        repository: SqlRepository[Any] | SqlSlots = getattr(self, part)
+        repository: SqlRepository[Any] | SqlSlots | SqlProtectedTime = getattr(self, part)
         return repository.read_columns()
 
-    def _repositories(self) -> list[SqlRepository[object] | SqlSlots]:
+    def _repositories(self) -> list[SqlRepository[object] | SqlSlots | SqlProtectedTime]:
         """The repositories made so far (cached_property keeps them in the instance) that
         keep what they read until the transaction ends."""
-        return [r for r in vars(self).values() if isinstance(r, SqlRepository | SqlSlots)]
+        kept = (SqlRepository, SqlSlots, SqlProtectedTime)
+        return [r for r in vars(self).values() if isinstance(r, kept)]
 
     def __enter__(self) -> Self:
         if self._open:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import gc
 
-from fastapi import FastAPI
+from fastapi import FastAPI, routing
 
+from parity.adapters.sql.warm import compile_hot_statements
 from parity.bootstrap import Runtime, build_links, build_runtime
 from parity.config import Settings
 from parity.entrypoints.api.app import create_app
@@ -40,10 +41,27 @@ def warm(app: FastAPI, runtime: Runtime) -> None:
     time (some 80 ms of CPU, docs/adr/0017-booking-api-speed.md, thirteenth round): the
     state FastAPI builds for every route, with the guard's table of route templates; and
     the pool's first connection, with the dialect's first-connect queries and the
-    session's time zone. Nothing read is kept but the connection, back in the pool."""
+    session's time zone; and the scheduling calls' statements, compiled (some 50 ms more,
+    fourteenth round). Nothing read is kept but the connection, back in the pool, and the
+    statements' text and conversions."""
     route_paths(app)
-    with runtime.engine.connect():
-        pass
+    described(app)
+    with runtime.engine.connect() as connection:
+        compile_hot_statements(connection)
+
+
+def described(app: FastAPI) -> None:
+    """What FastAPI notes of each endpoint for its error messages (its source file and
+    line), which it reads at the route's first call, keeping it by endpoint: a read and a
+    tokenizing of the endpoint's module (`inspect.getsourcelines`, 3–10 ms of CPU a route,
+    docs/adr/0017-booking-api-speed.md, fourteenth round). Nothing when the installed
+    FastAPI has no such step."""
+    extract = getattr(routing, "_extract_endpoint_context", None)
+    if extract is None:
+        return
+    for context in routing.iter_route_contexts(app.routes):
+        if isinstance(context.original_route, routing.APIRoute):
+            extract(context.original_route.dependant.call)
 
 
 def settle() -> None:

@@ -242,7 +242,7 @@ def book(body: ParametersBody, call: Caller) -> FhirResponse:
     cancelled one if any, and an OperationOutcome."""
     params = inputs.read(body, inputs.BOOK)
     target = inputs.target(params)
-    with versions.changing(call.http, call.uow, _current(call, target)) as joined:
+    with versions.changing(call.http, call.uow, _current(call, target, booking=True)) as joined:
         return _booked(target, params, call.joined(joined))
 
 
@@ -254,19 +254,23 @@ def book_instance(
     are optional parameters)."""
     params = inputs.read(body, inputs.BOOK - inputs.HOLD)
     target = _target(appointment_id, "a proposal or a hold")
-    with versions.changing(call.http, call.uow, _current(call, target)) as joined:
+    with versions.changing(call.http, call.uow, _current(call, target, booking=True)) as joined:
         return _booked(target, params, call.joined(joined))
 
 
-def _current(call: Call, target: Target) -> versions.Render:
+def _current(call: Call, target: Target, booking: bool = False) -> versions.Render:
     """How to read the Appointment an operation changes (its version is what `If-Match`
-    names): the hold, or the proposal."""
+    names): the hold, or the proposal. A `booking` reads with them whether the slot lies in
+    protected time, which the booking asks next (docs/adr/0017-booking-api-speed.md,
+    fourteenth round)."""
     if isinstance(target, inputs.HoldId):
         key = f"hold-{target.hold_id}"
-        ahead: tuple[str, int, int | None] = ("hold", target.hold_id, None)
+        kind = "booking-hold" if booking else "hold"
+        ahead: tuple[str, int, int | None] = (kind, target.hold_id, None)
     else:
         key = fhir.proposal_id(target.request_id, target.slot_id)
-        ahead = ("proposal", target.slot_id, target.request_id)
+        kind = "booking-proposal" if booking else "proposal"
+        ahead = (kind, target.slot_id, target.request_id)
 
     def render(uow: UnitOfWork) -> fhir.Json:
         # The target's records in one statement, with the deny-list check

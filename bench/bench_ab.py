@@ -1,0 +1,172 @@
+"""Two Parity trees side by side under the same clients: which costs less server CPU.
+
+On a shared machine two load benches run one after the other see different neighbours, and
+a tree's CPU per request moves by 20 % or more between runs. This serves `parity serve
+--workers N` from each tree at once (`PYTHONPATH=<tree>/src`), each on a PostgreSQL
+database of its own loaded alike (the demo region and bench_load's members), and runs
+bench_load's uncontended lockstep rounds against them in turn (A then B, B then A, ...),
+so whatever else runs weighs on both alike. Each repetition starts both servers afresh, so
+their workers' first calls are measured as bench_load measures them. It prints each
+operation's server CPU ms per request for A and B, per repetition and the median, with B/A
+(docs/adr/0017-booking-api-speed.md, fourteenth round).
+
+Run: .venv/bin/python bench/bench_ab.py --a /path/to/base/tree --b . [--reps 4]
+     [--rounds 10] [--clients 32] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import create_engine, text
+
+import bench_load
+from parity.adapters.sql.engine import normalised_url
+from servers import BIN, PG_ADMIN, bearer, free_port, prepare, serving
+
+console = Console(width=160)
+SIDES = ("A", "B")
+
+
+def _database(side: str) -> str:
+    """A fresh database of this process's own for one side."""
+    name = f"parity_ab_{os.getpid()}_{side.lower()}"
+    admin = create_engine(normalised_url(PG_ADMIN), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return normalised_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop(url: str) -> None:
+    admin = create_engine(normalised_url(PG_ADMIN), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(
+            text(f"DROP DATABASE IF EXISTS {normalised_url(url).database} WITH (FORCE)")
+        )
+    admin.dispose()
+
+
+def _round(
+    base: str, cpu: Callable[[], float], clients: int, auth: dict[str, str]
+) -> bench_load.Tally:
+    """One lockstep round of the uncontended mix against the server at `base`."""
+    bench_load.AUTH.clear()
+    bench_load.AUTH.update(auth)
+    tally = bench_load.Tally(clients, cpu)
+    threads = [
+        threading.Thread(
+            target=bench_load.client_loop,
+            args=(base, "uncontended", i, clients, 1, tally, lambda: None),
+        )
+        for i in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if tally.errors:
+        raise RuntimeError(f"errors: {tally.errors[:3]}")
+    return tally
+
+
+def repetition(
+    trees: dict[str, Path],
+    urls: dict[str, str],
+    auth: dict[str, dict[str, str]],
+    args: argparse.Namespace,
+    number: int,
+) -> dict[str, dict[str, float]]:
+    """Both servers afresh, `args.rounds` rounds each, taking turns; CPU ms per request."""
+    spent = {side: Counter[str]() for side in SIDES}
+    calls = {side: Counter[str]() for side in SIDES}
+    ports = {side: free_port() for side in SIDES}
+    commands: dict[str, list[str | Path]] = {
+        side: [BIN / "parity", "serve", "--port", str(ports[side]), "--workers", str(args.workers)]
+        for side in SIDES
+    }
+    envs = {
+        side: {
+            **os.environ,
+            "PARITY_DATABASE_URL": urls[side],
+            "PYTHONPATH": str(trees[side] / "src"),
+        }
+        for side in SIDES
+    }
+    with (
+        serving(commands["A"], envs["A"], ports["A"]) as a,
+        serving(commands["B"], envs["B"], ports["B"]) as b,
+    ):
+        served = {"A": a, "B": b}
+        for turn in range(args.rounds):
+            order = SIDES if (turn + number) % 2 == 0 else SIDES[::-1]
+            for side in order:
+                tally = _round(*served[side], args.clients, auth[side])
+                for op in bench_load.OPS:
+                    spent[side][op] += tally.cpu_seconds[op]
+                    calls[side][op] += len(tally.latency[op])
+    figures: dict[str, dict[str, float]] = {}
+    for side in SIDES:
+        each = {op: 1000 * spent[side][op] / max(1, calls[side][op]) for op in bench_load.OPS}
+        each["all"] = 1000 * sum(spent[side].values()) / max(1, sum(calls[side].values()))
+        figures[side] = each
+    return figures
+
+
+def show(results: list[dict[str, dict[str, float]]]) -> None:
+    table = Table(title="server CPU ms per request, A / B (B/A); last row: the medians")
+    table.add_column("repetition")
+    for op in (*bench_load.OPS, "all"):
+        table.add_column(op, justify="right")
+    medians = {
+        side: {op: statistics.median(r[side][op] for r in results) for op in results[0][side]}
+        for side in SIDES
+    }
+    for label, figures in [*((str(n), r) for n, r in enumerate(results)), ("median", medians)]:
+        cells = [
+            f"{figures['A'][op]:.2f} / {figures['B'][op]:.2f} ({figures['B'][op] / figures['A'][op]:.2f})"
+            for op in (*bench_load.OPS, "all")
+        ]
+        table.add_row(label, *cells)
+    console.print(table)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--a", type=Path, required=True, help="tree A (its src/ is served)")
+    parser.add_argument("--b", type=Path, required=True, help="tree B")
+    parser.add_argument("--reps", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    trees = {"A": args.a.resolve(), "B": args.b.resolve()}
+    urls = {side: _database(side) for side in SIDES}
+    try:
+        for side in SIDES:
+            with tempfile.TemporaryDirectory() as tmp:
+                prepare(urls[side], Path(tmp))
+        auth = {side: bearer(urls[side]) for side in SIDES}
+        results = []
+        for number in range(args.reps):
+            results.append(repetition(trees, urls, auth, args, number))
+            load = Path("/proc/loadavg").read_text().split()[0]
+            console.print(f"repetition {number} done, load average {load}")
+        show(results)
+    finally:
+        for url in urls.values():
+            _drop(url)
+
+
+if __name__ == "__main__":
+    main()
