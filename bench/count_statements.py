@@ -15,7 +15,7 @@ moves less than one repeat.
 Two trees side by side, their repeats taking turns (a shared machine's load then weighs on
 both alike): start one run with `--turns FILE --side 0` and another with `--side 1` and the
 other tree's code (PYTHONPATH=<tree>/src); each runs a repeat when FILE names its side,
-then hands the turn over.
+then hands the turn over. Side 0 goes first (a FILE that does not exist yet names it).
 
 Run: .venv/bin/python bench/count_statements.py [--db postgres|sqlite] [--members 5] [--show]
      [--repeat 1] [--turns FILE --side 0|1].
@@ -106,9 +106,15 @@ def rounds(client: TestClient, counts: Counts, members: int) -> None:
 
 
 def _wait_turn(turns: Path | None, side: int) -> None:
-    """Until `turns` names `side` (at once without --turns)."""
-    while turns is not None and (not turns.exists() or turns.read_text().strip() != str(side)):
+    """Until `turns` names `side` (at once without --turns); a file not written yet, or
+    left empty, names side 0, which therefore goes first."""
+    while turns is not None and _named(turns) != str(side):
         time.sleep(0.05)
+
+
+def _named(turns: Path) -> str:
+    named = turns.read_text().strip() if turns.exists() else ""
+    return named or "0"
 
 
 def _hand_over(turns: Path | None, side: int) -> None:
