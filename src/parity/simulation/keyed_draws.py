@@ -66,7 +66,7 @@ class KeyedDraws:
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
-        self._keys = {purpose: purpose_key(seed, purpose) for purpose in Purpose}
+        self.keys = {purpose: purpose_key(seed, purpose) for purpose in Purpose}
 
     def uniform(self, purpose: Purpose, entity: int, n: int) -> float:
-        return keyed_uniform(self._keys[purpose], entity, n)
+        return keyed_uniform(self.keys[purpose], entity, n)
