@@ -14,6 +14,8 @@ no generator state, the same in every process (no string hashing, which Python s
 
 from __future__ import annotations
 
+import hashlib
+import random
 from enum import IntEnum
 
 MASK = (1 << 64) - 1
@@ -31,6 +33,17 @@ class Purpose(IntEnum):
     GIVE_UP = 5  # whether a member offered a late visit or an outside wait gives up
     GIVE_UP_TIME = 6  # when, while waiting
     OFFER_ANSWER = 7  # whether a waitlisted member accepts a freed slot
+    # The workforce's (scenario runs), keyed by the clinician or the opening:
+    PENSION = 8  # whether a clinician at the start has a defined-benefit pension
+    LEAVING = 9  # whether a clinician gives notice in a month
+    NOTICE_DAY = 10  # on which of the month's first 28 days
+    RECRUITING_LAG = 11  # how long a vacancy stays open
+    GROWTH_PROFILE = 12  # the clinic and profile of a new authorised position
+    STRIKING = 13  # whether a clinician of the unit strikes
+    STRIKE_COVER = 14  # whose hours an external clinician covers
+
+
+EPISODE_PURPOSES = Purpose.OFFER_ANSWER + 1  # an episode counts its draws of these
 
 
 M1, M2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
@@ -70,3 +83,13 @@ class KeyedDraws:
 
     def uniform(self, purpose: Purpose, entity: int, n: int) -> float:
         return keyed_uniform(self.keys[purpose], entity, n)
+
+    def generator(self, purpose: Purpose, entity: int, n: int) -> random.Random:
+        """A generator of its own for a rare draw that needs one (a weighted choice)."""
+        return random.Random(int(self.uniform(purpose, entity, n) * 2.0**53))
+
+
+def entity_of(name: str) -> int:
+    """A stable 64-bit number for a name (a clinician's id): not `hash()`, which is salted
+    per process."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big")
