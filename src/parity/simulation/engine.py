@@ -42,7 +42,7 @@ from parity.simulation.events import (
     VisitDue,
 )
 from parity.simulation.folding import fold_finished
-from parity.simulation.keyed_draws import KeyedDraws, Purpose
+from parity.simulation.keyed_draws import KeyedDraws, Purpose, keyed_uniform
 from parity.simulation.region import SyntheticRegion
 from parity.simulation.run_state import Episode, SimulationConfig, SimulationRun
 from parity.simulation.runtime import collector_paused
@@ -373,8 +373,8 @@ class Simulation(EpisodeFlow):
         if episode is None:
             return self.unkeyed[purpose].random()
         drawn = episode.drawn
-        drawn[purpose] += 1
-        return self.keyed.uniform(purpose, episode.serial, drawn[purpose])
+        n = drawn[purpose] = drawn[purpose] + 1
+        return keyed_uniform(self.keyed.keys[purpose], episode.serial, n)
 
     def _read(self, query: Callable[[UnitOfWork], T]) -> T:
         """Run a read inside its own (rolled-back) transaction, as any SQL store needs.
