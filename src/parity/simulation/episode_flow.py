@@ -21,7 +21,6 @@ from parity.simulation.booking_policy import Booker
 from parity.simulation.demand import Demand
 from parity.simulation.keyed_draws import Purpose
 from parity.simulation.run_state import Episode, SimulationRun
-from parity.simulation.streams import Streams
 
 T = TypeVar("T")
 
@@ -29,7 +28,6 @@ T = TypeVar("T")
 class EpisodeFlow:
     uow: UnitOfWork
     clock: SimulatedClock
-    streams: Streams
     demand: Demand
     episodes: dict[int, Episode]
     run_state: SimulationRun

@@ -68,7 +68,7 @@ def keyed_uniform(key: int, entity: int, n: int) -> float:
     z = (key + entity * GOLDEN) & MASK
     z = (z ^ (z >> 30)) * M1 & MASK
     z = (z ^ (z >> 27)) * M2 & MASK
-    z = (z ^ (z >> 31)) + n * GOLDEN & MASK
+    z = ((z ^ (z >> 31)) + n * GOLDEN) & MASK
     z = (z ^ (z >> 30)) * M1 & MASK
     z = (z ^ (z >> 27)) * M2 & MASK
     return ((z ^ (z >> 31)) >> 11) * TO_UNIT
