@@ -4,7 +4,7 @@ request came from, what was decided, and the kind of slot it took (ADR 0014).
 Run on two trees (PYTHONPATH=<tree>/src) and compare, to tell which requests a change moved:
 
   .venv/bin/python bench/sim_trace.py [--policy parity] [--seed 7] [--weeks 22]
-      [--scale 0.05] [--paired-draws] > counts.json
+      [--scale 0.05] [--redeal-no-shows k] > counts.json
   .venv/bin/python bench/sim_trace.py --compare before.json after.json [prefix ...]
 
 Origins: `arrival` (a new episode), `after-visit` (the next visit of a course, or a first
@@ -12,14 +12,10 @@ visit asked again after a no-show), `member-cancel` (asked again after the membe
 `clinic-cancel` (re-booked after the clinic cancelled). A `released-hold` is a follow-up
 slot an unused urgent hold became. Counted in the measured window, at each decision.
 
-Every run's no-show, cancellation and exception draws come from their own streams in the
-order the events happen (simulation/streams.py), so any change to which visit is booked
-when re-deals them: two trees then differ by that noise as well as by the change
-(`--discard-no-show-draws 1` shows its size on one tree: the same run with its no-show draws
-dealt one visit later). `--paired-draws` draws each from a generator seeded by the episode
-and its n-th visit or booking instead, so both trees give the same episode the same draws,
-and what still differs is the change's own doing. (The status quo's give-up draws stay in
-event order.)
+A run's no-show, cancellation, exception and give-up draws are keyed by the episode
+(simulation/keyed_draws.py), so two trees give the same episode the same draws and what
+differs is the change's own doing. `--redeal-no-shows k` is a placebo on one tree: the same
+run with its no-shows keyed by another seed (k), i.e. dealt afresh, nothing else changed.
 """
 
 from __future__ import annotations
@@ -41,6 +37,7 @@ from parity.services.status_quo import ReleaseUrgentHolds, release_urgent_holds
 from parity.simulation import engine
 from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.engine import Simulation, SimulationConfig
+from parity.simulation.keyed_draws import KeyedDraws, Purpose
 from parity.simulation.region import build_region
 from parity.simulation.summary import summarise
 
@@ -61,26 +58,13 @@ class Traced(Simulation):
     """The engine, counting each decision as it is made."""
 
     origin = "?"
-    paired = False
-    discard = 0
+    redeal = 0
 
     def _prepare(self) -> None:
         super()._prepare()
-        self.draws: Counter[tuple[str, int]] = Counter()
-        for _ in range(self.discard):  # a placebo: the same run with its no-shows re-dealt
-            self.streams.no_shows.random()
-
-    def _seed(self, purpose: str, request_id: int) -> None:
-        """With paired draws: seed `purpose`'s stream for the episode's next draw of it."""
-        episode = self.episodes.get(request_id)
-        if not self.paired or episode is None:
-            return
-        self.draws[purpose, episode.serial] += 1
-        key: tuple[object, ...] = (self.config.seed, purpose, episode.serial)
-        if purpose != "exception":  # drawn once a course: the same key each time asked
-            key = (*key, self.draws[purpose, episode.serial])
-        stream = {"no-show": self.streams.no_shows, "cancel": self.streams.cancellations}
-        stream.get(purpose, self.streams.exceptions).seed(repr(key))
+        if self.redeal:  # a placebo: the same run with its no-shows dealt afresh
+            placebo = KeyedDraws(self.config.seed + 1_000_003 * self.redeal)
+            self.keyed.keys[Purpose.NO_SHOW] = placebo.keys[Purpose.NO_SHOW]
 
     def _on_arrival(self) -> None:
         self.origin = "arrival"
@@ -92,19 +76,11 @@ class Traced(Simulation):
 
     def _on_member_cancel(self, appointment_id: int) -> None:
         self.origin = "member-cancel"
-        self._seed("exception", self.uow.appointments.get(appointment_id).request_id)
         super()._on_member_cancel(appointment_id)
 
     def _on_visit(self, appointment_id: int) -> None:
         self.origin = "after-visit"
-        request_id = self.uow.appointments.get(appointment_id).request_id
-        self._seed("no-show", request_id)
-        self._seed("exception", request_id)
         super()._on_visit(appointment_id)
-
-    def _maybe_cancel(self, appointment_id: int, starts_at: datetime) -> None:
-        self._seed("cancel", self.uow.appointments.get(appointment_id).request_id)
-        super()._maybe_cancel(appointment_id, starts_at)
 
     def _after(self, decision: Decision | None) -> None:
         if decision is not None and self.measuring:
@@ -136,8 +112,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     config = SimulationConfig(
         weeks=args.weeks, warmup_weeks=4, start=date(2026, 1, 5), seed=args.seed, booking=booking
     )
-    Traced.paired = args.paired_draws
-    Traced.discard = args.discard_no_show_draws
+    Traced.redeal = args.redeal_no_shows
     simulation = Traced(region, policy, config)
     started = timer.process_time()
     result = simulation.run()
@@ -168,8 +143,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--scale", type=float, default=0.05)
     parser.add_argument("--weeks", type=int, default=22)
-    parser.add_argument("--paired-draws", action="store_true")
-    parser.add_argument("--discard-no-show-draws", type=int, default=0)
+    parser.add_argument("--redeal-no-shows", type=int, default=0, metavar="K")
     parser.add_argument("--compare", nargs="+", metavar="FILE")
     args = parser.parse_args()
     if args.compare:

@@ -4,7 +4,6 @@ their arrivals draw for draw, whatever the contract does to bookings."""
 
 from __future__ import annotations
 
-import random
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -28,6 +27,7 @@ from parity.simulation.booking_policy import (
     StatusQuoBooker,
 )
 from parity.simulation.engine import Simulation, SimulationConfig
+from parity.simulation.keyed_draws import Purpose
 from parity.simulation.region import build_region
 
 HORIZON = timedelta(weeks=3)
@@ -153,6 +153,10 @@ class _Host:
     def track(self, request_id: int) -> None:
         """The test follows no episodes."""
 
+    def draw(self, purpose: Purpose, request_id: int) -> float:
+        """Any chance will do: with unlimited patience nobody gives up."""
+        return 0.5
+
 
 def _course_after_intake(region: Region) -> tuple[Course, Appointment]:
     """A Spanish-speaking member seen by ana at intake on Sunday 31 May (the clock), whose
@@ -201,7 +205,7 @@ def test_the_status_quo_sends_a_course_out_after_intake_when_its_first_follow_up
     course, intake = _course_after_intake(region)
     behaviour = StatusQuoBehaviour(1.0, 15, 1e9, True, sends_out)
     host = _Host(region)
-    booker = StatusQuoBooker(host, behaviour, random.Random(1), fte=2.0)  # two places a week
+    booker = StatusQuoBooker(host, behaviour, fte=2.0)  # two places a week
     decision = booker.follow_up(course, intake, None)
     if sends_out:
         assert decision is None  # referred: the course continues with an outside therapist

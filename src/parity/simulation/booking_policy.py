@@ -15,7 +15,6 @@ tables, each with its source or marked ESTIMATE / FITTED.
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
@@ -47,6 +46,7 @@ from parity.services.status_quo import (
     book_earliest_in,
     earliest_in_network,
 )
+from parity.simulation.keyed_draws import Purpose
 
 HORIZON_WEEKS_AHEAD = 26
 
@@ -105,6 +105,10 @@ class Host(Protocol):
 
     def give_up_later(self, appointment_id: int, starts_at: datetime) -> None: ...
 
+    def draw(self, purpose: Purpose, request_id: int) -> float:
+        """The next uniform of `purpose` for the episode of the request (keyed_draws.py)."""
+        ...
+
     def count_outside(self, request_id: int, gave_up: bool = False) -> None: ...
 
     def track(self, request_id: int) -> None: ...
@@ -149,10 +153,9 @@ def open_and_book(
 class ParityBooker:
     """Parity's own rules: a timely slot or an out-of-network referral, never a late booking."""
 
-    def __init__(self, host: Host, behaviour: ParityBehaviour, rng: random.Random) -> None:
+    def __init__(self, host: Host, behaviour: ParityBehaviour) -> None:
         self.host = host
         self.behaviour = behaviour
-        self.rng = rng
         self.documents: dict[int, bool] = {}  # course id -> its clinician documents exceptions
         self._standards: dict[ProviderClass, AccessStandard] = {}
         self.exceptions = 0
@@ -189,7 +192,7 @@ class ParityBooker:
     ) -> Decision | None:
         clock_start, wanted = next_visit(course, prior, rescheduled_at)
         deadline = self._deadline(course, clock_start)
-        document = wanted > deadline and self._documents(course)
+        document = wanted > deadline and self._documents(course, prior.request_id)
         if wanted > deadline and not document:
             # Offered inside the window until a clinician documents an exception.
             wanted = max(clock_start, min(wanted, prior.start + self._cap))
@@ -208,9 +211,11 @@ class ParityBooker:
             self._standards[course.provider_class] = standard
         return rules.deadline(standard, clock_start)
 
-    def _documents(self, course: Course) -> bool:
+    def _documents(self, course: Course, request_id: int) -> bool:
+        """Whether the course's clinician documents exceptions: drawn once, for its episode."""
         if course.id not in self.documents:
-            self.documents[course.id] = self.rng.random() < self.behaviour.exception_rate
+            drawn = self.host.draw(Purpose.EXCEPTION, request_id)
+            self.documents[course.id] = drawn < self.behaviour.exception_rate
         return self.documents[course.id]
 
     def _document(self, course: Course, wanted: datetime, request: CareRequest) -> None:
@@ -236,12 +241,9 @@ class ParityBooker:
 class StatusQuoBooker:
     """The plan's practice before Parity (see the module docstring)."""
 
-    def __init__(
-        self, host: Host, behaviour: StatusQuoBehaviour, rng: random.Random, fte: float
-    ) -> None:
+    def __init__(self, host: Host, behaviour: StatusQuoBehaviour, fte: float) -> None:
         self.host = host
         self.behaviour = behaviour
-        self.rng = rng
         self.per_week = behaviour.outside_episodes_per_week_per_fte * fte
         self.outside_places = self.per_week
         self.horizon = timedelta(weeks=HORIZON_WEEKS_AHEAD)
@@ -325,7 +327,7 @@ class StatusQuoBooker:
         starts, appointment_id = decision.starts_at, decision.appointment_id
         if starts is None or appointment_id is None or starts <= deadline:
             return decision
-        if self.rng.random() < self.give_up_probability(deadline, starts):
+        if host.draw(Purpose.GIVE_UP, request_id) < self.give_up_probability(deadline, starts):
             host.give_up_later(appointment_id, starts)
         return decision
 
@@ -352,7 +354,7 @@ class StatusQuoBooker:
         )
         with host.uow:
             deadline = host.uow.requests.get(request_id).effective_deadline
-        gave_up = self.rng.random() < self.give_up_probability(
+        gave_up = host.draw(Purpose.GIVE_UP, request_id) < self.give_up_probability(
             deadline, end_of_local_day(first_visit, tz)
         )
         host.count_outside(request_id, gave_up)
@@ -377,12 +379,10 @@ def policy_for(name: BookingPolicy, spec: RegionSpec, policy: Policy) -> Policy:
     return replace(policy, slot_kinds=kinds)
 
 
-def booker_for(
-    name: BookingPolicy, host: Host, spec: RegionSpec, rng: random.Random, fte: float
-) -> Booker:
+def booker_for(name: BookingPolicy, host: Host, spec: RegionSpec, fte: float) -> Booker:
     if name is BookingPolicy.STATUS_QUO:
-        return StatusQuoBooker(host, status_quo_behaviour(spec), rng, fte)
-    return ParityBooker(host, parity_behaviour(spec), rng)
+        return StatusQuoBooker(host, status_quo_behaviour(spec), fte)
+    return ParityBooker(host, parity_behaviour(spec))
 
 
 def describe(booker: Booker) -> dict[str, Any]:

@@ -27,7 +27,6 @@ from parity.services.schedules import materialise, register_clinician, register_
 from parity.services.status_quo import ReleaseUrgentHolds, release_urgent_holds
 from parity.simulation.booking_policy import (
     HORIZON_WEEKS_AHEAD,
-    BookingPolicy,
     booker_for,
     policy_for,
 )
@@ -43,6 +42,7 @@ from parity.simulation.events import (
     VisitDue,
 )
 from parity.simulation.folding import fold_finished
+from parity.simulation.keyed_draws import KeyedDraws, Purpose, keyed_uniform
 from parity.simulation.region import SyntheticRegion
 from parity.simulation.run_state import Episode, SimulationConfig, SimulationRun
 from parity.simulation.runtime import collector_paused
@@ -96,13 +96,20 @@ class Simulation(EpisodeFlow):
         # `demand_factor`; `roster`, when set, names the clinicians whose weeks are laid.
         self.demand_factor = 1.0
         self.roster: set[str] | None = None
-        rng = (
-            self.streams.departures
-            if config.booking is BookingPolicy.STATUS_QUO
-            else self.streams.exceptions
-        )
+        # An episode's no-shows, cancellations, exceptions and give-ups are keyed by the
+        # episode, not dealt from a stream in event order (keyed_draws.py, ADR 0014).
+        self.keyed = KeyedDraws(config.seed)
+        self.unkeyed = {
+            Purpose.NO_SHOW: self.streams.no_shows,
+            Purpose.CANCELLATION: self.streams.cancellations,
+            Purpose.CANCELLATION_TIME: self.streams.cancellations,
+            Purpose.EXCEPTION: self.streams.exceptions,
+            Purpose.GIVE_UP: self.streams.departures,
+            Purpose.GIVE_UP_TIME: self.streams.departures,
+            Purpose.OFFER_ANSWER: self.streams.exceptions,
+        }
         fte = sum(c.fte for c in region.clinicians)
-        self.booker = booker_for(config.booking, self, region.spec, rng, fte)
+        self.booker = booker_for(config.booking, self, region.spec, fte)
         self._current: Episode | None = None
         self._measured_config: SimulationConfig | None = None
         self._measure_at = self.clock.now()
@@ -354,8 +361,20 @@ class Simulation(EpisodeFlow):
     def give_up_later(self, appointment_id: int, starts_at: datetime) -> None:
         """The member gives up at some point while waiting for a late visit."""
         now = self.clock.now()
-        when = now + (starts_at - now) * self.streams.departures.random()
+        request_id = self._read(lambda uow: uow.appointments.get(appointment_id).request_id)
+        when = now + (starts_at - now) * self.draw(Purpose.GIVE_UP_TIME, request_id)
         self._push(when, GiveUp(appointment_id))
+
+    def draw(self, purpose: Purpose, request_id: int) -> float:
+        """The episode's next draw of `purpose`, keyed by the episode and how many it has
+        drawn, so runs sharing arrivals deal it the same whatever the order of events
+        (ADR 0014). A request outside any episode draws from the stream of its process."""
+        episode = self.episodes.get(request_id)
+        if episode is None:
+            return self.unkeyed[purpose].random()
+        drawn = episode.drawn
+        n = drawn[purpose] = drawn[purpose] + 1
+        return keyed_uniform(self.keyed.keys[purpose], episode.serial, n)
 
     def _read(self, query: Callable[[UnitOfWork], T]) -> T:
         """Run a read inside its own (rolled-back) transaction, as any SQL store needs.
@@ -381,18 +400,22 @@ class Simulation(EpisodeFlow):
         lead = (decision.starts_at - self.clock.now()).total_seconds() / 86_400
         self.run_state.load.booked(lead)
         self._push(decision.starts_at, VisitDue(decision.appointment_id))
-        self._maybe_cancel(decision.appointment_id, decision.starts_at)
+        self._maybe_cancel(decision.appointment_id, decision.starts_at, decision.request_id)
 
-    def _maybe_cancel(self, appointment_id: int, starts_at: datetime) -> None:
+    def _maybe_cancel(self, appointment_id: int, starts_at: datetime, request_id: int) -> None:
         now = self.clock.now()
         lead = (starts_at - now).total_seconds()
-        rng = self.streams.cancellations
-        draw = rng.random()
+        draw = self.draw(Purpose.CANCELLATION, request_id)
         demand = self.demand
         if draw < demand.clinic_cancel:
-            self._push(now + timedelta(seconds=lead * rng.random()), ClinicCancel(appointment_id))
+            self._push(self._within(lead, request_id), ClinicCancel(appointment_id))
         elif draw < demand.clinic_cancel + demand.member_cancel:
-            self._push(now + timedelta(seconds=lead * rng.random()), MemberCancel(appointment_id))
+            self._push(self._within(lead, request_id), MemberCancel(appointment_id))
         elif draw < demand.clinic_cancel + demand.member_cancel + demand.late_cancel:
             late = starts_at - timedelta(hours=min(2.0, lead / 7200))
             self._push(late, MemberCancel(appointment_id))
+
+    def _within(self, lead_seconds: float, request_id: int) -> datetime:
+        """A cancellation's moment: uniform over the lead time left before the visit."""
+        share = self.draw(Purpose.CANCELLATION_TIME, request_id)
+        return self.clock.now() + timedelta(seconds=lead_seconds * share)

@@ -19,8 +19,8 @@ from parity.services.courses import start_course
 from parity.services.visits import CancelAppointment, cancel_appointment, close_visit
 from parity.simulation.booking_policy import Booker
 from parity.simulation.demand import Demand
+from parity.simulation.keyed_draws import Purpose
 from parity.simulation.run_state import Episode, SimulationRun
-from parity.simulation.streams import Streams
 
 T = TypeVar("T")
 
@@ -28,7 +28,6 @@ T = TypeVar("T")
 class EpisodeFlow:
     uow: UnitOfWork
     clock: SimulatedClock
-    streams: Streams
     demand: Demand
     episodes: dict[int, Episode]
     run_state: SimulationRun
@@ -40,6 +39,9 @@ class EpisodeFlow:
         raise NotImplementedError
 
     def _read(self, query: Callable[[UnitOfWork], T]) -> T:
+        raise NotImplementedError
+
+    def draw(self, purpose: Purpose, request_id: int) -> float:
         raise NotImplementedError
 
     def _after(self, decision: Decision | None) -> None:
@@ -82,7 +84,7 @@ class EpisodeFlow:
             return
         follow_up = appointment.visit is VisitType.FOLLOW_UP
         rate = self.demand.no_show_follow_up if follow_up else self.demand.no_show_intake
-        attended = self.streams.no_shows.random() >= rate
+        attended = self.draw(Purpose.NO_SHOW, appointment.request_id) >= rate
         closed = close_visit(appointment_id, attended, self.uow)
         self.run_state.load.visit_held()
         hours = (appointment.end - appointment.start).total_seconds() / 3600

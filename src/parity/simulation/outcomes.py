@@ -3,8 +3,9 @@
 A band is the 5th to 95th percentile of the replications (where 90 % of the simulated
 futures fall), not a confidence interval of the mean. Differences between scenarios are
 taken replication by replication (they share seeds and, with one random stream per
-process, their arrivals), and reported both as such a band and as the mean paired
-difference with its 90 % confidence interval (ADR 0014).
+process and draws keyed by episode, their arrivals and each episode's chances), and
+reported both as such a band and as the mean paired difference with its 90 % confidence
+interval (ADR 0014).
 """
 
 from __future__ import annotations

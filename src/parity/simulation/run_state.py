@@ -9,6 +9,7 @@ from parity.domain.members import Member
 from parity.domain.ports import UnitOfWork
 from parity.services.policy import Policy
 from parity.simulation.booking_policy import BookingPolicy
+from parity.simulation.keyed_draws import EPISODE_PURPOSES
 from parity.simulation.steady import WeeklyLoad
 
 
@@ -20,6 +21,8 @@ class Episode:
     course_id: int | None = None
     sessions_done: int = 0
     serial: int = 0  # the run's count of episodes when it began: its name in `episodes_seen`
+    # How many keyed draws of each purpose it has made (keyed_draws.py), by `Purpose`.
+    drawn: list[int] = field(default_factory=lambda: [0] * EPISODE_PURPOSES)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ contracted external clinicians cover part of their hours.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -20,6 +19,7 @@ from parity.services.policy import Policy
 from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.calibration import with_overrides
 from parity.simulation.engine import SimulationConfig
+from parity.simulation.keyed_draws import Purpose, entity_of
 from parity.simulation.monthly import (
     Month,
     month_key,
@@ -136,11 +136,14 @@ class ScenarioRun:
             scenario.start, self.end, settings.warmup_weeks, seed, scenario.booking
         )
         self.simulation = StaffedSimulation(self.region, self.policy, config)
-        self.rng = random.Random(seed * 1_000_003 + 17)
+        # Keyed by clinician, opening and month, not dealt in the order things happen
+        # (keyed_draws.py, ADR 0014): who leaves depends on the workload booked.
+        self.draws = self.simulation.keyed
         self.workforce = Workforce(
-            self._posts(config.start), scenario.turnover, scenario.recruiting, self.rng
+            self._posts(config.start), scenario.turnover, scenario.recruiting, self.draws
         )
         self.hired = len(self.region.clinicians)
+        self.growth_openings = 0
         self.strikers: list[Post] = []
         self.externals: list[str] = []
         self.open_vacancies: dict[str, int] = {}
@@ -158,7 +161,9 @@ class ScenarioRun:
             Post(
                 clinician,
                 template,
-                PensionPlan.DEFINED_BENEFIT if self.rng.random() < share else PensionPlan.NONE,
+                PensionPlan.DEFINED_BENEFIT
+                if self.draws.uniform(Purpose.PENSION, entity_of(clinician.id), 1) < share
+                else PensionPlan.NONE,
                 first,
             )
             for clinician, template in zip(
@@ -219,8 +224,12 @@ class ScenarioRun:
             self.workforce.advertise(self._growth_profile(), day, ratio)
 
     def _growth_profile(self) -> Clinician:
-        clinic = self.rng.choices(self.region.clinics, self.region.clinic_weights)[0]
-        return draw_profile(self.rng, self.spec.workforce, clinic.id, "to-be-numbered")
+        """The run's n-th new authorised position: its clinic and profile, keyed by n (its
+        id names it until the hire is numbered)."""
+        self.growth_openings += 1
+        rng = self.draws.generator(Purpose.GROWTH_PROFILE, self.growth_openings, 1)
+        clinic = rng.choices(self.region.clinics, self.region.clinic_weights)[0]
+        return draw_profile(rng, self.spec.workforce, clinic.id, f"growth-{self.growth_openings}")
 
     def _new_clinician(self, profile: Clinician, prefix: str = "c") -> Clinician:
         self.hired += 1
@@ -253,15 +262,17 @@ class ScenarioRun:
             p
             for p in self.workforce.active(day)
             if p.clinician.discipline in strike.unit_disciplines
-            and self.rng.random() < strike.share_striking
+            and self.draws.uniform(Purpose.STRIKING, entity_of(p.clinician.id), 1)
+            < strike.share_striking
         ]
         if not self.strikers:
             return
         ids = [p.clinician.id for p in self.strikers]
         self.simulation.absent(ids, self._instant(day), self._instant(window[1]), "strike")
         cover = round(strike.external_fill_share * sum(p.clinician.fte for p in self.strikers))
-        for _ in range(cover):
-            profile = replace(self.rng.choice(self.strikers).clinician, fte=1.0)
+        for k in range(1, cover + 1):
+            rng = self.draws.generator(Purpose.STRIKE_COVER, k, 1)
+            profile = replace(rng.choice(self.strikers).clinician, fte=1.0)
             external = self._new_clinician(profile, EXTERNAL_PREFIX)
             template = weekly_template(external, self.scenario.contract, self.spec.workforce)
             self.simulation.hire(external, template, day, leave=False)

@@ -5,6 +5,11 @@ shift every later arrival: two contracts run with the same seed then see differe
 arrive, and their difference mixes the contract with noise. Each process draws from its
 own stream, spawned from the run's seed with numpy's `SeedSequence`, so paired runs share
 their arrivals and session counts draw for draw whatever the contract does to bookings.
+
+An episode's own chances (no-shows, cancellations, exceptions, give-ups) are not drawn from
+these streams but keyed by the episode (keyed_draws.py): a stream would deal them in event
+order, which the contract changes. The streams of those processes serve only a request
+outside any episode.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from parity.services.policy import Policy
 from parity.services.waitlist import offer_freed_slot
 from parity.services.waitlist_sweep import refer_overdue
 from parity.simulation.engine import Simulation, SimulationRun
+from parity.simulation.keyed_draws import Purpose
 
 SIMULATED_MEMBER = "member (simulated)"
 
@@ -44,8 +45,9 @@ class WaitlistSimulation(Simulation):
         return waitlist_policy(policy)
 
     def _prepare(self) -> None:
-        # Its own stream, so answering offers does not shift the engine's draws.
-        self.answers = random.Random(self.config.seed + 1)
+        # Each answer is keyed by the offered member's episode (ADR 0014); this stream is
+        # for an offer outside any episode.
+        self.unkeyed[Purpose.OFFER_ANSWER] = random.Random(self.config.seed + 1)
         self.accept_share = accept_share()
         self.offers_made = 0
         self.offers_accepted = 0
@@ -78,7 +80,7 @@ class WaitlistSimulation(Simulation):
         )
         while offer is not None:
             self.offers_made += 1
-            accept = self.answers.random() < self.accept_share
+            accept = self.draw(Purpose.OFFER_ANSWER, offer.request_id) < self.accept_share
             cmd = AnswerOffer(offer.id, accept, SIMULATED_MEMBER)
             answer = respond_to_offer(cmd, self.uow, self.clock, self.policy)
             if answer.decision is not None:

@@ -10,6 +10,10 @@ the vacancy opens at once and is filled after a recruiting lag drawn from an exp
 distribution whose mean lengthens when pay falls behind the market. Authorised headcount
 grows at its own rate. Every parameter is data (`data/scenarios/defaults.toml`), with its
 source or marked as an estimate.
+
+Each draw is keyed by the clinician (or the vacancy) and the month (keyed_draws.py): a
+stream would deal the months after a leaver's to other clinicians, and how many leave
+depends on the contract and on the workload the simulation books (ADR 0014).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 
 from parity.domain.schedule import BOOKABLE_KINDS, WeeklyTemplate
 from parity.domain.workforce import Clinician, Discipline, Modality
+from parity.simulation.keyed_draws import KeyedDraws, Purpose, entity_of
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -153,12 +158,12 @@ class Workforce:
     """Draws the month's leavers and keeps the vacancies; the caller applies both to the run."""
 
     def __init__(
-        self, posts: list[Post], turnover: Turnover, recruiting: Recruiting, rng: random.Random
+        self, posts: list[Post], turnover: Turnover, recruiting: Recruiting, draws: KeyedDraws
     ) -> None:
         self.posts = posts
         self.turnover = turnover
         self.recruiting = recruiting
-        self.rng = rng
+        self.draws = draws
         self.authorised = float(len(posts))
         self.vacancies: list[Vacancy] = []
 
@@ -170,12 +175,15 @@ class Workforce:
         the month's first four weeks, and their post is advertised for that day."""
         leavers: list[Post] = []
         notice = timedelta(weeks=self.turnover.notice_weeks)
+        month = first_day.year * 12 + first_day.month
         for post in self.active(first_day):
             if post.ends is not None:
                 continue  # already under notice
             hazard = leave_hazard(self.turnover, post.plan, pay_ratio, hours)
-            if self.rng.random() < monthly_leave_probability(hazard):
-                post.ends = first_day + timedelta(days=self.rng.randrange(28)) + notice
+            who = entity_of(post.clinician.id)
+            if self.draws.uniform(Purpose.LEAVING, who, month) < monthly_leave_probability(hazard):
+                day = int(28 * self.draws.uniform(Purpose.NOTICE_DAY, who, month))
+                post.ends = first_day + timedelta(days=day) + notice
                 leavers.append(post)
                 self.advertise(post.clinician, post.ends, pay_ratio)
         self.authorised *= (1 + self.recruiting.authorised_growth_per_year) ** (1 / 12)
@@ -187,9 +195,11 @@ class Workforce:
         return max(0, math.floor(self.authorised + 1e-9) - staffed)
 
     def advertise(self, profile: Clinician, opens: date, pay_ratio: float) -> Vacancy:
-        """Open a vacancy; it fills after an exponential lag, longer when pay lags the market."""
+        """Open a vacancy; it fills after an exponential lag, longer when pay lags the market.
+        Keyed by the profile's id (a leaver's, or a growth opening's) and the day it opens."""
         lag = mean_recruiting_lag_months(self.recruiting, pay_ratio)
-        days = round(self.rng.expovariate(1 / lag) * DAYS_PER_MONTH) if lag > 0 else 0
+        drawn = self.draws.uniform(Purpose.RECRUITING_LAG, entity_of(profile.id), opens.toordinal())
+        days = round(-math.log(1.0 - drawn) * lag * DAYS_PER_MONTH) if lag > 0 else 0
         vacancy = Vacancy(profile, opens + timedelta(days=days))
         self.vacancies.append(vacancy)
         return vacancy
