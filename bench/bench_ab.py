@@ -27,34 +27,12 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, text
 
 import bench_load
-from parity.adapters.sql.engine import normalised_url
-from servers import BIN, PG_ADMIN, bearer, free_port, prepare, serving
+from servers import BIN, bearer, drop_postgres, free_port, postgres_url, prepare, serving
 
 console = Console(width=160)
 SIDES = ("A", "B")
-
-
-def _database(side: str) -> str:
-    """A fresh database of this process's own for one side."""
-    name = f"parity_ab_{os.getpid()}_{side.lower()}"
-    admin = create_engine(normalised_url(PG_ADMIN), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return normalised_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop(url: str) -> None:
-    admin = create_engine(normalised_url(PG_ADMIN), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(
-            text(f"DROP DATABASE IF EXISTS {normalised_url(url).database} WITH (FORCE)")
-        )
-    admin.dispose()
 
 
 def _round(
@@ -151,7 +129,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     trees = {"A": args.a.resolve(), "B": args.b.resolve()}
-    urls = {side: _database(side) for side in SIDES}
+    urls = {side: postgres_url(f"_ab_{side.lower()}") for side in SIDES}
     try:
         for side in SIDES:
             with tempfile.TemporaryDirectory() as tmp:
@@ -165,7 +143,7 @@ def main() -> None:
         show(results)
     finally:
         for url in urls.values():
-            _drop(url)
+            drop_postgres(url)
 
 
 if __name__ == "__main__":

@@ -47,9 +47,10 @@ def bearer(url: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token.stdout.strip()}"}
 
 
-def postgres_url() -> str:
-    """A fresh database of this bench process's own on the PostgreSQL server."""
-    name = f"parity_bench_{os.getpid()}"
+def postgres_url(suffix: str = "") -> str:
+    """A fresh database of this bench process's own on the PostgreSQL server (`suffix`
+    tells apart several of one process)."""
+    name = f"parity_bench_{os.getpid()}{suffix}"
     admin = create_engine(normalised_url(PG_ADMIN), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
