@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Executable
+from sqlalchemy import BindParameter, Connection, Executable
+from sqlalchemy.sql import ClauseElement, visitors
 
 from parity.adapters.sql import direct, guarded_insert, mapping, read_ahead, security, slots
 from parity.adapters.sql.mapping import RecordMapping
@@ -86,11 +87,22 @@ def hot_statements(uow: SqlUnitOfWork, dialect: str) -> Iterator[Hot]:
     yield from _saves()
     for record, due, equal in SEARCHED:
         yield search_statement(record, due, equal), searched_names(due, equal)
-    yield slots.MOVE, ("slot_id", "old", "new")
-    yield slots.RELEASE, ("slot_id",)
-    yield slots.BY_ID, ("slot_id",)  # a refused move reads the slot to say why
-    yield OVERLAPPING, ("clinician_id", "earliest", "start", "end")
+    # Statements called with exactly their own parameters: their names are read from them.
+    # (A refused move reads the slot by id to say why.)
+    for statement in (slots.MOVE, slots.RELEASE, slots.BY_ID, OVERLAPPING):
+        yield statement, bound_names(statement)
     yield security.APPEND_WITH_MEMBERS, (*security.EVENT_COLUMNS, "members")
+
+
+def bound_names(statement: ClauseElement) -> tuple[str, ...]:
+    """The names of the parameters a prebuilt statement declares (`bindparam`); a value
+    written into it (an anonymous parameter) is not one."""
+    found = (
+        e.key
+        for e in visitors.iterate(statement)
+        if isinstance(e, BindParameter) and not e.unique  # not a literal value's
+    )
+    return tuple(dict.fromkeys(found))
 
 
 def _read_aheads(uow: SqlUnitOfWork) -> Iterator[Hot]:
