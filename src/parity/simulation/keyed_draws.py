@@ -41,6 +41,8 @@ class Purpose(IntEnum):
     GROWTH_PROFILE = 12  # the clinic and profile of a new authorised position
     STRIKING = 13  # whether a clinician of the unit strikes
     STRIKE_COVER = 14  # whose hours an external clinician covers
+    # The templates' (every run alike: keyed by the clinician, seed 0):
+    INTAKE_ROUNDING = 15  # whether a clinician's week rounds its intake quota up
 
 
 EPISODE_PURPOSES = Purpose.OFFER_ANSWER + 1  # an episode counts its draws of these

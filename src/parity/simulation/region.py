@@ -22,6 +22,7 @@ from parity.domain.contract import ContractTerms
 from parity.domain.members import Member
 from parity.domain.schedule import BlockKind, TemplateBlock, WeeklyTemplate
 from parity.domain.workforce import Clinic, Clinician, Discipline, Modality
+from parity.simulation.keyed_draws import Purpose, entity_of, keyed_uniform, purpose_key
 
 DAY_START_MINUTES = 8 * 60
 LUNCH = (12 * 60, 13 * 60)
@@ -229,7 +230,7 @@ def weekly_template(
     intake = int(str(workforce.get("intake_minutes", 75))) + 15
     # Intakes take a calibrated share of direct-care time, one a day from Monday on.
     share = float(str(workforce.get("intake_share_of_direct_care", 0.14)))
-    intakes = max(1, round(direct * share / intake))
+    intakes = max(1, intake_count(clinician.id, direct * share / intake))
     blocks: list[TemplateBlock] = []
     for position, day in enumerate(days):
         meeting_today = meeting if position == len(days) - 1 else 0
@@ -244,6 +245,24 @@ def weekly_template(
             (intake_today, intake),
         )
     return WeeklyTemplate(clinician.id, tuple(blocks))
+
+
+INTAKE_KEY = purpose_key(0, Purpose.INTAKE_ROUNDING)
+
+
+def intake_count(clinician_id: str, quota: float) -> int:
+    """A week's intake slots for a quota of `quota` (direct care x the intake share / the
+    slot): its whole part, and one more with the fraction's probability, by a draw keyed
+    by the clinician alone (ADR 0014, "Intake slots in proportion to direct care").
+
+    Rounding each clinician to the nearest whole gave every full-time clinician 4 intakes
+    under contracts whose quotas are 4.47, 4.07 and 4.33, hiding up to 7 % of the
+    difference in intake capacity between contracts. Rounded this way a region's intakes
+    are its quotas' sum, up to chance, and the same clinician under two contracts has the
+    same draw, so the contract with more direct care never gives them fewer intakes.
+    """
+    whole = int(quota)
+    return whole + (keyed_uniform(INTAKE_KEY, entity_of(clinician_id), 1) < quota - whole)
 
 
 def _spread_ipc(total: int, days: int) -> list[int]:
