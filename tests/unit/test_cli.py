@@ -149,3 +149,33 @@ def test_a_long_run_whose_output_cannot_be_written_is_refused_before_it_starts(
     assert "it is a folder" in " ".join(result.output.split())
     assert "replications" not in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_tornado_of_a_figure_no_run_reports_is_refused_before_it_starts() -> None:
+    result = runner.invoke(
+        app, ["scenarios", "tornado", "socal-2025", "socal-union-2024", "--figure", "waits"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "--figure 'waits' is not a figure" in plain(result.output)
+    assert "follow_up_within_standard" in plain(result.output)
+    assert "tornado " not in result.output  # no progress bar: nothing ran
+
+
+@pytest.mark.parametrize("extra", [["compare"], ["tornado", "--only", "1"]], ids=lambda e: e[0])
+def test_a_scheduler_that_cannot_be_reached_is_named_not_a_traceback(extra: list[str]) -> None:
+    command, *options = extra
+    args = ["scenarios", command, "socal-2025", "socal-union-2024", "--runs", "2", *options]
+    result = runner.invoke(app, [*args, "--scheduler", "no-port-here"])
+    assert result.exit_code == 2, result.output
+    assert "could not reach the Dask scheduler at 'no-port-here'" in plain(result.output)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_an_error_shows_the_value_as_typed_even_with_brackets() -> None:
+    # The console reads "[bold]" as its own markup; the message must still show it.
+    override = "region_overrides.demand.psychiatry_share=[bold]"
+    result = runner.invoke(
+        app, ["scenarios", "compare", "socal-2025", "socal-union-2024", "--set", override]
+    )
+    assert result.exit_code == 2, result.output
+    assert "must be a number, got '[bold]'" in plain(result.output)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from parity.domain.errors import InvalidInput
 from parity.simulation.scenario_run import ReplicationResult, RunSettings, run_replication
 from parity.simulation.scenarios import Scenario
 
@@ -102,6 +103,10 @@ def _fan_out(
         yield future.result()
 
 
+# Seconds to wait for a named scheduler before saying it cannot be reached.
+SCHEDULER_TIMEOUT = 10
+
+
 @contextmanager
 def dask_client(workers: int, scheduler: str | None = None) -> Iterator[object]:
     """A client on an existing scheduler (`tcp://HOST:8786`) or on a local cluster of
@@ -109,7 +114,14 @@ def dask_client(workers: int, scheduler: str | None = None) -> Iterator[object]:
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
-        with Client(scheduler) as client:  # type: ignore[no-untyped-call]
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)  # type: ignore[no-untyped-call]
+        except (OSError, ValueError, TypeError) as error:
+            raise InvalidInput(
+                f"could not reach the Dask scheduler at {scheduler!r} ({error}); start it "
+                "(`dask scheduler`) or leave out --scheduler to run on local workers"
+            ) from None
+        with client:
             yield client
         return
     with (

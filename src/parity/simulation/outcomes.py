@@ -110,6 +110,11 @@ def prices_for(scenario: Scenario) -> Prices:
     )
 
 
+def life_figure_names() -> tuple[str, ...]:
+    """The names `life_figures` gives, in its order (what a tornado may compare)."""
+    return (*metrics(Prices(0.0, 0.0, 0.0)), *AVERAGED.values())
+
+
 def life_figures(months: Sequence[Month], prices: Prices) -> dict[str, float | None]:
     """One replication over the whole run: shares and waits pooled over every request,
     counts and money summed, staffing at the end and on average."""

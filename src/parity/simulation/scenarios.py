@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from parity.adapters.rules_files import load_contract, read_toml, resolve
+from parity.adapters.rules_files import RegionSpec, load_contract, load_region, read_toml, resolve
 from parity.domain.contract import ContractTerms
 from parity.domain.errors import RuleFileError
 from parity.domain.workforce import Discipline
@@ -27,6 +27,9 @@ from parity.simulation.workforce import Pay, PensionPlan, Recruiting, Turnover
 
 DEFAULTS = "defaults"
 TABLES = ("pension", "turnover", "recruiting", "pay", "demand", "costs", "strike")
+# The region's tables a scenario may change with `region_overrides.TABLE.KEY`.
+REGION_TABLES = ("demand", "workforce", "status_quo", "parity")
+OVERRIDES = "region_overrides"
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,9 @@ def _apply(table: dict[str, Any], override: str) -> None:
         target = target.setdefault(name, {})
         if not isinstance(target, dict):
             raise RuleFileError(f"override {override!r}: {name} is not a table")
+    if isinstance(target.get(leaf), dict) and not isinstance(value, dict):
+        keys = ", ".join(f"{leaf}.{k}" for k in target[leaf] if not _annotation(k))
+        raise RuleFileError(f"override {override!r}: {leaf} is a table; set one of {keys}")
     target[leaf] = value
 
 
@@ -123,12 +129,13 @@ def _scenario(table: dict[str, Any], origin: str) -> Scenario:
     start = reader.need("", "start")
     if not isinstance(start, date):
         raise RuleFileError(f"{origin}: start must be a TOML date, got {start!r}")
-    return Scenario(
+    region = str(reader.need("", "region"))
+    scenario = Scenario(
         name=str(reader.need("", "name")),
-        title=str(table.get("title", origin)),
+        title=str(reader.optional("", "title", origin)),
         contract=contract,
-        region=str(reader.need("", "region")),
-        jurisdiction=str(table.get("jurisdiction", "california")),
+        region=region,
+        jurisdiction=str(reader.optional("", "jurisdiction", "california")),
         start=start,
         existing_share_with_pension=reader.share("pension", "existing_share_with_pension"),
         plan=_plan(reader, contract),
@@ -143,12 +150,99 @@ def _scenario(table: dict[str, Any], origin: str) -> Scenario:
         strike=_strike(reader) if "strike" in table else None,
         table=table,
         booking=_booking(reader),
-        region_overrides={
-            f"{name}.{key}": value
-            for name, keys in table.get("region_overrides", {}).items()
-            for key, value in keys.items()
-        },
+        region_overrides=_region_overrides(reader, load_region(region)),
     )
+    reader.refuse_unread()
+    return scenario
+
+
+def _region_overrides(reader: _Reader, spec: RegionSpec) -> dict[str, Any]:
+    """`region_overrides.TABLE.KEY = value`, each checked against the region's own figure:
+    a key the region has, a value of the same shape (ADR 0014, "A planner's overrides")."""
+    found: dict[str, Any] = {}
+    tables = reader.optional("", OVERRIDES, {})
+    if not isinstance(tables, dict):
+        raise reader.error("", OVERRIDES, "must be a table of the region's tables")
+    for name, keys in tables.items():
+        if name not in REGION_TABLES or not isinstance(keys, dict):
+            known = ", ".join(f"{OVERRIDES}.{t}" for t in REGION_TABLES)
+            raise reader.error(OVERRIDES, name, f"is not a region table; the tables are {known}")
+        region_table: dict[str, Any] = getattr(spec, name)
+        for key, value in keys.items():
+            where = f"{OVERRIDES}.{name}.{key}"
+            if key not in region_table or _annotation(key) or key in NOTES:
+                figures = ", ".join(
+                    k for k in region_table if not _annotation(k) and k not in NOTES
+                )
+                raise reader.error(
+                    "", where, f"names no figure of region {spec.name}'s {name} table ({figures})"
+                )
+            found[f"{name}.{key}"] = _like(reader, where, key, region_table[key], value)
+    return found
+
+
+# Region keys that record how a figure was found, not figures a run reads.
+NOTES = ("sources", "fit")
+
+
+def _like(reader: _Reader, where: str, key: str, base: Any, value: Any) -> Any:
+    """`value` in the shape of the region's `base`: a flag for a flag, a whole number for a
+    whole number, a number for a number (not negative where the region's is not), a fraction
+    for a fraction (a figure the region gives in (0, 1) and not per some unit), a list or
+    table of the same length or keys; shares listed together still sum to 1."""
+    if isinstance(base, bool) or isinstance(value, bool):
+        if not (isinstance(base, bool) and isinstance(value, bool)):
+            raise reader.error(
+                "",
+                where,
+                f"must be {'true or false' if isinstance(base, bool) else 'a number'}, got {value!r}",
+            )
+        return value
+    if isinstance(base, int | float):
+        return _number_like(reader, where, key, base, value)
+    if isinstance(base, list):
+        if not isinstance(value, list) or len(value) != len(base):
+            raise reader.error(
+                "", where, f"must be a list of {len(base)} like {base!r}, got {value!r}"
+            )
+        items = [_like(reader, where, key, b, v) for b, v in zip(base, value, strict=True)]
+        return _summing_to_one(reader, where, key, items)
+    if isinstance(base, dict):
+        if not isinstance(value, dict) or set(value) != set(base):
+            raise reader.error(
+                "", where, f"must be a table with keys {', '.join(base)}, got {value!r}"
+            )
+        table = {k: _like(reader, where, key, base[k], v) for k, v in value.items()}
+        _summing_to_one(reader, where, key, list(table.values()))
+        return table
+    if not isinstance(value, type(base)):
+        raise reader.error("", where, f"must be like {base!r}, got {value!r}")
+    return value
+
+
+def _number_like(reader: _Reader, where: str, key: str, base: float, value: Any) -> float:
+    if not isinstance(value, int | float) or value != value:
+        raise reader.error("", where, f"must be a number, got {value!r}")
+    if base >= 0 and value < 0:
+        raise reader.error("", where, f"must not be negative, got {value!r}")
+    if isinstance(base, float) and 0 < base < 1 and "_per_" not in key and value > 1:
+        raise reader.error("", where, f"is a fraction: it must be in [0, 1], got {value!r}")
+    if isinstance(base, int):
+        if not float(value).is_integer():
+            raise reader.error("", where, f"must be a whole number, got {value!r}")
+        return int(value)
+    return float(value)
+
+
+def _summing_to_one(reader: _Reader, where: str, key: str, items: list[Any]) -> list[Any]:
+    if key.endswith("_shares") and abs(sum(items) - 1) > 1e-6:
+        raise reader.error("", where, f"are shares: they must sum to 1, got {sum(items):g}")
+    return items
+
+
+def _annotation(key: str) -> bool:
+    """A figure's source or a note beside it: kept for the report, never a parameter."""
+    return key.endswith("_source") or key == "note"
 
 
 def _booking(reader: _Reader) -> BookingPolicy:
@@ -162,7 +256,7 @@ def _booking(reader: _Reader) -> BookingPolicy:
 
 def _plan(reader: _Reader, contract: ContractTerms) -> PensionPlan:
     """The plan staff without a pension (and new hires) get: the contract's, unless named."""
-    named = reader.table.get("pension", {}).get("plan")
+    named = reader.optional("pension", "plan", None)
     if named is not None:
         return reader.choice(PensionPlan, "pension", "plan")
     if contract.pension:
@@ -197,7 +291,11 @@ def _recruiting(reader: _Reader) -> Recruiting:
 
 def _pay(reader: _Reader, contract: ContractTerms) -> Pay:
     p = "pay"
-    increases = reader.table.get(p, {}).get("increases", list(contract.wage_increases))
+    increases = reader.optional(p, "increases", list(contract.wage_increases))
+    if not isinstance(increases, list) or not all(
+        isinstance(i, int | float) and not isinstance(i, bool) and i > -1 for i in increases
+    ):
+        raise reader.error(p, "increases", f"must be a list of yearly raises, got {increases!r}")
     shares = reader.need(p, "pension_cost_share")
     try:
         costs = {plan: float(shares[plan.value]) for plan in PensionPlan}
@@ -239,16 +337,28 @@ class _Reader:
     def __init__(self, table: dict[str, Any], origin: str) -> None:
         self.table = table
         self.origin = origin
+        self.read: set[tuple[str, str]] = set()
 
     def error(self, section: str, key: str, why: str) -> RuleFileError:
         where = f"{section}.{key}" if section else key
         return RuleFileError(f"scenario {self.origin}: {where} {why}", key=where)
 
-    def need(self, section: str, key: str) -> Any:
+    def _holder(self, section: str) -> dict[str, Any]:
         holder = self.table.get(section, {}) if section else self.table
+        if not isinstance(holder, dict):
+            raise self.error("", section, f"must be a table, got {holder!r}")
+        return holder
+
+    def need(self, section: str, key: str) -> Any:
+        holder = self._holder(section)
+        self.read.add((section, key))
         if key not in holder:
             raise self.error(section, key, "is missing")
         return holder[key]
+
+    def optional(self, section: str, key: str, default: Any) -> Any:
+        self.read.add((section, key))
+        return self._holder(section).get(key, default)
 
     def number(self, section: str, key: str, low: float = 0.0) -> float:
         value = self.need(section, key)
@@ -269,6 +379,36 @@ class _Reader:
         except ValueError:
             known = ", ".join(k.value for k in kind)
             raise self.error(section, key, f"must be one of {known}, got {value!r}") from None
+
+    def refuse_unread(self) -> None:
+        """Refuse a key no parameter was read from (a misspelt or misplaced figure would
+        otherwise run the scenario as if it were not there)."""
+        for section, key in _keys(self.table):
+            if (section, key) in self.read or (not section and key in TABLES):
+                continue
+            if not section and isinstance(self.table[key], dict):
+                why = f"is not a scenario table (the tables are {', '.join(TABLES)})"
+            else:
+                known = sorted(k for s, k in self.read if s == section)
+                why = f"is read by nothing ({section or 'the scenario'}'s keys: {', '.join(known)})"
+            if (section or key) in REGION_TABLES:
+                why += f"; a region figure is changed with {OVERRIDES}.{section or key}.KEY"
+            raise self.error(section, key, why)
+
+
+def _keys(table: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(table, key) of every figure: top-level keys with table "", and the keys of the
+    scenario's own tables; notes, sources and the region's overrides (checked apart) left
+    out."""
+    found: list[tuple[str, str]] = []
+    for key, value in table.items():
+        if _annotation(key) or key == OVERRIDES:
+            continue
+        if key in TABLES and isinstance(value, dict):
+            found += [(key, inner) for inner in value if not _annotation(inner)]
+        else:
+            found.append(("", key))
+    return found
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str, str]]:

@@ -17,10 +17,9 @@ from typing import Any
 from parity.adapters.rules_files import RegionSpec, load_region
 from parity.simulation.outcomes import life_figures, prices_for
 from parity.simulation.scenario_run import ReplicationResult
-from parity.simulation.scenarios import Scenario, load_scenario
+from parity.simulation.scenarios import REGION_TABLES, Scenario, load_scenario
 
 LOW, HIGH = 0.5, 1.5
-REGION_TABLES = ("demand", "workforce", "status_quo", "parity")
 
 
 @dataclass(frozen=True)

@@ -211,5 +211,4 @@ def main() -> None:
     try:
         app()
     except ParityError as error:  # the last line of defence: a rule, never a traceback
-        errors.print(f"[bold red]error:[/] {error.message}")
-        sys.exit(2)
+        sys.exit(fail(error.message).exit_code)

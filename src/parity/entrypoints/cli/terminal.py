@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from parity.bootstrap import Runtime, build_runtime
@@ -20,7 +21,9 @@ errors = Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}")
+    """Print `message` as it is (a value the user typed may hold brackets, which the
+    console would otherwise read as its markup and drop) and exit with `code`."""
+    errors.print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(code)
 
 

@@ -15,12 +15,13 @@ from rich.table import Table
 
 from parity.adapters.rules_files import load_region, load_rules
 from parity.domain.errors import ParityError
-from parity.entrypoints.cli.terminal import check_writable, counted, errors, write_file
+from parity.entrypoints.cli.terminal import check_writable, counted, fail, write_file
 from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.break_even import break_even
 from parity.simulation.engine import SimulationConfig
 from parity.simulation.ipc_hour import weekday_holidays_per_year
 from parity.simulation.montecarlo import dask_client, plan_jobs, run_jobs
+from parity.simulation.outcomes import life_figure_names
 from parity.simulation.scenario_run import ReplicationResult, RunSettings, paired_warmup
 from parity.simulation.scenarios import Scenario, load_scenario
 from parity.simulation.tornado import Bar, bars, estimates, robustness, variants
@@ -52,17 +53,21 @@ def tornado(
 ) -> None:
     """Re-run a paired comparison with each ESTIMATE halved and increased by half."""
     check_writable(output)
+    if figure not in life_figure_names():
+        raise fail(f"--figure {figure!r} is not a figure; one of {', '.join(life_figure_names())}")
     try:
         pair = [load_scenario(name, overrides or []) for name in (first, second)]
     except ParityError as error:
-        errors.print(f"[bold red]error:[/] {error.message}")
-        raise typer.Exit(2) from None
+        raise fail(error.message) from None
     if policy is not None:
         pair = [replace(s, booking=policy) for s in pair]
     assumptions = [a for a in estimates(pair[0]) if _may_move(a.key, figure)][: only or None]
     scenarios = variants(pair[0], pair[1], assumptions, overrides or [])
     weeks = paired_warmup(pair) if warmup is None else warmup
-    results = _run(scenarios, RunSettings(years, scale, weeks), runs, seed, workers, scheduler)
+    try:
+        results = _run(scenarios, RunSettings(years, scale, weeks), runs, seed, workers, scheduler)
+    except ParityError as error:
+        raise fail(error.message) from None
     base, found = bars(pair[0], pair[1], assumptions, results, figure)
     label = figure.replace("_", " ")
     write_file(output, _svg(found, base, f"{pair[1].name} - {pair[0].name}: {label}"))
