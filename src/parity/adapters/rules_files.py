@@ -8,6 +8,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holiday_tables
 
+from parity.adapters.figure_shapes import is_note, like
 from parity.domain.calendar import WEEKDAY_NAMES, BusinessCalendar
 from parity.domain.contract import ContractTerms
 from parity.domain.errors import RuleFileError
@@ -253,6 +255,59 @@ class RegionSpec:
     calibration: dict[str, Any] = field(default_factory=dict)
 
 
+# The tables of a region's figures the simulator reads; a region file's are read in the
+# shape of the packaged reference region's (figure_shapes, ADR 0014).
+REGION_FIGURES = ("demand", "workforce", "status_quo", "parity")
+REFERENCE_REGION = "socal"
+
+
+@cache
+def _reference_region() -> dict[str, Any]:
+    return read_toml(data_dir("regions") / f"{REFERENCE_REGION}.toml")
+
+
+def _region_table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
+    """One table of figures, each present and in the reference region's shape."""
+    table = _need(data, name, path)
+    reference = _reference_region()[name]
+    if not isinstance(table, dict):
+        raise RuleFileError(f"{path}: [{name}] must be a table", path=str(path), key=name)
+    figures = [k for k in reference if not is_note(k)]
+    unknown = [k for k in table if not is_note(k) and k not in reference]
+    if unknown:
+        raise RuleFileError(
+            f"{path}: [{name}] {unknown[0]} is no figure the simulator reads; the figures "
+            f"are {', '.join(figures)}",
+            path=str(path),
+            key=f"{name}.{unknown[0]}",
+        )
+    read = {k: v for k, v in table.items() if is_note(k)}
+    for key in figures:
+        where = f"{path}: {name}.{key}"
+        if key not in table:
+            raise RuleFileError(f"{where} is missing", path=str(path), key=f"{name}.{key}")
+        read[key] = like(where, key, reference[key], table[key], same_length=False)
+    _paired_lengths(read, name, path)
+    return read
+
+
+def _paired_lengths(table: dict[str, Any], name: str, path: Path) -> None:
+    """A list of shares and the list it weighs (`cadence_shares`, `cadence_weeks`) are as
+    long as each other."""
+    for key, shares in table.items():
+        if not (key.endswith("_shares") and isinstance(shares, list)):
+            continue
+        stem = key.removesuffix("shares")
+        for other, values in table.items():
+            paired = other != key and other.startswith(stem) and isinstance(values, list)
+            if paired and len(values) != len(shares):
+                raise RuleFileError(
+                    f"{path}: {name}.{key} has {len(shares)} shares for {len(values)} {other}",
+                    path=str(path),
+                    key=f"{name}.{key}",
+                )
+
+
 def load_region(name_or_path: str) -> RegionSpec:
     path = resolve("regions", name_or_path)
     data = read_toml(path)
@@ -277,9 +332,6 @@ def load_region(name_or_path: str) -> RegionSpec:
         clinicians=int(_need(data, "clinicians", path)),
         clinics=clinics,
         county_population={c["name"]: int(c["population"]) for c in data.get("county", [])},
-        demand=dict(_need(data, "demand", path)),
-        workforce=dict(_need(data, "workforce", path)),
-        status_quo=dict(data.get("status_quo", {})),
-        parity=dict(data.get("parity", {})),
+        **{name: _region_table(data, name, path) for name in REGION_FIGURES},
         calibration=dict(data.get("calibration", {})),
     )

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from parity.adapters.figure_shapes import is_note, like
 from parity.adapters.rules_files import RegionSpec, load_contract, load_region, read_toml, resolve
 from parity.domain.contract import ContractTerms
 from parity.domain.errors import RuleFileError
@@ -170,74 +171,14 @@ def _region_overrides(reader: _Reader, spec: RegionSpec) -> dict[str, Any]:
         region_table: dict[str, Any] = getattr(spec, name)
         for key, value in keys.items():
             where = f"{OVERRIDES}.{name}.{key}"
-            if key not in region_table or _annotation(key) or key in NOTES:
-                figures = ", ".join(
-                    k for k in region_table if not _annotation(k) and k not in NOTES
-                )
+            if key not in region_table or is_note(key):
+                figures = ", ".join(k for k in region_table if not is_note(k))
                 raise reader.error(
                     "", where, f"names no figure of region {spec.name}'s {name} table ({figures})"
                 )
-            found[f"{name}.{key}"] = _like(reader, where, key, region_table[key], value)
+            label = f"scenario {reader.origin}: {where}"
+            found[f"{name}.{key}"] = like(label, key, region_table[key], value)
     return found
-
-
-# Region keys that record how a figure was found, not figures a run reads.
-NOTES = ("sources", "fit")
-
-
-def _like(reader: _Reader, where: str, key: str, base: Any, value: Any) -> Any:
-    """`value` in the shape of the region's `base`: a flag for a flag, a whole number for a
-    whole number, a number for a number (not negative where the region's is not), a fraction
-    for a fraction (a figure the region gives in (0, 1) and not per some unit), a list or
-    table of the same length or keys; shares listed together still sum to 1."""
-    if isinstance(base, bool) or isinstance(value, bool):
-        if not (isinstance(base, bool) and isinstance(value, bool)):
-            raise reader.error(
-                "",
-                where,
-                f"must be {'true or false' if isinstance(base, bool) else 'a number'}, got {value!r}",
-            )
-        return value
-    if isinstance(base, int | float):
-        return _number_like(reader, where, key, base, value)
-    if isinstance(base, list):
-        if not isinstance(value, list) or len(value) != len(base):
-            raise reader.error(
-                "", where, f"must be a list of {len(base)} like {base!r}, got {value!r}"
-            )
-        items = [_like(reader, where, key, b, v) for b, v in zip(base, value, strict=True)]
-        return _summing_to_one(reader, where, key, items)
-    if isinstance(base, dict):
-        if not isinstance(value, dict) or set(value) != set(base):
-            raise reader.error(
-                "", where, f"must be a table with keys {', '.join(base)}, got {value!r}"
-            )
-        table = {k: _like(reader, where, key, base[k], v) for k, v in value.items()}
-        _summing_to_one(reader, where, key, list(table.values()))
-        return table
-    if not isinstance(value, type(base)):
-        raise reader.error("", where, f"must be like {base!r}, got {value!r}")
-    return value
-
-
-def _number_like(reader: _Reader, where: str, key: str, base: float, value: Any) -> float:
-    if not isinstance(value, int | float) or value != value:
-        raise reader.error("", where, f"must be a number, got {value!r}")
-    if base >= 0 and value < 0:
-        raise reader.error("", where, f"must not be negative, got {value!r}")
-    if isinstance(base, float) and 0 < base < 1 and "_per_" not in key and value > 1:
-        raise reader.error("", where, f"is a fraction: it must be in [0, 1], got {value!r}")
-    if isinstance(base, int):
-        if not float(value).is_integer():
-            raise reader.error("", where, f"must be a whole number, got {value!r}")
-        return int(value)
-    return float(value)
-
-
-def _summing_to_one(reader: _Reader, where: str, key: str, items: list[Any]) -> list[Any]:
-    if key.endswith("_shares") and abs(sum(items) - 1) > 1e-6:
-        raise reader.error("", where, f"are shares: they must sum to 1, got {sum(items):g}")
-    return items
 
 
 def _annotation(key: str) -> bool:
