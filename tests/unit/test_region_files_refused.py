@@ -88,3 +88,37 @@ def test_a_region_may_list_its_own_number_of_cadences(tmp_path: Path) -> None:
         )
     )
     assert load_region(str(path)).demand["cadence_weeks"] == [1, 2, 3, 4]
+
+
+SOCAL = data_dir("regions") / "socal.toml"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "initial_within_standard = { low = 0.90",
+            'initial_within_standard = { low = "ninety"',
+            "numbers low <= high",
+        ),
+        (
+            "initial_within_standard = { low = 0.90, high = 1.0",
+            "initial_within_standard = { low = 0.90, high = 0.5",
+            "numbers low <= high",
+        ),
+        (
+            "initial_within_standard = {",
+            "initial_within_standar = {",
+            "calibration.initial_within_standar is no target",
+        ),
+    ],
+)
+def test_a_calibration_target_that_calibrate_could_not_read_is_refused(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    text = SOCAL.read_text()
+    assert old in text
+    path = tmp_path / "region.toml"
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(RuleFileError, match=re.escape(message)):
+        load_region(str(path))

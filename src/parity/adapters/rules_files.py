@@ -291,6 +291,36 @@ def _region_table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]
     return read
 
 
+def _calibration_table(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """`[calibration]` targets (optional): each a target `parity calibrate` computes, as
+    `{low, high, source}` (and a `note`), low <= high."""
+    table = data.get("calibration", {})
+    if not isinstance(table, dict):
+        raise RuleFileError(f"{path}: [calibration] must be a table", path=str(path))
+    known = [k for k, v in _reference_region()["calibration"].items() if isinstance(v, dict)]
+    for name, entry in table.items():
+        where = f"{path}: calibration.{name}"
+        if not isinstance(entry, dict):
+            if is_note(name) or isinstance(entry, str):
+                continue  # a note beside the targets
+            raise RuleFileError(f"{where} must be {{low, high, source}}", path=str(path))
+        if name not in known:
+            raise RuleFileError(
+                f"{where} is no target parity calibrate computes; the targets are "
+                f"{', '.join(known)}",
+                path=str(path),
+            )
+        low, high, source = (entry.get(k) for k in ("low", "high", "source"))
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high))
+        if not numbers or not isinstance(source, str) or not low <= high:  # type: ignore[operator]
+            raise RuleFileError(
+                f"{where} must be {{low, high, source}} with numbers low <= high and the "
+                f"source in words, got {entry!r}",
+                path=str(path),
+            )
+    return dict(table)
+
+
 def _paired_lengths(table: dict[str, Any], name: str, path: Path) -> None:
     """A list of shares and the list it weighs (`cadence_shares`, `cadence_weeks`) are as
     long as each other."""
@@ -333,5 +363,5 @@ def load_region(name_or_path: str) -> RegionSpec:
         clinics=clinics,
         county_population={c["name"]: int(c["population"]) for c in data.get("county", [])},
         **{name: _region_table(data, name, path) for name in REGION_FIGURES},
-        calibration=dict(data.get("calibration", {})),
+        calibration=_calibration_table(data, path),
     )
