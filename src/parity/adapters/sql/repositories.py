@@ -9,7 +9,6 @@ cannot silently lose one update: the second is refused with `InvalidTransition`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from copy import copy
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Generic, NoReturn, TypeVar
@@ -38,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from parity.adapters.sql import direct, guarded_insert, tables
 from parity.adapters.sql.column_types import ModalityTuple, TextTuple, UtcDateTime
+from parity.adapters.sql.copies import shallow_copy
 from parity.adapters.sql.errors import rule_broken, translated
 from parity.adapters.sql.mapping import (
     RecordMapping,
@@ -359,7 +359,9 @@ class SqlRepository(Store, Generic[T]):
         else:
             named: Any = dict(zip(self._columns, values, strict=True))
             item = self._mapping.to_domain(named)
-        self._keep(key, item)
+        # Built here and held by no caller: kept as it is, not copied (the copy `_keep`
+        # makes is for records a caller also holds; docs/adr/0017, fifteenth round).
+        self._kept[key] = item
 
     def known_stamps(self, keys: Iterable[Any]) -> dict[Any, RecordStamp]:
         """The stamps of the records of `keys` this transaction read or wrote, as it last
@@ -372,7 +374,7 @@ class SqlRepository(Store, Generic[T]):
         self._stamps[key] = RecordStamp(written["version"], written.get("last_updated"))
 
     def _keep(self, key: Any, item: T) -> None:
-        self._kept[key] = item if self._mapping.immutable else copy(item)
+        self._kept[key] = item if self._mapping.immutable else shallow_copy(item)
 
     def _load_by_key(self, key: Any) -> list[T]:
         """The records of one key, through one prebuilt statement per table: building the
@@ -435,7 +437,7 @@ class SqlRepository(Store, Generic[T]):
     def get(self, key: Any) -> T:
         kept = self._kept.get(key)
         if kept is not None:
-            return kept if self._mapping.immutable else copy(kept)
+            return kept if self._mapping.immutable else shallow_copy(kept)
         if isinstance(self._key.type, Integer) and not isinstance(key, int):
             found = []
         else:
