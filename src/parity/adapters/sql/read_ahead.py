@@ -44,6 +44,10 @@ VISIT, HOLD, PROPOSAL, MEMBER = "visit", "hold", "proposal", "member"
 # docs/adr/0017-booking-api-speed.md, fourteenth round). On PostgreSQL only (the column's
 # interval arithmetic); elsewhere they are read as the plain kind (`PLAIN`).
 BOOKING_PROPOSAL, BOOKING_HOLD = "booking-proposal", "booking-hold"
+# A `$hold`'s: a proposal's, and the earliest expiry of an active hold, from which the
+# hold's search for expired holds is answered when none is due (`SqlHolds`;
+# docs/adr/0017-booking-api-speed.md, fifteenth round). On PostgreSQL only, as the booking's.
+HOLDING_PROPOSAL = "holding-proposal"
 PARTS: dict[str, tuple[str, ...]] = {
     VISIT: ("appointments", "requests", "slots", "members"),
     HOLD: ("holds", "requests", "slots", "clinicians"),
@@ -51,8 +55,9 @@ PARTS: dict[str, tuple[str, ...]] = {
     MEMBER: ("members", "clinics"),
     BOOKING_HOLD: ("holds", "requests", "slots", "clinicians", "protected"),
     BOOKING_PROPOSAL: ("slots", "clinicians", "requests", "protected"),
+    HOLDING_PROPOSAL: ("slots", "clinicians", "requests", "due_holds"),
 }
-PLAIN = {BOOKING_HOLD: HOLD, BOOKING_PROPOSAL: PROPOSAL}
+PLAIN = {BOOKING_HOLD: HOLD, BOOKING_PROPOSAL: PROPOSAL, HOLDING_PROPOSAL: PROPOSAL}
 # The columns of a part's row, in order: its repository's own (`read_columns`), the row its
 # `note_read` takes, so the statement and the repositories have one source.
 Columns = Callable[[str], Sequence[Any]]

@@ -9,7 +9,6 @@ cannot silently lose one update: the second is refused with `InvalidTransition`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from copy import copy
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Generic, NoReturn, TypeVar
@@ -29,15 +28,18 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
+    func,
     insert,
     literal,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 
 from parity.adapters.sql import direct, guarded_insert, tables
 from parity.adapters.sql.column_types import ModalityTuple, TextTuple, UtcDateTime
+from parity.adapters.sql.copies import shallow_copy
 from parity.adapters.sql.errors import rule_broken, translated
 from parity.adapters.sql.mapping import (
     RecordMapping,
@@ -49,6 +51,7 @@ from parity.adapters.sql.mapping import (
 )
 from parity.adapters.sql.statements import advance_identity, one_of, upsert
 from parity.domain.errors import InvalidTransition, NotFound
+from parity.domain.holds import Hold, HoldStatus
 from parity.domain.ports import RecordStamp
 from parity.domain.schedule import IpcWeek, ProtectedTime
 from parity.domain.workforce import Clinician
@@ -359,7 +362,9 @@ class SqlRepository(Store, Generic[T]):
         else:
             named: Any = dict(zip(self._columns, values, strict=True))
             item = self._mapping.to_domain(named)
-        self._keep(key, item)
+        # Built here and held by no caller: kept as it is, not copied (the copy `_keep`
+        # makes is for records a caller also holds; docs/adr/0017, fifteenth round).
+        self._kept[key] = item
 
     def known_stamps(self, keys: Iterable[Any]) -> dict[Any, RecordStamp]:
         """The stamps of the records of `keys` this transaction read or wrote, as it last
@@ -372,7 +377,7 @@ class SqlRepository(Store, Generic[T]):
         self._stamps[key] = RecordStamp(written["version"], written.get("last_updated"))
 
     def _keep(self, key: Any, item: T) -> None:
-        self._kept[key] = item if self._mapping.immutable else copy(item)
+        self._kept[key] = item if self._mapping.immutable else shallow_copy(item)
 
     def _load_by_key(self, key: Any) -> list[T]:
         """The records of one key, through one prebuilt statement per table: building the
@@ -435,7 +440,7 @@ class SqlRepository(Store, Generic[T]):
     def get(self, key: Any) -> T:
         kept = self._kept.get(key)
         if kept is not None:
-            return kept if self._mapping.immutable else copy(kept)
+            return kept if self._mapping.immutable else shallow_copy(kept)
         if isinstance(self._key.type, Integer) and not isinstance(key, int):
             found = []
         else:
@@ -546,6 +551,78 @@ class SqlClinicians(SqlRepository[Clinician]):
             self._execute(delete(child).where(child.c.clinician_id == item.id))
             if rows:
                 self._execute(insert(child), rows)
+
+
+_HOLDS = tables.holds
+# The earliest expiry of an active hold (NULL: none is active), through the partial index
+# of active holds' expiries (its predicate written as the index's, so the planner uses it):
+# a `$hold`'s read-ahead carries it, and the expiry its service asks next is answered from
+# it when no hold is due (`SqlHolds.due`; docs/adr/0017-booking-api-speed.md, fifteenth
+# round).
+NEXT_HOLD_EXPIRY = (
+    select(func.min(_HOLDS.c.expires_at))
+    .where(text("holds.status = 'active'"))
+    .scalar_subquery()
+    .label("next_hold_expiry")
+)
+
+
+class SqlHolds(SqlRepository[Hold]):
+    """Holds. A `$hold`'s read-ahead tells, with its proposal, the earliest expiry of an
+    active hold (`note_read` of `DueHolds`); until this transaction writes a hold, the
+    service's search for active holds due by a moment before it answers none without a
+    statement: the answer that search gives at the read-ahead's snapshot, a few statements
+    earlier in the same READ COMMITTED transaction (as the read-ahead's records are). A
+    moment at or after it, any other search, a write of a hold, or a new transaction
+    asks the database as before."""
+
+    def __init__(self, link: Link, mapping: RecordMapping[Hold]) -> None:
+        super().__init__(link, mapping)
+        # (known, the earliest active expiry then: None when no hold was active)
+        self._next_expiry: tuple[bool, datetime | None] = (False, None)
+
+    def forget(self) -> None:
+        super().forget()
+        self._next_expiry = (False, None)
+
+    def note_next_expiry(self, expiry: datetime | None) -> None:
+        """The earliest expiry of an active hold, as a statement of this transaction read it."""
+        self._next_expiry = (True, expiry)
+
+    def due(self, field: str, moment: Any, **criteria: Any) -> Sequence[Hold]:
+        known, expiry = self._next_expiry
+        if (
+            known
+            and field == "expires_at"
+            and criteria == {"status": HoldStatus.ACTIVE}
+            and (expiry is None or expiry > moment)
+        ):
+            self._searchable([field, *criteria])
+            return []
+        return super().due(field, moment, **criteria)
+
+    def add(self, item: Hold) -> Hold:
+        self._next_expiry = (False, None)
+        return super().add(item)
+
+    def save(self, item: Hold) -> None:
+        self._next_expiry = (False, None)
+        super().save(item)
+
+
+class DueHolds:
+    """The part of a `$hold`'s read-ahead row that tells the holds' repository the earliest
+    expiry of an active hold (`SqlHolds.note_next_expiry`)."""
+
+    def __init__(self, holds: SqlHolds) -> None:
+        self._holds = holds
+
+    def read_columns(self) -> list[Any]:
+        return [NEXT_HOLD_EXPIRY]
+
+    def note_read(self, values: Sequence[Any]) -> None:
+        (expiry,) = values
+        self._holds.note_next_expiry(expiry)
 
 
 _BLOCKS = tables.protected_times

@@ -20,7 +20,6 @@ loser gets `SlotUnavailable`, never a second booking.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from copy import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -31,6 +30,7 @@ from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement
 
 from parity.adapters.sql import direct, tables
+from parity.adapters.sql.copies import shallow_copy
 from parity.adapters.sql.errors import translated
 from parity.adapters.sql.mapping import CLINICIAN_QUERY, slot_to_domain, slot_to_row
 from parity.adapters.sql.repositories import Link, Store
@@ -285,7 +285,7 @@ class SqlSlots(Store):
     def get(self, slot_id: int) -> Slot:
         kept = self._kept.get(slot_id)
         if kept is not None:
-            return copy(kept)
+            return shallow_copy(kept)
         return self._fresh(slot_id)
 
     def _fresh(self, slot_id: int) -> Slot:
@@ -304,11 +304,17 @@ class SqlSlots(Store):
         (`SqlUnitOfWork.read_ahead`), kept as if `get` had read it; nothing when its id is
         NULL (an outer join found no slot)."""
         if values[_ID] is not None:
-            self._keep(self._seen(values))
+            self._note(self._seen(values))
 
     def _keep(self, slot: Slot) -> Slot:
-        self._kept[slot.id] = copy(slot)
+        """Keep a copy of `slot`, which the caller gets."""
+        self._kept[slot.id] = shallow_copy(slot)
         return slot
+
+    def _note(self, slot: Slot) -> None:
+        """Keep `slot`, built here and held by no caller: not copied
+        (docs/adr/0017-booking-api-speed.md, fifteenth round)."""
+        self._kept[slot.id] = slot
 
     def earliest(self, query: SlotQuery) -> Slot | None:
         found = self.candidates(query, 1)
@@ -379,7 +385,7 @@ class SqlSlots(Store):
             self._kept.pop(slot_id, None)
             self._fresh(slot_id)  # NotFound for an unknown slot; a free one stays free
         else:
-            self._keep(self._seen(row))
+            self._note(self._seen(row))
 
     def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]:
         values = {"clinician_id": clinician_id, "start": start, "end": end}

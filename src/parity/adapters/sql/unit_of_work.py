@@ -18,7 +18,9 @@ from parity.adapters.sql import direct, mapping, read_ahead
 from parity.adapters.sql.audit_search import SqlAuditReader
 from parity.adapters.sql.member_search import SqlMemberSearch
 from parity.adapters.sql.repositories import (
+    DueHolds,
     SqlClinicians,
+    SqlHolds,
     SqlIpcLedger,
     SqlProtectedTime,
     SqlRepository,
@@ -36,7 +38,6 @@ from parity.adapters.sql.stamps import Seen, SqlStamps
 from parity.domain.audit import write_pending
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Course, Offer, Referral
 from parity.domain.corrective import Action, Finding
-from parity.domain.holds import Hold
 from parity.domain.members import Member
 from parity.domain.messages import Message
 from parity.domain.ports import UnitOfWork
@@ -99,8 +100,13 @@ class SqlUnitOfWork:
         return SqlRepository[Member](self._current, mapping.MEMBERS)
 
     @cached_property
-    def holds(self) -> SqlRepository[Hold]:
-        return SqlRepository[Hold](self._current, mapping.HOLDS)
+    def holds(self) -> SqlHolds:
+        return SqlHolds(self._current, mapping.HOLDS)
+
+    @cached_property
+    def due_holds(self) -> DueHolds:
+        """A `$hold` read-ahead's part for the holds' earliest expiry (`SqlHolds`)."""
+        return DueHolds(self.holds)
 
     @cached_property
     def templates(self) -> SqlRepository[WeeklyTemplate]:

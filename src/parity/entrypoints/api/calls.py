@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope
 from parity.domain.users import Principal
+from parity.entrypoints.api import addresses
 from parity.entrypoints.api.context import ApiContext, context_of
 from parity.entrypoints.api.signed_in import signed_in
 from parity.entrypoints.security.scope import caller_scope
@@ -44,7 +45,7 @@ class Call:
 async def _call(http: Request) -> Call:
     """`async`: it never blocks, so FastAPI runs it without a worker-thread hop."""
     context = context_of(http)
-    base = str(http.base_url).rstrip("/")
+    base = addresses.base(http)  # str(http.base_url) without its slash, looked up
     return Call(http, context, context.uow_factory(), caller_scope(http), base)
 
 

@@ -14,6 +14,7 @@ from fastapi import Depends, Query, Request
 
 from parity.domain.ids import MAX_ID
 from parity.domain.ports import Clock, UnitOfWork
+from parity.entrypoints.api import addresses
 from parity.services.policy import Policy
 
 DEFAULT_COUNT = 50
@@ -57,7 +58,7 @@ Uow = Annotated[UnitOfWork, Depends(_unit_of_work)]
 
 
 async def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    return addresses.base(request)
 
 
 Base = Annotated[str, Depends(_base)]

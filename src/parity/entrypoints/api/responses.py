@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 
 from parity.adapters.fhir import Json, concept
 from parity.domain.errors import InvalidInput
+from parity.entrypoints.api import addresses
 from parity.entrypoints.api.context import Paging
 
 FHIR_JSON = "application/fhir+json"
@@ -162,7 +163,7 @@ def operation_result(
         "resourceType": "Bundle",
         "type": "searchset",
         "total": len(matches),
-        "link": [{"relation": "self", "url": str(request.url)}],
+        "link": [{"relation": "self", "url": addresses.address(request)}],
         "entry": entries,
     }
     return FhirResponse(body, clean=clean)

@@ -126,7 +126,7 @@ def hold(body: ParametersBody, call: Caller) -> FhirResponse:
     """`appt-id` (proposal-{request}-{slot}) or `appt-resource` (a proposed Appointment):
     the slot becomes busy-tentative and the Appointment `pending` until the hold expires."""
     target = inputs.target(inputs.read(body, inputs.HOLD))
-    with versions.changing(call.http, call.uow, _current(call, target)) as joined:
+    with versions.changing(call.http, call.uow, _current(call, target, holding=True)) as joined:
         return _held(target, call.joined(joined))
 
 
@@ -137,7 +137,7 @@ def hold_instance(
     """As `$hold`, the proposal named by the path (Argonaut's instance-level form)."""
     inputs.read(body, frozenset())
     target = _target(appointment_id, "a proposal")
-    with versions.changing(call.http, call.uow, _current(call, target)) as joined:
+    with versions.changing(call.http, call.uow, _current(call, target, holding=True)) as joined:
         return _held(target, call.joined(joined))
 
 
@@ -258,18 +258,21 @@ def book_instance(
         return _booked(target, params, call.joined(joined))
 
 
-def _current(call: Call, target: Target, booking: bool = False) -> versions.Render:
+def _current(
+    call: Call, target: Target, booking: bool = False, holding: bool = False
+) -> versions.Render:
     """How to read the Appointment an operation changes (its version is what `If-Match`
     names): the hold, or the proposal. A `booking` reads with them whether the slot lies in
     protected time, which the booking asks next (docs/adr/0017-booking-api-speed.md,
-    fourteenth round)."""
+    fourteenth round); a `holding` (of a proposal) the earliest expiry of an active hold,
+    which the hold's expiry of stale holds asks next (fifteenth round)."""
     if isinstance(target, inputs.HoldId):
         key = f"hold-{target.hold_id}"
         kind = "booking-hold" if booking else "hold"
         ahead: tuple[str, int, int | None] = (kind, target.hold_id, None)
     else:
         key = fhir.proposal_id(target.request_id, target.slot_id)
-        kind = "booking-proposal" if booking else "proposal"
+        kind = "booking-proposal" if booking else "holding-proposal" if holding else "proposal"
         ahead = (kind, target.slot_id, target.request_id)
 
     def render(uow: UnitOfWork) -> fhir.Json:
