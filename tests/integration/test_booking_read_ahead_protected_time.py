@@ -11,17 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sql_support import Region
 from sqlalchemy import Engine
-from test_read_ahead import _free_slot, _fresh, _request, statements
+from test_read_ahead import (
+    _free_slot,
+    _fresh,
+    _request,
+    admin_api,
+    post_proposal,
+    statements,
+)
 
 from parity.adapters.sql import SqlUnitOfWork
 from parity.domain.errors import ProtectedTimeConflict
 from parity.domain.schedule import ProtectedTime, Slot, SlotStatus
-from parity.domain.users import Principal, Role
-from parity.entrypoints.api import create_app
-from parity.entrypoints.security import issue_token
 from parity.services.booking import BookRequest, book_request
 
 
@@ -100,38 +103,22 @@ def test_a_block_added_after_the_read_ahead_and_a_new_transaction_ask_again(
         assert _asked(seen)
 
 
-def _api(region: Region, engine: Engine) -> TestClient:
-    app = create_app(lambda: SqlUnitOfWork(engine), region.policy, region.clock)
-    token = issue_token(app, Principal("admin", Role.ADMIN))
-    return TestClient(
-        app, raise_server_exceptions=False, headers={"Authorization": f"Bearer {token}"}
-    )
-
-
-def _book(api: TestClient, request_id: int, slot: Slot) -> Any:
-    body = {
-        "resourceType": "Parameters",
-        "parameter": [{"name": "appt-id", "valueString": f"proposal-{request_id}-{slot.id}"}],
-    }
-    return api.post("/Appointment/$book", json=body)
-
-
 def test_book_asks_no_protected_time_of_its_own_and_refuses_a_slot_in_it(
     region: Region, engine: Engine
 ) -> None:
     first, second = _request(region, "ada"), _request(region, "bo")
     clear = _free_slot(region, first)
     covered = _free_slot(region, second)
-    with _api(region, engine) as api:
+    with admin_api(region, engine) as api:
         with statements(engine) as seen:
-            booked = _book(api, first, clear)
+            booked = post_proposal(api, "book", first, clear)
         assert booked.status_code == 200, booked.text
         asked = _asked(seen)
         assert len(asked) == (0 if engine.dialect.name == "postgresql" else 1), asked
         if covered.id == clear.id:
             covered = _free_slot(region, second)
         _cover(region, covered)
-        refused = _book(api, second, covered)
+        refused = post_proposal(api, "book", second, covered)
     assert refused.status_code == 409, refused.text
     assert "protected" in refused.text
     assert _fresh(engine, lambda u: u.slots.get(covered.id)).status is SlotStatus.FREE

@@ -11,17 +11,20 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from fastapi.testclient import TestClient
 from sql_support import Region
 from sqlalchemy import Engine
-from test_read_ahead import _free_slot, _fresh, _request, statements
+from test_read_ahead import (
+    _free_slot,
+    _fresh,
+    _request,
+    admin_api,
+    post_proposal,
+    statements,
+)
 
 from parity.adapters.sql import SqlUnitOfWork
 from parity.domain.holds import Hold, HoldStatus
-from parity.domain.schedule import Slot, SlotStatus
-from parity.domain.users import Principal, Role
-from parity.entrypoints.api import create_app
-from parity.entrypoints.security import issue_token
+from parity.domain.schedule import SlotStatus
 from parity.services.holds import HoldSlot, hold_slot
 
 HOLDING = "holding-proposal"
@@ -103,36 +106,20 @@ def test_a_hold_written_after_the_read_ahead_and_a_new_transaction_search_again(
         assert _searched(seen)
 
 
-def _api(region: Region, engine: Engine) -> TestClient:
-    app = create_app(lambda: SqlUnitOfWork(engine), region.policy, region.clock)
-    token = issue_token(app, Principal("admin", Role.ADMIN))
-    return TestClient(
-        app, raise_server_exceptions=False, headers={"Authorization": f"Bearer {token}"}
-    )
-
-
-def _hold(api: TestClient, request_id: int, slot: Slot) -> Any:
-    body = {
-        "resourceType": "Parameters",
-        "parameter": [{"name": "appt-id", "valueString": f"proposal-{request_id}-{slot.id}"}],
-    }
-    return api.post("/Appointment/$hold", json=body)
-
-
 def test_hold_searches_no_holds_of_its_own_and_still_expires_a_due_one(
     region: Region, engine: Engine
 ) -> None:
     stale, _ = _held(region, "ada", minutes=5)
     first, second = _request(region, "bo"), _request(region, "cy")
-    with _api(region, engine) as api:
+    with admin_api(region, engine) as api:
         with statements(engine) as seen:
-            held = _hold(api, first, _free_slot(region, first))
+            held = post_proposal(api, "hold", first, _free_slot(region, first))
         assert held.status_code == 200, held.text
         assert len(_searched(seen)) == (0 if _postgres(engine) else 1), seen
         assert _fresh(engine, lambda u: u.holds.get(stale.id)).status is HoldStatus.ACTIVE
         region.clock.advance(timedelta(minutes=6))  # the first hold ran out, not the second
         with statements(engine) as seen:
-            again = _hold(api, second, _free_slot(region, second))
+            again = post_proposal(api, "hold", second, _free_slot(region, second))
         assert again.status_code == 200, again.text
         assert len(_searched(seen)) == 1
     assert _fresh(engine, lambda u: u.holds.get(stale.id)).status is HoldStatus.EXPIRED

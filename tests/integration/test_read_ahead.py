@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from pg_schemas import fresh_schema
 from sql_support import Region, initial_request
 from sqlalchemy import Engine, event, text
@@ -23,7 +24,9 @@ from parity.adapters.sql import SqlUnitOfWork, engine_from_url, upgrade
 from parity.domain.members import Member
 from parity.domain.revocation import TOKEN_CHECK, TokenCheck
 from parity.domain.schedule import Slot, SlotStatus
-from parity.domain.users import NotAuthenticated
+from parity.domain.users import NotAuthenticated, Principal, Role
+from parity.entrypoints.api import create_app
+from parity.entrypoints.security import issue_token
 from parity.services.booking import BookRequest, book_request, find_proposals
 from parity.services.holds import HoldSlot, hold_slot
 from parity.services.policy import Policy
@@ -75,6 +78,24 @@ def _request(region: Region, member: str = "ada") -> int:
             uow.members.add(Member(member, member.title(), "north"))
             uow.commit()
     return open_request(initial_request(member), uow, region.clock, region.policy).id
+
+
+def admin_api(region: Region, engine: Engine) -> TestClient:
+    """The API on `engine`, signed in as an administrator."""
+    app = create_app(lambda: SqlUnitOfWork(engine), region.policy, region.clock)
+    token = issue_token(app, Principal("admin", Role.ADMIN))
+    return TestClient(
+        app, raise_server_exceptions=False, headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+def post_proposal(api: TestClient, operation: str, request_id: int, slot: Slot) -> Any:
+    """`$hold` or `$book` of the proposal of `slot` for the request."""
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "appt-id", "valueString": f"proposal-{request_id}-{slot.id}"}],
+    }
+    return api.post(f"/Appointment/${operation}", json=body)
 
 
 def _fresh(engine: Engine, read: Any) -> Any:
