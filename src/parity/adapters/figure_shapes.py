@@ -24,6 +24,12 @@ def is_note(key: str) -> bool:
     return key in NOTES or key.endswith("_source")
 
 
+def is_fraction(key: str, known: object) -> bool:
+    """Whether a figure is a fraction: the known region gives it as a float in (0, 1) and
+    its name is not per some unit (`outside_episodes_per_week_per_fte` may exceed 1)."""
+    return isinstance(known, float) and 0 < known < 1 and "_per_" not in key
+
+
 def like(where: str, key: str, known: Any, value: Any, *, same_length: bool = True) -> Any:
     """`value`, in the shape of `known`, as the run should read it (a whole number as an
     int); `where` names it in the error. `same_length=False` lets a list hold any number of
@@ -58,7 +64,7 @@ def _number(where: str, key: str, known: float, value: Any) -> float:
         raise _error(where, f"must be a number, got {value!r}")
     if known >= 0 and value < 0:
         raise _error(where, f"must not be negative, got {value!r}")
-    if isinstance(known, float) and 0 < known < 1 and "_per_" not in key and value > 1:
+    if is_fraction(key, known) and value > 1:
         raise _error(where, f"is a fraction: it must be in [0, 1], got {value!r}")
     if isinstance(known, int):
         if not float(value).is_integer():

@@ -14,7 +14,13 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from parity.adapters.rules_files import RegionSpec, load_contract, load_region, load_rules
+from parity.adapters.rules_files import (
+    REGION_FIGURES,
+    RegionSpec,
+    load_contract,
+    load_region,
+    load_rules,
+)
 from parity.domain.standards import RuleSet
 from parity.services.policy import Policy
 from parity.simulation.booking_policy import BookingPolicy
@@ -79,8 +85,7 @@ def figures(summary: Summary, run: SimulationRun, weeks: int) -> dict[str, float
 
 def with_overrides(spec: RegionSpec, overrides: Mapping[str, float]) -> RegionSpec:
     """A copy of the region with `table.key` values replaced (e.g. `status_quo.x`)."""
-    names = ("demand", "workforce", "status_quo", "parity")
-    tables = {name: copy.deepcopy(getattr(spec, name)) for name in names}
+    tables = {name: copy.deepcopy(getattr(spec, name)) for name in REGION_FIGURES}
     for dotted, value in overrides.items():
         table, key = dotted.split(".", 1)
         tables[table][key] = value

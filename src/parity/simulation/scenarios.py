@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from parity.adapters.figure_shapes import is_note, like
-from parity.adapters.rules_files import RegionSpec, load_contract, load_region, read_toml, resolve
+from parity.adapters.rules_files import (
+    REGION_FIGURES,
+    RegionSpec,
+    load_contract,
+    load_region,
+    read_toml,
+    resolve,
+)
 from parity.domain.contract import ContractTerms
 from parity.domain.errors import RuleFileError
 from parity.domain.workforce import Discipline
@@ -29,7 +36,7 @@ from parity.simulation.workforce import Pay, PensionPlan, Recruiting, Turnover
 DEFAULTS = "defaults"
 TABLES = ("pension", "turnover", "recruiting", "pay", "demand", "costs", "strike")
 # The region's tables a scenario may change with `region_overrides.TABLE.KEY`.
-REGION_TABLES = ("demand", "workforce", "status_quo", "parity")
+REGION_TABLES = REGION_FIGURES
 OVERRIDES = "region_overrides"
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from statistics import fmean
 from typing import Any
 
+from parity.adapters.figure_shapes import is_fraction
 from parity.adapters.rules_files import RegionSpec, load_region
 from parity.simulation.outcomes import life_figures, prices_for
 from parity.simulation.scenario_run import ReplicationResult
@@ -30,7 +31,13 @@ class Assumption:
 
     def levels(self) -> tuple[float, float]:
         low, high = self.base * LOW, self.base * HIGH
-        if 0 < self.base <= 1 and ("share" in self.key or "rate" in self.key):
+        # A region figure is a fraction by the rule its overrides are read by.
+        region = self.key.startswith("region_overrides.")
+        leaf = self.key.rsplit(".", 1)[-1]
+        fraction = (
+            "share" in self.key or "rate" in self.key or (region and is_fraction(leaf, self.base))
+        )
+        if 0 < self.base <= 1 and fraction:
             high = min(high, 1.0)
         if float(self.base).is_integer() and self.base >= 1:
             return float(max(1, round(low))), float(round(high))

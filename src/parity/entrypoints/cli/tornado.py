@@ -53,8 +53,9 @@ def tornado(
 ) -> None:
     """Re-run a paired comparison with each ESTIMATE halved and increased by half."""
     check_writable(output)
-    if figure not in life_figure_names():
-        raise fail(f"--figure {figure!r} is not a figure; one of {', '.join(life_figure_names())}")
+    known = life_figure_names()
+    if figure not in known:
+        raise fail(f"--figure {figure!r} is not a figure; one of {', '.join(known)}")
     try:
         pair = [load_scenario(name, overrides or []) for name in (first, second)]
     except ParityError as error:
