@@ -8,14 +8,12 @@ behaviour (members' patience, outside capacity) in `[status_quo]`, with the fit 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from parity.adapters.rules_files import (
-    REGION_FIGURES,
     RegionSpec,
     load_contract,
     load_region,
@@ -26,6 +24,7 @@ from parity.services.policy import Policy
 from parity.simulation.booking_policy import BookingPolicy
 from parity.simulation.engine import Simulation, SimulationConfig, SimulationRun
 from parity.simulation.region import build_region
+from parity.simulation.region_figures import with_overrides
 from parity.simulation.run_figures import booked_hours_per_fte_week, outside_share
 from parity.simulation.summary import Summary, summarise
 
@@ -81,15 +80,6 @@ def figures(summary: Summary, run: SimulationRun, weeks: int) -> dict[str, float
         "outside_share": outside_share(run),
         "outpatient_users_per_member_year": users,
     }
-
-
-def with_overrides(spec: RegionSpec, overrides: Mapping[str, float]) -> RegionSpec:
-    """A copy of the region with `table.key` values replaced (e.g. `status_quo.x`)."""
-    tables = {name: copy.deepcopy(getattr(spec, name)) for name in REGION_FIGURES}
-    for dotted, value in overrides.items():
-        table, key = dotted.split(".", 1)
-        tables[table][key] = value
-    return replace(spec, **tables)
 
 
 def simulate(

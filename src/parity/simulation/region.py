@@ -23,6 +23,7 @@ from parity.domain.members import Member
 from parity.domain.schedule import BlockKind, TemplateBlock, WeeklyTemplate
 from parity.domain.workforce import Clinic, Clinician, Discipline, Modality
 from parity.simulation.keyed_draws import Purpose, entity_of, keyed_uniform, purpose_key
+from parity.simulation.region_figures import check_meaning
 
 DAY_START_MINUTES = 8 * 60
 LUNCH = (12 * 60, 13 * 60)
@@ -108,6 +109,7 @@ def build_region(
     """
     if not 0 < scale <= 1.0:
         raise ValueError("scale must be in (0, 1]")
+    check_meaning(spec, f"region {spec.name}")
     rng = random.Random(seed)
     weights = clinic_weights(spec)
     count = max(len(spec.clinics), round(spec.clinicians * scale))

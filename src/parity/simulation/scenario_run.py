@@ -17,7 +17,6 @@ from parity.adapters.rules_files import RegionSpec, load_region, load_rules
 from parity.domain.workforce import Clinician
 from parity.services.policy import Policy
 from parity.simulation.booking_policy import BookingPolicy
-from parity.simulation.calibration import with_overrides
 from parity.simulation.engine import SimulationConfig
 from parity.simulation.keyed_draws import Purpose, entity_of
 from parity.simulation.monthly import (
@@ -33,6 +32,7 @@ from parity.simulation.region import (
     clinic_weights,
     weekly_template,
 )
+from parity.simulation.region_figures import with_overrides
 from parity.simulation.scenarios import Scenario
 from parity.simulation.staffing import StaffedSimulation
 from parity.simulation.steady import steady_warmup

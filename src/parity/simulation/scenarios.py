@@ -31,6 +31,7 @@ from parity.domain.contract import ContractTerms
 from parity.domain.errors import RuleFileError
 from parity.domain.workforce import Discipline
 from parity.simulation.booking_policy import BookingPolicy
+from parity.simulation.region_figures import check_meaning, with_overrides
 from parity.simulation.workforce import Pay, PensionPlan, Recruiting, Turnover
 
 DEFAULTS = "defaults"
@@ -185,6 +186,7 @@ def _region_overrides(reader: _Reader, spec: RegionSpec) -> dict[str, Any]:
                 )
             label = f"scenario {reader.origin}: {where}"
             found[f"{name}.{key}"] = like(label, key, region_table[key], value)
+    check_meaning(with_overrides(spec, found), f"scenario {reader.origin}")
     return found
 
 

@@ -20,9 +20,9 @@ from parity.simulation.calibration import (
     fit_give_up,
     simulate,
     targets,
-    with_overrides,
 )
 from parity.simulation.engine import SimulationConfig, SimulationRun
+from parity.simulation.region_figures import with_overrides
 from parity.simulation.run_figures import outside_share
 
 console = Console()
