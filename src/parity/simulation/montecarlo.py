@@ -17,7 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from parity.domain.errors import InvalidInput
-from parity.simulation.scenario_run import ReplicationResult, RunSettings, run_replication
+from parity.simulation.scenario_run import (
+    ReplicationResult,
+    RunSettings,
+    check_spans,
+    run_replication,
+)
 from parity.simulation.scenarios import Scenario
 
 Progress = Callable[[int], None]
@@ -77,6 +82,7 @@ def run_jobs(
     progress: Progress | None = None,
 ) -> list[ReplicationResult]:
     """Run every job, in this process (`client=None`) or as one Dask task per batch."""
+    check_spans({id(job.scenario): job.scenario for job in jobs}.values(), settings)
     found: dict[int, ReplicationResult] = {}
     tick = progress or (lambda _: None)
     if client is None:

@@ -14,10 +14,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from parity.adapters.rules_files import RegionSpec, load_region, load_rules
+from parity.domain.calendar import BeyondTime
 from parity.domain.workforce import Clinician
 from parity.services.policy import Policy
 from parity.simulation.booking_policy import BookingPolicy
-from parity.simulation.engine import SimulationConfig
+from parity.simulation.engine import SimulationConfig, check_span
 from parity.simulation.keyed_draws import Purpose, entity_of
 from parity.simulation.monthly import (
     Month,
@@ -121,6 +122,33 @@ def simulation_config(
     return SimulationConfig(weeks=weeks, warmup_weeks=warm, start=first, seed=seed, booking=booking)
 
 
+def run_span(
+    scenario: Scenario, settings: RunSettings, seed: int
+) -> tuple[list[date], date, SimulationConfig]:
+    """A replication's measured months (their first days), the day after its last, and its
+    simulation's settings; a span no date can hold is refused (`BeyondTime`)."""
+    try:
+        first_days = months_between(scenario.start, settings.years * 12)
+        end = months_between(first_days[-1], 2)[1]
+        config = simulation_config(
+            scenario.start, end, settings.warmup_weeks, seed, scenario.booking
+        )
+    except (ValueError, OverflowError):
+        raise BeyondTime(
+            f"scenario {scenario.name}: {settings.years} years from {scenario.start} with "
+            f"{settings.warmup_weeks} weeks of warm-up reach past the first or the last date"
+        ) from None
+    return first_days, end, config
+
+
+def check_spans(scenarios: Iterable[Scenario], settings: RunSettings) -> None:
+    """Refuse, before any replication runs, a scenario whose run the business calendar
+    cannot count or no date can hold (engine.check_span)."""
+    for scenario in scenarios:
+        _, _, config = run_span(scenario, settings, seed=0)
+        check_span(config, load_rules(scenario.jurisdiction).calendar)
+
+
 class ScenarioRun:
     def __init__(self, scenario: Scenario, settings: RunSettings, seed: int) -> None:
         self.scenario = scenario
@@ -130,11 +158,7 @@ class ScenarioRun:
         self.region: SyntheticRegion = build_region(
             self.spec, scenario.contract, settings.scale, seed, apportion_mix=True
         )
-        self.first_days = months_between(scenario.start, settings.years * 12)
-        self.end = months_between(self.first_days[-1], 2)[1]
-        config = simulation_config(
-            scenario.start, self.end, settings.warmup_weeks, seed, scenario.booking
-        )
+        self.first_days, self.end, config = run_span(scenario, settings, seed)
         self.simulation = StaffedSimulation(self.region, self.policy, config)
         # Keyed by clinician, opening and month, not dealt in the order things happen
         # (keyed_draws.py, ADR 0014): who leaves depends on the workload booked.
