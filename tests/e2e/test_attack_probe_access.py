@@ -223,3 +223,44 @@ def test_the_dashboard_shows_other_members_by_pseudonym_never_by_plan_id(
         assert all(cell.startswith("anon-") for cell in cells), cells
         assert not any(name in page.text for name in NAMES.values())
     late.engine.dispose()
+
+
+# -- the optimizer's preview page cuts the plan by the caller's scope, as the API does ----
+
+
+def _request_links(page: str) -> set[int]:
+    return {int(n) for n in re.findall(r'href="/app/requests/(\d+)"', page)}
+
+
+def test_the_optimizer_preview_page_shows_a_scheduler_only_their_members_lines(
+    stage: Stage,
+) -> None:
+    for key in ("eve", "cruz", "bo"):  # open requests across clinics, for the plan to place
+        answer = _call(
+            stage,
+            "POST",
+            "/Appointment/$find",
+            ADMIN,
+            json=parameters(patient_reference=f"Patient/{key}"),
+        )
+        assert answer.status_code == 200, answer.text
+    with stage.engine.connect() as db:
+        rows = db.execute(
+            text(
+                "SELECT r.id, m.clinic_id FROM care_requests r JOIN members m "
+                "ON m.id = r.member_id WHERE r.status = 'open'"
+            )
+        ).all()
+    theirs = {r for r, clinic in rows if clinic == "fontana"}
+    others = {r for r, clinic in rows if clinic != "fontana"}
+    everyone = _call(stage, "POST", "/app/queue/optimizer", ADMIN)
+    assert everyone.status_code == 200, everyone.text
+    assert _request_links(everyone.text) & others  # the premise: the plan has others' lines
+    for path in ("/app/queue/optimizer", "/app/queue"):
+        page = _call(stage, "POST" if "optimizer" in path else "GET", path, scheduler("fontana"))
+        assert page.status_code == 200, page.text
+        shown = _request_links(page.text)
+        assert shown and shown <= theirs, (path, shown - theirs)
+        cells = set(_member_cells(page.text))
+        assert not cells & {"ada", "cruz", "dee", "eve"}, cells
+        assert not any(NAMES[k] in page.text for k in ("ada", "cruz", "dee", "eve"))
