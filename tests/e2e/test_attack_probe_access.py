@@ -110,9 +110,14 @@ def test_text_that_is_not_unicode_is_refused_before_anything_is_written(
     assert _one(stage.engine, "SELECT count(*) FROM referrals") == referrals
 
 
-def test_a_surrogate_pair_and_a_query_in_utf8_are_text(stage: Stage) -> None:
+@pytest.mark.parametrize(
+    "language",
+    [rb"\ud83d\ude00", rb"\\ud83d", "\u00e9".encode()],
+    ids=["a surrogate pair", "an escaped backslash before u", "an accented letter"],
+)
+def test_a_surrogate_pair_and_a_query_in_utf8_are_text(stage: Stage, language: bytes) -> None:
     body = b'{"resourceType":"Parameters","parameter":[{"name":"patient-reference",'
-    body += rb'"valueString":"Patient/bo"},{"name":"language","valueString":"\ud83d\ude00"}]}'
+    body += b'"valueString":"Patient/bo"},{"name":"language","valueString":"%s"}]}' % language
     found = _call(stage, "POST", "/Appointment/$find", member("bo"), content=body, headers=FHIR)
     assert found.status_code < 500, found.text
     assert "invalid-characters" not in found.text
