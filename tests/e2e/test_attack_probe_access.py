@@ -190,11 +190,21 @@ def test_leave_over_another_clinics_members_visit_is_refused_and_names_nobody(
     assert _one(stage.engine, absences, c=clinician) == 0
 
 
-def test_an_admin_is_asked_to_confirm_the_same_leave_with_the_member_named(stage: Stage) -> None:
+AUDITED_LEAVE = (
+    "SELECT count(*) FROM audit_events e JOIN audit_event_members m ON m.event_id = e.id "
+    "WHERE m.member_id = 'dee' AND e.route = 'POST /app/clinicians/{clinician_id}/pto'"
+)
+
+
+def test_an_admin_is_asked_to_confirm_the_same_leave_and_the_disclosure_is_audited(
+    stage: Stage,
+) -> None:
     clinician, _ = _dees_visit(stage)
+    before = _one(stage.engine, AUDITED_LEAVE)
     found = _call(stage, "POST", f"/app/clinicians/{clinician}/pto", ADMIN, data=LEAVE)
     assert found.status_code == 200, found.text
     assert NAMES["dee"] in found.text
+    assert _one(stage.engine, AUDITED_LEAVE) == before + 1
 
 
 # -- the dashboard identifies only members the caller may see ---------------------------

@@ -184,7 +184,11 @@ PAGES: dict[tuple[str, str], Access] = {
     ("POST", "/app/clinicians/{clinician_id}/week/book"): member_data(
         "Appointment", O.CLINICIAN, S, X
     ),
-    ("POST", "/app/clinicians/{clinician_id}/pto"): allow(T, S, X, owner=O.CLINICIAN),
+    # Leave cancels the visits under it and names their members: member data, audited, each
+    # member in the caller's scope (docs/adr/0012, attack probe of 2026-12-07).
+    ("POST", "/app/clinicians/{clinician_id}/pto"): member_data(
+        "Appointment", O.CLINICIAN, T, S, X
+    ),
     ("GET", "/app/plan"): allow(G, A, X),
     ("POST", "/app/plan/detect"): allow(G, X),
     # From the dashboard and plan pages (docs/adr/0016-pages-for-each-role.md): open a
