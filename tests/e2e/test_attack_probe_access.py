@@ -238,7 +238,56 @@ def test_the_dashboard_shows_other_members_by_pseudonym_never_by_plan_id(
         assert len(cells) == len(managers)
         assert all(cell.startswith("anon-") for cell in cells), cells
         assert not any(name in page.text for name in NAMES.values())
+    # Applying the plan refers the late requests: the change's event names each member.
+    applied = _call(late, "POST", "/optimize/$apply?from=2026-07-01", ADMIN, json=parameters())
+    assert applied.status_code == 200, applied.text
+    assert _audited(late.engine, "POST /optimize/$apply") >= {"eve", "cruz", "ada"}
     late.engine.dispose()
+
+
+# -- pages and reports that list members are in the audit trail --------------------------
+
+
+def _audited(engine: Engine, route: str) -> set[str]:
+    """The members named by the newest audit event of `route` (none: no event at all)."""
+    with engine.connect() as db:
+        newest = db.execute(
+            text("SELECT max(id) FROM audit_events WHERE route = :r"), {"r": route}
+        ).scalar_one()
+        query = "SELECT member_id FROM audit_event_members WHERE event_id = :e"
+        return set(db.execute(text(query), {"e": newest}).scalars()) if newest else set()
+
+
+LISTING = [
+    ("GET", "/app/queue", "GET /app/queue"),
+    ("GET", "/app/clinicians?clinic=san-diego&day=2026-06-01", "GET /app/clinicians"),
+    ("GET", "/report/evidence?from=2026-05-01&to=2026-08-01", "GET /report/evidence"),
+    ("POST", "/optimize/$preview?from=2026-06-01", "POST /optimize/$preview"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "route"), LISTING)
+def test_a_page_or_report_listing_members_is_audited_with_each_member(
+    stage: Stage, method: str, path: str, route: str
+) -> None:
+    with stage.engine.connect() as db:
+        before = db.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
+    found = _call(stage, method, path, ADMIN)
+    assert found.status_code == 200, found.text
+    named = _audited(stage.engine, route)
+    assert named, f"{route}: no audit event naming a member"
+    assert _one(stage.engine, "SELECT max(id) FROM audit_events WHERE route = :r", r=route) > 0
+    assert _one(stage.engine, "SELECT count(*) FROM audit_events") > before
+    shown = {key for key, name in NAMES.items() if name in found.text or f'"{key}"' in found.text}
+    assert shown <= named, (route, shown - named)
+
+
+def test_a_clinicians_week_is_audited_with_the_members_it_shows(stage: Stage) -> None:
+    clinician = stage.records.clinicians["ada"]
+    found = _call(stage, "GET", f"/app/clinicians/{clinician}/week?week=2026-06-01", ADMIN)
+    assert found.status_code == 200, found.text
+    assert NAMES["ada"] in found.text
+    assert "ada" in _audited(stage.engine, "GET /app/clinicians/{clinician_id}/week")
 
 
 # -- the optimizer's preview page cuts the plan by the caller's scope, as the API does ----

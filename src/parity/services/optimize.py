@@ -231,6 +231,9 @@ def optimize_queue(
         for left in plan.unplaced:
             request = uow.requests.get(left["request"])
             create_referral(request, left["reason"], {"by": made_by, "optimizer": left}, uow, clock)
+        # The change's audit event, written at this commit, names every member it offered
+        # to or referred (docs/adr/0012).
+        scoping.note({str(line["member"]) for line in [*plan.moves, *plan.unplaced]})
         uow.commit()
     plan.applied = True
     return plan
