@@ -12,6 +12,7 @@ from sql_support import FIRST_WEEK, Region, at, initial_request
 
 from parity.adapters.sql import SqlUnitOfWork
 from parity.domain.schedule import AvailabilityException, ExceptionKind
+from parity.domain.scope import EVERYONE
 from parity.services.absences import record_absence, remove_absence
 from parity.services.claims import ClaimedElsewhere, claim_request
 from parity.services.requests import open_request
@@ -20,7 +21,7 @@ from parity.services.requests import open_request
 def test_a_removed_leave_keeps_its_row_and_stops_shaping_the_week(region: Region) -> None:
     start = at(FIRST_WEEK + timedelta(days=7), 9)
     leave = AvailabilityException("ana", ExceptionKind.PTO, start, start + timedelta(hours=3), "x")
-    laid = record_absence(leave, region.uow, region.policy, region.clock).absence
+    laid = record_absence(leave, region.uow, region.policy, region.clock, scope=EVERYONE).absence
     remove_absence(laid.id, "ana", region.uow, region.policy, region.clock)
     with region.uow:
         kept = region.uow.availability_exceptions.get(laid.id)

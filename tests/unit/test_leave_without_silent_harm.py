@@ -17,6 +17,7 @@ from waitlist_support import book, switch_on
 from parity.domain.care import AppointmentStatus, CancelledBy, RequestStatus
 from parity.domain.errors import InvalidInput, NotFound
 from parity.domain.schedule import AvailabilityException, ExceptionKind, SlotStatus
+from parity.domain.scope import EVERYONE
 from parity.services.absences import (
     change_absence,
     record_absence,
@@ -38,7 +39,7 @@ def test_the_visits_an_absence_would_cancel_are_listed_with_their_members_and_no
 ) -> None:
     on = switch_on(region)
     first = book(on, "b1")
-    found = visits_under("ana", WED_9, WED_9 + timedelta(hours=1), on.uow)
+    found = visits_under("ana", WED_9, WED_9 + timedelta(hours=1), on.uow, scope=EVERYONE)
     assert [(a.id, name) for a, name in found] == [(first.appointment_id, "Pat B1 Example")]
     visit = on.uow.appointments.get(first.appointment_id)
     assert visit.status is AppointmentStatus.BOOKED
@@ -50,7 +51,7 @@ def test_recorded_pto_cancels_as_the_clinic_and_offers_the_member_the_next_timel
 ) -> None:
     on = switch_on(region)
     first = book(on, "b1")  # the earliest intake: Wednesday 09:00
-    change = record_absence(_pto(WED_9, 1), on.uow, on.policy, on.clock)
+    change = record_absence(_pto(WED_9, 1), on.uow, on.policy, on.clock, scope=EVERYONE)
     (rebooked,) = change.rebooked
     assert rebooked.member_name == "Pat B1 Example"
     assert rebooked.visit.cancelled_by is CancelledBy.CLINIC
@@ -65,7 +66,7 @@ def test_recorded_pto_cancels_as_the_clinic_and_offers_the_member_the_next_timel
 def test_with_no_timely_slot_free_the_member_waits_first_in_line(region: Region) -> None:
     on = switch_on(region)
     decisions = [book(on, f"b{n}") for n in range(1, 7)]  # every timely intake taken
-    change = record_absence(_pto(WED_9, 1), on.uow, on.policy, on.clock)
+    change = record_absence(_pto(WED_9, 1), on.uow, on.policy, on.clock, scope=EVERYONE)
     (rebooked,) = change.rebooked
     assert rebooked.offer is None
     (entry,) = on.uow.waitlist.where(request_id=decisions[0].request_id)
@@ -74,7 +75,7 @@ def test_with_no_timely_slot_free_the_member_waits_first_in_line(region: Region)
 
 def test_removed_pto_keeps_its_record_and_frees_its_slots(region: Region) -> None:
     on = switch_on(region)
-    laid = record_absence(_pto(WED_9, 2), on.uow, on.policy, on.clock).absence
+    laid = record_absence(_pto(WED_9, 2), on.uow, on.policy, on.clock, scope=EVERYONE).absence
     slots = on.uow.slots.for_clinician("ana", WED_9, WED_9 + timedelta(hours=2))
     assert {s.status for s in slots} == {SlotStatus.BUSY}
     remove_absence(laid.id, "ana", on.uow, on.policy, on.clock)
@@ -90,9 +91,9 @@ def test_changing_pto_frees_what_it_no_longer_covers_and_cancels_what_it_now_cov
 ) -> None:
     on = switch_on(region)
     eleven = [book(on, f"b{n}") for n in range(1, 4)][2]  # 09:00, 10:00 and 11:00 booked
-    laid = record_absence(_pto(WED_9, 1), on.uow, on.policy, on.clock).absence
+    laid = record_absence(_pto(WED_9, 1), on.uow, on.policy, on.clock, scope=EVERYONE).absence
     moved = _pto(WED_9 + timedelta(hours=2), 1, "moved")
-    change = change_absence(laid.id, moved, on.uow, on.policy, on.clock)
+    change = change_absence(laid.id, moved, on.uow, on.policy, on.clock, scope=EVERYONE)
     assert [r.visit.id for r in change.rebooked] == [eleven.appointment_id]
     nine = on.uow.slots.for_clinician("ana", WED_9, WED_9 + timedelta(minutes=30))
     # 09:00 came free and went straight to a waiting member as an offer (held), or is free.
@@ -102,7 +103,7 @@ def test_changing_pto_frees_what_it_no_longer_covers_and_cancels_what_it_now_cov
 
 def test_someone_elses_or_a_removed_absence_cannot_be_changed(region: Region) -> None:
     on = switch_on(region)
-    laid = record_absence(_pto(WED_9, 1), on.uow, on.policy, on.clock).absence
+    laid = record_absence(_pto(WED_9, 1), on.uow, on.policy, on.clock, scope=EVERYONE).absence
     with pytest.raises(NotFound):
         remove_absence(laid.id, "ben", on.uow, on.policy, on.clock)
     remove_absence(laid.id, "ana", on.uow, on.policy, on.clock)
@@ -114,4 +115,4 @@ def test_leave_that_has_already_ended_is_refused(region: Region) -> None:
     on = switch_on(region)
     past = _pto(on.clock.now() - timedelta(hours=3), 1)
     with pytest.raises(InvalidInput):
-        record_absence(past, on.uow, on.policy, on.clock)
+        record_absence(past, on.uow, on.policy, on.clock, scope=EVERYONE)

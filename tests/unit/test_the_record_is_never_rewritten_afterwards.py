@@ -19,6 +19,7 @@ from waitlist_support import ask, book, switch_on
 from parity.domain.care import AppointmentStatus, CancelledBy, RequestStatus
 from parity.domain.errors import InvalidInput, InvalidTransition
 from parity.domain.schedule import AvailabilityException, ExceptionKind
+from parity.domain.scope import EVERYONE
 from parity.services.absences import change_absence, check_timing, record_absence
 from parity.services.requests import ReferOutOfNetwork, refer_out_of_network
 from parity.services.reschedule import MoveVisit, move_visit
@@ -94,7 +95,7 @@ def test_leave_starting_before_now_is_refused_and_the_visits_under_it_stay(
     with pytest.raises(InvalidInput, match="cannot start in the past"):
         check_timing(back_dated, None, on.uow, on.clock)
     with pytest.raises(InvalidInput, match="cannot start in the past"):
-        record_absence(back_dated, on.uow, on.policy, on.clock)
+        record_absence(back_dated, on.uow, on.policy, on.clock, scope=EVERYONE)
     assert on.uow.appointments.get(visit_id).status is AppointmentStatus.BOOKED
     assert not on.uow.availability_exceptions.list()
 
@@ -105,7 +106,11 @@ def test_leave_from_this_minute_is_recorded(region: Region) -> None:
     on.clock.advance(timedelta(seconds=20))
     this_minute = now.replace(second=0, microsecond=0)
     change = record_absence(
-        _pto(this_minute, this_minute + timedelta(hours=2)), on.uow, on.policy, on.clock
+        _pto(this_minute, this_minute + timedelta(hours=2)),
+        on.uow,
+        on.policy,
+        on.clock,
+        scope=EVERYONE,
     )
     assert change.absence.start == this_minute
 
@@ -113,15 +118,17 @@ def test_leave_from_this_minute_is_recorded(region: Region) -> None:
 def test_leave_under_way_may_change_its_end_but_not_move_its_start_back(region: Region) -> None:
     on = switch_on(region)
     start = on.clock.now() + timedelta(hours=1)
-    recorded = record_absence(_pto(start, start + timedelta(days=3)), on.uow, on.policy, on.clock)
+    recorded = record_absence(
+        _pto(start, start + timedelta(days=3)), on.uow, on.policy, on.clock, scope=EVERYONE
+    )
     absence_id = recorded.absence.id
     on.clock.advance(timedelta(days=1))  # the leave is under way
     shorter = _pto(start, start + timedelta(days=2))
-    change_absence(absence_id, shorter, on.uow, on.policy, on.clock)
+    change_absence(absence_id, shorter, on.uow, on.policy, on.clock, scope=EVERYONE)
     (standing,) = [e for e in on.uow.availability_exceptions.list() if e.stands]
     earlier = _pto(start - timedelta(hours=5), start + timedelta(days=2))
     with pytest.raises(InvalidInput, match="cannot start in the past"):
-        change_absence(standing.id, earlier, on.uow, on.policy, on.clock)
+        change_absence(standing.id, earlier, on.uow, on.policy, on.clock, scope=EVERYONE)
 
 
 @pytest.mark.parametrize("asked_by", [CancelledBy.MEMBER, CancelledBy.CLINIC])

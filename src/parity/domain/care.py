@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from parity.domain.errors import InvalidTransition
+from parity.domain.errors import InvalidInput, InvalidTransition
 from parity.domain.records import quick_init
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Modality, ProviderClass
@@ -98,9 +98,16 @@ class CareRequest:
         return self.deadline
 
     def prefer_later(self, start: datetime, by: str, at: datetime) -> None:
-        """Record the member's own request for a date after the one the plan could offer."""
+        """Record the member's own request for a date after the one the plan could offer.
+
+        A "later" date is one still to come: a past one (0001-01-01) would mark the request
+        compliant and let it be booked late, while asking for nothing (ADR 0012, 2026-12-07)."""
         if self.status is not RequestStatus.OPEN:
             raise InvalidTransition(f"request {self.id} is {self.status}, not open")
+        if start <= at:
+            raise InvalidInput(
+                f"the member's later date {start.isoformat()} has passed: give one to come"
+            )
         self.member_preferred_from = start
         self.preference_recorded_at = at
         self.preference_recorded_by = by

@@ -15,6 +15,9 @@ from parity.domain.care import Appointment, AppointmentStatus, Offer
 from parity.domain.errors import InvalidInput, NotFound
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import AvailabilityException, ExceptionKind, SlotStatus
+from parity.domain.scope import MemberScope
+from parity.domain.users import Forbidden
+from parity.services import scoping
 from parity.services.policy import Policy
 from parity.services.schedules import add_exception_in
 from parity.services.waitlist import offer_best_slot, offer_freed_slot
@@ -45,17 +48,35 @@ WITHDRAWING = (ExceptionKind.PTO, ExceptionKind.ADMIN)
 
 
 def visits_under(
-    clinician_id: str, start: datetime, end: datetime, uow: UnitOfWork
+    clinician_id: str, start: datetime, end: datetime, uow: UnitOfWork, *, scope: MemberScope
 ) -> list[tuple[Appointment, str]]:
     """The booked visits (with their members' names) an absence over [start, end) would
-    cancel, soonest first: what the person recording it must confirm."""
+    cancel, soonest first: what the person recording it must confirm. `Forbidden` when one
+    is of a member outside the caller's scope (see `_refuse_outside`)."""
     with uow:
         found = [
             a
             for a in uow.appointments.where(clinician_id=clinician_id)
             if a.status is AppointmentStatus.BOOKED and a.start < end and start < a.end
         ]
+        _refuse_outside(uow, scope, found)
         return [(a, _member_name(uow, a.member_id)) for a in sorted(found, key=lambda a: a.start)]
+
+
+def _refuse_outside(uow: UnitOfWork, scope: MemberScope, visits: list[Appointment]) -> None:
+    """An absence cancels the visits under it: each a write on a member's record, so each
+    member must be in the caller's scope (docs/adr/0012, 2026-12-07). A scheduler may manage
+    a clinician of their clinic who also sees another clinic's members by video; the leave
+    that would cancel those visits is theirs to record with that clinic's scheduler or an
+    admin. Nobody outside the scope is named."""
+    members = {v.member_id for v in visits}
+    outside = members - scoping.admitted(uow, scope, members)
+    if outside:
+        count = sum(1 for v in visits if v.member_id in outside)
+        raise Forbidden(
+            f"{count} booked visit(s) in that time are of members outside your scope: "
+            "an admin or their own clinic's scheduler records this absence"
+        )
 
 
 def check_timing(
@@ -72,13 +93,20 @@ def check_timing(
 
 
 def record_absence(
-    absence: AvailabilityException, uow: UnitOfWork, policy: Policy, clock: Clock
+    absence: AvailabilityException,
+    uow: UnitOfWork,
+    policy: Policy,
+    clock: Clock,
+    *,
+    scope: MemberScope,
 ) -> AbsenceChange:
     """Record PTO or admin time (already confirmed) and offer each cancelled visit's member
-    a timely slot through the waitlist."""
+    a timely slot through the waitlist; nothing when a visit it would cancel is of a member
+    outside `scope` (`Forbidden`)."""
     _refuse_past(absence, clock)
     with uow:
         cancelled = add_exception_in(uow, policy, clock, absence)
+        _refuse_outside(uow, scope, cancelled)
         uow.commit()
     rebooked = _rebook(cancelled, uow, clock, policy)
     return AbsenceChange(absence, rebooked, [], policy.waitlist.enabled)
@@ -90,9 +118,12 @@ def change_absence(
     uow: UnitOfWork,
     policy: Policy,
     clock: Clock,
+    *,
+    scope: MemberScope,
 ) -> AbsenceChange:
     """Replace a standing absence by `changed` (same clinician and kind): the old one is
-    withdrawn (kept on record), slots it alone held come free, then `changed` is laid."""
+    withdrawn (kept on record), slots it alone held come free, then `changed` is laid (not
+    over a visit of a member outside `scope`: `Forbidden`, nothing changed)."""
     with uow:
         old = _standing(uow, absence_id, changed.clinician_id)
         _refuse_past(changed, clock, kept_start=old.start)
@@ -100,6 +131,7 @@ def change_absence(
             raise InvalidInput(f"absence {absence_id} is {old.kind}, not {changed.kind}")
         freed = _withdraw(uow, old, clock.now())
         cancelled = add_exception_in(uow, policy, clock, changed)
+        _refuse_outside(uow, scope, cancelled)
         uow.commit()
     rebooked = _rebook(cancelled, uow, clock, policy)
     freed_offers = _offer_freed(freed, uow, clock, policy)

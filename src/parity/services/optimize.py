@@ -20,6 +20,7 @@ from parity.domain.care import AppointmentStatus, CareRequest, OfferResponse, Re
 from parity.domain.errors import InvalidInput
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import ExceptionKind, ProtectedTime
+from parity.domain.scope import MemberScope
 from parity.optimizer import (
     Absence,
     OptimizerRequest,
@@ -30,6 +31,7 @@ from parity.optimizer import (
     config_from_dict,
     solve,
 )
+from parity.services import scoping
 from parity.services.policy import Policy
 from parity.services.requests import create_referral
 from parity.services.slot_search import slot_query
@@ -78,6 +80,20 @@ class Plan:
             "applied": self.applied,
             "seconds": {k: round(v, 3) for k, v in s.stats.seconds.items()},
         }
+
+
+def lines_seen_by(
+    plan: Plan, uow: UnitOfWork, scope: MemberScope
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The plan's placements and unplaced requests of members `scope` admits: a scheduler
+    reads their own clinics' lines, on the API and the pages alike (the summary's figures
+    stay the region's). See docs/adr/0012-authorisation-where-the-data-is-touched.md."""
+    named = {str(line["member"]) for line in [*plan.moves, *plan.unplaced]}
+    with uow:
+        allowed = scoping.admitted(uow, scope, named)
+    moves = [m for m in plan.moves if m["member"] in allowed]
+    unplaced = [u for u in plan.unplaced if u["member"] in allowed]
+    return moves, unplaced
 
 
 def _window(uow: UnitOfWork, policy: Policy, horizon: Horizon) -> tuple[datetime, datetime]:
@@ -215,6 +231,9 @@ def optimize_queue(
         for left in plan.unplaced:
             request = uow.requests.get(left["request"])
             create_referral(request, left["reason"], {"by": made_by, "optimizer": left}, uow, clock)
+        # The change's audit event, written at this commit, names every member it offered
+        # to or referred (docs/adr/0012).
+        scoping.note({str(line["member"]) for line in [*plan.moves, *plan.unplaced]})
         uow.commit()
     plan.applied = True
     return plan

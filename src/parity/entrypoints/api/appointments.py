@@ -142,7 +142,7 @@ def cancel(appointment_id: str, body: ParametersBody, call: Caller) -> FhirRespo
         # The answer is read (from what the cancellation wrote) and stamped before the
         # commit; the freed slot goes to the waitlist after it, as before
         # (docs/adr/0017-booking-api-speed.md).
-        cmd = _cancellation(found.appointment_id, params)
+        cmd = _cancellation(found.appointment_id, params, scope)
         cancelled = cancel_and_tell(cmd, joined, context.clock, context.policy)
         visit = queries.visit(joined, scope, found.appointment_id)
         answer = versions.stamped(joined, visit_resource(visit), clean=True)
@@ -164,17 +164,24 @@ def _cancel_hold(
     if visit is None:
         release_hold(hold_id, uow)
     else:
-        _cancel_visit(visit.id, params, context, uow)
+        _cancel_visit(visit.id, params, context, uow, scope)
     return hold_resource(context, uow, scope, hold_id)
 
 
-def _cancellation(appointment_id: int, params: fhir.Parameters) -> CancelAppointment:
+def _cancellation(
+    appointment_id: int, params: fhir.Parameters, scope: MemberScope
+) -> CancelAppointment:
     return CancelAppointment(
-        appointment_id, inputs.cancelled_by(params), params.text("reason") or ""
+        appointment_id, inputs.cancelled_by(params, scope), params.text("reason") or ""
     )
 
 
 def _cancel_visit(
-    appointment_id: int, params: fhir.Parameters, context: ApiContext, uow: UnitOfWork
+    appointment_id: int,
+    params: fhir.Parameters,
+    context: ApiContext,
+    uow: UnitOfWork,
+    scope: MemberScope,
 ) -> None:
-    cancel_appointment(_cancellation(appointment_id, params), uow, context.clock, context.policy)
+    cmd = _cancellation(appointment_id, params, scope)
+    cancel_appointment(cmd, uow, context.clock, context.policy)

@@ -22,7 +22,9 @@ from parity.domain import ids
 from parity.domain.care import Appointment, CancelledBy
 from parity.domain.errors import InvalidInput
 from parity.domain.members import Member
+from parity.domain.scope import MemberScope, Reach
 from parity.domain.standards import VisitType
+from parity.domain.users import Forbidden
 from parity.domain.workforce import PROVIDER_CLASS_OF, Discipline, Modality, ProviderClass
 from parity.entrypoints.api.responses import UnknownParameter
 from parity.entrypoints.api.schemas import ParametersIn
@@ -232,11 +234,17 @@ def cancelled_appointment(params: Parameters) -> int | None:
     return int_ref(params.text("cancelled-appt-id"), "Appointment")
 
 
-def cancelled_by(params: Parameters) -> CancelledBy:
+def cancelled_by(params: Parameters, scope: MemberScope) -> CancelledBy:
+    """Who cancelled. A member (a caller whose scope is themselves) speaks for themselves
+    only: their cancellation recorded as the clinic's would count against the plan and put
+    their request at the head of the waitlist (docs/adr/0012, 2026-12-07)."""
     text = params.required("cancelled-by").lower()
     if text not in CANCELLED_BY:
         raise InvalidInput(f"cancelled-by {text!r} unknown; use member or clinic")
-    return CANCELLED_BY[text]
+    by = CANCELLED_BY[text]
+    if by is CancelledBy.CLINIC and scope.reach is Reach.SELF:
+        raise Forbidden("a member cancels as the member; the clinic's staff record its own")
+    return by
 
 
 def deadline(params: Parameters, name: str, tz: ZoneInfo) -> datetime:

@@ -14,8 +14,8 @@ from parity.domain.users import Forbidden
 from parity.entrypoints.api.context import Context, Uow
 from parity.entrypoints.api.signed_in import Who
 from parity.entrypoints.security.scope import Scope
-from parity.services import queries, scoping
-from parity.services.optimize import Horizon, Plan, optimize_queue
+from parity.services import queries
+from parity.services.optimize import Horizon, Plan, lines_seen_by, optimize_queue
 
 router = APIRouter(tags=["Batch optimizer"], default_response_class=JSONResponse)
 
@@ -26,11 +26,7 @@ Limit = Annotated[float, Query(alias="time-limit", ge=1, le=120, description="se
 
 def _body(plan: Plan, uow: UnitOfWork, scope: MemberScope) -> dict[str, Any]:
     """The plan's summary, and its lines about members in the caller's scope."""
-    named = {str(line["member"]) for line in [*plan.moves, *plan.unplaced]}
-    with uow:
-        allowed = scoping.admitted(uow, scope, named)
-    moves = [m for m in plan.moves if m["member"] in allowed]
-    unplaced = [u for u in plan.unplaced if u["member"] in allowed]
+    moves, unplaced = lines_seen_by(plan, uow, scope)
     return {"summary": plan.summary(), "moves": moves, "unplaced": unplaced}
 
 

@@ -15,6 +15,7 @@ from parity.domain.errors import InvalidInput
 from parity.entrypoints.api.context import ApiContext, Context, Uow
 from parity.entrypoints.reports.compliance import report_payload
 from parity.entrypoints.security.pseudonyms import pseudonymiser
+from parity.services import scoping
 from parity.services.compliance_report import ComplianceReport, build_report
 from parity.services.corrective import AddAction, add_action, detect_findings, move_action
 from parity.services.evidence_trail import evidence_documents
@@ -56,6 +57,7 @@ def evidence(request: Request, context: Context, uow: Uow, start: From, end: To)
     each member as a stable pseudonym, never their plan id."""
     member = pseudonymiser(request)
     documents = evidence_documents(uow, context.policy, _window(start, end), context.clock.now())
+    scoping.note({str(doc["member"]) for doc in documents})  # the audit event names each one
     return JSONResponse([doc | {"member": member(doc["member"])} for doc in documents])
 
 

@@ -7,6 +7,11 @@ CSV. The pages refuse them in their own words (`web/routing.py`); this middlewar
 same for everything else, answering 400 with an OperationOutcome. It looks at the bytes as
 sent, once: the query string and a form body after percent-decoding, a JSON body for raw
 control bytes and `\\u00XX` escapes of them (docs/adr/0011-hostile-input-faults-and-load.md).
+
+Text that is not Unicode is refused the same way (docs/adr/0012, 2026-12-07): a body or a
+decoded query that is not UTF-8 (an encoded surrogate such as `ED A0 80` included), and a
+JSON escape of half a surrogate pair (`"\\ud83d"` alone). Python's JSON reader accepts
+both and hands on a string no database driver can encode: a 500 on the first write.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from parity.entrypoints.web.routing import CONTROL
 CONTROL_BYTES = re.compile(CONTROL.pattern.encode("ascii"))
 # The same as a JSON escape, where the backslash is not itself escaped (`\\u0000` is text).
 CONTROL_ESCAPES = re.compile(rb"(?<!\\)(?:\\\\)*\\u00(?:0[0-8bcef]|1[0-9a-f]|7f)", re.IGNORECASE)
+# Every JSON escape, read left to right so that `\\\\` (an escaped backslash) is one escape.
+JSON_ESCAPES = re.compile(rb"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
 PAGES = "/app"
 
 
@@ -32,22 +39,49 @@ def _decoded(raw: bytes) -> bytes:
     return unquote_to_bytes(raw.replace(b"+", b" "))
 
 
+def _not_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")  # strict: an encoded surrogate is not UTF-8 either
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _half_surrogate(body: bytes) -> bool:
+    """Whether a JSON text escapes half a surrogate pair (a high one not followed at once by
+    a low one, or a low one alone): the string it stands for is not Unicode text."""
+    if b"\\u" not in body:
+        return False
+    awaiting = -1  # where a low half must start, after a high one
+    for found in JSON_ESCAPES.finditer(body):
+        code = int(found.group(1)[1:], 16) if len(found.group(1)) == 5 else -1
+        if awaiting >= 0 and not (found.start() == awaiting and 0xDC00 <= code <= 0xDFFF):
+            return True
+        if awaiting < 0 and 0xDC00 <= code <= 0xDFFF:
+            return True
+        awaiting = found.end() if 0xD800 <= code <= 0xDBFF else -1
+    return awaiting >= 0
+
+
 def control_in_query(query: bytes) -> bool:
-    return CONTROL_BYTES.search(_decoded(query)) is not None
+    decoded = _decoded(query)
+    return CONTROL_BYTES.search(decoded) is not None or _not_utf8(decoded)
 
 
 def control_in_body(body: bytes, content_type: str) -> bool:
-    if CONTROL_BYTES.search(body) is not None:
+    if CONTROL_BYTES.search(body) is not None or _not_utf8(body):
         return True
     if content_type.startswith("application/x-www-form-urlencoded"):
-        return CONTROL_BYTES.search(_decoded(body)) is not None
-    return CONTROL_ESCAPES.search(body) is not None
+        decoded = _decoded(body)
+        return CONTROL_BYTES.search(decoded) is not None or _not_utf8(decoded)
+    return CONTROL_ESCAPES.search(body) is not None or _half_surrogate(body)
 
 
 def _refusal(where: str) -> FhirResponse:
     message = (
-        f"invalid-characters: {where} holds a control character (such as a NUL byte); "
-        "FHIR strings hold none but tab, line feed and carriage return"
+        f"invalid-characters: {where} holds a control character (such as a NUL byte) or "
+        "text that is not UTF-8; FHIR strings are Unicode and hold no control character "
+        "but tab, line feed and carriage return"
     )
     return FhirResponse(outcome("error", "invalid", message, "invalid-characters"), 400)
 

@@ -129,13 +129,15 @@ API: dict[tuple[str, str], Access] = {
     # auditor's results are de-identified. The route names the members it found for the trail.
     ("GET", "/Patient"): allow(*CARE_TEAM, A, record="Patient"),
     ("GET", "/report/compliance"): allow(G, A, X),
-    ("GET", "/report/evidence"): allow(G, A, X),
+    # Pages and reports that list members (names, ids, visits) are member data too: audited
+    # with every member they carried (docs/adr/0012, attack probe of 2026-12-07).
+    ("GET", "/report/evidence"): member_data("ServiceRequest", O.SEARCH, G, A, X),
     ("GET", "/plan"): allow(G, A, X),
     ("POST", "/plan/$detect"): allow(G, X),
     ("POST", "/plan/findings/{finding_id}/actions"): allow(G, X),
     ("POST", "/plan/actions/{action_id}/$move"): allow(G, X),
-    ("POST", "/optimize/$preview"): allow(S, G, X),
-    ("POST", "/optimize/$apply"): allow(S, X),
+    ("POST", "/optimize/$preview"): member_data("ServiceRequest", O.SEARCH, S, G, X),
+    ("POST", "/optimize/$apply"): member_data("ServiceRequest", O.SEARCH, S, X),
     ("GET", "/AuditEvent"): allow(A, X),
     ("GET", "/AuditEvent/{event_id}"): allow(A, X),
     # The waitlist (ADR 0009): members may put their own request on it or take it off.
@@ -157,10 +159,10 @@ PAGES: dict[tuple[str, str], Access] = {
     ("POST", "/app/login"): PUBLIC,
     ("POST", "/app/logout"): allow(*EVERYONE),
     ("GET", "/app/{rest:path}"): allow(*EVERYONE),
-    ("GET", "/app/dashboard"): allow(S, G, A, X),
-    ("GET", "/app/queue"): allow(S, X),
-    ("POST", "/app/queue/optimizer"): allow(S, X),
-    ("POST", "/app/queue/optimizer/apply"): allow(S, X),
+    ("GET", "/app/dashboard"): member_data("ServiceRequest", O.SEARCH, S, G, A, X),
+    ("GET", "/app/queue"): member_data("ServiceRequest", O.SEARCH, S, X),
+    ("POST", "/app/queue/optimizer"): member_data("ServiceRequest", O.SEARCH, S, X),
+    ("POST", "/app/queue/optimizer/apply"): member_data("ServiceRequest", O.SEARCH, S, X),
     ("GET", "/app/requests"): allow(S, G, X),
     # Therapists open their own patients' requests (the row rules keep them to those).
     ("GET", "/app/requests/{request_id}"): member_data("ServiceRequest", O.REQUEST, T, S, G, X),
@@ -178,13 +180,19 @@ PAGES: dict[tuple[str, str], Access] = {
     ("POST", "/app/requests/{request_id}/refer"): member_data("ServiceRequest", O.REQUEST, S, X),
     # A scheduler claims a queue row while working it (docs/adr/0016-pages-for-each-role.md).
     ("POST", "/app/requests/{request_id}/claim"): member_data("ServiceRequest", O.REQUEST, S, X),
-    ("GET", "/app/clinicians"): allow(T, S, G, X),
+    ("GET", "/app/clinicians"): member_data("Appointment", O.SEARCH, T, S, G, X),
     ("GET", "/app/week"): allow(T, S, G, X),
-    ("GET", "/app/clinicians/{clinician_id}/week"): allow(T, S, G, X, owner=O.CLINICIAN),
+    ("GET", "/app/clinicians/{clinician_id}/week"): member_data(
+        "Appointment", O.CLINICIAN, T, S, G, X
+    ),
     ("POST", "/app/clinicians/{clinician_id}/week/book"): member_data(
         "Appointment", O.CLINICIAN, S, X
     ),
-    ("POST", "/app/clinicians/{clinician_id}/pto"): allow(T, S, X, owner=O.CLINICIAN),
+    # Leave cancels the visits under it and names their members: member data, audited, each
+    # member in the caller's scope (docs/adr/0012, attack probe of 2026-12-07).
+    ("POST", "/app/clinicians/{clinician_id}/pto"): member_data(
+        "Appointment", O.CLINICIAN, T, S, X
+    ),
     ("GET", "/app/plan"): allow(G, A, X),
     ("POST", "/app/plan/detect"): allow(G, X),
     # From the dashboard and plan pages (docs/adr/0016-pages-for-each-role.md): open a

@@ -15,7 +15,9 @@ from parity.domain import ids
 from parity.domain.care import Appointment
 from parity.domain.errors import ParityError
 from parity.domain.schedule import AvailabilityException, ExceptionKind
+from parity.domain.scope import MemberScope
 from parity.entrypoints.api.context import ApiContext
+from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web import forms
 from parity.entrypoints.web.formatting import Formats
 from parity.entrypoints.web.forms import Field
@@ -101,7 +103,13 @@ def absence(
         at_risk = (
             []
             if confirmed
-            else visits_under(clinician_id, laid.start, laid.end, context.uow_factory())
+            else visits_under(
+                clinician_id,
+                laid.start,
+                laid.end,
+                context.uow_factory(),
+                scope=caller_scope(post.request),
+            )
         )
     except ParityError as error:
         return post.again([refusal(error, form)], error.http_status, given.values())
@@ -109,19 +117,20 @@ def absence(
         pending = PendingAbsence(given.values(), at_risk)
         extra = {"pending": pending}
         return week_page(post.request, context, post.seen, clinician_id, post.when, extra=extra)
-    return post.act(form, _laying(given, laid, context), given.values())
+    return post.act(form, _laying(given, laid, context, caller_scope(post.request)), given.values())
 
 
 def _laying(
-    given: AbsenceForm, laid: AvailabilityException, context: ApiContext
+    given: AbsenceForm, laid: AvailabilityException, context: ApiContext, scope: MemberScope
 ) -> Callable[[], str]:
     def action() -> str:
         uow, policy, clock = context.uow_factory(), context.policy, context.clock
         if given.absence:
             which = ids.number(given.absence, "absence")
-            change = change_absence(which, laid, uow, policy, clock)
+            change = change_absence(which, laid, uow, policy, clock, scope=scope)
             return told(change, formats(context), "changed to")
-        return told(record_absence(laid, uow, policy, clock), formats(context), "recorded")
+        recorded = record_absence(laid, uow, policy, clock, scope=scope)
+        return told(recorded, formats(context), "recorded")
 
     return action
 

@@ -13,10 +13,13 @@ from fastapi.responses import HTMLResponse
 
 from parity.domain.errors import InvalidInput, ParityError
 from parity.domain.metrics import EvidenceRow
+from parity.domain.ports import UnitOfWork
 from parity.domain.schedule import week_start_of
 from parity.domain.standards import AccessStandard
 from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.reports import charts
+from parity.entrypoints.security.context import from_request
+from parity.entrypoints.security.pseudonyms import pseudonym
 from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web.formatting import Formats
 from parity.entrypoints.web.page import Notice, formats, fragment_of, refusal, render
@@ -121,6 +124,16 @@ def violations(report: ComplianceReport, cause: str, clinic: str) -> list[Eviden
     return sorted(rows, key=lambda r: (r.deadline, r.request_id), reverse=True)
 
 
+def shown_members(request: Request, uow: UnitOfWork, named: list[str]) -> dict[str, str]:
+    """How each violation's member is shown: by name when the caller's scope admits them,
+    otherwise as a pseudonym, never by plan id: a scheduler sees the whole plan's figures
+    but identifies only their clinics' members, and an auditor nobody (docs/adr/0012,
+    2026-12-07)."""
+    found = {m.id: m.name for m in queries.members(uow, caller_scope(request), named)}
+    secret = from_request(request).config.secret
+    return {key: found.get(key) or pseudonym(secret, key) for key in named}
+
+
 @router.get("/dashboard")
 def dashboard(
     request: Request,
@@ -138,8 +151,7 @@ def dashboard(
         figures = {"charts": charts.compliance(report, names, threshold), "charts_url": ""}
         return render(request, context, "dashboard.html.j2", figures, notices=notices)
     shown = violations(report, cause, clinic)
-    named = [r.member_id for r in shown[:VIOLATIONS_SHOWN]]
-    members = {m.id: m.name for m in queries.members(uow, caller_scope(request), named)}
+    members = shown_members(request, uow, [r.member_id for r in shown[:VIOLATIONS_SHOWN]])
     values = {
         "title": "Access dashboard",
         "nav": "dashboard",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from parity.domain.ports import Clock, UnitOfWork
+from parity.domain.scope import MemberScope
 from parity.services import optimize
 from parity.services.policy import Policy
 
@@ -48,8 +49,10 @@ class OptimizerPlan:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _plan(plan: optimize.Plan) -> OptimizerPlan:
-    """The service's plan as the page's plain record (its moves are dicts of JSON values)."""
+def _plan(plan: optimize.Plan, uow: UnitOfWork, scope: MemberScope) -> OptimizerPlan:
+    """The service's plan as the page's plain record (its moves are dicts of JSON values),
+    with the lines of members the caller's scope admits (docs/adr/0012, 2026-12-07)."""
+    moves, unplaced = optimize.lines_seen_by(plan, uow, scope)
     visits = [
         PlannedVisit(
             int(m["request"]),
@@ -60,11 +63,11 @@ def _plan(plan: optimize.Plan) -> OptimizerPlan:
             datetime.fromisoformat(str(m["start"])),
             str(m["modality"]),
         )
-        for m in plan.moves
+        for m in moves
     ]
     left_out = [
         LeftOut(int(u["request"]), str(u["member"]), str(u["reason"]), str(u["message"]))
-        for u in plan.unplaced
+        for u in unplaced
     ]
     solution = plan.solution
     return OptimizerPlan(
@@ -85,20 +88,21 @@ def optimizer_plan(
     clock: Clock,
     policy: Policy,
     *,
+    scope: MemberScope,
     apply: bool = False,
     applied_by: str = "",
 ) -> OptimizerPlan:
     """Preview (or, with `apply`, offer and refer in one transaction, recorded as applied
-    by `applied_by`) the optimizer's plan for the open queue from `start`."""
+    by `applied_by`) the optimizer's plan for the open queue from `start`, as `scope` may
+    read it."""
     horizon = optimize.Horizon(start)
-    return _plan(
-        optimize.optimize_queue(
-            horizon,
-            uow,
-            clock,
-            policy,
-            apply=apply,
-            applied_by=applied_by,
-            time_limit=TIME_LIMIT_SECONDS,
-        )
+    planned = optimize.optimize_queue(
+        horizon,
+        uow,
+        clock,
+        policy,
+        apply=apply,
+        applied_by=applied_by,
+        time_limit=TIME_LIMIT_SECONDS,
     )
+    return _plan(planned, uow, scope)

@@ -194,6 +194,7 @@ def _optimized(
             context.uow_factory(),
             context.clock,
             context.policy,
+            scope=caller_scope(request),
             apply=apply,
             applied_by=signed_in(request).subject if apply else "",
         )
