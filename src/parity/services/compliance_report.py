@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from parity.domain.compliance import Outcome
+from parity.domain.compliance import REFERRALS
 from parity.domain.metrics import EvidenceRow, ThresholdCheck, group, threshold_checks
 from parity.domain.ports import UnitOfWork
 from parity.domain.survey import SurveyRate
@@ -89,7 +89,7 @@ class ComplianceReport:
             "violations": self.violations,
             "plan_policy_misses": sum(r.missed and r.plan_policy for r in self.rows),
             "violation_causes": dict(self.causes),
-            "out_of_network_referrals": sum(r.outcome is Outcome.REFERRED for r in self.rows),
+            "out_of_network_referrals": sum(r.outcome in REFERRALS for r in self.rows),
             "referrals_arranged_in_time": sum(r.referral_in_time is True for r in self.rows),
             "referrals_arranged_late": sum(r.referral_in_time is False for r in self.rows),
             "penalty_exposure_usd": self.penalty_exposure_usd,

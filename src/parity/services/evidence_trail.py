@@ -28,7 +28,9 @@ VERDICTS = {
     Outcome.WITHDRAWN: "Not counted: the member withdrew the request before its deadline",
     Outcome.CLINIC_CANCELLED: "Violation: the clinic cancelled and no timely appointment was re-offered promptly",
     Outcome.LATE: "Violation: no timely appointment was offered",
-    Outcome.REFERRED: "Referred out of network at in-network cost sharing",
+    Outcome.REFERRED: "Referred out of network at in-network cost sharing; the outside appointment is not yet on record",
+    Outcome.REFERRED_IN_TIME: "Compliant: referred out of network at in-network cost sharing, seen within the standard",
+    Outcome.REFERRED_LATE: "Violation: referred out of network, but the outside appointment was later than the standard",
     Outcome.PENDING: "Pending: the deadline has not passed",
 }
 

@@ -13,10 +13,12 @@ from datetime import date, datetime, time
 from typing import Any
 
 from parity.domain.calendar import local_date
-from parity.domain.care import Appointment, CareRequest, Offer
+from parity.domain.care import Appointment, CareRequest, ClinicalException, Offer
 from parity.domain.compliance import (
+    REFERRALS,
     Outcome,
     RequestEvidence,
+    allowed_deadline,
     classify,
     counted_offers,
     first_offer,
@@ -65,7 +67,7 @@ class Records:
             _by_request(uow.offers.list()),
             _by_request(uow.appointments.list()),
             {r.request_id: r for r in uow.referrals.list()},
-            {e.request_id: e for e in uow.clinical_exceptions.list()},
+            _supporting_exceptions(uow),
             delivered_offers(uow),
         )
 
@@ -78,6 +80,15 @@ class Records:
             self.exceptions.get(request.id),
             self.delivered,
         )
+
+
+def _supporting_exceptions(uow: UnitOfWork) -> dict[int, ClinicalException]:
+    """Each request's clinical exception: an in-time one when there is one (the latest),
+    else the last documented, so a late second note never hides an in-time first one."""
+    ordered = sorted(
+        uow.clinical_exceptions.list(), key=lambda e: (not e.late, e.recorded_at, e.id)
+    )
+    return {e.request_id: e for e in ordered}
 
 
 OFFER_KEY = "offer:"
@@ -111,7 +122,7 @@ def evidence_row(evidence: RequestEvidence, policy: Policy, now: datetime) -> Ev
     request = evidence.request
     tz, rules = policy.rules.timezone, policy.rules
     outcome = classify(evidence, now, rules.reoffer_by)
-    offer = first_offer(counted_offers(evidence))
+    offer = first_offer(counted_offers(evidence, now))
     wait_bd = wait_hours = None
     if offer is not None:
         wait_bd = _business_days(policy, request.clock_start, offer.slot_start)
@@ -127,7 +138,7 @@ def evidence_row(evidence: RequestEvidence, policy: Policy, now: datetime) -> Ev
         request.provider_class.value,
         request.requested_at,
         request.clock_start,
-        request.effective_deadline,
+        allowed_deadline(evidence),
         outcome,
         week_start_of(requested_day),
         requested_day.strftime("%Y-%m"),
@@ -155,7 +166,7 @@ def cause_of(evidence: RequestEvidence, outcome: Outcome) -> str | None:
     """Why a request is out of standard, in the words the compliance report uses."""
     if outcome is Outcome.CLINIC_CANCELLED:
         return "clinic-cancellation"
-    if outcome is Outcome.REFERRED and evidence.referral is not None:
+    if outcome in REFERRALS and evidence.referral is not None:
         return evidence.referral.cause
     if outcome is Outcome.LATE:
         return "late-offer" if evidence.offers else "no-offer-made"
