@@ -230,9 +230,12 @@ def _without_timely_offer(
     # the plan had offered by then: the wait the law measures had already failed
     # (docs/adr/0013, 2026-12-07).
     withdrawn = request.withdrawn_at
-    if withdrawn is not None and withdrawn <= deadline:
-        if not any(o.offered_at <= withdrawn for o in offers):
-            return Outcome.WITHDRAWN
+    if (
+        withdrawn is not None
+        and withdrawn <= deadline
+        and not any(o.offered_at <= withdrawn for o in offers)
+    ):
+        return Outcome.WITHDRAWN
     if not offers and now <= deadline:
         return Outcome.PENDING
     return Outcome.LATE
