@@ -256,6 +256,8 @@ def test_a_later_visit_with_a_clinicians_in_time_determination_is_compliant(poli
     [
         ("no determination on record", None),
         ("written by a scheduler", _exception("scheduler", IN_TIME, clinician=None)),
+        ("a scheduler naming a clinician", _exception("scheduler", IN_TIME)),
+        ("no clinician behind the account", _exception("therapist", IN_TIME, clinician=None)),
         ("written after the deadline", _exception("therapist", DEADLINE + timedelta(hours=1))),
     ],
 )
@@ -271,6 +273,18 @@ def test_a_longer_wait_without_a_clinicians_in_time_determination_is_late(
     case.offer(TOO_LATE)
     row = case.row(policy)
     assert (row.compliant, row.violation, row.deadline) == (False, True, DEADLINE), case_name
+
+
+def test_a_late_second_note_never_hides_an_in_time_determination(policy: Policy) -> None:
+    case = Case()
+    case.open(policy)
+    _extend(case, _exception("therapist", IN_TIME - timedelta(days=5)))
+    with case.uow:
+        case.uow.clinical_exceptions.add(_exception("therapist", DEADLINE + timedelta(days=1)))
+        case.uow.commit()
+    case.offer(TOO_LATE)
+    row = case.row(policy)
+    assert (row.compliant, row.outcome.value) == (True, "exception-documented")
 
 
 # -- out-of-network referrals (SB 855, H&S §1374.72(d); 28 CCR §1300.67.2.2(c)(7)) -----------
@@ -293,6 +307,10 @@ def test_a_referral_whose_outside_appointment_was_late_is_a_violation(policy: Po
     row = case.row(policy)
     assert (row.compliant, row.violation) == (False, True)
     assert row.cause == "no-capacity"
+    (metric,) = group([row], "standard").values()
+    summary = metric.summary(25_000)
+    assert (summary["violations"], summary["penalty_exposure_usd"]) == (1, 25_000)
+    assert (summary["out_of_network_referrals"], summary["referrals_arranged_late"]) == (1, 1)
 
 
 def test_a_referral_whose_outside_appointment_is_unknown_is_neither_timely_nor_a_violation(

@@ -130,11 +130,9 @@ def allowed_deadline(evidence: RequestEvidence) -> datetime:
 
 
 def supports_extension(exception: ClinicalException, request: CareRequest) -> bool:
-    """A determination that may extend this request's wait: its own, a clinician's, made in
-    time."""
+    """A determination that may extend the request's wait: a clinician's, made in time."""
     return (
-        exception.request_id == request.id
-        and exception.author_role == CLINICIAN_ROLE
+        exception.author_role == CLINICIAN_ROLE
         and bool(exception.clinician_id)
         and not exception.late
         and exception.recorded_at <= request.deadline
