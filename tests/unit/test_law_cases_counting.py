@@ -28,9 +28,13 @@ from parity.domain.care import (
     OfferResponse,
     Referral,
 )
+from parity.domain.compliance import Outcome
+from parity.domain.messages import ChannelKind, Message, MessageKind, MessageStatus
 from parity.domain.metrics import EvidenceRow, group, threshold_checks
+from parity.domain.scope import MemberScope, Reach
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Clinic, Modality, ProviderClass
+from parity.services.page_queries import request_record
 from parity.services.policy import Policy
 from parity.services.reporting import Period, evidence_rows
 from parity.services.requests import RequestCare, open_request
@@ -405,3 +409,71 @@ def test_the_legal_rate_counts_legal_standards_only_and_each_request_once(policy
     by_standard = group(rows, "standard")
     assert by_standard[("follow-up-psychiatry",)].plan_policy_misses == 1
     assert by_standard[("follow-up-psychiatry",)].violations == 0
+
+
+# -- one verdict everywhere: the request's own page says what the report counts ---------------
+
+
+def _page_and_report(case: Case, policy: Policy) -> tuple[tuple[object, ...], tuple[object, ...]]:
+    request = case._request()
+    page = request_record(case.uow, MemberScope(Reach.EVERYONE), policy, request.id, LONG_AFTER)
+    row = case.row(policy)
+    return (page.outcome, page.cause, page.wait_business_days), (
+        row.outcome,
+        row.cause,
+        row.wait_business_days,
+    )
+
+
+def test_the_request_page_judges_a_slow_reoffer_after_a_clinic_cancellation_as_the_report_does(
+    policy: Policy,
+) -> None:
+    """Re-offered in time for the deadline, but days after the clinic cancelled: not prompt
+    (the rule file's [rescheduling] figure), so a violation on the page as in the report."""
+    case = Case()
+    case.open(policy)
+    case.offer(IN_TIME)
+    case.visit(IN_TIME).cancel(CancelledBy.CLINIC, ASKED + timedelta(days=1), "clinician ill")
+    case.offer(DEADLINE - timedelta(hours=12), offered_at=ASKED + timedelta(days=6))
+    page, report = _page_and_report(case, policy)
+    assert report[:2] == (Outcome.CLINIC_CANCELLED, "clinic-cancellation")
+    assert page == report
+
+
+def test_the_request_page_measures_the_wait_to_an_offer_that_counts(policy: Policy) -> None:
+    """An offer noted after its time had begun is no offer: neither the page nor the report
+    measures the wait to it."""
+    case = Case()
+    case.open(policy)
+    case.offer(at("2026-06-02 10:00"), OfferResponse.DECLINED, offered_at=at("2026-06-03 10:00"))
+    case.offer(at("2026-06-12 10:00"), OfferResponse.ACCEPTED)
+    page, report = _page_and_report(case, policy)
+    assert report == (Outcome.WITHIN_STANDARD, None, 9)
+    assert page == report
+
+
+def test_the_request_page_counts_a_delivered_expired_offer_as_the_report_does(
+    policy: Policy,
+) -> None:
+    case = Case()
+    case.open(policy)
+    made = case.offer(IN_TIME, OfferResponse.EXPIRED, channel=Channel.SMS)
+    with case.uow:
+        case.uow.messages.add(
+            Message(
+                f"offer:{made.id}",
+                case._request().member_id,
+                MessageKind.OFFER,
+                ChannelKind.SMS,
+                "+15555550100",
+                {},
+                made.offered_at,
+                made.offered_at,
+                MessageStatus.SENT,
+                sent_at=made.offered_at,
+            )
+        )
+        case.uow.commit()
+    page, report = _page_and_report(case, policy)
+    assert report[0] is Outcome.WITHIN_STANDARD
+    assert page == report

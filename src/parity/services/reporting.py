@@ -83,15 +83,29 @@ class Records:
 
 
 def _supporting_exceptions(uow: UnitOfWork) -> dict[int, ClinicalException]:
-    """Each request's clinical exception: an in-time one when there is one (the latest),
+    found = _by_request(uow.clinical_exceptions.list())
+    return {key: e for key, notes in found.items() if (e := supporting_exception(notes))}
+
+
+def supporting_exception(found: Iterable[ClinicalException]) -> ClinicalException | None:
+    """A request's clinical exception as evidence: the latest in-time one when there is one,
     else the last documented, so a late second note never hides an in-time first one."""
-    ordered = sorted(
-        uow.clinical_exceptions.list(), key=lambda e: (not e.late, e.recorded_at, e.id)
-    )
-    return {e.request_id: e for e in ordered}
+    return max(found, key=lambda e: (not e.late, e.recorded_at, e.id), default=None)
 
 
 OFFER_KEY = "offer:"
+
+
+def delivered_among(uow: UnitOfWork, offers: Iterable[Offer]) -> frozenset[int]:
+    """Which of one request's offers the outbox delivered (a look-up by each offer's key)."""
+    return frozenset(
+        o.id
+        for o in offers
+        if any(
+            m.status is MessageStatus.SENT and m.kind is MessageKind.OFFER
+            for m in uow.messages.where(key=f"{OFFER_KEY}{o.id}")
+        )
+    )
 
 
 def delivered_offers(uow: UnitOfWork) -> frozenset[int]:
