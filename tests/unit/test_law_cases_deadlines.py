@@ -8,7 +8,7 @@ the real service that opens a request (`open_request`), with the packaged rule f
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from law_oracle import (
@@ -22,6 +22,8 @@ from law_oracle import (
 
 from parity.adapters.clock import SimulatedClock
 from parity.adapters.memory import MemoryUnitOfWork
+from parity.domain.care import Appointment, AppointmentStatus, CancelledBy
+from parity.domain.errors import InvalidInput
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Clinic, Modality, ProviderClass
 from parity.services.policy import Policy
@@ -246,3 +248,93 @@ def test_the_calendar_is_the_state_offices_closures_every_year_it_lists(
     while day.year == year:
         assert calendar.is_business_day(day) == is_business_day(day), day
         day = date.fromordinal(day.toordinal() + 1)
+
+
+# -- SB 221: the follow-up clock is read from the prior visit's record -------------------------
+
+PRIOR_START = at("2026-06-02 09:00")  # Tuesday; 10 business days end Tuesday 06-16
+
+
+def _prior_visit(uow: MemoryUnitOfWork, member: str = "m1") -> Appointment:
+    with uow:
+        if not uow.clinics.list():
+            uow.clinics.add(Clinic("north", "North Clinic", "1 North St."))
+        visit = uow.appointments.add(
+            Appointment(
+                0,
+                member,
+                "ana",
+                "north",
+                1,
+                PRIOR_START,
+                PRIOR_START + timedelta(minutes=50),
+                INITIAL,
+                Modality.VIDEO,
+                at("2026-05-26 10:00"),
+            )
+        )
+        uow.commit()
+    return visit
+
+
+def _follow_up(policy: Policy, uow: MemoryUnitOfWork, prior: Appointment, typed: datetime):
+    cmd = RequestCare(
+        "m1",
+        FOLLOW_UP,
+        THERAPIST,
+        "english",
+        (Modality.VIDEO,),
+        "north",
+        requested_at=at("2026-06-05 12:00"),
+        prior_appointment_start=typed,
+        prior_appointment_id=prior.id,
+    )
+    return open_request(cmd, uow, SimulatedClock(at("2026-06-05 12:00")), policy)
+
+
+def test_a_follow_ups_clock_is_the_prior_visits_recorded_start_not_a_typed_one(
+    policy: Policy,
+) -> None:
+    uow = MemoryUnitOfWork()
+    prior = _prior_visit(uow)
+    prior.close(AppointmentStatus.FULFILLED)
+    request = _follow_up(policy, uow, prior, typed=at("2026-06-04 09:00"))
+    assert (request.clock_start, request.deadline) == (PRIOR_START, end_of("2026-06-16"))
+    assert request.deadline == business_day_deadline(PRIOR_START, 10)
+
+
+def test_after_a_no_show_the_follow_up_clock_starts_at_the_missed_visit(policy: Policy) -> None:
+    uow = MemoryUnitOfWork()
+    prior = _prior_visit(uow)
+    prior.close(AppointmentStatus.NOSHOW)
+    request = _follow_up(policy, uow, prior, typed=at("2026-06-05 12:00"))
+    assert request.deadline == end_of("2026-06-16")
+
+
+def test_after_the_members_own_cancellation_the_clock_starts_when_they_cancelled(
+    policy: Policy,
+) -> None:
+    """The rule file's [follow_up_clock]: a member's cancellation restarts the clock when it
+    was recorded (Friday 05-29, so 10 business days end Friday 06-12), not at the later time
+    of the visit they cancelled."""
+    uow = MemoryUnitOfWork()
+    prior = _prior_visit(uow)
+    prior.cancel(CancelledBy.MEMBER, at("2026-05-29 15:00"), "member asked")
+    request = _follow_up(policy, uow, prior, typed=PRIOR_START)
+    assert request.deadline == end_of("2026-06-12")
+    assert request.deadline == business_day_deadline(at("2026-05-29 15:00"), 10)
+
+
+def test_a_visit_the_clinic_cancelled_is_rebooked_not_followed_up(policy: Policy) -> None:
+    uow = MemoryUnitOfWork()
+    prior = _prior_visit(uow)
+    prior.cancel(CancelledBy.CLINIC, at("2026-05-29 15:00"), "clinician ill")
+    with pytest.raises(InvalidInput):
+        _follow_up(policy, uow, prior, typed=PRIOR_START)
+
+
+def test_a_follow_up_never_hangs_off_another_members_visit(policy: Policy) -> None:
+    uow = MemoryUnitOfWork()
+    prior = _prior_visit(uow, member="someone-else")
+    with pytest.raises(InvalidInput):
+        _follow_up(policy, uow, prior, typed=PRIOR_START)
