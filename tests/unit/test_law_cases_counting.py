@@ -477,3 +477,61 @@ def test_the_request_page_counts_a_delivered_expired_offer_as_the_report_does(
     page, report = _page_and_report(case, policy)
     assert report[0] is Outcome.WITHIN_STANDARD
     assert page == report
+
+
+# -- a request counted once ------------------------------------------------------------------
+
+
+def _ask_again(case: Case, policy: Policy, when: datetime) -> CareRequest:
+    cmd = RequestCare(
+        "m1",
+        VisitType.INITIAL,
+        ProviderClass.THERAPIST,
+        "english",
+        (Modality.VIDEO,),
+        "north",
+        requested_at=when,
+    )
+    case.request = open_request(cmd, case.uow, SimulatedClock(when), policy)
+    return case.request
+
+
+def test_asking_again_while_the_first_request_waits_is_one_request_timed_from_the_first(
+    policy: Policy,
+) -> None:
+    """The member asks on Monday 06-01, hears nothing, asks again on Tuesday 06-09 and is
+    booked on Wednesday 06-17 from the second ask. One request, whose 10 business days ran
+    from the first ask (ending 06-15): late, counted once — not one violation (the first,
+    never offered anything) beside one compliant (the second)."""
+    case = Case()
+    case.open(policy)
+    _ask_again(case, policy, at("2026-06-09 09:00"))
+    case.offer(at("2026-06-17 10:00"), offered_at=at("2026-06-09 10:00"))
+    case.visit(at("2026-06-17 10:00"), booked_at=at("2026-06-09 10:00"))
+    first, repeat = case.rows(policy)
+    assert (first.decided, first.compliant, first.violation) == (True, False, True)
+    assert first.cause == "late-offer"
+    assert repeat.decided is False
+    (metric,) = group([first, repeat], "standard").values()
+    assert (metric.requests, metric.decided, metric.violations) == (2, 1, 1)
+
+
+def test_a_timely_offer_on_the_repeat_counts_for_the_first_ask(policy: Policy) -> None:
+    case = Case()
+    case.open(policy)
+    _ask_again(case, policy, at("2026-06-03 09:00"))
+    case.offer(IN_TIME, offered_at=at("2026-06-03 10:00"))
+    first, repeat = case.rows(policy)
+    assert (first.compliant, first.wait_business_days, repeat.decided) == (True, 7, False)
+
+
+def test_asking_again_after_the_first_request_was_booked_is_a_new_request(policy: Policy) -> None:
+    case = Case()
+    case.open(policy)
+    case.offer(IN_TIME)
+    case.visit(IN_TIME)  # booked on 06-01
+    _ask_again(case, policy, at("2026-06-20 09:00"))
+    case.offer(at("2026-06-24 10:00"), offered_at=at("2026-06-20 10:00"))
+    first, second = case.rows(policy)
+    assert (first.decided, first.compliant) == (True, True)
+    assert (second.decided, second.compliant) == (True, True)

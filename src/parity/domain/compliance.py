@@ -12,9 +12,9 @@ by when the new offer was made), or the rebooked care is late.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from parity.domain.care import (
@@ -45,6 +45,8 @@ class Outcome(StrEnum):
     REFERRED_IN_TIME = "referred-out-of-network-in-time"
     REFERRED_LATE = "referred-out-of-network-late"
     PENDING = "pending"
+    # Asked again while the same request was still waiting: counted once, as the first ask.
+    REPEAT = "repeat-of-a-waiting-request"
 
 
 COMPLIANT = frozenset(
@@ -58,7 +60,7 @@ COMPLIANT = frozenset(
     }
 )
 # Not decided: still running, or the member withdrew before anything was due.
-UNDECIDED = frozenset({Outcome.PENDING, Outcome.WITHDRAWN})
+UNDECIDED = frozenset({Outcome.PENDING, Outcome.WITHDRAWN, Outcome.REPEAT})
 VIOLATIONS = frozenset({Outcome.LATE, Outcome.CLINIC_CANCELLED, Outcome.REFERRED_LATE})
 REFERRALS = frozenset({Outcome.REFERRED, Outcome.REFERRED_IN_TIME, Outcome.REFERRED_LATE})
 
@@ -81,6 +83,8 @@ class RequestEvidence:
     referral: Referral | None
     exception: ClinicalException | None
     delivered_offers: Collection[int] = field(default_factory=frozenset)
+    # The waiting request this one repeats (see `repeats`): it is counted there, not here.
+    repeat_of: int | None = None
 
 
 def counts_as_offered(
@@ -143,6 +147,8 @@ def classify(evidence: RequestEvidence, now: datetime, prompt: Promptness | None
     """Classify one request as of `now`. `prompt` gives, for a clinic cancellation, the
     last instant a new offer is prompt (the rule file's plan policy); without it only the
     new offer's timeliness is judged."""
+    if evidence.repeat_of is not None:
+        return Outcome.REPEAT
     cancelled = _clinic_cancelled(evidence.appointments)
     if cancelled:
         return _after_clinic_cancellation(evidence, cancelled, now, prompt)
@@ -247,3 +253,33 @@ def _timely_outcome(evidence: RequestEvidence, offer: Offer) -> Outcome:
     if any(a.cancelled_by is CancelledBy.MEMBER for a in evidence.appointments):
         return Outcome.MEMBER_CANCELLED
     return Outcome.WITHIN_STANDARD
+
+
+def repeats(requests: Iterable[CareRequest], settled: Mapping[int, datetime]) -> dict[int, int]:
+    """The requests that repeat an earlier one, each mapped to the request it repeats.
+
+    One request for care is counted once (28 CCR §1300.67.2.2(c)(5): the wait runs from the
+    request). A member who asks again for the same care (same standard, same prior visit,
+    same course) while their first request is still waiting (not yet booked, referred or
+    withdrawn: `settled` gives when each was) has made one request, whose clock started at
+    the first ask; what was offered on the repeat was offered for it
+    (docs/adr/0013, 2026-12-07).
+    """
+    found: dict[int, int] = {}
+    waiting: dict[tuple[object, ...], CareRequest] = {}
+    for request in sorted(requests, key=lambda r: (r.requested_at, r.id)):
+        key = (request.member_id, request.standard, request.prior_appointment_id, request.course_id)
+        first = waiting.get(key)
+        if first is not None and request.requested_at < _settled(first, settled):
+            found[request.id] = first.id
+        else:
+            waiting[key] = request
+    return found
+
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def _settled(request: CareRequest, settled: Mapping[int, datetime]) -> datetime:
+    withdrawn = request.withdrawn_at or _NEVER
+    return min(settled.get(request.id, _NEVER), withdrawn)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from parity.domain.care import Appointment, ClinicalException, Offer, Referral
-from parity.domain.compliance import Outcome, RequestEvidence
+from parity.domain.compliance import Outcome, RequestEvidence, allowed_deadline
 from parity.domain.ports import UnitOfWork
 from parity.services.policy import Policy
 from parity.services.reporting import Period, Records, evidence_row
@@ -32,6 +32,8 @@ VERDICTS = {
     Outcome.REFERRED_IN_TIME: "Compliant: referred out of network at in-network cost sharing, seen within the standard",
     Outcome.REFERRED_LATE: "Violation: referred out of network, but the outside appointment was later than the standard",
     Outcome.PENDING: "Pending: the deadline has not passed",
+    Outcome.REPEAT: "Not counted apart: the member asked again for the same care while an "
+    "earlier request waited; it counts once, as that request (its offers with it)",
 }
 
 
@@ -74,7 +76,9 @@ def _document(evidence: RequestEvidence, policy: Policy, now: datetime, records:
         "requested_at": local(request.requested_at),
         "clock_start": local(request.clock_start),
         "legal_deadline": local(request.deadline),
-        "extended_deadline": local(request.extended_deadline),
+        # Only an extension the record supports (an in-time clinician's determination).
+        "extended_deadline": local(_supported_extension(evidence)),
+        "repeat_of": evidence.repeat_of,
         "prior_appointment": None if prior is None else _visit(prior, local),
         "exception": _exception(evidence.exception, local),
         "offers": [_offer(o, local, evidence) for o in sorted(evidence.offers, key=_made)],
@@ -92,6 +96,11 @@ def _document(evidence: RequestEvidence, policy: Policy, now: datetime, records:
     }
     doc["timeline"] = timeline(doc)
     return doc
+
+
+def _supported_extension(evidence: RequestEvidence) -> datetime | None:
+    allowed = allowed_deadline(evidence)
+    return allowed if allowed > evidence.request.deadline else None
 
 
 def _made(offer: Offer) -> tuple[datetime, int]:

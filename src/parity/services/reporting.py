@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -22,6 +22,7 @@ from parity.domain.compliance import (
     classify,
     counted_offers,
     first_offer,
+    repeats,
 )
 from parity.domain.messages import MessageKind, MessageStatus
 from parity.domain.metrics import EvidenceRow
@@ -60,18 +61,50 @@ class Records:
     referrals: dict[int, Any]
     exceptions: dict[int, Any]
     delivered: frozenset[int]
+    # A request asked again while it waited: the repeat's id -> the first ask's id.
+    repeat_of: dict[int, int] = field(default_factory=dict)
+    repeated: defaultdict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
     def load(cls, uow: UnitOfWork) -> Records:
-        return cls(
+        records = cls(
             _by_request(uow.offers.list()),
             _by_request(uow.appointments.list()),
             {r.request_id: r for r in uow.referrals.list()},
             _supporting_exceptions(uow),
             delivered_offers(uow),
         )
+        records.repeat_of = repeats(uow.requests.list(), records.settled_at())
+        for repeat, first in sorted(records.repeat_of.items()):
+            records.repeated[first].append(repeat)
+        return records
+
+    def settled_at(self) -> dict[int, datetime]:
+        """When each request stopped waiting on record: its first booking or referral (a
+        withdrawal is on the request itself, which `repeats` reads)."""
+        found: dict[int, datetime] = {}
+        for request_id, visits in self.appointments.items():
+            found[request_id] = min(v.booked_at for v in visits)
+        for request_id, referral in self.referrals.items():
+            found[request_id] = min(found.get(request_id, referral.created_at), referral.created_at)
+        return found
 
     def evidence(self, request: CareRequest) -> RequestEvidence:
+        """The request's evidence; a first ask's includes what was recorded on its repeats."""
+        if request.id in self.repeat_of:
+            return self._own(request, self.repeat_of[request.id])
+        ids = [request.id, *self.repeated.get(request.id, [])]
+        referrals = [self.referrals[i] for i in ids if i in self.referrals]
+        return RequestEvidence(
+            request,
+            [o for i in ids for o in self.offers.get(i, [])],
+            [a for i in ids for a in self.appointments.get(i, [])],
+            referrals[0] if referrals else None,
+            supporting_exception(e for i in ids if (e := self.exceptions.get(i))),
+            self.delivered,
+        )
+
+    def _own(self, request: CareRequest, repeat_of: int | None = None) -> RequestEvidence:
         return RequestEvidence(
             request,
             self.offers.get(request.id, []),
@@ -79,6 +112,7 @@ class Records:
             self.referrals.get(request.id),
             self.exceptions.get(request.id),
             self.delivered,
+            repeat_of,
         )
 
 
