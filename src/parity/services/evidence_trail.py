@@ -41,10 +41,9 @@ def evidence_documents(uow: UnitOfWork, policy: Policy, window: Period, now: dat
     """One document per care request made in the window, as of `now`."""
     start, end = window.instants(policy)
     with uow:
-        records = Records.load(uow)
-        found = sorted(
-            (r for r in uow.requests.list() if start <= r.requested_at < end), key=lambda r: r.id
-        )
+        every = uow.requests.list()
+        records = Records.load(uow, every)
+        found = sorted((r for r in every if start <= r.requested_at < end), key=lambda r: r.id)
         return [_document(records.evidence(r), policy, now, records) for r in found]
 
 

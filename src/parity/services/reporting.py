@@ -66,7 +66,8 @@ class Records:
     repeated: defaultdict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
-    def load(cls, uow: UnitOfWork) -> Records:
+    def load(cls, uow: UnitOfWork, requests: Iterable[CareRequest] | None = None) -> Records:
+        """Load every record; `requests`: all the requests, when the caller has them."""
         records = cls(
             _by_request(uow.offers.list()),
             _by_request(uow.appointments.list()),
@@ -74,7 +75,8 @@ class Records:
             _supporting_exceptions(uow),
             delivered_offers(uow),
         )
-        records.repeat_of = repeats(uow.requests.list(), records.settled_at())
+        every = uow.requests.list() if requests is None else requests
+        records.repeat_of = repeats(every, records.settled_at())
         for repeat, first in sorted(records.repeat_of.items()):
             records.repeated[first].append(repeat)
         return records
@@ -157,8 +159,9 @@ def evidence_rows(
     """One row per care request made in the window, classified as of `now`."""
     start, end = window.instants(policy)
     with uow:
-        records = Records.load(uow)
-        requests = [r for r in uow.requests.list() if start <= r.requested_at < end]
+        every = uow.requests.list()
+        records = Records.load(uow, every)
+        requests = [r for r in every if start <= r.requested_at < end]
         return [
             evidence_row(records.evidence(r), policy, now)
             for r in sorted(requests, key=lambda r: r.id)
