@@ -34,6 +34,8 @@ from parity.domain.metrics import EvidenceRow, group, threshold_checks
 from parity.domain.scope import MemberScope, Reach
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Clinic, Modality, ProviderClass
+from parity.entrypoints.reports.compliance import evidence_csv
+from parity.services.evidence_trail import evidence_documents
 from parity.services.page_queries import request_record
 from parity.services.policy import Policy
 from parity.services.reporting import Period, evidence_rows
@@ -535,3 +537,38 @@ def test_asking_again_after_the_first_request_was_booked_is_a_new_request(policy
     first, second = case.rows(policy)
     assert (first.decided, first.compliant) == (True, True)
     assert (second.decided, second.compliant) == (True, True)
+
+
+def test_the_evidence_says_an_offer_recorded_after_its_time_is_not_counted(policy: Policy) -> None:
+    case = Case()
+    request = case.open(policy)
+    case.offer(IN_TIME, OfferResponse.DECLINED, offered_at=IN_TIME + timedelta(days=3))
+    (doc,) = evidence_documents(
+        case.uow, policy, Period(date(2026, 6, 1), date(2026, 7, 1)), LONG_AFTER
+    )
+    (offer,) = doc["offers"]
+    assert (doc["request"], offer["timely"], offer["counts_as_offered"]) == (
+        request.id,
+        True,
+        False,
+    )
+    assert "not counted as an offer" in evidence_csv([doc])
+    assert doc["outcome"] == Outcome.LATE.value
+
+
+def test_the_evidence_judges_a_repeats_offer_against_the_first_asks_deadline(
+    policy: Policy,
+) -> None:
+    case = Case()
+    case.open(policy)
+    _ask_again(case, policy, at("2026-06-09 09:00"))
+    case.offer(at("2026-06-17 10:00"), offered_at=at("2026-06-09 10:00"))  # timely for the repeat
+    first, repeat = evidence_documents(
+        case.uow, policy, Period(date(2026, 6, 1), date(2026, 7, 1)), LONG_AFTER
+    )
+    assert [o["timely"] for o in first["offers"]] == [False]
+    assert (first["outcome"], repeat["outcome"], repeat["repeat_of"]) == (
+        Outcome.LATE.value,
+        Outcome.REPEAT.value,
+        first["request"],
+    )

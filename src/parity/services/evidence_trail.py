@@ -12,7 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from parity.domain.care import Appointment, ClinicalException, Offer, Referral
-from parity.domain.compliance import Outcome, RequestEvidence, allowed_deadline
+from parity.domain.compliance import (
+    Outcome,
+    RequestEvidence,
+    allowed_deadline,
+    counted_offers,
+)
 from parity.domain.ports import UnitOfWork
 from parity.services.policy import Policy
 from parity.services.reporting import Period, Records, evidence_row
@@ -80,7 +85,7 @@ def _document(evidence: RequestEvidence, policy: Policy, now: datetime, records:
         "repeat_of": evidence.repeat_of,
         "prior_appointment": None if prior is None else _visit(prior, local),
         "exception": _exception(evidence.exception, local),
-        "offers": [_offer(o, local, evidence) for o in sorted(evidence.offers, key=_made)],
+        "offers": [_offer(o, local, evidence, now) for o in sorted(evidence.offers, key=_made)],
         "appointments": [_visit(a, local) for a in evidence.appointments],
         "referral": _referral(evidence.referral, local),
         "member_preferred_from": local(request.member_preferred_from),
@@ -157,7 +162,10 @@ def _exception(e: ClinicalException | None, local: Any) -> Doc | None:
     }
 
 
-def _offer(o: Offer, local: Any, evidence: RequestEvidence) -> Doc:
+def _offer(o: Offer, local: Any, evidence: RequestEvidence, now: datetime) -> Doc:
+    """One offer as the figures read it: timely against the deadline the record supports,
+    and whether it counts as made at all (docs/adr/0013, 2026-12-07)."""
+    counted = {c.id for c in counted_offers(evidence, now)}
     return {
         "id": o.id,
         "slot": o.slot_id,
@@ -166,7 +174,8 @@ def _offer(o: Offer, local: Any, evidence: RequestEvidence) -> Doc:
         "offered_at": local(o.offered_at),
         "channel": o.channel.value,
         "offered_by": o.offered_by,
-        "timely": o.timely,
+        "timely": o.slot_start <= allowed_deadline(evidence),
+        "counts_as_offered": o.id in counted,
         "response": o.response.value,
         "responded_at": local(o.responded_at),
         "recorded_by": o.responded_by,
