@@ -29,13 +29,16 @@ from parity.domain.care import (
     Referral,
 )
 from parity.domain.compliance import Outcome
+from parity.domain.errors import InvalidInput
 from parity.domain.messages import ChannelKind, Message, MessageKind, MessageStatus
 from parity.domain.metrics import EvidenceRow, group, threshold_checks
 from parity.domain.scope import MemberScope, Reach
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Clinic, Modality, ProviderClass
 from parity.entrypoints.reports.compliance import evidence_csv
+from parity.services.compliance_report import build_report
 from parity.services.evidence_trail import evidence_documents
+from parity.services.investigations import open_finding
 from parity.services.page_queries import request_record
 from parity.services.policy import Policy
 from parity.services.reporting import Period, evidence_rows
@@ -572,3 +575,40 @@ def test_the_evidence_judges_a_repeats_offer_against_the_first_asks_deadline(
         Outcome.REPEAT.value,
         first["request"],
     )
+
+
+def test_the_reports_class_breakdowns_hold_the_laws_standards_only(policy: Policy) -> None:
+    """By clinic and class, by week and class: the law's classes. A psychiatrist's
+    follow-up (a plan-policy figure) is reported under its standard only."""
+    case = Case()
+    case.open(policy)
+    case.offer(IN_TIME)
+    follow_up = case.open(policy, ProviderClass.PSYCHIATRIST)
+    follow_up.standard = "follow-up-psychiatry"
+    case.offer(TOO_LATE + timedelta(days=20))
+    report = build_report(case.uow, policy, Period(date(2026, 6, 1), date(2026, 7, 1)), LONG_AFTER)
+    for name in ("by_class", "by_clinic_class", "by_week_class"):
+        (only,) = report.breakdowns[name]
+        assert (only["decided"], only["within_standard"]) == (1, 1), name
+    by_standard = {tuple(m["key"]): m for m in report.breakdowns["by_standard"]}
+    assert by_standard[("follow-up-psychiatry",)]["plan_policy_misses"] == 1
+
+
+def test_no_finding_opens_on_plan_policy_misses_alone(policy: Policy) -> None:
+    """A clinic whose only decided non-urgent request is a plan-policy miss has no rate of
+    compliance with the law to fall below: the finding is refused, not opened at 0 %."""
+    case = Case()
+    follow_up = case.open(policy, ProviderClass.PSYCHIATRIST)
+    follow_up.standard = "follow-up-psychiatry"
+    case.offer(TOO_LATE + timedelta(days=20))
+    window = Period(date(2026, 6, 1), date(2026, 7, 1))
+    with pytest.raises(InvalidInput):
+        open_finding(
+            "north",
+            "non-urgent",
+            window,
+            case.rows(policy),
+            case.uow,
+            policy,
+            SimulatedClock(LONG_AFTER),
+        )

@@ -106,10 +106,13 @@ def build_report(
     rows = evidence_rows(uow, policy, window, now)
     rules = policy.rules
     penalty = rules.penalty_per_violation_usd
+    # The urgent / non-urgent classes are the law's (28 CCR §1300.67.2.2(d)): a request
+    # under a plan-policy figure is in the per-standard breakdowns only (ADR 0013, 2026-12-07).
+    legal = [r for r in rows if not r.plan_policy]
     breakdowns = {
         name: [
             metric.summary(penalty) | {"dimensions": list(dims)}
-            for metric in group(rows, *dims).values()
+            for metric in group(legal if "class" in dims else rows, *dims).values()
         ]
         for name, dims in BREAKDOWNS
     }
