@@ -109,9 +109,15 @@ def test_an_offer_a_second_after_the_deadline_is_late() -> None:
     assert found is Outcome.LATE
 
 
+# A treating clinician's determination, documented in time (the record the extension rests on).
+IN_TIME_EXCEPTION = ClinicalException(
+    1, "ruiz", REQUESTED, "no harm from waiting", EXTENDED, "therapist", "ruiz"
+)
+
+
 def test_a_late_visit_allowed_by_a_documented_exception_is_compliant() -> None:
     care = request(extended=EXTENDED)
-    exception = ClinicalException(1, "Dr. Ruiz", REQUESTED, "no harm from waiting", EXTENDED)
+    exception = IN_TIME_EXCEPTION
     found = classify(
         evidence(
             care, offers=(offer(LATE),), appointments=(appointment(LATE),), exception=exception
@@ -171,8 +177,9 @@ def test_a_request_with_no_offer_after_its_deadline_is_late() -> None:
 
 def test_a_documented_exception_keeps_an_unanswered_request_pending() -> None:
     care = request(extended=EXTENDED)
-    assert classify(evidence(care), AFTER_DEADLINE) is Outcome.PENDING
-    assert classify(evidence(care), EXTENDED + timedelta(seconds=1)) is Outcome.LATE
+    documented = evidence(care, exception=IN_TIME_EXCEPTION)
+    assert classify(documented, AFTER_DEADLINE) is Outcome.PENDING
+    assert classify(documented, EXTENDED + timedelta(seconds=1)) is Outcome.LATE
 
 
 def test_the_earliest_appointment_offered_is_the_one_measured() -> None:

@@ -207,6 +207,22 @@ class Appointment:
         self.status = status
 
 
+def follow_up_clock_start(prior: Appointment) -> datetime:
+    """When the SB 221 clock of the follow-up after `prior` starts, read from the record of
+    that visit, never from a time a caller typed: the visit's start (kept or missed); after
+    the member's own cancellation, when it was recorded (the rule file's [follow_up_clock]).
+    A visit the clinic cancelled is rebooked on its own request, never followed up
+    (H&S §1367.03(a)(5)(F); docs/adr/0013, 2026-12-07)."""
+    if prior.status is AppointmentStatus.CANCELLED:
+        if prior.cancelled_by is not CancelledBy.MEMBER or prior.cancelled_at is None:
+            raise InvalidInput(
+                f"appointment {prior.id} was cancelled by the clinic: it is rebooked on its "
+                "own request, not followed up"
+            )
+        return prior.cancelled_at
+    return prior.start
+
+
 @dataclass(slots=True)
 class Referral:
     """An out-of-network referral at in-network cost sharing (SB 855, H&S §1374.72)."""

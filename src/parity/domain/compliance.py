@@ -12,9 +12,9 @@ by when the new offer was made), or the rebooked care is late.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from parity.domain.care import (
@@ -28,6 +28,7 @@ from parity.domain.care import (
     Referral,
 )
 from parity.domain.records import quick_init
+from parity.domain.users import Role
 
 
 class Outcome(StrEnum):
@@ -39,8 +40,13 @@ class Outcome(StrEnum):
     WITHDRAWN = "withdrawn-by-member"
     CLINIC_CANCELLED = "clinic-cancelled-not-reoffered-promptly"
     LATE = "late"
+    # Out of network (SB 855): the outside appointment unknown, within the standard, or late.
     REFERRED = "referred-out-of-network"
+    REFERRED_IN_TIME = "referred-out-of-network-in-time"
+    REFERRED_LATE = "referred-out-of-network-late"
     PENDING = "pending"
+    # Asked again while the same request was still waiting: counted once, as the first ask.
+    REPEAT = "repeat-of-a-waiting-request"
 
 
 COMPLIANT = frozenset(
@@ -50,11 +56,16 @@ COMPLIANT = frozenset(
         Outcome.MEMBER_DECLINED,
         Outcome.MEMBER_CANCELLED,
         Outcome.MEMBER_PREFERENCE,
+        Outcome.REFERRED_IN_TIME,
     }
 )
 # Not decided: still running, or the member withdrew before anything was due.
-UNDECIDED = frozenset({Outcome.PENDING, Outcome.WITHDRAWN})
-VIOLATIONS = frozenset({Outcome.LATE, Outcome.CLINIC_CANCELLED})
+UNDECIDED = frozenset({Outcome.PENDING, Outcome.WITHDRAWN, Outcome.REPEAT})
+VIOLATIONS = frozenset({Outcome.LATE, Outcome.CLINIC_CANCELLED, Outcome.REFERRED_LATE})
+REFERRALS = frozenset({Outcome.REFERRED, Outcome.REFERRED_IN_TIME, Outcome.REFERRED_LATE})
+
+# The signed-in role whose determinations are clinical (docs/adr/0013, rule 1).
+CLINICIAN_ROLE = Role.THERAPIST.value
 
 # Given a clinic cancellation's instant, the last instant a new offer is still "prompt".
 Promptness = Callable[[datetime], datetime]
@@ -72,14 +83,23 @@ class RequestEvidence:
     referral: Referral | None
     exception: ClinicalException | None
     delivered_offers: Collection[int] = field(default_factory=frozenset)
+    # The waiting request this one repeats (see `repeats`): it is counted there, not here.
+    repeat_of: int | None = None
 
 
-def counts_as_offered(offer: Offer, delivered: Collection[int]) -> bool:
-    """An offer counts as made when it was answered or is still open; one that expired
-    unanswered counts only if its message reached the member."""
-    if offer.response is OfferResponse.EXPIRED:
-        return offer.id in delivered
-    return True
+def counts_as_offered(
+    offer: Offer, delivered: Collection[int], now: datetime | None = None
+) -> bool:
+    """An offer counts as made when it was answered or is still open; one left unanswered
+    (expired, or still open once its time has begun as of `now`) counts only if its message
+    reached the member. An offer recorded once its time had begun is a note after the fact,
+    never an offer: nobody could have taken it (docs/adr/0013, 2026-12-07)."""
+    if offer.offered_at > offer.slot_start:
+        return False
+    unanswered = offer.response is OfferResponse.EXPIRED or (
+        offer.response is OfferResponse.PENDING and now is not None and now >= offer.slot_start
+    )
+    return offer.id in delivered if unanswered else True
 
 
 def first_offer(offers: Sequence[Offer]) -> Offer | None:
@@ -91,24 +111,48 @@ def first_offer(offers: Sequence[Offer]) -> Offer | None:
     return min(offers, key=lambda o: (o.slot_start, o.offered_at, o.id)) if offers else None
 
 
-def counted_offers(evidence: RequestEvidence) -> list[Offer]:
-    """The offers that count as made, never one for a time before the clock started."""
+def counted_offers(evidence: RequestEvidence, now: datetime | None = None) -> list[Offer]:
+    """The offers that count as made (as of `now`), never one for a time before the clock
+    started."""
     start = evidence.request.clock_start
     return [
         o
         for o in evidence.offers
-        if counts_as_offered(o, evidence.delivered_offers) and o.slot_start >= start
+        if counts_as_offered(o, evidence.delivered_offers, now) and o.slot_start >= start
     ]
+
+
+def allowed_deadline(evidence: RequestEvidence) -> datetime:
+    """The deadline the record supports: the legal one, or the later one of a clinical
+    exception on record, documented by a clinician before the legal deadline ran out (H&S
+    §1367.03(a)(5)(H); 28 CCR §1300.67.2.2(c)(5)(G)). A deadline moved without such a
+    determination on record is not evidence (docs/adr/0013, 2026-12-07)."""
+    request, found = evidence.request, evidence.exception
+    if found is None or not supports_extension(found, request):
+        return request.deadline
+    return max(request.deadline, found.extended_deadline)
+
+
+def supports_extension(exception: ClinicalException, request: CareRequest) -> bool:
+    """A determination that may extend the request's wait: a clinician's, made in time."""
+    return (
+        exception.author_role == CLINICIAN_ROLE
+        and bool(exception.clinician_id)
+        and not exception.late
+        and exception.recorded_at <= request.deadline
+    )
 
 
 def classify(evidence: RequestEvidence, now: datetime, prompt: Promptness | None = None) -> Outcome:
     """Classify one request as of `now`. `prompt` gives, for a clinic cancellation, the
     last instant a new offer is prompt (the rule file's plan policy); without it only the
     new offer's timeliness is judged."""
+    if evidence.repeat_of is not None:
+        return Outcome.REPEAT
     cancelled = _clinic_cancelled(evidence.appointments)
     if cancelled:
         return _after_clinic_cancellation(evidence, cancelled, now, prompt)
-    return _by_offers(evidence, counted_offers(evidence), now)
+    return _by_offers(evidence, counted_offers(evidence, now), now)
 
 
 def _clinic_cancelled(appointments: Sequence[Appointment]) -> list[Appointment]:
@@ -134,17 +178,17 @@ def _after_clinic_cancellation(
     offer made promptly keeps it compliant; otherwise it is a violation once the prompt
     window (or the deadline) has passed, unless it was referred out of network."""
     cancelled_at = cancelled[-1].cancelled_at or cancelled[-1].booked_at
-    by = prompt(cancelled_at) if prompt is not None else evidence.request.effective_deadline
+    deadline = allowed_deadline(evidence)
+    by = prompt(cancelled_at) if prompt is not None else deadline
     later = [
         o
-        for o in counted_offers(evidence)
+        for o in counted_offers(evidence, now)
         if cancelled_at <= o.offered_at <= by and not _booked_into(o, cancelled)
     ]
-    deadline = evidence.request.effective_deadline
     if any(o.slot_start <= deadline for o in later):
         return _by_offers(evidence, later, now)
     if evidence.referral is not None:
-        return Outcome.REFERRED
+        return referred(evidence.referral)
     if now <= min(by, deadline):
         return Outcome.PENDING
     return Outcome.CLINIC_CANCELLED
@@ -157,25 +201,44 @@ def _booked_into(offer: Offer, cancelled: Sequence[Appointment]) -> bool:
 
 
 def _by_offers(evidence: RequestEvidence, offers: Sequence[Offer], now: datetime) -> Outcome:
-    request = evidence.request
-    deadline = request.effective_deadline
+    deadline = allowed_deadline(evidence)
     timely = [o for o in offers if o.slot_start <= deadline]
     answered = [o for o in timely if o.response is not OfferResponse.EXPIRED]
     if answered:
         return _timely_outcome(evidence, first_offer(answered) or answered[0])
     if evidence.referral is not None:
-        return Outcome.REFERRED  # a later referral on the same request counts as a referral
+        # a later referral on the same request counts as a referral
+        return referred(evidence.referral)
     if timely:
         return Outcome.WITHIN_STANDARD  # offered, message delivered, not answered
-    return _without_timely_offer(request, offers, now)
+    return _without_timely_offer(evidence.request, deadline, offers, now)
 
 
-def _without_timely_offer(request: CareRequest, offers: Sequence[Offer], now: datetime) -> Outcome:
-    deadline = request.effective_deadline
+def referred(referral: Referral) -> Outcome:
+    """A referral out of network is timely care only when its outside appointment met the
+    standard (SB 855, H&S §1374.72(d); 28 CCR §1300.67.2.2(c)(7)); a late one is a
+    violation; an unknown one is neither, until it is recorded."""
+    in_time = referral.arranged_in_time
+    if in_time is None:
+        return Outcome.REFERRED
+    return Outcome.REFERRED_IN_TIME if in_time else Outcome.REFERRED_LATE
+
+
+def _without_timely_offer(
+    request: CareRequest, deadline: datetime, offers: Sequence[Offer], now: datetime
+) -> Outcome:
     chosen = request.preference_recorded_at
     if request.member_preferred_from is not None and chosen is not None and chosen <= deadline:
         return Outcome.MEMBER_PREFERENCE
-    if request.withdrawn_at is not None and request.withdrawn_at <= deadline:
+    # Withdrawn before the deadline, a request is not counted, unless a late time was all
+    # the plan had offered by then: the wait the law measures had already failed
+    # (docs/adr/0013, 2026-12-07).
+    withdrawn = request.withdrawn_at
+    if (
+        withdrawn is not None
+        and withdrawn <= deadline
+        and not any(o.offered_at <= withdrawn for o in offers)
+    ):
         return Outcome.WITHDRAWN
     if not offers and now <= deadline:
         return Outcome.PENDING
@@ -183,10 +246,40 @@ def _without_timely_offer(request: CareRequest, offers: Sequence[Offer], now: da
 
 
 def _timely_outcome(evidence: RequestEvidence, offer: Offer) -> Outcome:
-    if offer.slot_start > evidence.request.deadline:
+    if offer.slot_start > evidence.request.deadline:  # timely only by the exception
         return Outcome.EXCEPTION_DOCUMENTED
     if offer.response is OfferResponse.DECLINED:
         return Outcome.MEMBER_DECLINED
     if any(a.cancelled_by is CancelledBy.MEMBER for a in evidence.appointments):
         return Outcome.MEMBER_CANCELLED
     return Outcome.WITHIN_STANDARD
+
+
+def repeats(requests: Iterable[CareRequest], settled: Mapping[int, datetime]) -> dict[int, int]:
+    """The requests that repeat an earlier one, each mapped to the request it repeats.
+
+    One request for care is counted once (28 CCR §1300.67.2.2(c)(5): the wait runs from the
+    request). A member who asks again for the same care (same standard, same prior visit,
+    same course) while their first request is still waiting (not yet booked, referred or
+    withdrawn: `settled` gives when each was) has made one request, whose clock started at
+    the first ask; what was offered on the repeat was offered for it
+    (docs/adr/0013, 2026-12-07).
+    """
+    found: dict[int, int] = {}
+    waiting: dict[tuple[object, ...], CareRequest] = {}
+    for request in sorted(requests, key=lambda r: (r.requested_at, r.id)):
+        key = (request.member_id, request.standard, request.prior_appointment_id, request.course_id)
+        first = waiting.get(key)
+        if first is not None and request.requested_at < _settled(first, settled):
+            found[request.id] = first.id
+        else:
+            waiting[key] = request
+    return found
+
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def _settled(request: CareRequest, settled: Mapping[int, datetime]) -> datetime:
+    withdrawn = request.withdrawn_at or _NEVER
+    return min(settled.get(request.id, _NEVER), withdrawn)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from statistics import fmean, median
 
-from parity.domain.compliance import COMPLIANT, UNDECIDED, VIOLATIONS, Outcome
+from parity.domain.compliance import COMPLIANT, REFERRALS, UNDECIDED, VIOLATIONS, Outcome
 
 URGENT_STANDARDS = frozenset({"urgent", "urgent-prior-auth"})
 
@@ -103,13 +103,13 @@ class Metric:
         self.decided += 1
         self.compliant += row.compliant
         self.clinic_cancelled_unrescheduled += row.clinic_cancelled_unrescheduled
-        if row.outcome is Outcome.REFERRED:
-            self._add_referral(row)
-            return  # a referral's wait is the outside appointment's, counted apart
         if row.violation:
             self.violations += 1
             self.causes[row.cause or "unknown"] += 1
         self.plan_policy_misses += row.missed and row.plan_policy
+        if row.outcome in REFERRALS:
+            self._add_referral(row)
+            return  # a referral's wait is the outside appointment's, counted apart
         if row.wait_business_days is not None:
             self.waits_business_days.append(row.wait_business_days)
         if row.wait_hours is not None:
@@ -200,8 +200,10 @@ class ThresholdCheck:
 def threshold_checks(
     rows: Iterable[EvidenceRow], urgent: float, non_urgent: float
 ) -> list[ThresholdCheck]:
-    """Urgent and non-urgent compliance against their thresholds, separately."""
-    by_class = group(rows, "class")
+    """Urgent and non-urgent compliance with the law's standards against their thresholds,
+    separately. A request under a plan-policy figure is no rate of compliance with the law
+    (28 CCR §1300.67.2.2(b)(12), (d)): it is reported under its own standard, not here."""
+    by_class = group((r for r in rows if not r.plan_policy), "class")
     checks = []
     for name, threshold in (("urgent", urgent), ("non-urgent", non_urgent)):
         metric = by_class.get((name,), Metric((name,)))

@@ -113,7 +113,7 @@ class RuleSet:
     prompt_reschedule_business_days: int = 1
     citations: dict[str, str] = field(default_factory=dict)
     # After a member's no-show or cancellation, a follow-up's clock starts at that event
-    # ("member-event") or at the last visit the member kept ("last-kept-visit").
+    # ("member-event", the only reading the rule-file loader accepts: care.follow_up_clock_start).
     follow_up_clock_after_member_event: str = "member-event"
     # The Provider Appointment Availability Survey's time of day on each survey date, how
     # many days ahead it reads a provider's schedule, and the provider answers a network

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from parity.domain.compliance import Outcome
+from parity.domain.compliance import REFERRALS
 from parity.domain.metrics import EvidenceRow, ThresholdCheck, group, threshold_checks
 from parity.domain.ports import UnitOfWork
 from parity.domain.survey import SurveyRate
@@ -89,7 +89,7 @@ class ComplianceReport:
             "violations": self.violations,
             "plan_policy_misses": sum(r.missed and r.plan_policy for r in self.rows),
             "violation_causes": dict(self.causes),
-            "out_of_network_referrals": sum(r.outcome is Outcome.REFERRED for r in self.rows),
+            "out_of_network_referrals": sum(r.outcome in REFERRALS for r in self.rows),
             "referrals_arranged_in_time": sum(r.referral_in_time is True for r in self.rows),
             "referrals_arranged_late": sum(r.referral_in_time is False for r in self.rows),
             "penalty_exposure_usd": self.penalty_exposure_usd,
@@ -106,10 +106,13 @@ def build_report(
     rows = evidence_rows(uow, policy, window, now)
     rules = policy.rules
     penalty = rules.penalty_per_violation_usd
+    # The urgent / non-urgent classes are the law's (28 CCR §1300.67.2.2(d)): a request
+    # under a plan-policy figure is in the per-standard breakdowns only (ADR 0013, 2026-12-07).
+    legal = [r for r in rows if not r.plan_policy]
     breakdowns = {
         name: [
             metric.summary(penalty) | {"dimensions": list(dims)}
-            for metric in group(rows, *dims).values()
+            for metric in group(legal if "class" in dims else rows, *dims).values()
         ]
         for name, dims in BREAKDOWNS
     }

@@ -15,13 +15,12 @@ from parity.domain.calendar import local_date
 from parity.domain.care import (
     Appointment,
     AppointmentStatus,
-    CancelledBy,
     CareRequest,
     Course,
     Decision,
     RequestStatus,
+    follow_up_clock_start,
 )
-from parity.domain.errors import InvalidInput
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.standards import VisitType
 from parity.services.booking import BookRequest, best_timely_slot, book_in
@@ -67,14 +66,7 @@ def book_follow_up(cmd: BookFollowUp, uow: UnitOfWork, clock: Clock, policy: Pol
 def clock_start_after(prior: Appointment) -> datetime:
     """When a follow-up's clock starts: the prior visit's start, or the member's own event
     (a no-show at the missed visit's start, a cancellation when it was recorded)."""
-    if prior.status is AppointmentStatus.CANCELLED:
-        if prior.cancelled_by is not CancelledBy.MEMBER or prior.cancelled_at is None:
-            raise InvalidInput(
-                f"appointment {prior.id} was cancelled by the clinic: it is rebooked on its own "
-                "request, not followed up"
-            )
-        return prior.cancelled_at
-    return prior.start
+    return follow_up_clock_start(prior)
 
 
 def _follow_up_request(course: Course, prior: Appointment) -> RequestCare:

@@ -12,7 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from parity.domain.care import Appointment, ClinicalException, Offer, Referral
-from parity.domain.compliance import Outcome, RequestEvidence
+from parity.domain.compliance import (
+    Outcome,
+    RequestEvidence,
+    allowed_deadline,
+    counted_offers,
+)
 from parity.domain.ports import UnitOfWork
 from parity.services.policy import Policy
 from parity.services.reporting import Period, Records, evidence_row
@@ -28,8 +33,12 @@ VERDICTS = {
     Outcome.WITHDRAWN: "Not counted: the member withdrew the request before its deadline",
     Outcome.CLINIC_CANCELLED: "Violation: the clinic cancelled and no timely appointment was re-offered promptly",
     Outcome.LATE: "Violation: no timely appointment was offered",
-    Outcome.REFERRED: "Referred out of network at in-network cost sharing",
+    Outcome.REFERRED: "Referred out of network at in-network cost sharing; the outside appointment is not yet on record",
+    Outcome.REFERRED_IN_TIME: "Compliant: referred out of network at in-network cost sharing, seen within the standard",
+    Outcome.REFERRED_LATE: "Violation: referred out of network, but the outside appointment was later than the standard",
     Outcome.PENDING: "Pending: the deadline has not passed",
+    Outcome.REPEAT: "Not counted apart: the member asked again for the same care while an "
+    "earlier request waited; it counts once, as that request (its offers with it)",
 }
 
 
@@ -37,10 +46,9 @@ def evidence_documents(uow: UnitOfWork, policy: Policy, window: Period, now: dat
     """One document per care request made in the window, as of `now`."""
     start, end = window.instants(policy)
     with uow:
-        records = Records.load(uow)
-        found = sorted(
-            (r for r in uow.requests.list() if start <= r.requested_at < end), key=lambda r: r.id
-        )
+        every = uow.requests.list()
+        records = Records.load(uow, every)
+        found = sorted((r for r in every if start <= r.requested_at < end), key=lambda r: r.id)
         return [_document(records.evidence(r), policy, now, records) for r in found]
 
 
@@ -72,10 +80,12 @@ def _document(evidence: RequestEvidence, policy: Policy, now: datetime, records:
         "requested_at": local(request.requested_at),
         "clock_start": local(request.clock_start),
         "legal_deadline": local(request.deadline),
-        "extended_deadline": local(request.extended_deadline),
+        # Only an extension the record supports (an in-time clinician's determination).
+        "extended_deadline": local(_supported_extension(evidence)),
+        "repeat_of": evidence.repeat_of,
         "prior_appointment": None if prior is None else _visit(prior, local),
         "exception": _exception(evidence.exception, local),
-        "offers": [_offer(o, local, evidence) for o in sorted(evidence.offers, key=_made)],
+        "offers": [_offer(o, local, evidence, now) for o in sorted(evidence.offers, key=_made)],
         "appointments": [_visit(a, local) for a in evidence.appointments],
         "referral": _referral(evidence.referral, local),
         "member_preferred_from": local(request.member_preferred_from),
@@ -90,6 +100,11 @@ def _document(evidence: RequestEvidence, policy: Policy, now: datetime, records:
     }
     doc["timeline"] = timeline(doc)
     return doc
+
+
+def _supported_extension(evidence: RequestEvidence) -> datetime | None:
+    allowed = allowed_deadline(evidence)
+    return allowed if allowed > evidence.request.deadline else None
 
 
 def _made(offer: Offer) -> tuple[datetime, int]:
@@ -147,7 +162,10 @@ def _exception(e: ClinicalException | None, local: Any) -> Doc | None:
     }
 
 
-def _offer(o: Offer, local: Any, evidence: RequestEvidence) -> Doc:
+def _offer(o: Offer, local: Any, evidence: RequestEvidence, now: datetime) -> Doc:
+    """One offer as the figures read it: timely against the deadline the record supports,
+    and whether it counts as made at all (docs/adr/0013, 2026-12-07)."""
+    counted = {c.id for c in counted_offers(evidence, now)}
     return {
         "id": o.id,
         "slot": o.slot_id,
@@ -156,7 +174,8 @@ def _offer(o: Offer, local: Any, evidence: RequestEvidence) -> Doc:
         "offered_at": local(o.offered_at),
         "channel": o.channel.value,
         "offered_by": o.offered_by,
-        "timely": o.timely,
+        "timely": o.slot_start <= allowed_deadline(evidence),
+        "counts_as_offered": o.id in counted,
         "response": o.response.value,
         "responded_at": local(o.responded_at),
         "recorded_by": o.responded_by,

@@ -44,7 +44,9 @@ def open_finding(
     when nothing there was decided or the same finding is already open."""
     if standard_class not in CLASSES:
         raise InvalidInput(f"class must be urgent or non-urgent, got {standard_class!r}")
-    metric = group(rows, "clinic", "class").get((clinic_id, standard_class))
+    # The law's classes only: plan-policy requests are not in them (ADR 0013, 2026-12-07).
+    legal = (r for r in rows if not r.plan_policy)
+    metric = group(legal, "clinic", "class").get((clinic_id, standard_class))
     share = metric.share_within_standard if metric else None
     if share is None:
         raise InvalidInput(f"no {standard_class} request at {clinic_id} was decided in this window")

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from parity.domain.calendar import local_date
 from parity.domain.care import (
     Appointment,
     CareRequest,
@@ -22,7 +21,7 @@ from parity.domain.care import (
     Referral,
     RequestStatus,
 )
-from parity.domain.compliance import Outcome, RequestEvidence, classify, first_offer
+from parity.domain.compliance import Outcome, RequestEvidence, first_offer
 from parity.domain.errors import NotFound
 from parity.domain.members import Member
 from parity.domain.ports import UnitOfWork
@@ -37,7 +36,7 @@ from parity.domain.scope import MemberScope
 from parity.domain.workforce import Clinician
 from parity.services import scoping
 from parity.services.policy import Policy
-from parity.services.reporting import cause_of
+from parity.services.reporting import delivered_among, evidence_row, supporting_exception
 
 # -- one request's evidence ------------------------------------------------------------------
 
@@ -105,15 +104,18 @@ def request_record(
         named += [request.preferred_clinician_id] if request.preferred_clinician_id else []
         clinicians = _clinicians(uow, named)
         member = _member(uow, request.member_id)
-    # The report keeps the last referral and exception of a request; so does the page.
+        delivered = delivered_among(uow, offers)
+    # Classified by the report's own row (docs/adr/0013, 2026-12-07): the last referral, the
+    # in-time exception, the delivered offers, the prompt re-offer rule, the counted offers.
     evidence = RequestEvidence(
         request,
         offers,
         appointments,
         referrals[-1] if referrals else None,
-        exceptions[-1] if exceptions else None,
+        supporting_exception(exceptions),
+        delivered,
     )
-    outcome = classify(evidence, now)
+    row = evidence_row(evidence, policy, now)
     return RequestRecord(
         request,
         member,
@@ -122,18 +124,9 @@ def request_record(
         referrals,
         appointments,
         clinicians,
-        outcome,
-        cause_of(evidence, outcome),
-        _wait(request, first_offer(offers), policy),
-    )
-
-
-def _wait(request: CareRequest, offer: Offer | None, policy: Policy) -> int | None:
-    if offer is None:
-        return None
-    tz = policy.rules.timezone
-    return policy.rules.calendar.business_days_between(
-        local_date(request.clock_start, tz), local_date(offer.slot_start, tz)
+        row.outcome,
+        row.cause,
+        row.wait_business_days,
     )
 
 

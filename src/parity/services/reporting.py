@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
 from parity.domain.calendar import local_date
-from parity.domain.care import Appointment, CareRequest, Offer
+from parity.domain.care import Appointment, CareRequest, ClinicalException, Offer
 from parity.domain.compliance import (
+    REFERRALS,
     Outcome,
     RequestEvidence,
+    allowed_deadline,
     classify,
     counted_offers,
     first_offer,
+    repeats,
 )
 from parity.domain.messages import MessageKind, MessageStatus
 from parity.domain.metrics import EvidenceRow
@@ -58,18 +61,52 @@ class Records:
     referrals: dict[int, Any]
     exceptions: dict[int, Any]
     delivered: frozenset[int]
+    # A request asked again while it waited: the repeat's id -> the first ask's id.
+    repeat_of: dict[int, int] = field(default_factory=dict)
+    repeated: defaultdict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
-    def load(cls, uow: UnitOfWork) -> Records:
-        return cls(
+    def load(cls, uow: UnitOfWork, requests: Iterable[CareRequest] | None = None) -> Records:
+        """Load every record; `requests`: all the requests, when the caller has them."""
+        records = cls(
             _by_request(uow.offers.list()),
             _by_request(uow.appointments.list()),
             {r.request_id: r for r in uow.referrals.list()},
-            {e.request_id: e for e in uow.clinical_exceptions.list()},
+            _supporting_exceptions(uow),
             delivered_offers(uow),
         )
+        every = uow.requests.list() if requests is None else requests
+        records.repeat_of = repeats(every, records.settled_at())
+        for repeat, first in sorted(records.repeat_of.items()):
+            records.repeated[first].append(repeat)
+        return records
+
+    def settled_at(self) -> dict[int, datetime]:
+        """When each request stopped waiting on record: its first booking or referral (a
+        withdrawal is on the request itself, which `repeats` reads)."""
+        found: dict[int, datetime] = {}
+        for request_id, visits in self.appointments.items():
+            found[request_id] = min(v.booked_at for v in visits)
+        for request_id, referral in self.referrals.items():
+            found[request_id] = min(found.get(request_id, referral.created_at), referral.created_at)
+        return found
 
     def evidence(self, request: CareRequest) -> RequestEvidence:
+        """The request's evidence; a first ask's includes what was recorded on its repeats."""
+        if request.id in self.repeat_of:
+            return self._own(request, self.repeat_of[request.id])
+        ids = [request.id, *self.repeated.get(request.id, [])]
+        referrals = [self.referrals[i] for i in ids if i in self.referrals]
+        return RequestEvidence(
+            request,
+            [o for i in ids for o in self.offers.get(i, [])],
+            [a for i in ids for a in self.appointments.get(i, [])],
+            referrals[0] if referrals else None,
+            supporting_exception(e for i in ids if (e := self.exceptions.get(i))),
+            self.delivered,
+        )
+
+    def _own(self, request: CareRequest, repeat_of: int | None = None) -> RequestEvidence:
         return RequestEvidence(
             request,
             self.offers.get(request.id, []),
@@ -77,10 +114,34 @@ class Records:
             self.referrals.get(request.id),
             self.exceptions.get(request.id),
             self.delivered,
+            repeat_of,
         )
 
 
+def _supporting_exceptions(uow: UnitOfWork) -> dict[int, ClinicalException]:
+    found = _by_request(uow.clinical_exceptions.list())
+    return {key: e for key, notes in found.items() if (e := supporting_exception(notes))}
+
+
+def supporting_exception(found: Iterable[ClinicalException]) -> ClinicalException | None:
+    """A request's clinical exception as evidence: the latest in-time one when there is one,
+    else the last documented, so a late second note never hides an in-time first one."""
+    return max(found, key=lambda e: (not e.late, e.recorded_at, e.id), default=None)
+
+
 OFFER_KEY = "offer:"
+
+
+def delivered_among(uow: UnitOfWork, offers: Iterable[Offer]) -> frozenset[int]:
+    """Which of one request's offers the outbox delivered (a look-up by each offer's key)."""
+    return frozenset(
+        o.id
+        for o in offers
+        if any(
+            m.status is MessageStatus.SENT and m.kind is MessageKind.OFFER
+            for m in uow.messages.where(key=f"{OFFER_KEY}{o.id}")
+        )
+    )
 
 
 def delivered_offers(uow: UnitOfWork) -> frozenset[int]:
@@ -98,8 +159,9 @@ def evidence_rows(
     """One row per care request made in the window, classified as of `now`."""
     start, end = window.instants(policy)
     with uow:
-        records = Records.load(uow)
-        requests = [r for r in uow.requests.list() if start <= r.requested_at < end]
+        every = uow.requests.list()
+        records = Records.load(uow, every)
+        requests = [r for r in every if start <= r.requested_at < end]
         return [
             evidence_row(records.evidence(r), policy, now)
             for r in sorted(requests, key=lambda r: r.id)
@@ -111,7 +173,7 @@ def evidence_row(evidence: RequestEvidence, policy: Policy, now: datetime) -> Ev
     request = evidence.request
     tz, rules = policy.rules.timezone, policy.rules
     outcome = classify(evidence, now, rules.reoffer_by)
-    offer = first_offer(counted_offers(evidence))
+    offer = first_offer(counted_offers(evidence, now))
     wait_bd = wait_hours = None
     if offer is not None:
         wait_bd = _business_days(policy, request.clock_start, offer.slot_start)
@@ -127,7 +189,7 @@ def evidence_row(evidence: RequestEvidence, policy: Policy, now: datetime) -> Ev
         request.provider_class.value,
         request.requested_at,
         request.clock_start,
-        request.effective_deadline,
+        allowed_deadline(evidence),
         outcome,
         week_start_of(requested_day),
         requested_day.strftime("%Y-%m"),
@@ -155,7 +217,7 @@ def cause_of(evidence: RequestEvidence, outcome: Outcome) -> str | None:
     """Why a request is out of standard, in the words the compliance report uses."""
     if outcome is Outcome.CLINIC_CANCELLED:
         return "clinic-cancellation"
-    if outcome is Outcome.REFERRED and evidence.referral is not None:
+    if outcome in REFERRALS and evidence.referral is not None:
         return evidence.referral.cause
     if outcome is Outcome.LATE:
         return "late-offer" if evidence.offers else "no-offer-made"

@@ -12,6 +12,7 @@ from parity.domain.care import (
     OfferResponse,
     Referral,
     RequestStatus,
+    follow_up_clock_start,
 )
 from parity.domain.errors import InvalidInput, InvalidTransition
 from parity.domain.members import Member
@@ -74,9 +75,7 @@ def new_request(cmd: RequestCare, uow: UnitOfWork, clock: Clock, policy: Policy)
     _validate(cmd)
     uow.clinics.get(cmd.clinic_id)
     requested_at = cmd.requested_at or clock.now()
-    # SB 221: a follow-up's clock starts at the prior appointment, not at the request.
-    clock_start = cmd.prior_appointment_start if cmd.visit is VisitType.FOLLOW_UP else None
-    clock_start = clock_start or requested_at
+    clock_start = _clock_start(cmd, uow) or requested_at
     standard = policy.rules.standard_for(
         cmd.visit,
         cmd.provider_class,
@@ -104,6 +103,21 @@ def new_request(cmd: RequestCare, uow: UnitOfWork, clock: Clock, policy: Policy)
         cmd.prior_appointment_id,
     )
     return uow.requests.add(request)
+
+
+def _clock_start(cmd: RequestCare, uow: UnitOfWork) -> datetime | None:
+    """SB 221: a follow-up's clock starts at the prior appointment, not at the request; when
+    that appointment is on record, its record says when (docs/adr/0013, 2026-12-07)."""
+    if cmd.visit is not VisitType.FOLLOW_UP:
+        return None
+    if cmd.prior_appointment_id is None:
+        return cmd.prior_appointment_start  # a visit outside Parity: as the caller has it
+    prior = uow.appointments.get(cmd.prior_appointment_id)
+    if prior.member_id != cmd.member_id:
+        raise InvalidInput(
+            f"appointment {prior.id} is another member's: a follow-up follows the member's own"
+        )
+    return follow_up_clock_start(prior)
 
 
 def _validate(cmd: RequestCare) -> None:

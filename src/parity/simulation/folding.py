@@ -30,6 +30,7 @@ from parity.domain.care import (
 )
 from parity.domain.compliance import (
     COMPLIANT,
+    REFERRALS,
     UNDECIDED,
     VIOLATIONS,
     Outcome,
@@ -157,7 +158,7 @@ def count_request(
         return
     counts.decided += 1
     counts.compliant += outcome in COMPLIANT
-    counts.referred += outcome is Outcome.REFERRED
+    counts.referred += outcome in REFERRALS
     counts.violations += outcome in VIOLATIONS
     if wait is not None:
         counts.waits_business_days[wait] += 1

@@ -115,7 +115,7 @@ class History:
         cmd = RequestCare(
             member_id=member.id,
             visit=extra.pop("visit", VisitType.INITIAL),
-            provider_class=ProviderClass.THERAPIST,
+            provider_class=extra.pop("provider_class", ProviderClass.THERAPIST),
             language=member.language,
             modalities=member.modalities,
             clinic_id=member.clinic_id,
@@ -156,13 +156,20 @@ class History:
             close_visit(appointment_id, True, self.store)
 
     def fontana_without_offers(self) -> None:
-        """Fontana: ten requests in May nobody offered anything to before their deadline
-        (two got a late offer at the end of the month), and three booked in time."""
+        """Fontana: eight requests in May nobody offered anything to before their deadline
+        (two got a late offer at the end of the month), and three booked in time. The three
+        booked in time are therapy; the same members' unanswered first requests were for a
+        psychiatrist, so each is a request of its own (asking again for the same care while
+        the first request waits would be one request, ADR 0013, 2026-12-07)."""
         fontana = [m for m in self._members() if m.clinic_id == "fontana"] + [NAMED[1]]
         late: list[int] = []
         for n, member in enumerate(fontana[:10]):
-            late.append(self.request(member, at(date(2026, 5, 11 + n % 4), 8 + n)))
-        for member in fontana[:3]:
+            # A psychiatrist's 15 business days from May 4-6 run out before June.
+            psychiatry = n in (3, 4, 5)
+            kind = ProviderClass.PSYCHIATRIST if psychiatry else ProviderClass.THERAPIST
+            day = date(2026, 5, 1 + n) if psychiatry else date(2026, 5, 11 + n % 4)
+            late.append(self.request(member, at(day, 8 + n), provider_class=kind))
+        for member in fontana[3:6]:
             self.book(self.request(member, at(date(2026, 5, 19), 11)))
         self.region.violation_request = late[0]
         self.clock.set(at(date(2026, 5, 28), 15))

@@ -103,7 +103,7 @@ def _print_rates(built: ComplianceReport) -> None:
     for check in built.checks:
         console.print(
             f"request rate {check.name}: {_pct(check.share)} of {check.decided} decided "
-            "requests offered in time (the plan's own measure)",
+            "requests under the law's standards offered in time (the plan's own measure)",
             highlight=False,
         )
     console.print(f"business days on the {built.calendar} calendar", highlight=False)

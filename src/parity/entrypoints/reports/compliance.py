@@ -185,9 +185,12 @@ def _offer_text(o: dict[str, Any]) -> str:
         answer += f" at {o['responded_at']}{via}, recorded by {o['recorded_by']}"
     note = f" ({o['contact_note']})" if o["contact_note"] else ""
     delivered = "; message delivered" if o["message_delivered"] else ""
+    # An offer the figures do not count (recorded after its time, unanswered and never
+    # delivered, before the clock started) says so (docs/adr/0013, 2026-12-07).
+    counted = "" if o["counts_as_offered"] else "; not counted as an offer"
     return (
         f"#{o['id']} {o['slot_start']} with {o['clinician']} offered {o['offered_at']} "
-        f"via {o['channel']} by {o['offered_by']}: {answer}{note}{delivered}"
+        f"via {o['channel']} by {o['offered_by']}: {answer}{note}{delivered}{counted}"
     )
 
 
