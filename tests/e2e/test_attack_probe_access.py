@@ -278,6 +278,16 @@ LISTING = [
 def test_a_page_or_report_listing_members_is_audited_with_each_member(
     stage: Stage, method: str, path: str, route: str
 ) -> None:
+    if "optimize" in path:  # requests waiting for a place, whatever ran before this test
+        for key in ("eve", "cruz"):
+            asked = _call(
+                stage,
+                "POST",
+                "/Appointment/$find",
+                ADMIN,
+                json=parameters(patient_reference=f"Patient/{key}"),
+            )
+            assert asked.status_code == 200, asked.text
     with stage.engine.connect() as db:
         before = db.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
     found = _call(stage, method, path, ADMIN)
