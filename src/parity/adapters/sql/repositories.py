@@ -32,7 +32,6 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -555,13 +554,13 @@ class SqlClinicians(SqlRepository[Clinician]):
 
 _HOLDS = tables.holds
 # The earliest expiry of an active hold (NULL: none is active), through the partial index
-# of active holds' expiries (its predicate written as the index's, so the planner uses it):
-# a `$hold`'s read-ahead carries it, and the expiry its service asks next is answered from
-# it when no hold is due (`SqlHolds.due`; docs/adr/0017-booking-api-speed.md, fifteenth
-# round).
+# of active holds' expiries (`tables.HOLD_IS_ACTIVE`, the index's own predicate, so the
+# planner uses it): a `$hold`'s read-ahead carries it, and the expiry its service asks next
+# is answered from it when no hold is due (`SqlHolds.due`;
+# docs/adr/0017-booking-api-speed.md, fifteenth round).
 NEXT_HOLD_EXPIRY = (
     select(func.min(_HOLDS.c.expires_at))
-    .where(text("holds.status = 'active'"))
+    .where(tables.HOLD_IS_ACTIVE)
     .scalar_subquery()
     .label("next_hold_expiry")
 )
