@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, Protocol, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from parity.adapters.sql import direct, guarded_insert, tables
+from parity.adapters.sql import after_move, direct, guarded_insert, tables
 from parity.adapters.sql.column_types import ModalityTuple, TextTuple, UtcDateTime
 from parity.adapters.sql.copies import shallow_copy
 from parity.adapters.sql.errors import rule_broken, translated
@@ -78,6 +78,16 @@ VALUE_TYPES = (Integer, String, Boolean, Date, UtcDateTime, ModalityTuple, TextT
 # A search's records are kept for the transaction when it finds this few (a lookup by a
 # unique column, e.g. a member by id for a message); a long list is not copied.
 FEW = 4
+
+
+class Moving(Protocol):
+    """What holds a slot's move for the next write (`slots.SqlSlots`)."""
+
+    def pending(self) -> bool: ...
+
+    def joined(
+        self, write: Callable[[str], Executable], values: Mapping[str, Any]
+    ) -> list[Any] | None: ...
 
 
 class Store:
@@ -266,9 +276,18 @@ class SqlRepository(Store, Generic[T]):
     transaction committed meanwhile is refused, never overwritten. Callers get a copy of a
     mutable record, so a change they do not save is not kept."""
 
-    def __init__(self, link: Link, mapping: RecordMapping[T]) -> None:
+    def __init__(
+        self,
+        link: Link,
+        mapping: RecordMapping[T],
+        moving: Callable[[], Moving | None] | None = None,
+    ) -> None:
         super().__init__(link)
         self._mapping = mapping
+        # The slots' repository, which may hold a slot's move for this repository's next
+        # write to carry (`Moving`): for the records a scheduling call writes after moving
+        # its slot (docs/adr/0017-booking-api-speed.md, sixteenth round).
+        self._moving = moving
         self._table = mapping.table
         self._versions: dict[Any, int] = {}
         self._kept: dict[Any, T] = {}
@@ -425,8 +444,27 @@ class SqlRepository(Store, Generic[T]):
             written = self._rows(statement, guarded_insert.parameters(row))
             if written:
                 return self._note_alone(row, written[0])
+        else:
+            moving = self._held_move(row)
+            if moving is not None:
+                table, key, columns = self._table, self._key.name, tuple(row)
+                moved = moving.joined(
+                    lambda kind: after_move.insert_after(kind, table, key, columns),
+                    after_move.insert_values(table, row),
+                )
+                if moved:  # a row is always inserted when the move was made
+                    return moved[0]
         (returned,) = self._write(row, self._statements.insert, row)
         return returned
+
+    def _held_move(self, row: dict[str, Any]) -> Moving | None:
+        """What holds a slot's move for this write of `row` to carry in one statement
+        (`Moving.joined`), if a move is held and the schema cannot refuse the row (a
+        refusable write keeps its savepoint, and the move goes on its own before it)."""
+        moving = None if self._moving is None else self._moving()
+        if moving is None or not moving.pending() or self._refusable(row):
+            return None
+        return moving
 
     def _note_alone(self, row: Mapping[str, Any], returned: Sequence[Any]) -> Sequence[Any]:
         """The RETURNING row as `Writes.insert` gives it; when it also says that no earlier
@@ -503,12 +541,22 @@ class SqlRepository(Store, Generic[T]):
         kept = self._kept.pop(key, None)
         self._alone.clear()
         read = self._versions.get(key)
-        values = {**self._changed(row, kept), KEY: key}
-        if read is None:
-            statement = self._statements.update
-        else:
-            statement, values[READ] = self._statements.update_read, read
-        returned = self._write(row, statement, values)
+        changed = self._changed(row, kept)
+        returned = None
+        moving = self._held_move(row)
+        if moving is not None:
+            table, name, columns = self._table, self._key.name, tuple(changed)
+            returned = moving.joined(
+                lambda kind: after_move.update_after(kind, table, name, columns, read is not None),
+                after_move.update_values(table, key, read, changed),
+            )
+        if returned is None:
+            values = {**changed, KEY: key}
+            if read is None:
+                statement = self._statements.update
+            else:
+                statement, values[READ] = self._statements.update_read, read
+            returned = self._write(row, statement, values)
         if not returned:
             self._refuse_save(key)
         written = dict(zip(self._statements.updated, returned[0], strict=True))
@@ -575,8 +623,13 @@ class SqlHolds(SqlRepository[Hold]):
     moment at or after it, any other search, a write of a hold, or a new transaction
     asks the database as before."""
 
-    def __init__(self, link: Link, mapping: RecordMapping[Hold]) -> None:
-        super().__init__(link, mapping)
+    def __init__(
+        self,
+        link: Link,
+        mapping: RecordMapping[Hold],
+        moving: Callable[[], Moving | None] | None = None,
+    ) -> None:
+        super().__init__(link, mapping, moving)
         # (known, the earliest active expiry then: None when no hold was active)
         self._next_expiry: tuple[bool, datetime | None] = (False, None)
 

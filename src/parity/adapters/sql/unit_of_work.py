@@ -101,7 +101,7 @@ class SqlUnitOfWork:
 
     @cached_property
     def holds(self) -> SqlHolds:
-        return SqlHolds(self._current, mapping.HOLDS)
+        return SqlHolds(self._current, mapping.HOLDS, self._moving)
 
     @cached_property
     def due_holds(self) -> DueHolds:
@@ -130,11 +130,11 @@ class SqlUnitOfWork:
 
     @cached_property
     def requests(self) -> SqlRepository[CareRequest]:
-        return SqlRepository[CareRequest](self._current, mapping.REQUESTS)
+        return SqlRepository[CareRequest](self._current, mapping.REQUESTS, self._moving)
 
     @cached_property
     def offers(self) -> SqlRepository[Offer]:
-        return SqlRepository[Offer](self._current, mapping.OFFERS)
+        return SqlRepository[Offer](self._current, mapping.OFFERS, self._moving)
 
     @cached_property
     def appointments(self) -> SqlRepository[Appointment]:
@@ -216,7 +216,17 @@ class SqlUnitOfWork:
             self._connection = self.engine.connect()
         if self._token.take() is not None:
             check_token(self.revoked_tokens)  # a signed-out token reads and writes nothing
+        moving = self._moving()
+        if moving is not None and moving.pending():
+            moving.flush()  # a slot's move held for a write goes before anything else
         return self._connection
+
+    def _moving(self) -> SqlSlots | None:
+        """The slots' repository, if this unit of work has made it: it may hold a move for
+        the next write (`SqlSlots.defers`; docs/adr/0017-booking-api-speed.md, sixteenth
+        round)."""
+        found = self.__dict__.get("slots")
+        return found if isinstance(found, SqlSlots) else None
 
     def read_ahead(self, kind: str, key: Any, request: int | None = None) -> None:
         """Read the records a call of `kind` (`read_ahead.PARTS`) is about to read by key,
@@ -248,6 +258,9 @@ class SqlUnitOfWork:
                 raise NotAuthenticated(SIGNED_OUT)
         for note_read, span in found.readers:
             note_read(self)(row[span])
+        if "slots" in read_ahead.PARTS[kind] and direct.takes_cursor_path(connection):
+            # A scheduling call: its slot's move goes with its next write (`SqlSlots`).
+            self.slots.defers = True
 
     def read_columns(self, part: str) -> Sequence[Any]:
         """The columns of a row the repository `part` takes (`note_read`)."""
@@ -330,6 +343,9 @@ class SqlUnitOfWork:
                 connection.close()
 
     def commit(self) -> None:
+        moving = self._moving()
+        if moving is not None:
+            moving.flush()  # a move held for a write that never came
         write_pending(self.audit_events)  # a change and its audit event: one transaction
         if self._connection is not None:  # none: the block read and wrote nothing
             self._connection.commit()
