@@ -112,7 +112,8 @@ def update_after(
 
 def stamped_now(table: Table) -> Any:
     """The time a plain write of `table` stamps its row with (the column's own default)."""
-    return table.c[STAMPED].default.arg(None)
+    default: Any = table.c[STAMPED].default  # a callable's: `tables.common._last_updated`
+    return default.arg(None)
 
 
 def insert_values(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
