@@ -39,7 +39,7 @@ SLOTS = tables.slots
 TAKE, RELEASE = "take", "release"
 # The move's bound names, and the prefix of the write's own (apart from any column's).
 MOVED_SLOT, MOVED_FROM, MOVED_TO, MOVED_AT = "moved_slot", "moved_from", "moved_to", "moved_at"
-WRITTEN = "written_"
+WRITTEN, FIRST = "written_", "first_"
 # The column every record table stamps with the time of its last write (tables.common).
 STAMPED = "last_updated"
 
@@ -87,27 +87,53 @@ def insert_after(kind: str, table: Table, key: str, columns: tuple[str, ...]) ->
     return _joined(moved, written)
 
 
+def _update(
+    table: Table, key: str, columns: tuple[str, ...], read: bool, prefix: str, after: Any
+) -> Any:
+    """`table`'s row of the bound key updated (at the version it was read at, with `read`)
+    with `columns`, its version counted up and its stamp's time set, returning its stamp
+    as `Writes.update`; its names bound as `prefix` + name; with `after`, a `WITH` part,
+    only when that part returned a row."""
+    values: dict[str, Any] = {
+        name: bindparam(prefix + name, type_=table.c[name].type) for name in columns
+    }
+    values["version"] = table.c.version + 1
+    if STAMPED in table.c and STAMPED not in columns:
+        values[STAMPED] = bindparam(prefix + STAMPED, type_=table.c[STAMPED].type)
+    statement = update(table).where(
+        table.c[key] == bindparam(prefix + "key", type_=table.c[key].type)
+    )
+    if after is not None:
+        statement = statement.where(select(next(iter(after.c))).exists())
+    if read:
+        version = bindparam(prefix + "read", type_=table.c.version.type)
+        statement = statement.where(table.c.version == version)
+    return statement.values(values).returning(*_stamp(table))
+
+
 @cache
 def update_after(
     kind: str, table: Table, key: str, columns: tuple[str, ...], read: bool
 ) -> Select[Any]:
-    """The move of `kind`, then `table`'s row of the bound key updated (at the version it
-    was read at, with `read`) with `columns`, its version counted up and its stamp's time
-    set, returning its stamp as `Writes.update`."""
+    """The move of `kind`, then `table`'s row of the bound key updated (`_update`, names
+    bound as `WRITTEN` + name)."""
     moved = _moved(kind)
-    values: dict[str, Any] = {
-        name: bindparam(WRITTEN + name, type_=table.c[name].type) for name in columns
-    }
-    values["version"] = table.c.version + 1
-    if STAMPED in table.c and STAMPED not in columns:
-        values[STAMPED] = bindparam(WRITTEN + STAMPED, type_=table.c[STAMPED].type)
-    keyed = table.c[key] == bindparam(WRITTEN + "key", type_=table.c[key].type)
-    statement = update(table).where(keyed, select(moved.c.id).exists())
-    if read:
-        version = bindparam(WRITTEN + "read", type_=table.c.version.type)
-        statement = statement.where(table.c.version == version)
-    written = statement.values(values).returning(*_stamp(table)).cte("written")
+    written = _update(table, key, columns, read, WRITTEN, moved).cte("written")
     return _joined(moved, written)
+
+
+Saved = tuple[Table, str, tuple[str, ...], bool]  # a save's table, key, columns, and `read`
+
+
+@cache
+def update_after_update(first: Saved, then: Saved) -> Select[Any]:
+    """Two saves in one statement (`_update` each): the first's names bound as `FIRST` +
+    name, the second's as `WRITTEN` + name, the second made only when the first was; the
+    first's stamp, then the second's (NULL when it matched nothing), or no row when the
+    first matched nothing."""
+    saved = _update(*first, FIRST, None).cte("first")
+    written = _update(*then, WRITTEN, saved).cte("written")
+    return _joined(saved, written)
 
 
 def stamped_now(table: Table) -> Any:
@@ -125,15 +151,19 @@ def insert_values(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def update_values(
-    table: Table, key: Any, read: int | None, changed: Mapping[str, Any]
+    table: Table,
+    key: Any,
+    read: int | None,
+    changed: Mapping[str, Any],
+    prefix: str = WRITTEN,
 ) -> dict[str, Any]:
-    """The bound values of `update_after` for the row of `key` read at `read` (or None)."""
-    values = {WRITTEN + name: value for name, value in changed.items()}
-    values[WRITTEN + "key"] = key
+    """The bound values of `_update` for the row of `key` read at `read` (or None)."""
+    values = {prefix + name: value for name, value in changed.items()}
+    values[prefix + "key"] = key
     if read is not None:
-        values[WRITTEN + "read"] = read
+        values[prefix + "read"] = read
     if STAMPED in table.c and STAMPED not in changed:
-        values[WRITTEN + STAMPED] = stamped_now(table)
+        values[prefix + STAMPED] = stamped_now(table)
     return values
 
 

@@ -90,6 +90,55 @@ class Moving(Protocol):
     ) -> list[Any] | None: ...
 
 
+@dataclass(slots=True)
+class Save:
+    """A record's save not sent yet (`HeldSaves`): its repository, key, the version it was
+    read at (None: not read) and the columns to write."""
+
+    repository: SqlRepository[Any]
+    key: Any
+    read: int | None
+    changed: dict[str, Any]
+
+
+class HeldSaves:
+    """The one save a scheduling call's transaction holds for the next save to carry.
+
+    When the transaction `defers` (a call that read ahead, on PostgreSQL:
+    `SqlUnitOfWork.read_ahead`), a save of a repository that takes part (the request's and
+    the hold's) is held, not sent; the next such save sends both in one statement
+    (`after_move.update_after_update`): `$book`'s request booked and hold converted
+    (docs/adr/0017-booking-api-speed.md, sixteenth round). Anything else this transaction
+    runs first, its stamps asked, or its commit, sends the held save on its own (`flush`),
+    so no statement reads around it. A save refused (a version another transaction
+    changed) is refused at that statement, in the same call, as `save` refuses it."""
+
+    def __init__(self) -> None:
+        self.defers = False
+        self._held: Save | None = None
+
+    def pending(self) -> bool:
+        return self._held is not None
+
+    def take(self) -> Save | None:
+        held, self._held = self._held, None
+        return held
+
+    def hold(self, save: Save) -> None:
+        self._held = save
+
+    def flush(self) -> None:
+        """Send the save held, if any, on its own, as it would have gone unheld."""
+        held = self.take()
+        if held is not None:
+            held.repository.send(held)
+
+    def forget(self) -> None:
+        """Nothing held, nothing deferred (a new transaction starts)."""
+        self._held = None
+        self.defers = False
+
+
 class Store:
     """Something that runs statements on the unit of work's current connection."""
 
@@ -281,9 +330,13 @@ class SqlRepository(Store, Generic[T]):
         link: Link,
         mapping: RecordMapping[T],
         moving: Callable[[], Moving | None] | None = None,
+        saves: HeldSaves | None = None,
     ) -> None:
         super().__init__(link)
         self._mapping = mapping
+        # The unit of work's held save, which this repository's saves take part in
+        # (`HeldSaves`; docs/adr/0017-booking-api-speed.md, sixteenth round).
+        self._saves = saves
         # The slots' repository, which may hold a slot's move for this repository's next
         # write to carry (`Moving`): for the records a scheduling call writes after moving
         # its slot (docs/adr/0017-booking-api-speed.md, sixteenth round).
@@ -387,7 +440,10 @@ class SqlRepository(Store, Generic[T]):
     def known_stamps(self, keys: Iterable[Any]) -> dict[Any, RecordStamp]:
         """The stamps of the records of `keys` this transaction read or wrote, as it last
         saw them: the answer a stamp query would give for them (their rendered content is
-        what was read), without the query (docs/adr/0017-booking-api-speed.md)."""
+        what was read), without the query (docs/adr/0017-booking-api-speed.md). A save
+        held is sent first (`HeldSaves`)."""
+        if self._saves is not None:
+            self._saves.flush()
         return {key: self._stamps[key] for key in keys if key in self._stamps}
 
     def _wrote(self, key: Any, written: Mapping[str, Any]) -> None:
@@ -550,6 +606,10 @@ class SqlRepository(Store, Generic[T]):
                 lambda kind: after_move.update_after(kind, table, name, columns, read is not None),
                 after_move.update_values(table, key, read, changed),
             )
+        elif self._saves is not None and self._saves.defers and not self._refusable(row):
+            self._keep(key, item)  # what `get` answers: the record as saved
+            self._save_held(Save(self, key, read, changed))
+            return
         if returned is None:
             values = {**changed, KEY: key}
             if read is None:
@@ -563,6 +623,57 @@ class SqlRepository(Store, Generic[T]):
         self._wrote(key, written)
         self._write_children(item)
         self._keep(key, item)
+
+    def _save_held(self, save: Save) -> None:
+        """Hold `save` for the next save to carry, or send it with the save held before it
+        (`HeldSaves`); a save held of the same record goes first, on its own."""
+        saves = self._saves
+        assert saves is not None
+        held = saves.take()
+        if held is not None and held.repository is self and held.key == save.key:
+            self.send(held)
+            held = None
+        if held is None:
+            saves.hold(save)
+            return
+        first, then = held.repository, self
+        statement = after_move.update_after_update(first.saved_shape(held), then.saved_shape(save))
+        values = {
+            **after_move.update_values(
+                first._table, held.key, held.read, held.changed, after_move.FIRST
+            ),
+            **after_move.update_values(then._table, save.key, save.read, save.changed),
+        }
+        found = self._rows(statement, values)
+        width = len(first._statements.updated)
+        try:
+            first.settle(held, found[0][:width] if found else None)
+        except BaseException:
+            self._kept.pop(save.key, None)  # not written either: its copy goes
+            raise
+        written = found[0][width:]
+        then.settle(save, None if written[0] is None else written)
+
+    def saved_shape(self, save: Save) -> after_move.Saved:
+        """What `after_move.update_after_update` builds `save`'s UPDATE from."""
+        return (self._table, self._key.name, tuple(save.changed), save.read is not None)
+
+    def send(self, save: Save) -> None:
+        """Send a held save on its own (the statement `save` runs unheld)."""
+        values = {**save.changed, KEY: save.key}
+        if save.read is None:
+            statement = self._statements.update
+        else:
+            statement, values[READ] = self._statements.update_read, save.read
+        found = self._rows(statement, values)
+        self.settle(save, found[0] if found else None)
+
+    def settle(self, save: Save, returned: Sequence[Any] | None) -> None:
+        """A held save's stamp as written, or its refusal (None: it matched no row)."""
+        if returned is None:
+            self._kept.pop(save.key, None)
+            self._refuse_save(save.key)
+        self._wrote(save.key, dict(zip(self._statements.updated, returned, strict=True)))
 
     def _changed(self, row: dict[str, Any], kept: T | None) -> dict[str, Any]:
         """The columns of `row` to write: those that differ from the copy of the record
@@ -628,8 +739,9 @@ class SqlHolds(SqlRepository[Hold]):
         link: Link,
         mapping: RecordMapping[Hold],
         moving: Callable[[], Moving | None] | None = None,
+        saves: HeldSaves | None = None,
     ) -> None:
-        super().__init__(link, mapping, moving)
+        super().__init__(link, mapping, moving, saves)
         # (known, the earliest active expiry then: None when no hold was active)
         self._next_expiry: tuple[bool, datetime | None] = (False, None)
 

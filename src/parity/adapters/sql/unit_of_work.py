@@ -19,6 +19,7 @@ from parity.adapters.sql.audit_search import SqlAuditReader
 from parity.adapters.sql.member_search import SqlMemberSearch
 from parity.adapters.sql.repositories import (
     DueHolds,
+    HeldSaves,
     SqlClinicians,
     SqlHolds,
     SqlIpcLedger,
@@ -86,6 +87,7 @@ class SqlUnitOfWork:
         self._open = False
         self._connection: Connection | None = None
         self._token = PendingCheck()
+        self._saves = HeldSaves()  # a save held for the next save (`HeldSaves`)
 
     @cached_property
     def clinics(self) -> SqlRepository[Clinic]:
@@ -101,7 +103,7 @@ class SqlUnitOfWork:
 
     @cached_property
     def holds(self) -> SqlHolds:
-        return SqlHolds(self._current, mapping.HOLDS, self._moving)
+        return SqlHolds(self._current, mapping.HOLDS, self._moving, self._saves)
 
     @cached_property
     def due_holds(self) -> DueHolds:
@@ -130,7 +132,9 @@ class SqlUnitOfWork:
 
     @cached_property
     def requests(self) -> SqlRepository[CareRequest]:
-        return SqlRepository[CareRequest](self._current, mapping.REQUESTS, self._moving)
+        return SqlRepository[CareRequest](
+            self._current, mapping.REQUESTS, self._moving, self._saves
+        )
 
     @cached_property
     def offers(self) -> SqlRepository[Offer]:
@@ -219,6 +223,8 @@ class SqlUnitOfWork:
         moving = self._moving()
         if moving is not None and moving.pending():
             moving.flush()  # a slot's move held for a write goes before anything else
+        if self._saves.pending():
+            self._saves.flush()  # and so does a save held for the next save
         return self._connection
 
     def _moving(self) -> SqlSlots | None:
@@ -259,8 +265,10 @@ class SqlUnitOfWork:
         for note_read, span in found.readers:
             note_read(self)(row[span])
         if "slots" in read_ahead.PARTS[kind] and direct.takes_cursor_path(connection):
-            # A scheduling call: its slot's move goes with its next write (`SqlSlots`).
+            # A scheduling call: its slot's move goes with its next write (`SqlSlots`), a
+            # save with the next save (`HeldSaves`).
             self.slots.defers = True
+            self._saves.defers = True
 
     def read_columns(self, part: str) -> Sequence[Any]:
         """The columns of a row the repository `part` takes (`note_read`)."""
@@ -286,6 +294,7 @@ class SqlUnitOfWork:
         comes before it (`_current`)."""
         for repository in self._repositories():
             repository.forget()
+        self._saves.forget()
         self._token.armed = True
 
     def _ask_unasked(self, failing: bool) -> None:
@@ -346,6 +355,7 @@ class SqlUnitOfWork:
         moving = self._moving()
         if moving is not None:
             moving.flush()  # a move held for a write that never came
+        self._saves.flush()  # a save held for a save that never came
         write_pending(self.audit_events)  # a change and its audit event: one transaction
         if self._connection is not None:  # none: the block read and wrote nothing
             self._connection.commit()

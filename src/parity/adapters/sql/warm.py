@@ -71,6 +71,9 @@ INSERTED_AFTER_MOVE: tuple[tuple[RecordMapping[Any], type], ...] = (
 SAVED_AFTER_RELEASE: tuple[tuple[RecordMapping[Any], tuple[str, ...]], ...] = (
     (mapping.REQUESTS, ("status",)),
 )
+# The saves $book of a hold sends together (`repositories.HeldSaves`): the request booked,
+# then the hold converted.
+SAVED_TOGETHER = ((mapping.REQUESTS, ("status",)), (mapping.HOLDS, ("status",)))
 # The searches they run by columns: $hold expires its stale holds, $cancel offers the freed
 # slot to the waitlist.
 SEARCHED: tuple[tuple[RecordMapping[Any], str | None, tuple[str, ...]], ...] = (
@@ -176,3 +179,12 @@ def _after_moves() -> Iterator[Hot]:
         statement = after_move.update_after(after_move.RELEASE, table, key, changed, True)
         values = after_move.update_values(table, 0, 0, dict.fromkeys(changed))
         yield statement, (*values, *release)
+    (first, first_changed), (then, then_changed) = SAVED_TOGETHER
+    shapes = [(r.table, r.key, changed, True) for r, changed in SAVED_TOGETHER]
+    names = (
+        *after_move.update_values(
+            first.table, 0, 0, dict.fromkeys(first_changed), after_move.FIRST
+        ),
+        *after_move.update_values(then.table, 0, 0, dict.fromkeys(then_changed)),
+    )
+    yield after_move.update_after_update(shapes[0], shapes[1]), names
