@@ -227,3 +227,25 @@ def test_a_request_changed_meanwhile_is_refused_after_a_release(
             uow.requests.save(request)
     assert _fresh(engine, lambda u: u.requests.get(request_id)).status is RequestStatus.BOOKED
     assert _fresh(engine, lambda u: u.slots.get(slot_id)).status is SlotStatus.BUSY
+
+
+def test_a_move_and_a_save_held_are_rolled_back_with_their_transaction(
+    region: Region, engine: Engine
+) -> None:
+    request_id = _request(region)
+    slot = _free_slot(region, request_id)
+    uow = region.uow
+    assert isinstance(uow, SqlUnitOfWork)
+    for held in ("move", "save"):
+        with uow:
+            uow.read_ahead("holding-proposal", slot.id, request_id)
+            if held == "move":
+                uow.slots.take(slot.id, SlotStatus.HELD)
+            else:
+                request = uow.requests.get(request_id)
+                request.status = RequestStatus.WITHDRAWN
+                uow.requests.save(request)
+            uow.rollback()
+            uow.commit()  # nothing left to commit
+    assert _fresh(engine, lambda u: u.slots.get(slot.id)).status is SlotStatus.FREE
+    assert _fresh(engine, lambda u: u.requests.get(request_id)).status is RequestStatus.OPEN

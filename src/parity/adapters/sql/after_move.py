@@ -21,6 +21,9 @@ transaction changed). The move is the same conditional UPDATE as `slots.MOVE` an
 and re-checks the status. Values the client computes for a plain write (`last_updated`,
 and the version counted up) are written out here, since a write inside `WITH` is not
 given them.
+
+Two saves go together the same way (`update_after_update`, for `repositories.HeldSaves`):
+`$book`'s request booked and hold converted, the second made only when the first was.
 """
 
 from __future__ import annotations

@@ -281,6 +281,10 @@ class SqlSlots(Store):
         self._pending = None
         self.defers = False
 
+    def drop(self) -> None:
+        """Forget a move held, unsent (its transaction is rolled back)."""
+        self._pending = None
+
     def pending(self) -> bool:
         """Whether a move waits for the next write (`joined`) or statement (`flush`)."""
         return self._pending is not None

@@ -363,6 +363,10 @@ class SqlUnitOfWork:
             raise RuntimeError("use the unit of work inside `with uow:`")
 
     def rollback(self) -> None:
+        moving = self._moving()
+        if moving is not None:
+            moving.drop()  # a held move is rolled back with the rest: never sent
+        self._saves.forget()  # and so is a held save
         if self._connection is not None:
             self._connection.rollback()
         elif not self._open:
