@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, Protocol, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -32,12 +32,11 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 
-from parity.adapters.sql import direct, guarded_insert, tables
+from parity.adapters.sql import after_move, direct, guarded_insert, tables
 from parity.adapters.sql.column_types import ModalityTuple, TextTuple, UtcDateTime
 from parity.adapters.sql.copies import shallow_copy
 from parity.adapters.sql.errors import rule_broken, translated
@@ -79,6 +78,65 @@ VALUE_TYPES = (Integer, String, Boolean, Date, UtcDateTime, ModalityTuple, TextT
 # A search's records are kept for the transaction when it finds this few (a lookup by a
 # unique column, e.g. a member by id for a message); a long list is not copied.
 FEW = 4
+
+
+class Moving(Protocol):
+    """What holds a slot's move for the next write (`slots.SqlSlots`)."""
+
+    def pending(self) -> bool: ...
+
+    def joined(
+        self, write: Callable[[str], Executable], values: Mapping[str, Any]
+    ) -> list[Any] | None: ...
+
+
+@dataclass(slots=True)
+class Save:
+    """A record's save not sent yet (`HeldSaves`): its repository, key, the version it was
+    read at (None: not read) and the columns to write."""
+
+    repository: SqlRepository[Any]
+    key: Any
+    read: int | None
+    changed: dict[str, Any]
+
+
+class HeldSaves:
+    """The one save a scheduling call's transaction holds for the next save to carry.
+
+    When the transaction `defers` (a call that read ahead, on PostgreSQL:
+    `SqlUnitOfWork.read_ahead`), a save of a repository that takes part (the request's and
+    the hold's) is held, not sent; the next such save sends both in one statement
+    (`after_move.update_after_update`): `$book`'s request booked and hold converted
+    (docs/adr/0017-booking-api-speed.md, sixteenth round). Anything else this transaction
+    runs first, its stamps asked, or its commit, sends the held save on its own (`flush`),
+    so no statement reads around it. A save refused (a version another transaction
+    changed) is refused at that statement, in the same call, as `save` refuses it."""
+
+    def __init__(self) -> None:
+        self.defers = False
+        self._held: Save | None = None
+
+    def pending(self) -> bool:
+        return self._held is not None
+
+    def take(self) -> Save | None:
+        held, self._held = self._held, None
+        return held
+
+    def hold(self, save: Save) -> None:
+        self._held = save
+
+    def flush(self) -> None:
+        """Send the save held, if any, on its own, as it would have gone unheld."""
+        held = self.take()
+        if held is not None:
+            held.repository.send(held)
+
+    def forget(self) -> None:
+        """Nothing held, nothing deferred (a new transaction starts)."""
+        self._held = None
+        self.defers = False
 
 
 class Store:
@@ -267,9 +325,22 @@ class SqlRepository(Store, Generic[T]):
     transaction committed meanwhile is refused, never overwritten. Callers get a copy of a
     mutable record, so a change they do not save is not kept."""
 
-    def __init__(self, link: Link, mapping: RecordMapping[T]) -> None:
+    def __init__(
+        self,
+        link: Link,
+        mapping: RecordMapping[T],
+        moving: Callable[[], Moving | None] | None = None,
+        saves: HeldSaves | None = None,
+    ) -> None:
         super().__init__(link)
         self._mapping = mapping
+        # The unit of work's held save, which this repository's saves take part in
+        # (`HeldSaves`; docs/adr/0017-booking-api-speed.md, sixteenth round).
+        self._saves = saves
+        # The slots' repository, which may hold a slot's move for this repository's next
+        # write to carry (`Moving`): for the records a scheduling call writes after moving
+        # its slot (docs/adr/0017-booking-api-speed.md, sixteenth round).
+        self._moving = moving
         self._table = mapping.table
         self._versions: dict[Any, int] = {}
         self._kept: dict[Any, T] = {}
@@ -369,7 +440,10 @@ class SqlRepository(Store, Generic[T]):
     def known_stamps(self, keys: Iterable[Any]) -> dict[Any, RecordStamp]:
         """The stamps of the records of `keys` this transaction read or wrote, as it last
         saw them: the answer a stamp query would give for them (their rendered content is
-        what was read), without the query (docs/adr/0017-booking-api-speed.md)."""
+        what was read), without the query (docs/adr/0017-booking-api-speed.md). A save
+        held is sent first (`HeldSaves`)."""
+        if self._saves is not None:
+            self._saves.flush()
         return {key: self._stamps[key] for key in keys if key in self._stamps}
 
     def _wrote(self, key: Any, written: Mapping[str, Any]) -> None:
@@ -426,8 +500,27 @@ class SqlRepository(Store, Generic[T]):
             written = self._rows(statement, guarded_insert.parameters(row))
             if written:
                 return self._note_alone(row, written[0])
+        else:
+            moving = self._held_move(row)
+            if moving is not None:
+                table, key, columns = self._table, self._key.name, tuple(row)
+                moved = moving.joined(
+                    lambda kind: after_move.insert_after(kind, table, key, columns),
+                    after_move.insert_values(table, row),
+                )
+                if moved:  # a row is always inserted when the move was made
+                    return moved[0]
         (returned,) = self._write(row, self._statements.insert, row)
         return returned
+
+    def _held_move(self, row: dict[str, Any]) -> Moving | None:
+        """What holds a slot's move for this write of `row` to carry in one statement
+        (`Moving.joined`), if a move is held and the schema cannot refuse the row (a
+        refusable write keeps its savepoint, and the move goes on its own before it)."""
+        moving = None if self._moving is None else self._moving()
+        if moving is None or not moving.pending() or self._refusable(row):
+            return None
+        return moving
 
     def _note_alone(self, row: Mapping[str, Any], returned: Sequence[Any]) -> Sequence[Any]:
         """The RETURNING row as `Writes.insert` gives it; when it also says that no earlier
@@ -504,18 +597,83 @@ class SqlRepository(Store, Generic[T]):
         kept = self._kept.pop(key, None)
         self._alone.clear()
         read = self._versions.get(key)
-        values = {**self._changed(row, kept), KEY: key}
-        if read is None:
-            statement = self._statements.update
-        else:
-            statement, values[READ] = self._statements.update_read, read
-        returned = self._write(row, statement, values)
+        changed = self._changed(row, kept)
+        returned = None
+        moving = self._held_move(row)
+        if moving is not None:
+            table, name, columns = self._table, self._key.name, tuple(changed)
+            returned = moving.joined(
+                lambda kind: after_move.update_after(kind, table, name, columns, read is not None),
+                after_move.update_values(table, key, read, changed),
+            )
+        elif self._saves is not None and self._saves.defers and not self._refusable(row):
+            self._keep(key, item)  # what `get` answers: the record as saved
+            self._save_held(Save(self, key, read, changed))
+            return
+        if returned is None:
+            values = {**changed, KEY: key}
+            if read is None:
+                statement = self._statements.update
+            else:
+                statement, values[READ] = self._statements.update_read, read
+            returned = self._write(row, statement, values)
         if not returned:
             self._refuse_save(key)
         written = dict(zip(self._statements.updated, returned[0], strict=True))
         self._wrote(key, written)
         self._write_children(item)
         self._keep(key, item)
+
+    def _save_held(self, save: Save) -> None:
+        """Hold `save` for the next save to carry, or send it with the save held before it
+        (`HeldSaves`); a save held of the same record goes first, on its own."""
+        saves = self._saves
+        assert saves is not None
+        held = saves.take()
+        if held is not None and held.repository is self and held.key == save.key:
+            self.send(held)
+            held = None
+        if held is None:
+            saves.hold(save)
+            return
+        first, then = held.repository, self
+        statement = after_move.update_after_update(first.saved_shape(held), then.saved_shape(save))
+        values = {
+            **after_move.update_values(
+                first._table, held.key, held.read, held.changed, after_move.FIRST
+            ),
+            **after_move.update_values(then._table, save.key, save.read, save.changed),
+        }
+        found = self._rows(statement, values)
+        width = len(first._statements.updated)
+        try:
+            first.settle(held, found[0][:width] if found else None)
+        except BaseException:
+            self._kept.pop(save.key, None)  # not written either: its copy goes
+            raise
+        written = found[0][width:]
+        then.settle(save, None if written[0] is None else written)
+
+    def saved_shape(self, save: Save) -> after_move.Saved:
+        """What `after_move.update_after_update` builds `save`'s UPDATE from."""
+        return (self._table, self._key.name, tuple(save.changed), save.read is not None)
+
+    def send(self, save: Save) -> None:
+        """Send a held save on its own (the statement `save` runs unheld)."""
+        values = {**save.changed, KEY: save.key}
+        if save.read is None:
+            statement = self._statements.update
+        else:
+            statement, values[READ] = self._statements.update_read, save.read
+        found = self._rows(statement, values)
+        self.settle(save, found[0] if found else None)
+
+    def settle(self, save: Save, returned: Sequence[Any] | None) -> None:
+        """A held save's stamp as written, or its refusal (None: it matched no row)."""
+        if returned is None:
+            self._kept.pop(save.key, None)
+            self._refuse_save(save.key)
+        self._wrote(save.key, dict(zip(self._statements.updated, returned, strict=True)))
 
     def _changed(self, row: dict[str, Any], kept: T | None) -> dict[str, Any]:
         """The columns of `row` to write: those that differ from the copy of the record
@@ -555,13 +713,13 @@ class SqlClinicians(SqlRepository[Clinician]):
 
 _HOLDS = tables.holds
 # The earliest expiry of an active hold (NULL: none is active), through the partial index
-# of active holds' expiries (its predicate written as the index's, so the planner uses it):
-# a `$hold`'s read-ahead carries it, and the expiry its service asks next is answered from
-# it when no hold is due (`SqlHolds.due`; docs/adr/0017-booking-api-speed.md, fifteenth
-# round).
+# of active holds' expiries (`tables.HOLD_IS_ACTIVE`, the index's own predicate, so the
+# planner uses it): a `$hold`'s read-ahead carries it, and the expiry its service asks next
+# is answered from it when no hold is due (`SqlHolds.due`;
+# docs/adr/0017-booking-api-speed.md, fifteenth round).
 NEXT_HOLD_EXPIRY = (
     select(func.min(_HOLDS.c.expires_at))
-    .where(text("holds.status = 'active'"))
+    .where(tables.HOLD_IS_ACTIVE)
     .scalar_subquery()
     .label("next_hold_expiry")
 )
@@ -576,8 +734,14 @@ class SqlHolds(SqlRepository[Hold]):
     moment at or after it, any other search, a write of a hold, or a new transaction
     asks the database as before."""
 
-    def __init__(self, link: Link, mapping: RecordMapping[Hold]) -> None:
-        super().__init__(link, mapping)
+    def __init__(
+        self,
+        link: Link,
+        mapping: RecordMapping[Hold],
+        moving: Callable[[], Moving | None] | None = None,
+        saves: HeldSaves | None = None,
+    ) -> None:
+        super().__init__(link, mapping, moving, saves)
         # (known, the earliest active expiry then: None when no hold was active)
         self._next_expiry: tuple[bool, datetime | None] = (False, None)
 

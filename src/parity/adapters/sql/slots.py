@@ -19,17 +19,28 @@ loser gets `SlotUnavailable`, never a second booking.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import (
+    Executable,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement
 
-from parity.adapters.sql import direct, tables
+from parity.adapters.sql import after_move, direct, tables
 from parity.adapters.sql.copies import shallow_copy
 from parity.adapters.sql.errors import translated
 from parity.adapters.sql.mapping import CLINICIAN_QUERY, slot_to_domain, slot_to_row
@@ -226,10 +237,30 @@ RELEASE = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A slot's move not sent yet (`SqlSlots.defers`): from `old` to `new`, or, with no
+    `old`, a release (from any status but free); `wanted` names `old` in a refusal."""
+
+    slot_id: int
+    old: SlotStatus | None
+    new: SlotStatus
+    wanted: str = ""
+
+
 class SqlSlots(Store):
     """Slots. A slot read by id, or moved, is kept until the transaction ends, as the
     repositories keep their records (`SqlRepository`): a `$book` reads its slot once. Every
-    move is still a conditional UPDATE, so a kept copy never books a slot taken meanwhile."""
+    move is still a conditional UPDATE, so a kept copy never books a slot taken meanwhile.
+
+    When the transaction `defers` its moves (a scheduling call that read ahead, on
+    PostgreSQL: `SqlUnitOfWork.read_ahead`), a move of a slot it read is held, not sent,
+    and goes with the write that follows it in one statement (`joined`,
+    `after_move`; docs/adr/0017-booking-api-speed.md, sixteenth round); anything else this
+    transaction runs first sends it on its own (`flush`, which the unit of work calls
+    before every other statement and before committing), so no statement ever reads around
+    it. A refused move is then refused at that write or statement, in the same call: the
+    write is not made, and the refusal (`SlotUnavailable`) is the same."""
 
     def __init__(self, link: Link, note_clinician: Callable[[Sequence[Any]], None]) -> None:
         super().__init__(link)
@@ -239,15 +270,82 @@ class SqlSlots(Store):
         self._note_clinician = note_clinician
         self._kept: dict[int, Slot] = {}
         self._stamps: dict[int, RecordStamp] = {}
+        self._pending: Move | None = None
+        self.defers = False
 
     def forget(self) -> None:
-        """Drop the slots and stamps kept so far (a new transaction starts)."""
+        """Drop the slots and stamps kept so far, and a move not sent (a new transaction
+        starts: the old one was rolled back or committed, which sends it first)."""
         self._kept.clear()
         self._stamps.clear()
+        self._pending = None
+        self.defers = False
+
+    def drop(self) -> None:
+        """Forget a move held, unsent (its transaction is rolled back)."""
+        self._pending = None
+
+    def pending(self) -> bool:
+        """Whether a move waits for the next write (`joined`) or statement (`flush`)."""
+        return self._pending is not None
+
+    def flush(self) -> None:
+        """Send the move held, if any, on its own, as it would have gone unheld."""
+        move, self._pending = self._pending, None
+        if move is None:
+            return
+        if move.old is None:
+            self._release_now(move.slot_id)
+        else:
+            self._move_now(move.slot_id, move.old, move.new, move.wanted)
+
+    def joined(
+        self, write: Callable[[str], Executable], values: Mapping[str, Any]
+    ) -> list[Any] | None:
+        """Send the move held with the write `write(kind)` builds (`after_move`), bound
+        with `values`: the write's RETURNING rows, [] when the write matched nothing, or
+        None when it did not run because the move did not (a release of a free slot: the
+        caller writes on its own). A take or confirm refused raises `SlotUnavailable`, as
+        `take` would have, having written nothing."""
+        move, self._pending = self._pending, None
+        if move is None:
+            raise RuntimeError("no move is held")
+        kind = after_move.RELEASE if move.old is None else after_move.TAKE
+        bound = {**values, **after_move.move_values(kind, move.slot_id, move.old, move.new)}
+        found = self._rows(write(kind), bound)
+        if not found:
+            self._refused(move)
+            return None
+        row = found[0]
+        self._note(self._seen(row))  # built here, held by no caller
+        written = row[len(SLOTS.c) :]
+        return [] if written[0] is None else [tuple(written)]
+
+    def _refused(self, move: Move) -> None:
+        """A move that matched no row: a take or confirm is refused; a release of a free
+        slot is nothing (NotFound for an unknown slot), as `release` says."""
+        if move.old is None:
+            self._kept.pop(move.slot_id, None)
+            self._fresh(move.slot_id)
+            return
+        current = self._fresh(move.slot_id)
+        raise SlotUnavailable(
+            f"slot {move.slot_id} is not {move.wanted} ({current.status})", slot=move.slot_id
+        )
+
+    def _held(self, move: Move) -> bool:
+        """Hold `move` for the next write, when this transaction defers its moves and read
+        the slot (sends any move held before it first)."""
+        self._link()  # the unit of work sends a move held before this one
+        if not self.defers or move.slot_id not in self._kept:
+            return False
+        self._pending = move
+        return True
 
     def known_stamps(self, keys: Iterable[Any]) -> dict[Any, RecordStamp]:
         """The stamps of the slots this transaction read or moved, as it last saw them
         (`SqlRepository.known_stamps`)."""
+        self.flush()
         return {key: self._stamps[key] for key in keys if key in self._stamps}
 
     def _seen(self, row: Any) -> Slot:
@@ -283,6 +381,7 @@ class SqlSlots(Store):
             insert_many(self._link(), SLOTS, rows)
 
     def get(self, slot_id: int) -> Slot:
+        self.flush()
         kept = self._kept.get(slot_id)
         if kept is not None:
             return shallow_copy(kept)
@@ -369,7 +468,15 @@ class SqlSlots(Store):
         return self._move(slot_id, SlotStatus.HELD, SlotStatus.BUSY, "held")
 
     def _move(self, slot_id: int, old: SlotStatus, new: SlotStatus, wanted: str) -> Slot:
-        """Move a slot from `old` to `new` in one conditional UPDATE, or refuse."""
+        """Move a slot from `old` to `new` in one conditional UPDATE, or refuse; held for
+        the next write when the transaction defers its moves (the slot as it will be)."""
+        if self._held(Move(slot_id, old, new, wanted)):
+            moved = shallow_copy(self._kept[slot_id])
+            moved.status = new
+            return moved
+        return self._move_now(slot_id, old, new, wanted)
+
+    def _move_now(self, slot_id: int, old: SlotStatus, new: SlotStatus, wanted: str) -> Slot:
         values = {"slot_id": slot_id, "old": old, "new": new}
         row = next(iter(self._rows(MOVE, values)), None)
         if row is None:
@@ -380,6 +487,10 @@ class SqlSlots(Store):
         return self._keep(self._seen(row))
 
     def release(self, slot_id: int) -> None:
+        if not self._held(Move(slot_id, None, SlotStatus.FREE)):
+            self._release_now(slot_id)
+
+    def _release_now(self, slot_id: int) -> None:
         row = next(iter(self._rows(RELEASE, {"slot_id": slot_id})), None)
         if row is None:
             self._kept.pop(slot_id, None)

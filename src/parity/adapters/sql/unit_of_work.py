@@ -19,6 +19,7 @@ from parity.adapters.sql.audit_search import SqlAuditReader
 from parity.adapters.sql.member_search import SqlMemberSearch
 from parity.adapters.sql.repositories import (
     DueHolds,
+    HeldSaves,
     SqlClinicians,
     SqlHolds,
     SqlIpcLedger,
@@ -86,6 +87,7 @@ class SqlUnitOfWork:
         self._open = False
         self._connection: Connection | None = None
         self._token = PendingCheck()
+        self._saves = HeldSaves()  # a save held for the next save (`HeldSaves`)
 
     @cached_property
     def clinics(self) -> SqlRepository[Clinic]:
@@ -101,7 +103,7 @@ class SqlUnitOfWork:
 
     @cached_property
     def holds(self) -> SqlHolds:
-        return SqlHolds(self._current, mapping.HOLDS)
+        return SqlHolds(self._current, mapping.HOLDS, self._moving, self._saves)
 
     @cached_property
     def due_holds(self) -> DueHolds:
@@ -130,11 +132,13 @@ class SqlUnitOfWork:
 
     @cached_property
     def requests(self) -> SqlRepository[CareRequest]:
-        return SqlRepository[CareRequest](self._current, mapping.REQUESTS)
+        return SqlRepository[CareRequest](
+            self._current, mapping.REQUESTS, self._moving, self._saves
+        )
 
     @cached_property
     def offers(self) -> SqlRepository[Offer]:
-        return SqlRepository[Offer](self._current, mapping.OFFERS)
+        return SqlRepository[Offer](self._current, mapping.OFFERS, self._moving)
 
     @cached_property
     def appointments(self) -> SqlRepository[Appointment]:
@@ -216,7 +220,19 @@ class SqlUnitOfWork:
             self._connection = self.engine.connect()
         if self._token.take() is not None:
             check_token(self.revoked_tokens)  # a signed-out token reads and writes nothing
+        moving = self._moving()
+        if moving is not None and moving.pending():
+            moving.flush()  # a slot's move held for a write goes before anything else
+        if self._saves.pending():
+            self._saves.flush()  # and so does a save held for the next save
         return self._connection
+
+    def _moving(self) -> SqlSlots | None:
+        """The slots' repository, if this unit of work has made it: it may hold a move for
+        the next write (`SqlSlots.defers`; docs/adr/0017-booking-api-speed.md, sixteenth
+        round)."""
+        found = self.__dict__.get("slots")
+        return found if isinstance(found, SqlSlots) else None
 
     def read_ahead(self, kind: str, key: Any, request: int | None = None) -> None:
         """Read the records a call of `kind` (`read_ahead.PARTS`) is about to read by key,
@@ -248,6 +264,11 @@ class SqlUnitOfWork:
                 raise NotAuthenticated(SIGNED_OUT)
         for note_read, span in found.readers:
             note_read(self)(row[span])
+        if "slots" in read_ahead.PARTS[kind] and direct.takes_cursor_path(connection):
+            # A scheduling call: its slot's move goes with its next write (`SqlSlots`), a
+            # save with the next save (`HeldSaves`).
+            self.slots.defers = True
+            self._saves.defers = True
 
     def read_columns(self, part: str) -> Sequence[Any]:
         """The columns of a row the repository `part` takes (`note_read`)."""
@@ -273,6 +294,7 @@ class SqlUnitOfWork:
         comes before it (`_current`)."""
         for repository in self._repositories():
             repository.forget()
+        self._saves.forget()
         self._token.armed = True
 
     def _ask_unasked(self, failing: bool) -> None:
@@ -330,6 +352,10 @@ class SqlUnitOfWork:
                 connection.close()
 
     def commit(self) -> None:
+        moving = self._moving()
+        if moving is not None:
+            moving.flush()  # a move held for a write that never came
+        self._saves.flush()  # a save held for a save that never came
         write_pending(self.audit_events)  # a change and its audit event: one transaction
         if self._connection is not None:  # none: the block read and wrote nothing
             self._connection.commit()
@@ -337,6 +363,10 @@ class SqlUnitOfWork:
             raise RuntimeError("use the unit of work inside `with uow:`")
 
     def rollback(self) -> None:
+        moving = self._moving()
+        if moving is not None:
+            moving.drop()  # a held move is rolled back with the rest: never sent
+        self._saves.forget()  # and so is a held save
         if self._connection is not None:
             self._connection.rollback()
         elif not self._open:

@@ -21,7 +21,15 @@ from typing import Any
 from sqlalchemy import BindParameter, Connection, Executable
 from sqlalchemy.sql import ClauseElement, visitors
 
-from parity.adapters.sql import direct, guarded_insert, mapping, read_ahead, security, slots
+from parity.adapters.sql import (
+    after_move,
+    direct,
+    guarded_insert,
+    mapping,
+    read_ahead,
+    security,
+    slots,
+)
 from parity.adapters.sql.mapping import RecordMapping
 from parity.adapters.sql.repositories import (
     KEY,
@@ -35,7 +43,7 @@ from parity.adapters.sql.unit_of_work import SqlUnitOfWork
 from parity.domain.availability import SlotQuery
 from parity.domain.care import Appointment, CareRequest, Offer
 from parity.domain.holds import Hold
-from parity.domain.schedule import BlockKind
+from parity.domain.schedule import BlockKind, SlotStatus
 from parity.domain.workforce import Modality, ProviderClass
 
 Hot = tuple[Executable, tuple[str, ...]]
@@ -53,6 +61,19 @@ SAVED: tuple[tuple[RecordMapping[Any], tuple[str, ...]], ...] = (
     (mapping.HOLDS, ("status",)),
     (mapping.APPOINTMENTS, ("status", "cancelled_by", "cancelled_at", "cancel_reason")),
 )
+# The writes that carry the move of a slot before them, in one statement (`after_move`):
+# $hold's hold after its take, $book's offer after its take or confirm; $cancel's request
+# saved (withdrawn) after its slot's release.
+INSERTED_AFTER_MOVE: tuple[tuple[RecordMapping[Any], type], ...] = (
+    (mapping.HOLDS, Hold),
+    (mapping.OFFERS, Offer),
+)
+SAVED_AFTER_RELEASE: tuple[tuple[RecordMapping[Any], tuple[str, ...]], ...] = (
+    (mapping.REQUESTS, ("status",)),
+)
+# The saves $book of a hold sends together (`repositories.HeldSaves`): the request booked,
+# then the hold converted.
+SAVED_TOGETHER = ((mapping.REQUESTS, ("status",)), (mapping.HOLDS, ("status",)))
 # The searches they run by columns: $hold expires its stale holds, $cancel offers the freed
 # slot to the waitlist.
 SEARCHED: tuple[tuple[RecordMapping[Any], str | None, tuple[str, ...]], ...] = (
@@ -85,6 +106,7 @@ def hot_statements(uow: SqlUnitOfWork, dialect: str) -> Iterator[Hot]:
     yield from _searches()
     yield from _inserts(dialect)
     yield from _saves()
+    yield from _after_moves()
     for record, due, equal in SEARCHED:
         yield search_statement(record, due, equal), searched_names(due, equal)
     # Statements called with exactly their own parameters: their names are read from them.
@@ -141,3 +163,28 @@ def _inserts(dialect: str) -> Iterator[Hot]:
 def _saves() -> Iterator[Hot]:
     for record, changed in SAVED:
         yield writes_of(record).update_read, (*changed, KEY, READ)
+
+
+def _after_moves() -> Iterator[Hot]:
+    take = after_move.move_values(after_move.TAKE, 0, None, SlotStatus.FREE)
+    release = after_move.move_values(after_move.RELEASE, 0, None, SlotStatus.FREE)
+    for record, kind in INSERTED_AFTER_MOVE:
+        columns = tuple(n for n in mapping.field_names(kind) if n != record.key)
+        table, key = record.table, record.key
+        statement = after_move.insert_after(after_move.TAKE, table, key, columns)
+        row = dict.fromkeys(columns)
+        yield statement, (*after_move.insert_values(table, row), *take)
+    for record, changed in SAVED_AFTER_RELEASE:
+        table, key = record.table, record.key
+        statement = after_move.update_after(after_move.RELEASE, table, key, changed, True)
+        values = after_move.update_values(table, 0, 0, dict.fromkeys(changed))
+        yield statement, (*values, *release)
+    (first, first_changed), (then, then_changed) = SAVED_TOGETHER
+    shapes = [(r.table, r.key, changed, True) for r, changed in SAVED_TOGETHER]
+    names = (
+        *after_move.update_values(
+            first.table, 0, 0, dict.fromkeys(first_changed), after_move.FIRST
+        ),
+        *after_move.update_values(then.table, 0, 0, dict.fromkeys(then_changed)),
+    )
+    yield after_move.update_after_update(shapes[0], shapes[1]), names

@@ -16,6 +16,7 @@ from parity.adapters.sql.tables.access import (
     users,
 )
 from parity.adapters.sql.tables.care import (
+    HOLD_IS_ACTIVE,
     actions,
     appointments,
     care_requests,
@@ -43,6 +44,7 @@ from parity.adapters.sql.tables.workforce import (
 
 __all__ = [
     "ENUM_LENGTH",
+    "HOLD_IS_ACTIVE",
     "MAX_SPAN",
     "actions",
     "appointments",

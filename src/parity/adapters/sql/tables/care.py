@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     false,
     func,
+    literal_column,
     text,
     true,
 )
@@ -121,13 +122,19 @@ holds = Table(
     _version(),
     _last_updated(),
 )
+# An active hold: the status written as a literal, not a bound value, so the planner can
+# match a query that names it to the partial index below, whose predicate it also is (the
+# DDL renders it unqualified: `status = 'active'`, as migration r0013 wrote it). A query
+# renders it qualified (`holds.status = 'active'`), e.g. the earliest active expiry a
+# `$hold`'s read-ahead carries (repositories.NEXT_HOLD_EXPIRY; docs/adr/0017).
+HOLD_IS_ACTIVE = holds.c.status == literal_column(f"'{HoldStatus.ACTIVE.value}'")
 # `$hold` expires the active holds that ran out: a partial index holds only active ones
 # (migration r0013, docs/adr/0017-booking-api-speed.md).
 Index(
     "ix_holds_active_expires",
     holds.c.expires_at,
-    postgresql_where=text("status = 'active'"),
-    sqlite_where=text("status = 'active'"),
+    postgresql_where=HOLD_IS_ACTIVE,
+    sqlite_where=HOLD_IS_ACTIVE,
 )
 
 offers = Table(
