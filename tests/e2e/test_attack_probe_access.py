@@ -210,6 +210,19 @@ def test_an_admin_is_asked_to_confirm_the_same_leave_and_the_disclosure_is_audit
 # -- the dashboard identifies only members the caller may see ---------------------------
 
 
+def _ask_for_care(stage: Stage, *members: str) -> None:
+    """A new request for each member, opened by an admin's `$find`."""
+    for key in members:
+        answer = _call(
+            stage,
+            "POST",
+            "/Appointment/$find",
+            ADMIN,
+            json=parameters(patient_reference=f"Patient/{key}"),
+        )
+        assert answer.status_code == 200, answer.text
+
+
 def _member_cells(page: str) -> list[str]:
     return re.findall(r'data-label="Member">([^<]*)<', page)
 
@@ -218,15 +231,7 @@ def test_the_dashboard_shows_other_members_by_pseudonym_never_by_plan_id(
     tmp_path: Path,
 ) -> None:
     late = _stage(tmp_path)
-    for key in ("eve", "cruz", "ada"):  # requests nobody offers anything: late in a month
-        answer = _call(
-            late,
-            "POST",
-            "/Appointment/$find",
-            ADMIN,
-            json=parameters(patient_reference=f"Patient/{key}"),
-        )
-        assert answer.status_code == 200, answer.text
+    _ask_for_care(late, "eve", "cruz", "ada")  # requests nobody offers anything: late in a month
     late.app.state.parity.clock.advance(timedelta(days=30))
     window = {"from": "2026-05-01", "to": "2026-08-01"}
     managers = _member_cells(_call(late, "GET", "/app/dashboard", ADMIN, params=window).text)
@@ -279,15 +284,7 @@ def test_a_page_or_report_listing_members_is_audited_with_each_member(
     stage: Stage, method: str, path: str, route: str
 ) -> None:
     if "optimize" in path:  # requests waiting for a place, whatever ran before this test
-        for key in ("eve", "cruz"):
-            asked = _call(
-                stage,
-                "POST",
-                "/Appointment/$find",
-                ADMIN,
-                json=parameters(patient_reference=f"Patient/{key}"),
-            )
-            assert asked.status_code == 200, asked.text
+        _ask_for_care(stage, "eve", "cruz")
     with stage.engine.connect() as db:
         before = db.execute(text("SELECT count(*) FROM audit_events")).scalar_one()
     found = _call(stage, method, path, ADMIN)
