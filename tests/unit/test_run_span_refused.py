@@ -54,16 +54,16 @@ def test_a_run_reaching_past_the_calendars_years_is_refused_naming_the_day() -> 
 
 
 def test_the_calendar_bounds_a_run_by_its_deadlines_not_by_its_start() -> None:
-    calendar = load_rules().calendar
+    rules = load_rules()
     # Requests on a run's last day have deadlines up to 15 business days later (initial
     # psychiatry); worked out on the weekdays alone, that is at least three weeks.
     end_of_list = date(LAST_YEAR, 12, 31)
     room = SimulationConfig(weeks=1, warmup_weeks=0, start=end_of_list - timedelta(weeks=10))
-    check_span(room, calendar)
+    check_span(room, rules)
     too_late = replace(room, start=end_of_list - timedelta(weeks=2))
     assert too_late.end + timedelta(days=21) > end_of_list
     with pytest.raises(InvalidInput, match=f"{LAST_YEAR + 1}-"):
-        check_span(too_late, calendar)
+        check_span(too_late, rules)
 
 
 @pytest.mark.parametrize(

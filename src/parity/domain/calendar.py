@@ -150,10 +150,11 @@ class BusinessCalendar:
         return f"BusinessCalendar({self.name!r}, {len(self.holidays)} holidays)"
 
     def is_business_day(self, day: date) -> bool:
-        self._check_covered(day)
+        self.check_covered(day)
         return day.weekday() in self.weekdays and day not in self.holidays
 
-    def _check_covered(self, day: date) -> None:
+    def check_covered(self, day: date) -> None:
+        """Refuse a day in a year the holiday list does not cover (`OutsideCalendar`)."""
         if self.years is not None and day.year not in self.years:
             raise OutsideCalendar(
                 f"the {self.name} calendar lists holidays for {self.years.start}-"
@@ -193,7 +194,7 @@ class BusinessCalendar:
                 if self.is_business_day(current):
                     remaining -= 1
         except OverflowError:  # a calendar without year bounds, walked past year 1 or 9999
-            self._check_covered(current)
+            self.check_covered(current)
             where = "before" if backwards else "after"
             end = "before the first date" if backwards else "beyond the last date"
             raise BeyondTime(f"{count} business days {where} {day} is {end}") from None
@@ -207,8 +208,8 @@ class BusinessCalendar:
         """
         if end < start:
             return -self.business_days_between(end, start)
-        self._check_covered(start)
-        self._check_covered(end)
+        self.check_covered(start)
+        self.check_covered(end)
         whole_weeks, extra_days = divmod((end - start).days, 7)
         count = whole_weeks * len(self.weekdays)
         cursor = start + timedelta(days=whole_weeks * 7)

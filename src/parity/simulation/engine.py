@@ -14,12 +14,12 @@ from typing import TypeVar, assert_never
 
 from parity.adapters.clock import SimulatedClock
 from parity.adapters.memory import MemoryUnitOfWork
-from parity.domain.calendar import BeyondTime, BusinessCalendar
+from parity.domain.calendar import BeyondTime
 from parity.domain.care import Decision
 from parity.domain.errors import ParityError
 from parity.domain.ports import UnitOfWork
 from parity.domain.schedule import ProtectedTime
-from parity.domain.standards import VisitType
+from parity.domain.standards import RuleSet, VisitType
 from parity.domain.workforce import ProviderClass
 from parity.services.members import register_member
 from parity.services.policy import Policy
@@ -59,25 +59,21 @@ EVER = datetime(1970, 1, 1, tzinfo=UTC)
 __all__ = ["HORIZON_WEEKS_AHEAD", "Episode", "Simulation", "SimulationConfig", "SimulationRun"]
 
 
-# Weeks past a run's last day its deadlines can reach: a request made on the last day has
-# at most 15 business days (initial psychiatry), three weeks and a holiday or two.
-DEADLINE_WEEKS = 4
-
-
-def check_span(config: SimulationConfig, calendar: BusinessCalendar) -> None:
+def check_span(config: SimulationConfig, rules: RuleSet) -> None:
     """Refuse, before anything is built, a run whose days the business calendar cannot count
-    (its first day, and its last one's deadlines) or no date can hold: a run reaching past
-    the calendar's list failed midway, and one near year 9999 ended in an `OverflowError`."""
-    first = config.start
+    (its first day, and the deadlines of requests made on its last, by the rules' longest
+    business-day standard) or no date can hold: a run reaching past the calendar's list
+    failed midway, and one near year 9999 ended in an `OverflowError`."""
     try:
-        last = config.end + timedelta(weeks=DEADLINE_WEEKS)
+        last = config.end
     except OverflowError:
         raise BeyondTime(
             f"a run from {config.start} for {config.warmup_weeks} + {config.weeks} weeks "
             f"reaches past {date.max}, the last date there is"
         ) from None
-    for day in (first, last):  # a day outside the calendar's years is refused, naming it
-        calendar.is_business_day(day)
+    rules.calendar.check_covered(config.start)
+    longest = max((s.limit_business_days or 0 for s in rules.standards.values()), default=0)
+    rules.calendar.add_business_days(last, longest)  # refuses an uncovered day, naming it
 
 
 class Simulation(EpisodeFlow):
@@ -88,7 +84,7 @@ class Simulation(EpisodeFlow):
         config: SimulationConfig,
         uow: UnitOfWork | None = None,
     ) -> None:
-        check_span(config, policy.rules.calendar)
+        check_span(config, policy.rules)
         self.region = region
         self.policy = policy_for(config.booking, region.spec, self._own_policy(policy))
         self.config = config

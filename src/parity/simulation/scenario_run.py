@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from parity.adapters.rules_files import RegionSpec, load_region, load_rules
 from parity.domain.calendar import BeyondTime
+from parity.domain.standards import RuleSet
 from parity.domain.workforce import Clinician
 from parity.services.policy import Policy
 from parity.simulation.booking_policy import BookingPolicy
@@ -144,9 +145,12 @@ def run_span(
 def check_spans(scenarios: Iterable[Scenario], settings: RunSettings) -> None:
     """Refuse, before any replication runs, a scenario whose run the business calendar
     cannot count or no date can hold (engine.check_span)."""
+    rules: dict[str, RuleSet] = {}  # a tornado's variants share one jurisdiction: read once
     for scenario in scenarios:
         _, _, config = run_span(scenario, settings, seed=0)
-        check_span(config, load_rules(scenario.jurisdiction).calendar)
+        if scenario.jurisdiction not in rules:
+            rules[scenario.jurisdiction] = load_rules(scenario.jurisdiction)
+        check_span(config, rules[scenario.jurisdiction])
 
 
 class ScenarioRun:
