@@ -404,17 +404,48 @@ def _free_process(
         threading.Thread(target=_free_client, args=(host, port, auth, mix, i, clients, until, out))
         for i, out in zip(indexes, outs, strict=True)
     ]
+    cpu_before = time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    outs[0]["client cpu"] = time.process_time() - cpu_before  # this process's threads
     results.put(outs)
 
 
+def database_cpu(database: str | None) -> float | None:
+    """CPU seconds used so far by the PostgreSQL backends serving `database` on this machine
+    (their `/proc` entries: `postgres: [CLUSTER:] USER DATABASE HOST(PORT) ...`; the shared
+    writers are not counted); None where there are none to read (SQLite, another machine's
+    server, no `/proc`)."""
+    if database is None or not Path("/proc").is_dir():
+        return None
+    ticks, total, seen = os.sysconf("SC_CLK_TCK"), 0.0, False
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            words = (entry / "cmdline").read_bytes().decode(errors="replace").split()
+            if not words or words[0] != "postgres:" or database not in words[1:4]:
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a backend that ended while it was read
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        seen = True
+    return total if seen else None
+
+
 def free_load(
-    base: str, cpu: Callable[[], float], mix: str, clients: int, seconds: float
+    base: str,
+    cpu: Callable[[], float],
+    mix: str,
+    clients: int,
+    seconds: float,
+    database: str | None = None,
 ) -> dict[str, Any]:
-    """`clients` free-running clients in FREE_PROCESSES processes for `seconds`."""
+    """`clients` free-running clients in FREE_PROCESSES processes for `seconds`; with the
+    CPU the database's backends (`database`, on this machine) and the clients used."""
     context = multiprocessing.get_context("fork")
     processes = min(FREE_PROCESSES, clients)
     start, results = context.Barrier(processes + 1), context.Queue()
@@ -437,9 +468,10 @@ def free_load(
     for worker in workers:
         worker.start()
     start.wait()
-    began, cpu_before = time.perf_counter(), cpu()
+    began, cpu_before, db_before = time.perf_counter(), cpu(), database_cpu(database)
     outs = [out for _ in workers for out in results.get(timeout=seconds + 120)]
     elapsed, cpu_seconds = time.perf_counter() - began, cpu() - cpu_before
+    db_after = database_cpu(database)
     for worker in workers:
         worker.join()
     latency: defaultdict[str, list[float]] = defaultdict(list)
@@ -457,6 +489,11 @@ def free_load(
         "conflicts": sum(out["conflicts"] for out in outs),
         "errors": [e for out in outs for e in out["errors"]],
         "cpu ms/request": cpu_seconds * 1000 / max(1, requests),
+        "cpu s": {
+            "server": cpu_seconds,
+            "database": None if db_before is None or db_after is None else db_after - db_before,
+            "clients": sum(out.get("client cpu", 0.0) for out in outs),
+        },
         "count": {op: len(v) for op, v in latency.items()},
         "p50 ms": {op: pct(v, 50) for op, v in latency.items()},
         "p99 ms": {op: pct(v, 99) for op, v in latency.items()},
@@ -478,11 +515,18 @@ def run(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
                 result[label][mix] = load(base, cpu, mix, args.clients, args.rounds)
             if args.free_seconds > 0:
                 for mix in args.mix.split(","):
-                    free = free_load(base, cpu, mix, args.clients, args.free_seconds)
+                    free = free_load(
+                        base, cpu, mix, args.clients, args.free_seconds, _pg_database(url)
+                    )
                     result["free"].setdefault(mix, {})[label] = free
         if label == "parity":
             result["invariants"] = invariants(url)
     return result
+
+
+def _pg_database(url: str) -> str | None:
+    parsed = normalised_url(url)
+    return parsed.database if parsed.get_backend_name() == "postgresql" else None
 
 
 def pct(values: list[float], q: float) -> float:
@@ -560,10 +604,42 @@ def show_free(result: dict[str, Any], clients: int, seconds: float) -> None:
                 f"{len(r['errors'])}",
             )
     console.print(table)
+    show_free_cpu(result)
     for mix, servers in result["free"].items():
         for label, r in servers.items():
             for error in r["errors"][:3]:
                 console.print(f"[red]{label} {mix} free-running error:[/] {error}")
+
+
+def show_free_cpu(result: dict[str, Any]) -> None:
+    """Where a free-running booking's CPU went (the server, the database's backends, the
+    clients: all on this machine), and so how many bookings a second this machine's cores
+    could make at those costs if nothing else ran: what a bookings/s target asks of each."""
+    cores = os.cpu_count() or 1
+    table = Table(
+        title=f"{result['database']}, free-running: CPU ms a booking, and the most bookings/s "
+        f"{cores} cores make at that cost"
+    )
+    for column in ("mix", "server", "its CPU", "database", "clients", "all", "ceiling/s", "made/s"):
+        table.add_column(column, justify="right")
+    for mix, servers in result["free"].items():
+        for label in ("parity", "floor"):
+            r = servers.get(label)
+            if r is None or not r["booked"]:
+                continue
+            spent = r["cpu s"]
+            parts = [spent["server"], spent["database"], spent["clients"]]
+            each = [None if part is None else part * 1000 / r["booked"] for part in parts]
+            known = sum(part for part in each if part is not None)
+            table.add_row(
+                mix,
+                "Parity" if label == "parity" else "floor",
+                *("-" if part is None else f"{part:.1f}" for part in each),
+                f"{known:.1f}" + ("" if None not in each else " (no database)"),
+                f"{cores * 1000 / known:.0f}",
+                f"{r['bookings/s']:.1f}",
+            )
+    console.print(table)
 
 
 def show(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
