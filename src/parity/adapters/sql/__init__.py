@@ -6,7 +6,7 @@ on its own: one live booking per slot and nothing booked in protected IPC time.
 """
 
 from parity.adapters.sql.engine import database_url_from_env, engine_from_url
-from parity.adapters.sql.schema import downgrade, migrate, upgrade
+from parity.adapters.sql.schema import downgrade, migrate, refresh_statistics, upgrade
 from parity.adapters.sql.unit_of_work import SqlUnitOfWork, unit_of_work
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "downgrade",
     "engine_from_url",
     "migrate",
+    "refresh_statistics",
     "unit_of_work",
     "upgrade",
 ]

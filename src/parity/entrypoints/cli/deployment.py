@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from parity.adapters.clock import SimulatedClock
 from parity.adapters.csv_rows import read_rows
-from parity.adapters.sql.schema import downgrade, upgrade
+from parity.adapters.sql.schema import downgrade, refresh_statistics, upgrade
 from parity.bootstrap import Runtime, build_links, build_simulation
 from parity.config import Settings
 from parity.domain.errors import ParityError
@@ -68,6 +68,7 @@ def load_demo(
         f"{opened} requests left open for the work queue"
     )
     add_demo_users(runtime)
+    refresh_statistics(runtime.engine)
 
 
 def open_backlog(simulation: Simulation, count: int, now: datetime) -> int:
@@ -178,6 +179,7 @@ def import_file(
             result = import_rows(kind, rows, runtime.uow(), runtime.policy, today)
         except ParityError as error:
             raise fail(f"{path}: {error.message}") from None
+        refresh_statistics(runtime.engine)
         console.print(f"imported {result.imported} {kind} from {path}")
 
 
