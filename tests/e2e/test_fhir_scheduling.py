@@ -439,3 +439,20 @@ def test_a_member_cannot_set_prior_authorisation_on_their_own_request(app: FastA
         refused = http.post("/Appointment/$find", json=body)
         assert refused.status_code == 403, refused.text
         assert http.get("/ServiceRequest", params={"patient": "Patient/ada"}).json()["total"] == 0
+
+
+def test_a_prior_authorisation_is_recorded_under_the_signed_in_staff_user(
+    app: FastAPI, api: FhirClient
+) -> None:
+    """Staff record the plan's determination on an urgent request while its 48 hours run:
+    the deadline becomes 96 hours from the clock start. A member may not record one."""
+    [request] = resources(find(api, visit_type="urgent"), "ServiceRequest")
+    path = f"/ServiceRequest/{request['id']}/$prior-authorization"
+    member = auth_headers(app, Role.MEMBER, subject="ada-login", member="ada")
+    with TestClient(app, headers=member) as http:
+        assert http.post(path).status_code == 403
+    authorised = api.post(path, None)
+    start = instant(authorised["occurrencePeriod"]["start"])
+    assert instant(authorised["occurrencePeriod"]["end"]) == start + timedelta(hours=96)
+    again = api.post(path, None, 409)
+    assert rule(again) == "invalid-transition"

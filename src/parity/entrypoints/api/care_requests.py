@@ -29,10 +29,12 @@ from parity.services.offers import MakeOffer, make_offer
 from parity.services.requests import (
     PreferLater,
     RecordClinicalException,
+    RecordPriorAuthorization,
     ReferOutOfNetwork,
     WithdrawRequest,
     prefer_later_date,
     record_clinical_exception,
+    record_prior_authorization,
     refer_out_of_network,
     withdraw_request,
 )
@@ -172,6 +174,21 @@ def _members_word(params: fhir.Parameters, who: Principal) -> tuple[Channel | No
     text = params.text("channel")
     channel = None if text is None else inputs.choice(Channel, text, "channel")
     return channel, params.text("note") or "", who.role is not Role.MEMBER
+
+
+@router.post(
+    "/ServiceRequest/{request_id}/$prior-authorization",
+    summary="Record the plan's prior-authorisation determination (urgent: 96 h)",
+)
+def prior_authorization(request_id: str, call: Caller, who: Who) -> FhirResponse:
+    """Record that this urgent request needs prior authorisation, determined by the signed-in
+    staff or clinical user (never the member), now. Made by the 48-hour deadline it moves the
+    deadline to 96 hours from the clock start; made after, it is kept and moves nothing
+    (H&S §1367.03(a)(5)(A)-(B); docs/adr/0013, 2026-12-07 evening)."""
+    with _changing(call, request_id) as (joined, asked):
+        cmd = RecordPriorAuthorization(asked.id, who)
+        found = record_prior_authorization(cmd, joined, call.context.clock, call.context.policy)
+        return versions.versioned(joined, request_resource(call.context, found))
 
 
 @router.post("/ServiceRequest/{request_id}/$offer", summary="Offer a slot (kept as evidence)")
