@@ -38,15 +38,14 @@ from parity.entrypoints.reports.compliance import evidence_csv
 from parity.services.evidence_trail import evidence_documents
 from parity.services.page_queries import request_record
 from parity.services.policy import Policy
+from parity.services.prior_authorization import RecordPriorAuthorization, record_prior_authorization
 from parity.services.reporting import Period
 from parity.services.requests import (
     PreferLater,
-    RecordPriorAuthorization,
     RequestCare,
     WithdrawRequest,
     open_request,
     prefer_later_date,
-    record_prior_authorization,
     withdraw_request,
 )
 from parity.services.work_queue import waiting_entries

@@ -24,6 +24,7 @@ from parity.domain.standards import VisitType
 from parity.domain.users import Forbidden, Principal, Role
 from parity.domain.workforce import Modality, ProviderClass
 from parity.services.policy import Policy
+from parity.services.prior_authorization import authorize
 
 
 @quick_init  # built once or more per booking decision (ADR 0014, sixth pass)
@@ -112,7 +113,7 @@ def new_request(cmd: RequestCare, uow: UnitOfWork, clock: Clock, policy: Policy)
         cmd.prior_appointment_id,
     )
     if authorizer is not None:
-        _authorize(request, authorizer, clock.now(), policy)
+        authorize(request, authorizer, clock.now(), policy)
     return uow.requests.add(request)
 
 
@@ -127,57 +128,6 @@ def _authorizer(cmd: RequestCare) -> Principal | None:
             "user), it is recorded with the time"
         )
     return cmd.prior_authorized_by
-
-
-@dataclass(frozen=True, slots=True)
-class RecordPriorAuthorization:
-    """The plan's prior-authorisation determination for an urgent request, recorded under
-    the signed-in principal (`by`) at the server's time."""
-
-    request_id: int
-    by: Principal
-
-
-def record_prior_authorization(
-    cmd: RecordPriorAuthorization, uow: UnitOfWork, clock: Clock, policy: Policy
-) -> CareRequest:
-    """Record that an urgent request needs prior authorisation (H&S §1367.03(a)(5)(A)-(B):
-    96 hours instead of 48). Applied only while the 48 hours still run; recorded after they
-    ran out it is kept, and the deadline stays (docs/adr/0013, 2026-12-07 evening)."""
-    with uow:
-        request = uow.requests.get(cmd.request_id)
-        if request.status is not RequestStatus.OPEN:
-            raise InvalidTransition(f"request {request.id} is {request.status}, not open")
-        if request.prior_authorization_at is not None:
-            raise InvalidTransition(f"request {request.id} already has a prior authorisation")
-        _authorize(request, cmd.by, clock.now(), policy)
-        uow.requests.save(request)
-        uow.commit()
-    return request
-
-
-def _authorize(request: CareRequest, by: Principal, now: datetime, policy: Policy) -> None:
-    """Keep who determined the prior authorisation, in which role and when; move the
-    deadline to the prior-authorisation standard's only if made by the urgent deadline."""
-    if by.role is Role.MEMBER:
-        raise Forbidden("a member may not determine prior authorisation for their own care")
-    if request.visit is not VisitType.URGENT:
-        raise InvalidInput("prior authorisation changes only an urgent request's standard")
-    request.prior_authorization_by = by.subject
-    request.prior_authorization_role = by.role.value
-    request.prior_authorization_at = now
-    if now > request.deadline:
-        return  # the 48 hours had run out: kept as recorded, applied to nothing
-    rules = policy.rules
-    standard = rules.standard_for(
-        request.visit,
-        request.provider_class,
-        prior_authorization=True,
-        on=local_date(request.clock_start, rules.timezone),
-    )
-    request.standard = standard.name
-    request.deadline = rules.deadline(standard, request.clock_start)
-    request.prior_authorization = True
 
 
 def _clock_start(cmd: RequestCare, uow: UnitOfWork) -> datetime | None:

@@ -26,15 +26,14 @@ from parity.entrypoints.api.signed_in import Who
 from parity.entrypoints.security.scope import Scope
 from parity.services import queries
 from parity.services.offers import MakeOffer, make_offer
+from parity.services.prior_authorization import RecordPriorAuthorization, record_prior_authorization
 from parity.services.requests import (
     PreferLater,
     RecordClinicalException,
-    RecordPriorAuthorization,
     ReferOutOfNetwork,
     WithdrawRequest,
     prefer_later_date,
     record_clinical_exception,
-    record_prior_authorization,
     refer_out_of_network,
     withdraw_request,
 )
