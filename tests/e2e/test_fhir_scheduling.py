@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from fhir_support import (
@@ -396,7 +397,62 @@ def test_a_member_withdraws_an_open_request_and_it_is_kept_who_and_when(
 def test_a_members_later_date_is_recorded_and_booked_from(api: FhirClient) -> None:
     [request] = resources(find(api), "ServiceRequest")
     path = f"/ServiceRequest/{request['id']}/$prefer-later"
-    api.post(path, parameters(date={"valueDate": "2026-06-10"}))
+    said = {"channel": "phone", "note": "member called 09:10: after the 10th"}
+    api.post(path, parameters(date={"valueDate": "2026-06-10"}, **said))
     proposals = matches(find(api, service_request=f"ServiceRequest/{request['id']}"))
     assert proposals
     assert all(instant(p["start"]) >= datetime(2026, 6, 10, tzinfo=LA) for p in proposals)
+
+
+@pytest.mark.parametrize("operation", ["$prefer-later", "$withdraw"])
+@pytest.mark.parametrize(
+    "said",
+    [{"channel": "phone"}, {"note": "member called 09:10"}, {}],
+    ids=["no note", "no channel", "neither"],
+)
+def test_staff_recording_a_members_act_without_how_and_when_they_said_it_is_refused(
+    api: FhirClient, operation: str, said: dict[str, str]
+) -> None:
+    """ADR 0013, 2026-12-07 evening: a later date or a withdrawal recorded by staff needs the
+    member's channel and the contact note, as a refusal does: a 422 OperationOutcome, and
+    the request unchanged."""
+    [request] = resources(find(api), "ServiceRequest")
+    path = f"/ServiceRequest/{request['id']}/{operation}"
+    extra = {"date": {"valueDate": "2026-06-10"}} if operation == "$prefer-later" else {}
+    refused = api.post(path, parameters(**extra, **said), 422)
+    assert refused["resourceType"] == "OperationOutcome"
+    after = api.get(f"/ServiceRequest/{request['id']}")
+    assert after["status"] == "active"
+    assert after["meta"]["versionId"] == request["meta"]["versionId"]
+
+
+def test_a_member_cannot_set_prior_authorisation_on_their_own_request(app: FastAPI) -> None:
+    """Prior authorisation (urgent: 96 hours, not 48) is the plan's determination, never the
+    member's own flag: a member's `$find` asking for it is refused and opens nothing."""
+    member = auth_headers(app, Role.MEMBER, subject="ada-login", member="ada")
+    body = parameters(
+        patient_reference="Patient/ada",
+        visit_type="urgent",
+        prior_authorization={"valueBoolean": True},
+    )
+    with TestClient(app, headers=member) as http:
+        refused = http.post("/Appointment/$find", json=body)
+        assert refused.status_code == 403, refused.text
+        assert http.get("/ServiceRequest", params={"patient": "Patient/ada"}).json()["total"] == 0
+
+
+def test_a_prior_authorisation_is_recorded_under_the_signed_in_staff_user(
+    app: FastAPI, api: FhirClient
+) -> None:
+    """Staff record the plan's determination on an urgent request while its 48 hours run:
+    the deadline becomes 96 hours from the clock start. A member may not record one."""
+    [request] = resources(find(api, visit_type="urgent"), "ServiceRequest")
+    path = f"/ServiceRequest/{request['id']}/$prior-authorization"
+    member = auth_headers(app, Role.MEMBER, subject="ada-login", member="ada")
+    with TestClient(app, headers=member) as http:
+        assert http.post(path).status_code == 403
+    authorised = api.post(path, None)
+    start = instant(authorised["occurrencePeriod"]["start"])
+    assert instant(authorised["occurrencePeriod"]["end"]) == start + timedelta(hours=96)
+    again = api.post(path, None, 409)
+    assert rule(again) == "invalid-transition"

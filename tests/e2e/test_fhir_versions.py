@@ -78,12 +78,17 @@ def test_service_request_operations_honour_if_match(api: FhirClient) -> None:
     assert stale.status_code == 412, stale.text
     assert stale.json()["issue"][0]["details"]["coding"][0]["code"] == "version-conflict"
     assert api.get(request_path) == read.json()  # nothing changed
-    fresh = api.http.post(f"{request_path}/$withdraw", headers={"If-Match": read.headers["etag"]})
+    said = parameters(channel="phone", note="member called 09:10 to withdraw")
+    fresh = api.http.post(
+        f"{request_path}/$withdraw", json=said, headers={"If-Match": read.headers["etag"]}
+    )
     assert fresh.status_code == 200, fresh.text
     assert fresh.json()["status"] == "revoked"
     assert _version(fresh.json()) > _version(read.json())
     # the ETag just used is now stale
-    again = api.http.post(f"{request_path}/$withdraw", headers={"If-Match": read.headers["etag"]})
+    again = api.http.post(
+        f"{request_path}/$withdraw", json=said, headers={"If-Match": read.headers["etag"]}
+    )
     assert again.status_code == 412
 
 

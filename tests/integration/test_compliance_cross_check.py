@@ -27,7 +27,8 @@ WEEKS = 3
 # a time before the clock start; after the last clinic cancellation only offers made
 # promptly (by `reoffer_windows.by`, the rule file's figure computed per cancellation) and
 # not the one that made the cancelled visit count; a referral without an answered timely
-# offer is a referral; the member's own later date is a hit; a withdrawal is not counted.
+# offer is a referral; the member's own later date is a hit only after a timely offer made
+# before it (2026-12-07 evening); a withdrawal is not counted.
 CLASSIFIED = """
 WITH requests AS (
     SELECT id, standard, clock_start, preference_recorded_at, withdrawn_at,
@@ -60,8 +61,10 @@ WITH requests AS (
                            AND e.slot_start <= r.effective_deadline) THEN 'hit'
              WHEN w.request_id IS NOT NULL THEN
                   CASE WHEN :now <= w.judge_by THEN 'pending' ELSE 'miss' END
-             WHEN r.preference_recorded_at IS NOT NULL
-                  AND r.preference_recorded_at <= r.effective_deadline THEN 'hit'
+             WHEN r.preference_recorded_at IS NOT NULL AND EXISTS (
+                  SELECT 1 FROM eligible e WHERE e.request_id = r.id
+                     AND e.slot_start <= r.effective_deadline
+                     AND e.offered_at <= r.preference_recorded_at) THEN 'hit'
              WHEN r.withdrawn_at IS NOT NULL AND r.withdrawn_at <= r.effective_deadline THEN 'withdrawn'
              WHEN NOT EXISTS (SELECT 1 FROM counted c WHERE c.request_id = r.id)
                   AND :now <= r.effective_deadline THEN 'pending'

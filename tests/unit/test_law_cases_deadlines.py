@@ -25,6 +25,7 @@ from parity.adapters.memory import MemoryUnitOfWork
 from parity.domain.care import Appointment, AppointmentStatus, CancelledBy
 from parity.domain.errors import InvalidInput
 from parity.domain.standards import VisitType
+from parity.domain.users import Principal, Role
 from parity.domain.workforce import Clinic, Modality, ProviderClass
 from parity.services.policy import Policy
 from parity.services.requests import RequestCare, open_request
@@ -202,6 +203,7 @@ def _open(
         "north",
         requested_at=max(requested, start) if follow_up else start,
         prior_authorization=auth,
+        prior_authorized_by=Principal("um-nurse", Role.SCHEDULER) if auth else None,
         prior_appointment_start=start if follow_up else None,
     )
     return open_request(cmd, uow, SimulatedClock(start), policy)

@@ -359,7 +359,9 @@ def test_a_rescheduled_prior_visit_moves_the_follow_ups_clock(region) -> None:
 # -- rule 5: the member's choice -------------------------------------------------------------
 
 
-def test_a_members_own_later_date_is_compliant_and_kept_as_evidence(region) -> None:
+def test_a_members_own_later_date_is_kept_as_evidence_and_booked_from(region) -> None:
+    """Booked from the member's date; with no timely time offered before it, the later
+    date launders nothing: the request is late (ADR 0013, 2026-12-07 evening)."""
     request = _ask(region)
     later = datetime.combine(date(2026, 6, 16), time(0), tzinfo=LA)
     prefer_later_date(PreferLater(request.id, later, "m1-login"), region.uow, region.clock)
@@ -373,7 +375,7 @@ def test_a_members_own_later_date_is_compliant_and_kept_as_evidence(region) -> N
     assert decision.starts_at is not None
     assert decision.starts_at >= later > kept.deadline
     records = RequestEvidence(kept, [], [], None, None)
-    assert classify(records, kept.deadline + timedelta(days=30)) is Outcome.MEMBER_PREFERENCE
+    assert classify(records, kept.deadline + timedelta(days=30)) is Outcome.LATE
 
 
 def test_a_member_who_chose_a_later_date_is_never_referred_for_no_capacity(region) -> None:

@@ -45,6 +45,42 @@ class Channel(StrEnum):
     LETTER = "letter"
 
 
+# The member's own role name (domain.users.Role.MEMBER), kept here as text: a determination
+# recorded under it is the member's, never the plan's.
+MEMBER_ROLE = "member"
+
+
+@dataclass(frozen=True, slots=True)
+class MembersWord:
+    """How the member said something the record keeps as their act (a refusal, a later date,
+    a withdrawal): the channel it came by and, when staff wrote it down, the contact note
+    saying when and how the member said it (docs/adr/0013, 2026-12-07 evening)."""
+
+    channel: Channel
+    note: str = ""
+
+    @classmethod
+    def recorded(
+        cls, act: str, *, by_staff: bool, channel: Channel | None, note: str = ""
+    ) -> MembersWord:
+        """The member's word as the record may keep it. A member acting for themselves
+        records the channel it came by (the portal unless said otherwise); staff recording
+        the member's act say how (`channel`) and when and what the member said (`note`):
+        without both it is a scheduler's click, not the member's act, and is refused."""
+        if not by_staff:
+            return cls(channel or Channel.PORTAL, note.strip())
+        if channel is None:
+            raise InvalidInput(
+                f"{act} recorded by staff needs the channel the member used: "
+                + ", ".join(c.value for c in Channel)
+            )
+        if not note.strip():
+            raise InvalidInput(
+                f"{act} recorded by staff needs a contact note: when and how the member said it"
+            )
+        return cls(channel, note.strip())
+
+
 class AppointmentStatus(StrEnum):
     BOOKED = "booked"
     FULFILLED = "fulfilled"
@@ -89,6 +125,17 @@ class CareRequest:
     # Who is working on it in the queue, and since when (a claim; "" when nobody).
     claimed_by: str = ""
     claimed_at: datetime | None = None
+    # How the member said it: the channel their later date or withdrawal came by and, when
+    # staff recorded it, the contact note (docs/adr/0013, 2026-12-07 evening).
+    preference_channel: Channel | None = None
+    preference_note: str = ""
+    withdrawal_channel: Channel | None = None
+    withdrawal_note: str = ""
+    # The prior-authorisation determination (urgent: 96 h instead of 48 h): who made it, in
+    # which role, when. `prior_authorization` says whether it applies to the deadline.
+    prior_authorization_by: str | None = None
+    prior_authorization_role: str | None = None
+    prior_authorization_at: datetime | None = None
 
     @property
     def effective_deadline(self) -> datetime:
@@ -97,7 +144,9 @@ class CareRequest:
             return self.extended_deadline
         return self.deadline
 
-    def prefer_later(self, start: datetime, by: str, at: datetime) -> None:
+    def prefer_later(
+        self, start: datetime, by: str, at: datetime, said: MembersWord | None = None
+    ) -> None:
         """Record the member's own request for a date after the one the plan could offer.
 
         A "later" date is one still to come: a past one (0001-01-01) would mark the request
@@ -111,9 +160,11 @@ class CareRequest:
         self.member_preferred_from = start
         self.preference_recorded_at = at
         self.preference_recorded_by = by
+        if said is not None:
+            self.preference_channel, self.preference_note = said.channel, said.note
         self.not_before = max(self.not_before, start)
 
-    def withdraw(self, by: str, at: datetime) -> None:
+    def withdraw(self, by: str, at: datetime, said: MembersWord | None = None) -> None:
         """The member no longer wants this care: an open request closes, with who and when."""
         if self.status is not RequestStatus.OPEN:
             raise InvalidTransition(
@@ -122,6 +173,18 @@ class CareRequest:
         self.status = RequestStatus.WITHDRAWN
         self.withdrawn_at = at
         self.withdrawn_by = by
+        if said is not None:
+            self.withdrawal_channel, self.withdrawal_note = said.channel, said.note
+
+    @property
+    def authorization_on_record(self) -> bool:
+        """Whether a prior authorisation this request carries rests on a recorded
+        determination (who, in which role, when), made by someone other than the member."""
+        return (
+            bool(self.prior_authorization_by)
+            and self.prior_authorization_at is not None
+            and self.prior_authorization_role not in (None, "", MEMBER_ROLE)
+        )
 
 
 @dataclass(slots=True)

@@ -4,8 +4,9 @@ violation, from the law (docs/adr/0013-evidence-a-regulator-accepts.md).
 What is measured is the offer: the wait runs from the clock start to the earliest
 appointment offered (28 CCR §1300.67.2.2(c)(5)). A request is late when no timely offer was
 made. Timely: an offer accepted, declined or still open; one that expired unanswered only
-if its message was delivered; an in-time documented clinical exception; the member's own
-later date; a withdrawal before the deadline is not counted at all. A clinic cancellation
+if its message was delivered; an in-time documented clinical exception. The member's own
+later date is their choice only against a timely offer made before it; without one the
+request is judged like any other. A withdrawal before the deadline is not counted at all. A clinic cancellation
 is a violation only when no new timely appointment was offered promptly (promptness judged
 by when the new offer was made), or the rebooked care is late.
 """
@@ -203,6 +204,8 @@ def _booked_into(offer: Offer, cancelled: Sequence[Appointment]) -> bool:
 def _by_offers(evidence: RequestEvidence, offers: Sequence[Offer], now: datetime) -> Outcome:
     deadline = allowed_deadline(evidence)
     timely = [o for o in offers if o.slot_start <= deadline]
+    if chose_later_than_offered(evidence.request, timely):
+        return Outcome.MEMBER_PREFERENCE
     answered = [o for o in timely if o.response is not OfferResponse.EXPIRED]
     if answered:
         return _timely_outcome(evidence, first_offer(answered) or answered[0])
@@ -224,12 +227,21 @@ def referred(referral: Referral) -> Outcome:
     return Outcome.REFERRED_IN_TIME if in_time else Outcome.REFERRED_LATE
 
 
+def chose_later_than_offered(request: CareRequest, timely: Iterable[Offer]) -> bool:
+    """Whether the member's own later date was a choice against a timely appointment: one
+    offered (and counted as offered) at or before the preference was recorded. A delay of
+    the member's own choosing is compliant only where a timely appointment was offered
+    (28 CCR §1300.67.2.2(c)(5); docs/adr/0013, 2026-12-07 evening): a preference never
+    stands in for an offer the plan did not make."""
+    chosen = request.preference_recorded_at
+    if request.member_preferred_from is None or chosen is None:
+        return False
+    return any(o.offered_at <= chosen for o in timely)
+
+
 def _without_timely_offer(
     request: CareRequest, deadline: datetime, offers: Sequence[Offer], now: datetime
 ) -> Outcome:
-    chosen = request.preference_recorded_at
-    if request.member_preferred_from is not None and chosen is not None and chosen <= deadline:
-        return Outcome.MEMBER_PREFERENCE
     # Withdrawn before the deadline, a request is not counted, unless a late time was all
     # the plan had offered by then: the wait the law measures had already failed
     # (docs/adr/0013, 2026-12-07).
@@ -268,13 +280,19 @@ def repeats(requests: Iterable[CareRequest], settled: Mapping[int, datetime]) ->
     found: dict[int, int] = {}
     waiting: dict[tuple[object, ...], CareRequest] = {}
     for request in sorted(requests, key=lambda r: (r.requested_at, r.id)):
-        key = (request.member_id, request.standard, request.prior_appointment_id, request.course_id)
+        key = same_care(request)
         first = waiting.get(key)
         if first is not None and request.requested_at < _settled(first, settled):
             found[request.id] = first.id
         else:
             waiting[key] = request
     return found
+
+
+def same_care(request: CareRequest) -> tuple[object, ...]:
+    """What two asks share when they are for the same care: the member, the standard, the
+    prior visit and the course (`repeats`)."""
+    return (request.member_id, request.standard, request.prior_appointment_id, request.course_id)
 
 
 _NEVER = datetime.max.replace(tzinfo=UTC)

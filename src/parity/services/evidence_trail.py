@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from parity.domain.care import Appointment, ClinicalException, Offer, Referral
+from parity.domain.care import Appointment, CareRequest, Channel, ClinicalException, Offer, Referral
 from parity.domain.compliance import (
     Outcome,
     RequestEvidence,
@@ -20,7 +20,7 @@ from parity.domain.compliance import (
 )
 from parity.domain.ports import UnitOfWork
 from parity.services.policy import Policy
-from parity.services.reporting import Period, Records, evidence_row
+from parity.services.reporting import Period, Records, as_recorded, evidence_row
 
 Doc = dict[str, Any]
 
@@ -59,6 +59,8 @@ def evidence_document(uow: UnitOfWork, policy: Policy, request_id: int, now: dat
 
 
 def _document(evidence: RequestEvidence, policy: Policy, now: datetime, records: Records) -> Doc:
+    claimed = evidence.request  # as stored: what it says of prior authorisation
+    evidence = as_recorded(evidence, policy)  # the standard the record supports
     rules, request = policy.rules, evidence.request
     local = _local(policy)
     row = evidence_row(evidence, policy, now)
@@ -89,10 +91,21 @@ def _document(evidence: RequestEvidence, policy: Policy, now: datetime, records:
         "appointments": [_visit(a, local) for a in evidence.appointments],
         "referral": _referral(evidence.referral, local),
         "member_preferred_from": local(request.member_preferred_from),
-        "preference_recorded": _by(
-            request.preference_recorded_by, request.preference_recorded_at, local
+        "preference_recorded": _said(
+            request.preference_recorded_by,
+            request.preference_recorded_at,
+            request.preference_channel,
+            request.preference_note,
+            local,
         ),
-        "withdrawn": _by(request.withdrawn_by, request.withdrawn_at, local),
+        "withdrawn": _said(
+            request.withdrawn_by,
+            request.withdrawn_at,
+            request.withdrawal_channel,
+            request.withdrawal_note,
+            local,
+        ),
+        "prior_authorization": _authorization(claimed, local),
         "wait_business_days": row.wait_business_days,
         "outcome": row.outcome.value,
         "cause": row.cause,
@@ -121,8 +134,34 @@ def _local(policy: Policy) -> Any:
     return show
 
 
-def _by(who: str | None, when: datetime | None, local: Any) -> Doc | None:
-    return None if when is None else {"by": who, "at": local(when)}
+def _said(
+    who: str | None, when: datetime | None, channel: Channel | None, note: str, local: Any
+) -> Doc | None:
+    """The member's act as recorded: who wrote it down, when, the channel the member used
+    and the contact note (None where the record keeps none: written before they were)."""
+    if when is None:
+        return None
+    return {
+        "by": who,
+        "at": local(when),
+        "channel": None if channel is None else channel.value,
+        "note": note,
+    }
+
+
+def _authorization(request: CareRequest, local: Any) -> Doc | None:
+    """The prior-authorisation determination: who, in which role, when, and whether it
+    applies (made by the urgent deadline); a claim nobody is on record for says so."""
+    if request.prior_authorization_at is None:
+        if not request.prior_authorization:
+            return None
+        return {"by": None, "role": None, "at": None, "applied": False}
+    return {
+        "by": request.prior_authorization_by,
+        "role": request.prior_authorization_role,
+        "at": local(request.prior_authorization_at),
+        "applied": request.prior_authorization and request.authorization_on_record,
+    }
 
 
 def _prior(appointment_id: int | None, records: Records) -> Appointment | None:
@@ -240,7 +279,19 @@ def timeline(doc: Doc) -> list[Doc]:
         ("withdrawn", "member withdrew"),
     ):
         if doc[key]:
-            events.append((doc[key]["at"], f"{text} (recorded by {doc[key]['by']})"))
+            said = doc[key]
+            via = f" via {said['channel']}" if said["channel"] else ""
+            note = f": {said['note']}" if said["note"] else ""
+            events.append((said["at"], f"{text}{via} (recorded by {said['by']}){note}"))
+    determined = doc["prior_authorization"]
+    if determined and determined["at"]:
+        applied = "" if determined["applied"] else " (not applied: after the urgent deadline)"
+        events.append(
+            (
+                determined["at"],
+                f"prior authorisation by {determined['by']} ({determined['role']}){applied}",
+            )
+        )
     events.append((doc["legal_deadline"], "legal deadline"))
     return [{"at": at, "event": text} for at, text in sorted(events, key=lambda e: _instant(e[0]))]
 

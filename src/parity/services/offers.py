@@ -18,6 +18,7 @@ from parity.domain.care import (
     CareRequest,
     Channel,
     Decision,
+    MembersWord,
     Offer,
     OfferResponse,
     RequestStatus,
@@ -129,10 +130,8 @@ def respond_to_offer(
     waiting request (a declined slot, or the later visit an accepted offer replaced). An
     answer after the offer's hold time is refused, and the offer recorded as expired."""
     _who(cmd.by, "an answer to an offer must say who recorded it")
-    if cmd.by_staff and not cmd.accept and not cmd.note.strip():
-        raise InvalidInput(
-            "a refusal recorded by staff needs a contact note: when and how the member said no"
-        )
+    if not cmd.accept:  # the member's act: the same rule as a later date or a withdrawal
+        MembersWord.recorded("a refusal", by_staff=cmd.by_staff, channel=cmd.channel, note=cmd.note)
     with uow:
         offer = uow.offers.get(cmd.offer_id)
         if offer.response is not OfferResponse.PENDING:

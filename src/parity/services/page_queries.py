@@ -8,7 +8,7 @@ committing. Pages call these, never a repository.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from parity.domain.care import (
@@ -21,7 +21,7 @@ from parity.domain.care import (
     Referral,
     RequestStatus,
 )
-from parity.domain.compliance import Outcome, RequestEvidence, first_offer
+from parity.domain.compliance import Outcome, first_offer
 from parity.domain.errors import NotFound
 from parity.domain.members import Member
 from parity.domain.ports import UnitOfWork
@@ -36,7 +36,7 @@ from parity.domain.scope import MemberScope
 from parity.domain.workforce import Clinician
 from parity.services import scoping
 from parity.services.policy import Policy
-from parity.services.reporting import delivered_among, evidence_row, supporting_exception
+from parity.services.reporting import Records, evidence_row
 
 # -- one request's evidence ------------------------------------------------------------------
 
@@ -56,6 +56,9 @@ class RequestRecord:
     outcome: Outcome
     cause: str | None
     wait_business_days: int | None
+    # The waiting request this one repeats (counted there), or the repeats counted here.
+    repeat_of: int | None = None
+    repeats: list[int] = field(default_factory=list)
 
     @property
     def first_offer(self) -> Offer | None:
@@ -104,18 +107,13 @@ def request_record(
         named += [request.preferred_clinician_id] if request.preferred_clinician_id else []
         clinicians = _clinicians(uow, named)
         member = _member(uow, request.member_id)
-        delivered = delivered_among(uow, offers)
+        # The member's own records, so a repeated ask is judged as the report judges it: a
+        # repeat counts with the first ask, the first with its repeats' offers and visits
+        # (docs/adr/0013, 2026-12-07 evening).
+        records = Records.of_member(uow, request.member_id)
     # Classified by the report's own row (docs/adr/0013, 2026-12-07): the last referral, the
     # in-time exception, the delivered offers, the prompt re-offer rule, the counted offers.
-    evidence = RequestEvidence(
-        request,
-        offers,
-        appointments,
-        referrals[-1] if referrals else None,
-        supporting_exception(exceptions),
-        delivered,
-    )
-    row = evidence_row(evidence, policy, now)
+    row = evidence_row(records.evidence(request), policy, now)
     return RequestRecord(
         request,
         member,
@@ -127,6 +125,8 @@ def request_record(
         row.outcome,
         row.cause,
         row.wait_business_days,
+        records.repeat_of.get(request.id),
+        records.repeated.get(request.id, []),
     )
 
 

@@ -7,13 +7,13 @@ report writers, the API and the pages turn into tables and charts.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
 
 from parity.domain.calendar import local_date
-from parity.domain.care import Appointment, CareRequest, ClinicalException, Offer
+from parity.domain.care import Appointment, CareRequest, ClinicalException, Offer, Referral
 from parity.domain.compliance import (
     REFERRALS,
     Outcome,
@@ -75,21 +75,37 @@ class Records:
             _supporting_exceptions(uow),
             delivered_offers(uow),
         )
-        every = uow.requests.list() if requests is None else requests
-        records.repeat_of = repeats(every, records.settled_at())
-        for repeat, first in sorted(records.repeat_of.items()):
-            records.repeated[first].append(repeat)
+        records.find_repeats(uow.requests.list() if requests is None else requests)
         return records
 
+    @classmethod
+    def of_member(cls, uow: UnitOfWork, member_id: str) -> Records:
+        """One member's records: enough to tell their repeated asks apart, as the report
+        does, without loading the region (the request page, the work queue)."""
+        requests = list(uow.requests.where(member_id=member_id))
+        offers = [o for r in requests for o in uow.offers.where(request_id=r.id)]
+        notes = [e for r in requests for e in uow.clinical_exceptions.where(request_id=r.id)]
+        found = _by_request(notes)
+        records = cls(
+            _by_request(offers),
+            _by_request(a for r in requests for a in uow.appointments.where(request_id=r.id)),
+            {x.request_id: x for r in requests for x in uow.referrals.where(request_id=r.id)},
+            {key: e for key, kept in found.items() if (e := supporting_exception(kept))},
+            delivered_among(uow, offers),
+        )
+        records.find_repeats(requests)
+        return records
+
+    def find_repeats(self, requests: Iterable[CareRequest]) -> None:
+        """Tell which requests repeat a waiting one (`compliance.repeats`)."""
+        self.repeat_of = repeats(requests, self.settled_at())
+        self.repeated = defaultdict(list)
+        for repeat, first in sorted(self.repeat_of.items()):
+            self.repeated[first].append(repeat)
+
     def settled_at(self) -> dict[int, datetime]:
-        """When each request stopped waiting on record: its first booking or referral (a
-        withdrawal is on the request itself, which `repeats` reads)."""
-        found: dict[int, datetime] = {}
-        for request_id, visits in self.appointments.items():
-            found[request_id] = min(v.booked_at for v in visits)
-        for request_id, referral in self.referrals.items():
-            found[request_id] = min(found.get(request_id, referral.created_at), referral.created_at)
-        return found
+        """When each request stopped waiting on record (`settled_at`)."""
+        return settled_at(self.appointments, self.referrals)
 
     def evidence(self, request: CareRequest) -> RequestEvidence:
         """The request's evidence; a first ask's includes what was recorded on its repeats."""
@@ -116,6 +132,21 @@ class Records:
             self.delivered,
             repeat_of,
         )
+
+
+def settled_at(
+    appointments: Mapping[int, Iterable[Appointment]], referrals: Mapping[int, Referral]
+) -> dict[int, datetime]:
+    """When each request stopped waiting on record: its first booking or referral (a
+    withdrawal is on the request itself, which `compliance.repeats` reads)."""
+    found: dict[int, datetime] = {}
+    for request_id, visits in appointments.items():
+        booked = [v.booked_at for v in visits]
+        if booked:
+            found[request_id] = min(booked)
+    for request_id, referral in referrals.items():
+        found[request_id] = min(found.get(request_id, referral.created_at), referral.created_at)
+    return found
 
 
 def _supporting_exceptions(uow: UnitOfWork) -> dict[int, ClinicalException]:
@@ -168,8 +199,27 @@ def evidence_rows(
         ]
 
 
+def as_recorded(evidence: RequestEvidence, policy: Policy) -> RequestEvidence:
+    """The evidence under the standard its record supports: a prior authorisation nobody
+    is on record as having determined (who, in which role, when) does not allow the longer
+    urgent wait; the request is judged under the standard without it (docs/adr/0013,
+    2026-12-07 evening)."""
+    request = evidence.request
+    if not request.prior_authorization or request.authorization_on_record:
+        return evidence
+    rules = policy.rules
+    on = local_date(request.clock_start, rules.timezone)
+    standard = rules.standard_for(request.visit, request.provider_class, on=on)
+    deadline = rules.deadline(standard, request.clock_start)
+    unsupported = replace(
+        request, standard=standard.name, deadline=deadline, prior_authorization=False
+    )
+    return replace(evidence, request=unsupported)
+
+
 def evidence_row(evidence: RequestEvidence, policy: Policy, now: datetime) -> EvidenceRow:
     """How one request counts, as of `now`: the row every figure is built from."""
+    evidence = as_recorded(evidence, policy)
     request = evidence.request
     tz, rules = policy.rules.timezone, policy.rules
     outcome = classify(evidence, now, rules.reoffer_by)

@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from parity.domain.calendar import local_date
 from parity.domain.care import (
     CareRequest,
+    Channel,
     ClinicalException,
+    MembersWord,
     OfferResponse,
     Referral,
     RequestStatus,
@@ -22,6 +24,7 @@ from parity.domain.standards import VisitType
 from parity.domain.users import Forbidden, Principal, Role
 from parity.domain.workforce import Modality, ProviderClass
 from parity.services.policy import Policy
+from parity.services.prior_authorization import authorize
 
 
 @quick_init  # built once or more per booking decision (ADR 0014, sixth pass)
@@ -40,6 +43,9 @@ class RequestCare:
     not_before: datetime | None = None
     course_id: int | None = None
     prior_appointment_id: int | None = None
+    # Who determined the prior authorisation `prior_authorization` claims: a staff or
+    # clinical principal, never the member (docs/adr/0013, 2026-12-07 evening).
+    prior_authorized_by: Principal | None = None
 
     @classmethod
     def of_member(
@@ -49,8 +55,10 @@ class RequestCare:
         provider_class: ProviderClass,
         *,
         prior_authorization: bool = False,
+        prior_authorized_by: Principal | None = None,
     ) -> RequestCare:
-        """A member asking in their own language, for their modalities, at their clinic."""
+        """A member asking in their own language, for their modalities, at their clinic; a
+        prior authorisation with the principal who determined it."""
         return cls(
             member.id,
             visit,
@@ -59,6 +67,7 @@ class RequestCare:
             member.modalities,
             member.clinic_id,
             prior_authorization=prior_authorization,
+            prior_authorized_by=prior_authorized_by,
         )
 
 
@@ -76,10 +85,11 @@ def new_request(cmd: RequestCare, uow: UnitOfWork, clock: Clock, policy: Policy)
     uow.clinics.get(cmd.clinic_id)
     requested_at = cmd.requested_at or clock.now()
     clock_start = _clock_start(cmd, uow) or requested_at
+    authorizer = _authorizer(cmd)
     standard = policy.rules.standard_for(
         cmd.visit,
         cmd.provider_class,
-        prior_authorization=cmd.prior_authorization,
+        prior_authorization=False,
         on=local_date(clock_start, policy.rules.timezone),
     )
     deadline = policy.rules.deadline(standard, clock_start)
@@ -98,11 +108,26 @@ def new_request(cmd: RequestCare, uow: UnitOfWork, clock: Clock, policy: Policy)
         deadline,
         not_before,
         cmd.preferred_clinician_id,
-        cmd.prior_authorization,
+        False,
         cmd.course_id,
         cmd.prior_appointment_id,
     )
+    if authorizer is not None:
+        authorize(request, authorizer, clock.now(), policy)
     return uow.requests.add(request)
+
+
+def _authorizer(cmd: RequestCare) -> Principal | None:
+    """The principal behind a prior authorisation the request claims: none claimed, none;
+    claimed without one, refused (a flag is not a determination)."""
+    if not cmd.prior_authorization:
+        return None
+    if cmd.prior_authorized_by is None:
+        raise InvalidInput(
+            "a prior authorisation is a determination: say who made it (a staff or clinical "
+            "user), it is recorded with the time"
+        )
+    return cmd.prior_authorized_by
 
 
 def _clock_start(cmd: RequestCare, uow: UnitOfWork) -> datetime | None:
@@ -302,24 +327,32 @@ def create_referral(
 @dataclass(frozen=True, slots=True)
 class PreferLater:
     """The member asks for a date after the one the plan can offer: their choice, kept
-    as evidence with who recorded it (the member, or the staff member they told)."""
+    as evidence with who recorded it (the member, or the staff member they told), the
+    channel it came by and, recorded by staff, the contact note (`MembersWord`)."""
 
     request_id: int
     preferred_from: datetime
     recorded_by: str
+    channel: Channel | None = None
+    note: str = ""
+    by_staff: bool = False
 
 
 def prefer_later_date(cmd: PreferLater, uow: UnitOfWork, clock: Clock) -> CareRequest:
     """Record the member's own later date. The request stays open and is booked from that
-    date; it counts as compliant (a member's choice does not put the plan out of
-    compliance), and is never referred out of network "for no capacity" because of it."""
+    date, and is never referred out of network "for no capacity" because of it. It is
+    compliant only where a timely appointment had been offered before it
+    (`domain.compliance`; docs/adr/0013, 2026-12-07 evening)."""
     if cmd.preferred_from.tzinfo is None:
         raise InvalidInput("the preferred date must carry a time zone")
     if not cmd.recorded_by.strip():
         raise InvalidInput("say who recorded the member's preference")
+    said = MembersWord.recorded(
+        "a member's later date", by_staff=cmd.by_staff, channel=cmd.channel, note=cmd.note
+    )
     with uow:
         request = uow.requests.get(cmd.request_id)
-        request.prefer_later(cmd.preferred_from, cmd.recorded_by.strip(), clock.now())
+        request.prefer_later(cmd.preferred_from, cmd.recorded_by.strip(), clock.now(), said)
         uow.requests.save(request)
         uow.commit()
     return request
@@ -327,8 +360,14 @@ def prefer_later_date(cmd: PreferLater, uow: UnitOfWork, clock: Clock) -> CareRe
 
 @dataclass(frozen=True, slots=True)
 class WithdrawRequest:
+    """The member withdraws: who recorded it, the channel it came by and, recorded by
+    staff, the contact note (`MembersWord`)."""
+
     request_id: int
     withdrawn_by: str
+    channel: Channel | None = None
+    note: str = ""
+    by_staff: bool = False
 
 
 def withdraw_request(cmd: WithdrawRequest, uow: UnitOfWork, clock: Clock) -> CareRequest:
@@ -336,6 +375,9 @@ def withdraw_request(cmd: WithdrawRequest, uow: UnitOfWork, clock: Clock) -> Car
     deadline it is not counted against the plan."""
     if not cmd.withdrawn_by.strip():
         raise InvalidInput("say who withdrew the request")
+    said = MembersWord.recorded(
+        "a withdrawal", by_staff=cmd.by_staff, channel=cmd.channel, note=cmd.note
+    )
     with uow:
         request = uow.requests.get(cmd.request_id)
         if any(
@@ -344,7 +386,7 @@ def withdraw_request(cmd: WithdrawRequest, uow: UnitOfWork, clock: Clock) -> Car
             raise InvalidTransition(
                 f"request {request.id} has an offer waiting for an answer: record the answer first"
             )
-        request.withdraw(cmd.withdrawn_by.strip(), clock.now())
+        request.withdraw(cmd.withdrawn_by.strip(), clock.now(), said)
         uow.requests.save(request)
         uow.commit()
     return request

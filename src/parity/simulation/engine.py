@@ -20,6 +20,7 @@ from parity.domain.errors import ParityError
 from parity.domain.ports import UnitOfWork
 from parity.domain.schedule import ProtectedTime
 from parity.domain.standards import RuleSet, VisitType
+from parity.domain.users import Principal, Role
 from parity.domain.workforce import ProviderClass
 from parity.services.members import register_member
 from parity.services.policy import Policy
@@ -55,6 +56,9 @@ T = TypeVar("T")
 OPEN_HOURS = (time(7, 0), time(19, 0))
 ARRIVAL = Arrival()
 KEEP_PAST = timedelta(weeks=2)
+# Who determines a simulated urgent request's prior authorisation: the plan's utilisation
+# review, recorded through the service like any staff determination (docs/adr/0013).
+UTILIZATION_REVIEW = Principal("utilization-review (simulated)", Role.SCHEDULER)
 EVER = datetime(1970, 1, 1, tzinfo=UTC)
 __all__ = ["HORIZON_WEEKS_AHEAD", "Episode", "Simulation", "SimulationConfig", "SimulationRun"]
 
@@ -346,7 +350,11 @@ class Simulation(EpisodeFlow):
         self, episode: Episode, visit: VisitType, provider_class: ProviderClass, prior_auth: bool
     ) -> None:
         asked = RequestCare.of_member(
-            episode.member, visit, provider_class, prior_authorization=prior_auth
+            episode.member,
+            visit,
+            provider_class,
+            prior_authorization=prior_auth,
+            prior_authorized_by=UTILIZATION_REVIEW if prior_auth else None,
         )
         self._current = episode  # the booker opens the request and tracks it to the episode
         self._after(self.booker.open_first(asked))

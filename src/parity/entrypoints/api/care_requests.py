@@ -14,17 +14,19 @@ from parity.domain import ids
 from parity.domain.care import CareRequest, Channel, RequestStatus
 from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope
+from parity.domain.users import Principal, Role
 from parity.entrypoints.api import inputs, versions
 from parity.entrypoints.api.calls import Call, Caller
 from parity.entrypoints.api.context import ApiContext, Context, Page, Uow
 from parity.entrypoints.api.query_params import Ids, PatientRef
 from parity.entrypoints.api.responses import FhirResponse
-from parity.entrypoints.api.schemas import ParametersBody
+from parity.entrypoints.api.schemas import OptionalParametersBody, ParametersBody
 from parity.entrypoints.api.search import int_ref, read_each, ref, statuses, tokens
 from parity.entrypoints.api.signed_in import Who
 from parity.entrypoints.security.scope import Scope
 from parity.services import queries
 from parity.services.offers import MakeOffer, make_offer
+from parity.services.prior_authorization import RecordPriorAuthorization, record_prior_authorization
 from parity.services.requests import (
     PreferLater,
     RecordClinicalException,
@@ -135,25 +137,56 @@ def refer(request_id: str, body: ParametersBody, call: Caller, who: Who) -> Fhir
 
 
 @router.post("/ServiceRequest/{request_id}/$withdraw", summary="The member withdraws a request")
-def withdraw(request_id: str, call: Caller, who: Who) -> FhirResponse:
+def withdraw(
+    request_id: str, call: Caller, who: Who, body: OptionalParametersBody = None
+) -> FhirResponse:
     """Close an open request at the member's wish (recorded under the signed-in caller, now).
+    A member withdraws for themselves (through the portal unless `channel` says otherwise);
+    staff say how the member told them (`channel`) and when and what they said (`note`).
     Withdrawn before its deadline it is not counted against the plan."""
+    params = inputs.read(body, inputs.MEMBERS_WORD)
+    channel, note, by_staff = _members_word(params, who)
     with _changing(call, request_id) as (joined, asked):
-        found = withdraw_request(WithdrawRequest(asked.id, who.subject), joined, call.context.clock)
+        cmd = WithdrawRequest(asked.id, who.subject, channel, note, by_staff)
+        found = withdraw_request(cmd, joined, call.context.clock)
         return versions.versioned(joined, request_resource(call.context, found))
 
 
 @router.post("/ServiceRequest/{request_id}/$prefer-later", summary="The member's own later date")
 def prefer_later(request_id: str, body: ParametersBody, call: Caller, who: Who) -> FhirResponse:
-    """Record that the member asks for a date after the one offered (`date`): kept as
-    evidence, compliant, and the request is booked from that date (never referred out "for
-    no capacity" because of it)."""
+    """Record that the member asks for a date after the one offered (`date`; staff add the
+    member's `channel` and the contact `note`): kept as evidence, and the request is booked
+    from that date (never referred out "for no capacity" because of it). It is compliant
+    only where a timely appointment had been offered before it."""
     params = inputs.read(body, inputs.PREFER)
     start = fhir.parse_datetime(params.required("date"), call.context.tz)[0]
+    channel, note, by_staff = _members_word(params, who)
     with _changing(call, request_id) as (joined, asked):
-        found = prefer_later_date(
-            PreferLater(asked.id, start, who.subject), joined, call.context.clock
-        )
+        cmd = PreferLater(asked.id, start, who.subject, channel, note, by_staff)
+        found = prefer_later_date(cmd, joined, call.context.clock)
+        return versions.versioned(joined, request_resource(call.context, found))
+
+
+def _members_word(params: fhir.Parameters, who: Principal) -> tuple[Channel | None, str, bool]:
+    """How the member said it, as the caller gives it: the service decides what is enough
+    (`MembersWord`: staff need the channel and the contact note)."""
+    text = params.text("channel")
+    channel = None if text is None else inputs.choice(Channel, text, "channel")
+    return channel, params.text("note") or "", who.role is not Role.MEMBER
+
+
+@router.post(
+    "/ServiceRequest/{request_id}/$prior-authorization",
+    summary="Record the plan's prior-authorisation determination (urgent: 96 h)",
+)
+def prior_authorization(request_id: str, call: Caller, who: Who) -> FhirResponse:
+    """Record that this urgent request needs prior authorisation, determined by the signed-in
+    staff or clinical user (never the member), now. Made by the 48-hour deadline it moves the
+    deadline to 96 hours from the clock start; made after, it is kept and moves nothing
+    (H&S §1367.03(a)(5)(A)-(B); docs/adr/0013, 2026-12-07 evening)."""
+    with _changing(call, request_id) as (joined, asked):
+        cmd = RecordPriorAuthorization(asked.id, who)
+        found = record_prior_authorization(cmd, joined, call.context.clock, call.context.policy)
         return versions.versioned(joined, request_resource(call.context, found))
 
 

@@ -24,7 +24,7 @@ from parity.domain.errors import InvalidInput
 from parity.domain.members import Member
 from parity.domain.scope import MemberScope, Reach
 from parity.domain.standards import VisitType
-from parity.domain.users import Forbidden
+from parity.domain.users import Forbidden, Principal
 from parity.domain.workforce import PROVIDER_CLASS_OF, Discipline, Modality, ProviderClass
 from parity.entrypoints.api.responses import UnknownParameter
 from parity.entrypoints.api.schemas import ParametersIn
@@ -44,7 +44,8 @@ BOOK = HOLD | {"cancelled-appt-id", "patient-id", "channel", "comment"}
 CANCEL = frozenset({"cancelled-by", "reason"})
 EXCEPTION = frozenset({"reason", "extended-deadline"})
 REFER = frozenset({"reason", "outside-provider", "appointment"})
-PREFER = frozenset({"date"})
+PREFER = frozenset({"date", "channel", "note"})
+MEMBERS_WORD = frozenset({"channel", "note"})
 OFFER = frozenset({"slot", "channel"})
 ANSWER = frozenset({"channel", "note"})
 CANCELLED_BY = {
@@ -130,10 +131,15 @@ def provider_class(text: str) -> ProviderClass:
 
 
 def request_care(
-    params: Parameters, member: Member, prior: Appointment | None, not_before: datetime | None
+    params: Parameters,
+    member: Member,
+    prior: Appointment | None,
+    not_before: datetime | None,
+    caller: Principal | None = None,
 ) -> RequestCare:
     """The care request `$find` opens when it is given none: the member's own language,
-    modalities and clinic unless the parameters say otherwise."""
+    modalities and clinic unless the parameters say otherwise. `prior-authorization` is the
+    signed-in caller's determination, recorded as theirs (a member's is refused)."""
     visit = choice(VisitType, params.text("visit-type") or VisitType.INITIAL, "visit-type")
     if (visit is VisitType.FOLLOW_UP) != (prior is not None):
         raise InvalidInput(
@@ -152,6 +158,7 @@ def request_care(
         clinic_id=ref(params.text("location-reference"), "Location") or member.clinic_id,
         preferred_clinician_id=prior.clinician_id if prior else None,
         prior_authorization=bool(params.flag("prior-authorization")),
+        prior_authorized_by=caller,
         not_before=not_before,
         prior_appointment_start=prior.start if prior else None,
         prior_appointment_id=prior.id if prior else None,

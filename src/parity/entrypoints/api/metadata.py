@@ -33,7 +33,7 @@ RESOURCES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[s
     "ServiceRequest": (
         ("_id", "patient", "status"),
         (),
-        ("clinical-exception", "refer", "offer", "waitlist"),
+        ("clinical-exception", "refer", "offer", "waitlist", "prior-authorization"),
     ),
     "Appointment": (
         ("_id", "patient", "practitioner", "based-on", "date", "status"),

@@ -11,7 +11,7 @@ from parity.domain.care import CareRequest, Channel, Decision, RequestStatus
 from parity.domain.errors import InvalidInput, InvalidTransition
 from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope, Reach
-from parity.domain.users import Forbidden
+from parity.domain.users import Forbidden, Principal
 from parity.entrypoints.api import capacity, inputs, versions
 from parity.entrypoints.api.appointments import (
     appointment_resource,
@@ -38,10 +38,12 @@ def _care_request(
     context: ApiContext,
     uow: UnitOfWork,
     scope: MemberScope,
+    caller: Principal | None = None,
 ) -> CareRequest:
     """The request `$find` searches for: the one named, or a new one opened now (its clock
     starts at this call; pass `service-request` to search again for the same request). The
-    patient, the request and the prior visit must all be in the caller's scope."""
+    patient, the request and the prior visit must all be in the caller's scope; a prior
+    authorisation is recorded as `caller`'s determination."""
     versions.read_ahead(uow, "member", asked.member_id)  # and the clinic a new request names
     member = queries.member(uow, scope, asked.member_id)
     if asked.request_id is not None:
@@ -54,7 +56,7 @@ def _care_request(
         prior = queries.visit(uow, scope, asked.prior_appointment_id).appointment
         if prior.member_id != member.id:
             raise InvalidInput(f"Appointment/{prior.id} is not Patient/{member.id}'s")
-    cmd = inputs.request_care(params, member, prior, asked.window.start)
+    cmd = inputs.request_care(params, member, prior, asked.window.start, caller)
     return new_request(cmd, uow, context.clock, context.policy)
 
 
@@ -85,7 +87,9 @@ def find(body: ParametersBody, call: Caller) -> FhirResponse:
     # One transaction for the request (opened, or read), its proposals and their stamps; a
     # request opened here is committed as the block ends: docs/adr/0017-booking-api-speed.md.
     with versions.reading(call.uow, commit=asked.request_id is None) as joined:
-        care = _care_request(params, asked, context, joined, scope)
+        # A prior authorisation asked for is the signed-in caller's determination (ADR 0013).
+        caller = call.signed_in() if params.flag("prior-authorization") else None
+        care = _care_request(params, asked, context, joined, scope, caller)
         if care.status is not RequestStatus.OPEN:
             raise InvalidTransition(f"request {care.id} is {care.status}, not open")
         proposals = find_proposals(care.id, joined, context.clock, context.policy, asked.limit)

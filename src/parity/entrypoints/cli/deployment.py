@@ -29,7 +29,7 @@ from parity.entrypoints.security.proxies import uvicorn_proxy_options
 from parity.services.imports import COLUMNS, import_rows
 from parity.services.members import register_member
 from parity.services.requests import RequestCare, open_request
-from parity.simulation.engine import Simulation
+from parity.simulation.engine import UTILIZATION_REVIEW, Simulation
 from parity.simulation.summary import summarise
 
 console = Console()
@@ -80,7 +80,13 @@ def open_backlog(simulation: Simulation, count: int, now: datetime) -> int:
         member = simulation.region.member(rng.randrange(simulation.region.member_count))
         register_member(member, simulation.uow)
         visit, provider_class, prior_auth = simulation.demand.visit_and_class(rng)
-        cmd = RequestCare.of_member(member, visit, provider_class, prior_authorization=prior_auth)
+        cmd = RequestCare.of_member(
+            member,
+            visit,
+            provider_class,
+            prior_authorization=prior_auth,
+            prior_authorized_by=UTILIZATION_REVIEW if prior_auth else None,
+        )
         open_request(cmd, simulation.uow, clock, simulation.policy)
     return count
 

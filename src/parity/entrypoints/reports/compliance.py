@@ -127,6 +127,9 @@ EVIDENCE_COLUMNS = (
     "referral_arranged_in_time",
     "member_preferred_from",
     "withdrawn_at",
+    "member_preference_recorded",
+    "withdrawal_recorded",
+    "prior_authorization",
     "wait_business_days",
     "outcome",
     "cause",
@@ -174,8 +177,29 @@ def _flat(doc: dict[str, Any]) -> dict[str, Any]:
         "referral_arranged_in_time": referral.get("arranged_in_time"),
         "member_preferred_from": doc["member_preferred_from"],
         "withdrawn_at": (doc["withdrawn"] or {}).get("at"),
+        "member_preference_recorded": _said_text(doc["preference_recorded"]),
+        "withdrawal_recorded": _said_text(doc["withdrawn"]),
+        "prior_authorization": _authorization_text(doc["prior_authorization"]),
         **{k: doc[k] for k in EVIDENCE_COLUMNS[-6:]},
     }
+
+
+def _said_text(said: dict[str, Any] | None) -> str:
+    """A member's act as recorded: by whom, when, the member's channel, the contact note."""
+    if not said:
+        return ""
+    via = f" via {said['channel']}" if said["channel"] else ""
+    note = f": {said['note']}" if said["note"] else ""
+    return f"recorded by {said['by']} at {said['at']}{via}{note}"
+
+
+def _authorization_text(determined: dict[str, Any] | None) -> str:
+    if not determined:
+        return ""
+    if not determined["at"]:
+        return "claimed, no determination on record: not applied"
+    applied = "applied" if determined["applied"] else "not applied (after the urgent deadline)"
+    return f"by {determined['by']} ({determined['role']}) at {determined['at']}: {applied}"
 
 
 def _offer_text(o: dict[str, Any]) -> str:

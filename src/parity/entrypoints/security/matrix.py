@@ -110,6 +110,10 @@ API: dict[tuple[str, str], Access] = {
         "ServiceRequest", O.REQUEST, M, S, X
     ),
     ("POST", "/ServiceRequest/{request_id}/$offer"): member_data("ServiceRequest", O.REQUEST, S, X),
+    # The plan's determination, never the member's (docs/adr/0013, 2026-12-07 evening).
+    ("POST", "/ServiceRequest/{request_id}/$prior-authorization"): member_data(
+        "ServiceRequest", O.REQUEST, T, S, X
+    ),
     ("GET", "/Task/{task_id}"): member_data("Task", O.TASK, *CARE_TEAM),
     ("GET", "/Task"): member_data("Task", O.SEARCH, *CARE_TEAM),
     ("POST", "/Task/{task_id}/$accept"): member_data("Task", O.TASK, *BOOKERS),

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from parity.domain.care import CareRequest, RequestStatus
+from parity.domain.care import CareRequest
 from parity.domain.errors import ParityError
 from parity.domain.members import Member
 from parity.domain.scope import MemberScope
@@ -28,6 +28,7 @@ from parity.entrypoints.web.routing import PageRoute
 from parity.services import queries, scoping
 from parity.services.claims import CLAIM_LAPSES, claim_request, holder, release_request
 from parity.services.waitlist import ranked_waitlist
+from parity.services.work_queue import QueueEntry, waiting_entries
 
 router = APIRouter(route_class=PageRoute)
 
@@ -60,13 +61,16 @@ class QueueFilter:
 
 def open_requests(
     context: ApiContext, scope: MemberScope, wanted: QueueFilter
-) -> tuple[list[CareRequest], list[str]]:
+) -> tuple[list[CareRequest], list[str], dict[int, QueueEntry]]:
     """The open requests in the caller's scope matching the filter, soonest effective
-    deadline first, and every language asked for in them (for the filter)."""
-    open_ = frozenset({RequestStatus.OPEN})
-    requests = queries.search_requests(context.uow_factory(), scope, None, open_)
+    deadline first, one per request for care (a repeated ask is shown once, as the first:
+    `services.work_queue`), every language asked for in them (for the filter), and each
+    shown request's entry (its repeats)."""
+    entries = waiting_entries(context.uow_factory(), scope)
+    requests = [e.request for e in entries]
     languages = sorted({r.language for r in requests})
-    return [r for r in requests if wanted.matches(r)], languages
+    by_id = {e.request.id: e for e in entries}
+    return [r for r in requests if wanted.matches(r)], languages, by_id
 
 
 def queue_page(
@@ -81,7 +85,7 @@ def queue_page(
 ) -> HTMLResponse:
     view = view or QueueView()
     scope = caller_scope(request)
-    matching, languages = open_requests(context, scope, wanted)  # cut to the caller's scope
+    matching, languages, entries = open_requests(context, scope, wanted)  # the caller's scope
     people, owners = _people(context, scope, matching, plan)
     clinic_names = {c.id: c.name for c in queries.clinics(context.uow_factory())}
     shown = arrange(matching, people, clinic_names, view)
@@ -93,6 +97,7 @@ def queue_page(
         "forms": ["optimizer", "claim"],
         "rows": shown.rows,
         "holders": {r.id: holder(r, context.clock.now()) for r in shown.rows},
+        "entries": entries,
         "me": getattr(getattr(request.state, "principal", None), "subject", ""),
         "shown": shown,
         "view": view,

@@ -106,6 +106,14 @@ care_requests = Table(
     Column("preference_recorded_by", String, nullable=True),
     Column("withdrawn_at", UtcDateTime, nullable=True),
     Column("withdrawn_by", String, nullable=True),
+    # How the member said it, and who determined a prior authorisation (migration r0014).
+    Column("preference_channel", enum_of(Channel), nullable=True),
+    Column("preference_note", String, nullable=False, server_default=""),
+    Column("withdrawal_channel", enum_of(Channel), nullable=True),
+    Column("withdrawal_note", String, nullable=False, server_default=""),
+    Column("prior_authorization_by", String, nullable=True),
+    Column("prior_authorization_role", String(32), nullable=True),
+    Column("prior_authorization_at", UtcDateTime, nullable=True),
     _version(),
     _last_updated(),
 )
