@@ -309,9 +309,7 @@ def book_slot(
         return post.act("book", _moved(context, scope, clinician_id, move, fields), values)
 
     def action() -> str:
-        chosen = queries.bookable_slot(
-            context.uow_factory(), scope, slot_id(slot, clinician_id, context)
-        )
+        chosen = queries.slot(context.uow_factory(), slot_id(slot, clinician_id, context))
         if chosen.clinician_id != clinician_id:
             raise InvalidInput(f"slot {chosen.id} is not in this clinician's week")
         asked = ids.number(care_request, "care request")
@@ -336,7 +334,7 @@ def _moved(
     def action() -> str:
         uow = context.uow_factory
         booked = queries.visit_in_slot(uow(), scope, ids.number(move, "visit's slot"))
-        target = queries.bookable_slot(uow(), scope, slot_id(slot, clinician_id, context))
+        target = queries.slot(uow(), slot_id(slot, clinician_id, context))
         cmd = MoveVisit(
             booked.slot_id,
             target.id,
