@@ -48,6 +48,9 @@ POSTGRES_URL = os.environ.get(
 LA = ZoneInfo("America/Los_Angeles")
 # Tuesday morning of the first laid week: every clinic works, well past the minimum notice.
 START, END = "2026-06-02T09:00:00-07:00", "2026-06-02T12:00:00-07:00"
+# Holds are also tried on the day before the request's start (its `not_before`): the intake
+# slots of Monday morning are neither proposed nor holdable.
+BEFORE = ("2026-06-01T08:00:00-07:00", "2026-06-01T10:00:00-07:00")
 COUNT = 100  # $find's largest page: the window holds fewer matching slots than this
 
 
@@ -146,10 +149,17 @@ def _call(stage: Stage, who: Principal, method: str, path: str, **extra: Any) ->
 
 
 def _window_slots(engine: Engine) -> dict[int, tuple[str, str]]:
-    """Every slot starting in the window, free or not: id -> (clinic, clinician)."""
-    start, end = datetime.fromisoformat(START), datetime.fromisoformat(END)
+    """Every slot starting in the window or in the hours `BEFORE` it, free or not:
+    id -> (clinic, clinician)."""
+    spans = [
+        (datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in (BEFORE, (START, END))
+    ]
     rows = _rows(engine, "SELECT id, clinic_id, clinician_id, start FROM slots")
-    return {r.id: (r.clinic_id, r.clinician_id) for r in rows if start <= _aware(r.start) < end}
+    return {
+        r.id: (r.clinic_id, r.clinician_id)
+        for r in rows
+        if any(start <= _aware(r.start) < end for start, end in spans)
+    }
 
 
 def _aware(value: Any) -> datetime:
@@ -329,3 +339,52 @@ def test_a_cross_clinic_video_visit_is_seen_by_the_members_scope_and_its_slot_na
     )
     assert searched.status_code == 200, searched.text
     assert "Patient/ada" not in searched.text
+
+
+# -- the week page proposes requests for a slot: the same rule, the other way round -------
+
+PANEL = re.compile(r'name="care_request"[^>]*>(.*?)</select>', re.DOTALL)
+OPTION = re.compile(r'<option value="(\d+)"')
+
+
+def _listed(stage: Stage, who: Principal, clinician: str, slot: int) -> set[int]:
+    """The requests the week's booking panel proposes for a slot."""
+    path = f"/app/clinicians/{clinician}/week?week=2026-06-02&slot={slot}"
+    page = _call(stage, who, "GET", path)
+    assert page.status_code == 200, page.text
+    panel = PANEL.search(page.text)
+    return {int(r) for r in OPTION.findall(panel.group(1))} if panel else set()
+
+
+def _open_requests(engine: Engine) -> set[int]:
+    return {r.id for r in _rows(engine, "SELECT id FROM care_requests WHERE status = 'open'")}
+
+
+def _bookable_into(stage: Stage, who: Principal, requests: set[int], slot: int) -> set[int]:
+    """The open requests `who` can hold `slot` for (each hold released at once)."""
+    return {r for r in requests if _holdable(stage, who, r, {slot})}
+
+
+@pytest.mark.parametrize(
+    ("caller", "clinic"),
+    [
+        ("scheduler fontana", "fontana"),
+        ("scheduler san-diego", "san-diego"),
+        ("admin", "fontana"),
+        ("admin", "san-diego"),
+    ],
+)
+def test_the_weeks_booking_panel_proposes_exactly_the_requests_the_caller_can_book_there(
+    stage: Stage, caller: str, clinic: str
+) -> None:
+    for member, asks in CASES.values():
+        _open_request(stage, member, asks)
+    ada = _open_request(stage, "ada", CASES["ada in person or by video at her clinic"][1])
+    window = _window_slots(stage.engine)
+    proposed = _proposed(stage, ADMIN, "ada", ada)
+    slot = min(s for s in proposed if window[s][0] == clinic)
+    who = callers(stage.engine)[caller]
+    requests = _open_requests(stage.engine)
+    assert len(requests) < 25  # the premise: the panel's list is not cut short
+    listed = _listed(stage, who, window[slot][1], slot)
+    assert listed == _bookable_into(stage, who, requests, slot)

@@ -166,6 +166,13 @@ def check_slot_fits(
             f"slot {slot.id} starts before the request's clock start: a follow-up is never "
             "booked before the visit it follows"
         )
+    if slot.start < request.not_before:
+        # `$find` searches from here (slot_search.slot_query): what it never proposes is
+        # not held either (docs/adr/0012, "2026-12-07 (evening)").
+        raise SlotMismatch(
+            f"slot {slot.id} starts before the request's earliest start "
+            f"{request.not_before.isoformat()} (the member's later date or the course's cadence)"
+        )
     clinician = uow.clinicians.get(slot.clinician_id)
     if slot.kind not in policy.kinds_for(request.visit):
         raise SlotMismatch(

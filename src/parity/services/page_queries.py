@@ -22,7 +22,7 @@ from parity.domain.care import (
     RequestStatus,
 )
 from parity.domain.compliance import Outcome, RequestEvidence, first_offer
-from parity.domain.errors import NotFound
+from parity.domain.errors import NotFound, ParityError
 from parity.domain.members import Member
 from parity.domain.ports import UnitOfWork
 from parity.domain.schedule import (
@@ -31,10 +31,12 @@ from parity.domain.schedule import (
     IpcWeek,
     ProtectedTime,
     Slot,
+    SlotStatus,
 )
 from parity.domain.scope import MemberScope
 from parity.domain.workforce import Clinician
 from parity.services import scoping
+from parity.services.booking import check_slot_fits
 from parity.services.policy import Policy
 from parity.services.reporting import delivered_among, evidence_row, supporting_exception
 
@@ -230,7 +232,7 @@ def clinician_week(
 @dataclass(frozen=True)
 class SlotChoice:
     """A free slot, its clinician, and the open requests it could serve, soonest deadline
-    first (the booking service still checks modality, area and the deadline)."""
+    first: each one the booking engine would book into it now."""
 
     slot: Slot
     clinician: Clinician
@@ -239,6 +241,7 @@ class SlotChoice:
 
 
 def _fits(request: CareRequest, slot: Slot, clinician: Clinician, policy: Policy) -> bool:
+    """A cheap first cut (kind, class, language, earliest start) before the engine's check."""
     return (
         slot.kind in policy.kinds_for(request.visit)
         and request.provider_class is clinician.provider_class
@@ -247,21 +250,38 @@ def _fits(request: CareRequest, slot: Slot, clinician: Clinician, policy: Policy
     )
 
 
+def _bookable(
+    request: CareRequest, slot: Slot, uow: UnitOfWork, policy: Policy, now: datetime
+) -> bool:
+    """Whether the slot may be held and booked for the request now, by the booking engine's
+    own check (modality and area, notice, deadline): the panel proposes what can be booked
+    (docs/adr/0012, "2026-12-07 (evening)")."""
+    try:
+        check_slot_fits(request, slot, uow, policy, now)
+    except ParityError:
+        return False
+    return True
+
+
 def slot_choice(
-    uow: UnitOfWork, scope: MemberScope, policy: Policy, slot_id: int, limit: int = 25
+    uow: UnitOfWork,
+    scope: MemberScope,
+    policy: Policy,
+    slot_id: int,
+    now: datetime,
+    limit: int = 25,
 ) -> SlotChoice:
-    """A slot with the open requests in the caller's scope that match its kind, provider
-    class and language."""
+    """A free slot with the open requests in the caller's scope it could be booked for now
+    (none when it is not free)."""
     with uow:
         slot = uow.slots.get(slot_id)
         clinician = uow.clinicians.get(slot.clinician_id)
-        fitting = [
-            r
-            for r in uow.requests.where(status=RequestStatus.OPEN)
-            if _fits(r, slot, clinician, policy)
-        ]
+        free = slot.status is SlotStatus.FREE
+        waiting = uow.requests.where(status=RequestStatus.OPEN) if free else []
+        fitting = [r for r in waiting if _fits(r, slot, clinician, policy)]
         fitting = sorted(
-            scoping.kept(uow, scope, fitting), key=lambda r: (r.effective_deadline, r.id)
+            (r for r in scoping.kept(uow, scope, fitting) if _bookable(r, slot, uow, policy, now)),
+            key=lambda r: (r.effective_deadline, r.id),
         )[:limit]
         members = {m.id: m for r in fitting if (m := _member(uow, r.member_id)) is not None}
     return SlotChoice(slot, clinician, fitting, members)

@@ -59,7 +59,8 @@ def _choice(
     if not slot:
         return None
     chosen = slot_id(slot, clinician_id, context)
-    choice = page_queries.slot_choice(context.uow_factory(), scope, context.policy, chosen)
+    now = context.clock.now()
+    choice = page_queries.slot_choice(context.uow_factory(), scope, context.policy, chosen, now)
     if choice.slot.clinician_id != clinician_id:
         raise InvalidInput(f"slot {choice.slot.id} is not in this clinician's week")
     return choice
