@@ -27,6 +27,7 @@ from parity.domain.care import (
 from parity.domain.errors import (
     DeadlineUnreachable,
     InvalidTransition,
+    ParityError,
     ProtectedTimeConflict,
     SlotMismatch,
     SlotUnavailable,
@@ -193,6 +194,18 @@ def check_slot_fits(
             f"{request.effective_deadline.isoformat()}; offer a timely slot or refer out of network",
             deadline=request.effective_deadline.isoformat(),
         )
+
+
+def slot_fits(
+    request: CareRequest, slot: Slot, uow: UnitOfWork, policy: Policy, now: datetime
+) -> bool:
+    """Whether `check_slot_fits` accepts the slot for the request now: what a page may
+    propose for it (docs/adr/0012, "2026-12-07 (evening)")."""
+    try:
+        check_slot_fits(request, slot, uow, policy, now)
+    except ParityError:
+        return False
+    return True
 
 
 def _declined_timely_offer(request: CareRequest, uow: UnitOfWork) -> bool:

@@ -22,7 +22,7 @@ from parity.domain.care import (
     RequestStatus,
 )
 from parity.domain.compliance import Outcome, RequestEvidence, first_offer
-from parity.domain.errors import NotFound, ParityError
+from parity.domain.errors import NotFound
 from parity.domain.members import Member
 from parity.domain.ports import UnitOfWork
 from parity.domain.schedule import (
@@ -36,7 +36,7 @@ from parity.domain.schedule import (
 from parity.domain.scope import MemberScope
 from parity.domain.workforce import Clinician
 from parity.services import scoping
-from parity.services.booking import check_slot_fits
+from parity.services.booking import slot_fits
 from parity.services.policy import Policy
 from parity.services.reporting import delivered_among, evidence_row, supporting_exception
 
@@ -250,19 +250,6 @@ def _fits(request: CareRequest, slot: Slot, clinician: Clinician, policy: Policy
     )
 
 
-def _bookable(
-    request: CareRequest, slot: Slot, uow: UnitOfWork, policy: Policy, now: datetime
-) -> bool:
-    """Whether the slot may be held and booked for the request now, by the booking engine's
-    own check (modality and area, notice, deadline): the panel proposes what can be booked
-    (docs/adr/0012, "2026-12-07 (evening)")."""
-    try:
-        check_slot_fits(request, slot, uow, policy, now)
-    except ParityError:
-        return False
-    return True
-
-
 def slot_choice(
     uow: UnitOfWork,
     scope: MemberScope,
@@ -280,7 +267,7 @@ def slot_choice(
         waiting = uow.requests.where(status=RequestStatus.OPEN) if free else []
         fitting = [r for r in waiting if _fits(r, slot, clinician, policy)]
         fitting = sorted(
-            (r for r in scoping.kept(uow, scope, fitting) if _bookable(r, slot, uow, policy, now)),
+            (r for r in scoping.kept(uow, scope, fitting) if slot_fits(r, slot, uow, policy, now)),
             key=lambda r: (r.effective_deadline, r.id),
         )[:limit]
         members = {m.id: m for r in fitting if (m := _member(uow, r.member_id)) is not None}

@@ -242,7 +242,8 @@ def moving(context: ApiContext, scope: MemberScope, clinician_id: str, move: str
     """The move panel's choice: the visit booked in slot `move` (a visit of a member in the
     caller's scope, or NotFound) and where it could go."""
     booked = queries.visit_in_slot(context.uow_factory(), scope, ids.number(move, "move"))
-    choice = move_choice(booked.slot_id, context.uow_factory(), context.clock.now())
+    now = context.clock.now()
+    choice = move_choice(booked.slot_id, context.uow_factory(), now, context.policy)
     if choice.visit.clinician_id != clinician_id:
         raise InvalidInput(f"slot {move} is not in this clinician's week")
     return {"moving": choice}
