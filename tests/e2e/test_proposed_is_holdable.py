@@ -388,3 +388,29 @@ def test_the_weeks_booking_panel_proposes_exactly_the_requests_the_caller_can_bo
     assert len(requests) < 25  # the premise: the panel's list is not cut short
     listed = _listed(stage, who, window[slot][1], slot)
     assert listed == _bookable_into(stage, who, requests, slot)
+
+
+# -- the optimizer's lines are proposals too ---------------------------------------------------
+
+
+def test_each_line_the_optimizer_shows_a_scheduler_is_a_slot_they_can_hold(stage: Stage) -> None:
+    """The regional plan's preview shows the San Diego scheduler their members' lines; each
+    names a slot (video at another clinic among them: Ada asks for a video visit named to
+    Fontana) the scheduler can hold for the line's request."""
+    for member, asks in CASES.values():
+        _open_request(stage, member, asks)
+    # By video, near where she works: the plan prefers a Fontana clinician.
+    _open_request(stage, "ada", {"service_type": "video", "location_reference": "Location/fontana"})
+    scheduler = callers(stage.engine)["scheduler san-diego"]
+    preview = _call(
+        stage, scheduler, "POST", "/optimize/$preview", params={"from": "2026-06-01", "horizon": 10}
+    )
+    assert preview.status_code == 200, preview.text
+    lines = preview.json()["moves"]
+    assert {line["clinic"] for line in lines} - {"san-diego"}, "the premise: a line elsewhere"
+    held = {
+        line["slot"]
+        for line in lines
+        if _holdable(stage, scheduler, int(line["request"]), {int(line["slot"])})
+    }
+    assert held == {line["slot"] for line in lines}
