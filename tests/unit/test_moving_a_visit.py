@@ -11,7 +11,7 @@ from unit_support import LOS_ANGELES, Region
 from waitlist_support import ask, book
 
 from parity.domain.care import AppointmentStatus, CancelledBy, RequestStatus
-from parity.domain.errors import InvalidInput, SlotUnavailable
+from parity.domain.errors import DeadlineUnreachable, InvalidInput, SlotUnavailable
 from parity.domain.schedule import SlotStatus
 from parity.services.reschedule import MoveVisit, Reschedule, move_choice, move_visit, reschedule
 
@@ -47,12 +47,32 @@ def test_a_member_asked_move_cancels_as_the_member_and_books_the_new_slot(region
 
 def test_the_page_offers_the_free_slots_of_the_same_kind_ahead(region: Region) -> None:
     first = book(region, "b1")
-    found = move_choice(first.slot_id or 0, region.uow, region.clock.now())
+    found = move_choice(first.slot_id or 0, region.uow, region.clock.now(), region.policy)
     assert found.member_name == "Pat B1 Example"
     # 10:00 and 11:00 that Wednesday, the three intakes of 10 June (within two weeks).
     expected = [WED_9 + timedelta(hours=h) for h in (1, 2)]
     expected += [WED_9 + timedelta(days=7, hours=h) for h in (0, 1, 2)]
     assert [s.start for s in found.slots] == expected
+
+
+def test_the_page_offers_no_slot_the_move_would_refuse(region: Region) -> None:
+    """What is proposed can be booked (docs/adr/0012, "2026-12-07 (evening)"): on Friday 5
+    June b4's visit of 10 June 09:00 could move to 10:00 or 11:00 that day; the intakes of
+    17 June lie after the deadline of a request made on 31 May (10 business days: 12 June),
+    and a move never books late silently."""
+    booked = [book(region, f"b{n}") for n in range(1, 5)]
+    assert booked[-1].starts_at == WED_9 + timedelta(days=7)
+    region.clock.set(datetime(2026, 6, 5, 12, tzinfo=LOS_ANGELES))
+    found = move_choice(booked[-1].slot_id or 0, region.uow, region.clock.now(), region.policy)
+    assert [s.start for s in found.slots] == [WED_9 + timedelta(days=7, hours=h) for h in (1, 2)]
+    late = _slot_at(region, WED_9 + timedelta(days=14))
+    with pytest.raises(DeadlineUnreachable):
+        move_visit(
+            MoveVisit(booked[-1].slot_id or 0, late, CancelledBy.CLINIC, "room closed", "s"),
+            region.uow,
+            region.clock,
+            region.policy,
+        )
 
 
 @pytest.mark.parametrize("asked_by", [CancelledBy.CLINIC, CancelledBy.MEMBER])

@@ -27,6 +27,7 @@ from parity.domain.care import (
 from parity.domain.errors import (
     DeadlineUnreachable,
     InvalidTransition,
+    ParityError,
     ProtectedTimeConflict,
     SlotMismatch,
     SlotUnavailable,
@@ -166,6 +167,13 @@ def check_slot_fits(
             f"slot {slot.id} starts before the request's clock start: a follow-up is never "
             "booked before the visit it follows"
         )
+    if slot.start < request.not_before:
+        # `$find` searches from here (slot_search.slot_query): what it never proposes is
+        # not held either (docs/adr/0012, "2026-12-07 (evening)").
+        raise SlotMismatch(
+            f"slot {slot.id} starts before the request's earliest start "
+            f"{request.not_before.isoformat()} (the member's later date or the course's cadence)"
+        )
     clinician = uow.clinicians.get(slot.clinician_id)
     if slot.kind not in policy.kinds_for(request.visit):
         raise SlotMismatch(
@@ -186,6 +194,18 @@ def check_slot_fits(
             f"{request.effective_deadline.isoformat()}; offer a timely slot or refer out of network",
             deadline=request.effective_deadline.isoformat(),
         )
+
+
+def slot_fits(
+    request: CareRequest, slot: Slot, uow: UnitOfWork, policy: Policy, now: datetime
+) -> bool:
+    """Whether `check_slot_fits` accepts the slot for the request now: what a page may
+    propose for it (docs/adr/0012, "2026-12-07 (evening)")."""
+    try:
+        check_slot_fits(request, slot, uow, policy, now)
+    except ParityError:
+        return False
+    return True
 
 
 def _declined_timely_offer(request: CareRequest, uow: UnitOfWork) -> bool:

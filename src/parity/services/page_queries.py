@@ -31,10 +31,12 @@ from parity.domain.schedule import (
     IpcWeek,
     ProtectedTime,
     Slot,
+    SlotStatus,
 )
 from parity.domain.scope import MemberScope
 from parity.domain.workforce import Clinician
 from parity.services import scoping
+from parity.services.booking import slot_fits
 from parity.services.policy import Policy
 from parity.services.reporting import Records, evidence_row
 
@@ -230,7 +232,7 @@ def clinician_week(
 @dataclass(frozen=True)
 class SlotChoice:
     """A free slot, its clinician, and the open requests it could serve, soonest deadline
-    first (the booking service still checks modality, area and the deadline)."""
+    first: each one the booking engine would book into it now."""
 
     slot: Slot
     clinician: Clinician
@@ -239,6 +241,7 @@ class SlotChoice:
 
 
 def _fits(request: CareRequest, slot: Slot, clinician: Clinician, policy: Policy) -> bool:
+    """A cheap first cut (kind, class, language, earliest start) before the engine's check."""
     return (
         slot.kind in policy.kinds_for(request.visit)
         and request.provider_class is clinician.provider_class
@@ -248,20 +251,24 @@ def _fits(request: CareRequest, slot: Slot, clinician: Clinician, policy: Policy
 
 
 def slot_choice(
-    uow: UnitOfWork, scope: MemberScope, policy: Policy, slot_id: int, limit: int = 25
+    uow: UnitOfWork,
+    scope: MemberScope,
+    policy: Policy,
+    slot_id: int,
+    now: datetime,
+    limit: int = 25,
 ) -> SlotChoice:
-    """A slot with the open requests in the caller's scope that match its kind, provider
-    class and language."""
+    """A free slot with the open requests in the caller's scope it could be booked for now
+    (none when it is not free)."""
     with uow:
         slot = uow.slots.get(slot_id)
         clinician = uow.clinicians.get(slot.clinician_id)
-        fitting = [
-            r
-            for r in uow.requests.where(status=RequestStatus.OPEN)
-            if _fits(r, slot, clinician, policy)
-        ]
+        free = slot.status is SlotStatus.FREE
+        waiting = uow.requests.where(status=RequestStatus.OPEN) if free else []
+        fitting = [r for r in waiting if _fits(r, slot, clinician, policy)]
         fitting = sorted(
-            scoping.kept(uow, scope, fitting), key=lambda r: (r.effective_deadline, r.id)
+            (r for r in scoping.kept(uow, scope, fitting) if slot_fits(r, slot, uow, policy, now)),
+            key=lambda r: (r.effective_deadline, r.id),
         )[:limit]
         members = {m.id: m for r in fitting if (m := _member(uow, r.member_id)) is not None}
     return SlotChoice(slot, clinician, fitting, members)

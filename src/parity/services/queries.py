@@ -27,7 +27,7 @@ from parity.domain.holds import Hold
 from parity.domain.members import Member
 from parity.domain.ports import Repository, UnitOfWork
 from parity.domain.schedule import ProtectedTime, Slot, SlotStatus
-from parity.domain.scope import MemberScope, Reach
+from parity.domain.scope import MemberScope
 from parity.domain.workforce import Clinic, Clinician
 from parity.services import scoping
 from parity.services.reschedule import visit_in
@@ -126,17 +126,14 @@ class SlotSearch:
 
 
 def slot(uow: UnitOfWork, slot_id: int) -> Slot:
+    """A slot, for any caller: it is a clinician's schedule, not a member's record. What a
+    caller may hold, book or offer for a member has no rule of its own about slots: the
+    member must be in the caller's scope (checked on the request) and the slot must serve
+    the request (the booking engine's `check_slot_fits`, by the same modality and area rule
+    `$find`'s search files slots by), so what `$find` proposes is what can be held
+    (docs/adr/0012, "2026-12-07 (evening)")."""
     with uow:
         return uow.slots.get(slot_id)
-
-
-def bookable_slot(uow: UnitOfWork, scope: MemberScope, slot_id: int) -> Slot:
-    """A slot the caller may book or offer: a scheduler books only at their clinics."""
-    with uow:
-        slot = uow.slots.get(slot_id)
-    if scope.reach is Reach.CLINICS and slot.clinic_id not in scope.clinic_ids:
-        raise NotFound(f"Slot {slot_id} not found", resource="Slot", id=str(slot_id))
-    return slot
 
 
 def protected_block(uow: UnitOfWork, clinician_id: str, start: datetime) -> ProtectedTime:

@@ -27,6 +27,7 @@ from parity.services.booking import (
     book_held_slot,
     book_in,
     check_slot_fits,
+    slot_fits,
 )
 from parity.services.policy import Policy
 from parity.services.visits import CancelAppointment, cancel_in
@@ -62,14 +63,22 @@ def visit_in(uow: UnitOfWork, slot_id: int) -> Appointment:
     return found[0]
 
 
-def move_choice(slot_id: int, uow: UnitOfWork, now: datetime) -> MoveChoice:
-    """What the page offers for moving the visit booked in `slot_id`."""
+def move_choice(slot_id: int, uow: UnitOfWork, now: datetime, policy: Policy) -> MoveChoice:
+    """What the page offers for moving the visit booked in `slot_id`: the clinician's free
+    slots of the same kind ahead that the move could book, by the booking engine's own check
+    (what is proposed can be booked: docs/adr/0012, "2026-12-07 (evening)")."""
     with uow:
         visit = visit_in(uow, slot_id)
         kind = uow.slots.get(slot_id).kind
+        request = uow.requests.get(visit.request_id)
         ahead = uow.slots.for_clinician(visit.clinician_id, now, now + LOOK_AHEAD)
         free = [
-            s for s in ahead if s.status is SlotStatus.FREE and s.kind is kind and s.start > now
+            s
+            for s in ahead
+            if s.status is SlotStatus.FREE
+            and s.kind is kind
+            and s.start > now
+            and slot_fits(request, s, uow, policy, now)
         ]
         try:
             name = uow.members.get(visit.member_id).name

@@ -199,9 +199,7 @@ def offer(request_id: str, body: ParametersBody, call: Caller, who: Who) -> Fhir
     params = inputs.read(body, inputs.OFFER)
     channel = inputs.choice(Channel, params.required("channel"), "channel")
     with _changing(call, request_id) as (joined, asked):
-        slot = queries.bookable_slot(
-            joined, call.scope, int_ref(params.required("slot"), "Slot") or 0
-        )
+        slot = queries.slot(joined, int_ref(params.required("slot"), "Slot") or 0)
         made = make_offer(
             MakeOffer(asked.id, slot.id, who.subject, channel),
             joined,

@@ -162,7 +162,7 @@ def _held(target: Target, call: Call) -> FhirResponse:
     # not read again (docs/adr/0017-booking-api-speed.md). Its stamps are read before the
     # commit: one transaction.
     uow, scope, context = call.uow, call.scope, call.context
-    slot = queries.bookable_slot(uow, scope, target.slot_id)
+    slot = queries.slot(uow, target.slot_id)
     care = queries.care_request(uow, scope, target.request_id)
     clinician = queries.clinician(uow, slot.clinician_id)
     made = hold_slot_in(HoldSlot(care.id, slot.id), uow, context.clock, context.policy)
@@ -174,11 +174,10 @@ def _held(target: Target, call: Call) -> FhirResponse:
 
 
 def _check_target(target: Target, uow: UnitOfWork, scope: MemberScope) -> str:
-    """The member a hold or proposal books for, after checking that its request (and, for
-    a proposal, its slot) are the caller's to book; `NotFound` otherwise."""
+    """The member a hold or proposal books for, after checking that its request is the
+    caller's to book; `NotFound` otherwise (any slot serving it may be: docs/adr/0012)."""
     if isinstance(target, inputs.HoldId):
         return queries.held(uow, scope, target.hold_id).request.member_id
-    queries.bookable_slot(uow, scope, target.slot_id)
     return queries.care_request(uow, scope, target.request_id).member_id
 
 

@@ -109,13 +109,14 @@ class CarePost(Posted):
         return f"/app/requests/{self.request_id}"
 
     def mine(self, slot: str | None = None) -> int:
-        """Check the request (and the slot, when one is named) are the caller's to act on:
-        `NotFound` otherwise (docs/adr/0012). Returns the slot's id (0 when none)."""
+        """Check the request is the caller's to act on (`NotFound` otherwise) and the slot,
+        when one is named, exists; any slot serving the request may be booked or offered for
+        it (docs/adr/0012, evening of 2026-12-07). Returns the slot's id (0 when none)."""
         uow = self.context.uow_factory
         queries.care_request(uow(), self.scope, self.request_id)
         if slot is None:
             return 0
-        return queries.bookable_slot(uow(), self.scope, slot_field(slot)).id
+        return queries.slot(uow(), slot_field(slot)).id
 
 
 async def _care_post(request_id: int, request: Request, context: Context, scope: Scope) -> CarePost:

@@ -59,7 +59,8 @@ def _choice(
     if not slot:
         return None
     chosen = slot_id(slot, clinician_id, context)
-    choice = page_queries.slot_choice(context.uow_factory(), scope, context.policy, chosen)
+    now = context.clock.now()
+    choice = page_queries.slot_choice(context.uow_factory(), scope, context.policy, chosen, now)
     if choice.slot.clinician_id != clinician_id:
         raise InvalidInput(f"slot {choice.slot.id} is not in this clinician's week")
     return choice
@@ -241,7 +242,8 @@ def moving(context: ApiContext, scope: MemberScope, clinician_id: str, move: str
     """The move panel's choice: the visit booked in slot `move` (a visit of a member in the
     caller's scope, or NotFound) and where it could go."""
     booked = queries.visit_in_slot(context.uow_factory(), scope, ids.number(move, "move"))
-    choice = move_choice(booked.slot_id, context.uow_factory(), context.clock.now())
+    now = context.clock.now()
+    choice = move_choice(booked.slot_id, context.uow_factory(), now, context.policy)
     if choice.visit.clinician_id != clinician_id:
         raise InvalidInput(f"slot {move} is not in this clinician's week")
     return {"moving": choice}
@@ -309,9 +311,7 @@ def book_slot(
         return post.act("book", _moved(context, scope, clinician_id, move, fields), values)
 
     def action() -> str:
-        chosen = queries.bookable_slot(
-            context.uow_factory(), scope, slot_id(slot, clinician_id, context)
-        )
+        chosen = queries.slot(context.uow_factory(), slot_id(slot, clinician_id, context))
         if chosen.clinician_id != clinician_id:
             raise InvalidInput(f"slot {chosen.id} is not in this clinician's week")
         asked = ids.number(care_request, "care request")
@@ -336,7 +336,7 @@ def _moved(
     def action() -> str:
         uow = context.uow_factory
         booked = queries.visit_in_slot(uow(), scope, ids.number(move, "visit's slot"))
-        target = queries.bookable_slot(uow(), scope, slot_id(slot, clinician_id, context))
+        target = queries.slot(uow(), slot_id(slot, clinician_id, context))
         cmd = MoveVisit(
             booked.slot_id,
             target.id,
