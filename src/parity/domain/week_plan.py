@@ -276,6 +276,14 @@ class ShapedSlots(Sequence[Slot]):
     def __iter__(self) -> Iterator[Slot]:
         return iter(self.slots())
 
+    def __eq__(self, other: object) -> bool:
+        """Equal to a list (or any sequence) of the same slots, as the list it stands for."""
+        if isinstance(other, ShapedSlots | list | tuple):
+            return self.slots() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # as a list: mutable slots, not hashable
+
     @overload
     def __getitem__(self, index: int) -> Slot: ...
     @overload
