@@ -190,7 +190,21 @@ def plan_week(
         (e.kind, e.start - begins, e.end - begins, e.clinic_id, e.slot_kind, e.slot_minutes)
         for e in mine
     )
-    key = (clinician, template, contract, str(tz), offset, closed, placed)
+    # What of the clinician and template shapes the week: their FTE (the guarantee), home
+    # clinic (where extra hours without a clinic go) and blocks; the clinician's id only
+    # names the slots, so clinicians with the same blocks share a shape (ADR 0014, the
+    # structural cut: a year's holiday, leave and first weeks were laid from scratch for
+    # every clinician).
+    key = (
+        clinician.fte,
+        clinician.home_clinic_id,
+        template.blocks,
+        contract,
+        str(tz),
+        offset,
+        closed,
+        placed,
+    )
     shape = _SHAPES.get(key)
     if shape is not None:
         return shape.lay(clinician.id, week_start, begins)
@@ -202,8 +216,8 @@ def plan_week(
 
 
 # Without a DST change, a clinician's week is the same shape every week, shifted: it
-# depends only on the template, the clinician, the contract, the zone's UTC offset, which
-# days are holidays and where the week's exceptions fall. Laying it from a remembered
+# depends only on the template's blocks, the clinician's FTE and home clinic, the contract,
+# the zone's UTC offset, which days are holidays and where the week's exceptions fall. Laying it from a remembered
 # shape is several times cheaper.
 SHAPE_CACHE_LIMIT = 50_000
 
