@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 
+from parity.adapters.memory_laid_later import Reserved, ReservedWeeks
 from parity.adapters.memory_stamps import Stamped
 from parity.adapters.memory_undo import UndoLog
 from parity.domain.availability import AvailabilityIndex, SlotQuery
@@ -17,6 +18,7 @@ from parity.domain.schedule import (
     Slot,
     SlotStatus,
 )
+from parity.domain.week_plan import ShapedSlots
 from parity.domain.workforce import Clinician
 
 
@@ -30,8 +32,31 @@ class MemorySlots(Stamped):
         self._by_clinician: defaultdict[str, list[tuple[datetime, int]]] = defaultdict(list)
         self.index = AvailabilityIndex()
         self._next_id = 1
+        self._later: ReservedWeeks | None = None  # see `make_later`
+
+    def make_later(self) -> None:
+        """From now on, give a week laid from a remembered shape its ids at once and make
+        its slots when something first reaches it (memory_laid_later.py). For a store
+        without stamps (a simulation's own): a slot's stamp is the moment it was laid."""
+        if self._stamped:
+            raise ValueError("a store that stamps its records lays every slot at once")
+        if self._later is None:
+            self._later = ReservedWeeks()
+
+    @property
+    def next_id(self) -> int:
+        """The id the next slot laid will get: every slot laid so far has a smaller one."""
+        return self._next_id
 
     def add_many(self, slots: Iterable[Slot], clinician: Clinician) -> None:
+        later = self._later
+        if later is not None and type(slots) is ShapedSlots and not slots.made:
+            if not slots:
+                return  # a week with nothing bookable (whole-week leave): nothing to file
+            held = later.reserve(slots, clinician, self._next_id)
+            self._next_id += held.count
+            self._log.push((self._unreserve, held))
+            return
         batch = list(slots)
         next_id = self._next_id
         for slot in batch:  # once per slot laid: locals, no calls
@@ -67,6 +92,41 @@ class MemorySlots(Stamped):
                 entries.extend(new)
                 entries.sort()
 
+    def _make(self, held: Reserved) -> None:
+        """Make and file a reserved week, with the ids it was given: nothing to undo, as
+        the week was laid already (a rollback of its laying drops it in `_unreserve`)."""
+        assert held.slots is not None
+        batch = held.slots.slots()
+        held.slots = None
+        for slot_id, slot in enumerate(batch, held.first_id):
+            slot.id = slot_id
+        self._file_by_clinician(batch)
+        self.index.add_many(batch, held.clinician)
+
+    def _make_through(self, instant: datetime) -> None:
+        """Make every reserved week that begins by `instant`."""
+        assert self._later is not None
+        for held in self._later.due(instant):
+            self._make(held)
+
+    def _made(self, slot_id: int) -> Slot | None:
+        """The slot with this id, its week made now if it was only reserved."""
+        held = None if self._later is None else self._later.holding(slot_id)
+        if held is None:
+            return None
+        self._make(held)
+        return self.index.slot(slot_id)
+
+    def _unreserve(self, held: Reserved) -> None:
+        """Undo the laying of a reserved week, made since or not."""
+        if held.slots is not None:
+            held.slots = None
+            return
+        for slot_id in range(held.first_id + held.count - 1, held.first_id - 1, -1):
+            slot = self.index.slot(slot_id)
+            if slot is not None:
+                self._drop(slot)
+
     def _drop_many(self, batch: list[Slot]) -> None:
         for slot in reversed(batch):
             self._drop(slot)
@@ -78,15 +138,19 @@ class MemorySlots(Stamped):
 
     def get(self, slot_id: int) -> Slot:
         slot = self.index.slot(slot_id)
-        if slot is None:
+        if slot is None and (slot := self._made(slot_id)) is None:
             raise NotFound(f"slot {slot_id} not found", resource="Slot", id=slot_id)
         # No snapshot: a slot changes only through take/confirm/release, which log their own undo.
         return slot
 
     def earliest(self, query: SlotQuery) -> Slot | None:
+        if self._later is not None and query.not_after >= self._later.reach:
+            self._make_through(query.not_after)
         return self.index.earliest(query)
 
     def candidates(self, query: SlotQuery, limit: int) -> list[Slot]:
+        if self._later is not None and query.not_after >= self._later.reach:
+            self._make_through(query.not_after)
         found: list[Slot] = []
         for slot in self.index.iter_free(query, per_day=limit):
             found.append(slot)
@@ -134,6 +198,8 @@ class MemorySlots(Stamped):
         slot.status = status
 
     def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]:
+        if self._later is not None and end >= self._later.reach:
+            self._make_through(end)
         entries = self._by_clinician.get(clinician_id, [])
         # Both ends by bisection (slicing to the end would copy the whole horizon laid
         # ahead), in UTC like the starts filed: comparing instants of two zones asks each
@@ -143,18 +209,26 @@ class MemorySlots(Stamped):
         return self.index.slots_of([slot_id for _, slot_id in entries[first:last]])
 
     def free_between(self, start: datetime, end: datetime) -> list[Slot]:
+        if self._later is not None and end >= self._later.reach:
+            self._make_through(end)
         found = [
             s for s in self.index.laid() if s.status is SlotStatus.FREE and start <= s.start < end
         ]
         return sorted(found, key=lambda s: (s.start, s.id))
 
     def count(self) -> int:
+        if self._later is not None:
+            for held in self._later.every():
+                self._make(held)
         return self.index.laid_count()
 
     def forget_before(self, instant: datetime) -> int:
         """Drop every slot that starts before `instant`, free or not, from the store and the
         index; returns how many. For long in-memory runs (the simulator), outside any
         transaction and only for a past nothing will book or read again: not undoable."""
+        if self._later is not None:
+            self._make_through(instant)  # made to be forgotten: as the eager store did
+            self._later.settle()
         gone: list[int] = []
         oldest: datetime | None = None
         for entries in self._by_clinician.values():

@@ -8,6 +8,7 @@ block stays at 09:00 local across DST changes.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -159,7 +160,9 @@ class IpcWeek:
 
 @dataclass
 class WeekPlan:
-    slots: list[Slot] = field(default_factory=list)
+    # A list, or the week's slots from a remembered shape, made when first read
+    # (`week_plan.ShapedSlots`).
+    slots: Sequence[Slot] = field(default_factory=list)
     protected: list[ProtectedTime] = field(default_factory=list)
     ledger: IpcWeek | None = None
 

@@ -9,9 +9,10 @@ protected time are refused outright: the contract forbids using IPC time for eit
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from parity.domain.calendar import BusinessCalendar
@@ -189,7 +190,21 @@ def plan_week(
         (e.kind, e.start - begins, e.end - begins, e.clinic_id, e.slot_kind, e.slot_minutes)
         for e in mine
     )
-    key = (clinician, template, contract, str(tz), offset, closed, placed)
+    # What of the clinician and template shapes the week: their FTE (the guarantee), home
+    # clinic (where extra hours without a clinic go) and blocks; the clinician's id only
+    # names the slots, so clinicians with the same blocks share a shape (ADR 0014, the
+    # structural cut: a year's holiday, leave and first weeks were laid from scratch for
+    # every clinician).
+    key = (
+        clinician.fte,
+        clinician.home_clinic_id,
+        template.blocks,
+        contract,
+        str(tz),
+        offset,
+        closed,
+        placed,
+    )
     shape = _SHAPES.get(key)
     if shape is not None:
         return shape.lay(clinician.id, week_start, begins)
@@ -201,8 +216,8 @@ def plan_week(
 
 
 # Without a DST change, a clinician's week is the same shape every week, shifted: it
-# depends only on the template, the clinician, the contract, the zone's UTC offset, which
-# days are holidays and where the week's exceptions fall. Laying it from a remembered
+# depends only on the template's blocks, the clinician's FTE and home clinic, the contract,
+# the zone's UTC offset, which days are holidays and where the week's exceptions fall. Laying it from a remembered
 # shape is several times cheaper.
 SHAPE_CACHE_LIMIT = 50_000
 
@@ -227,10 +242,7 @@ class _WeekShape:
         )
 
     def lay(self, clinician_id: str, week_start: date, begins: datetime) -> WeekPlan:
-        slots = [
-            Slot(clinician_id, clinic_id, begins + start, begins + end, kind)
-            for start, end, clinic_id, kind in self.slots
-        ]
+        slots = ShapedSlots(self, clinician_id, begins)
         protected = [
             ProtectedTime(clinician_id, begins + start, begins + end, source)
             for start, end, source in self.protected
@@ -240,6 +252,58 @@ class _WeekShape:
 
 
 _SHAPES: dict[object, _WeekShape] = {}
+
+
+class ShapedSlots(Sequence[Slot]):
+    """A week's slots laid from its remembered shape, made the first time they are read
+    and the same objects every time after. Their number is known without making them, so
+    a store that lays weeks long before anything reads them (the simulator's, ADR 0014,
+    the structural cut) can give them their ids at once and make them when a search,
+    a booking or a report first reaches the week."""
+
+    __slots__ = ("_made", "_shape", "begins", "clinician_id")
+
+    def __init__(self, shape: _WeekShape, clinician_id: str, begins: datetime) -> None:
+        self._shape = shape
+        self.clinician_id = clinician_id
+        self.begins = begins  # the week's first instant, UTC: no slot of it starts earlier
+        self._made: list[Slot] | None = None
+
+    @property
+    def made(self) -> bool:
+        return self._made is not None
+
+    def slots(self) -> list[Slot]:
+        """The week's slots, made now if not yet (in start order, ids unset)."""
+        made = self._made
+        if made is None:
+            clinician_id, begins = self.clinician_id, self.begins
+            made = self._made = [
+                Slot(clinician_id, clinic_id, begins + start, begins + end, kind)
+                for start, end, clinic_id, kind in self._shape.slots
+            ]
+        return made
+
+    def __len__(self) -> int:
+        return len(self._shape.slots)
+
+    def __iter__(self) -> Iterator[Slot]:
+        return iter(self.slots())
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a list (or any sequence) of the same slots, as the list it stands for."""
+        if isinstance(other, ShapedSlots | list | tuple):
+            return self.slots() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # as a list: mutable slots, not hashable
+
+    @overload
+    def __getitem__(self, index: int) -> Slot: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Slot]: ...
+    def __getitem__(self, index: int | slice) -> Slot | list[Slot]:
+        return self.slots()[index]
 
 
 def _lay_week(

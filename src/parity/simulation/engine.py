@@ -101,9 +101,7 @@ class Simulation(EpisodeFlow):
         # The in-memory store by default; `parity demo` passes the configured database. Its
         # records are dated by the simulated clock (not the machine's: no system call and no
         # new datetime per write), and carry no stamps, which only the API reads.
-        self.uow: UnitOfWork = (
-            uow if uow is not None else MemoryUnitOfWork(self.clock, stamps=False)
-        )
+        self.uow: UnitOfWork = uow if uow is not None else self._own_store()
         self.live_reads = isinstance(self.uow, MemoryUnitOfWork)
         # A long run on the in-memory store counts finished requests and forgets them
         # (folding.py); the waitlist's sweeps read requests of their own, so it keeps all.
@@ -140,6 +138,14 @@ class Simulation(EpisodeFlow):
         self.release_hours = float(region.spec.workforce["urgent_release_hours"])
         self.urgent_holds = UrgentHolds((c.id for c in region.clinicians), self.tz)
         self._prepare()
+
+    def _own_store(self) -> MemoryUnitOfWork:
+        """The simulation's own store: its slots made when a search, a booking or a read
+        first reaches their week, not when the horizon lays it (ADR 0014, the structural
+        cut; the same slots, ids and answers)."""
+        store = MemoryUnitOfWork(self.clock, stamps=False)
+        store.slots.make_later()
+        return store
 
     def _own_policy(self, policy: Policy) -> Policy:
         """The policy a kind of simulation runs under (the waitlist's switches it on)."""
@@ -286,7 +292,8 @@ class Simulation(EpisodeFlow):
         if clinician_ids == ():
             return  # an empty roster lays nothing (an empty list would mean everyone)
         laid = materialise(self.uow, self.policy, day, HORIZON_WEEKS_AHEAD, clinician_ids or ())
-        self.urgent_holds.file(self.uow, laid)
+        below = self.uow.slots.next_id if isinstance(self.uow, MemoryUnitOfWork) else None
+        self.urgent_holds.file(self.uow, laid, below)
 
     def _schedule_arrivals(self, day: date) -> None:
         opens, closes = self._at(day, OPEN_HOURS[0]), self._at(day, OPEN_HOURS[1])
