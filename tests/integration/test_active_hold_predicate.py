@@ -1,6 +1,6 @@
 """An active hold's predicate is named once, with the holds' table (`tables.HOLD_IS_ACTIVE`):
 the partial index of active holds' expiries is built on it, and the earliest expiry a
-`$hold`'s read-ahead carries (`repositories.NEXT_HOLD_EXPIRY`) asks it, so on SQLite and
+`$hold`'s read-ahead carries (`own_repositories.NEXT_HOLD_EXPIRY`) asks it, so on SQLite and
 PostgreSQL that read is answered from the index (docs/adr/0017-booking-api-speed.md,
 fifteenth and sixteenth rounds)."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, select, text
 
 from parity.adapters.sql import tables
-from parity.adapters.sql.repositories import NEXT_HOLD_EXPIRY
+from parity.adapters.sql.own_repositories import NEXT_HOLD_EXPIRY
 
 INDEX = "ix_holds_active_expires"
 

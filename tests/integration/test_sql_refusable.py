@@ -13,7 +13,7 @@ import re
 from sqlalchemy import Connection, Engine, text
 
 from parity.adapters.sql.errors import BOOKED_REQUEST, BOOKED_SLOT, PROTECTED_TIME
-from parity.adapters.sql.repositories import GUARDED, REFUSABLE_WHEN
+from parity.adapters.sql.record_layout import GUARDED, REFUSABLE_WHEN
 
 # The indexes and triggers of the current schema: (table, name, SQL text). A unique
 # constraint appears as its index on both databases (SQLite's autoindex has no SQL).

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from test_repositories import NOW, _request, parents  # noqa: F401  (parents: a fixture)
 
 from parity.adapters.sql import SqlUnitOfWork, direct, mapping, slots
-from parity.adapters.sql.repositories import DUE, SEARCHED, _search_statement
+from parity.adapters.sql.record_layout import DUE, SEARCHED, _search_statement
 from parity.adapters.sql.statements import one_of
 from parity.domain.availability import SlotQuery
 from parity.domain.care import RequestStatus

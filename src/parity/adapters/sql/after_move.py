@@ -22,7 +22,7 @@ and re-checks the status. Values the client computes for a plain write (`last_up
 and the version counted up) are written out here, since a write inside `WITH` is not
 given them.
 
-Two saves go together the same way (`update_after_update`, for `repositories.HeldSaves`):
+Two saves go together the same way (`update_after_update`, for `held_saves.HeldSaves`):
 `$book`'s request booked and hold converted, the second made only when the first was.
 """
 

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 
 from parity.adapters.sql import tables
-from parity.adapters.sql.repositories import Store
 from parity.adapters.sql.security import audit_event_to_domain
+from parity.adapters.sql.store import Store
 from parity.domain.audit import AuditEvent
 from parity.domain.audit_query import OUTCOME_STATUSES, AuditPage, AuditQuery
 from parity.domain.errors import NotFound

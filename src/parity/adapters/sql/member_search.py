@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, not_, or_, sele
 
 from parity.adapters.sql import tables
 from parity.adapters.sql.mapping import MEMBERS
-from parity.adapters.sql.repositories import Store
+from parity.adapters.sql.store import Store
 from parity.domain.member_lookup import BirthDateBound, Groups, MemberPage, MemberQuery
 from parity.domain.members import Member
 from parity.domain.scope import MemberScope, Reach

@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterator
 from sqlalchemy import Select, select, union
 
 from parity.adapters.sql import tables
-from parity.adapters.sql.repositories import Store
+from parity.adapters.sql.store import Store
 from parity.domain.scope import MemberScope, Reach
 
 CHUNK = 500  # ids per IN list, well under every driver's parameter limit

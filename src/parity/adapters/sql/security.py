@@ -13,7 +13,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from parity.adapters.sql import tables
 from parity.adapters.sql.mapping import plain
-from parity.adapters.sql.repositories import SqlRepository, Store
+from parity.adapters.sql.repositories import SqlRepository
+from parity.adapters.sql.store import Store
 from parity.domain.audit import AuditEvent, AuditSearch
 from parity.domain.errors import InvalidInput
 from parity.domain.users import User

@@ -44,8 +44,8 @@ from parity.adapters.sql import after_move, direct, tables
 from parity.adapters.sql.copies import shallow_copy
 from parity.adapters.sql.errors import translated
 from parity.adapters.sql.mapping import CLINICIAN_QUERY, slot_to_domain, slot_to_row
-from parity.adapters.sql.repositories import Link, Store
 from parity.adapters.sql.statements import advance_identity, allocate_ids, insert_many, one_of
+from parity.adapters.sql.store import Link, Store
 from parity.domain.availability import SlotQuery
 from parity.domain.errors import NotFound, SlotUnavailable
 from parity.domain.ports import RecordStamp

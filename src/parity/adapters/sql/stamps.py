@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from sqlalchemy import Integer, Select, Table, bindparam, select
 
 from parity.adapters.sql import tables
-from parity.adapters.sql.repositories import Link, Store
+from parity.adapters.sql.store import Link, Store
 from parity.domain.ports import RecordStamp
 
 KINDS: dict[str, Table] = {

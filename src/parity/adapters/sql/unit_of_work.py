@@ -16,16 +16,16 @@ from sqlalchemy import Connection, Engine
 
 from parity.adapters.sql import direct, mapping, read_ahead
 from parity.adapters.sql.audit_search import SqlAuditReader
+from parity.adapters.sql.held_saves import HeldSaves
 from parity.adapters.sql.member_search import SqlMemberSearch
-from parity.adapters.sql.repositories import (
+from parity.adapters.sql.own_repositories import (
     DueHolds,
-    HeldSaves,
     SqlClinicians,
     SqlHolds,
     SqlIpcLedger,
     SqlProtectedTime,
-    SqlRepository,
 )
+from parity.adapters.sql.repositories import SqlRepository
 from parity.adapters.sql.scope import SqlMemberScopes
 from parity.adapters.sql.security import (
     USERS,

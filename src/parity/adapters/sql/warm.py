@@ -31,9 +31,9 @@ from parity.adapters.sql import (
     slots,
 )
 from parity.adapters.sql.mapping import RecordMapping
-from parity.adapters.sql.repositories import (
+from parity.adapters.sql.own_repositories import OVERLAPPING
+from parity.adapters.sql.record_layout import (
     KEY,
-    OVERLAPPING,
     READ,
     search_statement,
     searched_names,
@@ -71,7 +71,7 @@ INSERTED_AFTER_MOVE: tuple[tuple[RecordMapping[Any], type], ...] = (
 SAVED_AFTER_RELEASE: tuple[tuple[RecordMapping[Any], tuple[str, ...]], ...] = (
     (mapping.REQUESTS, ("status",)),
 )
-# The saves $book of a hold sends together (`repositories.HeldSaves`): the request booked,
+# The saves $book of a hold sends together (`held_saves.HeldSaves`): the request booked,
 # then the hold converted.
 SAVED_TOGETHER = ((mapping.REQUESTS, ("status",)), (mapping.HOLDS, ("status",)))
 # The searches they run by columns: $hold expires its stale holds, $cancel offers the freed

@@ -134,7 +134,7 @@ holds = Table(
 # match a query that names it to the partial index below, whose predicate it also is (the
 # DDL renders it unqualified: `status = 'active'`, as migration r0013 wrote it). A query
 # renders it qualified (`holds.status = 'active'`), e.g. the earliest active expiry a
-# `$hold`'s read-ahead carries (repositories.NEXT_HOLD_EXPIRY; docs/adr/0017).
+# `$hold`'s read-ahead carries (own_repositories.NEXT_HOLD_EXPIRY; docs/adr/0017).
 HOLD_IS_ACTIVE = holds.c.status == literal_column(f"'{HoldStatus.ACTIVE.value}'")
 # `$hold` expires the active holds that ran out: a partial index holds only active ones
 # (migration r0013, docs/adr/0017-booking-api-speed.md).
