@@ -8,7 +8,7 @@ deadline the request becomes an out-of-network referral: never a silent late boo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from parity.domain.availability import Serving, serving
@@ -39,7 +39,7 @@ from parity.domain.standards import VisitType
 from parity.services.follow_ups import reanchor_follow_ups
 from parity.services.policy import Policy
 from parity.services.refusals import refer
-from parity.services.slot_search import slot_query
+from parity.services.slot_search import after_declining_until, slot_query
 from parity.services.waiting import may_wait, wait_for_slot
 
 
@@ -113,7 +113,35 @@ def find_proposals(
                     )
                 )
                 seen.add(slot.id)
+        # Only a short timely list reads the offers: with enough timely times nothing later
+        # would be shown, so `$find` costs what it did unless a timely offer was declined.
+        if len(proposals) < limit and _declined_timely_offer(request, uow):
+            proposals += _later_proposals(request, uow, policy, now, limit - len(proposals), seen)
     return proposals
+
+
+AFTER_DECLINING = "after the deadline: the member declined a timely offer"
+
+
+def _later_proposals(
+    request: CareRequest,
+    uow: UnitOfWork,
+    policy: Policy,
+    now: datetime,
+    wanted: int,
+    seen: set[int],
+) -> list[Proposal]:
+    """Times after the deadline, once the member declined a timely offer: the plan met the
+    standard by offering (ADR 0013), and the member may still be booked later; each is
+    marked not timely (docs/adr/0013, "2026-12-07 (late evening)")."""
+    base = slot_query(request, policy, now, None)
+    query = replace(
+        base,
+        not_before=max(base.not_before, request.effective_deadline),
+        not_after=after_declining_until(request, policy),
+    )
+    later = [s for s in uow.slots.candidates(query, wanted + len(seen)) if s.id not in seen]
+    return [Proposal(slot=s, reason=AFTER_DECLINING, timely=False) for s in later[:wanted]]
 
 
 def book_request(cmd: BookRequest, uow: UnitOfWork, clock: Clock, policy: Policy) -> Decision:
@@ -188,11 +216,27 @@ def check_slot_fits(
         )
     late = slot.start > request.effective_deadline
     chosen = request.member_preferred_from is not None
-    if late and not allow_late and not chosen and not _declined_timely_offer(request, uow):
+    if late and not allow_late and not chosen:
+        _check_late(request, slot, uow, policy)
+
+
+def _check_late(request: CareRequest, slot: Slot, uow: UnitOfWork, policy: Policy) -> None:
+    """A late slot is chosen only after the member declined a timely offer, and only as
+    late as `$find` then proposes (`after_declining_until`; docs/adr/0013, "2026-12-07
+    (late evening)"); otherwise offer a timely slot or refer out of network."""
+    deadline = request.effective_deadline.isoformat()
+    if not _declined_timely_offer(request, uow):
         raise DeadlineUnreachable(
             f"slot {slot.id} starts after the {request.standard} deadline "
-            f"{request.effective_deadline.isoformat()}; offer a timely slot or refer out of network",
-            deadline=request.effective_deadline.isoformat(),
+            f"{deadline}; offer a timely slot or refer out of network",
+            deadline=deadline,
+        )
+    until = after_declining_until(request, policy)
+    if slot.start > until:
+        raise DeadlineUnreachable(
+            f"slot {slot.id} starts after {until.isoformat()}, the latest time proposed once "
+            f"the member declined a timely offer (deadline {deadline})",
+            deadline=deadline,
         )
 
 

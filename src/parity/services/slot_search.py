@@ -19,6 +19,13 @@ def search_until(request: CareRequest, policy: Policy) -> datetime:
     return request.effective_deadline
 
 
+def after_declining_until(request: CareRequest, policy: Policy) -> datetime:
+    """The last start proposed or held once the member declined a timely offer: the rule
+    file's member-preference window after the (effective) deadline (docs/adr/0013,
+    "2026-12-07 (late evening)")."""
+    return request.effective_deadline + timedelta(days=policy.rules.preference_search_days)
+
+
 def slot_query(
     request: CareRequest, policy: Policy, now: datetime, clinician_id: str | None
 ) -> SlotQuery:
