@@ -486,5 +486,21 @@ def test_a_prior_authorisation_is_recorded_under_the_signed_in_staff_user(
     authorised = api.post(path, None)
     start = instant(authorised["occurrencePeriod"]["start"])
     assert instant(authorised["occurrencePeriod"]["end"]) == start + timedelta(hours=96)
+    # The determination is on the resource, as the evidence documents give it (ADR 0013).
+    for shown in (authorised, api.get(f"/ServiceRequest/{request['id']}")):
+        [determined] = [e for e in shown["extension"] if e["url"].endswith("/prior-authorization")]
+        parts = {
+            p["url"]: next(v for k, v in p.items() if k != "url") for p in determined["extension"]
+        }
+        assert parts == {
+            "on-record": True,
+            "applied": True,
+            "determined-by": "test-admin",
+            "role": "admin",
+            "recorded": parts["recorded"],
+        }
+        assert instant(parts["recorded"]) == NOW
+    [plain] = resources(find(api, patient="bo"), "ServiceRequest")
+    assert not [e for e in plain["extension"] if e["url"].endswith("/prior-authorization")]
     again = api.post(path, None, 409)
     assert rule(again) == "invalid-transition"
