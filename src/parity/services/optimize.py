@@ -35,7 +35,7 @@ from parity.services import scoping
 from parity.services.policy import Policy
 from parity.services.repeated_asks import first_asks
 from parity.services.requests import create_referral
-from parity.services.slot_search import slot_query
+from parity.services.slot_search import booking_deadline, slot_query
 from parity.services.waitlist import hold_and_offer
 
 
@@ -109,7 +109,7 @@ def _window(uow: UnitOfWork, policy: Policy, horizon: Horizon) -> tuple[datetime
 def _request(r: CareRequest, policy: Policy, now: datetime) -> OptimizerRequest:
     """The optimizer's view of an open request: what it wants, as the booking engine asks
     the index for it, up to its effective deadline (the member's clinician a preference)."""
-    wants = replace(slot_query(r, policy, now, None), not_after=r.effective_deadline)
+    wants = replace(slot_query(r, policy, now, None), not_after=booking_deadline(r, policy))
     return OptimizerRequest(
         id=r.id,
         member_id=r.member_id,
