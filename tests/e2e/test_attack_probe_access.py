@@ -251,6 +251,14 @@ def test_the_dashboard_shows_other_members_by_pseudonym_never_by_plan_id(
         assert len(outside) >= 3  # eve, cruz and ada are of other clinics
         assert all(cell.startswith("anon-") for cell in outside), cells
         assert not any(name in page.text for name in set(NAMES.values()) - named)
+    # Ada's and Cruz's new asks repeat their seeded requests, whose offers await an answer:
+    # the first ask stands for the pair (docs/adr/0013, "2026-12-07 (late evening)"), so the
+    # members answer them first, and the plan then takes the pairs up.
+    for key in ("cruz", "ada"):
+        for offer in late.records.offers[key]:
+            body = parameters(channel="phone", note="called: no")
+            answered = _call(late, "POST", f"/Task/{offer}/$decline", ADMIN, json=body)
+            assert answered.status_code == 200, answered.text
     # Applying the plan refers the late requests: the change's event names each member.
     applied = _call(late, "POST", "/optimize/$apply?from=2026-07-01", ADMIN, json=parameters())
     assert applied.status_code == 200, applied.text

@@ -369,6 +369,38 @@ def test_a_declined_offer_is_kept_as_a_rejected_task(api: FhirClient) -> None:
     assert rule(again) == "invalid-transition"
 
 
+def _timely_flag(proposal: Json) -> bool:
+    [flag] = [e for e in proposal["extension"] if e["url"].endswith("/timely")]
+    return bool(flag["valueBoolean"])
+
+
+def test_after_a_declined_timely_offer_find_proposes_later_times_that_can_be_held(
+    api: FhirClient,
+) -> None:
+    """Once the member declined a timely offer the plan met the standard and may book later
+    (docs/adr/0013, "2026-12-07 (late evening)"): `$find` proposes later times too, each
+    marked not timely, and a later time it proposes can be held and booked. In person, Ada
+    has fewer timely times than a page holds, so later ones have room on it."""
+    proposal = matches(find(api, service_type="in-person"))[0]
+    request = request_of(proposal)
+    before = matches(find(api, service_request=request, _count={"valueInteger": 100}))
+    assert all(instant(p["start"]) <= INITIAL_DEADLINE for p in before)
+    offer = api.post(f"/{request}/$offer", parameters(slot=slot_of(proposal), channel="phone"))
+    api.post(f"/Task/{offer['id']}/$decline", parameters(channel="phone", note="called 09:10"))
+    after = matches(find(api, service_request=request, _count={"valueInteger": 100}))
+    late = [p for p in after if instant(p["start"]) > INITIAL_DEADLINE]
+    assert late  # the region's last two weeks are after the deadline
+    # The declined slot is free again; the timely times come first, as before.
+    assert [p["id"] for p in after][: len(before)] == [p["id"] for p in before]
+    assert [_timely_flag(p) for p in after] == [
+        instant(p["start"]) <= INITIAL_DEADLINE for p in after
+    ]
+    held = api.post("/Appointment/$hold", parameters(appt_id=late[0]["id"]))
+    [pending] = matches(held)
+    visit = booked_visit(book(api, pending["id"]))
+    assert slot_of(visit) == slot_of(late[0])
+
+
 def test_an_accepted_offer_books_the_offered_slot(api: FhirClient) -> None:
     proposal = matches(find(api))[0]
     offer = api.post(
@@ -454,5 +486,21 @@ def test_a_prior_authorisation_is_recorded_under_the_signed_in_staff_user(
     authorised = api.post(path, None)
     start = instant(authorised["occurrencePeriod"]["start"])
     assert instant(authorised["occurrencePeriod"]["end"]) == start + timedelta(hours=96)
+    # The determination is on the resource, as the evidence documents give it (ADR 0013).
+    for shown in (authorised, api.get(f"/ServiceRequest/{request['id']}")):
+        [determined] = [e for e in shown["extension"] if e["url"].endswith("/prior-authorization")]
+        parts = {
+            p["url"]: next(v for k, v in p.items() if k != "url") for p in determined["extension"]
+        }
+        assert parts == {
+            "on-record": True,
+            "applied": True,
+            "determined-by": "test-admin",
+            "role": "admin",
+            "recorded": parts["recorded"],
+        }
+        assert instant(parts["recorded"]) == NOW
+    [plain] = resources(find(api, patient="bo"), "ServiceRequest")
+    assert not [e for e in plain["extension"] if e["url"].endswith("/prior-authorization")]
     again = api.post(path, None, 409)
     assert rule(again) == "invalid-transition"

@@ -360,6 +360,39 @@ def _open_requests(engine: Engine) -> set[int]:
     return {r.id for r in _rows(engine, "SELECT id FROM care_requests WHERE status = 'open'")}
 
 
+NEVER = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+
+
+def _first_asks(engine: Engine, requests: set[int]) -> set[int]:
+    """`requests` less each open repeat of an ask still open, from plain SQL: an ask for the
+    same care (member, standard, prior visit, course) made while an earlier one waited (not
+    yet booked, referred or withdrawn) repeats it, and the first ask stands for the pair
+    (docs/adr/0013, 2026-12-07 and "2026-12-07 (late evening)")."""
+    rows = _rows(
+        engine,
+        "SELECT id, member_id, standard, prior_appointment_id, course_id, requested_at, "
+        "status, withdrawn_at FROM care_requests",
+    )
+    settled: dict[int, datetime] = {}
+    for table, column in (("appointments", "booked_at"), ("referrals", "created_at")):
+        for r in _rows(engine, f"SELECT request_id, {column} AS at FROM {table}"):
+            settled[r.request_id] = min(settled.get(r.request_id, NEVER), _aware(r.at))
+    for r in rows:
+        if r.withdrawn_at is not None:
+            settled[r.id] = min(settled.get(r.id, NEVER), _aware(r.withdrawn_at))
+    waiting: dict[tuple[Any, ...], Any] = {}
+    hidden = set()
+    for r in sorted(rows, key=lambda r: (_aware(r.requested_at), r.id)):
+        key = (r.member_id, r.standard, r.prior_appointment_id, r.course_id)
+        first = waiting.get(key)
+        if first is not None and _aware(r.requested_at) < settled.get(first.id, NEVER):
+            if first.status == "open" and r.status == "open":
+                hidden.add(r.id)
+        else:
+            waiting[key] = r
+    return requests - hidden
+
+
 def _bookable_into(stage: Stage, who: Principal, requests: set[int], slot: int) -> set[int]:
     """The open requests `who` can hold `slot` for (each hold released at once)."""
     return {r for r in requests if _holdable(stage, who, r, {slot})}
@@ -387,7 +420,11 @@ def test_the_weeks_booking_panel_proposes_exactly_the_requests_the_caller_can_bo
     requests = _open_requests(stage.engine)
     assert len(requests) < 25  # the premise: the panel's list is not cut short
     listed = _listed(stage, who, window[slot][1], slot)
-    assert listed == _bookable_into(stage, who, requests, slot)
+    # Each member asked several times for the same care: the panel offers the pair's first
+    # ask, the one the caller can book for it (docs/adr/0013, "2026-12-07 (late evening)").
+    firsts = _first_asks(stage.engine, requests)
+    assert firsts < requests  # the premise: repeats are waiting
+    assert listed == _bookable_into(stage, who, firsts, slot)
 
 
 # -- the optimizer's lines are proposals too ---------------------------------------------------
@@ -399,6 +436,15 @@ def test_each_line_the_optimizer_shows_a_scheduler_is_a_slot_they_can_hold(stage
     Fontana) the scheduler can hold for the line's request."""
     for member, asks in CASES.values():
         _open_request(stage, member, asks)
+    # Ada withdraws her earlier asks: a later ask for the same care while one waits is a
+    # repeat the first stands for (docs/adr/0013, "2026-12-07 (late evening)").
+    ada_open = _rows(
+        stage.engine, "SELECT id FROM care_requests WHERE member_id = 'ada' AND status = 'open'"
+    )
+    for row in ada_open:
+        body = parameters(channel="phone", note="called: she asks for video near work")
+        path = f"/ServiceRequest/{row.id}/$withdraw"
+        assert _call(stage, ADMIN, "POST", path, json=body).status_code == 200
     # By video, near where she works: the plan prefers a Fontana clinician.
     _open_request(stage, "ada", {"service_type": "video", "location_reference": "Location/fontana"})
     scheduler = callers(stage.engine)["scheduler san-diego"]

@@ -8,7 +8,7 @@ deadline the request becomes an out-of-network referral: never a silent late boo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from parity.domain.availability import Serving, serving
@@ -39,7 +39,7 @@ from parity.domain.standards import VisitType
 from parity.services.follow_ups import reanchor_follow_ups
 from parity.services.policy import Policy
 from parity.services.refusals import refer
-from parity.services.slot_search import slot_query
+from parity.services.slot_search import after_declining_until, booking_deadline, slot_query
 from parity.services.waiting import may_wait, wait_for_slot
 
 
@@ -90,9 +90,17 @@ def best_timely_slot(
 
 
 def find_proposals(
-    request_id: int, uow: UnitOfWork, clock: Clock, policy: Policy, limit: int | None = None
+    request_id: int,
+    uow: UnitOfWork,
+    clock: Clock,
+    policy: Policy,
+    limit: int | None = None,
+    *,
+    opened_now: bool = False,
 ) -> list[Proposal]:
-    """Ranked timely proposals for a request: continuity first, then earliest (for `$find`)."""
+    """Ranked timely proposals for a request: continuity first, then earliest (for `$find`);
+    once the member declined a timely offer, later times after them, marked not timely.
+    `opened_now`: the request was opened in this transaction, so nothing was offered yet."""
     limit = limit or policy.offer_limit
     now = clock.now()
     with uow:
@@ -113,7 +121,37 @@ def find_proposals(
                     )
                 )
                 seen.add(slot.id)
+        # Only a short timely list of a request opened before reads the offers: with enough
+        # timely times nothing later would be shown, and a request opened in this call has
+        # no offer, so `$find` opening one costs what it did (docs/adr/0013, late evening).
+        short = len(proposals) < limit and not opened_now
+        if short and _declined_timely_offer(request, uow):
+            proposals += _later_proposals(request, uow, policy, now, limit - len(proposals), seen)
     return proposals
+
+
+AFTER_DECLINING = "after the deadline: the member declined a timely offer"
+
+
+def _later_proposals(
+    request: CareRequest,
+    uow: UnitOfWork,
+    policy: Policy,
+    now: datetime,
+    wanted: int,
+    seen: set[int],
+) -> list[Proposal]:
+    """Times after the deadline, once the member declined a timely offer: the plan met the
+    standard by offering (ADR 0013), and the member may still be booked later; each is
+    marked not timely (docs/adr/0013, "2026-12-07 (late evening)")."""
+    base = slot_query(request, policy, now, None)
+    query = replace(
+        base,
+        not_before=max(base.not_before, booking_deadline(request, policy)),
+        not_after=after_declining_until(request, policy),
+    )
+    later = [s for s in uow.slots.candidates(query, wanted + len(seen)) if s.id not in seen]
+    return [Proposal(slot=s, reason=AFTER_DECLINING, timely=False) for s in later[:wanted]]
 
 
 def book_request(cmd: BookRequest, uow: UnitOfWork, clock: Clock, policy: Policy) -> Decision:
@@ -186,13 +224,29 @@ def check_slot_fits(
         raise SlotMismatch(
             f"clinician {clinician.id} does not match the request's provider class, language or modality"
         )
-    late = slot.start > request.effective_deadline
+    late = slot.start > booking_deadline(request, policy)
     chosen = request.member_preferred_from is not None
-    if late and not allow_late and not chosen and not _declined_timely_offer(request, uow):
+    if late and not allow_late and not chosen:
+        _check_late(request, slot, uow, policy)
+
+
+def _check_late(request: CareRequest, slot: Slot, uow: UnitOfWork, policy: Policy) -> None:
+    """A late slot is chosen only after the member declined a timely offer, and only as
+    late as `$find` then proposes (`after_declining_until`; docs/adr/0013, "2026-12-07
+    (late evening)"); otherwise offer a timely slot or refer out of network."""
+    deadline = booking_deadline(request, policy).isoformat()
+    if not _declined_timely_offer(request, uow):
         raise DeadlineUnreachable(
             f"slot {slot.id} starts after the {request.standard} deadline "
-            f"{request.effective_deadline.isoformat()}; offer a timely slot or refer out of network",
-            deadline=request.effective_deadline.isoformat(),
+            f"{deadline}; offer a timely slot or refer out of network",
+            deadline=deadline,
+        )
+    until = after_declining_until(request, policy)
+    if slot.start > until:
+        raise DeadlineUnreachable(
+            f"slot {slot.id} starts after {until.isoformat()}, the latest time proposed once "
+            f"the member declined a timely offer (deadline {deadline})",
+            deadline=deadline,
         )
 
 
@@ -293,7 +347,7 @@ def _record_accepted_offer(booking: Booking) -> None:
         slot.clinician_id,  # clinician_id
         slot.start,  # slot_start
         booking.now,  # offered_at
-        slot.start <= request.effective_deadline,  # timely
+        slot.start <= booking_deadline(request, booking.policy),  # timely
         OfferResponse.PENDING,  # response, until `respond` below
         None,  # responded_by
         None,  # responded_at
@@ -325,7 +379,7 @@ def _record_booking(booking: Booking) -> Decision:
     uow.requests.save(request)
     reanchor_follow_ups(request, appointment, uow, policy)
     standard = policy.rules.standard(request.standard)
-    deadline = request.effective_deadline
+    deadline = booking_deadline(request, policy)
     # Positional: a frozen record's keyword call costs twice its positional one, and the
     # simulator makes one per booking (ADR 0014, speed, third pass). In field order.
     explanation = Explanation(

@@ -31,6 +31,7 @@ from parity.domain.waitlist import WaitStatus
 from parity.services.booking import Acceptance, Booking, book_offered_slot, check_slot_fits
 from parity.services.outbox import queue_about_slot
 from parity.services.policy import Policy
+from parity.services.slot_search import booking_deadline
 from parity.services.visits import CancelAppointment, cancel_in
 from parity.services.waitlist import offer_freed_slot, open_entry
 
@@ -68,7 +69,7 @@ def make_offer(cmd: MakeOffer, uow: UnitOfWork, clock: Clock, policy: Policy) ->
         slot = uow.slots.get(cmd.slot_id)
         check_slot_fits(request, slot, uow, policy, now, allow_late=True)
         uow.slots.take(slot.id, SlotStatus.HELD)
-        timely = slot.start <= request.effective_deadline
+        timely = slot.start <= booking_deadline(request, policy)
         offer = uow.offers.add(
             Offer(
                 request.id,

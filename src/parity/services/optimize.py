@@ -33,8 +33,9 @@ from parity.optimizer import (
 )
 from parity.services import scoping
 from parity.services.policy import Policy
+from parity.services.repeated_asks import first_asks
 from parity.services.requests import create_referral
-from parity.services.slot_search import slot_query
+from parity.services.slot_search import booking_deadline, slot_query
 from parity.services.waitlist import hold_and_offer
 
 
@@ -108,7 +109,7 @@ def _window(uow: UnitOfWork, policy: Policy, horizon: Horizon) -> tuple[datetime
 def _request(r: CareRequest, policy: Policy, now: datetime) -> OptimizerRequest:
     """The optimizer's view of an open request: what it wants, as the booking engine asks
     the index for it, up to its effective deadline (the member's clinician a preference)."""
-    wants = replace(slot_query(r, policy, now, None), not_after=r.effective_deadline)
+    wants = replace(slot_query(r, policy, now, None), not_after=booking_deadline(r, policy))
     return OptimizerRequest(
         id=r.id,
         member_id=r.member_id,
@@ -125,11 +126,12 @@ def snapshot(
     """The optimizer's problem: open requests, free slots in the window (through the latest
     deadline), pinned bookings, protected time and PTO. Runs inside the caller's transaction."""
     start, end = _window(uow, policy, horizon)
-    # A request whose offer waits for the member's answer is not planned again.
+    # A request whose offer waits for the member's answer is not planned again, nor is a
+    # repeated ask whose first ask is open: the first stands for both (docs/adr/0013,
+    # "2026-12-07 (late evening)"), so one need gets one offer.
     answering = {o.request_id for o in uow.offers.where(response=OfferResponse.PENDING)}
-    requests = [
-        r for r in uow.requests.list() if r.status is RequestStatus.OPEN and r.id not in answering
-    ]
+    waiting = [r for r in uow.requests.list() if r.status is RequestStatus.OPEN]
+    requests = [r for r in first_asks(uow, waiting) if r.id not in answering]
     if requests:
         end = max(end, max(r.effective_deadline for r in requests) + timedelta(days=1))
     slots = uow.slots.free_between(max(start, now), end)

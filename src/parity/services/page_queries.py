@@ -38,6 +38,7 @@ from parity.domain.workforce import Clinician
 from parity.services import scoping
 from parity.services.booking import slot_fits
 from parity.services.policy import Policy
+from parity.services.repeated_asks import first_asks, waiting_repeats
 from parity.services.reporting import Records, evidence_row
 
 # -- one request's evidence ------------------------------------------------------------------
@@ -204,10 +205,7 @@ def clinician_week(
         ]
         caseload = [c for c in uow.courses.where(clinician_id=clinician_id) if c.active]
         caseload = scoping.kept(uow, scope, caseload)
-        follow_ups = uow.requests.where(
-            preferred_clinician_id=clinician_id, status=RequestStatus.OPEN
-        )
-        follow_ups = scoping.kept(uow, scope, follow_ups)
+        follow_ups = scoping.kept(uow, scope, _waiting_follow_ups(uow, clinician_id))
         named = {a.member_id for a in appointments} | {c.member_id for c in caseload}
         named |= {r.member_id for r in follow_ups}
         members = {m.id: m for key in sorted(named) if (m := _member(uow, key)) is not None}
@@ -224,6 +222,21 @@ def clinician_week(
             sorted(follow_ups, key=lambda r: (r.effective_deadline, r.id)),
             members,
         )
+
+
+def _waiting_follow_ups(uow: UnitOfWork, clinician_id: str) -> list[CareRequest]:
+    """The open requests naming the clinician, a repeated ask listed once, as its first ask
+    (`repeated_asks`; docs/adr/0013, "2026-12-07 (late evening)"). The rule reads every
+    open request of the members listed, as a first ask need not name the clinician."""
+    named = uow.requests.where(preferred_clinician_id=clinician_id, status=RequestStatus.OPEN)
+    if not named:
+        return []
+    members = sorted({r.member_id for r in named})
+    theirs = [
+        r for m in members for r in uow.requests.where(member_id=m, status=RequestStatus.OPEN)
+    ]
+    hidden = waiting_repeats(uow, theirs)
+    return [r for r in named if r.id not in hidden]
 
 
 # -- which open requests a free slot could take ---------------------------------------------
@@ -264,7 +277,9 @@ def slot_choice(
         slot = uow.slots.get(slot_id)
         clinician = uow.clinicians.get(slot.clinician_id)
         free = slot.status is SlotStatus.FREE
-        waiting = uow.requests.where(status=RequestStatus.OPEN) if free else []
+        # A repeated ask whose first ask is open is offered through the first (docs/adr/0013,
+        # "2026-12-07 (late evening)").
+        waiting = first_asks(uow, uow.requests.where(status=RequestStatus.OPEN)) if free else []
         fitting = [r for r in waiting if _fits(r, slot, clinician, policy)]
         fitting = sorted(
             (r for r in scoping.kept(uow, scope, fitting) if slot_fits(r, slot, uow, policy, now)),

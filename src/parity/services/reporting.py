@@ -29,6 +29,7 @@ from parity.domain.metrics import EvidenceRow
 from parity.domain.ports import UnitOfWork
 from parity.domain.schedule import overlap_minutes, week_start_of
 from parity.services.policy import Policy
+from parity.services.slot_search import on_record
 
 
 @dataclass(frozen=True)
@@ -200,21 +201,12 @@ def evidence_rows(
 
 
 def as_recorded(evidence: RequestEvidence, policy: Policy) -> RequestEvidence:
-    """The evidence under the standard its record supports: a prior authorisation nobody
-    is on record as having determined (who, in which role, when) does not allow the longer
-    urgent wait; the request is judged under the standard without it (docs/adr/0013,
-    2026-12-07 evening)."""
-    request = evidence.request
-    if not request.prior_authorization or request.authorization_on_record:
-        return evidence
-    rules = policy.rules
-    on = local_date(request.clock_start, rules.timezone)
-    standard = rules.standard_for(request.visit, request.provider_class, on=on)
-    deadline = rules.deadline(standard, request.clock_start)
-    unsupported = replace(
-        request, standard=standard.name, deadline=deadline, prior_authorization=False
-    )
-    return replace(evidence, request=unsupported)
+    """The evidence under the standard its record supports (`slot_search.on_record`, the
+    rule the booking engine books by too): a prior authorisation nobody is on record as
+    having determined (who, in which role, when) does not allow the longer urgent wait
+    (docs/adr/0013, 2026-12-07 evening)."""
+    request = on_record(evidence.request, policy)
+    return evidence if request is evidence.request else replace(evidence, request=request)
 
 
 def evidence_row(evidence: RequestEvidence, policy: Policy, now: datetime) -> EvidenceRow:

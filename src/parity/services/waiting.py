@@ -10,6 +10,7 @@ from parity.domain.ports import UnitOfWork
 from parity.domain.waitlist import WaitReason, entry_for
 from parity.services.policy import Policy
 from parity.services.refusals import decision_under
+from parity.services.slot_search import booking_deadline
 
 
 def may_wait(request: CareRequest, policy: Policy, now: datetime) -> bool:
@@ -18,7 +19,7 @@ def may_wait(request: CareRequest, policy: Policy, now: datetime) -> bool:
     return (
         rules.enabled
         and rules.wait_before_referral
-        and request.effective_deadline - rules.refer_before > now
+        and booking_deadline(request, policy) - rules.refer_before > now
     )
 
 
@@ -39,6 +40,6 @@ def wait_for_slot(
         rule=standard.name,
         considered=considered,
         why="no timely in-network slot yet: waiting for a freed slot before referral",
-        refer_by=request.effective_deadline - policy.waitlist.refer_before,
+        refer_by=booking_deadline(request, policy) - policy.waitlist.refer_before,
     )
     return decision_under(standard, request, Action.WAITLISTED, why)

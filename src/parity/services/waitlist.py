@@ -36,6 +36,7 @@ from parity.domain.waitlist import (
 from parity.services.booking import check_slot_fits, timely_candidates
 from parity.services.outbox import local_when, queue_about_slot
 from parity.services.policy import Policy
+from parity.services.slot_search import booking_deadline
 
 # Two freed slots offered at once may both pick the same member; the loser tries again.
 OFFER_ATTEMPTS = 12
@@ -245,7 +246,7 @@ def hold_and_offer(
     or person who made it), and queue the member's message, whose channel is the offer's.
     The offer waits for the member's answer; nobody answers for them."""
     uow.slots.take(slot.id, SlotStatus.HELD)  # refused if another offer holds the slot
-    timely = slot.start <= request.effective_deadline
+    timely = slot.start <= booking_deadline(request, policy)
     offer = uow.offers.add(
         Offer(
             request.id, slot.id, slot.clinician_id, slot.start, now, timely, offered_by=offered_by

@@ -9,16 +9,14 @@ noting which request it repeats.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from parity.domain.care import CareRequest, RequestStatus
-from parity.domain.compliance import repeats, same_care
 from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope
 from parity.services import queries
-from parity.services.reporting import settled_at
+from parity.services.repeated_asks import repeat_map
 
 OPEN = frozenset({RequestStatus.OPEN})
 
@@ -57,22 +55,13 @@ def _asked(request: CareRequest) -> tuple[object, ...]:
 def _repeated_asks(
     uow: UnitOfWork, members: Iterable[str]
 ) -> tuple[dict[int, int], dict[int, CareRequest]]:
-    """Every repeat of these members' requests -> the first ask, and the requests named.
-    Only asks for the same care as another of the member's are read further."""
+    """Every repeat of these members' requests -> the first ask, and the requests named
+    (`repeated_asks.repeat_map`, the rule every list of waiting requests uses)."""
     first_of: dict[int, int] = {}
     named: dict[int, CareRequest] = {}
     for member_id in sorted(members):
         theirs = list(uow.requests.where(member_id=member_id))
-        counts = Counter(same_care(r) for r in theirs)
-        alike = [r for r in theirs if counts[same_care(r)] > 1]
-        if not alike:
-            continue
-        visits = defaultdict(list)
-        referrals = {}
-        for request in alike:
-            visits[request.id] = list(uow.appointments.where(request_id=request.id))
-            for referral in uow.referrals.where(request_id=request.id):
-                referrals[request.id] = referral
-        first_of.update(repeats(alike, settled_at(visits, referrals)))
-        named.update((r.id, r) for r in alike)
+        found = repeat_map(uow, theirs)
+        first_of.update(found)
+        named.update((r.id, r) for r in theirs if r.id in found or r.id in found.values())
     return first_of, named

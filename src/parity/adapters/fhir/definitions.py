@@ -49,6 +49,7 @@ EXTENSION_TYPES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "language": ("CodeableConcept", ("ServiceRequest",), "The language care is asked in"),
     "location": ("Reference", ("Slot",), "Where the slot is held"),
     "modality": ("code", ("Patient", "PractitionerRole"), "A modality offered or accepted"),
+    "prior-authorization": ("", ("ServiceRequest",), "The prior-authorisation determination on record: who, role, when, applied"),
     "proposal-reason": ("string", ("Appointment",), "Why $find proposes this appointment"),
     "request-status": ("code", ("ServiceRequest",), "open, booked, referred or withdrawn"),
     "timely": ("boolean", ("Appointment",), "Whether the proposal meets the deadline"),
@@ -60,6 +61,21 @@ ACCESS_STANDARD_PARTS = {
     "limit": "string",
     "clock-start": "dateTime",
     "legal-deadline": "dateTime",
+}
+# The determination (docs/adr/0013, "2026-12-07 (late evening)"): `on-record` and `applied`
+# always; who, in which role and when only where a determination is on record.
+PRIOR_AUTHORIZATION_PARTS = {
+    "on-record": "boolean",
+    "applied": "boolean",
+    "determined-by": "string",
+    "role": "code",
+    "recorded": "dateTime",
+}
+OPTIONAL_PARTS = frozenset({"determined-by", "role", "recorded"})
+# complex extension id -> its parts, each with its value type
+COMPLEX_PARTS = {
+    "access-standard": ACCESS_STANDARD_PARTS,
+    "prior-authorization": PRIOR_AUTHORIZATION_PARTS,
 }
 
 
@@ -93,10 +109,11 @@ def _elements(key: str, kind: str) -> list[Json]:
     found = [_element("Extension", short=EXTENSION_TYPES[key][2])]
     if kind:
         return [*found, _element("Extension.url", fixedUri=url), *_value("Extension", kind)]
-    for part, part_kind in ACCESS_STANDARD_PARTS.items():
+    for part, part_kind in COMPLEX_PARTS[key].items():
         slice_path = f"Extension.extension:{part}"
+        least = 0 if part in OPTIONAL_PARTS else 1
         found += [
-            {**_element(slice_path, sliceName=part, min=1, max="1")},
+            {**_element(slice_path, sliceName=part, min=least, max="1")},
             _element(f"{slice_path}.url", fixedUri=part),
             *_value(slice_path, part_kind),
         ]

@@ -187,10 +187,14 @@ def protected_slot(block: ProtectedTime) -> Json:
 # -- care requests -----------------------------------------------------------------------
 
 
-def service_request(request: CareRequest, rules: RuleSet) -> Json:
+def service_request(stored: CareRequest, rules: RuleSet, judged: CareRequest | None = None) -> Json:
     """The care request with its legal window: `authoredOn` is the request, and
     `occurrencePeriod.end` the effective deadline (a clinical exception may extend it);
-    the note gives the deadline on the clinic's calendar too, where the law counts it."""
+    the note gives the deadline on the clinic's calendar too, where the law counts it.
+    `judged`: the request under the standard its record supports (a claimed prior
+    authorisation nobody is on record for allows no 96 hours), whose standard and deadline
+    are shown; the determination extension is the stored record's (docs/adr/0013)."""
+    request = stored if judged is None else judged
     standard = rules.standard(request.standard)
     due = request.effective_deadline.astimezone(rules.timezone)
     found: Json = {
@@ -225,7 +229,31 @@ def service_request(request: CareRequest, rules: RuleSet) -> Json:
         found["performer"] = [reference("Practitioner", request.preferred_clinician_id)]
     if request.prior_appointment_id:
         found["supportingInfo"] = [reference("Appointment", request.prior_appointment_id)]
+    determined = _prior_authorization_extension(stored)
+    if determined is not None:
+        found["extension"].append(determined)
     return found
+
+
+def _prior_authorization_extension(request: CareRequest) -> Json | None:
+    """The prior-authorisation determination as the evidence documents give it: who, in
+    which role and when it was recorded, and whether it applies (recorded by the urgent
+    deadline); a claim nobody is on record for says `on-record` false (docs/adr/0013,
+    "2026-12-07 (late evening)"). None when the request neither claims nor records one."""
+    if request.prior_authorization_at is None and not request.prior_authorization:
+        return None
+    on_record = request.authorization_on_record
+    parts: list[Json] = [
+        {"url": "on-record", "valueBoolean": on_record},
+        {"url": "applied", "valueBoolean": request.prior_authorization and on_record},
+    ]
+    if request.prior_authorization_by:
+        parts.append({"url": "determined-by", "valueString": request.prior_authorization_by})
+    if request.prior_authorization_role:
+        parts.append({"url": "role", "valueCode": request.prior_authorization_role})
+    if request.prior_authorization_at is not None:
+        parts.append({"url": "recorded", "valueDateTime": instant(request.prior_authorization_at)})
+    return extension("prior-authorization", extension=parts)
 
 
 def _standard_extension(request: CareRequest, standard: AccessStandard) -> Json:

@@ -37,6 +37,7 @@ from parity.services.requests import (
     refer_out_of_network,
     withdraw_request,
 )
+from parity.services.slot_search import on_record
 
 router = APIRouter(tags=["Care requests"])
 STATUS_SYSTEM = "http://hl7.org/fhir/request-status"
@@ -50,7 +51,9 @@ REQUEST_STATUSES: dict[str, frozenset[RequestStatus]] = {
 
 
 def request_resource(context: ApiContext, request: CareRequest) -> fhir.Json:
-    return fhir.service_request(request, context.policy.rules)
+    """The request as every figure judges it (`slot_search.on_record`: the one deadline the
+    engine books by; docs/adr/0013, "2026-12-07 (late evening)")."""
+    return fhir.service_request(request, context.policy.rules, on_record(request, context.policy))
 
 
 def referral_citation(context: ApiContext) -> str:

@@ -92,7 +92,10 @@ def find(body: ParametersBody, call: Caller) -> FhirResponse:
         care = _care_request(params, asked, context, joined, scope, caller)
         if care.status is not RequestStatus.OPEN:
             raise InvalidTransition(f"request {care.id} is {care.status}, not open")
-        proposals = find_proposals(care.id, joined, context.clock, context.policy, asked.limit)
+        opened = asked.request_id is None  # opened by this call: nothing offered for it yet
+        proposals = find_proposals(
+            care.id, joined, context.clock, context.policy, asked.limit, opened_now=opened
+        )
         proposals = [p for p in proposals if asked.window.holds(p.slot.start)]
         # The proposals are rendered without empty values; the request is pruned alone.
         shown = pruned(request_resource(context, care))

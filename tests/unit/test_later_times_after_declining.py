@@ -1,0 +1,132 @@
+"""After the member declined a timely offer, what is proposed is what can be held.
+
+The rule (docs/adr/0013, "2026-12-07 (late evening)"): once a timely offer was declined the
+plan has met the standard (28 CCR §1300.67.2.2(c)(5): the wait is to the appointment
+offered), and the member may still be booked later. `$find` then proposes, after any timely
+times, the times up to the rule file's member-preference window (28 days) after the
+deadline, each marked not timely; `$hold` and `$book` accept exactly those. Without a
+declined timely offer nothing late is proposed or held. The expected slots are listed from
+the store's plain per-clinician listing, not from the search index `$find` reads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from unit_support import FIRST_WEEK, Region
+
+from parity.domain.care import CareRequest, Channel
+from parity.domain.errors import DeadlineUnreachable
+from parity.domain.schedule import BlockKind, Slot, SlotStatus
+from parity.domain.standards import VisitType
+from parity.domain.workforce import Modality, ProviderClass
+from parity.services.booking import BookRequest, book_request, find_proposals
+from parity.services.holds import HoldSlot, hold_slot
+from parity.services.offers import AnswerOffer, MakeOffer, answer_offer, make_offer
+from parity.services.requests import RequestCare, open_request
+from parity.services.schedules import materialise
+
+WEEKS = 9  # past the deadline and the 28 days after it
+MANY = 200
+
+
+def _request(region: Region) -> CareRequest:
+    materialise(region.uow, region.policy, FIRST_WEEK, WEEKS)
+    cmd = RequestCare(
+        "m1", VisitType.INITIAL, ProviderClass.THERAPIST, "english", (Modality.VIDEO,), "north"
+    )
+    return open_request(cmd, region.uow, region.clock, region.policy)
+
+
+def _intake_slots(region: Region) -> list[Slot]:
+    """Every free intake slot a therapy intake by video may take, from the plain listing."""
+    start = region.clock.now() + region.policy.min_notice
+    end = start + timedelta(weeks=WEEKS + 1)
+    with region.uow:
+        found = [
+            s
+            for who in ("ana", "ben")
+            for s in region.uow.slots.for_clinician(who, start, end)
+            if s.status is SlotStatus.FREE and s.kind is BlockKind.INTAKE
+        ]
+    return sorted(found, key=lambda s: (s.start, s.id))
+
+
+def _decline_the_first_timely(region: Region, request: CareRequest) -> Slot:
+    first = next(s for s in _intake_slots(region) if s.start <= request.effective_deadline)
+    offer = make_offer(
+        MakeOffer(request.id, first.id, "sam", Channel.PHONE),
+        region.uow,
+        region.clock,
+        region.policy,
+    )
+    region.clock.advance(timedelta(minutes=10))
+    answer_offer(AnswerOffer(offer.id, False, "member m1"), region.uow, region.clock, region.policy)
+    return first
+
+
+def _until(request: CareRequest) -> datetime:
+    return request.effective_deadline + timedelta(days=28)  # california.toml search_days
+
+
+def test_without_a_declined_offer_only_timely_times_are_proposed(region: Region) -> None:
+    request = _request(region)
+    proposals = find_proposals(request.id, region.uow, region.clock, region.policy, MANY)
+    expected = [s.id for s in _intake_slots(region) if s.start <= request.effective_deadline]
+    assert sorted(p.slot.id for p in proposals) == sorted(expected)
+    assert all(p.timely for p in proposals)
+
+
+def test_after_declining_later_times_are_proposed_each_marked_not_timely(region: Region) -> None:
+    request = _request(region)
+    _decline_the_first_timely(region, request)
+    proposals = find_proposals(request.id, region.uow, region.clock, region.policy, MANY)
+    expected = [s for s in _intake_slots(region) if s.start <= _until(request)]
+    assert any(s.start > request.effective_deadline for s in expected)  # the premise
+    assert sorted(p.slot.id for p in proposals) == sorted(s.id for s in expected)
+    for proposal in proposals:
+        assert proposal.timely is (proposal.slot.start <= request.effective_deadline)
+    flags = [p.timely for p in proposals]
+    assert flags == sorted(flags, reverse=True)  # timely times first
+
+
+def test_after_declining_a_short_page_keeps_timely_times_first(region: Region) -> None:
+    request = _request(region)
+    _decline_the_first_timely(region, request)
+    timely = [s for s in _intake_slots(region) if s.start <= request.effective_deadline]
+    proposals = find_proposals(request.id, region.uow, region.clock, region.policy, len(timely) + 1)
+    assert [p.timely for p in proposals] == [True] * len(timely) + [False]
+
+
+def test_after_declining_every_proposed_late_time_can_be_held_and_none_later(
+    region: Region,
+) -> None:
+    request = _request(region)
+    _decline_the_first_timely(region, request)
+    late = [s for s in _intake_slots(region) if s.start > request.effective_deadline]
+    for slot in late:
+        if slot.start <= _until(request):
+            hold_slot(HoldSlot(request.id, slot.id), region.uow, region.clock, region.policy)
+        else:
+            with pytest.raises(DeadlineUnreachable):
+                hold_slot(HoldSlot(request.id, slot.id), region.uow, region.clock, region.policy)
+    assert any(s.start > _until(request) for s in late)  # the premise
+
+
+def test_after_declining_a_late_proposed_time_can_be_booked(region: Region) -> None:
+    request = _request(region)
+    _decline_the_first_timely(region, request)
+    proposals = find_proposals(request.id, region.uow, region.clock, region.policy, MANY)
+    late = next(p for p in proposals if not p.timely)
+    decision = book_request(
+        BookRequest(request.id, late.slot.id), region.uow, region.clock, region.policy
+    )
+    assert (decision.slot_id, decision.timely) == (late.slot.id, False)
+
+
+def test_without_a_declined_offer_a_late_time_cannot_be_held(region: Region) -> None:
+    request = _request(region)
+    late = next(s for s in _intake_slots(region) if s.start > request.effective_deadline)
+    with pytest.raises(DeadlineUnreachable):
+        hold_slot(HoldSlot(request.id, late.id), region.uow, region.clock, region.policy)
