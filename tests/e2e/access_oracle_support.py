@@ -5,17 +5,22 @@ scope code — the members a caller may see and a snapshot of everyone else's re
 
 from __future__ import annotations
 
+import os
+import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from fhir_support import FIRST_WEEK, MEMBERS, NOW, auth_headers, matches, parameters
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
 from parity.adapters.clock import SimulatedClock
 from parity.adapters.rules_files import load_region
-from parity.adapters.sql import SqlUnitOfWork
+from parity.adapters.sql import SqlUnitOfWork, engine_from_url
 from parity.domain.users import Principal, Role
 from parity.entrypoints.api import create_app
 from parity.services.policy import Policy
@@ -164,3 +169,35 @@ def others_records(engine: Engine, seen: set[str]) -> dict[str, set[tuple[Any, .
 def names_of(engine: Engine) -> dict[str, str]:
     with engine.connect() as db:
         return dict(db.execute(text("SELECT id, name FROM members")).all())  # type: ignore[arg-type]
+
+
+POSTGRES_URL = os.environ.get(
+    "PARITY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+def postgres_schema() -> Iterator[Engine]:
+    """An engine on a fresh schema of the PostgreSQL test database, dropped afterwards; a
+    skip with a loud reason when the server is unreachable, a failure when
+    `PARITY_REQUIRE_POSTGRES=1` (as in CI)."""
+    admin = engine_from_url(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as db:
+            db.execute(text("SELECT 1"))
+    except OperationalError:
+        admin.dispose()
+        if os.environ.get("PARITY_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL is required (PARITY_REQUIRE_POSTGRES=1) but unreachable")
+        pytest.skip("!!! PostgreSQL unreachable: the PostgreSQL half did NOT run")
+    schema = f"parity_{secrets.token_hex(6)}"
+    with admin.connect() as db:
+        db.execute(text(f"CREATE SCHEMA {schema}"))
+    base = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = engine_from_url(f"{base}?options=-csearch_path%3D{schema}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as db:
+            db.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

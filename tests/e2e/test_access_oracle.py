@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +22,7 @@ from access_oracle_support import (
     callers,
     names_of,
     others_records,
+    postgres_schema,
     seed,
     visible,
 )
@@ -31,8 +30,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine
 
 from parity.adapters.rules_files import load_contract, load_rules
 from parity.adapters.sql import engine_from_url, upgrade
@@ -44,9 +42,6 @@ from parity.services.policy import Policy
 # (docs/adr/0019-two-test-processes.md).
 pytestmark = pytest.mark.xdist_group("access-oracle")
 
-POSTGRES_URL = os.environ.get(
-    "PARITY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 EXAMPLES = int(os.environ.get("PARITY_ORACLE_EXAMPLES", "40"))
 SKIPPED = {"/optimize/$apply", "/app/queue/optimizer/apply", "/optimize/$preview"}
 ROUTES = sorted(
@@ -66,30 +61,6 @@ class Stage:
     names: dict[str, str]
 
 
-def _postgres(tmp: Path) -> Iterator[Engine]:
-    admin = engine_from_url(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as db:
-            db.execute(text("SELECT 1"))
-    except OperationalError:
-        admin.dispose()
-        if os.environ.get("PARITY_REQUIRE_POSTGRES") == "1":
-            pytest.fail("PostgreSQL is required (PARITY_REQUIRE_POSTGRES=1) but unreachable")
-        pytest.skip("!!! PostgreSQL unreachable: the PostgreSQL half of the oracle did NOT run")
-    schema = f"parity_{secrets.token_hex(6)}"
-    with admin.connect() as db:
-        db.execute(text(f"CREATE SCHEMA {schema}"))
-    base = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    engine = engine_from_url(f"{base}?options=-csearch_path%3D{schema}")
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as db:
-            db.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
@@ -100,7 +71,7 @@ def stage(
     engines = (
         iter([engine_from_url(f"sqlite:///{tmp / 'parity.db'}")])
         if request.param == "sqlite"
-        else _postgres(tmp)
+        else postgres_schema()
     )
     engine = next(engines)
     upgrade(engine)

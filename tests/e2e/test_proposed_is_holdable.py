@@ -15,9 +15,7 @@ by every member of staff, as a schedule that names nobody."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,12 +25,11 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from access_oracle_support import build_app
+from access_oracle_support import build_app, postgres_schema
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from fhir_support import matches, parameters
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import OperationalError
 
 from parity.adapters.rules_files import load_contract, load_rules
 from parity.adapters.sql import engine_from_url, upgrade
@@ -42,9 +39,6 @@ from parity.services.policy import Policy
 
 pytestmark = pytest.mark.xdist_group("proposed-is-holdable")
 
-POSTGRES_URL = os.environ.get(
-    "PARITY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 LA = ZoneInfo("America/Los_Angeles")
 # Tuesday morning of the first laid week: every clinic works, well past the minimum notice.
 START, END = "2026-06-02T09:00:00-07:00", "2026-06-02T12:00:00-07:00"
@@ -61,30 +55,6 @@ class Stage:
     client: TestClient
 
 
-def _postgres() -> Iterator[Engine]:
-    admin = engine_from_url(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as db:
-            db.execute(text("SELECT 1"))
-    except OperationalError:
-        admin.dispose()
-        if os.environ.get("PARITY_REQUIRE_POSTGRES") == "1":
-            pytest.fail("PostgreSQL is required (PARITY_REQUIRE_POSTGRES=1) but unreachable")
-        pytest.skip("!!! PostgreSQL unreachable: the PostgreSQL half did NOT run")
-    schema = f"parity_{secrets.token_hex(6)}"
-    with admin.connect() as db:
-        db.execute(text(f"CREATE SCHEMA {schema}"))
-    base = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    engine = engine_from_url(f"{base}?options=-csearch_path%3D{schema}")
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as db:
-            db.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
@@ -95,7 +65,7 @@ def stage(
     engines = (
         iter([engine_from_url(f"sqlite:///{folder / 'parity.db'}")])
         if request.param == "sqlite"
-        else _postgres()
+        else postgres_schema()
     )
     engine = next(engines)
     upgrade(engine)
