@@ -92,6 +92,28 @@ def test_find_keeps_to_the_window_asked_for(api: FhirClient) -> None:
         assert "2026-06-03" <= day < "2026-06-05"
 
 
+def test_find_again_with_a_later_window_searches_in_it(api: FhirClient) -> None:
+    """An open request's earliest times all fall before the window asked for: the times
+    in the window are searched for, not cut from the earliest ones (which left nothing)."""
+    first = matches(find(api, _count={"valueInteger": 2}))
+    assert all(
+        instant(p["start"]).astimezone(NOW.tzinfo).date().isoformat() < "2026-06-04" for p in first
+    )
+    again = find(
+        api,
+        service_request={"valueReference": {"reference": request_of(first[0])}},
+        start="2026-06-04",
+        _count={"valueInteger": 2},
+    )
+    later = matches(again)
+    assert len(later) == 2
+    for proposal in later:
+        day = instant(proposal["start"]).astimezone(NOW.tzinfo).date().isoformat()
+        assert day >= "2026-06-04"
+        assert instant(proposal["start"]) <= INITIAL_DEADLINE
+    assert request_of(later[0]) == request_of(first[0])
+
+
 def test_an_urgent_request_is_proposed_within_48_hours(api: FhirClient) -> None:
     bundle = find(api, visit_type={"valueCode": "urgent"}, _count={"valueInteger": 3})
     [request] = resources(bundle, "ServiceRequest")

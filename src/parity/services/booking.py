@@ -9,9 +9,9 @@ deadline the request becomes an out-of-network referral: never a silent late boo
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from parity.domain.availability import Serving, serving
+from parity.domain.availability import Serving, SlotQuery, serving
 from parity.domain.care import (
     Action,
     Appointment,
@@ -40,6 +40,7 @@ from parity.services.follow_ups import reanchor_follow_ups
 from parity.services.policy import Policy
 from parity.services.refusals import refer
 from parity.services.slot_search import after_declining_until, booking_deadline, slot_query
+from parity.services.time_window import Window
 from parity.services.waiting import may_wait, wait_for_slot
 
 
@@ -97,10 +98,13 @@ def find_proposals(
     limit: int | None = None,
     *,
     opened_now: bool = False,
+    within: Window | None = None,
 ) -> list[Proposal]:
     """Ranked timely proposals for a request: continuity first, then earliest (for `$find`);
     once the member declined a timely offer, later times after them, marked not timely.
-    `opened_now`: the request was opened in this transaction, so nothing was offered yet."""
+    `opened_now`: the request was opened in this transaction, so nothing was offered yet.
+    `within`: the window the caller asked for, searched in (not cut from what was found,
+    which could leave it empty while times in it are free)."""
     limit = limit or policy.offer_limit
     now = clock.now()
     with uow:
@@ -110,10 +114,11 @@ def find_proposals(
             query = slot_query(request, policy, now, request.preferred_clinician_id)
             proposals += [
                 Proposal(slot=s, reason="same clinician (continuity of care)", timely=True)
-                for s in uow.slots.candidates(query, 1)
+                for s in uow.slots.candidates(_narrowed(query, within), 1)
             ]
         seen = {p.slot.id for p in proposals}
-        for slot in uow.slots.candidates(slot_query(request, policy, now, None), limit * 2):
+        earliest = _narrowed(slot_query(request, policy, now, None), within)
+        for slot in uow.slots.candidates(earliest, limit * 2):
             if slot.id not in seen and len(proposals) < limit:
                 proposals.append(
                     Proposal(
@@ -126,8 +131,25 @@ def find_proposals(
         # no offer, so `$find` opening one costs what it did (docs/adr/0013, late evening).
         short = len(proposals) < limit and not opened_now
         if short and _declined_timely_offer(request, uow):
-            proposals += _later_proposals(request, uow, policy, now, limit - len(proposals), seen)
+            wanted = limit - len(proposals)
+            proposals += _later_proposals(request, uow, policy, now, wanted, seen, within)
     return proposals
+
+
+def _narrowed(query: SlotQuery, within: Window | None) -> SlotQuery:
+    """The search kept to the window asked for: it starts no earlier than the window and
+    ends before the window's end (a query's `not_after` is the last start it takes)."""
+    if within is None:
+        return query
+    start, end = within.bounds
+    return replace(
+        query,
+        not_before=max(query.not_before, start),
+        not_after=min(query.not_after, end - LAST_INSTANT_BEFORE),
+    )
+
+
+LAST_INSTANT_BEFORE = timedelta(microseconds=1)  # [start, end): the end itself is not in it
 
 
 AFTER_DECLINING = "after the deadline: the member declined a timely offer"
@@ -140,15 +162,19 @@ def _later_proposals(
     now: datetime,
     wanted: int,
     seen: set[int],
+    within: Window | None = None,
 ) -> list[Proposal]:
     """Times after the deadline, once the member declined a timely offer: the plan met the
     standard by offering (ADR 0013), and the member may still be booked later; each is
     marked not timely (docs/adr/0013, "2026-12-07 (late evening)")."""
     base = slot_query(request, policy, now, None)
-    query = replace(
-        base,
-        not_before=max(base.not_before, booking_deadline(request, policy)),
-        not_after=after_declining_until(request, policy),
+    query = _narrowed(
+        replace(
+            base,
+            not_before=max(base.not_before, booking_deadline(request, policy)),
+            not_after=after_declining_until(request, policy),
+        ),
+        within,
     )
     later = [s for s in uow.slots.candidates(query, wanted + len(seen)) if s.id not in seen]
     return [Proposal(slot=s, reason=AFTER_DECLINING, timely=False) for s in later[:wanted]]

@@ -94,9 +94,14 @@ def find(body: ParametersBody, call: Caller) -> FhirResponse:
             raise InvalidTransition(f"request {care.id} is {care.status}, not open")
         opened = asked.request_id is None  # opened by this call: nothing offered for it yet
         proposals = find_proposals(
-            care.id, joined, context.clock, context.policy, asked.limit, opened_now=opened
+            care.id,
+            joined,
+            context.clock,
+            context.policy,
+            asked.limit,
+            opened_now=opened,
+            within=asked.window,
         )
-        proposals = [p for p in proposals if asked.window.holds(p.slot.start)]
         # The proposals are rendered without empty values; the request is pruned alone.
         shown = pruned(request_resource(context, care))
         *proposed, included = versions.stamp_rendered(
