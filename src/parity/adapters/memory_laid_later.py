@@ -17,13 +17,11 @@ import heapq
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from parity.domain.calendar import LATEST
 from parity.domain.week_plan import ShapedSlots
 from parity.domain.workforce import Clinician
-
-# Later than any week a run lays: the bound a reader compares with while nothing is reserved.
-NOTHING_RESERVED = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(slots=True, eq=False)
@@ -46,7 +44,7 @@ class ReservedWeeks:
         self._held: list[Reserved] = []
         # The first instant of the earliest week still reserved: a reader whose window
         # ends before it needs nothing made.
-        self.reach = NOTHING_RESERVED
+        self.reach = LATEST
 
     def reserve(self, slots: ShapedSlots, clinician: Clinician, first_id: int) -> Reserved:
         held = Reserved(first_id, len(slots), slots, clinician)
@@ -64,7 +62,7 @@ class ReservedWeeks:
             held = heapq.heappop(by_start)[2]
             if held.slots is not None:
                 yield held
-        self.reach = by_start[0][0] if by_start else NOTHING_RESERVED
+        self.reach = by_start[0][0] if by_start else LATEST
 
     def holding(self, slot_id: int) -> Reserved | None:
         """The reserved week that gave out `slot_id`, if it is not yet made."""
@@ -75,10 +73,6 @@ class ReservedWeeks:
         if held.slots is None or slot_id >= held.first_id + held.count:
             return None
         return held
-
-    def every(self) -> Iterator[Reserved]:
-        """Take out every week still reserved."""
-        return self.due(NOTHING_RESERVED)
 
     def settle(self) -> None:
         """Drop the weeks already made from the look-up by id (the heap drops its own)."""

@@ -11,6 +11,7 @@ from parity.adapters.memory_laid_later import Reserved, ReservedWeeks
 from parity.adapters.memory_stamps import Stamped
 from parity.adapters.memory_undo import UndoLog
 from parity.domain.availability import AvailabilityIndex, SlotQuery
+from parity.domain.calendar import LATEST
 from parity.domain.errors import NotFound, SlotUnavailable
 from parity.domain.schedule import (
     IpcWeek,
@@ -103,11 +104,12 @@ class MemorySlots(Stamped):
         self._file_by_clinician(batch)
         self.index.add_many(batch, held.clinician)
 
-    def _make_through(self, instant: datetime) -> None:
-        """Make every reserved week that begins by `instant`."""
-        assert self._later is not None
-        for held in self._later.due(instant):
-            self._make(held)
+    def _reach(self, instant: datetime) -> None:
+        """Make every reserved week that begins by `instant`, before a read that reaches it."""
+        later = self._later
+        if later is not None and instant >= later.reach:
+            for held in later.due(instant):
+                self._make(held)
 
     def _made(self, slot_id: int) -> Slot | None:
         """The slot with this id, its week made now if it was only reserved."""
@@ -144,13 +146,11 @@ class MemorySlots(Stamped):
         return slot
 
     def earliest(self, query: SlotQuery) -> Slot | None:
-        if self._later is not None and query.not_after >= self._later.reach:
-            self._make_through(query.not_after)
+        self._reach(query.not_after)
         return self.index.earliest(query)
 
     def candidates(self, query: SlotQuery, limit: int) -> list[Slot]:
-        if self._later is not None and query.not_after >= self._later.reach:
-            self._make_through(query.not_after)
+        self._reach(query.not_after)
         found: list[Slot] = []
         for slot in self.index.iter_free(query, per_day=limit):
             found.append(slot)
@@ -198,8 +198,7 @@ class MemorySlots(Stamped):
         slot.status = status
 
     def for_clinician(self, clinician_id: str, start: datetime, end: datetime) -> list[Slot]:
-        if self._later is not None and end >= self._later.reach:
-            self._make_through(end)
+        self._reach(end)
         entries = self._by_clinician.get(clinician_id, [])
         # Both ends by bisection (slicing to the end would copy the whole horizon laid
         # ahead), in UTC like the starts filed: comparing instants of two zones asks each
@@ -209,25 +208,22 @@ class MemorySlots(Stamped):
         return self.index.slots_of([slot_id for _, slot_id in entries[first:last]])
 
     def free_between(self, start: datetime, end: datetime) -> list[Slot]:
-        if self._later is not None and end >= self._later.reach:
-            self._make_through(end)
+        self._reach(end)
         found = [
             s for s in self.index.laid() if s.status is SlotStatus.FREE and start <= s.start < end
         ]
         return sorted(found, key=lambda s: (s.start, s.id))
 
     def count(self) -> int:
-        if self._later is not None:
-            for held in self._later.every():
-                self._make(held)
+        self._reach(LATEST)
         return self.index.laid_count()
 
     def forget_before(self, instant: datetime) -> int:
         """Drop every slot that starts before `instant`, free or not, from the store and the
         index; returns how many. For long in-memory runs (the simulator), outside any
         transaction and only for a past nothing will book or read again: not undoable."""
+        self._reach(instant)  # made to be forgotten: as the eager store did
         if self._later is not None:
-            self._make_through(instant)  # made to be forgotten: as the eager store did
             self._later.settle()
         gone: list[int] = []
         oldest: datetime | None = None

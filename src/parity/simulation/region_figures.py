@@ -21,8 +21,10 @@ from parity.adapters.rules_files import REGION_FIGURES, RegionSpec
 from parity.domain.errors import RuleFileError
 from parity.simulation.booking_policy import HORIZON_WEEKS_AHEAD
 
-# Business days SB 221's follow-up window spans at most, in calendar days (10 business days
-# can span 14 calendar days, more over a holiday; the cap keeps the next visit inside it).
+# SB 221's follow-up window (the `follow-up-therapy` standard's 10 business days in
+# data/standards/california.toml) in calendar days on a five-day week with no holiday: the
+# least it spans, so a cap within it keeps the next visit inside the window. Not read from
+# the rule file: a region's figures are checked before any jurisdiction is chosen.
 WINDOW_CALENDAR_DAYS = 14
 # The minutes this model lays for one session or one intake (the brief's figures are 45-60
 # and 60-90); outside this a slot is not a therapy visit this model can lay in a day.
@@ -69,7 +71,7 @@ def _course_length(spec: RegionSpec) -> str | None:
     single = float(demand["single_session_share"])
     median = float(demand["sessions_median"])
     mean = float(demand["sessions_mean"])
-    most = int(demand.get("sessions_max", 60))
+    most = int(demand["sessions_max"])
     if single >= 0.5:
         return (
             f"demand.single_session_share must be below 0.5 (at {single:g} half the courses "

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 
+from parity.domain.calendar import LATEST
 from parity.domain.ports import UnitOfWork
 from parity.domain.schedule import BlockKind, IpcWeek
 
 WEEK = timedelta(weeks=1)
-MAX_INSTANT = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 class UrgentHolds:
@@ -43,18 +43,17 @@ class UrgentHolds:
             heapq.heappush(self._unread, (begins, self._laid, week, below))
             self._laid += 1
         if below is None:
-            self._read_through(MAX_INSTANT)
+            self._read_through(LATEST)
 
-    def _read_through(self, instant: datetime | None) -> None:
-        """Read every laid week that begins by `instant` (with none filed: the earliest
-        week laid), so no hold in a week still unread starts before a filed one."""
+    def _read_through(self, instant: datetime) -> None:
+        """Read every laid week that begins by `instant`, so no hold in a week still unread
+        starts before a filed one."""
         unread = self._unread
-        if not unread or (instant is not None and unread[0][0] > instant):
+        if not unread or unread[0][0] > instant:
             return
         assert self._uow is not None
         with self._uow as uow:  # a read of what was laid, in a transaction of its own
-            first = unread[0][0]
-            while unread and unread[0][0] <= (first if instant is None else instant):
+            while unread and unread[0][0] <= instant:
                 begins, _, week, below = heapq.heappop(unread)
                 order = self._order[week.clinician_id]
                 for slot in uow.slots.for_clinician(week.clinician_id, begins, begins + WEEK):
@@ -68,7 +67,8 @@ class UrgentHolds:
     def next_start(self) -> datetime | None:
         """The start of the earliest hold not yet handed out, if any."""
         while self._unread and (not self._due or self._unread[0][0] <= self._due[0][0]):
-            self._read_through(self._due[0][0] if self._due else None)
+            # With none filed, the earliest week laid.
+            self._read_through(self._due[0][0] if self._due else self._unread[0][0])
         return self._due[0][0] if self._due else None
 
     def due(self, until: datetime) -> tuple[int, ...]:
