@@ -16,6 +16,7 @@ from typing import Any
 from parity.domain.errors import InvalidInput, InvalidTransition
 from parity.domain.records import quick_init
 from parity.domain.standards import VisitType
+from parity.domain.users import Role
 from parity.domain.workforce import Modality, ProviderClass
 
 
@@ -45,9 +46,9 @@ class Channel(StrEnum):
     LETTER = "letter"
 
 
-# The member's own role name (domain.users.Role.MEMBER), kept here as text: a determination
-# recorded under it is the member's, never the plan's.
-MEMBER_ROLE = "member"
+# The member's own role name: a determination recorded under it is the member's, never
+# the plan's.
+MEMBER_ROLE = Role.MEMBER.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +132,9 @@ class CareRequest:
     preference_note: str = ""
     withdrawal_channel: Channel | None = None
     withdrawal_note: str = ""
-    # The prior-authorisation determination (urgent: 96 h instead of 48 h): who made it, in
-    # which role, when. `prior_authorization` says whether it applies to the deadline.
+    # The prior-authorisation determination (the rule file's urgent standard with prior
+    # authorisation instead of the one without): who made it, in which role, when.
+    # `prior_authorization` says whether it applies to the deadline.
     prior_authorization_by: str | None = None
     prior_authorization_role: str | None = None
     prior_authorization_at: datetime | None = None
@@ -185,6 +187,18 @@ class CareRequest:
             and self.prior_authorization_at is not None
             and self.prior_authorization_role not in (None, "", MEMBER_ROLE)
         )
+
+    @property
+    def authorization_applies(self) -> bool:
+        """Whether the request is under prior authorisation's longer standard and a recorded
+        determination supports it."""
+        return self.prior_authorization and self.authorization_on_record
+
+    @property
+    def authorization_unsupported(self) -> bool:
+        """Whether the request claims prior authorisation with no determination on record
+        (a row from before migration r0014, or written by hand)."""
+        return self.prior_authorization and not self.authorization_on_record
 
 
 @dataclass(slots=True)

@@ -189,6 +189,24 @@ class RuleSet:
             )
         return min(fitting, key=lambda s: (s.plan_policy, s.name))
 
+    def governing(
+        self,
+        visit: VisitType,
+        provider_class: ProviderClass,
+        clock_start: datetime,
+        *,
+        prior_authorization: bool = False,
+    ) -> tuple[AccessStandard, datetime]:
+        """The standard a request of this kind whose clock starts at `clock_start` is under
+        (`standard_for`, by the clock start's local date), and its deadline (`deadline`)."""
+        standard = self.standard_for(
+            visit,
+            provider_class,
+            prior_authorization=prior_authorization,
+            on=local_date(clock_start, self.timezone),
+        )
+        return standard, self.deadline(standard, clock_start)
+
     def deadline(self, standard: AccessStandard, clock_start: datetime) -> datetime:
         if standard.limit_business_days is None or clock_start.tzinfo is None:
             return standard.deadline_for(clock_start, self.calendar, self.timezone)

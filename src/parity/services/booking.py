@@ -36,6 +36,7 @@ from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.records import quick_init
 from parity.domain.schedule import Slot
 from parity.domain.standards import VisitType
+from parity.domain.workforce import Clinician
 from parity.services.follow_ups import reanchor_follow_ups
 from parity.services.policy import Policy
 from parity.services.refusals import refer
@@ -243,24 +244,27 @@ def check_slot_fits(
         raise SlotMismatch(
             f"slot {slot.id} is a {slot.kind} slot; a {request.visit} visit cannot use it"
         )
-    _serving(request, slot, uow)
+    _serving(request, slot, clinician)
     if not any(
         clinician.can_see(request.provider_class, request.language, m) for m in request.modalities
     ):
         raise SlotMismatch(
             f"clinician {clinician.id} does not match the request's provider class, language or modality"
         )
-    late = slot.start > booking_deadline(request, policy)
+    due = booking_deadline(request, policy)
     chosen = request.member_preferred_from is not None
-    if late and not allow_late and not chosen:
-        _check_late(request, slot, uow, policy)
+    if slot.start > due and not allow_late and not chosen:
+        _check_late(request, slot, uow, policy, due)
 
 
-def _check_late(request: CareRequest, slot: Slot, uow: UnitOfWork, policy: Policy) -> None:
-    """A late slot is chosen only after the member declined a timely offer, and only as
-    late as `$find` then proposes (`after_declining_until`; docs/adr/0013, "2026-12-07
-    (late evening)"); otherwise offer a timely slot or refer out of network."""
-    deadline = booking_deadline(request, policy).isoformat()
+def _check_late(
+    request: CareRequest, slot: Slot, uow: UnitOfWork, policy: Policy, due: datetime
+) -> None:
+    """A late slot (after `due`, the request's booking deadline) is chosen only after the
+    member declined a timely offer, and only as late as `$find` then proposes
+    (`after_declining_until`; docs/adr/0013, "2026-12-07 (late evening)"); otherwise offer
+    a timely slot or refer out of network."""
+    deadline = due.isoformat()
     if not _declined_timely_offer(request, uow):
         raise DeadlineUnreachable(
             f"slot {slot.id} starts after the {request.standard} deadline "
@@ -295,10 +299,11 @@ def _declined_timely_offer(request: CareRequest, uow: UnitOfWork) -> bool:
     )
 
 
-def _serving(request: CareRequest, slot: Slot, uow: UnitOfWork) -> Serving:
-    """How the slot serves the request, by the index's own modality and area rule
-    (`domain.availability.serving`, docs/adr/0002-availability-index.md), or SlotMismatch."""
-    found = serving(request, slot, uow.clinicians.get(slot.clinician_id))
+def _serving(request: CareRequest, slot: Slot, clinician: Clinician) -> Serving:
+    """How the slot of `clinician` serves the request, by the index's own modality and area
+    rule (`domain.availability.serving`, docs/adr/0002-availability-index.md), or
+    SlotMismatch."""
+    found = serving(request, slot, clinician)
     if found is None:
         raise SlotMismatch(
             f"slot {slot.id} cannot serve any of the request's modalities "
@@ -397,7 +402,7 @@ def _record_booking(booking: Booking) -> Decision:
         slot.start,  # start
         slot.end,  # end
         request.visit,  # visit
-        _serving(request, slot, uow).modality,  # modality
+        _serving(request, slot, uow.clinicians.get(slot.clinician_id)).modality,  # modality
         now,  # booked_at
     )
     uow.appointments.add(appointment)

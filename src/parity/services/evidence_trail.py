@@ -69,6 +69,8 @@ def _document(evidence: RequestEvidence, policy: Policy, now: datetime, records:
         f"{VERDICTS[row.outcome]} ({standard.title}: {standard.limit_text}; {standard.citation})"
     )
     prior = _prior(request.prior_appointment_id, records)
+    counted = {c.id for c in counted_offers(evidence, now)}  # once, for every offer below
+    allowed = allowed_deadline(evidence)
     doc: Doc = {
         "as_of": local(now),
         "calendar": rules.calendar.name,
@@ -87,7 +89,9 @@ def _document(evidence: RequestEvidence, policy: Policy, now: datetime, records:
         "repeat_of": evidence.repeat_of,
         "prior_appointment": None if prior is None else _visit(prior, local),
         "exception": _exception(evidence.exception, local),
-        "offers": [_offer(o, local, evidence, now) for o in sorted(evidence.offers, key=_made)],
+        "offers": [
+            _offer(o, local, evidence, counted, allowed) for o in sorted(evidence.offers, key=_made)
+        ],
         "appointments": [_visit(a, local) for a in evidence.appointments],
         "referral": _referral(evidence.referral, local),
         "member_preferred_from": local(request.member_preferred_from),
@@ -160,7 +164,7 @@ def _authorization(request: CareRequest, local: Any) -> Doc | None:
         "by": request.prior_authorization_by,
         "role": request.prior_authorization_role,
         "at": local(request.prior_authorization_at),
-        "applied": request.prior_authorization and request.authorization_on_record,
+        "applied": request.authorization_applies,
     }
 
 
@@ -201,10 +205,12 @@ def _exception(e: ClinicalException | None, local: Any) -> Doc | None:
     }
 
 
-def _offer(o: Offer, local: Any, evidence: RequestEvidence, now: datetime) -> Doc:
-    """One offer as the figures read it: timely against the deadline the record supports,
-    and whether it counts as made at all (docs/adr/0013, 2026-12-07)."""
-    counted = {c.id for c in counted_offers(evidence, now)}
+def _offer(
+    o: Offer, local: Any, evidence: RequestEvidence, counted: set[int], allowed: datetime
+) -> Doc:
+    """One offer as the figures read it: timely against the deadline the record supports
+    (`allowed`), and whether it counts as made at all (`counted`: the ids of the request's
+    offers that do; docs/adr/0013, 2026-12-07)."""
     return {
         "id": o.id,
         "slot": o.slot_id,
@@ -213,7 +219,7 @@ def _offer(o: Offer, local: Any, evidence: RequestEvidence, now: datetime) -> Do
         "offered_at": local(o.offered_at),
         "channel": o.channel.value,
         "offered_by": o.offered_by,
-        "timely": o.slot_start <= allowed_deadline(evidence),
+        "timely": o.slot_start <= allowed,
         "counts_as_offered": o.id in counted,
         "response": o.response.value,
         "responded_at": local(o.responded_at),

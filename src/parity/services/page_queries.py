@@ -98,22 +98,23 @@ def request_record(
     with uow:
         found = uow.requests.get(request_id)
         request = scoping.require(uow, scope, found, "ServiceRequest", request_id)
-        offers = sorted(uow.offers.where(request_id=request_id), key=lambda o: o.id)
+        # The member's own records, so a repeated ask is judged as the report judges it: a
+        # repeat counts with the first ask, the first with its repeats' offers and visits
+        # (docs/adr/0013, 2026-12-07 evening). This request's offers and visits are among
+        # them; its exceptions and referrals are listed whole (the records keep one each).
+        records = Records.of_member(uow, request.member_id)
+        offers = sorted(records.offers.get(request_id, []), key=lambda o: o.id)
         exceptions = sorted(
             uow.clinical_exceptions.where(request_id=request_id), key=lambda e: e.id
         )
         referrals = sorted(uow.referrals.where(request_id=request_id), key=lambda r: r.id)
         appointments = sorted(
-            uow.appointments.where(request_id=request_id), key=lambda a: (a.booked_at, a.id)
+            records.appointments.get(request_id, []), key=lambda a: (a.booked_at, a.id)
         )
         named = [o.clinician_id for o in offers] + [a.clinician_id for a in appointments]
         named += [request.preferred_clinician_id] if request.preferred_clinician_id else []
         clinicians = _clinicians(uow, named)
         member = _member(uow, request.member_id)
-        # The member's own records, so a repeated ask is judged as the report judges it: a
-        # repeat counts with the first ask, the first with its repeats' offers and visits
-        # (docs/adr/0013, 2026-12-07 evening).
-        records = Records.of_member(uow, request.member_id)
     # Classified by the report's own row (docs/adr/0013, 2026-12-07): the last referral, the
     # in-time exception, the delivered offers, the prompt re-offer rule, the counted offers.
     row = evidence_row(records.evidence(request), policy, now)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from parity.domain.calendar import local_date
 from parity.domain.care import CareRequest, RequestStatus
 from parity.domain.errors import InvalidInput, InvalidTransition
 from parity.domain.ports import Clock, UnitOfWork
@@ -56,13 +55,8 @@ def authorize(request: CareRequest, by: Principal, now: datetime, policy: Policy
     request.prior_authorization_at = now
     if now > request.deadline:
         return  # the 48 hours had run out: kept as recorded, applied to nothing
-    rules = policy.rules
-    standard = rules.standard_for(
-        request.visit,
-        request.provider_class,
-        prior_authorization=True,
-        on=local_date(request.clock_start, rules.timezone),
+    standard, request.deadline = policy.rules.governing(
+        request.visit, request.provider_class, request.clock_start, prior_authorization=True
     )
     request.standard = standard.name
-    request.deadline = rules.deadline(standard, request.clock_start)
     request.prior_authorization = True

@@ -73,7 +73,7 @@ class Records:
             _by_request(uow.offers.list()),
             _by_request(uow.appointments.list()),
             {r.request_id: r for r in uow.referrals.list()},
-            _supporting_exceptions(uow),
+            _supporting_exceptions(uow.clinical_exceptions.list()),
             delivered_offers(uow),
         )
         records.find_repeats(uow.requests.list() if requests is None else requests)
@@ -86,12 +86,11 @@ class Records:
         requests = list(uow.requests.where(member_id=member_id))
         offers = [o for r in requests for o in uow.offers.where(request_id=r.id)]
         notes = [e for r in requests for e in uow.clinical_exceptions.where(request_id=r.id)]
-        found = _by_request(notes)
         records = cls(
             _by_request(offers),
             _by_request(a for r in requests for a in uow.appointments.where(request_id=r.id)),
             {x.request_id: x for r in requests for x in uow.referrals.where(request_id=r.id)},
-            {key: e for key, kept in found.items() if (e := supporting_exception(kept))},
+            _supporting_exceptions(notes),
             delivered_among(uow, offers),
         )
         records.find_repeats(requests)
@@ -150,8 +149,8 @@ def settled_at(
     return found
 
 
-def _supporting_exceptions(uow: UnitOfWork) -> dict[int, ClinicalException]:
-    found = _by_request(uow.clinical_exceptions.list())
+def _supporting_exceptions(notes: Iterable[ClinicalException]) -> dict[int, ClinicalException]:
+    found = _by_request(notes)
     return {key: e for key, notes in found.items() if (e := supporting_exception(notes))}
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from parity.domain.calendar import local_date
 from parity.domain.care import (
     CareRequest,
     Channel,
@@ -86,13 +85,7 @@ def new_request(cmd: RequestCare, uow: UnitOfWork, clock: Clock, policy: Policy)
     requested_at = cmd.requested_at or clock.now()
     clock_start = _clock_start(cmd, uow) or requested_at
     authorizer = _authorizer(cmd)
-    standard = policy.rules.standard_for(
-        cmd.visit,
-        cmd.provider_class,
-        prior_authorization=False,
-        on=local_date(clock_start, policy.rules.timezone),
-    )
-    deadline = policy.rules.deadline(standard, clock_start)
+    standard, deadline = policy.rules.governing(cmd.visit, cmd.provider_class, clock_start)
     # Never before the request, and a follow-up never before the visit it follows.
     not_before = max(requested_at, clock_start, cmd.not_before or requested_at)
     request = CareRequest(

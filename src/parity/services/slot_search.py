@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from parity.domain.availability import SlotQuery
-from parity.domain.calendar import local_date
 from parity.domain.care import CareRequest
 from parity.services.policy import Policy
 
@@ -18,12 +17,11 @@ def on_record(request: CareRequest, policy: Policy) -> CareRequest:
     migration r0014, or by hand) does not allow the longer urgent wait, so the request is
     taken under the standard without it (docs/adr/0013, 2026-12-07 evening). A copy: the
     stored row is never rewritten."""
-    if not request.prior_authorization or request.authorization_on_record:
+    if not request.authorization_unsupported:
         return request
-    rules = policy.rules
-    on = local_date(request.clock_start, rules.timezone)
-    standard = rules.standard_for(request.visit, request.provider_class, on=on)
-    deadline = rules.deadline(standard, request.clock_start)
+    standard, deadline = policy.rules.governing(
+        request.visit, request.provider_class, request.clock_start
+    )
     return replace(request, standard=standard.name, deadline=deadline, prior_authorization=False)
 
 
@@ -31,7 +29,7 @@ def booking_deadline(request: CareRequest, policy: Policy) -> datetime:
     """The one deadline the booking engine books by and every figure judges by: the
     effective deadline of the request as its record supports it (`on_record`; docs/adr/0013,
     "2026-12-07 (late evening)")."""
-    if not request.prior_authorization or request.authorization_on_record:
+    if not request.authorization_unsupported:
         return request.effective_deadline
     return on_record(request, policy).effective_deadline
 

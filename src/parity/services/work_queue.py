@@ -9,6 +9,7 @@ noting which request it repeats.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -38,12 +39,15 @@ def waiting_entries(uow: UnitOfWork, scope: MemberScope) -> list[QueueEntry]:
     with uow:
         first_of, theirs = _repeated_asks(uow, {r.member_id for r in waiting})
     shown = {r.id for r in waiting}
+    repeats_of: defaultdict[int, list[CareRequest]] = defaultdict(list)  # first ask -> repeats
+    for repeat_id, first_id in first_of.items():
+        repeats_of[first_id].append(theirs[repeat_id])
     entries: list[QueueEntry] = []
     for request in waiting:
         first = first_of.get(request.id)
         if first is not None and first in shown:
             continue  # listed under the first ask
-        later = sorted((theirs[k] for k, f in first_of.items() if f == request.id), key=_asked)
+        later = sorted(repeats_of.get(request.id, []), key=_asked)
         entries.append(QueueEntry(request, later, None if first is None else theirs[first]))
     return entries
 

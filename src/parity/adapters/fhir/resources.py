@@ -245,7 +245,7 @@ def _prior_authorization_extension(request: CareRequest) -> Json | None:
     on_record = request.authorization_on_record
     parts: list[Json] = [
         {"url": "on-record", "valueBoolean": on_record},
-        {"url": "applied", "valueBoolean": request.prior_authorization and on_record},
+        {"url": "applied", "valueBoolean": request.authorization_applies},
     ]
     if request.prior_authorization_by:
         parts.append({"url": "determined-by", "valueString": request.prior_authorization_by})
