@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import pytest
 from unit_support import FIRST_WEEK, Region
 
-from parity.domain.care import CareRequest, Channel
+from parity.domain.care import Action, CareRequest, Channel
 from parity.domain.errors import DeadlineUnreachable
 from parity.domain.schedule import BlockKind, Slot, SlotStatus
 from parity.domain.standards import VisitType
@@ -130,3 +130,48 @@ def test_without_a_declined_offer_a_late_time_cannot_be_held(region: Region) -> 
     late = next(s for s in _intake_slots(region) if s.start > request.effective_deadline)
     with pytest.raises(DeadlineUnreachable):
         hold_slot(HoldSlot(request.id, late.id), region.uow, region.clock, region.policy)
+
+
+def _take_every_free_slot(region: Region, slots: list[Slot]) -> None:
+    with region.uow:
+        for slot in slots:
+            region.uow.slots.take(slot.id)
+        region.uow.commit()
+
+
+def test_after_declining_with_nothing_timely_left_the_engine_books_the_earliest_later_time(
+    region: Region,
+) -> None:
+    # The engine books what `$find` then proposes first, in network, instead of referring
+    # the member out: the plan met the standard by the declined offer.
+    request = _request(region)
+    _decline_the_first_timely(region, request)
+    slots = _intake_slots(region)
+    _take_every_free_slot(region, [s for s in slots if s.start <= request.effective_deadline])
+    earliest_later = next(s for s in slots if s.start > request.effective_deadline)
+    decision = book_request(BookRequest(request.id), region.uow, region.clock, region.policy)
+    assert (decision.action, decision.slot_id) == (Action.BOOKED, earliest_later.id)
+    assert decision.timely is False
+    with region.uow:
+        assert list(region.uow.referrals.where(request_id=request.id)) == []
+
+
+def test_after_declining_with_nothing_until_the_window_ends_the_engine_refers_out(
+    region: Region,
+) -> None:
+    request = _request(region)
+    _decline_the_first_timely(region, request)
+    _take_every_free_slot(region, [s for s in _intake_slots(region) if s.start <= _until(request)])
+    decision = book_request(BookRequest(request.id), region.uow, region.clock, region.policy)
+    assert decision.action is Action.REFERRED
+
+
+def test_without_a_declined_offer_nothing_timely_is_referred_not_booked_late(
+    region: Region,
+) -> None:
+    request = _request(region)
+    _take_every_free_slot(
+        region, [s for s in _intake_slots(region) if s.start <= request.effective_deadline]
+    )
+    decision = book_request(BookRequest(request.id), region.uow, region.clock, region.policy)
+    assert decision.action is Action.REFERRED

@@ -3,7 +3,9 @@
 Policy, in order: a slot before the (effective) deadline; for follow-ups the same
 clinician when they have a timely slot (continuity of care); the request's provider class,
 language and modality matched; earliest otherwise. When nothing in network meets the
-deadline the request becomes an out-of-network referral: never a silent late booking.
+deadline the request becomes an out-of-network referral: never a silent late booking. Once
+the member declined a timely offer the plan has met the standard, and the engine books the
+earliest later in-network time instead (marked late; docs/adr/0013, "2026-12-07 (night)").
 """
 
 from __future__ import annotations
@@ -201,6 +203,9 @@ def book_in(cmd: BookRequest, uow: UnitOfWork, clock: Clock, policy: Policy) -> 
         considered: Considered = {"requested_slot": slot.id}
     else:
         found, considered = best_timely_slot(request, uow, policy, now)
+        if found is None and _declined_timely_offer(request, uow):
+            found = _later_slot(request, uow, policy, now)
+            considered = {**considered, "after_declining": found.id if found else None}
         if found is None and request.member_preferred_from is not None:
             raise DeadlineUnreachable(
                 f"no time from the member's preferred date "
@@ -213,6 +218,14 @@ def book_in(cmd: BookRequest, uow: UnitOfWork, clock: Clock, policy: Policy) -> 
         slot = found
     acceptance = Acceptance(cmd.accepted_by, considered, cmd.channel)
     return book_slot(Booking(request, slot, acceptance, uow, now, policy))
+
+
+def _later_slot(request: CareRequest, uow: UnitOfWork, policy: Policy, now: datetime) -> Slot | None:
+    """The first of the later times `$find` proposes once the member declined a timely
+    offer: booked in network rather than referred out, since the plan met the standard by
+    offering (docs/adr/0013, "2026-12-07 (night)")."""
+    later = _later_proposals(request, uow, policy, now, 1, set())
+    return later[0].slot if later else None
 
 
 def check_slot_fits(
