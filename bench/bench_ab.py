@@ -68,6 +68,7 @@ def repetition(
     """Both servers afresh, `args.rounds` rounds each, taking turns; CPU ms per request."""
     spent = {side: Counter[str]() for side in SIDES}
     calls = {side: Counter[str]() for side in SIDES}
+    waited: dict[str, dict[str, list[float]]] = {side: {} for side in SIDES}
     ports = {side: free_port() for side in SIDES}
     commands: dict[str, list[str | Path]] = {
         side: [BIN / "parity", "serve", "--port", str(ports[side]), "--workers", str(args.workers)]
@@ -93,10 +94,13 @@ def repetition(
                 for op in bench_load.OPS:
                     spent[side][op] += tally.cpu_seconds[op]
                     calls[side][op] += len(tally.latency[op])
+                    waited[side].setdefault(op, []).extend(tally.latency[op])
     figures: dict[str, dict[str, float]] = {}
     for side in SIDES:
         each = {op: 1000 * spent[side][op] / max(1, calls[side][op]) for op in bench_load.OPS}
         each["all"] = 1000 * sum(spent[side].values()) / max(1, sum(calls[side].values()))
+        for op, latencies in waited[side].items():
+            each[f"p99 {op}"] = bench_load.pct(latencies, 99)
         figures[side] = each
     return figures
 
@@ -117,6 +121,18 @@ def show(results: list[dict[str, dict[str, float]]]) -> None:
         ]
         table.add_row(label, *cells)
     console.print(table)
+    # Latency moves with whatever else the machine runs; both sides take turns under it.
+    p99 = Table(title="p99 latency ms of the lockstep rounds, A / B (B/A), median of the repetitions")
+    for op in bench_load.OPS:
+        p99.add_column(op, justify="right")
+    p99.add_row(
+        *(
+            f"{medians['A'][f'p99 {op}']:.0f} / {medians['B'][f'p99 {op}']:.0f} "
+            f"({medians['B'][f'p99 {op}'] / medians['A'][f'p99 {op}']:.2f})"
+            for op in bench_load.OPS
+        )
+    )
+    console.print(p99)
 
 
 def main() -> None:

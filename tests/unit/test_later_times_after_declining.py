@@ -24,7 +24,7 @@ from parity.domain.workforce import Modality, ProviderClass
 from parity.services.booking import BookRequest, book_request, find_proposals
 from parity.services.holds import HoldSlot, hold_slot
 from parity.services.offers import AnswerOffer, MakeOffer, answer_offer, make_offer
-from parity.services.requests import RequestCare, open_request
+from parity.services.requests import PreferLater, RequestCare, open_request, prefer_later_date
 from parity.services.schedules import materialise
 
 WEEKS = 9  # past the deadline and the 28 days after it
@@ -175,3 +175,21 @@ def test_without_a_declined_offer_nothing_timely_is_referred_not_booked_late(
     )
     decision = book_request(BookRequest(request.id), region.uow, region.clock, region.policy)
     assert decision.action is Action.REFERRED
+
+
+def test_times_from_the_members_later_date_past_the_deadline_are_not_called_timely(
+    region: Region,
+) -> None:
+    # A member's own later date past the deadline: the times from it are proposed, and each
+    # says what the booking's decision will say of it (after the deadline), not "timely".
+    request = _request(region)
+    wanted = request.effective_deadline + timedelta(days=7)
+    prefer_later_date(PreferLater(request.id, wanted, "m1", Channel.PORTAL), region.uow, region.clock)
+    proposals = find_proposals(request.id, region.uow, region.clock, region.policy, MANY)
+    assert proposals and all(p.slot.start >= wanted for p in proposals)  # the premise
+    assert [p.timely for p in proposals] == [False] * len(proposals)
+    assert not any("before the deadline" in p.reason for p in proposals)
+    decision = book_request(
+        BookRequest(request.id, proposals[0].slot.id), region.uow, region.clock, region.policy
+    )
+    assert decision.timely is proposals[0].timely

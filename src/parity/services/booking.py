@@ -112,22 +112,19 @@ def find_proposals(
     now = clock.now()
     with uow:
         request = uow.requests.get(request_id)
+        due = booking_deadline(request, policy)
         proposals: list[Proposal] = []
         if _continuity_wanted(request, uow):
             query = slot_query(request, policy, now, request.preferred_clinician_id)
             proposals += [
-                Proposal(slot=s, reason="same clinician (continuity of care)", timely=True)
+                Proposal(s, _reason(CONTINUITY, s, due), s.start <= due)
                 for s in uow.slots.candidates(_narrowed(query, within), 1)
             ]
         seen = {p.slot.id for p in proposals}
         earliest = _narrowed(slot_query(request, policy, now, None), within)
         for slot in uow.slots.candidates(earliest, limit * 2):
             if slot.id not in seen and len(proposals) < limit:
-                proposals.append(
-                    Proposal(
-                        slot=slot, reason="earliest matching slot before the deadline", timely=True
-                    )
-                )
+                proposals.append(Proposal(slot, _reason(EARLIEST, slot, due), slot.start <= due))
                 seen.add(slot.id)
         # Only a short timely list of a request opened before reads the offers: with enough
         # timely times nothing later would be shown, and a request opened in this call has
@@ -137,6 +134,20 @@ def find_proposals(
             wanted = limit - len(proposals)
             proposals += _later_proposals(request, uow, policy, now, wanted, seen, within)
     return proposals
+
+
+CONTINUITY = "same clinician (continuity of care)"
+EARLIEST = "earliest matching slot before the deadline"
+FROM_PREFERENCE = "from the member's own later date, after the deadline"
+
+
+def _reason(why: str, slot: Slot, due: datetime) -> str:
+    """Why a time is proposed. The search reaches past the deadline only from a member's own
+    later date (`slot_search.search_until`): such a time is said to be after the deadline,
+    and not timely, as the booking's decision will say of it."""
+    if slot.start <= due:
+        return why
+    return f"{CONTINUITY}, {FROM_PREFERENCE}" if why is CONTINUITY else FROM_PREFERENCE
 
 
 def _narrowed(query: SlotQuery, within: Window | None) -> SlotQuery:
