@@ -182,6 +182,17 @@ PAGES: dict[tuple[str, str], Access] = {
     # Only the treating or referring clinician documents one (docs/adr/0013).
     ("POST", "/app/requests/{request_id}/exception"): member_data("ServiceRequest", O.REQUEST, T),
     ("POST", "/app/requests/{request_id}/refer"): member_data("ServiceRequest", O.REQUEST, S, X),
+    # What the member said (a later date, a withdrawal), recorded by staff with the channel
+    # and contact note, and the plan's prior-authorisation determination: the roles the API
+    # allows on `$prefer-later`, `$withdraw` and `$prior-authorization` that open this page
+    # (docs/adr/0013, 2026-12-07 evening; docs/adr/0016, 2026-12-07 (night)).
+    ("POST", "/app/requests/{request_id}/prefer-later"): member_data(
+        "ServiceRequest", O.REQUEST, S, X
+    ),
+    ("POST", "/app/requests/{request_id}/withdraw"): member_data("ServiceRequest", O.REQUEST, S, X),
+    ("POST", "/app/requests/{request_id}/prior-authorization"): member_data(
+        "ServiceRequest", O.REQUEST, T, S, X
+    ),
     # A scheduler claims a queue row while working it (docs/adr/0016-pages-for-each-role.md).
     ("POST", "/app/requests/{request_id}/claim"): member_data("ServiceRequest", O.REQUEST, S, X),
     ("GET", "/app/clinicians"): member_data("Appointment", O.SEARCH, T, S, G, X),
@@ -212,6 +223,11 @@ PAGES: dict[tuple[str, str], Access] = {
     ("GET", "/app/me"): member_data("Patient", O.SELF, M),
     ("POST", "/app/me/requests"): member_data("ServiceRequest", O.SELF, M),
     ("POST", "/app/me/requests/{request_id}/book"): member_data("ServiceRequest", O.SELF, M),
+    # The member's own later date or withdrawal, through the portal (docs/adr/0013).
+    ("POST", "/app/me/requests/{request_id}/prefer-later"): member_data(
+        "ServiceRequest", O.SELF, M
+    ),
+    ("POST", "/app/me/requests/{request_id}/withdraw"): member_data("ServiceRequest", O.SELF, M),
     ("POST", "/app/me/appointments/{appointment_id}/cancel"): member_data("Appointment", O.SELF, M),
     ("POST", "/app/me/offers/{offer_id}"): member_data("Task", O.SELF, M),
 }

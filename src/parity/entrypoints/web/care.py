@@ -1,20 +1,28 @@
 """One care request: its evidence trail (for managers and auditors) and, while it is open,
 what a scheduler does with it: book one of the ranked offers from `$find`, record an offer
-the member declined, document a clinical exception, or refer it out of network."""
+the member declined, document a clinical exception, or refer it out of network; record what
+the member said (a later date of their own, or a withdrawal: the channel they used and the
+contact note), and the plan's prior-authorisation determination (docs/adr/0013, 2026-12-07
+evening; docs/adr/0016, 2026-12-07 (night))."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from parity.domain import ids
-from parity.domain.care import Channel, Decision, RequestStatus
-from parity.domain.errors import InvalidInput, NotFound
+from parity.domain.calendar import local_instant, reachable
+from parity.domain.care import CareRequest, Channel, Decision, RequestStatus
+from parity.domain.errors import InvalidInput, NotFound, UnknownStandard
 from parity.domain.scope import MemberScope
+from parity.domain.standards import AccessStandard, RuleSet, VisitType
+from parity.domain.users import Principal, Role
 from parity.domain.workforce import Clinician
 from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.api.signed_in import signed_in
@@ -36,16 +44,21 @@ from parity.entrypoints.web.routing import PageRoute
 from parity.services import page_queries, queries
 from parity.services.booking import BookRequest, Proposal, book_request, find_proposals
 from parity.services.offers import AnswerOffer, MakeOffer, answer_offer, make_offer
+from parity.services.prior_authorization import RecordPriorAuthorization, record_prior_authorization
 from parity.services.requests import (
+    PreferLater,
     RecordClinicalException,
     ReferOutOfNetwork,
+    WithdrawRequest,
+    prefer_later_date,
     record_clinical_exception,
     refer_out_of_network,
+    withdraw_request,
 )
 
 router = APIRouter(route_class=PageRoute)
 
-FORMS = ("book", "exception", "refer", "offer")
+FORMS = ("book", "exception", "refer", "offer", "later", "withdraw", "authorization")
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,34 @@ def offerable(context: ApiContext, scope: MemberScope, request_id: int) -> list[
     proposals = find_proposals(request_id, context.uow_factory(), context.clock, context.policy)
     seen = queries.candidates(context.uow_factory(), scope, request_id, [p.slot for p in proposals])
     return [Offerable(p, c.clinician) for p, c in zip(proposals, seen, strict=True)]
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """What recording the plan's prior-authorisation determination now would do: the
+    standard and deadline the rule file gives with it (`RuleSet.governing`), and whether
+    the urgent deadline still runs (made after it, it is kept and moves nothing)."""
+
+    standard: AccessStandard
+    deadline: datetime
+    in_time: bool
+
+
+def authorization_for(request: CareRequest, rules: RuleSet, now: datetime) -> Authorization | None:
+    """The determination a page may offer to record, or None where none can be: the request
+    is closed or already has one, it is not urgent (prior authorisation changes only the
+    urgent standard), or the rule file names no standard for it."""
+    if request.status is not RequestStatus.OPEN or request.prior_authorization_at is not None:
+        return None
+    if request.visit is not VisitType.URGENT:
+        return None
+    try:
+        standard, deadline = rules.governing(
+            request.visit, request.provider_class, request.clock_start, prior_authorization=True
+        )
+    except UnknownStandard:
+        return None
+    return Authorization(standard, deadline, now <= request.deadline)
 
 
 def request_page(
@@ -85,6 +126,8 @@ def request_page(
         "is_open": is_open,
         "clinic_names": {c.id: c.name for c in queries.clinics(context.uow_factory())},
         "form": dict(values or {}),
+        "authorization": authorization_for(record.request, context.policy.rules, now),
+        "earliest_later": (formats(context).today + timedelta(days=1)).isoformat(),
         "referral_rule": short_citation(
             context.policy.rules.citations.get("out_of_network", "SB 855")
         ),
@@ -290,3 +333,96 @@ def refer(post: CareForm, reason: Field = "") -> Response:
         return f"Referred out of network (referral #{referral.id}) at in-network cost sharing."
 
     return post.act("refer", action, {"reason": reason})
+
+
+# -- what the member said, and the plan's determination (docs/adr/0013, 2026-12-07 evening) --
+
+
+def later_date(value: str, tz: ZoneInfo) -> datetime:
+    """The member's later date: from the start of that clinic-local day, as the API reads
+    `$prefer-later`'s `date` (the law's dates are the clinic's dates)."""
+    day = forms.day(value, "the later date")
+    return reachable(local_instant(datetime.combine(day, time(0)), tz), value)
+
+
+def members_word(request: Request, channel: str) -> tuple[Principal, Channel | None, bool]:
+    """Who records the member's act (the session, never the form), the channel given (None
+    when none was: the service says it is needed) and whether staff record it (the signed-in
+    role, as the API decides it). `MembersWord` decides what is enough."""
+    who = signed_in(request)
+    via = channel_field(channel) if channel.strip() else None
+    return who, via, who.role is not Role.MEMBER
+
+
+@router.post("/requests/{request_id}/prefer-later")
+def prefer_later(
+    post: CareForm, date: Field = "", channel: Field = "", note: Field = ""
+) -> Response:
+    """The member asks for a date after the one the plan can offer, told to the signed-in
+    user through `channel` (the contact note says when and what): kept as evidence, and the
+    request is booked from that date (`prefer_later_date`, as `$prefer-later`)."""
+    context = post.context
+
+    def action() -> str:
+        post.mine()
+        who, via, by_staff = members_word(post.request, channel)
+        start = later_date(date, context.policy.rules.timezone)
+        cmd = PreferLater(post.request_id, start, who.subject, via, note, by_staff)
+        found = prefer_later_date(cmd, context.uow_factory(), context.clock)
+        return (
+            f"Recorded: the member asks to be seen from {formats(context).day(start)} "
+            f"(via {found.preference_channel}, recorded by {who.subject}). The request stays "
+            "open and is booked from that date."
+        )
+
+    values = {"later_date": date, "later_channel": channel, "later_note": note}
+    return post.act("later", action, values)
+
+
+@router.post("/requests/{request_id}/withdraw")
+def withdraw(post: CareForm, channel: Field = "", note: Field = "") -> Response:
+    """The member no longer wants this care, as they told the signed-in user through
+    `channel` (the contact note says when and what): the request closes
+    (`withdraw_request`, as `$withdraw`)."""
+    context = post.context
+
+    def action() -> str:
+        post.mine()
+        who, via, by_staff = members_word(post.request, channel)
+        cmd = WithdrawRequest(post.request_id, who.subject, via, note, by_staff)
+        found = withdraw_request(cmd, context.uow_factory(), context.clock)
+        return (
+            f"Request #{found.id} withdrawn at the member's wish (via "
+            f"{found.withdrawal_channel}, recorded by {who.subject}); it is closed."
+        )
+
+    return post.act("withdraw", action, {"withdraw_channel": channel, "withdraw_note": note})
+
+
+@router.post("/requests/{request_id}/prior-authorization")
+def prior_authorization(post: CareForm) -> Response:
+    """Record the plan's determination that this urgent request needs prior authorisation,
+    under the signed-in staff or clinical user, now (`record_prior_authorization`, as
+    `$prior-authorization`). Made by the urgent deadline it moves the deadline to the rule
+    file's standard with prior authorisation; made after, it is kept and moves nothing."""
+    context = post.context
+
+    def action() -> str:
+        post.mine()
+        who = signed_in(post.request)
+        cmd = RecordPriorAuthorization(post.request_id, who)
+        found = record_prior_authorization(
+            cmd, context.uow_factory(), context.clock, context.policy
+        )
+        due = formats(context).when(found.deadline)
+        if found.authorization_applies:
+            return (
+                f"Prior authorisation recorded by {who.subject}: the {found.standard} "
+                f"standard applies, deadline {due}."
+            )
+        return (
+            f"Prior authorisation recorded by {who.subject} after the urgent deadline: kept "
+            f"as evidence; the deadline stays {due}."
+        )
+
+    return post.act("authorization", action)

@@ -1,10 +1,12 @@
 """The member's own view: my appointments, my offers, request care and book one of the
-offered times, cancel. Whose view it is comes from the `viewer` (`?as=member:ID` until
-sign-in exists); every action checks the record is that member's."""
+offered times, cancel; ask for a later date than offered, or withdraw a waiting request
+(through the portal: docs/adr/0013, 2026-12-07 evening). Whose view it is comes from the
+signed-in session (`viewer`); every action checks the record is that member's."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -28,20 +30,33 @@ from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.api.signed_in import signed_in
 from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web import forms
-from parity.entrypoints.web.care import Offerable, booked_text, offerable
+from parity.entrypoints.web.care import (
+    Offerable,
+    booked_text,
+    later_date,
+    members_word,
+    offerable,
+)
 from parity.entrypoints.web.forms import Field, Fields
 from parity.entrypoints.web.page import Notice, Posted, Seen, Values, Viewer, formats, render
 from parity.entrypoints.web.routing import PageRoute
 from parity.services import queries
 from parity.services.booking import BookRequest, book_request
 from parity.services.offers import AnswerOffer, answer_offer
-from parity.services.requests import RequestCare, open_request
+from parity.services.requests import (
+    PreferLater,
+    RequestCare,
+    WithdrawRequest,
+    open_request,
+    prefer_later_date,
+    withdraw_request,
+)
 from parity.services.visits import CancelAppointment, cancel_appointment
 
 router = APIRouter(route_class=PageRoute)
 
 BOOKED_BY = "member (online)"
-FORMS = ("request", "book", "cancel", "offer")
+FORMS = ("request", "book", "cancel", "offer", "later", "withdraw")
 TIMES_SHOWN = 3
 
 
@@ -103,6 +118,7 @@ def member_page(
         "provider_classes": [p.value for p in ProviderClass],
         "modalities": [m.value for m in Modality],
         "form": dict(values or {}),
+        "earliest_later": (formats(context).today + timedelta(days=1)).isoformat(),
     }
     return render(request, context, "member.html.j2", page, status=status, notices=notices)
 
@@ -267,3 +283,47 @@ def answer_my_offer(offer_id: int, post: MemberForm, answer: Field = "") -> Resp
         return f"You declined the offer of {formats(context).when(offer.slot_start)}."
 
     return post.act("offer", action)
+
+
+def _own_request(post: MemberPost, request_id: int) -> CareRequest:
+    """The member's own request (`NotFound` outside their records, as the API answers)."""
+    care = queries.care_request(post.context.uow_factory(), post.scope, request_id)
+    if care.member_id != post.member().id:
+        raise InvalidInput(f"request #{request_id} is not yours")
+    return care
+
+
+@router.post("/me/requests/{request_id}/prefer-later")
+def prefer_later(request_id: int, post: MemberForm, date: Field = "") -> Response:
+    """The member's own later date, through the portal: the request stays open and is
+    booked from that date (`prefer_later_date`, as `$prefer-later`)."""
+    context = post.context
+
+    def action() -> str:
+        _own_request(post, request_id)
+        who, via, by_staff = members_word(post.request, Channel.PORTAL)
+        start = later_date(date, context.policy.rules.timezone)
+        cmd = PreferLater(request_id, start, who.subject, via, "", by_staff)
+        prefer_later_date(cmd, context.uow_factory(), context.clock)
+        return (
+            f"Noted: you would like to be seen from {formats(context).day(start)}. "
+            f"Request #{request_id} stays open, and times from that date are looked for."
+        )
+
+    return post.act("later", action, {"later_date": date, "later_request": str(request_id)})
+
+
+@router.post("/me/requests/{request_id}/withdraw")
+def withdraw(request_id: int, post: MemberForm) -> Response:
+    """The member withdraws their own waiting request, through the portal
+    (`withdraw_request`, as `$withdraw`)."""
+    context = post.context
+
+    def action() -> str:
+        _own_request(post, request_id)
+        who, via, by_staff = members_word(post.request, Channel.PORTAL)
+        cmd = WithdrawRequest(request_id, who.subject, via, "", by_staff)
+        withdraw_request(cmd, context.uow_factory(), context.clock)
+        return f"Request #{request_id} withdrawn. You can ask for care again at any time."
+
+    return post.act("withdraw", action)
