@@ -34,6 +34,22 @@ def test_a_refused_action_names_the_role_and_who_can_do_it_without_the_route() -
     assert "POST" not in said.headline + said.advice
 
 
+@pytest.mark.parametrize(
+    ("path", "whom"),
+    [
+        ("/app/requests/7/prefer-later", "a scheduler can record the member's later date"),
+        ("/app/requests/7/withdraw", "a scheduler can record the member's withdrawal"),
+        (
+            "/app/requests/7/prior-authorization",
+            "a scheduler or the treating clinician can record it",
+        ),
+    ],
+)
+def test_a_refused_record_of_the_members_word_says_who_can_record_it(path: str, whom: str) -> None:
+    said = explain("forbidden", "a clinic manager may not POST", _who(Role.MANAGER), path, "POST")
+    assert said.advice == f"If it needs doing, {whom}."
+
+
 def test_a_malformed_address_is_said_as_a_form_would() -> None:
     said = explain(
         "invalid-request", "request_id: Input should be a valid integer", None, "/app/requests/x"
