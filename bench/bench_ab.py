@@ -122,7 +122,9 @@ def show(results: list[dict[str, dict[str, float]]]) -> None:
         table.add_row(label, *cells)
     console.print(table)
     # Latency moves with whatever else the machine runs; both sides take turns under it.
-    p99 = Table(title="p99 latency ms of the lockstep rounds, A / B (B/A), median of the repetitions")
+    p99 = Table(
+        title="p99 latency ms of the lockstep rounds, A / B (B/A), median of the repetitions"
+    )
     for op in bench_load.OPS:
         p99.add_column(op, justify="right")
     p99.add_row(

@@ -184,9 +184,12 @@ def test_times_from_the_members_later_date_past_the_deadline_are_not_called_time
     # says what the booking's decision will say of it (after the deadline), not "timely".
     request = _request(region)
     wanted = request.effective_deadline + timedelta(days=7)
-    prefer_later_date(PreferLater(request.id, wanted, "m1", Channel.PORTAL), region.uow, region.clock)
+    prefer_later_date(
+        PreferLater(request.id, wanted, "m1", Channel.PORTAL), region.uow, region.clock
+    )
     proposals = find_proposals(request.id, region.uow, region.clock, region.policy, MANY)
-    assert proposals and all(p.slot.start >= wanted for p in proposals)  # the premise
+    assert proposals  # the premise
+    assert all(p.slot.start >= wanted for p in proposals)
     assert [p.timely for p in proposals] == [False] * len(proposals)
     assert not any("before the deadline" in p.reason for p in proposals)
     decision = book_request(

@@ -196,3 +196,16 @@ def test_stamping_in_place_gives_what_stamping_a_copy_gives() -> None:
     in_place = versions.stamp_in_place(dict(with_meta), versions.stamp_of(with_meta, stamps))
     assert orjson.dumps(in_place) == orjson.dumps(copied)  # meta kept where it was
     assert versions.stamp_in_place({"id": "x"}, None) == {"id": "x"}  # no stamp: no meta
+
+
+def test_each_proposal_says_timely_by_the_deadline_the_engine_books_by() -> None:
+    # A row claiming prior authorisation with nobody on record is booked by its 48 hours
+    # (`slot_search.booking_deadline`), earlier than its stored effective deadline: what a
+    # proposal says of itself follows the deadline it is given.
+    due = FOUND[1][0].start
+    rendered = proposed_appointments(_request(), FOUND, due)
+    said = [r["extension"][-1]["valueBoolean"] for r in rendered]
+    assert said == [found.start <= due for found, _, _ in FOUND]
+    assert said == [True, True, False, False]
+    one = proposed_appointment(_request(), *FOUND[2], due)
+    assert one["extension"][-1]["valueBoolean"] is False

@@ -231,7 +231,9 @@ def book_in(cmd: BookRequest, uow: UnitOfWork, clock: Clock, policy: Policy) -> 
     return book_slot(Booking(request, slot, acceptance, uow, now, policy))
 
 
-def _later_slot(request: CareRequest, uow: UnitOfWork, policy: Policy, now: datetime) -> Slot | None:
+def _later_slot(
+    request: CareRequest, uow: UnitOfWork, policy: Policy, now: datetime
+) -> Slot | None:
     """The first of the later times `$find` proposes once the member declined a timely
     offer: booked in network rather than referred out, since the plan met the standard by
     offering (docs/adr/0013, "2026-12-07 (night)")."""

@@ -25,6 +25,7 @@ from parity.entrypoints.api.search import int_ref, read_each, ref, statuses, tok
 from parity.entrypoints.security.scope import Scope
 from parity.services import queries
 from parity.services.holds import booking_of, release_hold
+from parity.services.slot_search import booking_deadline
 from parity.services.visits import (
     CancelAppointment,
     after_cancellation,
@@ -70,7 +71,13 @@ def appointment_resource(
         return hold_resource(context, uow, scope, found.hold_id)
     if isinstance(found, inputs.ProposalId):
         seen = queries.candidate(uow, scope, found.request_id, found.slot_id)
-        return fhir.proposed_appointment(seen.request, seen.slot, seen.clinician, PROPOSAL_REASON)
+        return fhir.proposed_appointment(
+            seen.request,
+            seen.slot,
+            seen.clinician,
+            PROPOSAL_REASON,
+            booking_deadline(seen.request, context.policy),
+        )
     raise NotFound(f"Appointment {key} not found", resource="Appointment", id=key)
 
 

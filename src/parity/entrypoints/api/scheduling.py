@@ -26,8 +26,10 @@ from parity.entrypoints.api.search import ref
 from parity.services import queries
 from parity.services.booking import BookRequest, Proposal, book_in, find_proposals
 from parity.services.holds import BookHold, HoldSlot, book_hold_in, hold_slot_in
+from parity.services.policy import Policy
 from parity.services.requests import new_request
 from parity.services.reschedule import Reschedule, reschedule
+from parity.services.slot_search import booking_deadline
 
 router = APIRouter(tags=["Scheduling"])
 
@@ -75,8 +77,10 @@ def _nothing_timely(request: CareRequest) -> fhir.Json:
 @router.post("/Appointment/$find", summary="Ranked timely proposals for a member")
 def find(body: ParametersBody, call: Caller) -> FhirResponse:
     """A searchset Bundle of `proposed` Appointments, best first (same clinician for a
-    follow-up, then earliest), all before the request's legal deadline; the request is
-    included. Nothing timely: no matches and an OperationOutcome saying to refer out."""
+    follow-up, then earliest) before the request's legal deadline; after a declined timely
+    offer, or from the member's own later date, later times too, each `timely` false (ADR
+    0013); the request is included. Nothing at all: no matches and an OperationOutcome
+    saying to refer out."""
     context, scope = call.context, call.scope
     params = inputs.read_only_body(call.http.query_params, body, inputs.FIND)
     if params.text("patient-reference") is None:
@@ -106,7 +110,10 @@ def find(body: ParametersBody, call: Caller) -> FhirResponse:
         shown = pruned(request_resource(context, care))
         *proposed, included = versions.stamp_rendered(
             joined,
-            [*_proposed(proposals, care, joined, scope), (shown, fhir_versions.parts_of(shown))],
+            [
+                *_proposed(proposals, care, joined, scope, context.policy),
+                (shown, fhir_versions.parts_of(shown)),
+            ],
         )
     others = [(included, "include")]
     if not proposed:
@@ -115,14 +122,21 @@ def find(body: ParametersBody, call: Caller) -> FhirResponse:
 
 
 def _proposed(
-    proposals: list[Proposal], request: CareRequest, uow: UnitOfWork, scope: MemberScope
+    proposals: list[Proposal],
+    request: CareRequest,
+    uow: UnitOfWork,
+    scope: MemberScope,
+    policy: Policy,
 ) -> list[tuple[fhir.Json, list[fhir_versions.Part]]]:
     """The proposals rendered, each with the records it is read from (its request and its
-    slot), which its stamp is computed from without parsing what was rendered."""
+    slot), which its stamp is computed from without parsing what was rendered; each says
+    `timely` as its Proposal does (by the booking deadline)."""
     seen = queries.candidates(uow, scope, request.id, [p.slot for p in proposals])
+    read = seen[0].request if seen else request
     rendered = fhir.proposed_appointments(
-        seen[0].request if seen else request,
+        read,
         [(c.slot, c.clinician, p.reason) for c, p in zip(seen, proposals, strict=True)],
+        booking_deadline(read, policy),
     )
     return [
         (resource, fhir_versions.proposal_parts(c.request.id, c.slot.id))
