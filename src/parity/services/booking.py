@@ -122,7 +122,9 @@ def find_proposals(
             ]
         seen = {p.slot.id for p in proposals}
         earliest = _narrowed(slot_query(request, policy, now, None), within)
-        for slot in uow.slots.candidates(earliest, limit * 2):
+        # The page's worth and the one the continuity search may already have: every row
+        # read is mapped, and twice the page cost `$find` 6 % of its CPU (ADR 0017).
+        for slot in uow.slots.candidates(earliest, limit + len(seen)):
             if slot.id not in seen and len(proposals) < limit:
                 proposals.append(Proposal(slot, _reason(EARLIEST, slot, due), slot.start <= due))
                 seen.add(slot.id)
