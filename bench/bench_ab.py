@@ -10,8 +10,12 @@ their workers' first calls are measured as bench_load measures them. It prints e
 operation's server CPU ms per request for A and B, per repetition and the median, with B/A
 (docs/adr/0017-booking-api-speed.md, fourteenth round).
 
+With --with-database the CPU compared is the server's and its database's backends'
+together (a change of the pool or of the statements shows in the database). Each side
+also prints its p99 latency of the lockstep rounds.
+
 Run: .venv/bin/python bench/bench_ab.py --a /path/to/base/tree --b . [--reps 4]
-     [--rounds 10] [--clients 32] [--workers 2]
+     [--rounds 10] [--clients 32] [--workers 2] [--with-database]
 """
 
 from __future__ import annotations
@@ -87,6 +91,8 @@ def repetition(
         serving(commands["B"], envs["B"], ports["B"]) as b,
     ):
         served = {"A": a, "B": b}
+        if args.with_database:
+            served = {side: _with_database(*served[side], urls[side]) for side in SIDES}
         for turn in range(args.rounds):
             order = SIDES if (turn + number) % 2 == 0 else SIDES[::-1]
             for side in order:
@@ -105,8 +111,18 @@ def repetition(
     return figures
 
 
-def show(results: list[dict[str, dict[str, float]]]) -> None:
-    table = Table(title="server CPU ms per request, A / B (B/A); last row: the medians")
+def _with_database(
+    base: str, cpu: Callable[[], float], url: str
+) -> tuple[str, Callable[[], float]]:
+    """The server's CPU and its database's backends' (`bench_load.database_cpu`) together:
+    what a change of the pool or of the statements costs the database shows too."""
+    database = bench_load._pg_database(url)
+    return base, lambda: cpu() + (bench_load.database_cpu(database) or 0.0)
+
+
+def show(results: list[dict[str, dict[str, float]]], with_database: bool = False) -> None:
+    spent = "server and database" if with_database else "server"
+    table = Table(title=f"{spent} CPU ms per request, A / B (B/A); last row: the medians")
     table.add_column("repetition")
     for op in (*bench_load.OPS, "all"):
         table.add_column(op, justify="right")
@@ -145,6 +161,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--with-database",
+        action="store_true",
+        help="count the PostgreSQL backends' CPU with the server's (same machine)",
+    )
     args = parser.parse_args()
     trees = {"A": args.a.resolve(), "B": args.b.resolve()}
     urls = {side: postgres_url(f"_ab_{side.lower()}") for side in SIDES}
@@ -158,7 +179,7 @@ def main() -> None:
             results.append(repetition(trees, urls, auth, args, number))
             load = Path("/proc/loadavg").read_text().split()[0]
             console.print(f"repetition {number} done, load average {load}")
-        show(results)
+        show(results, args.with_database)
     finally:
         for url in urls.values():
             drop_postgres(url)
