@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from parity.domain.errors import InvalidInput, InvalidTransition
 from parity.domain.records import quick_init
 from parity.domain.standards import VisitType
-from parity.domain.users import Role
+from parity.domain.users import Forbidden, Role
 from parity.domain.workforce import Modality, ProviderClass
 
 
@@ -69,7 +69,7 @@ class MembersWord:
         the member's act say how (`channel`) and when and what the member said (`note`):
         without both it is a scheduler's click, not the member's act, and is refused."""
         if not by_staff:
-            return cls(channel or Channel.PORTAL, note.strip())
+            return cls(cls.members_own(channel), note.strip())
         if channel is None:
             raise InvalidInput(
                 f"{act} recorded by staff needs the channel the member used: "
@@ -80,6 +80,28 @@ class MembersWord:
                 f"{act} recorded by staff needs a contact note: when and how the member said it"
             )
         return cls(channel, note.strip())
+
+    @staticmethod
+    def members_own(channel: Channel | None) -> Channel:
+        """The channel of an act the signed-in member records for themselves: the portal
+        (the API is the portal's). A phone call, a text, an email, a letter or a visit in
+        person reaches a person, who records it with the contact note; the member's own
+        call recorded under one of those would keep a channel nobody used (docs/adr/0012,
+        "2026-12-07 (night)")."""
+        if channel not in (None, Channel.PORTAL):
+            raise Forbidden(
+                f"a member records their own answer through the portal, not by {channel}: "
+                "what the member said by phone, text, email, letter or in person is recorded "
+                "by the staff member who took it, with a contact note"
+            )
+        return Channel.PORTAL
+
+
+# The latest later date a member may ask for: a year after the request's deadline. A wait
+# longer than that is a withdrawal and a new request, not a date (and a date near the end
+# of the calendar left no room for the search window after it: docs/adr/0012,
+# "2026-12-07 (night)"). The same year a clinical exception may extend a deadline by.
+LATEST_LATER_DATE = timedelta(days=365)
 
 
 class AppointmentStatus(StrEnum):
@@ -158,6 +180,22 @@ class CareRequest:
         if start <= at:
             raise InvalidInput(
                 f"the member's later date {start.isoformat()} has passed: give one to come"
+            )
+        latest = self.effective_deadline + LATEST_LATER_DATE
+        if start > latest:
+            raise InvalidInput(
+                f"the member's later date {start.isoformat()} is more than "
+                f"{LATEST_LATER_DATE.days} days after the deadline ({latest.isoformat()} at "
+                "the latest): a wait that long is a withdrawal and a new request later"
+            )
+        earlier = self.member_preferred_from
+        if earlier is not None and start < earlier:
+            # `not_before` moved to the first date and cannot move back to what it was:
+            # the record would say one date and the engine book from another.
+            raise InvalidTransition(
+                f"request {self.id} is to be booked from the member's date "
+                f"{earlier.isoformat()}; an earlier one cannot be recorded over it: "
+                "book one of the times offered, or withdraw and ask again"
             )
         self.member_preferred_from = start
         self.preference_recorded_at = at

@@ -345,6 +345,7 @@ def prefer_later_date(cmd: PreferLater, uow: UnitOfWork, clock: Clock) -> CareRe
     )
     with uow:
         request = uow.requests.get(cmd.request_id)
+        _no_offer_waiting(request, uow)
         request.prefer_later(cmd.preferred_from, cmd.recorded_by.strip(), clock.now(), said)
         uow.requests.save(request)
         uow.commit()
@@ -373,13 +374,20 @@ def withdraw_request(cmd: WithdrawRequest, uow: UnitOfWork, clock: Clock) -> Car
     )
     with uow:
         request = uow.requests.get(cmd.request_id)
-        if any(
-            o.response is OfferResponse.PENDING for o in uow.offers.where(request_id=request.id)
-        ):
-            raise InvalidTransition(
-                f"request {request.id} has an offer waiting for an answer: record the answer first"
-            )
+        _no_offer_waiting(request, uow)
         request.withdraw(cmd.withdrawn_by.strip(), clock.now(), said)
         uow.requests.save(request)
         uow.commit()
     return request
+
+
+def _no_offer_waiting(request: CareRequest, uow: UnitOfWork) -> None:
+    """A withdrawal or a later date while an offer awaits the member's answer is refused:
+    the answer is recorded first. Otherwise the open offer would stand as refused with no
+    refusal on record (a later date counts as a choice against every timely offer made
+    before it), and accepting it afterwards would book before the member's own date
+    (docs/adr/0012, "2026-12-07 (night)")."""
+    if any(o.response is OfferResponse.PENDING for o in uow.offers.where(request_id=request.id)):
+        raise InvalidTransition(
+            f"request {request.id} has an offer waiting for an answer: record the answer first"
+        )

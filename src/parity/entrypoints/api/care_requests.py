@@ -182,12 +182,16 @@ def _members_word(params: fhir.Parameters, who: Principal) -> tuple[Channel | No
     "/ServiceRequest/{request_id}/$prior-authorization",
     summary="Record the plan's prior-authorisation determination (urgent requests)",
 )
-def prior_authorization(request_id: str, call: Caller, who: Who) -> FhirResponse:
+def prior_authorization(
+    request_id: str, call: Caller, who: Who, body: OptionalParametersBody = None
+) -> FhirResponse:
     """Record that this urgent request needs prior authorisation, determined by the signed-in
     staff or clinical user (never the member), now. Made by the deadline without it, it moves
     the deadline to the rule file's urgent standard with prior authorisation (California:
     48 hours to 96, H&S §1367.03(a)(5)(A)-(B)); made after, it is kept and moves nothing
-    (docs/adr/0013, 2026-12-07 evening)."""
+    (docs/adr/0013, 2026-12-07 evening). It takes no parameters: a body naming one (another
+    determiner, `required` false) is refused, never ignored (docs/adr/0012, 2026-12-07 night)."""
+    inputs.read(body, inputs.NO_PARAMETERS)
     with _changing(call, request_id) as (joined, asked):
         cmd = RecordPriorAuthorization(asked.id, who)
         found = record_prior_authorization(cmd, joined, call.context.clock, call.context.policy)

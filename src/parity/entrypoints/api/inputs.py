@@ -48,6 +48,7 @@ PREFER = frozenset({"date", "channel", "note"})
 MEMBERS_WORD = frozenset({"channel", "note"})
 OFFER = frozenset({"slot", "channel"})
 ANSWER = frozenset({"channel", "note"})
+NO_PARAMETERS: frozenset[str] = frozenset()
 CANCELLED_BY = {
     "member": CancelledBy.MEMBER,
     "patient": CancelledBy.MEMBER,
