@@ -175,6 +175,17 @@ class CareRequest:
 
         A "later" date is one still to come: a past one (0001-01-01) would mark the request
         compliant and let it be booked late, while asking for nothing (ADR 0012, 2026-12-07)."""
+        self.check_later_date(start, at)
+        self.member_preferred_from = start
+        self.preference_recorded_at = at
+        self.preference_recorded_by = by
+        if said is not None:
+            self.preference_channel, self.preference_note = said.channel, said.note
+        self.not_before = max(self.not_before, start)
+
+    def check_later_date(self, start: datetime, at: datetime) -> None:
+        """Refuse a later date the request cannot take at `at`: not open, past, more than
+        `LATEST_LATER_DATE` after the deadline, or earlier than the one already recorded."""
         if self.status is not RequestStatus.OPEN:
             raise InvalidTransition(f"request {self.id} is {self.status}, not open")
         if start <= at:
@@ -197,12 +208,6 @@ class CareRequest:
                 f"{earlier.isoformat()}; an earlier one cannot be recorded over it: "
                 "book one of the times offered, or withdraw and ask again"
             )
-        self.member_preferred_from = start
-        self.preference_recorded_at = at
-        self.preference_recorded_by = by
-        if said is not None:
-            self.preference_channel, self.preference_note = said.channel, said.note
-        self.not_before = max(self.not_before, start)
 
     def withdraw(self, by: str, at: datetime, said: MembersWord | None = None) -> None:
         """The member no longer wants this care: an open request closes, with who and when."""

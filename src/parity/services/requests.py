@@ -345,8 +345,10 @@ def prefer_later_date(cmd: PreferLater, uow: UnitOfWork, clock: Clock) -> CareRe
     )
     with uow:
         request = uow.requests.get(cmd.request_id)
+        now = clock.now()
+        request.check_later_date(cmd.preferred_from, now)  # the date first, then the offers
         _no_offer_waiting(request, uow)
-        request.prefer_later(cmd.preferred_from, cmd.recorded_by.strip(), clock.now(), said)
+        request.prefer_later(cmd.preferred_from, cmd.recorded_by.strip(), now, said)
         uow.requests.save(request)
         uow.commit()
     return request
