@@ -44,7 +44,9 @@ class Stage:
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
-def stage(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
+def stage(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stage]:
     folder: Path = tmp_path_factory.mktemp("member-acts")
     engines = (
         iter([engine_from_url(f"sqlite:///{folder / 'parity.db'}")])
@@ -114,7 +116,9 @@ def _open(stage: Stage, key: str, **extra: str) -> str:
     return str(opened[0])
 
 
-def _act(stage: Stage, who: Principal, request_id: str, operation: str, body: Any) -> httpx.Response:
+def _act(
+    stage: Stage, who: Principal, request_id: str, operation: str, body: Any
+) -> httpx.Response:
     path = f"/ServiceRequest/{request_id}/{operation}"
     return _call(stage, "POST", path, who, json=body)
 
@@ -181,7 +185,8 @@ def test_another_members_offer_is_absent_and_unanswered(stage: Stage, answer: st
 
 
 @pytest.mark.parametrize(
-    "spelling", ["0{id}", "+{id}", "{id}.0", "{id}%20", "%20{id}", "{id}e0", "ServiceRequest%2F{id}"]
+    "spelling",
+    ["0{id}", "+{id}", "{id}.0", "{id}%20", "%20{id}", "{id}e0", "ServiceRequest%2F{id}"],
 )
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 def test_an_odd_spelling_of_ones_own_request_names_nothing(
@@ -318,7 +323,9 @@ def test_a_members_own_acts_are_recorded_as_theirs_through_the_portal(stage: Sta
     eve = member(ME)
     declined = _call(stage, "POST", f"/Task/{offer}/$decline", eve, json=parameters())
     assert declined.status_code == 200, declined.text
-    answer = "SELECT responded_by, response_channel, response_note, response FROM offers WHERE id = :id"
+    answer = (
+        "SELECT responded_by, response_channel, response_note, response FROM offers WHERE id = :id"
+    )
     assert _rows(stage, answer, id=int(offer.removeprefix("offer-"))) == [
         (f"acts-{ME}", "portal", "", "declined")
     ]
@@ -345,7 +352,9 @@ def test_staff_recording_a_members_act_are_recorded_as_who_took_it(stage: Stage)
     ]
     withdrawn = _act(stage, lancaster, withdrawing, "$withdraw", parameters(**STAFF_WORD))
     assert withdrawn.status_code == 200, withdrawn.text
-    said = "SELECT withdrawn_by, withdrawal_channel, withdrawal_note FROM care_requests WHERE id = :id"
+    said = (
+        "SELECT withdrawn_by, withdrawal_channel, withdrawal_note FROM care_requests WHERE id = :id"
+    )
     assert _rows(stage, said, id=int(withdrawing)) == [
         (f"acts-scheduler-{HOME}", "phone", STAFF_WORD["note"])
     ]
@@ -401,7 +410,13 @@ def _deadline(stage: Stage, request_id: str) -> datetime:
 def test_the_longest_later_date_is_a_year_after_the_deadline(stage: Stage) -> None:
     mine = _open(stage, ME)
     last = _deadline(stage, mine) + timedelta(days=365)
-    over = _act(stage, member(ME), mine, "$prefer-later", parameters(date=(last + timedelta(seconds=1)).isoformat()))
+    over = _act(
+        stage,
+        member(ME),
+        mine,
+        "$prefer-later",
+        parameters(date=(last + timedelta(seconds=1)).isoformat()),
+    )
     assert over.status_code == 422, over.text
     assert _column(stage, mine, "member_preferred_from") is None
     at = _act(stage, member(ME), mine, "$prefer-later", parameters(date=last.isoformat()))
@@ -551,7 +566,9 @@ def test_the_prior_authorisation_extension_is_seen_only_in_the_members_scope(
             assert "acts-scheduler-downey" not in found.text, (who.subject, path)
         read = _call(stage, "GET", f"/ServiceRequest/{urgent}", who)
         assert read.status_code == 404, (who.subject, read.text)
-    treating = Principal("acts-treating", Role.THERAPIST, clinician_id=stage.records.clinicians["cruz"])
+    treating = Principal(
+        "acts-treating", Role.THERAPIST, clinician_id=stage.records.clinicians["cruz"]
+    )
     seen = _call(stage, "GET", f"/ServiceRequest/{urgent}", treating)
     assert seen.status_code == 200, seen.text
     assert "acts-scheduler-downey" in seen.text
