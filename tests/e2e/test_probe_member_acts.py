@@ -294,6 +294,35 @@ def _offer(stage: Stage, request_id: str) -> str:
     return str(made.json()["id"])
 
 
+@pytest.mark.parametrize("length", [2001, 900_000])
+@pytest.mark.parametrize("operation", ["$withdraw", "$prefer-later", "$decline"])
+def test_a_note_that_is_a_file_is_refused(stage: Stage, operation: str, length: int) -> None:
+    """Accepted before, to the body limit: a 900,000-character "contact note" was kept on
+    the request and printed in every evidence document. A note says when, how and what the
+    member said: 2,000 characters at most."""
+    mine = _open(stage, ME)
+    word = {"channel": "phone", "note": "n" * length}
+    if operation == "$decline":
+        offer = _offer(stage, mine)
+        before = _state(stage, mine)
+        found = _call(stage, "POST", f"/Task/{offer}/$decline", ADMIN, json=parameters(**word))
+    else:
+        extra = {"date": LATER} if operation == "$prefer-later" else {}
+        before = _state(stage, mine)
+        found = _act(stage, scheduler(HOME), mine, operation, parameters(**extra, **word))
+    assert found.status_code == 422, found.text[:500]
+    assert _state(stage, mine) == before
+
+
+def test_a_note_of_2000_characters_is_kept_whole(stage: Stage) -> None:
+    mine = _open(stage, ME)
+    note = "said so " * 250
+    body = parameters(channel="phone", note=note)
+    found = _act(stage, scheduler(HOME), mine, "$withdraw", body)
+    assert found.status_code == 200, found.text[:500]
+    assert _column(stage, mine, "withdrawal_note") == note.strip()
+
+
 @pytest.mark.parametrize("channel", ["phone", "sms", "email", "in-person", "letter", "PHONE"])
 @pytest.mark.parametrize("operation", ["$withdraw", "$prefer-later", "$decline", "$accept"])
 def test_a_member_acting_for_themselves_is_recorded_through_the_portal_only(

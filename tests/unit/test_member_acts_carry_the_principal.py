@@ -196,3 +196,15 @@ def test_a_past_date_is_refused_as_a_date_even_with_an_offer_waiting(region) -> 
     with pytest.raises(ParityError) as refused:
         prefer_later_date(PreferLater(request_id, past, M1), region.uow, region.clock)
     assert type(refused.value) is InvalidInput
+
+
+@pytest.mark.parametrize("act", ACTS)
+@pytest.mark.parametrize("by", [M1, SAM], ids=["member", "staff"])
+def test_a_contact_note_holds_at_most_2000_characters(region, act: str, by: Principal) -> None:
+    request_id = _ask(region)
+    before = _row(region, request_id)
+    word = {} if by is M1 else {"channel": Channel.PHONE}
+    with pytest.raises(InvalidInput, match="2,000"):
+        _act(region, act, request_id, by, note="n" * 2001, **word)
+    assert _row(region, request_id) == before
+    _act(region, act, request_id, by, note="n" * 2000, **word)

@@ -51,6 +51,12 @@ class Channel(StrEnum):
 MEMBER_ROLE = Role.MEMBER.value
 
 
+# The longest contact note kept with a member's act: a note says when, how and what the
+# member said; a body of up to the API's 1 MiB limit is a file, not a note (docs/adr/0012,
+# "2026-12-07 (night)"). As long as a corrective action's description.
+NOTE_LENGTH = 2000
+
+
 @dataclass(frozen=True, slots=True)
 class MembersWord:
     """How the member said something the record keeps as their act (a refusal, a later date,
@@ -68,6 +74,11 @@ class MembersWord:
         records the channel it came by (the portal unless said otherwise); staff recording
         the member's act say how (`channel`) and when and what the member said (`note`):
         without both it is a scheduler's click, not the member's act, and is refused."""
+        if len(note.strip()) > NOTE_LENGTH:
+            raise InvalidInput(
+                f"the contact note of {act} holds at most {NOTE_LENGTH:,} characters: when, "
+                "how and what the member said, not a transcript"
+            )
         if not by_staff:
             return cls(cls.members_own(channel), note.strip())
         if channel is None:

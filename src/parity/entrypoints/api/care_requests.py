@@ -191,7 +191,7 @@ def prior_authorization(
     48 hours to 96, H&S §1367.03(a)(5)(A)-(B)); made after, it is kept and moves nothing
     (docs/adr/0013, 2026-12-07 evening). It takes no parameters: a body naming one (another
     determiner, `required` false) is refused, never ignored (docs/adr/0012, 2026-12-07 night)."""
-    inputs.read(body, inputs.NO_PARAMETERS)
+    inputs.no_parameters(body, "$prior-authorization")
     with _changing(call, request_id) as (joined, asked):
         cmd = RecordPriorAuthorization(asked.id, who)
         found = record_prior_authorization(cmd, joined, call.context.clock, call.context.policy)

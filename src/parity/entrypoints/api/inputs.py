@@ -48,7 +48,6 @@ PREFER = frozenset({"date", "channel", "note"})
 MEMBERS_WORD = frozenset({"channel", "note"})
 OFFER = frozenset({"slot", "channel"})
 ANSWER = frozenset({"channel", "note"})
-NO_PARAMETERS: frozenset[str] = frozenset()
 CANCELLED_BY = {
     "member": CancelledBy.MEMBER,
     "patient": CancelledBy.MEMBER,
@@ -61,6 +60,19 @@ CANCELLED_BY = {
 
 def read(body: ParametersIn | None, allowed: frozenset[str]) -> Parameters:
     return Parameters.of(body.as_json() if body is not None else {}, allowed)
+
+
+def no_parameters(body: ParametersIn | None, operation: str) -> None:
+    """Refuse any parameter given to an operation that takes none: ignored, a body saying
+    "not required" or naming another determiner would be recorded as the opposite
+    (docs/adr/0012, "2026-12-07 (night)")."""
+    given = (body.as_json() if body is not None else {}).get("parameter") or ()
+    names = sorted({str(p.get("name")) for p in given})
+    if names:
+        raise InvalidInput(
+            f"{operation} takes no parameters ({', '.join(names)} given): what it records is "
+            "the signed-in caller's, at the server's time"
+        )
 
 
 def read_only_body(query: Iterable[str], body: ParametersIn, allowed: frozenset[str]) -> Parameters:
