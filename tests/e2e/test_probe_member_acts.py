@@ -9,7 +9,9 @@ file and on PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -601,3 +603,55 @@ def test_the_prior_authorisation_extension_is_seen_only_in_the_members_scope(
     seen = _call(stage, "GET", f"/ServiceRequest/{urgent}", treating)
     assert seen.status_code == 200, seen.text
     assert "acts-scheduler-downey" in seen.text
+
+
+# -- one act, recorded once -----------------------------------------------------------------
+
+RACERS = 6
+
+
+def _race(stage: Stage, request_id: str, operation: str) -> list[int]:
+    """`RACERS` schedulers send the act at once, each with their own note (and date)."""
+    start = threading.Barrier(RACERS)
+
+    def race(n: int) -> int:
+        who = Principal(f"acts-racer-{n}", Role.SCHEDULER, clinic_ids=(HOME,))
+        word = {"channel": "phone", "note": f"racer {n} took the call"}
+        extra = {"date": f"2026-07-{n + 1:02d}"} if operation == "$prefer-later" else {}
+        body = parameters(**extra, **word)
+        start.wait()
+        return _act(stage, who, request_id, operation, body).status_code
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        return sorted(pool.map(race, range(RACERS)))
+
+
+def test_a_withdrawal_sent_at_once_by_several_staff_is_recorded_once(stage: Stage) -> None:
+    """Without `If-Match`: each call reads the request open, and only one may write its
+    record; the others are refused (409), so the record names the one who acted, with
+    their own note, never a mix."""
+    mine = _open(stage, ME)
+    assert _race(stage, mine, "$withdraw") == [200] + [409] * (RACERS - 1)
+    said = "SELECT withdrawn_by, withdrawal_note FROM care_requests WHERE id = :id"
+    ((by, note),) = _rows(stage, said, id=int(mine))
+    assert note == f"racer {by.removeprefix('acts-racer-')} took the call"
+
+
+def test_later_dates_sent_at_once_leave_one_racers_whole_record(stage: Stage) -> None:
+    """A later date may follow another (a later one replaces it, an earlier one is 409),
+    so more than one may succeed; what is kept is one racer's date, name and note together,
+    and the request is booked from that date."""
+    mine = _open(stage, ME)
+    codes = _race(stage, mine, "$prefer-later")
+    assert 200 in codes, codes
+    assert set(codes) <= {200, 409}, codes
+    said = (
+        "SELECT preference_recorded_by, preference_note, member_preferred_from, not_before "
+        "FROM care_requests WHERE id = :id"
+    )
+    ((by, note, preferred, not_before),) = _rows(stage, said, id=int(mine))
+    n = int(by.removeprefix("acts-racer-"))
+    assert note == f"racer {n} took the call"
+    moment = preferred if isinstance(preferred, datetime) else datetime.fromisoformat(preferred)
+    assert moment.replace(tzinfo=moment.tzinfo or UTC) == datetime(2026, 7, n + 1, 7, tzinfo=UTC)
+    assert str(not_before) == str(preferred)
