@@ -655,3 +655,53 @@ def test_later_dates_sent_at_once_leave_one_racers_whole_record(stage: Stage) ->
     moment = preferred if isinstance(preferred, datetime) else datetime.fromisoformat(preferred)
     assert moment.replace(tzinfo=moment.tzinfo or UTC) == datetime(2026, 7, n + 1, 7, tzinfo=UTC)
     assert str(not_before) == str(preferred)
+
+
+# -- the pages record through the same services ---------------------------------------------
+
+
+@pytest.mark.parametrize("date", ["9999-12-31", "2100-01-01"])
+def test_the_members_page_refuses_a_later_date_beyond_any_wait_and_still_opens(
+    stage: Stage, date: str
+) -> None:
+    """Before: the member's own page recorded 9999-12-31, then failed (500) drawing the
+    times from it, and every later view of the page (and of the request's page) failed the
+    same way."""
+    mine = _open(stage, ME)
+    before = _state(stage, mine)
+    path = f"/app/me/requests/{mine}/prefer-later"
+    found = _call(stage, "POST", path, member(ME), data={"date": date})
+    assert found.status_code == 422, found.text[:300]
+    assert _state(stage, mine) == before
+    assert _call(stage, "GET", "/app/me", member(ME)).status_code == 200
+    assert _call(stage, "GET", f"/app/requests/{mine}", ADMIN).status_code == 200
+
+
+def test_the_pages_refuse_a_later_date_while_an_offer_awaits_its_answer(stage: Stage) -> None:
+    mine = _open(stage, ME)
+    _offer(stage, mine)
+    before = _state(stage, mine)
+    own = _call(
+        stage, "POST", f"/app/me/requests/{mine}/prefer-later", member(ME), data={"date": LATER}
+    )
+    assert own.status_code == 409, own.text[:300]
+    staff = _call(
+        stage,
+        "POST",
+        f"/app/requests/{mine}/prefer-later",
+        scheduler(HOME),
+        data={"date": LATER, **STAFF_WORD},
+    )
+    assert staff.status_code == 409, staff.text[:300]
+    assert _state(stage, mine) == before
+
+
+def test_the_staff_page_refuses_an_earlier_date_over_a_recorded_one(stage: Stage) -> None:
+    mine = _open(stage, ME)
+    path = f"/app/requests/{mine}/prefer-later"
+    first = _call(stage, "POST", path, scheduler(HOME), data={"date": "2026-07-10", **STAFF_WORD})
+    assert first.status_code == 303, first.text[:300]  # done: back to the page
+    before = _state(stage, mine)
+    earlier = _call(stage, "POST", path, scheduler(HOME), data={"date": "2026-06-20", **STAFF_WORD})
+    assert earlier.status_code == 409, earlier.text[:300]
+    assert _state(stage, mine) == before
