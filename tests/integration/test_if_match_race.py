@@ -20,6 +20,7 @@ from parity.adapters.sql import SqlUnitOfWork
 from parity.domain.errors import ParityError
 from parity.domain.ports import UnitOfWork
 from parity.domain.scope import EVERYONE
+from parity.domain.users import Principal, Role
 from parity.entrypoints.api.versions import PreconditionFailed, changing
 from parity.services import queries
 from parity.services.requests import PreferLater, open_request, prefer_later_date
@@ -53,7 +54,11 @@ def test_one_of_many_changes_sent_with_the_same_version_wins_the_rest_get_412(
         start.wait()
         try:
             with changing(_asked_with(f'W/"{read.version}"'), uow, render) as joined:
-                cmd = PreferLater(request_id, later + timedelta(hours=n), f"worker {n}")
+                cmd = PreferLater(
+                    request_id,
+                    later + timedelta(hours=n),
+                    Principal(f"worker {n}", Role.MEMBER, "m1"),
+                )
                 return prefer_later_date(cmd, joined, region.clock)
         except ParityError as refused:
             return refused

@@ -32,6 +32,7 @@ from parity.services.requests import (
 )
 
 NOTE = "member called 10:05 and asked for after the 16th"
+SAM = Principal("sam", Role.SCHEDULER, clinic_ids=("north",))
 
 
 def test_a_members_act_recorded_by_staff_reads_back_with_its_channel_and_note(
@@ -39,11 +40,13 @@ def test_a_members_act_recorded_by_staff_reads_back_with_its_channel_and_note(
 ) -> None:
     preferring = open_request(initial_request("m1"), region.uow, region.clock, region.policy)
     later = datetime(2026, 6, 16, 8, tzinfo=LA)
-    cmd = PreferLater(preferring.id, later, "sam", Channel.PHONE, NOTE, by_staff=True)
+    cmd = PreferLater(preferring.id, later, SAM, Channel.PHONE, NOTE)
     prefer_later_date(cmd, region.uow, region.clock)
     leaving = open_request(initial_request("m2"), region.uow, region.clock, region.policy)
     withdraw_request(
-        WithdrawRequest(leaving.id, "m2-login"), region.uow, region.clock
+        WithdrawRequest(leaving.id, Principal("m2-login", Role.MEMBER, "m2")),
+        region.uow,
+        region.clock,
     )  # the member, in the portal
     with region.uow:
         chose = region.uow.requests.get(preferring.id)

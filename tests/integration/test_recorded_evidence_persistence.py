@@ -97,9 +97,17 @@ def test_a_referral_preference_and_withdrawal_read_back(region: Region) -> None:
     )
     preferring = _ask(region, "m4")
     later = datetime(2026, 6, 16, 8, tzinfo=LA)
-    prefer_later_date(PreferLater(preferring.id, later, "m4-login"), region.uow, region.clock)
+    prefer_later_date(
+        PreferLater(preferring.id, later, Principal("m4-login", Role.MEMBER, "m4")),
+        region.uow,
+        region.clock,
+    )
     withdrawing = _ask(region, "m5")
-    withdraw_request(WithdrawRequest(withdrawing.id, "m5-login"), region.uow, region.clock)
+    withdraw_request(
+        WithdrawRequest(withdrawing.id, Principal("m5-login", Role.MEMBER, "m5")),
+        region.uow,
+        region.clock,
+    )
     with region.uow:
         (referral,) = region.uow.referrals.where(request_id=referred.id)
         chose = region.uow.requests.get(preferring.id)

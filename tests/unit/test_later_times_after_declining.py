@@ -20,6 +20,7 @@ from parity.domain.care import Action, CareRequest, Channel
 from parity.domain.errors import DeadlineUnreachable
 from parity.domain.schedule import BlockKind, Slot, SlotStatus
 from parity.domain.standards import VisitType
+from parity.domain.users import Principal, Role
 from parity.domain.workforce import Modality, ProviderClass
 from parity.services.booking import BookRequest, book_request, find_proposals
 from parity.services.holds import HoldSlot, hold_slot
@@ -185,7 +186,11 @@ def test_times_from_the_members_later_date_past_the_deadline_are_not_called_time
     request = _request(region)
     wanted = request.effective_deadline + timedelta(days=7)
     prefer_later_date(
-        PreferLater(request.id, wanted, "m1", Channel.PORTAL), region.uow, region.clock
+        PreferLater(
+            request.id, wanted, Principal("m1", Role.MEMBER, request.member_id), Channel.PORTAL
+        ),
+        region.uow,
+        region.clock,
     )
     proposals = find_proposals(request.id, region.uow, region.clock, region.policy, MANY)
     assert proposals  # the premise

@@ -70,12 +70,15 @@ def _act(
 ) -> CareRequest:
     """The member's act recorded through its service: a later date, or a withdrawal."""
     request, clock = case._request(), SimulatedClock(when)
-    if act == "prefer-later":
-        cmd = PreferLater(request.id, MEMBERS_DATE, by, channel, note, by_staff)
-        return prefer_later_date(cmd, case.uow, clock)
-    return withdraw_request(
-        WithdrawRequest(request.id, by, channel, note, by_staff), case.uow, clock
+    who = (
+        Principal(by, Role.SCHEDULER, clinic_ids=(request.clinic_id,))
+        if by_staff
+        else Principal(by, Role.MEMBER, request.member_id)
     )
+    if act == "prefer-later":
+        cmd = PreferLater(request.id, MEMBERS_DATE, who, channel, note)
+        return prefer_later_date(cmd, case.uow, clock)
+    return withdraw_request(WithdrawRequest(request.id, who, channel, note), case.uow, clock)
 
 
 def _document(case: Case, policy: Policy) -> dict[str, object]:

@@ -26,6 +26,7 @@ from parity.domain.compliance import Outcome, RequestEvidence, classify
 from parity.domain.errors import DeadlineUnreachable, InvalidInput, SlotMismatch
 from parity.domain.metrics import EvidenceRow, Metric
 from parity.domain.standards import RuleSet, VisitType
+from parity.domain.users import Principal, Role
 from parity.domain.workforce import Modality, ProviderClass
 from parity.services.booking import BookRequest, book_request
 from parity.services.courses import clock_start_after
@@ -135,6 +136,10 @@ def _offer(region, request: CareRequest, hour: int) -> Offer:
     slot = region.uow.slots.for_clinician("ana", start, start + timedelta(minutes=1))[0]
     cmd = MakeOffer(request.id, slot.id, "sam", Channel.PHONE)
     return make_offer(cmd, region.uow, region.clock, region.policy)
+
+
+# Member m1, signed in: who records their own later date or withdrawal.
+M1 = Principal("m1-login", Role.MEMBER, "m1")
 
 
 def _ask(region, member: str = "m1") -> CareRequest:
@@ -364,7 +369,7 @@ def test_a_members_own_later_date_is_kept_as_evidence_and_booked_from(region) ->
     date launders nothing: the request is late (ADR 0013, 2026-12-07 evening)."""
     request = _ask(region)
     later = datetime.combine(date(2026, 6, 16), time(0), tzinfo=LA)
-    prefer_later_date(PreferLater(request.id, later, "m1-login"), region.uow, region.clock)
+    prefer_later_date(PreferLater(request.id, later, M1), region.uow, region.clock)
     kept = region.uow.requests.get(request.id)
     assert (kept.preference_recorded_by, kept.preference_recorded_at) == (
         "m1-login",
@@ -381,7 +386,7 @@ def test_a_members_own_later_date_is_kept_as_evidence_and_booked_from(region) ->
 def test_a_member_who_chose_a_later_date_is_never_referred_for_no_capacity(region) -> None:
     request = _ask(region)
     far = datetime(2026, 9, 1, tzinfo=LA)  # past the laid weeks: no time yet
-    prefer_later_date(PreferLater(request.id, far, "m1-login"), region.uow, region.clock)
+    prefer_later_date(PreferLater(request.id, far, M1), region.uow, region.clock)
     with pytest.raises(DeadlineUnreachable):
         book_request(BookRequest(request.id), region.uow, region.clock, region.policy)
     assert region.uow.referrals.list() == []
@@ -389,7 +394,7 @@ def test_a_member_who_chose_a_later_date_is_never_referred_for_no_capacity(regio
 
 def test_a_withdrawn_open_request_is_not_a_violation(region) -> None:
     request = _ask(region)
-    withdraw_request(WithdrawRequest(request.id, "m1-login"), region.uow, region.clock)
+    withdraw_request(WithdrawRequest(request.id, M1), region.uow, region.clock)
     kept = region.uow.requests.get(request.id)
     assert (kept.withdrawn_by, kept.withdrawn_at) == ("m1-login", region.clock.now())
     records = RequestEvidence(kept, [], [], None, None)

@@ -18,6 +18,7 @@ from parity.domain.care import CareRequest, Channel
 from parity.domain.schedule import SlotStatus
 from parity.domain.scope import MemberScope, Reach
 from parity.domain.standards import VisitType
+from parity.domain.users import Principal, Role
 from parity.domain.workforce import Modality, ProviderClass
 from parity.services.optimize import Horizon, optimize_queue
 from parity.services.page_queries import clinician_week, slot_choice
@@ -117,7 +118,7 @@ def test_a_clinicians_follow_ups_list_a_repeated_pair_once(region: Region) -> No
 def test_a_repeat_whose_first_ask_was_withdrawn_stands_on_every_list(region: Region) -> None:
     first, repeat, other = _pair_and_another(region)
     withdraw_request(
-        WithdrawRequest(first.id, "m1", channel=Channel.PORTAL),
+        WithdrawRequest(first.id, Principal("m1", Role.MEMBER, "m1"), channel=Channel.PORTAL),
         region.uow,
         SimulatedClock(region.clock.now() + timedelta(hours=3)),
     )

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from parity.domain.errors import InvalidInput, InvalidTransition
 from parity.domain.records import quick_init
 from parity.domain.standards import VisitType
-from parity.domain.users import Role
+from parity.domain.users import Forbidden, Role
 from parity.domain.workforce import Modality, ProviderClass
 
 
@@ -51,6 +51,12 @@ class Channel(StrEnum):
 MEMBER_ROLE = Role.MEMBER.value
 
 
+# The longest contact note kept with a member's act: a note says when, how and what the
+# member said; a body of up to the API's 1 MiB limit is a file, not a note (docs/adr/0012,
+# "2026-12-07 (night)"). As long as a corrective action's description.
+NOTE_LENGTH = 2000
+
+
 @dataclass(frozen=True, slots=True)
 class MembersWord:
     """How the member said something the record keeps as their act (a refusal, a later date,
@@ -68,8 +74,13 @@ class MembersWord:
         records the channel it came by (the portal unless said otherwise); staff recording
         the member's act say how (`channel`) and when and what the member said (`note`):
         without both it is a scheduler's click, not the member's act, and is refused."""
+        if len(note.strip()) > NOTE_LENGTH:
+            raise InvalidInput(
+                f"the contact note of {act} holds at most {NOTE_LENGTH:,} characters: when, "
+                "how and what the member said, not a transcript"
+            )
         if not by_staff:
-            return cls(channel or Channel.PORTAL, note.strip())
+            return cls(cls.members_own(channel), note.strip())
         if channel is None:
             raise InvalidInput(
                 f"{act} recorded by staff needs the channel the member used: "
@@ -80,6 +91,28 @@ class MembersWord:
                 f"{act} recorded by staff needs a contact note: when and how the member said it"
             )
         return cls(channel, note.strip())
+
+    @staticmethod
+    def members_own(channel: Channel | None) -> Channel:
+        """The channel of an act the signed-in member records for themselves: the portal
+        (the API is the portal's). A phone call, a text, an email, a letter or a visit in
+        person reaches a person, who records it with the contact note; the member's own
+        call recorded under one of those would keep a channel nobody used (docs/adr/0012,
+        "2026-12-07 (night)")."""
+        if channel not in (None, Channel.PORTAL):
+            raise Forbidden(
+                f"a member records their own answer through the portal, not by {channel}: "
+                "what the member said by phone, text, email, letter or in person is recorded "
+                "by the staff member who took it, with a contact note"
+            )
+        return Channel.PORTAL
+
+
+# The latest later date a member may ask for: a year after the request's deadline. A wait
+# longer than that is a withdrawal and a new request, not a date (and a date near the end
+# of the calendar left no room for the search window after it: docs/adr/0012,
+# "2026-12-07 (night)"). The same year a clinical exception may extend a deadline by.
+LATEST_LATER_DATE = timedelta(days=365)
 
 
 class AppointmentStatus(StrEnum):
@@ -153,18 +186,39 @@ class CareRequest:
 
         A "later" date is one still to come: a past one (0001-01-01) would mark the request
         compliant and let it be booked late, while asking for nothing (ADR 0012, 2026-12-07)."""
-        if self.status is not RequestStatus.OPEN:
-            raise InvalidTransition(f"request {self.id} is {self.status}, not open")
-        if start <= at:
-            raise InvalidInput(
-                f"the member's later date {start.isoformat()} has passed: give one to come"
-            )
+        self.check_later_date(start, at)
         self.member_preferred_from = start
         self.preference_recorded_at = at
         self.preference_recorded_by = by
         if said is not None:
             self.preference_channel, self.preference_note = said.channel, said.note
         self.not_before = max(self.not_before, start)
+
+    def check_later_date(self, start: datetime, at: datetime) -> None:
+        """Refuse a later date the request cannot take at `at`: not open, past, more than
+        `LATEST_LATER_DATE` after the deadline, or earlier than the one already recorded."""
+        if self.status is not RequestStatus.OPEN:
+            raise InvalidTransition(f"request {self.id} is {self.status}, not open")
+        if start <= at:
+            raise InvalidInput(
+                f"the member's later date {start.isoformat()} has passed: give one to come"
+            )
+        latest = self.effective_deadline + LATEST_LATER_DATE
+        if start > latest:
+            raise InvalidInput(
+                f"the member's later date {start.isoformat()} is more than "
+                f"{LATEST_LATER_DATE.days} days after the deadline ({latest.isoformat()} at "
+                "the latest): a wait that long is a withdrawal and a new request later"
+            )
+        earlier = self.member_preferred_from
+        if earlier is not None and start < earlier:
+            # `not_before` moved to the first date and cannot move back to what it was:
+            # the record would say one date and the engine book from another.
+            raise InvalidTransition(
+                f"request {self.id} is to be booked from the member's date "
+                f"{earlier.isoformat()}; an earlier one cannot be recorded over it: "
+                "book one of the times offered, or withdraw and ask again"
+            )
 
     def withdraw(self, by: str, at: datetime, said: MembersWord | None = None) -> None:
         """The member no longer wants this care: an open request closes, with who and when."""

@@ -131,6 +131,8 @@ def respond_to_offer(
     waiting request (a declined slot, or the later visit an accepted offer replaced). An
     answer after the offer's hold time is refused, and the offer recorded as expired."""
     _who(cmd.by, "an answer to an offer must say who recorded it")
+    if not cmd.by_staff:  # the member answering for themselves: through the portal
+        MembersWord.members_own(cmd.channel)
     if not cmd.accept:  # the member's act: the same rule as a later date or a withdrawal
         MembersWord.recorded("a refusal", by_staff=cmd.by_staff, channel=cmd.channel, note=cmd.note)
     with uow:

@@ -15,7 +15,7 @@ from parity.domain.care import (
     RequestStatus,
     follow_up_clock_start,
 )
-from parity.domain.errors import InvalidInput, InvalidTransition
+from parity.domain.errors import InvalidInput, InvalidTransition, NotFound
 from parity.domain.members import Member
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.records import quick_init
@@ -320,15 +320,14 @@ def create_referral(
 @dataclass(frozen=True, slots=True)
 class PreferLater:
     """The member asks for a date after the one the plan can offer: their choice, kept
-    as evidence with who recorded it (the member, or the staff member they told), the
-    channel it came by and, recorded by staff, the contact note (`MembersWord`)."""
+    as evidence with who recorded it (`by`: the signed-in member, or the staff member they
+    told), the channel it came by and, recorded by staff, the contact note (`MembersWord`)."""
 
     request_id: int
     preferred_from: datetime
-    recorded_by: str
+    by: Principal
     channel: Channel | None = None
     note: str = ""
-    by_staff: bool = False
 
 
 def prefer_later_date(cmd: PreferLater, uow: UnitOfWork, clock: Clock) -> CareRequest:
@@ -338,14 +337,14 @@ def prefer_later_date(cmd: PreferLater, uow: UnitOfWork, clock: Clock) -> CareRe
     (`domain.compliance`; docs/adr/0013, 2026-12-07 evening)."""
     if cmd.preferred_from.tzinfo is None:
         raise InvalidInput("the preferred date must carry a time zone")
-    if not cmd.recorded_by.strip():
-        raise InvalidInput("say who recorded the member's preference")
-    said = MembersWord.recorded(
-        "a member's later date", by_staff=cmd.by_staff, channel=cmd.channel, note=cmd.note
-    )
+    said = members_word("a member's later date", cmd.by, cmd.channel, cmd.note)
     with uow:
         request = uow.requests.get(cmd.request_id)
-        request.prefer_later(cmd.preferred_from, cmd.recorded_by.strip(), clock.now(), said)
+        _acting_for(request, cmd.by)
+        now = clock.now()
+        request.check_later_date(cmd.preferred_from, now)  # the date first, then the offers
+        _no_offer_waiting(request, uow)
+        request.prefer_later(cmd.preferred_from, cmd.by.subject.strip(), now, said)
         uow.requests.save(request)
         uow.commit()
     return request
@@ -353,33 +352,57 @@ def prefer_later_date(cmd: PreferLater, uow: UnitOfWork, clock: Clock) -> CareRe
 
 @dataclass(frozen=True, slots=True)
 class WithdrawRequest:
-    """The member withdraws: who recorded it, the channel it came by and, recorded by
-    staff, the contact note (`MembersWord`)."""
+    """The member withdraws: who recorded it (`by`: the signed-in member, or the staff
+    member they told), the channel it came by and, recorded by staff, the contact note
+    (`MembersWord`)."""
 
     request_id: int
-    withdrawn_by: str
+    by: Principal
     channel: Channel | None = None
     note: str = ""
-    by_staff: bool = False
 
 
 def withdraw_request(cmd: WithdrawRequest, uow: UnitOfWork, clock: Clock) -> CareRequest:
     """The member no longer wants this care: an open request closes. Withdrawn before its
     deadline it is not counted against the plan."""
-    if not cmd.withdrawn_by.strip():
-        raise InvalidInput("say who withdrew the request")
-    said = MembersWord.recorded(
-        "a withdrawal", by_staff=cmd.by_staff, channel=cmd.channel, note=cmd.note
-    )
+    said = members_word("a withdrawal", cmd.by, cmd.channel, cmd.note)
     with uow:
         request = uow.requests.get(cmd.request_id)
-        if any(
-            o.response is OfferResponse.PENDING for o in uow.offers.where(request_id=request.id)
-        ):
-            raise InvalidTransition(
-                f"request {request.id} has an offer waiting for an answer: record the answer first"
-            )
-        request.withdraw(cmd.withdrawn_by.strip(), clock.now(), said)
+        _acting_for(request, cmd.by)
+        _no_offer_waiting(request, uow)
+        request.withdraw(cmd.by.subject.strip(), clock.now(), said)
         uow.requests.save(request)
         uow.commit()
     return request
+
+
+def members_word(act: str, by: Principal, channel: Channel | None, note: str) -> MembersWord:
+    """The member's word on an act recorded under `by`, the signed-in principal: the member
+    themselves (through the portal), or staff, who give the channel and the contact note.
+    Who counts as staff is read from the principal's role, never from a flag the caller
+    sets (docs/adr/0012, "2026-12-07 (night)")."""
+    if not by.subject.strip():
+        raise InvalidInput(f"say who recorded {act}")
+    staff = by.role is not Role.MEMBER
+    return MembersWord.recorded(act, by_staff=staff, channel=channel, note=note)
+
+
+def _acting_for(request: CareRequest, by: Principal) -> None:
+    """A member records acts on their own requests only; another member's request is
+    absent to them, as in every scoped read (docs/adr/0012)."""
+    if by.role is Role.MEMBER and by.member_id != request.member_id:
+        raise NotFound(
+            f"ServiceRequest {request.id} not found", resource="ServiceRequest", id=request.id
+        )
+
+
+def _no_offer_waiting(request: CareRequest, uow: UnitOfWork) -> None:
+    """A withdrawal or a later date while an offer awaits the member's answer is refused:
+    the answer is recorded first. Otherwise the open offer would stand as refused with no
+    refusal on record (a later date counts as a choice against every timely offer made
+    before it), and accepting it afterwards would book before the member's own date
+    (docs/adr/0012, "2026-12-07 (night)")."""
+    if any(o.response is OfferResponse.PENDING for o in uow.offers.where(request_id=request.id)):
+        raise InvalidTransition(
+            f"request {request.id} has an offer waiting for an answer: record the answer first"
+        )

@@ -14,7 +14,6 @@ from parity.domain import ids
 from parity.domain.care import CareRequest, Channel, RequestStatus
 from parity.domain.ports import UnitOfWork
 from parity.domain.scope import MemberScope
-from parity.domain.users import Principal, Role
 from parity.entrypoints.api import inputs, versions
 from parity.entrypoints.api.calls import Call, Caller
 from parity.entrypoints.api.context import ApiContext, Context, Page, Uow
@@ -148,9 +147,9 @@ def withdraw(
     staff say how the member told them (`channel`) and when and what they said (`note`).
     Withdrawn before its deadline it is not counted against the plan."""
     params = inputs.read(body, inputs.MEMBERS_WORD)
-    channel, note, by_staff = _members_word(params, who)
+    channel, note = _members_word(params)
     with _changing(call, request_id) as (joined, asked):
-        cmd = WithdrawRequest(asked.id, who.subject, channel, note, by_staff)
+        cmd = WithdrawRequest(asked.id, who, channel, note)
         found = withdraw_request(cmd, joined, call.context.clock)
         return versions.versioned(joined, request_resource(call.context, found))
 
@@ -163,31 +162,36 @@ def prefer_later(request_id: str, body: ParametersBody, call: Caller, who: Who) 
     only where a timely appointment had been offered before it."""
     params = inputs.read(body, inputs.PREFER)
     start = fhir.parse_datetime(params.required("date"), call.context.tz)[0]
-    channel, note, by_staff = _members_word(params, who)
+    channel, note = _members_word(params)
     with _changing(call, request_id) as (joined, asked):
-        cmd = PreferLater(asked.id, start, who.subject, channel, note, by_staff)
+        cmd = PreferLater(asked.id, start, who, channel, note)
         found = prefer_later_date(cmd, joined, call.context.clock)
         return versions.versioned(joined, request_resource(call.context, found))
 
 
-def _members_word(params: fhir.Parameters, who: Principal) -> tuple[Channel | None, str, bool]:
-    """How the member said it, as the caller gives it: the service decides what is enough
-    (`MembersWord`: staff need the channel and the contact note)."""
+def _members_word(params: fhir.Parameters) -> tuple[Channel | None, str]:
+    """How the member said it, as the caller gives it: the service decides from the
+    signed-in principal what is enough (`requests.members_word`: staff need the channel and
+    the contact note, a member acts through the portal)."""
     text = params.text("channel")
     channel = None if text is None else inputs.choice(Channel, text, "channel")
-    return channel, params.text("note") or "", who.role is not Role.MEMBER
+    return channel, params.text("note") or ""
 
 
 @router.post(
     "/ServiceRequest/{request_id}/$prior-authorization",
     summary="Record the plan's prior-authorisation determination (urgent requests)",
 )
-def prior_authorization(request_id: str, call: Caller, who: Who) -> FhirResponse:
+def prior_authorization(
+    request_id: str, call: Caller, who: Who, body: OptionalParametersBody = None
+) -> FhirResponse:
     """Record that this urgent request needs prior authorisation, determined by the signed-in
     staff or clinical user (never the member), now. Made by the deadline without it, it moves
     the deadline to the rule file's urgent standard with prior authorisation (California:
     48 hours to 96, H&S §1367.03(a)(5)(A)-(B)); made after, it is kept and moves nothing
-    (docs/adr/0013, 2026-12-07 evening)."""
+    (docs/adr/0013, 2026-12-07 evening). It takes no parameters: a body naming one (another
+    determiner, `required` false) is refused, never ignored (docs/adr/0012, 2026-12-07 night)."""
+    inputs.no_parameters(body, "$prior-authorization")
     with _changing(call, request_id) as (joined, asked):
         cmd = RecordPriorAuthorization(asked.id, who)
         found = record_prior_authorization(cmd, joined, call.context.clock, call.context.policy)

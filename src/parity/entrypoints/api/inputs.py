@@ -62,6 +62,19 @@ def read(body: ParametersIn | None, allowed: frozenset[str]) -> Parameters:
     return Parameters.of(body.as_json() if body is not None else {}, allowed)
 
 
+def no_parameters(body: ParametersIn | None, operation: str) -> None:
+    """Refuse any parameter given to an operation that takes none: ignored, a body saying
+    "not required" or naming another determiner would be recorded as the opposite
+    (docs/adr/0012, "2026-12-07 (night)")."""
+    given = (body.as_json() if body is not None else {}).get("parameter") or ()
+    names = sorted({str(p.get("name")) for p in given})
+    if names:
+        raise InvalidInput(
+            f"{operation} takes no parameters ({', '.join(names)} given): what it records is "
+            "the signed-in caller's, at the server's time"
+        )
+
+
 def read_only_body(query: Iterable[str], body: ParametersIn, allowed: frozenset[str]) -> Parameters:
     """`read` for an operation whose parameters all come in its body: a parameter sent in
     the query string instead (but `_format`) would otherwise be ignored silently; it is

@@ -365,9 +365,9 @@ def prefer_later(
 
     def action() -> str:
         post.mine()
-        who, via, by_staff = members_word(post.request, channel)
+        who, via, _ = members_word(post.request, channel)
         start = later_date(date, context.policy.rules.timezone)
-        cmd = PreferLater(post.request_id, start, who.subject, via, note, by_staff)
+        cmd = PreferLater(post.request_id, start, who, via, note)
         found = prefer_later_date(cmd, context.uow_factory(), context.clock)
         return (
             f"Recorded: the member asks to be seen from {formats(context).day(start)} "
@@ -388,8 +388,8 @@ def withdraw(post: CareForm, channel: Field = "", note: Field = "") -> Response:
 
     def action() -> str:
         post.mine()
-        who, via, by_staff = members_word(post.request, channel)
-        cmd = WithdrawRequest(post.request_id, who.subject, via, note, by_staff)
+        who, via, _ = members_word(post.request, channel)
+        cmd = WithdrawRequest(post.request_id, who, via, note)
         found = withdraw_request(cmd, context.uow_factory(), context.clock)
         return (
             f"Request #{found.id} withdrawn at the member's wish (via "
