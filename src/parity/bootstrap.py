@@ -13,7 +13,7 @@ from parity.adapters.clock import SystemClock
 from parity.adapters.message_files import load_outreach
 from parity.adapters.rules_files import load_contract, load_region, load_rules
 from parity.adapters.signed_links import OfferLinks
-from parity.adapters.sql.engine import engine_from_url
+from parity.adapters.sql.engine import engine_from_url, pool_options
 from parity.adapters.sql.schema import upgrade
 from parity.adapters.sql.unit_of_work import SqlUnitOfWork
 from parity.config import Settings
@@ -57,7 +57,9 @@ class Runtime:
 def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     """Connect to the configured database (SQLite file by default) and bring its schema up
     to date; a bad URL or an unreachable server fails here, loudly."""
-    engine = engine_from_url(settings.database_url)
+    engine = engine_from_url(
+        settings.database_url, **pool_options(settings.database_url, settings.db_pool)
+    )
     if migrate:
         upgrade(engine)
     return Runtime(settings, engine, with_outreach(build_policy(settings), settings), SystemClock())

@@ -19,6 +19,8 @@ class Settings:
     region: str = "socal"
     seed: int = 7
     database_url: str = DEFAULT_DATABASE_URL
+    # PostgreSQL connections per server process (docs/adr/0017, eighteenth round).
+    db_pool: int = 4
     # -- tokens, sessions, offer links and an external OpenID Connect issuer --
     # One secret signs tokens, CSRF values and the offer links in members' messages.
     secret_key: str = ""
@@ -52,12 +54,16 @@ class Settings:
             raise ValueError(
                 f"PARITY_DATABASE_URL must be a sqlite: or postgresql: URL, got {url!r}"
             )
+        pool = env.get("PARITY_DB_POOL", str(cls.db_pool))
+        if not pool.isdigit() or not 1 <= int(pool) <= 64:
+            raise ValueError(f"PARITY_DB_POOL must be a whole number 1-64, got {pool!r}")
         settings = cls(
             jurisdiction=env.get("PARITY_JURISDICTION", cls.jurisdiction),
             contract=env.get("PARITY_CONTRACT", cls.contract),
             region=env.get("PARITY_REGION", cls.region),
             seed=int(seed),
             database_url=url,
+            db_pool=int(pool),
             **outreach_from_env(env),
         )
         return replace(settings, **security_from_env(env))

@@ -33,6 +33,12 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 # small and fixed: a server's `max_connections` (100 by default) is shared by every
 # worker and every other client, and an overflow connection, opened for a burst and
 # closed after, can be refused when the server is full ("too many clients", a 503).
+#
+# Its size is `PARITY_DB_POOL` (`Settings.db_pool`, 4 by default) for a served process:
+# with two workers on two cores, eight sessions kept the database's cores busier on the
+# calls' own work than twenty did (fewer backends runnable at once switching and waiting
+# on each other), and a call waits for a connection in its own thread instead
+# (docs/adr/0017-booking-api-speed.md, eighteenth round). A tool's engine keeps 10.
 POSTGRES_POOL: dict[str, Any] = {
     "pool_pre_ping": False,
     "pool_recycle": 1800,
@@ -40,6 +46,14 @@ POSTGRES_POOL: dict[str, Any] = {
     "max_overflow": 0,
     "pool_timeout": 10,
 }
+
+
+def pool_options(url: str, pool_size: int) -> dict[str, Any]:
+    """The engine options of a running Parity's database at `url`: the PostgreSQL pool's
+    size (`PARITY_DB_POOL`); SQLite keeps its own pool."""
+    if normalised_url(url).get_backend_name() == "sqlite":
+        return {}
+    return {"pool_size": pool_size}
 
 
 def database_url_from_env(environ: Mapping[str, str] | None = None) -> str:
