@@ -22,7 +22,7 @@ from parity.domain.care import CareRequest, Channel, Decision, RequestStatus
 from parity.domain.errors import InvalidInput, NotFound, UnknownStandard
 from parity.domain.scope import MemberScope
 from parity.domain.standards import AccessStandard, RuleSet, VisitType
-from parity.domain.users import Principal, Role
+from parity.domain.users import Principal
 from parity.domain.workforce import Clinician
 from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.api.signed_in import signed_in
@@ -345,13 +345,11 @@ def later_date(value: str, tz: ZoneInfo) -> datetime:
     return reachable(local_instant(datetime.combine(day, time(0)), tz), value)
 
 
-def members_word(request: Request, channel: str) -> tuple[Principal, Channel | None, bool]:
-    """Who records the member's act (the session, never the form), the channel given (None
-    when none was: the service says it is needed) and whether staff record it (the signed-in
-    role, as the API decides it). `MembersWord` decides what is enough."""
-    who = signed_in(request)
-    via = channel_field(channel) if channel.strip() else None
-    return who, via, who.role is not Role.MEMBER
+def members_word(request: Request, channel: str) -> tuple[Principal, Channel | None]:
+    """Who records the member's act (the session, never the form) and the channel given
+    (None when none was). The service decides from the principal's role what is enough
+    (`requests.members_word`: staff give the channel and the contact note)."""
+    return signed_in(request), channel_field(channel) if channel.strip() else None
 
 
 @router.post("/requests/{request_id}/prefer-later")
@@ -365,7 +363,7 @@ def prefer_later(
 
     def action() -> str:
         post.mine()
-        who, via, _ = members_word(post.request, channel)
+        who, via = members_word(post.request, channel)
         start = later_date(date, context.policy.rules.timezone)
         cmd = PreferLater(post.request_id, start, who, via, note)
         found = prefer_later_date(cmd, context.uow_factory(), context.clock)
@@ -388,7 +386,7 @@ def withdraw(post: CareForm, channel: Field = "", note: Field = "") -> Response:
 
     def action() -> str:
         post.mine()
-        who, via, _ = members_word(post.request, channel)
+        who, via = members_word(post.request, channel)
         cmd = WithdrawRequest(post.request_id, who, via, note)
         found = withdraw_request(cmd, context.uow_factory(), context.clock)
         return (

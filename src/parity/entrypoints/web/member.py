@@ -301,7 +301,7 @@ def prefer_later(request_id: int, post: MemberForm, date: Field = "") -> Respons
 
     def action() -> str:
         _own_request(post, request_id)
-        who, via, _ = members_word(post.request, Channel.PORTAL)
+        who, via = members_word(post.request, Channel.PORTAL)
         start = later_date(date, context.policy.rules.timezone)
         cmd = PreferLater(request_id, start, who, via)
         prefer_later_date(cmd, context.uow_factory(), context.clock)
@@ -321,7 +321,7 @@ def withdraw(request_id: int, post: MemberForm) -> Response:
 
     def action() -> str:
         _own_request(post, request_id)
-        who, via, _ = members_word(post.request, Channel.PORTAL)
+        who, via = members_word(post.request, Channel.PORTAL)
         cmd = WithdrawRequest(request_id, who, via)
         withdraw_request(cmd, context.uow_factory(), context.clock)
         return f"Request #{request_id} withdrawn. You can ask for care again at any time."
