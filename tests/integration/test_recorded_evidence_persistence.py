@@ -53,7 +53,9 @@ def test_an_offer_and_its_recorded_answer_read_back(region: Region) -> None:
     )
     region.clock.advance(timedelta(minutes=30))
     note = "called back 12:40; prefers an evening"
-    cmd = AnswerOffer(made.id, False, "sam", Channel.PHONE, note, by_staff=True)
+    cmd = AnswerOffer(
+        made.id, False, Principal("sam", Role.SCHEDULER, clinic_ids=("north",)), Channel.PHONE, note
+    )
     answer_offer(cmd, region.uow, region.clock, region.policy)
     with region.uow:
         kept = region.uow.offers.get(made.id)

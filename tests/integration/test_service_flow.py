@@ -18,6 +18,7 @@ from parity.domain.care import CancelledBy, Channel, Course, Decision
 from parity.domain.ports import UnitOfWork
 from parity.domain.schedule import AvailabilityException, ExceptionKind
 from parity.domain.standards import VisitType
+from parity.domain.users import Principal, Role
 from parity.domain.workforce import Modality, ProviderClass
 from parity.services.booking import BookRequest, book_request, find_proposals
 from parity.services.courses import BookFollowUp, book_follow_up, start_course
@@ -92,7 +93,9 @@ def holds_and_offers(region: Region) -> list[Any]:
     second = _open(region, initial_request("m8", modalities=(Modality.VIDEO,)))
     slot_id = find_proposals(second, uow, clock, policy)[0].slot.id
     offer = make_offer(MakeOffer(second, slot_id, "sam", Channel.PHONE), uow, clock, policy)
-    declined = answer_offer(AnswerOffer(offer.id, False, "member"), uow, clock, policy)
+    declined = answer_offer(
+        AnswerOffer(offer.id, False, Principal("member", Role.MEMBER, "m8")), uow, clock, policy
+    )
     rebooked = _book(region, second, slot_id)  # the declined slot was freed
     return [[p.slot.id for p in proposals], booked, _utc(declined), rebooked]
 

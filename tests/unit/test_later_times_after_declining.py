@@ -63,7 +63,12 @@ def _decline_the_first_timely(region: Region, request: CareRequest) -> Slot:
         region.policy,
     )
     region.clock.advance(timedelta(minutes=10))
-    answer_offer(AnswerOffer(offer.id, False, "member m1"), region.uow, region.clock, region.policy)
+    answer_offer(
+        AnswerOffer(offer.id, False, Principal("member m1", Role.MEMBER, "m1")),
+        region.uow,
+        region.clock,
+        region.policy,
+    )
     return first
 
 

@@ -135,7 +135,7 @@ def _offer(region, request_id: int) -> int:
 @pytest.mark.parametrize("accept", [True, False], ids=["accept", "decline"])
 def test_a_members_own_answer_by_another_channel_is_refused(region, accept: bool) -> None:
     offer_id = _offer(region, _ask(region))
-    cmd = AnswerOffer(offer_id, accept, "m1-login", Channel.PHONE)
+    cmd = AnswerOffer(offer_id, accept, M1, Channel.PHONE)
     with pytest.raises(Forbidden):
         respond_to_offer(cmd, region.uow, region.clock, region.policy)
     with region.uow:
@@ -208,3 +208,23 @@ def test_a_contact_note_holds_at_most_2000_characters(region, act: str, by: Prin
         _act(region, act, request_id, by, note="n" * 2001, **word)
     assert _row(region, request_id) == before
     _act(region, act, request_id, by, note="n" * 2000, **word)
+
+
+@pytest.mark.parametrize("accept", [True, False], ids=["accept", "decline"])
+def test_a_member_cannot_answer_another_members_offer(region, accept: bool) -> None:
+    # Who answers is the principal the service is given, and a member answers only their
+    # own offers: another member's is absent to them (404), whatever the caller checked.
+    offer_id = _offer(region, _ask(region, "m1"))
+    with pytest.raises(NotFound):
+        respond_to_offer(AnswerOffer(offer_id, accept, M2), region.uow, region.clock, region.policy)
+    with region.uow:
+        assert region.uow.offers.get(offer_id).response is OfferResponse.PENDING
+
+
+def test_staff_are_read_from_the_role_so_a_refusal_without_a_note_is_refused(region) -> None:
+    offer_id = _offer(region, _ask(region))
+    refusal = AnswerOffer(offer_id, False, SAM, Channel.PHONE)
+    with pytest.raises(InvalidInput, match="contact note"):
+        respond_to_offer(refusal, region.uow, region.clock, region.policy)
+    with region.uow:
+        assert region.uow.offers.get(offer_id).response is OfferResponse.PENDING

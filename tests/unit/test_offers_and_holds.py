@@ -20,10 +20,13 @@ from parity.domain.errors import InvalidTransition, SlotUnavailable
 from parity.domain.holds import HoldStatus
 from parity.domain.schedule import BlockKind, Slot, SlotStatus
 from parity.domain.standards import VisitType
+from parity.domain.users import Principal, Role
 from parity.domain.workforce import Modality, ProviderClass
 from parity.services.holds import BookHold, HoldSlot, book_hold, expire_holds, hold_slot
 from parity.services.offers import AnswerOffer, MakeOffer, answer_offer, expire_offers, make_offer
 from parity.services.requests import RequestCare, open_request
+
+M1 = Principal("member m1", Role.MEMBER, "m1")
 
 
 def _initial_request(region: Region, member: str = "m1") -> CareRequest:
@@ -92,7 +95,7 @@ def test_a_declined_timely_offer_is_kept_as_evidence_and_counts_as_compliant(
     )
     region.clock.advance(timedelta(hours=1))
     answered = answer_offer(
-        AnswerOffer(offer.id, False, "member m1"), region.uow, region.clock, region.policy
+        AnswerOffer(offer.id, False, M1), region.uow, region.clock, region.policy
     )
     assert isinstance(answered, Offer)
     assert answered.response is OfferResponse.DECLINED
@@ -113,7 +116,7 @@ def test_accepting_an_offer_books_it_without_a_second_offer_record(region: Regio
         region.policy,
     )
     decision = answer_offer(
-        AnswerOffer(offer.id, True, "member m1"), region.uow, region.clock, region.policy
+        AnswerOffer(offer.id, True, M1), region.uow, region.clock, region.policy
     )
     assert not isinstance(decision, Offer)
     assert decision.action == "booked"
@@ -122,9 +125,7 @@ def test_accepting_an_offer_books_it_without_a_second_offer_record(region: Regio
     assert [o.response for o in offers] == [OfferResponse.ACCEPTED]
     assert region.uow.slots.get(slot.id).status is SlotStatus.BUSY
     with pytest.raises(InvalidTransition):
-        answer_offer(
-            AnswerOffer(offer.id, False, "member m1"), region.uow, region.clock, region.policy
-        )
+        answer_offer(AnswerOffer(offer.id, False, M1), region.uow, region.clock, region.policy)
 
 
 def test_an_unanswered_offer_expires_and_frees_its_slot(region: Region) -> None:

@@ -165,11 +165,19 @@ def test_an_offer_keeps_its_channel_who_made_it_and_the_server_time(region) -> N
 
 def test_a_refusal_recorded_by_staff_needs_a_contact_note(region) -> None:
     made = _offer(region, _ask(region), 9)
-    refuse = AnswerOffer(made.id, False, "sam", Channel.PHONE, "", by_staff=True)
+    refuse = AnswerOffer(
+        made.id, False, Principal("sam", Role.SCHEDULER, clinic_ids=("north",)), Channel.PHONE, ""
+    )
     with pytest.raises(InvalidInput, match="contact note"):
         answer_offer(refuse, region.uow, region.clock, region.policy)
     assert region.uow.offers.get(made.id).response is OfferResponse.PENDING
-    noted = AnswerOffer(made.id, False, "sam", Channel.PHONE, "called 10:05, prefers Fridays", True)
+    noted = AnswerOffer(
+        made.id,
+        False,
+        Principal("sam", Role.SCHEDULER, clinic_ids=("north",)),
+        Channel.PHONE,
+        "called 10:05, prefers Fridays",
+    )
     answer_offer(noted, region.uow, region.clock, region.policy)
     kept = region.uow.offers.get(made.id)
     assert (kept.response, kept.responded_by, kept.response_channel, kept.response_note) == (
@@ -182,7 +190,7 @@ def test_a_refusal_recorded_by_staff_needs_a_contact_note(region) -> None:
 
 def test_a_member_answering_for_themselves_needs_no_contact_note(region) -> None:
     made = _offer(region, _ask(region), 9)
-    answer_offer(AnswerOffer(made.id, False, "m1-login"), region.uow, region.clock, region.policy)
+    answer_offer(AnswerOffer(made.id, False, M1), region.uow, region.clock, region.policy)
     kept = region.uow.offers.get(made.id)
     assert (kept.responded_by, kept.response_channel) == ("m1-login", Channel.PORTAL)
 

@@ -13,18 +13,27 @@ from parity.domain.care import (
     AppointmentStatus,
     CancelledBy,
     CareRequest,
+    Offer,
     OfferResponse,
     RequestStatus,
 )
 from parity.domain.compliance import COMPLIANT, Outcome, RequestEvidence, classify
 from parity.domain.messages import MessageKind
 from parity.domain.schedule import AvailabilityException, BlockKind, ExceptionKind, SlotStatus
+from parity.domain.users import Principal, Role
 from parity.domain.waitlist import WaitReason, WaitStatus
 from parity.services.offers import AnswerOffer, OfferExpired, respond_to_offer
 from parity.services.schedules import AddException, add_availability_exception
 from parity.services.visits import CancelAppointment, cancel_appointment
 from parity.services.waitlist import JoinWaitlist, join_waitlist, leave_waitlist, ranked_waitlist
 from parity.services.waitlist_sweep import sweep_waitlist
+
+
+def _member(region: Region, offer: Offer) -> Principal:
+    """The member the offer was made to, answering it themselves."""
+    with region.uow:
+        member = region.uow.requests.get(offer.request_id).member_id
+    return Principal("member", Role.MEMBER, member)
 
 
 def _entry_of(region: Region, request_id: int) -> WaitReason | WaitStatus:
@@ -79,7 +88,9 @@ def test_accepting_an_offer_books_the_slot_and_queues_a_confirmation(region: Reg
     waiting = book(on, "w1")
     _cancel(on, booked[0].appointment_id or 0)
     (offer,) = on.uow.offers.where(request_id=waiting.request_id)
-    answer = respond_to_offer(AnswerOffer(offer.id, True, "member"), on.uow, on.clock, on.policy)
+    answer = respond_to_offer(
+        AnswerOffer(offer.id, True, _member(on, offer)), on.uow, on.clock, on.policy
+    )
     assert answer.decision is not None
     assert answer.decision.action == "booked"
     assert on.uow.requests.get(waiting.request_id).status is RequestStatus.BOOKED
@@ -95,7 +106,9 @@ def test_declining_keeps_the_evidence_and_offers_the_slot_to_the_next_candidate(
     first, second = book(on, "w1"), book(on, "w2")
     _cancel(on, booked[0].appointment_id or 0)
     (offer,) = on.uow.offers.where(request_id=first.request_id)
-    answer = respond_to_offer(AnswerOffer(offer.id, False, "member"), on.uow, on.clock, on.policy)
+    answer = respond_to_offer(
+        AnswerOffer(offer.id, False, _member(on, offer)), on.uow, on.clock, on.policy
+    )
     assert on.uow.offers.get(offer.id).response is OfferResponse.DECLINED
     assert answer.next_offer is not None
     assert answer.next_offer.request_id == second.request_id
@@ -111,7 +124,7 @@ def test_a_declined_timely_offer_is_compliant_evidence(region: Region) -> None:
     waiting = book(on, "w1")
     _cancel(on, booked[0].appointment_id or 0)
     (offer,) = on.uow.offers.where(request_id=waiting.request_id)
-    respond_to_offer(AnswerOffer(offer.id, False, "member"), on.uow, on.clock, on.policy)
+    respond_to_offer(AnswerOffer(offer.id, False, _member(on, offer)), on.uow, on.clock, on.policy)
     request = on.uow.requests.get(waiting.request_id)
     evidence = RequestEvidence(request, on.uow.offers.where(request_id=request.id), [], None, None)
     outcome = classify(evidence, request.deadline + timedelta(days=1))
@@ -165,7 +178,7 @@ def test_a_member_who_wants_an_earlier_time_gets_it_and_frees_the_later_one(
         for o in on.uow.offers.where(request_id=later.request_id)
         if o.response is OfferResponse.PENDING
     ]
-    respond_to_offer(AnswerOffer(offer.id, True, "member"), on.uow, on.clock, on.policy)
+    respond_to_offer(AnswerOffer(offer.id, True, _member(on, offer)), on.uow, on.clock, on.policy)
     visits = {a.slot_id: a.status for a in on.uow.appointments.where(request_id=later.request_id)}
     assert visits[offer.slot_id] is AppointmentStatus.BOOKED
     assert visits[later.slot_id or 0] is AppointmentStatus.CANCELLED
@@ -235,7 +248,9 @@ def test_an_answer_after_the_hold_time_is_refused_and_the_slot_passed_on(
     (offer,) = on.uow.offers.where(request_id=first.request_id)
     on.clock.advance(HOLD)
     with pytest.raises(OfferExpired):
-        respond_to_offer(AnswerOffer(offer.id, True, "member"), on.uow, on.clock, on.policy)
+        respond_to_offer(
+            AnswerOffer(offer.id, True, _member(on, offer)), on.uow, on.clock, on.policy
+        )
     assert on.uow.offers.get(offer.id).response is OfferResponse.EXPIRED
     assert on.uow.requests.get(first.request_id).status is RequestStatus.OPEN
     (following,) = on.uow.offers.where(request_id=second.request_id)

@@ -23,10 +23,11 @@ from parity.domain.care import (
     OfferResponse,
     RequestStatus,
 )
-from parity.domain.errors import InvalidInput, InvalidTransition, SlotUnavailable
+from parity.domain.errors import InvalidInput, InvalidTransition, NotFound, SlotUnavailable
 from parity.domain.messages import MessageKind
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import SlotStatus
+from parity.domain.users import Principal, Role
 from parity.domain.waitlist import WaitStatus
 from parity.services.booking import Acceptance, Booking, book_offered_slot, check_slot_fits
 from parity.services.outbox import queue_about_slot
@@ -94,16 +95,18 @@ def _who(name: str, message: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class AnswerOffer:
-    """The member's answer, as recorded: `by` is who recorded it (the member themselves, or
-    a staff member who spoke to them), `channel` how the answer came. A refusal recorded by
-    staff (`by_staff`) needs the contact note that backs it."""
+    """The member's answer, as recorded: `by` is the signed-in principal who recorded it
+    (the member themselves, or a staff member who spoke to them), `channel` how the answer
+    came. Whether staff recorded it is read from the principal's role, never from a flag the
+    caller sets: a refusal recorded by staff needs the contact note that backs it, and a
+    member answers only their own offers, through the portal (docs/adr/0012, "2026-12-07
+    (night)")."""
 
     offer_id: int
     accept: bool
-    by: str
+    by: Principal
     channel: Channel = Channel.PORTAL
     note: str = ""
-    by_staff: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,13 +133,16 @@ def respond_to_offer(
     """Answer an offer; then, with the waitlist on, pass any slot freed to the next
     waiting request (a declined slot, or the later visit an accepted offer replaced). An
     answer after the offer's hold time is refused, and the offer recorded as expired."""
-    _who(cmd.by, "an answer to an offer must say who recorded it")
-    if not cmd.by_staff:  # the member answering for themselves: through the portal
+    _who(cmd.by.subject, "an answer to an offer must say who recorded it")
+    staff = cmd.by.role is not Role.MEMBER
+    if not staff:  # the member answering for themselves: through the portal
         MembersWord.members_own(cmd.channel)
     if not cmd.accept:  # the member's act: the same rule as a later date or a withdrawal
-        MembersWord.recorded("a refusal", by_staff=cmd.by_staff, channel=cmd.channel, note=cmd.note)
+        MembersWord.recorded("a refusal", by_staff=staff, channel=cmd.channel, note=cmd.note)
     with uow:
         offer = uow.offers.get(cmd.offer_id)
+        if not staff:
+            _members_own(offer, cmd.by, uow)
         if offer.response is not OfferResponse.PENDING:
             raise InvalidTransition(f"offer {offer.id} was already {offer.response}")
         late = _hold_over(offer, clock, policy)
@@ -159,8 +165,15 @@ def _answer_in(
         return None, _pass(offer, OfferResponse.EXPIRED, EXPIRY, uow, clock.now())
     if cmd.accept:
         return _accept(offer, cmd, uow, clock, policy)
-    answer = (cmd.by, cmd.channel, cmd.note.strip())
+    answer = (cmd.by.subject, cmd.channel, cmd.note.strip())
     return None, _pass(offer, OfferResponse.DECLINED, answer, uow, clock.now())
+
+
+def _members_own(offer: Offer, by: Principal, uow: UnitOfWork) -> None:
+    """A member answers their own offers only: another member's is absent to them, as in
+    every scoped read (docs/adr/0012)."""
+    if uow.requests.get(offer.request_id).member_id != by.member_id:
+        raise NotFound(f"Task offer-{offer.id} not found", resource="Task", id=f"offer-{offer.id}")
 
 
 def _hold_over(offer: Offer, clock: Clock, policy: Policy) -> bool:
@@ -178,9 +191,9 @@ def _accept(
     if slot.status is not SlotStatus.HELD:
         raise SlotUnavailable(f"slot {slot.id} is no longer held for offer {offer.id}")
     freed = _cancel_later_visit(request, uow, clock)
-    offer.respond(OfferResponse.ACCEPTED, cmd.by, now, cmd.channel, cmd.note.strip())
+    offer.respond(OfferResponse.ACCEPTED, cmd.by.subject, now, cmd.channel, cmd.note.strip())
     uow.offers.save(offer)
-    acceptance = Acceptance(cmd.by, {"offer": offer.id}, cmd.channel)
+    acceptance = Acceptance(cmd.by.subject, {"offer": offer.id}, cmd.channel)
     decision = book_offered_slot(Booking(request, slot, acceptance, uow, now, policy))
     entry = open_entry(uow, request.id)
     if entry is not None:

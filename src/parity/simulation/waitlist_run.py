@@ -18,6 +18,7 @@ from datetime import date
 
 from parity.adapters.message_files import load_outreach, messages_file
 from parity.domain.care import CancelledBy
+from parity.domain.users import Principal, Role
 from parity.services.offers import AnswerOffer, respond_to_offer
 from parity.services.policy import Policy
 from parity.services.waitlist import offer_freed_slot
@@ -74,6 +75,12 @@ class WaitlistSimulation(Simulation):
         self._offer_freed(cancelled.slot_id, cancelled.request_id)
         self._continue(cancelled, rescheduled=True)
 
+    def _member_of(self, request_id: int) -> Principal:
+        """The simulated member who answers their own offer, through the portal."""
+        with self.uow:
+            member = self.uow.requests.get(request_id).member_id
+        return Principal(SIMULATED_MEMBER, Role.MEMBER, member_id=member)
+
     def _offer_freed(self, slot_id: int, cancelled_request: int) -> None:
         offer = offer_freed_slot(
             slot_id, self.uow, self.clock, self.policy, exclude_request=cancelled_request
@@ -81,7 +88,7 @@ class WaitlistSimulation(Simulation):
         while offer is not None:
             self.offers_made += 1
             accept = self.draw(Purpose.OFFER_ANSWER, offer.request_id) < self.accept_share
-            cmd = AnswerOffer(offer.id, accept, SIMULATED_MEMBER)
+            cmd = AnswerOffer(offer.id, accept, self._member_of(offer.request_id))
             answer = respond_to_offer(cmd, self.uow, self.clock, self.policy)
             if answer.decision is not None:
                 self.offers_accepted += 1

@@ -25,6 +25,7 @@ from parity.domain.care import CancelledBy, Channel, Course
 from parity.domain.members import Member
 from parity.domain.schedule import AvailabilityException, BlockKind, ExceptionKind, SlotStatus
 from parity.domain.standards import VisitType
+from parity.domain.users import Principal, Role
 from parity.domain.workforce import Modality, ProviderClass
 from parity.services.booking import BookRequest, book_request
 from parity.services.compliance_report import build_report
@@ -48,6 +49,9 @@ from parity.simulation.region import build_region
 LA = ZoneInfo("America/Los_Angeles")
 FIRST_WEEK = date(2026, 5, 4)
 WEEKS = 8
+# The scheduler who records a member's refusal by phone (any clinic's: the store is the
+# services' own, scoped by nothing).
+SAM = Principal("sam", Role.SCHEDULER)
 NOW = datetime(2026, 6, 3, 10, 0, tzinfo=LA)
 THIS_WEEK = date(2026, 6, 1)
 THERAPIST = "c00001"  # Clinician 1, a therapist at San Diego
@@ -182,7 +186,18 @@ class History:
                 self.clock,
                 self.policy,
             )
-            answer_offer(AnswerOffer(offer.id, True, "member"), self.store, self.clock, self.policy)
+            answer_offer(
+                AnswerOffer(offer.id, True, self.member_of(offer.request_id)),
+                self.store,
+                self.clock,
+                self.policy,
+            )
+
+    def member_of(self, request_id: int) -> Principal:
+        """The member a request is for, answering their own offer in the portal."""
+        with self.store:
+            member = self.store.requests.get(request_id).member_id
+        return Principal("member", Role.MEMBER, member)
 
     def slot_at(self, clinic: str, kind: BlockKind) -> int:
         with self.store:
@@ -260,7 +275,7 @@ class History:
             self.policy,
         )
         answer_offer(
-            AnswerOffer(offer.id, False, "sam", Channel.PHONE, "called; member said no", True),
+            AnswerOffer(offer.id, False, SAM, Channel.PHONE, "called; member said no"),
             self.store,
             self.clock,
             self.policy,

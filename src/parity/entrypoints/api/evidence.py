@@ -172,7 +172,7 @@ def _record_answer(
         raise InvalidInput("say how the member answered: channel=phone, portal, sms, ...")
     via = inputs.choice(Channel, channel, "channel")
     note = params.text("note") or ""
-    cmd = AnswerOffer(offered.id, accept, who.subject, via, note, by_staff=not member)
+    cmd = AnswerOffer(offered.id, accept, who, via, note)
     answer = answer_offer(cmd, call.uow, call.context.clock, call.context.policy)
     return answer if isinstance(answer, Decision) else None
 

@@ -234,7 +234,8 @@ def record_declined(
     context = post.context
 
     def action() -> str:
-        who = signed_in(post.request).subject
+        principal = signed_in(post.request)
+        who = principal.subject
         via = channel_field(channel)
         if not note.strip():
             raise InvalidInput("a refusal recorded by staff needs a contact note")
@@ -244,7 +245,7 @@ def record_declined(
             context.clock,
             context.policy,
         )
-        cmd = AnswerOffer(made.id, False, who, via, note, by_staff=True)
+        cmd = AnswerOffer(made.id, False, principal, via, note)
         answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
         kind = "timely offer: the request counts as compliant" if made.timely else "late offer"
         return f"Recorded offer #{made.id} as declined ({via}, recorded by {who}; {kind}); the slot is free again."
@@ -261,13 +262,12 @@ def answer_pending(
     def action() -> str:
         if answer not in ("accept", "decline"):
             raise InvalidInput("answer must be accept or decline")
-        who = signed_in(post.request).subject
+        principal = signed_in(post.request)
+        who = principal.subject
         _, care = queries.offer(context.uow_factory(), post.scope, offer_id)
         if care.id != post.request_id:  # an offer is answered only through its own request
             raise NotFound(f"offer {offer_id} of request {post.request_id} not found")
-        cmd = AnswerOffer(
-            offer_id, answer == "accept", who, channel_field(channel), note, by_staff=True
-        )
+        cmd = AnswerOffer(offer_id, answer == "accept", principal, channel_field(channel), note)
         answered = answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
         if isinstance(answered, Decision):
             return booked_text(answered, context, post.scope)

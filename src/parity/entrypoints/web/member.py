@@ -275,8 +275,7 @@ def answer_my_offer(offer_id: int, post: MemberForm, answer: Field = "") -> Resp
             raise InvalidInput(f"offer #{offer_id} is not yours")
         if answer not in ("accept", "decline"):
             raise InvalidInput("answer must be accept or decline")
-        who = signed_in(post.request).subject
-        cmd = AnswerOffer(offer.id, answer == "accept", who, Channel.PORTAL)
+        cmd = AnswerOffer(offer.id, answer == "accept", signed_in(post.request), Channel.PORTAL)
         answered = answer_offer(cmd, context.uow_factory(), context.clock, context.policy)
         if isinstance(answered, Decision):
             return booked_text(answered, context, post.scope)

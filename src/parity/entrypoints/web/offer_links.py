@@ -16,6 +16,7 @@ from parity.adapters.signed_links import OfferLinks
 from parity.domain.care import OfferResponse
 from parity.domain.errors import InvalidTransition
 from parity.domain.messages import first_name
+from parity.domain.users import Principal, Role
 from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.web.page import render
 from parity.entrypoints.web.routing import PageRoute
@@ -74,9 +75,13 @@ def answer(
 ) -> HTMLResponse:
     offer_id = offer_links(request).offer_id(token)
     with context.uow_factory() as uow:
-        current = uow.offers.get(offer_id).response
-    if current is not OfferResponse.PENDING:
-        raise InvalidTransition(f"this offer was already answered ({current})")
-    cmd = AnswerOffer(offer_id, choice == "accept", ANSWERED_BY)
+        offer = uow.offers.get(offer_id)
+        member = uow.requests.get(offer.request_id).member_id
+    if offer.response is not OfferResponse.PENDING:
+        raise InvalidTransition(f"this offer was already answered ({offer.response})")
+    # The signed link is the member's credential for this offer, and its holder is the
+    # member (docs/adr/0009): answered as the member, through the portal.
+    who = Principal(ANSWERED_BY, Role.MEMBER, member_id=member)
+    cmd = AnswerOffer(offer_id, choice == "accept", who)
     respond_to_offer(cmd, context.uow_factory(), context.clock, context.policy)
     return _page(request, context, token, done=choice)
