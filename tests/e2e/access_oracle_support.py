@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +21,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 from parity.adapters.clock import SimulatedClock
-from parity.adapters.rules_files import load_region
-from parity.adapters.sql import SqlUnitOfWork, engine_from_url
+from parity.adapters.rules_files import load_contract, load_region, load_rules
+from parity.adapters.sql import SqlUnitOfWork, engine_from_url, upgrade
 from parity.domain.users import Principal, Role
 from parity.entrypoints.api import create_app
 from parity.services.policy import Policy
@@ -201,3 +203,23 @@ def postgres_schema() -> Iterator[Engine]:
         with admin.connect() as db:
             db.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@contextmanager
+def served_on(database: str, folder: Path) -> Iterator[tuple[FastAPI, Engine]]:
+    """The API (`build_app`, California's rules, the socal-2025 contract) on a fresh,
+    migrated database: a SQLite file in `folder`, or (`"postgres"`) a schema of its own on
+    the PostgreSQL test database, dropped afterwards."""
+    engines = (
+        iter([engine_from_url(f"sqlite:///{folder / 'parity.db'}")])
+        if database == "sqlite"
+        else postgres_schema()
+    )
+    engine = next(engines)
+    try:
+        upgrade(engine)
+        yield build_app(engine, Policy(load_rules(), load_contract("socal-2025"))), engine
+    finally:
+        engine.dispose()
+        for _ in engines:  # the schema's clean-up
+            pass

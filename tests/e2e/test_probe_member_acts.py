@@ -14,22 +14,18 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from access_oracle_support import Records, build_app, postgres_schema, seed
+from access_oracle_support import Records, seed, served_on
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from fhir_support import NOW, parameters
 from sqlalchemy import Engine, text
 
-from parity.adapters.rules_files import load_contract, load_rules
-from parity.adapters.sql import engine_from_url, upgrade
 from parity.domain.users import Principal, Role
 from parity.entrypoints.security import issue_token
-from parity.services.policy import Policy
 
 # One staged region per database serves the module's tests (each test opens the requests it
 # changes), in one test process (docs/adr/0019-two-test-processes.md).
@@ -49,19 +45,8 @@ class Stage:
 def stage(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stage]:
-    folder: Path = tmp_path_factory.mktemp("member-acts")
-    engines = (
-        iter([engine_from_url(f"sqlite:///{folder / 'parity.db'}")])
-        if request.param == "sqlite"
-        else postgres_schema()
-    )
-    engine = next(engines)
-    upgrade(engine)
-    app = build_app(engine, Policy(load_rules(), load_contract("socal-2025")))
-    yield Stage(app, engine, seed(app))
-    engine.dispose()
-    for _ in engines:  # run the generator's clean-up
-        pass
+    with served_on(request.param, tmp_path_factory.mktemp("member-acts")) as (app, engine):
+        yield Stage(app, engine, seed(app))
 
 
 def member(key: str) -> Principal:

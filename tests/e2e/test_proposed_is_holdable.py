@@ -19,23 +19,19 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from access_oracle_support import build_app, postgres_schema
+from access_oracle_support import served_on
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from fhir_support import matches, parameters
 from sqlalchemy import Engine, text
 
-from parity.adapters.rules_files import load_contract, load_rules
-from parity.adapters.sql import engine_from_url, upgrade
 from parity.domain.users import Principal, Role
 from parity.entrypoints.security import issue_token
-from parity.services.policy import Policy
 
 pytestmark = pytest.mark.xdist_group("proposed-is-holdable")
 
@@ -61,19 +57,11 @@ class Stage:
 def stage(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stage]:
-    folder: Path = tmp_path_factory.mktemp("holdable")
-    engines = (
-        iter([engine_from_url(f"sqlite:///{folder / 'parity.db'}")])
-        if request.param == "sqlite"
-        else postgres_schema()
-    )
-    engine = next(engines)
-    upgrade(engine)
-    app = build_app(engine, Policy(load_rules(), load_contract("socal-2025")))
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with (
+        served_on(request.param, tmp_path_factory.mktemp("holdable")) as (app, engine),
+        TestClient(app, raise_server_exceptions=False) as client,
+    ):
         yield Stage(app, engine, client)
-    for _ in engines:  # the schema's clean-up
-        pass
 
 
 # -- callers and plain SQL ------------------------------------------------------------------
