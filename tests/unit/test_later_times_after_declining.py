@@ -14,9 +14,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from unit_support import FIRST_WEEK, Region
+from unit_support import FIRST_WEEK, LOS_ANGELES, Region
 
-from parity.domain.care import Action, CareRequest, Channel
+from parity.domain.care import Action, CareRequest, Channel, OfferResponse
 from parity.domain.errors import DeadlineUnreachable
 from parity.domain.schedule import BlockKind, Slot, SlotStatus
 from parity.domain.standards import VisitType
@@ -25,6 +25,7 @@ from parity.domain.workforce import Modality, ProviderClass
 from parity.services.booking import BookRequest, book_request, find_proposals
 from parity.services.holds import HoldSlot, hold_slot
 from parity.services.offers import AnswerOffer, MakeOffer, answer_offer, make_offer
+from parity.services.optimize import Horizon, optimize_queue
 from parity.services.requests import PreferLater, RequestCare, open_request, prefer_later_date
 from parity.services.schedules import materialise
 
@@ -206,3 +207,52 @@ def test_times_from_the_members_later_date_past_the_deadline_are_not_called_time
         BookRequest(request.id, proposals[0].slot.id), region.uow, region.clock, region.policy
     )
     assert decision.timely is proposals[0].timely
+
+
+def _applied(region: Region) -> None:
+    horizon = Horizon(region.clock.now().astimezone(LOS_ANGELES).date(), 10)
+    optimize_queue(
+        horizon, region.uow, region.clock, region.policy, apply=True, applied_by="sam", time_limit=5
+    )
+
+
+def _offered_and_referred(region: Region, request: CareRequest) -> tuple[list[datetime], int]:
+    with region.uow:
+        pending = [
+            o.slot_start
+            for o in region.uow.offers.where(request_id=request.id)
+            if o.response is OfferResponse.PENDING
+        ]
+        referred = len(region.uow.referrals.where(request_id=request.id))
+    return pending, referred
+
+
+def test_after_declining_the_batch_optimizer_offers_a_later_time_rather_than_refer(
+    region: Region,
+) -> None:
+    # The optimizer plans each request up to the last start the engine books it at: after
+    # a declined timely offer, up to the window after the deadline, so applying its plan
+    # offers a later time instead of referring a member the law no longer says to refer.
+    request = _request(region)
+    _decline_the_first_timely(region, request)
+    slots = _intake_slots(region)
+    _take_every_free_slot(region, [s for s in slots if s.start <= request.effective_deadline])
+    _applied(region)
+    pending, referred = _offered_and_referred(region, request)
+    assert referred == 0
+    assert len(pending) == 1
+    assert request.effective_deadline < pending[0] <= _until(request)
+
+
+def test_the_batch_optimizer_offers_from_the_members_later_date(region: Region) -> None:
+    request = _request(region)
+    wanted = request.effective_deadline + timedelta(days=7)
+    member = Principal("m1", Role.MEMBER, "m1")
+    prefer_later_date(
+        PreferLater(request.id, wanted, member, Channel.PORTAL), region.uow, region.clock
+    )
+    _applied(region)
+    pending, referred = _offered_and_referred(region, request)
+    assert referred == 0
+    assert len(pending) == 1
+    assert pending[0] >= wanted

@@ -37,7 +37,9 @@ class OptimizerRequest:
     `wants` is what the request can accept, as the booking engine asks the availability
     index for it: the slot kinds the visit may use (the policy's `kinds_for(visit)`), the
     provider class, language, modalities and clinic, from `not_before` (the minimum notice
-    included) to the effective deadline (a documented clinical exception moves it); its
+    included) to the last start the engine books the request at: the effective deadline (a
+    documented clinical exception moves it), or the window a member's own later date or a
+    declined timely offer opens after it (docs/adr/0013, "2026-12-07 (night)"); its
     `clinician_id` stays None: the member's own clinician is a preference here, not a
     filter. `offered_slot_id` is an appointment already offered but not yet pinned: moving
     it is allowed, at a soft cost.
@@ -55,7 +57,7 @@ class OptimizerRequest:
 
     @property
     def deadline(self) -> datetime:
-        """The last start that is timely: the end of the request's window."""
+        """The end of the request's window: the last start the engine would book."""
         return self.wants.not_after
 
 

@@ -42,7 +42,12 @@ from parity.domain.workforce import Clinician
 from parity.services.follow_ups import reanchor_follow_ups
 from parity.services.policy import Policy
 from parity.services.refusals import refer
-from parity.services.slot_search import after_declining_until, booking_deadline, slot_query
+from parity.services.slot_search import (
+    after_declining_until,
+    booking_deadline,
+    search_until,
+    slot_query,
+)
 from parity.services.time_window import Window
 from parity.services.waiting import may_wait, wait_for_slot
 
@@ -325,6 +330,17 @@ def _declined_timely_offer(request: CareRequest, uow: UnitOfWork) -> bool:
         o.timely and o.response is OfferResponse.DECLINED
         for o in uow.offers.where(request_id=request.id)
     )
+
+
+def last_start(request: CareRequest, policy: Policy, declined_timely_offer: bool) -> datetime:
+    """The last start the engine books the request at, as `$find` proposes and `$hold`
+    takes: the (effective) deadline, or from a member's own later date the rule file's
+    window after it (`search_until`), or after a declined timely offer the window after the
+    deadline (`after_declining_until`; docs/adr/0013, "2026-12-07 (night)")."""
+    until = search_until(request, policy)
+    if declined_timely_offer:
+        return max(until, after_declining_until(request, policy))
+    return until
 
 
 def _serving(request: CareRequest, slot: Slot, clinician: Clinician) -> Serving:

@@ -32,10 +32,11 @@ from parity.optimizer import (
     solve,
 )
 from parity.services import scoping
+from parity.services.booking import last_start
 from parity.services.policy import Policy
 from parity.services.repeated_asks import first_asks
 from parity.services.requests import create_referral
-from parity.services.slot_search import booking_deadline, slot_query
+from parity.services.slot_search import slot_query
 from parity.services.waitlist import hold_and_offer
 
 
@@ -106,10 +107,12 @@ def _window(uow: UnitOfWork, policy: Policy, horizon: Horizon) -> tuple[datetime
     )
 
 
-def _request(r: CareRequest, policy: Policy, now: datetime) -> OptimizerRequest:
+def _request(r: CareRequest, policy: Policy, now: datetime, declined: bool) -> OptimizerRequest:
     """The optimizer's view of an open request: what it wants, as the booking engine asks
-    the index for it, up to its effective deadline (the member's clinician a preference)."""
-    wants = replace(slot_query(r, policy, now, None), not_after=booking_deadline(r, policy))
+    the index for it, up to the last start the engine books it at (`booking.last_start`:
+    the deadline, or the window a member's later date or a declined timely offer opens;
+    docs/adr/0013, "2026-12-07 (night)"); the member's clinician a preference."""
+    wants = replace(slot_query(r, policy, now, None), not_after=last_start(r, policy, declined))
     return OptimizerRequest(
         id=r.id,
         member_id=r.member_id,
@@ -132,8 +135,10 @@ def snapshot(
     answering = {o.request_id for o in uow.offers.where(response=OfferResponse.PENDING)}
     waiting = [r for r in uow.requests.list() if r.status is RequestStatus.OPEN]
     requests = [r for r in first_asks(uow, waiting) if r.id not in answering]
-    if requests:
-        end = max(end, max(r.effective_deadline for r in requests) + timedelta(days=1))
+    declined = {o.request_id for o in uow.offers.where(response=OfferResponse.DECLINED) if o.timely}
+    wanted = [_request(r, policy, now, r.id in declined) for r in requests]
+    if wanted:
+        end = max(end, max(w.wants.not_after for w in wanted) + timedelta(days=1))
     slots = uow.slots.free_between(max(start, now), end)
     clinicians = tuple(uow.clinicians.list())
     protected: list[ProtectedTime] = []
@@ -159,7 +164,7 @@ def snapshot(
         slots=tuple(
             OptimizerSlot(s.id, s.clinician_id, s.clinic_id, s.start, s.end, s.kind) for s in slots
         ),
-        requests=tuple(_request(r, policy, now) for r in requests),
+        requests=tuple(wanted),
         weights=weights,
         limits=limits,
         pinned=pinned,
