@@ -18,8 +18,8 @@ from parity.domain.care import CareRequest, Channel, Offer, OfferResponse, Reque
 from parity.domain.standards import VisitType
 from parity.domain.workforce import ProviderClass
 from parity.entrypoints.api import create_app
-from parity.services.booking import find_proposals
 from parity.services.offers import MakeOffer, make_offer
+from parity.services.proposals import find_proposals
 from parity.services.requests import RequestCare, open_request
 
 SECRET = "a-test-secret-of-enough-length"

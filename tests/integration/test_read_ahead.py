@@ -27,9 +27,10 @@ from parity.domain.schedule import Slot, SlotStatus
 from parity.domain.users import NotAuthenticated, Principal, Role
 from parity.entrypoints.api import create_app
 from parity.entrypoints.security import issue_token
-from parity.services.booking import BookRequest, book_request, find_proposals
+from parity.services.booking import BookRequest, book_request
 from parity.services.holds import HoldSlot, hold_slot
 from parity.services.policy import Policy
+from parity.services.proposals import find_proposals
 from parity.services.requests import open_request
 from parity.services.visits import CancelAppointment, cancel_appointment
 

@@ -20,11 +20,12 @@ from parity.domain.schedule import AvailabilityException, ExceptionKind
 from parity.domain.standards import VisitType
 from parity.domain.users import Principal, Role
 from parity.domain.workforce import Modality, ProviderClass
-from parity.services.booking import BookRequest, book_request, find_proposals
+from parity.services.booking import BookRequest, book_request
 from parity.services.courses import BookFollowUp, book_follow_up, start_course
 from parity.services.holds import BookHold, HoldSlot, book_hold, hold_slot
 from parity.services.offers import AnswerOffer, MakeOffer, answer_offer, make_offer
 from parity.services.policy import Policy
+from parity.services.proposals import find_proposals
 from parity.services.requests import RequestCare, open_request
 from parity.services.schedules import AddException, add_availability_exception
 from parity.services.visits import CancelAppointment, cancel_appointment

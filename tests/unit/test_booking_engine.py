@@ -40,7 +40,8 @@ from parity.domain.errors import (
 from parity.domain.schedule import Slot
 from parity.domain.standards import VisitType
 from parity.domain.workforce import Modality, ProviderClass
-from parity.services.booking import BookRequest, book_in, book_request, find_proposals
+from parity.services.booking import BookRequest, book_in, book_request
+from parity.services.proposals import find_proposals
 from parity.services.requests import RequestCare, open_request
 
 LA = ZoneInfo("America/Los_Angeles")

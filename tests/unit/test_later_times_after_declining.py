@@ -22,10 +22,11 @@ from parity.domain.schedule import BlockKind, Slot, SlotStatus
 from parity.domain.standards import VisitType
 from parity.domain.users import Principal, Role
 from parity.domain.workforce import Modality, ProviderClass
-from parity.services.booking import BookRequest, book_request, find_proposals
+from parity.services.booking import BookRequest, book_request
 from parity.services.holds import HoldSlot, hold_slot
 from parity.services.offers import AnswerOffer, MakeOffer, answer_offer, make_offer
 from parity.services.optimize import Horizon, optimize_queue
+from parity.services.proposals import find_proposals
 from parity.services.requests import PreferLater, RequestCare, open_request, prefer_later_date
 from parity.services.schedules import materialise
 

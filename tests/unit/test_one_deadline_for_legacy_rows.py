@@ -24,8 +24,9 @@ from parity.domain.schedule import Slot, SlotStatus
 from parity.domain.standards import VisitType
 from parity.domain.users import Principal, Role
 from parity.domain.workforce import Modality, ProviderClass
-from parity.services.booking import BookRequest, book_request, find_proposals
+from parity.services.booking import BookRequest, book_request
 from parity.services.holds import HoldSlot, hold_slot
+from parity.services.proposals import find_proposals
 from parity.services.reporting import evidence_row
 from parity.services.requests import RequestCare, open_request
 from parity.services.slot_search import on_record

@@ -23,8 +23,9 @@ from parity.domain.care import (
 )
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.standards import VisitType
-from parity.services.booking import BookRequest, best_timely_slot, book_in
+from parity.services.booking import BookRequest, book_in
 from parity.services.policy import Policy
+from parity.services.proposals import best_timely_slot
 from parity.services.requests import RequestCare, new_request
 
 

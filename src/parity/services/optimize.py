@@ -32,8 +32,8 @@ from parity.optimizer import (
     solve,
 )
 from parity.services import scoping
-from parity.services.booking import last_start
 from parity.services.policy import Policy
+from parity.services.proposals import last_start
 from parity.services.repeated_asks import first_asks
 from parity.services.requests import create_referral
 from parity.services.slot_search import slot_query
@@ -109,7 +109,7 @@ def _window(uow: UnitOfWork, policy: Policy, horizon: Horizon) -> tuple[datetime
 
 def _request(r: CareRequest, policy: Policy, now: datetime, declined: bool) -> OptimizerRequest:
     """The optimizer's view of an open request: what it wants, as the booking engine asks
-    the index for it, up to the last start the engine books it at (`booking.last_start`:
+    the index for it, up to the last start the engine books it at (`proposals.last_start`:
     the deadline, or the window a member's later date or a declined timely offer opens;
     docs/adr/0013, "2026-12-07 (night)"); the member's clinician a preference."""
     wants = replace(slot_query(r, policy, now, None), not_after=last_start(r, policy, declined))

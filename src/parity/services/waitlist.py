@@ -33,9 +33,10 @@ from parity.domain.waitlist import (
     matches,
     ranked,
 )
-from parity.services.booking import check_slot_fits, timely_candidates
+from parity.services.booking import check_slot_fits
 from parity.services.outbox import local_when, queue_about_slot
 from parity.services.policy import Policy
+from parity.services.proposals import timely_candidates
 from parity.services.slot_search import booking_deadline
 
 # Two freed slots offered at once may both pick the same member; the loser tries again.

@@ -24,9 +24,10 @@ from parity.entrypoints.api.responses import FhirResponse, operation_result, out
 from parity.entrypoints.api.schemas import OptionalParametersBody, ParametersBody
 from parity.entrypoints.api.search import ref
 from parity.services import queries
-from parity.services.booking import BookRequest, Proposal, book_in, find_proposals
+from parity.services.booking import BookRequest, book_in
 from parity.services.holds import BookHold, HoldSlot, book_hold_in, hold_slot_in
 from parity.services.policy import Policy
+from parity.services.proposals import Proposal, find_proposals
 from parity.services.requests import new_request
 from parity.services.reschedule import Reschedule, reschedule
 from parity.services.slot_search import booking_deadline

@@ -42,9 +42,10 @@ from parity.entrypoints.web.page import (
 )
 from parity.entrypoints.web.routing import PageRoute
 from parity.services import page_queries, queries
-from parity.services.booking import BookRequest, Proposal, book_request, find_proposals
+from parity.services.booking import BookRequest, book_request
 from parity.services.offers import AnswerOffer, MakeOffer, answer_offer, make_offer
 from parity.services.prior_authorization import RecordPriorAuthorization, record_prior_authorization
+from parity.services.proposals import Proposal, find_proposals
 from parity.services.requests import (
     PreferLater,
     RecordClinicalException,
