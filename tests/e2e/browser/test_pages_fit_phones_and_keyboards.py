@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from browser_region import THERAPIST
 from browser_support import Site, horizontal_overflow, shoot, sign_in
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 # page -> (who looks at it, its address)
 PAGES = {
@@ -83,3 +83,22 @@ def test_a_scheduler_works_the_queue_with_the_keyboard_alone(site: Site, page: P
     expect(page.locator(".notice-ok")).to_contain_text("with Clinician 1")
     focused = page.evaluate("document.activeElement.className")
     assert "notice" in focused, "focus moves to the message that says what happened"
+
+
+def test_without_the_script_the_answer_page_still_puts_focus_on_its_message(
+    site: Site, browser: Browser
+) -> None:
+    # Every page works without parity.js (a script still loading, or blocked): a form then
+    # posts the whole page, and the page that answers starts at the message that says what
+    # happened, as the swapped fragment does with the script.
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page, site, "scheduler")
+        page.goto(site.url(f"/app/requests/{site.region.follow_up_request}"))
+        page.get_by_role("button", name="Book Wed 3 Jun 2026, 13:00 with Clinician 1").click()
+        expect(page.locator(".notice-ok")).to_contain_text("with Clinician 1")
+        focused = page.evaluate("document.activeElement.className")
+        assert "notice" in focused, "focus starts at the message that says what happened"
+    finally:
+        context.close()
