@@ -41,7 +41,7 @@ import statistics
 import tempfile
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -101,7 +101,7 @@ class Tally:
         self.errors: list[str] = []
         self.booked = 0
         self.cpu = cpu
-        self.cpu_seconds: Counter[str] = Counter()
+        self.cpu_seconds: defaultdict[str, float] = defaultdict(float)
         self._step = 0
         self._mark = cpu()
         self.barrier = threading.Barrier(clients, action=self._account)

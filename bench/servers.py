@@ -42,7 +42,7 @@ def free_port() -> int:
 def bearer(url: str) -> dict[str, str]:
     """A token of the demo's admin account, from `parity users token`."""
     env = {**os.environ, "PARITY_DATABASE_URL": url}
-    command = [BIN / "parity", "users", "token", "demo-admin"]
+    command: list[str | Path] = [BIN / "parity", "users", "token", "demo-admin"]
     token = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
     return {"Authorization": f"Bearer {token.stdout.strip()}"}
 
@@ -70,7 +70,7 @@ def drop_postgres(url: str) -> None:
 def prepare(url: str, workdir: Path) -> None:
     """The demo region with two weeks of history, and MEMBERS bench members b0, b1, …"""
     env = {**os.environ, "PARITY_DATABASE_URL": url}
-    demo = [BIN / "parity", "demo", "--weeks", "2", "--reset"]
+    demo: list[str | Path] = [BIN / "parity", "demo", "--weeks", "2", "--reset"]
     subprocess.run(demo, env=env, check=True, stdout=subprocess.DEVNULL)
     members = workdir / "members.csv"
     clinics = ("san-diego", "fontana", "lancaster", "downey")
@@ -80,7 +80,7 @@ def prepare(url: str, workdir: Path) -> None:
         for k in range(MEMBERS)
     ]
     members.write_text("id,name,clinic_id,language,modalities\n" + "\n".join(rows) + "\n")
-    imported = [BIN / "parity", "import", "members", str(members)]
+    imported: list[str | Path] = [BIN / "parity", "import", "members", str(members)]
     subprocess.run(imported, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
@@ -142,7 +142,14 @@ Served = AbstractContextManager[tuple[str, Callable[[], float]]]
 def server(url: str, port: int, workers: int = 2) -> Served:
     """`parity serve` on the database at `url`."""
     env = {**os.environ, "PARITY_DATABASE_URL": url}
-    command = [BIN / "parity", "serve", "--port", str(port), "--workers", str(workers)]
+    command: list[str | Path] = [
+        BIN / "parity",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     return serving(command, env, port)
 
 
@@ -154,7 +161,13 @@ def floor_server(url: str, port: int, workers: int = 2) -> Served:
     database.create_tables()
     database.close()
     env = {**os.environ, "FLOOR_DATABASE_URL": url}
-    command = [BIN / "uvicorn", "floor_app:create", "--factory", "--app-dir", str(BENCH)]
+    command: list[str | Path] = [
+        BIN / "uvicorn",
+        "floor_app:create",
+        "--factory",
+        "--app-dir",
+        str(BENCH),
+    ]
     command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     return serving(command, env, port)
 
