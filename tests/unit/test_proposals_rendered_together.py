@@ -114,6 +114,8 @@ def _expected(
     }
 
 
+# The request's own deadline, as the engine books a request with nothing unsupported by.
+DUE = _request().effective_deadline
 FOUND = [
     (_slot(7, "ana", "north", 3), ANA, "same clinician as before"),
     (_slot(8, "ben", "south", 4), BEN, "earliest"),
@@ -133,16 +135,16 @@ def _bytes(value: Any) -> bytes:
 
 
 def test_proposals_rendered_together_are_each_proposals_json_byte_for_byte() -> None:
-    rendered = proposed_appointments(_request(), FOUND)
+    rendered = proposed_appointments(_request(), FOUND, DUE)
     assert [orjson.dumps(r) for r in rendered] == [_bytes(e) for e in EXPECTED]
     # one at a time, as a read of `Appointment/proposal-…` renders it: the same again
     for (found, clinician, reason), expected in zip(FOUND, EXPECTED, strict=True):
-        one = proposed_appointment(_request(), found, clinician, reason)
+        one = proposed_appointment(_request(), found, clinician, reason, DUE)
         assert orjson.dumps(one) == _bytes(expected)
 
 
 def test_proposals_share_their_requests_parts_and_not_their_own() -> None:
-    first, second, *_ = proposed_appointments(_request(), FOUND)
+    first, second, *_ = proposed_appointments(_request(), FOUND, DUE)
     assert first["basedOn"] is second["basedOn"]  # built once for the request
     assert first["participant"][0] is second["participant"][0]
     assert first["participant"] is not second["participant"]
@@ -151,7 +153,7 @@ def test_proposals_share_their_requests_parts_and_not_their_own() -> None:
 
 def test_a_proposals_parts_are_those_its_rendered_references_name() -> None:
     for rendered, (found, _, _) in zip(
-        proposed_appointments(_request(), FOUND), FOUND, strict=True
+        proposed_appointments(_request(), FOUND, DUE), FOUND, strict=True
     ):
         expected = [("requests", 41), ("slots", found.id)]
         assert versions.proposal_parts(41, found.id) == expected
@@ -179,7 +181,7 @@ def test_the_stamp_is_the_sum_of_the_versions_and_the_latest_time() -> None:
 
 def test_stamping_in_place_gives_what_stamping_a_copy_gives() -> None:
     stamps = {("requests", 41): RecordStamp(2, T1), ("slots", 7): RecordStamp(5, T2)}
-    for rendered in proposed_appointments(_request(), FOUND[:1]):
+    for rendered in proposed_appointments(_request(), FOUND[:1], DUE):
         copied = versions.stamped(rendered, stamps)
         in_place = versions.stamp_in_place(
             rendered, versions.stamp_from(versions.proposal_parts(41, 7), stamps)

@@ -108,11 +108,12 @@ class MembersWord:
         return Channel.PORTAL
 
 
-# The latest later date a member may ask for: a year after the request's deadline. A wait
-# longer than that is a withdrawal and a new request, not a date (and a date near the end
-# of the calendar left no room for the search window after it: docs/adr/0012,
-# "2026-12-07 (night)"). The same year a clinical exception may extend a deadline by.
-LATEST_LATER_DATE = timedelta(days=365)
+# The longest a request is put off, by a clinician's documented exception or by a member's
+# own later date: a year after its deadline. A wait longer than that is a withdrawal and a
+# new request, not a date (a date near the end of the calendar left no room for the search
+# window after it: docs/adr/0012, "2026-12-07 (night)"). A plan policy, not a figure of the
+# law; one for both.
+LONGEST_DEFERRAL = timedelta(days=365)
 
 
 class AppointmentStatus(StrEnum):
@@ -196,18 +197,18 @@ class CareRequest:
 
     def check_later_date(self, start: datetime, at: datetime) -> None:
         """Refuse a later date the request cannot take at `at`: not open, past, more than
-        `LATEST_LATER_DATE` after the deadline, or earlier than the one already recorded."""
+        `LONGEST_DEFERRAL` after the deadline, or earlier than the one already recorded."""
         if self.status is not RequestStatus.OPEN:
             raise InvalidTransition(f"request {self.id} is {self.status}, not open")
         if start <= at:
             raise InvalidInput(
                 f"the member's later date {start.isoformat()} has passed: give one to come"
             )
-        latest = self.effective_deadline + LATEST_LATER_DATE
+        latest = self.effective_deadline + LONGEST_DEFERRAL
         if start > latest:
             raise InvalidInput(
                 f"the member's later date {start.isoformat()} is more than "
-                f"{LATEST_LATER_DATE.days} days after the deadline ({latest.isoformat()} at "
+                f"{LONGEST_DEFERRAL.days} days after the deadline ({latest.isoformat()} at "
                 "the latest): a wait that long is a withdrawal and a new request later"
             )
         earlier = self.member_preferred_from

@@ -71,6 +71,12 @@ class Principal:
     clinician_id: str | None = None
     clinic_ids: tuple[str, ...] = ()
 
+    def acts_for(self, member_id: str) -> bool:
+        """Whether this principal may record an act of the member's: staff for any member
+        in their scope (checked by the scoped read), a member only for themselves
+        (docs/adr/0012, "2026-12-07 (night)")."""
+        return self.role is not Role.MEMBER or self.member_id == member_id
+
 
 @dataclass
 class User:

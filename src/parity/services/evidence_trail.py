@@ -138,6 +138,14 @@ def _local(policy: Policy) -> Any:
     return show
 
 
+def how_said(said: dict[str, Any]) -> tuple[str, str]:
+    """A member's act as a document records it, in words: " via CHANNEL" and ": NOTE",
+    each empty when not recorded."""
+    via = f" via {said['channel']}" if said["channel"] else ""
+    note = f": {said['note']}" if said["note"] else ""
+    return via, note
+
+
 def _said(
     who: str | None, when: datetime | None, channel: Channel | None, note: str, local: Any
 ) -> Doc | None:
@@ -286,8 +294,7 @@ def timeline(doc: Doc) -> list[Doc]:
     ):
         if doc[key]:
             said = doc[key]
-            via = f" via {said['channel']}" if said["channel"] else ""
-            note = f": {said['note']}" if said["note"] else ""
+            via, note = how_said(said)
             events.append((said["at"], f"{text}{via} (recorded by {said['by']}){note}"))
     determined = doc["prior_authorization"]
     if determined and determined["at"]:

@@ -32,6 +32,7 @@ from parity.domain.waitlist import WaitStatus
 from parity.services.booking import Acceptance, Booking, book_offered_slot, check_slot_fits
 from parity.services.outbox import queue_about_slot
 from parity.services.policy import Policy
+from parity.services.requests import members_word
 from parity.services.slot_search import booking_deadline
 from parity.services.visits import CancelAppointment, cancel_in
 from parity.services.waitlist import offer_freed_slot, open_entry
@@ -134,15 +135,13 @@ def respond_to_offer(
     waiting request (a declined slot, or the later visit an accepted offer replaced). An
     answer after the offer's hold time is refused, and the offer recorded as expired."""
     _who(cmd.by.subject, "an answer to an offer must say who recorded it")
-    staff = cmd.by.role is not Role.MEMBER
-    if not staff:  # the member answering for themselves: through the portal
-        MembersWord.members_own(cmd.channel)
     if not cmd.accept:  # the member's act: the same rule as a later date or a withdrawal
-        MembersWord.recorded("a refusal", by_staff=staff, channel=cmd.channel, note=cmd.note)
+        members_word("a refusal", cmd.by, cmd.channel, cmd.note)
+    elif cmd.by.role is Role.MEMBER:  # the member accepting for themselves: the portal
+        MembersWord.members_own(cmd.channel)
     with uow:
         offer = uow.offers.get(cmd.offer_id)
-        if not staff:
-            _members_own(offer, cmd.by, uow)
+        _members_own(offer, cmd.by, uow)
         if offer.response is not OfferResponse.PENDING:
             raise InvalidTransition(f"offer {offer.id} was already {offer.response}")
         late = _hold_over(offer, clock, policy)
@@ -172,7 +171,7 @@ def _answer_in(
 def _members_own(offer: Offer, by: Principal, uow: UnitOfWork) -> None:
     """A member answers their own offers only: another member's is absent to them, as in
     every scoped read (docs/adr/0012)."""
-    if uow.requests.get(offer.request_id).member_id != by.member_id:
+    if by.role is Role.MEMBER and not by.acts_for(uow.requests.get(offer.request_id).member_id):
         raise NotFound(f"Task offer-{offer.id} not found", resource="Task", id=f"offer-{offer.id}")
 
 

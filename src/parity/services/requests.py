@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from parity.domain.care import (
+    LONGEST_DEFERRAL,
     CareRequest,
     Channel,
     ClinicalException,
@@ -152,10 +153,6 @@ def _validate(cmd: RequestCare) -> None:
             raise InvalidInput("times must carry a time zone")
 
 
-# A documented exception defers a visit; it does not park a request indefinitely.
-MAX_EXTENSION = timedelta(days=365)
-
-
 @dataclass(frozen=True, slots=True)
 class RecordClinicalException:
     """A clinician's determination: `author` is the signed-in principal, never a name typed
@@ -210,9 +207,9 @@ def document_exception(
 def _check_extension(request: CareRequest, extended: datetime) -> None:
     if extended <= request.deadline:
         raise InvalidInput("a clinical exception must extend the deadline, not shorten it")
-    if extended > request.deadline + MAX_EXTENSION:
+    if extended > request.deadline + LONGEST_DEFERRAL:
         raise InvalidInput(
-            f"a clinical exception may extend a deadline by at most {MAX_EXTENSION.days} days; "
+            f"a clinical exception may extend a deadline by at most {LONGEST_DEFERRAL.days} days; "
             "a longer wait is a new request, not an exception"
         )
 
@@ -390,7 +387,7 @@ def members_word(act: str, by: Principal, channel: Channel | None, note: str) ->
 def _acting_for(request: CareRequest, by: Principal) -> None:
     """A member records acts on their own requests only; another member's request is
     absent to them, as in every scoped read (docs/adr/0012)."""
-    if by.role is Role.MEMBER and by.member_id != request.member_id:
+    if not by.acts_for(request.member_id):
         raise NotFound(
             f"ServiceRequest {request.id} not found", resource="ServiceRequest", id=request.id
         )

@@ -77,8 +77,7 @@ class WaitlistSimulation(Simulation):
 
     def _member_of(self, request_id: int) -> Principal:
         """The simulated member who answers their own offer, through the portal."""
-        with self.uow:
-            member = self.uow.requests.get(request_id).member_id
+        member = self._read(lambda uow: uow.requests.get(request_id).member_id)
         return Principal(SIMULATED_MEMBER, Role.MEMBER, member_id=member)
 
     def _offer_freed(self, slot_id: int, cancelled_request: int) -> None:

@@ -358,7 +358,7 @@ def proposed_appointment(
     found: Slot,
     clinician: Clinician,
     reason: str,
-    deadline: datetime | None = None,
+    deadline: datetime,
 ) -> Json:
     """A `$find` result: a `proposed` Appointment that says why it is proposed."""
     return proposed_appointments(request, [(found, clinician, reason)], deadline)[0]
@@ -367,7 +367,7 @@ def proposed_appointment(
 def proposed_appointments(
     request: CareRequest,
     proposals: Iterable[tuple[Slot, Clinician, str]],
-    deadline: datetime | None = None,
+    deadline: datetime,
 ) -> list[Json]:
     """`$find`'s results for one request, in order: each a `proposed` Appointment that says
     why it is proposed. What several of them hold alike (the request's elements, a
@@ -375,9 +375,8 @@ def proposed_appointments(
     extension) is built once and shared between them: read them, do not change them below
     their top level (docs/adr/0017-booking-api-speed.md). `deadline`: the one the booking
     engine books by (`slot_search.booking_deadline`), which each proposal's `timely` says
-    it meets or not; the request's effective deadline when not given."""
+    it meets or not."""
     shared = _FromRequest(request, "needs-action")
-    deadline = request.effective_deadline if deadline is None else deadline
     timely = {flag: extension("timely", valueBoolean=flag) for flag in (True, False)}
     service_types: dict[Modality, list[Json]] = {}
     clinicians: dict[str, Json] = {}

@@ -18,6 +18,7 @@ from plotly.offline import get_plotlyjs
 from parity.entrypoints.reports import cells
 from parity.entrypoints.reports.charts import compliance as compliance_charts
 from parity.services.compliance_report import ComplianceReport
+from parity.services.evidence_trail import how_said
 
 DEFAULT_THRESHOLD = 0.7
 
@@ -188,8 +189,7 @@ def _said_text(said: dict[str, Any] | None) -> str:
     """A member's act as recorded: by whom, when, the member's channel, the contact note."""
     if not said:
         return ""
-    via = f" via {said['channel']}" if said["channel"] else ""
-    note = f": {said['note']}" if said["note"] else ""
+    via, note = how_said(said)
     return f"recorded by {said['by']} at {said['at']}{via}{note}"
 
 

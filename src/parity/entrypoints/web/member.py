@@ -34,7 +34,6 @@ from parity.entrypoints.web.care import (
     Offerable,
     booked_text,
     later_date,
-    members_word,
     offerable,
 )
 from parity.entrypoints.web.forms import Field, Fields
@@ -235,9 +234,7 @@ def book_time(request_id: int, post: MemberForm, slot: Field = "") -> Response:
     context = post.context
 
     def action() -> str:
-        care = queries.care_request(context.uow_factory(), post.scope, request_id)
-        if care.member_id != post.member().id:
-            raise InvalidInput(f"request #{request_id} is not yours")
+        _own_request(post, request_id)
         # The member's own acceptance, through the portal, under their signed-in name.
         who = signed_in(post.request).subject
         cmd = BookRequest(request_id, ids.number(slot, "time"), who, Channel.PORTAL)
@@ -300,9 +297,8 @@ def prefer_later(request_id: int, post: MemberForm, date: Field = "") -> Respons
 
     def action() -> str:
         _own_request(post, request_id)
-        who, via = members_word(post.request, Channel.PORTAL)
         start = later_date(date, context.policy.rules.timezone)
-        cmd = PreferLater(request_id, start, who, via)
+        cmd = PreferLater(request_id, start, signed_in(post.request), Channel.PORTAL)
         prefer_later_date(cmd, context.uow_factory(), context.clock)
         return (
             f"Noted: you would like to be seen from {formats(context).day(start)}. "
@@ -320,8 +316,7 @@ def withdraw(request_id: int, post: MemberForm) -> Response:
 
     def action() -> str:
         _own_request(post, request_id)
-        who, via = members_word(post.request, Channel.PORTAL)
-        cmd = WithdrawRequest(request_id, who, via)
+        cmd = WithdrawRequest(request_id, signed_in(post.request), Channel.PORTAL)
         withdraw_request(cmd, context.uow_factory(), context.clock)
         return f"Request #{request_id} withdrawn. You can ask for care again at any time."
 
