@@ -116,7 +116,7 @@ def _with_database(
 ) -> tuple[str, Callable[[], float]]:
     """The server's CPU and its database's backends' (`bench_load.database_cpu`) together:
     what a change of the pool or of the statements costs the database shows too."""
-    database = bench_load._pg_database(url)
+    database = bench_load.pg_database(url)
     return base, lambda: cpu() + (bench_load.database_cpu(database) or 0.0)
 
 

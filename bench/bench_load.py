@@ -516,7 +516,7 @@ def run(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
             if args.free_seconds > 0:
                 for mix in args.mix.split(","):
                     free = free_load(
-                        base, cpu, mix, args.clients, args.free_seconds, _pg_database(url)
+                        base, cpu, mix, args.clients, args.free_seconds, pg_database(url)
                     )
                     result["free"].setdefault(mix, {})[label] = free
         if label == "parity":
@@ -524,7 +524,7 @@ def run(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-def _pg_database(url: str) -> str | None:
+def pg_database(url: str) -> str | None:
     parsed = normalised_url(url)
     return parsed.database if parsed.get_backend_name() == "postgresql" else None
 

@@ -92,7 +92,7 @@ def demand_from(table: dict[str, Any], workforce: dict[str, Any], members: int) 
         single_session_share=float(table["single_session_share"]),
         lognormal_mu=mu,
         lognormal_sigma=sigma,
-        sessions_max=int(table.get("sessions_max", 60)),
+        sessions_max=int(table["sessions_max"]),
         cadence_days=tuple(7 * int(w) for w in table["cadence_weeks"]),
         cadence_shares=tuple(float(s) for s in table["cadence_shares"]),
         urgent_share=float(table["urgent_share"]),
