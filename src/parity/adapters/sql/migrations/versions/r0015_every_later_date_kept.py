@@ -34,7 +34,7 @@ depends_on = None
 
 ENUM = sa.String(32)
 INSTANT = sa.DateTime(timezone=True)
-APPEND_ONLY = "later-dates-append-only: a member's later date is never changed or removed"
+APPEND_ONLY = "later-dates-append-only: a later date the member gave is never changed or removed"
 SQLITE_TRIGGERS = ("later_dates_no_update", "later_dates_no_delete")
 
 COPY_RECORDED = """INSERT INTO later_dates
