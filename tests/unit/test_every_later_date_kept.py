@@ -240,7 +240,7 @@ def test_a_row_with_a_date_and_no_record_apart_shows_the_rows_own() -> None:
         (Modality.VIDEO,),
         "north",
         asked,
-        "initial-non-urgent",
+        "initial-therapy",
         asked,
         asked + timedelta(days=14),
         asked,
