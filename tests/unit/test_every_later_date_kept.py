@@ -18,6 +18,7 @@ import pytest
 
 from parity.domain.care import (
     LONGEST_DEFERRAL,
+    Appointment,
     CareRequest,
     Channel,
     LaterDate,
@@ -32,6 +33,7 @@ from parity.domain.users import Principal, Role
 from parity.domain.workforce import Modality, ProviderClass
 from parity.entrypoints.reports.compliance import evidence_csv
 from parity.services.evidence_trail import evidence_document
+from parity.services.follow_ups import reanchor_follow_ups
 from parity.services.offers import AnswerOffer, MakeOffer, make_offer, respond_to_offer
 from parity.services.page_queries import request_record
 from parity.services.requests import PreferLater, RequestCare, open_request, prefer_later_date
@@ -196,19 +198,54 @@ def test_an_earlier_date_is_never_booked_before_the_requests_own_earliest_start(
     assert row.not_before == own_start
 
 
-def test_a_later_date_after_a_rescheduled_prior_visit_is_booked_after_it(region) -> None:
-    """A rescheduled visit raises its follow-up's earliest start (`start_no_earlier_than`):
-    a member's date moved earlier afterwards never books before the visit's end."""
-    request_id = _ask(region)
-    _prefer(region, request_id, region.clock.now() + timedelta(days=30))
-    visit_end = region.clock.now() + timedelta(days=12)
+def _visit(region, request_id: int, start: datetime) -> Appointment:
+    end = start + timedelta(minutes=50)
+    visit = Appointment(
+        request_id,
+        "m1",
+        "ana",
+        "north",
+        0,
+        start,
+        end,
+        VisitType.INITIAL,
+        Modality.IN_PERSON,
+        start,
+    )
     with region.uow:
-        request = region.uow.requests.get(request_id)
-        request.start_no_earlier_than(visit_end)
-        region.uow.requests.save(request)
+        region.uow.appointments.add(visit)
         region.uow.commit()
-    _prefer(region, request_id, region.clock.now() + timedelta(days=8))
-    assert _request(region, request_id).not_before == visit_end
+    return visit
+
+
+def test_a_follow_ups_date_moved_earlier_never_books_before_its_rescheduled_prior_visit(
+    region,
+) -> None:
+    """A rescheduled visit moves its follow-up's earliest start to the new visit's end
+    (`reanchor_follow_ups`), and with it the start the follow-up returns to when the member
+    moves their date earlier: the follow-up is never booked before the visit it follows."""
+    first = _visit(region, _ask(region), datetime(2026, 6, 2, 9, tzinfo=LA))
+    cmd = RequestCare(
+        "m1",
+        VisitType.FOLLOW_UP,
+        ProviderClass.THERAPIST,
+        "english",
+        (Modality.IN_PERSON,),
+        "north",
+        prior_appointment_start=first.start,
+        prior_appointment_id=first.id,
+    )
+    follow_up = open_request(cmd, region.uow, region.clock, region.policy).id
+    _prefer(region, follow_up, datetime(2026, 6, 30, 9, tzinfo=LA))
+    moved = _visit(region, first.request_id, datetime(2026, 6, 10, 9, tzinfo=LA))
+    with region.uow:
+        asked = region.uow.requests.get(first.request_id)
+        reanchor_follow_ups(asked, moved, region.uow, region.policy)
+        region.uow.commit()
+    _prefer(region, follow_up, datetime(2026, 6, 5, 9, tzinfo=LA))
+    row = _request(region, follow_up)
+    assert row.member_preferred_from == datetime(2026, 6, 5, 9, tzinfo=LA)
+    assert row.not_before == moved.end
 
 
 def test_a_row_whose_earliest_start_was_not_kept_still_refuses_an_earlier_date(region) -> None:
