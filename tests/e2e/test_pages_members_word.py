@@ -95,6 +95,39 @@ def test_staff_record_a_later_date_with_the_channel_and_note_the_page_and_eviden
     assert NOTE in evidence
 
 
+def test_two_later_dates_from_the_page_are_both_shown_in_order_the_latest_in_force(
+    app: FastAPI, api: FhirClient, region: Region
+) -> None:
+    """The member first asks for the 20th, then says the 12th is fine: both are kept, in
+    order, on the request's page and its evidence page, and the request is booked from the
+    12th (docs/adr/0013, 2026-12-08)."""
+    request_id = open_request(api)
+    page = f"/app/requests/{request_id}"
+    sooner = "the 12th is fine after all"
+    with signed_in(app, SAM) as client:
+        for date, note in ((LATER, NOTE), ("2026-06-12", sooner)):
+            answer = client.post(
+                f"{page}/prefer-later",
+                data={
+                    "csrf_token": csrf(client, page),
+                    "date": date,
+                    "channel": "phone",
+                    "note": note,
+                },
+            )
+            assert answer.status_code == 303, answer.text[:400]
+        after = client.get(page).text
+        evidence = client.get(f"{page}/evidence").text
+    kept = stored(region, request_id)
+    twelfth = datetime(2026, 6, 12, 0, 0, tzinfo=LA)
+    assert kept.member_preferred_from == kept.not_before == twelfth
+    for shown in (after, evidence):
+        assert shown.index(NOTE) < shown.index(sooner)
+        assert shown.index("superseded by the next") < shown.index("in force")
+    assert "2026-06-20T00:00:00-07:00" in evidence
+    assert "2026-06-12T00:00:00-07:00" in evidence
+
+
 def test_a_fragment_post_answers_the_request_block_with_the_confirmation(
     app: FastAPI, api: FhirClient
 ) -> None:

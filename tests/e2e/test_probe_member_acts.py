@@ -75,13 +75,15 @@ def _rows(stage: Stage, query: str, **values: Any) -> list[tuple[Any, ...]]:
 
 REQUEST_ROW = "SELECT * FROM care_requests WHERE id = :id"
 OFFER_ROWS = "SELECT * FROM offers WHERE request_id = :id ORDER BY id"
+LATER_ROWS = "SELECT * FROM later_dates WHERE request_id = :id ORDER BY id"
 
 
 def _state(stage: Stage, request_id: str) -> tuple[object, ...]:
     """Everything a member's act or a determination could change: the request's row (status,
-    dates, who, channel, note, prior authorisation) and its offers."""
+    dates, who, channel, note, prior authorisation), its offers and the member's later
+    dates (docs/adr/0013, 2026-12-08)."""
     key = int(request_id)
-    return (_rows(stage, REQUEST_ROW, id=key), _rows(stage, OFFER_ROWS, id=key))
+    return tuple(_rows(stage, q, id=key) for q in (REQUEST_ROW, OFFER_ROWS, LATER_ROWS))
 
 
 def _column(stage: Stage, request_id: str, column: str) -> Any:
@@ -450,20 +452,25 @@ def test_a_later_date_with_a_time_zone_is_kept_as_that_instant(stage: Stage) -> 
     assert moment.replace(tzinfo=moment.tzinfo or UTC) == datetime(2026, 6, 19, 20, tzinfo=UTC)
 
 
-def test_an_earlier_second_date_is_refused_rather_than_recorded_and_ignored(stage: Stage) -> None:
-    """Before: the second, earlier date was recorded as the member's while the request kept
-    the first as its earliest start (`not_before` only grows), so the record said "from
-    20 June" and nothing before 10 July was ever proposed or held."""
+def test_an_earlier_second_date_is_recorded_and_booked_from_never_ignored(stage: Stage) -> None:
+    """Once: the second, earlier date was recorded as the member's while the request kept
+    the first as its earliest start (`not_before` only grew), so the record said "from
+    20 June" and nothing before 10 July was ever proposed or held; then it was refused.
+    Now it is taken: the request is booked from the date the record says, and every date
+    is kept in order (docs/adr/0013, 2026-12-08)."""
     mine = _open(stage, ME)
     eve = member(ME)
-    first = _act(stage, eve, mine, "$prefer-later", parameters(date="2026-07-10"))
-    assert first.status_code == 200, first.text
-    before = _state(stage, mine)
-    earlier = _act(stage, eve, mine, "$prefer-later", parameters(date="2026-06-20"))
-    assert earlier.status_code == 409, earlier.text
-    assert _state(stage, mine) == before
-    later = _act(stage, eve, mine, "$prefer-later", parameters(date="2026-07-20"))
-    assert later.status_code == 200, later.text
+    for date in ("2026-07-10", "2026-06-20", "2026-07-20"):
+        found = _act(stage, eve, mine, "$prefer-later", parameters(date=date))
+        assert found.status_code == 200, found.text
+        assert str(_column(stage, mine, "not_before")) == str(
+            _column(stage, mine, "member_preferred_from")
+        )
+        assert found.json()["occurrencePeriod"]["start"].startswith(date)
+    dates = "SELECT preferred_from, recorded_by, channel FROM later_dates WHERE request_id = :id ORDER BY id"
+    kept = _rows(stage, dates, id=int(mine))
+    assert [(by, channel) for _, by, channel in kept] == [(eve.subject, "portal")] * 3
+    assert [str(d)[:10] for d, _, _ in kept] == ["2026-07-10", "2026-06-20", "2026-07-20"]
 
 
 def test_a_later_date_while_an_offer_awaits_an_answer_is_refused(stage: Stage) -> None:
@@ -623,13 +630,17 @@ def test_a_withdrawal_sent_at_once_by_several_staff_is_recorded_once(stage: Stag
 
 
 def test_later_dates_sent_at_once_leave_one_racers_whole_record(stage: Stage) -> None:
-    """A later date may follow another (a later one replaces it, an earlier one is 409),
-    so more than one may succeed; what is kept is one racer's date, name and note together,
-    and the request is booked from that date."""
+    """A later date may follow another (earlier or later: docs/adr/0013, 2026-12-08), so
+    more than one may succeed; the request's row holds one racer's date, name and note
+    together, the last kept, and the request is booked from that date; every date taken is
+    kept as its own record, none from a refused call."""
     mine = _open(stage, ME)
     codes = _race(stage, mine, "$prefer-later")
     assert 200 in codes, codes
     assert set(codes) <= {200, 409}, codes
+    kept = "SELECT recorded_by, note FROM later_dates WHERE request_id = :id ORDER BY id"
+    history = _rows(stage, kept, id=int(mine))
+    assert len(history) == codes.count(200)
     said = (
         "SELECT preference_recorded_by, preference_note, member_preferred_from, not_before "
         "FROM care_requests WHERE id = :id"
@@ -640,6 +651,7 @@ def test_later_dates_sent_at_once_leave_one_racers_whole_record(stage: Stage) ->
     moment = preferred if isinstance(preferred, datetime) else datetime.fromisoformat(preferred)
     assert moment.replace(tzinfo=moment.tzinfo or UTC) == datetime(2026, 7, n + 1, 7, tzinfo=UTC)
     assert str(not_before) == str(preferred)
+    assert history[-1] == (by, note)
 
 
 # -- the pages record through the same services ---------------------------------------------
@@ -681,12 +693,23 @@ def test_the_pages_refuse_a_later_date_while_an_offer_awaits_its_answer(stage: S
     assert _state(stage, mine) == before
 
 
-def test_the_staff_page_refuses_an_earlier_date_over_a_recorded_one(stage: Stage) -> None:
+def test_the_staff_page_takes_an_earlier_date_over_a_recorded_one_and_keeps_both(
+    stage: Stage,
+) -> None:
+    """The member changed their mind: the earlier date is recorded and booked from, and both
+    dates are kept, in order, on the request's page too (docs/adr/0013, 2026-12-08)."""
     mine = _open(stage, ME)
     path = f"/app/requests/{mine}/prefer-later"
     first = _call(stage, "POST", path, scheduler(HOME), data={"date": "2026-07-10", **STAFF_WORD})
     assert first.status_code == 303, first.text[:300]  # done: back to the page
-    before = _state(stage, mine)
     earlier = _call(stage, "POST", path, scheduler(HOME), data={"date": "2026-06-20", **STAFF_WORD})
-    assert earlier.status_code == 409, earlier.text[:300]
-    assert _state(stage, mine) == before
+    assert earlier.status_code == 303, earlier.text[:300]
+    dates = "SELECT preferred_from FROM later_dates WHERE request_id = :id ORDER BY id"
+    kept = [str(d) for (d,) in _rows(stage, dates, id=int(mine))]
+    assert len(kept) == 2
+    assert kept[0] > kept[1]  # the first asked for the later day
+    assert str(_column(stage, mine, "member_preferred_from")) == kept[1]
+    assert str(_column(stage, mine, "not_before")) == kept[1]
+    page = _call(stage, "GET", f"/app/requests/{mine}", ADMIN)
+    assert page.status_code == 200
+    assert page.text.count("superseded by the next") == 2  # the facts and the timeline

@@ -2,9 +2,9 @@
 a later date or a withdrawal carries the signed-in principal, and the service decides from
 it whether the member's word is needed (staff: channel and contact note), never from a flag
 the caller sets; a member acts through the portal and on their own requests only; a later
-date is a date to come within a year of the deadline, never earlier than one recorded, and
-never while an offer awaits its answer. Expected values come from the rule, and a refused
-act leaves the request as it was."""
+date is a date to come within a year of the deadline (an earlier one than the date in force
+is taken: docs/adr/0013, 2026-12-08), and never while an offer awaits its answer. Expected
+values come from the rule, and a refused act leaves the request as it was."""
 
 from __future__ import annotations
 
@@ -156,22 +156,19 @@ def test_a_later_date_a_year_after_the_deadline_is_the_last_one_taken(region) ->
         assert region.uow.requests.get(request_id).member_preferred_from == last
 
 
-def test_an_earlier_date_over_a_recorded_one_is_refused(region) -> None:
+def test_an_earlier_date_over_a_recorded_one_is_taken(region) -> None:
+    """The member may change their mind: a date earlier than the one in force is recorded
+    and booked from (docs/adr/0013, 2026-12-08; every date is kept:
+    test_every_later_date_kept.py)."""
     request_id = _ask(region)
     first = _later(region, 30)
     prefer_later_date(PreferLater(request_id, first, M1), region.uow, region.clock)
-    before = _row(region, request_id)
-    with pytest.raises(InvalidTransition):
-        prefer_later_date(
-            PreferLater(request_id, first - timedelta(days=1), M1), region.uow, region.clock
-        )
-    assert _row(region, request_id) == before
     prefer_later_date(
-        PreferLater(request_id, first + timedelta(days=1), M1), region.uow, region.clock
+        PreferLater(request_id, first - timedelta(days=1), M1), region.uow, region.clock
     )
     with region.uow:
         kept = region.uow.requests.get(request_id)
-    assert kept.member_preferred_from == kept.not_before == first + timedelta(days=1)
+    assert kept.member_preferred_from == kept.not_before == first - timedelta(days=1)
 
 
 @pytest.mark.parametrize("by", [M1, SAM], ids=["member", "staff"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from parity.adapters.memory_later_dates import MemoryLaterDates
 from parity.adapters.memory_member_search import MemoryAuditReader, MemoryMemberSearch
 from parity.adapters.memory_repository import MemoryRepository
 from parity.adapters.memory_schedule import MemoryIpcLedger, MemoryProtectedTime, MemorySlots
@@ -63,6 +64,7 @@ class MemoryUnitOfWork:
             log, "Appointment", indexed=("request_id", "member_id", "slot_id")
         )
         self.referrals = MemoryRepository[Referral](log, "Referral", indexed=("request_id",))
+        self.later_dates = MemoryLaterDates(log)  # docs/adr/0013, 2026-12-08
         self.clinical_exceptions = MemoryRepository[ClinicalException](
             log, "ClinicalException", indexed=("request_id",)
         )

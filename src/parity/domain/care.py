@@ -7,7 +7,7 @@ could not offer timely care, the out-of-network referral.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -116,6 +116,39 @@ class MembersWord:
 LONGEST_DEFERRAL = timedelta(days=365)
 
 
+@dataclass(frozen=True, slots=True)
+class LaterDate:
+    """One later date the member gave, kept as it was recorded and never changed: the date
+    asked for, when and by whom it was written down, and how the member said it (the
+    channel and, recorded by staff, the contact note: `MembersWord`). A request keeps every
+    one, in the order recorded; the latest is the one in force, which the request's row
+    also holds (docs/adr/0013, 2026-12-08). `channel` is None only on a record migrated from
+    a row written before the channel was kept (migration r0014)."""
+
+    request_id: int
+    preferred_from: datetime
+    recorded_at: datetime
+    recorded_by: str
+    channel: Channel | None = None
+    note: str = ""
+    id: int = 0
+
+
+def later_dates_on_record(request: CareRequest, kept: Sequence[LaterDate]) -> list[LaterDate]:
+    """The member's later dates on `request` in the order recorded, the last in force:
+    those kept apart (`kept`), or, where none is, the one the request's row holds (a row
+    written by hand, or one with no recording time before migration r0015), as recorded."""
+    if kept:
+        return list(kept)
+    start, at = request.member_preferred_from, request.preference_recorded_at
+    if start is None or at is None:
+        return []
+    by = request.preference_recorded_by or ""
+    return [
+        LaterDate(request.id, start, at, by, request.preference_channel, request.preference_note)
+    ]
+
+
 class AppointmentStatus(StrEnum):
     BOOKED = "booked"
     FULFILLED = "fulfilled"
@@ -172,6 +205,11 @@ class CareRequest:
     prior_authorization_by: str | None = None
     prior_authorization_role: str | None = None
     prior_authorization_at: datetime | None = None
+    # The earliest start (`not_before`) the request had before the member's first later
+    # date: what it is booked from again should the member move their date earlier. None
+    # until the member gives one, and on rows whose date was recorded before migration
+    # r0015, which did not keep it (docs/adr/0013, 2026-12-08).
+    planned_not_before: datetime | None = None
 
     @property
     def effective_deadline(self) -> datetime:
@@ -182,22 +220,33 @@ class CareRequest:
 
     def prefer_later(
         self, start: datetime, by: str, at: datetime, said: MembersWord | None = None
-    ) -> None:
-        """Record the member's own request for a date after the one the plan could offer.
+    ) -> LaterDate:
+        """Record the member's own request for a date after the one the plan could offer,
+        and return the record of it the request's history keeps (`LaterDate`).
 
         A "later" date is one still to come: a past one (0001-01-01) would mark the request
-        compliant and let it be booked late, while asking for nothing (ADR 0012, 2026-12-07)."""
+        compliant and let it be booked late, while asking for nothing (ADR 0012, 2026-12-07).
+        The row's preference columns hold the latest date, the one in force. The request is
+        booked from it: from the later of the date and the earliest start the request had
+        before the member's first later date (`planned_not_before`), so a member who moves
+        their date earlier is booked from the new one (docs/adr/0013, 2026-12-08)."""
         self.check_later_date(start, at)
+        if self.member_preferred_from is None:
+            self.planned_not_before = self.not_before
+        channel, note = (None, "") if said is None else (said.channel, said.note)
         self.member_preferred_from = start
         self.preference_recorded_at = at
         self.preference_recorded_by = by
-        if said is not None:
-            self.preference_channel, self.preference_note = said.channel, said.note
-        self.not_before = max(self.not_before, start)
+        self.preference_channel, self.preference_note = channel, note
+        planned = self.planned_not_before
+        self.not_before = max(self.not_before if planned is None else planned, start)
+        return LaterDate(self.id, start, at, by, channel, note)
 
     def check_later_date(self, start: datetime, at: datetime) -> None:
-        """Refuse a later date the request cannot take at `at`: not open, past, more than
-        `LONGEST_DEFERRAL` after the deadline, or earlier than the one already recorded."""
+        """Refuse a later date the request cannot take at `at`: not open, past, or more
+        than `LONGEST_DEFERRAL` after the deadline. A date earlier than the one in force is
+        taken (the member changed their mind), except on a request whose earliest start
+        before the member's first date is not on record (`planned_not_before`)."""
         if self.status is not RequestStatus.OPEN:
             raise InvalidTransition(f"request {self.id} is {self.status}, not open")
         if start <= at:
@@ -212,14 +261,24 @@ class CareRequest:
                 "the latest): a wait that long is a withdrawal and a new request later"
             )
         earlier = self.member_preferred_from
-        if earlier is not None and start < earlier:
-            # `not_before` moved to the first date and cannot move back to what it was:
-            # the record would say one date and the engine book from another.
+        if earlier is not None and start < earlier and self.planned_not_before is None:
+            # A date recorded before migration r0015 moved `not_before` with no memory of
+            # what it was: moving it back would guess the earliest start (a course's
+            # cadence, a prior visit's end), and the engine could book before it.
             raise InvalidTransition(
                 f"request {self.id} is to be booked from the member's date "
-                f"{earlier.isoformat()}; an earlier one cannot be recorded over it: "
-                "book one of the times offered, or withdraw and ask again"
+                f"{earlier.isoformat()}, recorded before its earliest start was kept: an "
+                "earlier one cannot be recorded over it; book one of the times offered, or "
+                "withdraw and ask again"
             )
+
+    def start_no_earlier_than(self, moment: datetime) -> None:
+        """No booking before `moment` (a rescheduled prior visit's end): raises the earliest
+        start, and the one the request returns to when the member moves their later date
+        earlier, so that move never books before it either."""
+        self.not_before = max(self.not_before, moment)
+        if self.planned_not_before is not None:
+            self.planned_not_before = max(self.planned_not_before, moment)
 
     def withdraw(self, by: str, at: datetime, said: MembersWord | None = None) -> None:
         """The member no longer wants this care: an open request closes, with who and when."""

@@ -16,6 +16,7 @@ from parity.domain.care import (
     CareRequest,
     ClinicalException,
     Course,
+    LaterDate,
     Offer,
     Referral,
 )
@@ -119,6 +120,20 @@ class IpcLedger(Protocol):
     def weeks(self, start: date | None = None, end: date | None = None) -> list[IpcWeek]: ...
 
     def has(self, clinician_id: str, week_start: date) -> bool: ...
+
+
+class LaterDates(Protocol):
+    """Every later date a member gave, as recorded: append-only, never changed or removed
+    (docs/adr/0013, 2026-12-08)."""
+
+    def append(self, given: LaterDate) -> LaterDate:
+        """Keep `given`; the record kept, with the id the store gave it."""
+        ...
+
+    def of(self, request_ids: Collection[int]) -> dict[int, list[LaterDate]]:
+        """The later dates of these requests, each request's in the order recorded (when
+        recorded, then id); a request with none is absent."""
+        ...
 
 
 # -- users and the audit trail (ADR 0008) ----------------------------------------------------
@@ -243,6 +258,9 @@ class UnitOfWork(Protocol):
 
     @property
     def referrals(self) -> Repository[Referral]: ...
+
+    @property
+    def later_dates(self) -> LaterDates: ...
 
     @property
     def clinical_exceptions(self) -> Repository[ClinicalException]: ...

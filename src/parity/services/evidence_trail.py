@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from parity.domain.care import Appointment, CareRequest, Channel, ClinicalException, Offer, Referral
+from parity.domain.care import (
+    Appointment,
+    CareRequest,
+    Channel,
+    ClinicalException,
+    LaterDate,
+    Offer,
+    Referral,
+    later_dates_on_record,
+)
 from parity.domain.compliance import (
     Outcome,
     RequestEvidence,
@@ -49,16 +58,27 @@ def evidence_documents(uow: UnitOfWork, policy: Policy, window: Period, now: dat
         every = uow.requests.list()
         records = Records.load(uow, every)
         found = sorted((r for r in every if start <= r.requested_at < end), key=lambda r: r.id)
-        return [_document(records.evidence(r), policy, now, records) for r in found]
+        later = uow.later_dates.of([r.id for r in found])
+        return [
+            _document(records.evidence(r), policy, now, records, later.get(r.id, [])) for r in found
+        ]
 
 
 def evidence_document(uow: UnitOfWork, policy: Policy, request_id: int, now: datetime) -> Doc:
     with uow:
         records = Records.load(uow)
-        return _document(records.evidence(uow.requests.get(request_id)), policy, now, records)
+        request = uow.requests.get(request_id)
+        later = uow.later_dates.of([request_id]).get(request_id, [])
+        return _document(records.evidence(request), policy, now, records, later)
 
 
-def _document(evidence: RequestEvidence, policy: Policy, now: datetime, records: Records) -> Doc:
+def _document(
+    evidence: RequestEvidence,
+    policy: Policy,
+    now: datetime,
+    records: Records,
+    later: list[LaterDate],
+) -> Doc:
     claimed = evidence.request  # as stored: what it says of prior authorisation
     evidence = as_recorded(evidence, policy)  # the standard the record supports
     rules, request = policy.rules, evidence.request
@@ -102,6 +122,7 @@ def _document(evidence: RequestEvidence, policy: Policy, now: datetime, records:
             request.preference_note,
             local,
         ),
+        "later_dates": later_dates(request, later, local),
         "withdrawn": _said(
             request.withdrawn_by,
             request.withdrawn_at,
@@ -159,6 +180,24 @@ def _said(
         "channel": None if channel is None else channel.value,
         "note": note,
     }
+
+
+def later_dates(request: CareRequest, kept: list[LaterDate], local: Any) -> list[Doc]:
+    """Every later date the member gave, in the order recorded, each with who recorded it,
+    when, the channel and the contact note; the last is the one in force (docs/adr/0013,
+    2026-12-08; `later_dates_on_record`)."""
+    given = later_dates_on_record(request, kept)
+    return [
+        {
+            "preferred_from": local(g.preferred_from),
+            "by": g.recorded_by,
+            "at": local(g.recorded_at),
+            "channel": None if g.channel is None else g.channel.value,
+            "note": g.note,
+            "in_force": n == len(given) - 1,
+        }
+        for n, g in enumerate(given)
+    ]
 
 
 def _authorization(request: CareRequest, local: Any) -> Doc | None:
@@ -288,14 +327,11 @@ def timeline(doc: Doc) -> list[Doc]:
     referral = doc["referral"]
     if referral:
         events.append((referral["made_at"], f"referred out of network by {referral['made_by']}"))
-    for key, text in (
-        ("preference_recorded", "member chose a later date"),
-        ("withdrawn", "member withdrew"),
-    ):
-        if doc[key]:
-            said = doc[key]
-            via, note = how_said(said)
-            events.append((said["at"], f"{text}{via} (recorded by {said['by']}){note}"))
+    events += [_later_event(given) for given in doc["later_dates"]]
+    if doc["withdrawn"]:
+        said = doc["withdrawn"]
+        via, note = how_said(said)
+        events.append((said["at"], f"member withdrew{via} (recorded by {said['by']}){note}"))
     determined = doc["prior_authorization"]
     if determined and determined["at"]:
         applied = "" if determined["applied"] else " (not applied: after the urgent deadline)"
@@ -307,6 +343,15 @@ def timeline(doc: Doc) -> list[Doc]:
         )
     events.append((doc["legal_deadline"], "legal deadline"))
     return [{"at": at, "event": text} for at, text in sorted(events, key=lambda e: _instant(e[0]))]
+
+
+def _later_event(given: Doc) -> tuple[str, str]:
+    """A later date as a timeline event: the date asked for, how, who wrote it down, and
+    whether it is the one in force or one the member changed since."""
+    via, note = how_said(given)
+    state = "in force" if given["in_force"] else "superseded by the next"
+    text = f"member chose a later date, from {given['preferred_from']}{via}"
+    return given["at"], f"{text} (recorded by {given['by']}; {state}){note}"
 
 
 def _instant(text: str) -> datetime:

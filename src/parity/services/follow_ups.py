@@ -27,5 +27,5 @@ def reanchor_follow_ups(
         follow_up.prior_appointment_id = visit.id
         follow_up.clock_start = visit.start
         follow_up.deadline = policy.rules.deadline(standard, visit.start)
-        follow_up.not_before = max(follow_up.not_before, visit.end)
+        follow_up.start_no_earlier_than(visit.end)
         uow.requests.save(follow_up)

@@ -16,10 +16,12 @@ from parity.domain.care import (
     CareRequest,
     ClinicalException,
     Course,
+    LaterDate,
     Offer,
     OfferResponse,
     Referral,
     RequestStatus,
+    later_dates_on_record,
 )
 from parity.domain.compliance import Outcome, first_offer
 from parity.domain.errors import NotFound
@@ -62,6 +64,9 @@ class RequestRecord:
     # The waiting request this one repeats (counted there), or the repeats counted here.
     repeat_of: int | None = None
     repeats: list[int] = field(default_factory=list)
+    # Every later date the member gave, in the order recorded; the last in force
+    # (docs/adr/0013, 2026-12-08).
+    later_dates: list[LaterDate] = field(default_factory=list)
 
     @property
     def first_offer(self) -> Offer | None:
@@ -115,6 +120,7 @@ def request_record(
         named += [request.preferred_clinician_id] if request.preferred_clinician_id else []
         clinicians = _clinicians(uow, named)
         member = _member(uow, request.member_id)
+        kept = uow.later_dates.of([request_id]).get(request_id, [])
     # Classified by the report's own row (docs/adr/0013, 2026-12-07): the last referral, the
     # in-time exception, the delivered offers, the prompt re-offer rule, the counted offers.
     row = evidence_row(records.evidence(request), policy, now)
@@ -131,6 +137,7 @@ def request_record(
         row.wait_business_days,
         records.repeat_of.get(request.id),
         records.repeated.get(request.id, []),
+        later_dates_on_record(request, kept),
     )
 
 

@@ -331,7 +331,9 @@ def prefer_later_date(cmd: PreferLater, uow: UnitOfWork, clock: Clock) -> CareRe
     """Record the member's own later date. The request stays open and is booked from that
     date, and is never referred out of network "for no capacity" because of it. It is
     compliant only where a timely appointment had been offered before it
-    (`domain.compliance`; docs/adr/0013, 2026-12-07 evening)."""
+    (`domain.compliance`; docs/adr/0013, 2026-12-07 evening). Each date is kept as its own
+    record (`uow.later_dates`), the latest in force; one earlier than the date in force is
+    taken too: the member changed their mind (docs/adr/0013, 2026-12-08)."""
     if cmd.preferred_from.tzinfo is None:
         raise InvalidInput("the preferred date must carry a time zone")
     said = members_word("a member's later date", cmd.by, cmd.channel, cmd.note)
@@ -341,8 +343,9 @@ def prefer_later_date(cmd: PreferLater, uow: UnitOfWork, clock: Clock) -> CareRe
         now = clock.now()
         request.check_later_date(cmd.preferred_from, now)  # the date first, then the offers
         _no_offer_waiting(request, uow)
-        request.prefer_later(cmd.preferred_from, cmd.by.subject.strip(), now, said)
+        given = request.prefer_later(cmd.preferred_from, cmd.by.subject.strip(), now, said)
         uow.requests.save(request)
+        uow.later_dates.append(given)  # every date kept, never written over
         uow.commit()
     return request
 

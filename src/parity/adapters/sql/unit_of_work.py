@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine
 from parity.adapters.sql import direct, mapping, read_ahead
 from parity.adapters.sql.audit_search import SqlAuditReader
 from parity.adapters.sql.held_saves import HeldSaves
+from parity.adapters.sql.later_dates import SqlLaterDates
 from parity.adapters.sql.member_search import SqlMemberSearch
 from parity.adapters.sql.own_repositories import (
     DueHolds,
@@ -147,6 +148,10 @@ class SqlUnitOfWork:
     @cached_property
     def referrals(self) -> SqlRepository[Referral]:
         return SqlRepository[Referral](self._current, mapping.REFERRALS)
+
+    @cached_property
+    def later_dates(self) -> SqlLaterDates:  # docs/adr/0013, 2026-12-08
+        return SqlLaterDates(self._current)
 
     @cached_property
     def clinical_exceptions(self) -> SqlRepository[ClinicalException]:

@@ -129,6 +129,7 @@ EVIDENCE_COLUMNS = (
     "member_preferred_from",
     "withdrawn_at",
     "member_preference_recorded",
+    "member_later_dates",
     "withdrawal_recorded",
     "prior_authorization",
     "wait_business_days",
@@ -179,6 +180,7 @@ def _flat(doc: dict[str, Any]) -> dict[str, Any]:
         "member_preferred_from": doc["member_preferred_from"],
         "withdrawn_at": (doc["withdrawn"] or {}).get("at"),
         "member_preference_recorded": _said_text(doc["preference_recorded"]),
+        "member_later_dates": " | ".join(_later_text(g) for g in doc["later_dates"]),
         "withdrawal_recorded": _said_text(doc["withdrawn"]),
         "prior_authorization": _authorization_text(doc["prior_authorization"]),
         **{k: doc[k] for k in EVIDENCE_COLUMNS[-6:]},
@@ -191,6 +193,12 @@ def _said_text(said: dict[str, Any] | None) -> str:
         return ""
     via, note = how_said(said)
     return f"recorded by {said['by']} at {said['at']}{via}{note}"
+
+
+def _later_text(given: dict[str, Any]) -> str:
+    """One of the member's later dates, in the order recorded (docs/adr/0013, 2026-12-08)."""
+    state = "in force" if given["in_force"] else "superseded"
+    return f"from {given['preferred_from']}, {_said_text(given)} ({state})"
 
 
 def _authorization_text(determined: dict[str, Any] | None) -> str:

@@ -116,6 +116,23 @@ care_requests = Table(
     Column("prior_authorization_at", UtcDateTime, nullable=True),
     _version(),
     _last_updated(),
+    # The earliest start before the member's first later date (migration r0015).
+    Column("planned_not_before", UtcDateTime, nullable=True),
+)
+
+# Every later date the member gave, one row each, in the order recorded; the request's row
+# holds the latest. Append-only: triggers refuse UPDATE and DELETE (migration r0015,
+# docs/adr/0013, 2026-12-08).
+later_dates = Table(
+    "later_dates",
+    metadata,
+    _id(),
+    _request_ref(),
+    Column("preferred_from", UtcDateTime, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("recorded_by", String, nullable=False),
+    Column("channel", enum_of(Channel), nullable=True),
+    Column("note", String, nullable=False, server_default=""),
 )
 
 holds = Table(
