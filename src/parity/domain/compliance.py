@@ -189,7 +189,7 @@ def _after_clinic_cancellation(
     if any(o.slot_start <= deadline for o in later):
         return _by_offers(evidence, later, now)
     if evidence.referral is not None:
-        return referred(evidence.referral)
+        return referred(evidence)
     if now <= min(by, deadline):
         return Outcome.PENDING
     return Outcome.CLINIC_CANCELLED
@@ -211,20 +211,33 @@ def _by_offers(evidence: RequestEvidence, offers: Sequence[Offer], now: datetime
         return _timely_outcome(evidence, first_offer(answered) or answered[0])
     if evidence.referral is not None:
         # a later referral on the same request counts as a referral
-        return referred(evidence.referral)
+        return referred(evidence)
     if timely:
         return Outcome.WITHIN_STANDARD  # offered, message delivered, not answered
     return _without_timely_offer(evidence.request, deadline, offers, now)
 
 
-def referred(referral: Referral) -> Outcome:
+def referred(evidence: RequestEvidence) -> Outcome:
     """A referral out of network is timely care only when its outside appointment met the
     standard (SB 855, H&S §1374.72(d); 28 CCR §1300.67.2.2(c)(7)); a late one is a
     violation; an unknown one is neither, until it is recorded."""
-    in_time = referral.arranged_in_time
+    in_time = referral_in_time(evidence)
     if in_time is None:
         return Outcome.REFERRED
     return Outcome.REFERRED_IN_TIME if in_time else Outcome.REFERRED_LATE
+
+
+def referral_in_time(evidence: RequestEvidence) -> bool | None:
+    """Whether the outside appointment met the deadline the record supports
+    (`allowed_deadline`), not the one copied onto the referral when it was made: a
+    clinician's in-time determination recorded after the referral lengthens the wait the
+    outside visit is judged by, and an extension the record does not support (a legacy
+    prior-authorisation claim, an exception without its determination) does not
+    (docs/adr/0013, 2026-12-08). None while the outside appointment is not on record."""
+    referral = evidence.referral
+    if referral is None or referral.appointment_at is None:
+        return None
+    return referral.appointment_at <= allowed_deadline(evidence)
 
 
 def chose_later_than_offered(request: CareRequest, timely: Iterable[Offer]) -> bool:

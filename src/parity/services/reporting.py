@@ -22,6 +22,7 @@ from parity.domain.compliance import (
     classify,
     counted_offers,
     first_offer,
+    referral_in_time,
     repeats,
 )
 from parity.domain.messages import MessageKind, MessageStatus
@@ -244,7 +245,7 @@ def evidence_row(evidence: RequestEvidence, policy: Policy, now: datetime) -> Ev
         rules.standard(request.standard).plan_policy,
         request.deadline,
         None if outside is None else _business_days(policy, request.clock_start, outside),
-        None if referral is None else referral.arranged_in_time,
+        referral_in_time(evidence),
     )
 
 
