@@ -20,26 +20,31 @@ Rules used throughout:
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from law_oracle import LA, at
 from law_round19 import (
-    ASKED,
     DEADLINE,
+    LONG_AFTER,
     OTHER_CLINICIAN,
     SCHEDULER,
     Story,
 )
+from unit_support import Region
 
+from parity.adapters.clock import SimulatedClock
 from parity.adapters.memory import MemoryUnitOfWork
-from parity.domain.care import AppointmentStatus, CancelledBy, OfferResponse
+from parity.domain.care import AppointmentStatus, CancelledBy, Channel, OfferResponse
 from parity.domain.compliance import Outcome
 from parity.domain.errors import InvalidInput
 from parity.domain.standards import VisitType
 from parity.domain.users import Forbidden
 from parity.domain.workforce import Clinic, ProviderClass
+from parity.services.compliance_report import build_report
+from parity.services.offers import AnswerOffer, MakeOffer, answer_offer, make_offer
 from parity.services.policy import Policy
+from parity.services.reporting import Period, evidence_rows
 
 IN_TIME = at("2026-06-10 10:00")
 AFTER = at("2026-06-22 10:00")  # a week after the deadline
@@ -445,7 +450,242 @@ def test_a_referral_counts_against_the_deadline_the_record_supports(policy: Poli
     )
 
 
-def test_the_deadline_of_a_request_is_unchanged_at_its_last_second(policy: Policy) -> None:
-    """Sanity: the story's request carries the deadline counted by hand, Mon 06-15."""
+def test_the_storys_request_carries_the_deadline_counted_by_hand(policy: Policy) -> None:
+    """Mon 06-01: 2-5(4) 8-12(9) 15(10)."""
     assert story(policy).open().deadline == DEADLINE == end_of("2026-06-15")
-    assert ASKED == at("2026-06-01 09:00")
+
+
+# -- the calendar's data: the state's closures, by hand (Gov. Code §19853; CalHR) --------------
+
+HOLIDAYS_BY_HAND = {
+    2026: [
+        "01-01",  # New Year's Day (Thu)
+        "01-19",  # Martin Luther King Jr. Day, 3rd Monday of January
+        "02-16",  # Presidents' Day, 3rd Monday of February (Lincoln's Birthday 02-12: open)
+        "03-31",  # Cesar Chavez Day (Tue)
+        "05-25",  # Memorial Day, last Monday of May
+        # July 4 is a Saturday: not observed on Friday 07-03 (holiday credit)
+        "09-07",  # Labor Day, 1st Monday of September
+        # Native American Day (4th Friday of September, 09-25): commemorative, open
+        "11-11",  # Veterans Day (Wed)
+        "11-26",  # Thanksgiving Day, 4th Thursday of November
+        "11-27",  # the day after Thanksgiving
+        "12-25",  # Christmas Day (Fri)
+    ],
+    2027: [
+        "01-01",  # New Year's Day (Fri)
+        "01-18",  # MLK Day
+        "02-15",  # Presidents' Day
+        "03-31",  # Cesar Chavez Day (Wed)
+        "05-31",  # Memorial Day
+        "07-05",  # Independence Day falls on a Sunday: observed Monday
+        "09-06",  # Labor Day
+        "11-11",  # Veterans Day (Thu)
+        "11-25",  # Thanksgiving
+        "11-26",  # the day after
+        # Christmas Day is a Saturday: not observed on Friday 12-24
+    ],
+}
+
+
+@pytest.mark.parametrize("year", sorted(HOLIDAYS_BY_HAND))
+def test_the_plans_business_calendar_closes_exactly_the_state_holidays(
+    policy: Policy, year: int
+) -> None:
+    """The business days the plan counts are the state offices' (the calendar file's
+    citation: Gov. Code §19853 as CalHR publishes it), with no commemorative day
+    (Lincoln's Birthday, Native American Day, Juneteenth) and no Friday for a Saturday
+    holiday but Veterans Day."""
+    calendar = policy.rules.calendar
+    closed = {
+        f"{d:%m-%d}"
+        for d in (date(year, 1, 1) + timedelta(days=n) for n in range(365))
+        if d.weekday() < 5 and not calendar.is_business_day(d)
+    }
+    assert closed == set(HOLIDAYS_BY_HAND[year])
+
+
+# -- waits, windows and the report's figures ---------------------------------------------------
+
+
+def test_the_wait_runs_to_the_earliest_time_offered_even_one_declined(policy: Policy) -> None:
+    """28 CCR §1300.67.2.2(c)(5): the wait runs from the request to the earliest appointment
+    offered: Mon 06-01 to Thu 06-04 (declined) is 3 business days, not the 9 to Fri 06-12."""
+    s = story(policy)
+    s.open()
+    s.offer(at("2026-06-04 10:00"), OfferResponse.DECLINED)
+    s.visit(s.offer(at("2026-06-12 10:00"), offered_at=at("2026-06-04 12:00")))
+    row = s.row()
+    assert (row.wait_business_days, row.first_offer_slot_start) == (3, at("2026-06-04 10:00"))
+
+
+@pytest.mark.parametrize(
+    ("slot", "expected"),
+    [("2026-06-03 09:00", Outcome.WITHIN_STANDARD), ("2026-06-03 09:01", Outcome.LATE)],
+    ids=["at the 48th hour", "a minute after"],
+)
+def test_an_urgent_offer_is_timely_up_to_the_48th_hour(
+    policy: Policy, slot: str, expected: Outcome
+) -> None:
+    s = story(policy)
+    s.open(at("2026-06-01 09:00"), VisitType.URGENT)
+    s.offer(at(slot), offered_at=at("2026-06-01 09:30"))
+    assert s.row().outcome is expected
+
+
+def test_a_follow_up_after_the_members_cancellation_counts_from_the_cancellation(
+    policy: Policy,
+) -> None:
+    """The rule file's [follow_up_clock]: after the member cancels the prior visit (Wed
+    06-10), the next follow-up's clock starts when the cancellation was recorded (Mon
+    06-08 09:00): 9 10 11 12(4) 15-19(9) 22(10)."""
+    s = story(policy)
+    s.open(at("2026-06-01 09:00"))
+    visit = s.visit(s.offer(at("2026-06-10 10:00")))
+    s.cancel(visit, CancelledBy.MEMBER, at("2026-06-08 09:00"))
+    follow_up = s.open(at("2026-06-08 09:30"), VisitType.FOLLOW_UP, prior=visit)
+    assert (follow_up.clock_start, follow_up.deadline) == (
+        at("2026-06-08 09:00"),
+        end_of("2026-06-22"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("reoffered_at", "expected"),
+    [("2026-01-20 10:00", Outcome.WITHIN_STANDARD), ("2026-01-21 10:00", Outcome.CLINIC_CANCELLED)],
+    ids=["the next business day after the holiday", "the day after that"],
+)
+def test_the_prompt_reoffer_window_skips_a_holiday(
+    policy: Policy, reoffered_at: str, expected: Outcome
+) -> None:
+    """Asked Mon 01-05 (deadline: 6-9(4) 12-16(9) [MLK 19] 20(10) Tue 01-20). The clinic
+    cancels on Fri 01-16 17:00; the next business day is Tue 01-20 (MLK Day is closed), so a
+    new timely offer that day is prompt ([rescheduling], one business day), one on Wed is
+    not."""
+    s = story(policy)
+    s.open(at("2026-01-05 09:00"))
+    visit = s.visit(s.offer(at("2026-01-19 10:00"), offered_at=at("2026-01-05 10:00")))
+    s.cancel(visit, CancelledBy.CLINIC, at("2026-01-16 17:00"))
+    s.offer(at("2026-01-20 15:00"), offered_at=at(reoffered_at))
+    row = s.row()
+    assert (row.deadline, row.outcome) == (end_of("2026-01-20"), expected)
+
+
+@pytest.mark.parametrize(
+    ("asked", "june"),
+    [("2026-06-30 23:30", True), ("2026-07-01 00:30", False)],
+    ids=["23:30 on the last day of June", "00:30 on the first of July"],
+)
+def test_a_request_counts_in_the_month_of_its_local_date(
+    policy: Policy, asked: str, june: bool
+) -> None:
+    """The report's window is of clinic-local dates: 23:30 PDT on 06-30 is 06:30 UTC on
+    07-01 and still a June request."""
+    s = story(policy)
+    s.open(at(asked))
+    s.window = Period(date(2026, 6, 1), date(2026, 7, 1))
+    rows = evidence_rows(s.uow, policy, s.window, LONG_AFTER)
+    assert (len(rows) == 1, rows[0].month if rows else None) == (
+        june,
+        "2026-06" if june else None,
+    )
+
+
+def test_the_report_counts_the_law_threshold_and_penalty_by_hand(policy: Policy) -> None:
+    """Ten decided requests under the law's non-urgent standards, seven offered in time
+    (one declined, one by a timely exception, one referred in time), three late: 70 %,
+    which reaches the 70 % line (28 CCR §1300.67.2.2: "at least"); three violations at
+    $25,000 (SB 858). Not counted: a withdrawal before anything was due, and a psychiatrist's
+    late follow-up (a plan-policy miss: reported, never a violation of the law)."""
+    s = story(policy)
+    for n in range(3):  # with the psychiatry member's first visit below, four in time
+        s.member = f"in-time-{n}"
+        s.open()
+        s.offer(IN_TIME)
+    s.member = "declined"
+    s.open()
+    s.offer(IN_TIME, OfferResponse.DECLINED)
+    s.member = "excepted"
+    s.open()
+    s.exception(at("2026-06-05 09:00"), EXTENDED)
+    s.offer(AFTER, offered_at=at("2026-06-05 10:00"))
+    s.member = "referred"
+    s.open()
+    s.refer(at("2026-06-03 09:00"), at("2026-06-12 10:00"))
+    for n in range(3):
+        s.member = f"late-{n}"
+        s.open()
+        s.offer(AFTER)
+    s.member = "withdrew"
+    s.open()
+    s.withdraw(at("2026-06-04 09:00"))
+    s.member = "psychiatry"
+    prior = _prior_visit(s, "2026-06-02 10:00")
+    s.open(at("2026-06-02 11:00"), VisitType.FOLLOW_UP, ProviderClass.PSYCHIATRIST, prior=prior)
+    s.offer(at("2026-07-20 10:00"))
+    report = build_report(s.uow, policy, Period(date(2026, 5, 1), date(2026, 7, 1)), LONG_AFTER)
+    (non_urgent,) = [c for c in report.checks if c.name == "non-urgent"]
+    assert (non_urgent.decided, non_urgent.share, non_urgent.passed) == (10, 0.7, True)
+    headline = report.headline()
+    assert (headline["violations"], headline["penalty_exposure_usd"]) == (3, 75_000)
+    assert headline["plan_policy_misses"] == 1
+
+
+# -- a refusal recorded after the offered time began -------------------------------------------
+
+
+def _offer_by_phone_and_refuse(region: Region, refused_at: str) -> int:
+    """Asked Mon 06-01 09:00 for an intake with ana; on Wed 06-03 at 08:30 a scheduler offers
+    ana's 11:00 intake by phone (no message: nothing the outbox delivers) and records the
+    member's refusal, with a contact note, at `refused_at`."""
+    uow, policy = region.uow, region.policy
+    request = Story(uow, policy, itertools.count(1)).open()
+    with uow:
+        (slot,) = [
+            s
+            for s in uow.slots.for_clinician("ana", at("2026-06-03 11:00"), at("2026-06-03 11:30"))
+            if s.start == at("2026-06-03 11:00")
+        ]
+    offer = make_offer(
+        MakeOffer(request.id, slot.id, "sam", Channel.PHONE),
+        uow,
+        SimulatedClock(at("2026-06-03 08:30")),
+        policy,
+    )
+    answer = AnswerOffer(offer.id, False, SCHEDULER, Channel.PHONE, "member phoned: not 11:00")
+    answer_offer(answer, uow, SimulatedClock(at(refused_at)), policy)
+    return request.id
+
+
+@pytest.mark.parametrize(
+    ("refused_at", "expected"),
+    [("2026-06-03 10:00", Outcome.MEMBER_DECLINED), ("2026-06-03 11:30", Outcome.LATE)],
+    ids=["before the time began", "after the time began"],
+)
+def test_a_refusal_recorded_after_the_offered_time_began_is_no_refusal(
+    region: Region, refused_at: str, expected: Outcome
+) -> None:
+    """What is measured is the offer, and a timely offer the member declines is compliant
+    (28 CCR §1300.67.2.2(c)(5)): the member turned down a time they could have taken. A
+    refusal first recorded once the time had begun cannot show that: like an offer recorded
+    after its time (ADR 0013, 2026-12-07, class 2), it is a note after the fact, and the
+    offer is judged as one left unanswered, which counts only if its message reached the
+    member. Here nothing was delivered and nothing else offered: late."""
+    request_id = _offer_by_phone_and_refuse(region, refused_at)
+    rows = evidence_rows(
+        region.uow, region.policy, Period(date(2026, 6, 1), date(2026, 7, 1)), LONG_AFTER
+    )
+    (row,) = [r for r in rows if r.request_id == request_id]
+    assert row.outcome is expected
+
+
+def test_a_late_refusal_of_a_delivered_offer_counts_as_an_offer_left_unanswered(
+    policy: Policy,
+) -> None:
+    """The offer's message reached the member (the outbox delivered it), so it counts as
+    made, unanswered (ADR 0013, rule 2): within the standard, but not a refusal."""
+    s = story(policy)
+    s.open()
+    made = at("2026-06-03 08:30")
+    s.offer(made + timedelta(minutes=30), OfferResponse.DECLINED, made, delivered=True)
+    assert s.row().outcome is Outcome.WITHIN_STANDARD

@@ -94,13 +94,30 @@ def counts_as_offered(
     """An offer counts as made when it was answered or is still open; one left unanswered
     (expired, or still open once its time has begun as of `now`) counts only if its message
     reached the member. An offer recorded once its time had begun is a note after the fact,
-    never an offer: nobody could have taken it (docs/adr/0013, 2026-12-07)."""
+    never an offer: nobody could have taken it (docs/adr/0013, 2026-12-07). A refusal first
+    recorded once the time had begun is no refusal either: the offer is judged as left
+    unanswered (`answered_in_time`; docs/adr/0013, 2026-12-08)."""
     if offer.offered_at > offer.slot_start:
         return False
-    unanswered = offer.response is OfferResponse.EXPIRED or (
+    unanswered = not answered_in_time(offer) or (
         offer.response is OfferResponse.PENDING and now is not None and now >= offer.slot_start
     )
     return offer.id in delivered if unanswered else True
+
+
+def answered_in_time(offer: Offer) -> bool:
+    """Whether the offer is open or was answered while its time could still be taken. A
+    timely offer declined is compliant because the member turned down a time they could have
+    had (28 CCR §1300.67.2.2(c)(5)); a refusal first recorded after the time began shows no
+    such choice, only that the offer went unanswered while it mattered."""
+    if offer.response is OfferResponse.EXPIRED:
+        return False
+    answered = offer.responded_at
+    return not (
+        offer.response is OfferResponse.DECLINED
+        and answered is not None
+        and answered > offer.slot_start
+    )
 
 
 def first_offer(offers: Sequence[Offer]) -> Offer | None:
@@ -206,7 +223,7 @@ def _by_offers(evidence: RequestEvidence, offers: Sequence[Offer], now: datetime
     timely = [o for o in offers if o.slot_start <= deadline]
     if chose_later_than_offered(evidence.request, timely):
         return Outcome.MEMBER_PREFERENCE
-    answered = [o for o in timely if o.response is not OfferResponse.EXPIRED]
+    answered = [o for o in timely if answered_in_time(o)]
     if answered:
         return _timely_outcome(evidence, first_offer(answered) or answered[0])
     if evidence.referral is not None:
