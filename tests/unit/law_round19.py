@@ -13,7 +13,7 @@ never read from the code.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -29,6 +29,7 @@ from parity.domain.care import (
     Offer,
     OfferResponse,
 )
+from parity.domain.compliance import Outcome
 from parity.domain.messages import ChannelKind, Message, MessageKind, MessageStatus
 from parity.domain.metrics import EvidenceRow
 from parity.domain.ports import UnitOfWork
@@ -207,3 +208,131 @@ class Story:
         rows = evidence_rows(self.uow, self.policy, self.window, now)
         (mine,) = [r for r in rows if r.request_id == self.req.id]
         return mine
+
+
+# -- the stories both stores tell: (name, what happened, the outcome derived by hand) ---------
+
+IN_TIME = at("2026-06-10 10:00")
+AFTER = at("2026-06-22 10:00")
+EXTENDED = at("2026-06-26 23:00")
+
+
+def _declined(s: Story) -> None:
+    s.open()
+    s.offer(IN_TIME, OfferResponse.DECLINED)
+
+
+def _refused_after_the_time(s: Story) -> None:
+    s.open()
+    made = at("2026-06-03 08:30")
+    s.offer(made + timedelta(minutes=30), OfferResponse.DECLINED, made)
+
+
+def _exception(recorded: str) -> Callable[[Story], None]:
+    def told(s: Story) -> None:
+        s.open()
+        s.offer(AFTER, offered_at=at("2026-06-05 10:00"))
+        s.exception(at(recorded), EXTENDED)
+
+    return told
+
+
+def _later_date(recorded: str, timely_offer: bool) -> Callable[[Story], None]:
+    def told(s: Story) -> None:
+        s.open()
+        if timely_offer:
+            s.offer(
+                IN_TIME, OfferResponse.EXPIRED, offered_at=at("2026-06-02 09:00"), delivered=True
+            )
+        s.prefer_later(at(recorded), at("2026-07-06 09:00"))
+        s.offer(at("2026-07-06 10:00"), offered_at=at(recorded) + timedelta(hours=1))
+
+    return told
+
+
+def _withdrawn(when: str) -> Callable[[Story], None]:
+    def told(s: Story) -> None:
+        s.open()
+        s.withdraw(at(when))
+
+    return told
+
+
+def _clinic_cancelled(reoffered: str | None) -> Callable[[Story], None]:
+    def told(s: Story) -> None:
+        s.open()
+        visit = s.visit(s.offer(at("2026-06-09 10:00")))
+        s.cancel(visit, CancelledBy.CLINIC, at("2026-06-08 09:00"))
+        if reoffered is not None:
+            s.offer(at("2026-06-12 10:00"), offered_at=at(reoffered))
+
+    return told
+
+
+def _referred(outside: str, exception_after: bool = False) -> Callable[[Story], None]:
+    def told(s: Story) -> None:
+        s.open()
+        s.refer(at("2026-06-03 09:00"), at(outside))
+        if exception_after:
+            s.exception(at("2026-06-12 09:00"), EXTENDED)
+
+    return told
+
+
+def _no_show_then_follow_up(s: Story) -> None:
+    """Prior visit Wed 06-03 10:00 missed; SB 221 from it: 4 5(2) 8-12(7) 15 16 17(10); the
+    follow-up offered Thu 06-18 is late."""
+    s.open(at("2026-06-01 09:00"))
+    missed = s.visit(s.offer(at("2026-06-03 10:00")), AppointmentStatus.NOSHOW)
+    s.member = "m1"
+    s.open(at("2026-06-03 12:00"), VisitType.FOLLOW_UP, prior=missed)
+    s.offer(at("2026-06-18 10:00"), offered_at=at("2026-06-03 12:30"))
+
+
+def _fall_back_night(s: Story) -> None:
+    """Asked 23:30 PST on Sunday 2026-11-01 (07:30 UTC Monday): day 0 is Sunday, the 10th
+    business day Mon 11-16 (Veterans Day 11-11 closed); an offer on 11-16 is timely."""
+    s.open(at("2026-11-01 23:30"))
+    s.offer(at("2026-11-16 16:00"), offered_at=at("2026-11-02 09:00"))
+
+
+def _urgent_with_authorisation(s: Story) -> None:
+    """96 hours from Fri 06-05 17:00 is Tue 06-09 17:00: an offer at 16:00 that day is timely."""
+    s.open(at("2026-06-05 17:00"), VisitType.URGENT, authorized_by=SCHEDULER)
+    s.offer(at("2026-06-09 16:00"), offered_at=at("2026-06-05 17:30"))
+
+
+STORIES: list[tuple[str, Callable[[Story], None], Outcome]] = [
+    ("a timely offer declined", _declined, Outcome.MEMBER_DECLINED),
+    ("a refusal recorded after the time began", _refused_after_the_time, Outcome.LATE),
+    ("an exception in time", _exception("2026-06-12 09:00"), Outcome.EXCEPTION_DOCUMENTED),
+    ("an exception after the deadline", _exception("2026-06-16 09:00"), Outcome.LATE),
+    (
+        "a later date after a timely offer, past the deadline",
+        _later_date("2026-06-17 09:00", True),
+        Outcome.MEMBER_PREFERENCE,
+    ),
+    (
+        "a later date with no timely offer",
+        _later_date("2026-06-03 09:00", False),
+        Outcome.LATE,
+    ),
+    ("withdrawn before the deadline", _withdrawn("2026-06-05 09:00"), Outcome.WITHDRAWN),
+    ("withdrawn after the deadline", _withdrawn("2026-06-17 09:00"), Outcome.LATE),
+    (
+        "clinic cancellation re-offered promptly",
+        _clinic_cancelled("2026-06-08 10:00"),
+        Outcome.WITHIN_STANDARD,
+    ),
+    ("clinic cancellation never re-offered", _clinic_cancelled(None), Outcome.CLINIC_CANCELLED),
+    ("referred, seen in time", _referred("2026-06-12 10:00"), Outcome.REFERRED_IN_TIME),
+    ("referred, seen late", _referred("2026-06-18 10:00"), Outcome.REFERRED_LATE),
+    (
+        "referred, then an in-time exception covers the outside visit",
+        _referred("2026-06-22 10:00", exception_after=True),
+        Outcome.REFERRED_IN_TIME,
+    ),
+    ("a follow-up after a no-show, late", _no_show_then_follow_up, Outcome.LATE),
+    ("asked on the fall-back night", _fall_back_night, Outcome.WITHIN_STANDARD),
+    ("urgent with prior authorisation", _urgent_with_authorisation, Outcome.WITHIN_STANDARD),
+]

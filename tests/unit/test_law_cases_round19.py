@@ -20,6 +20,7 @@ Rules used throughout:
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -29,6 +30,7 @@ from law_round19 import (
     LONG_AFTER,
     OTHER_CLINICIAN,
     SCHEDULER,
+    STORIES,
     Story,
 )
 from unit_support import Region
@@ -689,3 +691,16 @@ def test_a_late_refusal_of_a_delivered_offer_counts_as_an_offer_left_unanswered(
     made = at("2026-06-03 08:30")
     s.offer(made + timedelta(minutes=30), OfferResponse.DECLINED, made, delivered=True)
     assert s.row().outcome is Outcome.WITHIN_STANDARD
+
+
+@pytest.mark.parametrize(
+    ("told", "expected"), [s[1:] for s in STORIES], ids=[s[0] for s in STORIES]
+)
+def test_each_story_counts_as_the_rule_says_in_memory(
+    policy: Policy, told: Callable[[Story], None], expected: Outcome
+) -> None:
+    """The stories of `law_round19.STORIES` (each with its rule there), on the in-memory
+    store; tests/integration runs the same on SQLite and PostgreSQL."""
+    s = story(policy)
+    told(s)
+    assert s.row().outcome is expected
