@@ -704,3 +704,34 @@ def test_each_story_counts_as_the_rule_says_in_memory(
     s = story(policy)
     told(s)
     assert s.row().outcome is expected
+
+
+@pytest.mark.parametrize(
+    ("offered", "cause"),
+    [
+        ("a late time", "late-offer"),
+        ("a time offered once it had begun", "late-offer"),
+        ("a timely time, never delivered, unanswered", "no-offer-made"),
+        ("a timely time, refused after it began", "no-offer-made"),
+    ],
+)
+def test_a_late_requests_cause_names_what_counts_as_offered(
+    policy: Policy, offered: str, cause: str
+) -> None:
+    """The cause of a violation says why the wait failed: a late time offered, or no offer
+    that counts as made (an unanswered offer whose message never reached the member, a
+    refusal first recorded after the time began; ADR 0013, rule 2 and 2026-12-08). A timely
+    offer that does not count is not a "late offer": nothing late was offered."""
+    s = story(policy)
+    s.open()
+    made = at("2026-06-03 08:30")
+    if offered == "a late time":
+        s.offer(AFTER)
+    elif offered == "a time offered once it had begun":
+        s.offer(IN_TIME, offered_at=IN_TIME + timedelta(minutes=5))
+    elif offered.startswith("a timely time, never"):
+        s.offer(IN_TIME, OfferResponse.EXPIRED, made)
+    else:
+        s.offer(made + timedelta(minutes=30), OfferResponse.DECLINED, made)
+    row = s.row()
+    assert (row.outcome, row.cause) == (Outcome.LATE, cause)
