@@ -269,6 +269,21 @@ def _clinic_cancelled(reoffered: str | None) -> Callable[[Story], None]:
     return told
 
 
+def _cancelled_twice(first_reoffered: str) -> Callable[[Story], None]:
+    """The clinic cancels twice: Fri 06-05's visit on Wed 06-03 (prompt until Thu 06-04),
+    then the new Wed 06-10 visit on Tue 06-09, re-offered at once for Fri 06-12."""
+
+    def told(s: Story) -> None:
+        s.open()
+        first = s.visit(s.offer(at("2026-06-05 10:00")))
+        s.cancel(first, CancelledBy.CLINIC, at("2026-06-03 09:00"))
+        second = s.visit(s.offer(at("2026-06-10 10:00"), offered_at=at(first_reoffered)))
+        s.cancel(second, CancelledBy.CLINIC, at("2026-06-09 09:00"))
+        s.visit(s.offer(at("2026-06-12 10:00"), offered_at=at("2026-06-09 10:00")))
+
+    return told
+
+
 def _referred(outside: str, exception_after: bool = False) -> Callable[[Story], None]:
     def told(s: Story) -> None:
         s.open()
@@ -325,6 +340,16 @@ STORIES: list[tuple[str, Callable[[Story], None], Outcome]] = [
         Outcome.WITHIN_STANDARD,
     ),
     ("clinic cancellation never re-offered", _clinic_cancelled(None), Outcome.CLINIC_CANCELLED),
+    (
+        "cancelled twice by the clinic, both re-offered promptly",
+        _cancelled_twice("2026-06-03 10:00"),
+        Outcome.WITHIN_STANDARD,
+    ),
+    (
+        "cancelled twice by the clinic, the first re-offered days later",
+        _cancelled_twice("2026-06-08 10:00"),
+        Outcome.CLINIC_CANCELLED,
+    ),
     ("referred, seen in time", _referred("2026-06-12 10:00"), Outcome.REFERRED_IN_TIME),
     ("referred, seen late", _referred("2026-06-18 10:00"), Outcome.REFERRED_LATE),
     (

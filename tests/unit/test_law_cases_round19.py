@@ -735,3 +735,28 @@ def test_a_late_requests_cause_names_what_counts_as_offered(
         s.offer(made + timedelta(minutes=30), OfferResponse.DECLINED, made)
     row = s.row()
     assert (row.outcome, row.cause) == (Outcome.LATE, cause)
+
+
+@pytest.mark.parametrize(
+    ("first_reoffered", "expected"),
+    [("2026-06-03 10:00", Outcome.WITHIN_STANDARD), ("2026-06-08 10:00", Outcome.CLINIC_CANCELLED)],
+    ids=["both re-offered promptly", "the first re-offered days later"],
+)
+def test_every_clinic_cancellation_must_be_rescheduled_promptly(
+    policy: Policy, first_reoffered: str, expected: Outcome
+) -> None:
+    """A cancellation the clinic starts must be promptly rescheduled (H&S §1367.03; the rule
+    file's [rescheduling]: a new timely offer by the end of the next business day). Asked
+    Mon 06-01 (deadline Mon 06-15). The clinic cancels the Fri 06-05 visit on Wed 06-03
+    09:00 (prompt until Thu 06-04); the new visit (Wed 06-10) is cancelled by the clinic
+    too, on Tue 06-09 09:00, and re-offered at once for Fri 06-12. When the first
+    cancellation was re-offered only on Mon 06-08, the plan had already failed to reschedule
+    it promptly: a later prompt re-offer after a second cancellation does not undo that."""
+    s = story(policy)
+    s.open()
+    first = s.visit(s.offer(at("2026-06-05 10:00")))
+    s.cancel(first, CancelledBy.CLINIC, at("2026-06-03 09:00"))
+    second = s.visit(s.offer(at("2026-06-10 10:00"), offered_at=at(first_reoffered)))
+    s.cancel(second, CancelledBy.CLINIC, at("2026-06-09 09:00"))
+    s.visit(s.offer(at("2026-06-12 10:00"), offered_at=at("2026-06-09 10:00")))
+    assert s.row().outcome is expected

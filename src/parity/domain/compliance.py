@@ -194,9 +194,13 @@ def _after_clinic_cancellation(
 ) -> Outcome:
     """Judge the request by what was offered after the clinic last cancelled: a new timely
     offer made promptly keeps it compliant; otherwise it is a violation once the prompt
-    window (or the deadline) has passed, unless it was referred out of network."""
-    cancelled_at = cancelled[-1].cancelled_at or cancelled[-1].booked_at
+    window (or the deadline) has passed, unless it was referred out of network. Every
+    earlier clinic cancellation must have been rescheduled promptly too: one that was not is
+    a violation already, whatever was offered after a later one (docs/adr/0013, 2026-12-08)."""
     deadline = allowed_deadline(evidence)
+    if any(_not_reoffered(evidence, v, deadline, now, prompt) for v in cancelled[:-1]):
+        return referred(evidence) if evidence.referral is not None else Outcome.CLINIC_CANCELLED
+    cancelled_at = cancelled[-1].cancelled_at or cancelled[-1].booked_at
     by = prompt(cancelled_at) if prompt is not None else deadline
     later = [
         o
@@ -210,6 +214,28 @@ def _after_clinic_cancellation(
     if now <= min(by, deadline):
         return Outcome.PENDING
     return Outcome.CLINIC_CANCELLED
+
+
+def _not_reoffered(
+    evidence: RequestEvidence,
+    visit: Appointment,
+    deadline: datetime,
+    now: datetime,
+    prompt: Promptness | None,
+) -> bool:
+    """Whether the window to reschedule the clinic-cancelled `visit` promptly has closed with
+    no new timely offer made in it (an offer that booked a later visit counts: it was the
+    new offer, whatever became of that visit)."""
+    cancelled_at = visit.cancelled_at or visit.booked_at
+    by = prompt(cancelled_at) if prompt is not None else deadline
+    if now <= min(by, deadline):
+        return False
+    return not any(
+        cancelled_at <= o.offered_at <= by
+        and o.slot_start <= deadline
+        and not _booked_into(o, (visit,))
+        for o in counted_offers(evidence, now)
+    )
 
 
 def _booked_into(offer: Offer, cancelled: Sequence[Appointment]) -> bool:
