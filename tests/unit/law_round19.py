@@ -72,6 +72,7 @@ class Story:
     slot_ids: Iterator[int]
     request: CareRequest | None = None
     member: str = "m1"
+    clinic: str = "north"
     window: Period = field(default_factory=lambda: Period(date(2019, 1, 1), date(2030, 12, 1)))
 
     def open(
@@ -88,7 +89,7 @@ class Story:
             provider_class,
             "english",
             (Modality.IN_PERSON,),
-            "north",
+            self.clinic,
             requested_at=asked,
             preferred_clinician_id="ana",
             prior_appointment_start=None if prior is None else prior.start,
@@ -165,7 +166,7 @@ class Story:
                     self.req.id,
                     self.member,
                     "ana",
-                    "north",
+                    self.clinic,
                     offer.slot_id,
                     offer.slot_start,
                     offer.slot_start + timedelta(minutes=50),
@@ -299,7 +300,6 @@ def _no_show_then_follow_up(s: Story) -> None:
     follow-up offered Thu 06-18 is late."""
     s.open(at("2026-06-01 09:00"))
     missed = s.visit(s.offer(at("2026-06-03 10:00")), AppointmentStatus.NOSHOW)
-    s.member = "m1"
     s.open(at("2026-06-03 12:00"), VisitType.FOLLOW_UP, prior=missed)
     s.offer(at("2026-06-18 10:00"), offered_at=at("2026-06-03 12:30"))
 

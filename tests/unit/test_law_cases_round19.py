@@ -71,6 +71,8 @@ DEADLINES = [
     # (case, asked (LA wall time), visit, provider class, the deadline's last day)
     # Fri 16:59 before MLK Day (Mon 01-19): Tue 20(1) 21 22 23(4) 26-30(9) Mon 02-02(10)
     ("Friday 16:59 before a Monday holiday", "2026-01-16 16:59", "initial", "2026-02-02"),
+    # No business-hours cut-off in the rule: 17:01 on Friday is still day 0
+    ("Friday 17:01 before a Monday holiday", "2026-01-16 17:01", "initial", "2026-02-02"),
     # Lincoln's Birthday (Thu 02-12) is a business day; Presidents' Day (02-16) is not:
     # 12(1) 13(2) 17(3) 18 19 20(6) 23 24 25(9) 26(10)
     ("Lincoln's Birthday is a business day", "2026-02-11 10:00", "initial", "2026-02-26"),
