@@ -75,8 +75,9 @@ lint: venv  ## Check formatting and lint rules (ruff).
 	$(BIN)/ruff format --check $(CODE_DIRS)
 	$(BIN)/ruff check $(CODE_DIRS)
 
-typecheck: venv  ## Type-check with mypy (strict; configured in pyproject.toml).
+typecheck: venv  ## Type-check with mypy (strict; configured in pyproject.toml), the benches too.
 	$(BIN)/mypy
+	$(BIN)/mypy bench
 
 imports: venv  ## Enforce the import-linter contracts (layers, pure domain).
 	$(BIN)/lint-imports

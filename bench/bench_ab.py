@@ -25,7 +25,7 @@ import os
 import statistics
 import tempfile
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,7 +70,7 @@ def repetition(
     number: int,
 ) -> dict[str, dict[str, float]]:
     """Both servers afresh, `args.rounds` rounds each, taking turns; CPU ms per request."""
-    spent = {side: Counter[str]() for side in SIDES}
+    spent: dict[str, defaultdict[str, float]] = {side: defaultdict(float) for side in SIDES}
     calls = {side: Counter[str]() for side in SIDES}
     waited: dict[str, dict[str, list[float]]] = {side: {} for side in SIDES}
     ports = {side: free_port() for side in SIDES}

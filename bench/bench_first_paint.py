@@ -18,6 +18,7 @@ import os
 import statistics
 import subprocess
 import tempfile
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, sync_playwright
@@ -70,7 +71,7 @@ def main() -> None:
     os.environ["PARITY_DEMO_PASSWORD"] = PASSWORD
     url = f"sqlite:///{tempfile.mkdtemp()}/paint.db"
     env = {**os.environ, "PARITY_DATABASE_URL": url}
-    demo = [BIN / "parity", "demo", "--weeks", str(args.weeks), "--reset"]
+    demo: list[str | Path] = [BIN / "parity", "demo", "--weeks", str(args.weeks), "--reset"]
     console.print(f"loading the demo ({args.weeks} weeks) …")
     subprocess.run(demo, env=env, check=True, stdout=subprocess.DEVNULL)
     rows = []

@@ -94,7 +94,7 @@ def statement(query: MemberQuery, scope: MemberScope) -> str:
     members = tables.members
     where = and_(in_scope(scope), *criteria(query))
     page = select(members).where(where).order_by(members.c.id).limit(50)
-    dialect = postgresql.dialect(paramstyle="named")  # so a LIKE's % is not doubled
+    dialect = postgresql.dialect(paramstyle="named")  # type: ignore[no-untyped-call]  # so a LIKE's % is not doubled
     return str(page.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 

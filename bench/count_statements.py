@@ -28,7 +28,7 @@ import os
 import statistics
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ class Counts:
         self.statements: Counter[str] = Counter()
         self.transactions: Counter[str] = Counter()
         self.calls: Counter[str] = Counter()
-        self.cpu: Counter[str] = Counter()
+        self.cpu: defaultdict[str, float] = defaultdict(float)
         self.seen: dict[str, list[str]] = {}
 
     def statement(self, conn: Any, cursor: Any, sql: str, *rest: Any) -> None:
@@ -149,12 +149,13 @@ def main() -> None:
         with TestClient(create(), headers=headers) as client:
             for _ in range(args.repeat):
                 _wait_turn(args.turns, args.side)
-                calls, cpu = Counter(counts.calls), Counter(counts.cpu)
+                calls, cpu = Counter(counts.calls), dict(counts.cpu)
                 rounds(client, counts, args.members)
                 _hand_over(args.turns, args.side)
                 per_repeat.append(
                     {
-                        name: (counts.cpu[name] - cpu[name]) / (counts.calls[name] - calls[name])
+                        name: (counts.cpu[name] - cpu.get(name, 0.0))
+                        / (counts.calls[name] - calls[name])
                         for name in counts.calls
                     }
                 )
@@ -165,13 +166,13 @@ def main() -> None:
     table = Table(title=f"SQL per call ({args.db}, {args.members} members, admin token)")
     for column in ("call", "statements", "transactions", "CPU ms (this process)"):
         table.add_column(column, justify="right")
-    for name, calls in counts.calls.items():
+    for name, made in counts.calls.items():
         each = [1000 * repeat[name] for repeat in per_repeat]
         spread = f" ({min(each):.2f}-{max(each):.2f})" if len(each) > 1 else ""
         table.add_row(
             name,
-            f"{counts.statements[name] / calls:.1f}",
-            f"{counts.transactions[name] / calls:.1f}",
+            f"{counts.statements[name] / made:.1f}",
+            f"{counts.transactions[name] / made:.1f}",
             f"{statistics.median(each):.2f}{spread}",
         )
     console.print(table)

@@ -13,6 +13,7 @@ Run: .venv/bin/python bench/profile_load.py [--db postgres] [--clients 16] [--ro
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -65,8 +66,9 @@ def summarise(raw: str, within: str | None = None) -> tuple[Counter[str], Counte
 
 
 def profile(url: str, args: argparse.Namespace, out: Path) -> None:
-    command = [BIN / "parity", "serve", "--port", str(port := free_port()), "--workers", "1"]
-    env = {**bench_load.os.environ, "PARITY_DATABASE_URL": url}
+    port = free_port()
+    command: list[str | Path] = [BIN / "parity", "serve", "--port", str(port), "--workers", "1"]
+    env = {**os.environ, "PARITY_DATABASE_URL": url}
     with serving(command, env, port) as (base, cpu):
         pid = _server_pid(base)
         spy = subprocess.Popen(

@@ -255,3 +255,48 @@ def test_an_answer_after_the_hold_time_is_refused_and_the_slot_passed_on(
     assert on.uow.requests.get(first.request_id).status is RequestStatus.OPEN
     (following,) = on.uow.offers.where(request_id=second.request_id)
     assert following.slot_id == offer.slot_id
+
+
+def test_a_cancellation_with_nobody_else_waiting_takes_one_transaction_and_frees_the_time(
+    region: Region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nobody to offer the freed time to: no second transaction just to read that nobody
+    waits; the time is free for anyone to book (docs/adr/0017, nineteenth round)."""
+    on, booked = full_region(region)
+    offers_before = len(on.uow.offers.list())  # the booked members' own, accepted
+    opened: list[int] = []
+    kind = type(on.uow)
+    enter = kind.__enter__
+
+    def counted(self: object) -> object:
+        opened.append(1)
+        return enter(self)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kind, "__enter__", counted)
+    _cancel(on, booked[0].appointment_id or 0)
+    monkeypatch.undo()
+    assert len(opened) == 1
+    freed = booked[0].slot_id or 0
+    assert on.uow.slots.get(freed).status is SlotStatus.FREE
+    assert len(on.uow.offers.list()) == offers_before
+
+
+def test_with_someone_waiting_the_cancellation_still_offers_in_a_second_transaction(
+    region: Region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on, booked = full_region(region)
+    waiting = book(on, "w1")
+    opened: list[int] = []
+    kind = type(on.uow)
+    enter = kind.__enter__
+
+    def counted(self: object) -> object:
+        opened.append(1)
+        return enter(self)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kind, "__enter__", counted)
+    _cancel(on, booked[0].appointment_id or 0)
+    monkeypatch.undo()
+    assert len(opened) >= 2
+    (offer,) = on.uow.offers.where(request_id=waiting.request_id)
+    assert offer.slot_id == booked[0].slot_id

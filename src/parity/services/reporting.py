@@ -298,7 +298,8 @@ def protected_time_rows(uow: UnitOfWork, policy: Policy, window: Period) -> list
     """The IPC ledger for weeks starting in the window, checked against the bookings."""
     with uow:
         weeks = uow.ipc_ledger.weeks(window.start, window.end)
-        booked = _booked_into_protected(uow, policy, uow.appointments.list())
+        wanted = {(w.clinician_id, w.week_start) for w in weeks}
+        booked = _booked_into_protected(uow, policy, uow.appointments.list(), wanted)
         return sorted(
             (
                 ProtectedWeek(
@@ -315,17 +316,31 @@ def protected_time_rows(uow: UnitOfWork, policy: Policy, window: Period) -> list
 
 
 def _booked_into_protected(
-    uow: UnitOfWork, policy: Policy, appointments: Iterable[Appointment]
+    uow: UnitOfWork,
+    policy: Policy,
+    appointments: Iterable[Appointment],
+    weeks: set[tuple[str, date]],
 ) -> dict[tuple[str, date], int]:
-    """Minutes of protected time any live booking overlaps, by clinician and local week."""
-    consumed: defaultdict[tuple[str, date], int] = defaultdict(int)
+    """Minutes of protected time the live bookings overlap in each of `weeks` (clinician,
+    local week). Each clinician's blocks are read once, over the span of their bookings in
+    those weeks, not once a booking."""
+    tz = policy.rules.timezone
+    theirs: defaultdict[str, list[tuple[Appointment, date]]] = defaultdict(list)
     for appointment in appointments:
         if appointment.cancelled_by is not None:
             continue
-        interval = (appointment.start, appointment.end)
-        week = week_start_of(local_date(appointment.start, policy.rules.timezone))
-        for block in uow.protected.overlapping(appointment.clinician_id, *interval):
-            consumed[(appointment.clinician_id, week)] += overlap_minutes(
-                interval, (block.start, block.end)
-            )
+        week = week_start_of(local_date(appointment.start, tz))
+        if (appointment.clinician_id, week) in weeks:
+            theirs[appointment.clinician_id].append((appointment, week))
+    consumed: defaultdict[tuple[str, date], int] = defaultdict(int)
+    for clinician_id, booked in theirs.items():
+        first = min(a.start for a, _ in booked)
+        last = max(a.end for a, _ in booked)
+        blocks = uow.protected.overlapping(clinician_id, first, last)
+        for appointment, week in booked:
+            for block in blocks:
+                if block.start < appointment.end and appointment.start < block.end:
+                    consumed[(clinician_id, week)] += overlap_minutes(
+                        (appointment.start, appointment.end), (block.start, block.end)
+                    )
     return dict(consumed)

@@ -9,6 +9,7 @@ from parity.domain.care import Appointment, AppointmentStatus, CancelledBy, Requ
 from parity.domain.errors import InvalidInput
 from parity.domain.messages import MessageKind
 from parity.domain.ports import Clock, UnitOfWork
+from parity.domain.waitlist import WaitStatus
 from parity.services.outbox import queue_about_slot
 from parity.services.policy import Policy
 from parity.services.waitlist import offer_best_slot, offer_freed_slot, requeue_clinic_cancelled
@@ -40,8 +41,9 @@ def cancel_appointment(
     """
     with uow:
         appointment = cancel_and_tell(cmd, uow, clock, policy)
+        waiting = policy is not None and anyone_to_offer(appointment, uow, policy)
         uow.commit()
-    if policy is not None and policy.waitlist.enabled:
+    if policy is not None and waiting:
         after_cancellation(appointment, uow, clock, policy)
     return appointment
 
@@ -50,8 +52,8 @@ def cancel_and_tell(
     cmd: CancelAppointment, uow: UnitOfWork, clock: Clock, policy: Policy | None = None
 ) -> Appointment:
     """The cancellation and its message (and a clinic-cancelled request requeued) inside the
-    caller's transaction; the caller commits, then calls `after_cancellation` when the
-    waitlist is on (the API answers before committing: docs/adr/0017-booking-api-speed.md)."""
+    caller's transaction; the caller commits, then calls `after_cancellation` when
+    `anyone_to_offer` said so (the API answers before committing: docs/adr/0017-booking-api-speed.md)."""
     appointment = cancel_in(cmd, uow, clock)
     if policy is not None and policy.waitlist.enabled:
         _tell_and_requeue(appointment, cmd.by, uow, clock.now(), policy)
@@ -70,6 +72,23 @@ def _tell_and_requeue(
     if by is CancelledBy.CLINIC:
         request = uow.requests.get(appointment.request_id)
         requeue_clinic_cancelled(request, uow, now, policy, appointment.slot_id)
+
+
+def anyone_to_offer(appointment: Appointment, uow: UnitOfWork, policy: Policy) -> bool:
+    """Inside the cancellation's own transaction: whether `after_cancellation` has anyone to
+    offer the freed time to (a clinic-cancelled request, or another request on the
+    waitlist). When nobody waits, the transaction after the commit would only read that
+    nobody does, so the caller skips it (docs/adr/0017-booking-api-speed.md, nineteenth
+    round: a waiter who joins between this read and the commit is missed exactly as one
+    who joins between the commit and the read after it was)."""
+    if not policy.waitlist.enabled:
+        return False
+    if appointment.cancelled_by is CancelledBy.CLINIC:
+        return True
+    return any(
+        entry.request_id != appointment.request_id
+        for entry in uow.waitlist.where(status=WaitStatus.WAITING)
+    )
 
 
 def after_cancellation(

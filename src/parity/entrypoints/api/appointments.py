@@ -29,6 +29,7 @@ from parity.services.slot_search import booking_deadline
 from parity.services.visits import (
     CancelAppointment,
     after_cancellation,
+    anyone_to_offer,
     cancel_and_tell,
     cancel_appointment,
 )
@@ -151,10 +152,11 @@ def cancel(appointment_id: str, body: ParametersBody, call: Caller) -> FhirRespo
         # (docs/adr/0017-booking-api-speed.md).
         cmd = _cancellation(found.appointment_id, params, scope)
         cancelled = cancel_and_tell(cmd, joined, context.clock, context.policy)
+        waiting = anyone_to_offer(cancelled, joined, context.policy)
         visit = queries.visit(joined, scope, found.appointment_id)
         answer = versions.stamped(joined, visit_resource(visit), clean=True)
         joined.commit()
-        if context.policy.waitlist.enabled:
+        if waiting:
             after_cancellation(cancelled, joined, context.clock, context.policy)
         return FhirResponse(answer, clean=True)  # a visit has no empty value: fhir._visit
 
