@@ -94,13 +94,30 @@ def counts_as_offered(
     """An offer counts as made when it was answered or is still open; one left unanswered
     (expired, or still open once its time has begun as of `now`) counts only if its message
     reached the member. An offer recorded once its time had begun is a note after the fact,
-    never an offer: nobody could have taken it (docs/adr/0013, 2026-12-07)."""
+    never an offer: nobody could have taken it (docs/adr/0013, 2026-12-07). A refusal first
+    recorded once the time had begun is no refusal either: the offer is judged as left
+    unanswered (`answered_in_time`; docs/adr/0013, 2026-12-08)."""
     if offer.offered_at > offer.slot_start:
         return False
-    unanswered = offer.response is OfferResponse.EXPIRED or (
+    unanswered = not answered_in_time(offer) or (
         offer.response is OfferResponse.PENDING and now is not None and now >= offer.slot_start
     )
     return offer.id in delivered if unanswered else True
+
+
+def answered_in_time(offer: Offer) -> bool:
+    """Whether the offer is open or was answered while its time could still be taken. A
+    timely offer declined is compliant because the member turned down a time they could have
+    had (28 CCR §1300.67.2.2(c)(5)); a refusal first recorded after the time began shows no
+    such choice, only that the offer went unanswered while it mattered."""
+    if offer.response is OfferResponse.EXPIRED:
+        return False
+    answered = offer.responded_at
+    return not (
+        offer.response is OfferResponse.DECLINED
+        and answered is not None
+        and answered > offer.slot_start
+    )
 
 
 def first_offer(offers: Sequence[Offer]) -> Offer | None:
@@ -177,9 +194,13 @@ def _after_clinic_cancellation(
 ) -> Outcome:
     """Judge the request by what was offered after the clinic last cancelled: a new timely
     offer made promptly keeps it compliant; otherwise it is a violation once the prompt
-    window (or the deadline) has passed, unless it was referred out of network."""
-    cancelled_at = cancelled[-1].cancelled_at or cancelled[-1].booked_at
+    window (or the deadline) has passed, unless it was referred out of network. Every
+    earlier clinic cancellation must have been rescheduled promptly too: one that was not is
+    a violation already, whatever was offered after a later one (docs/adr/0013, 2026-12-08)."""
     deadline = allowed_deadline(evidence)
+    if any(_not_reoffered(evidence, v, deadline, now, prompt) for v in cancelled[:-1]):
+        return referred(evidence) if evidence.referral is not None else Outcome.CLINIC_CANCELLED
+    cancelled_at = cancelled[-1].cancelled_at or cancelled[-1].booked_at
     by = prompt(cancelled_at) if prompt is not None else deadline
     later = [
         o
@@ -189,10 +210,32 @@ def _after_clinic_cancellation(
     if any(o.slot_start <= deadline for o in later):
         return _by_offers(evidence, later, now)
     if evidence.referral is not None:
-        return referred(evidence.referral)
+        return referred(evidence)
     if now <= min(by, deadline):
         return Outcome.PENDING
     return Outcome.CLINIC_CANCELLED
+
+
+def _not_reoffered(
+    evidence: RequestEvidence,
+    visit: Appointment,
+    deadline: datetime,
+    now: datetime,
+    prompt: Promptness | None,
+) -> bool:
+    """Whether the window to reschedule the clinic-cancelled `visit` promptly has closed with
+    no new timely offer made in it (an offer that booked a later visit counts: it was the
+    new offer, whatever became of that visit)."""
+    cancelled_at = visit.cancelled_at or visit.booked_at
+    by = prompt(cancelled_at) if prompt is not None else deadline
+    if now <= min(by, deadline):
+        return False
+    return not any(
+        cancelled_at <= o.offered_at <= by
+        and o.slot_start <= deadline
+        and not _booked_into(o, (visit,))
+        for o in counted_offers(evidence, now)
+    )
 
 
 def _booked_into(offer: Offer, cancelled: Sequence[Appointment]) -> bool:
@@ -206,25 +249,38 @@ def _by_offers(evidence: RequestEvidence, offers: Sequence[Offer], now: datetime
     timely = [o for o in offers if o.slot_start <= deadline]
     if chose_later_than_offered(evidence.request, timely):
         return Outcome.MEMBER_PREFERENCE
-    answered = [o for o in timely if o.response is not OfferResponse.EXPIRED]
+    answered = [o for o in timely if answered_in_time(o)]
     if answered:
         return _timely_outcome(evidence, first_offer(answered) or answered[0])
     if evidence.referral is not None:
         # a later referral on the same request counts as a referral
-        return referred(evidence.referral)
+        return referred(evidence)
     if timely:
         return Outcome.WITHIN_STANDARD  # offered, message delivered, not answered
     return _without_timely_offer(evidence.request, deadline, offers, now)
 
 
-def referred(referral: Referral) -> Outcome:
+def referred(evidence: RequestEvidence) -> Outcome:
     """A referral out of network is timely care only when its outside appointment met the
     standard (SB 855, H&S §1374.72(d); 28 CCR §1300.67.2.2(c)(7)); a late one is a
     violation; an unknown one is neither, until it is recorded."""
-    in_time = referral.arranged_in_time
+    in_time = referral_in_time(evidence)
     if in_time is None:
         return Outcome.REFERRED
     return Outcome.REFERRED_IN_TIME if in_time else Outcome.REFERRED_LATE
+
+
+def referral_in_time(evidence: RequestEvidence) -> bool | None:
+    """Whether the outside appointment met the deadline the record supports
+    (`allowed_deadline`), not the one copied onto the referral when it was made: a
+    clinician's in-time determination recorded after the referral lengthens the wait the
+    outside visit is judged by, and an extension the record does not support (a legacy
+    prior-authorisation claim, an exception without its determination) does not
+    (docs/adr/0013, 2026-12-08). None while the outside appointment is not on record."""
+    referral = evidence.referral
+    if referral is None or referral.appointment_at is None:
+        return None
+    return referral.appointment_at <= allowed_deadline(evidence)
 
 
 def chose_later_than_offered(request: CareRequest, timely: Iterable[Offer]) -> bool:

@@ -22,6 +22,7 @@ from parity.domain.compliance import (
     classify,
     counted_offers,
     first_offer,
+    referral_in_time,
     repeats,
 )
 from parity.domain.messages import MessageKind, MessageStatus
@@ -239,12 +240,12 @@ def evidence_row(evidence: RequestEvidence, policy: Policy, now: datetime) -> Ev
         offer.slot_id if offer else None,
         wait_bd,
         wait_hours,
-        cause_of(evidence, outcome),
+        cause_of(evidence, outcome, now),
         outcome is Outcome.CLINIC_CANCELLED,
         rules.standard(request.standard).plan_policy,
         request.deadline,
         None if outside is None else _business_days(policy, request.clock_start, outside),
-        None if referral is None else referral.arranged_in_time,
+        referral_in_time(evidence),
     )
 
 
@@ -254,15 +255,28 @@ def _business_days(policy: Policy, start: datetime, end: datetime) -> int:
     return max(0, calendar.business_days_between(local_date(start, tz), local_date(end, tz)))
 
 
-def cause_of(evidence: RequestEvidence, outcome: Outcome) -> str | None:
+def cause_of(
+    evidence: RequestEvidence, outcome: Outcome, now: datetime | None = None
+) -> str | None:
     """Why a request is out of standard, in the words the compliance report uses."""
     if outcome is Outcome.CLINIC_CANCELLED:
         return "clinic-cancellation"
     if outcome in REFERRALS and evidence.referral is not None:
         return evidence.referral.cause
     if outcome is Outcome.LATE:
-        return "late-offer" if evidence.offers else "no-offer-made"
+        return "late-offer" if _offered_late(evidence, now) else "no-offer-made"
     return None
+
+
+def _offered_late(evidence: RequestEvidence, now: datetime | None) -> bool:
+    """Whether the plan offered anything late: an offer that counts (on a late request,
+    every one is for a late time), or one recorded once its time had begun (offered too late
+    to be taken). A timely offer that does not count (unanswered and never delivered, or
+    refused only after its time began) offered nothing late: no offer counts as made
+    (docs/adr/0013, 2026-12-08)."""
+    return bool(counted_offers(evidence, now)) or any(
+        o.offered_at > o.slot_start for o in evidence.offers
+    )
 
 
 @dataclass(frozen=True, slots=True)
