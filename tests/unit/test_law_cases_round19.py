@@ -44,6 +44,7 @@ from parity.domain.standards import VisitType
 from parity.domain.users import Forbidden
 from parity.domain.workforce import Clinic, ProviderClass
 from parity.services.compliance_report import build_report
+from parity.services.evidence_trail import evidence_document
 from parity.services.offers import AnswerOffer, MakeOffer, answer_offer, make_offer
 from parity.services.policy import Policy
 from parity.services.reporting import Period, evidence_rows
@@ -452,6 +453,10 @@ def test_a_referral_counts_against_the_deadline_the_record_supports(policy: Poli
         False,
         True,
     )
+    # The evidence document says the same as the verdict, not the deadline copied onto the
+    # referral when it was made (06-15, which the 06-22 visit missed).
+    document = evidence_document(s.uow, policy, s.req.id, LONG_AFTER)
+    assert document["referral"]["arranged_in_time"] is True
 
 
 def test_the_storys_request_carries_the_deadline_counted_by_hand(policy: Policy) -> None:

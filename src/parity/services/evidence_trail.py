@@ -18,7 +18,6 @@ from parity.domain.care import (
     ClinicalException,
     LaterDate,
     Offer,
-    Referral,
     later_dates_on_record,
 )
 from parity.domain.compliance import (
@@ -26,6 +25,7 @@ from parity.domain.compliance import (
     RequestEvidence,
     allowed_deadline,
     counted_offers,
+    referral_in_time,
 )
 from parity.domain.ports import UnitOfWork
 from parity.services.policy import Policy
@@ -113,7 +113,7 @@ def _document(
             _offer(o, local, evidence, counted, allowed) for o in sorted(evidence.offers, key=_made)
         ],
         "appointments": [_visit(a, local) for a in evidence.appointments],
-        "referral": _referral(evidence.referral, local),
+        "referral": _referral(evidence, local),
         "member_preferred_from": local(request.member_preferred_from),
         "preference_recorded": _said(
             request.preference_recorded_by,
@@ -277,7 +277,11 @@ def _offer(
     }
 
 
-def _referral(r: Referral | None, local: Any) -> Doc | None:
+def _referral(evidence: RequestEvidence, local: Any) -> Doc | None:
+    """The referral as recorded, and whether its outside visit met the deadline the record
+    supports, judged as the verdict is (`compliance.referral_in_time`), not by the deadline
+    copied onto the referral when it was made."""
+    r = evidence.referral
     if r is None:
         return None
     return {
@@ -287,7 +291,7 @@ def _referral(r: Referral | None, local: Any) -> Doc | None:
         "outside_provider": r.outside_provider,
         "outside_appointment": local(r.appointment_at),
         "in_network_cost_sharing": r.in_network_cost_sharing,
-        "arranged_in_time": r.arranged_in_time,
+        "arranged_in_time": referral_in_time(evidence),
     }
 
 
