@@ -257,3 +257,34 @@ def test_the_batch_optimizer_offers_from_the_members_later_date(region: Region) 
     assert referred == 0
     assert len(pending) == 1
     assert pending[0] >= wanted
+
+
+def test_a_refusal_recorded_after_the_offered_time_began_opens_no_later_times(
+    region: Region,
+) -> None:
+    """A refusal first recorded once the offered time had begun shows no choice the member
+    made against a time they could have had (28 CCR §1300.67.2.2(c)(5); the figures count it
+    as no answer, `compliance.answered_in_time`): the request is still owed a timely time, so
+    nothing past the deadline is proposed (the optimizer reads the same `refused_in_time`)."""
+    request = _request(region)
+    first = next(s for s in _intake_slots(region) if s.start <= request.effective_deadline)
+    offer = make_offer(
+        MakeOffer(request.id, first.id, "sam", Channel.PHONE),
+        region.uow,
+        region.clock,
+        region.policy,
+    )
+    region.clock.set(first.start + timedelta(minutes=30))
+    answer_offer(
+        AnswerOffer(offer.id, False, Principal("sam", Role.SCHEDULER), Channel.PHONE, "called"),
+        region.uow,
+        region.clock,
+        region.policy,
+    )
+    with region.uow:
+        (answered,) = region.uow.offers.where(request_id=request.id)
+    assert answered.response is OfferResponse.DECLINED  # recorded as said, late
+    proposals = find_proposals(request.id, region.uow, region.clock, region.policy, MANY)
+    assert proposals
+    assert all(p.slot.start <= request.effective_deadline for p in proposals)
+    assert all(p.timely for p in proposals)

@@ -33,7 +33,7 @@ from parity.optimizer import (
 )
 from parity.services import scoping
 from parity.services.policy import Policy
-from parity.services.proposals import last_start
+from parity.services.proposals import last_start, refused_in_time
 from parity.services.repeated_asks import first_asks
 from parity.services.requests import create_referral
 from parity.services.slot_search import slot_query
@@ -135,7 +135,8 @@ def snapshot(
     answering = {o.request_id for o in uow.offers.where(response=OfferResponse.PENDING)}
     waiting = [r for r in uow.requests.list() if r.status is RequestStatus.OPEN]
     requests = [r for r in first_asks(uow, waiting) if r.id not in answering]
-    declined = {o.request_id for o in uow.offers.where(response=OfferResponse.DECLINED) if o.timely}
+    refused = uow.offers.where(response=OfferResponse.DECLINED)
+    declined = {o.request_id for o in refused if refused_in_time(o)}
     wanted = [_request(r, policy, now, r.id in declined) for r in requests]
     if wanted:
         end = max(end, max(w.wants.not_after for w in wanted) + timedelta(days=1))

@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from parity.domain.availability import SlotQuery
-from parity.domain.care import CareRequest, OfferResponse
+from parity.domain.care import CareRequest, Offer, OfferResponse
+from parity.domain.compliance import answered_in_time
 from parity.domain.ports import Clock, UnitOfWork
 from parity.domain.schedule import Slot
 from parity.domain.standards import VisitType
@@ -171,10 +172,15 @@ def later_slot(request: CareRequest, uow: UnitOfWork, policy: Policy, now: datet
 
 
 def declined_timely_offer(request: CareRequest, uow: UnitOfWork) -> bool:
-    return any(
-        o.timely and o.response is OfferResponse.DECLINED
-        for o in uow.offers.where(request_id=request.id)
-    )
+    return any(refused_in_time(o) for o in uow.offers.where(request_id=request.id))
+
+
+def refused_in_time(offer: Offer) -> bool:
+    """A timely offer the member turned down while its time could still be taken: the only
+    refusal the figures count as the member's choice (`compliance.answered_in_time`), so the
+    only one after which the engine books past the deadline. A refusal first recorded after
+    the time began shows no choice; the request is still owed a timely time."""
+    return offer.timely and offer.response is OfferResponse.DECLINED and answered_in_time(offer)
 
 
 def last_start(request: CareRequest, policy: Policy, declined: bool) -> datetime:
