@@ -317,6 +317,18 @@ def _urgent_with_authorisation(s: Story) -> None:
     s.offer(at("2026-06-09 16:00"), offered_at=at("2026-06-05 17:30"))
 
 
+# An exception recorded in the last second of the deadline day (Mon 06-15) is in time: the
+# day's deadline is written 23:59:59 and all of that second is still the day.
+STORIES_EXCEPTION_AT = [
+    ("2026-06-15 23:59:59.400000", Outcome.EXCEPTION_DOCUMENTED),
+    ("2026-06-16 00:00:00", Outcome.LATE),
+]
+
+
+def exception_at(recorded: str) -> Callable[[Story], None]:
+    return _exception(recorded)
+
+
 STORIES: list[tuple[str, Callable[[Story], None], Outcome]] = [
     ("a timely offer declined", _declined, Outcome.MEMBER_DECLINED),
     ("a refusal recorded after the time began", _refused_after_the_time, Outcome.LATE),

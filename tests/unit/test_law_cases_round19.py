@@ -31,7 +31,9 @@ from law_round19 import (
     OTHER_CLINICIAN,
     SCHEDULER,
     STORIES,
+    STORIES_EXCEPTION_AT,
     Story,
+    exception_at,
 )
 from unit_support import Region
 
@@ -766,4 +768,16 @@ def test_every_clinic_cancellation_must_be_rescheduled_promptly(
     second = s.visit(s.offer(at("2026-06-10 10:00"), offered_at=at(first_reoffered)))
     s.cancel(second, CancelledBy.CLINIC, at("2026-06-09 09:00"))
     s.visit(s.offer(at("2026-06-12 10:00"), offered_at=at("2026-06-09 10:00")))
+    assert s.row().outcome is expected
+
+
+@pytest.mark.parametrize(("recorded", "expected"), STORIES_EXCEPTION_AT)
+def test_an_exception_in_the_last_second_of_the_deadline_day_is_in_time(
+    policy: Policy, recorded: str, expected: Outcome
+) -> None:
+    """(c)(5)(G): the treating clinician's determination must come within the standard; the
+    deadline is the end of Mon 06-15 (counted by hand above), so 23:59:59.4 that day is in
+    time and midnight is not."""
+    s = story(policy)
+    exception_at(recorded)(s)
     assert s.row().outcome is expected

@@ -35,6 +35,16 @@ def end_of_local_day(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=tz)
 
 
+def by_deadline(moment: datetime, deadline: datetime) -> bool:
+    """Whether `moment` is within `deadline`. A day's deadline is written to the second
+    (`end_of_local_day`: 23:59:59), and the whole of that last second is still the day, so
+    an act recorded at 23:59:59.4 on the last day is in time; a deadline with a fraction of
+    a second (48 hours from a request's own instant) is compared as it is."""
+    if deadline.microsecond == 0:
+        return moment < deadline + timedelta(seconds=1)
+    return moment <= deadline
+
+
 class NonexistentLocalTime(InvalidInput):
     """A clinic-local time that the clock skipped (the spring-forward gap)."""
 

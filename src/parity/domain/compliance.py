@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from parity.domain.calendar import by_deadline
 from parity.domain.care import (
     Appointment,
     AppointmentStatus,
@@ -157,7 +158,7 @@ def supports_extension(exception: ClinicalException, request: CareRequest) -> bo
         exception.author_role == CLINICIAN_ROLE
         and bool(exception.clinician_id)
         and not exception.late
-        and exception.recorded_at <= request.deadline
+        and by_deadline(exception.recorded_at, request.deadline)
     )
 
 

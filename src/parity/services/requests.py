@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from parity.domain.calendar import by_deadline
 from parity.domain.care import (
     LONGEST_DEFERRAL,
     CareRequest,
@@ -187,7 +188,7 @@ def document_exception(
     clinician_id = _determining_clinician(cmd.author, request, uow)
     _check_extension(request, cmd.extended_deadline)
     now = clock.now()
-    late = now > request.deadline
+    late = not by_deadline(now, request.deadline)
     if not late:
         request.extended_deadline = cmd.extended_deadline
         uow.requests.save(request)
