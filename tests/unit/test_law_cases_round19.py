@@ -781,3 +781,17 @@ def test_an_exception_in_the_last_second_of_the_deadline_day_is_in_time(
     s = story(policy)
     exception_at(recorded)(s)
     assert s.row().outcome is expected
+
+
+def test_an_outside_visit_before_the_referral_is_refused_and_nothing_kept(policy: Policy) -> None:
+    """An outside appointment dated before the referral was made is not the visit the
+    referral arranged: counted, it would be care within the standard (SB 855) that nobody
+    arranged. Refused in plain words; the referral keeps no appointment."""
+    s = story(policy)
+    s.open()
+    with pytest.raises(InvalidInput, match="before the referral was made"):
+        s.refer(at("2026-06-03 09:00"), at("2026-06-02 10:00"))
+    with s.uow:
+        (referral,) = s.uow.referrals.where(request_id=s.req.id)
+    assert referral.appointment_at is None
+    assert s.row().outcome is Outcome.REFERRED

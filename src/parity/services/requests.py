@@ -287,6 +287,14 @@ def record_referral_appointment(cmd: RecordReferralAppointment, uow: UnitOfWork)
         raise InvalidInput("name the outside provider")
     with uow:
         referral = uow.referrals.get(cmd.referral_id)
+        if cmd.appointment_at < referral.created_at:
+            # Seen outside before being sent there is no referral's visit: it would count
+            # as care within the standard that the referral did not arrange.
+            raise InvalidInput(
+                f"the outside appointment {cmd.appointment_at.isoformat()} is before the "
+                f"referral was made ({referral.created_at.isoformat()}): give the visit the "
+                "referral arranged"
+            )
         referral.outside_provider = cmd.outside_provider.strip()
         referral.appointment_at = cmd.appointment_at
         uow.referrals.save(referral)
