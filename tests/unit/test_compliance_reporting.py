@@ -43,6 +43,7 @@ def row(
     wait: int | None = 3,
     cause: str | None = None,
     month: str = "2026-06",
+    penalty: int = 0,
 ) -> EvidenceRow:
     return EvidenceRow(
         1,
@@ -59,6 +60,7 @@ def row(
         wait_business_days=wait,
         wait_hours=None if wait is None else wait * 24.0,
         cause=cause,
+        penalty_usd=penalty,
     )
 
 
@@ -66,8 +68,8 @@ def test_metrics_count_compliant_outcomes_and_price_the_violations() -> None:
     rows = [
         row(Outcome.WITHIN_STANDARD, wait=2),
         row(Outcome.MEMBER_DECLINED, wait=4),
-        row(Outcome.LATE, wait=12, cause="late-offer"),
-        row(Outcome.CLINIC_CANCELLED, cause="clinic-cancellation"),
+        row(Outcome.LATE, wait=12, cause="late-offer", penalty=25_000),
+        row(Outcome.CLINIC_CANCELLED, cause="clinic-cancellation", penalty=25_000),
         row(Outcome.REFERRED, wait=None, cause="no-capacity"),
         row(Outcome.PENDING, wait=None),
     ]
@@ -75,7 +77,7 @@ def test_metrics_count_compliant_outcomes_and_price_the_violations() -> None:
     assert key == ("initial-therapy",)
     assert (metric.requests, metric.decided, metric.compliant) == (6, 5, 2)
     assert metric.share_within_standard == pytest.approx(2 / 5)
-    summary = metric.summary(25_000)
+    summary = metric.summary()
     assert summary["violations"] == 2  # the referral is care arranged, not a violation
     assert summary["penalty_exposure_usd"] == 50_000
     assert summary["median_wait_business_days"] == 3.5  # offers at 2, 3 (then cancelled), 4, 12

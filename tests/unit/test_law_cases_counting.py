@@ -317,7 +317,7 @@ def test_a_referral_whose_outside_appointment_was_late_is_a_violation(policy: Po
     assert (row.compliant, row.violation) == (False, True)
     assert row.cause == "no-capacity"
     (metric,) = group([row], "standard").values()
-    summary = metric.summary(25_000)
+    summary = metric.summary()
     assert (summary["violations"], summary["penalty_exposure_usd"]) == (1, 25_000)
     assert (summary["out_of_network_referrals"], summary["referrals_arranged_late"]) == (1, 1)
 

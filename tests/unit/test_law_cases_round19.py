@@ -43,9 +43,11 @@ from parity.domain.care import AppointmentStatus, CancelledBy, Channel, OfferRes
 from parity.domain.compliance import Outcome
 from parity.domain.errors import InvalidInput
 from parity.domain.standards import VisitType
+from parity.domain.survey import SurveyAnswer, survey_rates
 from parity.domain.users import Forbidden
 from parity.domain.workforce import Clinic, ProviderClass
 from parity.services.compliance_report import build_report
+from parity.services.corrective import detect_findings
 from parity.services.evidence_trail import evidence_document
 from parity.services.offers import AnswerOffer, MakeOffer, answer_offer, make_offer
 from parity.services.policy import Policy
@@ -795,3 +797,72 @@ def test_an_outside_visit_before_the_referral_is_refused_and_nothing_kept(policy
         (referral,) = s.uow.referrals.where(request_id=s.req.id)
     assert referral.appointment_at is None
     assert s.row().outcome is Outcome.REFERRED
+
+
+def test_a_violation_is_priced_by_the_day_its_deadline_passed(policy: Policy) -> None:
+    """SB 858 (2022) raised the most a violation may cost from $2,500 to $25,000 from
+    2023-01-01. Two intakes asked for in December 2022, neither offered anything: the one
+    asked Mon 12-12 was due Tue 12-27 (12-26 observed Christmas), in 2022: $2,500; the one
+    asked Mon 12-19 was due in January 2023 (after 12-26 and the 01-02 observed New Year):
+    $25,000."""
+    s = story(policy)
+    s.member = "before"
+    s.open(at("2022-12-12 09:00"))
+    s.member = "after"
+    s.open(at("2022-12-19 09:00"))
+    report = build_report(s.uow, policy, Period(date(2022, 12, 1), date(2023, 1, 1)), LONG_AFTER)
+    priced = {
+        r.member_id: (r.outcome, r.deadline.astimezone(LA).date(), r.penalty_usd)
+        for r in report.rows
+    }
+    assert priced == {
+        "before": (Outcome.LATE, date(2022, 12, 27), 2_500),
+        "after": (Outcome.LATE, date(2023, 1, 4), 25_000),
+    }
+    assert report.headline()["penalty_exposure_usd"] == 27_500
+
+
+def test_the_seventy_percent_line_is_judged_from_measurement_year_2023_only(
+    policy: Policy,
+) -> None:
+    """28 CCR §1300.67.2.2(b)(12)(A): from measurement year 2023 each network must reach a
+    70 % rate of compliance. A June 2022 window's request rate is reported, neither passed
+    nor failed; June 2023's is judged (one late intake each: 0 %, below the line)."""
+    s = story(policy)
+    s.member = "in-2022"
+    s.open(at("2022-06-01 09:00"))
+    s.member = "in-2023"
+    s.open(at("2023-06-01 09:00"))
+    judged = {}
+    for year in (2022, 2023):
+        window = Period(date(year, 6, 1), date(year, 7, 1))
+        report = build_report(s.uow, policy, window, LONG_AFTER)
+        (check,) = [c for c in report.checks if c.name == "non-urgent"]
+        judged[year] = (check.decided, check.share, check.in_force, check.passed)
+    assert judged == {2022: (1, 0.0, False, None), 2023: (1, 0.0, True, False)}
+
+
+def test_a_survey_rate_before_2023_opens_no_finding(region: Region) -> None:
+    """The same rule for the regulator's survey rate: a 2022 rate below 70 % is not judged,
+    so it opens no corrective-action finding; the same rate in 2023 does."""
+    in_force = region.policy.rules.thresholds_in_force
+    answers = [
+        SurveyAnswer(
+            "california",
+            f"c{n}",
+            at(f"{year}-03-01 10:00"),
+            "non-urgent",
+            "x",
+            None,
+            at(f"{year}-03-15 23:59"),
+        )
+        for year in (2022, 2023)
+        for n in range(12)
+    ]
+    rates = survey_rates(answers, {"non-urgent": 0.70}, in_force)
+    assert [(r.year, r.share, r.in_force, r.passed) for r in rates] == [
+        (2022, 0.0, False, None),
+        (2023, 0.0, True, False),
+    ]
+    found = detect_findings(rates, region.uow, region.policy, region.clock)
+    assert [(f.standard_class, f.period) for f in found] == [("non-urgent", "2023")]

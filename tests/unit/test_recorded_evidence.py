@@ -274,11 +274,12 @@ def _row(outcome: Outcome, **extra: object) -> EvidenceRow:
 
 def test_penalty_exposure_counts_violations_of_the_law_only() -> None:
     metric = Metric(("all",))
-    metric.add(_row(Outcome.LATE, cause="no-offer-made"))
+    metric.add(_row(Outcome.LATE, cause="no-offer-made", penalty_usd=25_000))
     metric.add(_row(Outcome.REFERRED, referral_in_time=True, referred_wait_business_days=6))
-    metric.add(_row(Outcome.LATE, plan_policy=True))
+    # A plan-policy miss is no violation: whatever price a row carried, none is counted.
+    metric.add(_row(Outcome.LATE, plan_policy=True, penalty_usd=25_000))
     metric.add(_row(Outcome.WITHDRAWN))
-    summary = metric.summary(25_000)
+    summary = metric.summary()
     assert summary["violations"] == 1
     assert summary["plan_policy_misses"] == 1
     assert summary["penalty_exposure_usd"] == 25_000
@@ -290,7 +291,7 @@ def test_waits_of_referred_requests_are_reported_apart_not_dropped() -> None:
     metric.add(_row(Outcome.WITHIN_STANDARD, wait_business_days=2))
     metric.add(_row(Outcome.REFERRED, referral_in_time=False, referred_wait_business_days=14))
     metric.add(_row(Outcome.REFERRED, referral_in_time=None))
-    summary = metric.summary(25_000)
+    summary = metric.summary()
     assert summary["mean_wait_business_days"] == 2
     assert summary["mean_wait_referred_business_days"] == 14
     assert (

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -173,6 +173,7 @@ def load_rules(
         )
     standards = {s.name: s for s in (_standard(e, path) for e in _need(data, "standard", path))}
     monitoring = data.get("monitoring", {})
+    penalties = data.get("penalties", {})
     citations = {k: str(v.get("citation", "")) for k, v in data.items() if isinstance(v, dict)}
     return RuleSet(
         jurisdiction=_need(data, "jurisdiction", path),
@@ -182,7 +183,10 @@ def load_rules(
         standards=standards,
         urgent_threshold=float(monitoring.get("urgent_compliance_threshold", 0.70)),
         non_urgent_threshold=float(monitoring.get("non_urgent_compliance_threshold", 0.70)),
-        penalty_per_violation_usd=int(data.get("penalties", {}).get("per_violation_usd", 25_000)),
+        thresholds_from_year=_year(monitoring, "from_measurement_year", path),
+        penalty_per_violation_usd=int(penalties.get("per_violation_usd", 25_000)),
+        penalty_from=_day(penalties, "from_date", path),
+        earlier_penalty_usd=int(penalties.get("earlier_per_violation_usd", 0)),
         prompt_reschedule_business_days=int(
             data.get("rescheduling", {}).get("prompt_business_days", 1)
         ),
@@ -193,6 +197,28 @@ def load_rules(
         minimum_survey_answers=_positive(monitoring, "minimum_survey_answers", path),
         preference_search_days=_positive(data.get("member_preference", {}), "search_days", path),
     )
+
+
+def _year(table: dict[str, Any], key: str, path: Path) -> int | None:
+    """An optional year (`2023`)."""
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1900 < value < 3000:
+        raise RuleFileError(f"{path}: {key} must be a year such as 2023", path=str(path), key=key)
+    return value
+
+
+def _day(table: dict[str, Any], key: str, path: Path) -> date | None:
+    """An optional TOML date (`2023-01-01`, unquoted)."""
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise RuleFileError(
+            f"{path}: {key} must be a date such as 2023-01-01", path=str(path), key=key
+        )
+    return value
 
 
 def _positive(table: dict[str, Any], key: str, path: Path) -> int:

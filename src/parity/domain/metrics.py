@@ -47,6 +47,9 @@ class EvidenceRow:
     # For a referral: the wait to the outside appointment, and whether it met the standard.
     referred_wait_business_days: int | None = None
     referral_in_time: bool | None = None
+    # The most this request's violation may cost, by the day its deadline passed (SB 858's
+    # maximum from 2023-01-01, the earlier one before it); 0 when it is no violation.
+    penalty_usd: int = 0
 
     @property
     def urgent(self) -> bool:
@@ -80,6 +83,7 @@ class Metric:
     decided: int = 0
     compliant: int = 0
     violations: int = 0
+    penalty_usd: int = 0  # the violations' penalties, each by its own day
     plan_policy_misses: int = 0
     referrals: int = 0
     referrals_in_time: int = 0
@@ -105,6 +109,7 @@ class Metric:
         self.clinic_cancelled_unrescheduled += row.clinic_cancelled_unrescheduled
         if row.violation:
             self.violations += 1
+            self.penalty_usd += row.penalty_usd
             self.causes[row.cause or "unknown"] += 1
         self.plan_policy_misses += row.missed and row.plan_policy
         if row.outcome in REFERRALS:
@@ -122,7 +127,7 @@ class Metric:
         if row.referred_wait_business_days is not None:
             self.referred_waits_business_days.append(row.referred_wait_business_days)
 
-    def summary(self, penalty_per_violation: int) -> dict[str, object]:
+    def summary(self) -> dict[str, object]:
         bd, hours = self.waits_business_days, self.waits_hours
         return {
             "key": list(self.key),
@@ -150,7 +155,7 @@ class Metric:
                 2,
             ),
             "clinic_cancellations_not_rescheduled_promptly": self.clinic_cancelled_unrescheduled,
-            "penalty_exposure_usd": self.violations * penalty_per_violation,
+            "penalty_exposure_usd": self.penalty_usd,
             "outcomes": dict(self.outcomes),
         }
 
@@ -191,14 +196,17 @@ class ThresholdCheck:
     share: float | None
     threshold: float
     decided: int
+    in_force: bool = True  # False: a window before the thresholds' first measurement year
 
     @property
     def passed(self) -> bool | None:
-        return None if self.share is None else self.share >= self.threshold
+        if self.share is None or not self.in_force:
+            return None
+        return self.share >= self.threshold
 
 
 def threshold_checks(
-    rows: Iterable[EvidenceRow], urgent: float, non_urgent: float
+    rows: Iterable[EvidenceRow], urgent: float, non_urgent: float, in_force: bool = True
 ) -> list[ThresholdCheck]:
     """Urgent and non-urgent compliance with the law's standards against their thresholds,
     separately. A request under a plan-policy figure is no rate of compliance with the law
@@ -207,5 +215,6 @@ def threshold_checks(
     checks = []
     for name, threshold in (("urgent", urgent), ("non-urgent", non_urgent)):
         metric = by_class.get((name,), Metric((name,)))
-        checks.append(ThresholdCheck(name, metric.share_within_standard, threshold, metric.decided))
+        share, decided = metric.share_within_standard, metric.decided
+        checks.append(ThresholdCheck(name, share, threshold, decided, in_force))
     return checks

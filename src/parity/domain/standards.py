@@ -109,7 +109,14 @@ class RuleSet:
     standards: dict[str, AccessStandard]
     urgent_threshold: float = 0.70
     non_urgent_threshold: float = 0.70
+    # The first measurement year the thresholds are judged in (28 CCR §1300.67.2.2(b)(12):
+    # 2023); None: every year.
+    thresholds_from_year: int | None = None
     penalty_per_violation_usd: int = 25_000
+    # The day `penalty_per_violation_usd` took effect, and the maximum before it (SB 858:
+    # $2,500 before 2023-01-01); None: the one figure for every day.
+    penalty_from: date | None = None
+    earlier_penalty_usd: int = 0
     prompt_reschedule_business_days: int = 1
     citations: dict[str, str] = field(default_factory=dict)
     # After a member's no-show or cancellation, a follow-up's clock starts at that event
@@ -133,6 +140,16 @@ class RuleSet:
     _deadlines: dict[tuple[int, date], datetime] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+
+    def penalty_on(self, day: date) -> int:
+        """The most a violation whose deadline passed on `day` (clinic-local) may cost."""
+        if self.penalty_from is not None and day < self.penalty_from:
+            return self.earlier_penalty_usd
+        return self.penalty_per_violation_usd
+
+    def thresholds_in_force(self, year: int) -> bool:
+        """Whether measurement year `year` is judged against the monitoring thresholds."""
+        return self.thresholds_from_year is None or year >= self.thresholds_from_year
 
     def threshold(self, standard_class: str) -> float:
         """The monitoring threshold of a class of appointments: "urgent", or non-urgent

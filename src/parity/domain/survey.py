@@ -11,7 +11,7 @@ earliest slot free at the survey instant (docs/adr/0013-evidence-a-regulator-acc
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,6 +49,9 @@ class SurveyRate:
     answers: int
     within: int
     threshold: float
+    # Whether this measurement year is judged against the threshold at all (from 2023,
+    # 28 CCR §1300.67.2.2(b)(12)); a year before it is reported, never passed or failed.
+    in_force: bool = True
 
     @property
     def share(self) -> float | None:
@@ -57,7 +60,7 @@ class SurveyRate:
     @property
     def passed(self) -> bool | None:
         share = self.share
-        return None if share is None else share >= self.threshold
+        return None if share is None or not self.in_force else share >= self.threshold
 
     def as_dict(self) -> dict[str, object]:
         share = self.share
@@ -69,18 +72,24 @@ class SurveyRate:
             "within_standard": self.within,
             "share_within_standard": None if share is None else round(share, 4),
             "threshold": self.threshold,
+            "threshold_in_force": self.in_force,
             "passed": self.passed,
         }
 
 
-def survey_rates(answers: Iterable[SurveyAnswer], thresholds: dict[str, float]) -> list[SurveyRate]:
-    """Group answers by network, measurement year and class of appointment."""
+def survey_rates(
+    answers: Iterable[SurveyAnswer],
+    thresholds: dict[str, float],
+    in_force: Callable[[int], bool] = lambda year: True,
+) -> list[SurveyRate]:
+    """Group answers by network, measurement year and class of appointment; `in_force`
+    says which measurement years are judged against the thresholds."""
     counts: defaultdict[tuple[str, int, str], list[int]] = defaultdict(lambda: [0, 0])
     for answer in answers:
         tally = counts[(answer.network, answer.year, answer.appointment_class)]
         tally[0] += 1
         tally[1] += answer.within
     return [
-        SurveyRate(network, year, kind, total, within, thresholds[kind])
+        SurveyRate(network, year, kind, total, within, thresholds[kind], in_force(year))
         for (network, year, kind), (total, within) in sorted(counts.items())
     ]

@@ -48,7 +48,8 @@ class ComplianceReport:
 
     @property
     def penalty_exposure_usd(self) -> int:
-        return self.violations * self.penalty_per_violation_usd
+        """Each violation at the most it may cost on the day its deadline passed (SB 858)."""
+        return sum(r.penalty_usd for r in self.rows if r.violation)
 
     @property
     def causes(self) -> Counter[str]:
@@ -81,6 +82,7 @@ class ComplianceReport:
                     "class": c.name,
                     "share_within_standard": None if c.share is None else round(c.share, 4),
                     "threshold": c.threshold,
+                    "threshold_in_force": c.in_force,
                     "decided": c.decided,
                     "passed": c.passed,
                 }
@@ -111,7 +113,7 @@ def build_report(
     legal = [r for r in rows if not r.plan_policy]
     breakdowns = {
         name: [
-            metric.summary(penalty) | {"dimensions": list(dims)}
+            metric.summary() | {"dimensions": list(dims)}
             for metric in group(legal if "class" in dims else rows, *dims).values()
         ]
         for name, dims in BREAKDOWNS
@@ -123,7 +125,13 @@ def build_report(
         jurisdiction=rules.jurisdiction,
         contract=policy.contract.name,
         penalty_per_violation_usd=penalty,
-        checks=threshold_checks(rows, rules.urgent_threshold, rules.non_urgent_threshold),
+        # Judged only where the whole window is in a measurement year the thresholds apply to.
+        checks=threshold_checks(
+            rows,
+            rules.urgent_threshold,
+            rules.non_urgent_threshold,
+            rules.thresholds_in_force(window.start.year),
+        ),
         breakdowns=breakdowns,
         rows=rows,
         protected=protected_time_rows(uow, policy, window),

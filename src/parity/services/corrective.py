@@ -19,7 +19,9 @@ def detect_findings(
     """Open a finding for every network × class × measurement year whose survey rate is
     below its threshold (28 CCR §1300.67.2.2(d), (f)) and not already on file. The
     clinic-month request rates stay an operational drill-down, not a finding."""
-    shares = {(r.network, r.appointment_class, str(r.year)): (r.share, r.answers) for r in rates}
+    # A measurement year before the thresholds were in force opens no finding.
+    judged = [r for r in rates if r.in_force]
+    shares = {(r.network, r.appointment_class, str(r.year)): (r.share, r.answers) for r in judged}
     thresholds = {r.appointment_class: r.threshold for r in rates}
     created: list[Finding] = []
     with uow:

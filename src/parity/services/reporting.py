@@ -16,6 +16,7 @@ from parity.domain.calendar import local_date
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Offer, Referral
 from parity.domain.compliance import (
     REFERRALS,
+    VIOLATIONS,
     Outcome,
     RequestEvidence,
     allowed_deadline,
@@ -246,7 +247,17 @@ def evidence_row(evidence: RequestEvidence, policy: Policy, now: datetime) -> Ev
         request.deadline,
         None if outside is None else _business_days(policy, request.clock_start, outside),
         referral_in_time(evidence),
+        _penalty(evidence, outcome, policy),
     )
+
+
+def _penalty(evidence: RequestEvidence, outcome: Outcome, policy: Policy) -> int:
+    """The most the request's violation may cost, by the clinic-local day its deadline (the
+    one the record supports) passed (`RuleSet.penalty_on`); 0 when it is no violation of the law."""
+    rules = policy.rules
+    if outcome not in VIOLATIONS or rules.standard(evidence.request.standard).plan_policy:
+        return 0
+    return rules.penalty_on(local_date(allowed_deadline(evidence), rules.timezone))
 
 
 def _business_days(policy: Policy, start: datetime, end: datetime) -> int:

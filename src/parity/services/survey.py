@@ -45,7 +45,8 @@ def survey(uow: UnitOfWork, policy: Policy, window: Period) -> list[SurveyRate]:
     """The survey rates of the window: per network, measurement year and class."""
     rules = policy.rules
     thresholds = {kind: rules.threshold(kind) for kind in (URGENT, NON_URGENT)}
-    return survey_rates(survey_answers(uow, policy, window), thresholds)
+    answers = survey_answers(uow, policy, window)
+    return survey_rates(answers, thresholds, rules.thresholds_in_force)
 
 
 def survey_answers(uow: UnitOfWork, policy: Policy, window: Period) -> list[SurveyAnswer]:

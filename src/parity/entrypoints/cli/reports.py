@@ -97,7 +97,7 @@ def _print_rates(built: ComplianceReport) -> None:
         console.print(
             f"survey rate {rate.appointment_class} {rate.network} {rate.year}: "
             f"{_pct(rate.share)} of {rate.answers} provider answers within standard "
-            f"(threshold {_pct(rate.threshold)}{', below' if rate.passed is False else ''})",
+            f"(threshold {_pct(rate.threshold)}{_judged(rate.passed, rate.in_force)})",
             highlight=False,
         )
     for check in built.checks:
@@ -206,3 +206,9 @@ def plan_move(
 def register(app: typer.Typer) -> None:
     app.command()(report)
     app.add_typer(plan_app, name="plan")
+
+
+def _judged(passed: bool | None, in_force: bool) -> str:
+    if not in_force:
+        return ", not in force that measurement year"
+    return ", below" if passed is False else ""
