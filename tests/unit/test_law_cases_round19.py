@@ -39,7 +39,7 @@ from unit_support import Region
 
 from parity.adapters.clock import SimulatedClock
 from parity.adapters.memory import MemoryUnitOfWork
-from parity.domain.care import AppointmentStatus, CancelledBy, Channel, OfferResponse
+from parity.domain.care import AppointmentStatus, CancelledBy, Channel, OfferResponse, RequestStatus
 from parity.domain.compliance import Outcome
 from parity.domain.errors import InvalidInput
 from parity.domain.standards import VisitType
@@ -52,6 +52,7 @@ from parity.services.evidence_trail import evidence_document
 from parity.services.offers import AnswerOffer, MakeOffer, answer_offer, make_offer
 from parity.services.policy import Policy
 from parity.services.reporting import Period, evidence_rows
+from parity.services.requests import ReferOutOfNetwork, refer_out_of_network
 
 IN_TIME = at("2026-06-10 10:00")
 AFTER = at("2026-06-22 10:00")  # a week after the deadline
@@ -866,3 +867,18 @@ def test_a_survey_rate_before_2023_opens_no_finding(region: Region) -> None:
     ]
     found = detect_findings(rates, region.uow, region.policy, region.clock)
     assert [(f.standard_class, f.period) for f in found] == [("non-urgent", "2023")]
+
+
+def test_a_referral_naming_an_outside_visit_already_past_is_refused_and_nothing_kept(
+    policy: Policy,
+) -> None:
+    """The same rule when the outside visit is given as the referral is made: a time before
+    the referral is refused, and the request stays open, referred to nobody."""
+    s = story(policy)
+    s.open()
+    cmd = ReferOutOfNetwork(s.req.id, "no-capacity", "sam", "Outside", at("2026-06-02 10:00"))
+    with pytest.raises(InvalidInput, match="before the referral was made"):
+        refer_out_of_network(cmd, s.uow, SimulatedClock(at("2026-06-03 09:00")))
+    with s.uow:
+        assert not s.uow.referrals.where(request_id=s.req.id)
+        assert s.uow.requests.get(s.req.id).status is RequestStatus.OPEN

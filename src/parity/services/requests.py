@@ -263,6 +263,8 @@ def refer_out_of_network(cmd: ReferOutOfNetwork, uow: UnitOfWork, clock: Clock) 
         referral = create_referral(request, cmd.reason, {"by": cmd.made_by}, uow, clock)
         referral.made_by = cmd.made_by
         referral.outside_provider = cmd.outside_provider.strip()
+        if cmd.appointment_at is not None:
+            _arranged_after(cmd.appointment_at, referral)
         referral.appointment_at = cmd.appointment_at
         uow.referrals.save(referral)
         uow.commit()
@@ -287,19 +289,23 @@ def record_referral_appointment(cmd: RecordReferralAppointment, uow: UnitOfWork)
         raise InvalidInput("name the outside provider")
     with uow:
         referral = uow.referrals.get(cmd.referral_id)
-        if cmd.appointment_at < referral.created_at:
-            # Seen outside before being sent there is no referral's visit: it would count
-            # as care within the standard that the referral did not arrange.
-            raise InvalidInput(
-                f"the outside appointment {cmd.appointment_at.isoformat()} is before the "
-                f"referral was made ({referral.created_at.isoformat()}): give the visit the "
-                "referral arranged"
-            )
+        _arranged_after(cmd.appointment_at, referral)
         referral.outside_provider = cmd.outside_provider.strip()
         referral.appointment_at = cmd.appointment_at
         uow.referrals.save(referral)
         uow.commit()
     return referral
+
+
+def _arranged_after(appointment_at: datetime, referral: Referral) -> None:
+    """Seen outside before being sent there is no visit the referral arranged: counted, it
+    would be care within the standard that nobody arranged."""
+    if appointment_at < referral.created_at:
+        raise InvalidInput(
+            f"the outside appointment {appointment_at.isoformat()} is before the referral "
+            f"was made ({referral.created_at.isoformat()}): give the visit the referral "
+            "arranged"
+        )
 
 
 def create_referral(
