@@ -29,10 +29,10 @@ def parse_datetime(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
     instant can hold of it (`calendar.bounded`), so it finds nothing rather than
     fails."""
     try:
-        if len(text) == len("YYYY-MM-DD"):  # a date, not a dateTime
-            day = date.fromisoformat(text)
-            start = datetime.combine(day, time(0), tzinfo=tz)
-            end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+        days = _calendar_days(text)
+        if days is not None:  # a date, a month or a year, not a dateTime
+            start = datetime.combine(days[0], time(0), tzinfo=tz)
+            end = datetime.combine(days[1], time(0), tzinfo=tz)
             return bounded(start), bounded(end)
         moment = datetime.fromisoformat(text)
     except (ValueError, OverflowError):  # 9999-12-31 as a date: it has no day after it
@@ -41,6 +41,20 @@ def parse_datetime(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
         ) from None
     moment = local_instant(moment, tz)
     return bounded(moment), bounded(moment, later=1)
+
+
+def _calendar_days(text: str) -> tuple[date, date] | None:
+    """The [first, after-last) days of a FHIR date of any precision (`2026`, `2026-06`,
+    `2026-06-01`; R4 search.html#date), or None for a dateTime."""
+    if len(text) == len("YYYY-MM-DD"):
+        day = date.fromisoformat(text)
+        return day, day + timedelta(days=1)
+    if len(text) == len("YYYY-MM") and text[4] == "-" and (text[:4] + text[5:]).isdigit():
+        first = date(int(text[:4]), int(text[5:]), 1)
+        return first, date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    if len(text) == len("YYYY") and text.isdigit():
+        return date(int(text), 1, 1), date(int(text) + 1, 1, 1)
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from parity.adapters.fhir import Json, concept
 from parity.domain.errors import InvalidInput
 from parity.entrypoints.api import addresses
 from parity.entrypoints.api.context import Paging
+from parity.entrypoints.api.search import declared_parameters
 
 FHIR_JSON = "application/fhir+json"
 # Result parameters every search understands (R4 3.1.1.5.7, and `_format`).
@@ -171,14 +172,7 @@ def operation_result(
 
 def known_parameters(request: Request) -> frozenset[str]:
     """The query parameters the matched route declares (its own and its dependencies')."""
-    return RESULT_PARAMETERS | _declared(getattr(request.scope.get("route"), "dependant", None))
-
-
-def _declared(dependant: Any) -> frozenset[str]:
-    if dependant is None:
-        return frozenset()
-    own = {str(p.alias) for p in getattr(dependant, "query_params", ())}
-    return frozenset(own).union(*(_declared(d) for d in getattr(dependant, "dependencies", ())))
+    return RESULT_PARAMETERS | declared_parameters(request)
 
 
 def used_parameters(request: Request) -> list[tuple[str, str]]:
@@ -189,7 +183,11 @@ def used_parameters(request: Request) -> list[tuple[str, str]]:
     if unknown and "handling=strict" in request.headers.get("prefer", "").replace(" ", ""):
         raise UnknownParameter(f"unknown search parameter(s) {', '.join(unknown)}")
     skipped = {"_count", "_offset"}
-    return [(k, v) for k, v in request.query_params.multi_items() if k in known - skipped]
+    return [
+        (k, v)
+        for k, v in request.query_params.multi_items()
+        if k in known - skipped and (k != "_summary" or v == "count")  # the one applied
+    ]
 
 
 def searchset(request: Request, entries: list[Json], total: int, paging: Paging) -> FhirResponse:
