@@ -13,7 +13,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fhir_support import FhirClient, matches, parameters, resources
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from fhir_support import FhirClient, auth_headers, matches, parameters, resources
 
 Json = dict[str, Any]
 BASE = "http://testserver"
@@ -228,3 +230,43 @@ def test_every_operation_the_server_answers_is_in_the_capability_statement(
         if "$" in path and path[1:2].isupper()
     }
     assert served - declared == set()
+
+
+def _supported(app: FastAPI, path: str) -> set[str]:
+    """The input parameters the server names when an operation is sent one it does not
+    take (under the first role allowed to call it)."""
+    unknown = {"resourceType": "Parameters", "parameter": [{"name": "zz", "valueString": "x"}]}
+    for role, clinician in (("admin", None), ("therapist", "c00001")):
+        with TestClient(app, headers=auth_headers(app, role, clinician=clinician)) as client:
+            answer = client.post(path, json=unknown)
+        if answer.status_code != 403:
+            break
+    said = refusal(answer, 422)["issue"][0]["diagnostics"]
+    if "takes no parameters" in said:
+        return set()
+    return set(said.rsplit("supported: ", 1)[1].split(", "))
+
+
+def test_every_operation_definition_the_capability_statement_names_resolves(
+    app: FastAPI, api: FhirClient
+) -> None:
+    """capabilitystatement.html (rest.resource.operation.definition) and
+    operationdefinition.html: the definition a CapabilityStatement names is what a client
+    reads to learn how to call the operation; each of Parity's own resolves on this server
+    (as its CodeSystems do) and lists as input parameters what the operation takes."""
+    api.post("/Appointment/$find", parameters(patient_reference="Patient/ada"))
+    instances = {"Appointment": "1", "ServiceRequest": "1", "Task": "offer-1"}
+    for resource in api.get("/metadata")["rest"][0]["resource"]:
+        for operation in resource.get("operation", []):
+            canonical = operation["definition"]
+            if not canonical.startswith("https://parity.example/"):
+                continue  # Argonaut Scheduling's, published by the IG
+            definition = api.get(f"/OperationDefinition/{canonical.rsplit('/', 1)[1]}")
+            assert definition["url"] == canonical
+            assert (definition["code"], definition["resource"]) == (
+                operation["name"],
+                [resource["type"]],
+            )
+            path = f"/{resource['type']}/{instances[resource['type']]}/${operation['name']}"
+            taken = {p["name"] for p in definition.get("parameter", []) if p["use"] == "in"}
+            assert taken == _supported(app, path), path

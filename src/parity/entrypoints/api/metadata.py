@@ -60,8 +60,10 @@ RESOURCES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[s
     ),
     "CodeSystem": ((), (), ()),
     "StructureDefinition": ((), (), ()),
+    "OperationDefinition": ((), (), ()),
 }
-DEFINITIONS = {"CodeSystem", "StructureDefinition"}  # read only (conformance.py)
+# read only (conformance.py)
+DEFINITIONS = {"CodeSystem", "StructureDefinition", "OperationDefinition"}
 SECURITY_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
 OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
 IMPLEMENTATION_GUIDES = [

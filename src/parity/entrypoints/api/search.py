@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 
-from parity.adapters.fhir import Json, parse_datetime
+from parity.adapters.fhir import Json, parse_search_date
 from parity.domain import ids
 from parity.domain.errors import InvalidInput, NotFound
 from parity.services.time_window import Window
@@ -80,7 +80,7 @@ def window(values: Sequence[str], tz: ZoneInfo) -> Window:
             raise InvalidInput(
                 f"date prefix {prefix!r} is not supported; use {', '.join(PREFIXES)}"
             )
-        low, high = parse_datetime(text, tz)
+        low, high = parse_search_date(text, tz)
         if prefix in ("eq", "ge"):
             start = _later(start, low)
         if prefix in ("gt", "sa"):
