@@ -270,3 +270,16 @@ def test_every_operation_definition_the_capability_statement_names_resolves(
             path = f"/{resource['type']}/{instances[resource['type']]}/${operation['name']}"
             taken = {p["name"] for p in definition.get("parameter", []) if p["use"] == "in"}
             assert taken == _supported(app, path), path
+
+
+def test_a_summary_other_than_count_is_not_understood_under_strict_handling(
+    api: FhirClient,
+) -> None:
+    """search.html#errors with `Prefer: handling=strict`: a parameter the server does not
+    apply is refused; `_summary=count` is applied, `_summary=true` is not."""
+    strict = {"Prefer": "handling=strict"}
+    assert api.http.get("/Practitioner?_summary=count", headers=strict).status_code == 200
+    outcome = refusal(api.http.get("/Practitioner?_summary=true", headers=strict), 400)
+    assert "_summary" in outcome["issue"][0]["diagnostics"]
+    lenient = api.get("/Practitioner", _summary="true")
+    assert "_summary" not in self_link(lenient)

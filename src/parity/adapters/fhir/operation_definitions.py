@@ -86,7 +86,7 @@ def operation_definition(key: str) -> Json:
         "resourceType": "OperationDefinition",
         "id": key,
         "url": f"{OPERATIONS}/{key}",
-        "name": key.title().replace("-", ""),
+        "name": "".join(part[:1].upper() + part[1:] for part in key.split("-")),
         "status": "active",
         "kind": "operation",
         "description": description,

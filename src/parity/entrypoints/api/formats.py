@@ -46,7 +46,8 @@ def _takes_r4(accept: str) -> bool:
 
 def refusal(scope: Scope) -> tuple[int, str] | None:
     """406 or 415 with the reason, or None when the request may go on."""
-    if scope["type"] != "http" or str(scope["path"]).startswith(NOT_FHIR):
+    path = str(scope.get("path", ""))
+    if scope["type"] != "http" or path == "/" or path.startswith(NOT_FHIR):  # "/": the pages
         return None
     if "xml" in _header(scope, b"content-type") and scope["method"] in ("POST", "PUT", "PATCH"):
         return 415, "unsupported-media-type: send FHIR JSON (application/fhir+json), not XML"

@@ -177,17 +177,15 @@ def known_parameters(request: Request) -> frozenset[str]:
 
 def used_parameters(request: Request) -> list[tuple[str, str]]:
     """The query's parameters the route understands, in order; refuse unknown ones with
-    400 under `Prefer: handling=strict` (R4 3.1.1.5.1), else ignore them."""
+    400 under `Prefer: handling=strict` (R4 3.1.1.5.1), else ignore them. Of `_summary`
+    only `count` is applied (api/context.py); another value is not understood."""
     known = known_parameters(request)
-    unknown = sorted({k for k in request.query_params if k not in known})
+    items = request.query_params.multi_items()
+    used = [(k, v) for k, v in items if k in known and (k != "_summary" or v == "count")]
+    unknown = sorted({k for k, _ in items} - {k for k, _ in used})
     if unknown and "handling=strict" in request.headers.get("prefer", "").replace(" ", ""):
         raise UnknownParameter(f"unknown search parameter(s) {', '.join(unknown)}")
-    skipped = {"_count", "_offset"}
-    return [
-        (k, v)
-        for k, v in request.query_params.multi_items()
-        if k in known - skipped and (k != "_summary" or v == "count")  # the one applied
-    ]
+    return [(k, v) for k, v in used if k not in ("_count", "_offset")]
 
 
 def searchset(request: Request, entries: list[Json], total: int, paging: Paging) -> FhirResponse:
