@@ -86,6 +86,7 @@ def _path_values(ada: AdaRecords) -> dict[str, str]:
         "event_id": "1",  # the audit trail's first event (docs/adr/0015)
         "code_system_id": "modality",
         "definition_id": "timely",
+        "operation_id": "Appointment-cancel",
     }
 
 

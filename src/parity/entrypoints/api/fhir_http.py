@@ -65,7 +65,10 @@ def _local_references(scope: Scope) -> Scope:
     if "%3A%2F%2F" not in query.upper() and "://" not in query:
         return scope
     base = addresses.base(Request(scope)) + "/"
-    pairs = parse_qsl(query, keep_blank_values=True)
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:  # not UTF-8: left as sent, for TypedText to refuse
+        return scope
     local = [(k, ",".join(p.removeprefix(base) for p in v.split(","))) for k, v in pairs]
     if local == pairs:
         return scope

@@ -51,10 +51,11 @@ def refuse_modifiers(request: Request) -> None:
     lenient handling ignores what the server does not know, but a modifier changes what a
     known parameter means (`gender:not=female`), so answering without it is a wrong answer
     (R4 search.html#modifiers; docs/adr/0015-fhir-conformance.md, 2026-12-08)."""
+    asked = {k for k in request.query_params if ":" in k}
+    if not asked:  # the usual search: no walk of the route's parameters
+        return
     declared = declared_parameters(request)
-    modified = sorted(
-        {k for k in request.query_params if ":" in k and k.partition(":")[0] in declared}
-    )
+    modified = sorted(k for k in asked if k.partition(":")[0] in declared)
     if modified:
         raise UnsupportedModifier(
             f"search parameter modifier(s) not supported: {', '.join(modified)}; "
