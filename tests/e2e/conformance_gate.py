@@ -113,7 +113,7 @@ class SchemaGate:
         self.failures = failures
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] == "HEAD":  # HEAD: GET's headers, no body
             await self.app(scope, receive, send)
             return
         fhir = False

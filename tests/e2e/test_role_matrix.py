@@ -54,6 +54,7 @@ def test_no_route_is_open_without_a_token_but_health_metadata_login_assets_and_s
             "/.well-known/smart-configuration",  # discovery and definitions (docs/adr/0015)
             "/CodeSystem/{code_system_id}",
             "/StructureDefinition/{definition_id}",
+            "/OperationDefinition/{operation_id}",
             "/docs",
             "/docs/oauth2-redirect",
             "/health",
@@ -85,6 +86,7 @@ def _path_values(ada: AdaRecords) -> dict[str, str]:
         "event_id": "1",  # the audit trail's first event (docs/adr/0015)
         "code_system_id": "modality",
         "definition_id": "timely",
+        "operation_id": "Appointment-cancel",
     }
 
 

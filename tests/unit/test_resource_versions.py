@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from parity.adapters.clock import SimulatedClock
-from parity.adapters.fhir import definitions, versions
+from parity.adapters.fhir import definitions, operation_definitions, versions
 from parity.adapters.memory import MemoryUnitOfWork
 from parity.domain.members import Member
 from parity.domain.ports import RecordStamp
@@ -19,8 +19,8 @@ from parity.domain.workforce import Clinician, Discipline, Modality
 
 T0 = datetime(2026, 6, 1, 16, 0, tzinfo=UTC)
 # The content of Parity's published definitions at DEFINITIONS_VERSION: a change to any
-# CodeSystem or StructureDefinition must raise the version (and record the new digest).
-PINNED = {1: "f87a9ac0d4f117f6", 2: "11651a34ceadd4c4"}
+# CodeSystem, StructureDefinition or OperationDefinition must raise the version (and record the new digest).
+PINNED = {1: "f87a9ac0d4f117f6", 2: "11651a34ceadd4c4", 3: "8bc57d5c721cad44"}
 
 
 def _store() -> tuple[MemoryUnitOfWork, SimulatedClock]:
@@ -143,6 +143,9 @@ def test_if_match_names_a_version_by_weak_or_strong_etag_or_any(
 def test_the_published_definitions_change_only_with_their_version() -> None:
     content = [definitions.code_system(k) for k in sorted(definitions.CODE_SYSTEMS)]
     content += [definitions.structure_definition(k) for k in sorted(definitions.EXTENSION_TYPES)]
+    if versions.DEFINITIONS_VERSION >= 3:  # OperationDefinitions published from edition 3
+        shown = sorted(operation_definitions.OPERATION_DEFINITIONS)
+        content += [operation_definitions.operation_definition(k) for k in shown]
     digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
     assert PINNED.get(versions.DEFINITIONS_VERSION) == digest, (
         "the definitions changed: raise DEFINITIONS_VERSION and DEFINITIONS_PUBLISHED "

@@ -24,6 +24,7 @@ from parity.adapters.fhir.parameters import (
     Parameters,
     appointment_reference,
     parse_datetime,
+    parse_search_date,
 )
 from parity.adapters.fhir.resources import (
     appointment,
@@ -71,6 +72,7 @@ __all__ = [
     "offer_task",
     "parse_datetime",
     "parse_protected_slot_id",
+    "parse_search_date",
     "parse_task_id",
     "patient",
     "practitioner",

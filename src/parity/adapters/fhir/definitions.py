@@ -24,6 +24,7 @@ RULE_CODES = (
     "schedule-overlap", "slot-mismatch", "slot-unavailable", "too-many-attempts",
     "unknown-parameter", "unknown-standard", "version-conflict", "invalid-request",
     "not-acceptable", "unsupported-media-type", "database-unavailable", "internal-error",
+    "unsupported-modifier",
 )  # fmt: skip
 
 CODE_SYSTEMS: dict[str, tuple[str, Iterable[str], str]] = {

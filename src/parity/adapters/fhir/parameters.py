@@ -31,9 +31,7 @@ def parse_datetime(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
     try:
         if len(text) == len("YYYY-MM-DD"):  # a date, not a dateTime
             day = date.fromisoformat(text)
-            start = datetime.combine(day, time(0), tzinfo=tz)
-            end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
-            return bounded(start), bounded(end)
+            return _local_days(day, day + timedelta(days=1), tz)
         moment = datetime.fromisoformat(text)
     except (ValueError, OverflowError):  # 9999-12-31 as a date: it has no day after it
         raise InvalidInput(
@@ -41,6 +39,29 @@ def parse_datetime(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
         ) from None
     moment = local_instant(moment, tz)
     return bounded(moment), bounded(moment, later=1)
+
+
+def _local_days(first: date, after: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(first, time(0), tzinfo=tz)
+    return bounded(start), bounded(datetime.combine(after, time(0), tzinfo=tz))
+
+
+def parse_search_date(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """A date search value as the [start, end) it covers: also a month (`2026-06`) or a
+    year (`2026`), as R4 search.html#date allows (an operation's date, a day the member
+    names, is a day: `parse_datetime`)."""
+    try:
+        if len(text) == len("YYYY-MM") and text[4] == "-" and (text[:4] + text[5:]).isdigit():
+            first = date(int(text[:4]), int(text[5:]), 1)
+            after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            return _local_days(first, after, tz)
+        if len(text) == len("YYYY") and text.isdigit():
+            return _local_days(date(int(text), 1, 1), date(int(text) + 1, 1, 1), tz)
+    except (ValueError, OverflowError):  # month 13, or year 9999 (no year after it)
+        raise InvalidInput(
+            f"{text!r} is not a FHIR date (e.g. 2026, 2026-06, 2026-06-01)"
+        ) from None
+    return parse_datetime(text, tz)
 
 
 @dataclass(frozen=True, slots=True)

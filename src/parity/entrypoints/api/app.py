@@ -30,6 +30,7 @@ from parity.entrypoints.api import (
 )
 from parity.entrypoints.api.body_limit import BodyLimit
 from parity.entrypoints.api.context import ApiContext
+from parity.entrypoints.api.fhir_http import FhirHttp
 from parity.entrypoints.api.responses import FhirResponse
 from parity.entrypoints.api.typed_text import TypedText
 from parity.entrypoints.security import guard, logs, routes, trail
@@ -88,6 +89,8 @@ def _bare_app(config: SecurityConfig) -> FastAPI:
 def _add_middleware(app: FastAPI, uow_factory: Callable[[], UnitOfWork], clock: Clock) -> None:
     app.add_middleware(trail.AuditTrail, uow_factory=uow_factory, clock=clock)
     app.add_middleware(TypedText)
+    # Outside TypedText, so a POST search's form body is checked as the query it becomes.
+    app.add_middleware(FhirHttp)
     app.add_middleware(SecurityHeaders)
     # Added last, so outermost: an oversized body is refused before anything reads it.
     app.add_middleware(BodyLimit)

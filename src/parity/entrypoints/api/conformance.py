@@ -1,5 +1,6 @@
-"""What a client discovers before it calls: Parity's own CodeSystems and extension
-StructureDefinitions (`/CodeSystem/{id}`, `/StructureDefinition/{id}`) and SMART on FHIR's
+"""What a client discovers before it calls: Parity's own CodeSystems, extension
+StructureDefinitions and OperationDefinitions (`/CodeSystem/{id}`, `/StructureDefinition/{id}`,
+`/OperationDefinition/{id}`) and SMART on FHIR's
 `/.well-known/smart-configuration` (docs/adr/0015-fhir-conformance.md). All public, like
 `/metadata`: they describe the server, never a member."""
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from parity.adapters.fhir import definitions as fhir_definitions
+from parity.adapters.fhir import operation_definitions
 from parity.adapters.fhir import versions as fhir_versions
 from parity.domain.errors import NotFound
 from parity.entrypoints.api.context import Base
@@ -56,4 +58,15 @@ def read_structure_definition(definition_id: str) -> FhirResponse:
             f"StructureDefinition {definition_id} not found", resource="StructureDefinition"
         )
     definition = fhir_definitions.structure_definition(definition_id)
+    return FhirResponse(fhir_versions.stamped(definition, {}))
+
+
+@router.get("/OperationDefinition/{operation_id}", summary="An operation Parity defines")
+def read_operation_definition(operation_id: str) -> FhirResponse:
+    """What the CapabilityStatement's `operation.definition` names (docs/adr/0015, 2026-12-08)."""
+    if operation_id not in operation_definitions.OPERATION_DEFINITIONS:
+        raise NotFound(
+            f"OperationDefinition {operation_id} not found", resource="OperationDefinition"
+        )
+    definition = operation_definitions.operation_definition(operation_id)
     return FhirResponse(fhir_versions.stamped(definition, {}))

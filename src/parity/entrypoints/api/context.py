@@ -14,7 +14,7 @@ from fastapi import Depends, Query, Request
 
 from parity.domain.ids import MAX_ID
 from parity.domain.ports import Clock, UnitOfWork
-from parity.entrypoints.api import addresses
+from parity.entrypoints.api import addresses, search
 from parity.services.policy import Policy
 
 DEFAULT_COUNT = 50
@@ -73,8 +73,9 @@ class Paging:
 
 
 async def _paging(
+    request: Request,
     count: Annotated[
-        int, Query(alias="_count", ge=0, le=MAX_COUNT, description="Page size (0: total only)")
+        int, Query(alias="_count", ge=0, description="Page size (0: total only; at most 1000)")
     ] = DEFAULT_COUNT,
     offset: Annotated[
         int,
@@ -85,8 +86,17 @@ async def _paging(
             description="First entry of the page (next links)",
         ),
     ] = 0,
+    summary: Annotated[
+        str | None, Query(alias="_summary", description="count: the total only")
+    ] = None,
 ) -> Paging:
-    return Paging(count, offset)
+    """The page a search answers. A `_count` over the most a page holds gets the largest
+    page (R4 search.html#count: a server may return fewer, never more), and
+    `_summary=count` the total alone (R4 search.html#summary). Every search takes its page
+    here, so a modifier the route does not support is refused here, before the search runs
+    (docs/adr/0015-fhir-conformance.md, 2026-12-08)."""
+    search.refuse_modifiers(request)
+    return Paging(0 if summary == "count" else min(count, MAX_COUNT), offset)
 
 
 Page = Annotated[Paging, Depends(_paging)]

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 # FHIR IssueType of the security refusals (ADR 0008).
 SECURITY_ISSUES = {"not-authenticated": "login", "forbidden": "forbidden"}
 SECURITY_ISSUES |= {"too-many-attempts": "throttled"}
+# Refusals of what the server does not implement, rather than of bad input (R4 IssueType).
+NOT_SUPPORTED = frozenset({"unsupported-modifier"})
 HTTP_ISSUE_CODES = {404: "not-found", 405: "not-supported", 406: "not-supported", 413: "too-long"}
 RETRY_AFTER_SECONDS = 1
 
@@ -34,6 +36,8 @@ def issue_code(error: ParityError) -> str:
     """The FHIR issue type of a refusal: what kind of problem, not which rule."""
     if error.rule in SECURITY_ISSUES:
         return SECURITY_ISSUES[error.rule]
+    if error.rule in NOT_SUPPORTED:
+        return "not-supported"
     if isinstance(error, NotFound):
         return "not-found"
     if isinstance(error, InvalidInput):

@@ -22,21 +22,37 @@ def _header(scope: Scope, name: bytes) -> str:
 
 
 def _asks_xml(scope: Scope) -> bool:
+    """Whether the client asks for a format other than FHIR JSON: `_format` naming one
+    (`xml`, `ttl`, `text/html`), or an `Accept` that takes no JSON, or JSON of another FHIR
+    version (`fhirVersion=3.0`; R4 http.html#mime-type and #version-parameter)."""
     query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-    if "xml" in query.get("_format", "").lower():
+    asked = query.get("_format", "").lower()
+    if asked and "json" not in asked:
         return True
     accept = _header(scope, b"accept")
-    return "xml" in accept and not any(t in accept for t in JSON_TYPES)
+    if accept and not any(t in accept for t in JSON_TYPES):
+        return True
+    return "fhirversion=" in accept.replace(" ", "") and not _takes_r4(accept)
+
+
+def _takes_r4(accept: str) -> bool:
+    """Some media range of `accept` names no FHIR version or version 4.0."""
+    for media_range in accept.replace(" ", "").split(","):
+        version = media_range.partition("fhirversion=")[2].split(";")[0].strip('"')
+        if not version or version in ("4.0", "4.0.1"):
+            return True
+    return False
 
 
 def refusal(scope: Scope) -> tuple[int, str] | None:
     """406 or 415 with the reason, or None when the request may go on."""
-    if scope["type"] != "http" or str(scope["path"]).startswith(NOT_FHIR):
+    path = str(scope.get("path", ""))
+    if scope["type"] != "http" or path == "/" or path.startswith(NOT_FHIR):  # "/": the pages
         return None
     if "xml" in _header(scope, b"content-type") and scope["method"] in ("POST", "PUT", "PATCH"):
         return 415, "unsupported-media-type: send FHIR JSON (application/fhir+json), not XML"
     if _asks_xml(scope):
-        return 406, "not-acceptable: this server answers FHIR JSON (application/fhir+json) only"
+        return 406, "not-acceptable: this server answers FHIR R4 JSON (application/fhir+json) only"
     return None
 
 

@@ -33,7 +33,15 @@ RESOURCES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[s
     "ServiceRequest": (
         ("_id", "patient", "status"),
         (),
-        ("clinical-exception", "refer", "offer", "waitlist", "prior-authorization"),
+        (
+            "clinical-exception",
+            "refer",
+            "offer",
+            "waitlist",
+            "prior-authorization",
+            "withdraw",
+            "prefer-later",
+        ),
     ),
     "Appointment": (
         ("_id", "patient", "practitioner", "based-on", "date", "status"),
@@ -52,8 +60,10 @@ RESOURCES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[s
     ),
     "CodeSystem": ((), (), ()),
     "StructureDefinition": ((), (), ()),
+    "OperationDefinition": ((), (), ()),
 }
-DEFINITIONS = {"CodeSystem", "StructureDefinition"}  # read only (conformance.py)
+# read only (conformance.py)
+DEFINITIONS = {"CodeSystem", "StructureDefinition", "OperationDefinition"}
 SECURITY_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
 OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
 IMPLEMENTATION_GUIDES = [
@@ -107,6 +117,8 @@ def _resource(kind: str) -> Json:
     found: Json = {
         "type": kind,
         "interaction": [{"code": code} for code in interactions],
+        # If-None-Match and If-Modified-Since answer 304 (api/fhir_http.py)
+        "conditionalRead": "full-support",
         "searchParam": [{"name": n, "type": _search_type(n)} for n in params],
     }
     if operations:

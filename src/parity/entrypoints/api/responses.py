@@ -23,6 +23,7 @@ from parity.adapters.fhir import Json, concept
 from parity.domain.errors import InvalidInput
 from parity.entrypoints.api import addresses
 from parity.entrypoints.api.context import Paging
+from parity.entrypoints.api.search import declared_parameters
 
 FHIR_JSON = "application/fhir+json"
 # Result parameters every search understands (R4 3.1.1.5.7, and `_format`).
@@ -171,25 +172,20 @@ def operation_result(
 
 def known_parameters(request: Request) -> frozenset[str]:
     """The query parameters the matched route declares (its own and its dependencies')."""
-    return RESULT_PARAMETERS | _declared(getattr(request.scope.get("route"), "dependant", None))
-
-
-def _declared(dependant: Any) -> frozenset[str]:
-    if dependant is None:
-        return frozenset()
-    own = {str(p.alias) for p in getattr(dependant, "query_params", ())}
-    return frozenset(own).union(*(_declared(d) for d in getattr(dependant, "dependencies", ())))
+    return RESULT_PARAMETERS | declared_parameters(request)
 
 
 def used_parameters(request: Request) -> list[tuple[str, str]]:
     """The query's parameters the route understands, in order; refuse unknown ones with
-    400 under `Prefer: handling=strict` (R4 3.1.1.5.1), else ignore them."""
+    400 under `Prefer: handling=strict` (R4 3.1.1.5.1), else ignore them. Of `_summary`
+    only `count` is applied (api/context.py); another value is not understood."""
     known = known_parameters(request)
-    unknown = sorted({k for k in request.query_params if k not in known})
+    items = request.query_params.multi_items()
+    used = [(k, v) for k, v in items if k in known and (k != "_summary" or v == "count")]
+    unknown = sorted({k for k, _ in items} - {k for k, _ in used})
     if unknown and "handling=strict" in request.headers.get("prefer", "").replace(" ", ""):
         raise UnknownParameter(f"unknown search parameter(s) {', '.join(unknown)}")
-    skipped = {"_count", "_offset"}
-    return [(k, v) for k, v in request.query_params.multi_items() if k in known - skipped]
+    return [(k, v) for k, v in used if k not in ("_count", "_offset")]
 
 
 def searchset(request: Request, entries: list[Json], total: int, paging: Paging) -> FhirResponse:

@@ -10,16 +10,57 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from parity.adapters.fhir import Json, parse_datetime
+from fastapi import Request
+
+from parity.adapters.fhir import Json, parse_search_date
 from parity.domain import ids
 from parity.domain.errors import InvalidInput, NotFound
 from parity.services.time_window import Window
 
 E = TypeVar("E", bound=Enum)
-PREFIXES = ("eq", "ge", "gt", "le", "lt")
+# `sa` and `eb` on an instant (a start, a recorded time) are `gt` and `lt`: an instant
+# starts after, or ends before, a range exactly when it lies after, or before, all of it.
+PREFIXES = ("eq", "ge", "gt", "le", "lt", "sa", "eb")
+
+
+class UnsupportedModifier(InvalidInput):
+    """A declared search parameter with a modifier (`name:exact`, `gender:not`): Parity
+    supports none, and ignoring one would answer another question (R4 search.html#modifiers)."""
+
+    rule = "unsupported-modifier"
+    http_status = 400
+
+
+def declared_parameters(request: Request) -> frozenset[str]:
+    """The query parameters the matched route declares (its own and its dependencies')."""
+    return _declared(getattr(request.scope.get("route"), "dependant", None))
+
+
+def _declared(dependant: Any) -> frozenset[str]:
+    if dependant is None:
+        return frozenset()
+    own = {str(p.alias) for p in getattr(dependant, "query_params", ())}
+    return frozenset(own).union(*(_declared(d) for d in getattr(dependant, "dependencies", ())))
+
+
+def refuse_modifiers(request: Request) -> None:
+    """400 for a declared parameter asked with a modifier, whatever `Prefer: handling` says:
+    lenient handling ignores what the server does not know, but a modifier changes what a
+    known parameter means (`gender:not=female`), so answering without it is a wrong answer
+    (R4 search.html#modifiers; docs/adr/0015-fhir-conformance.md, 2026-12-08)."""
+    asked = {k for k in request.query_params if ":" in k}
+    if not asked:  # the usual search: no walk of the route's parameters
+        return
+    declared = declared_parameters(request)
+    modified = sorted(k for k in asked if k.partition(":")[0] in declared)
+    if modified:
+        raise UnsupportedModifier(
+            f"search parameter modifier(s) not supported: {', '.join(modified)}; "
+            "ask the parameter without a modifier"
+        )
 
 
 def _later(a: datetime | None, b: datetime) -> datetime:
@@ -40,14 +81,14 @@ def window(values: Sequence[str], tz: ZoneInfo) -> Window:
             raise InvalidInput(
                 f"date prefix {prefix!r} is not supported; use {', '.join(PREFIXES)}"
             )
-        low, high = parse_datetime(text, tz)
+        low, high = parse_search_date(text, tz)
         if prefix in ("eq", "ge"):
             start = _later(start, low)
-        if prefix == "gt":
+        if prefix in ("gt", "sa"):
             start = _later(start, high)
         if prefix in ("eq", "le"):
             end = _earlier(end, high)
-        if prefix == "lt":
+        if prefix in ("lt", "eb"):
             end = _earlier(end, low)
     return Window(start, end)
 

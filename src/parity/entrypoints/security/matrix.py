@@ -76,6 +76,7 @@ API: dict[tuple[str, str], Access] = {
     ("GET", "/.well-known/smart-configuration"): PUBLIC,
     ("GET", "/CodeSystem/{code_system_id}"): PUBLIC,
     ("GET", "/StructureDefinition/{definition_id}"): PUBLIC,
+    ("GET", "/OperationDefinition/{operation_id}"): PUBLIC,
     ("POST", "/token"): PUBLIC,
     ("POST", "/logout"): allow(*EVERYONE),
     ("GET", "/openapi.json"): DESCRIPTION,
