@@ -1,0 +1,204 @@
+"""The nineteenth round of attack probes, kept as regression tests: each test is one class
+of hole found on 2026-12-08 and closed where the data is touched
+(docs/adr/0012-authorisation-where-the-data-is-touched.md, "2026-12-08 (round nineteen
+probes)"). The app runs on a SQLite file; what changed or not is read back with plain SQL,
+never through Parity's own code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from access_oracle_support import Records, build_app, seed
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from parity.adapters.rules_files import load_contract, load_rules
+from parity.adapters.sql import engine_from_url, upgrade
+from parity.domain.users import Principal, Role
+from parity.entrypoints.security import issue_token
+from parity.services.policy import Policy
+
+# One staged region serves the module's tests: they run in one test process
+# (docs/adr/0019-two-test-processes.md).
+pytestmark = pytest.mark.xdist_group("probe-round19")
+
+
+@dataclass
+class Stage:
+    app: FastAPI
+    engine: Engine
+    records: Records
+
+
+@pytest.fixture(scope="module")
+def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
+    folder: Path = tmp_path_factory.mktemp("round19")
+    engine = engine_from_url(f"sqlite:///{folder / 'parity.db'}")
+    upgrade(engine)
+    app = build_app(engine, Policy(load_rules(), load_contract("socal-2025")))
+    yield Stage(app, engine, seed(app))
+    engine.dispose()
+
+
+def _call(
+    stage: Stage, method: str, path: str, who: Principal | None, **extra: Any
+) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {issue_token(stage.app, who)}"} if who else {}
+    with TestClient(stage.app, raise_server_exceptions=False) as client:
+        return client.request(method, path, headers=headers, follow_redirects=False, **extra)
+
+
+def _one(engine: Engine, query: str, **values: Any) -> Any:
+    with engine.connect() as db:
+        return db.execute(text(query), values).scalar_one()
+
+
+def _rows(engine: Engine, query: str, **values: Any) -> list[Any]:
+    with engine.connect() as db:
+        return list(db.execute(text(query), values).all())
+
+
+def scheduler(*clinics: str) -> Principal:
+    return Principal(f"probe-scheduler-{clinics[0]}", Role.SCHEDULER, clinic_ids=clinics)
+
+
+ADMIN = Principal("probe-admin", Role.ADMIN)
+APPOINTMENTS = "SELECT id, member_id, clinician_id, slot_id, status FROM appointments ORDER BY id"
+
+
+def _clinician_at(stage: Stage, clinic: str, other_than: str) -> str:
+    """A clinician of `clinic` (the clinic's list read in plain SQL), not `other_than`."""
+    rows = _rows(stage.engine, "SELECT id, clinic_ids FROM clinicians ORDER BY id")
+    return next(key for key, clinics in rows if clinic in clinics and key != other_than)
+
+
+def _later_free_slot(stage: Stage, clinician: str, kind: str) -> int:
+    query = (
+        "SELECT id FROM slots WHERE clinician_id = :c AND kind = :k AND status = 'free' "
+        "ORDER BY start LIMIT 1 OFFSET 1"
+    )
+    return int(_one(stage.engine, query, c=clinician, k=kind))
+
+
+# -- a move from a clinician's week acts on that week only ----------------------------------
+
+
+def _dees_visit(stage: Stage) -> tuple[int, str, str]:
+    """Dee (a San Diego member) is booked with a clinician who works at Fontana only."""
+    visit = int(stage.records.appointments["dee"][0])
+    query = (
+        "SELECT a.slot_id, a.clinician_id, s.kind FROM appointments a "
+        "JOIN slots s ON s.id = a.slot_id WHERE a.id = :id"
+    )
+    slot, clinician, kind = _rows(stage.engine, query, id=visit)[0]
+    clinics = _one(stage.engine, "SELECT clinic_ids FROM clinicians WHERE id = :c", c=clinician)
+    assert "san-diego" not in clinics  # the premise: not a week San Diego's scheduler runs
+    return int(slot), clinician, kind
+
+
+def test_a_week_move_cannot_move_a_visit_of_another_clinicians_week(stage: Stage) -> None:
+    slot, clinician, kind = _dees_visit(stage)
+    own = _clinician_at(stage, "san-diego", other_than="")
+    san_diego = scheduler("san-diego")
+    # The week the visit is in is not theirs to open, and their own week's panel refuses it.
+    assert _call(stage, "GET", f"/app/clinicians/{clinician}/week", san_diego).status_code == 403
+    panel = _call(stage, "GET", f"/app/clinicians/{own}/week?move={slot}", san_diego)
+    assert panel.status_code == 422, panel.text
+    before = _rows(stage.engine, APPOINTMENTS)
+    form = {
+        "move": str(slot),
+        "slot": str(_later_free_slot(stage, clinician, kind)),
+        "asked_by": "clinic",
+        "reason": "probe: moved from a week the caller may open",
+    }
+    moved = _call(stage, "POST", f"/app/clinicians/{own}/week/book", san_diego, data=form)
+    assert moved.status_code == 422, moved.text
+    assert "not in this clinician" in moved.text
+    assert _rows(stage.engine, APPOINTMENTS) == before
+
+
+def test_a_week_move_cannot_send_a_visit_into_another_clinicians_week(stage: Stage) -> None:
+    visit = int(stage.records.appointments["ada"][0])
+    query = (
+        "SELECT a.slot_id, a.clinician_id, s.kind FROM appointments a "
+        "JOIN slots s ON s.id = a.slot_id WHERE a.id = :id"
+    )
+    slot, own, kind = _rows(stage.engine, query, id=visit)[0]
+    elsewhere = _clinician_at(stage, "san-diego", other_than=own)
+    before = _rows(stage.engine, APPOINTMENTS)
+    form = {
+        "move": str(slot),
+        "slot": str(_later_free_slot(stage, elsewhere, kind)),
+        "asked_by": "clinic",
+        "reason": "probe: a slot of another week",
+    }
+    path = f"/app/clinicians/{own}/week/book"
+    moved = _call(stage, "POST", path, scheduler("san-diego"), data=form)
+    assert moved.status_code == 422, moved.text
+    assert _rows(stage.engine, APPOINTMENTS) == before
+
+
+# -- clinicians side by side show only the schedules the caller may open --------------------
+
+LEAVE_REASON = "probe: chemotherapy appointment"
+
+
+def test_clinicians_side_by_side_shows_only_schedules_the_caller_may_open(stage: Stage) -> None:
+    therapist_id = stage.records.clinicians["ada"]
+    colleague = _clinician_at(stage, "fontana", other_than=stage.records.clinicians["bo"])
+    leave = {
+        "start": "2026-06-02T08:00",
+        "end": "2026-06-02T12:00",
+        "reason": LEAVE_REASON,
+        "kind": "pto",
+        "confirmed": "1",
+    }
+    laid = _call(stage, "POST", f"/app/clinicians/{colleague}/pto", ADMIN, data=leave)
+    assert laid.status_code in (200, 303), laid.text
+    day = "/app/clinicians?clinic=fontana&day=2026-06-02"
+    assert LEAVE_REASON in _call(stage, "GET", day, ADMIN).text  # the premise: it is shown
+    therapist = Principal("probe-therapist", Role.THERAPIST, clinician_id=therapist_id)
+    for who in (therapist, scheduler("san-diego")):
+        week = _call(stage, "GET", f"/app/clinicians/{colleague}/week?week=2026-06-01", who)
+        assert week.status_code == 403, week.text  # the one rule for a clinician's schedule
+        page = _call(stage, "GET", day, who)
+        assert page.status_code == 200, page.text
+        assert LEAVE_REASON not in page.text
+        assert f'href="/app/clinicians/{colleague}/week?day=' not in page.text
+    fontana = _call(stage, "GET", day, scheduler("fontana"))
+    assert LEAVE_REASON in fontana.text  # the clinic's own scheduler runs that week
+
+
+# -- a signed offer link is audited like any read or change of a member's data --------------
+
+AUDITED = (
+    "SELECT e.id, e.agent, e.role, e.entity_id FROM audit_events e "
+    "JOIN audit_event_members m ON m.event_id = e.id "
+    "WHERE m.member_id = :member AND e.route = :route ORDER BY e.id"
+)
+
+
+def test_a_signed_offer_link_leaves_an_audit_event_naming_its_member(stage: Stage) -> None:
+    offer = int(stage.records.offers["bo"][0].removeprefix("offer-"))
+    token = stage.app.state.offer_links.token(offer)
+    shown = _call(stage, "GET", "/app/offers/respond", None, params={"token": token})
+    assert shown.status_code == 200, shown.text
+    assert "Bo" in shown.text  # the first name: member data
+    read = _rows(stage.engine, AUDITED, member="bo", route="GET /app/offers/respond")
+    assert len(read) == 1, read
+    answered = _call(
+        stage, "POST", "/app/offers/respond", None, data={"token": token, "choice": "decline"}
+    )
+    assert answered.status_code == 200, answered.text
+    response = "SELECT response FROM offers WHERE id = :id"
+    assert _one(stage.engine, response, id=offer) == "declined"
+    changed = _rows(stage.engine, AUDITED, member="bo", route="POST /app/offers/respond")
+    assert len(changed) == 1, changed
+    for _, agent, role, entity in read + changed:
+        assert (agent, role, entity) == ("member (signed link)", "member", f"offer-{offer}")
