@@ -16,6 +16,7 @@ import pytest
 from access_oracle_support import Records, build_app, seed
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from fhir_support import parameters
 from sqlalchemy import Engine, text
 
 from parity.adapters.rules_files import load_contract, load_rules
@@ -202,3 +203,67 @@ def test_a_signed_offer_link_leaves_an_audit_event_naming_its_member(stage: Stag
     assert len(changed) == 1, changed
     for _, agent, role, entity in read + changed:
         assert (agent, role, entity) == ("member (signed link)", "member", f"offer-{offer}")
+
+
+# -- free text kept as evidence is text, not a file -----------------------------------------
+
+FILE = "f" * 500_000
+COUNTS = (
+    "SELECT (SELECT count(*) FROM care_requests), (SELECT count(*) FROM clinical_exceptions), "
+    "(SELECT count(*) FROM referrals), (SELECT count(*) FROM appointments WHERE status = 'booked')"
+)
+
+
+def _free_text_calls(stage: Stage) -> dict[str, tuple[str, Principal, dict[str, Any]]]:
+    """Each operation that keeps a caller's free text, given a file as that text."""
+    bo, dee = stage.records.appointments["bo"][0], stage.records.requests["dee"][1]
+    treating = Principal(
+        "probe-therapist", Role.THERAPIST, clinician_id=stage.records.clinicians["dee"]
+    )
+    find = {"patient_reference": "Patient/bo"}
+    return {
+        "$cancel reason": (
+            f"/Appointment/{bo}/$cancel",
+            Principal("probe-bo", Role.MEMBER, "bo"),
+            {"cancelled_by": "member", "reason": FILE},
+        ),
+        "$clinical-exception reason": (
+            f"/ServiceRequest/{dee}/$clinical-exception",
+            treating,
+            {"reason": FILE, "extended_deadline": "2026-07-01"},
+        ),
+        "$refer reason": (f"/ServiceRequest/{dee}/$refer", ADMIN, {"reason": FILE}),
+        "$refer outside-provider": (
+            f"/ServiceRequest/{dee}/$refer",
+            ADMIN,
+            {"reason": "no capacity", "outside_provider": FILE},
+        ),
+        "$find language": (
+            "/Appointment/$find",
+            Principal("probe-bo", Role.MEMBER, "bo"),
+            find | {"language": FILE},
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "$cancel reason",
+        "$clinical-exception reason",
+        "$refer reason",
+        "$refer outside-provider",
+        "$find language",
+    ],
+)
+def test_free_text_that_is_a_file_is_refused_and_nothing_is_kept(stage: Stage, case: str) -> None:
+    """Accepted before, to the body limit: a 500,000-character reason, provider or language
+    was kept on the record and printed in every evidence document (the class of the contact
+    note's limit, docs/adr/0012, "2026-12-07 (night)")."""
+    path, who, values = _free_text_calls(stage)[case]
+    before = _rows(stage.engine, COUNTS)
+    found = _call(stage, "POST", path, who, json=parameters(**values))
+    assert found.status_code == 422, found.text[:300]
+    assert found.json()["resourceType"] == "OperationOutcome"
+    assert FILE[:3000] not in found.text  # the refusal does not echo the file back
+    assert _rows(stage.engine, COUNTS) == before
