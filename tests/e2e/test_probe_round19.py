@@ -267,3 +267,33 @@ def test_free_text_that_is_a_file_is_refused_and_nothing_is_kept(stage: Stage, c
     assert found.json()["resourceType"] == "OperationOutcome"
     assert FILE[:3000] not in found.text  # the refusal does not echo the file back
     assert _rows(stage.engine, COUNTS) == before
+
+
+# -- the audit trail de-identifies a member's own account to an auditor ---------------------
+
+LOGIN = "ada.lovelace@example.org"  # a member's login is often their name or e-mail
+
+
+def test_an_auditor_never_reads_a_members_login_in_the_audit_trail(stage: Stage) -> None:
+    ada = Principal(LOGIN, Role.MEMBER, "ada")
+    assert _call(stage, "GET", "/Patient/ada", ada).status_code == 200
+    newest = _one(stage.engine, "SELECT max(id) FROM audit_events WHERE agent = :a", a=LOGIN)
+    auditor = Principal("probe-auditor", Role.AUDITOR)
+    admin = _call(stage, "GET", f"/AuditEvent/{newest}", ADMIN)
+    assert LOGIN in admin.text  # the premise: the trail keeps who acted
+    for path in (f"/AuditEvent/{newest}", "/AuditEvent?patient=Patient/ada&_count=100"):
+        read = _call(stage, "GET", path, auditor)
+        assert read.status_code == 200, read.text
+        assert LOGIN not in read.text
+        assert "lovelace" not in read.text.lower()
+        assert "anon-user-" in read.text
+    # A search by the login finds what a search by nobody finds: it confirms no account.
+    for name in ("agent", "agent-name"):
+        found = _call(stage, "GET", "/AuditEvent", auditor, params={name: LOGIN})
+        nobody = _call(stage, "GET", "/AuditEvent", auditor, params={name: "nobody@example.org"})
+        assert found.status_code == nobody.status_code == 200
+        assert found.json()["total"] == nobody.json()["total"] == 0
+    # Staff stay named, and searchable by name.
+    staff = _call(stage, "GET", "/AuditEvent", auditor, params={"agent": "probe-admin"})
+    assert staff.json()["total"] > 0
+    assert "probe-admin" in staff.text
