@@ -67,8 +67,9 @@ def login_form(
     return login_page(request, context, next, "", "", 200)
 
 
-# What a browser says of a form posted from another site (Fetch Metadata), and the origin a
-# sandboxed frame or a data: page posts from.
+# What a browser says of a form posted from another site (Fetch Metadata; a sandboxed frame
+# or a data: page is another site too). Not `Origin`: under this site's `Referrer-Policy:
+# no-referrer` a browser sends `Origin: null` with its own same-origin posts.
 CROSS_SITE = frozenset({"cross-site", "same-site"})
 
 
@@ -78,8 +79,7 @@ def posted_from_elsewhere(request: Request) -> bool:
     could otherwise sign the visitor in as the attacker's member account, and what the
     visitor then asks for or books would go into the attacker's record (login CSRF;
     docs/adr/0012, "2026-12-08 (round nineteen probes)")."""
-    site = request.headers.get("sec-fetch-site", "").lower()
-    return site in CROSS_SITE or request.headers.get("origin", "").lower() == "null"
+    return request.headers.get("sec-fetch-site", "").lower() in CROSS_SITE
 
 
 @router.post("/login")
