@@ -13,12 +13,18 @@ from parity.adapters.fhir.common import (
 )
 from parity.domain import ids
 from parity.domain.calendar import bounded, local_instant
+from parity.domain.care import NOTE_LENGTH
 from parity.domain.errors import InvalidInput
 
 # -- parsing: FHIR inputs to Parity's terms ----------------------------------------------
 
 # The most results an operation parameter may ask for (`$find`'s `_count`, R4 `positiveInt`).
 MAX_COUNT = 100
+# The longest text a parameter may carry: a reason, a note or a provider's name is kept as
+# evidence and printed in every evidence document, so a file sent as one is refused, as a
+# contact note's length is (domain.care.NOTE_LENGTH; docs/adr/0012, "2026-12-08 (round
+# nineteen probes)"). Every other parameter (an id, a code, a date) is far shorter.
+MAX_TEXT = NOTE_LENGTH
 
 
 def parse_datetime(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -143,6 +149,16 @@ _TEXT_KEYS = (
 
 
 def _text_of(name: str, parameter: Json) -> str:
+    text = _any_text(name, parameter)
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(
+            f"parameter {name} holds {len(text):,} characters; a parameter holds at most "
+            f"{MAX_TEXT:,} (a reason or a note says what happened, it is not a file)"
+        )
+    return text
+
+
+def _any_text(name: str, parameter: Json) -> str:
     for key in _TEXT_KEYS:
         if isinstance(parameter.get(key), str) and parameter[key].strip():
             return str(parameter[key])  # as sent: ids are parsed strictly (ADR 0012)

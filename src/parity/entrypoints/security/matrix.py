@@ -234,8 +234,10 @@ PAGES: dict[tuple[str, str], Access] = {
 }
 
 # Pages reached through a signed link, without a token: the signature names the offer and
-# expires with its hold, so the link is the credential (docs/adr/0009).
-SIGNED_LINK = Access(Category.SIGNED_LINK)
+# expires with its hold, so the link is the credential (docs/adr/0009). They show the offer
+# to its member and answer it (a booking): member data, audited under the link's holder
+# (docs/adr/0012, "2026-12-08 (round nineteen probes)").
+SIGNED_LINK = Access(Category.SIGNED_LINK, record="Task")
 SIGNED_LINKS: dict[tuple[str, str], Access] = {
     ("GET", "/app/offers/respond"): SIGNED_LINK,
     ("POST", "/app/offers/respond"): SIGNED_LINK,

@@ -19,6 +19,13 @@ def pseudonym(secret: str, member_id: str) -> str:
     return f"anon-{digest.hexdigest()[:12]}"
 
 
+def user_pseudonym(secret: str, username: str) -> str:
+    """A member's account name as an auditor sees it (a login may be a name or an e-mail):
+    stable, so one account's acts can be followed, and apart from the member pseudonyms."""
+    digest = hmac.new(secret.encode(), f"user:{username}".encode(), hashlib.sha256)
+    return f"anon-user-{digest.hexdigest()[:12]}"
+
+
 def pseudonymiser(request: Request) -> Callable[[str], str]:
     """Identity for every role but the auditor, who gets pseudonyms."""
     who = getattr(request.state, "principal", None)

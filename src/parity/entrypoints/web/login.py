@@ -67,10 +67,28 @@ def login_form(
     return login_page(request, context, next, "", "", 200)
 
 
+# What a browser says of a form posted from another site (Fetch Metadata; a sandboxed frame
+# or a data: page is another site too). Not `Origin`: under this site's `Referrer-Policy:
+# no-referrer` a browser sends `Origin: null` with its own same-origin posts.
+CROSS_SITE = frozenset({"cross-site", "same-site"})
+
+
+def posted_from_elsewhere(request: Request) -> bool:
+    """Whether the sign-in form was posted by another site's page. The form has no session
+    to bind a CSRF token to yet, so the browser's own word is the check: another site's page
+    could otherwise sign the visitor in as the attacker's member account, and what the
+    visitor then asks for or books would go into the attacker's record (login CSRF;
+    docs/adr/0012, "2026-12-08 (round nineteen probes)")."""
+    return request.headers.get("sec-fetch-site", "").lower() in CROSS_SITE
+
+
 @router.post("/login")
 async def sign_in(
     request: Request, context: Context, username: Text = "", password: Text = "", next: Text = ""
 ) -> Response:
+    if posted_from_elsewhere(request):
+        problem = "This sign-in came from another site's page: open this site and sign in here."
+        return login_page(request, context, next, "", problem, 403)
     try:
         user = await run_in_threadpool(log_in, request, context, username, password)
     except TooManyAttempts as error:

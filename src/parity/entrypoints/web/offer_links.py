@@ -18,8 +18,10 @@ from parity.domain.errors import InvalidTransition
 from parity.domain.messages import first_name
 from parity.domain.users import Principal, Role
 from parity.entrypoints.api.context import ApiContext, Context
+from parity.entrypoints.security.passage import speaks_for
 from parity.entrypoints.web.page import render
 from parity.entrypoints.web.routing import PageRoute
+from parity.services import scoping
 from parity.services.offers import AnswerOffer, respond_to_offer
 from parity.services.outbox import local_when
 
@@ -36,7 +38,16 @@ def offer_links(request: Request) -> OfferLinks:
     return links
 
 
-def _shown(context: ApiContext, offer_id: int) -> dict[str, object]:
+def _holder(request: Request, member_id: str, offer_id: int) -> Principal:
+    """The link's holder, who is the member the offer was made to (docs/adr/0009): the audit
+    event of this request names them, the offer and the member (docs/adr/0012)."""
+    who = Principal(ANSWERED_BY, Role.MEMBER, member_id=member_id)
+    speaks_for(request.scope, who, f"offer-{offer_id}")
+    scoping.note({member_id})
+    return who
+
+
+def _shown(request: Request, context: ApiContext, offer_id: int) -> dict[str, object]:
     """What the page may say: first name, time, clinic, and the offer's state."""
     with context.uow_factory() as uow:
         offer = uow.offers.get(offer_id)
@@ -44,6 +55,7 @@ def _shown(context: ApiContext, offer_id: int) -> dict[str, object]:
         members = uow.members.where(id=care.member_id)
         slot = uow.slots.get(offer.slot_id)
         clinic = uow.clinics.get(slot.clinic_id).name
+    _holder(request, care.member_id, offer_id)
     return {
         "offer": offer,
         "name": first_name(members[0].name) if members else "there",
@@ -57,7 +69,10 @@ def _page(request: Request, context: ApiContext, token: str, **extra: object) ->
     offer_id = offer_links(request).offer_id(token)
     values = {"title": "Your offered appointment", "nav": "", "token": token}
     return render(
-        request, context, "offer_respond.html.j2", values | _shown(context, offer_id) | extra
+        request,
+        context,
+        "offer_respond.html.j2",
+        values | _shown(request, context, offer_id) | extra,
     )
 
 
@@ -81,7 +96,7 @@ def answer(
         raise InvalidTransition(f"this offer was already answered ({offer.response})")
     # The signed link is the member's credential for this offer, and its holder is the
     # member (docs/adr/0009): answered as the member, through the portal.
-    who = Principal(ANSWERED_BY, Role.MEMBER, member_id=member)
+    who = _holder(request, member, offer_id)
     cmd = AnswerOffer(offer_id, choice == "accept", who)
     respond_to_offer(cmd, context.uow_factory(), context.clock, context.policy)
     return _page(request, context, token, done=choice)

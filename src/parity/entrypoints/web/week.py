@@ -17,6 +17,7 @@ from parity.domain.care import CancelledBy, Channel
 from parity.domain.errors import InvalidInput, ParityError, ProtectedTimeConflict
 from parity.domain.schedule import week_start_of
 from parity.domain.scope import MemberScope
+from parity.domain.users import Principal, may_see_clinician
 from parity.domain.workforce import Clinician
 from parity.entrypoints.api.context import ApiContext, Context
 from parity.entrypoints.api.signed_in import signed_in
@@ -180,6 +181,9 @@ def clinicians(
     search = queries.ClinicianSearch(clinic_id=clinic or None)
     clinicians = queries.clinicians(context.uow_factory(), search)
     shown = _plausible(day) or opening_day(formats(context).today)  # the week's own bounds
+    # Side by side, only the schedules whose week the caller may open: the guard's rule for
+    # a clinician's week (docs/adr/0012, "2026-12-08 (round nineteen probes)").
+    scheduled = schedules_seen(request, clinicians)
     page = {
         "title": "Clinicians",
         "nav": "clinicians",
@@ -189,13 +193,22 @@ def clinicians(
         "day": shown,
         "previous": (shown - timedelta(days=1)).isoformat(),
         "next": (shown + timedelta(days=1)).isoformat(),
-        "grid": _side_by_side(
-            context, caller_scope(request), seen, clinicians[:SIDE_BY_SIDE], shown
-        )
-        if clinic
+        "scheduled": len(scheduled),
+        "grid": _side_by_side(context, caller_scope(request), seen, scheduled[:SIDE_BY_SIDE], shown)
+        if clinic and scheduled
         else None,
     }
     return render(request, context, "clinicians.html.j2", page)
+
+
+def schedules_seen(request: Request, clinicians: list[Clinician]) -> list[Clinician]:
+    """The clinicians whose schedule the signed-in caller may see, as the guard decides for
+    one clinician's week (`may_see_clinician`): a therapist their own, a scheduler their
+    clinics' clinicians, managers and admins everyone's."""
+    who = getattr(request.state, "principal", None)
+    if not isinstance(who, Principal):
+        return []
+    return [c for c in clinicians if may_see_clinician(who, c.id, c.clinic_ids)]
 
 
 def _side_by_side(
@@ -242,11 +255,18 @@ def moving(context: ApiContext, scope: MemberScope, clinician_id: str, move: str
     """The move panel's choice: the visit booked in slot `move` (a visit of a member in the
     caller's scope, or NotFound) and where it could go."""
     booked = queries.visit_in_slot(context.uow_factory(), scope, ids.number(move, "move"))
+    in_week(clinician_id, booked.clinician_id, move)
     now = context.clock.now()
     choice = move_choice(booked.slot_id, context.uow_factory(), now, context.policy)
-    if choice.visit.clinician_id != clinician_id:
-        raise InvalidInput(f"slot {move} is not in this clinician's week")
     return {"moving": choice}
+
+
+def in_week(clinician_id: str, owner: str, slot: object) -> None:
+    """A move acts on this week only: the visit moved and the slot it goes to are both the
+    clinician's whose week the guard let the caller open (docs/adr/0012, "2026-12-08 (round
+    nineteen probes)"); the panel proposes nothing else, and the form may do nothing else."""
+    if owner != clinician_id:
+        raise InvalidInput(f"slot {slot} is not in this clinician's week")
 
 
 def week_of(text: str) -> date | None:
@@ -336,7 +356,9 @@ def _moved(
     def action() -> str:
         uow = context.uow_factory
         booked = queries.visit_in_slot(uow(), scope, ids.number(move, "visit's slot"))
+        in_week(clinician_id, booked.clinician_id, move)
         target = queries.slot(uow(), slot_id(slot, clinician_id, context))
+        in_week(clinician_id, target.clinician_id, slot)
         cmd = MoveVisit(
             booked.slot_id,
             target.id,
