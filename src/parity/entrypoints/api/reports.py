@@ -14,7 +14,7 @@ from parity.domain.corrective import Action, ActionStatus, Finding
 from parity.domain.errors import InvalidInput
 from parity.entrypoints.api.context import ApiContext, Context, Uow
 from parity.entrypoints.reports.compliance import report_payload
-from parity.entrypoints.security.pseudonyms import pseudonymiser
+from parity.entrypoints.security.pseudonyms import accounts_hidden, pseudonymiser
 from parity.services import scoping
 from parity.services.compliance_report import ComplianceReport, build_report
 from parity.services.corrective import AddAction, add_action, detect_findings, move_action
@@ -58,7 +58,8 @@ def evidence(request: Request, context: Context, uow: Uow, start: From, end: To)
     member = pseudonymiser(request)
     documents = evidence_documents(uow, context.policy, _window(start, end), context.clock.now())
     scoping.note({str(doc["member"]) for doc in documents})  # the audit event names each one
-    return JSONResponse([doc | {"member": member(doc["member"])} for doc in documents])
+    shown = accounts_hidden(request, uow, documents)
+    return JSONResponse([doc | {"member": member(doc["member"])} for doc in shown])
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

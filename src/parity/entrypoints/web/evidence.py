@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from parity.entrypoints.api.context import Context
-from parity.entrypoints.security.pseudonyms import pseudonymiser
+from parity.entrypoints.security.pseudonyms import accounts_hidden, pseudonymiser
 from parity.entrypoints.security.scope import caller_scope
 from parity.entrypoints.web.page import render
 from parity.entrypoints.web.routing import PageRoute
@@ -25,6 +25,7 @@ def evidence_page(request_id: int, request: Request, context: Context) -> HTMLRe
     # a request in the caller's scope (a therapist's patient, a scheduler's clinic), or 404
     queries.care_request(context.uow_factory(), caller_scope(request), request_id)
     doc = evidence_document(context.uow_factory(), context.policy, request_id, context.clock.now())
+    (doc,) = accounts_hidden(request, context.uow_factory(), [doc])
     doc = doc | {"member": pseudonymiser(request)(doc["member"])}
     page = {"title": f"Evidence of care request #{request_id}", "nav": "queue", "doc": doc}
     return render(request, context, "evidence.html.j2", page)
