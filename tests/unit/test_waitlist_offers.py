@@ -4,6 +4,7 @@ accepted -> booked, declined or expired -> kept as evidence and the next candida
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from unit_support import LOS_ANGELES, Region
@@ -257,6 +258,24 @@ def test_an_answer_after_the_hold_time_is_refused_and_the_slot_passed_on(
     assert following.slot_id == offer.slot_id
 
 
+def _transactions_of_a_cancellation(
+    on: Region, appointment_id: int, monkeypatch: pytest.MonkeyPatch
+) -> int:
+    """How many transactions the member's cancellation of `appointment_id` opened."""
+    opened: list[int] = []
+    kind = type(on.uow)
+    enter = kind.__enter__
+
+    def counted(self: Any) -> Any:
+        opened.append(1)
+        return enter(self)
+
+    monkeypatch.setattr(kind, "__enter__", counted)
+    _cancel(on, appointment_id)
+    monkeypatch.undo()
+    return len(opened)
+
+
 def test_a_cancellation_with_nobody_else_waiting_takes_one_transaction_and_frees_the_time(
     region: Region, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -264,18 +283,8 @@ def test_a_cancellation_with_nobody_else_waiting_takes_one_transaction_and_frees
     waits; the time is free for anyone to book (docs/adr/0017, nineteenth round)."""
     on, booked = full_region(region)
     offers_before = len(on.uow.offers.list())  # the booked members' own, accepted
-    opened: list[int] = []
-    kind = type(on.uow)
-    enter = kind.__enter__
-
-    def counted(self: object) -> object:
-        opened.append(1)
-        return enter(self)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(kind, "__enter__", counted)
-    _cancel(on, booked[0].appointment_id or 0)
-    monkeypatch.undo()
-    assert len(opened) == 1
+    opened = _transactions_of_a_cancellation(on, booked[0].appointment_id or 0, monkeypatch)
+    assert opened == 1
     freed = booked[0].slot_id or 0
     assert on.uow.slots.get(freed).status is SlotStatus.FREE
     assert len(on.uow.offers.list()) == offers_before
@@ -286,17 +295,7 @@ def test_with_someone_waiting_the_cancellation_still_offers_in_a_second_transact
 ) -> None:
     on, booked = full_region(region)
     waiting = book(on, "w1")
-    opened: list[int] = []
-    kind = type(on.uow)
-    enter = kind.__enter__
-
-    def counted(self: object) -> object:
-        opened.append(1)
-        return enter(self)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(kind, "__enter__", counted)
-    _cancel(on, booked[0].appointment_id or 0)
-    monkeypatch.undo()
-    assert len(opened) >= 2
+    opened = _transactions_of_a_cancellation(on, booked[0].appointment_id or 0, monkeypatch)
+    assert opened >= 2
     (offer,) = on.uow.offers.where(request_id=waiting.request_id)
     assert offer.slot_id == booked[0].slot_id
