@@ -20,7 +20,12 @@ from parity.domain.workforce import Clinician, Discipline, Modality
 T0 = datetime(2026, 6, 1, 16, 0, tzinfo=UTC)
 # The content of Parity's published definitions at DEFINITIONS_VERSION: a change to any
 # CodeSystem, StructureDefinition or OperationDefinition must raise the version (and record the new digest).
-PINNED = {1: "f87a9ac0d4f117f6", 2: "11651a34ceadd4c4", 3: "8bc57d5c721cad44"}
+PINNED = {
+    1: "f87a9ac0d4f117f6",
+    2: "11651a34ceadd4c4",
+    3: "8bc57d5c721cad44",
+    4: "c255f41566a95ef7",
+}
 
 
 def _store() -> tuple[MemoryUnitOfWork, SimulatedClock]:

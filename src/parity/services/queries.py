@@ -177,6 +177,16 @@ def care_request(uow: UnitOfWork, scope: MemberScope, request_id: int) -> CareRe
         return _request(uow, scope, request_id)
 
 
+def referral_of(uow: UnitOfWork, request_id: int) -> Referral:
+    """The out-of-network referral of a request the caller has already read in their scope,
+    or NotFound: a request never referred has none."""
+    with uow:
+        found = uow.referrals.where(request_id=request_id)
+    if not found:
+        raise NotFound(f"ServiceRequest {request_id} was not referred out of network")
+    return found[-1]
+
+
 def search_requests(
     uow: UnitOfWork,
     scope: MemberScope,

@@ -40,6 +40,10 @@ OPERATION_DEFINITIONS: dict[str, tuple[str, tuple[Param, ...]]] = {
             ("appointment", 0, "1", "dateTime", ""),
         ),
     ),
+    "ServiceRequest-referral-appointment": (
+        "Record where and when the referred member is seen out of network",
+        (("outside-provider", 1, "1", "string", ""), ("appointment", 1, "1", "dateTime", "")),
+    ),
     "ServiceRequest-offer": (
         "Offer the member a slot (kept as a Task, the offer's evidence)",
         (("slot", 1, "1", "Reference", SLOT), ("channel", 1, "1", "code", "")),

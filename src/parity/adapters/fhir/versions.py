@@ -21,7 +21,7 @@ Part = tuple[str, Any]  # (the repository's name, the record's key)
 UNVERSIONED = frozenset({"Bundle", "OperationOutcome", "Parameters", "CapabilityStatement"})
 # Parity's published definitions change only with a release of Parity: their version is
 # the definitions' own edition, raised with any change (a unit test pins their content).
-DEFINITIONS_VERSION = 3
+DEFINITIONS_VERSION = 4
 DEFINITIONS_PUBLISHED = datetime(2026, 12, 8, tzinfo=UTC)
 DEFINITIONS = frozenset({"CodeSystem", "StructureDefinition", "OperationDefinition"})
 # Task ids name the record they are read from: `offer-3` is the offer 3.

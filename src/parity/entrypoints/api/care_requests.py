@@ -29,10 +29,12 @@ from parity.services.prior_authorization import RecordPriorAuthorization, record
 from parity.services.requests import (
     PreferLater,
     RecordClinicalException,
+    RecordReferralAppointment,
     ReferOutOfNetwork,
     WithdrawRequest,
     prefer_later_date,
     record_clinical_exception,
+    record_referral_appointment,
     refer_out_of_network,
     withdraw_request,
 )
@@ -133,6 +135,31 @@ def refer(request_id: str, body: ParametersBody, call: Caller, who: Who) -> Fhir
             None if appointment is None else fhir.parse_datetime(appointment, call.context.tz)[0],
         )
         found = refer_out_of_network(cmd, joined, call.context.clock)
+        referred = queries.care_request(joined, call.scope, found.request_id)
+        task = fhir.referral_task(found, referred, referral_citation(call.context))
+        return versions.versioned(joined, task)
+
+
+@router.post(
+    "/ServiceRequest/{request_id}/$referral-appointment",
+    summary="Record the outside appointment a referral led to",
+)
+def referral_appointment(request_id: str, body: ParametersBody, call: Caller) -> FhirResponse:
+    """SB 855: once the outside provider confirms it, where (`outside-provider`) and when
+    (`appointment`) the referred member is seen, so the report can say whether the referral
+    was arranged within the standard. The audit event of this call names who recorded it and
+    when. A time before the referral was made is refused (422); a request never referred is
+    404. Returns the referral Task."""
+    params = inputs.read(body, inputs.REFERRAL_APPOINTMENT)
+    appointment = params.required("appointment")
+    with _changing(call, request_id) as (joined, asked):
+        referral = queries.referral_of(joined, asked.id)
+        cmd = RecordReferralAppointment(
+            referral.id,
+            params.required("outside-provider"),
+            fhir.parse_datetime(appointment, call.context.tz)[0],
+        )
+        found = record_referral_appointment(cmd, joined)
         referred = queries.care_request(joined, call.scope, found.request_id)
         task = fhir.referral_task(found, referred, referral_citation(call.context))
         return versions.versioned(joined, task)

@@ -44,6 +44,7 @@ BOOK = HOLD | {"cancelled-appt-id", "patient-id", "channel", "comment"}
 CANCEL = frozenset({"cancelled-by", "reason"})
 EXCEPTION = frozenset({"reason", "extended-deadline"})
 REFER = frozenset({"reason", "outside-provider", "appointment"})
+REFERRAL_APPOINTMENT = frozenset({"outside-provider", "appointment"})
 PREFER = frozenset({"date", "channel", "note"})
 MEMBERS_WORD = frozenset({"channel", "note"})
 OFFER = frozenset({"slot", "channel"})

@@ -36,6 +36,7 @@ RESOURCES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[s
         (
             "clinical-exception",
             "refer",
+            "referral-appointment",
             "offer",
             "waitlist",
             "prior-authorization",

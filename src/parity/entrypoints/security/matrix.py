@@ -103,6 +103,9 @@ API: dict[tuple[str, str], Access] = {
         "ServiceRequest", O.REQUEST, T
     ),
     ("POST", "/ServiceRequest/{request_id}/$refer"): member_data("ServiceRequest", O.REQUEST, S, X),
+    ("POST", "/ServiceRequest/{request_id}/$referral-appointment"): member_data(
+        "ServiceRequest", O.REQUEST, S, X
+    ),
     # The member's own choices (docs/adr/0013): withdraw, or ask for a later date.
     ("POST", "/ServiceRequest/{request_id}/$withdraw"): member_data(
         "ServiceRequest", O.REQUEST, M, S, X
