@@ -16,7 +16,6 @@ from parity.domain.calendar import local_date
 from parity.domain.care import Appointment, CareRequest, ClinicalException, Offer, Referral
 from parity.domain.compliance import (
     REFERRALS,
-    VIOLATIONS,
     Outcome,
     RequestEvidence,
     allowed_deadline,
@@ -224,7 +223,7 @@ def evidence_row(evidence: RequestEvidence, policy: Policy, now: datetime) -> Ev
     requested_day = local_date(request.requested_at, tz)
     referral = evidence.referral
     outside = referral.appointment_at if referral is not None else None
-    return EvidenceRow(
+    row = EvidenceRow(
         request.id,
         request.member_id,
         request.standard,
@@ -247,17 +246,13 @@ def evidence_row(evidence: RequestEvidence, policy: Policy, now: datetime) -> Ev
         request.deadline,
         None if outside is None else _business_days(policy, request.clock_start, outside),
         referral_in_time(evidence),
-        _penalty(evidence, outcome, policy),
     )
-
-
-def _penalty(evidence: RequestEvidence, outcome: Outcome, policy: Policy) -> int:
-    """The most the request's violation may cost, by the clinic-local day its deadline (the
-    one the record supports) passed (`RuleSet.penalty_on`); 0 when it is no violation of the law."""
-    rules = policy.rules
-    if outcome not in VIOLATIONS or rules.standard(evidence.request.standard).plan_policy:
-        return 0
-    return rules.penalty_on(local_date(allowed_deadline(evidence), rules.timezone))
+    if not row.violation:  # the row's own rule: a miss against a legal standard
+        return row
+    # The most the violation may cost, by the clinic-local day its deadline (the one the
+    # record supports) passed (`RuleSet.penalty_on`).
+    passed = local_date(allowed_deadline(evidence), tz)
+    return replace(row, penalty_usd=rules.penalty_on(passed))
 
 
 def _business_days(policy: Policy, start: datetime, end: datetime) -> int:

@@ -9,10 +9,14 @@ from parity.domain.care import Appointment, AppointmentStatus, CancelledBy, Requ
 from parity.domain.errors import InvalidInput
 from parity.domain.messages import MessageKind
 from parity.domain.ports import Clock, UnitOfWork
-from parity.domain.waitlist import WaitStatus
 from parity.services.outbox import queue_about_slot
 from parity.services.policy import Policy
-from parity.services.waitlist import offer_best_slot, offer_freed_slot, requeue_clinic_cancelled
+from parity.services.waitlist import (
+    offer_best_slot,
+    offer_freed_slot,
+    requeue_clinic_cancelled,
+    waiting_besides,
+)
 
 NEXT_STEP = {
     CancelledBy.MEMBER: "You can ask for a new appointment at any time.",
@@ -85,10 +89,7 @@ def anyone_to_offer(appointment: Appointment, uow: UnitOfWork, policy: Policy) -
         return False
     if appointment.cancelled_by is CancelledBy.CLINIC:
         return True
-    return any(
-        entry.request_id != appointment.request_id
-        for entry in uow.waitlist.where(status=WaitStatus.WAITING)
-    )
+    return bool(waiting_besides(uow, appointment.request_id))
 
 
 def after_cancellation(

@@ -171,15 +171,16 @@ def offer_freed_slot(
     return None
 
 
+def waiting_besides(uow: UnitOfWork, request_id: int) -> list[WaitlistEntry]:
+    """The waitlist's waiting entries other than `request_id`'s."""
+    return [e for e in uow.waitlist.where(status=WaitStatus.WAITING) if e.request_id != request_id]
+
+
 def _offer_in(
     slot_id: int, uow: UnitOfWork, now: datetime, policy: Policy, exclude_request: int
 ) -> Offer | None:
     # Who waits first: when nobody does (the common case) the slot is not read at all.
-    entries = [
-        entry
-        for entry in uow.waitlist.where(status=WaitStatus.WAITING)
-        if entry.request_id != exclude_request
-    ]
+    entries = waiting_besides(uow, exclude_request)
     if not entries:
         return None
     slot = uow.slots.get(slot_id)
